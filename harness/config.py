@@ -1,0 +1,90 @@
+"""Structured config schemas, registered in Hydra's ConfigStore so that a typo in a key or a wrong type
+fails at composition with the key's name, before anything runs."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+from hydra import compose, initialize_config_dir
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING, DictConfig, OmegaConf
+
+CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
+DEFAULT_METRICS = ["bleu", "chrf", "chrf++"]
+
+
+@dataclass
+class PromptSpec:
+    """How a decoder-only LM is asked to translate one segment."""
+
+    instruction: str = "Translate {src_name} to {tgt_name}."
+    # few-shot pairs per source language; never taken from the data being evaluated
+    examples: Dict[str, List[List[str]]] = field(default_factory=dict)
+    use_chat_template: str = "auto"   # auto: when the tokenizer has one; never; always
+
+
+@dataclass
+class ModelSpec:
+    name: str = MISSING
+    model_id: Optional[str] = None       # hub id or local folder; "{src}"/"{tgt}" pick a model per language
+    revision: str = "main"
+    gguf_file: Optional[str] = None      # a GGUF file inside model_id (hub repo or folder)
+    gguf_package: Optional[str] = None   # a Python package whose assemble() returns a GGUF path
+    path: Optional[str] = None           # files backend: folder of <doc_id>.txt hypotheses
+    lang_codes: Dict[str, str] = field(default_factory=dict)  # harness code -> the model's code
+    target_token: Optional[str] = None   # token forced as first output (NLLB eng_Latn, M2M100 __en__)
+    source_prefix: str = ""              # text put before each source segment (MADLAD "<2en> ")
+    prompt: PromptSpec = field(default_factory=PromptSpec)
+    trust_remote_code: bool = False
+
+
+@dataclass
+class GenerationSpec:
+    batch_size: int = 16          # most segments in one batch
+    max_batch_tokens: int = 4096  # most (padded) source tokens in one batch
+    num_beams: int = 1
+    max_new_tokens: int = 256
+    do_sample: bool = False
+    device: str = "auto"          # auto, cpu, cuda, cuda:N
+    dtype: str = "auto"           # auto (float32 on CPU, bfloat16 on CUDA), float32, float16, bfloat16
+    seed: int = 0
+
+
+@dataclass
+class DataSpec:
+    root: str = "seeds"                    # folder with manifest.yaml; relative to where you launch
+    documents: Optional[List[str]] = None  # only these ids
+    max_segments: Optional[int] = None     # only the first N segments of each document (smoke runs)
+
+
+@dataclass
+class CacheSpec:
+    dir: str = "${oc.env:HARNESS_CACHE_DIR,'~/.cache/mt-harness'}"
+    enabled: bool = True
+
+
+@dataclass
+class RunConfig:
+    data: DataSpec = field(default_factory=DataSpec)
+    model: ModelSpec = MISSING
+    backend: Any = MISSING
+    generation: GenerationSpec = field(default_factory=GenerationSpec)
+    cache: CacheSpec = field(default_factory=CacheSpec)
+    metrics: List[str] = field(default_factory=lambda: list(DEFAULT_METRICS))
+
+
+def register_schemas() -> None:
+    store = ConfigStore.instance()
+    store.store(name="run_schema", node=RunConfig)
+
+
+def compose_config(overrides: list[str] | None = None) -> DictConfig:
+    """Compose the real configs from conf/ (for notebooks and tests), e.g. ["model=identity"]."""
+    register_schemas()
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        return compose(config_name="config", overrides=overrides or [])
+
+
+def to_plain(cfg: DictConfig) -> dict:
+    return OmegaConf.to_container(cfg, resolve=True)

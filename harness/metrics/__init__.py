@@ -1,0 +1,24 @@
+"""Metric registry: the one place that maps a name in `metrics=[...]` to a metric."""
+from __future__ import annotations
+
+from harness.errors import unknown_name
+from harness.metrics.base import Metric, Score
+from harness.metrics.sacrebleu_metrics import sacrebleu_metrics
+
+__all__ = ["Metric", "Score", "available_metrics", "select_metrics", "DOCUMENT_LEVEL_EXCLUDED"]
+
+# sacrebleu's TER is super-linear in segment length: one 1,400-word "segment" takes over a minute,
+# so TER is computed on aligned sentences only, never on a whole document as one segment.
+DOCUMENT_LEVEL_EXCLUDED = {"ter"}
+
+
+def available_metrics() -> dict[str, Metric]:
+    return {metric.name: metric for metric in sacrebleu_metrics()}
+
+
+def select_metrics(names: list[str]) -> list[Metric]:
+    registry = available_metrics()
+    for name in names:
+        if name not in registry:
+            raise unknown_name("metric", name, registry)
+    return [registry[name] for name in names]

@@ -1,0 +1,71 @@
+"""The orchestrator: one function per stage, in the order of the data flow.
+
+documents -> segments -> backend (behind the cache) -> hypotheses -> metrics -> result.json
+"""
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime
+from pathlib import Path
+
+from hydra.utils import instantiate
+from omegaconf import DictConfig
+
+from harness.cache import TranslationCache
+from harness.config import to_plain
+from harness.documents import Dataset, load_dataset
+from harness.metrics import select_metrics
+from harness.results import SCHEMA_VERSION, document_record, versions, write_run
+from harness.scoring import DocumentScores, score_document
+from harness.translate import translate_documents
+
+log = logging.getLogger(__name__)
+
+
+def build_backend(cfg: DictConfig):
+    return instantiate(cfg.backend, model=cfg.model, generation=cfg.generation,
+                       cache_dir=cfg.cache.dir, _convert_="object")
+
+
+def open_cache(cfg: DictConfig) -> TranslationCache:
+    path = Path(cfg.cache.dir).expanduser() / "translations.sqlite" if cfg.cache.enabled else None
+    return TranslationCache(path)
+
+
+def default_output_dir(cfg: DictConfig) -> Path:
+    return Path("results") / datetime.now().strftime("%Y-%m-%d/%H-%M-%S") + f"_{cfg.model.name}"
+
+
+def build_result(cfg: DictConfig, backend, dataset: Dataset, scored: list[DocumentScores], started: float) -> dict:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "run": {"started": datetime.fromtimestamp(started).isoformat(timespec="seconds"),
+                "wall_seconds": round(time.time() - started, 2)},
+        "config": to_plain(cfg),
+        "model": backend.describe(),
+        "versions": versions(),
+        "data": {"root": str(dataset.root), "target_lang": dataset.target_lang},
+        "backend_stats": dict(getattr(backend, "stats", {})),
+        "documents": [document_record(s) for s in scored],
+    }
+
+
+def run(cfg: DictConfig, output_dir: str | Path | None = None) -> dict:
+    """Translate the data set with the configured model, score it and write the run folder."""
+    started = time.time()
+    output_dir = Path(output_dir) if output_dir else default_output_dir(cfg)
+    dataset = load_dataset(cfg.data.root, cfg.data.documents)
+    metrics = select_metrics(list(cfg.metrics))
+    backend = build_backend(cfg)
+    cache = open_cache(cfg)
+    try:
+        translations = translate_documents(list(dataset.documents), backend, cache, dataset.target_lang,
+                                           cfg.data.max_segments)
+    finally:
+        cache.close()
+    scored = [score_document(t, metrics) for t in translations]
+    result = build_result(cfg, backend, dataset, scored, started)
+    write_run(output_dir, result, scored)
+    log.info("wrote %s", output_dir / "result.json")
+    return result
