@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
 from harness.backends.base import Backend
 
+log = logging.getLogger(__name__)
 SCHEMA = "CREATE TABLE IF NOT EXISTS translations (key TEXT PRIMARY KEY, output TEXT NOT NULL)"
 
 
@@ -63,6 +65,8 @@ def translate_with_cache(backend: Backend, cache: TranslationCache, texts: list[
     from_cache = [key in found for key in keys]
     missing = {key: text for key, text in zip(keys, texts) if key not in found}
     missing_keys, missing_texts = list(missing), list(missing.values())
+    log.info("%s->%s: %d segments, %d from the cache, %d to translate", src_lang, tgt_lang, len(texts),
+             sum(from_cache), len(missing_texts))
     for indices, outputs in backend.translate(missing_texts, src_lang, tgt_lang):
         batch = {missing_keys[i]: output for i, output in zip(indices, outputs)}
         cache.put_many(batch)

@@ -47,7 +47,10 @@ def composition_message(err: Exception) -> str:
     if isinstance(err, MissingConfigException) and err.options and err.missing_cfg_file:
         group, _, name = err.missing_cfg_file.rpartition("/")
         return str(unknown_name(f"{group} config", name, err.options))
-    return " ".join(line.strip() for line in str(err).splitlines() if line.strip())
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    if err.__cause__ is not None:   # e.g. "Value 'abc' of type 'str' could not be converted to Integer"
+        lines.append(str(err.__cause__).splitlines()[0])
+    return " ".join(lines)
 
 
 def check_overrides(arguments: list[str]) -> None:

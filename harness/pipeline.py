@@ -9,12 +9,14 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
 from harness.cache import TranslationCache
 from harness.config import to_plain
 from harness.documents import Dataset, load_dataset
+from harness.errors import UserError
 from harness.metrics import select_metrics
 from harness.results import SCHEMA_VERSION, document_record, versions, write_run
 from harness.scoring import DocumentScores, score_document
@@ -24,8 +26,13 @@ log = logging.getLogger(__name__)
 
 
 def build_backend(cfg: DictConfig):
-    return instantiate(cfg.backend, model=cfg.model, generation=cfg.generation,
-                       cache_dir=cfg.cache.dir, _convert_="object")
+    try:
+        return instantiate(cfg.backend, model=cfg.model, generation=cfg.generation,
+                           cache_dir=cfg.cache.dir, _convert_="object")
+    except InstantiationException as err:
+        if isinstance(err.__cause__, UserError):   # Hydra wraps constructor errors; keep the user's message
+            raise err.__cause__ from None
+        raise
 
 
 def open_cache(cfg: DictConfig) -> TranslationCache:

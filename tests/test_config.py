@@ -1,0 +1,73 @@
+import subprocess
+import sys
+
+import pytest
+
+from harness.cli import expand_sweeps
+from harness.config import CONF_DIR, compose_config
+from tests.conftest import REPO, SEEDS
+
+MODEL_CONFIGS = sorted(p.stem for p in (CONF_DIR / "model").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("model", MODEL_CONFIGS)
+def test_every_model_config_composes(model):
+    cfg = compose_config([f"model={model}"])
+    assert cfg.model.name == model
+    assert cfg.backend._target_.startswith("harness.backends.")
+
+
+def test_backend_can_be_overridden_on_any_model():
+    assert compose_config(["model=opus_mt", "backend=identity"]).backend._target_.endswith("IdentityBackend")
+
+
+def test_expand_sweeps_gives_one_override_list_per_job():
+    assert expand_sweeps(["-m", "model=identity,gemma3_270m", "metrics=[bleu]", "hydra.verbose=true"]) == [
+        ["model=identity", "metrics=[bleu]"], ["model=gemma3_270m", "metrics=[bleu]"]]
+
+
+def harness_run(*args, cwd):
+    return subprocess.run([sys.executable, "-c", "from harness.cli import run_main; run_main()", *args],
+                          capture_output=True, text=True, cwd=cwd)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["model=opus"], "unknown model config 'opus'. Did you mean 'opus_mt'? Available: files, gemma3_270m"),
+    (["model=identity", "generation.batch_size=abc"], "generation.batch_size"),
+    (["model=identity", "metrics=[blue]"], "unknown metric 'blue'. Did you mean 'bleu'?"),
+    (["model=identity", "data.root=/no/such/folder"], "data folder '/no/such/folder' not found"),
+    (["model=identity", "generation.device=cuda:7"], None),
+])
+def test_user_errors_exit_2_with_one_line_and_leave_no_run_folder(tmp_path, args, message):
+    if "generation.device=cuda:7" in args:
+        import torch
+        if torch.cuda.is_available():
+            pytest.skip("a GPU is visible")
+        args = ["model=opus_mt", f"model.model_id={tmp_path}", *args[1:]]
+        message = "no CUDA GPU is visible"
+    done = harness_run(f"data.root={SEEDS}", *args, f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr
+    assert done.stderr.strip().count("\n") == 0 and "Traceback" not in done.stderr
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_model_that_cannot_be_fetched_names_the_model_and_how_to_supply_it(tmp_path):
+    done = harness_run(f"data.root={SEEDS}", "model=opus_mt", "model.model_id=Helsinki-NLP/opus-mt-zz-en",
+                       f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert "cannot load model 'Helsinki-NLP/opus-mt-zz-en'" in done.stderr
+    assert "HF_HUB_OFFLINE=1" in done.stderr and "local folder" in done.stderr
+
+
+def test_multirun_sweep_over_two_models(tmp_path):
+    hypotheses = tmp_path / "hyps"
+    hypotheses.mkdir()
+    for doc_id in ("000", "002", "003", "004"):
+        (hypotheses / f"{doc_id}.txt").write_text("Canada and Japan launched talks.\n", encoding="utf-8")
+    done = harness_run("-m", f"data.root={SEEDS}", "model=identity,files", f"model.path={hypotheses}",
+                       f"hydra.sweep.dir={tmp_path / 'sweep'}", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "sweep" / "0_identity" / "result.json").is_file()
+    assert (tmp_path / "sweep" / "1_files" / "result.json").is_file()
+    assert done.stdout.count("document  lang  relation") == 2

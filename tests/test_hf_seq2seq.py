@@ -1,0 +1,42 @@
+"""The real transformers seq2seq path (AutoTokenizer, AutoModelForSeq2SeqLM, generate) on a tiny
+random-weight Marian model built in a fixture: outputs are nonsense, the plumbing is real."""
+from harness import run
+from harness.backends.hf_seq2seq import Seq2SeqBackend
+from harness.config import GenerationSpec, ModelSpec, compose_config
+from tests.conftest import SEEDS
+
+
+def tiny_backend(model_dir, **generation):
+    spec = ModelSpec(name="tiny", model_id=str(model_dir))
+    return Seq2SeqBackend(spec, GenerationSpec(max_new_tokens=6, device="cpu", **generation))
+
+
+def test_translates_one_output_per_input_in_the_original_order(tiny_marian):
+    backend = tiny_backend(tiny_marian, batch_size=2)
+    texts = ["Kanada ve Japonya.", "Bu plan, Genel Bilgi Güvenliği Anlaşması olarak adlandırıldı.", "Salı."]
+    batched = {i: out for indices, outs in backend.translate(texts, "tr", "en") for i, out in zip(indices, outs)}
+    one_by_one = [backend.translate_batch([text], "tr", "en")[0] for text in texts]
+    assert [batched[i] for i in range(3)] == one_by_one
+    assert backend.stats["model_loads"] == 1
+
+
+def test_run_through_config_is_deterministic_and_second_run_is_cached(tiny_marian, tmp_path):
+    overrides = [f"data.root={SEEDS}", "model=opus_mt", f"model.model_id={tiny_marian}",
+                 "generation.max_new_tokens=6", "generation.device=cpu", "data.documents=[002,004]"]
+    first = run(compose_config(overrides), tmp_path / "a")
+    second = run(compose_config(overrides), tmp_path / "b")
+    assert first["backend_stats"]["model_loads"] == 1
+    assert second["backend_stats"].get("model_loads", 0) == 0    # fully cached: no model loaded
+    assert [d["cache_hits"] for d in second["documents"]] == [d["source_segments"] for d in first["documents"]]
+    for doc_id in ("002", "004"):
+        assert (tmp_path / "a" / "hypotheses" / f"{doc_id}.txt").read_text() == \
+            (tmp_path / "b" / "hypotheses" / f"{doc_id}.txt").read_text()
+    assert first["model"]["loaded"] == [str(tiny_marian)]
+
+
+def test_language_codes_and_forced_target_token(tiny_marian):
+    spec = ModelSpec(name="coded", model_id=str(tiny_marian), lang_codes={"tr": "▁Kanada"}, target_token="▁Japon")
+    backend = Seq2SeqBackend(spec, GenerationSpec(max_new_tokens=4, device="cpu"))
+    outputs = backend.translate_batch(["Kanada ve Japonya."], "tr", "en")
+    assert len(outputs) == 1
+    assert backend.fingerprint("tr", "en")["target_token"] == "▁Japon"
