@@ -1,3 +1,4 @@
+import os
 import subprocess
 import sys
 
@@ -27,8 +28,10 @@ def test_expand_sweeps_gives_one_override_list_per_job():
 
 
 def harness_run(*args, cwd):
+    """harness-run in a child process, importing this checkout's harness whatever is installed."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
     return subprocess.run([sys.executable, "-c", "from harness.cli import run_main; run_main()", *args],
-                          capture_output=True, text=True, cwd=cwd)
+                          capture_output=True, text=True, cwd=cwd, env=env)
 
 
 @pytest.mark.parametrize("args, message", [
