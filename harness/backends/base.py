@@ -1,7 +1,9 @@
 """The backend interface: a list of source segments in one language in, a list of outputs out.
 
 Backends load their model lazily, on the first batch they must translate, so a fully cached run
-never loads weights. Batching by tokens and the restoring of the original order live here once.
+never loads weights. What every backend needs around its batches lives here once: batching by
+tokens with the original order restored, splitting inputs longer than the model accepts (never
+truncating them silently), and halving a batch that runs out of GPU memory.
 """
 from __future__ import annotations
 
@@ -9,8 +11,11 @@ from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Iterator
 
+import torch
+
 from harness.batching import plan_batches
 from harness.config import GenerationSpec, ModelSpec
+from harness.errors import UserError
 
 
 class Backend(ABC):
@@ -20,7 +25,7 @@ class Backend(ABC):
         self.model = model
         self.generation = generation
         self.cache_dir = cache_dir
-        self.stats: Counter = Counter()   # what happened while translating (loads, truncations, ...)
+        self.stats: Counter = Counter()   # what happened while translating (loads, splits, ...)
 
     def fingerprint(self, src_lang: str, tgt_lang: str) -> dict:
         """Everything that decides the output for a segment; the translation cache is keyed by it."""
@@ -34,17 +39,68 @@ class Backend(ABC):
         """Approximate token counts used to form batches (about 4 characters a token)."""
         return [len(text) // 4 + 1 for text in texts]
 
+    def token_counts(self, texts: list[str], src_lang: str, tgt_lang: str) -> list[int]:
+        """Exact source token counts where the model's tokenizer knows them; checked against input_limit."""
+        return self.measure(texts)
+
+    def input_limit(self, src_lang: str, tgt_lang: str) -> int | None:
+        """The most source tokens the model accepts in one input; None when there is no practical limit."""
+        return None
+
     @abstractmethod
     def translate_batch(self, texts: list[str], src_lang: str, tgt_lang: str) -> list[str]:
         """Translate one batch; the output list has one entry per input."""
 
     def translate(self, texts: list[str], src_lang: str, tgt_lang: str) -> Iterator[tuple[list[int], list[str]]]:
-        """Yield (indices into texts, outputs) batch by batch, so a caller can save progress as it goes."""
+        """Yield (indices into texts, outputs) as texts finish, so a caller can save progress as it goes."""
         if not texts:
             return
-        batches = plan_batches(self.measure(texts), self.generation.batch_size, self.generation.max_batch_tokens)
-        for batch in batches:
-            outputs = self.translate_batch([texts[i] for i in batch], src_lang, tgt_lang)
-            if len(outputs) != len(batch):
-                raise RuntimeError(f"{self.name} returned {len(outputs)} outputs for {len(batch)} inputs")
-            yield batch, outputs
+        pieces, owners = self.split_overlong(texts, src_lang, tgt_lang)
+        done: dict[int, dict[int, str]] = {owner: {} for owner in owners}
+        needed = Counter(owners)
+        for batch in plan_batches(self.measure(pieces), self.generation.batch_size, self.generation.max_batch_tokens):
+            outputs = self.translate_with_retry([pieces[i] for i in batch], src_lang, tgt_lang)
+            finished = []
+            for index, output in zip(batch, outputs):
+                done[owners[index]][index] = output
+                if len(done[owners[index]]) == needed[owners[index]]:
+                    finished.append(owners[index])
+            self.stats["translated_segments"] += len(finished)
+            yield finished, [" ".join(done[t][i] for i in sorted(done[t])).strip() for t in finished]
+
+    def split_overlong(self, texts: list[str], src_lang: str, tgt_lang: str) -> tuple[list[str], list[int]]:
+        """Split each text longer than the model's input limit into word-bounded pieces; pieces[i] belongs
+        to texts[owners[i]]. Splits are counted in stats so the result shows them."""
+        limit = self.input_limit(src_lang, tgt_lang)
+        pieces, owners = [], []
+        for owner, (text, length) in enumerate(zip(texts, self.token_counts(texts, src_lang, tgt_lang) if limit else [0] * len(texts))):
+            parts = [text] if not limit or length <= limit else split_words(text, length, limit)
+            if len(parts) > 1:
+                self.stats["split_overlong_inputs"] += 1
+            pieces += parts
+            owners += [owner] * len(parts)
+        return pieces, owners
+
+    def translate_with_retry(self, texts: list[str], src_lang: str, tgt_lang: str) -> list[str]:
+        """Translate a batch; on GPU out-of-memory, halve it and retry, down to a single segment."""
+        try:
+            outputs = self.translate_batch(texts, src_lang, tgt_lang)
+        except torch.cuda.OutOfMemoryError:
+            if len(texts) == 1:
+                raise UserError(f"out of GPU memory on a single segment ({len(texts[0])} characters); use "
+                                "generation.dtype=float16, a smaller model, or generation.device=cpu") from None
+            torch.cuda.empty_cache()
+            self.stats["oom_batch_halvings"] += 1
+            half = len(texts) // 2
+            return (self.translate_with_retry(texts[:half], src_lang, tgt_lang)
+                    + self.translate_with_retry(texts[half:], src_lang, tgt_lang))
+        if len(outputs) != len(texts):
+            raise RuntimeError(f"{self.name} returned {len(outputs)} outputs for {len(texts)} inputs")
+        return outputs
+
+
+def split_words(text: str, tokens: int, limit: int) -> list[str]:
+    """Cut text at word boundaries into pieces of about `limit` tokens, with a 10% margin."""
+    words = text.split()
+    per_piece = max(1, int(limit * len(words) / tokens * 0.9))
+    return [" ".join(words[start:start + per_piece]) for start in range(0, len(words), per_piece)]

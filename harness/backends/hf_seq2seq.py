@@ -48,6 +48,14 @@ class Seq2SeqBackend(Backend):
                                self.model.lang_codes)
         return self.model.lang_codes[lang]
 
+    def input_limit(self, src_lang: str, tgt_lang: str) -> int | None:
+        _, tokenizer = self.load(src_lang, tgt_lang)
+        return min(tokenizer.model_max_length, 4096) - len(tokenizer(self.model.source_prefix)["input_ids"]) - 1
+
+    def token_counts(self, texts: list[str], src_lang: str, tgt_lang: str) -> list[int]:
+        _, tokenizer = self.load(src_lang, tgt_lang)
+        return [len(ids) for ids in tokenizer([self.model.source_prefix + t for t in texts])["input_ids"]]
+
     def measure(self, texts: list[str]) -> list[int]:
         return [len(text.split()) * 2 + 2 for text in texts]  # subword estimate; the tokenizer may not be loaded
 

@@ -1,0 +1,78 @@
+"""What every backend gets from the base class: order restored, long inputs split, OOM batches halved."""
+import pytest
+import torch
+
+from harness.backends.base import Backend, split_words
+from harness.backends.hf_seq2seq import Seq2SeqBackend
+from harness.config import GenerationSpec, ModelSpec
+from harness.errors import UserError
+
+
+class EchoBackend(Backend):
+    """Returns each input reversed word by word; runs out of 'GPU memory' on batches larger than oom_above."""
+
+    name = "echo"
+
+    def __init__(self, oom_above=None, limit=None, **generation):
+        super().__init__(ModelSpec(name="echo"), GenerationSpec(**generation))
+        self.oom_above, self.limit, self.batches = oom_above, limit, []
+
+    def input_limit(self, src_lang, tgt_lang):
+        return self.limit
+
+    def translate_batch(self, texts, src_lang, tgt_lang):
+        if self.oom_above is not None and len(texts) > self.oom_above:
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory")
+        self.batches.append(len(texts))
+        return [" ".join(reversed(text.split())) for text in texts]
+
+
+def collect(backend, texts):
+    outputs = {}
+    for indices, batch in backend.translate(texts, "fr", "en"):
+        outputs.update(zip(indices, batch))
+    return [outputs[i] for i in range(len(texts))]
+
+
+def test_outputs_come_back_in_input_order_whatever_the_batching():
+    texts = [" ".join(["w"] * n) + f" {n}" for n in (3, 40, 1, 25, 7)]
+    backend = EchoBackend(batch_size=2, max_batch_tokens=30)
+    assert collect(backend, texts) == [" ".join(reversed(t.split())) for t in texts]
+    assert backend.stats["translated_segments"] == 5
+
+
+def test_out_of_memory_halves_the_batch_and_retries():
+    backend = EchoBackend(oom_above=1, batch_size=4)
+    texts = ["a b", "c d", "e f", "g h"]
+    assert collect(backend, texts) == ["b a", "d c", "f e", "h g"]
+    assert backend.batches == [1, 1, 1, 1] and backend.stats["oom_batch_halvings"] == 3
+
+
+def test_out_of_memory_on_a_single_segment_is_a_clear_error():
+    with pytest.raises(UserError, match="out of GPU memory on a single segment"):
+        collect(EchoBackend(oom_above=0), ["a b"])
+
+
+def test_an_input_over_the_limit_is_split_not_truncated():
+    backend = EchoBackend(limit=10)
+    long_text = " ".join(f"w{i}" for i in range(40))          # 40 words, ~70 estimated tokens
+    [output] = collect(backend, [long_text])
+    assert sorted(output.split()) == sorted(long_text.split())   # every word translated, none cut
+    assert backend.stats["split_overlong_inputs"] == 1
+
+
+@pytest.mark.parametrize("words, tokens, limit, pieces", [(10, 10, 100, 1), (40, 80, 20, 5), (3, 300, 10, 3)])
+def test_split_words(words, tokens, limit, pieces):
+    text = " ".join(str(i) for i in range(words))
+    parts = split_words(text, tokens, limit)
+    assert len(parts) == pieces and " ".join(parts) == text
+
+
+def test_real_model_splits_a_sentence_longer_than_its_input_limit(tiny_marian):
+    backend = Seq2SeqBackend(ModelSpec(name="tiny", model_id=str(tiny_marian)),
+                             GenerationSpec(max_new_tokens=4, device="cpu"))
+    long_sentence = " ".join(["Kanada ve Japonya askeri istihbarat paylaşımı konusunda anlaştı."] * 40)
+    assert backend.token_counts([long_sentence], "tr", "en")[0] > backend.input_limit("tr", "en")
+    [output] = collect(backend, [long_sentence])
+    assert output and backend.stats["split_overlong_inputs"] == 1
+    assert backend.stats["truncated_inputs"] == 0
