@@ -21,7 +21,7 @@ from harness.config import CONF_DIR, compose_config, register_schemas
 from harness.errors import UserError, unknown_name
 from harness.pipeline import run
 from harness.report import results_table
-from harness.results import RESULT_FILE
+from harness.results import RESULT_FILE, mark_failed
 
 EXIT_USER_ERROR = 2
 
@@ -63,7 +63,7 @@ def check_overrides(arguments: list[str]) -> None:
 
 
 def discard_unfinished(output_dir: Path) -> None:
-    """A user error leaves no half-written run folder behind."""
+    """A user error leaves no half-written run folder behind (and never touches a finished one)."""
     if output_dir.is_dir() and not (output_dir / RESULT_FILE).exists():
         shutil.rmtree(output_dir)
 
@@ -75,7 +75,12 @@ def hydra_run(cfg: DictConfig) -> None:
         result = run(cfg, output_dir)
     except UserError as err:
         discard_unfinished(output_dir)
+        if HydraConfig.get().verbose:   # hydra.verbose=true: the user asked for the traceback
+            raise
         fail(str(err))
+    except Exception as err:   # a bug or a crash: keep the traceback, mark the folder failed
+        mark_failed(output_dir, err)
+        raise
     print(results_table(result))
     print(f"\nrun folder: {output_dir}")
 

@@ -36,7 +36,8 @@ class ModelSpec:
     target_token: Optional[str] = None   # token forced as first output (NLLB eng_Latn, M2M100 __en__)
     source_prefix: str = ""              # text put before each source segment (MADLAD "<2en> ")
     prompt: PromptSpec = field(default_factory=PromptSpec)
-    trust_remote_code: bool = False
+    trust_remote_code: bool = False      # run Python code shipped with a hub model: only if you trust it
+    allow_pickle: bool = False           # load .bin/.pt (pickle) weights; by default only safetensors or GGUF
 
 
 @dataclass

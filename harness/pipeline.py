@@ -5,6 +5,7 @@ documents -> segments -> backend (behind the cache) -> hypotheses -> metrics -> 
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 from datetime import datetime
 from pathlib import Path
@@ -17,8 +18,8 @@ from harness.cache import TranslationCache
 from harness.config import to_plain
 from harness.documents import Dataset, load_dataset
 from harness.errors import UserError
-from harness.metrics import select_metrics
-from harness.results import SCHEMA_VERSION, document_record, versions, write_run
+from harness.metrics import Metric, select_metrics
+from harness.results import SCHEMA_VERSION, claim_run_folder, document_record, versions, write_run
 from harness.scoring import DocumentScores, score_document
 from harness.translate import translate_documents
 
@@ -41,7 +42,7 @@ def open_cache(cfg: DictConfig) -> TranslationCache:
 
 
 def default_output_dir(cfg: DictConfig) -> Path:
-    return Path("results") / datetime.now().strftime("%Y-%m-%d/%H-%M-%S") + f"_{cfg.model.name}"
+    return Path("results") / (datetime.now().strftime("%Y-%m-%d/%H-%M-%S") + f"_{cfg.model.name}")
 
 
 def build_result(cfg: DictConfig, backend, dataset: Dataset, scored: list[DocumentScores], started: float) -> dict:
@@ -58,6 +59,16 @@ def build_result(cfg: DictConfig, backend, dataset: Dataset, scored: list[Docume
     }
 
 
+def translate_and_score(cfg: DictConfig, dataset: Dataset, backend, metrics: list[Metric]) -> list[DocumentScores]:
+    cache = open_cache(cfg)
+    try:
+        translations = translate_documents(list(dataset.documents), backend, cache, dataset.target_lang,
+                                           cfg.data.max_segments)
+    finally:
+        cache.close()
+    return [score_document(t, metrics) for t in translations]
+
+
 def run(cfg: DictConfig, output_dir: str | Path | None = None) -> dict:
     """Translate the data set with the configured model, score it and write the run folder."""
     started = time.time()
@@ -65,13 +76,14 @@ def run(cfg: DictConfig, output_dir: str | Path | None = None) -> dict:
     dataset = load_dataset(cfg.data.root, cfg.data.documents)
     metrics = select_metrics(list(cfg.metrics))
     backend = build_backend(cfg)
-    cache = open_cache(cfg)
+    created = not output_dir.exists()
+    claim_run_folder(output_dir)
     try:
-        translations = translate_documents(list(dataset.documents), backend, cache, dataset.target_lang,
-                                           cfg.data.max_segments)
-    finally:
-        cache.close()
-    scored = [score_document(t, metrics) for t in translations]
+        scored = translate_and_score(cfg, dataset, backend, metrics)
+    except UserError:
+        if created:   # a user error leaves no half-written folder behind
+            shutil.rmtree(output_dir, ignore_errors=True)
+        raise
     result = build_result(cfg, backend, dataset, scored, started)
     write_run(output_dir, result, scored)
     log.info("wrote %s", output_dir / "result.json")

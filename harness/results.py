@@ -14,10 +14,13 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
+from harness.errors import UserError
 from harness.scoring import DocumentScores
 
 SCHEMA_VERSION = 1
 RESULT_FILE = "result.json"
+RUNNING_MARKER = "RUNNING"   # present while a run works; left behind by a killed run
+FAILED_MARKER = "FAILED"     # written when a run stops on an unexpected error, with the error
 
 
 def package_version(name: str) -> str | None:
@@ -75,6 +78,21 @@ def write_json_atomically(path: Path, record: dict) -> None:
     os.replace(staging, path)
 
 
+def claim_run_folder(output_dir: Path) -> None:
+    """Mark the folder as a run in progress; never reuse a folder that holds a finished run."""
+    if (output_dir / RESULT_FILE).exists():
+        raise UserError(f"{output_dir} already holds a finished run; choose another output folder "
+                        "(hydra.run.dir=...) so that no earlier result is overwritten")
+    output_dir.mkdir(parents=True, exist_ok=True)
+    (output_dir / RUNNING_MARKER).write_text(f"pid {os.getpid()}\n", encoding="utf-8")
+
+
+def mark_failed(output_dir: Path, error: BaseException) -> None:
+    if output_dir.is_dir():
+        (output_dir / FAILED_MARKER).write_text(f"{type(error).__name__}: {error}\n", encoding="utf-8")
+        (output_dir / RUNNING_MARKER).unlink(missing_ok=True)
+
+
 def write_run(output_dir: Path, result: dict, documents: list[DocumentScores]) -> Path:
     for scored in documents:
         doc_id = scored.translation.document.id
@@ -83,6 +101,7 @@ def write_run(output_dir: Path, result: dict, documents: list[DocumentScores]) -
         write_text(output_dir / "scored" / f"{doc_id}.ref.txt", scored.reference_line + "\n")
     path = output_dir / RESULT_FILE
     write_json_atomically(path, result)
+    (output_dir / RUNNING_MARKER).unlink(missing_ok=True)
     return path
 
 

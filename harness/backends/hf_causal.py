@@ -8,7 +8,7 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from harness.backends.base import Backend
-from harness.backends.hf_loading import (generation_fingerprint, gguf_location, load_dequantized, load_pretrained,
+from harness.backends.hf_loading import (safety_record, generation_fingerprint, gguf_location, load_dequantized, load_pretrained,
                                          model_id_for, resolve_device, resolve_dtype)
 from harness.languages import language_name
 
@@ -41,7 +41,7 @@ class CausalLMBackend(Backend):
             return {"name": self.model.name, "backend": self.name, "gguf_file": gguf[0].name, "sha256": gguf[1],
                     "source": self.model.gguf_package or self.model.model_id}
         return {"name": self.model.name, "backend": self.name, "id": self.model.model_id,
-                "revision": self.model.revision}
+                "revision": self.model.revision, **safety_record(self.model)}
 
     def load(self) -> None:
         if self.lm is not None:

@@ -54,13 +54,27 @@ def offline() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "0") not in ("0", "", "false", "False")
 
 
+def is_tokenizer(loader) -> bool:
+    return "Tokenizer" in getattr(loader, "__name__", "")
+
+
+def safety_record(model: ModelSpec) -> dict:
+    """What result.json records about code execution and weight formats."""
+    return {"trust_remote_code": model.trust_remote_code, "allow_pickle": model.allow_pickle}
+
+
 def load_pretrained(loader, model_id: str, model: ModelSpec, **kwargs):
     """Call a transformers from_pretrained and turn "cannot get it" into an error that says how to supply it."""
+    safety = {"trust_remote_code": model.trust_remote_code, "local_files_only": offline()}
+    if not is_tokenizer(loader):
+        safety["use_safetensors"] = None if model.allow_pickle else True
     try:
-        return loader.from_pretrained(model_id, revision=model.revision,
-                                      trust_remote_code=model.trust_remote_code, **kwargs)
+        return loader.from_pretrained(model_id, revision=model.revision, **safety, **kwargs)
     except (OSError, ValueError) as err:
         reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        if "safetensors" in reason.lower() and not model.allow_pickle:
+            raise UserError(f"model '{model_id}' has no safetensors weights, only pickle files, which can run code "
+                            "when loaded; convert them, or set model.allow_pickle=true if you trust the source") from err
         raise UserError(
             f"cannot load model '{model_id}' (revision {model.revision}): {reason} -- check the id for typos, "
             "or supply it as a local folder (model.model_id=/path/to/model), or fill the Hugging Face cache "

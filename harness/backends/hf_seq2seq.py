@@ -7,7 +7,7 @@ import torch
 from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
 from harness.backends.base import Backend
-from harness.backends.hf_loading import (generation_fingerprint, load_pretrained, model_id_for, resolve_device,
+from harness.backends.hf_loading import (safety_record, generation_fingerprint, load_pretrained, model_id_for, resolve_device,
                                          resolve_dtype)
 from harness.errors import unknown_name
 
@@ -30,7 +30,8 @@ class Seq2SeqBackend(Backend):
 
     def describe(self) -> dict:
         return {"name": self.model.name, "backend": self.name, "id": self.model.model_id,
-                "revision": self.model.revision, "loaded": list(self.loaded_ids)}
+                "revision": self.model.revision, "loaded": list(self.loaded_ids),
+                **safety_record(self.model)}
 
     def load(self, src_lang: str, tgt_lang: str) -> tuple:
         model_id = model_id_for(self.model, src_lang, tgt_lang)
