@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 METRIC_LABELS = {"bleu": "BLEU", "chrf": "chrF", "chrf++": "chrF++", "ter": "TER"}
+DEGRADATION_STATS = {"split_overlong_inputs": "inputs longer than the model accepts, split and translated in parts",
+                     "truncated_inputs": "inputs TRUNCATED by the tokenizer",
+                     "oom_batch_halvings": "batches halved after running out of GPU memory"}
 NOT_PARALLEL_NOTE = ("* the reference is not a translation of this source (declared {relations}): "
                      "its scores measure topical overlap, not translation quality")
 
@@ -30,6 +33,8 @@ def results_table(result: dict) -> str:
     relations = sorted({d["relation"] for d in documents if d["relation"] != "parallel"})
     if relations:
         notes.append(NOT_PARALLEL_NOTE.format(relations=", ".join(relations)))
+    stats = result.get("backend_stats", {})
+    notes += [f"! {stats[key]} {text}" for key, text in DEGRADATION_STATS.items() if stats.get(key)]
     signatures = {d["metrics"][n]["signature"] for d in documents for n in metric_names}
     notes += sorted(signatures)
     return "\n".join([table, "", *notes])

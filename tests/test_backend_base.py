@@ -68,6 +68,23 @@ def test_split_words(words, tokens, limit, pieces):
     assert len(parts) == pieces and " ".join(parts) == text
 
 
+def test_splits_are_shown_under_the_results_table(tmp_path, tiny_marian):
+    from harness import compose_config, run
+    from harness.report import results_table
+    from tests.conftest import SEEDS
+    data = tmp_path / "data"
+    data.mkdir()
+    one_long_sentence = ", ".join(["Kanada ve Japonya askeri istihbarat paylaşımı konusunda anlaştı"] * 40) + "."
+    (data / "long.txt").write_text(one_long_sentence)
+    (data / "ref.txt").write_text("Canada and Japan agreed on sharing military intelligence.\n")
+    (data / "manifest.yaml").write_text("documents:\n  - {id: long, lang: tr, file: long.txt, reference: ref.txt, "
+                                        "relation: parallel}\n")
+    result = run(compose_config([f"data.root={data}", "model=opus_mt", f"model.model_id={tiny_marian}",
+                                 "generation.max_new_tokens=4", "generation.device=cpu"]), tmp_path / "run")
+    assert result["backend_stats"]["split_overlong_inputs"] == 1
+    assert "! 1 inputs longer than the model accepts, split and translated in parts" in results_table(result)
+
+
 def test_real_model_splits_a_sentence_longer_than_its_input_limit(tiny_marian):
     backend = Seq2SeqBackend(ModelSpec(name="tiny", model_id=str(tiny_marian)),
                              GenerationSpec(max_new_tokens=4, device="cpu"))
