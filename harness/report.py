@@ -4,7 +4,8 @@ from __future__ import annotations
 METRIC_LABELS = {"bleu": "BLEU", "chrf": "chrF", "chrf++": "chrF++", "ter": "TER"}
 DEGRADATION_STATS = {"split_overlong_inputs": "inputs longer than the model accepts, split and translated in parts",
                      "truncated_inputs": "inputs TRUNCATED by the tokenizer",
-                     "oom_batch_halvings": "batches halved after running out of GPU memory"}
+                     "oom_batch_halvings": "batches halved after running out of GPU memory",
+                     "echoed_prompt_example": "outputs that copy the prompt's example instead of translating"}
 NOT_PARALLEL_NOTE = ("* the reference is not a translation of this source (declared {relations}): "
                      "its scores measure topical overlap, not translation quality")
 

@@ -100,4 +100,10 @@ class CausalLMBackend(Backend):
         new_tokens = generated[:, inputs["input_ids"].shape[1]:]
         self.stats["generated_tokens"] += int((new_tokens != self.tokenizer.pad_token_id).sum())
         decoded = self.tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
-        return [text.strip().split("\n", 1)[0].strip() for text in decoded]
+        outputs = [text.strip().split("\n", 1)[0].strip() for text in decoded]
+        self.stats["echoed_prompt_example"] += sum(out in self.example_targets(src_lang) for out in outputs)
+        return outputs
+
+    def example_targets(self, src_lang: str) -> set[str]:
+        """A weak model may copy the few-shot example instead of translating; such outputs are counted."""
+        return {target.strip() for _, target in self.model.prompt.examples.get(src_lang, [])}
