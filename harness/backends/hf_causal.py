@@ -79,6 +79,7 @@ class CausalLMBackend(Backend):
         template = self.prompt_template(src_lang, tgt_lang)
         if not self.uses_chat_template():
             return [template.replace("{source}", text) for text in texts]
+        self.load()
         return [self.tokenizer.apply_chat_template([{"role": "user", "content": template.replace("{source}", text)}],
                                                    tokenize=False, add_generation_prompt=True) for text in texts]
 
