@@ -6,6 +6,7 @@ traceback; anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import itertools
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -14,8 +15,8 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException, MissingConfigException
-from omegaconf import DictConfig
-from omegaconf.errors import OmegaConfBaseException
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
 from harness.config import CONF_DIR, compose_config, register_schemas
 from harness.errors import UserError, unknown_name
@@ -43,10 +44,23 @@ def expand_sweeps(arguments: list[str]) -> list[list[str]]:
     return [list(job) for job in itertools.product(*choices)]
 
 
+UNKNOWN_KEY = re.compile(r"Could not override '([\w.]+)'")
+
+
+def known_keys(dotted: str) -> list[str]:
+    """The keys that exist beside a dotted key in the composed default config."""
+    parent, _, _ = dotted.rpartition(".")
+    node = OmegaConf.select(compose_config(), parent) if parent else compose_config()
+    return [f"{parent}.{key}" if parent else key for key in node] if isinstance(node, DictConfig) else []
+
+
 def composition_message(err: Exception) -> str:
     if isinstance(err, MissingConfigException) and err.options and err.missing_cfg_file:
         group, _, name = err.missing_cfg_file.rpartition("/")
         return str(unknown_name(f"{group} config", name, err.options))
+    unknown_key = UNKNOWN_KEY.search(str(err))
+    if unknown_key and isinstance(err.__cause__, (ConfigKeyError, ConfigAttributeError)):
+        return str(unknown_name("config key", unknown_key.group(1), known_keys(unknown_key.group(1))))
     lines = [line.strip() for line in str(err).splitlines() if line.strip()]
     if err.__cause__ is not None:   # e.g. "Value 'abc' of type 'str' could not be converted to Integer"
         lines.append(str(err.__cause__).splitlines()[0])

@@ -37,6 +37,7 @@ def harness_run(*args, cwd):
 @pytest.mark.parametrize("args, message", [
     (["model=opus"], "unknown model config 'opus'. Did you mean 'opus_mt'? Available: files, gemma3_270m"),
     (["model=identity", "generation.batch_size=abc"], "generation.batch_size"),
+    (["model=identity", "generation.beams=4"], "unknown config key 'generation.beams'. Did you mean 'generation.num_beams'?"),
     (["model=identity", "metrics=[blue]"], "unknown metric 'blue'. Did you mean 'bleu'?"),
     (["model=identity", "data.root=/no/such/folder"], "data folder '/no/such/folder' not found"),
     (["model=identity", "generation.device=cuda:7"], None),
