@@ -23,6 +23,7 @@ from harness.significance import (DEFAULT_RESAMPLES, DEFAULT_SEED, compare_syste
                                   segment_statistics)
 
 ALPHA = 0.05
+SCORE_DECIMALS = 4
 LENGTH_BUCKETS = [(1, 9), (10, 19), (20, 29), (30, 39), (40, None)]   # reference words, as compare-mt's defaults
 DISAGREEMENT_EXAMPLES = 10
 DISAGREEMENT_METRICS = ("chrf", "bleu")    # sentence chrF is stable on short segments; BLEU is not
@@ -185,7 +186,8 @@ def document_rows(runs: list[Run], doc_index: int, metric_names: list[str]) -> l
         base = runs[0].result["documents"][doc_index]["metrics"][name]["score"]
         for position, run in enumerate(runs):
             score = run.result["documents"][doc_index]["metrics"][name]["score"]
-            rows.append(score_row(run, doc_index, name, score, None, None if position == 0 else score - base))
+            rows.append(score_row(run, doc_index, name, score, None,
+                                      None if position == 0 else round(score - base, SCORE_DECIMALS)))
     return rows
 
 
@@ -202,8 +204,10 @@ def tested_rows(runs: list[Run], doc_index: int, metric: str, stats: list[np.nda
     """Aligned-segment scores with bootstrap intervals and both paired tests, Holm-corrected over the systems."""
     corpus_metric = select_metrics([metric])[0].corpus_metric
     tests = compare_systems(corpus_metric, stats, n_resamples, seed)
-    rows = [score_row(run, doc_index, metric, t.score, list(t.ci), None if i == 0 else t.score - tests[0].score)
-            for i, (run, t) in enumerate(zip(runs, tests))]
+    scores = [round(t.score, SCORE_DECIMALS) for t in tests]   # as harness.metrics stores scores
+    rows = [score_row(run, doc_index, metric, score, [round(b, SCORE_DECIMALS) for b in t.ci],
+                      None if i == 0 else round(score - scores[0], SCORE_DECIMALS))
+            for i, (run, t, score) in enumerate(zip(runs, tests, scores))]
     for key, values in (("bootstrap", [t.p_bootstrap for t in tests[1:]]),
                         ("randomization", [t.p_randomization for t in tests[1:]])):
         for row, raw, adjusted in zip(rows[1:], values, holm(values)):
