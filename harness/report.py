@@ -86,6 +86,10 @@ def metric_rows(comparison: dict, metric: str) -> list[dict]:
 def comparison_notes(comparison: dict) -> list[str]:
     """The legend under the tables: level, baseline, tests, marker and each metric's signature once."""
     notes = [f"scores: {LEVEL_NOTES[comparison['level']]}", f"baseline: {comparison['baseline']}"]
+    unrelated = [d for d in comparison["data"]["documents"] if d["relation"] != "parallel"]
+    if unrelated:
+        notes.append(f"{', '.join(d['id'] for d in unrelated)}: " + NOT_PARALLEL_NOTE.format(
+            relations=", ".join(sorted({d["relation"] for d in unrelated})))[2:])
     test = comparison["significance"]
     if test:
         notes.append(f"95% CI: bootstrap, {test['resamples']} resamples of the aligned sentences (seed {test['seed']}); "
