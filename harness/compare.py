@@ -199,11 +199,15 @@ def score_row(run: Run, doc_index: int, metric: str, score: float, ci, delta) ->
             "significant": None}
 
 
+def sacrebleu_metric(name: str):
+    """The sacrebleu object behind a harness metric: its statistics extraction and score formula."""
+    return select_metrics([name])[0].corpus_metric
+
+
 def tested_rows(runs: list[Run], doc_index: int, metric: str, stats: list[np.ndarray],
                 n_resamples: int, seed: int) -> list[dict]:
     """Aligned-segment scores with bootstrap intervals and both paired tests, Holm-corrected over the systems."""
-    corpus_metric = select_metrics([metric])[0].corpus_metric
-    tests = compare_systems(corpus_metric, stats, n_resamples, seed)
+    tests = compare_systems(sacrebleu_metric(metric), stats, n_resamples, seed)
     scores = [round(t.score, SCORE_DECIMALS) for t in tests]   # as harness.metrics stores scores
     rows = [score_row(run, doc_index, metric, score, [round(b, SCORE_DECIMALS) for b in t.ci],
                       None if i == 0 else round(score - scores[0], SCORE_DECIMALS))
@@ -221,7 +225,7 @@ def statistics_by_system(runs: list[Run], doc_index: int, metric_names: list[str
     """Per metric, each system's per-segment sufficient statistics (extracted once, reused by every test)."""
     segments = paired_segments(runs, doc_index)
     references = [s["ref"] for s in segments[0]]
-    return {name: [segment_statistics(select_metrics([name])[0].corpus_metric, [s["hyp"] for s in system], references)
+    return {name: [segment_statistics(sacrebleu_metric(name), [s["hyp"] for s in system], references)
                    for system in segments]
             for name in metric_names}
 
@@ -251,7 +255,7 @@ def bucket_rows(runs: list[Run], stats: dict, metric_names: list[str]) -> list[d
             if not chosen.any():
                 continue
             for name in metric_names:
-                corpus_metric = select_metrics([name])[0].corpus_metric
+                corpus_metric = sacrebleu_metric(name)
                 for position, run in enumerate(runs):
                     system_stats = np.concatenate([per_doc[position] for per_doc in parts[name]])
                     score = float(scores_from_stats(corpus_metric, system_stats[chosen].sum(axis=0))[0])
@@ -312,6 +316,8 @@ def metric_description(run: Run, level: str, name: str) -> dict:
 def compare_runs(runs: list[Run], baseline: str | None = None, metrics: list[str] | None = None,
                  n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED) -> dict:
     """The comparison of comparable runs against a baseline (default: the first run)."""
+    if n_resamples < 1:
+        raise UserError(f"--resamples {n_resamples}: needs at least 1 (1000 is the usual number)")
     runs = order_with_baseline(runs, baseline)
     level = score_level(runs)
     names = choose_metrics(runs, level, metrics)

@@ -189,6 +189,7 @@ def test_cli_prints_the_leaderboard_and_writes_the_report(plain_runs, tmp_path):
     (["{tmp}/nothing"], "no result.json found"),
     (["{identity}", "--baseline", "gemma"], "unknown baseline system 'gemma'"),
     (["{identity}", "--metrics", "ter"], "metric 'ter' is not in run 'identity'"),
+    (["{identity}", "--resamples", "0"], "--resamples 0: needs at least 1"),
 ])
 def test_cli_user_errors_exit_2_with_one_line(plain_runs, tmp_path, args, message):
     args = [a.format(tmp=tmp_path, identity=plain_runs[0]) for a in args]
@@ -198,8 +199,7 @@ def test_cli_user_errors_exit_2_with_one_line(plain_runs, tmp_path, args, messag
 
 
 def test_a_sweep_writes_its_comparison_on_its_own(tmp_path):
-    hypotheses = tmp_path / "hyps"
-    reference_run(tmp_path / "unused", "reference")   # writes the hypotheses folder next to it
+    reference_run(tmp_path / "unused")   # leaves its hypotheses folder next to it: the cleaned reference
     hypotheses = tmp_path / "unused_hypotheses"
     done = harness_cli("run_main", "-m", "model=identity,files", f"model.path={hypotheses}", f"data.root={SEEDS}",
                        "metrics=[bleu]", f"hydra.sweep.dir={tmp_path / 'sweep'}", cwd=tmp_path)
