@@ -5,26 +5,33 @@ traceback; anything else is a bug and keeps its traceback.
 """
 from __future__ import annotations
 
+import argparse
 import itertools
+import logging
 import re
 import shutil
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException, MissingConfigException
+from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
+from harness.compare import comparable_groups, compare_runs, load_runs
 from harness.config import CONF_DIR, compose_config, register_schemas
 from harness.errors import UserError, unknown_name
 from harness.pipeline import run
-from harness.report import results_table
+from harness.report import comparison_table, results_table
+from harness.report_html import write_comparison
 from harness.results import RESULT_FILE, mark_failed
 
 EXIT_USER_ERROR = 2
+log = logging.getLogger(__name__)
 
 
 def fail(message: str) -> None:
@@ -104,3 +111,47 @@ def run_main() -> None:
     register_schemas()
     check_overrides(sys.argv[1:])
     hydra_run()
+
+
+def compare_arguments() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="harness-compare", description="Compare finished runs: leaderboard with "
+                                     "95%% intervals, paired significance tests, charts and an HTML report.")
+    parser.add_argument("runs", nargs="+", metavar="RUN_DIR", help="run folders, sweep folders or globs")
+    parser.add_argument("--baseline", help="the system the others are tested against (default: the first run)")
+    parser.add_argument("--out", type=Path, help="report folder (default: results/comparisons/<date>/<time>)")
+    parser.add_argument("--metrics", nargs="+", help="metrics to compare (default: those every run has)")
+    parser.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples and randomization trials")
+    return parser
+
+
+def print_comparison(comparison: dict, folder: Path) -> None:
+    print(comparison_table(comparison))
+    print(f"\nreport: {write_comparison(comparison, folder)}")
+
+
+def compare_main() -> None:
+    """harness-compare: compare finished runs, e.g. `harness-compare results/multirun/2026-11-22/08-00-00`."""
+    args = compare_arguments().parse_args()
+    folder = args.out or Path("results/comparisons") / datetime.now().strftime("%Y-%m-%d/%H-%M-%S")
+    try:
+        comparison = compare_runs(load_runs(args.runs), args.baseline, args.metrics, args.resamples)
+    except UserError as err:
+        fail(str(err))
+    print_comparison(comparison, folder)
+
+
+class CompareSweepCallback(Callback):
+    """Registered in conf/config.yaml: at the end of a -m sweep, write the comparison into the sweep folder.
+
+    Runs of a sweep over data sets cannot share a table: each comparable group gets its own folder.
+    """
+
+    def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
+        sweep_dir = Path(config.hydra.sweep.dir)
+        try:
+            groups = comparable_groups(load_runs([str(sweep_dir)]))
+            for number, runs in enumerate(groups, start=1):
+                folder = sweep_dir / ("comparison" if len(groups) == 1 else f"comparison_{number}")
+                print_comparison(compare_runs(runs), folder)
+        except UserError as err:   # a finished sweep stays finished: say why there is no comparison
+            log.warning("no comparison written for %s: %s", sweep_dir, err)

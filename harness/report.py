@@ -1,5 +1,9 @@
-"""Rendering of results for people: the terminal table printed at the end of a run."""
+"""Rendering of results for people: the terminal table printed at the end of a run, and the comparison's
+leaderboard as terminal text, Markdown and CSV (charts and HTML: harness.charts, harness.report_html)."""
 from __future__ import annotations
+
+import csv
+import io
 
 METRIC_LABELS = {"bleu": "BLEU", "chrf": "chrF", "chrf++": "chrF++", "ter": "TER"}
 DEGRADATION_STATS = {"split_overlong_inputs": "inputs longer than the model accepts, split and translated in parts",
@@ -10,9 +14,10 @@ NOT_PARALLEL_NOTE = ("* the reference is not a translation of this source (decla
                      "its scores measure topical overlap, not translation quality")
 
 
-def format_table(headers: list[str], rows: list[list[str]]) -> str:
+def format_table(headers: list[str], rows: list[list[str]], left: int = 3) -> str:
+    """An aligned text table: the first `left` columns are labels (left-aligned), the rest numbers."""
     widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
-    line = lambda cells: "  ".join(str(c).ljust(w) if i < 3 else str(c).rjust(w)  # noqa: E731
+    line = lambda cells: "  ".join(str(c).ljust(w) if i < left else str(c).rjust(w)  # noqa: E731
                                    for i, (c, w) in enumerate(zip(cells, widths)))
     return "\n".join([line(headers), "  ".join("-" * w for w in widths)] + [line(row) for row in rows])
 
@@ -39,3 +44,135 @@ def results_table(result: dict) -> str:
     signatures = {d["metrics"][n]["signature"] for d in documents for n in metric_names}
     notes += sorted(signatures)
     return "\n".join([table, "", *notes])
+
+
+# ---------------------------------------------------------------- comparisons (harness-compare)
+
+LEVEL_NOTES = {
+    "aligned": "corpus scores over the reference sentences, each with the hypothesis text aligned to it",
+    "document": "document-level scores (each whole document is one segment: no interval, no test, n/a)",
+}
+
+
+def metric_label(metric: dict) -> str:
+    return METRIC_LABELS.get(metric["name"], metric["name"]) + (" ↑" if metric["higher_is_better"] else " ↓")
+
+
+def number(value: float | None, sign: bool = False) -> str:
+    return "n/a" if value is None else (f"{value:+.1f}" if sign else f"{value:.1f}")
+
+
+def interval(ci: list[float] | None) -> str:
+    return "n/a" if ci is None else f"[{ci[0]:.1f}, {ci[1]:.1f}]"
+
+
+def p_text(p: float | None) -> str:
+    return "n/a" if p is None else f"{p:.3f}"
+
+
+def delta_text(row: dict) -> str:
+    if row["delta"] is None:
+        return "baseline"
+    return number(row["delta"], sign=True) + ("*" if row["significant"] else "")
+
+
+LEADERBOARD_HEADERS = ["document", "lang", "relation", "system", "score", "95% CI", "Δ vs baseline",
+                       "p (bootstrap)", "p (AR)"]
+
+
+def leaderboard_cells(row: dict) -> list[str]:
+    return [row["document"], row["lang"], row["relation"], row["system"], number(row["score"]), interval(row["ci"]),
+            delta_text(row), p_text(row["p_bootstrap_holm"]), p_text(row["p_randomization_holm"])]
+
+
+def metric_rows(comparison: dict, metric: str) -> list[dict]:
+    return [row for row in comparison["rows"] if row["metric"] == metric]
+
+
+def comparison_notes(comparison: dict) -> list[str]:
+    """The legend under the tables: level, baseline, tests, marker and each metric's signature once."""
+    notes = [f"scores: {LEVEL_NOTES[comparison['level']]}", f"baseline: {comparison['baseline']}"]
+    unrelated = [d for d in comparison["data"]["documents"] if d["relation"] != "parallel"]
+    if unrelated:
+        notes.append(f"{', '.join(d['id'] for d in unrelated)}: " + NOT_PARALLEL_NOTE.format(
+            relations=", ".join(sorted({d["relation"] for d in unrelated})))[2:])
+    test = comparison["significance"]
+    if test:
+        notes.append(f"95% CI: bootstrap, {test['resamples']} resamples of the aligned sentences (seed {test['seed']}); "
+                     f"p: paired bootstrap and paired approximate randomization vs the baseline, "
+                     f"{test['correction']}")
+        notes.append(f"* significant: Holm-corrected p < {test['alpha']} in both tests")
+    notes += [f"{metric_label(m)}: {m['signature']}" for m in comparison["metrics"]]
+    return notes
+
+
+def comparison_table(comparison: dict) -> str:
+    """The terminal leaderboard: one aligned block per metric, the legend and signatures once below."""
+    blocks = [f"{metric_label(m)}\n" + format_table(LEADERBOARD_HEADERS, [leaderboard_cells(r) for r in
+                                                                          metric_rows(comparison, m["name"])], left=4)
+              for m in comparison["metrics"]]
+    return "\n\n".join(blocks + ["\n".join(comparison_notes(comparison))])
+
+
+def markdown_table(headers: list[str], rows: list[list[str]]) -> str:
+    escape = lambda cell: str(cell).replace("|", "\\|").replace("\n", " ")  # noqa: E731
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    return "\n".join(lines + ["| " + " | ".join(escape(c) for c in row) + " |" for row in rows])
+
+
+def bucket_table(comparison: dict, metric: str) -> tuple[list[str], list[list[str]]]:
+    """Rows (language, length bucket), one column per system: the compare-mt view."""
+    systems = [s["name"] for s in comparison["systems"]]
+    cells: dict = {}
+    for row in comparison["buckets"]:
+        if row["metric"] == metric:
+            cells.setdefault((row["lang"], row["bucket"], row["segments"]), {})[row["system"]] = row["score"]
+    rows = [[lang, bucket, str(n)] + [number(scores.get(s)) for s in systems]
+            for (lang, bucket, n), scores in cells.items()]
+    return ["lang", "reference words", "segments", *systems], rows
+
+
+def summary_table(comparison: dict) -> tuple[list[str], list[list[str]]]:
+    columns = list(dict.fromkeys(key for row in comparison["summaries"] for key in row["scores"]))
+    rows = [[row["document"], row["lang"], row["system"], *[number(row["scores"].get(c)) for c in columns]]
+            for row in comparison["summaries"]]
+    return ["document", "lang", "system", *columns], rows
+
+
+def comparison_markdown(comparison: dict) -> str:
+    parts = ["# Comparison", ""]
+    for m in comparison["metrics"]:
+        rows = [leaderboard_cells(r) for r in metric_rows(comparison, m["name"])]
+        parts += [f"## {metric_label(m)}", "", markdown_table(LEADERBOARD_HEADERS, rows), ""]
+    parts += [f"- {note}" for note in comparison_notes(comparison)] + [""]
+    for m in comparison["metrics"] if comparison["buckets"] else []:
+        parts += [f"## {metric_label(m)} by reference sentence length", "",
+                  markdown_table(*bucket_table(comparison, m["name"])), ""]
+    if comparison["disagreements"]:
+        parts += ["## Where the systems disagree most", ""]
+        for example in comparison["disagreements"]:
+            rows = [[o["system"], number(o["score"]), o["hyp"] or "(nothing aligned)"] for o in example["outputs"]]
+            parts += [f"**{example['document']} ({example['lang']}) sentence {example['ref_index']}**, "
+                      f"sentence {METRIC_LABELS.get(example['metric'], example['metric'])} spread "
+                      f"{example['spread']:.1f}", "", f"- source: {example['src'] or '(none aligned)'}",
+                      f"- reference: {example['ref']}", "", markdown_table(["system", "score", "output"], rows), ""]
+    if comparison["summaries"]:
+        parts += ["## Summaries", "", markdown_table(*summary_table(comparison)), ""]
+    return "\n".join(parts)
+
+
+CSV_FIELDS = ["document", "lang", "relation", "system", "metric", "score", "ci_low", "ci_high", "delta",
+              "p_bootstrap", "p_randomization", "p_bootstrap_holm", "p_randomization_holm", "significant", "signature"]
+
+
+def comparison_csv(comparison: dict) -> str:
+    """One line per document x system x metric; empty cells where a value does not exist (n/a)."""
+    signatures = {m["name"]: m["signature"] for m in comparison["metrics"]}
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for row in comparison["rows"]:
+        ci = row["ci"] or [None, None]
+        writer.writerow({**{k: row[k] for k in CSV_FIELDS if k in row}, "ci_low": ci[0], "ci_high": ci[1],
+                         "signature": signatures[row["metric"]]})
+    return out.getvalue()

@@ -74,4 +74,5 @@ def test_multirun_sweep_over_two_models(tmp_path):
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "sweep" / "0_identity" / "result.json").is_file()
     assert (tmp_path / "sweep" / "1_files" / "result.json").is_file()
-    assert done.stdout.count("document  lang  relation") == 2
+    assert done.stdout.count("run folder: ") == 2    # each job prints its table; the sweep's comparison follows
+    assert (tmp_path / "sweep" / "comparison" / "report.html").is_file()

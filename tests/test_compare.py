@@ -1,0 +1,209 @@
+"""harness-compare end to end on runs written by the real pipeline (identity and files backends)."""
+import csv
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from harness.compare import comparable_groups, compare_runs, length_bucket, load_runs
+from harness.errors import UserError
+from harness.report import comparison_csv, comparison_markdown, comparison_table
+from harness.report_html import write_comparison
+from harness.results import read_result, write_json_atomically
+from tests.compare_fixtures import REPO, add_segments, identity_run, reference_run
+from tests.conftest import SEEDS
+
+
+@pytest.fixture(scope="module")
+def plain_runs(tmp_path_factory):
+    """identity and the cleaned reference itself, document-level scores only (today's result.json)."""
+    base = tmp_path_factory.mktemp("plain")
+    return [identity_run(base / "identity"), reference_run(base / "reference")]
+
+
+@pytest.fixture(scope="module")
+def aligned_runs(tmp_path_factory):
+    """Three systems with aligned segments: weak, the reference itself, and weak's twin except on 002."""
+    base = tmp_path_factory.mktemp("aligned")
+    runs = [identity_run(base / "weak", "model.name=weak"), reference_run(base / "reference"),
+            identity_run(base / "twin", "model.name=twin")]
+    add_segments(runs[0], 2)
+    add_segments(runs[1], None)
+    add_segments(runs[2], 2, {"002": 3})
+    return runs
+
+
+def row(comparison, document, system, metric):
+    return next(r for r in comparison["rows"]
+                if (r["document"], r["system"], r["metric"]) == (document, system, metric))
+
+
+def test_document_level_runs_compare_without_fake_intervals(plain_runs):
+    comparison = compare_runs(load_runs([str(p) for p in plain_runs]))
+    reference = row(comparison, "002", "reference", "bleu")
+    assert comparison["level"] == "document" and comparison["baseline"] == "identity"
+    assert reference["score"] == 100.0 and reference["ci"] is None and reference["p_bootstrap"] is None
+    assert reference["delta"] == pytest.approx(100.0 - row(comparison, "002", "identity", "bleu")["score"])
+    table = comparison_table(comparison)
+    assert "n/a" in table and "*" not in table.split("scores:")[0]
+    assert table.count("BLEU|nrefs:1") == 1   # each signature once, under the table
+
+
+def test_aligned_runs_get_intervals_and_significance_markers(aligned_runs):
+    comparison = compare_runs(load_runs([str(p) for p in aligned_runs]), n_resamples=300)
+    perfect, twin_same, twin_other = (row(comparison, "000", "reference", "bleu"), row(comparison, "000", "twin", "bleu"),
+                                      row(comparison, "002", "twin", "chrf"))
+    assert perfect["score"] == 100.0 and perfect["ci"] == [100.0, 100.0] and perfect["significant"]
+    assert twin_same["delta"] == 0 and twin_same["p_bootstrap"] == 1.0 and not twin_same["significant"]
+    assert twin_other["delta"] > 0 and twin_other["significant"]
+    ter = row(comparison, "000", "reference", "ter")
+    assert ter["score"] == 0.0 and ter["delta"] < 0           # TER: lower is better, compared at segment level
+    weak = row(comparison, "000", "weak", "chrf")
+    assert weak["ci"][0] < weak["score"] < weak["ci"][1]
+    assert weak["score"] == pytest.approx(read_result(aligned_runs[0])["documents"][0]["aligned"]["chrf"]["score"])
+
+
+def test_holm_is_applied_over_the_systems_of_one_document_and_metric(aligned_runs):
+    comparison = compare_runs(load_runs([str(p) for p in aligned_runs]), n_resamples=300)
+    reference = row(comparison, "000", "reference", "bleu")
+    assert reference["p_bootstrap_holm"] == pytest.approx(min(1.0, 2 * reference["p_bootstrap"]))
+
+
+def test_baseline_by_name_and_unknown_baseline(aligned_runs):
+    runs = load_runs([str(p) for p in aligned_runs])
+    comparison = compare_runs(runs, baseline="reference", metrics=["bleu"], n_resamples=100)
+    assert [s["name"] for s in comparison["systems"]] == ["reference", "weak", "twin"]
+    assert row(comparison, "000", "weak", "bleu")["delta"] < 0
+    with pytest.raises(UserError, match="unknown baseline system 'referenc'. Did you mean 'reference'"):
+        compare_runs(runs, baseline="referenc")
+
+
+def test_buckets_and_disagreements(aligned_runs):
+    comparison = compare_runs(load_runs([str(p) for p in aligned_runs]), metrics=["chrf"], n_resamples=100)
+    buckets = [b for b in comparison["buckets"] if b["system"] == "reference"]
+    assert buckets and all(b["score"] == 100.0 for b in buckets)
+    examples = comparison["disagreements"]
+    assert examples and examples == sorted(examples, key=lambda e: -e["spread"])
+    first = examples[0]
+    assert [o["system"] for o in first["outputs"]] == ["weak", "reference", "twin"]
+    assert first["outputs"][1]["hyp"] == first["ref"] and first["src"]
+
+
+@pytest.mark.parametrize("words, bucket", [(1, "1-9"), (9, "1-9"), (10, "10-19"), (39, "30-39"), (40, "40+"),
+                                           (400, "40+")])
+def test_length_bucket(words, bucket):
+    assert length_bucket(words) == bucket
+
+
+def test_runs_without_segments_are_never_mixed_with_aligned_ones(plain_runs, aligned_runs):
+    comparison = compare_runs(load_runs([str(plain_runs[0]), str(aligned_runs[1])]))
+    assert comparison["level"] == "document" and all(r["ci"] is None for r in comparison["rows"])
+
+
+def test_different_documents_are_refused_and_grouped_apart(tmp_path, plain_runs):
+    partial = identity_run(tmp_path / "partial", "model.name=partial", "data.documents=[002]")
+    runs = load_runs([str(plain_runs[0]), str(partial)])
+    with pytest.raises(UserError, match="not comparable: different documents, references"):
+        compare_runs(runs)
+    assert [[r.name for r in g] for g in comparable_groups(runs)] == [["identity"], ["partial"]]
+
+
+def test_a_different_metric_signature_is_refused(tmp_path, plain_runs):
+    altered = identity_run(tmp_path / "altered", "model.name=altered")
+    result = read_result(altered)
+    for document in result["documents"]:
+        document["metrics"]["bleu"]["signature"] = document["metrics"]["bleu"]["signature"].replace("2.6", "1.4")
+    write_json_atomically(altered / "result.json", result)
+    with pytest.raises(UserError, match="different bleu signature"):
+        compare_runs(load_runs([str(plain_runs[0]), str(altered)]), metrics=["bleu"])
+
+
+def test_metrics_missing_from_a_run(tmp_path, plain_runs):
+    only_bleu = identity_run(tmp_path / "only_bleu", "model.name=only_bleu", "metrics=[bleu]")
+    runs = load_runs([str(plain_runs[0]), str(only_bleu)])
+    assert [m["name"] for m in compare_runs(runs)["metrics"]] == ["bleu"]
+    with pytest.raises(UserError, match="metric 'chrf' is not in run 'only_bleu'"):
+        compare_runs(runs, metrics=["chrf"])
+
+
+def test_load_runs_from_sweep_folders_and_globs(tmp_path):
+    for number, name in enumerate(["a", "b"] * 5):
+        identity_run(tmp_path / "sweep" / f"{number}_{name}", f"model.name={name}{number}", "metrics=[bleu]")
+    (tmp_path / "sweep" / "unfinished").mkdir()
+    assert [r.name for r in load_runs([str(tmp_path / "sweep")])][:3] == ["a0", "b1", "a2"]
+    assert [r.name for r in load_runs([str(tmp_path / "sweep" / "1*")])] == ["b1"]
+    with pytest.raises(UserError, match="no result.json found"):
+        load_runs([str(tmp_path / "sweep" / "unfinished")])
+
+
+def test_summary_table_only_when_runs_have_summaries(aligned_runs, tmp_path):
+    runs = load_runs([str(p) for p in aligned_runs[:2]])
+    assert compare_runs(runs, metrics=["bleu"], n_resamples=50)["summaries"] == []
+    result = read_result(aligned_runs[0])
+    for document in result["documents"]:
+        document["summary"] = {"vs_reference_summary": {"rougeL": {"score": 31.5}, "chrf": 40.0}, "text": "..."}
+    runs[0] = runs[0].__class__(runs[0].name, runs[0].path, result)
+    comparison = compare_runs(runs, metrics=["bleu"], n_resamples=50)
+    assert comparison["summaries"][0]["scores"] == {"vs_reference_summary rougeL": 31.5, "vs_reference_summary chrf": 40.0}
+    assert "## Summaries" in comparison_markdown(comparison)
+
+
+def test_markdown_and_csv_hold_every_row(aligned_runs):
+    comparison = compare_runs(load_runs([str(p) for p in aligned_runs]), n_resamples=100)
+    lines = list(csv.DictReader(io.StringIO(comparison_csv(comparison))))
+    assert len(lines) == len(comparison["rows"]) == 4 * 3 * 4
+    assert lines[1]["system"] == "reference" and float(lines[1]["ci_low"]) == 100.0 and lines[0]["delta"] == ""
+    markdown = comparison_markdown(comparison)
+    assert "## TER ↓" in markdown and "Where the systems disagree most" in markdown
+
+
+def test_html_report_is_self_contained_with_every_chart(aligned_runs, tmp_path):
+    comparison = compare_runs(load_runs([str(p) for p in aligned_runs]), metrics=["bleu", "chrf"], n_resamples=100)
+    page = write_comparison(comparison, tmp_path / "report").read_text(encoding="utf-8")
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", page)
+    pngs = sorted(p.name for p in (tmp_path / "report" / "charts").glob("*.png"))
+    assert pngs == ["ar_bleu.png", "ar_chrf.png", "fr_bleu.png", "fr_chrf.png", "tr_bleu.png", "tr_chrf.png"]
+    assert sorted(re.findall(r'data-chart="([^"]+)" src="data:image/png;base64,', page)) == pngs
+    for name in ("comparison.json", "leaderboard.md", "leaderboard.csv"):
+        assert (tmp_path / "report" / name).stat().st_size > 0
+    assert json.loads((tmp_path / "report" / "comparison.json").read_text())["baseline"] == "weak"
+
+
+def harness_cli(entry, *args, cwd):
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run([sys.executable, "-c", f"from harness.cli import {entry}; {entry}()", *args],
+                          capture_output=True, text=True, cwd=cwd, env=env)
+
+
+def test_cli_prints_the_leaderboard_and_writes_the_report(plain_runs, tmp_path):
+    done = harness_cli("compare_main", *map(str, plain_runs), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "reference" in done.stdout and "n/a" in done.stdout and (tmp_path / "out" / "report.html").is_file()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["{tmp}/nothing"], "no result.json found"),
+    (["{identity}", "--baseline", "gemma"], "unknown baseline system 'gemma'"),
+    (["{identity}", "--metrics", "ter"], "metric 'ter' is not in run 'identity'"),
+    (["{identity}", "--resamples", "0"], "--resamples 0: needs at least 1"),
+])
+def test_cli_user_errors_exit_2_with_one_line(plain_runs, tmp_path, args, message):
+    args = [a.format(tmp=tmp_path, identity=plain_runs[0]) for a in args]
+    done = harness_cli("compare_main", *args, "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert done.returncode == 2 and message in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_sweep_writes_its_comparison_on_its_own(tmp_path):
+    reference_run(tmp_path / "unused")   # leaves its hypotheses folder next to it: the cleaned reference
+    hypotheses = tmp_path / "unused_hypotheses"
+    done = harness_cli("run_main", "-m", "model=identity,files", f"model.path={hypotheses}", f"data.root={SEEDS}",
+                       "metrics=[bleu]", f"hydra.sweep.dir={tmp_path / 'sweep'}", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    comparison = json.loads((tmp_path / "sweep" / "comparison" / "comparison.json").read_text())
+    assert [s["name"] for s in comparison["systems"]] == ["identity", "files"]
+    assert (tmp_path / "sweep" / "comparison" / "report.html").is_file() and "report:" in done.stdout
