@@ -13,9 +13,11 @@ from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
+from harness.aligned_scoring import AlignedDocument, align_and_score
 from harness.cache import TranslationCache
 from harness.config import to_plain
 from harness.documents import Dataset, load_dataset
+from harness.diagnostics import diagnose_documents
 from harness.errors import UserError
 from harness.metrics import select_metrics
 from harness.results import SCHEMA_VERSION, document_record, versions, write_run
@@ -44,7 +46,8 @@ def default_output_dir(cfg: DictConfig) -> Path:
     return Path("results") / datetime.now().strftime("%Y-%m-%d/%H-%M-%S") + f"_{cfg.model.name}"
 
 
-def build_result(cfg: DictConfig, backend, dataset: Dataset, scored: list[DocumentScores], started: float) -> dict:
+def build_result(cfg: DictConfig, backend, dataset: Dataset, scored: list[DocumentScores],
+                 aligned: list[AlignedDocument], diagnostics: list[dict], started: float) -> dict:
     return {
         "schema_version": SCHEMA_VERSION,
         "run": {"started": datetime.fromtimestamp(started).isoformat(timespec="seconds"),
@@ -54,7 +57,7 @@ def build_result(cfg: DictConfig, backend, dataset: Dataset, scored: list[Docume
         "versions": versions(),
         "data": {"root": str(dataset.root), "target_lang": dataset.target_lang},
         "backend_stats": dict(getattr(backend, "stats", {})),
-        "documents": [document_record(s) for s in scored],
+        "documents": [document_record(*parts) for parts in zip(scored, aligned, diagnostics)],
     }
 
 
@@ -72,7 +75,9 @@ def run(cfg: DictConfig, output_dir: str | Path | None = None) -> dict:
     finally:
         cache.close()
     scored = [score_document(t, metrics) for t in translations]
-    result = build_result(cfg, backend, dataset, scored, started)
-    write_run(output_dir, result, scored)
+    aligned = align_and_score(translations, dataset.target_lang, cfg.alignment)
+    diagnostics = diagnose_documents(translations, aligned, dataset.target_lang, cfg.diagnostics)
+    result = build_result(cfg, backend, dataset, scored, aligned, diagnostics, started)
+    write_run(output_dir, result, scored, aligned)
     log.info("wrote %s", output_dir / "result.json")
     return result
