@@ -23,6 +23,7 @@ from harness.segment import split_sentences
 from harness.translate import Translation
 
 SKIP_BEADS = {(1, 0), (0, 1)}
+EMBEDDED: dict[str, np.ndarray] = {}   # process-wide memo: a reference shared by documents and runs is embedded once
 LONG_SENTENCE_WORDS = 200   # about MiniLM's 256-word-piece window: beyond it the embedding sees a prefix only
 
 
@@ -95,7 +96,6 @@ class BeadSimilarity:
         self.weights = weights if embeddings else {k: v for k, v in weights.items() if k != "embedding"}
         self.embeddings = embeddings
         self.tables: dict[tuple[int, int], np.ndarray] = {}
-        self.vectors: dict[str, np.ndarray] = {}   # each group text is embedded once for all bead shapes
 
     def table(self, shape: tuple[int, int]) -> np.ndarray:
         if shape not in self.tables:
@@ -116,9 +116,9 @@ class BeadSimilarity:
 
     def embed(self, texts: list[str]) -> np.ndarray:
         from harness.embeddings import embed
-        missing = [t for t in dict.fromkeys(texts) if t not in self.vectors]
-        self.vectors.update(zip(missing, embed(missing)))
-        return np.stack([self.vectors[t] for t in texts])
+        missing = [t for t in dict.fromkeys(texts) if t not in EMBEDDED]
+        EMBEDDED.update(zip(missing, embed(missing)))
+        return np.stack([EMBEDDED[t] for t in texts])
 
     def __call__(self, i: int, j: int, shape: tuple[int, int]) -> float:
         return float(self.table(shape)[i, j])

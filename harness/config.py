@@ -87,7 +87,8 @@ class DiagnosticsSpec:
     parallel_min_coverage: float = MISSING      # share of sentences aligned, on the better-covered side
     parallel_min_margin: float = MISSING        # aligned similarity minus the mean over all sentence pairs
     comparable_min_name_overlap: float = MISSING   # Jaccard of capitalized names, hypothesis vs reference
-    comparable_min_similarity: float = MISSING     # or mean similarity of aligned pairs
+    comparable_min_coverage: float = MISSING       # or share of sentences aligned (an aligned pair is always
+                                                   # above alignment.min_similarity, so similarity cannot decide)
 
 
 @dataclass

@@ -86,7 +86,7 @@ def judge_relation(signals: dict, english_share: float, spec) -> str:
     if signals["coverage"] >= spec.parallel_min_coverage and signals["margin"] >= spec.parallel_min_margin:
         return "parallel"
     if (signals["name_overlap"] or 0.0) >= spec.comparable_min_name_overlap \
-            or signals["aligned_similarity"] >= spec.comparable_min_similarity:
+            or signals["coverage"] >= spec.comparable_min_coverage:
         return "comparable"
     return "unrelated"
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 METRIC_LABELS = {"bleu": "BLEU", "chrf": "chrF", "chrf++": "chrF++", "ter": "TER"}
 ALIGNED_COLUMNS = ["bleu", "chrf", "ter"]   # corpus scores over aligned segments shown in the table
+ALIGNED_NOTE = ("aln: corpus scores over sentence-aligned segments (alignment/<id>.tsv), TER lower is better; "
+                "English: share of hypothesis sentences identified as the target language")
 NOT_PARALLEL_NOTE = ("* the reference is not a translation of this source (declared or measured {relations}): "
                      "its scores measure topical overlap, not translation quality")
 DISAGREE_NOTE = "! measured relation disagrees with the declared one: {documents}"
@@ -70,9 +72,11 @@ def results_table(result: dict) -> str:
     metric_names = list(documents[0]["metrics"]) if documents else []
     aligned_names = [n for n in ALIGNED_COLUMNS if documents and n in documents[0].get("aligned", {})]
     headers = ["document", "lang", "relation declared/measured", *[METRIC_LABELS.get(n, n) for n in metric_names],
-               *[f"seg {METRIC_LABELS.get(n, n)}" for n in aligned_names], "English", "degraded"]
+               *[f"aln {METRIC_LABELS.get(n, n)}" for n in aligned_names], "English", "degraded"]
     table = format_table(headers, [document_row(d, metric_names) for d in documents])
     notes = [f"model: {result['model']['name']} ({result['model']['backend']})"]
+    if aligned_names:
+        notes.append(ALIGNED_NOTE)
     notes += relation_notes(documents, result.get("data", {}).get("target_lang", "en"))
     signatures = {d["metrics"][n]["signature"] for d in documents for n in metric_names}
     signatures |= {d["aligned"][n]["signature"] for d in documents for n in aligned_names if n in d["aligned"]}

@@ -102,3 +102,20 @@ def test_bad_input_still_aligns_and_says_what_it_did(chrf_only, name):
     beads, notes, _ = align_texts(hyp, ref, chrf_only)
     assert [b.kind for b in beads] == kinds
     assert any(note in n for n in notes) if note else notes == []
+
+
+def test_identity_run_writes_alignments_segments_and_declines_to_judge(tmp_path):
+    from harness import run
+    from tests.conftest import SEEDS
+    result = run(compose_config([f"data.root={SEEDS}", "model=identity"]), tmp_path / "run")
+    for document in result["documents"]:
+        table = (tmp_path / "run" / "alignment" / f"{document['id']}.tsv").read_text(encoding="utf-8")
+        assert len(table.splitlines()) == 1 + sum(document["alignment"]["beads"].values())
+        assert [s["ref_index"] for s in document["segments"]] == list(range(len(document["segments"])))
+        assert set(document["segments"][0]) == {"ref_index", "ref", "hyp", "src", "bead", "similarity", "scores"}
+        assert set(document["aligned"]) == {"bleu", "chrf", "chrf++", "ter"}
+        assert "ter" not in document["metrics"]
+        assert document["diagnostics"]["relation"]["measured"] == "cannot_judge"
+        assert document["diagnostics"]["output_language"]["english"] == 0.0
+    hypothesis_sentences = sum(len(d["unaligned_hypotheses"]) for d in result["documents"])
+    assert hypothesis_sentences > 0     # untranslated sentences stay visible, not silently dropped

@@ -9,12 +9,16 @@ from harness.diagnostics import diagnose, names, numbers, output_language, overl
 from tests.alignment_cases import FLOOD_STORY, perturb, reference_sentences
 from tests.test_align import alignment_of
 
-# The same flood told independently: same names and numbers, different sentences.
+# The same flood told independently: other facts in another order, the same days named.
 FLOOD_RETOLD = [
-    "Rescue crews spent the weekend pulling stranded families from their roofs.",
-    "Officials compared the disaster to 1987, when the same river destroyed the old mill.",
-    "Wheat growers say the harvest is lost and ask for compensation from the government.",
-    "Forecasters warn that another storm will arrive from the west before Friday.",
+    "Shops on the high street were still closed on Monday as owners cleared mud from their floors.",
+    "Opposition politicians accused the government of cutting flood defence budgets for years.",
+    "Several roads into the valley remain impassable, and a railway line has been suspended.",
+    "Church halls opened their doors on Sunday night to families who could not return home.",
+    "Engineers warned that the ageing dam upstream must be reinforced before the spring.",
+    "Some residents said the warning sirens never sounded in their streets.",
+    "Officials hope that classes can resume on Wednesday if the bridges are declared safe.",
+    "The clean-up is expected to take several months and cost millions.",
 ]
 
 
