@@ -103,3 +103,26 @@ def test_empty_hypothesis_cannot_be_judged(config):
     result = diagnosis([], FLOOD_STORY[:3], config, outputs=["", ""])
     assert result["relation"]["measured"] == "cannot_judge"
     assert result["output_language"]["empty"] == 1.0
+
+
+def table_document(doc_id, declared, measured, agrees):
+    score = {"score": 10.0, "signature": "BLEU|test", "higher_is_better": True}
+    return {"id": doc_id, "src_lang": "fr", "relation": declared, "metrics": {"bleu": score},
+            "aligned": {"bleu": score}, "empty_outputs": 0, "hypothesis_units": 3,
+            "diagnostics": {"relation": {"declared": declared, "measured": measured, "agrees": agrees},
+                            "output_language": {"english": 1.0}}}
+
+
+def test_table_shows_measured_relation_marks_and_warns():
+    from harness.report import results_table
+    result = {"model": {"name": "m", "backend": "b"}, "data": {"target_lang": "en"}, "documents": [
+        table_document("001", "parallel", "parallel", True),
+        table_document("002", "parallel", "unrelated", False),
+        table_document("003", "comparable", "cannot_judge", None)]}
+    table = results_table(result)
+    rows = {line.split()[0]: line for line in table.splitlines() if line[:3].isdigit()}
+    assert "parallel/parallel" in rows["001"] and "*" not in rows["001"]
+    assert "parallel/unrelated!" in rows["002"] and "10.0*" in rows["002"]   # measured non-parallel is marked
+    assert "10.0*" in rows["003"]                                          # declared comparable stays marked
+    assert "! measured relation disagrees with the declared one: 002" in table
+    assert "? relation cannot be judged (hypothesis not en, or too short): 003" in table
