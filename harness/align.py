@@ -13,11 +13,13 @@ min_similarity, and a 2-1 merge wins over 1-1 + 1-0 when 3*s(2-1) > 2*s(1-1) + m
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
 
+from harness.errors import UserError
 from harness.metrics import select_metrics
 from harness.segment import split_sentences
 from harness.translate import Translation
@@ -156,6 +158,14 @@ def backtrace(back: dict[tuple[int, int], tuple[int, int, float]], i: int, j: in
     return beads[::-1]
 
 
+def bead_shape(name: str) -> tuple[int, int]:
+    """"2-1" -> (2, 1): hypothesis sentences, reference sentences."""
+    match = re.fullmatch(r"([0-2])-([0-2])", name.strip())
+    if not match or name.strip() == "0-0":
+        raise UserError(f"alignment.beads: '{name}' is not a bead; use hyp-ref counts such as 1-1, 2-1, 1-0, 0-1, 2-2")
+    return int(match[1]), int(match[2])
+
+
 def align_texts(hyp: list[str], ref: list[str], spec) -> tuple[list[Bead], list[str], float]:
     """Align two sentence lists; returns the beads, notes on degenerate input, and the background similarity."""
     notes = []
@@ -169,7 +179,7 @@ def align_texts(hyp: list[str], ref: list[str], spec) -> tuple[list[Bead], list[
     if long_sentences:
         notes.append(f"{long_sentences} sentences longer than {LONG_SENTENCE_WORDS} words: aligned as they are; "
                      "embeddings see only their beginning, chrF and length see all of them")
-    shapes = [tuple(int(n) for n in b.split("-")) for b in spec.beads]
+    shapes = [bead_shape(b) for b in spec.beads]
     similarity = BeadSimilarity(hyp, ref, dict(spec.weights), spec.embeddings)
     beads = search(len(hyp), len(ref), similarity, shapes, spec.min_similarity, spec.merge_penalty)
     if len(ref) == 1 and len(hyp) > 1:

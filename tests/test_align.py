@@ -3,9 +3,10 @@ import random
 
 import pytest
 
-from harness.align import Alignment, HypothesisSentence, align_texts
+from harness.align import Alignment, HypothesisSentence, align_texts, bead_shape
 from harness.aligned_scoring import alignment_table, score_alignment, share_hypothesis
 from harness.config import compose_config
+from harness.errors import UserError
 from tests.alignment_cases import FLOOD_STORY, build_case, exact_bead_accuracy, reference_sentences
 
 
@@ -119,3 +120,14 @@ def test_identity_run_writes_alignments_segments_and_declines_to_judge(tmp_path)
         assert document["diagnostics"]["output_language"]["english"] == 0.0
     hypothesis_sentences = sum(len(d["unaligned_hypotheses"]) for d in result["documents"])
     assert hypothesis_sentences > 0     # untranslated sentences stay visible, not silently dropped
+
+
+@pytest.mark.parametrize("name, shape", [("1-1", (1, 1)), ("2-2", (2, 2)), ("0-1", (0, 1))])
+def test_bead_names(name, shape):
+    assert bead_shape(name) == shape
+
+
+@pytest.mark.parametrize("name", ["0-0", "3-1", "one-one", "1"])
+def test_a_bad_bead_name_is_a_user_error(name):
+    with pytest.raises(UserError, match="alignment.beads"):
+        bead_shape(name)
