@@ -66,6 +66,33 @@ class CacheSpec:
 
 
 @dataclass
+class AlignmentSpec:
+    """Hypothesis <-> reference sentence alignment (harness/align.py) and the scores over aligned segments.
+    Values live in conf/config.yaml (one place); this is their schema."""
+
+    embeddings: bool = MISSING        # MiniLM cosine in the similarity (English only); false: chrF + length
+    weights: Dict[str, float] = MISSING   # embedding, chrf, length: mixed into one similarity in [0, 1]
+    min_similarity: float = MISSING   # a pair below it is cheaper left unaligned (1-0 + 0-1)
+    merge_penalty: float = MISSING    # extra cost of a bead of more than two sentences
+    beads: List[str] = MISSING        # allowed bead shapes "hyp-ref"
+    segment_metrics: List[str] = MISSING
+    corpus_metrics: List[str] = MISSING
+
+
+@dataclass
+class DiagnosticsSpec:
+    """Thresholds that turn measured numbers into verdicts (harness/diagnostics.py); none is hard-coded."""
+
+    min_english_share: float = MISSING          # below it: relation cannot_judge
+    min_reference_sentences: int = MISSING      # fewer: too little to judge
+    parallel_min_coverage: float = MISSING      # share of sentences aligned, on the better-covered side
+    parallel_min_margin: float = MISSING        # aligned similarity minus the mean over all sentence pairs
+    comparable_min_name_overlap: float = MISSING   # Jaccard of capitalized names, hypothesis vs reference
+    comparable_min_coverage: float = MISSING       # or share of sentences aligned (an aligned pair is always
+                                                   # above alignment.min_similarity, so similarity cannot decide)
+
+
+@dataclass
 class RunConfig:
     data: DataSpec = field(default_factory=DataSpec)
     model: ModelSpec = MISSING
@@ -73,6 +100,8 @@ class RunConfig:
     generation: GenerationSpec = field(default_factory=GenerationSpec)
     cache: CacheSpec = field(default_factory=CacheSpec)
     metrics: List[str] = field(default_factory=lambda: list(DEFAULT_METRICS))
+    alignment: AlignmentSpec = field(default_factory=AlignmentSpec)
+    diagnostics: DiagnosticsSpec = field(default_factory=DiagnosticsSpec)
 
 
 def register_schemas() -> None:

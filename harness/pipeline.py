@@ -1,12 +1,14 @@
 """The orchestrator: one function per stage, in the order of the data flow.
 
-documents -> segments -> backend (behind the cache) -> hypotheses -> metrics -> result.json
+documents -> segments -> backend (behind the cache) -> hypotheses -> document metrics
+          -> alignment with the reference -> segment metrics + diagnostics -> result.json
 """
 from __future__ import annotations
 
 import logging
 import shutil
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -14,14 +16,16 @@ from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
+from harness.aligned_scoring import AlignedDocument, align_and_score
 from harness.cache import TranslationCache
 from harness.config import to_plain
 from harness.documents import Dataset, load_dataset
+from harness.diagnostics import diagnose_documents
 from harness.errors import UserError
 from harness.metrics import Metric, select_metrics
 from harness.results import SCHEMA_VERSION, claim_run_folder, document_record, versions, write_run
 from harness.scoring import DocumentScores, score_document
-from harness.translate import translate_documents
+from harness.translate import Translation, translate_documents
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +49,14 @@ def default_output_dir(cfg: DictConfig) -> Path:
     return Path("results") / (datetime.now().strftime("%Y-%m-%d/%H-%M-%S") + f"_{cfg.model.name}")
 
 
-def build_result(cfg: DictConfig, backend, dataset: Dataset, scored: list[DocumentScores], started: float) -> dict:
+@dataclass
+class Evaluation:
+    scored: list[DocumentScores]      # document-level scores
+    aligned: list[AlignedDocument]    # sentence alignment and segment scores
+    diagnostics: list[dict]           # measured relation and output language
+
+
+def build_result(cfg: DictConfig, backend, dataset: Dataset, evaluation: Evaluation, started: float) -> dict:
     return {
         "schema_version": SCHEMA_VERSION,
         "run": {"started": datetime.fromtimestamp(started).isoformat(timespec="seconds"),
@@ -55,18 +66,27 @@ def build_result(cfg: DictConfig, backend, dataset: Dataset, scored: list[Docume
         "versions": versions(),
         "data": {"root": str(dataset.root), "target_lang": dataset.target_lang},
         "backend_stats": dict(getattr(backend, "stats", {})),
-        "documents": [document_record(s) for s in scored],
+        "documents": [document_record(*parts) for parts in
+                      zip(evaluation.scored, evaluation.aligned, evaluation.diagnostics, strict=True)],
     }
 
 
-def translate_and_score(cfg: DictConfig, dataset: Dataset, backend, metrics: list[Metric]) -> list[DocumentScores]:
+def translate(cfg: DictConfig, dataset: Dataset, backend) -> list[Translation]:
     cache = open_cache(cfg)
     try:
-        translations = translate_documents(list(dataset.documents), backend, cache, dataset.target_lang,
-                                           cfg.data.max_segments)
+        return translate_documents(list(dataset.documents), backend, cache, dataset.target_lang,
+                                   cfg.data.max_segments)
     finally:
         cache.close()
-    return [score_document(t, metrics) for t in translations]
+
+
+def evaluate(cfg: DictConfig, dataset: Dataset, backend, metrics: list[Metric]) -> Evaluation:
+    """The stages after the data set is loaded, in the order of the data flow."""
+    translations = translate(cfg, dataset, backend)
+    scored = [score_document(t, metrics) for t in translations]
+    aligned = align_and_score(translations, dataset.target_lang, cfg.alignment)
+    diagnostics = diagnose_documents(translations, aligned, dataset.target_lang, cfg.diagnostics)
+    return Evaluation(scored, aligned, diagnostics)
 
 
 def run(cfg: DictConfig, output_dir: str | Path | None = None) -> dict:
@@ -79,12 +99,12 @@ def run(cfg: DictConfig, output_dir: str | Path | None = None) -> dict:
     created = not output_dir.exists()
     claim_run_folder(output_dir)
     try:
-        scored = translate_and_score(cfg, dataset, backend, metrics)
+        evaluation = evaluate(cfg, dataset, backend, metrics)
     except UserError:
         if created:   # a user error leaves no half-written folder behind
             shutil.rmtree(output_dir, ignore_errors=True)
         raise
-    result = build_result(cfg, backend, dataset, scored, started)
-    write_run(output_dir, result, scored)
+    result = build_result(cfg, backend, dataset, evaluation, started)
+    write_run(output_dir, result, evaluation.scored, evaluation.aligned)
     log.info("wrote %s", output_dir / "result.json")
     return result

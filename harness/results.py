@@ -14,6 +14,7 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
+from harness.aligned_scoring import AlignedDocument, alignment_path, alignment_table
 from harness.errors import UserError
 from harness.scoring import DocumentScores
 
@@ -48,7 +49,17 @@ def versions() -> dict:
             "git_commit": git_commit()}
 
 
-def document_record(scored: DocumentScores) -> dict:
+def alignment_record(aligned: AlignedDocument) -> dict:
+    """Per-segment records (one per reference sentence), unaligned hypotheses and aligned-corpus scores."""
+    return {
+        "segments": aligned.segments,
+        "unaligned_hypotheses": aligned.unaligned_hypotheses,
+        "aligned": {name: score.as_dict() for name, score in aligned.aligned_scores.items()},
+        "alignment": {"beads": aligned.alignment.bead_counts(), "notes": aligned.alignment.notes},
+    }
+
+
+def document_record(scored: DocumentScores, aligned: AlignedDocument, diagnostics: dict) -> dict:
     translation = scored.translation
     document = translation.document
     return {
@@ -64,6 +75,8 @@ def document_record(scored: DocumentScores) -> dict:
         "cleaning": {"source": document.source.cleaning_record(),
                      "reference": document.reference.cleaning_record()},
         "metrics": {name: score.as_dict() for name, score in scored.scores.items()},
+        **alignment_record(aligned),
+        "diagnostics": diagnostics,
     }
 
 
@@ -93,7 +106,10 @@ def mark_failed(output_dir: Path, error: BaseException) -> None:
         (output_dir / RUNNING_MARKER).unlink(missing_ok=True)
 
 
-def write_run(output_dir: Path, result: dict, documents: list[DocumentScores]) -> Path:
+def write_run(output_dir: Path, result: dict, documents: list[DocumentScores],
+              aligned: list[AlignedDocument]) -> Path:
+    for scored, alignment in zip(documents, aligned, strict=True):
+        write_text(alignment_path(output_dir, scored.translation.document.id), alignment_table(alignment))
     for scored in documents:
         doc_id = scored.translation.document.id
         write_text(output_dir / "hypotheses" / f"{doc_id}.txt", scored.translation.text)

@@ -3,6 +3,7 @@ and `add_segments` adds issue 3's aligned-segment records in the contract's shap
 on real sentence pairs (the seed reference's sentences against copies with every k-th word dropped)."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from harness import run
@@ -74,4 +75,15 @@ def add_segments(run_dir: Path, drop_k: int | None, documents: dict[str, int | N
     return result
 
 
-__all__ = ["REPO", "add_segments", "identity_run", "reference_run", "finished_run", "drop_every"]
+def without_segments(run_dir: Path) -> Path:
+    """A result.json with document-level scores only, as an older harness or another tool writes it."""
+    path = run_dir / "result.json"
+    result = json.loads(path.read_text(encoding="utf-8"))
+    for document in result["documents"]:
+        for key in ("segments", "unaligned_hypotheses", "aligned"):
+            document.pop(key, None)
+    path.write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
+    return run_dir
+
+
+__all__ = ["REPO", "add_segments", "without_segments", "identity_run", "reference_run", "finished_run", "drop_every"]

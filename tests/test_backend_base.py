@@ -82,7 +82,7 @@ def test_splits_are_shown_under_the_results_table(tmp_path, tiny_marian):
     result = run(compose_config([f"data.root={data}", "model=opus_mt", f"model.model_id={tiny_marian}",
                                  "generation.max_new_tokens=4", "generation.device=cpu"]), tmp_path / "run")
     assert result["backend_stats"]["split_overlong_inputs"] == 1
-    assert "! 1 inputs longer than the model accepts, split and translated in parts" in results_table(result)
+    assert "degraded: 1 inputs longer than the model accepts, split and translated in parts" in results_table(result)
 
 
 def test_real_model_splits_a_sentence_longer_than_its_input_limit(tiny_marian):

@@ -14,15 +14,15 @@ from harness.errors import UserError
 from harness.report import comparison_csv, comparison_markdown, comparison_table
 from harness.report_html import write_comparison
 from harness.results import read_result, write_json_atomically
-from tests.compare_fixtures import REPO, add_segments, identity_run, reference_run
+from tests.compare_fixtures import REPO, add_segments, identity_run, reference_run, without_segments
 from tests.conftest import SEEDS
 
 
 @pytest.fixture(scope="module")
 def plain_runs(tmp_path_factory):
-    """identity and the cleaned reference itself, document-level scores only (today's result.json)."""
+    """identity and the cleaned reference itself, document-level scores only (no aligned segments)."""
     base = tmp_path_factory.mktemp("plain")
-    return [identity_run(base / "identity"), reference_run(base / "reference")]
+    return [without_segments(identity_run(base / "identity")), without_segments(reference_run(base / "reference"))]
 
 
 @pytest.fixture(scope="module")
