@@ -1,6 +1,7 @@
 """The orchestrator: one function per stage, in the order of the data flow.
 
 documents -> segments -> backend (behind the cache) -> hypotheses -> metrics -> result.json
+                                                                  └─> summaries (summarizer, summary metrics)
 """
 from __future__ import annotations
 
@@ -18,21 +19,34 @@ from harness.config import to_plain
 from harness.documents import Dataset, load_dataset
 from harness.errors import UserError
 from harness.metrics import select_metrics
-from harness.results import SCHEMA_VERSION, document_record, versions, write_run
+from harness.metrics.summary import SummaryMetrics
+from harness.results import SCHEMA_VERSION, document_record, summary_fields, versions, write_run
 from harness.scoring import DocumentScores, score_document
+from harness.summarize import SummaryEvaluation, SummaryStage, summarize_documents
 from harness.translate import translate_documents
 
 log = logging.getLogger(__name__)
 
 
-def build_backend(cfg: DictConfig):
+def instantiate_component(node: DictConfig, **kwargs):
     try:
-        return instantiate(cfg.backend, model=cfg.model, generation=cfg.generation,
-                           cache_dir=cfg.cache.dir, _convert_="object")
+        return instantiate(node, **kwargs, _convert_="object")
     except InstantiationException as err:
         if isinstance(err.__cause__, UserError):   # Hydra wraps constructor errors; keep the user's message
             raise err.__cause__ from None
         raise
+
+
+def build_backend(cfg: DictConfig):
+    return instantiate_component(cfg.backend, model=cfg.model, generation=cfg.generation, cache_dir=cfg.cache.dir)
+
+
+def build_summary_stage(cfg: DictConfig) -> SummaryStage | None:
+    """The summarizer and summary metrics, built before translating so that mistakes fail fast."""
+    if cfg.summarizer.name == "none":
+        return None
+    return SummaryStage(instantiate_component(cfg.summarizer), SummaryMetrics(list(cfg.summary.metrics)),
+                        cfg.summary.cross_lingual)
 
 
 def open_cache(cfg: DictConfig) -> TranslationCache:
@@ -44,7 +58,8 @@ def default_output_dir(cfg: DictConfig) -> Path:
     return Path("results") / datetime.now().strftime("%Y-%m-%d/%H-%M-%S") + f"_{cfg.model.name}"
 
 
-def build_result(cfg: DictConfig, backend, dataset: Dataset, scored: list[DocumentScores], started: float) -> dict:
+def build_result(cfg: DictConfig, backend, dataset: Dataset, scored: list[DocumentScores],
+                 summaries: SummaryEvaluation | None, started: float) -> dict:
     return {
         "schema_version": SCHEMA_VERSION,
         "run": {"started": datetime.fromtimestamp(started).isoformat(timespec="seconds"),
@@ -54,7 +69,8 @@ def build_result(cfg: DictConfig, backend, dataset: Dataset, scored: list[Docume
         "versions": versions(),
         "data": {"root": str(dataset.root), "target_lang": dataset.target_lang},
         "backend_stats": dict(getattr(backend, "stats", {})),
-        "documents": [document_record(s) for s in scored],
+        "documents": [document_record(s, summaries) for s in scored],
+        **summary_fields(summaries),
     }
 
 
@@ -65,14 +81,16 @@ def run(cfg: DictConfig, output_dir: str | Path | None = None) -> dict:
     dataset = load_dataset(cfg.data.root, cfg.data.documents)
     metrics = select_metrics(list(cfg.metrics))
     backend = build_backend(cfg)
+    summary_stage = build_summary_stage(cfg)
     cache = open_cache(cfg)
     try:
         translations = translate_documents(list(dataset.documents), backend, cache, dataset.target_lang,
                                            cfg.data.max_segments)
+        summaries = summarize_documents(summary_stage, translations, cache)
     finally:
         cache.close()
     scored = [score_document(t, metrics) for t in translations]
-    result = build_result(cfg, backend, dataset, scored, started)
-    write_run(output_dir, result, scored)
+    result = build_result(cfg, backend, dataset, scored, summaries, started)
+    write_run(output_dir, result, scored, summaries)
     log.info("wrote %s", output_dir / "result.json")
     return result

@@ -14,7 +14,12 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from harness.scoring import DocumentScores
+
+if TYPE_CHECKING:
+    from harness.summarize import DocumentSummary, SummaryEvaluation
 
 SCHEMA_VERSION = 1
 RESULT_FILE = "result.json"
@@ -45,7 +50,7 @@ def versions() -> dict:
             "git_commit": git_commit()}
 
 
-def document_record(scored: DocumentScores) -> dict:
+def document_record(scored: DocumentScores, summaries: SummaryEvaluation | None = None) -> dict:
     translation = scored.translation
     document = translation.document
     return {
@@ -61,7 +66,35 @@ def document_record(scored: DocumentScores) -> dict:
         "cleaning": {"source": document.source.cleaning_record(),
                      "reference": document.reference.cleaning_record()},
         "metrics": {name: score.as_dict() for name, score in scored.scores.items()},
+        **({"summary": summary_record(summaries.documents[document.id], summaries.summarizer.name)}
+           if summaries else {}),
     }
+
+
+def summary_file(summary: DocumentSummary) -> str:
+    return f"summaries/{summary.doc_id}.txt"
+
+
+def summary_record(summary: DocumentSummary, summarizer: str) -> dict:
+    """A summary's record: its file, what it was made from, and its scores (see harness.metrics.summary)."""
+    record = {"summarizer": summarizer, "input": summary.input_kind, "text_file": summary_file(summary),
+              "sentences": len(summary.output.sentences), "words": len(summary.output.text.split()),
+              "cache_hit": summary.cache_hit, **summary.scores}
+    if summary.output.chunking:
+        record["chunking"] = summary.output.chunking
+    return record
+
+
+def summary_fields(summaries: SummaryEvaluation | None) -> dict:
+    """Top-level records: the reference summary (a list when the data set has several references) and
+    each summary metric's signature."""
+    if summaries is None:
+        return {}
+    references = [{"reference_file": name, "details": summaries.summarizer.describe(),
+                   **summary_record(summary, summaries.summarizer.name)}
+                  for name, summary in summaries.references.items()]
+    return {"reference_summary": references[0] if len(references) == 1 else references,
+            "summary_metrics": summaries.signatures}
 
 
 def write_text(path: Path, text: str) -> None:
@@ -75,12 +108,15 @@ def write_json_atomically(path: Path, record: dict) -> None:
     os.replace(staging, path)
 
 
-def write_run(output_dir: Path, result: dict, documents: list[DocumentScores]) -> Path:
+def write_run(output_dir: Path, result: dict, documents: list[DocumentScores],
+              summaries: SummaryEvaluation | None = None) -> Path:
     for scored in documents:
         doc_id = scored.translation.document.id
         write_text(output_dir / "hypotheses" / f"{doc_id}.txt", scored.translation.text)
         write_text(output_dir / "scored" / f"{doc_id}.hyp.txt", scored.hypothesis_line + "\n")
         write_text(output_dir / "scored" / f"{doc_id}.ref.txt", scored.reference_line + "\n")
+    for summary in [*summaries.references.values(), *summaries.documents.values()] if summaries else []:
+        write_text(output_dir / summary_file(summary), summary.output.text)
     path = output_dir / RESULT_FILE
     write_json_atomically(path, result)
     return path
