@@ -45,7 +45,7 @@ def summary_row(document: dict, similarity: list[str]) -> list[str]:
     cosine = [f"{full['embedding_cosine']:.3f}"] if "embedding_cosine" in full else []
     return [document["id"], document["src_lang"], document["relation"], str(summary["words"]),
             *[f"{close[name]:.3f}" if name == "embedding_cosine" else f"{close[name]:.1f}" for name in similarity],
-            *cosine, *[f"{free[name]:.2f}" for name in SUMMARY_FREE_COLUMNS]]
+            *cosine, *[f"{free[name]:.2f}" for name in SUMMARY_FREE_COLUMNS], "empty" if summary["empty"] else ""]
 
 
 def summary_table(result: dict) -> str:
@@ -58,12 +58,15 @@ def summary_table(result: dict) -> str:
     similarity = list(documents[0]["summary"]["vs_reference_summary"])
     cosine = ["cos ref"] if "embedding_cosine" in documents[0]["summary"]["vs_reference"] else []
     headers = ["document", "lang", "relation", "words", *[METRIC_LABELS.get(n, n) for n in similarity], *cosine,
-               *SUMMARY_FREE_COLUMNS.values()]
+               *SUMMARY_FREE_COLUMNS.values(), "degraded"]
     table = format_table(headers, [summary_row(d, similarity) for d in documents])
     references = reference if isinstance(reference, list) else [reference]
     notes = [f"summaries: {documents[0]['summary']['summarizer']} of each {documents[0]['summary']['input']}, "
              "scored against the reference summary (cos ref: against the full reference)"]
     notes += [f"reference summary: {r['text_file']} ({r['words']} words, from {r['reference_file']})"
-              for r in references]
-    notes += [f"{name}: {signature}" for name, signature in result.get("summary_metrics", {}).items()]
+              + (" EMPTY: every score against it is 0" if r["empty"] else "") for r in references]
+    by_signature: dict[str, list[str]] = {}
+    for name, signature in result.get("summary_metrics", {}).items():
+        by_signature.setdefault(signature, []).append(name)
+    notes += [f"{', '.join(names)}: {signature}" for signature, names in by_signature.items()]
     return "\n".join([table, "", *notes])

@@ -79,7 +79,7 @@ def summary_record(summary: DocumentSummary, summarizer: str) -> dict:
     """A summary's record: its file, what it was made from, and its scores (see harness.metrics.summary)."""
     record = {"summarizer": summarizer, "input": summary.input_kind, "text_file": summary_file(summary),
               "sentences": len(summary.output.sentences), "words": len(summary.output.text.split()),
-              "cache_hit": summary.cache_hit, **summary.scores}
+              "empty": not summary.output.text.strip(), "cache_hit": summary.cache_hit, **summary.scores}
     if summary.output.chunking:
         record["chunking"] = summary.output.chunking
     return record

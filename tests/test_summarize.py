@@ -61,6 +61,7 @@ def test_lead_run_writes_summaries_and_scores_and_the_second_run_is_cached(tmp_p
         assert summary["summarizer"] == "lead" and summary["input"] == "translation"
         assert set(summary["vs_reference_summary"]) == set(summary["vs_reference"]) == {"rouge1", "chrf"}
         assert summary["reference_free"]["coverage"] == 1.0        # lead copies its input
+        assert summary["empty"] is False
         text = (tmp_path / "a" / summary["text_file"]).read_text(encoding="utf-8")
         assert len(text.splitlines()) == summary["sentences"] == 2
     assert set(first["summary_metrics"]) == {"rouge1", "chrf"}
