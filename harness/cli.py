@@ -20,7 +20,7 @@ from omegaconf.errors import OmegaConfBaseException
 from harness.config import CONF_DIR, compose_config, register_schemas
 from harness.errors import UserError, unknown_name
 from harness.pipeline import run
-from harness.report import results_table, summary_table
+from harness.report import results_table, run_summary_table
 from harness.results import RESULT_FILE
 
 EXIT_USER_ERROR = 2
@@ -77,8 +77,8 @@ def hydra_run(cfg: DictConfig) -> None:
         discard_unfinished(output_dir)
         fail(str(err))
     print(results_table(result))
-    if summary_table(result):
-        print("\n" + summary_table(result))
+    if run_summary_table(result):
+        print("\n" + run_summary_table(result))
     print(f"\nrun folder: {output_dir}")
 
 

@@ -48,7 +48,7 @@ def summary_row(document: dict, similarity: list[str]) -> list[str]:
             *cosine, *[f"{free[name]:.2f}" for name in SUMMARY_FREE_COLUMNS], "empty" if summary["empty"] else ""]
 
 
-def summary_table(result: dict) -> str:
+def run_summary_table(result: dict) -> str:
     """Each document's summary against the reference summary (and, by cosine, the full reference), with
     how extractive it is; empty when the run made no summaries."""
     reference = result.get("reference_summary")

@@ -7,7 +7,7 @@ import pytest
 from harness import run
 from harness.config import compose_config
 from harness.errors import UserError
-from harness.report import summary_table
+from harness.report import run_summary_table
 from harness.summarize import CentralitySummarizer, LeadSummarizer, centrality, chunk_text
 from tests.conftest import SEEDS
 
@@ -68,13 +68,13 @@ def test_lead_run_writes_summaries_and_scores_and_the_second_run_is_cached(tmp_p
     second = run(seeds_config("summarizer=lead", "summarizer.sentences=2", "summary.metrics=[rouge1,chrf]"),
                  tmp_path / "b")
     assert second["reference_summary"]["cache_hit"] and all(d["summary"]["cache_hit"] for d in second["documents"])
-    assert "R-1" in summary_table(second) and "summaries/reference.txt" in summary_table(second)
+    assert "R-1" in run_summary_table(second) and "summaries/reference.txt" in run_summary_table(second)
 
 
 def test_no_summarizer_by_default_leaves_the_result_unchanged(tmp_path):
     result = run(seeds_config("data.max_segments=1"), tmp_path / "run")
     assert "reference_summary" not in result and all("summary" not in d for d in result["documents"])
-    assert not (tmp_path / "run" / "summaries").exists() and summary_table(result) == ""
+    assert not (tmp_path / "run" / "summaries").exists() and run_summary_table(result) == ""
 
 
 def test_cross_lingual_needs_a_multilingual_summarizer(tmp_path):
