@@ -26,7 +26,7 @@ from harness.compare import comparable_groups, compare_runs, load_runs
 from harness.config import CONF_DIR, compose_config, register_schemas
 from harness.errors import UserError, unknown_name
 from harness.pipeline import run
-from harness.report import comparison_table, results_table
+from harness.report import comparison_table, results_table, run_summary_table
 from harness.report_html import write_comparison
 from harness.results import RESULT_FILE, mark_failed
 
@@ -103,6 +103,8 @@ def hydra_run(cfg: DictConfig) -> None:
         mark_failed(output_dir, err)
         raise
     print(results_table(result))
+    if run_summary_table(result):
+        print("\n" + run_summary_table(result))
     print(f"\nrun folder: {output_dir}")
 
 

@@ -10,6 +10,8 @@ from hydra import compose, initialize_config_dir
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
 
+from harness.metrics.summary import SIMILARITY_METRICS
+
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 DEFAULT_METRICS = ["bleu", "chrf", "chrf++"]
 
@@ -93,6 +95,14 @@ class DiagnosticsSpec:
 
 
 @dataclass
+class SummarySpec:
+    """What is done with the summaries of summarizer=... (none by default)."""
+
+    metrics: List[str] = field(default_factory=lambda: list(SIMILARITY_METRICS))  # plus evaluate:NAME[@KEY]
+    cross_lingual: bool = False   # summarize each source directly (needs a multilingual summarizer)
+
+
+@dataclass
 class RunConfig:
     data: DataSpec = field(default_factory=DataSpec)
     model: ModelSpec = MISSING
@@ -102,6 +112,8 @@ class RunConfig:
     metrics: List[str] = field(default_factory=lambda: list(DEFAULT_METRICS))
     alignment: AlignmentSpec = field(default_factory=AlignmentSpec)
     diagnostics: DiagnosticsSpec = field(default_factory=DiagnosticsSpec)
+    summarizer: Any = MISSING
+    summary: SummarySpec = field(default_factory=SummarySpec)
 
 
 def register_schemas() -> None:

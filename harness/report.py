@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 
-METRIC_LABELS = {"bleu": "BLEU", "chrf": "chrF", "chrf++": "chrF++", "ter": "TER"}
+METRIC_LABELS = {"bleu": "BLEU", "chrf": "chrF", "chrf++": "chrF++", "ter": "TER", "rouge1": "R-1", "rouge2": "R-2",
+                 "rougeL": "R-L", "rougeLsum": "R-Lsum", "embedding_cosine": "cos"}
+SUMMARY_FREE_COLUMNS = {"coverage": "coverage", "density": "density", "compression_ratio": "compression"}
 DEGRADATION_STATS = {"split_overlong_inputs": "inputs longer than the model accepts, split and translated in parts",
                      "truncated_inputs": "inputs TRUNCATED by the tokenizer",
                      "oom_batch_halvings": "batches halved after running out of GPU memory",
@@ -92,6 +94,41 @@ def results_table(result: dict) -> str:
     signatures = {d["metrics"][n]["signature"] for d in documents for n in metric_names}
     signatures |= {d["aligned"][n]["signature"] for d in documents for n in aligned_names if n in d["aligned"]}
     notes += sorted(signatures)
+    return "\n".join([table, "", *notes])
+
+
+def summary_row(document: dict, similarity: list[str]) -> list[str]:
+    summary = document["summary"]
+    close = summary["vs_reference_summary"]
+    full = summary["vs_reference"]
+    free = summary["reference_free"]
+    cosine = [f"{full['embedding_cosine']:.3f}"] if "embedding_cosine" in full else []
+    return [document["id"], document["src_lang"], document["relation"], str(summary["words"]),
+            *[f"{close[name]:.3f}" if name == "embedding_cosine" else f"{close[name]:.1f}" for name in similarity],
+            *cosine, *[f"{free[name]:.2f}" for name in SUMMARY_FREE_COLUMNS], "empty" if summary["empty"] else ""]
+
+
+def run_summary_table(result: dict) -> str:
+    """Each document's summary against the reference summary (and, by cosine, the full reference), with
+    how extractive it is; empty when the run made no summaries."""
+    reference = result.get("reference_summary")
+    documents = [d for d in result["documents"] if "summary" in d]
+    if not reference or not documents:
+        return ""
+    similarity = list(documents[0]["summary"]["vs_reference_summary"])
+    cosine = ["cos ref"] if "embedding_cosine" in documents[0]["summary"]["vs_reference"] else []
+    headers = ["document", "lang", "relation", "words", *[METRIC_LABELS.get(n, n) for n in similarity], *cosine,
+               *SUMMARY_FREE_COLUMNS.values(), "degraded"]
+    table = format_table(headers, [summary_row(d, similarity) for d in documents])
+    references = reference if isinstance(reference, list) else [reference]
+    notes = [f"summaries: {documents[0]['summary']['summarizer']} of each {documents[0]['summary']['input']}, "
+             "scored against the reference summary (cos ref: against the full reference)"]
+    notes += [f"reference summary: {r['text_file']} ({r['words']} words, from {r['reference_file']})"
+              + (" EMPTY: every score against it is 0" if r["empty"] else "") for r in references]
+    by_signature: dict[str, list[str]] = {}
+    for name, signature in result.get("summary_metrics", {}).items():
+        by_signature.setdefault(signature, []).append(name)
+    notes += [f"{', '.join(names)}: {signature}" for signature, names in by_signature.items()]
     return "\n".join([table, "", *notes])
 
 

@@ -14,9 +14,14 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from harness.aligned_scoring import AlignedDocument, alignment_path, alignment_table
 from harness.errors import UserError
 from harness.scoring import DocumentScores
+
+if TYPE_CHECKING:
+    from harness.summarize import DocumentSummary, SummaryEvaluation
 
 SCHEMA_VERSION = 1
 RESULT_FILE = "result.json"
@@ -59,7 +64,8 @@ def alignment_record(aligned: AlignedDocument) -> dict:
     }
 
 
-def document_record(scored: DocumentScores, aligned: AlignedDocument, diagnostics: dict) -> dict:
+def document_record(scored: DocumentScores, aligned: AlignedDocument, diagnostics: dict,
+                    summaries: SummaryEvaluation | None = None) -> dict:
     translation = scored.translation
     document = translation.document
     return {
@@ -77,7 +83,35 @@ def document_record(scored: DocumentScores, aligned: AlignedDocument, diagnostic
         "metrics": {name: score.as_dict() for name, score in scored.scores.items()},
         **alignment_record(aligned),
         "diagnostics": diagnostics,
+        **({"summary": summary_record(summaries.documents[document.id], summaries.summarizer.name)}
+           if summaries else {}),
     }
+
+
+def summary_file(summary: DocumentSummary) -> str:
+    return f"summaries/{summary.doc_id}.txt"
+
+
+def summary_record(summary: DocumentSummary, summarizer: str) -> dict:
+    """A summary's record: its file, what it was made from, and its scores (see harness.metrics.summary)."""
+    record = {"summarizer": summarizer, "input": summary.input_kind, "text_file": summary_file(summary),
+              "sentences": len(summary.output.sentences), "words": len(summary.output.text.split()),
+              "empty": not summary.output.text.strip(), "cache_hit": summary.cache_hit, **summary.scores}
+    if summary.output.chunking:
+        record["chunking"] = summary.output.chunking
+    return record
+
+
+def summary_fields(summaries: SummaryEvaluation | None) -> dict:
+    """Top-level records: the reference summary (a list when the data set has several references) and
+    each summary metric's signature."""
+    if summaries is None:
+        return {}
+    references = [{"reference_file": name, "details": summaries.summarizer.describe(),
+                   **summary_record(summary, summaries.summarizer.name)}
+                  for name, summary in summaries.references.items()]
+    return {"reference_summary": references[0] if len(references) == 1 else references,
+            "summary_metrics": summaries.signatures}
 
 
 def write_text(path: Path, text: str) -> None:
@@ -107,7 +141,7 @@ def mark_failed(output_dir: Path, error: BaseException) -> None:
 
 
 def write_run(output_dir: Path, result: dict, documents: list[DocumentScores],
-              aligned: list[AlignedDocument]) -> Path:
+              aligned: list[AlignedDocument], summaries: SummaryEvaluation | None = None) -> Path:
     for scored, alignment in zip(documents, aligned, strict=True):
         write_text(alignment_path(output_dir, scored.translation.document.id), alignment_table(alignment))
     for scored in documents:
@@ -115,6 +149,8 @@ def write_run(output_dir: Path, result: dict, documents: list[DocumentScores],
         write_text(output_dir / "hypotheses" / f"{doc_id}.txt", scored.translation.text)
         write_text(output_dir / "scored" / f"{doc_id}.hyp.txt", scored.hypothesis_line + "\n")
         write_text(output_dir / "scored" / f"{doc_id}.ref.txt", scored.reference_line + "\n")
+    for summary in [*summaries.references.values(), *summaries.documents.values()] if summaries else []:
+        write_text(output_dir / summary_file(summary), summary.output.text)
     path = output_dir / RESULT_FILE
     write_json_atomically(path, result)
     (output_dir / RUNNING_MARKER).unlink(missing_ok=True)

@@ -11,6 +11,13 @@ from harness.backends.hf_loading import (safety_record, generation_fingerprint, 
                                          resolve_dtype)
 from harness.errors import unknown_name
 
+MAX_INPUT_TOKENS = 4096   # tokenizers without a limit report a huge model_max_length
+
+
+def input_limit(tokenizer) -> int:
+    """The most source tokens the model is given; longer inputs are truncated (and counted)."""
+    return min(tokenizer.model_max_length, MAX_INPUT_TOKENS)
+
 
 class Seq2SeqBackend(Backend):
     name = "hf_seq2seq"
@@ -68,7 +75,7 @@ class Seq2SeqBackend(Backend):
             tokenizer.src_lang = self.lang_code(src_lang)
         if self.model.target_token:
             extra["forced_bos_token_id"] = tokenizer.convert_tokens_to_ids(self.model.target_token)
-        limit = min(tokenizer.model_max_length, 4096)
+        limit = input_limit(tokenizer)
         inputs = tokenizer([self.model.source_prefix + text for text in texts], return_tensors="pt", padding=True,
                            truncation=True, max_length=limit).to(self.device)
         self.stats["truncated_inputs"] += int((inputs["attention_mask"].sum(dim=1) >= limit).sum())

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from harness.errors import unknown_name
 from harness.metrics.base import Metric, Score
+from harness.metrics.evaluate_metrics import EVALUATE_PREFIX, EvaluateMetric
 from harness.metrics.sacrebleu_metrics import sacrebleu_metrics
 
-__all__ = ["Metric", "Score", "available_metrics", "select_metrics", "DOCUMENT_LEVEL_EXCLUDED"]
+__all__ = ["Metric", "Score", "available_metrics", "select_metrics", "DOCUMENT_LEVEL_EXCLUDED", "EVALUATE_PREFIX"]
 
 # sacrebleu's TER is super-linear in segment length: one 1,400-word "segment" takes over a minute,
 # so TER is computed on aligned sentences only, never on a whole document as one segment.
@@ -17,8 +18,9 @@ def available_metrics() -> dict[str, Metric]:
 
 
 def select_metrics(names: list[str]) -> list[Metric]:
+    """The named metrics; `evaluate:NAME` loads a Hugging Face evaluate metric (see evaluate_metrics)."""
     registry = available_metrics()
     for name in names:
-        if name not in registry:
-            raise unknown_name("metric", name, registry)
-    return [registry[name] for name in names]
+        if name not in registry and not name.startswith(EVALUATE_PREFIX):
+            raise unknown_name("metric", name, [*registry, f"{EVALUATE_PREFIX}NAME"])
+    return [EvaluateMetric(name) if name.startswith(EVALUATE_PREFIX) else registry[name] for name in names]
