@@ -5,9 +5,11 @@ never loads weights. Batching by tokens and the restoring of the original order 
 """
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 from harness.batching import plan_batches
 from harness.config import GenerationSpec, ModelSpec
@@ -30,9 +32,19 @@ class Backend(ABC):
         """The model record stored in result.json."""
         return {"name": self.model.name, "backend": self.name}
 
-    def measure(self, texts: list[str]) -> list[int]:
-        """Approximate token counts used to form batches (about 4 characters a token)."""
+    def measure(self, texts: list[str], src_lang: str, tgt_lang: str) -> list[int]:
+        """Token counts used to form batches; here about 4 characters a token, backends with a tokenizer count."""
         return [len(text) // 4 + 1 for text in texts]
+
+    @contextmanager
+    def timed(self, stage: str) -> Iterator[None]:
+        """Add the block's wall time to stats["<stage>_seconds"], so a run shows where its time went
+        (the benchmarks compute the harness's own overhead from it)."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.stats[f"{stage}_seconds"] += time.perf_counter() - started
 
     @abstractmethod
     def translate_batch(self, texts: list[str], src_lang: str, tgt_lang: str) -> list[str]:
@@ -42,7 +54,8 @@ class Backend(ABC):
         """Yield (indices into texts, outputs) batch by batch, so a caller can save progress as it goes."""
         if not texts:
             return
-        batches = plan_batches(self.measure(texts), self.generation.batch_size, self.generation.max_batch_tokens)
+        lengths = self.measure(texts, src_lang, tgt_lang)
+        batches = plan_batches(lengths, self.generation.batch_size, self.generation.max_batch_tokens)
         for batch in batches:
             outputs = self.translate_batch([texts[i] for i in batch], src_lang, tgt_lang)
             if len(outputs) != len(batch):
