@@ -27,7 +27,7 @@ def seed_texts(repo: Path = REPO) -> list[str]:
 
 
 def train_vocabulary(folder: Path, lines: list[str], pieces: int) -> dict[str, int]:
-    """A SentencePiece model (folder/spm.model) trained on lines, and its piece -> id map plus <pad>."""
+    """A SentencePiece model (folder/spm.model) trained on lines, and its piece -> id map."""
     import sentencepiece as spm
 
     corpus = folder / "corpus.txt"
@@ -36,21 +36,20 @@ def train_vocabulary(folder: Path, lines: list[str], pieces: int) -> dict[str, i
                                    character_coverage=1.0, model_type="unigram", bos_id=-1, eos_id=0, unk_id=1,
                                    pad_id=-1, hard_vocab_limit=False, minloglevel=2)
     processor = spm.SentencePieceProcessor(model_file=str(folder / "spm.model"))
-    vocab = {processor.id_to_piece(i): i for i in range(processor.get_piece_size())}
-    vocab["<pad>"] = len(vocab)
-    return vocab
+    return {processor.id_to_piece(i): i for i in range(processor.get_piece_size())}
 
 
 def build_marian(folder: Path, lines: list[str], architecture: dict = TINY, pieces: int = 400,
                  vocab_size: int = 0, max_length: int = 128) -> Path:
-    """Save a random-weight Marian model and its tokenizer in folder/model; vocab_size > the trained
-    pieces adds filler entries up to that size."""
+    """Save a random-weight Marian model and its tokenizer in folder/model; a vocab_size above the trained
+    pieces (plus <pad>) adds filler entries up to that size."""
     import torch
     from transformers import MarianConfig, MarianMTModel, MarianTokenizer
 
     folder.mkdir(parents=True, exist_ok=True)
     vocab = train_vocabulary(folder, lines, pieces)
-    vocab.update({f"<filler_{i}>": i for i in range(len(vocab), vocab_size)})
+    vocab.update({f"<filler_{i}>": i for i in range(len(vocab), vocab_size - 1)})
+    vocab["<pad>"] = len(vocab)   # last, as in OPUS-MT (CTranslate2's Marian converter drops it)
     (folder / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
     for name in ("source.spm", "target.spm"):
         (folder / name).write_bytes((folder / "spm.model").read_bytes())
