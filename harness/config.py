@@ -48,10 +48,21 @@ class GenerationSpec:
     max_batch_tokens: int = 4096  # most (padded) source tokens in one batch
     num_beams: int = 1
     max_new_tokens: int = 256
+    min_new_tokens: int = 0       # >0 holds back the end of output until then (benchmarks: a fixed length)
     do_sample: bool = False
     device: str = "auto"          # auto, cpu, cuda, cuda:N
     dtype: str = "auto"           # auto (float32 on CPU, bfloat16 on CUDA), float32, float16, bfloat16
     seed: int = 0
+
+
+@dataclass
+class Ct2BackendSpec:
+    """backend=ct2: CTranslate2 for any seq2seq model config (conf/backend/ct2.yaml)."""
+
+    _target_: str = "harness.backends.ct2.Ct2Backend"
+    compute_type: str = "int8"   # int8, int8_float32, float32 on CPU; also int8_float16, float16, bfloat16 on CUDA
+    inter_threads: int = 1       # batches translated in parallel
+    intra_threads: int = 0       # threads per batch; 0: the number of physical cores
 
 
 @dataclass
@@ -119,6 +130,7 @@ class RunConfig:
 def register_schemas() -> None:
     store = ConfigStore.instance()
     store.store(name="run_schema", node=RunConfig)
+    store.store(group="backend", name="ct2_schema", node=Ct2BackendSpec)
 
 
 def compose_config(overrides: list[str] | None = None) -> DictConfig:

@@ -50,8 +50,8 @@ def git_commit() -> str | None:
 def versions() -> dict:
     return {"python": platform.python_version(), "torch": package_version("torch"),
             "transformers": package_version("transformers"), "sacrebleu": package_version("sacrebleu"),
-            "hydra-core": package_version("hydra-core"), "harness": package_version("mt-harness"),
-            "git_commit": git_commit()}
+            "hydra-core": package_version("hydra-core"), "ctranslate2": package_version("ctranslate2"),
+            "harness": package_version("mt-harness"), "git_commit": git_commit()}
 
 
 def alignment_record(aligned: AlignedDocument) -> dict:

@@ -24,7 +24,7 @@ import numpy as np
 from omegaconf import OmegaConf
 
 from harness.backends.hf_causal import CausalLMBackend
-from harness.backends.hf_seq2seq import Seq2SeqBackend, input_limit
+from harness.backends.hf_seq2seq import Seq2SeqBackend
 from harness.cache import TranslationCache, translate_with_cache
 from harness.config import GenerationSpec, ModelSpec
 from harness.documents import Document
@@ -209,10 +209,9 @@ class Seq2SeqSummarizer(AbstractiveSummarizer):
     backend_class = Seq2SeqBackend
 
     def limit_and_counter(self, lang: str) -> tuple[int, Callable[[str], int]]:
-        _, tokenizer = self.backend.load(lang, SUMMARY_LANG)
-        limit = min(input_limit(tokenizer), self.max_input_tokens or input_limit(tokenizer))
-        prefix = self.backend.model.source_prefix
-        return limit, lambda text: len(tokenizer(prefix + text)["input_ids"])
+        model_limit = self.backend.input_limit(lang, SUMMARY_LANG)
+        limit = min(model_limit, self.max_input_tokens or model_limit)
+        return limit, lambda text: self.backend.measure([text], lang, SUMMARY_LANG)[0]
 
 
 class CausalSummaryBackend(CausalLMBackend):
@@ -236,7 +235,7 @@ class CausalLMSummarizer(AbstractiveSummarizer):
 
     def limit_and_counter(self, lang: str) -> tuple[int, Callable[[str], int]]:
         return self.max_input_tokens, lambda text: self.backend.measure(
-            self.backend.prompts([text], lang, SUMMARY_LANG))[0]
+            self.backend.prompts([text], lang, SUMMARY_LANG), lang, SUMMARY_LANG)[0]
 
 
 @dataclass

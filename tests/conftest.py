@@ -4,10 +4,11 @@ Nothing here downloads and nothing writes into the repository: caches and run fo
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
+
+from harness.testing import build_marian, seed_texts
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
@@ -22,46 +23,9 @@ def isolated_cache(tmp_path, monkeypatch):
     return tmp_path / "cache"
 
 
-def seed_texts() -> list[str]:
-    files = sorted(SEEDS.glob("*.txt")) + sorted((REPO / "references").glob("*.txt"))
-    return [line for path in files for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-def build_tiny_marian(folder: Path) -> Path:
-    """A Marian model with random weights and a SentencePiece vocabulary trained on the seed texts:
-    the real transformers seq2seq loading and generation path, in a few seconds and a few MB."""
-    import sentencepiece as spm
-    import torch
-    from transformers import MarianConfig, MarianMTModel, MarianTokenizer
-
-    folder.mkdir(parents=True, exist_ok=True)
-    corpus = folder / "corpus.txt"
-    corpus.write_text("\n".join(seed_texts()) + "\n", encoding="utf-8")
-    spm.SentencePieceTrainer.train(input=str(corpus), model_prefix=str(folder / "spm"), vocab_size=400,
-                                   character_coverage=1.0, model_type="unigram", bos_id=-1,
-                                   eos_id=0, unk_id=1, pad_id=-1, minloglevel=2)
-    processor = spm.SentencePieceProcessor(model_file=str(folder / "spm.model"))
-    vocab = {processor.id_to_piece(i): i for i in range(processor.get_piece_size())}
-    vocab["<pad>"] = len(vocab)
-    (folder / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
-    for name in ("source.spm", "target.spm"):
-        (folder / name).write_bytes((folder / "spm.model").read_bytes())
-    tokenizer = MarianTokenizer(source_spm=str(folder / "source.spm"), target_spm=str(folder / "target.spm"),
-                                vocab=str(folder / "vocab.json"), model_max_length=128)
-    torch.manual_seed(0)
-    config = MarianConfig(vocab_size=len(vocab), d_model=16, encoder_layers=1, decoder_layers=1,
-                          encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=32,
-                          decoder_ffn_dim=32, max_position_embeddings=128, pad_token_id=vocab["<pad>"],
-                          eos_token_id=vocab["</s>"], decoder_start_token_id=vocab["<pad>"],
-                          forced_eos_token_id=vocab["</s>"])
-    MarianMTModel(config).save_pretrained(folder / "model")
-    tokenizer.save_pretrained(folder / "model")
-    return folder / "model"
-
-
 @pytest.fixture(scope="session")
 def tiny_marian(tmp_path_factory) -> Path:
-    return build_tiny_marian(tmp_path_factory.mktemp("tiny_marian"))
+    return build_marian(tmp_path_factory.mktemp("tiny_marian"), seed_texts())
 
 
 def build_tiny_causal_lm(folder: Path) -> Path:

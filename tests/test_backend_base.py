@@ -89,7 +89,7 @@ def test_real_model_splits_a_sentence_longer_than_its_input_limit(tiny_marian):
     backend = Seq2SeqBackend(ModelSpec(name="tiny", model_id=str(tiny_marian)),
                              GenerationSpec(max_new_tokens=4, device="cpu"))
     long_sentence = " ".join(["Kanada ve Japonya askeri istihbarat paylaşımı konusunda anlaştı."] * 40)
-    assert backend.token_counts([long_sentence], "tr", "en")[0] > backend.input_limit("tr", "en")
+    assert backend.measure([long_sentence], "tr", "en")[0] > backend.input_limit("tr", "en")
     [output] = collect(backend, [long_sentence])
     assert output and backend.stats["split_overlong_inputs"] == 1
     assert backend.stats["truncated_inputs"] == 0

@@ -7,9 +7,11 @@ truncating them silently), and halving a batch that runs out of GPU memory.
 """
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import torch
 
@@ -35,17 +37,23 @@ class Backend(ABC):
         """The model record stored in result.json."""
         return {"name": self.model.name, "backend": self.name}
 
-    def measure(self, texts: list[str]) -> list[int]:
-        """Approximate token counts used to form batches (about 4 characters a token)."""
+    def measure(self, texts: list[str], src_lang: str, tgt_lang: str) -> list[int]:
+        """Token counts used to form batches; here about 4 characters a token, backends with a tokenizer count."""
         return [len(text) // 4 + 1 for text in texts]
-
-    def token_counts(self, texts: list[str], src_lang: str, tgt_lang: str) -> list[int]:
-        """Exact source token counts where the model's tokenizer knows them; checked against input_limit."""
-        return self.measure(texts)
 
     def input_limit(self, src_lang: str, tgt_lang: str) -> int | None:
         """The most source tokens the model accepts in one input; None when there is no practical limit."""
         return None
+
+    @contextmanager
+    def timed(self, stage: str) -> Iterator[None]:
+        """Add the block's wall time to stats["<stage>_seconds"], so a run shows where its time went
+        (the benchmarks compute the harness's own overhead from it)."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.stats[f"{stage}_seconds"] += time.perf_counter() - started
 
     @abstractmethod
     def translate_batch(self, texts: list[str], src_lang: str, tgt_lang: str) -> list[str]:
@@ -58,7 +66,8 @@ class Backend(ABC):
         pieces, owners = self.split_overlong(texts, src_lang, tgt_lang)
         done: dict[int, dict[int, str]] = {owner: {} for owner in owners}
         needed = Counter(owners)
-        for batch in plan_batches(self.measure(pieces), self.generation.batch_size, self.generation.max_batch_tokens):
+        lengths = self.measure(pieces, src_lang, tgt_lang)
+        for batch in plan_batches(lengths, self.generation.batch_size, self.generation.max_batch_tokens):
             outputs = self.translate_with_retry([pieces[i] for i in batch], src_lang, tgt_lang)
             finished = []
             for index, output in zip(batch, outputs):
@@ -73,7 +82,8 @@ class Backend(ABC):
         to texts[owners[i]]. Splits are counted in stats so the result shows them."""
         limit = self.input_limit(src_lang, tgt_lang)
         pieces, owners = [], []
-        for owner, (text, length) in enumerate(zip(texts, self.token_counts(texts, src_lang, tgt_lang) if limit else [0] * len(texts))):
+        lengths = self.measure(texts, src_lang, tgt_lang) if limit else [0] * len(texts)
+        for owner, (text, length) in enumerate(zip(texts, lengths)):
             parts = [text] if not limit or length <= limit else split_words(text, length, limit)
             if len(parts) > 1:
                 self.stats["split_overlong_inputs"] += 1

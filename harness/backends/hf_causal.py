@@ -44,8 +44,12 @@ class CausalLMBackend(Backend):
                 "revision": self.model.revision, **safety_record(self.model)}
 
     def load(self) -> None:
-        if self.lm is not None:
-            return
+        if self.lm is None:
+            with self.timed("load"):
+                self.load_weights()
+            self.stats["model_loads"] += 1
+
+    def load_weights(self) -> None:
         gguf = self.gguf_file()
         if gguf:
             self.lm, self.tokenizer = load_dequantized(AutoModelForCausalLM, AutoTokenizer, gguf[0], gguf[1],
@@ -58,7 +62,6 @@ class CausalLMBackend(Backend):
         self.tokenizer.padding_side = "left"
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
-        self.stats["model_loads"] += 1
 
     def uses_chat_template(self) -> bool:
         mode = self.model.prompt.use_chat_template
@@ -83,7 +86,7 @@ class CausalLMBackend(Backend):
         return [self.tokenizer.apply_chat_template([{"role": "user", "content": template.replace("{source}", text)}],
                                                    tokenize=False, add_generation_prompt=True) for text in texts]
 
-    def measure(self, texts: list[str]) -> list[int]:
+    def measure(self, texts: list[str], src_lang: str, tgt_lang: str) -> list[int]:
         self.load()
         return [len(ids) for ids in self.tokenizer(texts, add_special_tokens=False)["input_ids"]]
 
@@ -94,10 +97,12 @@ class CausalLMBackend(Backend):
         inputs = self.tokenizer(self.prompts(texts, src_lang, tgt_lang), return_tensors="pt", padding=True,
                                 add_special_tokens=not chat).to(self.device)
         torch.manual_seed(self.generation.seed)
-        generated = self.lm.generate(**inputs, max_new_tokens=self.generation.max_new_tokens,
-                                     num_beams=self.generation.num_beams, do_sample=self.generation.do_sample,
-                                     stop_strings=["\n"], tokenizer=self.tokenizer,
-                                     pad_token_id=self.tokenizer.pad_token_id)
+        with self.timed("generate"):
+            generated = self.lm.generate(**inputs, max_new_tokens=self.generation.max_new_tokens,
+                                         min_new_tokens=self.generation.min_new_tokens,
+                                         num_beams=self.generation.num_beams, do_sample=self.generation.do_sample,
+                                         stop_strings=["\n"], tokenizer=self.tokenizer,
+                                         pad_token_id=self.tokenizer.pad_token_id)
         new_tokens = generated[:, inputs["input_ids"].shape[1]:]
         self.stats["generated_tokens"] += int((new_tokens != self.tokenizer.pad_token_id).sum())
         decoded = self.tokenizer.batch_decode(new_tokens, skip_special_tokens=True)

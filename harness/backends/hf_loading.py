@@ -16,10 +16,12 @@ from harness.errors import UserError
 DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
 
 
-def resolve_device(spec: str) -> torch.device:
+def resolve_device(spec: str, cuda_available: bool | None = None) -> torch.device:
+    """generation.device as a device; cuda_available is torch's view unless the caller runs elsewhere (CTranslate2)."""
+    cuda_available = torch.cuda.is_available() if cuda_available is None else cuda_available
     if spec == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if spec.startswith("cuda") and not torch.cuda.is_available():
+        return torch.device("cuda" if cuda_available else "cpu")
+    if spec.startswith("cuda") and not cuda_available:
         raise UserError(f"generation.device={spec}: no CUDA GPU is visible; use generation.device=cpu or auto")
     try:
         return torch.device(spec)
@@ -35,13 +37,19 @@ def resolve_dtype(spec: str, device: torch.device) -> torch.dtype:
     return DTYPES[spec]
 
 
-def generation_fingerprint(generation: GenerationSpec, device: torch.device, dtype: torch.dtype) -> dict:
-    """The generation settings that change outputs (batch sizes do not, so they stay out of cache keys)."""
+def decoding_fingerprint(generation: GenerationSpec) -> dict:
+    """The decoding settings that change outputs (batch sizes do not, so they stay out of cache keys)."""
     record = {"num_beams": generation.num_beams, "max_new_tokens": generation.max_new_tokens,
-              "do_sample": generation.do_sample, "device": device.type, "dtype": str(dtype)}
+              "do_sample": generation.do_sample}
     if generation.do_sample:
         record["seed"] = generation.seed
+    if generation.min_new_tokens:   # only when set, so that existing cache entries keep their keys
+        record["min_new_tokens"] = generation.min_new_tokens
     return record
+
+
+def generation_fingerprint(generation: GenerationSpec, device: torch.device, dtype: torch.dtype) -> dict:
+    return {**decoding_fingerprint(generation), "device": device.type, "dtype": str(dtype)}
 
 
 def model_id_for(model: ModelSpec, src_lang: str, tgt_lang: str) -> str:

@@ -1,0 +1,114 @@
+"""python -m benchmarks [--device cuda] [--skip-gemma]: the speed suite of issue 6.
+
+Builds an OPUS-MT-sized Marian model with random weights, measures the five figures on it (and figures
+3-5 on the embedded Gemma model), prints them with their targets and writes benchmarks/RESULTS.md
+(RESULTS-cuda.md for --device cuda)."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.figures import (Figure, batched_vs_naive, cached_rerun, ct2_vs_transformers, overhead,
+                                peak_memory)
+from benchmarks.machine import machine_record
+from benchmarks.measure import REPO, harness_process
+from harness.testing import OPUS_MT_BASE, OPUS_MT_VOCAB, build_marian, seed_texts
+
+
+def progress(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def subset(per_document: int | None) -> list[str]:
+    return [f"data.max_segments={per_document}"] if per_document else []
+
+
+def marian_figures(work: Path, device: str, new_tokens: int, per_document: int | None) -> list[Figure]:
+    progress("building the OPUS-MT-sized Marian model (random weights)")
+    model_dir = build_marian(work / "opus_mt_base", seed_texts(), OPUS_MT_BASE, pieces=2000,
+                             vocab_size=OPUS_MT_VOCAB, max_length=512)
+    progress("figure 1: harness batched vs naive loop")
+    first, hf = batched_vs_naive(model_dir, device, new_tokens, per_document)
+    progress("figure 2: ct2 int8 vs hf_seq2seq fp32")
+    second = ct2_vs_transformers(model_dir, work / "cache", device, new_tokens, per_document, hf)
+    progress("figures 3-5: a cold and a cached harness-run")
+    overrides = ["model=opus_mt", f"model.model_id={model_dir}", f"generation.max_new_tokens={new_tokens}",
+                 f"generation.min_new_tokens={new_tokens}", f"generation.device={device}", *subset(per_document)]
+    cold, warm = (harness_process(overrides, work / "run_cache", work / name) for name in ("marian_cold", "marian_warm"))
+    weights = sum(path.stat().st_size for path in model_dir.glob("*.safetensors"))
+    return [first, second, cached_rerun("Marian", cold, warm), overhead("Marian", cold),
+            peak_memory("Marian", cold, weights, "model.safetensors, fp32")]
+
+
+def shared_weight_cache(cache: Path) -> None:
+    """A fresh translation cache that shares the user's GGUF file and dequantized weights (cached by file
+    hash), so the cold run is cold for translation without repeating the one-time conversion."""
+    user_cache = Path(os.environ.get("HARNESS_CACHE_DIR", "~/.cache/mt-harness")).expanduser()
+    cache.mkdir(parents=True)
+    for name in ("gguf", "converted"):
+        (user_cache / name).mkdir(parents=True, exist_ok=True)
+        (cache / name).symlink_to(user_cache / name)
+
+
+def gemma_figures(work: Path, device: str, per_document: int | None) -> list[Figure]:
+    progress("figures 3-5 on the embedded Gemma model: a cold and a cached harness-run")
+    shared_weight_cache(work / "gemma_cache")
+    overrides = [f"generation.device={device}", *subset(per_document)]
+    cold, warm = (harness_process(overrides, work / "gemma_cache", work / name) for name in ("gemma_cold", "gemma_warm"))
+    converted = work / "gemma_cache" / "converted" / cold.result["model"]["sha256"]
+    weights = sum(path.stat().st_size for path in converted.glob("*.safetensors"))
+    return [cached_rerun("Gemma", cold, warm), overhead("Gemma", cold),
+            peak_memory("Gemma", cold, weights, "the GGUF dequantized to fp32, as loaded")]
+
+
+def render(figures: list[Figure], machine: dict[str, str], workload: str, seconds: float) -> str:
+    lines = ["# Benchmark results", "", "Written by `python -m benchmarks`; every number below was measured by it.", ""]
+    lines += [f"- {key}: {value}" for key, value in machine.items()]
+    lines += [f"- workload: {workload}", f"- suite wall time: {seconds / 60:.1f} min", "", "| figure | what | measured | target | met |",
+              "|---|---|---|---|---|"]
+    lines += [f"| {f.number} | {f.title} | {f.value} | {f.target} | {'yes' if f.met else 'no'} |" for f in figures]
+    for figure in figures:
+        lines += ["", f"**{figure.number}** {figure.title}", ""] + [f"- {detail}" for detail in figure.details]
+    return "\n".join(lines) + "\n"
+
+
+def sentences(per_document: int) -> str:
+    return f"the first {per_document} sentences of each seed document" if per_document else "all seed sentences"
+
+
+def printed(figure: Figure) -> str:
+    head = f"({figure.number}) {figure.title}: {figure.value}  [target {figure.target}: {'met' if figure.met else 'MISSED'}]"
+    return "\n".join([head] + [f"      {detail}" for detail in figure.details])
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
+    parser.add_argument("--new-tokens", type=int, default=16, help="target tokens generated per sentence")
+    parser.add_argument("--marian-sentences", type=int, default=0,
+                        help="first sentences of each seed document for the Marian figures (0: all)")
+    parser.add_argument("--gemma-sentences", type=int, default=3,
+                        help="first sentences of each seed document for the Gemma runs (0: all; 3 keeps the suite "
+                             "under 10 minutes on 2 cores)")
+    parser.add_argument("--skip-gemma", action="store_true", help="leave out the Gemma runs (figures 3-5)")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="mt-harness-bench-") as work:
+        figures = marian_figures(Path(work), args.device, args.new_tokens, args.marian_sentences or None)
+        if not args.skip_gemma:
+            figures += gemma_figures(Path(work), args.device, args.gemma_sentences or None)
+    print("\n".join(printed(figure) for figure in figures))
+    name = "RESULTS.md" if args.device == "cpu" else f"RESULTS-{args.device.split(':')[0]}.md"
+    workload = (f"Marian: {sentences(args.marian_sentences)} at a fixed {args.new_tokens} target tokens each; "
+                f"Gemma (default config): {sentences(args.gemma_sentences)}")
+    (REPO / "benchmarks" / name).write_text(render(figures, machine_record(args.device), workload,
+                                                   time.perf_counter() - started))
+    print(f"\nwrote benchmarks/{name}")
+
+
+if __name__ == "__main__":
+    main()
