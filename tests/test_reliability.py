@@ -149,3 +149,10 @@ def test_sweep_runs_under_a_launcher_with_workers_sharing_one_cache(launcher, tm
     assert len(results) == 2
     segments = sum(json.loads(p.read_text())["documents"][0]["source_segments"] for p in results)
     assert cached_entries(tmp_path / "cache") == segments
+
+
+def test_ct2_conversion_also_refuses_pickle_weights_without_opt_in(pickled_marian, tmp_path):
+    overrides = [f"data.root={SEEDS}", "model=opus_mt", "backend=ct2", f"model.model_id={pickled_marian}",
+                 "data.documents=[002]", "generation.max_new_tokens=4", "generation.device=cpu"]
+    with pytest.raises(UserError, match="no safetensors weights.*model.allow_pickle=true"):
+        run(compose_config(overrides), tmp_path / "refused")

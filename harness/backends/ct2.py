@@ -15,7 +15,7 @@ import ctranslate2
 import psutil
 
 from harness.backends.encoder_decoder import EncoderDecoderBackend
-from harness.backends.hf_loading import decoding_fingerprint, resolve_device, sha256_file
+from harness.backends.hf_loading import decoding_fingerprint, pickle_refused, resolve_device, sha256_file
 from harness.errors import UserError
 
 
@@ -33,7 +33,8 @@ def conversion_key(model_id: str, revision: str, quantization: str) -> str:
     return hashlib.sha256(f"{identity}|{quantization}|ctranslate2-{ctranslate2.__version__}".encode()).hexdigest()[:32]
 
 
-def convert_once(model_id: str, revision: str, quantization: str, root: Path, trust_remote_code: bool) -> Path:
+def convert_once(model_id: str, revision: str, quantization: str, root: Path, trust_remote_code: bool,
+                 allow_pickle: bool) -> Path:
     """The converted model's folder, converting on a miss into a temporary folder renamed at the end,
     so that an interrupted conversion never leaves a half-written model behind."""
     target = root / conversion_key(model_id, revision, quantization)
@@ -42,6 +43,8 @@ def convert_once(model_id: str, revision: str, quantization: str, root: Path, tr
     staging = target.with_name(f"{target.name}.tmp-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     folder = Path(model_id).expanduser()
+    if folder.is_dir() and not allow_pickle and not any(folder.glob("*.safetensors")):
+        raise pickle_refused(model_id)
     converter = ctranslate2.converters.TransformersConverter(
         str(folder) if folder.is_dir() else model_id, revision=None if folder.is_dir() else revision,
         trust_remote_code=trust_remote_code)
@@ -96,7 +99,8 @@ class Ct2Backend(EncoderDecoderBackend):
 
     def load_model(self, model_id: str) -> ctranslate2.Translator:
         root = Path(self.cache_dir or "~/.cache/mt-harness").expanduser() / "ct2"
-        folder = convert_once(model_id, self.model.revision, self.compute_type, root, self.model.trust_remote_code)
+        folder = convert_once(model_id, self.model.revision, self.compute_type, root, self.model.trust_remote_code,
+                              self.model.allow_pickle)
         return ctranslate2.Translator(str(folder), device=self.device, device_index=self.device_index,
                                       compute_type=self.compute_type, inter_threads=self.inter_threads,
                                       intra_threads=self.intra_threads)

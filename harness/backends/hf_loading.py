@@ -71,6 +71,11 @@ def safety_record(model: ModelSpec) -> dict:
     return {"trust_remote_code": model.trust_remote_code, "allow_pickle": model.allow_pickle}
 
 
+def pickle_refused(model_id: str) -> UserError:
+    return UserError(f"model '{model_id}' has no safetensors weights, only pickle files, which can run code "
+                     "when loaded; convert them, or set model.allow_pickle=true if you trust the source")
+
+
 def load_pretrained(loader, model_id: str, model: ModelSpec, **kwargs):
     """Call a transformers from_pretrained and turn "cannot get it" into an error that says how to supply it."""
     safety = {"trust_remote_code": model.trust_remote_code, "local_files_only": offline()}
@@ -81,8 +86,7 @@ def load_pretrained(loader, model_id: str, model: ModelSpec, **kwargs):
     except (OSError, ValueError) as err:
         reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         if "safetensors" in reason.lower() and not model.allow_pickle:
-            raise UserError(f"model '{model_id}' has no safetensors weights, only pickle files, which can run code "
-                            "when loaded; convert them, or set model.allow_pickle=true if you trust the source") from err
+            raise pickle_refused(model_id) from err
         raise UserError(
             f"cannot load model '{model_id}' (revision {model.revision}): {reason} -- check the id for typos, "
             "or supply it as a local folder (model.model_id=/path/to/model), or fill the Hugging Face cache "
