@@ -13,12 +13,15 @@ min_similarity, and a 2-1 merge wins over 1-1 + 1-0 when 3*s(2-1) > 2*s(1-1) + m
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
 
+from harness.cache import TranslationCache
 from harness.errors import UserError
 from harness.metrics import select_metrics
 from harness.segment import split_sentences
@@ -26,6 +29,7 @@ from harness.translate import Translation
 
 SKIP_BEADS = {(1, 0), (0, 1)}
 EMBEDDED: dict[str, np.ndarray] = {}   # process-wide memo: a reference shared by documents and runs is embedded once
+ALIGNER_VERSION = 1   # bump when the search or the similarity changes: cached alignments are then recomputed
 LONG_SENTENCE_WORDS = 200   # about MiniLM's 256-word-piece window: beyond it the embedding sees a prefix only
 
 
@@ -196,8 +200,35 @@ def absorb_into_single_reference(beads: list[Bead], similarity: BeadSimilarity) 
     return [Bead(hyp_indices, (0,), round(float(sim), 4))]
 
 
-def align_translation(translation: Translation, lang: str, spec) -> Alignment:
+def alignment_key(hyp: list[str], ref: list[str], spec) -> str:
+    """Everything that decides an alignment: the texts, the search settings and the embedding weights."""
+    from harness.embeddings import encoder_signature
+    settings = {"version": ALIGNER_VERSION, "beads": list(spec.beads), "weights": dict(spec.weights),
+                "min_similarity": spec.min_similarity, "merge_penalty": spec.merge_penalty,
+                "embeddings": encoder_signature() if spec.embeddings else None}
+    payload = json.dumps([settings, hyp, ref], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def cached_align_texts(hyp: list[str], ref: list[str], spec, cache: TranslationCache | None
+                       ) -> tuple[list[Bead], list[str], float]:
+    """align_texts, remembered in the translation cache: a re-run of the same outputs loads no encoder."""
+    if cache is None:
+        return align_texts(hyp, ref, spec)
+    key = alignment_key(hyp, ref, spec)
+    stored = cache.get_many([key], table="alignments").get(key)
+    if stored is not None:
+        record = json.loads(stored)
+        beads = [Bead(tuple(h), tuple(r), s) for h, r, s in record["beads"]]
+        return beads, record["notes"], record["background"]
+    beads, notes, background = align_texts(hyp, ref, spec)
+    record = {"beads": [[b.hyp, b.ref, b.similarity] for b in beads], "notes": notes, "background": background}
+    cache.put_many({key: json.dumps(record)}, table="alignments")
+    return beads, notes, background
+
+
+def align_translation(translation: Translation, lang: str, spec, cache: TranslationCache | None = None) -> Alignment:
     hypothesis = hypothesis_sentences(translation, lang)
     reference = reference_sentences(translation, lang)
-    beads, notes, background = align_texts([h.text for h in hypothesis], reference, spec)
+    beads, notes, background = cached_align_texts([h.text for h in hypothesis], reference, spec, cache)
     return Alignment(hypothesis, reference, beads, notes, background)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.align import Alignment, Bead, align_translation
+from harness.cache import TranslationCache
 from harness.metrics import Score, select_metrics
 from harness.translate import Translation
 
@@ -74,9 +75,10 @@ def score_alignment(alignment: Alignment, sources: list[str], spec) -> AlignedDo
     return AlignedDocument(alignment, sources, segments, unaligned, aligned)
 
 
-def align_and_score(translations: list[Translation], target_lang: str, spec) -> list[AlignedDocument]:
+def align_and_score(translations: list[Translation], target_lang: str, spec,
+                    cache: TranslationCache | None = None) -> list[AlignedDocument]:
     """The alignment stage: align each document's hypothesis to its reference and score the segments."""
-    return [score_alignment(align_translation(t, target_lang, spec), [s.text for s in t.segments], spec)
+    return [score_alignment(align_translation(t, target_lang, spec, cache), [s.text for s in t.segments], spec)
             for t in translations]
 
 

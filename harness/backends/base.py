@@ -7,13 +7,12 @@ truncating them silently), and halving a batch that runs out of GPU memory.
 """
 from __future__ import annotations
 
+import sys
 import time
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-import torch
 
 from harness.batching import plan_batches
 from harness.config import GenerationSpec, ModelSpec
@@ -95,11 +94,13 @@ class Backend(ABC):
         """Translate a batch; on GPU out-of-memory, halve it and retry, down to a single segment."""
         try:
             outputs = self.translate_batch(texts, src_lang, tgt_lang)
-        except torch.cuda.OutOfMemoryError:
+        except Exception as err:
+            if not is_gpu_out_of_memory(err):
+                raise
             if len(texts) == 1:
                 raise UserError(f"out of GPU memory on a single segment ({len(texts[0])} characters); use "
                                 "generation.dtype=float16, a smaller model, or generation.device=cpu") from None
-            torch.cuda.empty_cache()
+            sys.modules["torch"].cuda.empty_cache()
             self.stats["oom_batch_halvings"] += 1
             half = len(texts) // 2
             return (self.translate_with_retry(texts[:half], src_lang, tgt_lang)
@@ -107,6 +108,12 @@ class Backend(ABC):
         if len(outputs) != len(texts):
             raise RuntimeError(f"{self.name} returned {len(outputs)} outputs for {len(texts)} inputs")
         return outputs
+
+
+def is_gpu_out_of_memory(err: Exception) -> bool:
+    """torch's CUDA out-of-memory error; a backend that never imported torch cannot raise it."""
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(err, torch.cuda.OutOfMemoryError)
 
 
 def split_words(text: str, tokens: int, limit: int) -> list[str]:

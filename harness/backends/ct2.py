@@ -63,7 +63,8 @@ def convert_once(model_id: str, revision: str, quantization: str, root: Path, tr
 def ct2_device(spec: str) -> tuple[str, int]:
     """generation.device as CTranslate2's (device, index); CUDA is whatever CTranslate2 itself can see."""
     device = resolve_device(spec, cuda_available=ctranslate2.get_cuda_device_count() > 0)
-    return device.type, device.index or 0
+    kind, _, index = device.partition(":")
+    return kind, int(index or 0)
 
 
 def check_compute_type(compute_type: str, device: str) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from abc import abstractmethod
 from typing import Any
 
-from transformers import AutoTokenizer
 
 from harness.backends.base import Backend
 from harness.backends.hf_loading import load_pretrained, model_id_for, safety_record
@@ -44,6 +43,7 @@ class EncoderDecoderBackend(Backend):
     def tokenizer(self, src_lang: str, tgt_lang: str):
         model_id = model_id_for(self.model, src_lang, tgt_lang)
         if model_id not in self.tokenizers:
+            from transformers import AutoTokenizer   # here, so that a fully cached run never imports transformers
             self.tokenizers[model_id] = load_pretrained(AutoTokenizer, model_id, self.model)
         return self.tokenizers[model_id]
 

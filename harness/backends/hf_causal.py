@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import torch
-from transformers import AutoModelForCausalLM, AutoTokenizer
-
 from harness.backends.base import Backend
 from harness.backends.hf_loading import (safety_record, generation_fingerprint, gguf_location, load_dequantized, load_pretrained,
-                                         model_id_for, resolve_device, resolve_dtype)
+                                         model_id_for, resolve_device, resolve_dtype, torch_dtype)
 from harness.languages import language_name
 
 
@@ -50,6 +47,7 @@ class CausalLMBackend(Backend):
             self.stats["model_loads"] += 1
 
     def load_weights(self) -> None:
+        from transformers import AutoModelForCausalLM, AutoTokenizer   # only when weights are needed
         gguf = self.gguf_file()
         if gguf:
             self.lm, self.tokenizer = load_dequantized(AutoModelForCausalLM, AutoTokenizer, gguf[0], gguf[1],
@@ -57,7 +55,7 @@ class CausalLMBackend(Backend):
         else:
             model_id = model_id_for(self.model, "xx", "en")
             self.tokenizer = load_pretrained(AutoTokenizer, model_id, self.model)
-            self.lm = load_pretrained(AutoModelForCausalLM, model_id, self.model, dtype=self.dtype)
+            self.lm = load_pretrained(AutoModelForCausalLM, model_id, self.model, dtype=torch_dtype(self.dtype))
         self.lm.to(self.device).eval()
         self.tokenizer.padding_side = "left"
         if self.tokenizer.pad_token is None:
@@ -90,14 +88,14 @@ class CausalLMBackend(Backend):
         self.load()
         return [len(ids) for ids in self.tokenizer(texts, add_special_tokens=False)["input_ids"]]
 
-    @torch.inference_mode()
     def translate_batch(self, texts: list[str], src_lang: str, tgt_lang: str) -> list[str]:
+        import torch
         self.load()
         chat = self.uses_chat_template()
         inputs = self.tokenizer(self.prompts(texts, src_lang, tgt_lang), return_tensors="pt", padding=True,
                                 add_special_tokens=not chat).to(self.device)
         torch.manual_seed(self.generation.seed)
-        with self.timed("generate"):
+        with self.timed("generate"), torch.inference_mode():
             generated = self.lm.generate(**inputs, max_new_tokens=self.generation.max_new_tokens,
                                          min_new_tokens=self.generation.min_new_tokens,
                                          num_beams=self.generation.num_beams, do_sample=self.generation.do_sample,

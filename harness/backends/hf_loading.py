@@ -1,40 +1,61 @@
 """What the transformers backends share: device and dtype choice, model-id templates, loading from a hub
-id, a local folder or a GGUF file, and errors that say how to supply a model that cannot be fetched."""
+id, a local folder or a GGUF file, and errors that say how to supply a model that cannot be fetched.
+
+Devices and dtypes are plain names ("cuda:1", "bfloat16") until weights load, so that a fully cached
+run, which only needs them for its cache keys, does not import torch."""
 from __future__ import annotations
 
 import hashlib
 import importlib
 import os
+import re
 import shutil
+from importlib import metadata
 from pathlib import Path
-
-import torch
 
 from harness.config import GenerationSpec, ModelSpec
 from harness.errors import UserError
 
-DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
+DTYPES = ("float32", "float16", "bfloat16")
+DEVICE = re.compile(r"(cpu|cuda|mps|xpu)(:\d+)?")
 
 
-def resolve_device(spec: str, cuda_available: bool | None = None) -> torch.device:
-    """generation.device as a device; cuda_available is torch's view unless the caller runs elsewhere (CTranslate2)."""
-    cuda_available = torch.cuda.is_available() if cuda_available is None else cuda_available
+def torch_sees_cuda() -> bool:
+    """Whether torch can use a CUDA GPU; a CPU-only build ("+cpu" wheels) cannot, and is not imported to ask."""
+    if metadata.version("torch").endswith("+cpu"):
+        return False
+    import torch
+    return torch.cuda.is_available()
+
+
+def resolve_device(spec: str, cuda_available: bool | None = None) -> str:
+    """generation.device as a device name; cuda_available is torch's view unless the caller runs elsewhere (CTranslate2)."""
+    cuda_available = torch_sees_cuda() if cuda_available is None else cuda_available
     if spec == "auto":
-        return torch.device("cuda" if cuda_available else "cpu")
+        return "cuda" if cuda_available else "cpu"
+    if not DEVICE.fullmatch(spec):
+        raise UserError(f"generation.device={spec}: not a device; use auto, cpu, cuda or cuda:N")
     if spec.startswith("cuda") and not cuda_available:
         raise UserError(f"generation.device={spec}: no CUDA GPU is visible; use generation.device=cpu or auto")
-    try:
-        return torch.device(spec)
-    except RuntimeError:
-        raise UserError(f"generation.device={spec}: not a device; use auto, cpu, cuda or cuda:N") from None
+    return spec
 
 
-def resolve_dtype(spec: str, device: torch.device) -> torch.dtype:
+def device_type(device: str) -> str:
+    """"cuda:1" -> "cuda"."""
+    return device.partition(":")[0]
+
+
+def resolve_dtype(spec: str, device: str) -> str:
     if spec == "auto":
-        return torch.bfloat16 if device.type == "cuda" else torch.float32
+        return "bfloat16" if device_type(device) == "cuda" else "float32"
     if spec not in DTYPES:
         raise UserError(f"generation.dtype={spec}: use auto, {', '.join(DTYPES)}")
-    return DTYPES[spec]
+    return spec
+
+
+def torch_dtype(name: str):
+    import torch
+    return getattr(torch, name)
 
 
 def decoding_fingerprint(generation: GenerationSpec) -> dict:
@@ -48,8 +69,9 @@ def decoding_fingerprint(generation: GenerationSpec) -> dict:
     return record
 
 
-def generation_fingerprint(generation: GenerationSpec, device: torch.device, dtype: torch.dtype) -> dict:
-    return {**decoding_fingerprint(generation), "device": device.type, "dtype": str(dtype)}
+def generation_fingerprint(generation: GenerationSpec, device: str, dtype: str) -> dict:
+    # "torch.float32" as str(torch.float32) reads, so that cache keys written before stay valid
+    return {**decoding_fingerprint(generation), "device": device_type(device), "dtype": f"torch.{dtype}"}
 
 
 def model_id_for(model: ModelSpec, src_lang: str, tgt_lang: str) -> str:
@@ -127,12 +149,12 @@ def gguf_location(model: ModelSpec, cache_dir: Path) -> tuple[Path, str]:
     return path, sha256_file(path)
 
 
-def load_dequantized(loader, tokenizer_loader, gguf_path: Path, digest: str, cache_dir: Path, dtype: torch.dtype):
+def load_dequantized(loader, tokenizer_loader, gguf_path: Path, digest: str, cache_dir: Path, dtype: str):
     """Load a GGUF model through transformers (dequantized to dtype), keeping the converted weights in
     cache_dir/converted/<sha256> so that later loads take seconds instead of a minute."""
     converted = cache_dir / "converted" / digest
     if not (converted / "config.json").is_file():
-        model = loader.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name, dtype=torch.float32)
+        model = loader.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name, dtype=torch_dtype("float32"))
         tokenizer = tokenizer_loader.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name)
         model.hf_quantizer = None   # the weights are plain tensors now; let save_pretrained write them
         if hasattr(model.config, "quantization_config"):
@@ -142,4 +164,5 @@ def load_dequantized(loader, tokenizer_loader, gguf_path: Path, digest: str, cac
         tokenizer.save_pretrained(staging)
         shutil.rmtree(converted, ignore_errors=True)
         os.replace(staging, converted)
-    return loader.from_pretrained(str(converted), dtype=dtype), tokenizer_loader.from_pretrained(str(converted))
+    return (loader.from_pretrained(str(converted), dtype=torch_dtype(dtype)),
+            tokenizer_loader.from_pretrained(str(converted)))

@@ -20,7 +20,6 @@ import re
 from importlib import metadata
 
 import numpy as np
-from rouge_score import rouge_scorer
 
 from harness.embeddings import embed
 from harness.errors import unknown_name
@@ -41,6 +40,12 @@ def rouge_signature() -> str:
 EMBEDDING_SIGNATURE = "all-MiniLM-L6-v2|mean of unit sentence vectors|cosine"
 
 
+def rouge_scorer(rouge_types: list[str]):
+    """Google's rouge-score with the Porter stemmer (its nltk import takes seconds, so only when used)."""
+    from rouge_score.rouge_scorer import RougeScorer
+    return RougeScorer(rouge_types, use_stemmer=True)
+
+
 class SummaryMetrics:
     """The similarity metrics named in `summary.metrics`, checked (and evaluate modules loaded) up front."""
 
@@ -50,7 +55,7 @@ class SummaryMetrics:
                 raise unknown_name("summary metric", name, [*SIMILARITY_METRICS, f"{EVALUATE_PREFIX}NAME"])
         self.names = list(names)
         self.rouge_types = [name for name in names if name in ROUGE_TYPES]
-        self.rouge = rouge_scorer.RougeScorer(self.rouge_types, use_stemmer=True) if self.rouge_types else None
+        self.rouge = rouge_scorer(self.rouge_types) if self.rouge_types else None
         self.chrf = select_metrics(["chrf"])[0] if "chrf" in names else None
         self.evaluate = {metric.name: metric for metric in
                          select_metrics([name for name in names if name.startswith(EVALUATE_PREFIX)])}
