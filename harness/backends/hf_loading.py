@@ -106,7 +106,7 @@ def load_pretrained(loader, model_id: str, model: ModelSpec, **kwargs):
     try:
         return loader.from_pretrained(model_id, revision=model.revision, **safety, **kwargs)
     except (OSError, ValueError) as err:
-        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        reason = " ".join(str(err).split()) or type(err).__name__   # the whole reason, on one line
         if "safetensors" in reason.lower() and not model.allow_pickle:
             raise pickle_refused(model_id) from err
         raise UserError(
