@@ -128,6 +128,8 @@ class RunConfig:
 
 
 def register_schemas() -> None:
+    # ${harness_repo:} is this checkout, so that the default data set is found from any working directory
+    OmegaConf.register_new_resolver("harness_repo", lambda: str(CONF_DIR.parent), replace=True)
     store = ConfigStore.instance()
     store.store(name="run_schema", node=RunConfig)
     store.store(group="backend", name="ct2_schema", node=Ct2BackendSpec)
