@@ -94,7 +94,7 @@ def overhead(label: str, cold: ProcessRun) -> Figure:
     return Figure(f"4 ({label})", "harness overhead: run wall time outside generate/translate calls",
                   f"{share:.1%} of the run ({rest / run_wall:.1%} without the model load)", "<= 5%", share <= 0.05, [
                       f"cold run() {run_wall:.1f} s: generate {generate:.1f} s, model load {load:.1f} s, everything "
-                      f"else (segmenting, tokenizing, batching, cache, scoring, writing) {rest:.1f} s = "
+                      f"else (segmenting, tokenizing, batching, cache, alignment, scoring, writing) {rest:.1f} s = "
                       f"{rest / run_wall:.1%}",
                       f"before run(): interpreter start, imports and config composition "
                       f"{cold.wall_seconds - run_wall:.1f} s"])
