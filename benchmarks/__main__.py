@@ -58,10 +58,11 @@ def first_use(work: Path, device: str) -> str:
     """The one-time dequantization of the GGUF file (a machine's first run), done before the measured runs
     so that the cold run is cold for translation only; described when it happened here."""
     shared_weight_cache(work / "first_use_cache")
+    converted_before = set((work / "first_use_cache" / "converted").iterdir())
     first = harness_process([f"generation.device={device}", "data.documents=[002]", "data.max_segments=1"],
                             work / "first_use_cache", work / "first_use")
-    if not first.result["backend_stats"].get("model_loads"):
-        return "dequantized weights were already cached"
+    if set((work / "first_use_cache" / "converted").iterdir()) == converted_before:
+        return "the dequantized weights were already cached from an earlier run"
     return (f"one-time GGUF dequantization on this machine's first run: a one-sentence run took "
             f"{first.wall_seconds:.1f} s, peak RSS {first.peak_rss_bytes / GIB:.2f} GiB (not counted above)")
 
