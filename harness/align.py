@@ -22,6 +22,7 @@ from functools import lru_cache
 import numpy as np
 
 from harness.cache import TranslationCache
+from harness.embeddings import embed, encoder_signature
 from harness.errors import UserError
 from harness.metrics import select_metrics
 from harness.segment import split_sentences
@@ -121,7 +122,6 @@ class BeadSimilarity:
         return mixed / total
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        from harness.embeddings import embed
         missing = [t for t in dict.fromkeys(texts) if t not in EMBEDDED]
         EMBEDDED.update(zip(missing, embed(missing)))
         return np.stack([EMBEDDED[t] for t in texts])
@@ -202,7 +202,6 @@ def absorb_into_single_reference(beads: list[Bead], similarity: BeadSimilarity) 
 
 def alignment_key(hyp: list[str], ref: list[str], spec) -> str:
     """Everything that decides an alignment: the texts, the search settings and the embedding weights."""
-    from harness.embeddings import encoder_signature
     settings = {"version": ALIGNER_VERSION, "beads": list(spec.beads), "weights": dict(spec.weights),
                 "min_similarity": spec.min_similarity, "merge_penalty": spec.merge_penalty,
                 "embeddings": encoder_signature() if spec.embeddings else None}

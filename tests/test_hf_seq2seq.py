@@ -1,5 +1,11 @@
 """The real transformers seq2seq path (AutoTokenizer, AutoModelForSeq2SeqLM, generate) on a tiny
 random-weight Marian model built in a fixture: outputs are nonsense, the plumbing is real."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from harness import run
 from harness.backends.hf_seq2seq import Seq2SeqBackend
 from harness.config import GenerationSpec, ModelSpec, compose_config
@@ -44,11 +50,6 @@ def test_language_codes_and_forced_target_token(tiny_marian):
 
 def test_a_fully_cached_run_imports_neither_transformers_nor_the_sentence_encoder(tiny_marian, tmp_path):
     """What makes a cached re-run take seconds: no model library is imported, only the cache is read."""
-    import json
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
     overrides = [f"data.root={SEEDS}", "model=opus_mt", f"model.model_id={tiny_marian}", "generation.max_new_tokens=6",
                  "generation.device=cpu", "data.documents=[002,004]"]
     probe = ("import json, sys; from harness.cli import run_main; sys.argv[0] = 'harness-run'\n"

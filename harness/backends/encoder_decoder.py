@@ -7,7 +7,6 @@ from __future__ import annotations
 from abc import abstractmethod
 from typing import Any
 
-
 from harness.backends.base import Backend
 from harness.backends.hf_loading import load_pretrained, model_id_for, safety_record
 from harness.errors import unknown_name
