@@ -147,8 +147,12 @@ class RunFolder:
             except OSError as err:
                 raise storage_error(marker, err) from None
             self.written.append(marker)
-            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                handle.write(claim_text())
+            try:
+                with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                    handle.write(claim_text())
+            except OSError as err:   # a full disk: take back the claim and the folders made for it
+                self.discard()
+                raise storage_error(marker, err) from None
             if (self.path / RESULT_FILE).exists():   # another run finished between our check and the claim
                 self.discard()
                 refuse_finished_or_foreign(self.path)
