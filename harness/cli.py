@@ -11,6 +11,7 @@ import logging
 import re
 import sys
 from datetime import datetime
+from importlib import metadata
 from pathlib import Path
 
 import hydra
@@ -107,8 +108,15 @@ def hydra_run(cfg: DictConfig) -> None:
     print(f"\nrun folder: {output_dir}")
 
 
+def harness_version() -> str:
+    return f"mt-harness {metadata.version('mt-harness')}"
+
+
 def run_main() -> None:
     """harness-run: translate and score with config overrides, e.g. `harness-run model=identity`."""
+    if "--version" in sys.argv[1:]:
+        print(harness_version())
+        return
     register_schemas()
     check_overrides(sys.argv[1:])
     hydra_run()
@@ -118,6 +126,7 @@ def compare_arguments() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="harness-compare", description="Compare finished runs: leaderboard with "
                                      "95%% intervals, paired significance tests, charts and an HTML report.")
     parser.add_argument("runs", nargs="+", metavar="RUN_DIR", help="run folders, sweep folders or globs")
+    parser.add_argument("--version", action="version", version=harness_version())
     parser.add_argument("--baseline", help="the system the others are tested against (default: the first run)")
     parser.add_argument("--out", type=Path, help="report folder (default: results/comparisons/<date>/<time>)")
     parser.add_argument("--metrics", nargs="+", help="metrics to compare (default: those every run has)")

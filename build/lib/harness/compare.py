@@ -1,0 +1,349 @@
+"""Comparison of finished runs: small pure functions from result.json records to comparison data.
+
+A comparison is a plain dict (written as comparison.json, rendered by harness.report); it holds one row per
+document x system x metric with the score, its 95% interval, the delta against the baseline and the paired
+tests, plus length buckets, the segments where systems disagree most and, when runs have them, summaries.
+Runs are compared only when they scored the same documents against the same references with the same
+metric signatures; anything else is refused, never put in one column.
+"""
+from __future__ import annotations
+
+import glob
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from harness.errors import UserError, unknown_name
+from harness.metrics import select_metrics
+from harness.results import RESULT_FILE, read_result
+from harness.significance import (DEFAULT_RESAMPLES, DEFAULT_SEED, compare_systems, holm, scores_from_stats,
+                                  segment_statistics)
+
+ALPHA = 0.05
+SCORE_DECIMALS = 4
+LENGTH_BUCKETS = [(1, 9), (10, 19), (20, 29), (30, 39), (40, None)]   # reference words, as compare-mt's defaults
+DISAGREEMENT_EXAMPLES = 10
+DISAGREEMENT_METRICS = ("chrf", "bleu")    # sentence chrF is stable on short segments; BLEU is not
+
+
+@dataclass(frozen=True)
+class Run:
+    name: str
+    path: Path
+    result: dict
+
+
+# ---------------------------------------------------------------- loading
+
+def natural_key(path: Path) -> list:
+    """Sweep jobs sort as 0, 1, 2, ... 10, not 0, 1, 10, 2."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", str(path))]
+
+
+def result_files(argument: str) -> list[Path]:
+    """The result.json files behind one command-line argument: a run folder, a sweep folder, a file or a glob."""
+    paths = [Path(p) for p in sorted(glob.glob(argument), key=natural_key)] if glob.has_magic(argument) else [Path(argument)]
+    found = []
+    for path in paths:
+        if path.is_file():
+            found.append(path)
+        elif (path / RESULT_FILE).is_file():
+            found.append(path / RESULT_FILE)
+        elif path.is_dir():
+            found += sorted(path.glob(f"*/{RESULT_FILE}"), key=natural_key)
+    return found
+
+
+def unique_names(paths: list[Path], results: list[dict]) -> list[str]:
+    """Systems are named by their model; two runs of one model are told apart by their run folder."""
+    names = [result["model"]["name"] for result in results]
+    return [f"{name}@{path.parent.name}" if names.count(name) > 1 else name for name, path in zip(names, paths)]
+
+
+def load_runs(arguments: list[str]) -> list[Run]:
+    files = []
+    for argument in arguments:
+        matched = result_files(argument)
+        if not matched:
+            raise UserError(f"'{argument}': no {RESULT_FILE} found; pass finished run folders or a sweep folder")
+        files += [path for path in matched if path not in files]
+    results = [read_result(path) for path in files]
+    return [Run(name, path.parent, result) for name, path, result in zip(unique_names(files, results), files, results)]
+
+
+def order_with_baseline(runs: list[Run], baseline: str | None) -> list[Run]:
+    """The baseline first (default: the first run), the others in the order given."""
+    if baseline is None:
+        return runs
+    names = [run.name for run in runs]
+    if baseline not in names:
+        raise unknown_name("baseline system", baseline, names)
+    chosen = names.index(baseline)
+    return [runs[chosen]] + runs[:chosen] + runs[chosen + 1:]
+
+
+# ---------------------------------------------------------------- comparability
+
+def has_segments(run: Run) -> bool:
+    return all("segments" in document for document in run.result["documents"])
+
+
+def score_level(runs: list[Run]) -> str:
+    """Aligned-segment scores only when every run has them: a column never mixes the two levels."""
+    return "aligned" if all(has_segments(run) for run in runs) else "document"
+
+
+def metric_records(document: dict, level: str) -> dict:
+    return document["aligned"] if level == "aligned" else document["metrics"]
+
+
+def available_metric_names(run: Run, level: str) -> list[str]:
+    documents = run.result["documents"]
+    names = [name for name in metric_records(documents[0], level)] if documents else []
+    return [name for name in names if all(name in metric_records(d, level) for d in documents)]
+
+
+def choose_metrics(runs: list[Run], level: str, requested: list[str] | None) -> list[str]:
+    """The requested metrics (each must be in every run), or those every run has."""
+    available = [available_metric_names(run, level) for run in runs]
+    if not requested:
+        return [name for name in available[0] if all(name in names for names in available)]
+    for name in requested:
+        for run, names in zip(runs, available):
+            if name not in names:
+                raise UserError(f"metric '{name}' is not in run '{run.name}' ({run.path}) at {level} level; "
+                                f"it has {', '.join(names) or 'none'}: drop it from --metrics or re-run with it")
+    return list(requested)
+
+
+def data_identity(run: Run) -> dict:
+    """What must be equal for two runs' scores to be comparable: the data set, its documents and references."""
+    result = run.result
+    return {
+        "data set root": result["data"]["root"],
+        "documents": [[d["id"], d["src_lang"], d["source_file"]] for d in result["documents"]],
+        "references": [[d["reference_file"], d["cleaning"]["reference"]] for d in result["documents"]],
+        "data.max_segments": result["config"]["data"].get("max_segments"),
+    }
+
+
+def signatures(run: Run, level: str, metric_names: list[str]) -> dict:
+    return {f"{name} signature": sorted({metric_records(d, level)[name]["signature"] for d in run.result["documents"]})
+            for name in metric_names}
+
+
+def incomparability(first: Run, other: Run, level: str, metric_names: list[str]) -> str | None:
+    """Why `other` cannot be compared with `first`, in words, or None when it can."""
+    mine = {**data_identity(first), **signatures(first, level, metric_names)}
+    theirs = {**data_identity(other), **signatures(other, level, metric_names)}
+    differing = [key for key in mine if mine[key] != theirs[key]]
+    return f"different {', '.join(differing)}" if differing else None
+
+
+def check_comparable(runs: list[Run], level: str, metric_names: list[str]) -> None:
+    for other in runs[1:]:
+        reason = incomparability(runs[0], other, level, metric_names)
+        if reason:
+            raise UserError(f"runs '{runs[0].name}' ({runs[0].path}) and '{other.name}' ({other.path}) are not "
+                            f"comparable: {reason}; compare them in separate harness-compare calls")
+
+
+def comparable_groups(runs: list[Run], metric_names: list[str] | None = None) -> list[list[Run]]:
+    """Runs split into groups that can be compared, each in the order given (for a sweep over data sets)."""
+    level = score_level(runs)
+    names = choose_metrics(runs, level, metric_names)
+    groups: list[list[Run]] = []
+    for run in runs:
+        home = next((g for g in groups if incomparability(g[0], run, level, names) is None), None)
+        if home is None:
+            groups.append([run])
+        else:
+            home.append(run)
+    return groups
+
+
+def paired_segments(runs: list[Run], doc_index: int) -> list[list[dict]]:
+    """Each system's segments of one document, checked to pair up by ref_index with the same reference text."""
+    segments = [run.result["documents"][doc_index]["segments"] for run in runs]
+    keys = [[(s["ref_index"], s["ref"]) for s in system] for system in segments]
+    for run, system_keys in zip(runs[1:], keys[1:]):
+        if system_keys != keys[0]:
+            doc_id = runs[0].result["documents"][doc_index]["id"]
+            raise UserError(f"document '{doc_id}': the reference sentences of '{run.name}' ({run.path}) differ from "
+                            f"'{runs[0].name}'; runs from different segmentations cannot be paired, re-run both")
+    return segments
+
+
+# ---------------------------------------------------------------- scores and tests
+
+def document_rows(runs: list[Run], doc_index: int, metric_names: list[str]) -> list[dict]:
+    """Document-level scores: one segment per document, so no interval and no test ("n/a")."""
+    rows = []
+    for name in metric_names:
+        base = runs[0].result["documents"][doc_index]["metrics"][name]["score"]
+        for position, run in enumerate(runs):
+            score = run.result["documents"][doc_index]["metrics"][name]["score"]
+            rows.append(score_row(run, doc_index, name, score, None,
+                                      None if position == 0 else round(score - base, SCORE_DECIMALS)))
+    return rows
+
+
+def score_row(run: Run, doc_index: int, metric: str, score: float, ci, delta) -> dict:
+    document = run.result["documents"][doc_index]
+    return {"document": document["id"], "lang": document["src_lang"], "relation": document["relation"],
+            "system": run.name, "metric": metric, "score": score, "ci": ci, "delta": delta,
+            "p_bootstrap": None, "p_randomization": None, "p_bootstrap_holm": None, "p_randomization_holm": None,
+            "significant": None}
+
+
+def sacrebleu_metric(name: str):
+    """The sacrebleu object behind a harness metric: its statistics extraction and score formula."""
+    return select_metrics([name])[0].corpus_metric
+
+
+def tested_rows(runs: list[Run], doc_index: int, metric: str, stats: list[np.ndarray],
+                n_resamples: int, seed: int) -> list[dict]:
+    """Aligned-segment scores with bootstrap intervals and both paired tests, Holm-corrected over the systems."""
+    tests = compare_systems(sacrebleu_metric(metric), stats, n_resamples, seed)
+    scores = [round(t.score, SCORE_DECIMALS) for t in tests]   # as harness.metrics stores scores
+    rows = [score_row(run, doc_index, metric, score, [round(b, SCORE_DECIMALS) for b in t.ci],
+                      None if i == 0 else round(score - scores[0], SCORE_DECIMALS))
+            for i, (run, t, score) in enumerate(zip(runs, tests, scores))]
+    for key, values in (("bootstrap", [t.p_bootstrap for t in tests[1:]]),
+                        ("randomization", [t.p_randomization for t in tests[1:]])):
+        for row, raw, adjusted in zip(rows[1:], values, holm(values)):
+            row[f"p_{key}"], row[f"p_{key}_holm"] = raw, adjusted
+    for row in rows[1:]:
+        row["significant"] = max(row["p_bootstrap_holm"], row["p_randomization_holm"]) < ALPHA
+    return rows
+
+
+def statistics_by_system(runs: list[Run], doc_index: int, metric_names: list[str]) -> dict[str, list[np.ndarray]]:
+    """Per metric, each system's per-segment sufficient statistics (extracted once, reused by every test)."""
+    segments = paired_segments(runs, doc_index)
+    references = [s["ref"] for s in segments[0]]
+    return {name: [segment_statistics(sacrebleu_metric(name), [s["hyp"] for s in system], references)
+                   for system in segments]
+            for name in metric_names}
+
+
+# ---------------------------------------------------------------- analysis
+
+def length_bucket(words: int) -> str:
+    for low, high in LENGTH_BUCKETS:
+        if high is None or words <= high:
+            return f"{low}+" if high is None else f"{low}-{high}"
+    raise AssertionError("unreachable: the last bucket is open")
+
+
+def bucket_rows(runs: list[Run], stats: dict, metric_names: list[str]) -> list[dict]:
+    """Corpus scores by reference-sentence length, per language (its documents pooled) and system."""
+    pooled: dict = defaultdict(lambda: defaultdict(list))   # lang -> metric/"labels" -> per-doc arrays
+    for doc_index, document in enumerate(runs[0].result["documents"]):
+        lang = document["src_lang"]
+        pooled[lang]["labels"].append(np.array([length_bucket(len(s["ref"].split())) for s in document["segments"]]))
+        for name in metric_names:
+            pooled[lang][name].append(stats[doc_index][name])
+    rows = []
+    for lang, parts in pooled.items():
+        labels = np.concatenate(parts["labels"])
+        for bucket in [length_bucket(low) for low, _ in LENGTH_BUCKETS]:
+            chosen = labels == bucket
+            if not chosen.any():
+                continue
+            for name in metric_names:
+                corpus_metric = sacrebleu_metric(name)
+                for position, run in enumerate(runs):
+                    system_stats = np.concatenate([per_doc[position] for per_doc in parts[name]])
+                    score = float(scores_from_stats(corpus_metric, system_stats[chosen].sum(axis=0))[0])
+                    rows.append({"lang": lang, "bucket": bucket, "segments": int(chosen.sum()),
+                                 "system": run.name, "metric": name, "score": score})
+    return rows
+
+
+def disagreement_metric(segment: dict) -> str | None:
+    return next((name for name in DISAGREEMENT_METRICS if name in segment.get("scores", {})), None)
+
+
+def disagreements(runs: list[Run], limit: int = DISAGREEMENT_EXAMPLES) -> list[dict]:
+    """The reference sentences whose outputs differ most in sentence score between systems (compare-mt style)."""
+    examples = []
+    for doc_index, document in enumerate(runs[0].result["documents"]):
+        for per_system in zip(*paired_segments(runs, doc_index)):
+            metric = disagreement_metric(per_system[0])
+            if metric is None:
+                continue
+            scores = [s["scores"][metric] for s in per_system]
+            examples.append({"document": document["id"], "lang": document["src_lang"],
+                             "ref_index": per_system[0]["ref_index"], "ref": per_system[0]["ref"],
+                             "src": next((s["src"] for s in per_system if s.get("src")), None),
+                             "metric": metric, "spread": max(scores) - min(scores),
+                             "outputs": [{"system": run.name, "hyp": s["hyp"], "score": score}
+                                         for run, s, score in zip(runs, per_system, scores)]})
+    examples.sort(key=lambda e: -e["spread"])
+    return [e for e in examples if e["spread"] > 0][:limit]
+
+
+def summary_scores(summary: dict) -> dict:
+    """Flat "<comparison> <metric>" -> score from a document's summary record (issue 5's shape)."""
+    flat = {}
+    for comparison, scores in summary.items():
+        if not isinstance(scores, dict):
+            continue
+        for metric, value in scores.items():
+            score = value.get("score") if isinstance(value, dict) else value
+            if isinstance(score, (int, float)):
+                flat[f"{comparison} {metric}"] = score
+    return flat
+
+
+def summary_rows(runs: list[Run]) -> list[dict]:
+    return [{"document": document["id"], "lang": document["src_lang"], "system": run.name,
+             "scores": summary_scores(document["summary"])}
+            for run in runs for document in run.result["documents"] if isinstance(document.get("summary"), dict)]
+
+
+# ---------------------------------------------------------------- the comparison
+
+def metric_description(run: Run, level: str, name: str) -> dict:
+    record = metric_records(run.result["documents"][0], level)[name]
+    return {"name": name, "signature": record["signature"], "higher_is_better": record["higher_is_better"]}
+
+
+def compare_runs(runs: list[Run], baseline: str | None = None, metrics: list[str] | None = None,
+                 n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED) -> dict:
+    """The comparison of comparable runs against a baseline (default: the first run)."""
+    if n_resamples < 1:
+        raise UserError(f"--resamples {n_resamples}: needs at least 1 (1000 is the usual number)")
+    runs = order_with_baseline(runs, baseline)
+    level = score_level(runs)
+    names = choose_metrics(runs, level, metrics)
+    check_comparable(runs, level, names)
+    documents = runs[0].result["documents"]
+    rows, stats, buckets, examples = [], [], [], []
+    if level == "aligned":
+        stats = [statistics_by_system(runs, i, names) for i in range(len(documents))]
+        rows = [row for i in range(len(documents)) for name in names
+                for row in tested_rows(runs, i, name, stats[i][name], n_resamples, seed)]
+        buckets, examples = bucket_rows(runs, stats, names), disagreements(runs)
+    else:
+        rows = [row for i in range(len(documents)) for row in document_rows(runs, i, names)]
+    return {
+        "baseline": runs[0].name,
+        "systems": [{"name": r.name, "run_dir": str(r.path), "model": r.result["model"]} for r in runs],
+        "data": {"root": runs[0].result["data"]["root"],
+                 "documents": [{"id": d["id"], "lang": d["src_lang"], "relation": d["relation"]} for d in documents]},
+        "level": level,
+        "metrics": [metric_description(runs[0], level, name) for name in names],
+        "significance": ({"resamples": n_resamples, "seed": seed, "alpha": ALPHA,
+                          "tests": ["paired bootstrap resampling", "paired approximate randomization"],
+                          "correction": "Holm, over the systems compared with the baseline on one document and metric"}
+                         if level == "aligned" else None),
+        "rows": rows,
+        "buckets": buckets,
+        "disagreements": examples,
+        "summaries": summary_rows(runs),
+    }

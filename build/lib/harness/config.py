@@ -1,0 +1,184 @@
+"""Structured config schemas, registered in Hydra's ConfigStore so that a typo in a key or a wrong type
+fails at composition with the key's name, before anything runs."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+from hydra import compose, initialize_config_dir
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
+
+from harness.errors import UserError
+
+from harness.metrics.summary import SIMILARITY_METRICS
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+# conf/, seeds/ and references/ ship inside the package in a wheel (harness/conf); a checkout keeps them
+# beside it. HARNESS_HOME is the folder that holds them, wherever the harness was installed.
+CONF_DIR = next(folder for folder in (PACKAGE_DIR / "conf", PACKAGE_DIR.parent / "conf") if folder.is_dir())
+HARNESS_HOME = CONF_DIR.parent
+DEFAULT_METRICS = ["bleu", "chrf", "chrf++"]
+
+
+@dataclass
+class PromptSpec:
+    """How a decoder-only LM is asked to translate one segment."""
+
+    instruction: str = "Translate {src_name} to {tgt_name}."
+    # few-shot pairs per source language; never taken from the data being evaluated
+    examples: Dict[str, List[List[str]]] = field(default_factory=dict)
+    use_chat_template: str = "auto"   # auto: when the tokenizer has one; never; always
+
+
+@dataclass
+class ModelSpec:
+    name: str = MISSING
+    model_id: Optional[str] = None       # hub id or local folder; "{src}"/"{tgt}" pick a model per language
+    revision: str = "main"
+    gguf_file: Optional[str] = None      # a GGUF file inside model_id (hub repo or folder)
+    gguf_package: Optional[str] = None   # a Python package whose assemble() returns a GGUF path
+    path: Optional[str] = None           # files backend: folder of <doc_id>.txt hypotheses
+    lang_codes: Dict[str, str] = field(default_factory=dict)  # harness code -> the model's code
+    target_token: Optional[str] = None   # token forced as first output (NLLB eng_Latn, M2M100 __en__)
+    source_prefix: str = ""              # text put before each source segment (MADLAD "<2en> ")
+    prompt: PromptSpec = field(default_factory=PromptSpec)
+    trust_remote_code: bool = False      # run Python code shipped with a hub model: only if you trust it
+    allow_pickle: bool = False           # load .bin/.pt (pickle) weights; by default only safetensors or GGUF
+
+
+@dataclass
+class GenerationSpec:
+    batch_size: int = 16          # most segments in one batch
+    max_batch_tokens: int = 4096  # most (padded) source tokens in one batch
+    num_beams: int = 1
+    max_new_tokens: int = 256
+    min_new_tokens: int = 0       # >0 holds back the end of output until then (benchmarks: a fixed length)
+    do_sample: bool = False
+    device: str = "auto"          # auto, cpu, cuda, cuda:N
+    dtype: str = "auto"           # auto (float32 on CPU, bfloat16 on CUDA), float32, float16, bfloat16
+    seed: int = 0
+
+
+@dataclass
+class Ct2BackendSpec:
+    """backend=ct2: CTranslate2 for any seq2seq model config (conf/backend/ct2.yaml)."""
+
+    _target_: str = "harness.backends.ct2.Ct2Backend"
+    compute_type: str = "int8"   # int8, int8_float32, float32 on CPU; also int8_float16, float16, bfloat16 on CUDA
+    inter_threads: int = 1       # batches translated in parallel
+    intra_threads: int = 0       # threads per batch; 0: the number of physical cores
+
+
+@dataclass
+class DataSpec:
+    root: str = "seeds"                    # folder with manifest.yaml; relative to where you launch
+    documents: Optional[List[str]] = None  # only these ids
+    max_segments: Optional[int] = None     # only the first N segments of each document (smoke runs)
+    reference_root: Optional[str] = None   # a folder outside root that the manifest's reference_dir may point into
+    max_sentences: int = 5000              # a document with more source sentences is refused: alignment is quadratic
+
+
+@dataclass
+class CacheSpec:
+    dir: str = "${oc.env:HARNESS_CACHE_DIR,'~/.cache/mt-harness'}"
+    enabled: bool = True
+
+
+@dataclass
+class AlignmentSpec:
+    """Hypothesis <-> reference sentence alignment (harness/align.py) and the scores over aligned segments.
+    Values live in conf/config.yaml (one place); this is their schema."""
+
+    embeddings: bool = MISSING        # MiniLM cosine in the similarity (English only); false: chrF + length
+    weights: Dict[str, float] = MISSING   # embedding, chrf, length: mixed into one similarity in [0, 1]
+    min_similarity: float = MISSING   # a pair below it is cheaper left unaligned (1-0 + 0-1)
+    merge_penalty: float = MISSING    # extra cost of a bead of more than two sentences
+    beads: List[str] = MISSING        # allowed bead shapes "hyp-ref"
+    segment_metrics: List[str] = MISSING
+    corpus_metrics: List[str] = MISSING
+
+
+@dataclass
+class DiagnosticsSpec:
+    """Thresholds that turn measured numbers into verdicts (harness/diagnostics.py); none is hard-coded."""
+
+    min_english_share: float = MISSING          # below it: relation cannot_judge
+    min_reference_sentences: int = MISSING      # fewer: too little to judge
+    parallel_min_coverage: float = MISSING      # share of sentences aligned, on the better-covered side
+    parallel_min_margin: float = MISSING        # aligned similarity minus the mean over all sentence pairs
+    comparable_min_name_overlap: float = MISSING   # Jaccard of capitalized names, hypothesis vs reference
+    comparable_min_coverage: float = MISSING       # or share of sentences aligned (an aligned pair is always
+                                                   # above alignment.min_similarity, so similarity cannot decide)
+
+
+@dataclass
+class SummarySpec:
+    """What is done with the summaries of summarizer=... (none by default)."""
+
+    metrics: List[str] = field(default_factory=lambda: list(SIMILARITY_METRICS))  # plus evaluate:NAME[@KEY]
+    cross_lingual: bool = False   # summarize each source directly (needs a multilingual summarizer)
+
+
+@dataclass
+class RunConfig:
+    data: DataSpec = field(default_factory=DataSpec)
+    model: ModelSpec = MISSING
+    backend: Any = MISSING
+    generation: GenerationSpec = field(default_factory=GenerationSpec)
+    cache: CacheSpec = field(default_factory=CacheSpec)
+    metrics: List[str] = field(default_factory=lambda: list(DEFAULT_METRICS))
+    allow_metric_code: bool = False   # evaluate:NAME metrics run their script's code: only when you trust it
+    alignment: AlignmentSpec = field(default_factory=AlignmentSpec)
+    diagnostics: DiagnosticsSpec = field(default_factory=DiagnosticsSpec)
+    summarizer: Any = MISSING
+    summary: SummarySpec = field(default_factory=SummarySpec)
+
+
+AT_LEAST_ONE = (lambda v: v is None or v >= 1, "a whole number >= 1")
+RANGES = {   # key: (accepts, what it must be); checked before anything runs
+    "data.max_segments": AT_LEAST_ONE,
+    "data.max_sentences": AT_LEAST_ONE,
+    "generation.batch_size": AT_LEAST_ONE,
+    "generation.max_batch_tokens": AT_LEAST_ONE,
+    "generation.num_beams": AT_LEAST_ONE,
+    "generation.max_new_tokens": AT_LEAST_ONE,
+    "generation.min_new_tokens": (lambda v: v >= 0, "a whole number >= 0"),
+    "metrics": (lambda v: len(v) > 0, "a non-empty list, e.g. metrics=[bleu,chrf]"),
+    "alignment.segment_metrics": (lambda v: len(v) > 0, "a non-empty list"),
+    "alignment.corpus_metrics": (lambda v: len(v) > 0, "a non-empty list"),
+    "alignment.beads": (lambda v: len(v) > 0, "a non-empty list of beads such as [1-1, 2-1, 1-2, 1-0, 0-1]"),
+    "alignment.min_similarity": (lambda v: 0 <= v <= 1, "between 0 and 1"),
+    "alignment.merge_penalty": (lambda v: v >= 0, ">= 0"),
+    "alignment.weights": (lambda v: all(w >= 0 for w in v.values()) and sum(v.values()) > 0,
+                          "weights >= 0 with a positive sum, e.g. {embedding: 0.5, chrf: 0.3, length: 0.2}"),
+}
+
+
+def check_ranges(cfg: DictConfig) -> None:
+    """Values a schema type cannot rule out (a batch of 0, an empty metric list) fail here, by name."""
+    for key, (accepts, requirement) in RANGES.items():
+        value = OmegaConf.select(cfg, key)
+        if value is not None and not accepts(value):
+            shown = OmegaConf.to_container(value) if isinstance(value, (DictConfig, ListConfig)) else value
+            raise UserError(f"{key}={shown}: must be {requirement}")
+
+
+def register_schemas() -> None:
+    # ${harness_home:} holds seeds/ and references/, so that the default data set is found from any folder
+    OmegaConf.register_new_resolver("harness_home", lambda: str(HARNESS_HOME), replace=True)
+    store = ConfigStore.instance()
+    store.store(name="run_schema", node=RunConfig)
+    store.store(group="backend", name="ct2_schema", node=Ct2BackendSpec)
+
+
+def compose_config(overrides: list[str] | None = None) -> DictConfig:
+    """Compose the real configs from conf/ (for notebooks and tests), e.g. ["model=identity"]."""
+    register_schemas()
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        return compose(config_name="config", overrides=overrides or [])
+
+
+def to_plain(cfg: DictConfig) -> dict:
+    return OmegaConf.to_container(cfg, resolve=True)

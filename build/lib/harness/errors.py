@@ -1,0 +1,17 @@
+"""The one exception type that means "the user can fix this"; the CLI turns it into one line and exit code 2."""
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class UserError(Exception):
+    """Bad input or configuration: the message names the input and the fix."""
+
+
+def unknown_name(kind: str, name: str, available: Iterable[str]) -> UserError:
+    """An error for an unknown name that lists what exists and suggests the closest match."""
+    options = sorted(available)
+    close = difflib.get_close_matches(name, options, n=1)
+    hint = f" Did you mean '{close[0]}'?" if close else ""
+    return UserError(f"unknown {kind} '{name}'.{hint} Available: {', '.join(options)}")

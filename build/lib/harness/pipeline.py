@@ -1,0 +1,153 @@
+"""The orchestrator: one function per stage, in the order of the data flow.
+
+documents -> segments -> backend (behind the cache) -> hypotheses -> document metrics
+          -> alignment with the reference -> segment metrics + diagnostics -> result.json
+                                └─> summaries (summarizer, summary metrics)
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from hydra.errors import InstantiationException
+from hydra.utils import instantiate
+from omegaconf import DictConfig
+
+from harness.align import check_alignment_settings
+from harness.aligned_scoring import AlignedDocument, align_and_score
+from harness.cache import TranslationCache
+from harness.config import check_ranges, to_plain
+from harness.diagnostics import diagnose_documents
+from harness.documents import Dataset, load_dataset
+from harness.errors import UserError
+from harness.metrics import Metric, check_code_allowed, select_metrics
+from harness.metrics.summary import SummaryMetrics
+from harness.results import SCHEMA_VERSION, document_record, summary_fields, versions, write_run
+from harness.run_folder import RunFolder
+from harness.scoring import DocumentScores, score_document
+from harness.summarize import SummaryEvaluation, SummaryStage, summarize_documents
+from harness.translate import translate_documents
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Evaluation:
+    scored: list[DocumentScores]            # document-level scores
+    aligned: list[AlignedDocument]          # sentence alignment and segment scores
+    diagnostics: list[dict]                 # measured relation and output language
+    summaries: SummaryEvaluation | None     # None when summarizer=none
+    cache_rejected: int = 0                 # cache entries that failed their checksum and were recomputed
+
+
+def instantiate_component(node: DictConfig, **kwargs):
+    try:
+        return instantiate(node, **kwargs, _convert_="object")
+    except InstantiationException as err:
+        if isinstance(err.__cause__, UserError):   # Hydra wraps constructor errors; keep the user's message
+            raise err.__cause__ from None
+        raise
+
+
+def build_backend(cfg: DictConfig):
+    return instantiate_component(cfg.backend, model=cfg.model, generation=cfg.generation, cache_dir=cfg.cache.dir)
+
+
+def build_summary_stage(cfg: DictConfig) -> SummaryStage | None:
+    """The summarizer and summary metrics, built before translating so that mistakes fail fast."""
+    if cfg.summarizer.name == "none":
+        return None
+    return SummaryStage(instantiate_component(cfg.summarizer), SummaryMetrics(list(cfg.summary.metrics)),
+                        cfg.summary.cross_lingual)
+
+
+def open_cache(cfg: DictConfig) -> TranslationCache:
+    path = Path(cfg.cache.dir).expanduser() / "translations.sqlite" if cfg.cache.enabled else None
+    return TranslationCache(path)
+
+
+def default_output_dir(cfg: DictConfig) -> Path:
+    return Path("results") / (datetime.now().strftime("%Y-%m-%d/%H-%M-%S") + f"_{cfg.model.name}")
+
+
+def build_result(cfg: DictConfig, backend, dataset: Dataset, evaluation: Evaluation, started: float,
+                 notes: list[str]) -> dict:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "run": {"started": datetime.fromtimestamp(started).isoformat(timespec="seconds"),
+                "wall_seconds": round(time.time() - started, 2), "notes": notes},
+        "config": to_plain(cfg),
+        "model": backend.describe(),
+        "versions": versions(),
+        "data": {"root": str(dataset.root), "target_lang": dataset.target_lang},
+        "backend_stats": {**getattr(backend, "stats", {}),
+                          **({"cache_entries_rejected": evaluation.cache_rejected} if evaluation.cache_rejected else {})},
+        "documents": [document_record(*parts, evaluation.summaries) for parts in
+                      zip(evaluation.scored, evaluation.aligned, evaluation.diagnostics, strict=True)],
+        **summary_fields(evaluation.summaries),
+    }
+
+
+def evaluate(cfg: DictConfig, dataset: Dataset, backend, metrics: list[Metric],
+             summary_stage: SummaryStage | None) -> Evaluation:
+    """The stages after the data set is loaded, in the order of the data flow."""
+    cache = open_cache(cfg)
+    try:
+        translations = translate_documents(list(dataset.documents), backend, cache, dataset.target_lang,
+                                           cfg.data.max_segments, cfg.data.max_sentences)
+        summaries = summarize_documents(summary_stage, translations, cache)
+        aligned = align_and_score(translations, dataset.target_lang, cfg.alignment, cache)
+    finally:
+        cache.close()
+    scored = [score_document(t, metrics) for t in translations]
+    diagnostics = diagnose_documents(translations, aligned, dataset.target_lang, cfg.diagnostics)
+    return Evaluation(scored, aligned, diagnostics, summaries, cache.rejected)
+
+
+@dataclass
+class Plan:
+    """Everything a run needs, built and checked before the first translation."""
+
+    dataset: Dataset
+    metrics: list[Metric]
+    backend: object
+    summary_stage: SummaryStage | None
+
+
+def prepare(cfg: DictConfig) -> Plan:
+    check_ranges(cfg)
+    dataset = load_dataset(cfg.data.root, cfg.data.documents, cfg.data.reference_root)
+    stage_metrics = [*cfg.metrics, *cfg.alignment.segment_metrics, *cfg.alignment.corpus_metrics]
+    check_code_allowed(stage_metrics + ([] if cfg.summarizer.name == "none" else list(cfg.summary.metrics)),
+                       cfg.allow_metric_code)
+    metrics = select_metrics(list(cfg.metrics))
+    select_metrics(stage_metrics)
+    check_alignment_settings(cfg.alignment)
+    return Plan(dataset, metrics, build_backend(cfg), build_summary_stage(cfg))
+
+
+def run(cfg: DictConfig, output_dir: str | Path | None = None, records: dict[str, str] | None = None) -> dict:
+    """Translate the data set with the configured model, score it and write the run folder.
+
+    records: extra files (Hydra's .hydra/ record) written once the folder is claimed."""
+    started = time.time()
+    folder = RunFolder.claim(output_dir or default_output_dir(cfg))
+    try:
+        folder.start_log()
+        for name, text in (records or {}).items():
+            folder.write_text(name, text)
+        plan = prepare(cfg)
+        evaluation = evaluate(cfg, plan.dataset, plan.backend, plan.metrics, plan.summary_stage)
+        result = build_result(cfg, plan.backend, plan.dataset, evaluation, started, folder.notes)
+        write_run(folder, result, evaluation.scored, evaluation.aligned, evaluation.summaries)
+    except UserError:
+        folder.discard()   # a user error leaves nothing of this run behind, and touches nothing else
+        raise
+    except BaseException as err:   # a bug, a crash or ^C: keep what was written and mark the folder FAILED
+        folder.fail(err)
+        raise
+    log.info("wrote %s", folder.path / "result.json")
+    return result

@@ -1,0 +1,267 @@
+"""Rendering of results for people: the terminal table printed at the end of a run, and the comparison's
+leaderboard as terminal text, Markdown and CSV (charts and HTML: harness.charts, harness.report_html)."""
+from __future__ import annotations
+
+import csv
+import io
+
+METRIC_LABELS = {"bleu": "BLEU", "chrf": "chrF", "chrf++": "chrF++", "ter": "TER", "rouge1": "R-1", "rouge2": "R-2",
+                 "rougeL": "R-L", "rougeLsum": "R-Lsum", "embedding_cosine": "cos"}
+SUMMARY_FREE_COLUMNS = {"coverage": "coverage", "density": "density", "compression_ratio": "compression"}
+DEGRADATION_STATS = {"split_overlong_inputs": "inputs longer than the model accepts, split and translated in parts",
+                     "truncated_inputs": "inputs TRUNCATED by the tokenizer",
+                     "oom_batch_halvings": "batches halved after running out of GPU memory",
+                     "echoed_prompt_example": "outputs that copy the prompt's example instead of translating",
+                     "cache_entries_rejected": "cache entries failed their checksum and were recomputed"}
+ALIGNED_COLUMNS = ["bleu", "chrf", "ter"]   # corpus scores over aligned segments shown in the table
+ALIGNED_NOTE = ("aln: corpus scores over sentence-aligned segments (alignment/<id>.tsv), TER lower is better; "
+                "English: share of hypothesis sentences identified as the target language")
+NOT_PARALLEL_NOTE = ("* the reference is not a translation of this source (declared or measured {relations}): "
+                     "its scores measure topical overlap, not translation quality")
+DISAGREE_NOTE = "! measured relation disagrees with the declared one: {documents}"
+CANNOT_JUDGE_NOTE = "? relation cannot be judged (hypothesis not {target}, or too short): {documents}"
+
+
+def measured_relation(document: dict) -> str | None:
+    return document.get("diagnostics", {}).get("relation", {}).get("measured")
+
+
+def is_parallel(document: dict) -> bool:
+    """Declared parallel and not measured otherwise (cannot_judge keeps the declared relation)."""
+    return document["relation"] == "parallel" and measured_relation(document) in (None, "parallel", "cannot_judge")
+
+
+def relation_cell(document: dict) -> str:
+    measured = measured_relation(document)
+    if measured is None:
+        return document["relation"]
+    flag = "!" if document["diagnostics"]["relation"]["agrees"] is False else ""
+    return f"{document['relation']}/{measured}{flag}"
+
+
+def english_cell(document: dict) -> str:
+    language = document.get("diagnostics", {}).get("output_language")
+    return f"{100 * language['english']:.0f}%" if language else ""
+
+
+def format_table(headers: list[str], rows: list[list[str]], left: int = 3) -> str:
+    """An aligned text table: the first `left` columns are labels (left-aligned), the rest numbers."""
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
+    line = lambda cells: "  ".join(str(c).ljust(w) if i < left else str(c).rjust(w)  # noqa: E731
+                                   for i, (c, w) in enumerate(zip(cells, widths)))
+    return "\n".join([line(headers), "  ".join("-" * w for w in widths)] + [line(row) for row in rows])
+
+
+def document_row(document: dict, metric_names: list[str]) -> list[str]:
+    marker = "" if is_parallel(document) else "*"
+    scores = [f"{document['metrics'][name]['score']:.1f}{marker}" for name in metric_names]
+    aligned = [f"{document['aligned'][name]['score']:.1f}{marker}" for name in ALIGNED_COLUMNS
+               if name in document.get("aligned", {})]
+    empty = document["empty_outputs"]
+    degraded = f"{empty}/{document['hypothesis_units']} empty" if empty else ""
+    return [document["id"], document["src_lang"], relation_cell(document), *scores, *aligned,
+            english_cell(document), degraded]
+
+
+def relation_notes(documents: list[dict], target_lang: str) -> list[str]:
+    notes = []
+    relations = sorted({d["relation"] for d in documents if d["relation"] != "parallel"}
+                       | {measured_relation(d) for d in documents if not is_parallel(d) and measured_relation(d)}
+                       - {"parallel", "cannot_judge"})
+    if relations:
+        notes.append(NOT_PARALLEL_NOTE.format(relations=", ".join(relations)))
+    disagree = [d["id"] for d in documents if d.get("diagnostics", {}).get("relation", {}).get("agrees") is False]
+    if disagree:
+        notes.append(DISAGREE_NOTE.format(documents=", ".join(disagree)))
+    undecided = [d["id"] for d in documents if measured_relation(d) == "cannot_judge"]
+    if undecided:
+        notes.append(CANNOT_JUDGE_NOTE.format(target=target_lang, documents=", ".join(undecided)))
+    return notes
+
+
+def results_table(result: dict) -> str:
+    documents = result["documents"]
+    metric_names = list(documents[0]["metrics"]) if documents else []
+    aligned_names = [n for n in ALIGNED_COLUMNS if documents and n in documents[0].get("aligned", {})]
+    headers = ["document", "lang", "relation declared/measured", *[METRIC_LABELS.get(n, n) for n in metric_names],
+               *[f"aln {METRIC_LABELS.get(n, n)}" for n in aligned_names], "English", "degraded"]
+    table = format_table(headers, [document_row(d, metric_names) for d in documents])
+    notes = [f"model: {result['model']['name']} ({result['model']['backend']})"]
+    if aligned_names:
+        notes.append(ALIGNED_NOTE)
+    notes += relation_notes(documents, result.get("data", {}).get("target_lang", "en"))
+    stats = result.get("backend_stats", {})
+    notes += [f"degraded: {stats[key]} {text}" for key, text in DEGRADATION_STATS.items() if stats.get(key)]
+    notes += [f"note: {note}" for note in result.get("run", {}).get("notes", [])]
+    notes += [f"note: {note}" for d in documents for note in d.get("notes", [])]
+    signatures = {d["metrics"][n]["signature"] for d in documents for n in metric_names}
+    signatures |= {d["aligned"][n]["signature"] for d in documents for n in aligned_names if n in d["aligned"]}
+    notes += sorted(signatures)
+    return "\n".join([table, "", *notes])
+
+
+def summary_row(document: dict, similarity: list[str]) -> list[str]:
+    summary = document["summary"]
+    close = summary["vs_reference_summary"]
+    full = summary["vs_reference"]
+    free = summary["reference_free"]
+    cosine = [f"{full['embedding_cosine']:.3f}"] if "embedding_cosine" in full else []
+    return [document["id"], document["src_lang"], document["relation"], str(summary["words"]),
+            *[f"{close[name]:.3f}" if name == "embedding_cosine" else f"{close[name]:.1f}" for name in similarity],
+            *cosine, *[f"{free[name]:.2f}" for name in SUMMARY_FREE_COLUMNS], "empty" if summary["empty"] else ""]
+
+
+def run_summary_table(result: dict) -> str:
+    """Each document's summary against the reference summary (and, by cosine, the full reference), with
+    how extractive it is; empty when the run made no summaries."""
+    reference = result.get("reference_summary")
+    documents = [d for d in result["documents"] if "summary" in d]
+    if not reference or not documents:
+        return ""
+    similarity = list(documents[0]["summary"]["vs_reference_summary"])
+    cosine = ["cos ref"] if "embedding_cosine" in documents[0]["summary"]["vs_reference"] else []
+    headers = ["document", "lang", "relation", "words", *[METRIC_LABELS.get(n, n) for n in similarity], *cosine,
+               *SUMMARY_FREE_COLUMNS.values(), "degraded"]
+    table = format_table(headers, [summary_row(d, similarity) for d in documents])
+    references = reference if isinstance(reference, list) else [reference]
+    notes = [f"summaries: {documents[0]['summary']['summarizer']} of each {documents[0]['summary']['input']}, "
+             "scored against the reference summary (cos ref: against the full reference)"]
+    notes += [f"reference summary: {r['text_file']} ({r['words']} words, from {r['reference_file']})"
+              + (" EMPTY: every score against it is 0" if r["empty"] else "") for r in references]
+    by_signature: dict[str, list[str]] = {}
+    for name, signature in result.get("summary_metrics", {}).items():
+        by_signature.setdefault(signature, []).append(name)
+    notes += [f"{', '.join(names)}: {signature}" for signature, names in by_signature.items()]
+    return "\n".join([table, "", *notes])
+
+
+# ---------------------------------------------------------------- comparisons (harness-compare)
+
+LEVEL_NOTES = {
+    "aligned": "corpus scores over the reference sentences, each with the hypothesis text aligned to it",
+    "document": "document-level scores (each whole document is one segment: no interval, no test, n/a)",
+}
+
+
+def metric_label(metric: dict) -> str:
+    return METRIC_LABELS.get(metric["name"], metric["name"]) + (" ↑" if metric["higher_is_better"] else " ↓")
+
+
+def number(value: float | None, sign: bool = False) -> str:
+    return "n/a" if value is None else (f"{value:+.1f}" if sign else f"{value:.1f}")
+
+
+def interval(ci: list[float] | None) -> str:
+    return "n/a" if ci is None else f"[{ci[0]:.1f}, {ci[1]:.1f}]"
+
+
+def p_text(p: float | None) -> str:
+    return "n/a" if p is None else f"{p:.3f}"
+
+
+def delta_text(row: dict) -> str:
+    if row["delta"] is None:
+        return "baseline"
+    return number(row["delta"], sign=True) + ("*" if row["significant"] else "")
+
+
+LEADERBOARD_HEADERS = ["document", "lang", "relation", "system", "score", "95% CI", "Δ vs baseline",
+                       "p (bootstrap)", "p (AR)"]
+
+
+def leaderboard_cells(row: dict) -> list[str]:
+    return [row["document"], row["lang"], row["relation"], row["system"], number(row["score"]), interval(row["ci"]),
+            delta_text(row), p_text(row["p_bootstrap_holm"]), p_text(row["p_randomization_holm"])]
+
+
+def metric_rows(comparison: dict, metric: str) -> list[dict]:
+    return [row for row in comparison["rows"] if row["metric"] == metric]
+
+
+def comparison_notes(comparison: dict) -> list[str]:
+    """The legend under the tables: level, baseline, tests, marker and each metric's signature once."""
+    notes = [f"scores: {LEVEL_NOTES[comparison['level']]}", f"baseline: {comparison['baseline']}"]
+    unrelated = [d for d in comparison["data"]["documents"] if d["relation"] != "parallel"]
+    if unrelated:
+        notes.append(f"{', '.join(d['id'] for d in unrelated)}: " + NOT_PARALLEL_NOTE.format(
+            relations=", ".join(sorted({d["relation"] for d in unrelated})))[2:])
+    test = comparison["significance"]
+    if test:
+        notes.append(f"95% CI: bootstrap, {test['resamples']} resamples of the aligned sentences (seed {test['seed']}); "
+                     f"p: paired bootstrap and paired approximate randomization vs the baseline, "
+                     f"{test['correction']}")
+        notes.append(f"* significant: Holm-corrected p < {test['alpha']} in both tests")
+    notes += [f"{metric_label(m)}: {m['signature']}" for m in comparison["metrics"]]
+    return notes
+
+
+def comparison_table(comparison: dict) -> str:
+    """The terminal leaderboard: one aligned block per metric, the legend and signatures once below."""
+    blocks = [f"{metric_label(m)}\n" + format_table(LEADERBOARD_HEADERS, [leaderboard_cells(r) for r in
+                                                                          metric_rows(comparison, m["name"])], left=4)
+              for m in comparison["metrics"]]
+    return "\n\n".join(blocks + ["\n".join(comparison_notes(comparison))])
+
+
+def markdown_table(headers: list[str], rows: list[list[str]]) -> str:
+    escape = lambda cell: str(cell).replace("|", "\\|").replace("\n", " ")  # noqa: E731
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    return "\n".join(lines + ["| " + " | ".join(escape(c) for c in row) + " |" for row in rows])
+
+
+def bucket_table(comparison: dict, metric: str) -> tuple[list[str], list[list[str]]]:
+    """Rows (language, length bucket), one column per system: the compare-mt view."""
+    systems = [s["name"] for s in comparison["systems"]]
+    cells: dict = {}
+    for row in comparison["buckets"]:
+        if row["metric"] == metric:
+            cells.setdefault((row["lang"], row["bucket"], row["segments"]), {})[row["system"]] = row["score"]
+    rows = [[lang, bucket, str(n)] + [number(scores.get(s)) for s in systems]
+            for (lang, bucket, n), scores in cells.items()]
+    return ["lang", "reference words", "segments", *systems], rows
+
+
+def summary_table(comparison: dict) -> tuple[list[str], list[list[str]]]:
+    columns = list(dict.fromkeys(key for row in comparison["summaries"] for key in row["scores"]))
+    rows = [[row["document"], row["lang"], row["system"], *[number(row["scores"].get(c)) for c in columns]]
+            for row in comparison["summaries"]]
+    return ["document", "lang", "system", *columns], rows
+
+
+def comparison_markdown(comparison: dict) -> str:
+    parts = ["# Comparison", ""]
+    for m in comparison["metrics"]:
+        rows = [leaderboard_cells(r) for r in metric_rows(comparison, m["name"])]
+        parts += [f"## {metric_label(m)}", "", markdown_table(LEADERBOARD_HEADERS, rows), ""]
+    parts += [f"- {note}" for note in comparison_notes(comparison)] + [""]
+    for m in comparison["metrics"] if comparison["buckets"] else []:
+        parts += [f"## {metric_label(m)} by reference sentence length", "",
+                  markdown_table(*bucket_table(comparison, m["name"])), ""]
+    if comparison["disagreements"]:
+        parts += ["## Where the systems disagree most", ""]
+        for example in comparison["disagreements"]:
+            rows = [[o["system"], number(o["score"]), o["hyp"] or "(nothing aligned)"] for o in example["outputs"]]
+            parts += [f"**{example['document']} ({example['lang']}) sentence {example['ref_index']}**, "
+                      f"sentence {METRIC_LABELS.get(example['metric'], example['metric'])} spread "
+                      f"{example['spread']:.1f}", "", f"- source: {example['src'] or '(none aligned)'}",
+                      f"- reference: {example['ref']}", "", markdown_table(["system", "score", "output"], rows), ""]
+    if comparison["summaries"]:
+        parts += ["## Summaries", "", markdown_table(*summary_table(comparison)), ""]
+    return "\n".join(parts)
+
+
+CSV_FIELDS = ["document", "lang", "relation", "system", "metric", "score", "ci_low", "ci_high", "delta",
+              "p_bootstrap", "p_randomization", "p_bootstrap_holm", "p_randomization_holm", "significant", "signature"]
+
+
+def comparison_csv(comparison: dict) -> str:
+    """One line per document x system x metric; empty cells where a value does not exist (n/a)."""
+    signatures = {m["name"]: m["signature"] for m in comparison["metrics"]}
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for row in comparison["rows"]:
+        ci = row["ci"] or [None, None]
+        writer.writerow({**{k: row[k] for k in CSV_FIELDS if k in row}, "ci_low": ci[0], "ci_high": ci[1],
+                         "signature": signatures[row["metric"]]})
+    return out.getvalue()

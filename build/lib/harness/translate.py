@@ -1,0 +1,68 @@
+"""Documents -> segments -> backend (behind the cache) -> hypotheses, one Translation per document."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from harness.backends.base import Backend
+from harness.backends.files import FilesBackend
+from harness.cache import TranslationCache, translate_with_cache
+from harness.documents import Document
+from harness.errors import UserError
+from harness.segment import Segment, join_paragraphs, segment_paragraphs, split_sentences
+
+
+@dataclass
+class Translation:
+    document: Document
+    segments: list[Segment]       # source sentences
+    outputs: list[str]            # hypothesis units as produced (one per source sentence for models)
+    text: str                     # the document as produced: hypotheses/<doc_id>.txt
+    source_aligned: bool          # outputs[i] is the translation of segments[i]
+    cache_hits: int = 0
+
+    @property
+    def empty_outputs(self) -> int:
+        return sum(not output.strip() for output in self.outputs)
+
+
+def source_segments(document: Document, max_segments: int | None, max_sentences: int | None = None) -> list[Segment]:
+    segments = segment_paragraphs(document.id, document.source.paragraphs, document.src_lang)
+    if max_sentences and len(segments) > max_sentences:
+        raise UserError(f"{document.source.path}: {len(segments)} sentences, more than data.max_sentences="
+                        f"{max_sentences} (the sentence alignment grows with the square of it); split the document, "
+                        "or raise data.max_sentences if you can wait")
+    return segments[:max_segments] if max_segments else segments
+
+
+def translate_documents(documents: list[Document], backend: Backend | FilesBackend, cache: TranslationCache,
+                        tgt_lang: str, max_segments: int | None = None,
+                        max_sentences: int | None = None) -> list[Translation]:
+    """max_segments: the first N sentences of each document (a smoke run); max_sentences: refuse larger documents."""
+    if isinstance(backend, FilesBackend):
+        return [read_translation(doc, backend, tgt_lang, max_segments, max_sentences) for doc in documents]
+    segmented = {doc.id: source_segments(doc, max_segments, max_sentences) for doc in documents}
+    outputs: dict[tuple[str, int], tuple[str, bool]] = {}
+    for lang in sorted({doc.src_lang for doc in documents}):
+        segments = [s for doc in documents if doc.src_lang == lang for s in segmented[doc.id]]
+        translated, from_cache = translate_with_cache(backend, cache, [s.text for s in segments], lang, tgt_lang)
+        outputs.update({(s.doc_id, s.index): pair for s, pair in zip(segments, zip(translated, from_cache))})
+    return [assemble(doc, segmented[doc.id], outputs) for doc in documents]
+
+
+def assemble(document: Document, segments: list[Segment],
+             outputs: dict[tuple[str, int], tuple[str, bool]]) -> Translation:
+    pairs = [outputs[(document.id, s.index)] for s in segments]
+    texts = [text for text, _ in pairs]
+    hits = sum(cached for _, cached in pairs)
+    return Translation(document, segments, texts, join_paragraphs(segments, texts), True, hits)
+
+
+def read_translation(document: Document, backend: FilesBackend, tgt_lang: str,
+                     max_segments: int | None, max_sentences: int | None) -> Translation:
+    if max_segments:
+        raise UserError(f"data.max_segments={max_segments}: model=files reads whole documents, which cannot be cut "
+                        "to the same sentences as the source; drop data.max_segments or cut the files yourself")
+    text = backend.read_document(document.id)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    units = [sentence for line in lines for sentence in split_sentences(line, tgt_lang)]
+    return Translation(document, source_segments(document, None, max_sentences), units, text, False)
