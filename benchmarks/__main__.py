@@ -16,6 +16,7 @@ from benchmarks.figures import (GIB, Figure, batched_vs_naive, cached_rerun, ct2
                                 peak_memory)
 from benchmarks.machine import machine_record
 from benchmarks.measure import REPO, harness_process
+from harness.config import DEFAULT_CACHE_DIR
 from harness.testing import OPUS_MT_BASE, OPUS_MT_VOCAB, build_marian, seed_texts
 
 
@@ -47,7 +48,7 @@ def marian_figures(work: Path, device: str, new_tokens: int, per_document: int |
 def shared_weight_cache(cache: Path) -> None:
     """A fresh translation cache that shares the user's GGUF file and dequantized weights (cached by file
     hash), so the cold run is cold for translation without repeating the one-time conversion."""
-    user_cache = Path(os.environ.get("HARNESS_CACHE_DIR", "~/.cache/mt-harness")).expanduser()
+    user_cache = Path(os.environ.get("HARNESS_CACHE_DIR", DEFAULT_CACHE_DIR)).expanduser()
     cache.mkdir(parents=True)
     for name in ("gguf", "converted"):
         (user_cache / name).mkdir(parents=True, exist_ok=True)

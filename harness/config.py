@@ -19,7 +19,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 # beside it. HARNESS_HOME is the folder that holds them, wherever the harness was installed.
 CONF_DIR = next(folder for folder in (PACKAGE_DIR / "conf", PACKAGE_DIR.parent / "conf") if folder.is_dir())
 HARNESS_HOME = CONF_DIR.parent
-DEFAULT_METRICS = ["bleu", "chrf", "chrf++"]
+DEFAULT_CACHE_DIR = "~/.cache/mt-harness"   # translations, alignments, converted models; HARNESS_CACHE_DIR moves it
 
 
 @dataclass
@@ -82,7 +82,7 @@ class DataSpec:
 
 @dataclass
 class CacheSpec:
-    dir: str = "${oc.env:HARNESS_CACHE_DIR,'~/.cache/mt-harness'}"
+    dir: str = f"${{oc.env:HARNESS_CACHE_DIR,'{DEFAULT_CACHE_DIR}'}}"
     enabled: bool = True
 
 
@@ -128,7 +128,7 @@ class RunConfig:
     backend: Any = MISSING
     generation: GenerationSpec = field(default_factory=GenerationSpec)
     cache: CacheSpec = field(default_factory=CacheSpec)
-    metrics: List[str] = field(default_factory=lambda: list(DEFAULT_METRICS))
+    metrics: List[str] = MISSING      # conf/config.yaml holds the default list
     allow_metric_code: bool = False   # evaluate:NAME metrics run their script's code: only when you trust it
     alignment: AlignmentSpec = field(default_factory=AlignmentSpec)
     diagnostics: DiagnosticsSpec = field(default_factory=DiagnosticsSpec)

@@ -17,6 +17,7 @@ import psutil
 
 from harness.backends.encoder_decoder import EncoderDecoderBackend
 from harness.backends.hf_loading import decoding_fingerprint, model_identity, pickle_refused, resolve_device
+from harness.config import DEFAULT_CACHE_DIR
 from harness.errors import UserError
 
 
@@ -91,7 +92,7 @@ class Ct2Backend(EncoderDecoderBackend):
                 "intra_threads": self.intra_threads, "inter_threads": self.inter_threads}
 
     def load_model(self, model_id: str) -> ctranslate2.Translator:
-        root = Path(self.cache_dir or "~/.cache/mt-harness").expanduser() / "ct2"
+        root = Path(self.cache_dir or DEFAULT_CACHE_DIR).expanduser() / "ct2"
         folder = convert_once(model_id, self.model.revision, self.compute_type, root, self.model.trust_remote_code,
                               self.model.allow_pickle)
         return ctranslate2.Translator(str(folder), device=self.device, device_index=self.device_index,
