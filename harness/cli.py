@@ -22,7 +22,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
-from harness.compare import comparable_groups, compare_runs, load_runs
+from harness.compare import Skipped, collect_runs, comparable_groups, compare_runs
 from harness.config import CONF_DIR, compose_config, register_schemas
 from harness.errors import UserError, unknown_name
 from harness.pipeline import run
@@ -114,8 +114,15 @@ def run_main() -> None:
     hydra_run()
 
 
+class OneLineArgumentParser(argparse.ArgumentParser):
+    """Usage mistakes as one error line (exit 2), like every other user error."""
+
+    def error(self, message: str) -> None:
+        fail(f"{message}; see harness-compare --help")
+
+
 def compare_arguments() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="harness-compare", description="Compare finished runs: leaderboard with "
+    parser = OneLineArgumentParser(prog="harness-compare", description="Compare finished runs: leaderboard with "
                                      "95%% intervals, paired significance tests, charts and an HTML report.")
     parser.add_argument("runs", nargs="+", metavar="RUN_DIR", help="run folders, sweep folders or globs")
     parser.add_argument("--baseline", help="the system the others are tested against (default: the first run)")
@@ -125,10 +132,36 @@ def compare_arguments() -> argparse.ArgumentParser:
     return parser
 
 
+REPORT_FILES = {"comparison.json", "leaderboard.md", "leaderboard.csv", "report.html", "charts"}
+
+
+def check_report_folder(folder: Path) -> None:
+    """The report goes into a new folder, or replaces an earlier report: never among someone else's files."""
+    if folder.exists() and not folder.is_dir():
+        raise UserError(f"--out {folder} is a file; name a new folder for the report")
+    foreign = sorted(p.name for p in folder.iterdir() if p.name not in REPORT_FILES) if folder.is_dir() else []
+    if foreign:
+        raise UserError(f"--out {folder} already holds other files ({', '.join(foreign[:3])}); name a new or "
+                        "empty folder for the report, so that nothing there is overwritten")
+
+
+def write_report(comparison: dict, folder: Path) -> Path:
+    from harness.report_html import write_comparison   # matplotlib: imported only when a comparison is drawn
+    try:
+        return write_comparison(comparison, folder)
+    except OSError as err:
+        raise UserError(f"cannot write the report into {folder}: {err.strerror or err}; "
+                        "choose another folder with --out") from err
+
+
 def print_comparison(comparison: dict, folder: Path) -> None:
     print(comparison_table(comparison))
-    from harness.report_html import write_comparison   # matplotlib: imported only when a comparison is drawn
-    print(f"\nreport: {write_comparison(comparison, folder)}")
+    print(f"\nreport: {write_report(comparison, folder)}")
+
+
+def warn_skipped(skipped: list[Skipped]) -> None:
+    for folder in skipped:
+        print(f"warning: skipped {folder.describe()}", file=sys.stderr)
 
 
 def compare_main() -> None:
@@ -136,10 +169,14 @@ def compare_main() -> None:
     args = compare_arguments().parse_args()
     folder = args.out or Path("results/comparisons") / datetime.now().strftime("%Y-%m-%d/%H-%M-%S")
     try:
-        comparison = compare_runs(load_runs(args.runs), args.baseline, args.metrics, args.resamples)
+        check_report_folder(folder)
+        collection = collect_runs(args.runs)
+        comparison = compare_runs(collection.runs, args.baseline, args.metrics, args.resamples,
+                                  skipped=collection.skipped)
+        warn_skipped(collection.skipped)
+        print_comparison(comparison, folder)
     except UserError as err:
         fail(str(err))
-    print_comparison(comparison, folder)
 
 
 class CompareSweepCallback(Callback):
@@ -151,9 +188,12 @@ class CompareSweepCallback(Callback):
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
         try:
-            groups = comparable_groups(load_runs([str(sweep_dir)]))
+            collection = collect_runs([str(sweep_dir)])
+            for folder in collection.skipped:
+                log.warning("not in the comparison: %s", folder.describe())
+            groups = comparable_groups(collection.runs)
             for number, runs in enumerate(groups, start=1):
                 folder = sweep_dir / ("comparison" if len(groups) == 1 else f"comparison_{number}")
-                print_comparison(compare_runs(runs), folder)
+                print_comparison(compare_runs(runs, skipped=collection.skipped), folder)
         except UserError as err:   # a finished sweep stays finished: say why there is no comparison
             log.warning("no comparison written for %s: %s", sweep_dir, err)
