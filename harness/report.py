@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 METRIC_LABELS = {"bleu": "BLEU", "chrf": "chrF", "chrf++": "chrF++", "ter": "TER", "rouge1": "R-1", "rouge2": "R-2",
                  "rougeL": "R-L", "rougeLsum": "R-Lsum", "embedding_cosine": "cos"}
@@ -189,6 +190,7 @@ def comparison_notes(comparison: dict) -> list[str]:
                      f"{test['correction']}")
         notes.append(f"* significant: Holm-corrected p < {test['alpha']} in both tests")
     notes += [f"{metric_label(m)}: {m['signature']}" for m in comparison["metrics"]]
+    notes += [f"skipped {s['run_dir']} ({s['state']}: {s['reason']})" for s in comparison.get("skipped", [])]
     return notes
 
 
@@ -200,10 +202,18 @@ def comparison_table(comparison: dict) -> str:
     return "\n\n".join(blocks + ["\n".join(comparison_notes(comparison))])
 
 
+MARKDOWN_MARKUP = re.compile(r"([\\`*_\[\]<>|#~&!])")
+
+
+def markdown_text(text: str) -> str:
+    """Text shown literally in Markdown: markup characters backslash-escaped, line breaks as spaces, so that a
+    system named `a|b` or `<b>x</b>` keeps the table a table and reads as typed."""
+    return MARKDOWN_MARKUP.sub(r"\\\1", " ".join(str(text).splitlines()))
+
+
 def markdown_table(headers: list[str], rows: list[list[str]]) -> str:
-    escape = lambda cell: str(cell).replace("|", "\\|").replace("\n", " ")  # noqa: E731
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    return "\n".join(lines + ["| " + " | ".join(escape(c) for c in row) + " |" for row in rows])
+    lines = ["| " + " | ".join(markdown_text(h) for h in headers) + " |", "|" + "---|" * len(headers)]
+    return "\n".join(lines + ["| " + " | ".join(markdown_text(c) for c in row) + " |" for row in rows])
 
 
 def bucket_table(comparison: dict, metric: str) -> tuple[list[str], list[list[str]]]:
@@ -230,7 +240,7 @@ def comparison_markdown(comparison: dict) -> str:
     for m in comparison["metrics"]:
         rows = [leaderboard_cells(r) for r in metric_rows(comparison, m["name"])]
         parts += [f"## {metric_label(m)}", "", markdown_table(LEADERBOARD_HEADERS, rows), ""]
-    parts += [f"- {note}" for note in comparison_notes(comparison)] + [""]
+    parts += [f"- {markdown_text(note)}" for note in comparison_notes(comparison)] + [""]
     for m in comparison["metrics"] if comparison["buckets"] else []:
         parts += [f"## {metric_label(m)} by reference sentence length", "",
                   markdown_table(*bucket_table(comparison, m["name"])), ""]
@@ -238,10 +248,11 @@ def comparison_markdown(comparison: dict) -> str:
         parts += ["## Where the systems disagree most", ""]
         for example in comparison["disagreements"]:
             rows = [[o["system"], number(o["score"]), o["hyp"] or "(nothing aligned)"] for o in example["outputs"]]
-            parts += [f"**{example['document']} ({example['lang']}) sentence {example['ref_index']}**, "
-                      f"sentence {METRIC_LABELS.get(example['metric'], example['metric'])} spread "
-                      f"{example['spread']:.1f}", "", f"- source: {example['src'] or '(none aligned)'}",
-                      f"- reference: {example['ref']}", "", markdown_table(["system", "score", "output"], rows), ""]
+            parts += [f"**{markdown_text(example['document'])} ({markdown_text(example['lang'])}) sentence "
+                      f"{example['ref_index']}**, sentence {METRIC_LABELS.get(example['metric'], example['metric'])} "
+                      f"spread {example['spread']:.1f}", "", f"- source: {markdown_text(example['src'] or '(none aligned)')}",
+                      f"- reference: {markdown_text(example['ref'])}", "",
+                      markdown_table(["system", "score", "output"], rows), ""]
     if comparison["summaries"]:
         parts += ["## Summaries", "", markdown_table(*summary_table(comparison)), ""]
     return "\n".join(parts)
