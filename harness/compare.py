@@ -64,13 +64,21 @@ def matching_paths(argument: str) -> list[Path]:
     return [Path(p) for p in sorted(glob.glob(argument), key=natural_key)] if glob.has_magic(argument) else [Path(argument)]
 
 
+def marker_lines(marker: Path, limit: int = 300) -> list[str]:
+    """A marker's non-empty lines (what failed, or which process claimed the folder), cut to a readable length."""
+    with marker.open(encoding="utf-8", errors="replace") as handle:
+        text = handle.read(limit)
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
 def unfinished_state(folder: Path) -> Skipped | None:
     """Why a folder that looks like a run folder has no result.json, or None when it is no run folder at all."""
     if (folder / FAILED_MARKER).is_file():
-        error = (folder / FAILED_MARKER).read_text(encoding="utf-8", errors="replace").strip().splitlines()
+        error = marker_lines(folder / FAILED_MARKER)
         return Skipped(folder, "FAILED", error[0] if error else "stopped on an error it did not record")
     if (folder / RUNNING_MARKER).is_file():
-        return Skipped(folder, "RUNNING", "still running or was killed")
+        claim = ", ".join(marker_lines(folder / RUNNING_MARKER))
+        return Skipped(folder, "RUNNING", "still running or was killed" + (f" ({claim})" if claim else ""))
     if (folder / ".hydra").is_dir():
         return Skipped(folder, "unfinished", f"no {RESULT_FILE}, no {RUNNING_MARKER} or {FAILED_MARKER} marker")
     return None
