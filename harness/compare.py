@@ -61,7 +61,9 @@ class Collection:
 
 
 def matching_paths(argument: str) -> list[Path]:
-    return [Path(p) for p in sorted(glob.glob(argument), key=natural_key)] if glob.has_magic(argument) else [Path(argument)]
+    if not glob.has_magic(argument):
+        return [Path(argument)]
+    return [Path(p) for p in sorted(glob.glob(argument), key=natural_key)]
 
 
 def marker_lines(marker: Path, limit: int = 300) -> list[str]:

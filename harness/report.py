@@ -235,6 +235,15 @@ def summary_table(comparison: dict) -> tuple[list[str], list[list[str]]]:
     return ["document", "lang", "system", *columns], rows
 
 
+def example_markdown(example: dict) -> list[str]:
+    rows = [[o["system"], number(o["score"]), o["hyp"] or "(nothing aligned)"] for o in example["outputs"]]
+    metric = METRIC_LABELS.get(example["metric"], example["metric"])
+    return [f"**{markdown_text(example['document'])} ({markdown_text(example['lang'])}) sentence "
+            f"{example['ref_index']}**, sentence {metric} spread {example['spread']:.1f}", "",
+            f"- source: {markdown_text(example['src'] or '(none aligned)')}",
+            f"- reference: {markdown_text(example['ref'])}", "", markdown_table(["system", "score", "output"], rows), ""]
+
+
 def comparison_markdown(comparison: dict) -> str:
     parts = ["# Comparison", ""]
     for m in comparison["metrics"]:
@@ -247,12 +256,7 @@ def comparison_markdown(comparison: dict) -> str:
     if comparison["disagreements"]:
         parts += ["## Where the systems disagree most", ""]
         for example in comparison["disagreements"]:
-            rows = [[o["system"], number(o["score"]), o["hyp"] or "(nothing aligned)"] for o in example["outputs"]]
-            parts += [f"**{markdown_text(example['document'])} ({markdown_text(example['lang'])}) sentence "
-                      f"{example['ref_index']}**, sentence {METRIC_LABELS.get(example['metric'], example['metric'])} "
-                      f"spread {example['spread']:.1f}", "", f"- source: {markdown_text(example['src'] or '(none aligned)')}",
-                      f"- reference: {markdown_text(example['ref'])}", "",
-                      markdown_table(["system", "score", "output"], rows), ""]
+            parts += example_markdown(example)
     if comparison["summaries"]:
         parts += ["## Summaries", "", markdown_table(*summary_table(comparison)), ""]
     return "\n".join(parts)
