@@ -1,6 +1,7 @@
 """Bar charts of a comparison, one PNG per language and metric, with the 95% intervals as error bars."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import matplotlib
@@ -13,9 +14,15 @@ from harness.report import metric_label  # noqa: E402
 BAR_GROUP_WIDTH = 0.8
 
 
+def file_safe(text: str) -> str:
+    """Only letters, digits, '-' and '_': a language or metric read from a result.json never leads a chart file
+    out of the report folder."""
+    return re.sub(r"[^A-Za-z0-9_-]", "_", text)
+
+
 def chart_name(lang: str, metric: str) -> str:
     safe = metric.replace("+", "p")    # chrf++ -> chrfpp: no '+' in file names people paste around
-    return f"{lang}_{safe}.png"
+    return f"{file_safe(lang)}_{file_safe(safe)}.png"
 
 
 def error_bars(rows: list[dict]) -> list[list[float]] | None:

@@ -194,6 +194,10 @@ def markup_name_kept_literal(tmp: Path, outcome) -> None:
     assert "<b>*z*" not in page and "x|y &lt;b&gt;*z*&lt;/b&gt; `c` [l](u)" in page
 
 
+def charts_stay_in_the_report(tmp: Path, outcome) -> None:
+    assert [p.name for p in (tmp / "report" / "charts").glob("*_bleu.png")] == ["______outside_bleu.png"]
+
+
 def baseline_by_folder(tmp: Path, outcome) -> None:
     assert report(tmp)["baseline"] == "files"
 
@@ -230,6 +234,8 @@ CASES = [
     Case("newer schema", edited(lambda r: r.update(schema_version=SCHEMA_VERSION + 1)),
          fragments=(f"schema_version {SCHEMA_VERSION + 1}", f"reads version {SCHEMA_VERSION}")),
     Case("NaN score", edited(with_nan), fragments=("run/result.json", "NaN")),
+    Case("language that is a path", edited(lambda r: [d.update(src_lang="../../outside") for d in r["documents"]]),
+         code=0, check=charts_stay_in_the_report),
     # folders that hold no finished run
     Case("nothing there", lambda built, tmp: [str(tmp / "absent")], fragments=("no result.json found",)),
     Case("RUNNING run folder", lambda built, tmp: [str(unfinished_job(tmp / "job", RUNNING_MARKER, "pid 1\n"))],
