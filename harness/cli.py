@@ -26,7 +26,7 @@ from harness.compare import Skipped, collect_runs, comparable_groups, compare_ru
 from harness.config import CONF_DIR, compose_config, register_schemas
 from harness.errors import UserError, unknown_name
 from harness.pipeline import run
-from harness.report import comparison_table, results_table, run_summary_table
+from harness.report import check_report_folder, comparison_table, results_table, run_summary_table
 from harness.results import RESULT_FILE, mark_failed
 
 EXIT_USER_ERROR = 2
@@ -130,19 +130,6 @@ def compare_arguments() -> argparse.ArgumentParser:
     parser.add_argument("--metrics", nargs="+", help="metrics to compare (default: those every run has)")
     parser.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples and randomization trials")
     return parser
-
-
-REPORT_FILES = {"comparison.json", "leaderboard.md", "leaderboard.csv", "report.html", "charts"}
-
-
-def check_report_folder(folder: Path) -> None:
-    """The report goes into a new folder, or replaces an earlier report: never among someone else's files."""
-    if folder.exists() and not folder.is_dir():
-        raise UserError(f"--out {folder} is a file; name a new folder for the report")
-    foreign = sorted(p.name for p in folder.iterdir() if p.name not in REPORT_FILES) if folder.is_dir() else []
-    if foreign:
-        raise UserError(f"--out {folder} already holds other files ({', '.join(foreign[:3])}); name a new or "
-                        "empty folder for the report, so that nothing there is overwritten")
 
 
 def write_report(comparison: dict, folder: Path) -> Path:

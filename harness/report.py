@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+from pathlib import Path
+
+from harness.errors import UserError
 
 METRIC_LABELS = {"bleu": "BLEU", "chrf": "chrF", "chrf++": "chrF++", "ter": "TER", "rouge1": "R-1", "rouge2": "R-2",
                  "rougeL": "R-L", "rougeLsum": "R-Lsum", "embedding_cosine": "cos"}
@@ -134,6 +137,21 @@ def run_summary_table(result: dict) -> str:
 
 
 # ---------------------------------------------------------------- comparisons (harness-compare)
+
+REPORT_FILES = {"json": "comparison.json", "markdown": "leaderboard.md", "csv": "leaderboard.csv",
+                "html": "report.html", "charts": "charts"}
+
+
+def check_report_folder(folder: Path) -> None:
+    """The report goes into a new folder, or replaces an earlier report: never among someone else's files."""
+    if folder.exists() and not folder.is_dir():
+        raise UserError(f"--out {folder} is a file; name a new folder for the report")
+    ours = set(REPORT_FILES.values())
+    foreign = sorted(p.name for p in folder.iterdir() if p.name not in ours) if folder.is_dir() else []
+    if foreign:
+        raise UserError(f"--out {folder} already holds other files ({', '.join(foreign[:3])}); name a new or "
+                        "empty folder for the report, so that nothing there is overwritten")
+
 
 LEVEL_NOTES = {
     "aligned": "corpus scores over the reference sentences, each with the hypothesis text aligned to it",
