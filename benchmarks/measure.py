@@ -17,6 +17,7 @@ from harness.translate import source_segments, translate_documents
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
+REFERENCES = REPO / "references"   # the seeds' manifest points here (data.reference_root)
 
 
 @dataclass
@@ -32,14 +33,14 @@ class Timed:
 
 def seed_sentences(per_document: int | None) -> list[str]:
     """The workload: the first sentences of each seed document (all with None), in document order."""
-    return [segment.text for document in load_dataset(SEEDS, None).documents
+    return [segment.text for document in load_dataset(SEEDS, None, REFERENCES).documents
             for segment in source_segments(document, per_document)]
 
 
 def harness_translation(backend: Backend, per_document: int | None) -> Timed:
     """The harness's translation stage (documents -> batched backend behind a cache) on the seeds, the
     model loaded and warmed up first so that only translating is timed."""
-    dataset = load_dataset(SEEDS, None)
+    dataset = load_dataset(SEEDS, None, REFERENCES)
     backend.translate_batch(["Bonjour."], "fr", dataset.target_lang)     # load + warm-up
     tokens_before = backend.stats["generated_tokens"]
     started = time.perf_counter()

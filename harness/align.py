@@ -23,7 +23,7 @@ import numpy as np
 
 from harness.cache import TranslationCache
 from harness.embeddings import embed, encoder_signature
-from harness.errors import UserError
+from harness.errors import UserError, unknown_name
 from harness.metrics import select_metrics
 from harness.segment import split_sentences
 from harness.translate import Translation
@@ -231,3 +231,17 @@ def align_translation(translation: Translation, lang: str, spec, cache: Translat
     reference = reference_sentences(translation, lang)
     beads, notes, background = cached_align_texts([h.text for h in hypothesis], reference, spec, cache)
     return Alignment(hypothesis, reference, beads, notes, background)
+
+
+def check_alignment_settings(spec) -> None:
+    """Bead names and the similarity weights the aligner will really use, checked before any translation."""
+    shapes = [bead_shape(name) for name in spec.beads]
+    if not any(h and r for h, r in shapes):
+        raise UserError(f"alignment.beads={list(spec.beads)}: no bead aligns anything; include 1-1")
+    used = BeadSimilarity([], [], dict(spec.weights), spec.embeddings).weights
+    unknown = set(used) - {"embedding", "chrf", "length"}
+    if unknown:
+        raise unknown_name("alignment weight", sorted(unknown)[0], ["embedding", "chrf", "length"])
+    if sum(used.values()) <= 0:
+        raise UserError(f"alignment.weights={dict(spec.weights)}: the weights in use sum to 0 "
+                        f"(embeddings={spec.embeddings}); give chrf or length a positive weight")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from pathlib import Path
 
 from harness.align import Alignment, Bead, align_translation
 from harness.cache import TranslationCache
@@ -103,5 +102,6 @@ def alignment_table(document: AlignedDocument) -> str:
     return buffer.getvalue()
 
 
-def alignment_path(output_dir: Path, doc_id: str) -> Path:
-    return output_dir / "alignment" / f"{doc_id}.tsv"
+def alignment_path(doc_id: str) -> str:
+    """Where a document's alignment goes inside the run folder."""
+    return f"alignment/{doc_id}.tsv"

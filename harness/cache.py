@@ -12,12 +12,15 @@ import hashlib
 import json
 import logging
 import sqlite3
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
 from harness.backends.base import Backend
+from harness.errors import UserError
 
 log = logging.getLogger(__name__)
+PROGRESS_SECONDS = 10
 TABLES = ("translations", "alignments")   # key -> output text (a translation, or an alignment as JSON)
 
 
@@ -26,34 +29,83 @@ def cache_key(fingerprint: dict, src_lang: str, tgt_lang: str, text: str) -> str
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+def entry_checksum(key: str, output: str) -> str:
+    """Binds an output to its key: a damaged, truncated or swapped row no longer matches and is recomputed."""
+    return hashlib.sha256(f"{key}\x00{output}".encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def cache_error(path: Path | None, err: sqlite3.Error) -> UserError:
+    where = path or "the in-memory cache"
+    if "full" in str(err).lower():
+        return UserError(f"cache {where}: the disk is full; free some space, or move the cache (HARNESS_CACHE_DIR=...)"
+                         " or switch it off (cache.enabled=false)")
+    return UserError(f"cache {where} is unreadable or corrupt ({err}); move it away (mv {where} {where}.corrupt) "
+                     "so that a new one is made, or set HARNESS_CACHE_DIR or cache.enabled=false")
+
+
 class TranslationCache:
-    """SQLite-backed key -> output store; path None keeps entries in memory for this process only."""
+    """SQLite-backed key -> output store; path None keeps entries in memory for this process only.
+
+    Every row carries a checksum of its key and output; a row that fails it is logged, counted in
+    `rejected` and treated as missing, so the output is recomputed and the row replaced."""
 
     def __init__(self, path: Path | None):
         self.path = path
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        self.connection = sqlite3.connect(str(path) if path else ":memory:", timeout=60)
-        if path is not None:
-            self.connection.execute("PRAGMA journal_mode=WAL")
-        for table in TABLES:
-            self.connection.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, output TEXT NOT NULL)")
+        self.rejected = 0
+        try:
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            self.connection = sqlite3.connect(str(path) if path else ":memory:", timeout=60)
+            if path is not None:
+                self.connection.execute("PRAGMA journal_mode=WAL")
+            for table in TABLES:
+                self.create(table)
+        except sqlite3.Error as err:
+            raise cache_error(path, err) from None
+        except OSError as err:
+            raise UserError(f"cache folder {path.parent}: {err.strerror}; set HARNESS_CACHE_DIR to a writable "
+                            "folder or cache.enabled=false") from None
+
+    def create(self, table: str) -> None:
+        self.connection.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, output TEXT NOT NULL, "
+                                "checksum TEXT)")
+        columns = [row[1] for row in self.connection.execute(f"PRAGMA table_info({table})")]
+        if "checksum" not in columns:   # a cache written before checksums: its rows are recomputed once
+            self.connection.execute(f"ALTER TABLE {table} ADD COLUMN checksum TEXT")
 
     def get_many(self, keys: Iterable[str], table: str = "translations") -> dict[str, str]:
         assert table in TABLES, table
         keys = list(keys)
         found: dict[str, str] = {}
-        for start in range(0, len(keys), 500):
-            chunk = keys[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self.connection.execute(f"SELECT key, output FROM {table} WHERE key IN ({marks})", chunk)
-            found.update(rows)
+        try:
+            for start in range(0, len(keys), 500):
+                chunk = keys[start:start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = self.connection.execute(f"SELECT key, output, checksum FROM {table} WHERE key IN ({marks})",
+                                               chunk)
+                found.update(self.verified(rows, table))
+        except sqlite3.Error as err:
+            raise cache_error(self.path, err) from None
         return found
+
+    def verified(self, rows, table: str) -> dict[str, str]:
+        good = {}
+        for key, output, checksum in rows:
+            if isinstance(output, str) and checksum == entry_checksum(key, output):
+                good[key] = output
+            else:
+                self.rejected += 1
+                log.warning("cache %s: %s entry %s... fails its checksum; recomputing it", self.path, table, key[:12])
+        return good
 
     def put_many(self, entries: dict[str, str], table: str = "translations") -> None:
         assert table in TABLES, table
-        with self.connection:
-            self.connection.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", entries.items())
+        rows = [(key, output, entry_checksum(key, output)) for key, output in entries.items()]
+        try:
+            with self.connection:
+                self.connection.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?, ?)", rows)
+        except sqlite3.Error as err:
+            raise cache_error(self.path, err) from None
 
     def close(self) -> None:
         self.connection.close()
@@ -72,8 +124,24 @@ def translate_with_cache(backend: Backend, cache: TranslationCache, texts: list[
     missing_keys, missing_texts = list(missing), list(missing.values())
     log.info("%s->%s: %d segments, %d from the cache, %d to translate", src_lang, tgt_lang, len(texts),
              sum(from_cache), len(missing_texts))
+    progress = Progress(f"{src_lang}->{tgt_lang}", len(missing_texts))
     for indices, outputs in backend.translate(missing_texts, src_lang, tgt_lang):
         batch = {missing_keys[i]: output for i, output in zip(indices, outputs)}
         cache.put_many(batch)
         found.update(batch)
+        progress.advance(len(batch))
     return [found[key] for key in keys], from_cache
+
+
+class Progress:
+    """A log line every PROGRESS_SECONDS while a long stage works, so a big input never looks hung."""
+
+    def __init__(self, label: str, total: int):
+        self.label, self.total, self.done = label, total, 0
+        self.last = time.monotonic()
+
+    def advance(self, count: int) -> None:
+        self.done += count
+        if time.monotonic() - self.last >= PROGRESS_SECONDS and self.done < self.total:
+            log.info("%s: %d of %d segments translated", self.label, self.done, self.total)
+            self.last = time.monotonic()

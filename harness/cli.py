@@ -9,7 +9,6 @@ import argparse
 import itertools
 import logging
 import re
-import shutil
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -23,11 +22,11 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
 from harness.compare import Skipped, collect_runs, comparable_groups, compare_runs
-from harness.config import CONF_DIR, compose_config, register_schemas
+from harness.config import CONF_DIR, check_ranges, compose_config, register_schemas
 from harness.errors import UserError, unknown_name
 from harness.pipeline import run
 from harness.report import check_report_folder, comparison_table, results_table, run_summary_table
-from harness.results import RESULT_FILE, mark_failed
+from harness.run_folder import make_launch_folder
 
 EXIT_USER_ERROR = 2
 log = logging.getLogger(__name__)
@@ -77,30 +76,31 @@ def check_overrides(arguments: list[str]) -> None:
     """Compose every job of the command line before anything runs, so a typo fails fast with exit 2."""
     try:
         for job in expand_sweeps(arguments):
-            compose_config(job)
+            check_ranges(compose_config(job))
     except (HydraException, OmegaConfBaseException) as err:
         fail(composition_message(err))
+    except UserError as err:
+        fail(str(err))
 
 
-def discard_unfinished(output_dir: Path) -> None:
-    """A user error leaves no half-written run folder behind (and never touches a finished one)."""
-    if output_dir.is_dir() and not (output_dir / RESULT_FILE).exists():
-        shutil.rmtree(output_dir)
+def hydra_records(cfg: DictConfig) -> dict[str, str]:
+    """Hydra's record of the run (.hydra/), written by the run once it has claimed its folder: Hydra's own
+    copy is switched off (hydra.output_subdir: null) because Hydra writes it before any check."""
+    hydra_cfg = HydraConfig.get()
+    return {".hydra/config.yaml": OmegaConf.to_yaml(cfg),
+            ".hydra/hydra.yaml": OmegaConf.to_yaml({"hydra": hydra_cfg}),
+            ".hydra/overrides.yaml": OmegaConf.to_yaml(hydra_cfg.overrides.task)}
 
 
 @hydra.main(config_path=str(CONF_DIR), config_name="config", version_base="1.3")
 def hydra_run(cfg: DictConfig) -> None:
     output_dir = Path(HydraConfig.get().runtime.output_dir)
     try:
-        result = run(cfg, output_dir)
+        result = run(cfg, output_dir, hydra_records(cfg))
     except UserError as err:
-        discard_unfinished(output_dir)
         if HydraConfig.get().verbose:   # hydra.verbose=true: the user asked for the traceback
             raise
         fail(str(err))
-    except Exception as err:   # a bug or a crash: keep the traceback, mark the folder failed
-        mark_failed(output_dir, err)
-        raise
     print(results_table(result))
     if run_summary_table(result):
         print("\n" + run_summary_table(result))
@@ -164,6 +164,24 @@ def compare_main() -> None:
         print_comparison(comparison, folder)
     except UserError as err:
         fail(str(err))
+
+
+class RunFolderCallback(Callback):
+    """Registered in conf/config.yaml: before the launcher makes the run (or sweep) folder, refuse one that
+    cannot be made and remember which folders this launch creates, so that a failed run removes only those."""
+
+    def on_run_start(self, config: DictConfig, **kwargs) -> None:
+        self.prepare(Path(config.hydra.run.dir), "hydra.run.dir")
+
+    def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
+        self.prepare(Path(config.hydra.sweep.dir), "hydra.sweep.dir")
+
+    @staticmethod
+    def prepare(folder: Path, knob: str) -> None:
+        try:
+            make_launch_folder(folder, knob)
+        except UserError as err:
+            fail(str(err))
 
 
 class CompareSweepCallback(Callback):

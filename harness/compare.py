@@ -18,7 +18,8 @@ import numpy as np
 
 from harness.errors import UserError, unknown_name
 from harness.metrics import available_metrics, select_metrics
-from harness.results import FAILED_MARKER, RESULT_FILE, RUNNING_MARKER, read_result
+from harness.results import read_result
+from harness.run_folder import FAILED_MARKER, RESULT_FILE, RUNNING_MARKER
 from harness.significance import (DEFAULT_RESAMPLES, DEFAULT_SEED, compare_systems, holm, scores_from_stats,
                                   segment_statistics)
 

@@ -8,7 +8,9 @@ from typing import Any, Dict, List, Optional
 
 from hydra import compose, initialize_config_dir
 from hydra.core.config_store import ConfigStore
-from omegaconf import MISSING, DictConfig, OmegaConf
+from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
+
+from harness.errors import UserError
 
 from harness.metrics.summary import SIMILARITY_METRICS
 
@@ -70,6 +72,8 @@ class DataSpec:
     root: str = "seeds"                    # folder with manifest.yaml; relative to where you launch
     documents: Optional[List[str]] = None  # only these ids
     max_segments: Optional[int] = None     # only the first N segments of each document (smoke runs)
+    reference_root: Optional[str] = None   # a folder outside root that the manifest's reference_dir may point into
+    max_sentences: int = 5000              # a document with more source sentences is refused: alignment is quadratic
 
 
 @dataclass
@@ -121,10 +125,40 @@ class RunConfig:
     generation: GenerationSpec = field(default_factory=GenerationSpec)
     cache: CacheSpec = field(default_factory=CacheSpec)
     metrics: List[str] = field(default_factory=lambda: list(DEFAULT_METRICS))
+    allow_metric_code: bool = False   # evaluate:NAME metrics run their script's code: only when you trust it
     alignment: AlignmentSpec = field(default_factory=AlignmentSpec)
     diagnostics: DiagnosticsSpec = field(default_factory=DiagnosticsSpec)
     summarizer: Any = MISSING
     summary: SummarySpec = field(default_factory=SummarySpec)
+
+
+AT_LEAST_ONE = (lambda v: v is None or v >= 1, "a whole number >= 1")
+RANGES = {   # key: (accepts, what it must be); checked before anything runs
+    "data.max_segments": AT_LEAST_ONE,
+    "data.max_sentences": AT_LEAST_ONE,
+    "generation.batch_size": AT_LEAST_ONE,
+    "generation.max_batch_tokens": AT_LEAST_ONE,
+    "generation.num_beams": AT_LEAST_ONE,
+    "generation.max_new_tokens": AT_LEAST_ONE,
+    "generation.min_new_tokens": (lambda v: v >= 0, "a whole number >= 0"),
+    "metrics": (lambda v: len(v) > 0, "a non-empty list, e.g. metrics=[bleu,chrf]"),
+    "alignment.segment_metrics": (lambda v: len(v) > 0, "a non-empty list"),
+    "alignment.corpus_metrics": (lambda v: len(v) > 0, "a non-empty list"),
+    "alignment.beads": (lambda v: len(v) > 0, "a non-empty list of beads such as [1-1, 2-1, 1-2, 1-0, 0-1]"),
+    "alignment.min_similarity": (lambda v: 0 <= v <= 1, "between 0 and 1"),
+    "alignment.merge_penalty": (lambda v: v >= 0, ">= 0"),
+    "alignment.weights": (lambda v: all(w >= 0 for w in v.values()) and sum(v.values()) > 0,
+                          "weights >= 0 with a positive sum, e.g. {embedding: 0.5, chrf: 0.3, length: 0.2}"),
+}
+
+
+def check_ranges(cfg: DictConfig) -> None:
+    """Values a schema type cannot rule out (a batch of 0, an empty metric list) fail here, by name."""
+    for key, (accepts, requirement) in RANGES.items():
+        value = OmegaConf.select(cfg, key)
+        if value is not None and not accepts(value):
+            shown = OmegaConf.to_container(value) if isinstance(value, (DictConfig, ListConfig)) else value
+            raise UserError(f"{key}={shown}: must be {requirement}")
 
 
 def register_schemas() -> None:

@@ -6,16 +6,24 @@ dropped line is kept so that the result can show what was removed.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-from harness.errors import UserError
-from harness.languages import language_name
+from harness.errors import UserError, unknown_name
+from harness.languages import check_language, language_name
 
 RELATIONS = ("parallel", "comparable", "unrelated")
-DOCUMENT_FIELDS = ("id", "lang", "file", "reference", "relation")
+DOCUMENT_FIELDS = ("id", "lang", "file", "reference", "relation")     # required
+OPTIONAL_DOCUMENT_FIELDS = ("clean",)
+MANIFEST_FIELDS = ("documents", "target_lang", "reference_dir", "references")
+REFERENCE_FIELDS = ("clean",)
+CLEANING_RULES = ("drop_lines", "drop_repeated_lines")
+# ids name files in the run folder (hypotheses/<id>.txt): a plain file name, nothing that could leave the folder
+SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+INVISIBLE = {"Cc", "Cf", "Zs", "Zl", "Zp", "Mn"}   # controls, zero-width and other format characters, spaces
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,7 @@ class Document:
     relation: str
     source: Text
     reference: Text
+    notes: tuple[str, ...] = ()   # checks that could not be made (a text too short to identify its language)
 
     @property
     def src_lang(self) -> str:
@@ -72,10 +81,16 @@ class Dataset:
     documents: tuple[Document, ...] = field(default_factory=tuple)
 
 
-def read_text_file(path: Path) -> str:
-    """Read a UTF-8 document, refusing empty, binary and non-UTF-8 files with the fix in the message."""
+def has_visible_text(text: str) -> bool:
+    return any(unicodedata.category(ch) not in INVISIBLE for ch in text)
+
+
+def read_text_file(path: Path, what: str = "document") -> str:
+    """Read a UTF-8 file, refusing empty, binary and non-UTF-8 files with the fix in the message."""
+    if path.is_dir():
+        raise UserError(f"{path}: is a folder, not a file; name a text file")
     if not path.is_file():
-        raise UserError(f"{path}: file not found; check the file name in the manifest")
+        raise UserError(f"{path}: file not found; check the file name")
     raw = path.read_bytes()
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise UserError(f"{path}: file is UTF-16; convert it to UTF-8 (iconv -f UTF-16 -t UTF-8)")
@@ -87,8 +102,9 @@ def read_text_file(path: Path) -> str:
         raise UserError(
             f"{path}: not valid UTF-8 (byte {err.start}); convert it to UTF-8 (iconv -f LATIN1 -t UTF-8)"
         ) from None
-    if not text.strip():
-        raise UserError(f"{path}: document is empty; give a file with text or remove it from the manifest")
+    if not has_visible_text(text):
+        raise UserError(f"{path}: {what} is empty (no visible character); give a file with text"
+                        + (" or remove it from the manifest" if what == "document" else ""))
     return text
 
 
@@ -114,30 +130,69 @@ def clean_lines(lines: list[str], rules: CleaningRules) -> tuple[list[str], list
 def load_text(path: Path, lang: str, rules: CleaningRules) -> Text:
     language_name(lang)
     kept, dropped = clean_lines(read_text_file(path).splitlines(), rules)
-    if not kept:
+    if not any(has_visible_text(line) for line in kept):
         raise UserError(f"{path}: cleaning rules removed every line; loosen the rules in the manifest")
     return Text(path, lang, tuple(kept), rules, tuple(dropped))
 
 
-def parse_rules(spec: dict | None, where: str) -> CleaningRules:
-    spec = spec or {}
-    unknown = set(spec) - {"drop_lines", "drop_repeated_lines"}
-    if unknown:
-        raise UserError(f"{where}: unknown cleaning rule {sorted(unknown)}; use drop_lines or drop_repeated_lines")
-    for pattern in spec.get("drop_lines", []):
+def check_fields(record: dict, known: tuple[str, ...], kind: str, where: str) -> None:
+    """A misspelled field must not be ignored silently."""
+    for name in record:
+        if name not in known:
+            raise UserError(f"{where}: {unknown_name(kind, str(name), known)}")
+
+
+def parse_rules(spec: object, where: str) -> CleaningRules:
+    spec = {} if spec is None else spec
+    if not isinstance(spec, dict):
+        raise UserError(f"{where}: 'clean' must be a mapping with {' or '.join(CLEANING_RULES)}")
+    check_fields(spec, CLEANING_RULES, "cleaning rule", where)
+    patterns = spec.get("drop_lines", [])
+    if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
+        raise UserError(f"{where}: drop_lines must be a list of regexes (drop_lines: [\"^QMI$\"]), not {patterns!r}")
+    for pattern in patterns:
         try:
             re.compile(pattern)
         except re.error as err:
             raise UserError(f"{where}: bad regex {pattern!r} in drop_lines ({err})") from None
-    return CleaningRules(tuple(spec.get("drop_lines", [])), bool(spec.get("drop_repeated_lines", False)))
+    repeated = spec.get("drop_repeated_lines", False)
+    if not isinstance(repeated, bool):
+        raise UserError(f"{where}: drop_repeated_lines must be true or false, not {repeated!r}")
+    return CleaningRules(tuple(patterns), repeated)
 
 
-def inside(folder: Path, name: str, where: str) -> Path:
-    """Resolve a manifest path and refuse one that escapes its folder."""
-    path = (folder / str(name)).resolve()
-    if not path.is_relative_to(folder.resolve()):
-        raise UserError(f"{where}: path '{name}' escapes the data folder {folder}; keep files inside it")
+def inside(folders: tuple[Path, ...], name: object, where: str) -> Path:
+    """Resolve a manifest path and refuse one outside the folders handed to the run."""
+    path = (folders[0] / str(name)).resolve()
+    if not any(path.is_relative_to(folder.resolve()) for folder in folders):
+        raise UserError(f"{where}: path '{name}' escapes the data folder {folders[0]}; keep files inside it")
     return path
+
+
+def reference_folder(root: Path, manifest: dict, reference_root: str | Path | None, manifest_path: Path) -> Path:
+    """reference_dir must lie inside the data folder or inside data.reference_root, the folder the user
+    hands to the run for references kept elsewhere."""
+    reference_dir = (root / str(manifest.get("reference_dir", "."))).resolve()
+    allowed = [root] + ([Path(reference_root).expanduser().resolve()] if reference_root else [])
+    if not any(reference_dir.is_relative_to(folder) for folder in allowed):
+        raise UserError(f"{manifest_path}: reference_dir '{manifest.get('reference_dir')}' is outside the data folder "
+                        f"{root}; move the references into it, or hand their folder to the run with "
+                        f"data.reference_root={reference_dir}")
+    return reference_dir
+
+
+def check_id(value: object, where: str) -> str:
+    doc_id = str(value)
+    if not SAFE_ID.fullmatch(doc_id) or doc_id in (".", ".."):
+        raise UserError(f"{where}: id {doc_id!r} is not a plain file name; use letters, digits, '.', '_' and '-' "
+                        "(at most 128, starting with a letter or digit)")
+    return doc_id
+
+
+def yaml_problem(err: yaml.YAMLError) -> str:
+    mark = getattr(err, "problem_mark", None)
+    problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+    return f"line {mark.line + 1}, column {mark.column + 1}: {problem}" if mark else problem
 
 
 def read_manifest(root: Path) -> dict:
@@ -147,11 +202,16 @@ def read_manifest(root: Path) -> dict:
     if not manifest_path.is_file():
         raise UserError(f"{manifest_path}: no manifest; write one that lists the documents (see seeds/manifest.yaml)")
     try:
-        manifest = yaml.safe_load(read_text_file(manifest_path))
+        manifest = yaml.safe_load(read_text_file(manifest_path, "manifest"))
     except yaml.YAMLError as err:
-        raise UserError(f"{manifest_path}: not valid YAML ({str(err).splitlines()[0]})") from None
+        raise UserError(f"{manifest_path}: not valid YAML ({yaml_problem(err)})") from None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("documents"), list):
         raise UserError(f"{manifest_path}: needs a 'documents' list; see seeds/manifest.yaml")
+    check_fields(manifest, MANIFEST_FIELDS, "manifest field", str(manifest_path))
+    if not manifest["documents"]:
+        raise UserError(f"{manifest_path}: the 'documents' list is empty; list at least one document")
+    if not isinstance(manifest.get("references") or {}, dict):
+        raise UserError(f"{manifest_path}: 'references' must map reference file names to their cleaning rules")
     return manifest
 
 
@@ -159,27 +219,40 @@ def check_entry(entry: object, index: int, manifest_path: Path) -> dict:
     where = f"{manifest_path}: document #{index + 1}"
     if not isinstance(entry, dict):
         raise UserError(f"{where}: each document must be a mapping with fields {', '.join(DOCUMENT_FIELDS)}")
+    check_fields(entry, DOCUMENT_FIELDS + OPTIONAL_DOCUMENT_FIELDS, "document field", where)
     missing = [name for name in DOCUMENT_FIELDS if name not in entry]
     if missing:
         raise UserError(f"{where}: missing field '{missing[0]}'; every document needs {', '.join(DOCUMENT_FIELDS)}")
     if entry["relation"] not in RELATIONS:
         raise UserError(f"{where}: relation '{entry['relation']}' is not one of {', '.join(RELATIONS)}")
+    check_id(entry["id"], where)
     return entry
 
 
-def load_dataset(root: str | Path, only: list[str] | None = None) -> Dataset:
-    """Load and clean every document of the data set (or only the ids listed) and their references."""
+def check_unique_ids(ids: list[str], manifest_path: Path) -> None:
+    """Unique also after case folding: on a case-insensitive disk 'A' and 'a' would share hypotheses/a.txt."""
+    seen: dict[str, str] = {}
+    for doc_id in ids:
+        if doc_id.casefold() in seen:
+            raise UserError(f"{manifest_path}: duplicate document id '{doc_id}' (same file name as "
+                            f"'{seen[doc_id.casefold()]}'); ids must be unique")
+        seen[doc_id.casefold()] = doc_id
+
+
+def load_dataset(root: str | Path, only: list[str] | None = None, reference_root: str | Path | None = None) -> Dataset:
+    """Load and clean every document of the data set (or only the ids listed) and their references.
+
+    reference_root: a second folder, handed over by the user, that the manifest's reference_dir may point into."""
     root = Path(root).resolve()
     manifest = read_manifest(root)
     manifest_path = root / "manifest.yaml"
     target_lang = str(manifest.get("target_lang", "en"))
-    reference_dir = (root / str(manifest.get("reference_dir", "."))).resolve()
+    language_name(target_lang)
+    reference_dir = reference_folder(root, manifest, reference_root, manifest_path)
     reference_rules = manifest.get("references") or {}
     entries = [check_entry(e, i, manifest_path) for i, e in enumerate(manifest["documents"])]
     ids = [str(e["id"]) for e in entries]
-    duplicates = sorted({i for i in ids if ids.count(i) > 1})
-    if duplicates:
-        raise UserError(f"{manifest_path}: duplicate document id '{duplicates[0]}'; ids must be unique")
+    check_unique_ids(ids, manifest_path)
     if only:
         missing = [i for i in only if i not in ids]
         if missing:
@@ -189,12 +262,16 @@ def load_dataset(root: str | Path, only: list[str] | None = None) -> Dataset:
     documents = []
     for entry in entries:
         where = f"{manifest_path}: document '{entry['id']}'"
-        source = load_text(inside(root, entry["file"], where), str(entry["lang"]),
+        source = load_text(inside((root,), entry["file"], where), str(entry["lang"]),
                            parse_rules(entry.get("clean"), where))
         ref_name = str(entry["reference"])
         if ref_name not in references:
             ref_where = f"{manifest_path}: reference '{ref_name}'"
-            rules = parse_rules((reference_rules.get(ref_name) or {}).get("clean"), ref_where)
-            references[ref_name] = load_text(inside(reference_dir, ref_name, ref_where), target_lang, rules)
-        documents.append(Document(str(entry["id"]), entry["relation"], source, references[ref_name]))
+            rule_spec = reference_rules.get(ref_name) or {}
+            check_fields(rule_spec, REFERENCE_FIELDS, "reference field", ref_where)
+            rules = parse_rules(rule_spec.get("clean"), ref_where)
+            references[ref_name] = load_text(inside((reference_dir,), ref_name, ref_where), target_lang, rules)
+        notes = [note for text in (source, references[ref_name]) if (note := check_language(
+            " ".join(text.paragraphs), text.lang, f"{where}: {text.path.name}"))]
+        documents.append(Document(str(entry["id"]), entry["relation"], source, references[ref_name], tuple(notes)))
     return Dataset(root, target_lang, tuple(documents))

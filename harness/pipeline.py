@@ -7,7 +7,6 @@ documents -> segments -> backend (behind the cache) -> hypotheses -> document me
 from __future__ import annotations
 
 import logging
-import shutil
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,15 +16,17 @@ from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
+from harness.align import check_alignment_settings
 from harness.aligned_scoring import AlignedDocument, align_and_score
 from harness.cache import TranslationCache
-from harness.config import to_plain
+from harness.config import check_ranges, to_plain
 from harness.diagnostics import diagnose_documents
 from harness.documents import Dataset, load_dataset
 from harness.errors import UserError
-from harness.metrics import Metric, select_metrics
+from harness.metrics import Metric, check_code_allowed, select_metrics
 from harness.metrics.summary import SummaryMetrics
-from harness.results import SCHEMA_VERSION, claim_run_folder, document_record, summary_fields, versions, write_run
+from harness.results import SCHEMA_VERSION, document_record, summary_fields, versions, write_run
+from harness.run_folder import RunFolder
 from harness.scoring import DocumentScores, score_document
 from harness.summarize import SummaryEvaluation, SummaryStage, summarize_documents
 from harness.translate import translate_documents
@@ -39,6 +40,7 @@ class Evaluation:
     aligned: list[AlignedDocument]          # sentence alignment and segment scores
     diagnostics: list[dict]                 # measured relation and output language
     summaries: SummaryEvaluation | None     # None when summarizer=none
+    cache_rejected: int = 0                 # cache entries that failed their checksum and were recomputed
 
 
 def instantiate_component(node: DictConfig, **kwargs):
@@ -71,16 +73,18 @@ def default_output_dir(cfg: DictConfig) -> Path:
     return Path("results") / (datetime.now().strftime("%Y-%m-%d/%H-%M-%S") + f"_{cfg.model.name}")
 
 
-def build_result(cfg: DictConfig, backend, dataset: Dataset, evaluation: Evaluation, started: float) -> dict:
+def build_result(cfg: DictConfig, backend, dataset: Dataset, evaluation: Evaluation, started: float,
+                 notes: list[str]) -> dict:
     return {
         "schema_version": SCHEMA_VERSION,
         "run": {"started": datetime.fromtimestamp(started).isoformat(timespec="seconds"),
-                "wall_seconds": round(time.time() - started, 2)},
+                "wall_seconds": round(time.time() - started, 2), "notes": notes},
         "config": to_plain(cfg),
         "model": backend.describe(),
         "versions": versions(),
         "data": {"root": str(dataset.root), "target_lang": dataset.target_lang},
-        "backend_stats": dict(getattr(backend, "stats", {})),
+        "backend_stats": {**getattr(backend, "stats", {}),
+                          **({"cache_entries_rejected": evaluation.cache_rejected} if evaluation.cache_rejected else {})},
         "documents": [document_record(*parts, evaluation.summaries) for parts in
                       zip(evaluation.scored, evaluation.aligned, evaluation.diagnostics, strict=True)],
         **summary_fields(evaluation.summaries),
@@ -93,33 +97,57 @@ def evaluate(cfg: DictConfig, dataset: Dataset, backend, metrics: list[Metric],
     cache = open_cache(cfg)
     try:
         translations = translate_documents(list(dataset.documents), backend, cache, dataset.target_lang,
-                                           cfg.data.max_segments)
+                                           cfg.data.max_segments, cfg.data.max_sentences)
         summaries = summarize_documents(summary_stage, translations, cache)
         aligned = align_and_score(translations, dataset.target_lang, cfg.alignment, cache)
     finally:
         cache.close()
     scored = [score_document(t, metrics) for t in translations]
     diagnostics = diagnose_documents(translations, aligned, dataset.target_lang, cfg.diagnostics)
-    return Evaluation(scored, aligned, diagnostics, summaries)
+    return Evaluation(scored, aligned, diagnostics, summaries, cache.rejected)
 
 
-def run(cfg: DictConfig, output_dir: str | Path | None = None) -> dict:
-    """Translate the data set with the configured model, score it and write the run folder."""
-    started = time.time()
-    output_dir = Path(output_dir) if output_dir else default_output_dir(cfg)
-    dataset = load_dataset(cfg.data.root, cfg.data.documents)
+@dataclass
+class Plan:
+    """Everything a run needs, built and checked before the first translation."""
+
+    dataset: Dataset
+    metrics: list[Metric]
+    backend: object
+    summary_stage: SummaryStage | None
+
+
+def prepare(cfg: DictConfig) -> Plan:
+    check_ranges(cfg)
+    dataset = load_dataset(cfg.data.root, cfg.data.documents, cfg.data.reference_root)
+    stage_metrics = [*cfg.metrics, *cfg.alignment.segment_metrics, *cfg.alignment.corpus_metrics]
+    check_code_allowed(stage_metrics + ([] if cfg.summarizer.name == "none" else list(cfg.summary.metrics)),
+                       cfg.allow_metric_code)
     metrics = select_metrics(list(cfg.metrics))
-    backend = build_backend(cfg)
-    summary_stage = build_summary_stage(cfg)
-    created = not output_dir.exists()
-    claim_run_folder(output_dir)
+    select_metrics(stage_metrics)
+    check_alignment_settings(cfg.alignment)
+    return Plan(dataset, metrics, build_backend(cfg), build_summary_stage(cfg))
+
+
+def run(cfg: DictConfig, output_dir: str | Path | None = None, records: dict[str, str] | None = None) -> dict:
+    """Translate the data set with the configured model, score it and write the run folder.
+
+    records: extra files (Hydra's .hydra/ record) written once the folder is claimed."""
+    started = time.time()
+    folder = RunFolder.claim(output_dir or default_output_dir(cfg))
     try:
-        evaluation = evaluate(cfg, dataset, backend, metrics, summary_stage)
+        folder.start_log()
+        for name, text in (records or {}).items():
+            folder.write_text(name, text)
+        plan = prepare(cfg)
+        evaluation = evaluate(cfg, plan.dataset, plan.backend, plan.metrics, plan.summary_stage)
+        result = build_result(cfg, plan.backend, plan.dataset, evaluation, started, folder.notes)
+        write_run(folder, result, evaluation.scored, evaluation.aligned, evaluation.summaries)
     except UserError:
-        if created:   # a user error leaves no half-written folder behind
-            shutil.rmtree(output_dir, ignore_errors=True)
+        folder.discard()   # a user error leaves nothing of this run behind, and touches nothing else
         raise
-    result = build_result(cfg, backend, dataset, evaluation, started)
-    write_run(output_dir, result, evaluation.scored, evaluation.aligned, evaluation.summaries)
-    log.info("wrote %s", output_dir / "result.json")
+    except BaseException as err:   # a bug, a crash or ^C: keep what was written and mark the folder FAILED
+        folder.fail(err)
+        raise
+    log.info("wrote %s", folder.path / "result.json")
     return result

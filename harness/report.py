@@ -15,7 +15,8 @@ SUMMARY_FREE_COLUMNS = {"coverage": "coverage", "density": "density", "compressi
 DEGRADATION_STATS = {"split_overlong_inputs": "inputs longer than the model accepts, split and translated in parts",
                      "truncated_inputs": "inputs TRUNCATED by the tokenizer",
                      "oom_batch_halvings": "batches halved after running out of GPU memory",
-                     "echoed_prompt_example": "outputs that copy the prompt's example instead of translating"}
+                     "echoed_prompt_example": "outputs that copy the prompt's example instead of translating",
+                     "cache_entries_rejected": "cache entries failed their checksum and were recomputed"}
 ALIGNED_COLUMNS = ["bleu", "chrf", "ter"]   # corpus scores over aligned segments shown in the table
 ALIGNED_NOTE = ("aln: corpus scores over sentence-aligned segments (alignment/<id>.tsv), TER lower is better; "
                 "English: share of hypothesis sentences identified as the target language")
@@ -95,6 +96,8 @@ def results_table(result: dict) -> str:
     notes += relation_notes(documents, result.get("data", {}).get("target_lang", "en"))
     stats = result.get("backend_stats", {})
     notes += [f"degraded: {stats[key]} {text}" for key, text in DEGRADATION_STATS.items() if stats.get(key)]
+    notes += [f"note: {note}" for note in result.get("run", {}).get("notes", [])]
+    notes += [f"note: {note}" for d in documents for note in d.get("notes", [])]
     signatures = {d["metrics"][n]["signature"] for d in documents for n in metric_names}
     signatures |= {d["aligned"][n]["signature"] for d in documents for n in aligned_names if n in d["aligned"]}
     notes += sorted(signatures)

@@ -18,15 +18,13 @@ from typing import TYPE_CHECKING
 
 from harness.aligned_scoring import AlignedDocument, alignment_path, alignment_table
 from harness.errors import UserError
+from harness.run_folder import FAILED_MARKER, RESULT_FILE, RUNNING_MARKER, RunFolder  # noqa: F401 (re-exported)
 from harness.scoring import DocumentScores
 
 if TYPE_CHECKING:
     from harness.summarize import DocumentSummary, SummaryEvaluation
 
 SCHEMA_VERSION = 1
-RESULT_FILE = "result.json"
-RUNNING_MARKER = "RUNNING"   # present while a run works; left behind by a killed run
-FAILED_MARKER = "FAILED"     # written when a run stops on an unexpected error, with the error
 
 
 def package_version(name: str) -> str | None:
@@ -78,6 +76,7 @@ def document_record(scored: DocumentScores, aligned: AlignedDocument, diagnostic
         "hypothesis_units": len(translation.outputs),
         "empty_outputs": translation.empty_outputs,
         "cache_hits": translation.cache_hits,
+        "notes": list(document.notes),
         "cleaning": {"source": document.source.cleaning_record(),
                      "reference": document.reference.cleaning_record()},
         "metrics": {name: score.as_dict() for name, score in scored.scores.items()},
@@ -121,40 +120,22 @@ def write_text(path: Path, text: str) -> None:
 
 def write_json_atomically(path: Path, record: dict) -> None:
     staging = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    staging.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    staging.write_text(json.dumps(record, indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
     os.replace(staging, path)
 
 
-def claim_run_folder(output_dir: Path) -> None:
-    """Mark the folder as a run in progress; never reuse a folder that holds a finished run."""
-    if (output_dir / RESULT_FILE).exists():
-        raise UserError(f"{output_dir} already holds a finished run; choose another output folder "
-                        "(hydra.run.dir=...) so that no earlier result is overwritten")
-    output_dir.mkdir(parents=True, exist_ok=True)
-    (output_dir / RUNNING_MARKER).write_text(f"pid {os.getpid()}\n", encoding="utf-8")
-
-
-def mark_failed(output_dir: Path, error: BaseException) -> None:
-    if output_dir.is_dir():
-        (output_dir / FAILED_MARKER).write_text(f"{type(error).__name__}: {error}\n", encoding="utf-8")
-        (output_dir / RUNNING_MARKER).unlink(missing_ok=True)
-
-
-def write_run(output_dir: Path, result: dict, documents: list[DocumentScores],
+def write_run(folder: RunFolder, result: dict, documents: list[DocumentScores],
               aligned: list[AlignedDocument], summaries: SummaryEvaluation | None = None) -> Path:
     for scored, alignment in zip(documents, aligned, strict=True):
-        write_text(alignment_path(output_dir, scored.translation.document.id), alignment_table(alignment))
+        folder.write_text(alignment_path(scored.translation.document.id), alignment_table(alignment))
     for scored in documents:
         doc_id = scored.translation.document.id
-        write_text(output_dir / "hypotheses" / f"{doc_id}.txt", scored.translation.text)
-        write_text(output_dir / "scored" / f"{doc_id}.hyp.txt", scored.hypothesis_line + "\n")
-        write_text(output_dir / "scored" / f"{doc_id}.ref.txt", scored.reference_line + "\n")
+        folder.write_text(f"hypotheses/{doc_id}.txt", scored.translation.text)
+        folder.write_text(f"scored/{doc_id}.hyp.txt", scored.hypothesis_line + "\n")
+        folder.write_text(f"scored/{doc_id}.ref.txt", scored.reference_line + "\n")
     for summary in [*summaries.references.values(), *summaries.documents.values()] if summaries else []:
-        write_text(output_dir / summary_file(summary), summary.output.text)
-    path = output_dir / RESULT_FILE
-    write_json_atomically(path, result)
-    (output_dir / RUNNING_MARKER).unlink(missing_ok=True)
-    return path
+        folder.write_text(summary_file(summary), summary.output.text)
+    return folder.finish(result)
 
 
 REQUIRED_FIELDS = {"model": dict, "data": dict, "config": dict, "documents": list}

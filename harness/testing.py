@@ -40,9 +40,9 @@ def train_vocabulary(folder: Path, lines: list[str], pieces: int) -> dict[str, i
 
 
 def build_marian(folder: Path, lines: list[str], architecture: dict = TINY, pieces: int = 400,
-                 vocab_size: int = 0, max_length: int = 128) -> Path:
+                 vocab_size: int = 0, max_length: int = 128, seed: int = 0) -> Path:
     """Save a random-weight Marian model and its tokenizer in folder/model; a vocab_size above the trained
-    pieces (plus <pad>) adds filler entries up to that size."""
+    pieces (plus <pad>) adds filler entries up to that size; seed draws the weights."""
     import torch
     from transformers import MarianConfig, MarianMTModel, MarianTokenizer
 
@@ -55,7 +55,7 @@ def build_marian(folder: Path, lines: list[str], architecture: dict = TINY, piec
         (folder / name).write_bytes((folder / "spm.model").read_bytes())
     tokenizer = MarianTokenizer(source_spm=str(folder / "source.spm"), target_spm=str(folder / "target.spm"),
                                 vocab=str(folder / "vocab.json"), model_max_length=max_length)
-    torch.manual_seed(0)
+    torch.manual_seed(seed)
     config = MarianConfig(vocab_size=len(vocab), pad_token_id=vocab["<pad>"], eos_token_id=vocab["</s>"],
                           decoder_start_token_id=vocab["<pad>"], forced_eos_token_id=vocab["</s>"], **architecture)
     MarianMTModel(config).save_pretrained(folder / "model")

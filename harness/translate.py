@@ -7,6 +7,7 @@ from harness.backends.base import Backend
 from harness.backends.files import FilesBackend
 from harness.cache import TranslationCache, translate_with_cache
 from harness.documents import Document
+from harness.errors import UserError
 from harness.segment import Segment, join_paragraphs, segment_paragraphs, split_sentences
 
 
@@ -24,16 +25,22 @@ class Translation:
         return sum(not output.strip() for output in self.outputs)
 
 
-def source_segments(document: Document, max_segments: int | None) -> list[Segment]:
+def source_segments(document: Document, max_segments: int | None, max_sentences: int | None = None) -> list[Segment]:
     segments = segment_paragraphs(document.id, document.source.paragraphs, document.src_lang)
+    if max_sentences and len(segments) > max_sentences:
+        raise UserError(f"{document.source.path}: {len(segments)} sentences, more than data.max_sentences="
+                        f"{max_sentences} (the sentence alignment grows with the square of it); split the document, "
+                        "or raise data.max_sentences if you can wait")
     return segments[:max_segments] if max_segments else segments
 
 
 def translate_documents(documents: list[Document], backend: Backend | FilesBackend, cache: TranslationCache,
-                        tgt_lang: str, max_segments: int | None = None) -> list[Translation]:
+                        tgt_lang: str, max_segments: int | None = None,
+                        max_sentences: int | None = None) -> list[Translation]:
+    """max_segments: the first N sentences of each document (a smoke run); max_sentences: refuse larger documents."""
     if isinstance(backend, FilesBackend):
-        return [read_translation(doc, backend, tgt_lang, max_segments) for doc in documents]
-    segmented = {doc.id: source_segments(doc, max_segments) for doc in documents}
+        return [read_translation(doc, backend, tgt_lang, max_segments, max_sentences) for doc in documents]
+    segmented = {doc.id: source_segments(doc, max_segments, max_sentences) for doc in documents}
     outputs: dict[tuple[str, int], tuple[str, bool]] = {}
     for lang in sorted({doc.src_lang for doc in documents}):
         segments = [s for doc in documents if doc.src_lang == lang for s in segmented[doc.id]]
@@ -51,8 +58,11 @@ def assemble(document: Document, segments: list[Segment],
 
 
 def read_translation(document: Document, backend: FilesBackend, tgt_lang: str,
-                     max_segments: int | None) -> Translation:
+                     max_segments: int | None, max_sentences: int | None) -> Translation:
+    if max_segments:
+        raise UserError(f"data.max_segments={max_segments}: model=files reads whole documents, which cannot be cut "
+                        "to the same sentences as the source; drop data.max_segments or cut the files yourself")
     text = backend.read_document(document.id)
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     units = [sentence for line in lines for sentence in split_sentences(line, tgt_lang)]
-    return Translation(document, source_segments(document, max_segments), units, text, False)
+    return Translation(document, source_segments(document, None, max_sentences), units, text, False)

@@ -12,21 +12,21 @@ from harness.documents import load_dataset
 from harness.metrics import select_metrics
 from harness.results import read_result, write_json_atomically
 from harness.segment import split_sentences
-from tests.conftest import REPO, SEEDS
+from tests.conftest import REFERENCES, REPO, SEEDS
 
 SEGMENT_METRICS = ["bleu", "chrf", "chrf++", "ter"]
 
 
 def reference_sentences() -> dict[str, list[str]]:
-    dataset = load_dataset(SEEDS)
+    dataset = load_dataset(SEEDS, None, REFERENCES)
     return {d.id: [s for p in d.reference.paragraphs for s in split_sentences(p, "en")] for d in dataset.documents}
 
 
 def cleaned_reference_folder(folder: Path) -> Path:
     """A files-backend folder whose hypotheses are the cleaned reference itself (scores 100 BLEU)."""
     folder.mkdir(parents=True, exist_ok=True)
-    text = "\n".join(load_dataset(SEEDS).documents[0].reference.paragraphs)
-    for document in load_dataset(SEEDS).documents:
+    text = "\n".join(load_dataset(SEEDS, None, REFERENCES).documents[0].reference.paragraphs)
+    for document in load_dataset(SEEDS, None, REFERENCES).documents:
         (folder / f"{document.id}.txt").write_text(text, encoding="utf-8")
     return folder
 

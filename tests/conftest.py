@@ -12,6 +12,19 @@ from harness.testing import build_marian, seed_texts
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
+REFERENCES = REPO / "references"   # the seeds' manifest points here (data.reference_root)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def session_cache(tmp_path_factory):
+    """Module- and session-scoped fixtures run before the per-test isolation: they get a cache of their own,
+    never the user's ~/.cache/mt-harness."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("HARNESS_CACHE_DIR", str(tmp_path_factory.mktemp("session_cache")))
+    patch.setenv("HF_HUB_OFFLINE", "1")
+    patch.setenv("TRANSFORMERS_OFFLINE", "1")
+    yield
+    patch.undo()
 
 
 @pytest.fixture(autouse=True)

@@ -45,7 +45,7 @@ def test_conversion_key_follows_folder_content_and_quantization(tmp_path):
     assert conversion_key(str(folder), "main", "float32") != first
     (folder / "config.json").write_text('{"changed": 1}')
     assert conversion_key(str(folder), "main", "int8") != first
-    assert conversion_key("org/model", "main", "int8") != conversion_key("org/model", "v2", "int8")
+    assert conversion_key("org/model", "a" * 40, "int8") != conversion_key("org/model", "b" * 40, "int8")
 
 
 def test_batched_outputs_in_the_original_order(tiny_marian, converted_cache):

@@ -2,7 +2,7 @@ import pytest
 
 from harness.documents import CleaningRules, clean_lines, load_dataset, read_text_file
 from harness.errors import UserError
-from tests.conftest import SEEDS
+from tests.conftest import REFERENCES, SEEDS
 
 
 def write_dataset(root, manifest: str, files: dict[str, bytes]):
@@ -21,7 +21,7 @@ REF = "The cat sleeps.\n".encode()
 
 
 def test_seed_manifest_loads_with_cleaning_recorded():
-    dataset = load_dataset(SEEDS)
+    dataset = load_dataset(SEEDS, None, REFERENCES)
     assert [d.id for d in dataset.documents] == ["000", "002", "003", "004"]
     assert [d.relation for d in dataset.documents] == ["comparable", "parallel", "unrelated", "parallel"]
     turkish = dataset.documents[1]
@@ -34,7 +34,7 @@ def test_seed_manifest_loads_with_cleaning_recorded():
 
 def test_seed_files_are_not_modified():
     before = {p.name: p.read_bytes() for p in SEEDS.glob("*.txt")}
-    load_dataset(SEEDS)
+    load_dataset(SEEDS, None, REFERENCES)
     assert before == {p.name: p.read_bytes() for p in SEEDS.glob("*.txt")}
 
 

@@ -2,11 +2,11 @@ import pytest
 
 from harness.documents import load_dataset
 from harness.segment import join_paragraphs, segment_paragraphs, split_sentences
-from tests.conftest import SEEDS
+from tests.conftest import REFERENCES, SEEDS
 
 
 def test_arabic_single_paragraph_splits_at_full_stops():
-    arabic = next(d for d in load_dataset(SEEDS).documents if d.src_lang == "ar")
+    arabic = next(d for d in load_dataset(SEEDS, None, REFERENCES).documents if d.src_lang == "ar")
     assert len(arabic.source.paragraphs) == 1
     segments = segment_paragraphs("004", arabic.source.paragraphs, "ar")
     assert len(segments) == 10

@@ -1,12 +1,13 @@
 """Encoder-decoder MT models run by CTranslate2 (int8 on CPU is several times faster than transformers fp32).
 
 The transformers model is converted on first use into <cache_dir>/ct2/<key>, where the key hashes the
-model id and revision (or a local folder's content) and the quantization, and reused afterwards. The
+model id and resolved commit (or a local folder's content) and the quantization, and reused afterwards. The
 tokenizer, language codes, forced target token and source prefix are handled exactly as in hf_seq2seq
 (harness/backends/encoder_decoder.py)."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 from pathlib import Path
@@ -15,21 +16,12 @@ import ctranslate2
 import psutil
 
 from harness.backends.encoder_decoder import EncoderDecoderBackend
-from harness.backends.hf_loading import decoding_fingerprint, pickle_refused, resolve_device, sha256_file
+from harness.backends.hf_loading import decoding_fingerprint, model_identity, pickle_refused, resolve_device
 from harness.errors import UserError
 
 
-def folder_digest(folder: Path) -> str:
-    """A local model folder's identity: the hashes of its files, so that a rebuilt model gets a new conversion."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        digest.update(f"{path.relative_to(folder)}:{sha256_file(path)}\n".encode())
-    return digest.hexdigest()
-
-
 def conversion_key(model_id: str, revision: str, quantization: str) -> str:
-    folder = Path(model_id).expanduser()
-    identity = f"folder:{folder_digest(folder)}" if folder.is_dir() else f"hub:{model_id}@{revision}"
+    identity = json.dumps(model_identity(model_id, revision), sort_keys=True)
     return hashlib.sha256(f"{identity}|{quantization}|ctranslate2-{ctranslate2.__version__}".encode()).hexdigest()[:32]
 
 

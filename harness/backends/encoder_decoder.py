@@ -8,7 +8,7 @@ from abc import abstractmethod
 from typing import Any
 
 from harness.backends.base import Backend
-from harness.backends.hf_loading import load_pretrained, model_id_for, safety_record
+from harness.backends.hf_loading import load_pretrained, model_id_for, model_identity, safety_record
 from harness.errors import unknown_name
 
 MAX_SOURCE_TOKENS = 4096   # a cap for tokenizers whose model_max_length is a huge placeholder
@@ -20,6 +20,7 @@ class EncoderDecoderBackend(Backend):
         self.tokenizers: dict[str, Any] = {}   # model id -> tokenizer (cheap: loading one is not a model load)
         self.models: dict[str, Any] = {}       # model id -> the backend's loaded network
         self.loaded_ids: list[str] = []
+        self.identities: dict[str, dict] = {}  # model id -> its commit or content hash (what outputs are keyed by)
 
     @abstractmethod
     def load_model(self, model_id: str) -> Any:
@@ -30,14 +31,16 @@ class EncoderDecoderBackend(Backend):
         """The settings of this backend that change outputs (decoding, device, numeric type)."""
 
     def fingerprint(self, src_lang: str, tgt_lang: str) -> dict:
-        return {"backend": self.name, "model": model_id_for(self.model, src_lang, tgt_lang),
-                "revision": self.model.revision, "lang_codes": dict(self.model.lang_codes),
+        model_id = model_id_for(self.model, src_lang, tgt_lang)
+        self.identities[model_id] = model_identity(model_id, self.model.revision)
+        return {"backend": self.name, **self.identities[model_id], "lang_codes": dict(self.model.lang_codes),
                 "target_token": self.model.target_token, "source_prefix": self.model.source_prefix,
                 **self.runtime_fingerprint()}
 
     def describe(self) -> dict:
         return {"name": self.model.name, "backend": self.name, "id": self.model.model_id,
-                "revision": self.model.revision, "loaded": list(self.loaded_ids), **safety_record(self.model)}
+                "revision": self.model.revision, "resolved": list(self.identities.values()),
+                "loaded": list(self.loaded_ids), **safety_record(self.model)}
 
     def tokenizer(self, src_lang: str, tgt_lang: str):
         model_id = model_id_for(self.model, src_lang, tgt_lang)

@@ -21,7 +21,10 @@ class FilesBackend:
             raise UserError(f"model.path '{model.path}': folder not found; point it at a folder of <doc_id>.txt files")
 
     def read_document(self, doc_id: str) -> str:
-        path = self.folder / f"{doc_id}.txt"
+        path = (self.folder / f"{doc_id}.txt").resolve()
+        if not path.is_relative_to(self.folder.resolve()):
+            raise UserError(f"document id '{doc_id}' would read {path}, outside model.path {self.folder}; "
+                            "use plain file names as ids")
         if not path.is_file():
             raise UserError(f"{path}: no hypothesis for document '{doc_id}'; add {doc_id}.txt to model.path")
         return read_text_file(path)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from harness.backends.base import Backend
 from harness.backends.hf_loading import (safety_record, generation_fingerprint, gguf_location, load_dequantized, load_pretrained,
-                                         model_id_for, resolve_device, resolve_dtype, torch_dtype)
+                                         model_id_for, model_identity, resolve_device, resolve_dtype,
+                                         torch_dtype)
 from harness.languages import language_name
 
 
@@ -26,10 +27,16 @@ class CausalLMBackend(Backend):
             self.gguf = gguf_location(self.model, Path(self.cache_dir).expanduser())
         return self.gguf
 
-    def fingerprint(self, src_lang: str, tgt_lang: str) -> dict:
+    def identity(self) -> dict:
+        """A GGUF file by its sha256; a folder by its content; a hub id by the commit its revision names."""
         gguf = self.gguf_file()
-        return {"backend": self.name, "model": gguf[1] if gguf else model_id_for(self.model, src_lang, tgt_lang),
-                "revision": None if gguf else self.model.revision, "prompt": self.prompt_template(src_lang, tgt_lang),
+        if gguf:
+            return {"model": gguf[1], "revision": None}
+        return model_identity(model_id_for(self.model, "xx", "en"), self.model.revision)
+
+    def fingerprint(self, src_lang: str, tgt_lang: str) -> dict:
+        return {"backend": self.name, **self.identity(), "prompt": self.prompt_template(src_lang, tgt_lang),
+                "chat_template": self.model.prompt.use_chat_template,
                 **generation_fingerprint(self.generation, self.device, self.dtype)}
 
     def describe(self) -> dict:
@@ -38,7 +45,7 @@ class CausalLMBackend(Backend):
             return {"name": self.model.name, "backend": self.name, "gguf_file": gguf[0].name, "sha256": gguf[1],
                     "source": self.model.gguf_package or self.model.model_id}
         return {"name": self.model.name, "backend": self.name, "id": self.model.model_id,
-                "revision": self.model.revision, **safety_record(self.model)}
+                "revision": self.model.revision, "resolved": self.identity(), **safety_record(self.model)}
 
     def load(self) -> None:
         if self.lm is None:

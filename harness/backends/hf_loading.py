@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import logging
 import os
 import re
 import shutil
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
@@ -18,6 +20,8 @@ from harness.errors import UserError
 
 DTYPES = ("float32", "float16", "bfloat16")
 DEVICE = re.compile(r"(cpu|cuda|mps|xpu)(:\d+)?")
+COMMIT = re.compile(r"[0-9a-f]{40}")
+log = logging.getLogger(__name__)
 
 
 def torch_sees_cuda() -> bool:
@@ -109,11 +113,13 @@ def load_pretrained(loader, model_id: str, model: ModelSpec, **kwargs):
         reason = " ".join(str(err).split()) or type(err).__name__   # the whole reason, on one line
         if "safetensors" in reason.lower() and not model.allow_pickle:
             raise pickle_refused(model_id) from err
-        raise UserError(
-            f"cannot load model '{model_id}' (revision {model.revision}): {reason} -- check the id for typos, "
-            "or supply it as a local folder (model.model_id=/path/to/model), or fill the Hugging Face cache "
-            "on a machine with network access and run with HF_HUB_OFFLINE=1"
-        ) from err
+        raise unavailable_model(model_id, model.revision, reason) from err
+
+
+def unavailable_model(model_id: str, revision: str, reason: str) -> UserError:
+    return UserError(f"cannot load model '{model_id}' (revision {revision}): {reason} -- check the id for typos, "
+                     "or supply it as a local folder (model.model_id=/path/to/model), or fill the Hugging Face cache "
+                     "on a machine with network access and run with HF_HUB_OFFLINE=1")
 
 
 def sha256_file(path: Path) -> str:
@@ -122,6 +128,57 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def folder_digest(folder: Path) -> str:
+    """A local model folder's identity: the hashes of its files, so that a rebuilt model is a new model."""
+    files = tuple(sorted((str(p.relative_to(folder)), p.stat().st_size, p.stat().st_mtime_ns)
+                         for p in folder.rglob("*") if p.is_file()))
+    return hashed_folder(folder.resolve(), files)
+
+
+@lru_cache(maxsize=16)
+def hashed_folder(folder: Path, files: tuple) -> str:
+    """Memoized on the files' names, sizes and times, so a process hashes a large model once."""
+    digest = hashlib.sha256()
+    for name, _, _ in files:
+        digest.update(f"{name}:{sha256_file(folder / name)}\n".encode())
+    return digest.hexdigest()
+
+
+def cached_commit(model_id: str, revision: str) -> str | None:
+    """The commit a revision pointed to when the model was downloaded, from the Hugging Face cache."""
+    from huggingface_hub.constants import HF_HUB_CACHE
+    ref = Path(HF_HUB_CACHE) / f"models--{model_id.replace('/', '--')}" / "refs" / revision
+    return ref.read_text().strip() if ref.is_file() else None
+
+
+@lru_cache(maxsize=64)
+def resolved_revision(model_id: str, revision: str) -> str:
+    """A branch or tag ("main" moves) resolved to the commit it names now, so cached outputs of another
+    commit are never reused; from the hub when online, else from the local Hugging Face cache."""
+    if COMMIT.fullmatch(revision):
+        return revision
+    if not offline():
+        from huggingface_hub import HfApi
+        try:
+            return HfApi().model_info(model_id, revision=revision, timeout=10).sha
+        except Exception as err:   # the hub client raises many types; all mean "not known online"
+            log.info("cannot resolve %s@%s online (%s); trying the local cache", model_id, revision, err)
+    commit = cached_commit(model_id, revision)
+    if commit is None:
+        raise unavailable_model(model_id, revision, "the revision is neither reachable on the hub nor in the local "
+                                "Hugging Face cache, so it cannot be resolved to a commit")
+    return commit
+
+
+def model_identity(model_id: str, revision: str) -> dict:
+    """What cache keys and results name a transformers model by: a local folder by its content, a hub id by
+    the commit its revision resolves to."""
+    folder = Path(model_id).expanduser()
+    if folder.is_dir():
+        return {"model": model_id, "content_sha256": folder_digest(folder)}
+    return {"model": model_id, "revision": revision, "commit": resolved_revision(model_id, revision)}
 
 
 def gguf_location(model: ModelSpec, cache_dir: Path) -> tuple[Path, str]:
