@@ -132,6 +132,16 @@ def unique_names(paths: list[Path], results: list[dict]) -> list[str]:
     return [f"{label}#{number}" for number, label in enumerate(labels, start=1)]
 
 
+def check_cut_files_run(path: Path, result: dict) -> None:
+    """A files run made with data.max_segments scored whole output files against a cut source: harness versions
+    before issue 16 wrote such results (the files backend now refuses the setting); their scores mean nothing."""
+    cut = result["config"]["data"].get("max_segments")
+    if result["model"].get("backend") == "files" and cut:
+        raise UserError(f"{path}: model=files with data.max_segments={cut}: whole output files were scored against "
+                        f"the first {cut} source sentences, so its scores compare with nothing; re-run it without "
+                        "data.max_segments")
+
+
 def not_finished_message(skipped: list[Skipped]) -> str:
     return (f"no finished run to compare: {'; '.join(s.describe() for s in skipped)}; "
             "wait for the runs to finish, or re-run the failed ones")
@@ -150,6 +160,8 @@ def collect_runs(arguments: list[str]) -> Collection:
     if not files:
         raise UserError(not_finished_message(skipped))
     results = [read_result(path) for path in files]
+    for path, result in zip(files, results):
+        check_cut_files_run(path, result)
     runs = [Run(name, path.parent, result) for name, path, result in zip(unique_names(files, results), files, results)]
     return Collection(runs, skipped)
 

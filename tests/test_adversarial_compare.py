@@ -149,6 +149,13 @@ def with_nan(result: dict) -> None:
     result["documents"][0]["metrics"]["bleu"]["score"] = float("nan")
 
 
+def cut_as_old_harness_did(result: dict) -> None:
+    """What harness-run wrote before issue 16 for model=files with data.max_segments=1: a cut source, whole outputs."""
+    result["config"]["data"]["max_segments"] = 1
+    for document in result["documents"]:
+        document["source_segments"] = 1
+
+
 def same_name_in_two_sweeps(built: Built, tmp: Path) -> list[str]:
     copy_run(built, "identity", tmp / "sweep_a" / "0_identity")
     renamed(copy_run(built, "reference", tmp / "sweep_b" / "0_identity"), "identity")
@@ -252,6 +259,10 @@ CASES = [
          fragments=("not comparable", "data.max_segments")),
     Case("edited source, same data root", lambda built, tmp: pair(built, tmp, "other_root", "edited"),
          fragments=("not comparable", "different source segments per document")),
+    Case("files run cut by max_segments (old harness)",
+         lambda built, tmp: [str(copy_run(built, "cut", tmp / "cut")),
+                             str(rewrite_result(copy_run(built, "reference", tmp / "files"), cut_as_old_harness_did))],
+         fragments=("files/result.json", "model=files with data.max_segments=1", "re-run it without")),
     Case("different data root", lambda built, tmp: pair(built, tmp, "identity", "other_root"),
          fragments=("not comparable", "different data set root")),
     Case("no metric in common", lambda built, tmp: [str(only_metric(copy_run(built, "identity", tmp / "i"), "bleu")),
