@@ -3,8 +3,9 @@
 A comparison is a plain dict (written as comparison.json, rendered by harness.report); it holds one row per
 document x system x metric with the score, its 95% interval, the delta against the baseline and the paired
 tests, plus length buckets, the segments where systems disagree most and, when runs have them, summaries.
-Runs are compared only when they scored the same documents against the same references with the same
-metric signatures; anything else is refused, never put in one column.
+Runs are compared only when they scored the same documents, cut to the same source segments, against the same
+references with the same metric signatures; anything else is refused, never put in one column. Run folders that
+hold no finished run (RUNNING, FAILED) are named and left out, never passed over in silence.
 """
 from __future__ import annotations
 

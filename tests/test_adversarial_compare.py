@@ -64,7 +64,7 @@ class Built:
 def built(tmp_path_factory) -> Built:
     """Finished runs on a two-document data set, written once by the real pipeline."""
     base = tmp_path_factory.mktemp("built")
-    data, edited = write_dataset(base / "data"), write_dataset(base / "edited")
+    data, edited_root = write_dataset(base / "data"), write_dataset(base / "edited")
     outputs = write_references_as_outputs(base / "outputs")
     common = [f"cache.dir={base / 'cache'}", "alignment.embeddings=false"]
 
@@ -75,10 +75,10 @@ def built(tmp_path_factory) -> Built:
     runs = {"identity": finished("identity", data, "model=identity"),
             "reference": finished("reference", data, "model=files", f"model.path={outputs}"),
             "cut": finished("cut", data, "model=identity", "model.name=cut", "data.max_segments=1"),
-            "other_root": finished("other_root", edited, "model=identity", "model.name=elsewhere"),
+            "other_root": finished("other_root", edited_root, "model=identity", "model.name=elsewhere"),
             "math": finished("math", data, "model=files", f"model.path={outputs}", f"model.name='{MATH_NAME}'")}
-    (edited / "a.txt").write_text(SOURCES["a"] + " Une phrase de plus a été ajoutée.\n", encoding="utf-8")
-    runs["edited"] = finished("edited", edited, "model=identity", "model.name=edited")
+    (edited_root / "a.txt").write_text(SOURCES["a"] + " Une phrase de plus a été ajoutée.\n", encoding="utf-8")
+    runs["edited"] = finished("edited", edited_root, "model=identity", "model.name=edited")
     return Built(base, runs)
 
 
