@@ -22,11 +22,11 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
-from harness.compare import comparable_groups, compare_runs, load_runs
+from harness.compare import Skipped, collect_runs, comparable_groups, compare_runs
 from harness.config import CONF_DIR, check_ranges, compose_config, register_schemas
 from harness.errors import UserError, unknown_name
 from harness.pipeline import run
-from harness.report import comparison_table, results_table, run_summary_table
+from harness.report import check_report_folder, comparison_table, results_table, run_summary_table
 from harness.run_folder import make_launch_folder
 
 EXIT_USER_ERROR = 2
@@ -122,8 +122,15 @@ def run_main() -> None:
     hydra_run()
 
 
+class OneLineArgumentParser(argparse.ArgumentParser):
+    """Usage mistakes as one error line (exit 2), like every other user error."""
+
+    def error(self, message: str) -> None:
+        fail(f"{message}; see harness-compare --help")
+
+
 def compare_arguments() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="harness-compare", description="Compare finished runs: leaderboard with "
+    parser = OneLineArgumentParser(prog="harness-compare", description="Compare finished runs: leaderboard with "
                                      "95%% intervals, paired significance tests, charts and an HTML report.")
     parser.add_argument("runs", nargs="+", metavar="RUN_DIR", help="run folders, sweep folders or globs")
     parser.add_argument("--version", action="version", version=harness_version())
@@ -134,10 +141,23 @@ def compare_arguments() -> argparse.ArgumentParser:
     return parser
 
 
+def write_report(comparison: dict, folder: Path) -> Path:
+    from harness.report_html import write_comparison   # matplotlib: imported only when a comparison is drawn
+    try:
+        return write_comparison(comparison, folder)
+    except OSError as err:
+        raise UserError(f"cannot write the report into {folder}: {err.strerror or err}; "
+                        "choose another folder with --out") from err
+
+
 def print_comparison(comparison: dict, folder: Path) -> None:
     print(comparison_table(comparison))
-    from harness.report_html import write_comparison   # matplotlib: imported only when a comparison is drawn
-    print(f"\nreport: {write_comparison(comparison, folder)}")
+    print(f"\nreport: {write_report(comparison, folder)}")
+
+
+def warn_skipped(skipped: list[Skipped]) -> None:
+    for folder in skipped:
+        print(f"warning: skipped {folder.describe()}", file=sys.stderr)
 
 
 def compare_main() -> None:
@@ -145,10 +165,14 @@ def compare_main() -> None:
     args = compare_arguments().parse_args()
     folder = args.out or Path("results/comparisons") / datetime.now().strftime("%Y-%m-%d/%H-%M-%S")
     try:
-        comparison = compare_runs(load_runs(args.runs), args.baseline, args.metrics, args.resamples)
+        check_report_folder(folder)
+        collection = collect_runs(args.runs)
+        comparison = compare_runs(collection.runs, args.baseline, args.metrics, args.resamples,
+                                  skipped=collection.skipped)
+        warn_skipped(collection.skipped)
+        print_comparison(comparison, folder)
     except UserError as err:
         fail(str(err))
-    print_comparison(comparison, folder)
 
 
 class RunFolderCallback(Callback):
@@ -178,9 +202,12 @@ class CompareSweepCallback(Callback):
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
         try:
-            groups = comparable_groups(load_runs([str(sweep_dir)]))
+            collection = collect_runs([str(sweep_dir)])
+            for folder in collection.skipped:
+                log.warning("not in the comparison: %s", folder.describe())
+            groups = comparable_groups(collection.runs)
             for number, runs in enumerate(groups, start=1):
                 folder = sweep_dir / ("comparison" if len(groups) == 1 else f"comparison_{number}")
-                print_comparison(compare_runs(runs), folder)
+                print_comparison(compare_runs(runs, skipped=collection.skipped), folder)
         except UserError as err:   # a finished sweep stays finished: say why there is no comparison
             log.warning("no comparison written for %s: %s", sweep_dir, err)

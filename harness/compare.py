@@ -3,8 +3,9 @@
 A comparison is a plain dict (written as comparison.json, rendered by harness.report); it holds one row per
 document x system x metric with the score, its 95% interval, the delta against the baseline and the paired
 tests, plus length buckets, the segments where systems disagree most and, when runs have them, summaries.
-Runs are compared only when they scored the same documents against the same references with the same
-metric signatures; anything else is refused, never put in one column.
+Runs are compared only when they scored the same documents, cut to the same source segments, against the same
+references with the same metric signatures; anything else is refused, never put in one column. Run folders that
+hold no finished run (RUNNING, FAILED) are named and left out, never passed over in silence.
 """
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from harness.errors import UserError, unknown_name
-from harness.metrics import select_metrics
-from harness.results import RESULT_FILE, read_result
+from harness.metrics import available_metrics, select_metrics
+from harness.results import read_result
+from harness.run_folder import FAILED_MARKER, RESULT_FILE, RUNNING_MARKER
 from harness.significance import (DEFAULT_RESAMPLES, DEFAULT_SEED, compare_systems, holm, scores_from_stats,
                                   segment_statistics)
 
@@ -43,45 +45,144 @@ def natural_key(path: Path) -> list:
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", str(path))]
 
 
-def result_files(argument: str) -> list[Path]:
-    """The result.json files behind one command-line argument: a run folder, a sweep folder, a file or a glob."""
-    paths = [Path(p) for p in sorted(glob.glob(argument), key=natural_key)] if glob.has_magic(argument) else [Path(argument)]
-    found = []
-    for path in paths:
+@dataclass(frozen=True)
+class Skipped:
+    """A run folder left out of the comparison because it holds no finished run, and why."""
+    path: Path
+    state: str
+    reason: str
+
+    def describe(self) -> str:
+        return f"{self.path} is {self.state}: {self.reason}"
+
+
+@dataclass
+class Collection:
+    runs: list[Run]
+    skipped: list[Skipped]
+
+
+def matching_paths(argument: str) -> list[Path]:
+    if not glob.has_magic(argument):
+        return [Path(argument)]
+    return [Path(p) for p in sorted(glob.glob(argument), key=natural_key)]
+
+
+def marker_lines(marker: Path, limit: int = 300) -> list[str]:
+    """A marker's non-empty lines (what failed, or which process claimed the folder), cut to a readable length."""
+    with marker.open(encoding="utf-8", errors="replace") as handle:
+        text = handle.read(limit)
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def unfinished_state(folder: Path) -> Skipped | None:
+    """Why a folder that looks like a run folder has no result.json, or None when it is no run folder at all."""
+    if (folder / FAILED_MARKER).is_file():
+        error = marker_lines(folder / FAILED_MARKER)
+        return Skipped(folder, "FAILED", error[0] if error else "stopped on an error it did not record")
+    if (folder / RUNNING_MARKER).is_file():
+        claim = ", ".join(marker_lines(folder / RUNNING_MARKER))
+        return Skipped(folder, "RUNNING", "still running or was killed" + (f" ({claim})" if claim else ""))
+    if (folder / ".hydra").is_dir():
+        return Skipped(folder, "unfinished", f"no {RESULT_FILE}, no {RUNNING_MARKER} or {FAILED_MARKER} marker")
+    return None
+
+
+def folder_contents(folder: Path) -> tuple[list[Path], list[Skipped]]:
+    """A run folder's result.json, or a sweep folder's: each job's result.json and its unfinished jobs."""
+    if (folder / RESULT_FILE).is_file():
+        return [folder / RESULT_FILE], []
+    own_state = unfinished_state(folder)
+    if own_state:
+        return [], [own_state]
+    jobs = sorted((p for p in folder.iterdir() if p.is_dir()), key=natural_key)
+    found = [job / RESULT_FILE for job in jobs if (job / RESULT_FILE).is_file()]
+    skipped = [state for job in jobs if not (job / RESULT_FILE).is_file() for state in [unfinished_state(job)] if state]
+    return found, skipped
+
+
+def result_files(argument: str) -> tuple[list[Path], list[Skipped]]:
+    """The result.json files behind one command-line argument (a run folder, a sweep folder, a file or a glob)
+    and the run folders in it that hold no finished run."""
+    found: list[Path] = []
+    skipped: list[Skipped] = []
+    for path in matching_paths(argument):
         if path.is_file():
             found.append(path)
-        elif (path / RESULT_FILE).is_file():
-            found.append(path / RESULT_FILE)
         elif path.is_dir():
-            found += sorted(path.glob(f"*/{RESULT_FILE}"), key=natural_key)
-    return found
+            files, unfinished = folder_contents(path)
+            found += files
+            skipped += unfinished
+    return found, skipped
+
+
+def path_suffix(folder: Path, depth: int) -> str:
+    return "/".join(folder.parts[-depth:])
 
 
 def unique_names(paths: list[Path], results: list[dict]) -> list[str]:
-    """Systems are named by their model; two runs of one model are told apart by their run folder."""
+    """Systems are named by their model; runs of one model are told apart by as much of their run folder's
+    path as it takes (job 0_identity of two sweeps: sweep_a/0_identity, sweep_b/0_identity)."""
     names = [result["model"]["name"] for result in results]
-    return [f"{name}@{path.parent.name}" if names.count(name) > 1 else name for name, path in zip(names, paths)]
+    folders = [path.resolve().parent for path in paths]
+    for depth in range(0, max(len(folder.parts) for folder in folders) + 1):
+        labels = [name if depth == 0 or names.count(name) == 1 else f"{name}@{path_suffix(folder, depth)}"
+                  for name, folder in zip(names, folders)]
+        if len(set(labels)) == len(labels):
+            return labels
+    return [f"{label}#{number}" for number, label in enumerate(labels, start=1)]
+
+
+def check_cut_files_run(path: Path, result: dict) -> None:
+    """A files run made with data.max_segments scored whole output files against a cut source: harness versions
+    before issue 16 wrote such results (the files backend now refuses the setting); their scores mean nothing."""
+    cut = result["config"]["data"].get("max_segments")
+    if result["model"].get("backend") == "files" and cut:
+        raise UserError(f"{path}: model=files with data.max_segments={cut}: whole output files were scored against "
+                        f"the first {cut} source sentences, so its scores compare with nothing; re-run it without "
+                        "data.max_segments")
+
+
+def not_finished_message(skipped: list[Skipped]) -> str:
+    return (f"no finished run to compare: {'; '.join(s.describe() for s in skipped)}; "
+            "wait for the runs to finish, or re-run the failed ones")
+
+
+def collect_runs(arguments: list[str]) -> Collection:
+    """The finished runs behind the command-line arguments, and the unfinished run folders among them."""
+    files: list[Path] = []
+    skipped: list[Skipped] = []
+    for argument in arguments:
+        matched, unfinished = result_files(argument)
+        if not matched and not unfinished:
+            raise UserError(f"'{argument}': no {RESULT_FILE} found; pass finished run folders or a sweep folder")
+        files += [path for path in matched if path.resolve() not in {f.resolve() for f in files}]
+        skipped += unfinished
+    if not files:
+        raise UserError(not_finished_message(skipped))
+    results = [read_result(path) for path in files]
+    for path, result in zip(files, results):
+        check_cut_files_run(path, result)
+    runs = [Run(name, path.parent, result) for name, path, result in zip(unique_names(files, results), files, results)]
+    return Collection(runs, skipped)
 
 
 def load_runs(arguments: list[str]) -> list[Run]:
-    files = []
-    for argument in arguments:
-        matched = result_files(argument)
-        if not matched:
-            raise UserError(f"'{argument}': no {RESULT_FILE} found; pass finished run folders or a sweep folder")
-        files += [path for path in matched if path not in files]
-    results = [read_result(path) for path in files]
-    return [Run(name, path.parent, result) for name, path, result in zip(unique_names(files, results), files, results)]
+    return collect_runs(arguments).runs
 
 
 def order_with_baseline(runs: list[Run], baseline: str | None) -> list[Run]:
-    """The baseline first (default: the first run), the others in the order given."""
+    """The baseline (a system's name or its run folder; default: the first run) first, the others in the order given."""
     if baseline is None:
         return runs
     names = [run.name for run in runs]
-    if baseline not in names:
+    folders = [run.path.resolve() for run in runs]
+    if baseline in names:
+        chosen = names.index(baseline)
+    elif Path(baseline).resolve() in folders:
+        chosen = folders.index(Path(baseline).resolve())
+    else:
         raise unknown_name("baseline system", baseline, names)
-    chosen = names.index(baseline)
     return [runs[chosen]] + runs[:chosen] + runs[chosen + 1:]
 
 
@@ -107,11 +208,19 @@ def available_metric_names(run: Run, level: str) -> list[str]:
 
 
 def choose_metrics(runs: list[Run], level: str, requested: list[str] | None) -> list[str]:
-    """The requested metrics (each must be in every run), or those every run has."""
+    """The requested metrics (each must be in every run), or those every run has (at least one)."""
     available = [available_metric_names(run, level) for run in runs]
     if not requested:
-        return [name for name in available[0] if all(name in names for names in available)]
+        common = [name for name in available[0] if all(name in names for names in available)]
+        if not common:
+            having = "; ".join(f"'{run.name}' has {', '.join(names) or 'none'}" for run, names in zip(runs, available))
+            raise UserError(f"no metric in common between the runs at {level} level ({having}); "
+                            "re-run them with a shared metric, or compare them separately")
+        return common
+    everywhere = {name for names in available for name in names}
     for name in requested:
+        if name not in everywhere and name not in available_metrics():
+            raise unknown_name("metric", name, everywhere)
         for run, names in zip(runs, available):
             if name not in names:
                 raise UserError(f"metric '{name}' is not in run '{run.name}' ({run.path}) at {level} level; "
@@ -127,6 +236,7 @@ def data_identity(run: Run) -> dict:
         "documents": [[d["id"], d["src_lang"], d["source_file"]] for d in result["documents"]],
         "references": [[d["reference_file"], d["cleaning"]["reference"]] for d in result["documents"]],
         "data.max_segments": result["config"]["data"].get("max_segments"),
+        "source segments per document": [d["source_segments"] for d in result["documents"]],
     }
 
 
@@ -314,8 +424,9 @@ def metric_description(run: Run, level: str, name: str) -> dict:
 
 
 def compare_runs(runs: list[Run], baseline: str | None = None, metrics: list[str] | None = None,
-                 n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED) -> dict:
-    """The comparison of comparable runs against a baseline (default: the first run)."""
+                 n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED, skipped: list[Skipped] = ()) -> dict:
+    """The comparison of comparable runs against a baseline (default: the first run); `skipped` run folders
+    are recorded, so that the report says what it leaves out."""
     if n_resamples < 1:
         raise UserError(f"--resamples {n_resamples}: needs at least 1 (1000 is the usual number)")
     runs = order_with_baseline(runs, baseline)
@@ -346,4 +457,5 @@ def compare_runs(runs: list[Run], baseline: str | None = None, metrics: list[str
         "buckets": buckets,
         "disagreements": examples,
         "summaries": summary_rows(runs),
+        "skipped": [{"run_dir": str(s.path), "state": s.state, "reason": s.reason} for s in skipped],
     }

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from pathlib import Path
+
+from harness.errors import UserError
 
 METRIC_LABELS = {"bleu": "BLEU", "chrf": "chrF", "chrf++": "chrF++", "ter": "TER", "rouge1": "R-1", "rouge2": "R-2",
                  "rougeL": "R-L", "rougeLsum": "R-Lsum", "embedding_cosine": "cos"}
@@ -137,6 +141,21 @@ def run_summary_table(result: dict) -> str:
 
 # ---------------------------------------------------------------- comparisons (harness-compare)
 
+REPORT_FILES = {"json": "comparison.json", "markdown": "leaderboard.md", "csv": "leaderboard.csv",
+                "html": "report.html", "charts": "charts"}
+
+
+def check_report_folder(folder: Path) -> None:
+    """The report goes into a new folder, or replaces an earlier report: never among someone else's files."""
+    if folder.exists() and not folder.is_dir():
+        raise UserError(f"--out {folder} is a file; name a new folder for the report")
+    ours = set(REPORT_FILES.values())
+    foreign = sorted(p.name for p in folder.iterdir() if p.name not in ours) if folder.is_dir() else []
+    if foreign:
+        raise UserError(f"--out {folder} already holds other files ({', '.join(foreign[:3])}); name a new or "
+                        "empty folder for the report, so that nothing there is overwritten")
+
+
 LEVEL_NOTES = {
     "aligned": "corpus scores over the reference sentences, each with the hypothesis text aligned to it",
     "document": "document-level scores (each whole document is one segment: no interval, no test, n/a)",
@@ -192,6 +211,7 @@ def comparison_notes(comparison: dict) -> list[str]:
                      f"{test['correction']}")
         notes.append(f"* significant: Holm-corrected p < {test['alpha']} in both tests")
     notes += [f"{metric_label(m)}: {m['signature']}" for m in comparison["metrics"]]
+    notes += [f"skipped {s['run_dir']} ({s['state']}: {s['reason']})" for s in comparison.get("skipped", [])]
     return notes
 
 
@@ -203,10 +223,18 @@ def comparison_table(comparison: dict) -> str:
     return "\n\n".join(blocks + ["\n".join(comparison_notes(comparison))])
 
 
+MARKDOWN_MARKUP = re.compile(r"([\\`*_\[\]<>|#~&!])")
+
+
+def markdown_text(text: str) -> str:
+    """Text shown literally in Markdown: markup characters backslash-escaped, line breaks as spaces, so that a
+    system named `a|b` or `<b>x</b>` keeps the table a table and reads as typed."""
+    return MARKDOWN_MARKUP.sub(r"\\\1", " ".join(str(text).splitlines()))
+
+
 def markdown_table(headers: list[str], rows: list[list[str]]) -> str:
-    escape = lambda cell: str(cell).replace("|", "\\|").replace("\n", " ")  # noqa: E731
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    return "\n".join(lines + ["| " + " | ".join(escape(c) for c in row) + " |" for row in rows])
+    lines = ["| " + " | ".join(markdown_text(h) for h in headers) + " |", "|" + "---|" * len(headers)]
+    return "\n".join(lines + ["| " + " | ".join(markdown_text(c) for c in row) + " |" for row in rows])
 
 
 def bucket_table(comparison: dict, metric: str) -> tuple[list[str], list[list[str]]]:
@@ -228,23 +256,28 @@ def summary_table(comparison: dict) -> tuple[list[str], list[list[str]]]:
     return ["document", "lang", "system", *columns], rows
 
 
+def example_markdown(example: dict) -> list[str]:
+    rows = [[o["system"], number(o["score"]), o["hyp"] or "(nothing aligned)"] for o in example["outputs"]]
+    metric = METRIC_LABELS.get(example["metric"], example["metric"])
+    return [f"**{markdown_text(example['document'])} ({markdown_text(example['lang'])}) sentence "
+            f"{example['ref_index']}**, sentence {metric} spread {example['spread']:.1f}", "",
+            f"- source: {markdown_text(example['src'] or '(none aligned)')}",
+            f"- reference: {markdown_text(example['ref'])}", "", markdown_table(["system", "score", "output"], rows), ""]
+
+
 def comparison_markdown(comparison: dict) -> str:
     parts = ["# Comparison", ""]
     for m in comparison["metrics"]:
         rows = [leaderboard_cells(r) for r in metric_rows(comparison, m["name"])]
         parts += [f"## {metric_label(m)}", "", markdown_table(LEADERBOARD_HEADERS, rows), ""]
-    parts += [f"- {note}" for note in comparison_notes(comparison)] + [""]
+    parts += [f"- {markdown_text(note)}" for note in comparison_notes(comparison)] + [""]
     for m in comparison["metrics"] if comparison["buckets"] else []:
         parts += [f"## {metric_label(m)} by reference sentence length", "",
                   markdown_table(*bucket_table(comparison, m["name"])), ""]
     if comparison["disagreements"]:
         parts += ["## Where the systems disagree most", ""]
         for example in comparison["disagreements"]:
-            rows = [[o["system"], number(o["score"]), o["hyp"] or "(nothing aligned)"] for o in example["outputs"]]
-            parts += [f"**{example['document']} ({example['lang']}) sentence {example['ref_index']}**, "
-                      f"sentence {METRIC_LABELS.get(example['metric'], example['metric'])} spread "
-                      f"{example['spread']:.1f}", "", f"- source: {example['src'] or '(none aligned)'}",
-                      f"- reference: {example['ref']}", "", markdown_table(["system", "score", "output"], rows), ""]
+            parts += example_markdown(example)
     if comparison["summaries"]:
         parts += ["## Summaries", "", markdown_table(*summary_table(comparison)), ""]
     return "\n".join(parts)

@@ -7,8 +7,9 @@ import html
 from pathlib import Path
 
 from harness.charts import write_charts
-from harness.report import (LEADERBOARD_HEADERS, METRIC_LABELS, bucket_table, comparison_csv, comparison_markdown,
-                            comparison_notes, leaderboard_cells, metric_label, metric_rows, number, summary_table)
+from harness.report import (LEADERBOARD_HEADERS, METRIC_LABELS, REPORT_FILES, bucket_table, comparison_csv,
+                            comparison_markdown, comparison_notes, leaderboard_cells, metric_label, metric_rows, number,
+                            summary_table)
 from harness.results import write_json_atomically, write_text
 
 STYLE = """
@@ -126,9 +127,9 @@ def comparison_html(comparison: dict, charts: list[dict]) -> str:
 def write_comparison(comparison: dict, folder: str | Path) -> Path:
     """Write the whole report folder; returns the HTML file's path."""
     folder = Path(folder)
-    charts = write_charts(comparison, folder / "charts")
-    write_json_atomically(folder / "comparison.json", comparison)
-    write_text(folder / "leaderboard.md", comparison_markdown(comparison))
-    write_text(folder / "leaderboard.csv", comparison_csv(comparison))
-    write_text(folder / "report.html", comparison_html(comparison, charts))
-    return folder / "report.html"
+    charts = write_charts(comparison, folder / REPORT_FILES["charts"])
+    write_json_atomically(folder / REPORT_FILES["json"], comparison)
+    write_text(folder / REPORT_FILES["markdown"], comparison_markdown(comparison))
+    write_text(folder / REPORT_FILES["csv"], comparison_csv(comparison))
+    write_text(folder / REPORT_FILES["html"], comparison_html(comparison, charts))
+    return folder / REPORT_FILES["html"]

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from harness.aligned_scoring import AlignedDocument, alignment_path, alignment_table
+from harness.errors import UserError
 from harness.run_folder import FAILED_MARKER, RESULT_FILE, RUNNING_MARKER, RunFolder  # noqa: F401 (re-exported)
 from harness.scoring import DocumentScores
 
@@ -137,8 +138,61 @@ def write_run(folder: RunFolder, result: dict, documents: list[DocumentScores],
     return folder.finish(result)
 
 
+REQUIRED_FIELDS = {"model": dict, "data": dict, "config": dict, "documents": list}
+REQUIRED_DOCUMENT_FIELDS = ("id", "src_lang", "relation", "source_file", "reference_file", "source_segments",
+                            "cleaning", "metrics")
+
+
+def refuse_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def parse_result_text(path: Path) -> object:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"), parse_constant=refuse_constant)
+    except json.JSONDecodeError as err:
+        raise UserError(f"{path}: not valid JSON ({err.msg}, line {err.lineno} column {err.colno}); the file is "
+                        "truncated or damaged: re-run that run or leave it out of the comparison") from err
+    except (UnicodeDecodeError, ValueError) as err:
+        raise UserError(f"{path}: not a valid result file ({err}); re-run that run or leave it out of the "
+                        "comparison") from err
+    except OSError as err:
+        raise UserError(f"{path}: cannot be read ({err.strerror}); check its permissions") from err
+
+
+def missing_fields(result: dict) -> list[str]:
+    """The required fields a result lacks (or holds with the wrong type), as dotted names."""
+    missing = [key for key, kind in REQUIRED_FIELDS.items() if not isinstance(result.get(key), kind)]
+    if not missing:
+        missing += ["model.name"] if not isinstance(result["model"].get("name"), str) else []
+        missing += ["data.root"] if not isinstance(result["data"].get("root"), str) else []
+        missing += ["config.data"] if not isinstance(result["config"].get("data"), dict) else []
+        for number, document in enumerate(result["documents"]):
+            fields = document if isinstance(document, dict) else {}
+            missing += [f"documents[{number}].{key}" for key in REQUIRED_DOCUMENT_FIELDS if key not in fields]
+    return missing
+
+
+def check_result(path: Path, result: object) -> dict:
+    if not isinstance(result, dict) or "schema_version" not in result:
+        raise UserError(f"{path}: no schema_version, so not a result.json written by harness-run; "
+                        "pass run folders that harness-run finished")
+    if result["schema_version"] != SCHEMA_VERSION:
+        raise UserError(f"{path}: schema_version {result['schema_version']!r}, but this harness reads version "
+                        f"{SCHEMA_VERSION}; compare it with the harness version that wrote it, or re-run it")
+    missing = missing_fields(result)
+    if missing:
+        raise UserError(f"{path}: missing or malformed {', '.join(missing[:5])}"
+                        f"{f' (and {len(missing) - 5} more)' if len(missing) > 5 else ''}; "
+                        "the file was edited or damaged: re-run that run")
+    if not result["documents"]:
+        raise UserError(f"{path}: the run scored no documents; re-run it on a data set with documents")
+    return result
+
+
 def read_result(path: str | Path) -> dict:
+    """A run's result.json, checked: valid JSON (no NaN), this schema version, the fields the readers use."""
     path = Path(path)
     if path.is_dir():
         path = path / RESULT_FILE
-    return json.loads(path.read_text(encoding="utf-8"))
+    return check_result(path, parse_result_text(path))
