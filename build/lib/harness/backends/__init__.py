@@ -1,1 +1,0 @@
-"""Translation backends: segments in, segments out. Each file holds one backend; conf/backend/ names them."""
