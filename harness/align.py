@@ -1,4 +1,6 @@
-"""Hypothesis <-> reference sentence alignment for document-level input.
+"""Hypothesis <-> reference sentence alignment: the fallback for a source language the multilingual encoder
+(harness.encoder) does not cover; otherwise segments come from the source <-> reference alignment
+(harness.crosslingual).
 
 The seeds are whole articles whose sentences are merged, split, dropped and reordered across versions,
 so one document-level score hides what happened. We align the hypothesis sentences to the reference
@@ -26,7 +28,7 @@ from harness.embeddings import embed, encoder_signature
 from harness.errors import UserError
 from harness.metrics import select_metrics
 from harness.segment import split_sentences
-from harness.translate import Translation
+from harness.translate import Translation, reference_sentences
 
 SKIP_BEADS = {(1, 0), (0, 1)}
 EMBEDDED: dict[str, np.ndarray] = {}   # process-wide memo: a reference shared by documents and runs is embedded once
@@ -75,10 +77,6 @@ def hypothesis_sentences(translation: Translation, lang: str) -> list[Hypothesis
         source = index if translation.source_aligned else None
         sentences += [HypothesisSentence(text, source) for text in split_sentences(output, lang)]
     return sentences
-
-
-def reference_sentences(translation: Translation, lang: str) -> list[str]:
-    return [s for paragraph in translation.document.reference.paragraphs for s in split_sentences(paragraph, lang)]
 
 
 @lru_cache(maxsize=1)
@@ -228,6 +226,6 @@ def cached_align_texts(hyp: list[str], ref: list[str], spec, cache: TranslationC
 
 def align_translation(translation: Translation, lang: str, spec, cache: TranslationCache | None = None) -> Alignment:
     hypothesis = hypothesis_sentences(translation, lang)
-    reference = reference_sentences(translation, lang)
+    reference = reference_sentences(translation.document, lang)
     beads, notes, background = cached_align_texts([h.text for h in hypothesis], reference, spec, cache)
     return Alignment(hypothesis, reference, beads, notes, background)

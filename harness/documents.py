@@ -16,6 +16,11 @@ from harness.languages import language_name
 
 RELATIONS = ("parallel", "comparable", "unrelated")
 DOCUMENT_FIELDS = ("id", "lang", "file", "reference", "relation")
+# `alignment:` (manifest level, or per document): how source and reference sentences correspond.
+# search: split into sentences and align them (harness.crosslingual); lines: line i of the source
+# translates line i of the reference (FLORES, WMT), each line is one segment and nothing is searched.
+ALIGNMENT_KEY = "alignment"
+ALIGNMENTS = ("search", "lines")
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,11 @@ class Document:
     relation: str
     source: Text
     reference: Text
+    alignment: str = "search"   # one of ALIGNMENTS
+
+    @property
+    def line_aligned(self) -> bool:
+        return self.alignment == "lines"
 
     @property
     def src_lang(self) -> str:
@@ -167,6 +177,20 @@ def check_entry(entry: object, index: int, manifest_path: Path) -> dict:
     return entry
 
 
+def alignment_of(entry: dict, manifest: dict, where: str) -> str:
+    alignment = str(entry.get(ALIGNMENT_KEY, manifest.get(ALIGNMENT_KEY, "search")))
+    if alignment not in ALIGNMENTS:
+        raise UserError(f"{where}: {ALIGNMENT_KEY} '{alignment}' is not one of {', '.join(ALIGNMENTS)}")
+    return alignment
+
+
+def check_line_aligned(source: Text, reference: Text, where: str) -> None:
+    if len(source.paragraphs) != len(reference.paragraphs):
+        raise UserError(f"{where}: declared alignment: lines, but the source has {len(source.paragraphs)} non-empty "
+                        f"lines and the reference {len(reference.paragraphs)}; give files with one segment per line "
+                        "on both sides, or remove alignment: lines")
+
+
 def load_dataset(root: str | Path, only: list[str] | None = None) -> Dataset:
     """Load and clean every document of the data set (or only the ids listed) and their references."""
     root = Path(root).resolve()
@@ -196,5 +220,8 @@ def load_dataset(root: str | Path, only: list[str] | None = None) -> Dataset:
             ref_where = f"{manifest_path}: reference '{ref_name}'"
             rules = parse_rules((reference_rules.get(ref_name) or {}).get("clean"), ref_where)
             references[ref_name] = load_text(inside(reference_dir, ref_name, ref_where), target_lang, rules)
-        documents.append(Document(str(entry["id"]), entry["relation"], source, references[ref_name]))
+        alignment = alignment_of(entry, manifest, where)
+        if alignment == "lines":
+            check_line_aligned(source, references[ref_name], where)
+        documents.append(Document(str(entry["id"]), entry["relation"], source, references[ref_name], alignment))
     return Dataset(root, target_lang, tuple(documents))

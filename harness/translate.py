@@ -25,8 +25,19 @@ class Translation:
 
 
 def source_segments(document: Document, max_segments: int | None) -> list[Segment]:
-    segments = segment_paragraphs(document.id, document.source.paragraphs, document.src_lang)
+    """Source sentences; in a line-aligned document every line is one segment."""
+    if document.line_aligned:
+        segments = [Segment(document.id, k, k, document.src_lang, line) for k, line in enumerate(document.source.paragraphs)]
+    else:
+        segments = segment_paragraphs(document.id, document.source.paragraphs, document.src_lang)
     return segments[:max_segments] if max_segments else segments
+
+
+def reference_sentences(document: Document, lang: str) -> list[str]:
+    """Reference sentences; in a line-aligned document every line is one."""
+    if document.line_aligned:
+        return list(document.reference.paragraphs)
+    return [s for paragraph in document.reference.paragraphs for s in split_sentences(paragraph, lang)]
 
 
 def translate_documents(documents: list[Document], backend: Backend | FilesBackend, cache: TranslationCache,
