@@ -84,7 +84,7 @@ class AlignmentSpec:
     multilingual encoder does not cover) and the scores over aligned segments.
     Values live in conf/config.yaml (one place); this is their schema."""
 
-    embeddings: bool = MISSING        # MiniLM cosine in the similarity (English only); false: chrF + length
+    embeddings: bool = MISSING        # encoder cosine in the similarity; false: chrF + length
     weights: Dict[str, float] = MISSING   # embedding, chrf, length: mixed into one similarity in [0, 1]
     min_similarity: float = MISSING   # a pair below it is cheaper left unaligned (1-0 + 0-1)
     merge_penalty: float = MISSING    # extra cost of a bead of more than two sentences
