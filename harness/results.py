@@ -23,7 +23,7 @@ from harness.scoring import DocumentScores
 if TYPE_CHECKING:
     from harness.summarize import DocumentSummary, SummaryEvaluation
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2   # 2: segments from the source <-> reference alignment, unmatched_* lists, adequacy
 RESULT_FILE = "result.json"
 RUNNING_MARKER = "RUNNING"   # present while a run works; left behind by a killed run
 FAILED_MARKER = "FAILED"     # written when a run stops on an unexpected error, with the error
