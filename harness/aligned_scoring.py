@@ -25,7 +25,7 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.align import align_translation
+from harness.align import Alignment, Bead, align_translation
 from harness.cache import TranslationCache
 from harness.crosslingual import PairAlignment, PairBead, cached_alignment, cached_cosines
 from harness.encoder import ENCODER_NAME, covers
@@ -170,27 +170,28 @@ def score_pair(translation: Translation, pair: PairAlignment, references: list[s
         [outputs[o] for o in stray], aligned_scores, adequacy, list(pair.notes), pair.method)
 
 
+def hypothesis_bead_segments(bead: Bead, alignment: Alignment, sources: list[str]) -> list[dict]:
+    hypothesis = " ".join(alignment.hypothesis[i].text for i in bead.hyp)
+    indices = dict.fromkeys(alignment.hypothesis[i].source_index for i in bead.hyp)
+    source = None if None in indices else " ".join(sources[i] for i in indices)
+    parts = share_hypothesis(hypothesis, [alignment.reference[j] for j in bead.ref])
+    return [{"ref_index": j, "ref": alignment.reference[j], "hyp": part, "src": source, "bead": bead.kind,
+             "similarity": bead.similarity} for j, part in zip(bead.ref, parts)]
+
+
 def hypothesis_side(translation: Translation, target_lang: str, spec, cache: TranslationCache | None
                     ) -> AlignedDocument:
     """The fallback for a language the encoder does not cover: align the output to the reference."""
     alignment = align_translation(translation, target_lang, spec, cache)
     sources = [s.text for s in translation.segments]
-    segments, unmatched = [], []
-    for bead in alignment.beads:
-        hypothesis = " ".join(alignment.hypothesis[i].text for i in bead.hyp)
-        indices = dict.fromkeys(alignment.hypothesis[i].source_index for i in bead.hyp)
-        source = None if not indices or None in indices else " ".join(sources[i] for i in indices)
-        parts = share_hypothesis(hypothesis, [alignment.reference[j] for j in bead.ref])
-        if not bead.hyp:
-            unmatched += [{"ref_index": j, "ref": alignment.reference[j]} for j in bead.ref]
-            continue
-        segments += [{"ref_index": j, "ref": alignment.reference[j], "hyp": part, "src": source,
-                      "bead": bead.kind, "similarity": bead.similarity} for j, part in zip(bead.ref, parts)]
-    aligned_scores = score_segments(segments, spec)
+    segments = [s for bead in alignment.beads if bead.hyp and bead.ref
+                for s in hypothesis_bead_segments(bead, alignment, sources)]
+    unmatched = [{"ref_index": j, "ref": alignment.reference[j]} for bead in alignment.beads if not bead.hyp
+                 for j in bead.ref]
     stray = [alignment.hypothesis[i].text for bead in alignment.beads if not bead.ref for i in bead.hyp]
     note = HYPOTHESIS_SIDE_NOTE.format(lang=translation.document.src_lang, encoder=ENCODER_NAME)
     return AlignedDocument(None, sources, alignment.reference, segments, unmatched, [], stray,
-                           aligned_scores, None, [note, *alignment.notes], "hypothesis")
+                           score_segments(segments, spec), None, [note, *alignment.notes], "hypothesis")
 
 
 def source_reference_alignment(translation: Translation, target_lang: str, crosslingual,

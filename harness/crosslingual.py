@@ -120,9 +120,10 @@ class Search:
         self.shapes = [bead_shape(b) for b in spec.beads]
         self.skip = 1.0 - spec.min_similarity
         full = max(n, m) <= spec.full_search_max
+        band = spec.band + -(-m // max(n, 1))   # wider by the columns one row advances: rows stay connected
         centres = [round(i * m / n) if n else m for i in range(n + 1)]
-        self.lo = [0 if full else max(0, c - spec.band) for c in centres]
-        self.hi = [m if full else min(m, c + spec.band) for c in centres]
+        self.lo = [0 if full else max(0, c - band) for c in centres]
+        self.hi = [m if full else min(m, c + band) for c in centres]
         self.hi[n] = m
         self.cost: list[np.ndarray] = []
         self.back: list[np.ndarray] = []

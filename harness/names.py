@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
-
 from harness.encoder import embed
 
 NAME_SPAN = re.compile(r"(?<![.!?]\s)(?<![.!?][\"“”’']\s)(?<![“\"‘(])(?<!^)\b[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*")

@@ -235,3 +235,10 @@ def test_bead_names(name, shape):
 def test_a_bad_bead_name_is_a_user_error(name):
     with pytest.raises(UserError, match="crosslingual.beads"):
         bead_shape(name)
+
+
+def test_the_band_stays_connected_when_one_side_is_much_longer():
+    narrow = compose_config(["crosslingual.full_search_max=5", "crosslingual.band=1"]).crosslingual
+    alignment = align_sentences(FRENCH[:2], ENGLISH * 4, narrow)
+    assert len(alignment.beads) == 2 and len(alignment.unmatched_reference) == 22
+    assert all(FRENCH.index(FRENCH[b.src[0]]) == b.ref[0] % 6 for b in alignment.beads)
