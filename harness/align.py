@@ -1,11 +1,14 @@
-"""Hypothesis <-> reference sentence alignment for document-level input.
+"""Hypothesis <-> reference sentence alignment: the fallback for a source language the multilingual encoder
+(harness.encoder) does not cover; otherwise segments come from the source <-> reference alignment
+(harness.crosslingual).
 
 The seeds are whole articles whose sentences are merged, split, dropped and reordered across versions,
 so one document-level score hides what happened. We align the hypothesis sentences to the reference
 sentences with a monotonic dynamic program over 1-1, 2-1, 1-2, 1-0 and 0-1 beads (Gale-Church's search,
 vecalign's idea of scoring merged groups by re-embedding the concatenated text). A bead's similarity
 mixes three signals, weighted in config: character length ratio (Gale-Church), sentence chrF (surface
-overlap, works for any language pair) and MiniLM cosine (harness.embeddings; English only, optional).
+overlap, works for any language pair) and the cosine of the multilingual encoder (harness.encoder, which
+benchmarks/encoder_choice.py found as good as MiniLM on English sentences, with a wider margin, and faster).
 
 Cost of a bead: matched beads cost (sentences in the bead) x (1 - similarity); every sentence left
 unaligned costs (1 - min_similarity). So a 1-1 pair is kept exactly when its similarity beats
@@ -22,16 +25,15 @@ from functools import lru_cache
 import numpy as np
 
 from harness.cache import TranslationCache
-from harness.embeddings import embed, encoder_signature
+from harness.encoder import embed, encoder_signature
 from harness.errors import UserError, unknown_name
 from harness.metrics import select_metrics
 from harness.segment import split_sentences
-from harness.translate import Translation
+from harness.translate import Translation, reference_sentences
 
 SKIP_BEADS = {(1, 0), (0, 1)}
-EMBEDDED: dict[str, np.ndarray] = {}   # process-wide memo: a reference shared by documents and runs is embedded once
-ALIGNER_VERSION = 1   # bump when the search or the similarity changes: cached alignments are then recomputed
-LONG_SENTENCE_WORDS = 200   # about MiniLM's 256-word-piece window: beyond it the embedding sees a prefix only
+ALIGNER_VERSION = 2   # bump when the search or the similarity changes: cached alignments are then recomputed
+LONG_SENTENCE_WORDS = 200   # a 'sentence' this long usually means that no sentence boundary was found
 
 
 @dataclass(frozen=True)
@@ -77,10 +79,6 @@ def hypothesis_sentences(translation: Translation, lang: str) -> list[Hypothesis
     return sentences
 
 
-def reference_sentences(translation: Translation, lang: str) -> list[str]:
-    return [s for paragraph in translation.document.reference.paragraphs for s in split_sentences(paragraph, lang)]
-
-
 @lru_cache(maxsize=1)
 def chrf_metric():
     return select_metrics(["chrf"])[0]
@@ -113,18 +111,13 @@ class BeadSimilarity:
         total = sum(self.weights.values())
         mixed = np.zeros((len(hyp_groups), len(ref_groups)))
         if "embedding" in self.weights and hyp_groups and ref_groups:
-            cosine = self.embed(hyp_groups) @ self.embed(ref_groups).T
+            cosine = embed(hyp_groups) @ embed(ref_groups).T
             mixed += self.weights["embedding"] * np.clip(cosine, 0.0, 1.0)
         for i, h in enumerate(hyp_groups):
             for j, r in enumerate(ref_groups):
                 mixed[i, j] += (self.weights.get("chrf", 0.0) * chrf_metric().sentence_score(h, r) / 100
                                 + self.weights.get("length", 0.0) * length_similarity(h, r))
         return mixed / total
-
-    def embed(self, texts: list[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in EMBEDDED]
-        EMBEDDED.update(zip(missing, embed(missing)))
-        return np.stack([EMBEDDED[t] for t in texts])
 
     def __call__(self, i: int, j: int, shape: tuple[int, int]) -> float:
         return float(self.table(shape)[i, j])
@@ -182,7 +175,7 @@ def align_texts(hyp: list[str], ref: list[str], spec) -> tuple[list[Bead], list[
     long_sentences = sum(len(s.split()) > LONG_SENTENCE_WORDS for s in hyp + ref)
     if long_sentences:
         notes.append(f"{long_sentences} sentences longer than {LONG_SENTENCE_WORDS} words: aligned as they are; "
-                     "embeddings see only their beginning, chrF and length see all of them")
+                     "a sentence this long usually means that no sentence boundary was found")
     shapes = [bead_shape(b) for b in spec.beads]
     similarity = BeadSimilarity(hyp, ref, dict(spec.weights), spec.embeddings)
     beads = search(len(hyp), len(ref), similarity, shapes, spec.min_similarity, spec.merge_penalty)
@@ -228,7 +221,7 @@ def cached_align_texts(hyp: list[str], ref: list[str], spec, cache: TranslationC
 
 def align_translation(translation: Translation, lang: str, spec, cache: TranslationCache | None = None) -> Alignment:
     hypothesis = hypothesis_sentences(translation, lang)
-    reference = reference_sentences(translation, lang)
+    reference = reference_sentences(translation.document, lang)
     beads, notes, background = cached_align_texts([h.text for h in hypothesis], reference, spec, cache)
     return Alignment(hypothesis, reference, beads, notes, background)
 

@@ -1,31 +1,69 @@
-"""Scores over aligned segments: one segment per reference sentence, so that segments of different systems
-on the same reference pair up by (document id, ref_index) for paired significance tests.
+"""Segments shared by every system, and their scores.
 
-Sharing rule: a bead's hypothesis text goes whole to its reference sentence (a 2-1 bead gives the
-reference both hypothesis sentences); when one hypothesis sentence is aligned to two reference sentences
-(1-2), it is cut at the word boundary nearest to the reference sentences' character-length ratio
-(mwerSegmenter-style re-segmentation without the edit-distance search). A reference sentence aligned to
-nothing (0-1) gets an empty hypothesis; hypothesis sentences aligned to nothing (1-0) are listed apart.
+The source <-> reference alignment (harness.crosslingual) is a property of the data: measured once per
+document pair, cached, and the same for every system. A system's hypothesis for a reference sentence is the
+output for the source sentences aligned to it, so all systems are scored on identical segments that pair up
+by (document id, ref_index). Reference sentences with no source counterpart (an abridged translation) are
+not the system's fault: they are listed and left out of the scores. Source sentences with no counterpart
+are listed with their output. Outputs that do not follow the source segmentation (the files backend) are
+first aligned to the source sentences with the same encoder; outputs aligned to no source sentence are
+listed apart.
+
+Sharing rule: when one source group is aligned to several reference sentences (1-2), its output is cut at
+the word boundary nearest the reference sentences' character-length ratio.
+
+Reference-free adequacy: the cosine of source and output in the multilingual space, per segment and per
+source unit (a document's adequacy is the mean over its source units, so it exists for documents whose
+reference is not a translation). A copied source scores high here: read it next to the output language.
+
+A language the encoder does not cover falls back to the hypothesis-side aligner (harness.align), with a note.
 """
 from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from harness.align import Alignment, Bead, align_translation
 from harness.cache import TranslationCache
+from harness.crosslingual import PairAlignment, PairBead, cached_alignment, cached_cosines
+from harness.encoder import ENCODER_NAME, covers
 from harness.metrics import Score, select_metrics
-from harness.translate import Translation
+from harness.translate import Translation, reference_sentences
+
+HYPOTHESIS_SIDE_NOTE = ("{lang} is not covered by the multilingual encoder ({encoder}): aligned from the "
+                        "hypothesis side (harness.align), so the relation and segments depend on this system")
+
+
+@dataclass(frozen=True)
+class OutputUnit:
+    """Source sentences and the outputs that translate them (one and one for models that follow the source)."""
+
+    src: tuple[int, ...]
+    outputs: tuple[int, ...]
 
 
 @dataclass
 class AlignedDocument:
-    alignment: Alignment
-    sources: list[str]                 # source sentences, indexed by HypothesisSentence.source_index
-    segments: list[dict]
-    unaligned_hypotheses: list[str]
+    pair: PairAlignment | None          # source <-> reference; None on the hypothesis-side path
+    sources: list[str]
+    references: list[str]
+    segments: list[dict]                # one per reference sentence with a source counterpart
+    unmatched_reference: list[dict]     # reference sentences without source: excluded from the scores
+    unmatched_source: list[dict]        # source sentences without reference, with their output
+    unaligned_hypotheses: list[str]     # outputs aligned to no source sentence (files backend)
     aligned_scores: dict[str, Score]
+    adequacy: float | None              # mean source-output cosine over the source units
+    notes: list[str] = field(default_factory=list)
+    method: str = "search"              # search, lines or hypothesis
+
+    def bead_counts(self) -> dict[str, int]:
+        if self.pair is not None:
+            return self.pair.bead_counts()
+        counts: dict[str, int] = {}
+        for segment in self.segments:
+            counts[segment["bead"]] = counts.get(segment["bead"], 0) + 1
+        return counts
 
 
 def share_hypothesis(text: str, references: list[str]) -> list[str]:
@@ -43,62 +81,180 @@ def share_hypothesis(text: str, references: list[str]) -> list[str]:
     return parts + [" ".join(words[start:])]
 
 
-def bead_source(bead: Bead, alignment: Alignment, sources: list[str]) -> str | None:
-    indices = dict.fromkeys(alignment.hypothesis[i].source_index for i in bead.hyp)
-    if not indices or None in indices:
-        return None
-    return " ".join(sources[i] for i in indices)
+def output_units(translation: Translation, spec, cache: TranslationCache | None) -> tuple[list[OutputUnit], list[int]]:
+    """Which outputs translate which source sentences, and the outputs that translate none."""
+    if translation.source_aligned:
+        return [OutputUnit((k,), (k,)) for k in range(len(translation.outputs))], []
+    sources = [s.text for s in translation.segments]
+    alignment = cached_alignment(sources, translation.outputs, spec, cache)
+    units = [OutputUnit(b.src, b.ref) for b in alignment.beads]
+    return sorted(units, key=lambda u: u.src), alignment.unmatched_reference
 
 
-def bead_segments(bead: Bead, alignment: Alignment, sources: list[str]) -> list[dict]:
-    hypothesis = " ".join(alignment.hypothesis[i].text for i in bead.hyp)
-    references = [alignment.reference[j] for j in bead.ref]
-    parts = share_hypothesis(hypothesis, references)
-    source = bead_source(bead, alignment, sources)
-    return [{"ref_index": j, "ref": ref, "hyp": part, "src": source, "bead": bead.kind,
-             "similarity": bead.similarity} for j, ref, part in zip(bead.ref, references, parts)]
+def outputs_by_source(units: list[OutputUnit]) -> dict[int, tuple[int, ...]]:
+    return {i: unit.outputs for unit in units for i in unit.src}
 
 
-def score_segments(segments: list[dict], metric_names: list[str]) -> None:
-    metrics = select_metrics(metric_names)
-    for segment in segments:
-        segment["scores"] = {m.name: round(m.sentence_score(segment["hyp"], segment["ref"]), 4) for m in metrics}
+def outputs_for(source_ids: tuple[int, ...], by_source: dict[int, tuple[int, ...]], outputs: list[str]) -> str:
+    chosen = sorted({o for i in source_ids for o in by_source.get(i, ())})
+    return " ".join(outputs[o].strip() for o in chosen if outputs[o].strip())
 
 
-def score_alignment(alignment: Alignment, sources: list[str], spec) -> AlignedDocument:
-    segments = [s for bead in alignment.beads if bead.ref for s in bead_segments(bead, alignment, sources)]
-    score_segments(segments, list(spec.segment_metrics))
-    unaligned = [alignment.hypothesis[i].text for bead in alignment.beads if not bead.ref for i in bead.hyp]
+def bead_segments(bead: PairBead, sources: list[str], references: list[str], hypothesis: str,
+                  adequacy: float | None) -> list[dict]:
+    source = " ".join(sources[i] for i in bead.src)
+    parts = share_hypothesis(hypothesis, [references[j] for j in bead.ref])
+    return [{"ref_index": j, "ref": references[j], "hyp": part, "src": source, "bead": bead.kind,
+             "similarity": bead.similarity, "adequacy": adequacy} for j, part in zip(bead.ref, parts)]
+
+
+def score_segments(segments: list[dict], spec) -> dict[str, Score]:
+    """Each segment's scores (alignment.segment_metrics, stored on it) and the corpus scores over the segments
+    (alignment.corpus_metrics), from one pass of statistics for a metric that is in both lists."""
     hyps, refs = [s["hyp"] for s in segments], [s["ref"] for s in segments]
-    aligned = {m.name: m.corpus_score(hyps, refs) for m in select_metrics(list(spec.corpus_metrics))} if segments else {}
-    return AlignedDocument(alignment, sources, segments, unaligned, aligned)
+    for segment in segments:
+        segment["scores"] = {}
+    corpus: dict[str, Score] = {}
+    segment_names, corpus_names = list(spec.segment_metrics), list(spec.corpus_metrics)
+    for metric in select_metrics(list(dict.fromkeys(segment_names + corpus_names))) if segments else []:
+        if metric.name in segment_names:
+            sentences, corpus_score = metric.sentence_and_corpus_scores(hyps, refs)
+            for segment, score in zip(segments, sentences):
+                segment["scores"][metric.name] = round(score, 4)
+        else:
+            corpus_score = metric.corpus_score(hyps, refs)
+        if metric.name in corpus_names:
+            corpus[metric.name] = corpus_score
+    return {name: corpus[name] for name in corpus_names if name in corpus}
 
 
-def align_and_score(translations: list[Translation], target_lang: str, spec,
+def unit_texts(units: list[OutputUnit], sources: list[str], outputs: list[str]) -> list[tuple[str, str]]:
+    return [(" ".join(sources[i] for i in u.src), " ".join(outputs[o] for o in u.outputs)) for u in units]
+
+
+def measured_beads(pair: PairAlignment) -> set[int]:
+    """The beads (and source sentences) that get an adequacy cosine: all of them, except in a line-aligned
+    pair, where the cosines are measured on the same evenly spaced sample as its relation."""
+    return {k for k, bead in enumerate(pair.beads) if pair.method != "lines" or bead.similarity is not None}
+
+
+def adequacy_cosines(pair: PairAlignment, units: list[OutputUnit], hypotheses: list[str], sources: list[str],
+                     outputs: list[str], cache: TranslationCache | None) -> tuple[list[float | None], float | None]:
+    """Source-output cosine of each bead, and the mean over the source units (the document's adequacy)."""
+    measured = measured_beads(pair)
+    sampled_sources = {i for k in measured for i in pair.beads[k].src} if pair.method == "lines" else None
+    chosen_units = [u for u in units if sampled_sources is None or u.src[0] in sampled_sources]
+    unit_pairs = unit_texts(chosen_units, sources, outputs)
+    bead_pairs = [(" ".join(sources[i] for i in pair.beads[k].src), hypotheses[k]) for k in sorted(measured)]
+    cosines = cached_cosines(unit_pairs + bead_pairs, cache)
+    by_bead = dict(zip(sorted(measured), cosines[len(unit_pairs):]))
+    mean = round(sum(cosines[:len(unit_pairs)]) / len(unit_pairs), 4) if unit_pairs else None
+    return [by_bead.get(k) for k in range(len(pair.beads))], mean
+
+
+def score_pair(translation: Translation, pair: PairAlignment, references: list[str], spec, crosslingual,
+               cache: TranslationCache | None) -> AlignedDocument:
+    sources, outputs = [s.text for s in translation.segments], translation.outputs
+    units, stray = output_units(translation, crosslingual, cache)
+    by_source = outputs_by_source(units)
+    hypotheses = [outputs_for(bead.src, by_source, outputs) for bead in pair.beads]
+    bead_adequacy, adequacy = adequacy_cosines(pair, units, hypotheses, sources, outputs, cache)
+    segments = [s for bead, hypothesis, cosine in zip(pair.beads, hypotheses, bead_adequacy)
+                for s in bead_segments(bead, sources, references, hypothesis, cosine)]
+    aligned_scores = score_segments(segments, spec)
+    return AlignedDocument(
+        pair, sources, references, segments,
+        [{"ref_index": j, "ref": references[j]} for j in pair.unmatched_reference],
+        [{"src_index": i, "src": sources[i], "hyp": outputs_for((i,), by_source, outputs)} for i in pair.unmatched_source],
+        [outputs[o] for o in stray], aligned_scores, adequacy, list(pair.notes), pair.method)
+
+
+def hypothesis_bead_segments(bead: Bead, alignment: Alignment, sources: list[str]) -> list[dict]:
+    hypothesis = " ".join(alignment.hypothesis[i].text for i in bead.hyp)
+    indices = dict.fromkeys(alignment.hypothesis[i].source_index for i in bead.hyp)
+    source = None if None in indices else " ".join(sources[i] for i in indices)
+    parts = share_hypothesis(hypothesis, [alignment.reference[j] for j in bead.ref])
+    return [{"ref_index": j, "ref": alignment.reference[j], "hyp": part, "src": source, "bead": bead.kind,
+             "similarity": bead.similarity} for j, part in zip(bead.ref, parts)]
+
+
+def hypothesis_side(translation: Translation, target_lang: str, spec, cache: TranslationCache | None
+                    ) -> AlignedDocument:
+    """The fallback for a language the encoder does not cover: align the output to the reference."""
+    alignment = align_translation(translation, target_lang, spec, cache)
+    sources = [s.text for s in translation.segments]
+    segments = [s for bead in alignment.beads if bead.hyp and bead.ref
+                for s in hypothesis_bead_segments(bead, alignment, sources)]
+    unmatched = [{"ref_index": j, "ref": alignment.reference[j]} for bead in alignment.beads if not bead.hyp
+                 for j in bead.ref]
+    stray = [alignment.hypothesis[i].text for bead in alignment.beads if not bead.ref for i in bead.hyp]
+    note = HYPOTHESIS_SIDE_NOTE.format(lang=translation.document.src_lang, encoder=ENCODER_NAME)
+    return AlignedDocument(None, sources, alignment.reference, segments, unmatched, [], stray,
+                           score_segments(segments, spec), None, [note, *alignment.notes], "hypothesis")
+
+
+def source_reference_alignment(translation: Translation, target_lang: str, crosslingual,
+                               cache: TranslationCache | None) -> tuple[PairAlignment, list[str]]:
+    document = translation.document
+    references = reference_sentences(document, target_lang)
+    sources = [s.text for s in translation.segments]
+    return cached_alignment(sources, references, crosslingual, cache, lines=document.line_aligned), references
+
+
+def align_and_score(translations: list[Translation], target_lang: str, spec, crosslingual,
                     cache: TranslationCache | None = None) -> list[AlignedDocument]:
-    """The alignment stage: align each document's hypothesis to its reference and score the segments."""
-    return [score_alignment(align_translation(t, target_lang, spec, cache), [s.text for s in t.segments], spec)
-            for t in translations]
+    """The alignment stage: each document pair's alignment (cached), then this system's segments and scores."""
+    documents = []
+    for translation in translations:
+        if not (covers(translation.document.src_lang) and covers(target_lang)):
+            documents.append(hypothesis_side(translation, target_lang, spec, cache))
+            continue
+        pair, references = source_reference_alignment(translation, target_lang, crosslingual, cache)
+        documents.append(score_pair(translation, pair, references, spec, crosslingual, cache))
+    return documents
 
 
-ALIGNMENT_COLUMNS = ["bead", "similarity", "ref_index", "hyp_index", "source", "hypothesis", "reference"]
+ALIGNMENT_COLUMNS = ["bead", "similarity", "ref_index", "src_index", "adequacy", "source", "hypothesis", "reference"]
 
 
 def one_cell(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
+def number_cell(value: float | None) -> str:
+    return "" if value is None else f"{value:.3f}"
+
+
+def bead_rows(document: AlignedDocument) -> list[list[str]]:
+    if document.pair is None:
+        return [[s["bead"], number_cell(s["similarity"]), str(s["ref_index"]), "", "", one_cell(s["src"]),
+                 one_cell(s["hyp"]), one_cell(s["ref"])] for s in document.segments]
+    by_reference = {s["ref_index"]: s for s in document.segments}
+    rows = []
+    for bead in document.pair.beads:
+        segments = [by_reference[j] for j in bead.ref]
+        rows.append([bead.kind, number_cell(bead.similarity), ",".join(map(str, bead.ref)), ",".join(map(str, bead.src)),
+                     number_cell(segments[0]["adequacy"]), one_cell(segments[0]["src"]),
+                     one_cell(" ".join(s["hyp"] for s in segments)), one_cell(" ".join(s["ref"] for s in segments))])
+    return rows
+
+
+def alignment_rows(document: AlignedDocument) -> list[list[str]]:
+    rows = bead_rows(document)
+    rows += [["1-0", "", "", str(u["src_index"]), "", one_cell(u["src"]), one_cell(u["hyp"]), ""]
+             for u in document.unmatched_source]
+    rows += [["0-1", "", str(u["ref_index"]), "", "", "", "", one_cell(u["ref"])] for u in document.unmatched_reference]
+    rows += [["stray", "", "", "", "", "", one_cell(text), ""] for text in document.unaligned_hypotheses]
+    return rows
+
+
 def alignment_table(document: AlignedDocument) -> str:
-    """The alignment as TSV, one row per bead in order: 1-0 rows have no reference, 0-1 rows no hypothesis."""
-    alignment = document.alignment
+    """The alignment as TSV: one row per matched bead in reference order, then the source sentences with no
+    reference (1-0), the reference sentences with no source (0-1) and outputs aligned to no source (stray)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(ALIGNMENT_COLUMNS)
-    for bead in alignment.beads:
-        writer.writerow([bead.kind, f"{bead.similarity:.3f}", ",".join(map(str, bead.ref)),
-                         ",".join(map(str, bead.hyp)), one_cell(bead_source(bead, alignment, document.sources)),
-                         one_cell(" ".join(alignment.hypothesis[i].text for i in bead.hyp)),
-                         one_cell(" ".join(alignment.reference[j] for j in bead.ref))])
+    writer.writerows(alignment_rows(document))
     return buffer.getvalue()
 
 

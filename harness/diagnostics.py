@@ -1,5 +1,9 @@
 """Diagnostics that say when a score means nothing: the measured reference relation and the output language.
 
+The relation is measured from the source <-> reference alignment (harness.crosslingual): a property of the
+document pair, the same for every system. The output language is a separate verdict on one system's output
+(an untranslated copy of the source is off-target, whatever the relation).
+
 Every verdict is a number compared with a threshold from config (DiagnosticsSpec), and the numbers are
 stored beside the verdict. Language ID is py3langid (langid.py's model, shipped inside the package, numpy
 only, offline); it is noisy on very short lines, which is why shares, not single labels, drive decisions.
@@ -10,10 +14,13 @@ import re
 import unicodedata
 
 from harness.aligned_scoring import AlignedDocument
+from harness.crosslingual import PairAlignment
+from harness.encoder import has_letters
 from harness.segment import split_sentences
 from harness.translate import Translation
 
 NUMBER = re.compile(r"\d+")
+SMALL_NUMBER = 10
 NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w’'-]+")
 
 
@@ -44,6 +51,11 @@ def numbers(text: str) -> set[int]:
     return {int("".join(str(unicodedata.digit(c)) for c in match)) for match in NUMBER.findall(text)}
 
 
+def specific_numbers(text: str) -> set[int]:
+    """Numbers above ten: smaller ones are as often spelled out ('two nights') as written in digits."""
+    return {n for n in numbers(text) if n > SMALL_NUMBER}
+
+
 def names(sentences: list[str]) -> set[str]:
     """Capitalized tokens not opening a sentence: a cheap stand-in for named entities."""
     return {match.strip("’'-").lower() for sentence in sentences for match in NAME.findall(sentence)}
@@ -55,50 +67,93 @@ def overlap(left: set, right: set) -> float | None:
     return round(len(left & right) / len(union), 4) if union else None
 
 
-def relation_signals(document: AlignedDocument) -> dict:
-    alignment = document.alignment
-    matched = [b for b in alignment.beads if b.hyp and b.ref]
-    hyp_text = " ".join(h.text for h in alignment.hypothesis)
-    ref_text = " ".join(alignment.reference)
-    aligned = sum(b.similarity for b in matched) / len(matched) if matched else 0.0
-    reference_coverage = sum(len(b.ref) for b in matched) / max(len(alignment.reference), 1)
-    hypothesis_coverage = sum(len(b.hyp) for b in matched) / max(len(alignment.hypothesis), 1)
+def hypothesis_signals(document: AlignedDocument) -> dict:
+    """Relation signals of the hypothesis-side fallback (a source language the encoder does not cover)."""
+    matched = [s for s in document.segments if s["hyp"]]
+    aligned = sum(s["similarity"] for s in matched) / len(matched) if matched else 0.0
+    hypotheses = [s["hyp"] for s in document.segments] + document.unaligned_hypotheses
+    reference_coverage = len(matched) / max(len(document.references), 1)
     return {
-        "reference_sentences": len(alignment.reference),
-        "hypothesis_sentences": len(alignment.hypothesis),
+        "reference_sentences": len(document.references),
+        "hypothesis_sentences": len(hypotheses),
         "reference_coverage": round(reference_coverage, 4),
-        "hypothesis_coverage": round(hypothesis_coverage, 4),
-        # an abridged translation covers little of the longer text but most of its own: take the better side
-        "coverage": round(max(reference_coverage, hypothesis_coverage), 4),
+        "coverage": round(reference_coverage, 4),
         "aligned_similarity": round(aligned, 4),
-        "background_similarity": round(alignment.background_similarity, 4),
-        "margin": round(aligned - alignment.background_similarity, 4),
-        "length_ratio": round(len(hyp_text) / max(len(ref_text), 1), 4),
-        "name_overlap": overlap(names([h.text for h in alignment.hypothesis]), names(alignment.reference)),
-        "number_overlap": overlap(numbers(hyp_text), numbers(ref_text)),
+        "name_overlap": overlap(names(hypotheses), names(document.references)),
+        "number_overlap": overlap(numbers(" ".join(hypotheses)), numbers(" ".join(document.references))),
     }
 
 
-def judge_relation(signals: dict, english_share: float, spec) -> str:
+def pair_signals(pair: PairAlignment, sources: list[str], references: list[str]) -> dict:
+    """Relation signals of the source <-> reference alignment: the same for every system."""
+    sources = [s for s in sources if has_letters(s)]
+    references = [r for r in references if has_letters(r)]
+    source_coverage = sum(len(b.src) for b in pair.beads) / max(len(sources), 1)
+    reference_coverage = sum(len(b.ref) for b in pair.beads) / max(len(references), 1)
+    measured = [b.similarity for b in pair.beads if b.similarity is not None]   # a line-aligned pair: its sample
+    aligned = sum(measured) / len(measured) if measured else 0.0
+    return {
+        "source_sentences": len(sources),
+        "reference_sentences": len(references),
+        "source_coverage": round(source_coverage, 4),
+        "reference_coverage": round(reference_coverage, 4),
+        # an abridged translation covers little of the longer text but most of its own: take the better side
+        "coverage": round(max(source_coverage, reference_coverage), 4),
+        "aligned_similarity": round(aligned, 4),
+        "background_similarity": pair.background_similarity,
+        "margin": round(aligned - pair.background_similarity, 4),
+        "document_cosine": pair.document_cosine,
+        "shared_names": pair.shared_names,
+        "name_share": round(len(pair.shared_names) / pair.reference_names, 4)
+        if pair.shared_names is not None and pair.reference_names else None,
+        "number_overlap": overlap(specific_numbers(" ".join(sources)), specific_numbers(" ".join(references))),
+    }
+
+
+def judge_pair(signals: dict, spec) -> str:
+    if signals["reference_sentences"] < spec.min_reference_sentences or not signals["source_sentences"]:
+        return "cannot_judge"
+    if signals["coverage"] >= spec.parallel_min_coverage and signals["aligned_similarity"] >= spec.parallel_min_similarity:
+        return "parallel"
+    same_event = (signals["name_share"] or 0.0) >= spec.comparable_min_name_share \
+        or (signals["number_overlap"] or 0.0) >= spec.comparable_min_number_overlap
+    if signals["document_cosine"] >= spec.comparable_min_document_cosine and same_event:
+        return "comparable"
+    return "unrelated"
+
+
+def judge_hypothesis_side(signals: dict, english_share: float, spec) -> str:
+    fallback = spec.hypothesis_side
     if english_share < spec.min_english_share or signals["reference_sentences"] < spec.min_reference_sentences \
             or not signals["hypothesis_sentences"]:
         return "cannot_judge"
-    if signals["coverage"] >= spec.parallel_min_coverage and signals["margin"] >= spec.parallel_min_margin:
+    if signals["coverage"] >= fallback.parallel_min_coverage and \
+            signals["aligned_similarity"] >= fallback.parallel_min_similarity:
         return "parallel"
-    if (signals["name_overlap"] or 0.0) >= spec.comparable_min_name_overlap \
-            or signals["coverage"] >= spec.comparable_min_coverage:
+    if (signals["name_overlap"] or 0.0) >= fallback.comparable_min_name_overlap \
+            or signals["coverage"] >= fallback.comparable_min_coverage:
         return "comparable"
     return "unrelated"
+
+
+def measure_relation(document: AlignedDocument, english_share: float, spec) -> tuple[str, dict, str]:
+    """The relation, its signals and what it was measured from."""
+    if document.pair is not None:
+        signals = pair_signals(document.pair, document.sources, document.references)
+        return judge_pair(signals, spec), signals, "source and reference"
+    signals = hypothesis_signals(document)
+    return judge_hypothesis_side(signals, english_share, spec), signals, "hypothesis and reference"
 
 
 def diagnose(document: AlignedDocument, outputs: list[str], declared: str, target_lang: str, source_lang: str,
              spec) -> dict:
     language = output_language(outputs, target_lang, source_lang)
-    signals = relation_signals(document)
-    measured = judge_relation(signals, language["english"], spec)
+    language["verdict"] = "on_target" if language["english"] >= spec.min_english_share else "off_target"
+    measured, signals, measured_from = measure_relation(document, language["english"], spec)
     agrees = None if measured == "cannot_judge" else measured == declared
-    return {"relation": {"declared": declared, "measured": measured, "signals": signals, "agrees": agrees},
-            "output_language": language}
+    return {"relation": {"declared": declared, "measured": measured, "measured_from": measured_from,
+                         "signals": signals, "agrees": agrees},
+            "output_language": language, "adequacy": document.adequacy}
 
 
 def diagnose_documents(translations: list[Translation], aligned: list[AlignedDocument], target_lang: str,

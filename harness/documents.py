@@ -17,8 +17,13 @@ from harness.languages import check_language, language_name
 
 RELATIONS = ("parallel", "comparable", "unrelated")
 DOCUMENT_FIELDS = ("id", "lang", "file", "reference", "relation")     # required
-OPTIONAL_DOCUMENT_FIELDS = ("clean",)
-MANIFEST_FIELDS = ("documents", "target_lang", "reference_dir", "references")
+# `alignment:` (manifest level, or per document): how source and reference sentences correspond.
+# search: split into sentences and align them (harness.crosslingual); lines: line i of the source
+# translates line i of the reference (FLORES, WMT), each line is one segment and nothing is searched.
+ALIGNMENT_KEY = "alignment"
+ALIGNMENTS = ("search", "lines")
+OPTIONAL_DOCUMENT_FIELDS = ("clean", ALIGNMENT_KEY)
+MANIFEST_FIELDS = ("documents", "target_lang", "reference_dir", "references", ALIGNMENT_KEY)
 REFERENCE_FIELDS = ("clean",)
 CLEANING_RULES = ("drop_lines", "drop_repeated_lines")
 # ids name files in the run folder (hypotheses/<id>.txt): a plain file name, nothing that could leave the folder
@@ -67,7 +72,12 @@ class Document:
     relation: str
     source: Text
     reference: Text
+    alignment: str = "search"     # one of ALIGNMENTS
     notes: tuple[str, ...] = ()   # checks that could not be made (a text too short to identify its language)
+
+    @property
+    def line_aligned(self) -> bool:
+        return self.alignment == "lines"
 
     @property
     def src_lang(self) -> str:
@@ -239,6 +249,20 @@ def check_unique_ids(ids: list[str], manifest_path: Path) -> None:
         seen[doc_id.casefold()] = doc_id
 
 
+def alignment_of(entry: dict, manifest: dict, where: str) -> str:
+    alignment = str(entry.get(ALIGNMENT_KEY, manifest.get(ALIGNMENT_KEY, "search")))
+    if alignment not in ALIGNMENTS:
+        raise UserError(f"{where}: {ALIGNMENT_KEY} '{alignment}' is not one of {', '.join(ALIGNMENTS)}")
+    return alignment
+
+
+def check_line_aligned(source: Text, reference: Text, where: str) -> None:
+    if len(source.paragraphs) != len(reference.paragraphs):
+        raise UserError(f"{where}: declared alignment: lines, but the source has {len(source.paragraphs)} non-empty "
+                        f"lines and the reference {len(reference.paragraphs)}; give files with one segment per line "
+                        "on both sides, or remove alignment: lines")
+
+
 def load_dataset(root: str | Path, only: list[str] | None = None, reference_root: str | Path | None = None) -> Dataset:
     """Load and clean every document of the data set (or only the ids listed) and their references.
 
@@ -271,7 +295,11 @@ def load_dataset(root: str | Path, only: list[str] | None = None, reference_root
             check_fields(rule_spec, REFERENCE_FIELDS, "reference field", ref_where)
             rules = parse_rules(rule_spec.get("clean"), ref_where)
             references[ref_name] = load_text(inside((reference_dir,), ref_name, ref_where), target_lang, rules)
+        alignment = alignment_of(entry, manifest, where)
+        if alignment == "lines":
+            check_line_aligned(source, references[ref_name], where)
         notes = [note for text in (source, references[ref_name]) if (note := check_language(
             " ".join(text.paragraphs), text.lang, f"{where}: {text.path.name}"))]
-        documents.append(Document(str(entry["id"]), entry["relation"], source, references[ref_name], tuple(notes)))
+        documents.append(Document(str(entry["id"]), entry["relation"], source, references[ref_name], alignment,
+                                  tuple(notes)))
     return Dataset(root, target_lang, tuple(documents))

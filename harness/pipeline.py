@@ -1,7 +1,8 @@
 """The orchestrator: one function per stage, in the order of the data flow.
 
 documents -> segments -> backend (behind the cache) -> hypotheses -> document metrics
-          -> alignment with the reference -> segment metrics + diagnostics -> result.json
+          -> source <-> reference alignment (once per pair, cached) -> shared segments -> segment metrics
+          -> diagnostics (relation of the pair, output language, adequacy) -> result.json
                                 └─> summaries (summarizer, summary metrics)
 """
 from __future__ import annotations
@@ -99,7 +100,7 @@ def evaluate(cfg: DictConfig, dataset: Dataset, backend, metrics: list[Metric],
         translations = translate_documents(list(dataset.documents), backend, cache, dataset.target_lang,
                                            cfg.data.max_segments, cfg.data.max_sentences)
         summaries = summarize_documents(summary_stage, translations, cache)
-        aligned = align_and_score(translations, dataset.target_lang, cfg.alignment, cache)
+        aligned = align_and_score(translations, dataset.target_lang, cfg.alignment, cfg.crosslingual, cache)
     finally:
         cache.close()
     scored = [score_document(t, metrics) for t in translations]

@@ -18,12 +18,16 @@ DEGRADATION_STATS = {"split_overlong_inputs": "inputs longer than the model acce
                      "echoed_prompt_example": "outputs that copy the prompt's example instead of translating",
                      "cache_entries_rejected": "cache entries failed their checksum and were recomputed"}
 ALIGNED_COLUMNS = ["bleu", "chrf", "ter"]   # corpus scores over aligned segments shown in the table
-ALIGNED_NOTE = ("aln: corpus scores over sentence-aligned segments (alignment/<id>.tsv), TER lower is better; "
-                "English: share of hypothesis sentences identified as the target language")
+ALIGNED_NOTE = ("aln: corpus scores over the segments shared by every system (reference sentences with a source "
+                "counterpart, alignment/<id>.tsv), TER lower is better; relation measured from source and reference")
+ADEQUACY_NOTE = ("adeq: reference-free adequacy, mean cosine of source and output in the multilingual space "
+                 "(a copied source scores high: read it with English, the share of output sentences in the target "
+                 "language; ! marks an off-target output)")
+OFF_TARGET_NOTE = "! output not in {target} (off-target: untranslated or another language): {documents}"
 NOT_PARALLEL_NOTE = ("* the reference is not a translation of this source (declared or measured {relations}): "
                      "its scores measure topical overlap, not translation quality")
 DISAGREE_NOTE = "! measured relation disagrees with the declared one: {documents}"
-CANNOT_JUDGE_NOTE = "? relation cannot be judged (hypothesis not {target}, or too short): {documents}"
+CANNOT_JUDGE_NOTE = "? relation cannot be judged (too few sentences, or hypothesis not {target}): {documents}"
 
 
 def measured_relation(document: dict) -> str | None:
@@ -45,7 +49,14 @@ def relation_cell(document: dict) -> str:
 
 def english_cell(document: dict) -> str:
     language = document.get("diagnostics", {}).get("output_language")
-    return f"{100 * language['english']:.0f}%" if language else ""
+    if not language:
+        return ""
+    return f"{100 * language['english']:.0f}%" + ("!" if language.get("verdict") == "off_target" else "")
+
+
+def adequacy_cell(document: dict) -> str:
+    adequacy = document.get("diagnostics", {}).get("adequacy")
+    return "" if adequacy is None else f"{adequacy:.2f}"
 
 
 def format_table(headers: list[str], rows: list[list[str]], left: int = 3) -> str:
@@ -64,7 +75,7 @@ def document_row(document: dict, metric_names: list[str]) -> list[str]:
     empty = document["empty_outputs"]
     degraded = f"{empty}/{document['hypothesis_units']} empty" if empty else ""
     return [document["id"], document["src_lang"], relation_cell(document), *scores, *aligned,
-            english_cell(document), degraded]
+            adequacy_cell(document), english_cell(document), degraded]
 
 
 def relation_notes(documents: list[dict], target_lang: str) -> list[str]:
@@ -80,6 +91,10 @@ def relation_notes(documents: list[dict], target_lang: str) -> list[str]:
     undecided = [d["id"] for d in documents if measured_relation(d) == "cannot_judge"]
     if undecided:
         notes.append(CANNOT_JUDGE_NOTE.format(target=target_lang, documents=", ".join(undecided)))
+    off_target = [d["id"] for d in documents
+                  if d.get("diagnostics", {}).get("output_language", {}).get("verdict") == "off_target"]
+    if off_target:
+        notes.append(OFF_TARGET_NOTE.format(target=target_lang, documents=", ".join(off_target)))
     return notes
 
 
@@ -88,11 +103,12 @@ def results_table(result: dict) -> str:
     metric_names = list(documents[0]["metrics"]) if documents else []
     aligned_names = [n for n in ALIGNED_COLUMNS if documents and n in documents[0].get("aligned", {})]
     headers = ["document", "lang", "relation declared/measured", *[METRIC_LABELS.get(n, n) for n in metric_names],
-               *[f"aln {METRIC_LABELS.get(n, n)}" for n in aligned_names], "English", "degraded"]
+               *[f"aln {METRIC_LABELS.get(n, n)}" for n in aligned_names], "adeq", "English", "degraded"]
     table = format_table(headers, [document_row(d, metric_names) for d in documents])
     notes = [f"model: {result['model']['name']} ({result['model']['backend']})"]
     if aligned_names:
         notes.append(ALIGNED_NOTE)
+    notes.append(ADEQUACY_NOTE)
     notes += relation_notes(documents, result.get("data", {}).get("target_lang", "en"))
     stats = result.get("backend_stats", {})
     notes += [f"degraded: {stats[key]} {text}" for key, text in DEGRADATION_STATS.items() if stats.get(key)]

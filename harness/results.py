@@ -24,7 +24,7 @@ from harness.scoring import DocumentScores
 if TYPE_CHECKING:
     from harness.summarize import DocumentSummary, SummaryEvaluation
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2   # 2: segments from the source <-> reference alignment, unmatched_* lists, adequacy
 
 
 def package_version(name: str) -> str | None:
@@ -53,12 +53,15 @@ def versions() -> dict:
 
 
 def alignment_record(aligned: AlignedDocument) -> dict:
-    """Per-segment records (one per reference sentence), unaligned hypotheses and aligned-corpus scores."""
+    """Per-segment records (one per reference sentence with a source counterpart), what has no counterpart,
+    aligned-corpus scores and the alignment's bead counts."""
     return {
         "segments": aligned.segments,
+        "unmatched_reference": aligned.unmatched_reference,
+        "unmatched_source": aligned.unmatched_source,
         "unaligned_hypotheses": aligned.unaligned_hypotheses,
         "aligned": {name: score.as_dict() for name, score in aligned.aligned_scores.items()},
-        "alignment": {"beads": aligned.alignment.bead_counts(), "notes": aligned.alignment.notes},
+        "alignment": {"method": aligned.method, "beads": aligned.bead_counts(), "notes": aligned.notes},
     }
 
 

@@ -228,7 +228,7 @@ ERRORS = [
     pytest.param(overrides("metrics=[bleu,evaluate:rouge]"), ["set allow_metric_code=true if you trust it"],
                  id="evaluate-needs-opt-in"),
     pytest.param(under_a_file, ["plain_file is a file, not a folder"], id="run-dir-under-a-file"),
-    pytest.param(overrides("data.max_sentences=2"), ["3 sentences, more than data.max_sentences=2"],
+    pytest.param(overrides("data.max_sentences=2"), ["3 sentences, more than data.max_sentences=2; split the document"],
                  id="document-too-long"),
     pytest.param(overrides("generation.batch_size=abc"), ["generation.batch_size"], id="batch-size-not-a-number"),
     pytest.param(source_text(b"\xff\xfeh\x00i\x00"), ["file is UTF-16"], id="utf16-source"),

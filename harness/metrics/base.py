@@ -29,3 +29,9 @@ class Metric(ABC):
     @abstractmethod
     def sentence_score(self, hypothesis: str, reference: str) -> float:
         """Score one hypothesis against one reference."""
+
+    def sentence_and_corpus_scores(self, hypotheses: list[str], references: list[str]) -> tuple[list[float], Score]:
+        """Every segment's score and the corpus score of the same segments; metrics built on per-segment
+        statistics compute them once for both."""
+        return ([self.sentence_score(h, r) for h, r in zip(hypotheses, references)],
+                self.corpus_score(hypotheses, references))

@@ -18,9 +18,18 @@ class SacrebleuMetric(Metric):
         self.higher_is_better = higher_is_better
 
     def corpus_score(self, hypotheses: list[str], references: list[str]) -> Score:
-        result = self.corpus_metric.corpus_score(hypotheses, [references])
+        return self.score_record(self.corpus_metric.corpus_score(hypotheses, [references]))
+
+    def score_record(self, result) -> Score:
         signature = f"{result.name}|{self.corpus_metric.get_signature()}"
         return Score(self.name, round(result.score, 4), signature, self.higher_is_better)
+
+    def sentence_and_corpus_scores(self, hypotheses: list[str], references: list[str]) -> tuple[list[float], Score]:
+        """One pass of sacrebleu's segment statistics: each segment's score (with the sentence metric's
+        settings, e.g. BLEU's effective order) and the corpus score (their sum, as corpus_score computes it)."""
+        stats = self.corpus_metric._extract_corpus_statistics(hypotheses, [references])
+        sentences = [self.sentence_metric._aggregate_and_compute([row]).score for row in stats]
+        return sentences, self.score_record(self.corpus_metric._aggregate_and_compute(stats))
 
     def sentence_score(self, hypothesis: str, reference: str) -> float:
         return self.sentence_metric.sentence_score(hypothesis, [reference]).score

