@@ -16,7 +16,6 @@ min_similarity, and a 2-1 merge wins over 1-1 + 1-0 when 3*s(2-1) > 2*s(1-1) + m
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from harness.cache import TranslationCache
+from harness.cache import TranslationCache, content_key
 from harness.encoder import embed, encoder_signature
 from harness.errors import UserError, unknown_name
 from harness.metrics import select_metrics
@@ -198,8 +197,7 @@ def alignment_key(hyp: list[str], ref: list[str], spec) -> str:
     settings = {"version": ALIGNER_VERSION, "beads": list(spec.beads), "weights": dict(spec.weights),
                 "min_similarity": spec.min_similarity, "merge_penalty": spec.merge_penalty,
                 "embeddings": encoder_signature() if spec.embeddings else None}
-    payload = json.dumps([settings, hyp, ref], sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    return content_key(settings, hyp, ref)
 
 
 def cached_align_texts(hyp: list[str], ref: list[str], spec, cache: TranslationCache | None

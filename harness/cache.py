@@ -24,8 +24,10 @@ PROGRESS_SECONDS = 10
 TABLES = ("translations", "alignments")   # key -> output text (a translation, or an alignment as JSON)
 
 
-def cache_key(fingerprint: dict, src_lang: str, tgt_lang: str, text: str) -> str:
-    payload = json.dumps([fingerprint, src_lang, tgt_lang, text], sort_keys=True, ensure_ascii=False)
+def content_key(*parts) -> str:
+    """The one key function of the cache: a hash of everything that decides an output (a translation:
+    the backend's fingerprint, the languages and the segment; an alignment: its settings and both texts)."""
+    payload = json.dumps(parts, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -117,7 +119,7 @@ def translate_with_cache(backend: Backend, cache: TranslationCache, texts: list[
 
     Returns the outputs and, for each, whether it came from the cache."""
     fingerprint = backend.fingerprint(src_lang, tgt_lang)
-    keys = [cache_key(fingerprint, src_lang, tgt_lang, text) for text in texts]
+    keys = [content_key(fingerprint, src_lang, tgt_lang, text) for text in texts]
     found = cache.get_many(set(keys))
     from_cache = [key in found for key in keys]
     missing = {key: text for key, text in zip(keys, texts) if key not in found}

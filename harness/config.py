@@ -3,6 +3,7 @@ fails at composition with the key's name, before anything runs."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
@@ -194,9 +195,15 @@ def check_ranges(cfg: DictConfig) -> None:
             raise UserError(f"{key}={shown}: must be {requirement}")
 
 
+def new_run_folder(model_name: str) -> str:
+    """Where a run goes unless told otherwise (hydra.run.dir and the Python API share it)."""
+    return f"results/{datetime.now():%Y-%m-%d/%H-%M-%S}_{model_name}"
+
+
 def register_schemas() -> None:
     # ${harness_home:} holds seeds/ and references/, so that the default data set is found from any folder
     OmegaConf.register_new_resolver("harness_home", lambda: str(HARNESS_HOME), replace=True)
+    OmegaConf.register_new_resolver("harness_run_folder", new_run_folder, use_cache=True, replace=True)
     store = ConfigStore.instance()
     store.store(name="run_schema", node=RunConfig)
     store.store(group="backend", name="ct2_schema", node=Ct2BackendSpec)

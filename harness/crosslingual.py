@@ -17,13 +17,12 @@ systems that do not follow the source segmentation (the files backend).
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from harness.cache import TranslationCache
+from harness.cache import TranslationCache, content_key
 from harness.encoder import embed, encoder_signature, has_letters, mean_direction
 from harness.errors import UserError
 from harness.names import shared_names
@@ -284,11 +283,6 @@ def settings(spec, method: str) -> dict:
                                               "full_search_max": spec.full_search_max,
                                               "recovery_passes": spec.recovery_passes,
                                               "name_min_similarity": spec.name_min_similarity})}
-
-
-def content_key(*parts) -> str:
-    payload = json.dumps(parts, sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 def cached_alignment(src: list[str], ref: list[str], spec, cache: TranslationCache | None,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from harness.relations import Relation
 from harness.aligned_scoring import AlignedDocument
 from harness.crosslingual import PairAlignment
 from harness.encoder import has_letters
@@ -112,28 +113,28 @@ def pair_signals(pair: PairAlignment, sources: list[str], references: list[str])
 
 def judge_pair(signals: dict, spec) -> str:
     if signals["reference_sentences"] < spec.min_reference_sentences or not signals["source_sentences"]:
-        return "cannot_judge"
+        return Relation.CANNOT_JUDGE
     if signals["coverage"] >= spec.parallel_min_coverage and signals["aligned_similarity"] >= spec.parallel_min_similarity:
-        return "parallel"
+        return Relation.PARALLEL
     same_event = (signals["name_share"] or 0.0) >= spec.comparable_min_name_share \
         or (signals["number_overlap"] or 0.0) >= spec.comparable_min_number_overlap
     if signals["document_cosine"] >= spec.comparable_min_document_cosine and same_event:
-        return "comparable"
-    return "unrelated"
+        return Relation.COMPARABLE
+    return Relation.UNRELATED
 
 
 def judge_hypothesis_side(signals: dict, english_share: float, spec) -> str:
     fallback = spec.hypothesis_side
     if english_share < spec.min_english_share or signals["reference_sentences"] < spec.min_reference_sentences \
             or not signals["hypothesis_sentences"]:
-        return "cannot_judge"
+        return Relation.CANNOT_JUDGE
     if signals["coverage"] >= fallback.parallel_min_coverage and \
             signals["aligned_similarity"] >= fallback.parallel_min_similarity:
-        return "parallel"
+        return Relation.PARALLEL
     if (signals["name_overlap"] or 0.0) >= fallback.comparable_min_name_overlap \
             or signals["coverage"] >= fallback.comparable_min_coverage:
-        return "comparable"
-    return "unrelated"
+        return Relation.COMPARABLE
+    return Relation.UNRELATED
 
 
 def measure_relation(document: AlignedDocument, english_share: float, spec) -> tuple[str, dict, str]:
@@ -150,7 +151,7 @@ def diagnose(document: AlignedDocument, outputs: list[str], declared: str, targe
     language = output_language(outputs, target_lang, source_lang)
     language["verdict"] = "on_target" if language["english"] >= spec.min_english_share else "off_target"
     measured, signals, measured_from = measure_relation(document, language["english"], spec)
-    agrees = None if measured == "cannot_judge" else measured == declared
+    agrees = None if measured == Relation.CANNOT_JUDGE else measured == declared
     return {"relation": {"declared": declared, "measured": measured, "measured_from": measured_from,
                          "signals": signals, "agrees": agrees},
             "output_language": language, "adequacy": document.adequacy}

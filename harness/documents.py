@@ -14,8 +14,9 @@ import yaml
 
 from harness.errors import UserError, unknown_name
 from harness.languages import check_language, language_name
+from harness.relations import DECLARABLE
 
-RELATIONS = ("parallel", "comparable", "unrelated")
+RELATIONS = tuple(relation.value for relation in DECLARABLE)
 DOCUMENT_FIELDS = ("id", "lang", "file", "reference", "relation")     # required
 # `alignment:` (manifest level, or per document): how source and reference sentences correspond.
 # search: split into sentences and align them (harness.crosslingual); lines: line i of the source

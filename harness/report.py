@@ -7,6 +7,7 @@ import io
 import re
 from pathlib import Path
 
+from harness.relations import Relation
 from harness.errors import UserError
 
 METRIC_LABELS = {"bleu": "BLEU", "chrf": "chrF", "chrf++": "chrF++", "ter": "TER", "rouge1": "R-1", "rouge2": "R-2",
@@ -36,7 +37,8 @@ def measured_relation(document: dict) -> str | None:
 
 def is_parallel(document: dict) -> bool:
     """Declared parallel and not measured otherwise (cannot_judge keeps the declared relation)."""
-    return document["relation"] == "parallel" and measured_relation(document) in (None, "parallel", "cannot_judge")
+    return document["relation"] == Relation.PARALLEL and measured_relation(document) in (None, Relation.PARALLEL,
+                                                                                         Relation.CANNOT_JUDGE)
 
 
 def relation_cell(document: dict) -> str:
@@ -80,15 +82,15 @@ def document_row(document: dict, metric_names: list[str]) -> list[str]:
 
 def relation_notes(documents: list[dict], target_lang: str) -> list[str]:
     notes = []
-    relations = sorted({d["relation"] for d in documents if d["relation"] != "parallel"}
+    relations = sorted({d["relation"] for d in documents if d["relation"] != Relation.PARALLEL}
                        | {measured_relation(d) for d in documents if not is_parallel(d) and measured_relation(d)}
-                       - {"parallel", "cannot_judge"})
+                       - {Relation.PARALLEL, Relation.CANNOT_JUDGE})
     if relations:
         notes.append(NOT_PARALLEL_NOTE.format(relations=", ".join(relations)))
     disagree = [d["id"] for d in documents if d.get("diagnostics", {}).get("relation", {}).get("agrees") is False]
     if disagree:
         notes.append(DISAGREE_NOTE.format(documents=", ".join(disagree)))
-    undecided = [d["id"] for d in documents if measured_relation(d) == "cannot_judge"]
+    undecided = [d["id"] for d in documents if measured_relation(d) == Relation.CANNOT_JUDGE]
     if undecided:
         notes.append(CANNOT_JUDGE_NOTE.format(target=target_lang, documents=", ".join(undecided)))
     off_target = [d["id"] for d in documents
@@ -216,7 +218,7 @@ def metric_rows(comparison: dict, metric: str) -> list[dict]:
 def comparison_notes(comparison: dict) -> list[str]:
     """The legend under the tables: level, baseline, tests, marker and each metric's signature once."""
     notes = [f"scores: {LEVEL_NOTES[comparison['level']]}", f"baseline: {comparison['baseline']}"]
-    unrelated = [d for d in comparison["data"]["documents"] if d["relation"] != "parallel"]
+    unrelated = [d for d in comparison["data"]["documents"] if d["relation"] != Relation.PARALLEL]
     if unrelated:
         notes.append(f"{', '.join(d['id'] for d in unrelated)}: " + NOT_PARALLEL_NOTE.format(
             relations=", ".join(sorted({d["relation"] for d in unrelated})))[2:])

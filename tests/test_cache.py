@@ -1,5 +1,5 @@
 from harness.backends.base import Backend
-from harness.cache import TranslationCache, cache_key, translate_with_cache
+from harness.cache import TranslationCache, content_key, translate_with_cache
 from harness.config import GenerationSpec, ModelSpec
 
 
@@ -40,7 +40,7 @@ def test_a_changed_fingerprint_or_language_misses(tmp_path):
     other = CountingBackend("v2")
     translate_with_cache(other, cache, ["un"], "fr", "en")
     assert other.requests == ["un"]
-    assert cache_key({"a": 1}, "fr", "en", "x") != cache_key({"a": 1}, "tr", "en", "x")
+    assert content_key({"a": 1}, "fr", "en", "x") != content_key({"a": 1}, "tr", "en", "x")
 
 
 def test_in_memory_cache_when_disabled():

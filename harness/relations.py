@@ -1,0 +1,20 @@
+"""The names of a document pair's relation: one owner for the strings that manifests, diagnostics, tables
+and comparisons use."""
+from __future__ import annotations
+
+from enum import Enum
+
+
+class Relation(str, Enum):
+    """How the reference relates to the source. A str, so it compares with and is stored as its name."""
+
+    PARALLEL = "parallel"          # the reference translates the source
+    COMPARABLE = "comparable"      # an independent text on the same event
+    UNRELATED = "unrelated"        # another event, or another topic
+    CANNOT_JUDGE = "cannot_judge"  # measured only: too little text, or a language the encoder does not cover
+
+    def __str__(self) -> str:
+        return self.value
+
+
+DECLARABLE = (Relation.PARALLEL, Relation.COMPARABLE, Relation.UNRELATED)   # what a manifest may declare
