@@ -28,8 +28,9 @@ from benchmarks.relation_pairs import load_stories
 REPO = Path(__file__).resolve().parents[1]
 
 
-def parallel_lines(count: int) -> tuple[list[str], list[str]]:
-    pairs = [(s, t) for story in load_stories() for s, t in zip(story.source, story.translation)]
+def parallel_lines(count: int, lang: str = "fr") -> tuple[list[str], list[str]]:
+    """count (source, English) line pairs from the stories of one language, repeated and numbered."""
+    pairs = [(s, t) for story in load_stories() if story.lang == lang for s, t in zip(story.source, story.translation)]
     chosen = [pairs[k % len(pairs)] for k in range(count)]
     return [f"{s} ({k})" for k, (s, _) in enumerate(chosen)], [f"{t} ({k})" for k, (_, t) in enumerate(chosen)]
 
