@@ -18,6 +18,7 @@ from omegaconf import DictConfig
 
 from harness.align import check_alignment_settings
 from harness.aligned_scoring import AlignedDocument, align_and_score
+from harness.backends.protocol import Translator
 from harness.cache import TranslationCache
 from harness.config import check_ranges, to_plain
 from harness.diagnostics import diagnose_documents
@@ -52,7 +53,7 @@ def instantiate_component(node: DictConfig, **kwargs):
         raise
 
 
-def build_backend(cfg: DictConfig):
+def build_backend(cfg: DictConfig) -> Translator:
     return instantiate_component(cfg.backend, model=cfg.model, generation=cfg.generation, cache_dir=cfg.cache.dir)
 
 
@@ -73,7 +74,7 @@ def default_output_dir(cfg: DictConfig) -> Path:
     return Path("results") / (datetime.now().strftime("%Y-%m-%d/%H-%M-%S") + f"_{cfg.model.name}")
 
 
-def build_result(cfg: DictConfig, backend, dataset: Dataset, evaluation: Evaluation, started: float,
+def build_result(cfg: DictConfig, backend: Translator, dataset: Dataset, evaluation: Evaluation, started: float,
                  notes: list[str]) -> dict:
     return {
         "schema_version": SCHEMA_VERSION,
@@ -83,7 +84,7 @@ def build_result(cfg: DictConfig, backend, dataset: Dataset, evaluation: Evaluat
         "model": backend.describe(),
         "versions": versions(),
         "data": {"root": str(dataset.root), "target_lang": dataset.target_lang},
-        "backend_stats": {**getattr(backend, "stats", {}),
+        "backend_stats": {**backend.stats,
                           **({"cache_entries_rejected": evaluation.cache_rejected} if evaluation.cache_rejected else {})},
         "documents": [document_record(*parts, evaluation.summaries) for parts in
                       zip(evaluation.scored, evaluation.aligned, evaluation.diagnostics, strict=True)],
@@ -91,7 +92,7 @@ def build_result(cfg: DictConfig, backend, dataset: Dataset, evaluation: Evaluat
     }
 
 
-def evaluate(cfg: DictConfig, dataset: Dataset, backend, metrics: list[Metric],
+def evaluate(cfg: DictConfig, dataset: Dataset, backend: Translator, metrics: list[Metric],
              summary_stage: SummaryStage | None) -> Evaluation:
     """The stages after the data set is loaded, in the order of the data flow."""
     cache = open_cache(cfg)
@@ -113,7 +114,7 @@ class Plan:
 
     dataset: Dataset
     metrics: list[Metric]
-    backend: object
+    backend: Translator
     summary_stage: SummaryStage | None
 
 

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harness.backends.base import Backend
-from harness.backends.files import FilesBackend
+from harness.backends.protocol import DocumentSource, Translator
 from harness.cache import TranslationCache, translate_with_cache
 from harness.documents import Document
 from harness.errors import UserError
@@ -34,11 +33,11 @@ def source_segments(document: Document, max_segments: int | None, max_sentences:
     return segments[:max_segments] if max_segments else segments
 
 
-def translate_documents(documents: list[Document], backend: Backend | FilesBackend, cache: TranslationCache,
+def translate_documents(documents: list[Document], backend: Translator, cache: TranslationCache,
                         tgt_lang: str, max_segments: int | None = None,
                         max_sentences: int | None = None) -> list[Translation]:
     """max_segments: the first N sentences of each document (a smoke run); max_sentences: refuse larger documents."""
-    if isinstance(backend, FilesBackend):
+    if backend.supplies_documents:
         return [read_translation(doc, backend, tgt_lang, max_segments, max_sentences) for doc in documents]
     segmented = {doc.id: source_segments(doc, max_segments, max_sentences) for doc in documents}
     outputs: dict[tuple[str, int], tuple[str, bool]] = {}
@@ -57,7 +56,7 @@ def assemble(document: Document, segments: list[Segment],
     return Translation(document, segments, texts, join_paragraphs(segments, texts), True, hits)
 
 
-def read_translation(document: Document, backend: FilesBackend, tgt_lang: str,
+def read_translation(document: Document, backend: DocumentSource, tgt_lang: str,
                      max_segments: int | None, max_sentences: int | None) -> Translation:
     if max_segments:
         raise UserError(f"data.max_segments={max_segments}: model=files reads whole documents, which cannot be cut "
