@@ -82,3 +82,11 @@ def test_version_flag_prints_the_installed_version(tmp_path):
     from importlib import metadata
     done = harness_run("--version", cwd=tmp_path)
     assert done.returncode == 0 and done.stdout.strip() == f"mt-harness {metadata.version('mt-harness')}"
+
+
+def test_expand_sweeps_keeps_the_users_config_folders(tmp_path):
+    """hydra.searchpath decides which model and backend configs exist, so the up-front check needs it."""
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "mine.yaml").write_text("# @package _global_\nmodel:\n  name: mine\n")
+    jobs = expand_sweeps(["model=mine", f"hydra.searchpath=[file://{tmp_path}]", "hydra.run.dir=out"])
+    assert [compose_config(job).model.name for job in jobs] == ["mine"]
