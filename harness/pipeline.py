@@ -50,7 +50,17 @@ def instantiate_component(node: DictConfig, **kwargs):
     except InstantiationException as err:
         if isinstance(err.__cause__, UserError):   # Hydra wraps constructor errors; keep the user's message
             raise err.__cause__ from None
+        if isinstance(err.__cause__, ImportError):   # a misspelt _target_, or its module not on the path
+            raise UserError(f"cannot import '{node._target_}' ({root_cause(err)}); check the class name in the "
+                            "config's _target_, and that its module is installed or on PYTHONPATH") from None
         raise
+
+
+def root_cause(err: BaseException) -> str:
+    """The first line of the innermost exception of a chain, e.g. "No module named 'mything'"."""
+    while err.__cause__ is not None:
+        err = err.__cause__
+    return str(err).splitlines()[0] if str(err) else type(err).__name__
 
 
 def build_backend(cfg: DictConfig) -> Translator:

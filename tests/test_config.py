@@ -40,6 +40,7 @@ def harness_run(*args, cwd):
     (["model=identity", "generation.beams=4"], "unknown config key 'generation.beams'. Did you mean 'generation.num_beams'?"),
     (["model=identity", "metrics=[blue]"], "unknown metric 'blue'. Did you mean 'bleu'?"),
     (["model=identity", "data.root=/no/such/folder"], "data folder '/no/such/folder' not found"),
+    (["model=identity", "backend._target_=my_backends.Mine"], "cannot import 'my_backends.Mine' (No module named"),
     (["model=identity", "generation.device=cuda:7"], None),
 ])
 def test_user_errors_exit_2_with_one_line_and_leave_no_run_folder(tmp_path, args, message):
