@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from harness.backends.base import Backend
+from harness.backends.protocol import Translator
 from harness.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -113,7 +113,7 @@ class TranslationCache:
         self.connection.close()
 
 
-def translate_with_cache(backend: Backend, cache: TranslationCache, texts: list[str],
+def translate_with_cache(backend: Translator, cache: TranslationCache, texts: list[str],
                          src_lang: str, tgt_lang: str) -> tuple[list[str], list[bool]]:
     """Translate texts, asking the backend only for segments the cache lacks.
 

@@ -39,8 +39,9 @@ def fail(message: str) -> None:
 
 
 def expand_sweeps(arguments: list[str]) -> list[list[str]]:
-    """Every job's override list of a command line (one list without -m sweeps), hydra.* left out."""
-    tokens = [a for a in arguments if "=" in a and not a.startswith("-") and not a.lstrip("+~").startswith("hydra")]
+    """Every job's override list of a command line (one list without -m sweeps), hydra.* left out except
+    hydra.searchpath, which adds the user's own config folders (a model or backend kept outside conf/)."""
+    tokens = [a for a in arguments if "=" in a and not a.startswith("-") and is_job_override(a)]
     choices = []
     for override in OverridesParser.create().parse_overrides(tokens):
         key = override.get_key_element()
@@ -48,6 +49,11 @@ def expand_sweeps(arguments: list[str]) -> list[list[str]]:
             override.get_value_element_as_str()]
         choices.append([f"{key}={value}" for value in values])
     return [list(job) for job in itertools.product(*choices)]
+
+
+def is_job_override(argument: str) -> bool:
+    key = argument.lstrip("+~")
+    return not key.startswith("hydra") or key.startswith("hydra.searchpath=")
 
 
 UNKNOWN_KEY = re.compile(r"Could not override '([\w.]+)'")

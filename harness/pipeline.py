@@ -19,6 +19,7 @@ from omegaconf import DictConfig
 
 from harness.align import check_alignment_settings
 from harness.aligned_scoring import AlignedDocument, align_and_score
+from harness.backends.protocol import Translator
 from harness.cache import TranslationCache
 from harness.config import check_ranges, new_run_folder, to_plain
 from harness.diagnostics import diagnose_documents
@@ -50,10 +51,20 @@ def instantiate_component(node: DictConfig, **kwargs):
     except InstantiationException as err:
         if isinstance(err.__cause__, UserError):   # Hydra wraps constructor errors; keep the user's message
             raise err.__cause__ from None
+        if isinstance(err.__cause__, ImportError):   # a misspelt _target_, or its module not on the path
+            raise UserError(f"cannot import '{node._target_}' ({root_cause(err)}); check the class name in the "
+                            "config's _target_, and that its module is installed or on PYTHONPATH") from None
         raise
 
 
-def build_backend(cfg: DictConfig):
+def root_cause(err: BaseException) -> str:
+    """The first line of the innermost exception of a chain, e.g. "No module named 'mything'"."""
+    while err.__cause__ is not None:
+        err = err.__cause__
+    return str(err).splitlines()[0] if str(err) else type(err).__name__
+
+
+def build_backend(cfg: DictConfig) -> Translator:
     return instantiate_component(cfg.backend, model=cfg.model, generation=cfg.generation, cache_dir=cfg.cache.dir)
 
 
@@ -70,7 +81,7 @@ def open_cache(cfg: DictConfig) -> TranslationCache:
     return TranslationCache(path)
 
 
-def build_result(cfg: DictConfig, backend, dataset: Dataset, evaluation: Evaluation, started: float,
+def build_result(cfg: DictConfig, backend: Translator, dataset: Dataset, evaluation: Evaluation, started: float,
                  notes: list[str]) -> dict:
     return {
         "schema_version": SCHEMA_VERSION,
@@ -80,7 +91,7 @@ def build_result(cfg: DictConfig, backend, dataset: Dataset, evaluation: Evaluat
         "model": backend.describe(),
         "versions": versions(),
         "data": {"root": str(dataset.root), "target_lang": dataset.target_lang},
-        "backend_stats": {**getattr(backend, "stats", {}),
+        "backend_stats": {**backend.stats,
                           **({"cache_entries_rejected": evaluation.cache_rejected} if evaluation.cache_rejected else {})},
         "documents": [document_record(*parts, evaluation.summaries) for parts in
                       zip(evaluation.scored, evaluation.aligned, evaluation.diagnostics, strict=True)],
@@ -88,7 +99,7 @@ def build_result(cfg: DictConfig, backend, dataset: Dataset, evaluation: Evaluat
     }
 
 
-def evaluate(cfg: DictConfig, dataset: Dataset, backend, metrics: list[Metric],
+def evaluate(cfg: DictConfig, dataset: Dataset, backend: Translator, metrics: list[Metric],
              summary_stage: SummaryStage | None) -> Evaluation:
     """The stages after the data set is loaded, in the order of the data flow."""
     cache = open_cache(cfg)
@@ -110,7 +121,7 @@ class Plan:
 
     dataset: Dataset
     metrics: list[Metric]
-    backend: object
+    backend: Translator
     summary_stage: SummaryStage | None
 
 

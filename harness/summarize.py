@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -62,13 +63,15 @@ class SummaryOutput:
 
 
 class Summarizer(ABC):
-    """Text in, summary out. It speaks the backend protocol (fingerprint, translate) so that the
+    """Text in, summary out. It satisfies the Translator protocol (harness.backends.protocol) so that the
     translation cache stores its outputs unchanged."""
 
     multilingual = False   # can it summarize a non-English text into English?
+    supplies_documents = False
 
     def __init__(self, name: str):
         self.name = name
+        self.stats: Counter = Counter()
 
     def settings(self) -> dict:
         """Everything besides the name that decides the summary."""
@@ -175,6 +178,7 @@ class AbstractiveSummarizer(Summarizer):
         generation = GenerationSpec(max_new_tokens=max_new_tokens, num_beams=num_beams, device=device, dtype=dtype,
                                     batch_size=batch_size)
         self.backend = self.backend_class(model_spec(model), generation, cache_dir)
+        self.stats = self.backend.stats
         self.max_input_tokens = max_input_tokens
         self.multilingual = multilingual
 

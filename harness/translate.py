@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harness.backends.base import Backend
-from harness.backends.files import FilesBackend
+from harness.backends.protocol import DocumentSource, Translator
 from harness.cache import TranslationCache, translate_with_cache
 from harness.documents import Document
 from harness.errors import UserError
@@ -45,11 +44,11 @@ def reference_sentences(document: Document, lang: str) -> list[str]:
     return [s for paragraph in document.reference.paragraphs for s in split_sentences(paragraph, lang)]
 
 
-def translate_documents(documents: list[Document], backend: Backend | FilesBackend, cache: TranslationCache,
+def translate_documents(documents: list[Document], backend: Translator, cache: TranslationCache,
                         tgt_lang: str, max_segments: int | None = None,
                         max_sentences: int | None = None) -> list[Translation]:
     """max_segments: the first N sentences of each document (a smoke run); max_sentences: refuse larger documents."""
-    if isinstance(backend, FilesBackend):
+    if backend.supplies_documents:
         return [read_translation(doc, backend, tgt_lang, max_segments, max_sentences) for doc in documents]
     segmented = {doc.id: source_segments(doc, max_segments, max_sentences) for doc in documents}
     outputs: dict[tuple[str, int], tuple[str, bool]] = {}
@@ -68,7 +67,7 @@ def assemble(document: Document, segments: list[Segment],
     return Translation(document, segments, texts, join_paragraphs(segments, texts), True, hits)
 
 
-def read_translation(document: Document, backend: FilesBackend, tgt_lang: str,
+def read_translation(document: Document, backend: DocumentSource, tgt_lang: str,
                      max_segments: int | None, max_sentences: int | None) -> Translation:
     if max_segments:
         raise UserError(f"data.max_segments={max_segments}: model=files reads whole documents, which cannot be cut "

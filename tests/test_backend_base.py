@@ -4,8 +4,12 @@ import torch
 
 from harness.backends.base import Backend, split_words
 from harness.backends.hf_seq2seq import Seq2SeqBackend
+from harness.cache import TranslationCache
 from harness.config import GenerationSpec, ModelSpec
+from harness.documents import load_dataset
 from harness.errors import UserError
+from harness.translate import translate_documents
+from tests.conftest import REFERENCES, SEEDS
 
 
 class EchoBackend(Backend):
@@ -93,3 +97,29 @@ def test_real_model_splits_a_sentence_longer_than_its_input_limit(tiny_marian):
     [output] = collect(backend, [long_sentence])
     assert output and backend.stats["split_overlong_inputs"] == 1
     assert backend.stats["truncated_inputs"] == 0
+
+
+class StoredOutputs:
+    """A document source that is not the files backend: whole documents from somewhere else (here a dict)."""
+
+    name = "stored"
+    supplies_documents = True
+    stats: dict = {}
+
+    def read_document(self, doc_id):
+        return {"002": "Canada and Japan.\nThey signed."}[doc_id]
+
+    def fingerprint(self, src_lang, tgt_lang):
+        return {"backend": self.name}
+
+    def translate(self, texts, src_lang, tgt_lang):
+        raise AssertionError("a document source is never asked for segments")
+
+    def describe(self):
+        return {"name": self.name}
+
+
+def test_any_document_source_supplies_whole_documents_whatever_its_class():
+    dataset = load_dataset(SEEDS, ["002"], REFERENCES)
+    [translation] = translate_documents(list(dataset.documents), StoredOutputs(), TranslationCache(None), "en")
+    assert translation.outputs == ["Canada and Japan.", "They signed."] and not translation.source_aligned

@@ -40,6 +40,7 @@ def harness_run(*args, cwd):
     (["model=identity", "generation.beams=4"], "unknown config key 'generation.beams'. Did you mean 'generation.num_beams'?"),
     (["model=identity", "metrics=[blue]"], "unknown metric 'blue'. Did you mean 'bleu'?"),
     (["model=identity", "data.root=/no/such/folder"], "data folder '/no/such/folder' not found"),
+    (["model=identity", "backend._target_=my_backends.Mine"], "cannot import 'my_backends.Mine' (No module named"),
     (["model=identity", "generation.device=cuda:7"], None),
 ])
 def test_user_errors_exit_2_with_one_line_and_leave_no_run_folder(tmp_path, args, message):
@@ -82,3 +83,11 @@ def test_version_flag_prints_the_installed_version(tmp_path):
     from importlib import metadata
     done = harness_run("--version", cwd=tmp_path)
     assert done.returncode == 0 and done.stdout.strip() == f"mt-harness {metadata.version('mt-harness')}"
+
+
+def test_expand_sweeps_keeps_the_users_config_folders(tmp_path):
+    """hydra.searchpath decides which model and backend configs exist, so the up-front check needs it."""
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "mine.yaml").write_text("# @package _global_\nmodel:\n  name: mine\n")
+    jobs = expand_sweeps(["model=mine", f"hydra.searchpath=[file://{tmp_path}]", "hydra.run.dir=out"])
+    assert [compose_config(job).model.name for job in jobs] == ["mine"]

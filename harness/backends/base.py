@@ -20,7 +20,10 @@ from harness.errors import UserError
 
 
 class Backend(ABC):
+    """A segment translator (the harness.backends.protocol.Translator protocol) built on translate_batch."""
+
     name: str = "base"
+    supplies_documents = False
 
     def __init__(self, model: ModelSpec, generation: GenerationSpec, cache_dir: str | None = None):
         self.model = model

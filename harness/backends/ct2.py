@@ -16,8 +16,8 @@ import ctranslate2
 import psutil
 
 from harness.backends.encoder_decoder import EncoderDecoderBackend
-from harness.backends.hf_loading import decoding_fingerprint, model_identity, pickle_refused, resolve_device
-from harness.config import DEFAULT_CACHE_DIR
+from harness.backends.hf_loading import decoding_fingerprint, device_and_dtype, model_identity, pickle_refused
+from harness.config import DEFAULT_CACHE_DIR, GenerationSpec
 from harness.errors import UserError
 
 
@@ -53,9 +53,10 @@ def convert_once(model_id: str, revision: str, quantization: str, root: Path, tr
     return target
 
 
-def ct2_device(spec: str) -> tuple[str, int]:
-    """generation.device as CTranslate2's (device, index); CUDA is whatever CTranslate2 itself can see."""
-    device = resolve_device(spec, cuda_available=ctranslate2.get_cuda_device_count() > 0)
+def ct2_device(generation: GenerationSpec) -> tuple[str, int]:
+    """generation.device as CTranslate2's (device, index); CUDA is whatever CTranslate2 itself can see.
+    The numeric type is backend.compute_type, so the resolved dtype is not used."""
+    device, _ = device_and_dtype(generation, cuda_available=ctranslate2.get_cuda_device_count() > 0)
     kind, _, index = device.partition(":")
     return kind, int(index or 0)
 
@@ -78,7 +79,7 @@ class Ct2Backend(EncoderDecoderBackend):
 
     def __init__(self, *args, compute_type: str = "int8", inter_threads: int = 1, intra_threads: int = 0, **kwargs):
         super().__init__(*args, **kwargs)
-        self.device, self.device_index = ct2_device(self.generation.device)
+        self.device, self.device_index = ct2_device(self.generation)
         check_compute_type(compute_type, self.device)
         self.compute_type = compute_type
         self.inter_threads = inter_threads

@@ -57,6 +57,13 @@ def resolve_dtype(spec: str, device: str) -> str:
     return spec
 
 
+def device_and_dtype(generation: GenerationSpec, cuda_available: bool | None = None) -> tuple[str, str]:
+    """generation.device and generation.dtype resolved once, the same way for every torch or CTranslate2
+    backend (a bad name fails when the backend is built, before anything is translated)."""
+    device = resolve_device(generation.device, cuda_available)
+    return device, resolve_dtype(generation.dtype, device)
+
+
 def torch_dtype(name: str):
     import torch
     return getattr(torch, name)

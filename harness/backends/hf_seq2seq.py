@@ -5,7 +5,7 @@ from __future__ import annotations
 
 
 from harness.backends.encoder_decoder import EncoderDecoderBackend
-from harness.backends.hf_loading import generation_fingerprint, load_pretrained, resolve_device, resolve_dtype, torch_dtype
+from harness.backends.hf_loading import device_and_dtype, generation_fingerprint, load_pretrained, torch_dtype
 
 
 class Seq2SeqBackend(EncoderDecoderBackend):
@@ -13,8 +13,7 @@ class Seq2SeqBackend(EncoderDecoderBackend):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.device = resolve_device(self.generation.device)
-        self.dtype = resolve_dtype(self.generation.dtype, self.device)
+        self.device, self.dtype = device_and_dtype(self.generation)
 
     def runtime_fingerprint(self) -> dict:
         return generation_fingerprint(self.generation, self.device, self.dtype)
