@@ -91,3 +91,12 @@ def test_expand_sweeps_keeps_the_users_config_folders(tmp_path):
     (tmp_path / "model" / "mine.yaml").write_text("# @package _global_\nmodel:\n  name: mine\n")
     jobs = expand_sweeps(["model=mine", f"hydra.searchpath=[file://{tmp_path}]", "hydra.run.dir=out"])
     assert [compose_config(job).model.name for job in jobs] == ["mine"]
+
+
+def test_every_config_folder_ships_in_the_wheel():
+    """pyproject lists conf/'s folders as packages of their own; a new folder must be added there."""
+    tomllib = pytest.importorskip("tomllib")
+    setup = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
+    folders = {"harness." + ".".join(("conf", *p.relative_to(CONF_DIR).parts))
+               for p in [CONF_DIR, *CONF_DIR.rglob("*")] if p.is_dir() and any(p.glob("*.yaml"))}
+    assert folders <= set(setup["package-data"]) and folders <= set(setup["packages"])
