@@ -337,8 +337,8 @@ def statistics_by_system(runs: list[Run], doc_index: int, metrics: dict[str, Met
     a metric that needs the source gets the segments' sources."""
     segments = paired_segments(runs, doc_index)
     references = [s["ref"] for s in segments[0]]
-    return {name: [metric.segment_statistics([s["hyp"] for s in system], references,
-                                             [s.get("src") for s in system] if metric.needs_source else None)
+    return {name: [metric.statistics([s["hyp"] for s in system], references,
+                                     [s.get("src") for s in system] if metric.needs_source else None)
                    for system in segments]
             for name, metric in metrics.items()}
 

@@ -77,8 +77,10 @@ def test_a_metric_that_needs_the_source_gets_it_and_refuses_to_run_without():
     metric = SourceCopyRate()
     assert metric.sentence_score("le chat dort", "the cat sleeps", "le chat dort") == 100.0
     assert metric.corpus_score(["le cat", "the dog"], ["", ""], ["le chat", "le chien"]).score == 25.0
-    with pytest.raises(ValueError, match="needs the source"):
+    with pytest.raises(UserError, match="needs the source of every segment"):
         metric.corpus_score(["le cat"], ["the cat"])
+    with pytest.raises(UserError, match="needs the source of every segment"):
+        metric.sentence_and_corpus_scores(["le cat", "a"], ["the cat", "a"], ["le chat", None])
     with pytest.raises(UserError, match="summary metric 'tests.toy_metric.SourceCopyRate' needs the source"):
         SummaryMetrics(["rouge1", TOY])
 

@@ -16,6 +16,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from harness.errors import UserError
+
 
 @dataclass(frozen=True)
 class Score:
@@ -65,13 +67,15 @@ class Metric(ABC):
 
     def checked_sources(self, sources: list[str] | None, count: int) -> list[str] | None:
         if self.needs_source and (sources is None or len(sources) != count or any(s is None for s in sources)):
-            raise ValueError(f"metric '{self.name}' needs the source of every segment")
+            raise UserError(f"metric '{self.name}' needs the source of every segment, and some have none (segments "
+                            "aligned from the hypothesis side, for a language the multilingual encoder does not cover)")
         return sources
 
     def score_record(self, score: float) -> Score:
         return Score(self.name, round(score, 4), self.signature, self.higher_is_better)
 
     def statistics(self, hypotheses: list[str], references: list[str], sources: list[str] | None) -> np.ndarray:
+        """segment_statistics, once the sources of a metric that needs them are checked."""
         return self.segment_statistics(hypotheses, references, self.checked_sources(sources, len(hypotheses)))
 
     def corpus_score(self, hypotheses: list[str], references: list[str], sources: list[str] | None = None) -> Score:

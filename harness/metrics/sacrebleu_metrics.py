@@ -15,6 +15,7 @@ The vectorized formulas (many resampled sums at once, for harness.significance) 
 from __future__ import annotations
 
 from collections import Counter
+from typing import Callable
 
 import numpy as np
 from sacrebleu.metrics import BLEU, CHRF, TER
@@ -171,7 +172,7 @@ class SacreTER(SacrebleuMetric):
             return 100 * np.where(ref_length > 0, edits / ref_length, np.where(edits > 0, 1.0, 0.0))
 
 
-def sacrebleu_metrics() -> dict[str, type | object]:
+def sacrebleu_metrics() -> dict[str, Callable[[], Metric]]:
     """Constructors of the sacrebleu metrics by name."""
     return {"bleu": SacreBLEU, "chrf": lambda: SacreCHRF("chrf", CHRF()),
             "chrf++": lambda: SacreCHRF("chrf++", CHRF(word_order=2)), "ter": SacreTER}

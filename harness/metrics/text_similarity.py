@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from importlib import metadata
+from typing import Callable
 
 import numpy as np
 
@@ -63,6 +64,6 @@ class EmbeddingCosine(Metric):
         return [embedding_cosine(hyp.splitlines(), ref.splitlines()) for hyp, ref in zip(hypotheses, references)]
 
 
-def text_similarity_metrics() -> dict:
+def text_similarity_metrics() -> dict[str, Callable[[], Metric]]:
     """Constructors of these metrics by name."""
     return {**{name: (lambda name=name: Rouge(name)) for name in ROUGE_TYPES}, "embedding_cosine": EmbeddingCosine}
