@@ -17,7 +17,7 @@ import time
 from sacrebleu.significance import _bootstrap_resample
 
 from harness.metrics import select_metrics
-from harness.significance import compare_systems, segment_statistics
+from harness.significance import compare_systems
 from tests.compare_fixtures import drop_every, reference_sentences
 
 METRICS = ["bleu", "chrf", "chrf++", "ter"]
@@ -47,10 +47,10 @@ def main() -> None:
           f"(bootstrap intervals + paired bootstrap + approximate randomization vs the first system)")
     total = 0.0
     for name in METRICS:
-        metric = select_metrics([name])[0].corpus_metric
-        stats, extract = timed(lambda: [segment_statistics(metric, hyps, references) for hyps in systems])
+        metric = select_metrics([name])[0]
+        stats, extract = timed(lambda: [metric.segment_statistics(hyps, references) for hyps in systems])
         _, resample = timed(lambda: compare_systems(metric, stats, args.resamples))
-        _, sacre = timed(lambda: _bootstrap_resample(stats[0].tolist(), metric, args.resamples))
+        _, sacre = timed(lambda: _bootstrap_resample(stats[0].tolist(), metric.metric, args.resamples))
         total += resample
         print(f"{name:7s} statistics extraction {extract:6.2f} s   all systems' resampling and tests {resample:5.2f} s"
               f"   (sacrebleu's bootstrap of one system alone: {sacre:5.2f} s)")

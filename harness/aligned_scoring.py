@@ -28,7 +28,7 @@ from harness.align import Alignment, Bead, align_translation
 from harness.cache import TranslationCache
 from harness.crosslingual import PairAlignment, PairBead, cached_alignment, cached_cosines
 from harness.encoder import ENCODER_NAME, covers
-from harness.metrics import Score, select_metrics
+from harness.metrics import Metric, Score, select_metrics
 from harness.translate import Translation, reference_sentences
 
 HYPOTHESIS_SIDE_NOTE = ("{lang} is not covered by the multilingual encoder ({encoder}): aligned from the "
@@ -108,21 +108,37 @@ def bead_segments(bead: PairBead, sources: list[str], references: list[str], hyp
              "similarity": bead.similarity, "adequacy": adequacy} for j, part in zip(bead.ref, parts)]
 
 
-def score_segments(segments: list[dict], spec) -> dict[str, Score]:
+@dataclass(frozen=True)
+class AlignedMetrics:
+    """The metrics of the alignment stage, built once before the first translation."""
+
+    segment: list[Metric]     # alignment.segment_metrics: each segment's score
+    corpus: list[Metric]      # alignment.corpus_metrics: the score over a document's segments
+
+    @classmethod
+    def build(cls, spec) -> AlignedMetrics:
+        segment_names, corpus_names = list(spec.segment_metrics), list(spec.corpus_metrics)
+        built = select_metrics(segment_names + corpus_names)
+        return cls(built[:len(segment_names)], built[len(segment_names):])
+
+
+def score_segments(segments: list[dict], metrics: AlignedMetrics) -> dict[str, Score]:
     """Each segment's scores (alignment.segment_metrics, stored on it) and the corpus scores over the segments
     (alignment.corpus_metrics), from one pass of statistics for a metric that is in both lists."""
     hyps, refs = [s["hyp"] for s in segments], [s["ref"] for s in segments]
     for segment in segments:
         segment["scores"] = {}
     corpus: dict[str, Score] = {}
-    segment_names, corpus_names = list(spec.segment_metrics), list(spec.corpus_metrics)
-    for metric in select_metrics(list(dict.fromkeys(segment_names + corpus_names))) if segments else []:
+    segment_names, corpus_names = [m.name for m in metrics.segment], [m.name for m in metrics.corpus]
+    unique = {m.name: m for m in [*metrics.segment, *metrics.corpus]}
+    for metric in unique.values() if segments else []:
+        sources = [s["src"] for s in segments] if metric.needs_source else None
         if metric.name in segment_names:
-            sentences, corpus_score = metric.sentence_and_corpus_scores(hyps, refs)
+            sentences, corpus_score = metric.sentence_and_corpus_scores(hyps, refs, sources)
             for segment, score in zip(segments, sentences):
                 segment["scores"][metric.name] = round(score, 4)
         else:
-            corpus_score = metric.corpus_score(hyps, refs)
+            corpus_score = metric.corpus_score(hyps, refs, sources)
         if metric.name in corpus_names:
             corpus[metric.name] = corpus_score
     return {name: corpus[name] for name in corpus_names if name in corpus}
@@ -152,8 +168,8 @@ def adequacy_cosines(pair: PairAlignment, units: list[OutputUnit], hypotheses: l
     return [by_bead.get(k) for k in range(len(pair.beads))], mean
 
 
-def score_pair(translation: Translation, pair: PairAlignment, references: list[str], spec, crosslingual,
-               cache: TranslationCache | None) -> AlignedDocument:
+def score_pair(translation: Translation, pair: PairAlignment, references: list[str], metrics: AlignedMetrics,
+               crosslingual, cache: TranslationCache | None) -> AlignedDocument:
     sources, outputs = [s.text for s in translation.segments], translation.outputs
     units, stray = output_units(translation, crosslingual, cache)
     by_source = outputs_by_source(units)
@@ -161,7 +177,7 @@ def score_pair(translation: Translation, pair: PairAlignment, references: list[s
     bead_adequacy, adequacy = adequacy_cosines(pair, units, hypotheses, sources, outputs, cache)
     segments = [s for bead, hypothesis, cosine in zip(pair.beads, hypotheses, bead_adequacy)
                 for s in bead_segments(bead, sources, references, hypothesis, cosine)]
-    aligned_scores = score_segments(segments, spec)
+    aligned_scores = score_segments(segments, metrics)
     return AlignedDocument(
         pair, sources, references, segments,
         [{"ref_index": j, "ref": references[j]} for j in pair.unmatched_reference],
@@ -178,8 +194,8 @@ def hypothesis_bead_segments(bead: Bead, alignment: Alignment, sources: list[str
              "similarity": bead.similarity} for j, part in zip(bead.ref, parts)]
 
 
-def hypothesis_side(translation: Translation, target_lang: str, spec, cache: TranslationCache | None
-                    ) -> AlignedDocument:
+def hypothesis_side(translation: Translation, target_lang: str, spec, metrics: AlignedMetrics,
+                    cache: TranslationCache | None) -> AlignedDocument:
     """The fallback for a language the encoder does not cover: align the output to the reference."""
     alignment = align_translation(translation, target_lang, spec, cache)
     sources = [s.text for s in translation.segments]
@@ -190,7 +206,7 @@ def hypothesis_side(translation: Translation, target_lang: str, spec, cache: Tra
     stray = [alignment.hypothesis[i].text for bead in alignment.beads if not bead.ref for i in bead.hyp]
     note = HYPOTHESIS_SIDE_NOTE.format(lang=translation.document.src_lang, encoder=ENCODER_NAME)
     return AlignedDocument(None, sources, alignment.reference, segments, unmatched, [], stray,
-                           score_segments(segments, spec), None, [note, *alignment.notes], "hypothesis")
+                           score_segments(segments, metrics), None, [note, *alignment.notes], "hypothesis")
 
 
 def source_reference_alignment(translation: Translation, target_lang: str, crosslingual,
@@ -202,15 +218,18 @@ def source_reference_alignment(translation: Translation, target_lang: str, cross
 
 
 def align_and_score(translations: list[Translation], target_lang: str, spec, crosslingual,
-                    cache: TranslationCache | None = None) -> list[AlignedDocument]:
-    """The alignment stage: each document pair's alignment (cached), then this system's segments and scores."""
+                    cache: TranslationCache | None = None, metrics: AlignedMetrics | None = None
+                    ) -> list[AlignedDocument]:
+    """The alignment stage: each document pair's alignment (cached), then this system's segments and scores
+    with `metrics` (built from spec when not given)."""
+    metrics = metrics or AlignedMetrics.build(spec)
     documents = []
     for translation in translations:
         if not (covers(translation.document.src_lang) and covers(target_lang)):
-            documents.append(hypothesis_side(translation, target_lang, spec, cache))
+            documents.append(hypothesis_side(translation, target_lang, spec, metrics, cache))
             continue
         pair, references = source_reference_alignment(translation, target_lang, crosslingual, cache)
-        documents.append(score_pair(translation, pair, references, spec, crosslingual, cache))
+        documents.append(score_pair(translation, pair, references, metrics, crosslingual, cache))
     return documents
 
 

@@ -18,11 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from harness.errors import UserError, unknown_name
-from harness.metrics import available_metrics, select_metrics
+from harness.metrics import Metric, check_code_allowed, is_metric_name, select_metrics
 from harness.results import read_result
 from harness.run_folder import FAILED_MARKER, RESULT_FILE, RUNNING_MARKER
-from harness.significance import (DEFAULT_RESAMPLES, DEFAULT_SEED, compare_systems, holm, scores_from_stats,
-                                  segment_statistics)
+from harness.significance import DEFAULT_RESAMPLES, DEFAULT_SEED, compare_systems, holm, scores_from_stats
 
 ALPHA = 0.05
 SCORE_DECIMALS = 4
@@ -219,7 +218,7 @@ def choose_metrics(runs: list[Run], level: str, requested: list[str] | None) -> 
         return common
     everywhere = {name for names in available for name in names}
     for name in requested:
-        if name not in everywhere and name not in available_metrics():
+        if name not in everywhere and not is_metric_name(name):
             raise unknown_name("metric", name, everywhere)
         for run, names in zip(runs, available):
             if name not in names:
@@ -309,17 +308,19 @@ def score_row(run: Run, doc_index: int, metric: str, score: float, ci, delta) ->
             "significant": None}
 
 
-def sacrebleu_metric(name: str):
-    """The sacrebleu object behind a harness metric: its statistics extraction and score formula."""
-    return select_metrics([name])[0].corpus_metric
+def tested_metrics(runs: list[Run], names: list[str]) -> dict[str, Metric]:
+    """The metrics behind the compared scores, from the registry; an evaluate: metric runs its script's code,
+    so every run must have been made with allow_metric_code=true."""
+    check_code_allowed(names, all(run.result["config"].get("allow_metric_code") for run in runs))
+    return {metric.name: metric for metric in select_metrics(names)}
 
 
-def tested_rows(runs: list[Run], doc_index: int, metric: str, stats: list[np.ndarray],
+def tested_rows(runs: list[Run], doc_index: int, metric: Metric, stats: list[np.ndarray],
                 n_resamples: int, seed: int) -> list[dict]:
     """Aligned-segment scores with bootstrap intervals and both paired tests, Holm-corrected over the systems."""
-    tests = compare_systems(sacrebleu_metric(metric), stats, n_resamples, seed)
+    tests = compare_systems(metric, stats, n_resamples, seed)
     scores = [round(t.score, SCORE_DECIMALS) for t in tests]   # as harness.metrics stores scores
-    rows = [score_row(run, doc_index, metric, score, [round(b, SCORE_DECIMALS) for b in t.ci],
+    rows = [score_row(run, doc_index, metric.name, score, [round(b, SCORE_DECIMALS) for b in t.ci],
                       None if i == 0 else round(score - scores[0], SCORE_DECIMALS))
             for i, (run, t, score) in enumerate(zip(runs, tests, scores))]
     for key, values in (("bootstrap", [t.p_bootstrap for t in tests[1:]]),
@@ -331,13 +332,15 @@ def tested_rows(runs: list[Run], doc_index: int, metric: str, stats: list[np.nda
     return rows
 
 
-def statistics_by_system(runs: list[Run], doc_index: int, metric_names: list[str]) -> dict[str, list[np.ndarray]]:
-    """Per metric, each system's per-segment sufficient statistics (extracted once, reused by every test)."""
+def statistics_by_system(runs: list[Run], doc_index: int, metrics: dict[str, Metric]) -> dict[str, list[np.ndarray]]:
+    """Per metric, each system's per-segment sufficient statistics (extracted once, reused by every test);
+    a metric that needs the source gets the segments' sources."""
     segments = paired_segments(runs, doc_index)
     references = [s["ref"] for s in segments[0]]
-    return {name: [segment_statistics(sacrebleu_metric(name), [s["hyp"] for s in system], references)
+    return {name: [metric.statistics([s["hyp"] for s in system], references,
+                                     [s.get("src") for s in system] if metric.needs_source else None)
                    for system in segments]
-            for name in metric_names}
+            for name, metric in metrics.items()}
 
 
 # ---------------------------------------------------------------- analysis
@@ -349,13 +352,13 @@ def length_bucket(words: int) -> str:
     raise AssertionError("unreachable: the last bucket is open")
 
 
-def bucket_rows(runs: list[Run], stats: dict, metric_names: list[str]) -> list[dict]:
+def bucket_rows(runs: list[Run], stats: dict, metrics: dict[str, Metric]) -> list[dict]:
     """Corpus scores by reference-sentence length, per language (its documents pooled) and system."""
     pooled: dict = defaultdict(lambda: defaultdict(list))   # lang -> metric/"labels" -> per-doc arrays
     for doc_index, document in enumerate(runs[0].result["documents"]):
         lang = document["src_lang"]
         pooled[lang]["labels"].append(np.array([length_bucket(len(s["ref"].split())) for s in document["segments"]]))
-        for name in metric_names:
+        for name in metrics:
             pooled[lang][name].append(stats[doc_index][name])
     rows = []
     for lang, parts in pooled.items():
@@ -364,11 +367,10 @@ def bucket_rows(runs: list[Run], stats: dict, metric_names: list[str]) -> list[d
             chosen = labels == bucket
             if not chosen.any():
                 continue
-            for name in metric_names:
-                corpus_metric = sacrebleu_metric(name)
+            for name, metric in metrics.items():
                 for position, run in enumerate(runs):
                     system_stats = np.concatenate([per_doc[position] for per_doc in parts[name]])
-                    score = float(scores_from_stats(corpus_metric, system_stats[chosen].sum(axis=0))[0])
+                    score = float(scores_from_stats(metric, system_stats[chosen].sum(axis=0))[0])
                     rows.append({"lang": lang, "bucket": bucket, "segments": int(chosen.sum()),
                                  "system": run.name, "metric": name, "score": score})
     return rows
@@ -436,10 +438,11 @@ def compare_runs(runs: list[Run], baseline: str | None = None, metrics: list[str
     documents = runs[0].result["documents"]
     rows, stats, buckets, examples = [], [], [], []
     if level == "aligned":
-        stats = [statistics_by_system(runs, i, names) for i in range(len(documents))]
-        rows = [row for i in range(len(documents)) for name in names
-                for row in tested_rows(runs, i, name, stats[i][name], n_resamples, seed)]
-        buckets, examples = bucket_rows(runs, stats, names), disagreements(runs)
+        tested = tested_metrics(runs, names)
+        stats = [statistics_by_system(runs, i, tested) for i in range(len(documents))]
+        rows = [row for i in range(len(documents)) for name, metric in tested.items()
+                for row in tested_rows(runs, i, metric, stats[i][name], n_resamples, seed)]
+        buckets, examples = bucket_rows(runs, stats, tested), disagreements(runs)
     else:
         rows = [row for i in range(len(documents)) for row in document_rows(runs, i, names)]
     return {

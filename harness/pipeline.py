@@ -18,7 +18,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig
 
 from harness.align import check_alignment_settings
-from harness.aligned_scoring import AlignedDocument, align_and_score
+from harness.aligned_scoring import AlignedDocument, AlignedMetrics, align_and_score
 from harness.backends.protocol import Translator
 from harness.cache import TranslationCache
 from harness.config import check_ranges, new_run_folder, to_plain
@@ -100,14 +100,15 @@ def build_result(cfg: DictConfig, backend: Translator, dataset: Dataset, evaluat
 
 
 def evaluate(cfg: DictConfig, dataset: Dataset, backend: Translator, metrics: list[Metric],
-             summary_stage: SummaryStage | None) -> Evaluation:
+             aligned_metrics: AlignedMetrics, summary_stage: SummaryStage | None) -> Evaluation:
     """The stages after the data set is loaded, in the order of the data flow."""
     cache = open_cache(cfg)
     try:
         translations = translate_documents(list(dataset.documents), backend, cache, dataset.target_lang,
                                            cfg.data.max_segments, cfg.data.max_sentences)
         summaries = summarize_documents(summary_stage, translations, cache)
-        aligned = align_and_score(translations, dataset.target_lang, cfg.alignment, cfg.crosslingual, cache)
+        aligned = align_and_score(translations, dataset.target_lang, cfg.alignment, cfg.crosslingual, cache,
+                                  aligned_metrics)
     finally:
         cache.close()
     scored = [score_document(t, metrics) for t in translations]
@@ -120,7 +121,8 @@ class Plan:
     """Everything a run needs, built and checked before the first translation."""
 
     dataset: Dataset
-    metrics: list[Metric]
+    metrics: list[Metric]                   # document level (metrics=[...])
+    aligned_metrics: AlignedMetrics         # alignment.segment_metrics and alignment.corpus_metrics
     backend: Translator
     summary_stage: SummaryStage | None
 
@@ -132,9 +134,9 @@ def prepare(cfg: DictConfig) -> Plan:
     check_code_allowed(stage_metrics + ([] if cfg.summarizer.name == "none" else list(cfg.summary.metrics)),
                        cfg.allow_metric_code)
     metrics = select_metrics(list(cfg.metrics))
-    select_metrics(stage_metrics)
+    aligned_metrics = AlignedMetrics.build(cfg.alignment)
     check_alignment_settings(cfg.alignment)
-    return Plan(dataset, metrics, build_backend(cfg), build_summary_stage(cfg))
+    return Plan(dataset, metrics, aligned_metrics, build_backend(cfg), build_summary_stage(cfg))
 
 
 def run(cfg: DictConfig, output_dir: str | Path | None = None, records: dict[str, str] | None = None) -> dict:
@@ -148,7 +150,7 @@ def run(cfg: DictConfig, output_dir: str | Path | None = None, records: dict[str
         for name, text in (records or {}).items():
             folder.write_text(name, text)
         plan = prepare(cfg)
-        evaluation = evaluate(cfg, plan.dataset, plan.backend, plan.metrics, plan.summary_stage)
+        evaluation = evaluate(cfg, plan.dataset, plan.backend, plan.metrics, plan.aligned_metrics, plan.summary_stage)
         result = build_result(cfg, plan.backend, plan.dataset, evaluation, started, folder.notes)
         write_run(folder, result, evaluation.scored, evaluation.aligned, evaluation.summaries)
     except UserError:

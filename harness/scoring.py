@@ -25,6 +25,7 @@ def one_line(parts: list[str] | tuple[str, ...]) -> str:
 def score_document(translation: Translation, metrics: list[Metric]) -> DocumentScores:
     hypothesis = one_line(translation.outputs)
     reference = one_line(translation.document.reference.paragraphs)
-    scores = {m.name: m.corpus_score([hypothesis], [reference])
+    source = [one_line([segment.text for segment in translation.segments])]
+    scores = {m.name: m.corpus_score([hypothesis], [reference], source if m.needs_source else None)
               for m in metrics if m.name not in DOCUMENT_LEVEL_EXCLUDED}
     return DocumentScores(translation, hypothesis, reference, scores)

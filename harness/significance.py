@@ -1,11 +1,12 @@
 """Confidence intervals and paired significance tests over aligned segments, vectorized.
 
-The methods are sacrebleu's (sacrebleu/significance.py): percentile bootstrap intervals (the 1/40 tails of
-the sorted resampled scores), the Moses-style paired bootstrap test and the paired approximate
-randomization test of multeval, both with the (c + 1) / (n + 1) p-value. What differs is speed: a corpus
-score over a resample is computed from the sum of per-segment sufficient statistics, and the sums of all
-resamples come from one matrix product (resample counts x statistics), then the score formulas run on
-whole arrays. 5 systems x 2,000 segments x 1,000 resamples take seconds (benchmarks/compare_bench.py).
+Any harness metric (harness.metrics.base.Metric) can be tested: only its per-segment statistics and its score
+from summed statistics are used. The methods are sacrebleu's (sacrebleu/significance.py): percentile bootstrap
+intervals (the 1/40 tails of the sorted resampled scores), the Moses-style paired bootstrap test and the paired
+approximate randomization test of multeval, both with the (c + 1) / (n + 1) p-value. What differs is speed: a
+corpus score over a resample is computed from the sum of per-segment sufficient statistics, and the sums of all
+resamples come from one matrix product (resample counts x statistics), then the score formulas run on whole
+arrays. 5 systems x 2,000 segments x 1,000 resamples take seconds (benchmarks/compare_bench.py).
 """
 from __future__ import annotations
 
@@ -13,72 +14,17 @@ import os
 from dataclasses import dataclass
 
 import numpy as np
-from sacrebleu.metrics import BLEU, CHRF, TER
-from sacrebleu.metrics.base import Metric as SacreMetric
+
+from harness.metrics.base import Metric
 
 CONFIDENCE_TAIL = 40          # sacrebleu's estimate_ci: 1/40 of the resamples cut from each side -> 95%
 DEFAULT_RESAMPLES = 1000
 DEFAULT_SEED = int(os.environ.get("SACREBLEU_SEED", "12345"))   # sacrebleu's default seed, same variable
 
 
-def segment_statistics(metric: SacreMetric, hypotheses: list[str], references: list[str]) -> np.ndarray:
-    """One row of sufficient statistics per segment (sacrebleu's own extraction), as float64."""
-    return np.asarray(metric._extract_corpus_statistics(hypotheses, [references]), dtype=np.float64)
-
-
-def bleu_scores(metric: BLEU, stats: np.ndarray) -> np.ndarray:
-    """sacrebleu's BLEU.compute_bleu with exponential smoothing, on many rows of summed statistics at once."""
-    order = metric.max_ngram_order
-    sys_len, ref_len = stats[:, 0], stats[:, 1]
-    correct, total = stats[:, 2:2 + order], stats[:, 2 + order:2 + 2 * order]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        brevity = np.where(sys_len < ref_len, np.where(sys_len > 0, np.exp(1 - ref_len / sys_len), 0.0), 1.0)
-        smoothing = np.cumprod(np.where(correct == 0, 2.0, 1.0), axis=1)   # doubles at each zero-match order
-        precisions = np.where(correct == 0, 100.0 / (smoothing * total), 100.0 * correct / total)
-        # sacrebleu stops at the first order with no n-grams; the orders after it keep precision 0
-        reached = np.cumprod(total > 0, axis=1).astype(bool)
-        logs = np.where(reached & (precisions > 0), np.log(np.where(precisions > 0, precisions, 1.0)), -9999999999.0)
-    scores = brevity * np.exp(logs.sum(axis=1) / order)
-    return np.where(correct.sum(axis=1) == 0, 0.0, scores)
-
-
-def chrf_scores(metric: CHRF, stats: np.ndarray) -> np.ndarray:
-    """sacrebleu's CHRF._compute_f_score (effective-order averaging, no eps smoothing) on many rows at once."""
-    factor = metric.beta ** 2
-    n_hyp, n_ref, n_match = (stats[:, i::3][:, :metric.order] for i in range(3))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        counted = (n_hyp > 0) & (n_ref > 0)
-        precision = np.where(counted, n_match / n_hyp, 0.0).sum(axis=1)
-        recall = np.where(counted, n_match / n_ref, 0.0).sum(axis=1)
-        orders = counted.sum(axis=1)
-        precision = np.where(orders > 0, precision / np.maximum(orders, 1), 0.0)
-        recall = np.where(orders > 0, recall / np.maximum(orders, 1), 0.0)
-        denominator = factor * precision + recall
-        scores = np.where(precision + recall > 0, 100 * (1 + factor) * precision * recall / denominator, 0.0)
-    return scores
-
-
-def ter_scores(metric: TER, stats: np.ndarray) -> np.ndarray:
-    edits, ref_length = stats[:, 0], stats[:, 1]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return 100 * np.where(ref_length > 0, edits / ref_length, np.where(edits > 0, 1.0, 0.0))
-
-
-def sacrebleu_loop_scores(metric: SacreMetric, stats: np.ndarray) -> np.ndarray:
-    """sacrebleu's own formula row by row: for settings the vectorized formulas do not cover."""
-    return np.array([metric._compute_score_from_stats(row).score for row in stats])
-
-
-def scores_from_stats(metric: SacreMetric, stats: np.ndarray) -> np.ndarray:
-    """Corpus scores for each row of summed sufficient statistics."""
-    stats = np.atleast_2d(stats)
-    if isinstance(metric, BLEU) and metric.smooth_method == "exp" and not metric.effective_order:
-        return bleu_scores(metric, stats)
-    if isinstance(metric, CHRF) and not metric.eps_smoothing:
-        return chrf_scores(metric, stats)
-    if isinstance(metric, TER):
-        return ter_scores(metric, stats)
-    return sacrebleu_loop_scores(metric, stats)
+def scores_from_stats(metric: Metric, stats: np.ndarray) -> np.ndarray:
+    """Corpus scores for each row of summed sufficient statistics (the metric's own, vectorized where it can)."""
+    return metric.scores_from_statistics(np.atleast_2d(stats))
 
 
 def bootstrap_counts(n_segments: int, n_resamples: int, rng: np.random.Generator) -> np.ndarray:
@@ -120,7 +66,7 @@ def paired_bootstrap_p(system: np.ndarray, baseline: np.ndarray, observed: float
     return p_value(differences - differences.mean(), observed)
 
 
-def approximate_randomization_p(metric: SacreMetric, system: np.ndarray, baseline: np.ndarray,
+def approximate_randomization_p(metric: Metric, system: np.ndarray, baseline: np.ndarray,
                                 observed: float, n_trials: int, rng: np.random.Generator) -> float:
     """sacrebleu's _paired_ar_test: swap each segment's two outputs with probability 1/2, n_trials times."""
     swap = rng.integers(2, size=(n_trials, len(system)), dtype=bool).astype(np.float64)
@@ -130,7 +76,7 @@ def approximate_randomization_p(metric: SacreMetric, system: np.ndarray, baselin
     return p_value(np.abs(shuffled_a - shuffled_b), observed)
 
 
-def compare_systems(metric: SacreMetric, stats: list[np.ndarray], n_resamples: int = DEFAULT_RESAMPLES,
+def compare_systems(metric: Metric, stats: list[np.ndarray], n_resamples: int = DEFAULT_RESAMPLES,
                     seed: int = DEFAULT_SEED) -> list[SystemTest]:
     """Every system (stats[0] is the baseline) with its interval and both paired tests against the baseline.
 

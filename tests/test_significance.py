@@ -4,11 +4,12 @@ import pytest
 from sacrebleu.metrics import BLEU, CHRF, TER
 from sacrebleu.significance import PairedTest
 
-from harness.significance import (compare_systems, holm, p_value, percentile_interval, scores_from_stats,
-                                  segment_statistics)
+from harness.metrics import select_metrics
+from harness.significance import compare_systems, holm, p_value, percentile_interval, scores_from_stats
 from tests.compare_fixtures import drop_every, reference_sentences
 
-METRICS = {"bleu": BLEU(), "chrf": CHRF(), "chrf++": CHRF(word_order=2), "ter": TER()}
+SACREBLEU = {"bleu": BLEU(), "chrf": CHRF(), "chrf++": CHRF(word_order=2), "ter": TER()}
+METRICS = dict(zip(SACREBLEU, select_metrics(list(SACREBLEU))))
 
 
 @pytest.fixture(scope="module")
@@ -22,21 +23,21 @@ def system(sentences, k):
 
 @pytest.mark.parametrize("name", list(METRICS))
 def test_vectorized_scores_equal_sacrebleu_on_resampled_sums(sentences, name):
-    metric = METRICS[name]
-    stats = segment_statistics(metric, system(sentences, 3), sentences)
+    metric, sacre = METRICS[name], SACREBLEU[name]
+    stats = metric.segment_statistics(system(sentences, 3), sentences)
     rng = np.random.default_rng(0)
     sums = np.vstack([rng.integers(0, 3, size=(50, len(stats))) @ stats, np.zeros((1, stats.shape[1])),
                       stats[:1], stats.sum(axis=0, keepdims=True)])
-    expected = [metric._compute_score_from_stats(list(row)).score for row in sums]
+    expected = [sacre._compute_score_from_stats(list(row)).score for row in sums]
     assert np.allclose(scores_from_stats(metric, sums), expected, atol=1e-9)
 
 
 @pytest.mark.parametrize("name", list(METRICS))
 def test_observed_score_is_the_corpus_score(sentences, name):
     metric, hypotheses = METRICS[name], system(sentences, 2)
-    stats = segment_statistics(metric, hypotheses, sentences)
+    stats = metric.segment_statistics(hypotheses, sentences)
     assert scores_from_stats(metric, stats.sum(axis=0))[0] == pytest.approx(
-        metric.corpus_score(hypotheses, [sentences]).score)
+        SACREBLEU[name].corpus_score(hypotheses, [sentences]).score)
 
 
 @pytest.mark.parametrize("test_type, field", [("bs", "p_bootstrap"), ("ar", "p_randomization")])
@@ -45,22 +46,22 @@ def test_p_values_match_sacrebleus_paired_tests(sentences, test_type, field, nam
     """Same seed, same draws: the p-values are sacrebleu's (differing systems, so no exact ties)."""
     metric = METRICS[name]
     systems = [("base", system(sentences, 2)), ("other", system(sentences, 4))]
-    _, sacre = PairedTest(systems, {name: metric}, [sentences], test_type=test_type, n_samples=300)()
-    stats = [segment_statistics(metric, hyps, sentences) for _, hyps in systems]
+    _, sacre = PairedTest(systems, {name: SACREBLEU[name]}, [sentences], test_type=test_type, n_samples=300)()
+    stats = [metric.segment_statistics(hyps, sentences) for _, hyps in systems]
     ours = compare_systems(metric, stats, n_resamples=300, seed=12345)
     label = next(key for key in sacre if key != "System")
     assert getattr(ours[1], field) == pytest.approx(sacre[label][1].p_value)
 
 
 def test_identical_systems_are_not_significant(sentences):
-    stats = segment_statistics(METRICS["bleu"], system(sentences, 3), sentences)
+    stats = METRICS["bleu"].segment_statistics(system(sentences, 3), sentences)
     tests = compare_systems(METRICS["bleu"], [stats, stats.copy()], n_resamples=200)
     assert (tests[1].p_bootstrap, tests[1].p_randomization) == (1.0, 1.0)
 
 
 def test_interval_holds_the_score_and_is_a_point_for_a_perfect_system(sentences):
-    perfect = segment_statistics(METRICS["chrf"], sentences, sentences)
-    weak = segment_statistics(METRICS["chrf"], system(sentences, 2), sentences)
+    perfect = METRICS["chrf"].segment_statistics(sentences, sentences)
+    weak = METRICS["chrf"].segment_statistics(system(sentences, 2), sentences)
     base, other = compare_systems(METRICS["chrf"], [weak, perfect], n_resamples=200)
     assert base.ci[0] < base.score < base.ci[1]
     assert other.ci == (100.0, 100.0) and other.p_bootstrap < 0.05 and other.p_randomization < 0.05

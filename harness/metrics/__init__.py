@@ -1,13 +1,28 @@
-"""Metric registry: the one place that maps a name in `metrics=[...]` to a metric."""
+"""Metric registry: the one place that maps a name in `metrics=[...]`, `alignment.*_metrics` or
+`summary.metrics` to a metric object (harness.metrics.base.Metric), which declares its direction, signature
+and needs.
+
+A name is one of
+- a registered name (REGISTRY below: sacrebleu's BLEU, chrF, chrF++, TER; ROUGE; embedding cosine);
+- `evaluate:NAME[@KEY]`, a Hugging Face evaluate metric (see evaluate_metrics; needs allow_metric_code=true);
+- a dotted path `package.module.Class` to a Metric subclass of your own, importable from where the harness
+  runs (PYTHONPATH): the way to add a metric without touching the harness (see README, "Extending the harness").
+"""
 from __future__ import annotations
+
+import importlib
+from typing import Callable
 
 from harness.errors import UserError, unknown_name
 from harness.metrics.base import Metric, Score
 from harness.metrics.evaluate_metrics import EVALUATE_PREFIX, EvaluateMetric
 from harness.metrics.sacrebleu_metrics import sacrebleu_metrics
+from harness.metrics.text_similarity import text_similarity_metrics
 
 __all__ = ["Metric", "Score", "available_metrics", "select_metrics", "check_code_allowed", "DOCUMENT_LEVEL_EXCLUDED",
-           "EVALUATE_PREFIX"]
+           "EVALUATE_PREFIX", "REGISTRY", "is_metric_name"]
+
+REGISTRY: dict[str, Callable[[], Metric]] = {**sacrebleu_metrics(), **text_similarity_metrics()}
 
 # sacrebleu's TER is super-linear in segment length: one 1,400-word "segment" takes over a minute,
 # so TER is computed on aligned sentences only, never on a whole document as one segment.
@@ -15,16 +30,53 @@ DOCUMENT_LEVEL_EXCLUDED = {"ter"}
 
 
 def available_metrics() -> dict[str, Metric]:
-    return {metric.name: metric for metric in sacrebleu_metrics()}
+    """The translation metrics of the registry, built (sacrebleu's; the others load packages when built)."""
+    return {name: build() for name, build in sacrebleu_metrics().items()}
 
 
-def select_metrics(names: list[str]) -> list[Metric]:
-    """The named metrics; `evaluate:NAME` loads a Hugging Face evaluate metric (see evaluate_metrics)."""
-    registry = available_metrics()
+def is_dotted_path(name: str) -> bool:
+    module, _, attribute = name.rpartition(".")
+    return bool(module) and attribute.isidentifier() and all(part.isidentifier() for part in module.split("."))
+
+
+def is_metric_name(name: str) -> bool:
+    """Whether a name can denote a metric (a registered name, an evaluate: name or a dotted path)."""
+    return name in REGISTRY or name.startswith(EVALUATE_PREFIX) or is_dotted_path(name)
+
+
+def metric_from_path(path: str, kind: str) -> Metric:
+    """A Metric subclass named by its dotted path; the metric is stored under that path."""
+    module_name, _, class_name = path.rpartition(".")
+    try:
+        found = getattr(importlib.import_module(module_name), class_name)
+    except (ImportError, AttributeError) as err:
+        raise UserError(f"{kind} '{path}': cannot import it ({err}); put its module on PYTHONPATH, or use one of "
+                        f"{', '.join(REGISTRY)}") from None
+    if not (isinstance(found, type) and issubclass(found, Metric)):
+        raise UserError(f"{kind} '{path}' is not a subclass of harness.metrics.base.Metric")
+    metric = found()
+    metric.name = path
+    return metric
+
+
+def build_metric(name: str, kind: str) -> Metric:
+    if name in REGISTRY:
+        return REGISTRY[name]()
+    if name.startswith(EVALUATE_PREFIX):
+        return EvaluateMetric(name)
+    return metric_from_path(name, kind)
+
+
+def select_metrics(names: list[str], kind: str = "metric") -> list[Metric]:
+    """The named metrics, each built once (a name given twice gives the same object)."""
     for name in names:
-        if name not in registry and not name.startswith(EVALUATE_PREFIX):
-            raise unknown_name("metric", name, [*registry, f"{EVALUATE_PREFIX}NAME"])
-    return [EvaluateMetric(name) if name.startswith(EVALUATE_PREFIX) else registry[name] for name in names]
+        if not is_metric_name(name):
+            raise unknown_name(kind, name, [*REGISTRY, f"{EVALUATE_PREFIX}NAME", "package.module.MetricClass"])
+    built: dict[str, Metric] = {}
+    for name in names:
+        if name not in built:
+            built[name] = build_metric(name, kind)
+    return [built[name] for name in names]
 
 
 def check_code_allowed(names: list[str], allowed: bool) -> None:

@@ -1,8 +1,22 @@
-"""The metric interface and the score record: every score carries its signature and its direction."""
+"""The metric interface and the score record: every score carries its signature and its direction.
+
+Modelled on sacrebleu's metrics/base.py: a metric turns each segment into a row of additive sufficient
+statistics, and a score is computed from a sum of rows. Corpus scores, sentence scores and the paired tests
+of harness.significance (which sum resampled rows) all come from these two hooks, so a new metric implements:
+
+- `name`, `signature`, `higher_is_better` (declared once, on the class), `needs_source`;
+- either `segment_statistics` + `score_from_statistics` (a metric with its own statistics, like BLEU's n-gram
+  counts), or only `segment_scores` (then the statistics are [score, 1] per segment and the corpus score is
+  the mean of the segment scores).
+"""
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
+from abc import ABC
 from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from harness.errors import UserError
 
 
 @dataclass(frozen=True)
@@ -20,18 +34,63 @@ class Score:
 
 class Metric(ABC):
     name: str
+    signature: str
     higher_is_better: bool = True
+    needs_source: bool = False        # segment_statistics then receives the source segments
+    sentence_per_line: bool = False   # a multi-sentence text (a summary) is given one sentence per line
 
-    @abstractmethod
-    def corpus_score(self, hypotheses: list[str], references: list[str]) -> Score:
+    def segment_scores(self, hypotheses: list[str], references: list[str],
+                       sources: list[str] | None = None) -> list[float]:
+        """One score per segment: what a metric without its own statistics implements."""
+        raise NotImplementedError(f"{type(self).__name__} implements neither segment_scores nor segment_statistics")
+
+    def segment_statistics(self, hypotheses: list[str], references: list[str],
+                           sources: list[str] | None = None) -> np.ndarray:
+        """One row of additive sufficient statistics per segment; by default [score, 1], whose sums give means."""
+        scores = self.segment_scores(hypotheses, references, sources)
+        return np.column_stack([np.asarray(scores, dtype=np.float64), np.ones(len(scores))]).reshape(-1, 2)
+
+    def score_from_statistics(self, statistics: np.ndarray) -> float:
+        """The score of a sum of statistics rows (the default: the mean of the segment scores)."""
+        total, count = statistics
+        return float(total / count) if count else 0.0
+
+    def scores_from_statistics(self, statistics: np.ndarray) -> np.ndarray:
+        """score_from_statistics for each row of a matrix of sums (resamples); metrics vectorize it for speed."""
+        return np.array([self.score_from_statistics(row) for row in np.atleast_2d(statistics)])
+
+    def sentence_score_from_statistics(self, row: np.ndarray) -> float:
+        """One segment's score from its own row (BLEU uses its effective order here)."""
+        return self.score_from_statistics(row)
+
+    # ---------------------------------------------------------------- derived from the hooks
+
+    def checked_sources(self, sources: list[str] | None, count: int) -> list[str] | None:
+        if self.needs_source and (sources is None or len(sources) != count or any(s is None for s in sources)):
+            raise UserError(f"metric '{self.name}' needs the source of every segment, and some have none (segments "
+                            "aligned from the hypothesis side, for a language the multilingual encoder does not cover)")
+        return sources
+
+    def score_record(self, score: float) -> Score:
+        return Score(self.name, round(score, 4), self.signature, self.higher_is_better)
+
+    def statistics(self, hypotheses: list[str], references: list[str], sources: list[str] | None) -> np.ndarray:
+        """segment_statistics, once the sources of a metric that needs them are checked."""
+        return self.segment_statistics(hypotheses, references, self.checked_sources(sources, len(hypotheses)))
+
+    def corpus_score(self, hypotheses: list[str], references: list[str], sources: list[str] | None = None) -> Score:
         """Score line-aligned hypotheses against one reference each."""
+        stats = self.statistics(hypotheses, references, sources)
+        return self.score_record(self.score_from_statistics(stats.sum(axis=0)))
 
-    @abstractmethod
-    def sentence_score(self, hypothesis: str, reference: str) -> float:
+    def sentence_score(self, hypothesis: str, reference: str, source: str | None = None) -> float:
         """Score one hypothesis against one reference."""
+        row = self.statistics([hypothesis], [reference], None if source is None else [source])[0]
+        return self.sentence_score_from_statistics(row)
 
-    def sentence_and_corpus_scores(self, hypotheses: list[str], references: list[str]) -> tuple[list[float], Score]:
-        """Every segment's score and the corpus score of the same segments; metrics built on per-segment
-        statistics compute them once for both."""
-        return ([self.sentence_score(h, r) for h, r in zip(hypotheses, references)],
-                self.corpus_score(hypotheses, references))
+    def sentence_and_corpus_scores(self, hypotheses: list[str], references: list[str],
+                                   sources: list[str] | None = None) -> tuple[list[float], Score]:
+        """Every segment's score and the corpus score of the same segments, from one pass of statistics."""
+        stats = self.statistics(hypotheses, references, sources)
+        sentences = [self.sentence_score_from_statistics(row) for row in stats]
+        return sentences, self.score_record(self.score_from_statistics(stats.sum(axis=0)))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.errors import UserError
-from harness.metrics.base import Metric, Score
+from harness.metrics.base import Metric
 
 EVALUATE_PREFIX = "evaluate:"
 PREFERRED_KEYS = ("score", "{name}", "f1")
@@ -42,21 +42,24 @@ def mean_if_list(value):
 
 
 class EvaluateMetric(Metric):
-    """An evaluate module behind the harness Metric interface (one number per call)."""
+    """An evaluate module behind the harness Metric interface. It has no statistics of its own: its segment
+    scores come from one call when the module returns one value per segment (BERTScore), else from one call
+    per segment, and the corpus score is their mean."""
 
     def __init__(self, name: str):
         self.name = name
         self.path, self.key = parse_name(name)
         self.module = load_module(name, self.path)
-        self.signature = f"evaluate:{self.path}|key:{self.key or 'auto'}|evaluate {self.version()}"
+        self.signature = f"evaluate:{self.path}|key:{self.key or 'auto'}|evaluate {self.version()}|mean of segments"
 
     @staticmethod
     def version() -> str:
         import evaluate
         return evaluate.__version__
 
-    def pick(self, result: dict) -> float:
-        numbers = {key: mean_if_list(value) for key, value in result.items()
+    def pick(self, result: dict) -> float | list[float]:
+        """The chosen value of the module's result: a number, or a list of per-segment numbers."""
+        numbers = {key: value for key, value in result.items()
                    if isinstance(mean_if_list(value), (int, float))}
         own_name = Path(self.path).stem
         candidates = [self.key] if self.key else [k.format(name=own_name) for k in PREFERRED_KEYS]
@@ -66,14 +69,17 @@ class EvaluateMetric(Metric):
         if chosen is None:
             raise UserError(f"metric '{self.name}' returns {', '.join(sorted(numbers)) or 'no number'}; "
                             f"pick one with {EVALUATE_PREFIX}{self.path}@KEY")
-        return float(numbers[chosen])
+        return numbers[chosen]
 
-    def compute(self, hypotheses: list[str], references: list[str]) -> float:
+    def compute(self, hypotheses: list[str], references: list[str]) -> float | list[float]:
         return self.pick(self.module.compute(predictions=hypotheses, references=references))
 
-    def corpus_score(self, hypotheses: list[str], references: list[str]) -> Score:
-        return Score(self.name, round(self.compute(hypotheses, references), 4), self.signature,
-                     self.higher_is_better)
-
-    def sentence_score(self, hypothesis: str, reference: str) -> float:
-        return self.compute([hypothesis], [reference])
+    def segment_scores(self, hypotheses: list[str], references: list[str], sources=None) -> list[float]:
+        if not hypotheses:
+            return []
+        values = self.compute(hypotheses, references)
+        if isinstance(values, list) and len(values) == len(hypotheses):
+            return [float(v) for v in values]
+        if len(hypotheses) == 1:
+            return [float(mean_if_list(values))]
+        return [float(mean_if_list(self.compute([h], [r]))) for h, r in zip(hypotheses, references)]

@@ -1,44 +1,178 @@
-"""BLEU, chrF, chrF++ and TER through sacrebleu's own metric classes and signatures.
+"""BLEU, chrF, chrF++ and TER through sacrebleu's own metric classes and signatures, via its public API only.
 
 Settings are sacrebleu's command-line defaults, so `sacrebleu REF < HYP` reproduces every stored score.
+
+Statistics rows have sacrebleu's own layout (that of its private corpus statistics), taken from public calls:
+- BLEU: each segment's `corpus_score` result carries its statistics (sys_len, ref_len, counts, totals), and
+  `BLEU.compute_bleu` (public, static) is the score formula.
+- TER: each segment's `corpus_score` result carries num_edits and ref_length; the formula is edits / length.
+- chrF, chrF++: CHRFScore carries no statistics and sacrebleu offers no public extraction, so the counts come
+  from sacrebleu's public n-gram helpers (sacrebleu.metrics.helpers) with its match counting and punctuation
+  split restated below, and the F-score formula is restated in the same order of operations. Tests hold both
+  to sacrebleu's corpus_score and sentence_score.
+The vectorized formulas (many resampled sums at once, for harness.significance) agree with sacrebleu's to 1e-9.
 """
 from __future__ import annotations
 
+from collections import Counter
+from typing import Callable
+
+import numpy as np
 from sacrebleu.metrics import BLEU, CHRF, TER
 from sacrebleu.metrics.base import Metric as SacreMetric
+from sacrebleu.metrics.helpers import extract_all_char_ngrams, extract_word_ngrams
 
-from harness.metrics.base import Metric, Score
+from harness.metrics.base import Metric
+
+CHRF_PUNCTUATION = set('!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~')   # sacrebleu's CHRF._PUNCTS
 
 
 class SacrebleuMetric(Metric):
-    def __init__(self, name: str, corpus_metric: SacreMetric, sentence_metric: SacreMetric, higher_is_better: bool):
+    """A sacrebleu metric object behind the harness interface; the signature is sacrebleu's own."""
+
+    def __init__(self, name: str, metric: SacreMetric):
         self.name = name
-        self.corpus_metric = corpus_metric
-        self.sentence_metric = sentence_metric   # BLEU needs effective_order for single sentences
-        self.higher_is_better = higher_is_better
+        self.metric = metric
+        self._signature: str | None = None
 
-    def corpus_score(self, hypotheses: list[str], references: list[str]) -> Score:
-        return self.score_record(self.corpus_metric.corpus_score(hypotheses, [references]))
+    @property
+    def signature(self) -> str:
+        """sacrebleu fills its signature (nrefs) on scoring, so it is read after scoring one line."""
+        if self._signature is None:
+            result = self.metric.corpus_score(["."], [["."]])
+            self._signature = f"{result.name}|{self.metric.get_signature()}"
+        return self._signature
 
-    def score_record(self, result) -> Score:
-        signature = f"{result.name}|{self.corpus_metric.get_signature()}"
-        return Score(self.name, round(result.score, 4), signature, self.higher_is_better)
-
-    def sentence_and_corpus_scores(self, hypotheses: list[str], references: list[str]) -> tuple[list[float], Score]:
-        """One pass of sacrebleu's segment statistics: each segment's score (with the sentence metric's
-        settings, e.g. BLEU's effective order) and the corpus score (their sum, as corpus_score computes it)."""
-        stats = self.corpus_metric._extract_corpus_statistics(hypotheses, [references])
-        sentences = [self.sentence_metric._aggregate_and_compute([row]).score for row in stats]
-        return sentences, self.score_record(self.corpus_metric._aggregate_and_compute(stats))
-
-    def sentence_score(self, hypothesis: str, reference: str) -> float:
-        return self.sentence_metric.sentence_score(hypothesis, [reference]).score
+    def segment_results(self, hypotheses: list[str], references: list[str]) -> list:
+        return [self.metric.corpus_score([hyp], [[ref]]) for hyp, ref in zip(hypotheses, references)]
 
 
-def sacrebleu_metrics() -> list[Metric]:
-    return [
-        SacrebleuMetric("bleu", BLEU(), BLEU(effective_order=True), higher_is_better=True),
-        SacrebleuMetric("chrf", CHRF(), CHRF(), higher_is_better=True),
-        SacrebleuMetric("chrf++", CHRF(word_order=2), CHRF(word_order=2), higher_is_better=True),
-        SacrebleuMetric("ter", TER(), TER(), higher_is_better=False),
-    ]
+class SacreBLEU(SacrebleuMetric):
+    def __init__(self):
+        super().__init__("bleu", BLEU())
+        self.sentence_metric = BLEU(effective_order=True)   # sacrebleu's advice for single sentences
+
+    def segment_statistics(self, hypotheses, references, sources=None) -> np.ndarray:
+        rows = [[r.sys_len, r.ref_len, *r.counts, *r.totals] for r in self.segment_results(hypotheses, references)]
+        return np.array(rows, dtype=np.float64).reshape(len(rows), 2 + 2 * self.metric.max_ngram_order)
+
+    @staticmethod
+    def formula(metric: BLEU, stats: np.ndarray) -> float:
+        stats, order = [int(x) for x in stats], metric.max_ngram_order
+        return BLEU.compute_bleu(stats[2:2 + order], stats[2 + order:], stats[0], stats[1], metric.smooth_method,
+                                 metric.smooth_value, metric.effective_order, order).score
+
+    def score_from_statistics(self, statistics: np.ndarray) -> float:
+        return self.formula(self.metric, statistics)
+
+    def sentence_score_from_statistics(self, row: np.ndarray) -> float:
+        return self.formula(self.sentence_metric, row)
+
+    def scores_from_statistics(self, statistics: np.ndarray) -> np.ndarray:
+        """compute_bleu with exponential smoothing, on many rows of summed statistics at once."""
+        stats, order = np.atleast_2d(statistics), self.metric.max_ngram_order
+        sys_len, ref_len = stats[:, 0], stats[:, 1]
+        correct, total = stats[:, 2:2 + order], stats[:, 2 + order:2 + 2 * order]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            brevity = np.where(sys_len < ref_len, np.where(sys_len > 0, np.exp(1 - ref_len / sys_len), 0.0), 1.0)
+            smoothing = np.cumprod(np.where(correct == 0, 2.0, 1.0), axis=1)   # doubles at each zero-match order
+            precisions = np.where(correct == 0, 100.0 / (smoothing * total), 100.0 * correct / total)
+            # sacrebleu stops at the first order with no n-grams; the orders after it keep precision 0
+            reached = np.cumprod(total > 0, axis=1).astype(bool)
+            logs = np.where(reached & (precisions > 0), np.log(np.where(precisions > 0, precisions, 1.0)),
+                            -9999999999.0)
+        scores = brevity * np.exp(logs.sum(axis=1) / order)
+        return np.where(correct.sum(axis=1) == 0, 0.0, scores)
+
+
+def chrf_words(sentence: str) -> list[str]:
+    """sacrebleu's chrF word split: punctuation at the start or end of a word is a word of its own."""
+    words = []
+    for word in sentence.split():
+        if len(word) > 1 and word[-1] in CHRF_PUNCTUATION:
+            words += [word[:-1], word[-1]]
+        elif len(word) > 1 and word[0] in CHRF_PUNCTUATION:
+            words += [word[0], word[1:]]
+        else:
+            words.append(word)
+    return words
+
+
+def match_statistics(hyp: Counter, ref: Counter) -> list[int]:
+    """[hypothesis n-grams, reference n-grams, matches], as sacrebleu counts them (no hits without a reference)."""
+    matches = sum(min(count, ref[gram]) for gram, count in hyp.items() if gram in ref)
+    return [sum(hyp.values()) if ref else 0, sum(ref.values()), matches]
+
+
+class SacreCHRF(SacrebleuMetric):
+    def __init__(self, name: str, metric: CHRF):
+        if metric.eps_smoothing:
+            raise ValueError("the restated chrF formula covers sacrebleu's default (effective order) averaging")
+        super().__init__(name, metric)
+
+    def ngrams(self, text: str) -> list[Counter]:
+        text = text.lower() if self.metric.lowercase else text
+        grams = extract_all_char_ngrams(text, self.metric.char_order, self.metric.whitespace)
+        words = chrf_words(text) if self.metric.word_order else []
+        return grams + [extract_word_ngrams(words, n) for n in range(1, self.metric.word_order + 1)]
+
+    def segment_statistics(self, hypotheses, references, sources=None) -> np.ndarray:
+        rows = [[value for h, r in zip(self.ngrams(hyp), self.ngrams(ref)) for value in match_statistics(h, r)]
+                for hyp, ref in zip(hypotheses, references)]
+        return np.array(rows, dtype=np.float64).reshape(len(rows), 3 * self.metric.order)
+
+    def score_from_statistics(self, statistics: np.ndarray) -> float:
+        """sacrebleu's CHRF._compute_f_score without eps smoothing, in its order of operations."""
+        factor, precision, recall, orders = self.metric.beta ** 2, 0.0, 0.0, 0
+        for i in range(self.metric.order):
+            n_hyp, n_ref, n_match = (int(x) for x in statistics[3 * i:3 * i + 3])
+            if n_hyp > 0 and n_ref > 0:
+                precision += n_match / n_hyp
+                recall += n_match / n_ref
+                orders += 1
+        if orders:
+            precision, recall = precision / orders, recall / orders
+        if not precision + recall:
+            return 0.0
+        return 100 * ((1 + factor) * precision * recall / ((factor * precision) + recall))
+
+    def scores_from_statistics(self, statistics: np.ndarray) -> np.ndarray:
+        """The same formula on many rows of summed statistics at once."""
+        stats, factor = np.atleast_2d(statistics), self.metric.beta ** 2
+        n_hyp, n_ref, n_match = (stats[:, i::3][:, :self.metric.order] for i in range(3))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            counted = (n_hyp > 0) & (n_ref > 0)
+            precision = np.where(counted, n_match / n_hyp, 0.0).sum(axis=1)
+            recall = np.where(counted, n_match / n_ref, 0.0).sum(axis=1)
+            orders = counted.sum(axis=1)
+            precision = np.where(orders > 0, precision / np.maximum(orders, 1), 0.0)
+            recall = np.where(orders > 0, recall / np.maximum(orders, 1), 0.0)
+            denominator = factor * precision + recall
+            return np.where(precision + recall > 0, 100 * (1 + factor) * precision * recall / denominator, 0.0)
+
+
+class SacreTER(SacrebleuMetric):
+    higher_is_better = False   # an edit rate
+
+    def __init__(self):
+        super().__init__("ter", TER())
+
+    def segment_statistics(self, hypotheses, references, sources=None) -> np.ndarray:
+        rows = [[r.num_edits, r.ref_length] for r in self.segment_results(hypotheses, references)]
+        return np.array(rows, dtype=np.float64).reshape(len(rows), 2)
+
+    def score_from_statistics(self, statistics: np.ndarray) -> float:
+        return float(self.scores_from_statistics(statistics)[0])
+
+    def scores_from_statistics(self, statistics: np.ndarray) -> np.ndarray:
+        """sacrebleu's TER formula: edits / reference length; 1 for output against an empty reference."""
+        stats = np.atleast_2d(statistics)
+        edits, ref_length = stats[:, 0], stats[:, 1]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return 100 * np.where(ref_length > 0, edits / ref_length, np.where(edits > 0, 1.0, 0.0))
+
+
+def sacrebleu_metrics() -> dict[str, Callable[[], Metric]]:
+    """Constructors of the sacrebleu metrics by name."""
+    return {"bleu": SacreBLEU, "chrf": lambda: SacreCHRF("chrf", CHRF()),
+            "chrf++": lambda: SacreCHRF("chrf++", CHRF(word_order=2)), "ter": SacreTER}

@@ -1,14 +1,10 @@
 """Summary metrics: how close a summary is to another text, and what it does with its own input.
 
-Similarity (summary vs the reference summary, and vs the full reference):
-- ROUGE-1/2/L/Lsum: Google's `rouge-score` package (a re-implementation of ROUGE-1.5.5), Porter stemming
-  (words over 3 characters), its own tokenizer (lowercase, runs of [a-z0-9]), F-measure x 100. ROUGE-Lsum
-  needs one sentence per line: the texts come here as sentence lists (split by harness.segment) and are
-  joined with newlines, so `split_summaries` (which needs NLTK data) stays off.
-- chrF: sacrebleu's, through harness.metrics, on the texts as one line each.
-- embedding_cosine: cosine of the mean all-MiniLM-L6-v2 sentence embeddings of each text. Averaging
-  sentence vectors avoids the encoder's 256-token input limit, which would silently cut a full reference.
-- evaluate:NAME[@KEY]: any Hugging Face `evaluate` metric (see harness.metrics.evaluate_metrics).
+Similarity (summary vs the reference summary, and vs the full reference): any metric of the registry
+(harness.metrics), by default ROUGE-1/2/L/Lsum and embedding_cosine (harness.metrics.text_similarity) and
+sacrebleu's chrF, or evaluate:NAME[@KEY]. The texts come here as sentence lists (split by harness.segment):
+a metric that reads one sentence per line (ROUGE-Lsum, the embedding mean) gets them joined with newlines,
+the others (chrF) joined with spaces, as one segment.
 
 Reference-free, from the summary and its input alone (Grusky et al., 2018, "Newsroom"): compression ratio
 (input words / summary words), extractive fragment coverage and density (their greedy fragment algorithm),
@@ -17,82 +13,39 @@ and the share of summary n-grams (n = 1, 2, 3, within a line) absent from the in
 from __future__ import annotations
 
 import re
-from importlib import metadata
 
-import numpy as np
+from harness.errors import UserError
+from harness.metrics import Metric, select_metrics
+from harness.metrics.text_similarity import ROUGE_TYPES
 
-from harness.embeddings import embed
-from harness.errors import unknown_name
-from harness.metrics import EVALUATE_PREFIX, select_metrics
-
-ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
 SIMILARITY_METRICS = (*ROUGE_TYPES, "chrf", "embedding_cosine")
 DEFAULT_SUMMARY_METRICS = list(SIMILARITY_METRICS)
 NOVEL_NGRAM_ORDERS = (1, 2, 3)
 WORD = re.compile(r"\w+")
 
 
-def rouge_signature() -> str:
-    return (f"rouge-score {metadata.version('rouge-score')}|stemmer:porter(>3 chars)|tok:lowercase [a-z0-9]+"
-            "|score:F1x100|lsum:one sentence per line (sentencex)")
-
-
-EMBEDDING_SIGNATURE = "all-MiniLM-L6-v2|mean of unit sentence vectors|cosine"
-
-
-def rouge_scorer(rouge_types: list[str]):
-    """Google's rouge-score with the Porter stemmer (its nltk import takes seconds, so only when used)."""
-    from rouge_score.rouge_scorer import RougeScorer
-    return RougeScorer(rouge_types, use_stemmer=True)
+def joined(metric: Metric, sentences: list[str]) -> str:
+    return ("\n" if metric.sentence_per_line else " ").join(sentences)
 
 
 class SummaryMetrics:
-    """The similarity metrics named in `summary.metrics`, checked (and evaluate modules loaded) up front."""
+    """The similarity metrics named in `summary.metrics`, built (evaluate modules loaded) up front."""
 
     def __init__(self, names: list[str]):
-        for name in names:
-            if name not in SIMILARITY_METRICS and not name.startswith(EVALUATE_PREFIX):
-                raise unknown_name("summary metric", name, [*SIMILARITY_METRICS, f"{EVALUATE_PREFIX}NAME"])
-        self.names = list(names)
-        self.rouge_types = [name for name in names if name in ROUGE_TYPES]
-        self.rouge = rouge_scorer(self.rouge_types) if self.rouge_types else None
-        self.chrf = select_metrics(["chrf"])[0] if "chrf" in names else None
-        self.evaluate = {metric.name: metric for metric in
-                         select_metrics([name for name in names if name.startswith(EVALUATE_PREFIX)])}
+        self.metrics = select_metrics(list(names), kind="summary metric")
+        for metric in self.metrics:
+            if metric.needs_source:
+                raise UserError(f"summary metric '{metric.name}' needs the source; summaries are scored against "
+                                "a reference text alone")
 
     def signatures(self) -> dict[str, str]:
         """How each score was computed, stored once per run in result.json."""
-        signatures = {name: rouge_signature() for name in self.rouge_types}
-        if self.chrf:
-            signatures["chrf"] = self.chrf.corpus_score(["."], ["."]).signature   # sacrebleu signs after scoring
-        if "embedding_cosine" in self.names:
-            signatures["embedding_cosine"] = EMBEDDING_SIGNATURE
-        signatures.update({name: metric.signature for name, metric in self.evaluate.items()})
-        return {name: signatures[name] for name in self.names}
+        return {metric.name: metric.signature for metric in self.metrics}
 
     def similarity(self, summary: list[str], reference: list[str]) -> dict[str, float]:
         """Scores of a summary against a reference text, both given as lists of sentences."""
-        scores: dict[str, float] = {}
-        if self.rouge:
-            rouge = self.rouge.score("\n".join(reference), "\n".join(summary))
-            scores.update({name: round(rouge[name].fmeasure * 100, 4) for name in self.rouge_types})
-        if self.chrf:
-            scores["chrf"] = round(self.chrf.sentence_score(" ".join(summary), " ".join(reference)), 4)
-        if "embedding_cosine" in self.names:
-            scores["embedding_cosine"] = round(embedding_cosine(summary, reference), 4)
-        for name, metric in self.evaluate.items():
-            scores[name] = round(metric.sentence_score(" ".join(summary), " ".join(reference)), 4)
-        return {name: scores[name] for name in self.names}
-
-
-def text_vector(sentences: list[str]) -> np.ndarray:
-    mean = embed(sentences).mean(axis=0) if sentences else np.zeros(384, dtype=np.float32)
-    norm = float(np.linalg.norm(mean))
-    return mean / norm if norm else mean
-
-
-def embedding_cosine(left: list[str], right: list[str]) -> float:
-    return float(text_vector(left) @ text_vector(right))
+        return {metric.name: round(metric.sentence_score(joined(metric, summary), joined(metric, reference)), 4)
+                for metric in self.metrics}
 
 
 def words(text: str) -> list[str]:
