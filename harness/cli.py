@@ -27,6 +27,7 @@ from harness.config import CONF_DIR, check_ranges, compose_config, register_sche
 from harness.errors import UserError, unknown_name
 from harness.pipeline import run
 from harness.report import check_report_folder, comparison_table, results_table, run_summary_table
+from harness.results import run_record
 from harness.run_folder import make_launch_folder
 
 EXIT_USER_ERROR = 2
@@ -108,9 +109,10 @@ def hydra_run(cfg: DictConfig) -> None:
         if HydraConfig.get().verbose:   # hydra.verbose=true: the user asked for the traceback
             raise
         fail(str(err))
-    print(results_table(result))
-    if run_summary_table(result):
-        print("\n" + run_summary_table(result))
+    record = run_record(result)   # the same typed record harness-compare reads from result.json
+    print(results_table(record))
+    if run_summary_table(record):
+        print("\n" + run_summary_table(record))
     print(f"\nrun folder: {output_dir}")
 
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from harness.errors import UserError, unknown_name
-from harness.metrics import Metric, check_code_allowed, is_metric_name, select_metrics
-from harness.results import read_result
+from harness.metrics import Metric, Score, check_code_allowed, is_metric_name, select_metrics
+from harness.results import DocumentRecord, RunRecord, Segment, as_run_record, read_record
 from harness.run_folder import FAILED_MARKER, RESULT_FILE, RUNNING_MARKER
 from harness.significance import DEFAULT_RESAMPLES, DEFAULT_SEED, compare_systems, holm, scores_from_stats
 
@@ -34,7 +34,10 @@ DISAGREEMENT_METRICS = ("chrf", "bleu")    # sentence chrF is stable on short se
 class Run:
     name: str
     path: Path
-    result: dict
+    result: RunRecord    # a result dict given here is typed by the one reader, harness.results.run_record
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "result", as_run_record(self.result))
 
 
 # ---------------------------------------------------------------- loading
@@ -119,10 +122,10 @@ def path_suffix(folder: Path, depth: int) -> str:
     return "/".join(folder.parts[-depth:])
 
 
-def unique_names(paths: list[Path], results: list[dict]) -> list[str]:
+def unique_names(paths: list[Path], results: list[RunRecord]) -> list[str]:
     """Systems are named by their model; runs of one model are told apart by as much of their run folder's
     path as it takes (job 0_identity of two sweeps: sweep_a/0_identity, sweep_b/0_identity)."""
-    names = [result["model"]["name"] for result in results]
+    names = [result.model_name for result in results]
     folders = [path.resolve().parent for path in paths]
     for depth in range(0, max(len(folder.parts) for folder in folders) + 1):
         labels = [name if depth == 0 or names.count(name) == 1 else f"{name}@{path_suffix(folder, depth)}"
@@ -132,11 +135,11 @@ def unique_names(paths: list[Path], results: list[dict]) -> list[str]:
     return [f"{label}#{number}" for number, label in enumerate(labels, start=1)]
 
 
-def check_cut_files_run(path: Path, result: dict) -> None:
+def check_cut_files_run(path: Path, result: RunRecord) -> None:
     """A files run made with data.max_segments scored whole output files against a cut source: harness versions
     before issue 16 wrote such results (the files backend now refuses the setting); their scores mean nothing."""
-    cut = result["config"]["data"].get("max_segments")
-    if result["model"].get("backend") == "files" and cut:
+    cut = result.max_segments
+    if result.backend == "files" and cut:
         raise UserError(f"{path}: model=files with data.max_segments={cut}: whole output files were scored against "
                         f"the first {cut} source sentences, so its scores compare with nothing; re-run it without "
                         "data.max_segments")
@@ -159,7 +162,7 @@ def collect_runs(arguments: list[str]) -> Collection:
         skipped += unfinished
     if not files:
         raise UserError(not_finished_message(skipped))
-    results = [read_result(path) for path in files]
+    results = [read_record(path) for path in files]
     for path, result in zip(files, results):
         check_cut_files_run(path, result)
     runs = [Run(name, path.parent, result) for name, path, result in zip(unique_names(files, results), files, results)]
@@ -188,7 +191,7 @@ def order_with_baseline(runs: list[Run], baseline: str | None) -> list[Run]:
 # ---------------------------------------------------------------- comparability
 
 def has_segments(run: Run) -> bool:
-    return all("segments" in document for document in run.result["documents"])
+    return all(document.has_segments for document in run.result.documents)
 
 
 def score_level(runs: list[Run]) -> str:
@@ -196,12 +199,12 @@ def score_level(runs: list[Run]) -> str:
     return "aligned" if all(has_segments(run) for run in runs) else "document"
 
 
-def metric_records(document: dict, level: str) -> dict:
-    return document["aligned"] if level == "aligned" else document["metrics"]
+def metric_records(document: DocumentRecord, level: str) -> dict[str, Score]:
+    return document.aligned if level == "aligned" else document.metrics
 
 
 def available_metric_names(run: Run, level: str) -> list[str]:
-    documents = run.result["documents"]
+    documents = run.result.documents
     names = [name for name in metric_records(documents[0], level)] if documents else []
     return [name for name in names if all(name in metric_records(d, level) for d in documents)]
 
@@ -231,16 +234,16 @@ def data_identity(run: Run) -> dict:
     """What must be equal for two runs' scores to be comparable: the data set, its documents and references."""
     result = run.result
     return {
-        "data set root": result["data"]["root"],
-        "documents": [[d["id"], d["src_lang"], d["source_file"]] for d in result["documents"]],
-        "references": [[d["reference_file"], d["cleaning"]["reference"]] for d in result["documents"]],
-        "data.max_segments": result["config"]["data"].get("max_segments"),
-        "source segments per document": [d["source_segments"] for d in result["documents"]],
+        "data set root": result.data_root,
+        "documents": [[d.id, d.src_lang, d.source_file] for d in result.documents],
+        "references": [[d.reference_file, d.reference_cleaning] for d in result.documents],
+        "data.max_segments": result.max_segments,
+        "source segments per document": [d.source_segments for d in result.documents],
     }
 
 
 def signatures(run: Run, level: str, metric_names: list[str]) -> dict:
-    return {f"{name} signature": sorted({metric_records(d, level)[name]["signature"] for d in run.result["documents"]})
+    return {f"{name} signature": sorted({metric_records(d, level)[name].signature for d in run.result.documents})
             for name in metric_names}
 
 
@@ -274,13 +277,13 @@ def comparable_groups(runs: list[Run], metric_names: list[str] | None = None) ->
     return groups
 
 
-def paired_segments(runs: list[Run], doc_index: int) -> list[list[dict]]:
+def paired_segments(runs: list[Run], doc_index: int) -> list[tuple[Segment, ...]]:
     """Each system's segments of one document, checked to pair up by ref_index with the same reference text."""
-    segments = [run.result["documents"][doc_index]["segments"] for run in runs]
-    keys = [[(s["ref_index"], s["ref"]) for s in system] for system in segments]
+    segments = [run.result.documents[doc_index].segments for run in runs]
+    keys = [[(s.ref_index, s.ref) for s in system] for system in segments]
     for run, system_keys in zip(runs[1:], keys[1:]):
         if system_keys != keys[0]:
-            doc_id = runs[0].result["documents"][doc_index]["id"]
+            doc_id = runs[0].result.documents[doc_index].id
             raise UserError(f"document '{doc_id}': the reference sentences of '{run.name}' ({run.path}) differ from "
                             f"'{runs[0].name}'; runs from different segmentations cannot be paired, re-run both")
     return segments
@@ -292,17 +295,17 @@ def document_rows(runs: list[Run], doc_index: int, metric_names: list[str]) -> l
     """Document-level scores: one segment per document, so no interval and no test ("n/a")."""
     rows = []
     for name in metric_names:
-        base = runs[0].result["documents"][doc_index]["metrics"][name]["score"]
+        base = runs[0].result.documents[doc_index].metrics[name].score
         for position, run in enumerate(runs):
-            score = run.result["documents"][doc_index]["metrics"][name]["score"]
+            score = run.result.documents[doc_index].metrics[name].score
             rows.append(score_row(run, doc_index, name, score, None,
                                       None if position == 0 else round(score - base, SCORE_DECIMALS)))
     return rows
 
 
 def score_row(run: Run, doc_index: int, metric: str, score: float, ci, delta) -> dict:
-    document = run.result["documents"][doc_index]
-    return {"document": document["id"], "lang": document["src_lang"], "relation": document["relation"],
+    document = run.result.documents[doc_index]
+    return {"document": document.id, "lang": document.src_lang, "relation": document.relation,
             "system": run.name, "metric": metric, "score": score, "ci": ci, "delta": delta,
             "p_bootstrap": None, "p_randomization": None, "p_bootstrap_holm": None, "p_randomization_holm": None,
             "significant": None}
@@ -311,7 +314,7 @@ def score_row(run: Run, doc_index: int, metric: str, score: float, ci, delta) ->
 def tested_metrics(runs: list[Run], names: list[str]) -> dict[str, Metric]:
     """The metrics behind the compared scores, from the registry; an evaluate: metric runs its script's code,
     so every run must have been made with allow_metric_code=true."""
-    check_code_allowed(names, all(run.result["config"].get("allow_metric_code") for run in runs))
+    check_code_allowed(names, all(run.result.allow_metric_code for run in runs))
     return {metric.name: metric for metric in select_metrics(names)}
 
 
@@ -336,9 +339,9 @@ def statistics_by_system(runs: list[Run], doc_index: int, metrics: dict[str, Met
     """Per metric, each system's per-segment sufficient statistics (extracted once, reused by every test);
     a metric that needs the source gets the segments' sources."""
     segments = paired_segments(runs, doc_index)
-    references = [s["ref"] for s in segments[0]]
-    return {name: [metric.statistics([s["hyp"] for s in system], references,
-                                     [s.get("src") for s in system] if metric.needs_source else None)
+    references = [s.ref for s in segments[0]]
+    return {name: [metric.statistics([s.hyp for s in system], references,
+                                     [s.src for s in system] if metric.needs_source else None)
                    for system in segments]
             for name, metric in metrics.items()}
 
@@ -355,9 +358,9 @@ def length_bucket(words: int) -> str:
 def bucket_rows(runs: list[Run], stats: dict, metrics: dict[str, Metric]) -> list[dict]:
     """Corpus scores by reference-sentence length, per language (its documents pooled) and system."""
     pooled: dict = defaultdict(lambda: defaultdict(list))   # lang -> metric/"labels" -> per-doc arrays
-    for doc_index, document in enumerate(runs[0].result["documents"]):
-        lang = document["src_lang"]
-        pooled[lang]["labels"].append(np.array([length_bucket(len(s["ref"].split())) for s in document["segments"]]))
+    for doc_index, document in enumerate(runs[0].result.documents):
+        lang = document.src_lang
+        pooled[lang]["labels"].append(np.array([length_bucket(len(s.ref.split())) for s in document.segments]))
         for name in metrics:
             pooled[lang][name].append(stats[doc_index][name])
     rows = []
@@ -376,53 +379,40 @@ def bucket_rows(runs: list[Run], stats: dict, metrics: dict[str, Metric]) -> lis
     return rows
 
 
-def disagreement_metric(segment: dict) -> str | None:
-    return next((name for name in DISAGREEMENT_METRICS if name in segment.get("scores", {})), None)
+def disagreement_metric(segment: Segment) -> str | None:
+    return next((name for name in DISAGREEMENT_METRICS if name in segment.scores), None)
 
 
 def disagreements(runs: list[Run], limit: int = DISAGREEMENT_EXAMPLES) -> list[dict]:
     """The reference sentences whose outputs differ most in sentence score between systems (compare-mt style)."""
     examples = []
-    for doc_index, document in enumerate(runs[0].result["documents"]):
+    for doc_index, document in enumerate(runs[0].result.documents):
         for per_system in zip(*paired_segments(runs, doc_index)):
             metric = disagreement_metric(per_system[0])
             if metric is None:
                 continue
-            scores = [s["scores"][metric] for s in per_system]
-            examples.append({"document": document["id"], "lang": document["src_lang"],
-                             "ref_index": per_system[0]["ref_index"], "ref": per_system[0]["ref"],
-                             "src": next((s["src"] for s in per_system if s.get("src")), None),
+            scores = [s.scores[metric] for s in per_system]
+            examples.append({"document": document.id, "lang": document.src_lang,
+                             "ref_index": per_system[0].ref_index, "ref": per_system[0].ref,
+                             "src": next((s.src for s in per_system if s.src), None),
                              "metric": metric, "spread": max(scores) - min(scores),
-                             "outputs": [{"system": run.name, "hyp": s["hyp"], "score": score}
+                             "outputs": [{"system": run.name, "hyp": s.hyp, "score": score}
                                          for run, s, score in zip(runs, per_system, scores)]})
     examples.sort(key=lambda e: -e["spread"])
     return [e for e in examples if e["spread"] > 0][:limit]
 
 
-def summary_scores(summary: dict) -> dict:
-    """Flat "<comparison> <metric>" -> score from a document's summary record (issue 5's shape)."""
-    flat = {}
-    for comparison, scores in summary.items():
-        if not isinstance(scores, dict):
-            continue
-        for metric, value in scores.items():
-            score = value.get("score") if isinstance(value, dict) else value
-            if isinstance(score, (int, float)):
-                flat[f"{comparison} {metric}"] = score
-    return flat
-
-
 def summary_rows(runs: list[Run]) -> list[dict]:
-    return [{"document": document["id"], "lang": document["src_lang"], "system": run.name,
-             "scores": summary_scores(document["summary"])}
-            for run in runs for document in run.result["documents"] if isinstance(document.get("summary"), dict)]
+    return [{"document": document.id, "lang": document.src_lang, "system": run.name,
+             "scores": document.summary.flat_scores()}
+            for run in runs for document in run.result.documents if document.summary is not None]
 
 
 # ---------------------------------------------------------------- the comparison
 
 def metric_description(run: Run, level: str, name: str) -> dict:
-    record = metric_records(run.result["documents"][0], level)[name]
-    return {"name": name, "signature": record["signature"], "higher_is_better": record["higher_is_better"]}
+    record = metric_records(run.result.documents[0], level)[name]
+    return {"name": name, "signature": record.signature, "higher_is_better": record.higher_is_better}
 
 
 def compare_runs(runs: list[Run], baseline: str | None = None, metrics: list[str] | None = None,
@@ -435,7 +425,7 @@ def compare_runs(runs: list[Run], baseline: str | None = None, metrics: list[str
     level = score_level(runs)
     names = choose_metrics(runs, level, metrics)
     check_comparable(runs, level, names)
-    documents = runs[0].result["documents"]
+    documents = runs[0].result.documents
     rows, stats, buckets, examples = [], [], [], []
     if level == "aligned":
         tested = tested_metrics(runs, names)
@@ -447,9 +437,9 @@ def compare_runs(runs: list[Run], baseline: str | None = None, metrics: list[str
         rows = [row for i in range(len(documents)) for row in document_rows(runs, i, names)]
     return {
         "baseline": runs[0].name,
-        "systems": [{"name": r.name, "run_dir": str(r.path), "model": r.result["model"]} for r in runs],
-        "data": {"root": runs[0].result["data"]["root"],
-                 "documents": [{"id": d["id"], "lang": d["src_lang"], "relation": d["relation"]} for d in documents]},
+        "systems": [{"name": r.name, "run_dir": str(r.path), "model": r.result.model} for r in runs],
+        "data": {"root": runs[0].result.data_root,
+                 "documents": [{"id": d.id, "lang": d.src_lang, "relation": d.relation} for d in documents]},
         "level": level,
         "metrics": [metric_description(runs[0], level, name) for name in names],
         "significance": ({"resamples": n_resamples, "seed": seed, "alpha": ALPHA,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from harness.relations import Relation
 from harness.errors import UserError
+from harness.results import DocumentRecord, RunRecord, as_run_record
 
 METRIC_LABELS = {"bleu": "BLEU", "chrf": "chrF", "chrf++": "chrF++", "ter": "TER", "rouge1": "R-1", "rouge2": "R-2",
                  "rougeL": "R-L", "rougeLsum": "R-Lsum", "embedding_cosine": "cos"}
@@ -31,33 +32,29 @@ DISAGREE_NOTE = "! measured relation disagrees with the declared one: {documents
 CANNOT_JUDGE_NOTE = "? relation cannot be judged (too few sentences, or hypothesis not {target}): {documents}"
 
 
-def measured_relation(document: dict) -> str | None:
-    return document.get("diagnostics", {}).get("relation", {}).get("measured")
-
-
-def is_parallel(document: dict) -> bool:
+def is_parallel(document: DocumentRecord) -> bool:
     """Declared parallel and not measured otherwise (cannot_judge keeps the declared relation)."""
-    return document["relation"] == Relation.PARALLEL and measured_relation(document) in (None, Relation.PARALLEL,
-                                                                                         Relation.CANNOT_JUDGE)
+    return document.relation == Relation.PARALLEL and document.measured_relation in (None, Relation.PARALLEL,
+                                                                                     Relation.CANNOT_JUDGE)
 
 
-def relation_cell(document: dict) -> str:
-    measured = measured_relation(document)
+def relation_cell(document: DocumentRecord) -> str:
+    measured = document.measured_relation
     if measured is None:
-        return document["relation"]
-    flag = "!" if document["diagnostics"]["relation"]["agrees"] is False else ""
-    return f"{document['relation']}/{measured}{flag}"
+        return document.relation
+    flag = "!" if document.relation_agrees is False else ""
+    return f"{document.relation}/{measured}{flag}"
 
 
-def english_cell(document: dict) -> str:
-    language = document.get("diagnostics", {}).get("output_language")
+def english_cell(document: DocumentRecord) -> str:
+    language = document.output_language
     if not language:
         return ""
-    return f"{100 * language['english']:.0f}%" + ("!" if language.get("verdict") == "off_target" else "")
+    return f"{100 * language.english:.0f}%" + ("!" if language.verdict == "off_target" else "")
 
 
-def adequacy_cell(document: dict) -> str:
-    adequacy = document.get("diagnostics", {}).get("adequacy")
+def adequacy_cell(document: DocumentRecord) -> str:
+    adequacy = document.adequacy
     return "" if adequacy is None else f"{adequacy:.2f}"
 
 
@@ -69,89 +66,91 @@ def format_table(headers: list[str], rows: list[list[str]], left: int = 3) -> st
     return "\n".join([line(headers), "  ".join("-" * w for w in widths)] + [line(row) for row in rows])
 
 
-def document_row(document: dict, metric_names: list[str]) -> list[str]:
+def document_row(document: DocumentRecord, metric_names: list[str]) -> list[str]:
     marker = "" if is_parallel(document) else "*"
-    scores = [f"{document['metrics'][name]['score']:.1f}{marker}" for name in metric_names]
-    aligned = [f"{document['aligned'][name]['score']:.1f}{marker}" for name in ALIGNED_COLUMNS
-               if name in document.get("aligned", {})]
-    empty = document["empty_outputs"]
-    degraded = f"{empty}/{document['hypothesis_units']} empty" if empty else ""
-    return [document["id"], document["src_lang"], relation_cell(document), *scores, *aligned,
+    scores = [f"{document.metrics[name].score:.1f}{marker}" for name in metric_names]
+    aligned = [f"{document.aligned[name].score:.1f}{marker}" for name in ALIGNED_COLUMNS if name in document.aligned]
+    empty = document.empty_outputs
+    degraded = f"{empty}/{document.hypothesis_units} empty" if empty else ""
+    return [document.id, document.src_lang, relation_cell(document), *scores, *aligned,
             adequacy_cell(document), english_cell(document), degraded]
 
 
-def relation_notes(documents: list[dict], target_lang: str) -> list[str]:
+def relation_notes(documents: tuple[DocumentRecord, ...], target_lang: str) -> list[str]:
     notes = []
-    relations = sorted({d["relation"] for d in documents if d["relation"] != Relation.PARALLEL}
-                       | {measured_relation(d) for d in documents if not is_parallel(d) and measured_relation(d)}
+    relations = sorted({d.relation for d in documents if d.relation != Relation.PARALLEL}
+                       | {d.measured_relation for d in documents if not is_parallel(d) and d.measured_relation}
                        - {Relation.PARALLEL, Relation.CANNOT_JUDGE})
     if relations:
         notes.append(NOT_PARALLEL_NOTE.format(relations=", ".join(relations)))
-    disagree = [d["id"] for d in documents if d.get("diagnostics", {}).get("relation", {}).get("agrees") is False]
+    disagree = [d.id for d in documents if d.relation_agrees is False]
     if disagree:
         notes.append(DISAGREE_NOTE.format(documents=", ".join(disagree)))
-    undecided = [d["id"] for d in documents if measured_relation(d) == Relation.CANNOT_JUDGE]
+    undecided = [d.id for d in documents if d.measured_relation == Relation.CANNOT_JUDGE]
     if undecided:
         notes.append(CANNOT_JUDGE_NOTE.format(target=target_lang, documents=", ".join(undecided)))
-    off_target = [d["id"] for d in documents
-                  if d.get("diagnostics", {}).get("output_language", {}).get("verdict") == "off_target"]
+    off_target = [d.id for d in documents if d.output_language and d.output_language.verdict == "off_target"]
     if off_target:
         notes.append(OFF_TARGET_NOTE.format(target=target_lang, documents=", ".join(off_target)))
     return notes
 
 
-def results_table(result: dict) -> str:
-    documents = result["documents"]
-    metric_names = list(documents[0]["metrics"]) if documents else []
-    aligned_names = [n for n in ALIGNED_COLUMNS if documents and n in documents[0].get("aligned", {})]
+def results_table(result: dict | RunRecord) -> str:
+    """The table printed at the end of a run; `result` is the run's typed record, or the result dict just
+    written (typed by the same reader, harness.results.run_record)."""
+    record = as_run_record(result)
+    documents = record.documents
+    metric_names = list(documents[0].metrics) if documents else []
+    aligned_names = [n for n in ALIGNED_COLUMNS if documents and n in documents[0].aligned]
     headers = ["document", "lang", "relation declared/measured", *[METRIC_LABELS.get(n, n) for n in metric_names],
                *[f"aln {METRIC_LABELS.get(n, n)}" for n in aligned_names], "adeq", "English", "degraded"]
     table = format_table(headers, [document_row(d, metric_names) for d in documents])
-    notes = [f"model: {result['model']['name']} ({result['model']['backend']})"]
+    notes = [f"model: {record.model_name} ({record.backend})"]
     if aligned_names:
         notes.append(ALIGNED_NOTE)
     notes.append(ADEQUACY_NOTE)
-    notes += relation_notes(documents, result.get("data", {}).get("target_lang", "en"))
-    stats = result.get("backend_stats", {})
-    notes += [f"degraded: {stats[key]} {text}" for key, text in DEGRADATION_STATS.items() if stats.get(key)]
-    notes += [f"note: {note}" for note in result.get("run", {}).get("notes", [])]
-    notes += [f"note: {note}" for d in documents for note in d.get("notes", [])]
-    signatures = {d["metrics"][n]["signature"] for d in documents for n in metric_names}
-    signatures |= {d["aligned"][n]["signature"] for d in documents for n in aligned_names if n in d["aligned"]}
+    notes += relation_notes(documents, record.target_lang)
+    notes += [f"degraded: {record.backend_stat(key)} {text}" for key, text in DEGRADATION_STATS.items()
+              if record.backend_stat(key)]
+    notes += [f"note: {note}" for note in record.notes]
+    notes += [f"note: {note}" for d in documents for note in d.notes]
+    signatures = {d.metrics[n].signature for d in documents for n in metric_names}
+    signatures |= {d.aligned[n].signature for d in documents for n in aligned_names if n in d.aligned}
     notes += sorted(signatures)
     return "\n".join([table, "", *notes])
 
 
-def summary_row(document: dict, similarity: list[str]) -> list[str]:
-    summary = document["summary"]
-    close = summary["vs_reference_summary"]
-    full = summary["vs_reference"]
-    free = summary["reference_free"]
+def summary_row(document: DocumentRecord, similarity: list[str]) -> list[str]:
+    summary = document.summary
+    close = summary.section("vs_reference_summary")
+    full = summary.section("vs_reference")
+    free = summary.section("reference_free")
     cosine = [f"{full['embedding_cosine']:.3f}"] if "embedding_cosine" in full else []
-    return [document["id"], document["src_lang"], document["relation"], str(summary["words"]),
+    return [document.id, document.src_lang, document.relation, str(summary.words),
             *[f"{close[name]:.3f}" if name == "embedding_cosine" else f"{close[name]:.1f}" for name in similarity],
-            *cosine, *[f"{free[name]:.2f}" for name in SUMMARY_FREE_COLUMNS], "empty" if summary["empty"] else ""]
+            *cosine, *[f"{free[name]:.2f}" for name in SUMMARY_FREE_COLUMNS], "empty" if summary.empty else ""]
 
 
-def run_summary_table(result: dict) -> str:
+def run_summary_table(result: dict | RunRecord) -> str:
     """Each document's summary against the reference summary (and, by cosine, the full reference), with
     how extractive it is; empty when the run made no summaries."""
-    reference = result.get("reference_summary")
-    documents = [d for d in result["documents"] if "summary" in d]
-    if not reference or not documents:
+    record = as_run_record(result)
+    references = record.reference_summaries
+    documents = [d for d in record.documents if d.summary is not None]
+    if not references or not documents:
         return ""
-    similarity = list(documents[0]["summary"]["vs_reference_summary"])
-    cosine = ["cos ref"] if "embedding_cosine" in documents[0]["summary"]["vs_reference"] else []
+    first = documents[0].summary
+    similarity = list(first.section("vs_reference_summary"))
+    cosine = ["cos ref"] if "embedding_cosine" in first.section("vs_reference") else []
     headers = ["document", "lang", "relation", "words", *[METRIC_LABELS.get(n, n) for n in similarity], *cosine,
                *SUMMARY_FREE_COLUMNS.values(), "degraded"]
     table = format_table(headers, [summary_row(d, similarity) for d in documents])
-    references = reference if isinstance(reference, list) else [reference]
-    notes = [f"summaries: {documents[0]['summary']['summarizer']} of each {documents[0]['summary']['input']}, "
+    notes = [f"summaries: {first.summarizer} of each {first.input}, "
              "scored against the reference summary (cos ref: against the full reference)"]
-    notes += [f"reference summary: {r['text_file']} ({r['words']} words, from {r['reference_file']})"
-              + (" EMPTY: every score against it is 0" if r["empty"] else "") for r in references]
+    notes += [f"reference summary: {r.text_file} ({r.words} words, from {r.reference_file})"
+              + (" EMPTY: every score against it is 0" if r.empty else "") for r in references]
     by_signature: dict[str, list[str]] = {}
-    for name, signature in result.get("summary_metrics", {}).items():
+    for name, signature in record.summary_metrics.items():
         by_signature.setdefault(signature, []).append(name)
     notes += [f"{', '.join(names)}: {signature}" for signature, names in by_signature.items()]
     return "\n".join([table, "", *notes])

@@ -4,6 +4,11 @@ A run folder holds result.json, hypotheses/<doc_id>.txt (the translation as prod
 scored/<doc_id>.{hyp,ref}.txt (the exact lines each document-level metric scored), so that
 `sacrebleu scored/<id>.ref.txt < scored/<id>.hyp.txt` reproduces every stored score.
 result.json is written last, through a temporary name: a folder without it is not a finished run.
+
+Written by document_record / summary_record (through pipeline.build_result), read by read_record only: it checks
+a file once (valid JSON, this schema_version, the shape below; a one-line UserError naming the file) and
+run_record types it as RunRecord / DocumentRecord / Segment / SummaryRecord / Score, the records that compare
+and report read. A result still in memory after a run is typed by the same run_record.
 """
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ import json
 import os
 import platform
 import subprocess
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
@@ -18,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from harness.aligned_scoring import AlignedDocument, alignment_path, alignment_table
 from harness.errors import UserError
+from harness.metrics.base import Score
 from harness.run_folder import FAILED_MARKER, RESULT_FILE, RUNNING_MARKER, RunFolder  # noqa: F401 (re-exported)
 from harness.scoring import DocumentScores
 
@@ -144,7 +151,161 @@ def write_run(folder: RunFolder, result: dict, documents: list[DocumentScores],
 REQUIRED_FIELDS = {"model": dict, "data": dict, "config": dict, "documents": list}
 REQUIRED_DOCUMENT_FIELDS = ("id", "src_lang", "relation", "source_file", "reference_file", "source_segments",
                             "cleaning", "metrics")
+REQUIRED_SCORE_FIELDS = {"score": (int, float), "signature": str, "higher_is_better": bool}
+REQUIRED_SEGMENT_FIELDS = ("ref_index", "ref", "hyp")
 
+
+# ---------------------------------------------------------------- the typed records the readers use
+
+@dataclass(frozen=True)
+class Segment:
+    """A reference sentence with the hypothesis text aligned to it, its source (if any) and sentence scores."""
+    ref_index: int
+    ref: str
+    hyp: str
+    src: str | None
+    scores: dict[str, float]
+
+
+@dataclass(frozen=True)
+class OutputLanguage:
+    english: float
+    verdict: str | None
+
+
+@dataclass(frozen=True)
+class SummaryRecord:
+    """A summary's record: what made it, its text file and size, and its score sections (every dict-valued
+    field, in the order written: vs_reference_summary, vs_reference, reference_free, ...)."""
+    summarizer: str | None
+    input: str | None
+    text_file: str | None
+    reference_file: str | None
+    words: int | None
+    empty: bool
+    sections: dict[str, dict]
+
+    def section(self, name: str) -> dict:
+        return self.sections.get(name, {})
+
+    def flat_scores(self) -> dict:
+        """Flat "<comparison> <metric>" -> score over the score sections (issue 5's shape)."""
+        flat = {}
+        for comparison, scores in self.sections.items():
+            for metric, value in scores.items():
+                score = value.get("score") if isinstance(value, dict) else value
+                if isinstance(score, (int, float)):
+                    flat[f"{comparison} {metric}"] = score
+        return flat
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    id: str
+    src_lang: str
+    relation: str
+    source_file: str | None
+    reference_file: str | None
+    source_segments: int | None
+    reference_cleaning: object
+    metrics: dict[str, Score]
+    aligned: dict[str, Score]                  # empty when the run has no aligned scores
+    segments: tuple[Segment, ...] | None       # None when the run has no aligned segments
+    empty_outputs: int | None
+    hypothesis_units: int | None
+    notes: tuple[str, ...]
+    measured_relation: str | None
+    relation_agrees: bool | None
+    output_language: OutputLanguage | None
+    adequacy: float | None
+    summary: SummaryRecord | None
+
+    @property
+    def has_segments(self) -> bool:
+        return self.segments is not None
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """A run's result, typed: what compare, report and report_html read (`raw`: the record as written)."""
+    model_name: str
+    backend: str | None
+    model: dict
+    data_root: str | None
+    target_lang: str
+    max_segments: int | None
+    allow_metric_code: bool
+    backend_stats: dict
+    notes: tuple[str, ...]
+    documents: tuple[DocumentRecord, ...]
+    reference_summaries: tuple[SummaryRecord, ...]
+    summary_metrics: dict[str, str]
+    raw: dict
+
+    def backend_stat(self, name: str) -> object:
+        """A backend counter (a degradation such as truncated_inputs), None when the backend did not count it."""
+        return self.backend_stats.get(name)
+
+
+def metric_scores(records: dict) -> dict[str, Score]:
+    """Stored scores read back as the metrics' own Score (written by Score.as_dict)."""
+    return {name: Score(name, r["score"], r["signature"], r["higher_is_better"]) for name, r in records.items()}
+
+
+def segment(record: dict) -> Segment:
+    return Segment(record["ref_index"], record["ref"], record["hyp"], record.get("src"), record.get("scores", {}))
+
+
+def summary_from(record: object) -> SummaryRecord | None:
+    if not isinstance(record, dict):
+        return None
+    return SummaryRecord(record.get("summarizer"), record.get("input"), record.get("text_file"),
+                         record.get("reference_file"), record.get("words"), bool(record.get("empty")),
+                         {key: value for key, value in record.items() if isinstance(value, dict)})
+
+
+def output_language(diagnostics: dict) -> OutputLanguage | None:
+    language = diagnostics.get("output_language")
+    return OutputLanguage(language["english"], language.get("verdict")) if language else None
+
+
+def document_from(record: dict) -> DocumentRecord:
+    diagnostics = record.get("diagnostics", {})
+    relation = diagnostics.get("relation", {})
+    segments = record.get("segments")
+    return DocumentRecord(
+        id=record["id"], src_lang=record["src_lang"], relation=record["relation"],
+        source_file=record.get("source_file"), reference_file=record.get("reference_file"),
+        source_segments=record.get("source_segments"), reference_cleaning=record.get("cleaning", {}).get("reference"),
+        metrics=metric_scores(record["metrics"]), aligned=metric_scores(record.get("aligned", {})),
+        segments=None if segments is None else tuple(segment(s) for s in segments),
+        empty_outputs=record.get("empty_outputs"), hypothesis_units=record.get("hypothesis_units"),
+        notes=tuple(record.get("notes", [])), measured_relation=relation.get("measured"),
+        relation_agrees=relation.get("agrees"), output_language=output_language(diagnostics),
+        adequacy=diagnostics.get("adequacy"), summary=summary_from(record.get("summary")))
+
+
+def run_record(result: dict) -> RunRecord:
+    """The one reader of the result shape: a result as harness-run writes it (checked by read_record when it
+    comes from a file, or in memory right after a run) as typed records."""
+    model, data, config = result["model"], result.get("data", {}), result.get("config", {})
+    references = result.get("reference_summary") or []
+    return RunRecord(
+        model_name=model["name"], backend=model.get("backend"), model=model, data_root=data.get("root"),
+        target_lang=data.get("target_lang", "en"), max_segments=config.get("data", {}).get("max_segments"),
+        allow_metric_code=bool(config.get("allow_metric_code")), backend_stats=result.get("backend_stats", {}),
+        notes=tuple(result.get("run", {}).get("notes", [])),
+        documents=tuple(document_from(d) for d in result["documents"]),
+        reference_summaries=tuple(summary_from(r) for r in (references if isinstance(references, list)
+                                                           else [references])),
+        summary_metrics=result.get("summary_metrics", {}), raw=result)
+
+
+def as_run_record(result: dict | RunRecord) -> RunRecord:
+    return result if isinstance(result, RunRecord) else run_record(result)
+
+
+# ---------------------------------------------------------------- reading result.json
 
 def refuse_constant(name: str) -> float:
     raise ValueError(f"{name} is not a number JSON allows")
@@ -163,6 +324,34 @@ def parse_result_text(path: Path) -> object:
         raise UserError(f"{path}: cannot be read ({err.strerror}); check its permissions") from err
 
 
+def malformed_scores(where: str, records: object) -> list[str]:
+    """The score records (a document's metrics or aligned scores) that lack a field or hold the wrong type."""
+    if not isinstance(records, dict):
+        return [where]
+    return [f"{where}.{name}.{key}" for name, record in records.items() for key, kind in REQUIRED_SCORE_FIELDS.items()
+            if not isinstance(record, dict) or not isinstance(record.get(key), kind)]
+
+
+def malformed_segments(where: str, segments: object) -> list[str]:
+    if not isinstance(segments, list):
+        return [where]
+    return [f"{where}[{number}].{key}" for number, record in enumerate(segments) for key in REQUIRED_SEGMENT_FIELDS
+            if not isinstance(record, dict) or key not in record]
+
+
+def document_problems(number: int, document: object) -> list[str]:
+    fields = document if isinstance(document, dict) else {}
+    where = f"documents[{number}]"
+    missing = [f"{where}.{key}" for key in REQUIRED_DOCUMENT_FIELDS if key not in fields]
+    if "metrics" in fields:
+        missing += malformed_scores(f"{where}.metrics", fields["metrics"])
+    if "aligned" in fields:
+        missing += malformed_scores(f"{where}.aligned", fields["aligned"])
+    if "segments" in fields:
+        missing += malformed_segments(f"{where}.segments", fields["segments"])
+    return missing
+
+
 def missing_fields(result: dict) -> list[str]:
     """The required fields a result lacks (or holds with the wrong type), as dotted names."""
     missing = [key for key, kind in REQUIRED_FIELDS.items() if not isinstance(result.get(key), kind)]
@@ -171,8 +360,7 @@ def missing_fields(result: dict) -> list[str]:
         missing += ["data.root"] if not isinstance(result["data"].get("root"), str) else []
         missing += ["config.data"] if not isinstance(result["config"].get("data"), dict) else []
         for number, document in enumerate(result["documents"]):
-            fields = document if isinstance(document, dict) else {}
-            missing += [f"documents[{number}].{key}" for key in REQUIRED_DOCUMENT_FIELDS if key not in fields]
+            missing += document_problems(number, document)
     return missing
 
 
@@ -193,9 +381,18 @@ def check_result(path: Path, result: object) -> dict:
     return result
 
 
-def read_result(path: str | Path) -> dict:
-    """A run's result.json, checked: valid JSON (no NaN), this schema version, the fields the readers use."""
+def result_path(path: str | Path) -> Path:
     path = Path(path)
-    if path.is_dir():
-        path = path / RESULT_FILE
-    return check_result(path, parse_result_text(path))
+    return path / RESULT_FILE if path.is_dir() else path
+
+
+def read_record(path: str | Path) -> RunRecord:
+    """A run's result.json, checked once (valid JSON without NaN, this schema version, the shape the readers
+    use; a one-line UserError naming the file otherwise) and typed."""
+    path = result_path(path)
+    return run_record(check_result(path, parse_result_text(path)))
+
+
+def read_result(path: str | Path) -> dict:
+    """A run's result.json as written (through read_record, so checked the same way)."""
+    return read_record(path).raw
