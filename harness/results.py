@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from harness.aligned_scoring import AlignedDocument, alignment_path, alignment_table
 from harness.errors import UserError
 from harness.metrics.base import Score
-from harness.run_folder import FAILED_MARKER, RESULT_FILE, RUNNING_MARKER, RunFolder  # noqa: F401 (re-exported)
+from harness.run_folder import RESULT_FILE, RunFolder
 from harness.scoring import DocumentScores
 
 if TYPE_CHECKING:

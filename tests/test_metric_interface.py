@@ -2,10 +2,7 @@
 tests/toy_metric.py through the real harness-run and harness-compare."""
 import json
 import re
-import subprocess
-from pathlib import Path
 
-import numpy as np
 import pytest
 from sacrebleu.metrics import BLEU, CHRF, TER
 
