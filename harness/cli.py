@@ -111,8 +111,9 @@ def hydra_run(cfg: DictConfig) -> None:
         fail(str(err))
     record = run_record(result)   # the same typed record harness-compare reads from result.json
     print(results_table(record))
-    if run_summary_table(record):
-        print("\n" + run_summary_table(record))
+    summaries = run_summary_table(record)
+    if summaries:
+        print("\n" + summaries)
     print(f"\nrun folder: {output_dir}")
 
 

@@ -15,6 +15,7 @@ import errno
 import json
 import logging
 import os
+import re
 import socket
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +29,7 @@ LOG_FILE = "run.log"
 NEW_FOLDER_ROOT = "HARNESS_NEW_FOLDER_ROOT"   # set by the launch: the topmost folder it created
 UNFINISHED_RUN_FILES = {RUNNING_MARKER, FAILED_MARKER, LOG_FILE, ".hydra", "hypotheses", "scored", "alignment",
                         "summaries"}
+STAGING = re.compile(r"\.(.+)\.(?:tmp|stale)-\d+")   # .result.json.tmp-<pid>, .RUNNING.stale-<pid>
 log = logging.getLogger(__name__)
 
 
@@ -264,6 +266,12 @@ def remove_if_empty(folder: Path) -> bool:
     return True
 
 
+def is_run_file(name: str) -> bool:
+    """What a harness run leaves in its folder: its files, and a killed run's staging files and stale markers."""
+    staged = STAGING.fullmatch(name)
+    return name in UNFINISHED_RUN_FILES or bool(staged and staged[1] in UNFINISHED_RUN_FILES | {RESULT_FILE})
+
+
 def refuse_finished_or_foreign(path: Path) -> None:
     """Only a new or empty folder, or an unfinished run's folder, may hold a run."""
     if not path.is_dir():
@@ -271,8 +279,7 @@ def refuse_finished_or_foreign(path: Path) -> None:
     if (path / RESULT_FILE).exists():
         raise UserError(f"{path} already holds a finished run; choose another output folder "
                         "(hydra.run.dir=...) so that no earlier result is overwritten")
-    foreign = sorted(p.name for p in path.iterdir()
-                     if p.name not in UNFINISHED_RUN_FILES and not p.name.startswith(f".{RUNNING_MARKER}"))
+    foreign = sorted(p.name for p in path.iterdir() if not is_run_file(p.name))
     if foreign:
         raise UserError(f"{path} is not empty (it holds {', '.join(foreign[:3])}{', ...' if len(foreign) > 3 else ''}) "
                         "and is not a run folder; give a new or empty folder (hydra.run.dir=...)")

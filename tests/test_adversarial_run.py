@@ -268,6 +268,7 @@ def stale_claim(t: Setup) -> list[str]:
     (t.run_dir / "RUNNING").write_text(f"pid {dead.stdout.strip()}\nhost {os.uname().nodename}\nstarted earlier\n")
     (t.run_dir / "hypotheses").mkdir()
     (t.run_dir / "hypotheses" / "a.txt").write_text("half-written by the killed run\n")
+    (t.run_dir / ".result.json.tmp-999999").write_text('{"half": ')   # killed while writing its result
     return []
 
 
