@@ -264,6 +264,12 @@ def check_line_aligned(source: Text, reference: Text, where: str) -> None:
                         "on both sides, or remove alignment: lines")
 
 
+def language_notes(text: Text, where: str) -> list[str]:
+    """Refuses a text clearly not in its declared language; a note when that cannot be told."""
+    note = check_language(" ".join(text.paragraphs), text.lang, f"{where}: {text.path.name}")
+    return [note] if note else []
+
+
 def load_dataset(root: str | Path, only: list[str] | None = None, reference_root: str | Path | None = None) -> Dataset:
     """Load and clean every document of the data set (or only the ids listed) and their references.
 
@@ -284,6 +290,7 @@ def load_dataset(root: str | Path, only: list[str] | None = None, reference_root
             raise UserError(f"data.documents: no document '{missing[0]}' in {manifest_path}; ids: {', '.join(ids)}")
         entries = [e for e in entries if str(e["id"]) in only]
     references: dict[str, Text] = {}
+    reference_notes: dict[str, list[str]] = {}   # each reference's language is checked once, however many use it
     documents = []
     for entry in entries:
         where = f"{manifest_path}: document '{entry['id']}'"
@@ -296,11 +303,11 @@ def load_dataset(root: str | Path, only: list[str] | None = None, reference_root
             check_fields(rule_spec, REFERENCE_FIELDS, "reference field", ref_where)
             rules = parse_rules(rule_spec.get("clean"), ref_where)
             references[ref_name] = load_text(inside((reference_dir,), ref_name, ref_where), target_lang, rules)
+            reference_notes[ref_name] = language_notes(references[ref_name], ref_where)
         alignment = alignment_of(entry, manifest, where)
         if alignment == "lines":
             check_line_aligned(source, references[ref_name], where)
-        notes = [note for text in (source, references[ref_name]) if (note := check_language(
-            " ".join(text.paragraphs), text.lang, f"{where}: {text.path.name}"))]
+        notes = language_notes(source, where) + reference_notes[ref_name]
         documents.append(Document(str(entry["id"]), entry["relation"], source, references[ref_name], alignment,
                                   tuple(notes)))
     return Dataset(root, target_lang, tuple(documents))
