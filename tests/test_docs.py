@@ -1,11 +1,11 @@
 """Every command the README and docs/ show is one that works.
 
-The harness-run and harness-compare lines of their code blocks are taken apart as a shell would and checked
-the way the entry points check them, without running anything: harness-run's overrides are composed job by
-job (harness.cli.check_overrides, which exits 2 on a misspelled key or option), its hydra.* overrides with
-Hydra's own config; harness-compare's arguments go through its parser. A renamed config key, config option
-or command-line option then fails here, naming the page and the line. `python -m MODULE` lines must name a
-module that exists, the README's links into docs/ must point at pages that exist, and the example manifest of
+The harness-run and harness-compare lines of their code blocks (and of inline code spans with arguments) are taken
+apart as a shell would and checked the way the entry points check them, without running anything: harness-run's
+overrides are composed job by job (harness.cli.check_overrides, which exits 2 on a misspelled key or option), its
+hydra.* overrides with Hydra's own config; harness-compare's arguments go through its parser. A renamed config key,
+config option or command-line option then fails here, naming the page and the line. `python -m MODULE` lines must
+name a module that exists, the README's links into docs/ must point at pages that exist, and the example manifest of
 docs/datasets.md must load.
 """
 from __future__ import annotations
@@ -80,10 +80,19 @@ def simple_commands(line: str) -> list[list[str]]:
     return [words for words in [*commands, words] if words]
 
 
+def inline_commands(text: str) -> list[tuple[int, str]]:
+    """(line number, command) of inline code spans in the prose that hold a command with arguments, such as
+    `python -m benchmarks.compare_bench`; a span may wrap onto the next line."""
+    prose = re.sub(r"^\s*(```|~~~).*?^\s*(```|~~~)", lambda m: "\n" * m.group(0).count("\n"), text, flags=re.S | re.M)
+    return [(prose.count("\n", 0, span.start()) + 1, " ".join(span.group(1).split()))
+            for span in re.finditer(r"`((?:harness-run|harness-compare|python -m)\s[^`]+)`", prose)]
+
+
 def shown_commands() -> list[Command]:
     commands = []
     for page in PAGES:
-        for number, line in code_block_lines(page.read_text(encoding="utf-8")):
+        text = page.read_text(encoding="utf-8")
+        for number, line in code_block_lines(text) + inline_commands(text):
             if not re.search(r"\b(harness-run|harness-compare|python)\b", line):
                 continue
             try:
