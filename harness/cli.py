@@ -158,7 +158,8 @@ def compare_arguments() -> argparse.ArgumentParser:
     parser.add_argument("--baseline", help="the system the others are tested against (default: the first run)")
     parser.add_argument("--out", type=Path, help="report folder (default: results/comparisons/<date>/<time>)")
     parser.add_argument("--metrics", nargs="+", help="metrics to compare (default: those every run has)")
-    parser.add_argument("--resamples", type=int, default=DEFAULT_RESAMPLES, help="bootstrap resamples and randomization trials")
+    parser.add_argument("--resamples", type=int, default=DEFAULT_RESAMPLES,
+                        help="bootstrap resamples and randomization trials")
     return parser
 
 

@@ -40,6 +40,7 @@ RUN_ARTIFACTS = ("result.json", "hypotheses", "alignment", "summaries")
 PARAMS_PER_BATCH = 100                         # MLflow's limits on one log_batch call
 METRICS_PER_BATCH = 1000
 MAX_PARAM_LENGTH = 6000
+CUT = "…(cut here)"                            # ends a param value longer than MLflow holds
 NOT_A_NAME_CHARACTER = re.compile(r"[^\w./\- ]")
 log = logging.getLogger(__name__)
 
@@ -138,16 +139,19 @@ def flatten(node: object, prefix: str = "") -> dict[str, str]:
 def run_params(record: RunRecord) -> dict[str, str]:
     """The resolved config of the run, as result.json recorded it, flattened; a value MLflow cannot hold whole
     is cut and says so."""
-    return {mlflow_name(key): value if len(value) <= MAX_PARAM_LENGTH else value[:MAX_PARAM_LENGTH - 12] + "…(cut here)"
+    return {mlflow_name(key): value if len(value) <= MAX_PARAM_LENGTH else value[:MAX_PARAM_LENGTH - len(CUT)] + CUT
             for key, value in flatten(record.raw.get("config", {})).items()}
 
 
 def document_scores(document: DocumentRecord) -> dict[str, float]:
-    """Every score of one document: document metrics, aligned scores, adequacy and summary scores."""
+    """Every score of one document: document metrics, aligned scores, adequacy, the output's share in the target
+    language and summary scores."""
     scores = {name: score.score for name, score in document.metrics.items()}
     scores |= {f"aligned_{name}": score.score for name, score in document.aligned.items()}
     if document.adequacy is not None:
         scores["adequacy"] = document.adequacy
+    if document.output_language is not None:
+        scores["output_english"] = document.output_language.english   # share of output sentences in English
     if document.summary is not None:
         scores |= {f"summary {name}": value for name, value in document.summary.flat_scores().items()}
     return scores

@@ -31,7 +31,8 @@ def results(tmp_path_factory) -> Path:
     run(compose_config([f"data.root={set_a}", "model=identity", *common]), finished / "2026-11-28/09-00-00_identity")
     run(compose_config([f"data.root={set_a}", "model=files", f"model.path={outputs}", *common]),
         finished / "2026-11-28/09-05-00_files")
-    run(compose_config([f"data.root={set_b}", "model=identity", *common]), finished / "multirun/2026-11-28/10-00-00/0_identity")
+    run(compose_config([f"data.root={set_b}", "model=identity", *common]),
+        finished / "multirun/2026-11-28/10-00-00/0_identity")
     running = finished / "multirun/2026-11-28/10-00-00/1_gemma3_270m"
     (running / ".hydra").mkdir(parents=True)
     (running / RUNNING_MARKER).write_text("pid 999999\n", encoding="utf-8")
@@ -86,8 +87,8 @@ def test_compare_a_results_folder_compares_each_data_set_apart(results, tmp_path
 
 
 def test_runs_named_one_by_one_must_still_be_comparable(results, tmp_path):
-    done = run_cli("compare", ["results/2026-11-28/09-00-00_identity", "results/multirun/2026-11-28/10-00-00/0_identity",
-                               "--out", str(tmp_path / "out")], cwd=results.parent)
+    named = ["results/2026-11-28/09-00-00_identity", "results/multirun/2026-11-28/10-00-00/0_identity"]
+    done = run_cli("compare", [*named, "--out", str(tmp_path / "out")], cwd=results.parent)
     assert done.code == 2 and "not comparable" in done.stderr and not (tmp_path / "out").exists()
 
 

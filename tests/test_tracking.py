@@ -15,7 +15,7 @@ import pytest
 from harness import run
 from harness.config import compose_config
 from harness.errors import UserError
-from harness.tracking import PARENT_RUN_FILE, Store, log_finished_run, log_run, require_mlflow
+from harness.tracking import PARENT_RUN_FILE, Store, flatten, log_finished_run, log_run, mlflow_name, require_mlflow
 from tests.adversarial import REPO, assert_one_line_error, run_cli
 from tests.test_adversarial_compare import write_dataset
 
@@ -62,6 +62,7 @@ def test_a_run_is_logged_with_its_config_scores_signatures_and_files(mlflow_clie
         for name, score in document["aligned"].items():
             assert metrics[f"doc/{document['id']}/aligned_{name.replace('+', 'p')}"] == score["score"]
         assert metrics[f"doc/{document['id']}/adequacy"] == document["diagnostics"]["adequacy"]
+        assert metrics[f"doc/{document['id']}/output_english"] == document["diagnostics"]["output_language"]["english"]
     chrf = [d["metrics"]["chrf"]["score"] for d in result["documents"]]   # both documents are parallel
     assert metrics["mean/chrf"] == pytest.approx(sum(chrf) / 2, abs=1e-4)
     assert metrics["lang/fr/chrf"] == metrics["mean/chrf"] and tags["means_over"] == "parallel documents: a, b"
@@ -139,3 +140,17 @@ def test_tracking_names(name, message):
 def test_the_mlflow_config_names_the_default_store():
     tracking = compose_config(["tracking=mlflow"]).tracking
     assert Store.of(tracking) == Store("sqlite:///results/mlflow.db", "mt-harness")
+
+
+@pytest.mark.parametrize("name, logged", [("chrf++", "chrfpp"), ("doc/002/aligned_chrf++", "doc/002/aligned_chrfpp"),
+                                          ("summary vs_reference rouge1", "summary vs_reference rouge1"),
+                                          ("evaluate:bertscore@f1", "evaluate_bertscore_f1"), ("a|b", "a_b")])
+def test_names_as_mlflow_accepts_them(name, logged):
+    assert mlflow_name(name) == logged
+
+
+def test_config_flattened_to_dotted_params():
+    config = {"model": {"name": "m", "lang_codes": {}, "prompt": {"examples": {"fr": [["a", "b"]]}}},
+              "metrics": ["bleu", "chrf"], "data": {"max_segments": None}}
+    assert flatten(config) == {"model.name": "m", "model.lang_codes": "{}", "model.prompt.examples.fr": '[["a", "b"]]',
+                               "metrics": '["bleu", "chrf"]', "data.max_segments": "None"}
