@@ -206,6 +206,8 @@ def compare_groups(collection: Collection, report_folder: Callable[[int, int], P
     """Runs named one by one are one comparison; runs found by searching folders (a sweep, results/) are compared
     per data set, group n of N written into report_folder(n, N)."""
     groups = comparable_groups(collection.runs, metrics) if collection.searched else [collection.runs]
+    if baseline and len(groups) > 1 and not any(holds(runs, baseline) for runs in groups):
+        raise unknown_name("baseline system", baseline, [run.name for run in collection.runs])
     for number, runs in enumerate(groups, start=1):
         chosen = baseline if len(groups) == 1 or holds(runs, baseline) else None
         comparison = compare_runs(runs, chosen, metrics, resamples, skipped=collection.skipped)
@@ -283,7 +285,7 @@ class TrackingCallback(Callback):
             end_sweep(store, Path(config.hydra.sweep.dir))
 
     @staticmethod
-    def refuse_unless(start, folder: Path) -> None:
+    def refuse_unless(start: Callable[[], object], folder: Path) -> None:
         """Run the tracking start; on a user error, remove the (empty) folder this launch made, then exit."""
         try:
             start()

@@ -14,6 +14,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -309,22 +310,21 @@ def check_comparable(runs: list[Run], level: str, metric_names: list[str]) -> No
 def comparable_groups(runs: list[Run], metric_names: list[str] | None = None) -> list[list[Run]]:
     """Runs split into groups that can be compared, each in the order given (for a sweep over data sets, or a whole
     results/ folder): first by their data, then by their metrics' signatures within one data set."""
-    same_data: list[list[Run]] = []
-    for run in runs:
-        home = next((group for group in same_data if data_identity(group[0]) == data_identity(run)), None)
-        if home is None:
-            same_data.append([run])
-        else:
-            home.append(run)
-    return [group for data_group in same_data for group in signature_groups(data_group, metric_names)]
+    return [group for same_data in grouped(runs, lambda first, run: data_identity(first) == data_identity(run))
+            for group in signature_groups(same_data, metric_names)]
 
 
 def signature_groups(runs: list[Run], metric_names: list[str] | None) -> list[list[Run]]:
     level = score_level(runs)
     names = choose_metrics(runs, level, metric_names)
+    return grouped(runs, lambda first, run: incomparability(first, run, level, names) is None)
+
+
+def grouped(runs: list[Run], belongs: Callable[[Run, Run], bool]) -> list[list[Run]]:
+    """Runs in groups, each run in the first group whose first run it belongs with, in the order given."""
     groups: list[list[Run]] = []
     for run in runs:
-        home = next((g for g in groups if incomparability(g[0], run, level, names) is None), None)
+        home = next((group for group in groups if belongs(group[0], run)), None)
         if home is None:
             groups.append([run])
         else:

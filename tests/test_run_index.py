@@ -95,3 +95,21 @@ def test_runs_named_one_by_one_must_still_be_comparable(results, tmp_path):
 def test_a_damaged_result_named_one_by_one_is_still_an_error(results, tmp_path):
     done = run_cli("compare", ["--list", "results/2026-11-28/damaged"], cwd=results.parent)
     assert done.code == 2 and "not valid JSON" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_baseline_applies_to_the_group_that_holds_it(results, tmp_path):
+    done = run_cli("compare", ["results", "--baseline", "files", "--resamples", "50", "--out", str(tmp_path / "out")],
+                   cwd=results.parent)
+    assert done.code == 0, done.stderr
+    baselines = {}
+    for group in ("comparison_1", "comparison_2"):
+        comparison = json.loads((tmp_path / "out" / group / "comparison.json").read_text(encoding="utf-8"))
+        baselines[Path(comparison["data"]["root"]).name] = comparison["baseline"]
+    assert baselines == {"set_a": "files", "set_b": "identity@0_identity"}
+
+
+def test_a_baseline_in_no_group_is_an_error(results, tmp_path):
+    done = run_cli("compare", ["results", "--baseline", "file", "--out", str(tmp_path / "out")], cwd=results.parent)
+    assert done.code == 2 and "unknown baseline system 'file'" in done.stderr and "Did you mean 'files'" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 3   # the two skipped folders, then the one error line
+    assert not (tmp_path / "out").exists()
