@@ -13,22 +13,28 @@ import sys
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
+from typing import Callable
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.core.utils import JobStatus
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException, MissingConfigException
 from hydra.experimental.callback import Callback
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
-from harness.compare import Skipped, collect_runs, comparable_groups, compare_runs
+from harness.compare import Collection, Run, Skipped, collect_runs, comparable_groups, compare_runs
 from harness.config import CONF_DIR, check_ranges, compose_config, register_schemas
 from harness.errors import UserError, unknown_name
 from harness.pipeline import run
 from harness.report import check_report_folder, comparison_table, results_table, run_summary_table
 from harness.results import run_record
-from harness.run_folder import make_launch_folder
+from harness.run_folder import launch_created, make_launch_folder, remove_created_folders
+from harness.run_index import list_runs
+from harness.significance import DEFAULT_RESAMPLES
+from harness.tracking import Store, check_store, end_sweep, log_finished_run, require_mlflow, start_sweep
 
 EXIT_USER_ERROR = 2
 log = logging.getLogger(__name__)
@@ -84,7 +90,9 @@ def check_overrides(arguments: list[str]) -> None:
     """Compose every job of the command line before anything runs, so a typo fails fast with exit 2."""
     try:
         for job in expand_sweeps(arguments):
-            check_ranges(compose_config(job))
+            cfg = compose_config(job)
+            check_ranges(cfg)
+            require_mlflow(cfg.tracking)
     except (HydraException, OmegaConfBaseException) as err:
         fail(composition_message(err))
     except UserError as err:
@@ -141,12 +149,17 @@ class OneLineArgumentParser(argparse.ArgumentParser):
 def compare_arguments() -> argparse.ArgumentParser:
     parser = OneLineArgumentParser(prog="harness-compare", description="Compare finished runs: leaderboard with "
                                      "95%% intervals, paired significance tests, charts and an HTML report.")
-    parser.add_argument("runs", nargs="+", metavar="RUN_DIR", help="run folders, sweep folders or globs")
+    parser.add_argument("runs", nargs="+", metavar="RUN_DIR",
+                        help="run folders, sweep folders, globs, or a folder to search (results/): its runs are "
+                             "compared per data set")
+    parser.add_argument("--list", action="store_true", help="list the finished runs under the folders, one line "
+                        "each, and compare nothing")
     parser.add_argument("--version", action="version", version=harness_version())
     parser.add_argument("--baseline", help="the system the others are tested against (default: the first run)")
     parser.add_argument("--out", type=Path, help="report folder (default: results/comparisons/<date>/<time>)")
     parser.add_argument("--metrics", nargs="+", help="metrics to compare (default: those every run has)")
-    parser.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples and randomization trials")
+    parser.add_argument("--resamples", type=int, default=DEFAULT_RESAMPLES,
+                        help="bootstrap resamples and randomization trials")
     return parser
 
 
@@ -174,14 +187,39 @@ def compare_main() -> None:
     args = compare_arguments().parse_args()
     folder = args.out or Path("results/comparisons") / datetime.now().strftime("%Y-%m-%d/%H-%M-%S")
     try:
+        if args.list:
+            index, collection = list_runs(args.runs)
+            warn_skipped(collection.skipped)
+            print(index)
+            return
         check_report_folder(folder)
         collection = collect_runs(args.runs)
-        comparison = compare_runs(collection.runs, args.baseline, args.metrics, args.resamples,
-                                  skipped=collection.skipped)
         warn_skipped(collection.skipped)
-        print_comparison(comparison, folder)
+        compare_groups(collection, lambda number, count: folder if count == 1 else folder / f"comparison_{number}",
+                       args.baseline, args.metrics, args.resamples)
     except UserError as err:
         fail(str(err))
+
+
+def compare_groups(collection: Collection, report_folder: Callable[[int, int], Path], baseline: str | None = None,
+                   metrics: list[str] | None = None, resamples: int = DEFAULT_RESAMPLES) -> None:
+    """Runs named one by one are one comparison; runs found by searching folders (a sweep, results/) are compared
+    per data set, group n of N written into report_folder(n, N)."""
+    groups = comparable_groups(collection.runs, metrics) if collection.searched else [collection.runs]
+    if baseline and len(groups) > 1 and not any(holds(runs, baseline) for runs in groups):
+        raise unknown_name("baseline system", baseline, [run.name for run in collection.runs])
+    for number, runs in enumerate(groups, start=1):
+        chosen = baseline if len(groups) == 1 or holds(runs, baseline) else None
+        comparison = compare_runs(runs, chosen, metrics, resamples, skipped=collection.skipped)
+        if len(groups) > 1:
+            print(f"\n== group {number} of {len(groups)}: data set {runs[0].result.data_root}, {len(runs)} runs")
+        print_comparison(comparison, report_folder(number, len(groups)))
+
+
+def holds(runs: list[Run], baseline: str | None) -> bool:
+    """Whether the baseline (a system's name or run folder) is one of the runs."""
+    return baseline is not None and any(baseline == run.name or Path(baseline).resolve() == run.path.resolve()
+                                        for run in runs)
 
 
 class RunFolderCallback(Callback):
@@ -214,9 +252,43 @@ class CompareSweepCallback(Callback):
             collection = collect_runs([str(sweep_dir)])
             for folder in collection.skipped:
                 log.warning("not in the comparison: %s", folder.describe())
-            groups = comparable_groups(collection.runs)
-            for number, runs in enumerate(groups, start=1):
-                folder = sweep_dir / ("comparison" if len(groups) == 1 else f"comparison_{number}")
-                print_comparison(compare_runs(runs, skipped=collection.skipped), folder)
+            compare_groups(collection, lambda number, count: sweep_dir / ("comparison" if count == 1
+                                                                          else f"comparison_{number}"))
         except UserError as err:   # a finished sweep stays finished: say why there is no comparison
             log.warning("no comparison written for %s: %s", sweep_dir, err)
+
+
+class TrackingCallback(Callback):
+    """Registered in conf/config.yaml: with tracking=mlflow, every finished run is logged, a sweep's runs under
+    a parent run (harness.tracking). A store that does not answer stops the launch before anything runs."""
+
+    def on_run_start(self, config: DictConfig, **kwargs) -> None:
+        store = Store.of(config.tracking)
+        if store:
+            self.refuse_unless(lambda: check_store(store), Path(config.hydra.run.dir))
+
+    def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
+        store, sweep_dir = Store.of(config.tracking), Path(config.hydra.sweep.dir)
+        if store:
+            self.refuse_unless(lambda: start_sweep(store, sweep_dir, list(config.hydra.overrides.task)), sweep_dir)
+
+    def on_job_end(self, config: DictConfig, job_return, **kwargs) -> None:
+        store = Store.of(config.tracking)
+        if store and job_return.status == JobStatus.COMPLETED:
+            sweep_dir = Path(config.hydra.sweep.dir) if config.hydra.mode == RunMode.MULTIRUN else None
+            log_finished_run(store, Path(config.hydra.runtime.output_dir), list(config.hydra.overrides.task),
+                             sweep_dir)
+
+    def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
+        store = Store.of(config.tracking)
+        if store:
+            end_sweep(store, Path(config.hydra.sweep.dir))
+
+    @staticmethod
+    def refuse_unless(start: Callable[[], object], folder: Path) -> None:
+        """Run the tracking start; on a user error, remove the (empty) folder this launch made, then exit."""
+        try:
+            start()
+        except UserError as err:
+            remove_created_folders(folder.absolute(), launch_created(folder))
+            fail(str(err))

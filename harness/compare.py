@@ -14,13 +14,14 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
 from harness.errors import UserError, unknown_name
 from harness.metrics import Metric, Score, check_code_allowed, is_metric_name, select_metrics
 from harness.results import DocumentRecord, RunRecord, Segment, as_run_record, read_record
-from harness.run_folder import FAILED_MARKER, RESULT_FILE, RUNNING_MARKER
+from harness.run_folder import FAILED_MARKER, RESULT_FILE, RUNNING_MARKER, TRACKING_STORES
 from harness.significance import DEFAULT_RESAMPLES, DEFAULT_SEED, compare_systems, holm, scores_from_stats
 
 ALPHA = 0.05
@@ -62,6 +63,7 @@ class Skipped:
 class Collection:
     runs: list[Run]
     skipped: list[Skipped]
+    searched: bool = False   # some runs were found by searching folders, not named one by one
 
 
 def matching_paths(argument: str) -> list[Path]:
@@ -90,16 +92,31 @@ def unfinished_state(folder: Path) -> Skipped | None:
     return None
 
 
+def subfolders(folder: Path) -> list[Path]:
+    """The folders a search looks into: not hidden ones, symbolic links (no loops) or MLflow's stores, which hold
+    copies of result.json (harness.tracking)."""
+    try:
+        children = list(folder.iterdir())
+    except OSError:   # a folder this user cannot list holds nothing to compare
+        return []
+    return sorted((child for child in children if child.is_dir() and not child.is_symlink()
+                   and not child.name.startswith(".") and child.name not in TRACKING_STORES), key=natural_key)
+
+
 def folder_contents(folder: Path) -> tuple[list[Path], list[Skipped]]:
-    """A run folder's result.json, or a sweep folder's: each job's result.json and its unfinished jobs."""
+    """A run folder's result.json, or those of every run folder at any depth below (a sweep folder, a whole
+    results/ folder), and the unfinished run folders among them."""
     if (folder / RESULT_FILE).is_file():
         return [folder / RESULT_FILE], []
     own_state = unfinished_state(folder)
     if own_state:
         return [], [own_state]
-    jobs = sorted((p for p in folder.iterdir() if p.is_dir()), key=natural_key)
-    found = [job / RESULT_FILE for job in jobs if (job / RESULT_FILE).is_file()]
-    skipped = [state for job in jobs if not (job / RESULT_FILE).is_file() for state in [unfinished_state(job)] if state]
+    found: list[Path] = []
+    skipped: list[Skipped] = []
+    for child in subfolders(folder):
+        files, unfinished = folder_contents(child)
+        found += files
+        skipped += unfinished
     return found, skipped
 
 
@@ -150,6 +167,33 @@ def not_finished_message(skipped: list[Skipped]) -> str:
             "wait for the runs to finish, or re-run the failed ones")
 
 
+def named_files(arguments: list[str]) -> set[Path]:
+    """The result files named one by one (a result.json, or a run folder), as opposed to found by a search."""
+    return {path.resolve() / RESULT_FILE if path.is_dir() else path.resolve()
+            for argument in arguments for path in matching_paths(argument)}
+
+
+def read_run(path: Path) -> RunRecord:
+    result = read_record(path)
+    check_cut_files_run(path, result)
+    return result
+
+
+def read_found(files: list[Path], named: set[Path]) -> tuple[list[Path], list[RunRecord], list[Skipped]]:
+    """Results named one by one must be readable; one found by searching a folder that cannot be read is named
+    and left out, like an unfinished run."""
+    kept, results, skipped = [], [], []
+    for path in files:
+        try:
+            results.append(read_run(path))
+            kept.append(path)
+        except UserError as err:
+            if path.resolve() in named:
+                raise
+            skipped.append(Skipped(path.parent, "unreadable", str(err)))
+    return kept, results, skipped
+
+
 def collect_runs(arguments: list[str]) -> Collection:
     """The finished runs behind the command-line arguments, and the unfinished run folders among them."""
     files: list[Path] = []
@@ -160,13 +204,13 @@ def collect_runs(arguments: list[str]) -> Collection:
             raise UserError(f"'{argument}': no {RESULT_FILE} found; pass finished run folders or a sweep folder")
         files += [path for path in matched if path.resolve() not in {f.resolve() for f in files}]
         skipped += unfinished
+    named = named_files(arguments)
+    files, results, unreadable = read_found(files, named)
+    skipped += unreadable
     if not files:
         raise UserError(not_finished_message(skipped))
-    results = [read_record(path) for path in files]
-    for path, result in zip(files, results):
-        check_cut_files_run(path, result)
     runs = [Run(name, path.parent, result) for name, path, result in zip(unique_names(files, results), files, results)]
-    return Collection(runs, skipped)
+    return Collection(runs, skipped, searched=any(path.resolve() not in named for path in files))
 
 
 def load_runs(arguments: list[str]) -> list[Run]:
@@ -264,12 +308,23 @@ def check_comparable(runs: list[Run], level: str, metric_names: list[str]) -> No
 
 
 def comparable_groups(runs: list[Run], metric_names: list[str] | None = None) -> list[list[Run]]:
-    """Runs split into groups that can be compared, each in the order given (for a sweep over data sets)."""
+    """Runs split into groups that can be compared, each in the order given (for a sweep over data sets, or a whole
+    results/ folder): first by their data, then by their metrics' signatures within one data set."""
+    return [group for same_data in grouped(runs, lambda first, run: data_identity(first) == data_identity(run))
+            for group in signature_groups(same_data, metric_names)]
+
+
+def signature_groups(runs: list[Run], metric_names: list[str] | None) -> list[list[Run]]:
     level = score_level(runs)
     names = choose_metrics(runs, level, metric_names)
+    return grouped(runs, lambda first, run: incomparability(first, run, level, names) is None)
+
+
+def grouped(runs: list[Run], belongs: Callable[[Run, Run], bool]) -> list[list[Run]]:
+    """Runs in groups, each run in the first group whose first run it belongs with, in the order given."""
     groups: list[list[Run]] = []
     for run in runs:
-        home = next((g for g in groups if incomparability(g[0], run, level, names) is None), None)
+        home = next((group for group in groups if belongs(group[0], run)), None)
         if home is None:
             groups.append([run])
         else:

@@ -151,6 +151,15 @@ class SummarySpec:
 
 
 @dataclass
+class TrackingSpec:
+    """Where finished runs are logged (conf/tracking/*.yaml; harness/tracking.py): none, or mlflow."""
+
+    name: str = "none"
+    uri: Optional[str] = None          # MLflow tracking URI: sqlite:///results/mlflow.db or a server's http:// address
+    experiment: str = "mt-harness"     # MLflow experiment the runs go into
+
+
+@dataclass
 class RunConfig:
     data: DataSpec = field(default_factory=DataSpec)
     model: ModelSpec = MISSING
@@ -164,6 +173,7 @@ class RunConfig:
     diagnostics: DiagnosticsSpec = field(default_factory=DiagnosticsSpec)
     summarizer: Any = MISSING
     summary: SummarySpec = field(default_factory=SummarySpec)
+    tracking: TrackingSpec = field(default_factory=TrackingSpec)
 
 
 AT_LEAST_ONE = (lambda v: v is None or v >= 1, "a whole number >= 1")

@@ -26,6 +26,8 @@ RESULT_FILE = "result.json"
 RUNNING_MARKER = "RUNNING"   # the claim: pid, host and start time of the run working in this folder
 FAILED_MARKER = "FAILED"     # written when a run stops on an unexpected error, with the error
 LOG_FILE = "run.log"
+TRACKING_ARTIFACTS = "mlartifacts"   # MLflow's artifact store beside results/mlflow.db (harness.tracking) ...
+TRACKING_STORES = {TRACKING_ARTIFACTS, "mlruns"}   # ... and MLflow's default: copies of result.json, no run folders
 NEW_FOLDER_ROOT = "HARNESS_NEW_FOLDER_ROOT"   # set by the launch: the topmost folder it created
 UNFINISHED_RUN_FILES = {RUNNING_MARKER, FAILED_MARKER, LOG_FILE, ".hydra", "hypotheses", "scored", "alignment",
                         "summaries"}
@@ -252,10 +254,16 @@ class RunFolder:
             path.unlink(missing_ok=True)
         for folder in reversed(self.made):
             remove_if_empty(folder)
-        if self.created_root is not None:
-            for folder in [self.path, *self.path.parents]:
-                if not folder.is_relative_to(self.created_root) or not remove_if_empty(folder):
-                    break
+        remove_created_folders(self.path, self.created_root)
+
+
+def remove_created_folders(path: Path, created_root: Path | None) -> None:
+    """Remove path and the parents up to created_root while they are empty: the folders a launch made."""
+    if created_root is None:
+        return
+    for folder in [path, *path.parents]:
+        if not folder.is_relative_to(created_root) or not remove_if_empty(folder):
+            break
 
 
 def remove_if_empty(folder: Path) -> bool:
