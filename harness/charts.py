@@ -117,9 +117,10 @@ def draw_delta_chart(comparison: dict, parallel_ids: list[str], path: Path) -> d
                                                                                          parallel_ids)):
         return None
     columns = min(2, len(metrics))
+    panel_rows = math.ceil(len(metrics) / columns)
     lines = len(delta_rows(comparison, metrics[0]["name"], parallel_ids))
-    figure, grid = plt.subplots(math.ceil(len(metrics) / columns), columns, squeeze=False,
-                                figsize=(3.4 * columns, 0.9 + 0.32 * lines * math.ceil(len(metrics) / columns)))
+    figure, grid = plt.subplots(panel_rows, columns, squeeze=False,
+                                figsize=(3.6 * columns, panel_rows * (1.1 + 0.38 * lines)))
     points = {}
     for axes, metric in zip(grid.flat, metrics):
         rows = delta_rows(comparison, metric["name"], parallel_ids)
@@ -128,7 +129,10 @@ def draw_delta_chart(comparison: dict, parallel_ids: list[str], path: Path) -> d
         axes.errorbar([r["delta"] for r in rows], ys, xerr=error_bars(rows, "delta_ci", "delta"), fmt="o",
                       capsize=3, markersize=4)
         axes.axvline(0, color="#888", linewidth=1)
-        axes.set_yticks(ys, [plain_text(f"{r['document']} {r['system']}") for r in rows], fontsize=7)
+        several = len(comparison["systems"]) > 2
+        axes.set_yticks(ys, [plain_text(f"{r['document']} {r['lang']}" + (f" {r['system']}" if several else ""))
+                             for r in rows], fontsize=8)
+        axes.set_ylim(-0.6, len(rows) - 0.4)
         direction = "higher" if metric["higher_is_better"] else "lower"
         axes.set_xlabel(plain_text(f"Δ {metric_label(metric)} ({direction} is better)"), fontsize=8)
         axes.tick_params(axis="x", labelsize=7)

@@ -27,7 +27,7 @@ from harness.results import write_json_atomically, write_text
 STYLE = """
 * { box-sizing: border-box; }
 body { font-family: system-ui, sans-serif; margin: 0 auto; padding: 1em; max-width: 1100px; color: #222;
-       line-height: 1.4; }
+       line-height: 1.4; overflow-wrap: break-word; }
 h1 { font-size: 1.45em; margin: 0.3em 0; } h2 { font-size: 1.2em; margin-top: 2em; border-bottom: 1px solid #ccc; }
 h3 { font-size: 1.02em; margin: 1.2em 0 0.3em; }
 .scroll { overflow-x: auto; -webkit-overflow-scrolling: touch; max-width: 100%; }
@@ -44,9 +44,11 @@ td.better { font-weight: bold; color: #0a6b2d; } td.worse { font-weight: bold; c
 .warning { background: #fff4e0; border-left: 4px solid #e0a030; padding: 0.4em 0.8em; }
 section.not-parallel { background: #f4f4f4; border: 1px dashed #999; padding: 0 1em 0.5em; margin-top: 2em; }
 section.not-parallel h2 { border-bottom-color: #999; color: #444; }
-.charts { display: flex; flex-wrap: wrap; gap: 1em; } .charts figure { margin: 0; max-width: 100%; }
+.charts, .tables { display: flex; flex-wrap: wrap; gap: 0 1.5em; }
+.charts figure { margin: 0 0 1em; min-width: 0; max-width: 100%; } .tables > div { min-width: 0; max-width: 100%; }
+h4 { margin: 0.6em 0 0; font-size: 0.95em; } td.label { white-space: nowrap; }
+ul.runs { padding-left: 1.2em; } ul.runs li { margin-bottom: 0.3em; }
 .charts img { max-width: 100%; height: auto; border: 1px solid #eee; }
-figcaption { font-size: 0.8em; color: #555; max-width: 34em; }
 .example { margin: 0 0 1.2em; padding: 0.5em 0.8em; border: 1px solid #e4e4e4; border-radius: 4px; }
 .example p { margin: 0.2em 0; } mark { background: #d9f2d9; color: inherit; padding: 0 1px; }
 .empty { color: #a61b1b; font-style: italic; }
@@ -113,57 +115,72 @@ def relation_text(document: dict) -> str:
 
 # ---------------------------------------------------------------- header: what was compared
 
-def system_cells(system: dict) -> list[str]:
+def short_commit(commit: str | None) -> str:
+    return "" if not commit else commit[:12] + ("-dirty" if commit.endswith("-dirty") else "")
+
+
+def system_item(system: dict) -> str:
+    """One run: its name, model and backend, run folder, start time and the versions it recorded."""
     versions = system.get("versions") or {}
-    harness = " ".join(v for v in (versions.get("harness"), versions.get("git_commit")) if v)
     model = system["model"]
-    return [td(system["name"]), td(f"{model.get('name', '')} ({model.get('backend', '?')})"),
-            td(f"<code>{escape(system['run_dir'])}</code>", "html"), td(system.get("started") or "?"),
-            td(harness or "?"), td(versions.get("sacrebleu") or "?"), td(versions.get("torch") or "?")]
+    harness = " ".join(v for v in (versions.get("harness"), short_commit(versions.get("git_commit"))) if v)
+    facts = [escape(f"{model.get('name', '?')} ({model.get('backend', '?')})"),
+             f"run folder <code>{escape(system['run_dir'])}</code>", f"started {escape(system.get('started') or '?')}",
+             f"harness {escape(harness or '?')}", f"sacrebleu {escape(versions.get('sacrebleu') or '?')}",
+             f"torch {escape(versions.get('torch') or '?')}"]
+    return f"<li dir=\"auto\"><b>{escape(system['name'])}</b>: {' · '.join(facts)}</li>"
 
 
 def metadata_html(comparison: dict) -> str:
     test = comparison["significance"]
     facts = [("report made", comparison.get("created") or "?"),
-             ("harness-compare version", comparison.get("harness_version") or "?"),
+             ("harness-compare", comparison.get("harness_version") or "?"),
              ("data set", comparison["data"]["root"] or "?"), ("baseline", comparison["baseline"]),
              ("scores", "aligned sentences" if comparison["level"] == "aligned" else "whole documents"),
              ("tests", f"{test['resamples']} resamples, seed {test['seed']}" if test else "none (document level)")]
     rows = "".join(f"<tr><th>{escape(k)}</th><td dir=\"auto\"><code>{escape(v)}</code></td></tr>" for k, v in facts)
-    systems = table(["system", "model (backend)", "run folder", "run started", "harness", "sacrebleu", "torch"],
-                    [system_cells(s) for s in comparison["systems"]])
+    systems = "".join(system_item(s) for s in comparison["systems"])
     skipped = "".join(f"<p class=\"warning\">skipped {escape(s['run_dir'])} ({escape(s['state'])}: "
                       f"{escape(s['reason'])})</p>" for s in comparison.get("skipped", []))
-    return f"<div class=\"meta\"><div class=\"scroll\"><table>{rows}</table></div>{systems}</div>{skipped}"
+    return (f"<div class=\"meta\"><div class=\"scroll\"><table>{rows}</table></div><p>Runs compared:</p>"
+            f"<ul class=\"runs\">{systems}</ul></div>{skipped}")
 
 
 # ---------------------------------------------------------------- summary: the parallel documents
 
-def summary_cells(row: dict, baseline: dict, document: dict, floor: float | None, higher: bool) -> list[str]:
+def significance_text(row: dict, css: str) -> str:
+    if row["significant"] is None:
+        return "n/a"
+    return css if row["significant"] else "no"
+
+
+def summary_cells(row: dict, baseline: dict, document: dict, floor: float | None, higher: bool,
+                  with_system: bool) -> list[str]:
     css = delta_class(row, higher)
-    verdict = "n/a" if row["significant"] is None else ("yes, " + ("better" if css == "better" else "worse")
-                                                         if row["significant"] else "no")
-    return [td(row["document"]), td(row["lang"]), td("" if document.get("segments") is None else document["segments"],
-                                                     "num"),
-            td(metric_label({"name": row["metric"], "higher_is_better": higher})), td(row["system"]),
-            td(number(baseline["score"]), "num"), td(number(row["score"]), "num"),
-            td(delta_with_interval(row), "num", css),
-            td(p_text(row["p_bootstrap_holm"], row["p_bootstrap"], floor), "num"),
-            td(p_text(row["p_randomization_holm"], row["p_randomization"], floor), "num"), td(verdict, "", css)]
+    p_values = (f"{p_text(row['p_bootstrap_holm'], row['p_bootstrap'], floor)} / "
+                f"{p_text(row['p_randomization_holm'], row['p_randomization'], floor)}")
+    segments = "" if document.get("segments") is None else document["segments"]
+    return [td(f"{row['document']} {row['lang']}", css="label"),
+            td(metric_label({"name": row["metric"], "higher_is_better": higher}), css="label"),
+            *([td(row["system"])] if with_system else []),
+            td(delta_with_interval(row), "num", css), td(significance_text(row, css), "", css), td(p_values, "num"),
+            td(number(baseline["score"]), "num"), td(number(row["score"]), "num"), td(segments, "num")]
 
 
-SUMMARY_HEADERS = ["document", "lang", "segments", "metric", "system", "baseline", "score",
-                   "Δ [paired 95% CI]", "p bootstrap (Holm)", "p AR (Holm)", "significant"]
+def summary_headers(comparison: dict, with_system: bool) -> list[str]:
+    """Most telling first, so that a phone shows the difference without scrolling sideways."""
+    return ["document", "metric", *(["system"] if with_system else []), "Δ [paired 95% CI]", "significant",
+            "p bootstrap / AR", comparison["baseline"], "score", "segments"]
 
 
-def summary_rows(comparison: dict, documents: list[dict]) -> list[list[str]]:
+def summary_rows(comparison: dict, documents: list[dict], with_system: bool) -> list[list[str]]:
     floor = p_floor(comparison)
     rows = []
     for document in documents:
         for metric in comparison["metrics"]:
             mine = [r for r in metric_rows(comparison, metric["name"]) if r["document"] == document["id"]]
             baseline = next(r for r in mine if r["delta"] is None)
-            rows += [summary_cells(r, baseline, document, floor, metric["higher_is_better"])
+            rows += [summary_cells(r, baseline, document, floor, metric["higher_is_better"], with_system)
                      for r in mine if r["delta"] is not None]
     return rows
 
@@ -203,24 +220,32 @@ def summary_section(comparison: dict, charts: list[dict]) -> str:
     if len(comparison["systems"]) < 2:
         return "<p>One system only: no difference to test. Its scores are below.</p>"
     tested = len(documents) * len(comparison["metrics"])
-    return (verdict_lines(comparison, tested) + table(SUMMARY_HEADERS, summary_rows(comparison, documents),
-                                                      {2, 5, 6, 7, 8, 9})
+    with_system = len(comparison["systems"]) > 2
+    headers = summary_headers(comparison, with_system)
+    labels = 3 if with_system else 2
+    numeric = set(range(labels, len(headers))) - {labels + 1}    # all but the labels and "significant"
+    return (verdict_lines(comparison, tested) + table(headers, summary_rows(comparison, documents, with_system), numeric)
             + holm_note(comparison, len(documents)))
 
 
 # ---------------------------------------------------------------- the other documents
 
+def score_with_interval(row: dict) -> str:
+    return number(row["score"]) + ("" if row["ci"] is None else f" {interval(row['ci'])}")
+
+
 def not_parallel_rows(comparison: dict, documents: list[dict]) -> list[list[str]]:
+    """One row per document and metric, a column per system (score and interval) and the plain difference."""
+    systems = [s["name"] for s in comparison["systems"]]
     rows = []
     for document in documents:
         for metric in comparison["metrics"]:
-            for row in metric_rows(comparison, metric["name"]):
-                if row["document"] == document["id"]:
-                    rows.append([td(row["document"]), td(row["lang"]), td(relation_text(document)),
-                                 td(metric_label(metric)), td(row["system"]),
-                                 td(f"{number(row['score'])} {interval(row['ci'])}" if row["ci"] else
-                                    number(row["score"]), "num"),
-                                 td("baseline" if row["delta"] is None else number(row["delta"], sign=True), "num")])
+            by_system = {r["system"]: r for r in metric_rows(comparison, metric["name"])
+                         if r["document"] == document["id"]}
+            rows.append([td(f"{document['id']} {document['lang']}", css="label"), td(relation_text(document)),
+                         td(metric_label(metric), css="label"),
+                         *[td(score_with_interval(by_system[s]), "num") for s in systems],
+                         *[td(number(by_system[s]["delta"], sign=True), "num") for s in systems[1:]]])
     return rows
 
 
@@ -234,8 +259,9 @@ def not_parallel_section(comparison: dict, charts: list[dict]) -> str:
                    "scores measure topical overlap with the reference, not translation quality, so no difference here "
                    "is tested or marked, and they are left out of the summary, the length buckets and the "
                    "examples.</p>")
-    return explanation + table(["document", "lang", "relation", "metric", "system", "score [95% CI]", "Δ"],
-                               not_parallel_rows(comparison, documents), {5, 6})
+    systems = [s["name"] for s in comparison["systems"]]
+    headers = ["document", "relation", "metric", *systems, *[f"Δ {s}" for s in systems[1:]]]
+    return explanation + table(headers, not_parallel_rows(comparison, documents), set(range(3, len(headers))))
 
 
 # ---------------------------------------------------------------- charts
@@ -244,40 +270,38 @@ def embedded_png(path: Path) -> str:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
-def chart_caption(comparison: dict, chart: dict) -> str:
+def charts_note(comparison: dict) -> str:
     test = comparison["significance"]
-    if chart["metric"] == DELTA_CHART:
-        return ("Each system minus the baseline on the parallel documents, with the paired 95% bootstrap interval: "
-                "an interval that crosses the zero line does not tell the system apart from the baseline.")
-    bars = (f"error bars: 95% bootstrap percentile interval ({test['resamples']} resamples of the aligned sentences)"
-            if test else "no error bars: document-level scores have no interval")
-    return (f"Corpus score per document and system; {bars}. Hatched bars on the grey band: documents whose "
-            "reference is not a translation of the source (topical overlap only).")
+    bars = (f"error bars: the 95% bootstrap percentile interval ({test['resamples']} resamples of the aligned "
+            "sentences)" if test else "no error bars: document-level scores have no interval")
+    return (f"<p class=\"note\">Bars: each system's corpus score per document; {bars}. Hatched bars on the grey band: "
+            "documents whose reference is not a translation of the source (topical overlap only). The difference "
+            "chart shows each system minus the baseline on the parallel documents with the paired 95% interval: an "
+            "interval that crosses the zero line does not tell the system apart from the baseline.</p>")
 
 
-def figure_html(comparison: dict, chart: dict) -> str:
-    label = "Δ vs baseline" if chart["metric"] == DELTA_CHART else chart["metric"]
+def figure_html(chart: dict) -> str:
+    label = "difference from the baseline" if chart["metric"] == DELTA_CHART else chart["metric"]
     return (f"<figure><img alt=\"{escape(label)} chart\" data-chart=\"{escape(chart['path'].name)}\" "
-            f"src=\"{embedded_png(chart['path'])}\"><figcaption>{escape(chart_caption(comparison, chart))}"
-            "</figcaption></figure>")
+            f"src=\"{embedded_png(chart['path'])}\"></figure>")
 
 
 def charts_section(comparison: dict, charts: list[dict]) -> str:
-    return f"<div class=\"charts\">{''.join(figure_html(comparison, c) for c in charts)}</div>"
+    return charts_note(comparison) + f"<div class=\"charts\">{''.join(figure_html(c) for c in charts)}</div>"
 
 
 # ---------------------------------------------------------------- every score
 
 def scores_section(comparison: dict, charts: list[dict]) -> str:
-    """Every system's score with its interval, per metric, parallel documents first (the terminal leaderboard)."""
+    """Every system's score with its interval and tests, per metric, on the parallel documents (the terminal
+    leaderboard; the other documents have their own section); signatures and the legend below."""
     floor, parts = p_floor(comparison), []
-    order = {d["id"]: i for i, d in enumerate(documents_of(comparison, True) + documents_of(comparison, False))}
-    for metric in comparison["metrics"]:
-        rows = sorted(metric_rows(comparison, metric["name"]), key=lambda r: order[r["document"]])
+    parallel = {d["id"] for d in documents_of(comparison, True)}
+    for metric in comparison["metrics"] if parallel else []:
+        rows = [r for r in metric_rows(comparison, metric["name"]) if r["document"] in parallel]
         cells = [[td(c, "num" if i >= 4 else "", delta_class(r, metric["higher_is_better"]) if i == 6 else "")
                   for i, c in enumerate(leaderboard_cells(r, floor))] for r in rows]
-        classes = ["baseline" if r["delta"] is None else ("small" if not r.get("parallel", True) else "")
-                   for r in rows]
+        classes = ["baseline" if r["delta"] is None else "" for r in rows]
         parts.append(f"<h3>{escape(metric_label(metric))}</h3>"
                      + table(LEADERBOARD_HEADERS, cells, set(range(4, len(LEADERBOARD_HEADERS))), classes))
     notes = "".join(f"<li dir=\"auto\">{escape(n)}</li>" for n in comparison_notes(comparison))
@@ -286,25 +310,25 @@ def scores_section(comparison: dict, charts: list[dict]) -> str:
 
 # ---------------------------------------------------------------- length buckets
 
-def bucket_cell(row: dict) -> str:
-    return number(row["score"]) + ("" if row["ci"] is None else f" {interval(row['ci'])}")
+def metric_buckets(comparison: dict, rows: list[dict], metric: dict) -> str:
+    """One metric's length buckets of one document: a row per bucket, a column per system."""
+    systems = [s["name"] for s in comparison["systems"]]
+    mine = [r for r in rows if r["metric"] == metric["name"]]
+    cells, classes = [], []
+    for bucket in dict.fromkeys(r["bucket"] for r in mine):
+        by_system = {r["system"]: r for r in mine if r["bucket"] == bucket}
+        first = by_system[systems[0]]
+        count = f"{first['segments']} (small)" if first["small"] else str(first["segments"])
+        cells.append([td(bucket), td(count, "num"), *[td(score_with_interval(by_system[s]), "num") for s in systems]])
+        classes.append("small" if first["small"] else "")
+    return (f"<div><h4>{escape(metric_label(metric))}</h4>"
+            + table(["words", "segments", *systems], cells, set(range(1, 2 + len(systems))), classes) + "</div>")
 
 
 def document_buckets(comparison: dict, document: dict) -> str:
-    systems = [s["name"] for s in comparison["systems"]]
-    mine = [r for r in comparison["buckets"] if r["document"] == document["id"]]
-    keys = list(dict.fromkeys((r["bucket"], r["metric"]) for r in mine))
-    rows, classes = [], []
-    for bucket, metric in keys:
-        by_system = {r["system"]: r for r in mine if (r["bucket"], r["metric"]) == (bucket, metric)}
-        first = by_system[systems[0]]
-        count = f"{first['segments']} (small)" if first["small"] else str(first["segments"])
-        rows.append([td(bucket), td(count, "num"), td(METRIC_LABELS.get(metric, metric))]
-                    + [td(bucket_cell(by_system[s]), "num") for s in systems])
-        classes.append("small" if first["small"] else "")
-    return (f"<h3 dir=\"auto\">{escape(document['id'])} ({escape(document['lang'])})</h3>"
-            + table(["reference words", "segments", "metric", *systems], rows, set(range(3 + len(systems))) - {0, 2},
-                    classes))
+    rows = [r for r in comparison["buckets"] if r["document"] == document["id"]]
+    return (f"<h3 dir=\"auto\">{escape(document['id'])} ({escape(document['lang'])})</h3><div class=\"tables\">"
+            + "".join(metric_buckets(comparison, rows, m) for m in comparison["metrics"]) + "</div>")
 
 
 def buckets_section(comparison: dict, charts: list[dict]) -> str:
