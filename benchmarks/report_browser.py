@@ -5,11 +5,13 @@ Playwright for Python, never a downloaded browser.
 
 loads the page at desktop (1280 px) and phone (390 px) width, prints what it checks (console errors, images that
 fail to decode, a page wider than the screen, script elements) and, with --screenshots, writes
-report-desktop.png and report-phone.png. tests/test_report_browser.py runs the same checks in the test suite.
+report-desktop.png and report-phone.png (the page from its top to the end of the section on the documents that
+are not translations). tests/test_report_browser.py runs the same checks in the test suite.
 """
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import shutil
 import sys
 from dataclasses import dataclass, field
@@ -20,9 +22,11 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-back
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
 WIDTHS = {"desktop": 1280, "phone": 390}
 HEIGHT = 900
+SCREENSHOT_END = "not-parallel"
 INSTALL = "apt-get install chromium; pip install -e '.[browser]'"
 
-IMAGES = "els => els.map(e => ({name: e.getAttribute('data-chart') || e.alt, complete: e.complete, width: e.naturalWidth}))"
+IMAGES = ("els => els.map(e => ({name: e.getAttribute('data-chart') || e.alt, complete: e.complete, "
+          "width: e.naturalWidth}))")
 OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
 SCRIPTS = "() => document.querySelectorAll('script').length"
 SECTIONS = "els => Object.fromEntries(els.map(e => [e.id, e.innerText]))"
@@ -32,9 +36,7 @@ def missing_browser() -> str | None:
     """Why the browser check cannot run here (no Chromium, or no Playwright), or None when it can."""
     if not Path(CHROMIUM).is_file() and not shutil.which("chromium"):
         return f"no {CHROMIUM}: install Debian's chromium ({INSTALL})"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("playwright") is None:
         return f"Playwright for Python is not installed ({INSTALL})"
     return None
 
@@ -55,6 +57,13 @@ class PageView:
         return [image["name"] for image in self.images if not image["complete"] or image["width"] == 0]
 
 
+def top_of_report(page, width: int) -> dict | None:
+    """The screenshot's region: from the top down to the end of the section on the documents that are not
+    translations (metadata, summary and that section: what the docs show); None, the whole page, without it."""
+    box = page.locator(f"#{SCREENSHOT_END}").bounding_box() if page.locator(f"#{SCREENSHOT_END}").count() else None
+    return None if box is None else {"x": 0, "y": 0, "width": width, "height": box["y"] + box["height"] + 16}
+
+
 def view_page(browser, report: Path, width: int, screenshot: Path | None = None) -> PageView:
     """Load the report at one width, as a user opens the file; collect console errors and uncaught exceptions."""
     page = browser.new_page(viewport={"width": width, "height": HEIGHT})
@@ -68,7 +77,7 @@ def view_page(browser, report: Path, width: int, screenshot: Path | None = None)
     view.text = page.inner_text("body")
     view.sections = page.eval_on_selector_all("section", SECTIONS)
     if screenshot is not None:
-        page.screenshot(path=str(screenshot), full_page=True)
+        page.screenshot(path=str(screenshot), full_page=True, clip=top_of_report(page, width))
     page.close()
     return view
 

@@ -296,7 +296,8 @@ def summary_table(comparison: dict) -> tuple[list[str], list[list[str]]]:
 
 NO_OUTPUT = "(nothing aligned)"
 NO_OUTPUT_NOTE = (f"{NO_OUTPUT}: the system left no text for the source sentences aligned to this reference "
-                  "sentence (an empty output, or for outputs from files no output sentence aligned to them): it scores 0")
+                  "sentence (an empty output, or for outputs from files no output sentence aligned to them): "
+                  "it scores 0")
 NO_SOURCE = "(no source sentence aligned)"
 
 

@@ -203,12 +203,13 @@ def holm_note(comparison: dict, documents: int) -> str:
     cells = documents * metrics * others
     return (f"<p class=\"note\">Δ: system minus baseline, with the paired 95% bootstrap interval ({test['resamples']} "
             f"resamples of the aligned sentences, seed {test['seed']}). p: paired bootstrap and paired approximate "
-            f"randomization, Holm-corrected; ≤ marks a p at its floor 1/(resamples + 1). Significant: Holm-corrected "
-            f"p &lt; {test['alpha']} in both tests. What Holm covers: the {others} system(s) compared with the baseline "
-            f"on one document and metric, not the {documents} document(s) × {metrics} metrics of this table: of its "
-            f"{cells} tests about {cells * test['alpha']:.1f} would come out significant by chance if no system "
-            f"differed, and the metrics are strongly correlated, so read a pattern across documents, not one "
-            f"cell.</p>")
+            "randomization tests, Holm-corrected; ≤ marks a p at its floor 1/(resamples + 1). Significant: "
+            f"Holm-corrected p &lt; {test['alpha']} in both tests; the interval and the tests are separate procedures "
+            "and can disagree near the threshold. What Holm covers: the "
+            f"{others} system(s) compared with the baseline on one document and metric, not the {documents} "
+            f"document(s) × {metrics} metrics of this table: of its {cells} tests about {cells * test['alpha']:.1f} "
+            "would come out significant by chance if no system differed, and the metrics are strongly correlated, "
+            "so read a pattern across documents, not one cell.</p>")
 
 
 def summary_section(comparison: dict, charts: list[dict]) -> str:
@@ -224,8 +225,8 @@ def summary_section(comparison: dict, charts: list[dict]) -> str:
     headers = summary_headers(comparison, with_system)
     labels = 3 if with_system else 2
     numeric = set(range(labels, len(headers))) - {labels + 1}    # all but the labels and "significant"
-    return (verdict_lines(comparison, tested) + table(headers, summary_rows(comparison, documents, with_system), numeric)
-            + holm_note(comparison, len(documents)))
+    rows = summary_rows(comparison, documents, with_system)
+    return verdict_lines(comparison, tested) + table(headers, rows, numeric) + holm_note(comparison, len(documents))
 
 
 # ---------------------------------------------------------------- the other documents

@@ -12,7 +12,7 @@ import pytest
 from harness.compare import MIN_BUCKET_SEGMENTS, comparable_groups, compare_runs, length_bucket, load_runs
 from harness.errors import UserError
 from harness.report import comparison_csv, comparison_markdown, comparison_table, p_text
-from harness.report_html import write_comparison
+from harness.report_html import marked_words, write_comparison
 from harness.results import read_result, write_json_atomically
 from tests.compare_fixtures import REPO, add_segments, identity_run, reference_run, without_segments
 from tests.conftest import SEEDS
@@ -234,3 +234,14 @@ def test_a_sweep_writes_its_comparison_on_its_own(tmp_path):
     comparison = json.loads((tmp_path / "sweep" / "comparison" / "comparison.json").read_text())
     assert [s["name"] for s in comparison["systems"]] == ["identity", "files"]
     assert (tmp_path / "sweep" / "comparison" / "report.html").is_file() and "report:" in done.stdout
+
+
+@pytest.mark.parametrize("hypothesis, reference, shown", [
+    ("the cat sat", "The dog sat", "<mark>the</mark> cat <mark>sat</mark>"),
+    ("the the the", "the end", "<mark>the</mark> the the"),                       # each reference word once
+    ("<b>x</b> & y", "b y", "&lt;<mark>b</mark>&gt;x&lt;/b&gt; &amp; <mark>y</mark>"),   # markup escaped, never kept
+    ("مرحبا بالعالم", "بالعالم", "مرحبا <mark>بالعالم</mark>"),
+    ("", "anything", ""),
+])
+def test_example_outputs_mark_the_words_found_in_the_reference(hypothesis, reference, shown):
+    assert marked_words(hypothesis, reference) == shown
