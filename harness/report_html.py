@@ -50,7 +50,8 @@ h4 { margin: 0.6em 0 0; font-size: 0.95em; } td.label { white-space: nowrap; }
 ul.runs { padding-left: 1.2em; } ul.runs li { margin-bottom: 0.3em; }
 .charts img { max-width: 100%; height: auto; border: 1px solid #eee; }
 .example { margin: 0 0 1.2em; padding: 0.5em 0.8em; border: 1px solid #e4e4e4; border-radius: 4px; }
-.example p { margin: 0.2em 0; } mark { background: #d9f2d9; color: inherit; padding: 0 1px; }
+.example p { margin: 0.2em 0; } .example table { width: 100%; } .example td.text { min-width: 0; width: 70%; }
+mark { background: #d9f2d9; color: inherit; padding: 0 1px; }
 .empty { color: #a61b1b; font-style: italic; }
 @media (max-width: 600px) { body { padding: 0.6em; } table { font-size: 0.8em; } h1 { font-size: 1.2em; } }
 """
@@ -377,7 +378,7 @@ def example_html(example: dict) -> str:
             f"{example['difference']:+.1f}</p>"
             f"<p><i>source:</i> <span dir=\"auto\">{escape(example['src'] or NO_SOURCE)}</span></p>"
             f"<p><i>reference:</i> <span dir=\"auto\">{escape(example['ref'])}</span></p>"
-            + table(["system", f"sentence {metric}", "output (words also in the reference marked)"], rows, {1})
+            + table(["system", metric, "output (words also in the reference marked)"], rows, {1})
             + "</div>")
 
 
