@@ -267,7 +267,8 @@ def markdown_table(headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines + ["| " + " | ".join(markdown_text(c) for c in row) + " |" for row in rows])
 
 
-def bucket_score(row: dict | None) -> str:
+def score_with_interval(row: dict | None) -> str:
+    """A score and its 95% interval when it has one (none at document level or in a small length bucket)."""
     if row is None:
         return "n/a"
     return number(row["score"]) + ("" if row["ci"] is None else f" {interval(row['ci'])}")
@@ -282,7 +283,7 @@ def bucket_table(comparison: dict, metric: str) -> tuple[list[str], list[list[st
         if row["metric"] == metric:
             cells.setdefault((row["document"], row["lang"], row["bucket"], row["segments"], row["small"]),
                              {})[row["system"]] = row
-    rows = [[document, lang, bucket, f"{n} (small)" if small else str(n)] + [bucket_score(by.get(s)) for s in systems]
+    rows = [[document, lang, bucket, f"{n} (small)" if small else str(n)] + [score_with_interval(by.get(s)) for s in systems]
             for (document, lang, bucket, n, small), by in cells.items()]
     return ["document", "lang", "reference words", "segments", *systems], rows
 

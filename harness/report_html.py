@@ -21,7 +21,8 @@ from pathlib import Path
 from harness.charts import DELTA_CHART, write_charts
 from harness.report import (LEADERBOARD_HEADERS, METRIC_LABELS, NO_OUTPUT, NO_OUTPUT_NOTE, NO_SOURCE, REPORT_FILES,
                             comparison_csv, comparison_markdown, comparison_notes, example_headings, interval,
-                            leaderboard_cells, metric_label, metric_rows, number, p_floor, p_text, summary_table)
+                            leaderboard_cells, metric_label, metric_rows, number, p_floor, p_text, score_with_interval,
+                            summary_table)
 from harness.results import write_json_atomically, write_text
 
 STYLE = """
@@ -91,10 +92,6 @@ def plain_table(headers: list[str], cells: list[list[str]], label_columns: int) 
 
 def documents_of(comparison: dict, parallel: bool) -> list[dict]:
     return [d for d in comparison["data"]["documents"] if d.get("parallel", True) == parallel]
-
-
-def higher_is_better(comparison: dict, metric: str) -> bool:
-    return next(m["higher_is_better"] for m in comparison["metrics"] if m["name"] == metric)
 
 
 def delta_class(row: dict, higher: bool) -> str:
@@ -231,10 +228,6 @@ def summary_section(comparison: dict, charts: list[dict]) -> str:
 
 
 # ---------------------------------------------------------------- the other documents
-
-def score_with_interval(row: dict) -> str:
-    return number(row["score"]) + ("" if row["ci"] is None else f" {interval(row['ci'])}")
-
 
 def not_parallel_rows(comparison: dict, documents: list[dict]) -> list[list[str]]:
     """One row per document and metric, a column per system (score and interval) and the plain difference."""
