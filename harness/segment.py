@@ -2,7 +2,7 @@
 
 Splitter: sentencex (Wikimedia's rule-based segmenter, ~300 languages, offline, pure Python).
 On the seeds it splits the one-paragraph Arabic text into its 10 sentences at full stops while
-pysbd cuts it at 27 Arabic commas, and pysbd has no Turkish; see README "Sentence segmentation".
+pysbd cuts it at 27 Arabic commas, and pysbd has no Turkish; see docs/datasets.md, "Sentence segmentation".
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """A toy metric that needs the source: the share of the output's words copied from the source.
 
-It is the whole of what adding a metric takes (README, "Extending the harness: a metric"): name it by its
+It is the whole of what adding a metric takes (docs/extending.md, "A metric"): name it by its
 dotted path, metrics=[tests.toy_metric.SourceCopyRate], with this folder's parent on PYTHONPATH. It has no
 statistics of its own, so its corpus score is the mean of its segment scores and the paired tests of
 harness-compare resample those.

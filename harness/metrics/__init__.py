@@ -6,7 +6,7 @@ A name is one of
 - a registered name (REGISTRY below: sacrebleu's BLEU, chrF, chrF++, TER; ROUGE; embedding cosine);
 - `evaluate:NAME[@KEY]`, a Hugging Face evaluate metric (see evaluate_metrics; needs allow_metric_code=true);
 - a dotted path `package.module.Class` to a Metric subclass of your own, importable from where the harness
-  runs (PYTHONPATH): the way to add a metric without touching the harness (see README, "Extending the harness").
+  runs (PYTHONPATH): the way to add a metric without touching the harness (see docs/extending.md, "A metric").
 """
 from __future__ import annotations
 
