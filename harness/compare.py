@@ -2,7 +2,8 @@
 
 A comparison is a plain dict (written as comparison.json, rendered by harness.report); it holds one row per
 document x system x metric with the score, its 95% interval, the delta against the baseline and the paired
-tests, plus length buckets, the segments where systems disagree most and, when runs have them, summaries.
+tests, plus per parallel document length buckets, examples where each system beats the baseline and where it falls
+behind, one verdict per system and, when runs have them, summaries.
 Runs are compared only when they scored the same documents, cut to the same source segments, against the same
 references with the same metric signatures; anything else is refused, never put in one column. Run folders that
 hold no finished run (RUNNING, FAILED) are named and left out, never passed over in silence.
@@ -11,8 +12,8 @@ from __future__ import annotations
 
 import glob
 import re
-from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
@@ -20,15 +21,17 @@ import numpy as np
 
 from harness.errors import UserError, unknown_name
 from harness.metrics import Metric, Score, check_code_allowed, is_metric_name, select_metrics
-from harness.results import DocumentRecord, RunRecord, Segment, as_run_record, read_record
+from harness.relations import counts_as_parallel
+from harness.results import DocumentRecord, RunRecord, Segment, as_run_record, package_version, read_record
 from harness.run_folder import FAILED_MARKER, RESULT_FILE, RUNNING_MARKER, TRACKING_STORES
-from harness.significance import DEFAULT_RESAMPLES, DEFAULT_SEED, compare_systems, holm, scores_from_stats
+from harness.significance import DEFAULT_RESAMPLES, DEFAULT_SEED, compare_systems, holm, p_floor
 
 ALPHA = 0.05
 SCORE_DECIMALS = 4
 LENGTH_BUCKETS = [(1, 9), (10, 19), (20, 29), (30, 39), (40, None)]   # reference words, as compare-mt's defaults
-DISAGREEMENT_EXAMPLES = 10
-DISAGREEMENT_METRICS = ("chrf", "bleu")    # sentence chrF is stable on short segments; BLEU is not
+MIN_BUCKET_SEGMENTS = 5    # fewer segments in a length bucket: no interval (a bootstrap of 1-4 sentences means nothing)
+EXAMPLES_PER_DIRECTION = 3     # per system: where it beats the baseline most, and where the baseline beats it most
+EXAMPLE_METRICS = ("chrf", "bleu")    # sentence chrF is stable on short segments; BLEU is not
 
 
 @dataclass(frozen=True)
@@ -358,12 +361,22 @@ def document_rows(runs: list[Run], doc_index: int, metric_names: list[str]) -> l
     return rows
 
 
+def is_parallel(document: DocumentRecord) -> bool:
+    return counts_as_parallel(document.relation, document.measured_relation)
+
+
 def score_row(run: Run, doc_index: int, metric: str, score: float, ci, delta) -> dict:
+    """One document x system x metric; `parallel` False: the reference is not a translation of the source, so the
+    scores measure topical overlap and the tests say nothing about translation quality."""
     document = run.result.documents[doc_index]
     return {"document": document.id, "lang": document.src_lang, "relation": document.relation,
-            "system": run.name, "metric": metric, "score": score, "ci": ci, "delta": delta,
-            "p_bootstrap": None, "p_randomization": None, "p_bootstrap_holm": None, "p_randomization_holm": None,
-            "significant": None}
+            "parallel": is_parallel(document), "system": run.name, "metric": metric, "score": score, "ci": ci,
+            "delta": delta, "delta_ci": None, "p_bootstrap": None, "p_randomization": None, "p_bootstrap_holm": None,
+            "p_randomization_holm": None, "significant": None}
+
+
+def rounded(interval: tuple[float, float] | None) -> list[float] | None:
+    return None if interval is None else [round(bound, SCORE_DECIMALS) for bound in interval]
 
 
 def tested_metrics(runs: list[Run], names: list[str]) -> dict[str, Metric]:
@@ -378,9 +391,11 @@ def tested_rows(runs: list[Run], doc_index: int, metric: Metric, stats: list[np.
     """Aligned-segment scores with bootstrap intervals and both paired tests, Holm-corrected over the systems."""
     tests = compare_systems(metric, stats, n_resamples, seed)
     scores = [round(t.score, SCORE_DECIMALS) for t in tests]   # as harness.metrics stores scores
-    rows = [score_row(run, doc_index, metric.name, score, [round(b, SCORE_DECIMALS) for b in t.ci],
+    rows = [score_row(run, doc_index, metric.name, score, rounded(t.ci),
                       None if i == 0 else round(score - scores[0], SCORE_DECIMALS))
             for i, (run, t, score) in enumerate(zip(runs, tests, scores))]
+    for row, test in zip(rows[1:], tests[1:]):
+        row["delta_ci"] = rounded(test.delta_ci)
     for key, values in (("bootstrap", [t.p_bootstrap for t in tests[1:]]),
                         ("randomization", [t.p_randomization for t in tests[1:]])):
         for row, raw, adjusted in zip(rows[1:], values, holm(values)):
@@ -410,51 +425,83 @@ def length_bucket(words: int) -> str:
     raise AssertionError("unreachable: the last bucket is open")
 
 
-def bucket_rows(runs: list[Run], stats: dict, metrics: dict[str, Metric]) -> list[dict]:
-    """Corpus scores by reference-sentence length, per language (its documents pooled) and system."""
-    pooled: dict = defaultdict(lambda: defaultdict(list))   # lang -> metric/"labels" -> per-doc arrays
-    for doc_index, document in enumerate(runs[0].result.documents):
-        lang = document.src_lang
-        pooled[lang]["labels"].append(np.array([length_bucket(len(s.ref.split())) for s in document.segments]))
-        for name in metrics:
-            pooled[lang][name].append(stats[doc_index][name])
+def bucket_rows(runs: list[Run], doc_index: int, stats: dict, metrics: dict[str, Metric],
+                n_resamples: int, seed: int) -> list[dict]:
+    """One parallel document's corpus scores by reference-sentence length (compare-mt's view), each system with its
+    95% interval and its paired interval against the baseline; a bucket of fewer than MIN_BUCKET_SEGMENTS
+    segments is marked small and gets no interval."""
+    document = runs[0].result.documents[doc_index]
+    labels = np.array([length_bucket(len(s.ref.split())) for s in document.segments])
     rows = []
-    for lang, parts in pooled.items():
-        labels = np.concatenate(parts["labels"])
-        for bucket in [length_bucket(low) for low, _ in LENGTH_BUCKETS]:
-            chosen = labels == bucket
-            if not chosen.any():
-                continue
-            for name, metric in metrics.items():
-                for position, run in enumerate(runs):
-                    system_stats = np.concatenate([per_doc[position] for per_doc in parts[name]])
-                    score = float(scores_from_stats(metric, system_stats[chosen].sum(axis=0))[0])
-                    rows.append({"lang": lang, "bucket": bucket, "segments": int(chosen.sum()),
-                                 "system": run.name, "metric": name, "score": score})
+    for bucket in dict.fromkeys(length_bucket(low) for low, _ in LENGTH_BUCKETS):
+        chosen = labels == bucket
+        count = int(chosen.sum())
+        if not count:
+            continue
+        for name, metric in metrics.items():
+            tests = compare_systems(metric, [system[chosen] for system in stats[name]], n_resamples, seed)
+            small = count < MIN_BUCKET_SEGMENTS
+            for position, (run, test) in enumerate(zip(runs, tests)):
+                rows.append({"document": document.id, "lang": document.src_lang, "bucket": bucket, "segments": count,
+                             "small": small, "system": run.name, "metric": name,
+                             "score": round(test.score, SCORE_DECIMALS), "ci": None if small else rounded(test.ci),
+                             "delta": None if position == 0 else round(test.score - tests[0].score, SCORE_DECIMALS),
+                             "delta_ci": None if small else rounded(test.delta_ci)})
     return rows
 
 
-def disagreement_metric(segment: Segment) -> str | None:
-    return next((name for name in DISAGREEMENT_METRICS if name in segment.scores), None)
+def example_metric(segment: Segment) -> str | None:
+    return next((name for name in EXAMPLE_METRICS if name in segment.scores), None)
 
 
-def disagreements(runs: list[Run], limit: int = DISAGREEMENT_EXAMPLES) -> list[dict]:
-    """The reference sentences whose outputs differ most in sentence score between systems (compare-mt style)."""
-    examples = []
-    for doc_index, document in enumerate(runs[0].result.documents):
-        for per_system in zip(*paired_segments(runs, doc_index)):
-            metric = disagreement_metric(per_system[0])
-            if metric is None:
-                continue
-            scores = [s.scores[metric] for s in per_system]
-            examples.append({"document": document.id, "lang": document.src_lang,
-                             "ref_index": per_system[0].ref_index, "ref": per_system[0].ref,
-                             "src": next((s.src for s in per_system if s.src), None),
-                             "metric": metric, "spread": max(scores) - min(scores),
-                             "outputs": [{"system": run.name, "hyp": s.hyp, "score": score}
-                                         for run, s, score in zip(runs, per_system, scores)]})
-    examples.sort(key=lambda e: -e["spread"])
-    return [e for e in examples if e["spread"] > 0][:limit]
+def example(document: DocumentRecord, pair: tuple[Segment, Segment], names: tuple[str, str], metric: str) -> dict:
+    baseline, system = pair
+    return {"document": document.id, "lang": document.src_lang, "ref_index": baseline.ref_index, "ref": baseline.ref,
+            "src": baseline.src or system.src, "metric": metric,
+            "difference": round(system.scores[metric] - baseline.scores[metric], SCORE_DECIMALS),
+            "outputs": [{"system": name, "hyp": segment.hyp, "score": segment.scores[metric]}
+                        for name, segment in zip(names, pair)]}
+
+
+def system_examples(runs: list[Run], position: int, paired: dict[int, list[tuple[Segment, ...]]],
+                    limit: int) -> dict:
+    """Where one system's sentence score beats the baseline's most, and where it falls behind most: the
+    compare-mt examples, drawn from the parallel documents only."""
+    names = (runs[0].name, runs[position].name)
+    found = []
+    for doc_index, per_segment in paired.items():
+        document = runs[0].result.documents[doc_index]
+        for segments in per_segment:
+            pair = (segments[0], segments[position])
+            metric = example_metric(pair[0])
+            if metric and metric in pair[1].scores:
+                found.append(example(document, pair, names, metric))
+    found.sort(key=lambda e: -e["difference"])
+    return {"system": runs[position].name, "baseline": runs[0].name,
+            "better": [e for e in found if e["difference"] > 0][:limit],
+            "worse": [e for e in reversed(found) if e["difference"] < 0][:limit]}
+
+
+def examples_both_ways(runs: list[Run], limit: int = EXAMPLES_PER_DIRECTION) -> list[dict]:
+    paired = {i: list(zip(*paired_segments(runs, i))) for i, d in enumerate(runs[0].result.documents)
+              if is_parallel(d)}
+    return [system_examples(runs, position, paired, limit) for position in range(1, len(runs))]
+
+
+def verdicts(rows: list[dict], metrics: list[dict]) -> list[dict]:
+    """Per system, over the parallel documents x metrics: how often it is significantly better than the
+    baseline, significantly worse, or not told apart (a metric's direction decides better and worse)."""
+    higher = {m["name"]: m["higher_is_better"] for m in metrics}
+    tally: dict[str, dict] = {}
+    for row in rows:
+        if row["delta"] is None or not row["parallel"] or row["significant"] is None:
+            continue
+        counts = tally.setdefault(row["system"], {"system": row["system"], "better": 0, "worse": 0, "unclear": 0})
+        if not row["significant"]:
+            counts["unclear"] += 1
+        else:
+            counts["better" if (row["delta"] > 0) == higher[row["metric"]] else "worse"] += 1
+    return list(tally.values())
 
 
 def summary_rows(runs: list[Run]) -> list[dict]:
@@ -464,6 +511,17 @@ def summary_rows(runs: list[Run]) -> list[dict]:
 
 
 # ---------------------------------------------------------------- the comparison
+
+def system_description(run: Run) -> dict:
+    return {"name": run.name, "run_dir": str(run.path), "model": run.result.model, "started": run.result.started,
+            "versions": run.result.versions or {}}
+
+
+def document_description(document: DocumentRecord) -> dict:
+    return {"id": document.id, "lang": document.src_lang, "relation": document.relation,
+            "measured_relation": document.measured_relation, "parallel": is_parallel(document),
+            "segments": None if document.segments is None else len(document.segments)}
+
 
 def metric_description(run: Run, level: str, name: str) -> dict:
     record = metric_records(run.result.documents[0], level)[name]
@@ -487,23 +545,29 @@ def compare_runs(runs: list[Run], baseline: str | None = None, metrics: list[str
         stats = [statistics_by_system(runs, i, tested) for i in range(len(documents))]
         rows = [row for i in range(len(documents)) for name, metric in tested.items()
                 for row in tested_rows(runs, i, metric, stats[i][name], n_resamples, seed)]
-        buckets, examples = bucket_rows(runs, stats, tested), disagreements(runs)
+        buckets = [row for i, d in enumerate(documents) if is_parallel(d)
+                   for row in bucket_rows(runs, i, stats[i], tested, n_resamples, seed)]
+        examples = examples_both_ways(runs)
     else:
         rows = [row for i in range(len(documents)) for row in document_rows(runs, i, names)]
+    metric_list = [metric_description(runs[0], level, name) for name in names]
     return {
+        "created": datetime.now().isoformat(timespec="seconds"),
+        "harness_version": package_version("mt-harness"),
         "baseline": runs[0].name,
-        "systems": [{"name": r.name, "run_dir": str(r.path), "model": r.result.model} for r in runs],
-        "data": {"root": runs[0].result.data_root,
-                 "documents": [{"id": d.id, "lang": d.src_lang, "relation": d.relation} for d in documents]},
+        "systems": [system_description(r) for r in runs],
+        "data": {"root": runs[0].result.data_root, "documents": [document_description(d) for d in documents]},
         "level": level,
-        "metrics": [metric_description(runs[0], level, name) for name in names],
-        "significance": ({"resamples": n_resamples, "seed": seed, "alpha": ALPHA,
+        "metrics": metric_list,
+        "significance": ({"resamples": n_resamples, "seed": seed, "alpha": ALPHA, "p_floor": p_floor(n_resamples),
                           "tests": ["paired bootstrap resampling", "paired approximate randomization"],
                           "correction": "Holm, over the systems compared with the baseline on one document and metric"}
                          if level == "aligned" else None),
         "rows": rows,
+        "verdicts": verdicts(rows, metric_list),
         "buckets": buckets,
-        "disagreements": examples,
+        "min_bucket_segments": MIN_BUCKET_SEGMENTS,
+        "examples": examples,
         "summaries": summary_rows(runs),
         "skipped": [{"run_dir": str(s.path), "state": s.state, "reason": s.reason} for s in skipped],
     }

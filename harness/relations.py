@@ -18,3 +18,9 @@ class Relation(str, Enum):
 
 
 DECLARABLE = (Relation.PARALLEL, Relation.COMPARABLE, Relation.UNRELATED)   # what a manifest may declare
+
+
+def counts_as_parallel(declared: str, measured: str | None) -> bool:
+    """Scores read as translation quality only for a pair declared parallel and not measured otherwise
+    (cannot_judge keeps the declared relation)."""
+    return declared == Relation.PARALLEL and measured in (None, Relation.PARALLEL, Relation.CANNOT_JUDGE)

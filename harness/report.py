@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from pathlib import Path
 
-from harness.relations import Relation
+from harness.relations import Relation, counts_as_parallel
 from harness.errors import UserError
 from harness.results import DocumentRecord, RunRecord, as_run_record
 
@@ -33,9 +34,7 @@ CANNOT_JUDGE_NOTE = "? relation cannot be judged (too few sentences, or hypothes
 
 
 def is_parallel(document: DocumentRecord) -> bool:
-    """Declared parallel and not measured otherwise (cannot_judge keeps the declared relation)."""
-    return document.relation == Relation.PARALLEL and document.measured_relation in (None, Relation.PARALLEL,
-                                                                                     Relation.CANNOT_JUDGE)
+    return counts_as_parallel(document.relation, document.measured_relation)
 
 
 def relation_cell(document: DocumentRecord) -> str:
@@ -191,23 +190,36 @@ def interval(ci: list[float] | None) -> str:
     return "n/a" if ci is None else f"[{ci[0]:.1f}, {ci[1]:.1f}]"
 
 
-def p_text(p: float | None) -> str:
-    return "n/a" if p is None else f"{p:.3f}"
+def p_text(p: float | None, raw: float | None = None, floor: float | None = None) -> str:
+    """A p-value to 3 decimals; "≤" when the test's raw p is at its floor 1/(resamples + 1) (no resample was as
+    extreme as the observed difference: the true p may be smaller still), rounded up so that the bound holds."""
+    if p is None:
+        return "n/a"
+    if floor is not None and raw is not None and raw <= floor * (1 + 1e-9):
+        return f"≤ {math.ceil(p * 1000 - 1e-9) / 1000:.3f}"
+    return f"{p:.3f}"
+
+
+def p_floor(comparison: dict) -> float | None:
+    test = comparison.get("significance")
+    return test.get("p_floor") if test else None
 
 
 def delta_text(row: dict) -> str:
+    """The delta, starred when significant on a parallel document (elsewhere a test says nothing about quality)."""
     if row["delta"] is None:
         return "baseline"
-    return number(row["delta"], sign=True) + ("*" if row["significant"] else "")
+    return number(row["delta"], sign=True) + ("*" if row["significant"] and row.get("parallel", True) else "")
 
 
 LEADERBOARD_HEADERS = ["document", "lang", "relation", "system", "score", "95% CI", "Δ vs baseline",
                        "p (bootstrap)", "p (AR)"]
 
 
-def leaderboard_cells(row: dict) -> list[str]:
+def leaderboard_cells(row: dict, floor: float | None = None) -> list[str]:
     return [row["document"], row["lang"], row["relation"], row["system"], number(row["score"]), interval(row["ci"]),
-            delta_text(row), p_text(row["p_bootstrap_holm"]), p_text(row["p_randomization_holm"])]
+            delta_text(row), p_text(row["p_bootstrap_holm"], row["p_bootstrap"], floor),
+            p_text(row["p_randomization_holm"], row["p_randomization"], floor)]
 
 
 def metric_rows(comparison: dict, metric: str) -> list[dict]:
@@ -226,7 +238,7 @@ def comparison_notes(comparison: dict) -> list[str]:
         notes.append(f"95% CI: bootstrap, {test['resamples']} resamples of the aligned sentences (seed {test['seed']}); "
                      f"p: paired bootstrap and paired approximate randomization vs the baseline, "
                      f"{test['correction']}")
-        notes.append(f"* significant: Holm-corrected p < {test['alpha']} in both tests")
+        notes.append(f"* significant: Holm-corrected p < {test['alpha']} in both tests (parallel documents only)")
     notes += [f"{metric_label(m)}: {m['signature']}" for m in comparison["metrics"]]
     notes += [f"skipped {s['run_dir']} ({s['state']}: {s['reason']})" for s in comparison.get("skipped", [])]
     return notes
@@ -234,7 +246,8 @@ def comparison_notes(comparison: dict) -> list[str]:
 
 def comparison_table(comparison: dict) -> str:
     """The terminal leaderboard: one aligned block per metric, the legend and signatures once below."""
-    blocks = [f"{metric_label(m)}\n" + format_table(LEADERBOARD_HEADERS, [leaderboard_cells(r) for r in
+    floor = p_floor(comparison)
+    blocks = [f"{metric_label(m)}\n" + format_table(LEADERBOARD_HEADERS, [leaderboard_cells(r, floor) for r in
                                                                           metric_rows(comparison, m["name"])], left=4)
               for m in comparison["metrics"]]
     return "\n\n".join(blocks + ["\n".join(comparison_notes(comparison))])
@@ -254,16 +267,25 @@ def markdown_table(headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines + ["| " + " | ".join(markdown_text(c) for c in row) + " |" for row in rows])
 
 
+def score_with_interval(row: dict | None) -> str:
+    """A score and its 95% interval when it has one (none at document level or in a small length bucket)."""
+    if row is None:
+        return "n/a"
+    return number(row["score"]) + ("" if row["ci"] is None else f" {interval(row['ci'])}")
+
+
 def bucket_table(comparison: dict, metric: str) -> tuple[list[str], list[list[str]]]:
-    """Rows (language, length bucket), one column per system: the compare-mt view."""
+    """Rows (parallel document, length bucket), one column per system with its 95% interval: the compare-mt view;
+    a small bucket says so in its segment count."""
     systems = [s["name"] for s in comparison["systems"]]
     cells: dict = {}
     for row in comparison["buckets"]:
         if row["metric"] == metric:
-            cells.setdefault((row["lang"], row["bucket"], row["segments"]), {})[row["system"]] = row["score"]
-    rows = [[lang, bucket, str(n)] + [number(scores.get(s)) for s in systems]
-            for (lang, bucket, n), scores in cells.items()]
-    return ["lang", "reference words", "segments", *systems], rows
+            cells.setdefault((row["document"], row["lang"], row["bucket"], row["segments"], row["small"]),
+                             {})[row["system"]] = row
+    rows = [[document, lang, bucket, f"{n} (small)" if small else str(n)] + [score_with_interval(by.get(s)) for s in systems]
+            for (document, lang, bucket, n, small), by in cells.items()]
+    return ["document", "lang", "reference words", "segments", *systems], rows
 
 
 def summary_table(comparison: dict) -> tuple[list[str], list[list[str]]]:
@@ -273,35 +295,55 @@ def summary_table(comparison: dict) -> tuple[list[str], list[list[str]]]:
     return ["document", "lang", "system", *columns], rows
 
 
+NO_OUTPUT = "(nothing aligned)"
+NO_OUTPUT_NOTE = (f"{NO_OUTPUT}: the system left no text for the source sentences aligned to this reference "
+                  "sentence (an empty output, or for outputs from files no output sentence aligned to them): "
+                  "it scores 0")
+NO_SOURCE = "(no source sentence aligned)"
+
+
 def example_markdown(example: dict) -> list[str]:
-    rows = [[o["system"], number(o["score"]), o["hyp"] or "(nothing aligned)"] for o in example["outputs"]]
+    rows = [[o["system"], number(o["score"]), o["hyp"] or NO_OUTPUT] for o in example["outputs"]]
     metric = METRIC_LABELS.get(example["metric"], example["metric"])
     return [f"**{markdown_text(example['document'])} ({markdown_text(example['lang'])}) sentence "
-            f"{example['ref_index']}**, sentence {metric} spread {example['spread']:.1f}", "",
-            f"- source: {markdown_text(example['src'] or '(none aligned)')}",
+            f"{example['ref_index']}**, sentence {metric} difference {example['difference']:+.1f}", "",
+            f"- source: {markdown_text(example['src'] or NO_SOURCE)}",
             f"- reference: {markdown_text(example['ref'])}", "", markdown_table(["system", "score", "output"], rows), ""]
+
+
+def example_headings(examples: dict) -> list[tuple[str, list[dict]]]:
+    """The two directions of one system's examples, each with its heading."""
+    system, baseline = examples["system"], examples["baseline"]
+    return [(f"Where {system} beats {baseline} most", examples["better"]),
+            (f"Where {baseline} beats {system} most", examples["worse"])]
 
 
 def comparison_markdown(comparison: dict) -> str:
     parts = ["# Comparison", ""]
+    floor = p_floor(comparison)
     for m in comparison["metrics"]:
-        rows = [leaderboard_cells(r) for r in metric_rows(comparison, m["name"])]
+        rows = [leaderboard_cells(r, floor) for r in metric_rows(comparison, m["name"])]
         parts += [f"## {metric_label(m)}", "", markdown_table(LEADERBOARD_HEADERS, rows), ""]
     parts += [f"- {markdown_text(note)}" for note in comparison_notes(comparison)] + [""]
     for m in comparison["metrics"] if comparison["buckets"] else []:
-        parts += [f"## {metric_label(m)} by reference sentence length", "",
+        parts += [f"## {metric_label(m)} by reference sentence length (parallel documents)", "",
                   markdown_table(*bucket_table(comparison, m["name"])), ""]
-    if comparison["disagreements"]:
-        parts += ["## Where the systems disagree most", ""]
-        for example in comparison["disagreements"]:
-            parts += example_markdown(example)
+    for examples in comparison["examples"]:
+        for heading, chosen in example_headings(examples):
+            parts += [f"## {markdown_text(heading)} (parallel documents)", ""]
+            for example in chosen:
+                parts += example_markdown(example)
+    if any(not o["hyp"] for e in comparison["examples"] for side in ("better", "worse") for x in e[side]
+           for o in x["outputs"]):
+        parts += [markdown_text(NO_OUTPUT_NOTE), ""]
     if comparison["summaries"]:
         parts += ["## Summaries", "", markdown_table(*summary_table(comparison)), ""]
     return "\n".join(parts)
 
 
-CSV_FIELDS = ["document", "lang", "relation", "system", "metric", "score", "ci_low", "ci_high", "delta",
-              "p_bootstrap", "p_randomization", "p_bootstrap_holm", "p_randomization_holm", "significant", "signature"]
+CSV_FIELDS = ["document", "lang", "relation", "parallel", "system", "metric", "score", "ci_low", "ci_high", "delta",
+              "delta_ci_low", "delta_ci_high", "p_bootstrap", "p_randomization", "p_bootstrap_holm",
+              "p_randomization_holm", "significant", "signature"]
 
 
 def comparison_csv(comparison: dict) -> str:
@@ -311,7 +353,8 @@ def comparison_csv(comparison: dict) -> str:
     writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
     writer.writeheader()
     for row in comparison["rows"]:
-        ci = row["ci"] or [None, None]
+        ci, delta_ci = row["ci"] or [None, None], row.get("delta_ci") or [None, None]
         writer.writerow({**{k: row[k] for k in CSV_FIELDS if k in row}, "ci_low": ci[0], "ci_high": ci[1],
+                         "delta_ci_low": delta_ci[0], "delta_ci_high": delta_ci[1],
                          "signature": signatures[row["metric"]]})
     return out.getvalue()

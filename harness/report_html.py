@@ -1,135 +1,444 @@
 """The comparison report folder: one self-contained HTML file (charts embedded as base64, no external URL)
-next to the same charts as PNG files, the leaderboard as Markdown and CSV, and comparison.json."""
+next to the same charts as PNG files, the leaderboard as Markdown and CSV, and comparison.json.
+
+The page reads top-down as a researcher asks: which runs (metadata), what changed on the documents that are real
+translations (summary: each difference with its paired interval, p and a verdict), what the other documents say
+(apart, with no significance styling), then charts, all scores, length buckets and examples both ways. Every
+section is one renderer in SECTIONS, (comparison, charts) -> HTML or "" when it has nothing to show; a module that
+adds a section (xCOMET error spans, ...) passes its own list to write_comparison, e.g. [*SECTIONS, my_section].
+Every text from a run is escaped, and text cells carry dir="auto" so that Arabic or Hebrew reads right to left.
+"""
 from __future__ import annotations
 
 import base64
 import html
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from harness.charts import write_charts
-from harness.report import (LEADERBOARD_HEADERS, METRIC_LABELS, REPORT_FILES, bucket_table, comparison_csv,
-                            comparison_markdown, comparison_notes, leaderboard_cells, metric_label, metric_rows, number,
+from harness.charts import DELTA_CHART, write_charts
+from harness.report import (LEADERBOARD_HEADERS, METRIC_LABELS, NO_OUTPUT, NO_OUTPUT_NOTE, NO_SOURCE, REPORT_FILES,
+                            comparison_csv, comparison_markdown, comparison_notes, example_headings, interval,
+                            leaderboard_cells, metric_label, metric_rows, number, p_floor, p_text, score_with_interval,
                             summary_table)
 from harness.results import write_json_atomically, write_text
 
 STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; line-height: 1.4; }
-h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 2em; border-bottom: 1px solid #ccc; }
-table { border-collapse: collapse; margin: 0.6em 0 1.2em; font-size: 0.9em; }
-th, td { padding: 0.25em 0.7em; border-bottom: 1px solid #e4e4e4; text-align: left; vertical-align: top; }
+* { box-sizing: border-box; }
+body { font-family: system-ui, sans-serif; margin: 0 auto; padding: 1em; max-width: 1100px; color: #222;
+       line-height: 1.4; overflow-wrap: break-word; }
+h1 { font-size: 1.45em; margin: 0.3em 0; } h2 { font-size: 1.2em; margin-top: 2em; border-bottom: 1px solid #ccc; }
+h3 { font-size: 1.02em; margin: 1.2em 0 0.3em; }
+.scroll { overflow-x: auto; -webkit-overflow-scrolling: touch; max-width: 100%; }
+table { border-collapse: collapse; margin: 0.4em 0 1em; font-size: 0.88em; }
+th, td { padding: 0.25em 0.6em; border-bottom: 1px solid #e4e4e4; text-align: left; vertical-align: top; }
+th { background: #f6f6f6; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-tr.baseline td { color: #555; } td.better { font-weight: bold; color: #0a6b2d; }
-td.worse { font-weight: bold; color: #a61b1b; }
-.notes { font-size: 0.85em; color: #444; } .notes code { font-size: 0.95em; word-break: break-all; }
-.charts { display: flex; flex-wrap: wrap; gap: 1em; } .charts figure { margin: 0; }
-.charts img { max-width: 520px; border: 1px solid #eee; }
-.example { margin-bottom: 1.5em; } .example p { margin: 0.2em 0; }
+td.text { min-width: 14em; max-width: 40em; }
+tr.baseline td { color: #555; } tr.small td { color: #777; font-style: italic; }
+td.better { font-weight: bold; color: #0a6b2d; } td.worse { font-weight: bold; color: #a61b1b; }
+.verdict { font-size: 1.05em; font-weight: 600; margin: 0.4em 0; }
+.note, .notes { font-size: 0.85em; color: #444; } .notes code, .meta code { word-break: break-all; }
+.meta td, .meta th { font-size: 0.95em; }
+.warning { background: #fff4e0; border-left: 4px solid #e0a030; padding: 0.4em 0.8em; }
+section.not-parallel { background: #f4f4f4; border: 1px dashed #999; padding: 0 1em 0.5em; margin-top: 2em; }
+section.not-parallel h2 { border-bottom-color: #999; color: #444; }
+.charts, .tables { display: flex; flex-wrap: wrap; gap: 0 1.5em; }
+.charts figure { margin: 0 0 1em; min-width: 0; max-width: 100%; } .tables > div { min-width: 0; max-width: 100%; }
+h4 { margin: 0.6em 0 0; font-size: 0.95em; } td.label { white-space: nowrap; }
+ul.runs { padding-left: 1.2em; } ul.runs li { margin-bottom: 0.3em; }
+.charts img { max-width: 100%; height: auto; border: 1px solid #eee; }
+.example { margin: 0 0 1.2em; padding: 0.5em 0.8em; border: 1px solid #e4e4e4; border-radius: 4px; }
+.example p { margin: 0.2em 0; } .example table { width: 100%; } .example td.text { min-width: 0; width: 70%; }
+mark { background: #d9f2d9; color: inherit; padding: 0 1px; }
+.empty { color: #a61b1b; font-style: italic; }
+@media (max-width: 600px) { body { padding: 0.6em; } table { font-size: 0.8em; } h1 { font-size: 1.2em; } }
 """
-LABEL_COLUMNS = 4
-DELTA_COLUMN = LEADERBOARD_HEADERS.index("Δ vs baseline")
+WORD = re.compile(r"\w+", re.UNICODE)
 
 
-def delta_class(row: dict, higher_is_better: bool) -> str:
-    """Significant differences in green when the system is better than the baseline, red when worse."""
-    if not row["significant"]:
-        return ""
-    return "better" if (row["delta"] > 0) == higher_is_better else "worse"
+# ---------------------------------------------------------------- building blocks
+
+def escape(text: object) -> str:
+    return html.escape(str(text))
 
 
-def cell(text: str, numeric: bool, extra: str = "") -> str:
-    classes = " ".join(c for c in ("num" if numeric else "", extra) if c)
-    return f"<td class=\"{classes}\">{html.escape(str(text))}</td>" if classes else f"<td>{html.escape(str(text))}</td>"
+def td(content: object, kind: str = "", css: str = "") -> str:
+    """A cell: kind "num" holds a right-aligned figure, "html" finished markup, "" text from a run (a name, a
+    label), escaped here. Every cell but a figure gets dir="auto": text in any script reads in its own direction."""
+    classes = " ".join(c for c in ("num" if kind == "num" else "", css) if c)
+    attributes = (f" class=\"{classes}\"" if classes else "") + ("" if kind == "num" else " dir=\"auto\"")
+    return f"<td{attributes}>{content if kind == 'html' else escape(content)}</td>"
 
 
-def html_table(headers: list[str], rows: list[list[str]], numeric: range | set, row_classes: list[str] | None = None,
-               delta_classes: list[str] | None = None) -> str:
-    """A table whose `numeric` columns are right-aligned; delta_classes colour the leaderboard's delta column."""
-    head = "".join(f"<th class=\"{'num' if i in numeric else ''}\">{html.escape(h)}</th>"
+def table(headers: list[str], rows: list[list[str]], numeric: set[int] = frozenset(),
+          row_classes: list[str] | None = None) -> str:
+    """A table in a horizontal scroll container (a wide table scrolls on a phone instead of widening the page);
+    `rows` hold finished <td> cells."""
+    head = "".join(f"<th class=\"num\">{escape(h)}</th>" if i in numeric else f"<th>{escape(h)}</th>"
                    for i, h in enumerate(headers))
-    body = []
-    for index, row in enumerate(rows):
-        marked = delta_classes[index] if delta_classes else ""
-        cells = "".join(cell(c, i in numeric, marked if i == DELTA_COLUMN else "") for i, c in enumerate(row))
-        css = f" class=\"{row_classes[index]}\"" if row_classes and row_classes[index] else ""
-        body.append(f"<tr{css}>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    lines = [(f"<tr class=\"{row_classes[i]}\">" if row_classes and row_classes[i] else "<tr>") + "".join(row) + "</tr>"
+             for i, row in enumerate(rows)]
+    return f"<div class=\"scroll\"><table><thead><tr>{head}</tr></thead><tbody>{''.join(lines)}</tbody></table></div>"
 
 
-def leaderboard_html(comparison: dict) -> str:
-    parts = []
-    for metric in comparison["metrics"]:
-        rows = metric_rows(comparison, metric["name"])
-        parts.append(f"<h3>{html.escape(metric_label(metric))}</h3>" + html_table(
-            LEADERBOARD_HEADERS, [leaderboard_cells(r) for r in rows], range(LABEL_COLUMNS, len(LEADERBOARD_HEADERS)),
-            ["baseline" if r["delta"] is None else "" for r in rows],
-            [delta_class(r, metric["higher_is_better"]) for r in rows]))
-    notes = "".join(f"<li>{html.escape(n)}</li>" for n in comparison_notes(comparison))
-    return "".join(parts) + f"<ul class=\"notes\">{notes}</ul>"
+def plain_table(headers: list[str], cells: list[list[str]], label_columns: int) -> str:
+    """A table of plain strings: the first `label_columns` are labels, the rest figures."""
+    rows = [[td(c, "num" if i >= label_columns else "") for i, c in enumerate(row)] for row in cells]
+    return table(headers, rows, set(range(label_columns, len(headers))))
 
+
+def documents_of(comparison: dict, parallel: bool) -> list[dict]:
+    return [d for d in comparison["data"]["documents"] if d.get("parallel", True) == parallel]
+
+
+def delta_class(row: dict, higher: bool) -> str:
+    """Significant differences on parallel documents in green when the system is better, red when worse."""
+    if not row["significant"] or not row.get("parallel", True):
+        return ""
+    return "better" if (row["delta"] > 0) == higher else "worse"
+
+
+def delta_with_interval(row: dict) -> str:
+    return number(row["delta"], sign=True) + ("" if not row.get("delta_ci") else f" {interval(row['delta_ci'])}")
+
+
+def relation_text(document: dict) -> str:
+    measured = document.get("measured_relation")
+    return document["relation"] if not measured or measured == document["relation"] else \
+        f"declared {document['relation']}, measured {measured}"
+
+
+# ---------------------------------------------------------------- header: what was compared
+
+def short_commit(commit: str | None) -> str:
+    return "" if not commit else commit[:12] + ("-dirty" if commit.endswith("-dirty") else "")
+
+
+def system_item(system: dict) -> str:
+    """One run: its name, model and backend, run folder, start time and the versions it recorded."""
+    versions = system.get("versions") or {}
+    model = system["model"]
+    harness = " ".join(v for v in (versions.get("harness"), short_commit(versions.get("git_commit"))) if v)
+    facts = [escape(f"{model.get('name', '?')} ({model.get('backend', '?')})"),
+             f"run folder <code>{escape(system['run_dir'])}</code>", f"started {escape(system.get('started') or '?')}",
+             f"harness {escape(harness or '?')}", f"sacrebleu {escape(versions.get('sacrebleu') or '?')}",
+             f"torch {escape(versions.get('torch') or '?')}"]
+    return f"<li dir=\"auto\"><b>{escape(system['name'])}</b>: {' · '.join(facts)}</li>"
+
+
+def metadata_html(comparison: dict) -> str:
+    test = comparison["significance"]
+    facts = [("report made", comparison.get("created") or "?"),
+             ("harness-compare", comparison.get("harness_version") or "?"),
+             ("data set", comparison["data"]["root"] or "?"), ("baseline", comparison["baseline"]),
+             ("scores", "aligned sentences" if comparison["level"] == "aligned" else "whole documents"),
+             ("tests", f"{test['resamples']} resamples, seed {test['seed']}" if test else "none (document level)")]
+    rows = "".join(f"<tr><th>{escape(k)}</th><td dir=\"auto\"><code>{escape(v)}</code></td></tr>" for k, v in facts)
+    systems = "".join(system_item(s) for s in comparison["systems"])
+    skipped = "".join(f"<p class=\"warning\">skipped {escape(s['run_dir'])} ({escape(s['state'])}: "
+                      f"{escape(s['reason'])})</p>" for s in comparison.get("skipped", []))
+    return (f"<div class=\"meta\"><div class=\"scroll\"><table>{rows}</table></div><p>Runs compared:</p>"
+            f"<ul class=\"runs\">{systems}</ul></div>{skipped}")
+
+
+# ---------------------------------------------------------------- summary: the parallel documents
+
+def significance_text(row: dict, css: str) -> str:
+    if row["significant"] is None:
+        return "n/a"
+    return css if row["significant"] else "no"
+
+
+def summary_cells(row: dict, baseline: dict, document: dict, floor: float | None, higher: bool,
+                  with_system: bool) -> list[str]:
+    css = delta_class(row, higher)
+    p_values = (f"{p_text(row['p_bootstrap_holm'], row['p_bootstrap'], floor)} / "
+                f"{p_text(row['p_randomization_holm'], row['p_randomization'], floor)}")
+    segments = "" if document.get("segments") is None else document["segments"]
+    return [td(f"{row['document']} {row['lang']}", css="label"),
+            td(metric_label({"name": row["metric"], "higher_is_better": higher}), css="label"),
+            *([td(row["system"])] if with_system else []),
+            td(delta_with_interval(row), "num", css), td(significance_text(row, css), "", css), td(p_values, "num"),
+            td(number(baseline["score"]), "num"), td(number(row["score"]), "num"), td(segments, "num")]
+
+
+def summary_headers(comparison: dict, with_system: bool) -> list[str]:
+    """Most telling first, so that a phone shows the difference without scrolling sideways."""
+    return ["document", "metric", *(["system"] if with_system else []), "Δ [paired 95% CI]", "significant",
+            "p bootstrap / AR", comparison["baseline"], "score", "segments"]
+
+
+def summary_rows(comparison: dict, documents: list[dict], with_system: bool) -> list[list[str]]:
+    floor = p_floor(comparison)
+    rows = []
+    for document in documents:
+        for metric in comparison["metrics"]:
+            mine = [r for r in metric_rows(comparison, metric["name"]) if r["document"] == document["id"]]
+            baseline = next(r for r in mine if r["delta"] is None)
+            rows += [summary_cells(r, baseline, document, floor, metric["higher_is_better"], with_system)
+                     for r in mine if r["delta"] is not None]
+    return rows
+
+
+def verdict_lines(comparison: dict, tested: int) -> str:
+    lines = []
+    for verdict in comparison.get("verdicts", []):
+        lines.append(f"{verdict['system']} against {comparison['baseline']}: significantly better in "
+                     f"{verdict['better']} of {tested}, significantly worse in {verdict['worse']}, "
+                     f"not told apart in {verdict['unclear']} (parallel document × metric)")
+    return "".join(f"<p class=\"verdict\" dir=\"auto\">{escape(line)}</p>" for line in lines)
+
+
+def holm_note(comparison: dict, documents: int) -> str:
+    test = comparison["significance"]
+    if not test:
+        return ("<p class=\"note\">Document-level scores: each document is one segment, so there is no interval and "
+                "no test (n/a). Re-run with aligned segments for intervals and tests.</p>")
+    others, metrics = len(comparison["systems"]) - 1, len(comparison["metrics"])
+    cells = documents * metrics * others
+    return (f"<p class=\"note\">Δ: system minus baseline, with the paired 95% bootstrap interval ({test['resamples']} "
+            f"resamples of the aligned sentences, seed {test['seed']}). p: paired bootstrap and paired approximate "
+            "randomization tests, Holm-corrected; ≤ marks a p at its floor 1/(resamples + 1). Significant: "
+            f"Holm-corrected p &lt; {test['alpha']} in both tests; the interval and the tests are separate procedures "
+            "and can disagree near the threshold. What Holm covers: the "
+            f"{others} system(s) compared with the baseline on one document and metric, not the {documents} "
+            f"document(s) × {metrics} metrics of this table: of its {cells} tests about {cells * test['alpha']:.1f} "
+            "would come out significant by chance if no system differed, and the metrics are strongly correlated, "
+            "so read a pattern across documents, not one cell.</p>")
+
+
+def summary_section(comparison: dict, charts: list[dict]) -> str:
+    documents = documents_of(comparison, True)
+    if not documents:
+        return ("<p class=\"warning\">No document of this data set is a translation of its source (declared and "
+                "measured parallel): there is nothing to summarize as translation quality. See the section on the "
+                "other documents below.</p>")
+    if len(comparison["systems"]) < 2:
+        return "<p>One system only: no difference to test. Its scores are below.</p>"
+    tested = len(documents) * len(comparison["metrics"])
+    with_system = len(comparison["systems"]) > 2
+    headers = summary_headers(comparison, with_system)
+    labels = 3 if with_system else 2
+    numeric = set(range(labels, len(headers))) - {labels + 1}    # all but the labels and "significant"
+    rows = summary_rows(comparison, documents, with_system)
+    return verdict_lines(comparison, tested) + table(headers, rows, numeric) + holm_note(comparison, len(documents))
+
+
+# ---------------------------------------------------------------- the other documents
+
+def not_parallel_rows(comparison: dict, documents: list[dict]) -> list[list[str]]:
+    """One row per document and metric, a column per system (score and interval) and the plain difference."""
+    systems = [s["name"] for s in comparison["systems"]]
+    rows = []
+    for document in documents:
+        for metric in comparison["metrics"]:
+            by_system = {r["system"]: r for r in metric_rows(comparison, metric["name"])
+                         if r["document"] == document["id"]}
+            rows.append([td(f"{document['id']} {document['lang']}", css="label"), td(relation_text(document)),
+                         td(metric_label(metric), css="label"),
+                         *[td(score_with_interval(by_system[s]), "num") for s in systems],
+                         *[td(number(by_system[s]["delta"], sign=True), "num") for s in systems[1:]]])
+    return rows
+
+
+def not_parallel_section(comparison: dict, charts: list[dict]) -> str:
+    documents = documents_of(comparison, False)
+    if not documents:
+        return ""
+    names = ", ".join(f"{d['id']} ({relation_text(d)})" for d in documents)
+    explanation = (f"<p dir=\"auto\"><b>{escape(names)}</b>: the reference is not a translation of the source "
+                   "(comparable: the same event written independently; unrelated: another event or topic). Their "
+                   "scores measure topical overlap with the reference, not translation quality, so no difference here "
+                   "is tested or marked, and they are left out of the summary, the length buckets and the "
+                   "examples.</p>")
+    systems = [s["name"] for s in comparison["systems"]]
+    headers = ["document", "relation", "metric", *systems, *[f"Δ {s}" for s in systems[1:]]]
+    return explanation + table(headers, not_parallel_rows(comparison, documents), set(range(3, len(headers))))
+
+
+# ---------------------------------------------------------------- charts
 
 def embedded_png(path: Path) -> str:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
+def charts_note(comparison: dict) -> str:
+    test = comparison["significance"]
+    bars = (f"error bars: the 95% bootstrap percentile interval ({test['resamples']} resamples of the aligned "
+            "sentences)" if test else "no error bars: document-level scores have no interval")
+    return (f"<p class=\"note\">Bars: each system's corpus score per document; {bars}. Hatched bars on the grey band: "
+            "documents whose reference is not a translation of the source (topical overlap only). The difference "
+            "chart shows each system minus the baseline on the parallel documents with the paired 95% interval: an "
+            "interval that crosses the zero line does not tell the system apart from the baseline.</p>")
+
+
 def figure_html(chart: dict) -> str:
-    return (f"<figure><img alt=\"{html.escape(chart['lang'])} {html.escape(chart['metric'])}\" "
-            f"data-chart=\"{html.escape(chart['path'].name)}\" src=\"{embedded_png(chart['path'])}\"></figure>")
+    label = "difference from the baseline" if chart["metric"] == DELTA_CHART else chart["metric"]
+    return (f"<figure><img alt=\"{escape(label)} chart\" data-chart=\"{escape(chart['path'].name)}\" "
+            f"src=\"{embedded_png(chart['path'])}\"></figure>")
 
 
-def charts_html(charts: list[dict]) -> str:
-    """One row of charts per language; error bars are the 95% intervals (none at document level)."""
-    languages = list(dict.fromkeys(c["lang"] for c in charts))
-    return "".join(f"<h3>{html.escape(lang)}</h3><div class=\"charts\">"
-                   + "".join(figure_html(c) for c in charts if c["lang"] == lang) + "</div>" for lang in languages)
+def charts_section(comparison: dict, charts: list[dict]) -> str:
+    return charts_note(comparison) + f"<div class=\"charts\">{''.join(figure_html(c) for c in charts)}</div>"
 
 
-def buckets_html(comparison: dict) -> str:
+# ---------------------------------------------------------------- every score
+
+def scores_section(comparison: dict, charts: list[dict]) -> str:
+    """Every system's score with its interval and tests, per metric, on the parallel documents (the terminal
+    leaderboard; the other documents have their own section); signatures and the legend below."""
+    floor, parts = p_floor(comparison), []
+    parallel = {d["id"] for d in documents_of(comparison, True)}
+    for metric in comparison["metrics"] if parallel else []:
+        rows = [r for r in metric_rows(comparison, metric["name"]) if r["document"] in parallel]
+        cells = [[td(c, "num" if i >= 4 else "", delta_class(r, metric["higher_is_better"]) if i == 6 else "")
+                  for i, c in enumerate(leaderboard_cells(r, floor))] for r in rows]
+        classes = ["baseline" if r["delta"] is None else "" for r in rows]
+        parts.append(f"<h3>{escape(metric_label(metric))}</h3>"
+                     + table(LEADERBOARD_HEADERS, cells, set(range(4, len(LEADERBOARD_HEADERS))), classes))
+    notes = "".join(f"<li dir=\"auto\">{escape(n)}</li>" for n in comparison_notes(comparison))
+    return "".join(parts) + f"<ul class=\"notes\">{notes}</ul>"
+
+
+# ---------------------------------------------------------------- length buckets
+
+def metric_buckets(comparison: dict, rows: list[dict], metric: dict) -> str:
+    """One metric's length buckets of one document: a row per bucket, a column per system."""
+    systems = [s["name"] for s in comparison["systems"]]
+    mine = [r for r in rows if r["metric"] == metric["name"]]
+    cells, classes = [], []
+    for bucket in dict.fromkeys(r["bucket"] for r in mine):
+        by_system = {r["system"]: r for r in mine if r["bucket"] == bucket}
+        first = by_system[systems[0]]
+        count = f"{first['segments']} (small)" if first["small"] else str(first["segments"])
+        cells.append([td(bucket), td(count, "num"), *[td(score_with_interval(by_system[s]), "num") for s in systems]])
+        classes.append("small" if first["small"] else "")
+    return (f"<div><h4>{escape(metric_label(metric))}</h4>"
+            + table(["words", "segments", *systems], cells, set(range(1, 2 + len(systems))), classes) + "</div>")
+
+
+def document_buckets(comparison: dict, document: dict) -> str:
+    rows = [r for r in comparison["buckets"] if r["document"] == document["id"]]
+    return (f"<h3 dir=\"auto\">{escape(document['id'])} ({escape(document['lang'])})</h3><div class=\"tables\">"
+            + "".join(metric_buckets(comparison, rows, m) for m in comparison["metrics"]) + "</div>")
+
+
+def buckets_section(comparison: dict, charts: list[dict]) -> str:
     if not comparison["buckets"]:
-        return "<p>No aligned segments in these runs: no length analysis.</p>"
-    tables = [f"<div><h3>{html.escape(metric_label(m))}</h3>" + numeric_table(*bucket_table(comparison, m["name"]), 2)
-              + "</div>" for m in comparison["metrics"]]
-    return f"<div class=\"charts\">{''.join(tables)}</div>"
+        return ("<p>No length analysis: these runs have no aligned segments, or no document is a translation of its "
+                "source.</p>")
+    limit = comparison.get("min_bucket_segments")
+    note = (f"<p class=\"note\">Corpus score of each system over the reference sentences of that length, with its 95% "
+            f"bootstrap interval. Buckets of fewer than {limit} segments are marked small, in grey, without an "
+            "interval: one or two sentences say little.</p>")
+    return note + "".join(document_buckets(comparison, d) for d in documents_of(comparison, True))
 
 
-def numeric_table(headers: list[str], rows: list[list[str]], label_columns: int) -> str:
-    return html_table(headers, rows, range(label_columns, len(headers)))
+# ---------------------------------------------------------------- examples
+
+def marked_words(hypothesis: str, reference: str) -> str:
+    """The hypothesis, escaped, with each word that also occurs in the reference in <mark> (case-insensitive,
+    each reference word matched at most as often as it occurs there): compare-mt's matched-word view."""
+    available = Counter(word.lower() for word in WORD.findall(reference))
+    parts, position = [], 0
+    for match in WORD.finditer(hypothesis):
+        parts.append(escape(hypothesis[position:match.start()]))
+        word = match.group()
+        if available[word.lower()] > 0:
+            available[word.lower()] -= 1
+            parts.append(f"<mark>{escape(word)}</mark>")
+        else:
+            parts.append(escape(word))
+        position = match.end()
+    return "".join(parts) + escape(hypothesis[position:])
+
+
+def output_cell(output: dict, reference: str) -> str:
+    if not output["hyp"]:
+        return td(f"<span class=\"empty\">{escape(NO_OUTPUT)}</span>", "html")
+    return td(marked_words(output["hyp"], reference), "html", "text")
 
 
 def example_html(example: dict) -> str:
-    rows = [[o["system"], number(o["score"]), o["hyp"] or "(nothing aligned)"] for o in example["outputs"]]
     metric = METRIC_LABELS.get(example["metric"], example["metric"])
-    return (f"<div class=\"example\"><p><b>{html.escape(example['document'])} ({html.escape(example['lang'])}), "
-            f"reference sentence {example['ref_index']}</b>: sentence {metric} spread {example['spread']:.1f}</p>"
-            f"<p><i>source:</i> {html.escape(example['src'] or '(none aligned)')}</p>"
-            f"<p><i>reference:</i> {html.escape(example['ref'])}</p>"
-            + html_table(["system", f"sentence {metric}", "output"], rows, {1}) + "</div>")
+    rows = [[td(o["system"]), td(number(o["score"]), "num"), output_cell(o, example["ref"])]
+            for o in example["outputs"]]
+    return (f"<div class=\"example\"><p dir=\"auto\"><b>{escape(example['document'])} ({escape(example['lang'])}), "
+            f"reference sentence {example['ref_index']}</b>: sentence {escape(metric)} difference "
+            f"{example['difference']:+.1f}</p>"
+            f"<p><i>source:</i> <span dir=\"auto\">{escape(example['src'] or NO_SOURCE)}</span></p>"
+            f"<p><i>reference:</i> <span dir=\"auto\">{escape(example['ref'])}</span></p>"
+            + table(["system", metric, "output (words also in the reference marked)"], rows, {1})
+            + "</div>")
 
 
-def disagreements_html(comparison: dict) -> str:
-    if not comparison["disagreements"]:
-        return "<p>No aligned segments in these runs, or no disagreement between them.</p>"
-    return "".join(example_html(e) for e in comparison["disagreements"])
+def examples_section(comparison: dict, charts: list[dict]) -> str:
+    if not comparison["examples"]:
+        return ("<p>No examples: these runs have no aligned segments, there is one system only, or no document is a "
+                "translation of its source.</p>")
+    parts = ["<p class=\"note\">Sentences of the parallel documents where the two systems' sentence scores differ "
+             "most, in each direction. <mark>Marked</mark> words also occur in the reference. "
+             f"{escape(NO_OUTPUT_NOTE)}.</p>"]
+    for examples in comparison["examples"]:
+        for heading, chosen in example_headings(examples):
+            parts.append(f"<h3 dir=\"auto\">{escape(heading)}</h3>")
+            parts += [example_html(e) for e in chosen] or ["<p>None: no sentence scores differently this way.</p>"]
+    return "".join(parts)
 
 
-def comparison_html(comparison: dict, charts: list[dict]) -> str:
-    systems = ", ".join(s["name"] for s in comparison["systems"])
-    sections = [("Leaderboard", leaderboard_html(comparison)), ("Charts", charts_html(charts)),
-                ("Scores by reference sentence length", buckets_html(comparison)),
-                ("Where the systems disagree most", disagreements_html(comparison))]
-    if comparison["summaries"]:
-        sections.append(("Summaries", numeric_table(*summary_table(comparison), 3)))
-    body = "".join(f"<h2>{title}</h2>{content}" for title, content in sections)
-    return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Comparison: {html.escape(systems)}"
-            f"</title><style>{STYLE}</style></head><body><h1>Comparison: {html.escape(systems)}</h1>"
-            f"<p>data set: <code>{html.escape(comparison['data']['root'])}</code></p>{body}</body></html>\n")
+def summaries_section(comparison: dict, charts: list[dict]) -> str:
+    return plain_table(*summary_table(comparison), 3) if comparison["summaries"] else ""
 
 
-def write_comparison(comparison: dict, folder: str | Path) -> Path:
+# ---------------------------------------------------------------- the page
+
+@dataclass(frozen=True)
+class Section:
+    anchor: str
+    title: str
+    render: Callable[[dict, list[dict]], str]    # (comparison, charts) -> HTML, or "" to leave the section out
+    css: str = ""
+
+
+SECTIONS = [
+    Section("summary", "Summary: documents whose reference translates the source", summary_section),
+    Section("not-parallel", "Not translations: documents scored for topical overlap only", not_parallel_section,
+            "not-parallel"),
+    Section("charts", "Charts", charts_section),
+    Section("scores", "All scores", scores_section),
+    Section("lengths", "Scores by reference sentence length (parallel documents)", buckets_section),
+    Section("examples", "Examples in both directions (parallel documents)", examples_section),
+    Section("summaries", "Summaries", summaries_section),
+]
+
+
+def section_html(section: Section, comparison: dict, charts: list[dict]) -> str:
+    content = section.render(comparison, charts)
+    if not content:
+        return ""
+    css = f" class=\"{section.css}\"" if section.css else ""
+    return f"<section id=\"{section.anchor}\"{css}><h2>{escape(section.title)}</h2>{content}</section>"
+
+
+def comparison_html(comparison: dict, charts: list[dict], sections: list[Section] = SECTIONS) -> str:
+    systems = " vs ".join(s["name"] for s in comparison["systems"])
+    body = "".join(section_html(s, comparison, charts) for s in sections)
+    return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            f"<title>Comparison: {escape(systems)}</title><style>{STYLE}</style></head><body>"
+            f"<header><h1 dir=\"auto\">Comparison: {escape(systems)}</h1>{metadata_html(comparison)}</header>"
+            f"{body}</body></html>\n")
+
+
+def write_comparison(comparison: dict, folder: str | Path, sections: list[Section] = SECTIONS) -> Path:
     """Write the whole report folder; returns the HTML file's path."""
     folder = Path(folder)
     charts = write_charts(comparison, folder / REPORT_FILES["charts"])
     write_json_atomically(folder / REPORT_FILES["json"], comparison)
     write_text(folder / REPORT_FILES["markdown"], comparison_markdown(comparison))
     write_text(folder / REPORT_FILES["csv"], comparison_csv(comparison))
-    write_text(folder / REPORT_FILES["html"], comparison_html(comparison, charts))
+    write_text(folder / REPORT_FILES["html"], comparison_html(comparison, charts, sections))
     return folder / REPORT_FILES["html"]

@@ -241,6 +241,8 @@ class RunRecord:
     reference_summaries: tuple[SummaryRecord, ...]
     summary_metrics: dict[str, str]
     raw: dict
+    started: str | None = None       # when the run started (ISO 8601, the run's local time)
+    versions: dict | None = None     # python, torch, transformers, sacrebleu, harness, git commit, as recorded
 
     def backend_stat(self, name: str) -> object:
         """A backend counter (a degradation such as truncated_inputs), None when the backend did not count it."""
@@ -298,7 +300,8 @@ def run_record(result: dict) -> RunRecord:
         documents=tuple(document_from(d) for d in result["documents"]),
         reference_summaries=tuple(summary_from(r) for r in (references if isinstance(references, list)
                                                            else [references])),
-        summary_metrics=result.get("summary_metrics", {}), raw=result)
+        summary_metrics=result.get("summary_metrics", {}), raw=result,
+        started=result.get("run", {}).get("started"), versions=result.get("versions"))
 
 
 def as_run_record(result: dict | RunRecord) -> RunRecord:

@@ -41,6 +41,11 @@ def percentile_interval(resampled: np.ndarray) -> tuple[float, float]:
     return float(ordered[lower]), float(ordered[len(ordered) - lower - 1])
 
 
+def p_floor(n_samples: int) -> float:
+    """The smallest p-value p_value can return from n samples: a p-value there means "this small or smaller"."""
+    return 1 / (n_samples + 1)
+
+
 def p_value(sampled: np.ndarray, observed: float) -> float:
     """multeval's (c + 1) / (n + 1), c counting the samples at least as extreme as the observed difference.
 
@@ -58,6 +63,7 @@ class SystemTest:
     ci: tuple[float, float]
     p_bootstrap: float | None   # None for the baseline itself
     p_randomization: float | None
+    delta_ci: tuple[float, float] | None = None   # paired 95% interval of (system - baseline); None for the baseline
 
 
 def paired_bootstrap_p(system: np.ndarray, baseline: np.ndarray, observed: float) -> float:
@@ -78,7 +84,9 @@ def approximate_randomization_p(metric: Metric, system: np.ndarray, baseline: np
 
 def compare_systems(metric: Metric, stats: list[np.ndarray], n_resamples: int = DEFAULT_RESAMPLES,
                     seed: int = DEFAULT_SEED) -> list[SystemTest]:
-    """Every system (stats[0] is the baseline) with its interval and both paired tests against the baseline.
+    """Every system (stats[0] is the baseline) with its interval, both paired tests against the baseline and the
+    paired interval of its difference from the baseline (the same resamples for both systems, so the segments'
+    shared difficulty cancels out: narrower than the two systems' intervals suggest).
 
     All systems share the same bootstrap resamples and randomization draws, as paired tests require.
     """
@@ -93,7 +101,8 @@ def compare_systems(metric: Metric, stats: list[np.ndarray], n_resamples: int = 
         tests.append(SystemTest(score, percentile_interval(system_resampled),
                                 paired_bootstrap_p(system_resampled, resampled[0], observed),
                                 approximate_randomization_p(metric, system_stats, stats[0], observed,
-                                                            n_resamples, trials)))
+                                                            n_resamples, trials),
+                                percentile_interval(system_resampled - resampled[0])))
     return tests
 
 

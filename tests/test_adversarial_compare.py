@@ -189,7 +189,8 @@ def math_name_shown_literally(tmp: Path, outcome) -> None:
     assert [s["name"] for s in report(tmp)["systems"]] == ["identity", MATH_NAME]
     assert MATH_NAME in (tmp / "report" / "report.html").read_text() and MATH_NAME in outcome.stdout
     assert r"a$\\foo$b" in (tmp / "report" / "leaderboard.md").read_text()   # backslash escaped for Markdown
-    assert len(list((tmp / "report" / "charts").glob("*.png"))) == 4
+    charts = sorted(p.name for p in (tmp / "report" / "charts").glob("*.png"))
+    assert charts == ["bleu.png", "chrf.png", "chrfpp.png", "delta.png", "ter.png"]   # one per metric, and the Δ
 
 
 def markup_name_kept_literal(tmp: Path, outcome) -> None:
@@ -203,7 +204,8 @@ def markup_name_kept_literal(tmp: Path, outcome) -> None:
 
 
 def charts_stay_in_the_report(tmp: Path, outcome) -> None:
-    assert [p.name for p in (tmp / "report" / "charts").glob("*_bleu.png")] == ["______outside_bleu.png"]
+    charts = sorted(p.relative_to(tmp) for p in tmp.rglob("*.png"))
+    assert charts and all(p.parts[:2] == ("report", "charts") for p in charts), charts
 
 
 def baseline_by_folder(tmp: Path, outcome) -> None:
@@ -334,9 +336,12 @@ def test_namesakes_get_their_own_bars(built: Built, tmp_path: Path):
     """Two runs named identity (job 0_identity of two sweeps): each is drawn with its own scores."""
     collection = collect_runs(same_name_in_two_sweeps(built, tmp_path))
     comparison = compare_runs(collection.runs, n_resamples=50)
-    bars = {c["metric"]: c["bars"] for c in write_charts(comparison, tmp_path / "charts")}
+    *charts, delta = write_charts(comparison, tmp_path / "charts")
+    bars = {c["metric"]: c["bars"] for c in charts}
     first, second = (s["name"] for s in comparison["systems"])
     assert bars["bleu"][second] == [100.0, 100.0] and max(bars["bleu"][first]) < 10
+    bleu = [value for (document, system, metric), value in delta["points"].items() if metric == "bleu"]
+    assert delta["metric"] == "delta" and len(bleu) == 2 and min(bleu) > 90
 
 
 def test_chart_labels_are_plain_text(built: Built, tmp_path: Path):

@@ -9,10 +9,10 @@ import sys
 
 import pytest
 
-from harness.compare import comparable_groups, compare_runs, length_bucket, load_runs
+from harness.compare import MIN_BUCKET_SEGMENTS, comparable_groups, compare_runs, length_bucket, load_runs
 from harness.errors import UserError
-from harness.report import comparison_csv, comparison_markdown, comparison_table
-from harness.report_html import write_comparison
+from harness.report import comparison_csv, comparison_markdown, comparison_table, p_text
+from harness.report_html import marked_words, write_comparison
 from harness.results import read_result, write_json_atomically
 from tests.compare_fixtures import REPO, add_segments, identity_run, reference_run, without_segments
 from tests.conftest import SEEDS
@@ -82,15 +82,42 @@ def test_baseline_by_name_and_unknown_baseline(aligned_runs):
         compare_runs(runs, baseline="referenc")
 
 
-def test_buckets_and_disagreements(aligned_runs):
+def test_buckets_and_examples_come_from_parallel_documents_only(aligned_runs):
     comparison = compare_runs(load_runs([str(p) for p in aligned_runs]), metrics=["chrf"], n_resamples=100)
+    parallel = {d["id"] for d in comparison["data"]["documents"] if d["parallel"]}
+    assert parallel == {"002", "004"}
     buckets = [b for b in comparison["buckets"] if b["system"] == "reference"]
-    assert buckets and all(b["score"] == 100.0 for b in buckets)
-    examples = comparison["disagreements"]
-    assert examples and examples == sorted(examples, key=lambda e: -e["spread"])
-    first = examples[0]
-    assert [o["system"] for o in first["outputs"]] == ["weak", "reference", "twin"]
-    assert first["outputs"][1]["hyp"] == first["ref"] and first["src"]
+    assert {b["document"] for b in buckets} == parallel and all(b["score"] == 100.0 for b in buckets)
+    assert all(b["small"] == (b["segments"] < MIN_BUCKET_SEGMENTS) for b in buckets)
+    assert all((b["ci"] is None) == b["small"] for b in buckets) and any(b["ci"] == [100.0, 100.0] for b in buckets)
+    reference, twin = comparison["examples"]
+    assert (reference["system"], reference["baseline"]) == ("reference", "weak")
+    better = reference["better"]
+    assert better and [e["difference"] for e in better] == sorted((e["difference"] for e in better), reverse=True)
+    assert reference["worse"] == []   # the reference itself never scores below a copy with words dropped
+    assert all(e["document"] in parallel for e in better + twin["better"] + twin["worse"])
+    assert [o["system"] for o in better[0]["outputs"]] == ["weak", "reference"]
+    assert better[0]["outputs"][1]["hyp"] == better[0]["ref"] and better[0]["src"]
+    assert {e["document"] for e in twin["better"]} == {"002"} and twin["worse"] == []   # twin differs on 002 only
+
+
+def test_delta_has_a_paired_interval_and_each_system_a_verdict(aligned_runs):
+    comparison = compare_runs(load_runs([str(p) for p in aligned_runs]), n_resamples=300)
+    same, other = row(comparison, "004", "twin", "chrf"), row(comparison, "002", "twin", "chrf")
+    assert same["delta_ci"] == [0.0, 0.0] and row(comparison, "004", "weak", "chrf")["delta_ci"] is None
+    assert 0 < other["delta_ci"][0] <= other["delta"] <= other["delta_ci"][1]
+    verdicts = {v["system"]: v for v in comparison["verdicts"]}
+    assert verdicts["twin"] == {"system": "twin", "better": 4, "worse": 0, "unclear": 4}   # 002 x 4 metrics better
+    assert verdicts["reference"]["better"] + verdicts["reference"]["unclear"] == 8
+    assert comparison["significance"]["p_floor"] == pytest.approx(1 / 301)
+
+
+@pytest.mark.parametrize("p, raw, text", [(None, None, "n/a"), (0.5, 0.5, "0.500"), (1 / 1001, 1 / 1001, "≤ 0.001"),
+                                          (2 / 1001, 1 / 1001, "≤ 0.002"), (2 / 1001, 2 / 1001, "0.002"),
+                                          (1 / 301, 1 / 301, "≤ 0.004")])
+def test_p_at_its_floor_reads_as_a_bound(p, raw, text):
+    floor = 1 / 301 if raw == 1 / 301 else 1 / 1001
+    assert p_text(p, raw, floor) == text
 
 
 @pytest.mark.parametrize("words, bucket", [(1, "1-9"), (9, "1-9"), (10, "10-19"), (39, "30-39"), (40, "40+"),
@@ -158,7 +185,7 @@ def test_markdown_and_csv_hold_every_row(aligned_runs):
     assert len(lines) == len(comparison["rows"]) == 4 * 3 * 4
     assert lines[1]["system"] == "reference" and float(lines[1]["ci_low"]) == 100.0 and lines[0]["delta"] == ""
     markdown = comparison_markdown(comparison)
-    assert "## TER ↓" in markdown and "Where the systems disagree most" in markdown
+    assert "## TER ↓" in markdown and "## Where reference beats weak most" in markdown
 
 
 def test_html_report_is_self_contained_with_every_chart(aligned_runs, tmp_path):
@@ -166,7 +193,7 @@ def test_html_report_is_self_contained_with_every_chart(aligned_runs, tmp_path):
     page = write_comparison(comparison, tmp_path / "report").read_text(encoding="utf-8")
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", page)
     pngs = sorted(p.name for p in (tmp_path / "report" / "charts").glob("*.png"))
-    assert pngs == ["ar_bleu.png", "ar_chrf.png", "fr_bleu.png", "fr_chrf.png", "tr_bleu.png", "tr_chrf.png"]
+    assert pngs == ["bleu.png", "chrf.png", "delta.png"]
     assert sorted(re.findall(r'data-chart="([^"]+)" src="data:image/png;base64,', page)) == pngs
     for name in ("comparison.json", "leaderboard.md", "leaderboard.csv"):
         assert (tmp_path / "report" / name).stat().st_size > 0
@@ -207,3 +234,14 @@ def test_a_sweep_writes_its_comparison_on_its_own(tmp_path):
     comparison = json.loads((tmp_path / "sweep" / "comparison" / "comparison.json").read_text())
     assert [s["name"] for s in comparison["systems"]] == ["identity", "files"]
     assert (tmp_path / "sweep" / "comparison" / "report.html").is_file() and "report:" in done.stdout
+
+
+@pytest.mark.parametrize("hypothesis, reference, shown", [
+    ("the cat sat", "The dog sat", "<mark>the</mark> cat <mark>sat</mark>"),
+    ("the the the", "the end", "<mark>the</mark> the the"),                       # each reference word once
+    ("<b>x</b> & y", "b y", "&lt;<mark>b</mark>&gt;x&lt;/b&gt; &amp; <mark>y</mark>"),   # markup escaped, never kept
+    ("مرحبا بالعالم", "بالعالم", "مرحبا <mark>بالعالم</mark>"),
+    ("", "anything", ""),
+])
+def test_example_outputs_mark_the_words_found_in_the_reference(hypothesis, reference, shown):
+    assert marked_words(hypothesis, reference) == shown
