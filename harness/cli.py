@@ -140,7 +140,7 @@ class OneLineArgumentParser(argparse.ArgumentParser):
 
 def compare_arguments() -> argparse.ArgumentParser:
     parser = OneLineArgumentParser(prog="harness-compare", description="Compare finished runs: leaderboard with "
-                                     "95%% intervals, paired significance tests, charts and an HTML report.")
+                                     "95% intervals, paired significance tests, charts and an HTML report.")
     parser.add_argument("runs", nargs="+", metavar="RUN_DIR", help="run folders, sweep folders or globs")
     parser.add_argument("--version", action="version", version=harness_version())
     parser.add_argument("--baseline", help="the system the others are tested against (default: the first run)")
