@@ -121,11 +121,28 @@ def harness_version() -> str:
     return f"mt-harness {metadata.version('mt-harness')}"
 
 
+QUIET_FLAGS = ("--quiet", "-q")
+QUIET_OVERRIDES = ("++hydra.job_logging.handlers.console.level=WARNING",
+                   "++hydra.hydra_logging.handlers.console.level=WARNING")
+
+
+def expand_quiet(arguments: list[str]) -> list[str]:
+    """--quiet as the Hydra overrides it stands for: the console shows warnings and errors only, so no INFO lines
+    and no progress bars (the results table is printed all the same; run.log keeps every line). They go before
+    the first override, because Hydra wants its overrides in one run."""
+    if not any(argument in QUIET_FLAGS for argument in arguments):
+        return arguments
+    kept = [argument for argument in arguments if argument not in QUIET_FLAGS]
+    first = next((k for k, argument in enumerate(kept) if "=" in argument and not argument.startswith("-")), len(kept))
+    return kept[:first] + list(QUIET_OVERRIDES) + kept[first:]
+
+
 def run_main() -> None:
     """harness-run: translate and score with config overrides, e.g. `harness-run model=identity`."""
     if "--version" in sys.argv[1:]:
         print(harness_version())
         return
+    sys.argv[1:] = expand_quiet(sys.argv[1:])
     register_schemas()
     check_overrides(sys.argv[1:])
     hydra_run()
