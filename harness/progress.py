@@ -117,7 +117,7 @@ def progress(label: str, total: int, unit: str = "segments",
              counters: Mapping[str, float] | None = None) -> Iterator[Progress]:
     """Track a stage of `total` items; counters: the backend's stats, for tokens/s. While a bar is drawn, console
     log lines go through tqdm so that they print above the bar instead of through it."""
-    tracker = Progress(label, total, unit, counters or {})
+    tracker = Progress(label, total, unit, {} if counters is None else counters)   # stats start empty: keep them
     with logging_redirect_tqdm() if tracker.bar is not None else nullcontext():
         tracker.start()
         try:

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import termios
 import time
+from collections import Counter
 
 import pytest
 
@@ -126,7 +127,7 @@ def test_speed_counts_the_tokens_generated_in_this_stage_over_the_time_spent_gen
 def test_without_a_terminal_a_long_stage_logs_periodic_lines_and_a_closing_line(monkeypatch, caplog):
     monkeypatch.setattr(progress_module, "PROGRESS_SECONDS", 0.05)
     monkeypatch.setattr(progress_module, "MOMENT_SECONDS", 0.0)
-    counters = {"generated_tokens": 0, "generate_seconds": 0.0}
+    counters = Counter()   # a backend's stats, empty until its first batch
     with caplog.at_level(logging.INFO, logger="harness.progress"):
         with progress("tr->en", 3, "segments", counters) as tracker:
             for _ in range(3):
