@@ -26,6 +26,7 @@ from harness.compare import Skipped, collect_runs, comparable_groups, compare_ru
 from harness.config import CONF_DIR, check_ranges, compose_config, register_schemas
 from harness.errors import UserError, unknown_name
 from harness.pipeline import run
+from harness.progress import quiet_library_bars
 from harness.report import check_report_folder, comparison_table, results_table, run_summary_table
 from harness.results import run_record
 from harness.run_folder import make_launch_folder
@@ -103,6 +104,7 @@ def hydra_records(cfg: DictConfig) -> dict[str, str]:
 @hydra.main(config_path=str(CONF_DIR), config_name="config", version_base="1.3")
 def hydra_run(cfg: DictConfig) -> None:
     output_dir = Path(HydraConfig.get().runtime.output_dir)
+    quiet_library_bars()   # after Hydra has set up logging (--quiet), before any model library is imported
     try:
         result = run(cfg, output_dir, hydra_records(cfg))
     except UserError as err:

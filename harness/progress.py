@@ -43,6 +43,19 @@ def bars_wanted(stream: TextIO | None = None) -> bool:
     return stream.isatty() and console_shows_info() and multiprocessing.parent_process() is None
 
 
+def quiet_library_bars() -> None:
+    """huggingface_hub and transformers draw bars of their own (converting a GGUF file, loading weights,
+    downloads); where the harness draws none, neither do they. Their public switch, set before they are imported
+    (transformers reads it then); transformers' own switch too when it is already imported."""
+    if bars_wanted():
+        return
+    from huggingface_hub.utils import disable_progress_bars
+    disable_progress_bars()
+    if "transformers" in sys.modules:
+        from transformers.utils import logging as transformers_logging
+        transformers_logging.disable_progress_bar()
+
+
 def generation_counts(counters: Mapping[str, float]) -> tuple[float, float]:
     """(generated tokens, seconds spent generating) from a backend's stats, so that the speed leaves the model
     load out."""

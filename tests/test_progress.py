@@ -70,6 +70,17 @@ def test_piped_stderr_gets_no_bar_and_the_results_table_is_unchanged(tmp_path):
     assert table.splitlines()[2].startswith("000       fr") and "run folder: " in table
 
 
+def test_a_transformers_model_loaded_with_piped_stderr_draws_no_library_bars(tmp_path, tiny_marian):
+    """transformers draws its own "Loading weights" bar; where the harness draws none, it follows."""
+    code, stdout, stderr = run_cli(["model=opus_mt", f"model.model_id={tiny_marian}", "data.documents=[002]",
+                                    "data.max_segments=2", "generation.max_new_tokens=4", f"data.root={SEEDS}",
+                                    f"hydra.run.dir={tmp_path / 'run'}"],
+                                   tmp_path, stderr_terminal=False)
+    assert code == 0, stderr
+    assert "model_loads" in (tmp_path / "run" / "result.json").read_text()   # the model was really loaded
+    assert "%|" not in stderr + stdout, stderr
+
+
 def test_quiet_shows_warnings_and_errors_only_and_run_log_keeps_every_line(tmp_path):
     code, stdout, screen = run_cli(["--quiet", *SLOW_RUN, f"hydra.run.dir={tmp_path / 'run'}"], tmp_path,
                                    stderr_terminal=True)
