@@ -4,24 +4,26 @@ Where a person watches (stderr is a terminal), a live bar per stage: items done 
 generation speed in tokens/s and an ETA. Everywhere else (CI, a piped stderr, run.log) a plain log line every
 PROGRESS_SECONDS instead, so that a long stage never looks hung and a log never fills with bar redraws. A stage
 that took more than a moment ends with one log line (count, time, speed), which run.log keeps either way.
---quiet (warnings and errors only) draws no bar and logs no progress.
+--quiet (warnings and errors only on the console) draws no bar and prints no progress line; run.log keeps them.
 """
 from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, nullcontext
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from tqdm import tqdm
-from tqdm.contrib.logging import logging_redirect_tqdm
+if TYPE_CHECKING:   # tqdm is imported when a bar is drawn: quiet_library_bars must come before its first import
+    from tqdm import tqdm
 
 log = logging.getLogger(__name__)
-PROGRESS_SECONDS = 10   # without a bar: a log line this often while a stage works
+PROGRESS_SECONDS = 10   # without a bar: a log line at most this often while a stage advances ...
+HEARTBEAT_SECONDS = 60  # ... and this often while it does not (a model loading, one long batch)
 MOMENT_SECONDS = 1.0    # a stage quicker than this shows no bar and logs no closing line
 BAR_SECONDS = 1.0       # the bar's clock and speed are redrawn this often, even while a long batch runs
 BAR_FORMAT = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} {unit} [{elapsed}<{remaining}{postfix}]"
@@ -45,10 +47,12 @@ def bars_wanted(stream: TextIO | None = None) -> bool:
 
 def quiet_library_bars() -> None:
     """huggingface_hub and transformers draw bars of their own (converting a GGUF file, loading weights,
-    downloads); where the harness draws none, neither do they. Their public switch, set before they are imported
-    (transformers reads it then); transformers' own switch too when it is already imported."""
+    downloads); where the harness draws none, neither do they. Their public switches: TQDM_DISABLE, which tqdm
+    reads at its first import (hence no tqdm import before this runs), for the plain tqdm bars inside libraries;
+    huggingface_hub's, which transformers reads when imported; transformers' own when it is already imported."""
     if bars_wanted():
         return
+    os.environ.setdefault("TQDM_DISABLE", "1")
     from huggingface_hub.utils import disable_progress_bars
     disable_progress_bars()
     if "transformers" in sys.modules:
@@ -76,6 +80,7 @@ class Progress:
         self.ticker = threading.Thread(target=self.tick, name=f"progress {label}", daemon=True)
 
     def new_bar(self) -> tqdm:
+        from tqdm import tqdm
         return tqdm(total=self.total, desc=self.label, unit=self.unit, file=sys.stderr, leave=False,
                     delay=MOMENT_SECONDS, bar_format=BAR_FORMAT, dynamic_ncols=True)
 
@@ -100,13 +105,15 @@ class Progress:
             self.bar.update(count)
 
     def tick(self) -> None:
+        logged_done, logged_at = 0, 0.0
         while not self.stopped.wait(BAR_SECONDS if self.bar is not None else PROGRESS_SECONDS):
-            if self.bar is None:
-                log.info("%s: %d of %d %s, %.0f s so far%s", self.label, self.done, self.total, self.unit,
-                         self.elapsed(), self.speed_note())
-            elif self.elapsed() >= MOMENT_SECONDS:
+            if self.bar is not None and self.elapsed() >= MOMENT_SECONDS:
                 self.bar.set_postfix_str(self.speed(), refresh=False)
                 self.bar.refresh()
+            elif self.bar is None and (self.done != logged_done or self.elapsed() - logged_at >= HEARTBEAT_SECONDS):
+                logged_done, logged_at = self.done, self.elapsed()
+                log.info("%s: %d of %d %s, %.0f s so far%s", self.label, self.done, self.total, self.unit,
+                         logged_at, self.speed_note())
 
     def start(self) -> None:
         if self.total:
@@ -125,13 +132,20 @@ class Progress:
             log.info("%s: %d %s in %.0f s%s", self.label, self.done, self.unit, self.elapsed(), self.speed_note())
 
 
+def console_above_bar(drawing: bool):
+    """While a bar is drawn, console log lines go through tqdm so that they print above the bar, not through it."""
+    if not drawing:
+        return nullcontext()
+    from tqdm.contrib.logging import logging_redirect_tqdm
+    return logging_redirect_tqdm()
+
+
 @contextmanager
 def progress(label: str, total: int, unit: str = "segments",
              counters: Mapping[str, float] | None = None) -> Iterator[Progress]:
-    """Track a stage of `total` items; counters: the backend's stats, for tokens/s. While a bar is drawn, console
-    log lines go through tqdm so that they print above the bar instead of through it."""
+    """Track a stage of `total` items; counters: the backend's stats, for tokens/s."""
     tracker = Progress(label, total, unit, {} if counters is None else counters)   # stats start empty: keep them
-    with logging_redirect_tqdm() if tracker.bar is not None else nullcontext():
+    with console_above_bar(tracker.bar is not None):
         tracker.start()
         try:
             yield tracker

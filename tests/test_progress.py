@@ -81,6 +81,16 @@ def test_a_transformers_model_loaded_with_piped_stderr_draws_no_library_bars(tmp
     assert "%|" not in stderr + stdout, stderr
 
 
+@pytest.mark.parametrize("stderr_terminal", [False, True], ids=["piped", "terminal"])
+def test_bars_drawn_by_plain_tqdm_inside_a_library_follow_the_harness(tmp_path, stderr_terminal):
+    """transformers converts a GGUF file under a plain tqdm bar; it is shown on a terminal only."""
+    code, stdout, stderr = run_cli(["model=identity", "backend._target_=tests.backends_for_tests.LibraryBarBackend",
+                                    "data.documents=[002]", f"data.root={SEEDS}", f"hydra.run.dir={tmp_path / 'run'}"],
+                                   tmp_path, stderr_terminal)
+    assert code == 0, stdout + stderr
+    assert ("library bar" in stderr) == stderr_terminal, stderr
+
+
 def test_quiet_shows_warnings_and_errors_only_and_run_log_keeps_every_line(tmp_path):
     code, stdout, screen = run_cli(["--quiet", *SLOW_RUN, f"hydra.run.dir={tmp_path / 'run'}"], tmp_path,
                                    stderr_terminal=True)
@@ -149,6 +159,21 @@ def test_without_a_terminal_a_long_stage_logs_periodic_lines_and_a_closing_line(
     lines = [record.getMessage() for record in caplog.records]
     assert any(line.startswith("tr->en: ") and " of 3 segments, " in line and "s so far" in line for line in lines)
     assert lines[-1].startswith("tr->en: 3 segments in ") and lines[-1].endswith("(80 tokens/s)")
+
+
+def test_without_news_the_plain_log_waits_for_the_heartbeat(monkeypatch, caplog):
+    """A model loading or one long batch: a line a minute, not one every PROGRESS_SECONDS."""
+    monkeypatch.setattr(progress_module, "PROGRESS_SECONDS", 0.02)
+    monkeypatch.setattr(progress_module, "HEARTBEAT_SECONDS", 0.5)
+    with caplog.at_level(logging.INFO, logger="harness.progress"):
+        with progress("ar->en", 10, "segments"):
+            time.sleep(0.3)    # about 15 ticks with nothing done
+        quiet = len(caplog.records)
+        with progress("ar->en", 10, "segments"):
+            time.sleep(1.3)    # past two heartbeats
+    assert quiet == 0
+    heartbeats = [r.getMessage() for r in caplog.records]
+    assert 1 <= len(heartbeats) <= 3 and all(m.startswith("ar->en: 0 of 10 segments, ") for m in heartbeats)
 
 
 def test_a_failed_stage_stops_its_ticker_and_logs_no_closing_line(caplog):
