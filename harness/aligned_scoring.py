@@ -29,6 +29,7 @@ from harness.cache import TranslationCache
 from harness.crosslingual import PairAlignment, PairBead, cached_alignment, cached_cosines
 from harness.encoder import ENCODER_NAME, covers
 from harness.metrics import Metric, Score, select_metrics
+from harness.progress import progress
 from harness.translate import Translation, reference_sentences
 
 HYPOTHESIS_SIDE_NOTE = ("{lang} is not covered by the multilingual encoder ({encoder}): aligned from the "
@@ -223,14 +224,20 @@ def align_and_score(translations: list[Translation], target_lang: str, spec, cro
     """The alignment stage: each document pair's alignment (cached), then this system's segments and scores
     with `metrics` (built from spec when not given)."""
     metrics = metrics or AlignedMetrics.build(spec)
-    documents = []
-    for translation in translations:
-        if not (covers(translation.document.src_lang) and covers(target_lang)):
-            documents.append(hypothesis_side(translation, target_lang, spec, metrics, cache))
-            continue
-        pair, references = source_reference_alignment(translation, target_lang, crosslingual, cache)
-        documents.append(score_pair(translation, pair, references, metrics, crosslingual, cache))
+    with progress("alignment", len(translations), "documents") as tracker:
+        documents = []
+        for translation in translations:
+            documents.append(align_document(translation, target_lang, spec, crosslingual, cache, metrics))
+            tracker.advance(1)
     return documents
+
+
+def align_document(translation: Translation, target_lang: str, spec, crosslingual, cache: TranslationCache | None,
+                   metrics: AlignedMetrics) -> AlignedDocument:
+    if not (covers(translation.document.src_lang) and covers(target_lang)):
+        return hypothesis_side(translation, target_lang, spec, metrics, cache)
+    pair, references = source_reference_alignment(translation, target_lang, crosslingual, cache)
+    return score_pair(translation, pair, references, metrics, crosslingual, cache)
 
 
 ALIGNMENT_COLUMNS = ["bead", "similarity", "ref_index", "src_index", "adequacy", "source", "hypothesis", "reference"]

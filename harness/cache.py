@@ -12,15 +12,14 @@ import hashlib
 import json
 import logging
 import sqlite3
-import time
 from collections.abc import Iterable
 from pathlib import Path
 
 from harness.backends.protocol import Translator
 from harness.errors import UserError
+from harness.progress import progress
 
 log = logging.getLogger(__name__)
-PROGRESS_SECONDS = 10
 TABLES = ("translations", "alignments")   # key -> output text (a translation, or an alignment as JSON)
 
 
@@ -114,36 +113,24 @@ class TranslationCache:
 
 
 def translate_with_cache(backend: Translator, cache: TranslationCache, texts: list[str],
-                         src_lang: str, tgt_lang: str) -> tuple[list[str], list[bool]]:
-    """Translate texts, asking the backend only for segments the cache lacks.
+                         src_lang: str, tgt_lang: str, label: str | None = None) -> tuple[list[str], list[bool]]:
+    """Translate texts, asking the backend only for segments the cache lacks; label names the stage in
+    the log and the progress bar (default "<src>-><tgt>").
 
     Returns the outputs and, for each, whether it came from the cache."""
+    label = label or f"{src_lang}->{tgt_lang}"
     fingerprint = backend.fingerprint(src_lang, tgt_lang)
     keys = [content_key(fingerprint, src_lang, tgt_lang, text) for text in texts]
     found = cache.get_many(set(keys))
     from_cache = [key in found for key in keys]
     missing = {key: text for key, text in zip(keys, texts) if key not in found}
     missing_keys, missing_texts = list(missing), list(missing.values())
-    log.info("%s->%s: %d segments, %d from the cache, %d to translate", src_lang, tgt_lang, len(texts),
-             sum(from_cache), len(missing_texts))
-    progress = Progress(f"{src_lang}->{tgt_lang}", len(missing_texts))
-    for indices, outputs in backend.translate(missing_texts, src_lang, tgt_lang):
-        batch = {missing_keys[i]: output for i, output in zip(indices, outputs)}
-        cache.put_many(batch)
-        found.update(batch)
-        progress.advance(len(batch))
+    log.info("%s: %d segments, %d from the cache, %d to translate", label, len(texts), sum(from_cache),
+             len(missing_texts))
+    with progress(label, len(missing_texts), "segments", backend.stats) as tracker:
+        for indices, outputs in backend.translate(missing_texts, src_lang, tgt_lang):
+            batch = {missing_keys[i]: output for i, output in zip(indices, outputs)}
+            cache.put_many(batch)
+            found.update(batch)
+            tracker.advance(len(batch))
     return [found[key] for key in keys], from_cache
-
-
-class Progress:
-    """A log line every PROGRESS_SECONDS while a long stage works, so a big input never looks hung."""
-
-    def __init__(self, label: str, total: int):
-        self.label, self.total, self.done = label, total, 0
-        self.last = time.monotonic()
-
-    def advance(self, count: int) -> None:
-        self.done += count
-        if time.monotonic() - self.last >= PROGRESS_SECONDS and self.done < self.total:
-            log.info("%s: %d of %d segments translated", self.label, self.done, self.total)
-            self.last = time.monotonic()

@@ -29,6 +29,7 @@ from harness.compare import Collection, Run, Skipped, collect_runs, comparable_g
 from harness.config import CONF_DIR, check_ranges, compose_config, register_schemas
 from harness.errors import UserError, unknown_name
 from harness.pipeline import run
+from harness.progress import quiet_library_bars
 from harness.report import check_report_folder, comparison_table, results_table, run_summary_table
 from harness.results import run_record
 from harness.run_folder import launch_created, make_launch_folder, remove_created_folders
@@ -111,6 +112,7 @@ def hydra_records(cfg: DictConfig) -> dict[str, str]:
 @hydra.main(config_path=str(CONF_DIR), config_name="config", version_base="1.3")
 def hydra_run(cfg: DictConfig) -> None:
     output_dir = Path(HydraConfig.get().runtime.output_dir)
+    quiet_library_bars()   # after Hydra has set up logging (--quiet), before any model library is imported
     try:
         result = run(cfg, output_dir, hydra_records(cfg))
     except UserError as err:
@@ -129,11 +131,28 @@ def harness_version() -> str:
     return f"mt-harness {metadata.version('mt-harness')}"
 
 
+QUIET_FLAGS = ("--quiet", "-q")
+QUIET_OVERRIDES = ("++hydra.job_logging.handlers.console.level=WARNING",
+                   "++hydra.hydra_logging.handlers.console.level=WARNING")
+
+
+def expand_quiet(arguments: list[str]) -> list[str]:
+    """--quiet as the Hydra overrides it stands for: the console shows warnings and errors only, so no INFO lines
+    and no progress bars (the results table is printed all the same; run.log keeps every line). They go before
+    the first override, because Hydra wants its overrides in one run."""
+    if not any(argument in QUIET_FLAGS for argument in arguments):
+        return arguments
+    kept = [argument for argument in arguments if argument not in QUIET_FLAGS]
+    first = next((k for k, argument in enumerate(kept) if "=" in argument and not argument.startswith("-")), len(kept))
+    return kept[:first] + list(QUIET_OVERRIDES) + kept[first:]
+
+
 def run_main() -> None:
     """harness-run: translate and score with config overrides, e.g. `harness-run model=identity`."""
     if "--version" in sys.argv[1:]:
         print(harness_version())
         return
+    sys.argv[1:] = expand_quiet(sys.argv[1:])
     register_schemas()
     check_overrides(sys.argv[1:])
     hydra_run()
@@ -148,7 +167,7 @@ class OneLineArgumentParser(argparse.ArgumentParser):
 
 def compare_arguments() -> argparse.ArgumentParser:
     parser = OneLineArgumentParser(prog="harness-compare", description="Compare finished runs: leaderboard with "
-                                     "95%% intervals, paired significance tests, charts and an HTML report.")
+                                     "95% intervals, paired significance tests, charts and an HTML report.")
     parser.add_argument("runs", nargs="+", metavar="RUN_DIR",
                         help="run folders, sweep folders, globs, or a folder to search (results/): its runs are "
                              "compared per data set")

@@ -216,7 +216,8 @@ def register_schemas() -> None:
     OmegaConf.register_new_resolver("harness_run_folder", new_run_folder, use_cache=True, replace=True)
     store = ConfigStore.instance()
     store.store(name="run_schema", node=RunConfig)
-    store.store(group="backend", name="ct2_schema", node=Ct2BackendSpec)
+    # Outside the backend group, so that --help lists only backends one can choose (backend/ct2.yaml extends it)
+    store.store(name="ct2_backend_schema", node=Ct2BackendSpec)
 
 
 def compose_config(overrides: list[str] | None = None) -> DictConfig:

@@ -15,3 +15,9 @@ def unknown_name(kind: str, name: str, available: Iterable[str]) -> UserError:
     close = difflib.get_close_matches(name, options, n=1)
     hint = f" Did you mean '{close[0]}'?" if close else ""
     return UserError(f"unknown {kind} '{name}'.{hint} Available: {', '.join(options)}")
+
+
+def first_line(err: BaseException) -> str:
+    """An exception's message cut to one line for a one-line error, or its type when it has no message."""
+    message = str(err).strip()
+    return message.splitlines()[0] if message else type(err).__name__

@@ -24,7 +24,7 @@ from harness.cache import TranslationCache
 from harness.config import check_ranges, new_run_folder, to_plain
 from harness.diagnostics import diagnose_documents
 from harness.documents import Dataset, load_dataset
-from harness.errors import UserError
+from harness.errors import UserError, first_line
 from harness.metrics import Metric, check_code_allowed, select_metrics
 from harness.metrics.summary import SummaryMetrics
 from harness.results import SCHEMA_VERSION, document_record, summary_fields, versions, write_run
@@ -61,7 +61,7 @@ def root_cause(err: BaseException) -> str:
     """The first line of the innermost exception of a chain, e.g. "No module named 'mything'"."""
     while err.__cause__ is not None:
         err = err.__cause__
-    return str(err).splitlines()[0] if str(err) else type(err).__name__
+    return first_line(err)
 
 
 def build_backend(cfg: DictConfig) -> Translator:

@@ -263,7 +263,7 @@ class SummaryEvaluation:
 
 def summarize_texts(summarizer: Summarizer, cache: TranslationCache, texts: list[str],
                     lang: str) -> list[tuple[SummaryOutput, bool]]:
-    outputs, hits = translate_with_cache(summarizer, cache, texts, lang, SUMMARY_LANG)
+    outputs, hits = translate_with_cache(summarizer, cache, texts, lang, SUMMARY_LANG, f"summaries ({lang})")
     return [(SummaryOutput.from_json(output), hit) for output, hit in zip(outputs, hits)]
 
 

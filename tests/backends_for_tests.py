@@ -21,3 +21,13 @@ class SometimesEmptyBackend(Backend):
 
     def translate_batch(self, texts, src_lang, tgt_lang):
         return ["" if any(c.isdigit() for c in text) else text for text in texts]
+
+
+class LibraryBarBackend(Backend):
+    """Draws a plain tqdm bar inside each batch, as a model library does (transformers' GGUF conversion)."""
+
+    name = "library_bar"
+
+    def translate_batch(self, texts, src_lang, tgt_lang):
+        from tqdm import tqdm
+        return [text.upper() for text in tqdm(texts, desc="library bar", mininterval=0)]

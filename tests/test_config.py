@@ -1,4 +1,5 @@
 import os
+import socket
 import subprocess
 import sys
 
@@ -63,6 +64,51 @@ def test_a_model_that_cannot_be_fetched_names_the_model_and_how_to_supply_it(tmp
     assert done.returncode == 2, done.stderr
     assert "cannot load model 'Helsinki-NLP/opus-mt-zz-en'" in done.stderr
     assert "HF_HUB_OFFLINE=1" in done.stderr and "local folder" in done.stderr
+
+
+def closed_port() -> int:
+    """A local port with nothing listening: a hub that does not answer, without leaving this machine."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize("cached_ref", [False, True], ids=["not-cached", "ref-cached-files-missing"])
+def test_an_unreachable_hub_is_detected_once_and_named_in_the_one_line_error(tmp_path, cached_ref):
+    """Issue 15 (7): with no hub, the hub client retried for about a minute (ref-cached: 54 s measured) before
+    the error. One quick check now sends the run offline; the error says the hub is unreachable."""
+    hub_cache = tmp_path / "hub"
+    if cached_ref:   # the revision resolves from the cache, so loading the files is what asks the hub
+        (hub_cache / "models--Helsinki-NLP--opus-mt-fr-en" / "refs").mkdir(parents=True)
+        (hub_cache / "models--Helsinki-NLP--opus-mt-fr-en" / "refs" / "main").write_text("a" * 40)
+    endpoint = f"http://127.0.0.1:{closed_port()}"
+    env = {key: value for key, value in os.environ.items() if key not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")}
+    done = subprocess.run([sys.executable, "-c", "from harness.cli import run_main; run_main()", f"data.root={SEEDS}",
+                           "data.documents=[000]", "model=opus_mt", f"hydra.run.dir={tmp_path / 'run'}"],
+                          capture_output=True, text=True, cwd=tmp_path,
+                          env={**env, "PYTHONPATH": str(REPO), "HF_ENDPOINT": endpoint, "HF_HUB_CACHE": str(hub_cache)})
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("error: cannot load model 'Helsinki-NLP/opus-mt-fr-en'")
+    assert f"the model hub {endpoint} is unreachable" in done.stderr and done.stderr.count("\n") == 1
+    assert "Retrying" not in done.stdout + done.stderr
+    assert done.stdout.count("is unreachable") == 1   # asked once per process
+
+
+def test_run_help_lists_only_backends_one_can_choose_and_the_output_flags(tmp_path):
+    """Issue 15 (7): the ct2 schema was registered in the backend group, so --help offered 'ct2_schema'."""
+    done = harness_run("--help", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    backends = next(line for line in done.stdout.splitlines() if line.startswith("backend: "))
+    assert backends == "backend: " + ", ".join(sorted(p.stem for p in (CONF_DIR / "backend").glob("*.yaml")))
+    assert "--quiet (-q)" in done.stdout and "hydra.verbose=true" in done.stdout
+
+
+def test_compare_help_prints_percent_signs_once(tmp_path):
+    """Issue 15 (7): argparse does not %-format a description, so "95%%" was printed as is."""
+    done = subprocess.run([sys.executable, "-c", "from harness.cli import compare_main; compare_main()", "--help"],
+                          capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.returncode == 0, done.stderr
+    assert "95% intervals" in " ".join(done.stdout.split()) and "%%" not in done.stdout
 
 
 def test_multirun_sweep_over_two_models(tmp_path):

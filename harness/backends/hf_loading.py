@@ -16,11 +16,12 @@ from importlib import metadata
 from pathlib import Path
 
 from harness.config import GenerationSpec, ModelSpec
-from harness.errors import UserError
+from harness.errors import UserError, first_line
 
 DTYPES = ("float32", "float16", "bfloat16")
 DEVICE = re.compile(r"(cpu|cuda|mps|xpu)(:\d+)?")
 COMMIT = re.compile(r"[0-9a-f]{40}")
+HUB_PROBE_SECONDS = 3   # the one check per process of whether the model hub answers at all
 log = logging.getLogger(__name__)
 
 
@@ -95,6 +96,28 @@ def offline() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "0") not in ("0", "", "false", "False")
 
 
+def hub_offline_reason() -> str | None:
+    """Why the hub is not to be asked (HF_HUB_OFFLINE, or no answer to this process's one quick check); None
+    when it is."""
+    return "HF_HUB_OFFLINE is set" if offline() else hub_unreachable()
+
+
+@lru_cache(maxsize=1)
+def hub_unreachable() -> str | None:
+    """Whether the hub (HF_ENDPOINT) answers at all, asked once per process in HUB_PROBE_SECONDS at most. Without
+    an answer every hub call would wait through the client's retries (about a minute) before failing, so the
+    process stays offline instead and the error says why."""
+    from huggingface_hub import constants
+    from huggingface_hub.utils import get_session
+    try:
+        get_session().head(constants.ENDPOINT, timeout=HUB_PROBE_SECONDS)
+    except Exception as err:   # the hub client raises many types; all mean "no answer"
+        reason = f"the model hub {constants.ENDPOINT} is unreachable ({first_line(err)})"
+        log.warning("%s; only the local Hugging Face cache is used", reason)
+        return reason
+    return None
+
+
 def is_tokenizer(loader) -> bool:
     return "Tokenizer" in getattr(loader, "__name__", "")
 
@@ -111,13 +134,15 @@ def pickle_refused(model_id: str) -> UserError:
 
 def load_pretrained(loader, model_id: str, model: ModelSpec, **kwargs):
     """Call a transformers from_pretrained and turn "cannot get it" into an error that says how to supply it."""
-    safety = {"trust_remote_code": model.trust_remote_code, "local_files_only": offline()}
+    hub_off = None if Path(model_id).expanduser().is_dir() else hub_offline_reason()
+    safety = {"trust_remote_code": model.trust_remote_code, "local_files_only": hub_off is not None}
     if not is_tokenizer(loader):
         safety["use_safetensors"] = None if model.allow_pickle else True
     try:
         return loader.from_pretrained(model_id, revision=model.revision, **safety, **kwargs)
     except (OSError, ValueError) as err:
         reason = " ".join(str(err).split()) or type(err).__name__   # the whole reason, on one line
+        reason = f"{hub_off}; {reason}" if hub_off else reason
         if "safetensors" in reason.lower() and not model.allow_pickle:
             raise pickle_refused(model_id) from err
         raise unavailable_model(model_id, model.revision, reason) from err
@@ -166,16 +191,18 @@ def resolved_revision(model_id: str, revision: str) -> str:
     commit are never reused; from the hub when online, else from the local Hugging Face cache."""
     if COMMIT.fullmatch(revision):
         return revision
-    if not offline():
+    hub_off = hub_offline_reason()
+    if hub_off is None:
         from huggingface_hub import HfApi
         try:
             return HfApi().model_info(model_id, revision=revision, timeout=10).sha
         except Exception as err:   # the hub client raises many types; all mean "not known online"
+            hub_off = f"the hub does not resolve it ({first_line(err)})"
             log.info("cannot resolve %s@%s online (%s); trying the local cache", model_id, revision, err)
     commit = cached_commit(model_id, revision)
     if commit is None:
-        raise unavailable_model(model_id, revision, "the revision is neither reachable on the hub nor in the local "
-                                "Hugging Face cache, so it cannot be resolved to a commit")
+        raise unavailable_model(model_id, revision, f"{hub_off}, and the revision is not in the local Hugging Face "
+                                "cache, so it cannot be resolved to a commit")
     return commit
 
 
@@ -206,9 +233,11 @@ def gguf_location(model: ModelSpec, cache_dir: Path) -> tuple[Path, str]:
         return path, sha256_file(path)
     from huggingface_hub import hf_hub_download
     try:
-        path = Path(hf_hub_download(model.model_id, model.gguf_file, revision=model.revision))
+        path = Path(hf_hub_download(model.model_id, model.gguf_file, revision=model.revision,
+                                    local_files_only=hub_offline_reason() is not None))
     except Exception as err:  # the hub client raises many types; all mean "not available"
-        raise UserError(f"cannot fetch {model.gguf_file} from '{model.model_id}': {str(err).splitlines()[0]} -- "
+        reason = "; ".join(filter(None, [hub_offline_reason(), first_line(err)]))
+        raise UserError(f"cannot fetch {model.gguf_file} from '{model.model_id}': {reason} -- "
                         "download it on a machine with network access and set model.model_id to its folder") from err
     return path, sha256_file(path)
 

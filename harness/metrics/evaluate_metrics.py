@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.errors import UserError
+from harness.errors import UserError, first_line
 from harness.metrics.base import Metric
 
 EVALUATE_PREFIX = "evaluate:"
@@ -28,9 +28,8 @@ def load_module(name: str, path: str):
         import evaluate
         return evaluate.load(path)
     except (OSError, ImportError) as err:   # FileNotFoundError offline, ConnectionError, a missing package
-        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise UserError(
-            f"metric '{name}': evaluate.load('{path}') failed: {reason} -- give a local path to the metric "
+            f"metric '{name}': evaluate.load('{path}') failed: {first_line(err)} -- give a local path to the metric "
             f"script (evaluate:/path/to/{Path(path).stem}.py), or fill the Hugging Face cache on a machine with "
             "network access (python -c \"import evaluate; evaluate.load('" + path + "')\") and run with "
             "HF_HUB_OFFLINE=1; install the metric's own packages too"

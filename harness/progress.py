@@ -1,0 +1,154 @@
+"""Progress of the stages that take a while: translating (per language), aligning, summarizing.
+
+Where a person watches (stderr is a terminal), a live bar per stage: items done out of the total, the
+generation speed in tokens/s and an ETA. Everywhere else (CI, a piped stderr, run.log) a plain log line every
+PROGRESS_SECONDS instead, so that a long stage never looks hung and a log never fills with bar redraws. A stage
+that took more than a moment ends with one log line (count, time, speed), which run.log keeps either way.
+--quiet (warnings and errors only on the console) draws no bar and prints no progress line; run.log keeps them.
+"""
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import sys
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, nullcontext
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:   # tqdm is imported when a bar is drawn: quiet_library_bars must come before its first import
+    from tqdm import tqdm
+
+log = logging.getLogger(__name__)
+PROGRESS_SECONDS = 10   # without a bar: a log line at most this often while a stage advances ...
+HEARTBEAT_SECONDS = 60  # ... and this often while it does not (a model loading, one long batch)
+MOMENT_SECONDS = 1.0    # a stage quicker than this shows no bar and logs no closing line
+BAR_SECONDS = 1.0       # the bar's clock and speed are redrawn this often, even while a long batch runs
+BAR_FORMAT = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} {unit} [{elapsed}<{remaining}{postfix}]"
+
+
+def console_shows_info() -> bool:
+    """Whether INFO lines reach the console: the root logger passes them and a handler writing to stdout or
+    stderr accepts them. --quiet raises that handler to WARNING and leaves run.log as it is."""
+    root = logging.getLogger()
+    return root.isEnabledFor(logging.INFO) and any(
+        getattr(handler, "stream", None) in (sys.stdout, sys.stderr) and handler.level <= logging.INFO
+        for handler in root.handlers)
+
+
+def bars_wanted(stream: TextIO | None = None) -> bool:
+    """A bar only where a person watches: the stream (stderr) is a terminal, the console shows INFO lines
+    (not --quiet), and this is not a worker of a parallel sweep, whose bars would draw over each other's."""
+    stream = stream or sys.stderr
+    return stream.isatty() and console_shows_info() and multiprocessing.parent_process() is None
+
+
+def quiet_library_bars() -> None:
+    """huggingface_hub and transformers draw bars of their own (converting a GGUF file, loading weights,
+    downloads); where the harness draws none, neither do they. Their public switches: TQDM_DISABLE, which tqdm
+    reads at its first import (hence no tqdm import before this runs), for the plain tqdm bars inside libraries;
+    huggingface_hub's, which transformers reads when imported; transformers' own when it is already imported."""
+    if bars_wanted():
+        return
+    os.environ.setdefault("TQDM_DISABLE", "1")
+    from huggingface_hub.utils import disable_progress_bars
+    disable_progress_bars()
+    if "transformers" in sys.modules:
+        from transformers.utils import logging as transformers_logging
+        transformers_logging.disable_progress_bar()
+
+
+def generation_counts(counters: Mapping[str, float]) -> tuple[float, float]:
+    """(generated tokens, seconds spent generating) from a backend's stats, so that the speed leaves the model
+    load out."""
+    return counters.get("generated_tokens", 0), counters.get("generate_seconds", 0.0)
+
+
+class Progress:
+    """One stage: call `advance` as items finish. A ticker thread keeps the bar's clock running (or writes
+    the periodic log line) while a model loads or a long batch generates."""
+
+    def __init__(self, label: str, total: int, unit: str, counters: Mapping[str, float]):
+        self.label, self.total, self.unit, self.counters = label, total, unit, counters
+        self.done = 0
+        self.started = time.monotonic()
+        self.counts_before = generation_counts(counters)
+        self.bar = self.new_bar() if total and bars_wanted() else None
+        self.stopped = threading.Event()
+        self.ticker = threading.Thread(target=self.tick, name=f"progress {label}", daemon=True)
+
+    def new_bar(self) -> tqdm:
+        from tqdm import tqdm
+        return tqdm(total=self.total, desc=self.label, unit=self.unit, file=sys.stderr, leave=False,
+                    delay=MOMENT_SECONDS, bar_format=BAR_FORMAT, dynamic_ncols=True)
+
+    def speed(self) -> str:
+        """"43 tokens/s" once the backend has generated tokens in this stage; "" for backends that do not count."""
+        tokens_before, seconds_before = self.counts_before
+        tokens, seconds = generation_counts(self.counters)
+        if tokens <= tokens_before or seconds <= seconds_before:
+            return ""
+        return f"{(tokens - tokens_before) / (seconds - seconds_before):.0f} tokens/s"
+
+    def speed_note(self) -> str:
+        return f" ({self.speed()})" if self.speed() else ""
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def advance(self, count: int) -> None:
+        self.done += count
+        if self.bar is not None:
+            self.bar.set_postfix_str(self.speed(), refresh=False)
+            self.bar.update(count)
+
+    def tick(self) -> None:
+        logged_done, logged_at = 0, 0.0
+        while not self.stopped.wait(BAR_SECONDS if self.bar is not None else PROGRESS_SECONDS):
+            if self.bar is not None and self.elapsed() >= MOMENT_SECONDS:
+                self.bar.set_postfix_str(self.speed(), refresh=False)
+                self.bar.refresh()
+            elif self.bar is None and (self.done != logged_done or self.elapsed() - logged_at >= HEARTBEAT_SECONDS):
+                logged_done, logged_at = self.done, self.elapsed()
+                log.info("%s: %d of %d %s, %.0f s so far%s", self.label, self.done, self.total, self.unit,
+                         logged_at, self.speed_note())
+
+    def start(self) -> None:
+        if self.total:
+            self.ticker.start()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        if self.ticker.is_alive():
+            self.ticker.join()
+        if self.bar is not None:
+            self.bar.close()
+
+    def log_done(self) -> None:
+        """The stage's closing line (kept in run.log), when it did work that took more than a moment."""
+        if self.done and self.elapsed() >= MOMENT_SECONDS:
+            log.info("%s: %d %s in %.0f s%s", self.label, self.done, self.unit, self.elapsed(), self.speed_note())
+
+
+def console_above_bar(drawing: bool):
+    """While a bar is drawn, console log lines go through tqdm so that they print above the bar, not through it."""
+    if not drawing:
+        return nullcontext()
+    from tqdm.contrib.logging import logging_redirect_tqdm
+    return logging_redirect_tqdm()
+
+
+@contextmanager
+def progress(label: str, total: int, unit: str = "segments",
+             counters: Mapping[str, float] | None = None) -> Iterator[Progress]:
+    """Track a stage of `total` items; counters: the backend's stats, for tokens/s."""
+    tracker = Progress(label, total, unit, {} if counters is None else counters)   # stats start empty: keep them
+    with console_above_bar(tracker.bar is not None):
+        tracker.start()
+        try:
+            yield tracker
+        finally:
+            tracker.stop()
+        tracker.log_done()
