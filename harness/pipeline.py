@@ -76,9 +76,20 @@ def build_summary_stage(cfg: DictConfig) -> SummaryStage | None:
                         cfg.summary.cross_lingual)
 
 
+def cache_file(cfg: DictConfig) -> Path | None:
+    return Path(cfg.cache.dir).expanduser() / "translations.sqlite" if cfg.cache.enabled else None
+
+
 def open_cache(cfg: DictConfig) -> TranslationCache:
-    path = Path(cfg.cache.dir).expanduser() / "translations.sqlite" if cfg.cache.enabled else None
-    return TranslationCache(path)
+    return TranslationCache(cache_file(cfg))
+
+
+def metric_settings(cfg: DictConfig) -> dict[str, dict]:
+    """The constructor arguments of the metrics that run a model (metric_settings.NAME), with the run's cache
+    file, where their segment scores are kept."""
+    cache = cache_file(cfg)
+    return {name: {**settings, "cache_path": None if cache is None else str(cache)}
+            for name, settings in to_plain(cfg.metric_settings).items()}
 
 
 def build_result(cfg: DictConfig, backend: Translator, dataset: Dataset, evaluation: Evaluation, started: float,
@@ -111,7 +122,7 @@ def evaluate(cfg: DictConfig, dataset: Dataset, backend: Translator, metrics: li
                                   aligned_metrics)
     finally:
         cache.close()
-    scored = [score_document(t, metrics) for t in translations]
+    scored = [score_document(t, metrics, a) for t, a in zip(translations, aligned, strict=True)]
     diagnostics = diagnose_documents(translations, aligned, dataset.target_lang, cfg.diagnostics)
     return Evaluation(scored, aligned, diagnostics, summaries, cache.rejected)
 
@@ -133,8 +144,11 @@ def prepare(cfg: DictConfig) -> Plan:
     stage_metrics = [*cfg.metrics, *cfg.alignment.segment_metrics, *cfg.alignment.corpus_metrics]
     check_code_allowed(stage_metrics + ([] if cfg.summarizer.name == "none" else list(cfg.summary.metrics)),
                        cfg.allow_metric_code)
-    metrics = select_metrics(list(cfg.metrics))
-    aligned_metrics = AlignedMetrics.build(cfg.alignment)
+    settings = metric_settings(cfg)
+    metrics = select_metrics(list(cfg.metrics), settings=settings)
+    aligned_metrics = AlignedMetrics.build(cfg.alignment, metrics, settings)
+    for metric in {id(m): m for m in [*metrics, *aligned_metrics.segment, *aligned_metrics.corpus]}.values():
+        metric.check_ready()
     check_alignment_settings(cfg.alignment)
     return Plan(dataset, metrics, aligned_metrics, build_backend(cfg), build_summary_stage(cfg))
 

@@ -10,6 +10,7 @@ from harness.charts import write_charts
 from harness.report import (LEADERBOARD_HEADERS, METRIC_LABELS, REPORT_FILES, bucket_table, comparison_csv,
                             comparison_markdown, comparison_notes, leaderboard_cells, metric_label, metric_rows, number,
                             summary_table)
+from harness.report_spans import error_spans_html
 from harness.results import write_json_atomically, write_text
 
 STYLE = """
@@ -116,6 +117,8 @@ def comparison_html(comparison: dict, charts: list[dict]) -> str:
     sections = [("Leaderboard", leaderboard_html(comparison)), ("Charts", charts_html(charts)),
                 ("Scores by reference sentence length", buckets_html(comparison)),
                 ("Where the systems disagree most", disagreements_html(comparison))]
+    if comparison.get("error_spans"):
+        sections.append(("Error spans (xCOMET)", error_spans_html(comparison)))
     if comparison["summaries"]:
         sections.append(("Summaries", numeric_table(*summary_table(comparison), 3)))
     body = "".join(f"<h2>{title}</h2>{content}" for title, content in sections)

@@ -31,7 +31,9 @@ from harness.scoring import DocumentScores
 if TYPE_CHECKING:
     from harness.summarize import DocumentSummary, SummaryEvaluation
 
-SCHEMA_VERSION = 2   # 2: segments from the source <-> reference alignment, unmatched_* lists, adequacy
+SCHEMA_VERSION = 3   # 2: segments from the source <-> reference alignment, unmatched_* lists, adequacy
+#                      3: segment "details" (a metric's notes: xCOMET error spans, pieces), "reference_free" scores
+READABLE_SCHEMA_VERSIONS = (2, 3)   # version 2 results hold neither, and read as such
 
 
 def package_version(name: str) -> str | None:
@@ -68,6 +70,8 @@ def alignment_record(aligned: AlignedDocument) -> dict:
         "unmatched_source": aligned.unmatched_source,
         "unaligned_hypotheses": aligned.unaligned_hypotheses,
         "aligned": {name: score.as_dict() for name, score in aligned.aligned_scores.items()},
+        **({"reference_free": {name: score.as_dict() for name, score in aligned.reference_free.items()}}
+           if aligned.reference_free else {}),
         "alignment": {"method": aligned.method, "beads": aligned.bead_counts(), "notes": aligned.notes},
     }
 
@@ -165,6 +169,7 @@ class Segment:
     hyp: str
     src: str | None
     scores: dict[str, float]
+    details: dict[str, dict]        # by metric: what it records beside the score (xCOMET's error_spans)
 
 
 @dataclass(frozen=True)
@@ -253,7 +258,8 @@ def metric_scores(records: dict) -> dict[str, Score]:
 
 
 def segment(record: dict) -> Segment:
-    return Segment(record["ref_index"], record["ref"], record["hyp"], record.get("src"), record.get("scores", {}))
+    return Segment(record["ref_index"], record["ref"], record["hyp"], record.get("src"), record.get("scores", {}),
+                   record.get("details", {}))
 
 
 def summary_from(record: object) -> SummaryRecord | None:
@@ -368,9 +374,10 @@ def check_result(path: Path, result: object) -> dict:
     if not isinstance(result, dict) or "schema_version" not in result:
         raise UserError(f"{path}: no schema_version, so not a result.json written by harness-run; "
                         "pass run folders that harness-run finished")
-    if result["schema_version"] != SCHEMA_VERSION:
+    if result["schema_version"] not in READABLE_SCHEMA_VERSIONS:
         raise UserError(f"{path}: schema_version {result['schema_version']!r}, but this harness reads version "
-                        f"{SCHEMA_VERSION}; compare it with the harness version that wrote it, or re-run it")
+                        f"{SCHEMA_VERSION} (and {', '.join(map(str, READABLE_SCHEMA_VERSIONS[:-1]))}); compare it "
+                        "with the harness version that wrote it, or re-run it")
     missing = missing_fields(result)
     if missing:
         raise UserError(f"{path}: missing or malformed {', '.join(missing[:5])}"
