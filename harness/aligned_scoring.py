@@ -166,6 +166,22 @@ def pieces_notes(segments: list[dict]) -> list[str]:
             f"pieces (segments[].details.{name}.pieces)" for name, count in counts.items()]
 
 
+SYSTEM_LEVEL = "system: mean over every aligned segment of the run"
+
+
+def system_scores(documents: list[AlignedDocument], metrics: list[Metric]) -> dict[str, Score]:
+    """Each sentence model's score for the whole run: the mean over every aligned segment of every document,
+    as COMET computes a system score (documents with more segments weigh more)."""
+    scores = {}
+    for metric in (m for m in metrics if m.sentence_model):
+        values = [s["scores"][metric.name] for d in documents for s in d.segments if metric.name in s["scores"]]
+        if values:
+            total = metric.statistics_from_scores(values).sum(axis=0)
+            score = metric.score_record(metric.score_from_statistics(total))
+            scores[metric.name] = replace(score, signature=f"{score.signature}|{SYSTEM_LEVEL}")
+    return scores
+
+
 def unit_texts(units: list[OutputUnit], sources: list[str], outputs: list[str]) -> list[tuple[str, str]]:
     return [(" ".join(sources[i] for i in u.src), " ".join(outputs[o] for o in u.outputs)) for u in units]
 

@@ -18,7 +18,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig
 
 from harness.align import check_alignment_settings
-from harness.aligned_scoring import AlignedDocument, AlignedMetrics, align_and_score
+from harness.aligned_scoring import AlignedDocument, AlignedMetrics, align_and_score, system_scores
 from harness.backends.protocol import Translator
 from harness.cache import TranslationCache
 from harness.config import check_ranges, new_run_folder, to_plain
@@ -93,7 +93,8 @@ def metric_settings(cfg: DictConfig) -> dict[str, dict]:
 
 
 def build_result(cfg: DictConfig, backend: Translator, dataset: Dataset, evaluation: Evaluation, started: float,
-                 notes: list[str]) -> dict:
+                 notes: list[str], metrics: list[Metric] = ()) -> dict:
+    system = system_scores(evaluation.aligned, list(metrics))
     return {
         "schema_version": SCHEMA_VERSION,
         "run": {"started": datetime.fromtimestamp(started).isoformat(timespec="seconds"),
@@ -102,6 +103,7 @@ def build_result(cfg: DictConfig, backend: Translator, dataset: Dataset, evaluat
         "model": backend.describe(),
         "versions": versions(),
         "data": {"root": str(dataset.root), "target_lang": dataset.target_lang},
+        **({"system": {name: score.as_dict() for name, score in system.items()}} if system else {}),
         "backend_stats": {**backend.stats,
                           **({"cache_entries_rejected": evaluation.cache_rejected} if evaluation.cache_rejected else {})},
         "documents": [document_record(*parts, evaluation.summaries) for parts in
@@ -165,7 +167,7 @@ def run(cfg: DictConfig, output_dir: str | Path | None = None, records: dict[str
             folder.write_text(name, text)
         plan = prepare(cfg)
         evaluation = evaluate(cfg, plan.dataset, plan.backend, plan.metrics, plan.aligned_metrics, plan.summary_stage)
-        result = build_result(cfg, plan.backend, plan.dataset, evaluation, started, folder.notes)
+        result = build_result(cfg, plan.backend, plan.dataset, evaluation, started, folder.notes, plan.metrics)
         write_run(folder, result, evaluation.scored, evaluation.aligned, evaluation.summaries)
     except UserError:
         folder.discard()   # a user error leaves nothing of this run behind, and touches nothing else

@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from harness.summarize import DocumentSummary, SummaryEvaluation
 
 SCHEMA_VERSION = 3   # 2: segments from the source <-> reference alignment, unmatched_* lists, adequacy
-#                      3: segment "details" (a metric's notes: xCOMET error spans, pieces), "reference_free" scores
+#                      3: segment "details" (a metric's notes: xCOMET error spans, pieces), "reference_free" and
+#                         "system" scores (sentence models: COMET)
 READABLE_SCHEMA_VERSIONS = (2, 3)   # version 2 results hold neither, and read as such
 
 
@@ -245,6 +246,7 @@ class RunRecord:
     documents: tuple[DocumentRecord, ...]
     reference_summaries: tuple[SummaryRecord, ...]
     summary_metrics: dict[str, str]
+    system: dict[str, Score]                 # sentence models' run scores (mean over all segments); schema 3
     raw: dict
 
     def backend_stat(self, name: str) -> object:
@@ -304,7 +306,8 @@ def run_record(result: dict) -> RunRecord:
         documents=tuple(document_from(d) for d in result["documents"]),
         reference_summaries=tuple(summary_from(r) for r in (references if isinstance(references, list)
                                                            else [references])),
-        summary_metrics=result.get("summary_metrics", {}), raw=result)
+        summary_metrics=result.get("summary_metrics", {}), system=metric_scores(result.get("system", {})),
+        raw=result)
 
 
 def as_run_record(result: dict | RunRecord) -> RunRecord:
@@ -351,8 +354,9 @@ def document_problems(number: int, document: object) -> list[str]:
     missing = [f"{where}.{key}" for key in REQUIRED_DOCUMENT_FIELDS if key not in fields]
     if "metrics" in fields:
         missing += malformed_scores(f"{where}.metrics", fields["metrics"])
-    if "aligned" in fields:
-        missing += malformed_scores(f"{where}.aligned", fields["aligned"])
+    for section in ("aligned", "reference_free"):
+        if section in fields:
+            missing += malformed_scores(f"{where}.{section}", fields[section])
     if "segments" in fields:
         missing += malformed_segments(f"{where}.segments", fields["segments"])
     return missing
@@ -365,6 +369,7 @@ def missing_fields(result: dict) -> list[str]:
         missing += ["model.name"] if not isinstance(result["model"].get("name"), str) else []
         missing += ["data.root"] if not isinstance(result["data"].get("root"), str) else []
         missing += ["config.data"] if not isinstance(result["config"].get("data"), dict) else []
+        missing += malformed_scores("system", result["system"]) if "system" in result else []
         for number, document in enumerate(result["documents"]):
             missing += document_problems(number, document)
     return missing
