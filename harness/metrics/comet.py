@@ -30,6 +30,7 @@ from pathlib import Path
 
 import yaml
 
+from harness.aligned_scoring import share_hypothesis
 from harness.backends.hf_loading import model_identity, offline, resolve_device, unavailable_model
 from harness.cache import TranslationCache, content_key
 from harness.errors import UserError
@@ -75,8 +76,8 @@ def comet_version() -> str:
 
 
 def even_pieces(text: str, count: int) -> list[str]:
-    """A text cut into `count` pieces of about equal length, at word boundaries."""
-    from harness.aligned_scoring import share_hypothesis   # its cut at the words nearest given length ratios
+    """A text cut into `count` pieces of about equal length, at word boundaries (share_hypothesis cuts at the
+    words nearest the length ratios of its references: here `count` equal ones)."""
     return share_hypothesis(text, ["x"] * count)
 
 
@@ -102,7 +103,7 @@ class CometMetric(Metric):
     uses_reference = True
     label = ""
 
-    def __init__(self, model_id: str | None = None, revision: str = "main", batch_size: int = 8,
+    def __init__(self, model_id: str | None = None, revision: str = "main", batch_size: int = 16,
                  device: str = "auto", cache_path: str | None = None):
         self.model_id = model_id or self.default_model
         self.revision = revision
@@ -110,7 +111,6 @@ class CometMetric(Metric):
         self.device = device
         self.cache_path = Path(cache_path) if cache_path else None
         self.results: dict[str, SegmentResult] = {}   # this process' results by cache key
-        self.loads = 0                                # how often the COMET model was loaded (tests read it)
 
     @property
     def setting(self) -> str:
@@ -220,7 +220,6 @@ class CometMetric(Metric):
         except OSError as err:   # the encoder's tokenizer or config cannot be found (offline, typo)
             encoder = self.hparams().get("pretrained_model")
             raise unavailable_model(str(encoder), "main", " ".join(str(err).split()), self.setting) from err
-        self.loads += 1
         return model
 
     def sample(self, source: str, hypothesis: str, reference: str) -> dict:
