@@ -16,13 +16,18 @@ Reference-free adequacy: the cosine of source and output in the multilingual spa
 source unit (a document's adequacy is the mean over its source units, so it exists for documents whose
 reference is not a translation). A copied source scores high here: read it next to the output language.
 
+Reference-free metrics (CometKiwi) are also scored over the source units (every source sentence and its
+output), so that they have a document score when the reference is not a translation of the source.
+
 A language the encoder does not cover falls back to the hypothesis-side aligner (harness.align), with a note.
 """
 from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from typing import Mapping
 
 from harness.align import Alignment, Bead, align_translation
 from harness.cache import TranslationCache
@@ -57,6 +62,7 @@ class AlignedDocument:
     adequacy: float | None              # mean source-output cosine over the source units
     notes: list[str] = field(default_factory=list)
     method: str = "search"              # search, lines or hypothesis
+    reference_free: dict[str, Score] = field(default_factory=dict)   # over the source units, not the segments
 
     def bead_counts(self) -> dict[str, int]:
         if self.pair is not None:
@@ -117,9 +123,14 @@ class AlignedMetrics:
     corpus: list[Metric]      # alignment.corpus_metrics: the score over a document's segments
 
     @classmethod
-    def build(cls, spec) -> AlignedMetrics:
-        segment_names, corpus_names = list(spec.segment_metrics), list(spec.corpus_metrics)
-        built = select_metrics(segment_names + corpus_names)
+    def build(cls, spec, document_metrics: list[Metric] = (), settings: Mapping[str, dict] | None = None
+              ) -> AlignedMetrics:
+        """The alignment's metrics, plus the sentence models of metrics=[...] (COMET scores segments only),
+        each the same object as in `document_metrics`, so that a model loads once."""
+        models = {m.name: m for m in document_metrics if m.sentence_model}
+        segment_names = list(dict.fromkeys([*spec.segment_metrics, *models]))
+        corpus_names = list(dict.fromkeys([*spec.corpus_metrics, *models]))
+        built = [models.get(m.name, m) for m in select_metrics(segment_names + corpus_names, settings=settings)]
         return cls(built[:len(segment_names)], built[len(segment_names):])
 
 
@@ -136,8 +147,11 @@ def score_segments(segments: list[dict], metrics: AlignedMetrics) -> dict[str, S
         sources = [s["src"] for s in segments] if metric.needs_source else None
         if metric.name in segment_names:
             sentences, corpus_score = metric.sentence_and_corpus_scores(hyps, refs, sources)
-            for segment, score in zip(segments, sentences):
+            details = metric.segment_details(hyps, refs, sources)
+            for segment, score, detail in zip(segments, sentences, details):
                 segment["scores"][metric.name] = round(score, 4)
+                if detail:
+                    segment.setdefault("details", {})[metric.name] = detail
         else:
             corpus_score = metric.corpus_score(hyps, refs, sources)
         if metric.name in corpus_names:
@@ -145,8 +159,48 @@ def score_segments(segments: list[dict], metrics: AlignedMetrics) -> dict[str, S
     return {name: corpus[name] for name in corpus_names if name in corpus}
 
 
+def pieces_notes(segments: list[dict]) -> list[str]:
+    """A note per metric that scored segments in pieces because they are longer than its model accepts."""
+    counts = Counter(name for segment in segments for name, detail in segment.get("details", {}).items()
+                     if detail.get("pieces", 1) > 1)
+    return [f"{name}: {count} of {len(segments)} segments are longer than the model accepts and were scored in "
+            f"pieces (segments[].details.{name}.pieces)" for name, count in counts.items()]
+
+
+SYSTEM_LEVEL = "system: mean over every aligned segment of the run"
+
+
+def system_scores(documents: list[AlignedDocument], metrics: list[Metric]) -> dict[str, Score]:
+    """Each sentence model's score for the whole run: the mean over every aligned segment of every document,
+    as COMET computes a system score (documents with more segments weigh more)."""
+    scores = {}
+    for metric in (m for m in metrics if m.sentence_model):
+        values = [s["scores"][metric.name] for d in documents for s in d.segments if metric.name in s["scores"]]
+        if values:
+            total = metric.statistics_from_scores(values).sum(axis=0)
+            score = metric.score_record(metric.score_from_statistics(total))
+            scores[metric.name] = replace(score, signature=f"{score.signature}|{SYSTEM_LEVEL}")
+    return scores
+
+
 def unit_texts(units: list[OutputUnit], sources: list[str], outputs: list[str]) -> list[tuple[str, str]]:
     return [(" ".join(sources[i] for i in u.src), " ".join(outputs[o] for o in u.outputs)) for u in units]
+
+
+SOURCE_UNITS = "over every source sentence and its output"
+
+
+def reference_free_scores(units: list[OutputUnit], sources: list[str], outputs: list[str],
+                          metrics: AlignedMetrics) -> dict[str, Score]:
+    """Each reference-free metric's score over the source units: it needs no reference, so it exists for a
+    document whose reference is not a translation of the source."""
+    pairs = unit_texts(units, sources, outputs)
+    chosen = {m.name: m for m in [*metrics.segment, *metrics.corpus] if m.reference_free}
+    if not pairs:
+        return {}
+    scores = {name: metric.corpus_score([o for _, o in pairs], [""] * len(pairs), [s for s, _ in pairs])
+              for name, metric in chosen.items()}
+    return {name: replace(score, signature=f"{score.signature}|{SOURCE_UNITS}") for name, score in scores.items()}
 
 
 def measured_beads(pair: PairAlignment) -> set[int]:
@@ -183,7 +237,8 @@ def score_pair(translation: Translation, pair: PairAlignment, references: list[s
         pair, sources, references, segments,
         [{"ref_index": j, "ref": references[j]} for j in pair.unmatched_reference],
         [{"src_index": i, "src": sources[i], "hyp": outputs_for((i,), by_source, outputs)} for i in pair.unmatched_source],
-        [outputs[o] for o in stray], aligned_scores, adequacy, list(pair.notes), pair.method)
+        [outputs[o] for o in stray], aligned_scores, adequacy, [*pair.notes, *pieces_notes(segments)], pair.method,
+        reference_free_scores(units, sources, outputs, metrics))
 
 
 def hypothesis_bead_segments(bead: Bead, alignment: Alignment, sources: list[str]) -> list[dict]:
@@ -206,8 +261,9 @@ def hypothesis_side(translation: Translation, target_lang: str, spec, metrics: A
                  for j in bead.ref]
     stray = [alignment.hypothesis[i].text for bead in alignment.beads if not bead.ref for i in bead.hyp]
     note = HYPOTHESIS_SIDE_NOTE.format(lang=translation.document.src_lang, encoder=ENCODER_NAME)
-    return AlignedDocument(None, sources, alignment.reference, segments, unmatched, [], stray,
-                           score_segments(segments, metrics), None, [note, *alignment.notes], "hypothesis")
+    scores = score_segments(segments, metrics)
+    return AlignedDocument(None, sources, alignment.reference, segments, unmatched, [], stray, scores, None,
+                           [note, *alignment.notes, *pieces_notes(segments)], "hypothesis")
 
 
 def source_reference_alignment(translation: Translation, target_lang: str, crosslingual,

@@ -3,8 +3,8 @@
 Key: a hash of the backend's fingerprint (backend, model id, revision or file hash, generation
 settings), the language pair and the source segment. SQLite in WAL mode makes every batch one
 transaction, so a crash loses at most the batch in flight and parallel sweep workers can share a file.
-The same file keeps sentence alignments (harness.align), so that a fully cached re-run neither loads a
-model nor recomputes an alignment.
+The same file keeps sentence alignments (harness.align) and the segment scores of metrics that run a model
+(COMET), so that a fully cached re-run neither loads a model nor recomputes an alignment or a score.
 """
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ from harness.errors import UserError
 from harness.progress import progress
 
 log = logging.getLogger(__name__)
-TABLES = ("translations", "alignments")   # key -> output text (a translation, or an alignment as JSON)
+TABLES = ("translations", "alignments", "metric_scores")   # key -> a translation, or JSON: an alignment, a
+#                                                            model metric's segment result (harness/metrics/comet.py)
 
 
 def content_key(*parts) -> str:

@@ -22,6 +22,7 @@ import numpy as np
 from harness.errors import UserError, unknown_name
 from harness.metrics import Metric, Score, check_code_allowed, is_metric_name, select_metrics
 from harness.relations import counts_as_parallel
+from harness.report_spans import error_span_rows
 from harness.results import DocumentRecord, RunRecord, Segment, as_run_record, package_version, read_record
 from harness.run_folder import FAILED_MARKER, RESULT_FILE, RUNNING_MARKER, TRACKING_STORES
 from harness.significance import DEFAULT_RESAMPLES, DEFAULT_SEED, compare_systems, holm, p_floor
@@ -405,14 +406,29 @@ def tested_rows(runs: list[Run], doc_index: int, metric: Metric, stats: list[np.
     return rows
 
 
+def stored_statistics(run: Run, doc_index: int, metric: Metric, system: tuple[Segment, ...]) -> np.ndarray:
+    """A sentence model's statistics from the segment scores the run stored: compare never runs the model."""
+    if any(metric.name not in s.scores for s in system):
+        raise UserError(f"run '{run.name}' ({run.path}), document '{run.result.documents[doc_index].id}': some "
+                        f"segments have no stored {metric.name} score; re-run it with {metric.name} in metrics=[...]")
+    return metric.statistics_from_scores([s.scores[metric.name] for s in system])
+
+
+def system_statistics(run: Run, doc_index: int, metric: Metric, system: tuple[Segment, ...],
+                      references: list[str]) -> np.ndarray:
+    if metric.sentence_model:
+        return stored_statistics(run, doc_index, metric, system)
+    return metric.statistics([s.hyp for s in system], references,
+                             [s.src for s in system] if metric.needs_source else None)
+
+
 def statistics_by_system(runs: list[Run], doc_index: int, metrics: dict[str, Metric]) -> dict[str, list[np.ndarray]]:
     """Per metric, each system's per-segment sufficient statistics (extracted once, reused by every test);
     a metric that needs the source gets the segments' sources."""
     segments = paired_segments(runs, doc_index)
     references = [s.ref for s in segments[0]]
-    return {name: [metric.statistics([s.hyp for s in system], references,
-                                     [s.src for s in system] if metric.needs_source else None)
-                   for system in segments]
+    return {name: [system_statistics(run, doc_index, metric, system, references)
+                   for run, system in zip(runs, segments)]
             for name, metric in metrics.items()}
 
 
@@ -568,6 +584,7 @@ def compare_runs(runs: list[Run], baseline: str | None = None, metrics: list[str
         "buckets": buckets,
         "min_bucket_segments": MIN_BUCKET_SEGMENTS,
         "examples": examples,
+        "error_spans": error_span_rows(runs) if level == "aligned" else [],
         "summaries": summary_rows(runs),
         "skipped": [{"run_dir": str(s.path), "state": s.state, "reason": s.reason} for s in skipped],
     }

@@ -160,6 +160,25 @@ class TrackingSpec:
 
 
 @dataclass
+class CometSettings:
+    """A COMET metric's model and how it runs (harness/metrics/comet.py). Values in conf/config.yaml."""
+
+    model_id: Optional[str] = None   # hub id, or a local folder in COMET's layout; null: the metric's default model
+    revision: str = "main"           # of a hub id; resolved to a commit, which names the model in cache keys
+    batch_size: int = MISSING        # segments per forward pass
+    device: str = MISSING            # auto, cpu, cuda, cuda:N
+
+
+@dataclass
+class MetricSettings:
+    """Settings of the metrics that run a model, by metric name (the constructor arguments of harness.metrics)."""
+
+    comet: CometSettings = field(default_factory=CometSettings)
+    cometkiwi: CometSettings = field(default_factory=CometSettings)
+    xcomet: CometSettings = field(default_factory=CometSettings)
+
+
+@dataclass
 class RunConfig:
     data: DataSpec = field(default_factory=DataSpec)
     model: ModelSpec = MISSING
@@ -167,6 +186,7 @@ class RunConfig:
     generation: GenerationSpec = field(default_factory=GenerationSpec)
     cache: CacheSpec = field(default_factory=CacheSpec)
     metrics: List[str] = MISSING      # conf/config.yaml holds the default list
+    metric_settings: MetricSettings = field(default_factory=MetricSettings)
     allow_metric_code: bool = False   # evaluate:NAME metrics run their script's code: only when you trust it
     alignment: AlignmentSpec = field(default_factory=AlignmentSpec)
     crosslingual: CrosslingualSpec = field(default_factory=CrosslingualSpec)

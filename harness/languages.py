@@ -38,7 +38,10 @@ CLOSE_LANGUAGES = ({"bs", "hr", "sr"}, {"ms", "id"}, {"no", "nb", "nn", "da", "s
 def language_identifier():
     """py3langid (langid.py's model, shipped in the package) with normalised probabilities."""
     from py3langid import langid
-    return langid.LanguageIdentifier.from_modelpath(langid.MODEL_DIR / langid.MODEL_FILE, norm_probs=True)
+    # py3langid 0.3+ (numpy 2) reads its model file with from_model_file; 0.2 (numpy<2: the comet extra) ships
+    # the same model pickled, read with from_pickled_model. Both take the file name relative to the package.
+    load = getattr(langid.LanguageIdentifier, "from_model_file", None) or langid.LanguageIdentifier.from_pickled_model
+    return load(langid.MODEL_FILE, norm_probs=True)
 
 
 def check_language(text: str, declared: str, where: str) -> str | None:

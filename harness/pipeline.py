@@ -18,7 +18,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig
 
 from harness.align import check_alignment_settings
-from harness.aligned_scoring import AlignedDocument, AlignedMetrics, align_and_score
+from harness.aligned_scoring import AlignedDocument, AlignedMetrics, align_and_score, system_scores
 from harness.backends.protocol import Translator
 from harness.cache import TranslationCache
 from harness.config import check_ranges, new_run_folder, to_plain
@@ -76,13 +76,25 @@ def build_summary_stage(cfg: DictConfig) -> SummaryStage | None:
                         cfg.summary.cross_lingual)
 
 
+def cache_file(cfg: DictConfig) -> Path | None:
+    return Path(cfg.cache.dir).expanduser() / "translations.sqlite" if cfg.cache.enabled else None
+
+
 def open_cache(cfg: DictConfig) -> TranslationCache:
-    path = Path(cfg.cache.dir).expanduser() / "translations.sqlite" if cfg.cache.enabled else None
-    return TranslationCache(path)
+    return TranslationCache(cache_file(cfg))
+
+
+def metric_settings(cfg: DictConfig) -> dict[str, dict]:
+    """The constructor arguments of the metrics that run a model (metric_settings.NAME), with the run's cache
+    file, where their segment scores are kept."""
+    cache = cache_file(cfg)
+    return {name: {**settings, "cache_path": None if cache is None else str(cache)}
+            for name, settings in to_plain(cfg.metric_settings).items()}
 
 
 def build_result(cfg: DictConfig, backend: Translator, dataset: Dataset, evaluation: Evaluation, started: float,
-                 notes: list[str]) -> dict:
+                 notes: list[str], metrics: list[Metric] = ()) -> dict:
+    system = system_scores(evaluation.aligned, list(metrics))
     return {
         "schema_version": SCHEMA_VERSION,
         "run": {"started": datetime.fromtimestamp(started).isoformat(timespec="seconds"),
@@ -91,6 +103,7 @@ def build_result(cfg: DictConfig, backend: Translator, dataset: Dataset, evaluat
         "model": backend.describe(),
         "versions": versions(),
         "data": {"root": str(dataset.root), "target_lang": dataset.target_lang},
+        **({"system": {name: score.as_dict() for name, score in system.items()}} if system else {}),
         "backend_stats": {**backend.stats,
                           **({"cache_entries_rejected": evaluation.cache_rejected} if evaluation.cache_rejected else {})},
         "documents": [document_record(*parts, evaluation.summaries) for parts in
@@ -111,7 +124,7 @@ def evaluate(cfg: DictConfig, dataset: Dataset, backend: Translator, metrics: li
                                   aligned_metrics)
     finally:
         cache.close()
-    scored = [score_document(t, metrics) for t in translations]
+    scored = [score_document(t, metrics, a) for t, a in zip(translations, aligned, strict=True)]
     diagnostics = diagnose_documents(translations, aligned, dataset.target_lang, cfg.diagnostics)
     return Evaluation(scored, aligned, diagnostics, summaries, cache.rejected)
 
@@ -133,8 +146,11 @@ def prepare(cfg: DictConfig) -> Plan:
     stage_metrics = [*cfg.metrics, *cfg.alignment.segment_metrics, *cfg.alignment.corpus_metrics]
     check_code_allowed(stage_metrics + ([] if cfg.summarizer.name == "none" else list(cfg.summary.metrics)),
                        cfg.allow_metric_code)
-    metrics = select_metrics(list(cfg.metrics))
-    aligned_metrics = AlignedMetrics.build(cfg.alignment)
+    settings = metric_settings(cfg)
+    metrics = select_metrics(list(cfg.metrics), settings=settings)
+    aligned_metrics = AlignedMetrics.build(cfg.alignment, metrics, settings)
+    for metric in {id(m): m for m in [*metrics, *aligned_metrics.segment, *aligned_metrics.corpus]}.values():
+        metric.check_ready()
     check_alignment_settings(cfg.alignment)
     return Plan(dataset, metrics, aligned_metrics, build_backend(cfg), build_summary_stage(cfg))
 
@@ -151,7 +167,7 @@ def run(cfg: DictConfig, output_dir: str | Path | None = None, records: dict[str
             folder.write_text(name, text)
         plan = prepare(cfg)
         evaluation = evaluate(cfg, plan.dataset, plan.backend, plan.metrics, plan.aligned_metrics, plan.summary_stage)
-        result = build_result(cfg, plan.backend, plan.dataset, evaluation, started, folder.notes)
+        result = build_result(cfg, plan.backend, plan.dataset, evaluation, started, folder.notes, plan.metrics)
         write_run(folder, result, evaluation.scored, evaluation.aligned, evaluation.summaries)
     except UserError:
         folder.discard()   # a user error leaves nothing of this run behind, and touches nothing else

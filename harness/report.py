@@ -13,7 +13,8 @@ from harness.errors import UserError
 from harness.results import DocumentRecord, RunRecord, as_run_record
 
 METRIC_LABELS = {"bleu": "BLEU", "chrf": "chrF", "chrf++": "chrF++", "ter": "TER", "rouge1": "R-1", "rouge2": "R-2",
-                 "rougeL": "R-L", "rougeLsum": "R-Lsum", "embedding_cosine": "cos"}
+                 "rougeL": "R-L", "rougeLsum": "R-Lsum", "embedding_cosine": "cos", "comet": "COMET",
+                 "cometkiwi": "CometKiwi (ref-free)", "xcomet": "xCOMET"}
 SUMMARY_FREE_COLUMNS = {"coverage": "coverage", "density": "density", "compression_ratio": "compression"}
 DEGRADATION_STATS = {"split_overlong_inputs": "inputs longer than the model accepts, split and translated in parts",
                      "truncated_inputs": "inputs TRUNCATED by the tokenizer",
@@ -67,7 +68,8 @@ def format_table(headers: list[str], rows: list[list[str]], left: int = 3) -> st
 
 def document_row(document: DocumentRecord, metric_names: list[str]) -> list[str]:
     marker = "" if is_parallel(document) else "*"
-    scores = [f"{document.metrics[name].score:.1f}{marker}" for name in metric_names]
+    scores = [f"{document.metrics[name].score:.1f}{marker}" if name in document.metrics else "n/a"
+              for name in metric_names]
     aligned = [f"{document.aligned[name].score:.1f}{marker}" for name in ALIGNED_COLUMNS if name in document.aligned]
     empty = document.empty_outputs
     degraded = f"{empty}/{document.hypothesis_units} empty" if empty else ""
@@ -111,9 +113,11 @@ def results_table(result: dict | RunRecord) -> str:
     notes += relation_notes(documents, record.target_lang)
     notes += [f"degraded: {record.backend_stat(key)} {text}" for key, text in DEGRADATION_STATS.items()
               if record.backend_stat(key)]
+    notes += [f"system (mean over every aligned segment): {METRIC_LABELS.get(name, name)} {score.score:.1f}"
+              for name, score in record.system.items()]
     notes += [f"note: {note}" for note in record.notes]
     notes += [f"note: {note}" for d in documents for note in d.notes]
-    signatures = {d.metrics[n].signature for d in documents for n in metric_names}
+    signatures = {d.metrics[n].signature for d in documents for n in metric_names if n in d.metrics}
     signatures |= {d.aligned[n].signature for d in documents for n in aligned_names if n in d.aligned}
     notes += sorted(signatures)
     return "\n".join([table, "", *notes])

@@ -23,6 +23,7 @@ from harness.report import (LEADERBOARD_HEADERS, METRIC_LABELS, NO_OUTPUT, NO_OU
                             comparison_csv, comparison_markdown, comparison_notes, example_headings, interval,
                             leaderboard_cells, metric_label, metric_rows, number, p_floor, p_text, score_with_interval,
                             summary_table)
+from harness.report_spans import error_spans_html
 from harness.results import write_json_atomically, write_text
 
 STYLE = """
@@ -411,6 +412,8 @@ SECTIONS = [
     Section("scores", "All scores", scores_section),
     Section("lengths", "Scores by reference sentence length (parallel documents)", buckets_section),
     Section("examples", "Examples in both directions (parallel documents)", examples_section),
+    Section("error-spans", "Error spans (xCOMET)", lambda comparison, charts: error_spans_html(comparison)
+            if comparison.get("error_spans") else ""),
     Section("summaries", "Summaries", summaries_section),
 ]
 

@@ -31,7 +31,10 @@ from harness.scoring import DocumentScores
 if TYPE_CHECKING:
     from harness.summarize import DocumentSummary, SummaryEvaluation
 
-SCHEMA_VERSION = 2   # 2: segments from the source <-> reference alignment, unmatched_* lists, adequacy
+SCHEMA_VERSION = 3   # 2: segments from the source <-> reference alignment, unmatched_* lists, adequacy
+#                      3: segment "details" (a metric's notes: xCOMET error spans, pieces), "reference_free" and
+#                         "system" scores (sentence models: COMET)
+READABLE_SCHEMA_VERSIONS = (2, 3)   # version 2 results hold neither, and read as such
 
 
 def package_version(name: str) -> str | None:
@@ -68,6 +71,8 @@ def alignment_record(aligned: AlignedDocument) -> dict:
         "unmatched_source": aligned.unmatched_source,
         "unaligned_hypotheses": aligned.unaligned_hypotheses,
         "aligned": {name: score.as_dict() for name, score in aligned.aligned_scores.items()},
+        **({"reference_free": {name: score.as_dict() for name, score in aligned.reference_free.items()}}
+           if aligned.reference_free else {}),
         "alignment": {"method": aligned.method, "beads": aligned.bead_counts(), "notes": aligned.notes},
     }
 
@@ -165,6 +170,7 @@ class Segment:
     hyp: str
     src: str | None
     scores: dict[str, float]
+    details: dict[str, dict]        # by metric: what it records beside the score (xCOMET's error_spans)
 
 
 @dataclass(frozen=True)
@@ -240,6 +246,7 @@ class RunRecord:
     documents: tuple[DocumentRecord, ...]
     reference_summaries: tuple[SummaryRecord, ...]
     summary_metrics: dict[str, str]
+    system: dict[str, Score]                 # sentence models' run scores (mean over all segments); schema 3
     raw: dict
     started: str | None = None       # when the run started (ISO 8601, the run's local time)
     versions: dict | None = None     # python, torch, transformers, sacrebleu, harness, git commit, as recorded
@@ -255,7 +262,8 @@ def metric_scores(records: dict) -> dict[str, Score]:
 
 
 def segment(record: dict) -> Segment:
-    return Segment(record["ref_index"], record["ref"], record["hyp"], record.get("src"), record.get("scores", {}))
+    return Segment(record["ref_index"], record["ref"], record["hyp"], record.get("src"), record.get("scores", {}),
+                   record.get("details", {}))
 
 
 def summary_from(record: object) -> SummaryRecord | None:
@@ -300,8 +308,8 @@ def run_record(result: dict) -> RunRecord:
         documents=tuple(document_from(d) for d in result["documents"]),
         reference_summaries=tuple(summary_from(r) for r in (references if isinstance(references, list)
                                                            else [references])),
-        summary_metrics=result.get("summary_metrics", {}), raw=result,
-        started=result.get("run", {}).get("started"), versions=result.get("versions"))
+        summary_metrics=result.get("summary_metrics", {}), system=metric_scores(result.get("system", {})),
+        raw=result, started=result.get("run", {}).get("started"), versions=result.get("versions"))
 
 
 def as_run_record(result: dict | RunRecord) -> RunRecord:
@@ -348,8 +356,9 @@ def document_problems(number: int, document: object) -> list[str]:
     missing = [f"{where}.{key}" for key in REQUIRED_DOCUMENT_FIELDS if key not in fields]
     if "metrics" in fields:
         missing += malformed_scores(f"{where}.metrics", fields["metrics"])
-    if "aligned" in fields:
-        missing += malformed_scores(f"{where}.aligned", fields["aligned"])
+    for section in ("aligned", "reference_free"):
+        if section in fields:
+            missing += malformed_scores(f"{where}.{section}", fields[section])
     if "segments" in fields:
         missing += malformed_segments(f"{where}.segments", fields["segments"])
     return missing
@@ -362,6 +371,7 @@ def missing_fields(result: dict) -> list[str]:
         missing += ["model.name"] if not isinstance(result["model"].get("name"), str) else []
         missing += ["data.root"] if not isinstance(result["data"].get("root"), str) else []
         missing += ["config.data"] if not isinstance(result["config"].get("data"), dict) else []
+        missing += malformed_scores("system", result["system"]) if "system" in result else []
         for number, document in enumerate(result["documents"]):
             missing += document_problems(number, document)
     return missing
@@ -371,9 +381,10 @@ def check_result(path: Path, result: object) -> dict:
     if not isinstance(result, dict) or "schema_version" not in result:
         raise UserError(f"{path}: no schema_version, so not a result.json written by harness-run; "
                         "pass run folders that harness-run finished")
-    if result["schema_version"] != SCHEMA_VERSION:
+    if result["schema_version"] not in READABLE_SCHEMA_VERSIONS:
         raise UserError(f"{path}: schema_version {result['schema_version']!r}, but this harness reads version "
-                        f"{SCHEMA_VERSION}; compare it with the harness version that wrote it, or re-run it")
+                        f"{SCHEMA_VERSION} (and {', '.join(map(str, READABLE_SCHEMA_VERSIONS[:-1]))}); compare it "
+                        "with the harness version that wrote it, or re-run it")
     missing = missing_fields(result)
     if missing:
         raise UserError(f"{path}: missing or malformed {', '.join(missing[:5])}"

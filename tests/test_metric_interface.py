@@ -28,7 +28,7 @@ EDGE_CASES = [("", "an empty hypothesis"), ("(hi) there!", "(hi) there!"), ("a",
     ("rougeL", True), ("rougeLsum", True), ("embedding_cosine", True)])
 def test_every_registered_metric_declares_its_direction_once(name, higher_is_better):
     assert set(REGISTRY) == {"bleu", "chrf", "chrf++", "ter", "rouge1", "rouge2", "rougeL", "rougeLsum",
-                             "embedding_cosine"}
+                             "embedding_cosine", "comet", "cometkiwi", "xcomet"}   # COMET's: test_comet_extra.py
     metric = select_metrics([name])[0]
     assert (metric.name, metric.higher_is_better, metric.needs_source) == (name, higher_is_better, False)
     assert metric.signature

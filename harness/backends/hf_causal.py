@@ -71,7 +71,9 @@ class CausalLMBackend(PromptedLMBackend):
 
     def generate(self, prompts: list[str], chat: bool) -> list[str]:
         import torch
-        inputs = self.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=not chat).to(self.device)
+        # no token types: a decoder-only LM takes none, and transformers 4.x refuses them in generate
+        inputs = self.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=not chat,
+                                return_token_type_ids=False).to(self.device)
         torch.manual_seed(self.generation.seed)
         with torch.inference_mode():
             generated = self.lm.generate(**inputs, max_new_tokens=self.generation.max_new_tokens,

@@ -33,15 +33,16 @@ def torch_sees_cuda() -> bool:
     return torch.cuda.is_available()
 
 
-def resolve_device(spec: str, cuda_available: bool | None = None) -> str:
-    """generation.device as a device name; cuda_available is torch's view unless the caller runs elsewhere (CTranslate2)."""
+def resolve_device(spec: str, cuda_available: bool | None = None, setting: str = "generation.device") -> str:
+    """generation.device (or another `setting` of the same kind) as a device name; cuda_available is torch's
+    view unless the caller runs elsewhere (CTranslate2)."""
     cuda_available = torch_sees_cuda() if cuda_available is None else cuda_available
     if spec == "auto":
         return "cuda" if cuda_available else "cpu"
     if not DEVICE.fullmatch(spec):
-        raise UserError(f"generation.device={spec}: not a device; use auto, cpu, cuda or cuda:N")
+        raise UserError(f"{setting}={spec}: not a device; use auto, cpu, cuda or cuda:N")
     if spec.startswith("cuda") and not cuda_available:
-        raise UserError(f"generation.device={spec}: no CUDA GPU is visible; use generation.device=cpu or auto")
+        raise UserError(f"{setting}={spec}: no CUDA GPU is visible; use {setting}=cpu or auto")
     return spec
 
 
@@ -148,9 +149,10 @@ def load_pretrained(loader, model_id: str, model: ModelSpec, **kwargs):
         raise unavailable_model(model_id, model.revision, reason) from err
 
 
-def unavailable_model(model_id: str, revision: str, reason: str) -> UserError:
+def unavailable_model(model_id: str, revision: str, reason: str, setting: str = "model.model_id") -> UserError:
+    """The one-line error of every loader; `setting` is the config key that takes a local folder instead."""
     return UserError(f"cannot load model '{model_id}' (revision {revision}): {reason} -- check the id for typos, "
-                     "or supply it as a local folder (model.model_id=/path/to/model), or fill the Hugging Face cache "
+                     f"or supply it as a local folder ({setting}=/path/to/model), or fill the Hugging Face cache "
                      "on a machine with network access and run with HF_HUB_OFFLINE=1")
 
 
@@ -186,7 +188,7 @@ def cached_commit(model_id: str, revision: str) -> str | None:
 
 
 @lru_cache(maxsize=64)
-def resolved_revision(model_id: str, revision: str) -> str:
+def resolved_revision(model_id: str, revision: str, setting: str = "model.model_id") -> str:
     """A branch or tag ("main" moves) resolved to the commit it names now, so cached outputs of another
     commit are never reused; from the hub when online, else from the local Hugging Face cache."""
     if COMMIT.fullmatch(revision):
@@ -202,17 +204,17 @@ def resolved_revision(model_id: str, revision: str) -> str:
     commit = cached_commit(model_id, revision)
     if commit is None:
         raise unavailable_model(model_id, revision, f"{hub_off}, and the revision is not in the local Hugging Face "
-                                "cache, so it cannot be resolved to a commit")
+                                "cache, so it cannot be resolved to a commit", setting)
     return commit
 
 
-def model_identity(model_id: str, revision: str) -> dict:
+def model_identity(model_id: str, revision: str, setting: str = "model.model_id") -> dict:
     """What cache keys and results name a transformers model by: a local folder by its content, a hub id by
-    the commit its revision resolves to."""
+    the commit its revision resolves to (`setting`: the config key named when it cannot be resolved)."""
     folder = Path(model_id).expanduser()
     if folder.is_dir():
         return {"model": model_id, "content_sha256": folder_digest(folder)}
-    return {"model": model_id, "revision": revision, "commit": resolved_revision(model_id, revision)}
+    return {"model": model_id, "revision": revision, "commit": resolved_revision(model_id, revision, setting)}
 
 
 def gguf_location(model: ModelSpec, cache_dir: Path) -> tuple[Path, str]:

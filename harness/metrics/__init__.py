@@ -3,7 +3,8 @@
 and needs.
 
 A name is one of
-- a registered name (REGISTRY below: sacrebleu's BLEU, chrF, chrF++, TER; ROUGE; embedding cosine);
+- a registered name (REGISTRY below: sacrebleu's BLEU, chrF, chrF++, TER; ROUGE; embedding cosine; COMET,
+  CometKiwi and xCOMET, whose settings come from metric_settings.NAME and whose package is the comet extra);
 - `evaluate:NAME[@KEY]`, a Hugging Face evaluate metric (see evaluate_metrics; needs allow_metric_code=true);
 - a dotted path `package.module.Class` to a Metric subclass of your own, importable from where the harness
   runs (PYTHONPATH): the way to add a metric without touching the harness (see docs/extending.md, "A metric").
@@ -11,7 +12,7 @@ A name is one of
 from __future__ import annotations
 
 import importlib
-from typing import Callable
+from typing import Callable, Mapping
 
 from harness.errors import UserError, unknown_name
 from harness.metrics.base import Metric, Score
@@ -22,7 +23,18 @@ from harness.metrics.text_similarity import text_similarity_metrics
 __all__ = ["Metric", "Score", "available_metrics", "select_metrics", "check_code_allowed", "DOCUMENT_LEVEL_EXCLUDED",
            "EVALUATE_PREFIX", "REGISTRY", "is_metric_name"]
 
-REGISTRY: dict[str, Callable[[], Metric]] = {**sacrebleu_metrics(), **text_similarity_metrics()}
+COMET_METRICS = ("comet", "cometkiwi", "xcomet")   # harness/metrics/comet.py, imported when one is built
+
+
+def comet_constructor(name: str) -> Callable[..., Metric]:
+    def build(**settings) -> Metric:
+        from harness.metrics.comet import comet_metric_classes
+        return comet_metric_classes()[name](**settings)
+    return build
+
+
+REGISTRY: dict[str, Callable[..., Metric]] = {**sacrebleu_metrics(), **text_similarity_metrics(),
+                                              **{name: comet_constructor(name) for name in COMET_METRICS}}
 
 # sacrebleu's TER is super-linear in segment length: one 1,400-word "segment" takes over a minute,
 # so TER is computed on aligned sentences only, never on a whole document as one segment.
@@ -59,23 +71,24 @@ def metric_from_path(path: str, kind: str) -> Metric:
     return metric
 
 
-def build_metric(name: str, kind: str) -> Metric:
+def build_metric(name: str, kind: str, settings: Mapping[str, dict]) -> Metric:
     if name in REGISTRY:
-        return REGISTRY[name]()
+        return REGISTRY[name](**settings.get(name, {}))
     if name.startswith(EVALUATE_PREFIX):
         return EvaluateMetric(name)
     return metric_from_path(name, kind)
 
 
-def select_metrics(names: list[str], kind: str = "metric") -> list[Metric]:
-    """The named metrics, each built once (a name given twice gives the same object)."""
+def select_metrics(names: list[str], kind: str = "metric", settings: Mapping[str, dict] | None = None) -> list[Metric]:
+    """The named metrics, each built once (a name given twice gives the same object); `settings` holds the
+    constructor arguments of registered metrics by name (metric_settings.NAME: a COMET metric's model)."""
     for name in names:
         if not is_metric_name(name):
             raise unknown_name(kind, name, [*REGISTRY, f"{EVALUATE_PREFIX}NAME", "package.module.MetricClass"])
     built: dict[str, Metric] = {}
     for name in names:
         if name not in built:
-            built[name] = build_metric(name, kind)
+            built[name] = build_metric(name, kind, settings or {})
     return [built[name] for name in names]
 
 

@@ -38,6 +38,11 @@ class Metric(ABC):
     higher_is_better: bool = True
     needs_source: bool = False        # segment_statistics then receives the source segments
     sentence_per_line: bool = False   # a multi-sentence text (a summary) is given one sentence per line
+    # A model that scores sentences (COMET): never given a whole document as one input. Named in metrics=[...],
+    # it scores the aligned segments and a document's score is their mean; harness-compare reads its stored
+    # segment scores (statistics_from_scores) instead of running the model again.
+    sentence_model: bool = False
+    reference_free: bool = False      # scores source and output only: it has a score for any source document
 
     def segment_scores(self, hypotheses: list[str], references: list[str],
                        sources: list[str] | None = None) -> list[float]:
@@ -47,8 +52,21 @@ class Metric(ABC):
     def segment_statistics(self, hypotheses: list[str], references: list[str],
                            sources: list[str] | None = None) -> np.ndarray:
         """One row of additive sufficient statistics per segment; by default [score, 1], whose sums give means."""
-        scores = self.segment_scores(hypotheses, references, sources)
+        return self.statistics_from_scores(self.segment_scores(hypotheses, references, sources))
+
+    @staticmethod
+    def statistics_from_scores(scores: list[float]) -> np.ndarray:
+        """The [score, 1] rows of a mean of segment scores (from new scores, or scores stored in a result)."""
         return np.column_stack([np.asarray(scores, dtype=np.float64), np.ones(len(scores))]).reshape(-1, 2)
+
+    def segment_details(self, hypotheses: list[str], references: list[str],
+                        sources: list[str] | None = None) -> list[dict]:
+        """What a metric records on each segment beside its score (xCOMET's error spans, an input scored in
+        pieces), asked after scoring the same segments; by default nothing."""
+        return [{} for _ in hypotheses]
+
+    def check_ready(self) -> None:
+        """Fail before anything is translated when the metric cannot run (a missing package or model)."""
 
     def score_from_statistics(self, statistics: np.ndarray) -> float:
         """The score of a sum of statistics rows (the default: the mean of the segment scores)."""

@@ -1,0 +1,65 @@
+"""What the COMET metrics need from the default environment (no unbabel-comet): a one-line error that names the
+extra before anything is translated, the error-span rendering of the report, and results of schema version 2."""
+from __future__ import annotations
+
+import importlib.util
+import json
+
+import pytest
+
+from harness import run
+from harness.config import compose_config
+from harness.errors import UserError
+from harness.metrics import select_metrics
+from harness.report_spans import error_spans_html, marked_text
+from harness.results import SCHEMA_VERSION, read_record
+from tests.compare_fixtures import identity_run
+from tests.conftest import SEEDS
+
+
+@pytest.mark.skipif(importlib.util.find_spec("comet") is not None,
+                    reason="unbabel-comet is installed here; this checks the environment without the comet extra")
+@pytest.mark.parametrize("metric", ["comet", "cometkiwi", "xcomet"])
+def test_a_comet_metric_without_the_extra_names_the_install_command_before_translating(metric, tmp_path):
+    with pytest.raises(UserError, match=r'pip install -e "\.\[comet\]".*pip install "mt-harness\[comet\]"') as raised:
+        run(compose_config([f"data.root={SEEDS}", "model=identity", f"metrics=[bleu,{metric}]",
+                            f"cache.dir={tmp_path / 'cache'}"]), tmp_path / "run")
+    assert "\n" not in str(raised.value)
+    assert not (tmp_path / "run").exists() and not (tmp_path / "cache" / "translations.sqlite").exists()
+
+
+@pytest.mark.parametrize("name, reference_free", [("comet", False), ("cometkiwi", True), ("xcomet", False)])
+def test_comet_metrics_declare_their_direction_and_needs_without_loading_anything(name, reference_free):
+    [metric] = select_metrics([name])
+    assert metric.higher_is_better and metric.needs_source and metric.sentence_model
+    assert metric.reference_free is reference_free
+
+
+SPAN_CASES = [   # text, spans, expected HTML
+    ("a <b> c", [{"start": 2, "end": 5, "severity": "major", "confidence": 0.5}],
+     'a <mark class="span-major" title="major, confidence 0.50">&lt;b&gt;</mark> c'),
+    ("abcdef", [{"start": 0, "end": 3, "severity": "minor"}, {"start": 2, "end": 6, "severity": "critical"}],
+     '<mark class="span-minor" title="minor">abc</mark><mark class="span-critical" title="critical">def</mark>'),
+    ("abc", [{"start": 1, "end": 9, "severity": "odd\"label"}],
+     'a<mark class="span-unknown" title="odd&quot;label">bc</mark>'),
+    ("abc", [], "abc"),
+]
+
+
+@pytest.mark.parametrize("text, spans, expected", SPAN_CASES)
+def test_error_spans_are_marked_by_severity_and_escaped(text, spans, expected):
+    assert marked_text(text, spans) == expected
+
+
+def test_the_span_section_says_when_there_is_nothing_to_show():
+    assert "No error spans" in error_spans_html({"error_spans": []})
+
+
+def test_a_schema_2_result_still_reads(tmp_path):
+    folder = identity_run(tmp_path / "run")
+    result = json.loads((folder / "result.json").read_text(encoding="utf-8"))
+    assert result["schema_version"] == SCHEMA_VERSION == 3
+    result["schema_version"] = 2
+    (folder / "result.json").write_text(json.dumps(result), encoding="utf-8")
+    record = read_record(folder)
+    assert record.system == {} and all(s.details == {} for d in record.documents for s in d.segments)
