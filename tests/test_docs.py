@@ -141,6 +141,8 @@ def sweeps(arguments: list[str]) -> list[str]:
 @pytest.mark.parametrize("command", of_kind("harness-run"), ids=str)
 def test_every_harness_run_shown_composes(command, capsys):
     arguments = list(command.words[1:])
+    if "tracking=mlflow" in arguments and importlib.util.find_spec("mlflow") is None:
+        pytest.skip("mlflow is not installed here (the tracking extra), and harness-run checks for it first")
     try:
         check_overrides(arguments)
     except SystemExit:
