@@ -167,19 +167,24 @@ def pieces_notes(segments: list[dict]) -> list[str]:
             f"pieces (segments[].details.{name}.pieces)" for name, count in counts.items()]
 
 
-SYSTEM_LEVEL = "system: mean over every aligned segment of the run"
+SYSTEM_LEVEL = {   # by whether the metric is reference-free: which segments a run's score is the mean over
+    False: "system: mean over the aligned segments of the documents whose reference translates the source",
+    True: "system: mean over every aligned segment of the run (reference-free)"}
 
 
-def system_scores(documents: list[AlignedDocument], metrics: list[Metric]) -> dict[str, Score]:
-    """Each sentence model's score for the whole run: the mean over every aligned segment of every document,
-    as COMET computes a system score (documents with more segments weigh more)."""
+def system_scores(documents: list[AlignedDocument], metrics: list[Metric], parallel: list[bool]) -> dict[str, Score]:
+    """Each sentence model's score for the whole run: the mean over aligned segments, as COMET computes a system
+    score (documents with more segments weigh more). A reference-based one leaves out the documents whose
+    reference is not a translation of the source (parallel[i] false): there it measures overlap with another
+    text, and averaging it in would make the run's score mean nothing."""
     scores = {}
     for metric in (m for m in metrics if m.sentence_model):
-        values = [s["scores"][metric.name] for d in documents for s in d.segments if metric.name in s["scores"]]
+        chosen = [d for d, is_parallel in zip(documents, parallel, strict=True) if is_parallel or metric.reference_free]
+        values = [s["scores"][metric.name] for d in chosen for s in d.segments if metric.name in s["scores"]]
         if values:
             total = metric.statistics_from_scores(values).sum(axis=0)
             score = metric.score_record(metric.score_from_statistics(total))
-            scores[metric.name] = replace(score, signature=f"{score.signature}|{SYSTEM_LEVEL}")
+            scores[metric.name] = replace(score, signature=f"{score.signature}|{SYSTEM_LEVEL[metric.reference_free]}")
     return scores
 
 

@@ -27,6 +27,7 @@ from harness.documents import Dataset, load_dataset
 from harness.errors import UserError, first_line
 from harness.metrics import Metric, check_code_allowed, select_metrics
 from harness.metrics.summary import SummaryMetrics
+from harness.relations import counts_as_parallel
 from harness.results import SCHEMA_VERSION, document_record, summary_fields, versions, write_run
 from harness.run_folder import RunFolder
 from harness.scoring import DocumentScores, score_document
@@ -94,7 +95,9 @@ def metric_settings(cfg: DictConfig) -> dict[str, dict]:
 
 def build_result(cfg: DictConfig, backend: Translator, dataset: Dataset, evaluation: Evaluation, started: float,
                  notes: list[str], metrics: list[Metric] = ()) -> dict:
-    system = system_scores(evaluation.aligned, list(metrics))
+    parallel = [counts_as_parallel(d["relation"]["declared"], d["relation"]["measured"])
+                for d in evaluation.diagnostics]
+    system = system_scores(evaluation.aligned, list(metrics), parallel)
     return {
         "schema_version": SCHEMA_VERSION,
         "run": {"started": datetime.fromtimestamp(started).isoformat(timespec="seconds"),

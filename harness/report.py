@@ -113,7 +113,7 @@ def results_table(result: dict | RunRecord) -> str:
     notes += relation_notes(documents, record.target_lang)
     notes += [f"degraded: {record.backend_stat(key)} {text}" for key, text in DEGRADATION_STATS.items()
               if record.backend_stat(key)]
-    notes += [f"system (mean over every aligned segment): {METRIC_LABELS.get(name, name)} {score.score:.1f}"
+    notes += [f"{score.signature.rsplit('|', 1)[-1]}: {METRIC_LABELS.get(name, name)} {score.score:.1f}"
               for name, score in record.system.items()]
     notes += [f"note: {note}" for note in record.notes]
     notes += [f"note: {note}" for d in documents for note in d.notes]

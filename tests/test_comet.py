@@ -72,6 +72,20 @@ def test_run_writes_segment_document_and_system_scores_with_signatures(runs, tin
     assert parallel.metrics["comet"].score == parallel.aligned["comet"].score
 
 
+def test_system_scores_leave_out_documents_whose_reference_is_no_translation(runs):
+    """Seeds 000 and 003 are not translations of their reference: a reference-based system score averages only
+    the other documents' segments; the reference-free CometKiwi averages every aligned segment."""
+    record = read_record(runs[0])
+    def segment_scores(name, documents):
+        return [s.scores[name] for d in documents for s in d.segments if name in s.scores]
+    parallel = [d for d in record.documents if d.id in ("002", "004")]
+    every = segment_scores("comet", record.documents)
+    assert len(every) > len(segment_scores("comet", parallel))
+    for name, documents in (("comet", parallel), ("xcomet", parallel), ("cometkiwi", record.documents)):
+        scores = segment_scores(name, documents)
+        assert record.system[name].score == pytest.approx(sum(scores) / len(scores), abs=1e-3), name
+
+
 def test_cometkiwi_is_reference_free_and_scores_documents_whose_reference_is_no_translation(runs):
     record = read_record(runs[0])
     unrelated = next(d for d in record.documents if d.id == "003")
