@@ -213,6 +213,9 @@ class CometMetric(Metric):
         """The COMET model, loaded once and only when a segment is missing from the cache."""
         require_comet()
         import comet
+        # Lightning (under unbabel-comet) logs device lines and tips at INFO on every predict call; the level is
+        # set after the import because importing it sets its own
+        logging.getLogger("pytorch_lightning").setLevel(logging.WARNING)
         checkpoint = self.model_folder() / "checkpoints" / "model.ckpt"
         log.info("%s: loading %s", self.name, checkpoint)
         try:
