@@ -63,6 +63,7 @@ class AlignedDocument:
     notes: list[str] = field(default_factory=list)
     method: str = "search"              # search, lines or hypothesis
     reference_free: dict[str, Score] = field(default_factory=dict)   # over the source units, not the segments
+    source_units: int = 0               # how many: the weight of reference_free in a run's score
 
     def bead_counts(self) -> dict[str, int]:
         if self.pair is not None:
@@ -144,6 +145,8 @@ def score_segments(segments: list[dict], metrics: AlignedMetrics) -> dict[str, S
     segment_names, corpus_names = [m.name for m in metrics.segment], [m.name for m in metrics.corpus]
     unique = {m.name: m for m in [*metrics.segment, *metrics.corpus]}
     for metric in unique.values() if segments else []:
+        if lacks_source(segments, metric):
+            continue
         sources = [s["src"] for s in segments] if metric.needs_source else None
         if metric.name in segment_names:
             sentences, corpus_score = metric.sentence_and_corpus_scores(hyps, refs, sources)
@@ -159,6 +162,18 @@ def score_segments(segments: list[dict], metrics: AlignedMetrics) -> dict[str, S
     return {name: corpus[name] for name in corpus_names if name in corpus}
 
 
+def lacks_source(segments: list[dict], metric: Metric) -> bool:
+    """A metric that reads the source cannot score a document whose outputs are tied to no source sentence
+    (outputs made elsewhere, aligned to the reference on the hypothesis side): it is left out there, with a note."""
+    return metric.needs_source and any(segment["src"] is None for segment in segments)
+
+
+def sourceless_notes(segments: list[dict], metrics: AlignedMetrics) -> list[str]:
+    names = dict.fromkeys(m.name for m in [*metrics.segment, *metrics.corpus] if lacks_source(segments, m))
+    return [f"{name}: not scored on this document: it needs the source sentence of each output, and "
+            f"{sum(s['src'] is None for s in segments)} of {len(segments)} segments have none" for name in names]
+
+
 def pieces_notes(segments: list[dict]) -> list[str]:
     """A note per metric that scored segments in pieces because they are longer than its model accepts."""
     counts = Counter(name for segment in segments for name, detail in segment.get("details", {}).items()
@@ -167,25 +182,37 @@ def pieces_notes(segments: list[dict]) -> list[str]:
             f"pieces (segments[].details.{name}.pieces)" for name, count in counts.items()]
 
 
-SYSTEM_LEVEL = {   # by whether the metric is reference-free: which segments a run's score is the mean over
+SYSTEM_LEVEL = {   # by whether the metric is reference-free: what a run's score is the mean over
     False: "system: mean over the aligned segments of the documents whose reference translates the source",
-    True: "system: mean over every aligned segment of the run (reference-free)"}
+    True: "system: mean over every source sentence and its output (reference-free)"}
 
 
 def system_scores(documents: list[AlignedDocument], metrics: list[Metric], parallel: list[bool]) -> dict[str, Score]:
-    """Each sentence model's score for the whole run: the mean over aligned segments, as COMET computes a system
-    score (documents with more segments weigh more). A reference-based one leaves out the documents whose
-    reference is not a translation of the source (parallel[i] false): there it measures overlap with another
-    text, and averaging it in would make the run's score mean nothing."""
+    """Each sentence model's score for the whole run, as COMET computes a system score (documents with more
+    segments weigh more). A reference-based one is the mean over the aligned segments of the documents whose
+    reference translates the source (parallel[i]): elsewhere it measures overlap with another text. A
+    reference-free one is the mean over every document's source units, as its document scores are."""
     scores = {}
     for metric in (m for m in metrics if m.sentence_model):
-        chosen = [d for d, is_parallel in zip(documents, parallel, strict=True) if is_parallel or metric.reference_free]
-        values = [s["scores"][metric.name] for d in chosen for s in d.segments if metric.name in s["scores"]]
-        if values:
-            total = metric.statistics_from_scores(values).sum(axis=0)
-            score = metric.score_record(metric.score_from_statistics(total))
+        value = (reference_free_mean(documents, metric.name) if metric.reference_free
+                 else aligned_mean(documents, parallel, metric))
+        if value is not None:
+            score = metric.score_record(value)
             scores[metric.name] = replace(score, signature=f"{score.signature}|{SYSTEM_LEVEL[metric.reference_free]}")
     return scores
+
+
+def aligned_mean(documents: list[AlignedDocument], parallel: list[bool], metric: Metric) -> float | None:
+    values = [s["scores"][metric.name] for d, chosen in zip(documents, parallel, strict=True) if chosen
+              for s in d.segments if metric.name in s["scores"]]
+    return metric.score_from_statistics(metric.statistics_from_scores(values).sum(axis=0)) if values else None
+
+
+def reference_free_mean(documents: list[AlignedDocument], name: str) -> float | None:
+    """The mean over all documents' source units: each document's mean weighted by its number of units."""
+    weighted = [(d.reference_free[name].score, d.source_units) for d in documents if name in d.reference_free]
+    units = sum(count for _, count in weighted)
+    return sum(score * count for score, count in weighted) / units if units else None
 
 
 def unit_texts(units: list[OutputUnit], sources: list[str], outputs: list[str]) -> list[tuple[str, str]]:
@@ -243,7 +270,7 @@ def score_pair(translation: Translation, pair: PairAlignment, references: list[s
         [{"ref_index": j, "ref": references[j]} for j in pair.unmatched_reference],
         [{"src_index": i, "src": sources[i], "hyp": outputs_for((i,), by_source, outputs)} for i in pair.unmatched_source],
         [outputs[o] for o in stray], aligned_scores, adequacy, [*pair.notes, *pieces_notes(segments)], pair.method,
-        reference_free_scores(units, sources, outputs, metrics))
+        reference_free_scores(units, sources, outputs, metrics), len(units))
 
 
 def hypothesis_bead_segments(bead: Bead, alignment: Alignment, sources: list[str]) -> list[dict]:
@@ -268,7 +295,8 @@ def hypothesis_side(translation: Translation, target_lang: str, spec, metrics: A
     note = HYPOTHESIS_SIDE_NOTE.format(lang=translation.document.src_lang, encoder=ENCODER_NAME)
     scores = score_segments(segments, metrics)
     return AlignedDocument(None, sources, alignment.reference, segments, unmatched, [], stray, scores, None,
-                           [note, *alignment.notes, *pieces_notes(segments)], "hypothesis")
+                           [note, *alignment.notes, *pieces_notes(segments), *sourceless_notes(segments, metrics)],
+                           "hypothesis")
 
 
 def source_reference_alignment(translation: Translation, target_lang: str, crosslingual,

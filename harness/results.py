@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from harness.aligned_scoring import AlignedDocument, alignment_path, alignment_table
 from harness.errors import UserError
 from harness.metrics.base import Score
+from harness.relations import counts_as_parallel
 from harness.run_folder import RESULT_FILE, RunFolder
 from harness.scoring import DocumentScores
 
@@ -32,8 +33,8 @@ if TYPE_CHECKING:
     from harness.summarize import DocumentSummary, SummaryEvaluation
 
 SCHEMA_VERSION = 3   # 2: segments from the source <-> reference alignment, unmatched_* lists, adequacy
-#                      3: segment "details" (a metric's notes: xCOMET error spans, pieces), "reference_free" and
-#                         "system" scores (sentence models: COMET)
+#                      3: segment "details" (a metric's notes: xCOMET error spans, pieces), "reference_free"
+#                         scores with their "source_units", and "system" scores (sentence models: COMET)
 READABLE_SCHEMA_VERSIONS = (2, 3)   # version 2 results hold neither, and read as such
 
 
@@ -71,8 +72,8 @@ def alignment_record(aligned: AlignedDocument) -> dict:
         "unmatched_source": aligned.unmatched_source,
         "unaligned_hypotheses": aligned.unaligned_hypotheses,
         "aligned": {name: score.as_dict() for name, score in aligned.aligned_scores.items()},
-        **({"reference_free": {name: score.as_dict() for name, score in aligned.reference_free.items()}}
-           if aligned.reference_free else {}),
+        **({"reference_free": {name: score.as_dict() for name, score in aligned.reference_free.items()},
+            "source_units": aligned.source_units} if aligned.reference_free else {}),
         "alignment": {"method": aligned.method, "beads": aligned.bead_counts(), "notes": aligned.notes},
     }
 
@@ -229,6 +230,11 @@ class DocumentRecord:
     @property
     def has_segments(self) -> bool:
         return self.segments is not None
+
+    @property
+    def parallel(self) -> bool:
+        """Whether its scores read as translation quality: the reference translates the source."""
+        return counts_as_parallel(self.relation, self.measured_relation)
 
 
 @dataclass(frozen=True)

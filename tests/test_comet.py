@@ -74,16 +74,22 @@ def test_run_writes_segment_document_and_system_scores_with_signatures(runs, tin
 
 def test_system_scores_leave_out_documents_whose_reference_is_no_translation(runs):
     """Seeds 000 and 003 are not translations of their reference: a reference-based system score averages only
-    the other documents' segments; the reference-free CometKiwi averages every aligned segment."""
+    the other documents' segments; the reference-free CometKiwi averages every document's source units, as its
+    document scores do."""
     record = read_record(runs[0])
     def segment_scores(name, documents):
         return [s.scores[name] for d in documents for s in d.segments if name in s.scores]
     parallel = [d for d in record.documents if d.id in ("002", "004")]
     every = segment_scores("comet", record.documents)
     assert len(every) > len(segment_scores("comet", parallel))
-    for name, documents in (("comet", parallel), ("xcomet", parallel), ("cometkiwi", record.documents)):
-        scores = segment_scores(name, documents)
+    for name in ("comet", "xcomet"):
+        scores = segment_scores(name, parallel)
         assert record.system[name].score == pytest.approx(sum(scores) / len(scores), abs=1e-3), name
+    units = [(d["reference_free"]["cometkiwi"]["score"], d["source_units"]) for d in record.raw["documents"]]
+    assert len(units) == 4 and all(count > 0 for _, count in units)
+    expected = sum(score * count for score, count in units) / sum(count for _, count in units)
+    assert record.system["cometkiwi"].score == pytest.approx(expected, abs=1e-3)
+    assert "every source sentence and its output" in record.system["cometkiwi"].signature
 
 
 def test_cometkiwi_is_reference_free_and_scores_documents_whose_reference_is_no_translation(runs):

@@ -242,3 +242,25 @@ def test_the_band_stays_connected_when_one_side_is_much_longer():
     alignment = align_sentences(FRENCH[:2], ENGLISH * 4, narrow)
     assert len(alignment.beads) == 2 and len(alignment.unmatched_reference) == 22
     assert all(FRENCH.index(FRENCH[b.src[0]]) == b.ref[0] % 6 for b in alignment.beads)
+
+
+def test_a_metric_that_needs_the_source_skips_a_document_whose_outputs_have_none_with_a_note(tmp_path):
+    """Outputs made elsewhere (files) in a language the encoder does not cover are aligned to the reference, so
+    no segment has a source sentence: a metric that reads the source (COMET, the toy metric) leaves that
+    document out and says so, and the run keeps its other scores."""
+    finnish = ["Helsingin kaupunki avasi maanantaina uuden raitiolinjan.", "Matka kestää nyt kaksikymmentä minuuttia."]
+    data = write_dataset(tmp_path / "data", finnish, ENGLISH[:2])
+    manifest = yaml.safe_load((data / "manifest.yaml").read_text())
+    manifest["documents"][0]["lang"] = "fi"
+    (data / "manifest.yaml").write_text(yaml.safe_dump(manifest), encoding="utf-8")
+    outputs = tmp_path / "outputs"
+    outputs.mkdir()
+    (outputs / "doc.txt").write_text(" ".join(ENGLISH[:2]), encoding="utf-8")
+    metrics = "alignment.segment_metrics=[chrf,tests.toy_metric.SourceCopyRate]"
+    document = run(compose_config([f"data.root={data}", "model=files", f"model.path={outputs}", metrics]),
+                   tmp_path / "run")["documents"][0]
+    assert document["alignment"]["method"] == "hypothesis" and all(s["src"] is None for s in document["segments"])
+    assert all("chrf" in s["scores"] and "tests.toy_metric.SourceCopyRate" not in s["scores"]
+               for s in document["segments"])
+    assert any(note.startswith("tests.toy_metric.SourceCopyRate: not scored on this document")
+               for note in document["alignment"]["notes"])
