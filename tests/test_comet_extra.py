@@ -11,6 +11,7 @@ from harness import run
 from harness.config import compose_config
 from harness.errors import UserError
 from harness.metrics import select_metrics
+from harness.metrics.comet import even_pieces, joined_spans
 from harness.report_spans import error_spans_html, marked_text
 from harness.results import SCHEMA_VERSION, read_record
 from tests.compare_fixtures import identity_run
@@ -63,3 +64,22 @@ def test_a_schema_2_result_still_reads(tmp_path):
     (folder / "result.json").write_text(json.dumps(result), encoding="utf-8")
     record = read_record(folder)
     assert record.system == {} and all(s.details == {} for d in record.documents for s in d.segments)
+
+
+@pytest.mark.parametrize("text, count", [
+    ("The cat sleeps on the mat and the dog sleeps by the door.", 3),   # cut at words
+    ("委員会は木曜日に新しい予算を承認し、市長は来週それに署名する予定です。", 3),   # no spaces: cut at characters
+    ("Ankara'da toplanan komisyon, bütçeyi oy birliğiyle kabul etti.", 4)])
+def test_pieces_are_about_equal_and_rebuild_the_text(text, count):
+    pieces = even_pieces(text, count)
+    assert len(pieces) == count and all(pieces)
+    assert "".join(pieces).replace(" ", "") == text.replace(" ", "")
+    assert max(map(len, pieces)) <= 2 * len(text) / count   # none left over-long (COMET would truncate it)
+
+
+def test_error_spans_of_pieces_land_on_the_same_characters_of_the_whole_output():
+    hypothesis = "委員会は木曜日に新しい予算を承認した"
+    pieces = [{"mt": piece} for piece in even_pieces(hypothesis, 3)]
+    spans = [[{"start": 1, "end": 3, "severity": "minor"}] for _ in pieces]
+    joined = joined_spans(hypothesis, pieces, spans)
+    assert [hypothesis[s["start"]:s["end"]] for s in joined] == [p["mt"][1:3] for p in pieces]

@@ -103,6 +103,11 @@ def hub_offline_reason() -> str | None:
     return "HF_HUB_OFFLINE is set" if offline() else hub_unreachable()
 
 
+def local_files_only() -> bool:
+    """Whether loaders must keep to the local Hugging Face cache (offline, or no hub answered)."""
+    return hub_offline_reason() is not None
+
+
 @lru_cache(maxsize=1)
 def hub_unreachable() -> str | None:
     """Whether the hub (HF_ENDPOINT) answers at all, asked once per process in HUB_PROBE_SECONDS at most. Without
@@ -236,7 +241,7 @@ def gguf_location(model: ModelSpec, cache_dir: Path) -> tuple[Path, str]:
     from huggingface_hub import hf_hub_download
     try:
         path = Path(hf_hub_download(model.model_id, model.gguf_file, revision=model.revision,
-                                    local_files_only=hub_offline_reason() is not None))
+                                    local_files_only=local_files_only()))
     except Exception as err:  # the hub client raises many types; all mean "not available"
         reason = "; ".join(filter(None, [hub_offline_reason(), first_line(err)]))
         raise UserError(f"cannot fetch {model.gguf_file} from '{model.model_id}': {reason} -- "

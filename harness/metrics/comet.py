@@ -31,7 +31,7 @@ from pathlib import Path
 import yaml
 
 from harness.aligned_scoring import share_hypothesis
-from harness.backends.hf_loading import model_identity, offline, resolve_device, unavailable_model
+from harness.backends.hf_loading import local_files_only, model_identity, resolve_device, unavailable_model
 from harness.cache import TranslationCache, content_key
 from harness.errors import UserError
 from harness.metrics.base import Metric
@@ -77,8 +77,13 @@ def comet_version() -> str:
 
 def even_pieces(text: str, count: int) -> list[str]:
     """A text cut into `count` pieces of about equal length, at word boundaries (share_hypothesis cuts at the
-    words nearest the length ratios of its references: here `count` equal ones)."""
-    return share_hypothesis(text, ["x"] * count)
+    words nearest the length ratios of its references: here `count` equal ones); at characters where a word is
+    longer than a piece (scripts written without spaces), so that no piece is left over-long."""
+    if max((len(word) for word in text.split()), default=0) <= len(text) / count:
+        return share_hypothesis(text, ["x"] * count)
+    size, extra = divmod(len(text), count)
+    bounds = [k * size + min(k, extra) for k in range(count + 1)]
+    return [text[bounds[k]:bounds[k + 1]] for k in range(count)]
 
 
 def pieces_needed(lengths: list[int], limit: int, joined: bool) -> int:
@@ -91,6 +96,18 @@ def pieces_needed(lengths: list[int], limit: int, joined: bool) -> int:
 def shifted_spans(spans: list[dict], offset: int) -> list[dict]:
     """A piece's error spans moved to the whole hypothesis' character offsets."""
     return [{**span, "start": span["start"] + offset, "end": span["end"] + offset} for span in spans]
+
+
+def joined_spans(hypothesis: str, pieces: list[dict], spans: list[list[dict]]) -> tuple[dict, ...]:
+    """The error spans of a segment's pieces, at their offsets in the whole hypothesis (each piece found where
+    the previous one ended: cut at words or at characters)."""
+    joined, position = [], 0
+    for piece, piece_spans in zip(pieces, spans):
+        found = hypothesis.find(piece["mt"], position)
+        start = found if found >= 0 else position
+        joined += shifted_spans([dict(span) for span in piece_spans], start)
+        position = start + len(piece["mt"])
+    return tuple({key: (round(v, 4) if isinstance(v, float) else v) for key, v in span.items()} for span in joined)
 
 
 class CometMetric(Metric):
@@ -136,10 +153,11 @@ class CometMetric(Metric):
     def identity(self) -> dict:
         """The checkpoint's identity (hub commit or folder content) and its encoder's: what the cache keys hold."""
         checkpoint = model_identity(self.model_id, self.revision, self.setting)
-        encoder = self.hparams().get("pretrained_model")
+        encoder = self.hparams.get("pretrained_model")
         encoder_identity = model_identity(encoder, "main", self.setting) if encoder else None
         return {"checkpoint": checkpoint, "encoder": encoder_identity}
 
+    @cached_property
     def model_folder(self) -> Path:
         """The checkpoint folder: the local folder, or the hub snapshot at the resolved commit."""
         if self.local_folder is not None:
@@ -147,12 +165,13 @@ class CometMetric(Metric):
         from huggingface_hub import snapshot_download
         commit = model_identity(self.model_id, self.revision, self.setting)["commit"]
         try:
-            return Path(snapshot_download(self.model_id, revision=commit, local_files_only=offline()))
+            return Path(snapshot_download(self.model_id, revision=commit, local_files_only=local_files_only()))
         except Exception as err:   # the hub client raises many types; all mean "not available"
             raise unavailable_model(self.model_id, self.revision, " ".join(str(err).split()), self.setting) from err
 
+    @cached_property
     def hparams(self) -> dict:
-        path = self.model_folder() / "hparams.yaml"
+        path = self.model_folder / "hparams.yaml"
         if not (path.is_file() and (path.parent / "checkpoints" / "model.ckpt").is_file()):
             raise UserError(f"{self.setting}={self.model_id}: no hparams.yaml and checkpoints/model.ckpt in "
                             f"{path.parent}; give a folder in COMET's layout (as the hub repositories hold it)")
@@ -216,12 +235,12 @@ class CometMetric(Metric):
         # Lightning (under unbabel-comet) logs device lines and tips at INFO on every predict call; the level is
         # set after the import because importing it sets its own
         logging.getLogger("pytorch_lightning").setLevel(logging.WARNING)
-        checkpoint = self.model_folder() / "checkpoints" / "model.ckpt"
+        checkpoint = self.model_folder / "checkpoints" / "model.ckpt"
         log.info("%s: loading %s", self.name, checkpoint)
         try:
-            model = comet.load_from_checkpoint(str(checkpoint), local_files_only=offline())
+            model = comet.load_from_checkpoint(str(checkpoint), local_files_only=local_files_only())
         except OSError as err:   # the encoder's tokenizer or config cannot be found (offline, typo)
-            encoder = self.hparams().get("pretrained_model")
+            encoder = self.hparams.get("pretrained_model")
             raise unavailable_model(str(encoder), "main", " ".join(str(err).split()), self.setting) from err
         return model
 
@@ -250,25 +269,15 @@ class CometMetric(Metric):
         spans = (prediction.metadata.error_spans if "metadata" in prediction
                  and "error_spans" in prediction.metadata else None)
         results, start = [], 0
-        for segment in pieces:
+        for (_, hypothesis, _), segment in zip(triples, pieces):
             scores = prediction.scores[start:start + len(segment)]
             results.append(SegmentResult(round(SCORE_SCALE * sum(scores) / len(scores), 6), len(segment),
-                                         None if spans is None else self.joined_spans(segment, spans[start:])))
+                                         None if spans is None else joined_spans(hypothesis, segment, spans[start:])))
             start += len(segment)
         split = sum(1 for segment in pieces if len(segment) > 1)
         if split:
             log.warning("%s: %d segments longer than the model accepts were scored in pieces", self.name, split)
         return results
-
-    @staticmethod
-    def joined_spans(pieces: list[dict], spans: list[list[dict]]) -> tuple[dict, ...]:
-        """The error spans of a segment's pieces, at their offsets in the whole hypothesis (pieces joined by a
-        space, as even_pieces cut them)."""
-        joined, offset = [], 0
-        for piece, piece_spans in zip(pieces, spans):
-            joined += shifted_spans([dict(span) for span in piece_spans], offset)
-            offset += len(piece["mt"]) + 1
-        return tuple({key: (round(v, 4) if isinstance(v, float) else v) for key, v in span.items()} for span in joined)
 
     def predict(self, samples: list[dict]):
         """unbabel-comet's own predict: length-sorted batches, CPU or one GPU, no worker processes (COMET's
