@@ -30,7 +30,7 @@ from harness.config import CONF_DIR, check_ranges, compose_config, register_sche
 from harness.errors import UserError, unknown_name
 from harness.pipeline import run
 from harness.progress import quiet_library_bars
-from harness.report import check_report_folder, comparison_table, results_table, run_summary_table
+from harness.report import check_report_folder, comparison_table, group_folder, results_table, run_summary_table
 from harness.results import run_record
 from harness.run_folder import launch_created, make_launch_folder, remove_created_folders
 from harness.run_index import list_runs
@@ -214,7 +214,7 @@ def compare_main() -> None:
         check_report_folder(folder)
         collection = collect_runs(args.runs)
         warn_skipped(collection.skipped)
-        compare_groups(collection, lambda number, count: folder if count == 1 else folder / f"comparison_{number}",
+        compare_groups(collection, lambda number, count: group_folder(folder, number, count),
                        args.baseline, args.metrics, args.resamples)
     except UserError as err:
         fail(str(err))
@@ -271,8 +271,8 @@ class CompareSweepCallback(Callback):
             collection = collect_runs([str(sweep_dir)])
             for folder in collection.skipped:
                 log.warning("not in the comparison: %s", folder.describe())
-            compare_groups(collection, lambda number, count: sweep_dir / ("comparison" if count == 1
-                                                                          else f"comparison_{number}"))
+            compare_groups(collection, lambda number, count: sweep_dir / "comparison" if count == 1
+                           else group_folder(sweep_dir, number, count))
         except UserError as err:   # a finished sweep stays finished: say why there is no comparison
             log.warning("no comparison written for %s: %s", sweep_dir, err)
 

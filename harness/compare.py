@@ -21,7 +21,6 @@ import numpy as np
 
 from harness.errors import UserError, unknown_name
 from harness.metrics import Metric, Score, check_code_allowed, is_metric_name, select_metrics
-from harness.relations import counts_as_parallel
 from harness.report_spans import error_span_rows
 from harness.results import DocumentRecord, RunRecord, Segment, as_run_record, package_version, read_record
 from harness.run_folder import FAILED_MARKER, RESULT_FILE, RUNNING_MARKER, TRACKING_STORES
@@ -362,16 +361,12 @@ def document_rows(runs: list[Run], doc_index: int, metric_names: list[str]) -> l
     return rows
 
 
-def is_parallel(document: DocumentRecord) -> bool:
-    return counts_as_parallel(document.relation, document.measured_relation)
-
-
 def score_row(run: Run, doc_index: int, metric: str, score: float, ci, delta) -> dict:
     """One document x system x metric; `parallel` False: the reference is not a translation of the source, so the
     scores measure topical overlap and the tests say nothing about translation quality."""
     document = run.result.documents[doc_index]
     return {"document": document.id, "lang": document.src_lang, "relation": document.relation,
-            "parallel": is_parallel(document), "system": run.name, "metric": metric, "score": score, "ci": ci,
+            "parallel": document.parallel, "system": run.name, "metric": metric, "score": score, "ci": ci,
             "delta": delta, "delta_ci": None, "p_bootstrap": None, "p_randomization": None, "p_bootstrap_holm": None,
             "p_randomization_holm": None, "significant": None}
 
@@ -500,7 +495,7 @@ def system_examples(runs: list[Run], position: int, paired: dict[int, list[tuple
 
 def examples_both_ways(runs: list[Run], limit: int = EXAMPLES_PER_DIRECTION) -> list[dict]:
     paired = {i: list(zip(*paired_segments(runs, i))) for i, d in enumerate(runs[0].result.documents)
-              if is_parallel(d)}
+              if d.parallel}
     return [system_examples(runs, position, paired, limit) for position in range(1, len(runs))]
 
 
@@ -535,7 +530,7 @@ def system_description(run: Run) -> dict:
 
 def document_description(document: DocumentRecord) -> dict:
     return {"id": document.id, "lang": document.src_lang, "relation": document.relation,
-            "measured_relation": document.measured_relation, "parallel": is_parallel(document),
+            "measured_relation": document.measured_relation, "parallel": document.parallel,
             "segments": None if document.segments is None else len(document.segments)}
 
 
@@ -561,7 +556,7 @@ def compare_runs(runs: list[Run], baseline: str | None = None, metrics: list[str
         stats = [statistics_by_system(runs, i, tested) for i in range(len(documents))]
         rows = [row for i in range(len(documents)) for name, metric in tested.items()
                 for row in tested_rows(runs, i, metric, stats[i][name], n_resamples, seed)]
-        buckets = [row for i, d in enumerate(documents) if is_parallel(d)
+        buckets = [row for i, d in enumerate(documents) if d.parallel
                    for row in bucket_rows(runs, i, stats[i], tested, n_resamples, seed)]
         examples = examples_both_ways(runs)
     else:

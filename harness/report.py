@@ -8,7 +8,7 @@ import math
 import re
 from pathlib import Path
 
-from harness.relations import Relation, counts_as_parallel
+from harness.relations import Relation
 from harness.errors import UserError
 from harness.results import DocumentRecord, RunRecord, as_run_record
 
@@ -32,10 +32,6 @@ NOT_PARALLEL_NOTE = ("* the reference is not a translation of this source (decla
                      "its scores measure topical overlap, not translation quality")
 DISAGREE_NOTE = "! measured relation disagrees with the declared one: {documents}"
 CANNOT_JUDGE_NOTE = "? relation cannot be judged (too few sentences, or hypothesis not {target}): {documents}"
-
-
-def is_parallel(document: DocumentRecord) -> bool:
-    return counts_as_parallel(document.relation, document.measured_relation)
 
 
 def relation_cell(document: DocumentRecord) -> str:
@@ -67,7 +63,7 @@ def format_table(headers: list[str], rows: list[list[str]], left: int = 3) -> st
 
 
 def document_row(document: DocumentRecord, metric_names: list[str]) -> list[str]:
-    marker = "" if is_parallel(document) else "*"
+    marker = "" if document.parallel else "*"
     scores = [f"{document.metrics[name].score:.1f}{marker}" if name in document.metrics else "n/a"
               for name in metric_names]
     aligned = [f"{document.aligned[name].score:.1f}{marker}" for name in ALIGNED_COLUMNS if name in document.aligned]
@@ -80,7 +76,7 @@ def document_row(document: DocumentRecord, metric_names: list[str]) -> list[str]
 def relation_notes(documents: tuple[DocumentRecord, ...], target_lang: str) -> list[str]:
     notes = []
     relations = sorted({d.relation for d in documents if d.relation != Relation.PARALLEL}
-                       | {d.measured_relation for d in documents if not is_parallel(d) and d.measured_relation}
+                       | {d.measured_relation for d in documents if not d.parallel and d.measured_relation}
                        - {Relation.PARALLEL, Relation.CANNOT_JUDGE})
     if relations:
         notes.append(NOT_PARALLEL_NOTE.format(relations=", ".join(relations)))
@@ -165,12 +161,27 @@ REPORT_FILES = {"json": "comparison.json", "markdown": "leaderboard.md", "csv": 
                 "html": "report.html", "charts": "charts"}
 
 
+GROUP_FOLDER = "comparison_{number}"   # one report per data set when a search finds runs of several
+GROUP_FOLDER_NAME = re.compile(r"comparison_\d+")
+
+
+def group_folder(folder: Path, number: int, count: int) -> Path:
+    """Where group `number` of `count` goes: the folder itself when there is one group."""
+    return folder if count == 1 else folder / GROUP_FOLDER.format(number=number)
+
+
+def foreign_entries(folder: Path) -> list[str]:
+    """What in a report folder no report wrote (an earlier report's group folders are a report's)."""
+    ours = set(REPORT_FILES.values())
+    return sorted(p.name for p in folder.iterdir() if p.name not in ours and not (
+        GROUP_FOLDER_NAME.fullmatch(p.name) and p.is_dir() and not foreign_entries(p)))
+
+
 def check_report_folder(folder: Path) -> None:
     """The report goes into a new folder, or replaces an earlier report: never among someone else's files."""
     if folder.exists() and not folder.is_dir():
         raise UserError(f"--out {folder} is a file; name a new folder for the report")
-    ours = set(REPORT_FILES.values())
-    foreign = sorted(p.name for p in folder.iterdir() if p.name not in ours) if folder.is_dir() else []
+    foreign = foreign_entries(folder) if folder.is_dir() else []
     if foreign:
         raise UserError(f"--out {folder} already holds other files ({', '.join(foreign[:3])}); name a new or "
                         "empty folder for the report, so that nothing there is overwritten")

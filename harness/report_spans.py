@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import html
 
-from harness.relations import counts_as_parallel
-
 SEVERITIES = ("minor", "major", "critical")   # xCOMET's error labels
 SPAN_SEGMENTS_PER_SYSTEM = 10                 # the lowest-scored segments with spans, per system and metric
 SPAN_STYLE = ("<style>mark.span-minor { background: #fff3b0; } mark.span-major { background: #ffc98a; } "
@@ -19,7 +17,7 @@ SPAN_STYLE = ("<style>mark.span-minor { background: #fff3b0; } mark.span-major {
 def segment_span_rows(run, document) -> list[dict]:
     """A document's segments that carry error spans, one row per segment and metric; none for a document whose
     reference is not a translation of its source, where spans would mark differences from another text."""
-    if not counts_as_parallel(document.relation, document.measured_relation):
+    if not document.parallel:
         return []
     return [{"system": run.name, "document": document.id, "lang": document.src_lang, "ref_index": segment.ref_index,
              "metric": metric, "score": segment.scores.get(metric), "hyp": segment.hyp, "ref": segment.ref,

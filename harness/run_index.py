@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.compare import Collection, Run, collect_runs, path_suffix
-from harness.report import format_table, is_parallel
+from harness.report import format_table
 from harness.results import DocumentRecord, RunRecord
 
 INDEX_METRIC = "chrf"
@@ -20,7 +20,7 @@ NO_VALUE = "-"
 
 def parallel_documents(record: RunRecord) -> list[DocumentRecord]:
     """The documents a mean score may be taken over: declared parallel and not measured otherwise."""
-    return [document for document in record.documents if is_parallel(document)]
+    return [document for document in record.documents if document.parallel]
 
 
 def mean(values: list[float]) -> float | None:
@@ -29,7 +29,7 @@ def mean(values: list[float]) -> float | None:
 
 def started(record: RunRecord) -> str:
     """When the run started (result.json's run.started), as "YYYY-MM-DD HH:MM"."""
-    stamp = record.raw.get("run", {}).get("started")
+    stamp = record.started
     return stamp.replace("T", " ")[:16] if isinstance(stamp, str) else NO_VALUE
 
 

@@ -25,7 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from harness.errors import UserError
+from harness.errors import UserError, first_line
 from harness.report import REPORT_FILES
 from harness.results import DocumentRecord, RunRecord, read_record
 from harness.run_folder import TRACKING_ARTIFACTS
@@ -58,6 +58,9 @@ class Store:
             return None
         if tracking.name != "mlflow":
             raise UserError(f"tracking.name={tracking.name}: unknown tracker; use tracking=mlflow or tracking=none")
+        if not tracking.uri:   # tracking.name=mlflow on the none group: no store named
+            raise UserError("tracking.uri is not set; use tracking=mlflow (its store is sqlite:///results/mlflow.db) "
+                            "or set tracking.uri=...")
         return cls(tracking.uri, tracking.experiment)
 
 
@@ -115,10 +118,6 @@ def check_store(store: Store) -> None:
         experiment_id(store)
     except tracking_errors() as err:
         raise unreachable(store, err) from err
-
-
-def first_line(err: BaseException) -> str:
-    return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
 
 
 # ---------------------------------------------------------------- what a run logs
@@ -197,7 +196,7 @@ def override_tags(overrides: list[str]) -> dict[str, str]:
 
 def run_tags(record: RunRecord, folder: Path, overrides: list[str]) -> dict[str, str]:
     parallel = parallel_documents(record)
-    versions = record.raw.get("versions", {})
+    versions = record.versions or {}
     tags = {"run_dir": str(folder.resolve()), "model": record.model_name,
             "backend": str(record.backend), "data_root": str(record.data_root),
             "means_over": "parallel documents: " + (", ".join(d.id for d in parallel) or "none"),
@@ -248,14 +247,13 @@ def log_run(store: Store, folder: Path, overrides: list[str], parent_run_id: str
     """Log one finished run folder as an MLflow run (nested under parent_run_id); its run id."""
     record = read_record(folder)
     mlflow = client(store)
-    timing = record.raw.get("run", {})
     nested = {"mlflow.parentRunId": parent_run_id} if parent_run_id else None
-    run = mlflow.create_run(experiment_id(store), start_time=milliseconds(timing.get("started")),
+    run = mlflow.create_run(experiment_id(store), start_time=milliseconds(record.started),
                             run_name=folder.name, tags=nested)
     log_values(mlflow, run.info.run_id, run_params(record), run_metrics(record), run_tags(record, folder, overrides))
     log_folder_items(mlflow, run.info.run_id, folder, list(RUN_ARTIFACTS))
     mlflow.set_terminated(run.info.run_id, "FINISHED",
-                          end_time=milliseconds(timing.get("started"), timing.get("wall_seconds", 0)))
+                          end_time=milliseconds(record.started, record.raw.get("run", {}).get("wall_seconds", 0)))
     return run.info.run_id
 
 

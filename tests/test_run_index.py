@@ -84,6 +84,11 @@ def test_compare_a_results_folder_compares_each_data_set_apart(results, tmp_path
     # names are unique over every run found, so the two identity runs keep their folder in their name
     assert systems == {"set_a": ["files", "identity@09-00-00_identity"], "set_b": ["identity@0_identity"]}
     assert "warning: skipped" in done.stderr and "damaged is unreadable" in done.stderr
+    again = run_cli("compare", ["results", "--resamples", "50", "--out", str(tmp_path / "out")], cwd=results.parent)
+    assert again.code == 0, again.stderr   # an earlier grouped report is replaced, not taken for foreign files
+    (tmp_path / "out" / "comparison_1" / "notes.txt").write_text("mine", encoding="utf-8")
+    refused = run_cli("compare", ["results", "--out", str(tmp_path / "out")], cwd=results.parent)
+    assert refused.code == 2 and "already holds other files (comparison_1)" in refused.stderr
 
 
 def test_runs_named_one_by_one_must_still_be_comparable(results, tmp_path):

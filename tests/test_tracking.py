@@ -126,7 +126,8 @@ def test_without_mlflow_tracking_fails_first_with_the_install_command(data_set, 
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("name, message", [("none", None), ("wandb", "tracking.name=wandb: unknown tracker")])
+@pytest.mark.parametrize("name, message", [("none", None), ("wandb", "tracking.name=wandb: unknown tracker"),
+                                           ("mlflow", "tracking.uri is not set; use tracking=mlflow")])
 def test_tracking_names(name, message):
     tracking = compose_config([f"tracking.name={name}"]).tracking
     if message is None:
