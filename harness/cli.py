@@ -25,7 +25,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
-from harness.compare import Collection, Run, Skipped, collect_runs, comparable_groups, compare_runs
+from harness.compare import Collection, Skipped, baseline_index, collect_runs, comparable_groups, compare_runs
 from harness.config import CONF_DIR, check_ranges, compose_config, register_schemas
 from harness.errors import UserError, unknown_name
 from harness.pipeline import run
@@ -225,20 +225,15 @@ def compare_groups(collection: Collection, report_folder: Callable[[int, int], P
     """Runs named one by one are one comparison; runs found by searching folders (a sweep, results/) are compared
     per data set, group n of N written into report_folder(n, N)."""
     groups = comparable_groups(collection.runs, metrics) if collection.searched else [collection.runs]
-    if baseline and len(groups) > 1 and not any(holds(runs, baseline) for runs in groups):
+    holding = [baseline is not None and baseline_index(runs, baseline) is not None for runs in groups]
+    if baseline and len(groups) > 1 and not any(holding):
         raise unknown_name("baseline system", baseline, [run.name for run in collection.runs])
-    for number, runs in enumerate(groups, start=1):
-        chosen = baseline if len(groups) == 1 or holds(runs, baseline) else None
+    for number, (runs, holds_baseline) in enumerate(zip(groups, holding), start=1):
+        chosen = baseline if len(groups) == 1 or holds_baseline else None
         comparison = compare_runs(runs, chosen, metrics, resamples, skipped=collection.skipped)
         if len(groups) > 1:
             print(f"\n== group {number} of {len(groups)}: data set {runs[0].result.data_root}, {len(runs)} runs")
         print_comparison(comparison, report_folder(number, len(groups)))
-
-
-def holds(runs: list[Run], baseline: str | None) -> bool:
-    """Whether the baseline (a system's name or run folder) is one of the runs."""
-    return baseline is not None and any(baseline == run.name or Path(baseline).resolve() == run.path.resolve()
-                                        for run in runs)
 
 
 class RunFolderCallback(Callback):

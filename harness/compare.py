@@ -220,18 +220,22 @@ def load_runs(arguments: list[str]) -> list[Run]:
     return collect_runs(arguments).runs
 
 
+def baseline_index(runs: list[Run], baseline: str) -> int | None:
+    """Which run the baseline names (a system's name, or its run folder); None when none."""
+    names = [run.name for run in runs]
+    if baseline in names:
+        return names.index(baseline)
+    folders = [run.path.resolve() for run in runs]
+    return folders.index(Path(baseline).resolve()) if Path(baseline).resolve() in folders else None
+
+
 def order_with_baseline(runs: list[Run], baseline: str | None) -> list[Run]:
     """The baseline (a system's name or its run folder; default: the first run) first, the others in the order given."""
     if baseline is None:
         return runs
-    names = [run.name for run in runs]
-    folders = [run.path.resolve() for run in runs]
-    if baseline in names:
-        chosen = names.index(baseline)
-    elif Path(baseline).resolve() in folders:
-        chosen = folders.index(Path(baseline).resolve())
-    else:
-        raise unknown_name("baseline system", baseline, names)
+    chosen = baseline_index(runs, baseline)
+    if chosen is None:
+        raise unknown_name("baseline system", baseline, [run.name for run in runs])
     return [runs[chosen]] + runs[:chosen] + runs[chosen + 1:]
 
 
