@@ -63,9 +63,9 @@ def format_table(headers: list[str], rows: list[list[str]], left: int = 3) -> st
 
 
 def document_row(document: DocumentRecord, metric_names: list[str]) -> list[str]:
-    marker = "" if document.parallel else "*"
-    scores = [f"{document.metrics[name].score:.1f}{marker}" if name in document.metrics else "n/a"
-              for name in metric_names]
+    marker = "" if document.parallel else "*"   # a reference-free score (CometKiwi) reads no reference: no mark
+    scores = [f"{document.metrics[name].score:.1f}{'' if name in document.reference_free else marker}"
+              if name in document.metrics else "n/a" for name in metric_names]
     aligned = [f"{document.aligned[name].score:.1f}{marker}" for name in ALIGNED_COLUMNS if name in document.aligned]
     empty = document.empty_outputs
     degraded = f"{empty}/{document.hypothesis_units} empty" if empty else ""

@@ -16,7 +16,7 @@ import json
 import os
 import platform
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
@@ -226,6 +226,7 @@ class DocumentRecord:
     output_language: OutputLanguage | None
     adequacy: float | None
     summary: SummaryRecord | None
+    reference_free: dict[str, Score] = field(default_factory=dict)   # scores that read no reference (CometKiwi)
 
     @property
     def has_segments(self) -> bool:
@@ -298,7 +299,8 @@ def document_from(record: dict) -> DocumentRecord:
         empty_outputs=record.get("empty_outputs"), hypothesis_units=record.get("hypothesis_units"),
         notes=tuple(record.get("notes", [])), measured_relation=relation.get("measured"),
         relation_agrees=relation.get("agrees"), output_language=output_language(diagnostics),
-        adequacy=diagnostics.get("adequacy"), summary=summary_from(record.get("summary")))
+        adequacy=diagnostics.get("adequacy"), summary=summary_from(record.get("summary")),
+        reference_free=metric_scores(record.get("reference_free", {})))
 
 
 def run_record(result: dict) -> RunRecord:

@@ -15,6 +15,7 @@ from harness.config import compose_config  # noqa: E402
 from harness.errors import UserError  # noqa: E402
 from harness.metrics import select_metrics  # noqa: E402
 from harness.metrics.comet import CometMetric, comet_version, even_pieces  # noqa: E402
+from harness.report import results_table  # noqa: E402
 from harness.report_html import write_comparison  # noqa: E402
 from harness.results import read_record  # noqa: E402
 from tests.comet_fixtures import build_all  # noqa: E402
@@ -99,6 +100,16 @@ def test_cometkiwi_is_reference_free_and_scores_documents_whose_reference_is_no_
     assert "reference-free" in kiwi.signature and "over every source sentence and its output" in kiwi.signature
     raw = next(d for d in record.raw["documents"] if d["id"] == "003")
     assert raw["reference_free"]["cometkiwi"]["score"] == kiwi.score
+
+
+def test_the_run_table_marks_reference_based_scores_of_a_non_translation_but_not_cometkiwi(runs):
+    record = read_record(runs[0])
+    lines = results_table(record).splitlines()
+    header = lines[0].split("  ")
+    row = next(line for line in lines if line.startswith("003"))
+    comet, kiwi = (record.documents[2].metrics[name].score for name in ("comet", "cometkiwi"))
+    assert f"{comet:.1f}*" in row and f"{kiwi:.1f}*" not in row and f"{kiwi:.1f}" in row
+    assert any("CometKiwi" in cell for cell in header)
 
 
 def test_long_segment_is_scored_in_pieces_and_recorded(tiny_comet, tmp_path):
