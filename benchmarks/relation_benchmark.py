@@ -78,8 +78,8 @@ def print_beads(rows: list[dict]) -> None:
         f"{k} {by_case[k] / case_totals[k]:.3f}" for k in sorted(case_totals)))
 
 
-GRID = {"parallel_min_coverage": [0.6, 0.7, 0.8, 0.9],
-        "parallel_min_similarity": [0.55, 0.6, 0.65, 0.7],
+GRID = {"parallel_min_coverage": [0.4, 0.5, 0.6, 0.7],
+        "parallel_min_z": [2.0, 2.2, 2.3, 2.4, 2.6],
         "comparable_min_document_cosine": [0.45, 0.5, 0.55, 0.6, 0.65],
         "comparable_min_name_share": [0.1, 0.15, 0.2, 0.25, 0.3],
         "comparable_min_number_overlap": [0.08, 0.1, 0.12, 0.15, 0.2, 1.01]}
@@ -106,7 +106,7 @@ def tune(rows: list[dict], spec) -> None:
     print("  " + ", ".join(f"{k}: {v}" for k, v in central_winner(winners).items()))
     for kind in RELATIONS:
         values = [row["signals"] for row in rows if row["pair"].relation == kind]
-        for signal in ("coverage", "aligned_similarity", "document_cosine", "name_share", "number_overlap"):
+        for signal in ("coverage", "alignment_z", "document_cosine", "name_share", "number_overlap"):
             numbers = sorted(v[signal] or 0.0 for v in values)
             print(f"  {kind:<11} {signal:<19} min {numbers[0]:.3f}  max {numbers[-1]:.3f}")
 
@@ -139,7 +139,7 @@ def main() -> None:
     for row in errors:
         s = row["signals"]
         print(f"  wrong: {row['pair'].name} gold {row['pair'].relation}, measured "
-              f"{judge_pair(s, cfg.diagnostics)} (coverage {s['coverage']}, similarity {s['aligned_similarity']}, "
+              f"{judge_pair(s, cfg.diagnostics)} (coverage {s['coverage']}, z {s['alignment_z']}, "
               f"document cosine {s['document_cosine']}, name share {s['name_share']}, "
               f"number overlap {s['number_overlap']})")
     if args.tune:

@@ -107,12 +107,17 @@ class CrosslingualSpec:
     """Sentence alignment across languages with the multilingual encoder (harness/crosslingual.py): source
     <-> reference once per document pair, and source <-> output for the files backend. Values in conf/config.yaml."""
 
-    min_similarity: float = MISSING   # a pair whose cosine is below it is cheaper left unaligned (1-0 + 0-1)
-    merge_penalty: float = MISSING    # extra cost of a bead of more than two sentences
-    beads: List[str] = MISSING        # allowed bead shapes "src-ref"
-    recovery_passes: int = MISSING    # searches of what the monotonic pass left out (reordered blocks)
-    full_search_max: int = MISSING    # documents with more sentences on a side are searched in a band ...
-    band: int = MISSING               # ... of +-band sentences around the diagonal
+    largest_bead: int = MISSING        # beads of a source and b reference sentences with a + b <= this
+    skip: float = MISSING              # score of a sentence left without counterpart (bead scores are margins)
+    size_penalty: float = MISSING      # taken from a bead's score for each sentence beyond 1-1
+    top_k: int = MISSING               # first pass: a source sentence's nearest reference sentences ...
+    anchor_window: int = MISSING       # ... within this many columns of the diagonal ...
+    anchor_share: float = MISSING      # ... or this share of the longer document, whichever is wider
+    window: int = MISSING              # second pass: columns searched beyond the first pass's anchors
+    trim_margin: float = MISSING       # an edge sentence below this mining margin leaves a merged bead (trimmed)
+    sure_margin: float = MISSING           # a bead at this mining margin (cosine / neighbourhood) is sure ...
+    recovery_min_margin: float = MISSING   # ... an unsure one gives way to a reordered 1-1 pair at this margin
+    names_max_sentences: int = MISSING     # names compared in documents up to this many sentences
     name_min_similarity: float = MISSING   # a reference name is found in the source at this cosine (harness/names.py)
     line_sample: Optional[int] = MISSING   # line-aligned sets: cosines on this many evenly spaced lines (null: all)
 
@@ -134,8 +139,9 @@ class DiagnosticsSpec:
 
     min_english_share: float = MISSING          # below it: the output is off-target
     min_reference_sentences: int = MISSING      # fewer: too little to judge
-    parallel_min_coverage: float = MISSING      # share of sentences aligned, on the better-covered side ...
-    parallel_min_similarity: float = MISSING    # ... and mean cosine of the aligned pairs
+    parallel_min_coverage: float = MISSING      # share of sentences in sure beads, on the better-covered side ...
+    parallel_min_z: float = MISSING             # ... and the aligned pairs' mean cosine, in standard deviations
+                                                # above the mean cosine of all sentence pairs of the two documents
     comparable_min_document_cosine: float = MISSING   # else comparable: the same topic (document cosine) ...
     comparable_min_name_share: float = MISSING        # ... and the same event: this share of the reference's names
     comparable_min_number_overlap: float = MISSING    # found in the source, or this Jaccard overlap of numbers > 10

@@ -23,19 +23,25 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from harness.cache import TranslationCache, content_key
-from harness.encoder import embed, encoder_signature, has_letters, mean_direction
+from harness.encoder import EMBEDDED, embed, encoder_signature, has_letters, mean_direction, pooled_token_sums
 from harness.errors import UserError
 from harness.names import shared_names
 
-ALIGNER_VERSION = 1   # bump when the search changes: cached alignments are then recomputed
-SKIPS = ((1, 0), (0, 1))
+ALIGNER_VERSION = 2   # bump when the search changes: cached alignments are then recomputed
+MAX_RUN = 4           # the most sentences on one side of a bead
+NULL_SAMPLE = 2000    # sentences a side whose pairs measure the null (document_statistics)
+SEARCH_SETTINGS = ("largest_bead", "skip", "size_penalty", "top_k", "anchor_window", "anchor_share", "window", "trim_margin", "sure_margin", "recovery_min_margin",
+                   "names_max_sentences", "name_min_similarity")
 
 
 @dataclass(frozen=True)
 class PairBead:
     src: tuple[int, ...]
     ref: tuple[int, ...]
-    similarity: float | None   # None: a line-aligned pair outside the measured sample
+    similarity: float | None   # cosine of the two sides; None: a line-aligned pair outside the measured sample
+    margin: float | None = None  # mining margin (MiningMargin): how far the pair stands out of both documents
+    recovered: bool = False     # added by the reordering pass, out of the monotonic order
+    sure: bool = True           # its margin reaches crosslingual.sure_margin (relation coverage counts these)
 
     @property
     def kind(self) -> str:
@@ -55,6 +61,7 @@ class PairAlignment:
     method: str = "search"           # search, or lines (declared line-aligned: no search)
     shared_names: list[str] | None = None   # the reference's names found in the source (None: not compared)
     reference_names: int = 0                # how many names the reference has
+    background_spread: float = 0.0          # standard deviation of the cosines of all sentence pairs
 
     def bead_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -65,123 +72,126 @@ class PairAlignment:
         return counts
 
     def as_record(self) -> dict:
-        return {"beads": [[b.src, b.ref, b.similarity] for b in self.beads],
+        return {"beads": [[b.src, b.ref, b.similarity, b.margin, b.recovered, b.sure] for b in self.beads],
                 "unmatched_source": self.unmatched_source, "unmatched_reference": self.unmatched_reference,
                 "background": self.background_similarity, "document_cosine": self.document_cosine,
                 "notes": self.notes, "method": self.method, "shared_names": self.shared_names,
-                "reference_names": self.reference_names}
+                "reference_names": self.reference_names, "spread": self.background_spread}
 
     @classmethod
     def from_record(cls, record: dict) -> PairAlignment:
-        beads = [PairBead(tuple(s), tuple(r), sim) for s, r, sim in record["beads"]]
+        beads = [PairBead(tuple(s), tuple(r), *rest) for s, r, *rest in record["beads"]]
         return cls(beads, record["unmatched_source"], record["unmatched_reference"], record["background"],
                    record["document_cosine"], record["notes"], record["method"], record["shared_names"],
-                   record["reference_names"])
+                   record["reference_names"], record["spread"])
 
 
-def bead_shape(name: str) -> tuple[int, int]:
-    """"2-1" -> (2, 1): source sentences, reference sentences (at most 3 on a side)."""
-    parts = name.strip().split("-")
-    shape = tuple(int(p) for p in parts) if len(parts) == 2 and all(p.isdigit() for p in parts) else None
-    if shape is None or max(shape) > 3 or (0 in shape and max(shape) != 1):
-        raise UserError(f"crosslingual.beads: '{name}' is not a bead; use src-ref counts such as 1-1, 2-1, 1-2, "
-                        "1-0, 0-1 (at most 3 sentences a side)")
-    return shape
+class Side:
+    """One side's sentences embedded as runs of 1..longest consecutive sentences (the overlaps of vecalign),
+    each run from its sentences' pooled token features (harness.encoder.TokenSums), with its length."""
+
+    def __init__(self, texts: list[str], longest: int):
+        sums = pooled_token_sums(texts)
+        self.vectors = [sums.runs(k) for k in range(1, longest + 1)]
+        EMBEDDED.update(dict(zip(texts, self.vectors[0])))
+        chars = np.array([len(t) for t in texts], dtype=np.float64)
+        self.count = len(texts)
+        self.chars = [np.convolve(chars, np.ones(k))[k - 1:len(chars)] for k in range(1, longest + 1)]
 
 
-class GroupVectors:
-    """Embeddings of every contiguous group of 1..k sentences of one sequence; a group that is not contiguous in
-    the document gets a zero vector. A merged group is re-embedded as its concatenated text (bertalign); in a
-    long document, to keep the encoder's work linear in its length, it is the normalised sum of its members."""
+class BeadScores:
+    """Bertalign's bead score: the cosine of the two runs minus the mean cosine of each run with the sentences
+    just outside the other run (a margin, so that real translations with low absolute cosines still stand
+    out), times a length agreement factor log2(1 + shorter / longer) after scaling by the documents' length
+    ratio; minus crosslingual.size_penalty for each sentence beyond a 1-1 bead (tuned on MAC-Dev)."""
 
-    def __init__(self, texts: list[str], ids: list[int], sizes: set[int], reembed: bool = True):
-        self.by_size: dict[int, np.ndarray] = {}
-        singles = embed([texts[i] for i in ids])
-        for size in sorted(sizes):
-            starts = range(len(ids) - size + 1)
-            contiguous = np.array([ids[s + size - 1] - ids[s] == size - 1 for s in starts], dtype=bool)
-            if size == 1:
-                self.by_size[1] = singles
-            elif reembed:
-                self.by_size[size] = embed([" ".join(texts[i] for i in ids[s:s + size]) if ok else ""
-                                            for s, ok in zip(starts, contiguous)])
-            else:
-                summed = sum(singles[k:len(singles) - size + 1 + k] for k in range(size))
-                summed /= np.maximum(np.linalg.norm(summed, axis=1, keepdims=True), 1e-12)
-                self.by_size[size] = summed * contiguous[:, None]
+    def __init__(self, src: Side, ref: Side, anchors: list[tuple[int, int]], spec):
+        self.src, self.ref = src, ref
+        self.ratio = length_ratio(src, ref, anchors)
+        self.size_penalty = spec.size_penalty
+
+    def neighbours(self, vector: np.ndarray, other: Side, start: int | np.ndarray, size: int) -> np.ndarray:
+        """Mean cosine of `vector` with the sentence before and the one after other's run start..start+size."""
+        left, right = np.asarray(start) - 1, np.asarray(start) + size
+        singles = other.vectors[0]
+        has_left, has_right = left >= 0, right < other.count
+        total = np.where(has_left, singles[np.clip(left, 0, None)] @ vector if vector.ndim == 1 else 0.0, 0.0)
+        total = total + np.where(has_right, singles[np.clip(right, None, other.count - 1)] @ vector, 0.0)
+        return total / np.maximum(has_left.astype(int) + has_right, 1)
+
+    def scores(self, a: int, b: int, s: int, r: np.ndarray) -> np.ndarray:
+        """Scores of the beads of a source sentences from s and b reference sentences from each of r."""
+        src_vector, ref_vectors = self.src.vectors[a - 1][s], self.ref.vectors[b - 1][r]
+        cosine = ref_vectors @ src_vector
+        src_side = self.neighbours(src_vector, self.ref, r, b)
+        singles = self.src.vectors[0]
+        left = singles[s - 1] @ ref_vectors.T if s > 0 else None
+        right = singles[s + a] @ ref_vectors.T if s + a < self.src.count else None
+        present = [x for x in (left, right) if x is not None]
+        ref_side = sum(present) / len(present) if present else np.zeros_like(cosine)
+        margin = cosine - (src_side + ref_side) / 2
+        ref_chars = self.ref.chars[b - 1][r] * self.ratio
+        src_chars = self.src.chars[a - 1][s]
+        agreement = np.log2(1 + np.minimum(src_chars, ref_chars) / np.maximum(np.maximum(src_chars, ref_chars), 1e-9))
+        return margin * agreement - self.size_penalty * (a + b - 2)
 
 
-class Search:
-    """One monotonic pass over two sequences of sentence ids; row i covers columns lo[i]..hi[i]."""
+def bead_shapes(largest: int) -> list[tuple[int, int]]:
+    """Every a-b bead with a + b <= largest (at most MAX_RUN a side), as bertalign's max_align."""
+    return [(a, b) for a in range(1, MAX_RUN + 1) for b in range(1, MAX_RUN + 1) if a + b <= largest]
 
-    def __init__(self, src: GroupVectors, ref: GroupVectors, n: int, m: int, spec):
-        self.src, self.ref, self.n, self.m, self.spec = src, ref, n, m, spec
-        self.shapes = [bead_shape(b) for b in spec.beads]
-        self.skip = 1.0 - spec.min_similarity
-        full = max(n, m) <= spec.full_search_max
-        band = spec.band + -(-m // max(n, 1))   # wider by the columns one row advances: rows stay connected
-        centres = [round(i * m / n) if n else m for i in range(n + 1)]
-        self.lo = [0 if full else max(0, c - band) for c in centres]
-        self.hi = [m if full else min(m, c + band) for c in centres]
-        self.hi[n] = m
-        self.cost: list[np.ndarray] = []
+
+class Grid:
+    """A dynamic program over (source sentences done, reference sentences done), row i spanning columns
+    lo[i]..hi[i]; it maximises the summed bead scores, a skipped sentence scoring `skip`."""
+
+    def __init__(self, lo: np.ndarray, hi: np.ndarray, shapes: list[tuple[int, int]], skip: float):
+        self.lo, self.hi, self.shapes, self.skip = lo, hi, shapes, skip
+        self.score: list[np.ndarray] = []
         self.back: list[np.ndarray] = []
 
-    def gather(self, row: int, columns: np.ndarray) -> np.ndarray:
+    def previous(self, row: int, columns: np.ndarray) -> np.ndarray:
         index = columns - self.lo[row]
-        valid = (index >= 0) & (index < len(self.cost[row]))
-        values = np.full(len(columns), np.inf)
-        values[valid] = self.cost[row][index[valid]]
+        valid = (index >= 0) & (index < len(self.score[row]))
+        values = np.full(len(columns), -np.inf)
+        values[valid] = self.score[row][index[valid]]
         return values
 
-    def similarities(self, shape: tuple[int, int], src_start: int, ref_starts: np.ndarray) -> np.ndarray:
-        return self.ref.by_size[shape[1]][ref_starts] @ self.src.by_size[shape[0]][src_start]
-
-    def step_costs(self, shape: tuple[int, int], i: int, columns: np.ndarray) -> np.ndarray:
-        a, b = shape
-        starts = columns - b
-        base = self.gather(i - a, starts) if starts.size else starts.astype(float)
-        if (a, b) in SKIPS:
-            return base + (a + b) * self.skip
-        finite = np.isfinite(base) & (starts >= 0)
-        step = np.full(len(columns), np.inf)
-        if finite.any():
-            cosine = self.similarities(shape, i - a, starts[finite])
-            penalty = self.spec.merge_penalty if a + b > 2 else 0.0
-            step[finite] = base[finite] + (a + b) * (1.0 - cosine) + penalty
-        return step
-
-    def run(self) -> list[tuple[int, int, int, int]]:
-        """Fill the rows, then backtrace; returns (src start, src end, ref start, ref end) of matched beads."""
-        for i in range(self.n + 1):
+    def fill(self, bead_score) -> None:
+        """bead_score(a, b, i, columns): scores of the a-b beads ending at source i and each reference column."""
+        for i in range(len(self.lo)):
             columns = np.arange(self.lo[i], self.hi[i] + 1)
-            best = np.full(len(columns), np.inf)
+            best = np.full(len(columns), -np.inf)
             back = np.full(len(columns), -1, dtype=np.int8)
             if i == 0 and self.lo[0] == 0:
                 best[0] = 0.0
-            for k, shape in enumerate(self.shapes):
-                if shape[0] == 0 or shape[0] > i:
+            for k, (a, b) in enumerate(self.shapes):
+                if a == 0 or a > i:
                     continue
-                candidate = self.step_costs(shape, i, columns)
-                better = candidate < best
+                before = self.previous(i - a, columns - b)
+                usable = np.isfinite(before) & (columns - b >= 0)
+                if not usable.any():
+                    continue
+                candidate = np.full(len(columns), -np.inf)
+                candidate[usable] = before[usable] + (self.skip if b == 0 else bead_score(a, b, i, columns[usable]))
+                better = candidate > best
                 best[better], back[better] = candidate[better], k
-            if (0, 1) in self.shapes:
-                self.chain_reference_skips(best, back, self.shapes.index((0, 1)))
-            self.cost.append(best)
+            self.chain_reference_skips(best, back)
+            self.score.append(best)
             self.back.append(back)
-        return self.backtrace()
 
-    def chain_reference_skips(self, best: np.ndarray, back: np.ndarray, skip_index: int) -> None:
-        """cost[i, j] = min(best[j], cost[i, j-1] + skip), vectorised as a running minimum."""
+    def chain_reference_skips(self, best: np.ndarray, back: np.ndarray) -> None:
+        """score[i, j] = max(best[j], score[i, j-1] + skip), vectorised as a running maximum."""
         offsets = np.arange(len(best)) * self.skip
-        chained = np.minimum.accumulate(best - offsets) + offsets
-        better = chained < best - 1e-12
-        best[better], back[better] = chained[better], skip_index
+        chained = np.maximum.accumulate(best - offsets) + offsets
+        better = chained > best + 1e-12
+        best[better], back[better] = chained[better], self.shapes.index((0, 1))
 
-    def backtrace(self) -> list[tuple[int, int, int, int]]:
-        i, j, beads = self.n, self.m, []
-        if not np.isfinite(self.cost[i][j - self.lo[i]]):
-            raise RuntimeError("alignment search found no path; widen crosslingual.band")
+    def backtrace(self, n: int, m: int) -> list[tuple[int, int, int, int]]:
+        """(source start, source end, reference start, reference end) of the matched beads, in order."""
+        i, j, beads = n, m, []
+        if not np.isfinite(self.score[i][j - self.lo[i]]):
+            raise RuntimeError("alignment search found no path")
         while i or j:
             a, b = self.shapes[self.back[i][j - self.lo[i]]]
             if a and b:
@@ -190,33 +200,150 @@ class Search:
         return beads[::-1]
 
 
-def monotonic_pass(src: list[str], ref: list[str], src_ids: list[int], ref_ids: list[int], spec) -> list[PairBead]:
-    shapes = [bead_shape(b) for b in spec.beads]
-    reembed = max(len(src_ids), len(ref_ids)) <= spec.full_search_max
-    src_vectors = GroupVectors(src, src_ids, {a for a, b in shapes if a and b}, reembed)
-    ref_vectors = GroupVectors(ref, ref_ids, {b for a, b in shapes if a and b}, reembed)
-    found = Search(src_vectors, ref_vectors, len(src_ids), len(ref_ids), spec).run()
+def anchor_path(src: Side, ref: Side, spec) -> list[tuple[int, int]]:
+    """Bertalign's first pass: 1-1 pairs only, each worth its cosine when the reference sentence is among the
+    source sentence's top_k nearest in a wide band around the diagonal; returns (i, j) ends of the anchors."""
+    n, m = src.count, ref.count
+    width = max(spec.anchor_window, int(spec.anchor_share * max(n, m)))
+    centres = np.round(np.arange(n + 1) * m / max(n, 1)).astype(int)
+    lo, hi = np.clip(centres - width, 0, m), np.clip(centres + width, 0, m)
+    lo[0], hi[n] = 0, m
+    top: dict[int, dict[int, float]] = {}
+    for i in range(n):
+        window = np.arange(lo[i + 1] - 1 if lo[i + 1] else 0, hi[i + 1])
+        cosines = ref.vectors[0][window] @ src.vectors[0][i]
+        best = np.argsort(-cosines)[:spec.top_k]
+        top[i] = {int(window[k]): float(cosines[k]) for k in best}
+
+    def one_to_one(a, b, i, columns):
+        return np.array([top[i - 1].get(int(j) - 1, 0.0) for j in columns])
+
+    grid = Grid(lo, hi, [(0, 1), (1, 0), (1, 1)], 0.0)
+    grid.fill(one_to_one)
+    return [(s1, r1) for s0, s1, r0, r1 in grid.backtrace(n, m)]
+
+
+def length_ratio(src: Side, ref: Side, anchors: list[tuple[int, int]]) -> float:
+    """Characters of source per character of reference: bertalign takes the documents' totals, which an
+    abridged translation or boilerplate lines on one side skew (then merges win over leaving a sentence
+    out); the first pass's 1-1 anchors are blind to merges instead. The geometric mean of both did best on
+    MAC-Dev and the relation corpus's dev split together."""
+    if not anchors:
+        return src.chars[0].sum() / max(ref.chars[0].sum(), 1.0)
+    rows, columns = np.array(anchors).T - 1
+    anchored = src.chars[0][rows].sum() / max(ref.chars[0][columns].sum(), 1.0)
+    total = src.chars[0].sum() / max(ref.chars[0].sum(), 1.0)
+    return float(np.sqrt(anchored * total))
+
+
+def second_pass_window(anchors: list[tuple[int, int]], n: int, m: int, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows between two anchors may use the columns from window before the earlier anchor to window after the
+    later one (bertalign's find_second_search_path)."""
+    lo, hi = np.zeros(n + 1, dtype=int), np.full(n + 1, m)
+    previous = (0, 0)
+    for src_end, ref_end in [*anchors, (n, m)]:
+        rows = slice(previous[0] + 1, src_end + 1)
+        lo[rows], hi[rows] = max(0, previous[1] - window), min(m, ref_end + window)
+        previous = (src_end, ref_end)
+    lo[0], hi[0], hi[n] = 0, min(m, window), m
+    return lo, hi
+
+
+def trimmed(bead: tuple[int, int, int, int], margin: MiningMargin, spec) -> tuple[int, int, int, int]:
+    """A merged bead without an edge sentence that does not stand out against the other side (mining margin
+    below crosslingual.trim_margin) and whose removal raises the bead's cosine: a sentence with no
+    counterpart (an abridged translation, a web boilerplate line) that the search merged into its
+    neighbour's bead rather than leaving it out."""
+    def cosine(s0, s1, r0, r1):
+        return float(margin.src.vectors[s1 - s0 - 1][s0] @ margin.ref.vectors[r1 - r0 - 1][r0])
+
+    def alone(s0, s1, r0, r1, smaller):   # the sentence that `smaller` leaves out, against the other side
+        if smaller[:2] == (s0, s1):
+            k = r0 if smaller[2] != r0 else r1 - 1
+            return cosine(s0, s1, k, k + 1) / max(cosine(s0, s1, r0, r1), 1e-6)
+        k = s0 if smaller[0] != s0 else s1 - 1
+        return cosine(k, k + 1, r0, r1) / max(cosine(s0, s1, r0, r1), 1e-6)
+
+    while True:
+        s0, s1, r0, r1 = bead
+        smaller = [c for c in ((s0 + 1, s1, r0, r1), (s0, s1 - 1, r0, r1)) if s1 - s0 > 1] + \
+                  [c for c in ((s0, s1, r0 + 1, r1), (s0, s1, r0, r1 - 1)) if r1 - r0 > 1]
+        smaller = [c for c in smaller if cosine(*c) > cosine(*bead) and alone(*bead, c) < spec.trim_margin]
+        if not smaller:
+            return bead
+        bead = max(smaller, key=lambda c: cosine(*c))
+
+
+def monotonic_beads(src: Side, ref: Side, spec) -> list[tuple[int, int, int, int]]:
+    anchors = anchor_path(src, ref, spec) if src.count and ref.count else []
+    lo, hi = second_pass_window(anchors, src.count, ref.count, spec.window)
+    scores = BeadScores(src, ref, anchors, spec)
+    grid = Grid(lo, hi, [(0, 1), (1, 0), *bead_shapes(spec.largest_bead)], spec.skip)
+    grid.fill(lambda a, b, i, columns: scores.scores(a, b, i - a, columns - b))
+    return grid.backtrace(src.count, ref.count)
+
+
+class MiningMargin:
+    """How far a pair stands out of both documents: its cosine over the mean of each side's top-4 cosines
+    with the other document's sentences (the ratio margin of parallel-corpus mining, Artetxe & Schwenk
+    2019). Independent of the absolute level of cosines, which differs by language pair and genre."""
+
+    def __init__(self, src: Side, ref: Side, top: int = 4):
+        self.src, self.ref, self.top = src, ref, top
+
+    def scale(self, vectors: np.ndarray, other: Side) -> np.ndarray:
+        cosines = vectors @ other.vectors[0].T
+        k = min(self.top, other.count)
+        return np.sort(cosines, axis=1)[:, -k:].mean(axis=1)
+
+    def of(self, a: int, s: int, b: int, r: int) -> float:
+        src_vector, ref_vector = self.src.vectors[a - 1][s], self.ref.vectors[b - 1][r]
+        cosine = float(src_vector @ ref_vector)
+        scale = (self.scale(src_vector[None], self.ref)[0] + self.scale(ref_vector[None], self.src)[0]) / 2
+        return cosine / max(float(scale), 1e-6)
+
+
+def recovered_pairs(src: Side, ref: Side, free_src: list[int], free_ref: list[int], margin: MiningMargin,
+                    spec) -> list[tuple[int, int]]:
+    """Reordered sentences: among the sentences in no sure monotonic bead, 1-1 pairs that are each other's
+    best match over the whole documents, with a mining margin of at least crosslingual.recovery_min_margin."""
+    if not free_src or not free_ref:
+        return []
+    best_ref = np.argmax(src.vectors[0][free_src] @ ref.vectors[0].T, axis=1)
+    best_src = np.argmax(ref.vectors[0][free_ref] @ src.vectors[0].T, axis=1)
+    mutual = [(i, int(j)) for i, j in zip(free_src, best_ref) if j in free_ref and best_src[free_ref.index(j)] == i]
+    return [(i, j) for i, j in mutual if margin.of(1, i, 1, j) >= spec.recovery_min_margin]
+
+
+def with_reordering(found: list[tuple[int, int, int, int]], src: Side, ref: Side, margin: MiningMargin,
+                    spec) -> list[tuple[int, int, int, int, bool]]:
+    """The monotonic beads, where a recovered pair (recovered_pairs) replaces the unsure beads (mining margin
+    below crosslingual.sure_margin) that hold either of its sentences."""
+    sure = [margin.of(s1 - s0, s0, r1 - r0, r0) >= spec.sure_margin for s0, s1, r0, r1 in found]
+    held_src = {k for (s0, s1, _, _), ok in zip(found, sure) if ok for k in range(s0, s1)}
+    held_ref = {k for (_, _, r0, r1), ok in zip(found, sure) if ok for k in range(r0, r1)}
+    pairs = recovered_pairs(src, ref, [i for i in range(src.count) if i not in held_src],
+                            [j for j in range(ref.count) if j not in held_ref], margin, spec)
+    pairs = [(i, j) for i, j in pairs if (i, i + 1, j, j + 1) not in found]
+    taken_src, taken_ref = {i for i, _ in pairs}, {j for _, j in pairs}
+    kept = [(s0, s1, r0, r1, False) for s0, s1, r0, r1 in found
+            if not (taken_src & set(range(s0, s1)) or taken_ref & set(range(r0, r1)))]
+    return kept + [(i, i + 1, j, j + 1, True) for i, j in pairs]
+
+
+def search_beads(src: list[str], ref: list[str], src_ids: list[int], ref_ids: list[int], spec) -> list[PairBead]:
+    if not src_ids or not ref_ids:
+        return []
+    src_side = Side([src[i] for i in src_ids], MAX_RUN)
+    ref_side = Side([ref[j] for j in ref_ids], MAX_RUN)
+    margin = MiningMargin(src_side, ref_side)
     beads = []
-    for s0, s1, r0, r1 in found:
-        cosine = float(ref_vectors.by_size[r1 - r0][r0] @ src_vectors.by_size[s1 - s0][s0])
-        beads.append(PairBead(tuple(src_ids[s0:s1]), tuple(ref_ids[r0:r1]), round(cosine, 4)))
-    return beads
-
-
-def search_with_recovery(src: list[str], ref: list[str], src_ids: list[int], ref_ids: list[int],
-                         spec) -> list[PairBead]:
-    beads: list[PairBead] = []
-    for _ in range(1 + spec.recovery_passes):
-        if not src_ids or not ref_ids:
-            break
-        found = monotonic_pass(src, ref, src_ids, ref_ids, spec)
-        if not found:
-            break
-        beads += found
-        used_src = {i for b in found for i in b.src}
-        used_ref = {j for b in found for j in b.ref}
-        src_ids = [i for i in src_ids if i not in used_src]
-        ref_ids = [j for j in ref_ids if j not in used_ref]
+    monotonic = [trimmed(bead, margin, spec) for bead in monotonic_beads(src_side, ref_side, spec)]
+    for s0, s1, r0, r1, recovered in with_reordering(monotonic, src_side, ref_side, margin, spec):
+        cosine = float(ref_side.vectors[r1 - r0 - 1][r0] @ src_side.vectors[s1 - s0 - 1][s0])
+        mining = margin.of(s1 - s0, s0, r1 - r0, r0)
+        beads.append(PairBead(tuple(src_ids[s0:s1]), tuple(ref_ids[r0:r1]), round(cosine, 4), round(mining, 4),
+                              recovered, mining >= spec.sure_margin))
     return sorted(beads, key=lambda b: (b.ref[0], b.src[0]))
 
 
@@ -224,13 +351,15 @@ def letter_ids(texts: list[str]) -> list[int]:
     return [k for k, text in enumerate(texts) if has_letters(text)]
 
 
-def document_statistics(src: list[str], ref: list[str]) -> tuple[float, float]:
-    """Mean cosine of all sentence pairs (the dot product of the mean vectors) and the documents' cosine."""
+def document_statistics(src: list[str], ref: list[str]) -> tuple[float, float, float]:
+    """The null of the pair: mean and standard deviation of the cosines of all its sentence pairs (of an
+    evenly spaced sample of NULL_SAMPLE sentences a side in long documents); and the documents' cosine."""
     src_vectors, ref_vectors = embed([s for s in src if has_letters(s)]), embed([r for r in ref if has_letters(r)])
     if not len(src_vectors) or not len(ref_vectors):
-        return 0.0, 0.0
-    background = float(src_vectors.mean(axis=0) @ ref_vectors.mean(axis=0))
-    return round(background, 4), round(float(mean_direction(src_vectors) @ mean_direction(ref_vectors)), 4)
+        return 0.0, 0.0, 0.0
+    cosines = src_vectors[evenly_spaced(len(src_vectors), NULL_SAMPLE)] @ ref_vectors[evenly_spaced(len(ref_vectors), NULL_SAMPLE)].T
+    document_cosine = float(mean_direction(src_vectors) @ mean_direction(ref_vectors))
+    return round(float(cosines.mean()), 4), round(float(cosines.std()), 4), round(document_cosine, 4)
 
 
 def align_sentences(src: list[str], ref: list[str], spec) -> PairAlignment:
@@ -238,14 +367,11 @@ def align_sentences(src: list[str], ref: list[str], spec) -> PairAlignment:
     src_ids, ref_ids = letter_ids(src), letter_ids(ref)
     notes = [f"{len(side) - len(ids)} {name} pieces without letters set aside"
              for name, side, ids in (("source", src, src_ids), ("reference", ref, ref_ids)) if len(side) > len(ids)]
-    if max(len(src_ids), len(ref_ids)) > spec.full_search_max:
-        notes.append(f"long document: searched in a band of +-{spec.band} sentences around the diagonal, merged "
-                     "sentences scored by the sum of their embeddings")
-    beads = search_with_recovery(src, ref, src_ids, ref_ids, spec)
-    background, document_cosine = document_statistics(src, ref)
+    beads = search_beads(src, ref, src_ids, ref_ids, spec)
+    background, spread, document_cosine = document_statistics(src, ref)
     alignment = PairAlignment(beads, unmatched(len(src), beads, "src"), unmatched(len(ref), beads, "ref"),
-                              background, document_cosine, notes)
-    if max(len(src), len(ref)) <= spec.full_search_max:
+                              background, document_cosine, notes, background_spread=spread)
+    if max(len(src), len(ref)) <= spec.names_max_sentences:
         alignment.shared_names, alignment.reference_names = shared_names(src, ref, spec.name_min_similarity)
     else:
         notes.append("long document: names not compared")
@@ -265,10 +391,10 @@ def align_lines(src: list[str], ref: list[str], spec) -> PairAlignment:
     sample = evenly_spaced(len(src), spec.line_sample)
     cosines = dict(zip(sample, np.einsum("ij,ij->i", embed([src[k] for k in sample]), embed([ref[k] for k in sample]))))
     beads = [PairBead((k,), (k,), round(float(cosines[k]), 4) if k in cosines else None) for k in range(len(src))]
-    background, document_cosine = document_statistics([src[k] for k in sample], [ref[k] for k in sample])
+    background, spread, document_cosine = document_statistics([src[k] for k in sample], [ref[k] for k in sample])
     notes = [] if len(sample) == len(src) else [
         f"line-aligned: cosines (relation, adequacy) measured on {len(sample)} evenly spaced lines of {len(src)}"]
-    return PairAlignment(beads, [], [], background, document_cosine, notes, "lines")
+    return PairAlignment(beads, [], [], background, document_cosine, notes, "lines", background_spread=spread)
 
 
 def unmatched(count: int, beads: list[PairBead], side: str) -> list[int]:
@@ -277,12 +403,9 @@ def unmatched(count: int, beads: list[PairBead], side: str) -> list[int]:
 
 
 def settings(spec, method: str) -> dict:
+    searched = {key: getattr(spec, key) for key in SEARCH_SETTINGS}
     return {"version": ALIGNER_VERSION, "encoder": encoder_signature(), "method": method,
-            **({"line_sample": spec.line_sample} if method == "lines" else {"beads": list(spec.beads), "min_similarity": spec.min_similarity,
-                                              "merge_penalty": spec.merge_penalty, "band": spec.band,
-                                              "full_search_max": spec.full_search_max,
-                                              "recovery_passes": spec.recovery_passes,
-                                              "name_min_similarity": spec.name_min_similarity})}
+            **({"line_sample": spec.line_sample} if method == "lines" else searched)}
 
 
 def cached_alignment(src: list[str], ref: list[str], spec, cache: TranslationCache | None,

@@ -1,0 +1,159 @@
+"""The source <-> reference aligner and the relation verdict on public gold alignments written by others.
+
+    PYTHONPATH=. python -m benchmarks.gold_alignment --corpus PATH [--pairs] [overrides ...]
+
+PATH holds bertalign's layout: `<doc>.<src>` and `<doc>.<tgt>` with one sentence per line (the gold
+split, taken as it is: no re-segmentation) and `gold/<doc>.align` with lines such as `[0]:[0, 1]`. The
+corpora stay outside this repository: MAC-Dev is data/mac/dev of github bfsujason/bertalign at commit
+3c432d0 (files `zh/<doc>`, `en/<doc>`: rename to `<doc>.zh`, `<doc>.en`), MAC-Test is corpus/mac/test/split
+and eval/mac/test/gold at commit e9c1428.
+
+Prints strict and lax precision/recall/F1 with Vecalign's scoring definition (bertalign's eval.py:
+summed over documents; strict = the exact bead, lax = a bead overlapping a gold bead on both sides;
+precision counts predicted 1-0/0-1 beads, recall only gold beads with both sides), the same per gold bead
+type, and the wall and CPU time of the alignment. With --pairs it also judges the relation (harness
+diagnostics) of every true pair, of each true pair with its target cut in half (an abridged translation:
+parallel, the cut half unmatched), and of every mismatched pair (document i's source with document j's
+target, i != j): none may be called parallel.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import time
+from collections import Counter
+from pathlib import Path
+
+from harness.config import compose_config
+from harness.crosslingual import align_sentences
+from harness.diagnostics import judge_pair, pair_signals
+
+
+def read_lines(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").split("\n")[:-1] if path.stat().st_size else []
+
+
+def read_gold(path: Path) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+    beads = []
+    for line in read_lines(path):
+        src, tgt = line.split(":")
+        beads.append((tuple(ast.literal_eval(src)), tuple(ast.literal_eval(tgt))))
+    return beads
+
+
+def corpus_documents(corpus: Path) -> list[tuple[str, list[str], list[str], list]]:
+    """(name, source lines, target lines, gold beads) for every gold file; the languages from the file names."""
+    documents = []
+    for gold in sorted((corpus / "gold").glob("*.align")):
+        sides = sorted(p for p in corpus.glob(f"{gold.stem}.*"))
+        if len(sides) != 2:
+            raise SystemExit(f"{corpus}: expected two files {gold.stem}.<lang>, found {[p.name for p in sides]}")
+        target = next(p for p in sides if p.suffix == ".en") if any(p.suffix == ".en" for p in sides) else sides[1]
+        source = next(p for p in sides if p != target)
+        documents.append((gold.stem, read_lines(source), read_lines(target), read_gold(gold)))
+    return documents
+
+
+def predicted(alignment) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+    beads = [(tuple(b.src), tuple(b.ref)) for b in alignment.beads]
+    beads += [((i,), ()) for i in alignment.unmatched_source] + [((), (j,)) for j in alignment.unmatched_reference]
+    return beads
+
+
+def counts(gold: list, test: list) -> Counter:
+    """Vecalign's _precision: strict and lax true/false positives of `test` against `gold`."""
+    gold_set, result = set(gold), Counter()
+    targets_of = {}
+    for src, tgt in gold:
+        for i in src:
+            targets_of.setdefault(i, set()).update(tgt)
+    for src, tgt in set(test):
+        if not src and not tgt:
+            continue
+        if (src, tgt) in gold_set:
+            result.update(tp_strict=1, tp_lax=1)
+        elif set(tgt) & {j for i in src for j in targets_of.get(i, ())}:
+            result.update(fp_strict=1, tp_lax=1)
+        else:
+            result.update(fp_strict=1, fp_lax=1)
+    return result
+
+
+def scores(pairs: list[tuple[list, list]]) -> dict:
+    precision, recall = Counter(), Counter()
+    for gold, test in pairs:
+        precision += counts(gold, test)
+        recall += counts([b for b in test if b[0] and b[1]], [b for b in gold if b[0] and b[1]])
+    ratio = lambda c, kind: c[f"tp_{kind}"] / max(c[f"tp_{kind}"] + c[f"fp_{kind}"], 1)  # noqa: E731
+    result = {}
+    for kind in ("strict", "lax"):
+        p, r = ratio(precision, kind), ratio(recall, kind)
+        result[kind] = (p, r, 2 * p * r / (p + r) if p + r else 0.0)
+    return result
+
+
+def by_bead_type(pairs: list[tuple[list, list]]) -> str:
+    found, total = Counter(), Counter()
+    for gold, test in pairs:
+        test_set = set(test)
+        for bead in gold:
+            kind = f"{len(bead[0])}-{len(bead[1])}"
+            total[kind] += 1
+            found[kind] += bead in test_set
+    return ", ".join(f"{k} {found[k]}/{total[k]}" for k in sorted(total, key=lambda k: -total[k]))
+
+
+def relation_rows(documents: list, cfg) -> list[tuple[str, str, dict]]:
+    """(kind, measured relation, signals) of true, half-target and mismatched pairs."""
+    rows = []
+    for k, (name, src, tgt, _) in enumerate(documents):
+        for kind, reference in (("true", tgt), ("half target", tgt[:len(tgt) // 2])):
+            rows.append((kind, *judged(src, reference, cfg)))
+        for other, (_, _, wrong, _) in enumerate(documents):
+            if other != k:
+                rows.append(("mismatched", *judged(src, wrong, cfg)))
+    return rows
+
+
+def judged(src: list[str], ref: list[str], cfg) -> tuple[str, dict]:
+    alignment = align_sentences(src, ref, cfg.crosslingual)
+    signals = pair_signals(alignment, src, ref)
+    return judge_pair(signals, cfg.diagnostics), signals
+
+
+def print_relations(rows: list) -> None:
+    table = Counter((kind, verdict) for kind, verdict, _ in rows)
+    verdicts = sorted({v for _, v in table})
+    print("relation (harness diagnostics): " + "; ".join(
+        f"{kind}: " + ", ".join(f"{table[(kind, v)]} {v}" for v in verdicts if table[(kind, v)])
+        for kind in ("true", "half target", "mismatched")))
+    for kind in ("true", "half target", "mismatched"):
+        values = sorted(s["coverage"] for k, _, s in rows if k == kind)
+        if values:
+            print(f"  {kind:<12} coverage (confident beads) min {values[0]:.3f} median {values[len(values) // 2]:.3f} "
+                  f"max {values[-1]:.3f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", type=Path, required=True)
+    parser.add_argument("--pairs", action="store_true", help="also judge true, half-target and mismatched pairs")
+    parser.add_argument("overrides", nargs="*")
+    args = parser.parse_args()
+    cfg = compose_config(args.overrides)
+    documents = corpus_documents(args.corpus)
+    wall, cpu = time.perf_counter(), time.process_time()
+    results = [(gold, predicted(align_sentences(src, tgt, cfg.crosslingual))) for _, src, tgt, gold in documents]
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    sentences = sum(len(src) + len(tgt) for _, src, tgt, _ in documents)
+    print(f"{args.corpus}: {len(documents)} documents, {sentences} sentences; aligned in {wall:.1f} s wall, "
+          f"{cpu:.1f} s CPU")
+    for kind, (p, r, f) in scores(results).items():
+        print(f"  {kind:<6} P {p:.3f}  R {r:.3f}  F1 {f:.3f}")
+    print(f"  exact gold beads by type: {by_bead_type(results)}")
+    if args.pairs:
+        print_relations(relation_rows(documents, cfg))
+
+
+if __name__ == "__main__":
+    main()
