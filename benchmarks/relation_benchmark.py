@@ -79,7 +79,7 @@ def print_beads(rows: list[dict]) -> None:
 
 
 GRID = {"parallel_min_coverage": [0.4, 0.5, 0.6, 0.7],
-        "parallel_min_z": [2.0, 2.2, 2.3, 2.4, 2.6],
+        "parallel_min_gap": [0.3, 0.33, 0.35, 0.37, 0.4],
         "comparable_min_document_cosine": [0.45, 0.5, 0.55, 0.6, 0.65],
         "comparable_min_name_share": [0.1, 0.15, 0.2, 0.25, 0.3],
         "comparable_min_number_overlap": [0.08, 0.1, 0.12, 0.15, 0.2, 1.01]}
@@ -106,7 +106,7 @@ def tune(rows: list[dict], spec) -> None:
     print("  " + ", ".join(f"{k}: {v}" for k, v in central_winner(winners).items()))
     for kind in RELATIONS:
         values = [row["signals"] for row in rows if row["pair"].relation == kind]
-        for signal in ("coverage", "alignment_z", "document_cosine", "name_share", "number_overlap"):
+        for signal in ("coverage", "alignment_gap", "document_cosine", "name_share", "number_overlap"):
             numbers = sorted(v[signal] or 0.0 for v in values)
             print(f"  {kind:<11} {signal:<19} min {numbers[0]:.3f}  max {numbers[-1]:.3f}")
 
@@ -139,7 +139,7 @@ def main() -> None:
     for row in errors:
         s = row["signals"]
         print(f"  wrong: {row['pair'].name} gold {row['pair'].relation}, measured "
-              f"{judge_pair(s, cfg.diagnostics)} (coverage {s['coverage']}, z {s['alignment_z']}, "
+              f"{judge_pair(s, cfg.diagnostics)} (coverage {s['coverage']}, gap {s['alignment_gap']}, "
               f"document cosine {s['document_cosine']}, name share {s['name_share']}, "
               f"number overlap {s['number_overlap']})")
     if args.tune:

@@ -140,8 +140,8 @@ class DiagnosticsSpec:
     min_english_share: float = MISSING          # below it: the output is off-target
     min_reference_sentences: int = MISSING      # fewer: too little to judge
     parallel_min_coverage: float = MISSING      # share of sentences in sure beads, on the better-covered side ...
-    parallel_min_z: float = MISSING             # ... and the aligned pairs' mean cosine, in standard deviations
-                                                # above the mean cosine of all sentence pairs of the two documents
+    parallel_min_gap: float = MISSING           # ... whose mean cosine is this far above that of the sentence pairs
+                                                # the alignment does not pair (the pair's own null)
     comparable_min_document_cosine: float = MISSING   # else comparable: the same topic (document cosine) ...
     comparable_min_name_share: float = MISSING        # ... and the same event: this share of the reference's names
     comparable_min_number_overlap: float = MISSING    # found in the source, or this Jaccard overlap of numbers > 10

@@ -55,13 +55,12 @@ class PairAlignment:
     beads: list[PairBead]
     unmatched_source: list[int]
     unmatched_reference: list[int]
-    background_similarity: float     # mean cosine of every source sentence with every reference sentence
+    background_similarity: float     # mean cosine of the sentence pairs the alignment does not pair (the null)
     document_cosine: float           # cosine of the two documents' mean sentence embeddings
     notes: list[str] = field(default_factory=list)
     method: str = "search"           # search, or lines (declared line-aligned: no search)
     shared_names: list[str] | None = None   # the reference's names found in the source (None: not compared)
     reference_names: int = 0                # how many names the reference has
-    background_spread: float = 0.0          # standard deviation of the cosines of all sentence pairs
 
     def bead_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -76,14 +75,14 @@ class PairAlignment:
                 "unmatched_source": self.unmatched_source, "unmatched_reference": self.unmatched_reference,
                 "background": self.background_similarity, "document_cosine": self.document_cosine,
                 "notes": self.notes, "method": self.method, "shared_names": self.shared_names,
-                "reference_names": self.reference_names, "spread": self.background_spread}
+                "reference_names": self.reference_names}
 
     @classmethod
     def from_record(cls, record: dict) -> PairAlignment:
         beads = [PairBead(tuple(s), tuple(r), *rest) for s, r, *rest in record["beads"]]
         return cls(beads, record["unmatched_source"], record["unmatched_reference"], record["background"],
                    record["document_cosine"], record["notes"], record["method"], record["shared_names"],
-                   record["reference_names"], record["spread"])
+                   record["reference_names"])
 
 
 class Side:
@@ -351,15 +350,24 @@ def letter_ids(texts: list[str]) -> list[int]:
     return [k for k, text in enumerate(texts) if has_letters(text)]
 
 
-def document_statistics(src: list[str], ref: list[str]) -> tuple[float, float, float]:
-    """The null of the pair: mean and standard deviation of the cosines of all its sentence pairs (of an
-    evenly spaced sample of NULL_SAMPLE sentences a side in long documents); and the documents' cosine."""
-    src_vectors, ref_vectors = embed([s for s in src if has_letters(s)]), embed([r for r in ref if has_letters(r)])
-    if not len(src_vectors) or not len(ref_vectors):
-        return 0.0, 0.0, 0.0
-    cosines = src_vectors[evenly_spaced(len(src_vectors), NULL_SAMPLE)] @ ref_vectors[evenly_spaced(len(ref_vectors), NULL_SAMPLE)].T
+def document_statistics(src: list[str], ref: list[str], beads: list[PairBead]) -> tuple[float, float]:
+    """The null of the pair: the mean cosine of its sentence pairs that the alignment does not pair (what
+    chance pairing reaches; an evenly spaced sample of NULL_SAMPLE sentences a side in long documents); and
+    the documents' cosine."""
+    src_ids, ref_ids = letter_ids(src), letter_ids(ref)
+    if not src_ids or not ref_ids:
+        return 0.0, 0.0
+    src_vectors, ref_vectors = embed([src[i] for i in src_ids]), embed([ref[j] for j in ref_ids])
+    rows, columns = evenly_spaced(len(src_ids), NULL_SAMPLE), evenly_spaced(len(ref_ids), NULL_SAMPLE)
+    cosines = src_vectors[rows] @ ref_vectors[columns].T
+    row_of = {src_ids[r]: k for k, r in enumerate(rows)}
+    column_of = {ref_ids[c]: k for k, c in enumerate(columns)}
+    chance = np.ones(cosines.shape, dtype=bool)
+    for bead in beads:
+        chance[np.ix_([row_of[i] for i in bead.src if i in row_of], [column_of[j] for j in bead.ref if j in column_of])] = False
+    null = cosines[chance] if chance.any() else cosines.ravel()
     document_cosine = float(mean_direction(src_vectors) @ mean_direction(ref_vectors))
-    return round(float(cosines.mean()), 4), round(float(cosines.std()), 4), round(document_cosine, 4)
+    return round(float(null.mean()), 4), round(document_cosine, 4)
 
 
 def align_sentences(src: list[str], ref: list[str], spec) -> PairAlignment:
@@ -368,9 +376,9 @@ def align_sentences(src: list[str], ref: list[str], spec) -> PairAlignment:
     notes = [f"{len(side) - len(ids)} {name} pieces without letters set aside"
              for name, side, ids in (("source", src, src_ids), ("reference", ref, ref_ids)) if len(side) > len(ids)]
     beads = search_beads(src, ref, src_ids, ref_ids, spec)
-    background, spread, document_cosine = document_statistics(src, ref)
+    background, document_cosine = document_statistics(src, ref, beads)
     alignment = PairAlignment(beads, unmatched(len(src), beads, "src"), unmatched(len(ref), beads, "ref"),
-                              background, document_cosine, notes, background_spread=spread)
+                              background, document_cosine, notes)
     if max(len(src), len(ref)) <= spec.names_max_sentences:
         alignment.shared_names, alignment.reference_names = shared_names(src, ref, spec.name_min_similarity)
     else:
@@ -391,10 +399,11 @@ def align_lines(src: list[str], ref: list[str], spec) -> PairAlignment:
     sample = evenly_spaced(len(src), spec.line_sample)
     cosines = dict(zip(sample, np.einsum("ij,ij->i", embed([src[k] for k in sample]), embed([ref[k] for k in sample]))))
     beads = [PairBead((k,), (k,), round(float(cosines[k]), 4) if k in cosines else None) for k in range(len(src))]
-    background, spread, document_cosine = document_statistics([src[k] for k in sample], [ref[k] for k in sample])
+    background, document_cosine = document_statistics([src[k] for k in sample], [ref[k] for k in sample],
+                                                      [PairBead((k,), (k,), None) for k in range(len(sample))])
     notes = [] if len(sample) == len(src) else [
         f"line-aligned: cosines (relation, adequacy) measured on {len(sample)} evenly spaced lines of {len(src)}"]
-    return PairAlignment(beads, [], [], background, document_cosine, notes, "lines", background_spread=spread)
+    return PairAlignment(beads, [], [], background, document_cosine, notes, "lines")
 
 
 def unmatched(count: int, beads: list[PairBead], side: str) -> list[int]:

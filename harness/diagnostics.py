@@ -94,8 +94,9 @@ def pair_signals(pair: PairAlignment, sources: list[str], references: list[str])
     reference_coverage = sum(len(b.ref) for b in sure) / max(len(references), 1)
     measured = [b.similarity for b in pair.beads if b.similarity is not None]   # a line-aligned pair: its sample
     aligned = sum(measured) / len(measured) if measured else 0.0
-    # how far the aligned pairs stand above the pair's own null (every sentence pair), in its standard deviations
-    alignment_z = (aligned - pair.background_similarity) / pair.background_spread if pair.background_spread else 0.0
+    sure_measured = [b.similarity for b in sure if b.similarity is not None]
+    # how far the sure pairs stand above the pair's own null: the sentence pairs the alignment does not pair
+    gap = sum(sure_measured) / len(sure_measured) - pair.background_similarity if sure_measured else 0.0
     return {
         "source_sentences": len(sources),
         "reference_sentences": len(references),
@@ -105,9 +106,8 @@ def pair_signals(pair: PairAlignment, sources: list[str], references: list[str])
         # text but most of its own: take the better side
         "coverage": round(max(source_coverage, reference_coverage), 4),
         "aligned_similarity": round(aligned, 4),
-        "alignment_z": round(alignment_z, 4),
+        "alignment_gap": round(gap, 4),
         "background_similarity": pair.background_similarity,
-        "background_spread": pair.background_spread,
         "margin": round(aligned - pair.background_similarity, 4),
         "document_cosine": pair.document_cosine,
         "shared_names": pair.shared_names,
@@ -120,7 +120,7 @@ def pair_signals(pair: PairAlignment, sources: list[str], references: list[str])
 def judge_pair(signals: dict, spec) -> str:
     if signals["reference_sentences"] < spec.min_reference_sentences or not signals["source_sentences"]:
         return Relation.CANNOT_JUDGE
-    if signals["coverage"] >= spec.parallel_min_coverage and signals["alignment_z"] >= spec.parallel_min_z:
+    if signals["coverage"] >= spec.parallel_min_coverage and signals["alignment_gap"] >= spec.parallel_min_gap:
         return Relation.PARALLEL
     same_event = (signals["name_share"] or 0.0) >= spec.comparable_min_name_share \
         or (signals["number_overlap"] or 0.0) >= spec.comparable_min_number_overlap
