@@ -203,7 +203,7 @@ def anchor_path(src: Side, ref: Side, spec) -> list[tuple[int, int]]:
     """Bertalign's first pass: 1-1 pairs only, each worth its cosine when the reference sentence is among the
     source sentence's top_k nearest in a wide band around the diagonal; returns (i, j) ends of the anchors."""
     n, m = src.count, ref.count
-    width = max(spec.anchor_window, int(spec.anchor_share * max(n, m)))
+    width = max(spec.anchor_window, int(spec.anchor_share * max(n, m))) + -(-m // max(n, 1))   # rows stay connected
     centres = np.round(np.arange(n + 1) * m / max(n, 1)).astype(int)
     lo, hi = np.clip(centres - width, 0, m), np.clip(centres + width, 0, m)
     lo[0], hi[n] = 0, m

@@ -234,9 +234,9 @@ def test_bead_shapes_are_bertaligns_max_align():
 def test_the_band_stays_connected_when_one_side_is_much_longer():
     narrow = compose_config(["crosslingual.anchor_window=1", "crosslingual.anchor_share=0",
                              "crosslingual.window=1"]).crosslingual
-    alignment = align_sentences(FRENCH[:2], ENGLISH * 4, narrow)
-    assert len(alignment.beads) == 2 and len(alignment.unmatched_reference) == 22
-    assert all(FRENCH.index(FRENCH[b.src[0]]) == b.ref[0] % 6 for b in alignment.beads)
+    alignment = align_sentences(FRENCH[:2], ENGLISH * 4, narrow)   # a path is found: no "found no path" error
+    assert [b.src for b in alignment.beads] == [(0,), (1,)]
+    assert all(any(j % 6 == b.src[0] for j in b.ref) for b in alignment.beads)   # each holds its translation
 
 
 def test_a_metric_that_needs_the_source_skips_a_document_whose_outputs_have_none_with_a_note(tmp_path):
