@@ -21,6 +21,7 @@ import json
 from dataclasses import dataclass, field
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from harness.cache import TranslationCache, content_key
 from harness.encoder import EMBEDDED, embed, encoder_signature, has_letters, mean_direction, pooled_token_sums
@@ -199,11 +200,15 @@ class Grid:
         return beads[::-1]
 
 
+def anchor_width(n: int, m: int, spec) -> int:
+    return max(spec.anchor_window, int(spec.anchor_share * max(n, m)))
+
+
 def anchor_path(src: Side, ref: Side, spec) -> list[tuple[int, int]]:
     """Bertalign's first pass: 1-1 pairs only, each worth its cosine when the reference sentence is among the
     source sentence's top_k nearest in a wide band around the diagonal; returns (i, j) ends of the anchors."""
     n, m = src.count, ref.count
-    width = max(spec.anchor_window, int(spec.anchor_share * max(n, m))) + -(-m // max(n, 1))   # rows stay connected
+    width = anchor_width(n, m, spec) + -(-m // max(n, 1))   # wider by the columns a row advances: rows stay connected
     centres = np.round(np.arange(n + 1) * m / max(n, 1)).astype(int)
     lo, hi = np.clip(centres - width, 0, m), np.clip(centres + width, 0, m)
     lo[0], hi[n] = 0, m
@@ -291,21 +296,31 @@ def monotonic_beads(src: Side, ref: Side, spec) -> list[tuple[int, int, int, int
 class MiningMargin:
     """How far a pair stands out of both documents: its cosine over the mean of each side's top-4 cosines
     with the other document's sentences (the ratio margin of parallel-corpus mining, Artetxe & Schwenk
-    2019). Independent of the absolute level of cosines, which differs by language pair and genre."""
+    2019). Independent of the absolute level of cosines, which differs by language pair and genre. In a long
+    document the other side's sentences within `reach` of the pair's place stand for the whole document."""
 
-    def __init__(self, src: Side, ref: Side, top: int = 4):
-        self.src, self.ref, self.top = src, ref, top
+    def __init__(self, src: Side, ref: Side, reach: int, top: int = 4):
+        self.src, self.ref, self.reach, self.top = src, ref, reach, top
 
-    def scale(self, vectors: np.ndarray, other: Side) -> np.ndarray:
-        cosines = vectors @ other.vectors[0].T
-        k = min(self.top, other.count)
-        return np.sort(cosines, axis=1)[:, -k:].mean(axis=1)
+    def scale(self, vector: np.ndarray, other: Side, place: float) -> float:
+        centre = int(place * other.count)
+        nearby = other.vectors[0][max(0, centre - self.reach):centre + self.reach + 1]
+        cosines = nearby @ vector
+        k = min(self.top, len(cosines))
+        return float(np.partition(cosines, len(cosines) - k)[-k:].mean())
 
     def of(self, a: int, s: int, b: int, r: int) -> float:
         src_vector, ref_vector = self.src.vectors[a - 1][s], self.ref.vectors[b - 1][r]
         cosine = float(src_vector @ ref_vector)
-        scale = (self.scale(src_vector[None], self.ref)[0] + self.scale(ref_vector[None], self.src)[0]) / 2
-        return cosine / max(float(scale), 1e-6)
+        scale = (self.scale(src_vector, self.ref, r / max(self.ref.count, 1))
+                 + self.scale(ref_vector, self.src, s / max(self.src.count, 1))) / 2
+        return cosine / max(scale, 1e-6)
+
+
+def nearest(vectors: np.ndarray, others: np.ndarray, chunk: int = 1024) -> np.ndarray:
+    """Index of each vector's nearest among `others`, a chunk of rows at a time (memory stays bounded)."""
+    return np.concatenate([np.argmax(vectors[k:k + chunk] @ others.T, axis=1)
+                           for k in range(0, len(vectors), chunk)]) if len(vectors) else np.zeros(0, dtype=int)
 
 
 def recovered_pairs(src: Side, ref: Side, free_src: list[int], free_ref: list[int], margin: MiningMargin,
@@ -314,9 +329,9 @@ def recovered_pairs(src: Side, ref: Side, free_src: list[int], free_ref: list[in
     best match over the whole documents, with a mining margin of at least crosslingual.recovery_min_margin."""
     if not free_src or not free_ref:
         return []
-    best_ref = np.argmax(src.vectors[0][free_src] @ ref.vectors[0].T, axis=1)
-    best_src = np.argmax(ref.vectors[0][free_ref] @ src.vectors[0].T, axis=1)
-    mutual = [(i, int(j)) for i, j in zip(free_src, best_ref) if j in free_ref and best_src[free_ref.index(j)] == i]
+    best_ref, best_src = nearest(src.vectors[0][free_src], ref.vectors[0]), nearest(ref.vectors[0][free_ref], src.vectors[0])
+    position = {j: k for k, j in enumerate(free_ref)}
+    mutual = [(i, int(j)) for i, j in zip(free_src, best_ref) if j in position and best_src[position[j]] == i]
     return [(i, j) for i, j in mutual if margin.of(1, i, 1, j) >= spec.recovery_min_margin]
 
 
@@ -341,7 +356,7 @@ def search_beads(src: list[str], ref: list[str], src_ids: list[int], ref_ids: li
         return []
     src_side = Side([src[i] for i in src_ids], MAX_RUN)
     ref_side = Side([ref[j] for j in ref_ids], MAX_RUN)
-    margin = MiningMargin(src_side, ref_side)
+    margin = MiningMargin(src_side, ref_side, spec.anchor_window)
     beads = []
     monotonic = [trimmed(bead, margin, spec) for bead in monotonic_beads(src_side, ref_side, spec)]
     for s0, s1, r0, r1, recovered in with_reordering(monotonic, src_side, ref_side, margin, spec):
@@ -381,7 +396,8 @@ def align_sentences(src: list[str], ref: list[str], spec) -> PairAlignment:
     src_ids, ref_ids = letter_ids(src), letter_ids(ref)
     notes = [f"{len(side) - len(ids)} {name} pieces without letters set aside"
              for name, side, ids in (("source", src, src_ids), ("reference", ref, ref_ids)) if len(side) > len(ids)]
-    beads = search_beads(src, ref, src_ids, ref_ids, spec)
+    with threadpool_limits(1, user_api="blas"):   # many small products: a second BLAS thread only spins
+        beads = search_beads(src, ref, src_ids, ref_ids, spec)
     background, document_cosine = document_statistics(src, ref, beads)
     alignment = PairAlignment(beads, unmatched(len(src), beads, "src"), unmatched(len(ref), beads, "ref"),
                               background, document_cosine, notes)

@@ -102,11 +102,13 @@ POOLED_BATCH = 16            # sentences per forward pass: weights streamed once
 
 def pooled_token_sums(texts: list[str]) -> TokenSums:
     backend = loaded_encoder()._model
-    missing = [t for t in dict.fromkeys(texts) if POOLED.get(t) is None]
+    rows = {t: row for t in dict.fromkeys(texts) if (row := POOLED.get(t)) is not None}
+    missing = [t for t in dict.fromkeys(texts) if t not in rows]
     for start in range(0, len(missing), POOLED_BATCH):
         batch = missing[start:start + POOLED_BATCH]
-        POOLED.update(dict(zip(batch, pooled_rows(backend, batch))))
-    table = np.stack([POOLED.get(t) for t in texts]) if texts else np.zeros((0, 3, backend._feat_dim + 1), np.float32)
+        rows.update(zip(batch, pooled_rows(backend, batch)))
+    POOLED.update({t: rows[t] for t in missing})
+    table = np.stack([rows[t] for t in texts]) if texts else np.zeros((0, 3, backend._feat_dim + 1), np.float32)
     width = backend._feat_dim
     return TokenSums(table[:, 0, :width], table[:, 1, :width], table[:, 2, :width], table[:, 0, width])
 
