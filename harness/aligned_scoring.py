@@ -25,15 +25,18 @@ from __future__ import annotations
 
 import csv
 import io
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from itertools import accumulate
 from typing import Mapping
 
 from harness.align import Alignment, Bead, align_translation
 from harness.cache import TranslationCache
 from harness.crosslingual import PairAlignment, PairBead, cached_alignment, cached_cosines
-from harness.encoder import ENCODER_NAME, covers
+from harness.encoder import ENCODER_NAME, covers, window_notes
 from harness.metrics import Metric, Score, select_metrics
+from harness.metrics.base import within_limit
 from harness.progress import progress
 from harness.translate import Translation, reference_sentences
 
@@ -64,6 +67,7 @@ class AlignedDocument:
     method: str = "search"              # search, lines or hypothesis
     reference_free: dict[str, Score] = field(default_factory=dict)   # over the source units, not the segments
     source_units: int = 0               # how many: the weight of reference_free in a run's score
+    degradations: list[str] = field(default_factory=list)   # what a bound left out or cut: shown with the run
 
     def bead_counts(self) -> dict[str, int]:
         if self.pair is not None:
@@ -78,12 +82,15 @@ def share_hypothesis(text: str, references: list[str]) -> list[str]:
     """Cut one hypothesis into len(references) parts at the words nearest the references' length ratios."""
     words = text.split()
     total = sum(len(r) for r in references) or 1
+    # prefix[k] = len(" ".join(words[:k])): strictly increasing, so the nearest cut is found by bisection
+    prefix = [0, *(length - 1 for length in accumulate(len(word) + 1 for word in words))]
     parts, start, covered = [], 0, 0
     for reference in references[:-1]:
         covered += len(reference)
         target = covered / total * len(text)
-        lengths = [len(" ".join(words[:k])) for k in range(start, len(words) + 1)]
-        cut = start + min(range(len(lengths)), key=lambda k: abs(lengths[k] - target))
+        after = bisect_left(prefix, target, lo=start)
+        cut = after - 1 if after > start and (after == len(prefix)
+                                              or target - prefix[after - 1] <= prefix[after] - target) else after
         parts.append(" ".join(words[start:cut]))
         start = cut
     return parts + [" ".join(words[start:])]
@@ -122,36 +129,51 @@ class AlignedMetrics:
 
     segment: list[Metric]     # alignment.segment_metrics: each segment's score
     corpus: list[Metric]      # alignment.corpus_metrics: the score over a document's segments
+    max_segment_chars: int | None = None   # limits.max_segment_chars: longer segments only for linear-cost metrics
 
     @classmethod
-    def build(cls, spec, document_metrics: list[Metric] = (), settings: Mapping[str, dict] | None = None
-              ) -> AlignedMetrics:
+    def build(cls, spec, document_metrics: list[Metric] = (), settings: Mapping[str, dict] | None = None,
+              max_segment_chars: int | None = None) -> AlignedMetrics:
         """The alignment's metrics, plus the sentence models of metrics=[...] (COMET scores segments only),
         each the same object as in `document_metrics`, so that a model loads once."""
         models = {m.name: m for m in document_metrics if m.sentence_model}
         segment_names = list(dict.fromkeys([*spec.segment_metrics, *models]))
         corpus_names = list(dict.fromkeys([*spec.corpus_metrics, *models]))
         built = [models.get(m.name, m) for m in select_metrics(segment_names + corpus_names, settings=settings)]
-        return cls(built[:len(segment_names)], built[len(segment_names):])
+        return cls(built[:len(segment_names)], built[len(segment_names):], max_segment_chars)
+
+    def unique(self) -> list[Metric]:
+        """Each metric once (one in both lists is one object)."""
+        return list({m.name: m for m in [*self.segment, *self.corpus]}.values())
+
+    def accepts(self, metric: Metric, texts: tuple[str | None, ...]) -> bool:
+        return metric.accepts(texts, self.max_segment_chars)
+
+    def within_limit(self, texts: tuple[str | None, ...]) -> bool:
+        return within_limit(texts, self.max_segment_chars)
+
+
+def segment_texts(segment: dict) -> tuple[str | None, ...]:
+    return segment["src"], segment["hyp"], segment["ref"]
 
 
 def score_segments(segments: list[dict], metrics: AlignedMetrics) -> dict[str, Score]:
     """Each segment's scores (alignment.segment_metrics, stored on it) and the corpus scores over the segments
     (alignment.corpus_metrics), from one pass of statistics for a metric that is in both lists."""
-    hyps, refs = [s["hyp"] for s in segments], [s["ref"] for s in segments]
     for segment in segments:
         segment["scores"] = {}
     corpus: dict[str, Score] = {}
     segment_names, corpus_names = [m.name for m in metrics.segment], [m.name for m in metrics.corpus]
-    unique = {m.name: m for m in [*metrics.segment, *metrics.corpus]}
-    for metric in unique.values() if segments else []:
-        if lacks_source(segments, metric):
+    for metric in metrics.unique():
+        chosen = [s for s in segments if metrics.accepts(metric, segment_texts(s))]   # left out: over_limit_notes
+        if lacks_source(segments, metric) or not chosen:
             continue
-        sources = [s["src"] for s in segments] if metric.needs_source else None
+        hyps, refs = [s["hyp"] for s in chosen], [s["ref"] for s in chosen]
+        sources = [s["src"] for s in chosen] if metric.needs_source else None
         if metric.name in segment_names:
             sentences, corpus_score = metric.sentence_and_corpus_scores(hyps, refs, sources)
             details = metric.segment_details(hyps, refs, sources)
-            for segment, score, detail in zip(segments, sentences, details):
+            for segment, score, detail in zip(chosen, sentences, details):
                 segment["scores"][metric.name] = round(score, 4)
                 if detail:
                     segment.setdefault("details", {})[metric.name] = detail
@@ -169,7 +191,7 @@ def lacks_source(segments: list[dict], metric: Metric) -> bool:
 
 
 def sourceless_notes(segments: list[dict], metrics: AlignedMetrics) -> list[str]:
-    names = dict.fromkeys(m.name for m in [*metrics.segment, *metrics.corpus] if lacks_source(segments, m))
+    names = [m.name for m in metrics.unique() if lacks_source(segments, m)]
     return [f"{name}: not scored on this document: it needs the source sentence of each output, and "
             f"{sum(s['src'] is None for s in segments)} of {len(segments)} segments have none" for name in names]
 
@@ -222,17 +244,23 @@ def unit_texts(units: list[OutputUnit], sources: list[str], outputs: list[str]) 
 SOURCE_UNITS = "over every source sentence and its output"
 
 
-def reference_free_scores(units: list[OutputUnit], sources: list[str], outputs: list[str],
-                          metrics: AlignedMetrics) -> dict[str, Score]:
-    """Each reference-free metric's score over the source units: it needs no reference, so it exists for a
-    document whose reference is not a translation of the source."""
-    pairs = unit_texts(units, sources, outputs)
-    chosen = {m.name: m for m in [*metrics.segment, *metrics.corpus] if m.reference_free}
+def reference_free_scores(pairs: list[tuple[str, str]], metrics: AlignedMetrics) -> dict[str, Score]:
+    """Each reference-free metric's score over the source units (source sentences and their output, those
+    within limits.max_segment_chars: bounded_units): it needs no reference, so it exists for a document whose
+    reference is not a translation of the source."""
+    chosen = {m.name: m for m in metrics.unique() if m.reference_free}
     if not pairs:
         return {}
     scores = {name: metric.corpus_score([o for _, o in pairs], [""] * len(pairs), [s for s, _ in pairs])
               for name, metric in chosen.items()}
     return {name: replace(score, signature=f"{score.signature}|{SOURCE_UNITS}") for name, score in scores.items()}
+
+
+def bounded_units(pairs: list[tuple[str, str]], metrics: AlignedMetrics) -> list[tuple[str, str]]:
+    """The source units that every reference-free metric scores (within limits.max_segment_chars unless all of
+    them are linear in cost)."""
+    chosen = [m for m in metrics.unique() if m.reference_free]
+    return [pair for pair in pairs if all(metrics.accepts(m, pair) for m in chosen)]
 
 
 def measured_beads(pair: PairAlignment) -> set[int]:
@@ -242,17 +270,41 @@ def measured_beads(pair: PairAlignment) -> set[int]:
 
 
 def adequacy_cosines(pair: PairAlignment, units: list[OutputUnit], hypotheses: list[str], sources: list[str],
-                     outputs: list[str], cache: TranslationCache | None) -> tuple[list[float | None], float | None]:
-    """Source-output cosine of each bead, and the mean over the source units (the document's adequacy)."""
+                     outputs: list[str], cache: TranslationCache | None, metrics: AlignedMetrics
+                     ) -> tuple[list[float | None], float | None]:
+    """Source-output cosine of each bead, and the mean over the source units (the document's adequacy); a unit
+    or bead whose source or output is longer than limits.max_segment_chars gets none (over_limit_notes)."""
     measured = measured_beads(pair)
     sampled_sources = {i for k in measured for i in pair.beads[k].src} if pair.method == "lines" else None
     chosen_units = [u for u in units if sampled_sources is None or u.src[0] in sampled_sources]
-    unit_pairs = unit_texts(chosen_units, sources, outputs)
-    bead_pairs = [(" ".join(sources[i] for i in pair.beads[k].src), hypotheses[k]) for k in sorted(measured)]
-    cosines = cached_cosines(unit_pairs + bead_pairs, cache)
-    by_bead = dict(zip(sorted(measured), cosines[len(unit_pairs):]))
+    unit_pairs = [texts for texts in unit_texts(chosen_units, sources, outputs) if metrics.within_limit(texts)]
+    bead_pairs = {k: (" ".join(sources[i] for i in pair.beads[k].src), hypotheses[k]) for k in sorted(measured)}
+    bead_pairs = {k: texts for k, texts in bead_pairs.items() if metrics.within_limit(texts)}
+    cosines = cached_cosines(unit_pairs + list(bead_pairs.values()), cache)
+    by_bead = dict(zip(bead_pairs, cosines[len(unit_pairs):]))
     mean = round(sum(cosines[:len(unit_pairs)]) / len(unit_pairs), 4) if unit_pairs else None
     return [by_bead.get(k) for k in range(len(pair.beads))], mean
+
+
+def over_limit_notes(segments: list[dict], units: list[tuple[str, str]], metrics: AlignedMetrics,
+                     adequacy: bool) -> list[str]:
+    """What limits.max_segment_chars left out of this document's scores: segments (source, output or reference
+    too long) out of the metrics not linear in cost; source units (source or output too long) out of the
+    reference-free metrics and the adequacy cosine."""
+    limit, names = metrics.max_segment_chars, metrics.unique()
+    bounded = [m.name for m in names if not m.linear_cost]
+    linear = [m.name for m in names if m.linear_cost]
+    long_segments = sum(not metrics.within_limit(segment_texts(s)) for s in segments)
+    long_units = sum(not metrics.within_limit(texts) for texts in units)
+    unit_users = [m.name for m in names if m.reference_free and not m.linear_cost] + (["adequacy"] if adequacy else [])
+    notes = []
+    if long_segments and bounded:
+        notes.append(f"limits.max_segment_chars={limit}: {long_segments} of {len(segments)} segments longer, left "
+                     f"out of {', '.join(bounded)}" + (f" (scored by {', '.join(linear)} only)" if linear else ""))
+    if long_units and unit_users:
+        notes.append(f"limits.max_segment_chars={limit}: {long_units} of {len(units)} source sentences (or their "
+                     f"outputs) longer, left out of {', '.join(unit_users)}")
+    return notes
 
 
 def score_pair(translation: Translation, pair: PairAlignment, references: list[str], metrics: AlignedMetrics,
@@ -261,16 +313,21 @@ def score_pair(translation: Translation, pair: PairAlignment, references: list[s
     units, stray = output_units(translation, crosslingual, cache)
     by_source = outputs_by_source(units)
     hypotheses = [outputs_for(bead.src, by_source, outputs) for bead in pair.beads]
-    bead_adequacy, adequacy = adequacy_cosines(pair, units, hypotheses, sources, outputs, cache)
+    bead_adequacy, adequacy = adequacy_cosines(pair, units, hypotheses, sources, outputs, cache, metrics)
     segments = [s for bead, hypothesis, cosine in zip(pair.beads, hypotheses, bead_adequacy)
                 for s in bead_segments(bead, sources, references, hypothesis, cosine)]
     aligned_scores = score_segments(segments, metrics)
+    unit_pairs = unit_texts(units, sources, outputs)
+    free_units = bounded_units(unit_pairs, metrics)
+    degradations = [*window_notes({"source sentences": sources, "reference sentences": references,
+                                   "outputs": outputs}),
+                    *over_limit_notes(segments, unit_pairs, metrics, adequacy=True)]
     return AlignedDocument(
         pair, sources, references, segments,
         [{"ref_index": j, "ref": references[j]} for j in pair.unmatched_reference],
         [{"src_index": i, "src": sources[i], "hyp": outputs_for((i,), by_source, outputs)} for i in pair.unmatched_source],
         [outputs[o] for o in stray], aligned_scores, adequacy, [*pair.notes, *pieces_notes(segments)], pair.method,
-        reference_free_scores(units, sources, outputs, metrics), len(units))
+        reference_free_scores(free_units, metrics), len(free_units), degradations)
 
 
 def hypothesis_bead_segments(bead: Bead, alignment: Alignment, sources: list[str]) -> list[dict]:
@@ -294,9 +351,12 @@ def hypothesis_side(translation: Translation, target_lang: str, spec, metrics: A
     stray = [alignment.hypothesis[i].text for bead in alignment.beads if not bead.ref for i in bead.hyp]
     note = HYPOTHESIS_SIDE_NOTE.format(lang=translation.document.src_lang, encoder=ENCODER_NAME)
     scores = score_segments(segments, metrics)
+    embedded = {"reference sentences": alignment.reference,
+                "output sentences": [h.text for h in alignment.hypothesis]} if spec.embeddings else {}
+    degradations = [*window_notes(embedded), *over_limit_notes(segments, [], metrics, adequacy=False)]
     return AlignedDocument(None, sources, alignment.reference, segments, unmatched, [], stray, scores, None,
                            [note, *alignment.notes, *pieces_notes(segments), *sourceless_notes(segments, metrics)],
-                           "hypothesis")
+                           "hypothesis", degradations=degradations)
 
 
 def source_reference_alignment(translation: Translation, target_lang: str, crosslingual,

@@ -103,6 +103,13 @@ class AlignmentSpec:
 
 
 @dataclass
+class LimitsSpec:
+    """Bounds on what one input may cost (harness.aligned_scoring). Values in conf/config.yaml."""
+
+    max_segment_chars: Optional[int] = MISSING   # longer segments: BLEU and chrF only, with a note (null: no bound)
+
+
+@dataclass
 class CrosslingualSpec:
     """Sentence alignment across languages with the multilingual encoder (harness/crosslingual.py): source
     <-> reference once per document pair, and source <-> output for the files backend. Values in conf/config.yaml."""
@@ -189,6 +196,7 @@ class RunConfig:
     metric_settings: MetricSettings = field(default_factory=MetricSettings)
     allow_metric_code: bool = False   # evaluate:NAME metrics run their script's code: only when you trust it
     alignment: AlignmentSpec = field(default_factory=AlignmentSpec)
+    limits: LimitsSpec = field(default_factory=LimitsSpec)
     crosslingual: CrosslingualSpec = field(default_factory=CrosslingualSpec)
     diagnostics: DiagnosticsSpec = field(default_factory=DiagnosticsSpec)
     summarizer: Any = MISSING
@@ -200,6 +208,7 @@ AT_LEAST_ONE = (lambda v: v is None or v >= 1, "a whole number >= 1")
 RANGES = {   # key: (accepts, what it must be); checked before anything runs
     "data.max_segments": AT_LEAST_ONE,
     "data.max_sentences": AT_LEAST_ONE,
+    "limits.max_segment_chars": AT_LEAST_ONE,
     "generation.batch_size": AT_LEAST_ONE,
     "generation.max_batch_tokens": AT_LEAST_ONE,
     "generation.num_beams": AT_LEAST_ONE,

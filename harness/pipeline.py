@@ -151,7 +151,7 @@ def prepare(cfg: DictConfig) -> Plan:
                        cfg.allow_metric_code)
     settings = metric_settings(cfg)
     metrics = select_metrics(list(cfg.metrics), settings=settings)
-    aligned_metrics = AlignedMetrics.build(cfg.alignment, metrics, settings)
+    aligned_metrics = AlignedMetrics.build(cfg.alignment, metrics, settings, cfg.limits.max_segment_chars)
     for metric in {id(m): m for m in [*metrics, *aligned_metrics.segment, *aligned_metrics.corpus]}.values():
         metric.check_ready()
     check_alignment_settings(cfg.alignment)

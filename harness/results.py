@@ -92,7 +92,7 @@ def document_record(scored: DocumentScores, aligned: AlignedDocument, diagnostic
         "hypothesis_units": len(translation.outputs),
         "empty_outputs": translation.empty_outputs,
         "cache_hits": translation.cache_hits,
-        "notes": list(document.notes),
+        "notes": [*document.notes, *aligned.degradations],   # what could not be checked, or was left out or cut
         "cleaning": {"source": document.source.cleaning_record(),
                      "reference": document.reference.cleaning_record()},
         "metrics": {name: score.as_dict() for name, score in scored.scores.items()},

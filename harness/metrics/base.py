@@ -32,6 +32,12 @@ class Score:
         return record
 
 
+def within_limit(texts: tuple[str | None, ...], max_chars: int | None) -> bool:
+    """Whether no text of a segment (source, hypothesis, reference; None: absent) is longer than max_chars
+    (limits.max_segment_chars; None: no bound)."""
+    return max_chars is None or all(len(text or "") <= max_chars for text in texts)
+
+
 class Metric(ABC):
     name: str
     signature: str
@@ -43,6 +49,10 @@ class Metric(ABC):
     # segment scores (statistics_from_scores) instead of running the model again.
     sentence_model: bool = False
     reference_free: bool = False      # scores source and output only: it has a score for any source document
+    # Time and memory linear in a segment's length (BLEU, chrF): it scores segments of any length. Any other
+    # metric (TER's edit distance, a sentence model, a metric of unknown cost) leaves out a segment longer than
+    # limits.max_segment_chars, with a note, instead of running for minutes or exhausting memory on it.
+    linear_cost: bool = False
 
     def segment_scores(self, hypotheses: list[str], references: list[str],
                        sources: list[str] | None = None) -> list[float]:
@@ -64,6 +74,11 @@ class Metric(ABC):
         """What a metric records on each segment beside its score (xCOMET's error spans, an input scored in
         pieces), asked after scoring the same segments; by default nothing."""
         return [{} for _ in hypotheses]
+
+    def accepts(self, texts: tuple[str | None, ...], max_chars: int | None) -> bool:
+        """Whether it scores a segment of these texts (source, hypothesis, reference) under limits.max_segment_chars
+        (None: no bound)."""
+        return self.linear_cost or within_limit(texts, max_chars)
 
     def check_ready(self) -> None:
         """Fail before anything is translated when the metric cannot run (a missing package or model)."""

@@ -48,6 +48,8 @@ class SacrebleuMetric(Metric):
 
 
 class SacreBLEU(SacrebleuMetric):
+    linear_cost = True   # n-gram counts
+
     def __init__(self):
         super().__init__("bleu", BLEU())
         self.sentence_metric = BLEU(effective_order=True)   # sacrebleu's advice for single sentences
@@ -105,6 +107,8 @@ def match_statistics(hyp: Counter, ref: Counter) -> list[int]:
 
 
 class SacreCHRF(SacrebleuMetric):
+    linear_cost = True   # character and word n-gram counts
+
     def __init__(self, name: str, metric: CHRF):
         if metric.eps_smoothing:
             raise ValueError("the restated chrF formula covers sacrebleu's default (effective order) averaging")
