@@ -6,11 +6,13 @@ dropped line is kept so that the result can show what was removed.
 from __future__ import annotations
 
 import re
+import reprlib
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from yaml.events import AliasEvent
 
 from harness.errors import UserError, unknown_name
 from harness.languages import check_language, language_name
@@ -30,6 +32,10 @@ CLEANING_RULES = ("drop_lines", "drop_repeated_lines")
 # ids name files in the run folder (hypotheses/<id>.txt): a plain file name, nothing that could leave the folder
 SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 INVISIBLE = {"Cc", "Cf", "Zs", "Zl", "Zp", "Mn"}   # controls, zero-width and other format characters, spaces
+# Fields that name things: read as the text written, whatever YAML 1.1 makes of it (010 -> 8, 12:30 -> 750,
+# ~ -> None, yes -> True, no -> False: the Norwegian language code)
+TEXT_FIELDS = frozenset({"id", "lang", "file", "reference", "relation", ALIGNMENT_KEY, "target_lang", "reference_dir"})
+MAX_MANIFEST_DEPTH = 32   # a manifest is 6 levels deep (root, documents, entry, clean, drop_lines, a pattern)
 
 
 @dataclass(frozen=True)
@@ -120,12 +126,12 @@ def read_text_file(path: Path, what: str = "document") -> str:
 
 
 def clean_lines(lines: list[str], rules: CleaningRules) -> tuple[list[str], list[DroppedLine]]:
-    """Keep non-empty lines that no rule drops; return the kept lines and the dropped ones."""
+    """Keep the lines with visible text that no rule drops; return the kept lines and the dropped ones."""
     patterns = [(pattern, re.compile(pattern)) for pattern in rules.drop_lines]
     kept, dropped, seen = [], [], set()
     for number, line in enumerate(lines, start=1):
         stripped = line.strip()
-        if not stripped:
+        if not has_visible_text(stripped):   # empty, or only zero-width and format characters: no sentence
             continue
         rule = next((p for p, regex in patterns if regex.search(stripped)), None)
         if rule is None and rules.drop_repeated_lines and stripped in seen:
@@ -159,16 +165,20 @@ def parse_rules(spec: object, where: str) -> CleaningRules:
         raise UserError(f"{where}: 'clean' must be a mapping with {' or '.join(CLEANING_RULES)}")
     check_fields(spec, CLEANING_RULES, "cleaning rule", where)
     patterns = spec.get("drop_lines", [])
-    if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
-        raise UserError(f"{where}: drop_lines must be a list of regexes (drop_lines: [\"^QMI$\"]), not {patterns!r}")
+    usage = f"{where}: drop_lines must be a list of regexes (drop_lines: [\"^QMI$\"])"
+    if not isinstance(patterns, list):
+        raise UserError(f"{usage}, not {reprlib.repr(patterns)}")
+    wrong = next((k for k, pattern in enumerate(patterns) if not isinstance(pattern, str)), None)
+    if wrong is not None:
+        raise UserError(f"{usage}; entry {wrong + 1} is {reprlib.repr(patterns[wrong])}, not a string")
     for pattern in patterns:
         try:
             re.compile(pattern)
         except re.error as err:
-            raise UserError(f"{where}: bad regex {pattern!r} in drop_lines ({err})") from None
+            raise UserError(f"{where}: bad regex {reprlib.repr(pattern)} in drop_lines ({err})") from None
     repeated = spec.get("drop_repeated_lines", False)
     if not isinstance(repeated, bool):
-        raise UserError(f"{where}: drop_repeated_lines must be true or false, not {repeated!r}")
+        raise UserError(f"{where}: drop_repeated_lines must be true or false, not {reprlib.repr(repeated)}")
     return CleaningRules(tuple(patterns), repeated)
 
 
@@ -200,6 +210,45 @@ def check_id(value: object, where: str) -> str:
     return doc_id
 
 
+class RefusedYAML(yaml.MarkedYAMLError):
+    """Valid YAML that a manifest may not use."""
+
+    def __init__(self, problem: str, mark):
+        super().__init__(problem=problem, problem_mark=mark)
+
+
+class ManifestLoader(yaml.SafeLoader):
+    """PyYAML's safe loader with the bounds a data set's manifest needs: no anchors or aliases (1 KB of nested
+    aliases expands to billions of entries), a bounded nesting depth (PyYAML recurses per level), no key given
+    twice (PyYAML keeps the last one silently), and the TEXT_FIELDS read as written."""
+
+    depth = 0
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise RefusedYAML("YAML anchors and aliases are not allowed in a manifest (&name, *name); write each "
+                              "value out", event.start_mark)
+        if self.depth >= MAX_MANIFEST_DEPTH:
+            raise RefusedYAML(f"nested deeper than {MAX_MANIFEST_DEPTH} levels; a manifest needs 6", event.start_mark)
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, value_node in node.value if isinstance(node, yaml.MappingNode) else []:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if key is not None and key in seen:
+                raise RefusedYAML(f"key '{reprlib.repr(key)[1:-1]}' is given twice; keep one", key_node.start_mark)
+            seen.add(key)
+            if key in TEXT_FIELDS and isinstance(value_node, yaml.ScalarNode):
+                value_node.tag = "tag:yaml.org,2002:str"   # the plain scalar's text, not YAML 1.1's reading
+        return super().construct_mapping(node, deep=deep)
+
+
 def yaml_problem(err: yaml.YAMLError) -> str:
     mark = getattr(err, "problem_mark", None)
     problem = getattr(err, "problem", None) or str(err).splitlines()[0]
@@ -213,7 +262,9 @@ def read_manifest(root: Path) -> dict:
     if not manifest_path.is_file():
         raise UserError(f"{manifest_path}: no manifest; write one that lists the documents (see seeds/manifest.yaml)")
     try:
-        manifest = yaml.safe_load(read_text_file(manifest_path, "manifest"))
+        manifest = yaml.load(read_text_file(manifest_path, "manifest"), Loader=ManifestLoader)
+    except RefusedYAML as err:
+        raise UserError(f"{manifest_path}: {yaml_problem(err)}") from None
     except yaml.YAMLError as err:
         raise UserError(f"{manifest_path}: not valid YAML ({yaml_problem(err)})") from None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("documents"), list):
