@@ -1,0 +1,206 @@
+"""Issue 21, part B, as an adversarial user drives harness-run: bounded time and memory on over-long input, no
+silent truncation, ids as written. Each case runs the real CLI in a child process (tests.adversarial) and
+checks the exit code, the one error line or the recorded note, and a checksum of the surrounding tree.
+
+The figures (a 100,000-character sentence and a 5 MB line each in < 60 s and < 2 GB) are measured by
+benchmarks/long_inputs.py, never asserted here."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from benchmarks.long_inputs import ENGLISH as ENGLISH_WORDS, FRENCH as FRENCH_WORDS, words_of_length
+from tests.adversarial import assert_one_line_error, run_cli, tree_checksum
+from tests.test_adversarial_run import ENGLISH, FRENCH, Setup, base_args, make_setup
+
+
+def outcome_of(t: Setup, *extra: str):
+    return run_cli("run", [*base_args(t), *extra], cwd=t.root, env={"HARNESS_CACHE_DIR": str(t.root / "cache")})
+
+
+def untouched(t: Setup) -> tuple[Path, ...]:
+    """What a run may change: its own folder and the cache."""
+    return t.root / "cache", t.run_dir.parent
+
+
+def result_of(t: Setup) -> dict:
+    return json.loads((t.run_dir / "result.json").read_text(encoding="utf-8"))
+
+
+# ---------------------------------------------------------------- over-long input: bounded, with a note
+
+def long_sentence_both_sides(t: Setup) -> None:
+    """Issue 21: one 100,000-character sentence (and its reference alike, so that they align) ran sacrebleu's TER
+    edit distance on the segment: killed at 301 s and 4.75 GB."""
+    t.write("a.txt", words_of_length(FRENCH_WORDS, 99_999) + ".\n")
+    t.write("ref.txt", words_of_length(ENGLISH_WORDS, 99_999) + ".\n")
+
+
+def unpunctuated_line(t: Setup) -> None:
+    """Issue 21: a line without punctuation (4.8 MB there, 1 MB here) went whole into the encoder: MemoryError on
+    a (tokens x 768) array. benchmarks/long_inputs.py measures the 5 MB one."""
+    t.write("a.txt", words_of_length(FRENCH_WORDS, 1_000_000) + "\n")
+
+
+def reference_with_a_long_sentence(t: Setup) -> None:
+    """Own case: a reference holding a 1 MB sentence after its real ones embedded it whole (95 s, 3.7 GB)."""
+    t.write("ref.txt", ENGLISH.strip() + " " + words_of_length(ENGLISH_WORDS, 1_000_000) + ".\n")
+
+
+BOUNDED = [
+    pytest.param(long_sentence_both_sides, ["limits.max_segment_chars=2000: 1 of 1 segments longer, left out of ter",
+                                            "encoder window: source sentences 1, reference sentences 1, outputs 1"],
+                 id="21-sentence-of-100k-characters"),
+    pytest.param(unpunctuated_line, ["encoder window: source sentences 1, outputs 1 longer than 5000 characters",
+                                     "left out of adequacy"], id="21-unpunctuated-1mb-line"),
+    pytest.param(reference_with_a_long_sentence, ["encoder window: reference sentences 1 longer than 5000"],
+                 id="own-reference-with-a-1mb-sentence"),
+]
+
+
+@pytest.mark.parametrize("case, notes", BOUNDED)
+def test_over_long_input_finishes_with_its_degradation_noted(tmp_path, case, notes):
+    setup = make_setup(tmp_path)
+    case(setup)
+    before = tree_checksum(tmp_path, exclude=untouched(setup))
+    outcome = outcome_of(setup)
+    assert outcome.code == 0, outcome.stderr[-2000:]
+    recorded = [note for document in result_of(setup)["documents"] for note in document["notes"]]
+    for note in notes:
+        assert any(note in line for line in recorded), (note, recorded)
+        assert note in outcome.stdout
+    assert tree_checksum(tmp_path, exclude=untouched(setup)) == before
+
+
+def test_a_segment_over_the_limit_keeps_its_cheap_scores_and_loses_the_others(tmp_path):
+    """limits.max_segment_chars set low: the long segment has BLEU and chrF but no TER, and the aligned TER is
+    the score of the other segments alone."""
+    setup = make_setup(tmp_path)
+    long_source = "Le conseil municipal de Lyon a voté un budget " + "très " * 60 + "important."
+    setup.write("a.txt", FRENCH.replace("Les travaux commenceront", long_source + " Les travaux commenceront"))
+    outcome = outcome_of(setup, "limits.max_segment_chars=200")
+    assert outcome.code == 0, outcome.stderr[-2000:]
+    document = result_of(setup)["documents"][0]
+    long_segments = [s for s in document["segments"] if max(len(s["hyp"]), len(s["ref"]), len(s["src"])) > 200]
+    short_segments = [s for s in document["segments"] if s not in long_segments]
+    assert long_segments and short_segments
+    assert all(set(s["scores"]) == {"bleu", "chrf"} for s in long_segments)
+    assert all("ter" in s["scores"] for s in short_segments)
+    assert any(note.startswith(f"limits.max_segment_chars=200: {len(long_segments)} of "
+                               f"{len(document['segments'])} segments longer, left out of ter")
+               for note in document["notes"])
+
+
+# ---------------------------------------------------------------- manifests: bounded reading, ids as written
+
+def alias_bomb() -> str:
+    """Issue 21: 1 KB of nested aliases in drop_lines expands to 9^9 patterns: 66 s, then MemoryError (the
+    patterns formatted into an error message)."""
+    levels = ['&a ["xxxxxxxx","xxxxxxxx","xxxxxxxx","xxxxxxxx","xxxxxxxx","xxxxxxxx","xxxxxxxx","xxxxxxxx","xxxxxxxx"]']
+    levels += [f"&{name} [{','.join([f'*{previous}'] * 9)}]" for previous, name in zip("abcdefgh", "bcdefghi")]
+    return ("target_lang: en\ndocuments:\n- {id: a, lang: fr, file: a.txt, reference: ref.txt, relation: parallel, "
+            f"clean: {{drop_lines: [{', '.join(levels)}]}}}}\n")
+
+
+def huge_pattern_list() -> str:
+    """A 200,000-entry drop_lines with one number in it: the whole list went into the one-line error."""
+    patterns = ", ".join(['"^x$"'] * 200_000 + ["7"])
+    return ("target_lang: en\ndocuments:\n- {id: a, lang: fr, file: a.txt, reference: ref.txt, relation: parallel, "
+            f"clean: {{drop_lines: [{patterns}]}}}}\n")
+
+
+def deeply_nested() -> str:
+    """Own case: 5,000 nested lists ended in a RecursionError traceback from PyYAML."""
+    return "documents: " + "[" * 5000 + "]" * 5000 + "\n"
+
+
+def duplicate_key() -> str:
+    """Own case: a key given twice in one document silently kept the last value (id 'b' ran as document 'b')."""
+    return "target_lang: en\ndocuments:\n- {id: a, lang: fr, file: a.txt, reference: ref.txt, relation: parallel, id: b}\n"
+
+
+def unquoted_id(text: str):
+    def manifest() -> str:
+        return (f"target_lang: en\ndocuments:\n- {{id: {text}, lang: fr, file: a.txt, reference: ref.txt, "
+                "relation: parallel}\n")
+    return manifest
+
+
+REFUSED = [
+    pytest.param(alias_bomb, ["manifest.yaml: line 3, column", "anchors and aliases are not allowed"],
+                 id="21-alias-bomb-in-drop-lines"),
+    pytest.param(huge_pattern_list, ["drop_lines must be a list of regexes", "entry 200001 is 7"],
+                 id="21-huge-pattern-list-not-echoed"),
+    pytest.param(deeply_nested, ["manifest.yaml", "nested deeper than"], id="own-deeply-nested-yaml"),
+    pytest.param(duplicate_key, ["manifest.yaml: line 3, column", "key 'id' is given twice"], id="own-duplicate-key"),
+    # ids are read as written: these two are no plain file names, and the message names them as the user wrote them
+    pytest.param(unquoted_id("12:30"), ["id '12:30' is not a plain file name"], id="21-id-12:30-as-written"),
+    pytest.param(unquoted_id("~"), ["id '~' is not a plain file name"], id="21-id-tilde-as-written"),
+]
+
+
+@pytest.mark.parametrize("manifest, fragments", REFUSED)
+def test_bad_manifest_gets_one_short_line_exit_2_and_changes_nothing(tmp_path, manifest, fragments):
+    setup = make_setup(tmp_path)
+    setup.write("manifest.yaml", manifest())
+    before = tree_checksum(tmp_path, exclude=(tmp_path / "cache",))
+    outcome = outcome_of(setup)
+    assert_one_line_error(outcome, *fragments)
+    assert len(outcome.error_lines[0]) < 400, outcome.error_lines[0][:1000]
+    assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == before
+
+
+def test_unquoted_ids_keep_the_text_as_written(tmp_path):
+    """Issue 21: unquoted ids 010 and yes became '8' and 'True' (YAML 1.1 octal and boolean)."""
+    setup = make_setup(tmp_path)
+    setup.write("manifest.yaml", "target_lang: en\ndocuments:\n" + "".join(
+        f"- {{id: {doc_id}, lang: fr, file: a.txt, reference: ref.txt, relation: parallel}}\n"
+        for doc_id in ("010", "yes", "0x1F", "1_000")))
+    outcome = outcome_of(setup)
+    assert outcome.code == 0, outcome.stderr[-2000:]
+    assert [d["id"] for d in result_of(setup)["documents"]] == ["010", "yes", "0x1F", "1_000"]
+    assert sorted(p.name for p in (setup.run_dir / "hypotheses").iterdir()) == ["010.txt", "0x1F.txt", "1_000.txt",
+                                                                                 "yes.txt"]
+
+
+# ---------------------------------------------------------------- invisible lines
+
+def test_a_line_of_zero_width_characters_is_not_a_segment(tmp_path):
+    """Own case: a line of only zero-width characters between two paragraphs went to the translator as a
+    sentence (a real model writes something for it) and counted as an untranslated source sentence."""
+    setup = make_setup(tmp_path)
+    setup.write("a.txt", FRENCH + "\u200b\u200c\u2060\ufeff\n" + FRENCH)
+    setup.write("ref.txt", ENGLISH + ENGLISH)
+    outcome = outcome_of(setup)
+    assert outcome.code == 0, outcome.stderr[-2000:]
+    document = result_of(setup)["documents"][0]
+    assert document["source_segments"] == 6
+    hypothesis = (setup.run_dir / "hypotheses" / "a.txt").read_text(encoding="utf-8")
+    assert "\u200b" not in hypothesis and hypothesis.count("\n") == 2
+
+
+# ---------------------------------------------------------------- shared caches
+
+def test_a_converted_model_is_published_with_the_modes_of_normal_file_creation(tmp_path):
+    """Issue 21: the dequantized weights were written 0600 (transformers writes model.safetensors that way),
+    unreadable to the other users of a shared cache that docs/running.md suggests."""
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from harness.backends.hf_loading import publish_folder
+
+    config = LlamaConfig(vocab_size=32, hidden_size=8, intermediate_size=16, num_hidden_layers=1,
+                         num_attention_heads=2, num_key_value_heads=2)
+    staging, target = tmp_path / "abc.tmp-1", tmp_path / "abc"
+    previous = os.umask(0o027)   # not the usual 022: the modes must come from the umask, not a constant
+    try:
+        LlamaForCausalLM(config).save_pretrained(staging)
+        publish_folder(staging, target)
+    finally:
+        os.umask(previous)
+    assert not staging.exists()
+    modes = {path.name: path.stat().st_mode & 0o777 for path in target.iterdir()}
+    assert "model.safetensors" in modes and set(modes.values()) == {0o640}, modes
+    assert target.stat().st_mode & 0o777 == 0o750
