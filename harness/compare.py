@@ -11,6 +11,7 @@ hold no finished run (RUNNING, FAILED) are named and left out, never passed over
 from __future__ import annotations
 
 import glob
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +26,8 @@ from harness.report_spans import error_span_rows
 from harness.results import DocumentRecord, RunRecord, Segment, as_run_record, package_version, read_record
 from harness.run_folder import FAILED_MARKER, RESULT_FILE, RUNNING_MARKER, TRACKING_STORES
 from harness.significance import DEFAULT_RESAMPLES, DEFAULT_SEED, compare_systems, holm, p_floor
+
+log = logging.getLogger(__name__)
 
 ALPHA = 0.05
 SCORE_DECIMALS = 4
@@ -405,6 +408,13 @@ def tested_rows(runs: list[Run], doc_index: int, metric: Metric, stats: list[np.
     return rows
 
 
+def scored_over_source_units(metric: Metric) -> bool:
+    """A reference-free sentence model (CometKiwi): a run's document score is its mean over every source sentence
+    and its output, not over the aligned segments, and the result keeps no score per source sentence; so compare
+    shows the run's own document score and label, with no interval or test."""
+    return metric.sentence_model and metric.reference_free
+
+
 def stored_statistics(run: Run, doc_index: int, metric: Metric, system: tuple[Segment, ...]) -> np.ndarray:
     """A sentence model's statistics from the segment scores the run stored: compare never runs the model."""
     if any(metric.name not in s.scores for s in system):
@@ -414,21 +424,38 @@ def stored_statistics(run: Run, doc_index: int, metric: Metric, system: tuple[Se
 
 
 def system_statistics(run: Run, doc_index: int, metric: Metric, system: tuple[Segment, ...],
-                      references: list[str]) -> np.ndarray:
-    if metric.sentence_model:
-        return stored_statistics(run, doc_index, metric, system)
-    return metric.statistics([s.hyp for s in system], references,
-                             [s.src for s in system] if metric.needs_source else None)
+                      scored: np.ndarray) -> np.ndarray:
+    """One row of statistics per segment; a segment not `scored` gets a row of zeros, which adds nothing to a sum."""
+    chosen = tuple(segment for segment, keep in zip(system, scored) if keep)
+    rows = (stored_statistics(run, doc_index, metric, chosen) if metric.sentence_model else
+            metric.statistics([s.hyp for s in chosen], [s.ref for s in chosen],
+                              [s.src for s in chosen] if metric.needs_source else None))
+    full = np.zeros((len(system), rows.shape[1]))
+    full[scored] = rows
+    return full
+
+
+def scored_segments(runs: list[Run], metric: Metric, segments: list[tuple[Segment, ...]]) -> np.ndarray:
+    """The segments that every run scores with the metric: a segment longer than a run's limits.max_segment_chars
+    has no TER or COMET score there (its stored one is missing; TER would run for minutes), so in no system."""
+    return np.array([all(metric.accepts((s.src, s.hyp, s.ref), run.result.max_segment_chars)
+                         for run, s in zip(runs, paired)) for paired in zip(*segments)], dtype=bool)
 
 
 def statistics_by_system(runs: list[Run], doc_index: int, metrics: dict[str, Metric]) -> dict[str, list[np.ndarray]]:
     """Per metric, each system's per-segment sufficient statistics (extracted once, reused by every test);
-    a metric that needs the source gets the segments' sources."""
+    a metric that needs the source gets the segments' sources. A segment that some run left out of a metric
+    (limits.max_segment_chars) has zero statistics in every system, with a warning."""
     segments = paired_segments(runs, doc_index)
-    references = [s.ref for s in segments[0]]
-    return {name: [system_statistics(run, doc_index, metric, system, references)
-                   for run, system in zip(runs, segments)]
-            for name, metric in metrics.items()}
+    statistics = {}
+    for name, metric in metrics.items():
+        scored = scored_segments(runs, metric, segments)
+        if not scored.all():
+            log.warning("document '%s': %d of %d segments longer than limits.max_segment_chars left out of %s",
+                        runs[0].result.documents[doc_index].id, int((~scored).sum()), len(scored), name)
+        statistics[name] = [system_statistics(run, doc_index, metric, system, scored)
+                            for run, system in zip(runs, segments)]
+    return statistics
 
 
 # ---------------------------------------------------------------- analysis
@@ -554,18 +581,21 @@ def compare_runs(runs: list[Run], baseline: str | None = None, metrics: list[str
     names = choose_metrics(runs, level, metrics)
     check_comparable(runs, level, names)
     documents = runs[0].result.documents
-    rows, stats, buckets, examples = [], [], [], []
+    rows, stats, buckets, examples, over_units = [], [], [], [], []
     if level == "aligned":
         tested = tested_metrics(runs, names)
+        over_units = [name for name, metric in tested.items() if scored_over_source_units(metric)]
+        tested = {name: metric for name, metric in tested.items() if name not in over_units}
         stats = [statistics_by_system(runs, i, tested) for i in range(len(documents))]
-        rows = [row for i in range(len(documents)) for name, metric in tested.items()
-                for row in tested_rows(runs, i, metric, stats[i][name], n_resamples, seed)]
+        rows = [row for i in range(len(documents)) for name in names
+                for row in (document_rows(runs, i, [name]) if name in over_units
+                            else tested_rows(runs, i, tested[name], stats[i][name], n_resamples, seed))]
         buckets = [row for i, d in enumerate(documents) if d.parallel
                    for row in bucket_rows(runs, i, stats[i], tested, n_resamples, seed)]
         examples = examples_both_ways(runs)
     else:
         rows = [row for i in range(len(documents)) for row in document_rows(runs, i, names)]
-    metric_list = [metric_description(runs[0], level, name) for name in names]
+    metric_list = [metric_description(runs[0], "document" if name in over_units else level, name) for name in names]
     return {
         "created": datetime.now().isoformat(timespec="seconds"),
         "harness_version": package_version("mt-harness"),

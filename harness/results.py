@@ -257,6 +257,7 @@ class RunRecord:
     raw: dict
     started: str | None = None       # when the run started (ISO 8601, the run's local time)
     versions: dict | None = None     # python, torch, transformers, sacrebleu, harness, git commit, as recorded
+    max_segment_chars: int | None = None   # limits.max_segment_chars: longer segments only have linear-cost scores
 
     def backend_stat(self, name: str) -> object:
         """A backend counter (a degradation such as truncated_inputs), None when the backend did not count it."""
@@ -317,7 +318,8 @@ def run_record(result: dict) -> RunRecord:
         reference_summaries=tuple(summary_from(r) for r in (references if isinstance(references, list)
                                                            else [references])),
         summary_metrics=result.get("summary_metrics", {}), system=metric_scores(result.get("system", {})),
-        raw=result, started=result.get("run", {}).get("started"), versions=result.get("versions"))
+        raw=result, started=result.get("run", {}).get("started"), versions=result.get("versions"),
+        max_segment_chars=config.get("limits", {}).get("max_segment_chars"))
 
 
 def as_run_record(result: dict | RunRecord) -> RunRecord:

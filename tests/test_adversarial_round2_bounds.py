@@ -75,12 +75,19 @@ def test_over_long_input_finishes_with_its_degradation_noted(tmp_path, case, not
     assert tree_checksum(tmp_path, exclude=untouched(setup)) == before
 
 
+def with_long_sentence(t: Setup) -> None:
+    """A long sentence (over 200 characters) in the middle of the source and of its reference."""
+    t.write("a.txt", FRENCH.replace("Les travaux", "Le conseil a voté un budget très " + "très " * 40 + "important. "
+                                    "Les travaux"))
+    t.write("ref.txt", ENGLISH.replace("Work will", "The council voted a very " + "very " * 40 + "large budget. "
+                                       "Work will"))
+
+
 def test_a_segment_over_the_limit_keeps_its_cheap_scores_and_loses_the_others(tmp_path):
     """limits.max_segment_chars set low: the long segment has BLEU and chrF but no TER, and the aligned TER is
     the score of the other segments alone."""
     setup = make_setup(tmp_path)
-    long_source = "Le conseil municipal de Lyon a voté un budget " + "très " * 60 + "important."
-    setup.write("a.txt", FRENCH.replace("Les travaux commenceront", long_source + " Les travaux commenceront"))
+    with_long_sentence(setup)
     outcome = outcome_of(setup, "limits.max_segment_chars=200")
     assert outcome.code == 0, outcome.stderr[-2000:]
     document = result_of(setup)["documents"][0]
@@ -92,6 +99,27 @@ def test_a_segment_over_the_limit_keeps_its_cheap_scores_and_loses_the_others(tm
     assert any(note.startswith(f"limits.max_segment_chars=200: {len(long_segments)} of "
                                f"{len(document['segments'])} segments longer, left out of ter")
                for note in document["notes"])
+
+
+def test_compare_leaves_out_what_the_runs_left_out_and_agrees_with_them(tmp_path):
+    """harness-compare recomputed TER on every segment, the over-long one too (minutes on a long one), and read
+    COMET scores the run never stored; its TER then differed from the runs' own aligned TER."""
+    setup = make_setup(tmp_path)
+    with_long_sentence(setup)
+    runs = [tmp_path / "runs" / name for name in ("one", "two")]
+    for folder, name in zip(runs, ("one", "two")):
+        outcome = outcome_of(setup, "limits.max_segment_chars=200", f"model.name={name}", f"hydra.run.dir={folder}")
+        assert outcome.code == 0, outcome.stderr[-2000:]
+    before = tree_checksum(tmp_path, exclude=(tmp_path / "report",))
+    outcome = run_cli("compare", [*map(str, runs), "--out", str(tmp_path / "report"), "--resamples", "100"],
+                      cwd=tmp_path)
+    assert outcome.code == 0, outcome.stderr[-2000:]
+    comparison = json.loads((tmp_path / "report" / "comparison.json").read_text(encoding="utf-8"))
+    stored = json.loads((runs[0] / "result.json").read_text(encoding="utf-8"))["documents"][0]["aligned"]["ter"]
+    [shown] = [r["score"] for r in comparison["rows"] if r["metric"] == "ter" and r["system"] == "one"]
+    assert shown == stored["score"]
+    assert "1 of 4 segments longer than limits.max_segment_chars left out of ter" in outcome.stderr
+    assert tree_checksum(tmp_path, exclude=(tmp_path / "report",)) == before
 
 
 # ---------------------------------------------------------------- manifests: bounded reading, ids as written

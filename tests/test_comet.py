@@ -181,6 +181,19 @@ def test_compare_shows_comet_with_intervals_and_paired_tests_without_the_model(r
     assert {m["name"]: m["higher_is_better"] for m in comparison["metrics"]} == {"comet": True, "cometkiwi": True}
 
 
+def test_compare_shows_each_document_cometkiwi_score_of_the_run_under_its_label(runs, no_model_load):
+    """Issue 21: harness-compare showed CometKiwi as the mean over the aligned segments, under the same label as
+    the run's score, the mean over every source sentence and its output."""
+    comparison = compare_runs(load_runs([str(r) for r in runs]), metrics=["comet", "cometkiwi"])
+    [label] = [m["signature"] for m in comparison["metrics"] if m["name"] == "cometkiwi"]
+    assert "over every source sentence and its output" in label
+    for run_folder in runs:
+        record = read_record(run_folder)
+        shown = {r["document"]: r["score"] for r in comparison["rows"]
+                 if r["metric"] == "cometkiwi" and r["system"] == record.model_name}
+        assert shown == {d.id: d.metrics["cometkiwi"].score for d in record.documents}
+
+
 def test_cached_rescore_loads_no_comet_model(runs, tiny_comet, tmp_path, no_model_load):
     first = read_record(runs[0])
     again = read_record(comet_run(tmp_path / "again", tiny_comet, "model=identity",
