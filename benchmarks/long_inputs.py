@@ -1,11 +1,13 @@
-"""python -m benchmarks.long_inputs [CASE...] [--timeout SECONDS] [--work DIR]: time and memory of a run on over-long input
-(issue 21), each case a whole `harness-run model=identity` in a child process of its own.
+"""python -m benchmarks.long_inputs [CASE...] [--timeout SECONDS] [--work DIR]: time and memory of a run on
+over-long input (issue 21), each case a whole `harness-run model=identity` in a child process of its own.
 
 Cases (one document each):
-- 100k-sentence, a 100,000-character sentence: French words with no punctuation until its final full stop, and as its reference
-  a 100,000-character sentence of English words, so that the two align and the segment reaches every metric;
+- 100k-sentence, a 100,000-character sentence: French words with no punctuation until its final full stop, and
+  as its reference a 100,000-character sentence of English words, so that the two align and the segment reaches
+  every metric;
 - 5mb-line, a 5 MB line of French words without any punctuation, its reference a normal three-sentence English text.
 Target: each finishes in < 60 s with a peak RSS < 2 GB and records a note of what it left out or cut.
+Then the 1 KB alias bomb of issue 21: its manifest is refused in < 1 s (the reading, timed in this process).
 Wall time is the whole process as the user waits for it; the peak RSS is the child's own (os.wait4), also for
 a child killed at the timeout. Numbers are printed as measured, met or not."""
 from __future__ import annotations
@@ -24,6 +26,8 @@ from pathlib import Path
 import yaml
 
 from benchmarks.measure import REPO
+from harness.documents import read_manifest
+from harness.errors import UserError
 
 GB = 10 ** 9
 TARGET_SECONDS, TARGET_BYTES = 60, 2 * GB
@@ -46,6 +50,15 @@ def words_of_length(words: list[str], characters: int, seed: int = 0) -> str:
         parts.append(word)
         length += len(word) + 1
     return " ".join(parts)[:characters].rstrip()
+
+
+def alias_bomb() -> str:
+    """A 1 KB manifest whose drop_lines nests aliases 9 levels deep: 9^9 patterns once expanded (issue 21: 66 s,
+    then MemoryError)."""
+    levels = ['&a ["xxxxxxxx","xxxxxxxx","xxxxxxxx","xxxxxxxx","xxxxxxxx","xxxxxxxx","xxxxxxxx","xxxxxxxx","xxxxxxxx"]']
+    levels += [f"&{name} [{','.join([f'*{previous}'] * 9)}]" for previous, name in zip("abcdefgh", "bcdefghi")]
+    return ("target_lang: en\ndocuments:\n- {id: a, lang: fr, file: a.txt, reference: ref.txt, relation: parallel, "
+            f"clean: {{drop_lines: [{', '.join(levels)}]}}}}\n")
 
 
 CASES = {   # name -> the source document's text and its reference's
@@ -122,6 +135,22 @@ def measure(case: str, work: Path, timeout: float) -> Measured:
                     "\n".join(tail))
 
 
+def alias_bomb_refusal(work: Path) -> str:
+    """How long reading the alias bomb's manifest takes to refuse it, in this process (the whole harness-run
+    adds its start-up, Hydra's composition, to that)."""
+    folder = data_set(work / "alias-bomb", (words_of_length(FRENCH, 300) + ".\n", REFERENCE))
+    (folder / "manifest.yaml").write_text(alias_bomb(), encoding="utf-8")
+    started = time.perf_counter()
+    try:
+        read_manifest(folder)
+        outcome = "read, NOT refused"
+    except UserError as err:
+        outcome = f"refused: {err}"
+    seconds = time.perf_counter() - started
+    return (f"alias bomb ({len(alias_bomb())} bytes): {seconds:.3f} s, target < 1 s: "
+            f"{'met' if seconds < 1 and outcome.startswith('refused') else 'NOT met'}\n  {outcome}")
+
+
 def report(measured: Measured) -> str:
     outcome = "killed at the timeout" if measured.exit_code is None else f"exit {measured.exit_code}"
     lines = [f"{measured.case}: {measured.seconds:.1f} s, peak RSS {measured.peak_rss_bytes / GB:.2f} GB, {outcome}; "
@@ -143,6 +172,7 @@ def main() -> None:
         work = args.work or Path(temporary)
         for case in args.cases or CASES:
             print(report(measure(case, work / case, args.timeout)), flush=True)
+        print(alias_bomb_refusal(work))
 
 
 if __name__ == "__main__":

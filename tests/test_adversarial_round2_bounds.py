@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.long_inputs import ENGLISH as ENGLISH_WORDS, FRENCH as FRENCH_WORDS, words_of_length
+from benchmarks.long_inputs import ENGLISH as ENGLISH_WORDS, FRENCH as FRENCH_WORDS
+from benchmarks.long_inputs import alias_bomb, words_of_length
 from tests.adversarial import assert_one_line_error, run_cli, tree_checksum
 from tests.test_adversarial_run import ENGLISH, FRENCH, Setup, base_args, make_setup
 
@@ -124,15 +125,6 @@ def test_compare_leaves_out_what_the_runs_left_out_and_agrees_with_them(tmp_path
 
 # ---------------------------------------------------------------- manifests: bounded reading, ids as written
 
-def alias_bomb() -> str:
-    """Issue 21: 1 KB of nested aliases in drop_lines expands to 9^9 patterns: 66 s, then MemoryError (the
-    patterns formatted into an error message)."""
-    levels = ['&a ["xxxxxxxx","xxxxxxxx","xxxxxxxx","xxxxxxxx","xxxxxxxx","xxxxxxxx","xxxxxxxx","xxxxxxxx","xxxxxxxx"]']
-    levels += [f"&{name} [{','.join([f'*{previous}'] * 9)}]" for previous, name in zip("abcdefgh", "bcdefghi")]
-    return ("target_lang: en\ndocuments:\n- {id: a, lang: fr, file: a.txt, reference: ref.txt, relation: parallel, "
-            f"clean: {{drop_lines: [{', '.join(levels)}]}}}}\n")
-
-
 def huge_pattern_list() -> str:
     """A 200,000-entry drop_lines with one number in it: the whole list went into the one-line error."""
     patterns = ", ".join(['"^x$"'] * 200_000 + ["7"])
@@ -147,7 +139,8 @@ def deeply_nested() -> str:
 
 def duplicate_key() -> str:
     """Own case: a key given twice in one document silently kept the last value (id 'b' ran as document 'b')."""
-    return "target_lang: en\ndocuments:\n- {id: a, lang: fr, file: a.txt, reference: ref.txt, relation: parallel, id: b}\n"
+    return ("target_lang: en\ndocuments:\n"
+            "- {id: a, lang: fr, file: a.txt, reference: ref.txt, relation: parallel, id: b}\n")
 
 
 def unquoted_id(text: str):
@@ -157,7 +150,7 @@ def unquoted_id(text: str):
     return manifest
 
 
-REFUSED = [
+REFUSED = [   # alias_bomb: issue 21, 1 KB of nested aliases in drop_lines took 66 s, then MemoryError
     pytest.param(alias_bomb, ["manifest.yaml: line 3, column", "anchors and aliases are not allowed"],
                  id="21-alias-bomb-in-drop-lines"),
     pytest.param(huge_pattern_list, ["drop_lines must be a list of regexes", "entry 200001 is 7"],
@@ -192,6 +185,22 @@ def test_unquoted_ids_keep_the_text_as_written(tmp_path):
     assert [d["id"] for d in result_of(setup)["documents"]] == ["010", "yes", "0x1F", "1_000"]
     assert sorted(p.name for p in (setup.run_dir / "hypotheses").iterdir()) == ["010.txt", "0x1F.txt", "1_000.txt",
                                                                                  "yes.txt"]
+
+
+NORWEGIAN = ("Bystyret i Oslo vedtok mandag kveld et budsjett på tolv millioner kroner for å pusse opp byens skoler. "
+             "Arbeidet starter neste vår i seks bydeler. Ordføreren ønsket avtalen velkommen etter tre måneders "
+             "samtaler med foreldrene.\n")
+
+
+def test_norwegian_declared_unquoted_stays_norwegian(tmp_path):
+    """Own case: `lang: no` (Norwegian) was read as false by YAML 1.1: "unknown language code 'False'"."""
+    setup = make_setup(tmp_path)
+    setup.write("a.txt", NORWEGIAN)
+    setup.write("manifest.yaml", "target_lang: en\ndocuments:\n"
+                "- {id: a, lang: no, file: a.txt, reference: ref.txt, relation: parallel}\n")
+    outcome = outcome_of(setup)
+    assert outcome.code == 0, outcome.stderr[-2000:]
+    assert result_of(setup)["documents"][0]["src_lang"] == "no"
 
 
 # ---------------------------------------------------------------- invisible lines
