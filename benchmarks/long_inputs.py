@@ -82,6 +82,7 @@ def data_set(folder: Path, texts: tuple[str, str]) -> Path:
 class Measured:
     case: str
     seconds: float
+    cpu_seconds: float      # user + system time of the child: what the run costs on a machine shared with others
     peak_rss_bytes: int
     exit_code: int | None   # None: killed at the timeout
     notes: list[str]
@@ -131,7 +132,7 @@ def measure(case: str, work: Path, timeout: float) -> Measured:
     seconds = time.perf_counter() - started
     code = os.waitstatus_to_exitcode(status)
     tail = (work / "stderr.txt").read_text(encoding="utf-8", errors="replace").strip().splitlines()[-3:]
-    return Measured(case, seconds, usage.ru_maxrss * 1024, None if code < 0 else code, recorded_notes(run_dir),
+    return Measured(case, seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, None if code < 0 else code, recorded_notes(run_dir),
                     "\n".join(tail))
 
 
@@ -153,9 +154,9 @@ def alias_bomb_refusal(work: Path) -> str:
 
 def report(measured: Measured) -> str:
     outcome = "killed at the timeout" if measured.exit_code is None else f"exit {measured.exit_code}"
-    lines = [f"{measured.case}: {measured.seconds:.1f} s, peak RSS {measured.peak_rss_bytes / GB:.2f} GB, {outcome}; "
-             f"target < {TARGET_SECONDS} s and < {TARGET_BYTES / GB:.0f} GB with a note: "
-             f"{'met' if measured.met else 'NOT met'}"]
+    lines = [f"{measured.case}: {measured.seconds:.1f} s ({measured.cpu_seconds:.1f} s CPU), peak RSS "
+             f"{measured.peak_rss_bytes / GB:.2f} GB, {outcome}; target < {TARGET_SECONDS} s and "
+             f"< {TARGET_BYTES / GB:.0f} GB with a note: {'met' if measured.met else 'NOT met'}"]
     lines += [f"  note: {note}" for note in measured.notes] or ["  (no note recorded)"]
     if measured.exit_code != 0:
         lines += [f"  stderr: {line}" for line in measured.tail.splitlines()]
