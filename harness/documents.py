@@ -205,8 +205,8 @@ def reference_folder(root: Path, manifest: dict, reference_root: str | Path | No
 def check_id(value: object, where: str) -> str:
     doc_id = str(value)
     if not SAFE_ID.fullmatch(doc_id) or doc_id in (".", ".."):
-        raise UserError(f"{where}: id {doc_id!r} is not a plain file name; use letters, digits, '.', '_' and '-' "
-                        "(at most 128, starting with a letter or digit)")
+        raise UserError(f"{where}: id {reprlib.repr(doc_id)} is not a plain file name; use letters, digits, '.', "
+                        "'_' and '-' (at most 128, starting with a letter or digit)")
     return doc_id
 
 
@@ -286,7 +286,7 @@ def check_entry(entry: object, index: int, manifest_path: Path) -> dict:
     if missing:
         raise UserError(f"{where}: missing field '{missing[0]}'; every document needs {', '.join(DOCUMENT_FIELDS)}")
     if entry["relation"] not in RELATIONS:
-        raise UserError(f"{where}: relation '{entry['relation']}' is not one of {', '.join(RELATIONS)}")
+        raise UserError(f"{where}: relation {reprlib.repr(entry['relation'])} is not one of {', '.join(RELATIONS)}")
     check_id(entry["id"], where)
     return entry
 

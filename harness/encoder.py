@@ -85,7 +85,7 @@ def window_notes(texts: dict[str, list[str]]) -> list[str]:
     counts = {what: sum(len(text) > WINDOW_CHARS for text in group) for what, group in texts.items()}
     cut = [f"{what} {count}" for what, count in counts.items() if count]
     return [f"encoder window: {', '.join(cut)} longer than {WINDOW_CHARS} characters; {ENCODER_NAME} reads their "
-            f"first {WINDOW_CHARS} where it embeds them (alignment, adequacy)"] if cut else []
+            f"first {WINDOW_CHARS} wherever it embeds them"] if cut else []
 
 
 def embed(texts: list[str]) -> np.ndarray:
