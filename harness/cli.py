@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import logging
+import os
 import re
 import sys
 from datetime import datetime
@@ -25,12 +26,13 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
-from harness.compare import Collection, Skipped, baseline_index, collect_runs, comparable_groups, compare_runs
+from harness.compare import Skipped, collect_runs, compare_collection
 from harness.config import CONF_DIR, check_ranges, compose_config, register_schemas
 from harness.errors import UserError, unknown_name
 from harness.pipeline import run
 from harness.progress import quiet_library_bars
-from harness.report import check_report_folder, comparison_table, group_folder, results_table, run_summary_table
+from harness.report import (ReportPlace, comparison_table, group_folder, results_table, run_summary_table,
+                            terminal_text)
 from harness.results import run_record
 from harness.run_folder import launch_created, make_launch_folder, remove_created_folders
 from harness.run_index import list_runs
@@ -42,8 +44,20 @@ log = logging.getLogger(__name__)
 
 
 def fail(message: str) -> None:
-    print(f"error: {message}", file=sys.stderr)
+    print(f"error: {terminal_text(message)}", file=sys.stderr)
     sys.exit(EXIT_USER_ERROR)
+
+
+def show(text: str) -> None:
+    """Print on stdout, where tables go (logs go to stderr). A reader that has gone away (`| head -1`) ends the
+    output, not the command: the rest of stdout is dropped (Python's documented way: stdout onto /dev/null) and the
+    work goes on, so that the report is still written and the exit code is the command's own."""
+    try:
+        print("\n".join(terminal_text(line) for line in text.split("\n")), flush=True)
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def expand_sweeps(arguments: list[str]) -> list[list[str]]:
@@ -120,11 +134,11 @@ def hydra_run(cfg: DictConfig) -> None:
             raise
         fail(str(err))
     record = run_record(result)   # the same typed record harness-compare reads from result.json
-    print(results_table(record))
+    show(results_table(record))
     summaries = run_summary_table(record)
     if summaries:
-        print("\n" + summaries)
-    print(f"\nrun folder: {output_dir}")
+        show("\n" + summaries)
+    show(f"\nrun folder: {output_dir}")
 
 
 def harness_version() -> str:
@@ -150,7 +164,7 @@ def expand_quiet(arguments: list[str]) -> list[str]:
 def run_main() -> None:
     """harness-run: translate and score with config overrides, e.g. `harness-run model=identity`."""
     if "--version" in sys.argv[1:]:
-        print(harness_version())
+        show(harness_version())
         return
     sys.argv[1:] = expand_quiet(sys.argv[1:])
     register_schemas()
@@ -182,23 +196,31 @@ def compare_arguments() -> argparse.ArgumentParser:
     return parser
 
 
-def write_report(comparison: dict, folder: Path) -> Path:
-    from harness.report_html import write_comparison   # matplotlib: imported only when a comparison is drawn
+def publish(comparisons: list[dict], place: ReportPlace) -> list[Path]:
+    """Write the reports into place whole; say so when an earlier report there was replaced."""
+    from harness.report_html import publish_comparisons   # matplotlib: imported only when a comparison is drawn
     try:
-        return write_comparison(comparison, folder)
+        pages, replaced = publish_comparisons(comparisons, place)
     except OSError as err:
-        raise UserError(f"cannot write the report into {folder}: {err.strerror or err}; "
+        raise UserError(f"cannot write the report into {place.folder}: {err.strerror or err}; "
                         "choose another folder with --out") from err
+    if replaced:
+        print(f"note: replaced the earlier report in {terminal_text(place.folder)}", file=sys.stderr)
+    return pages
 
 
-def print_comparison(comparison: dict, folder: Path) -> None:
-    print(comparison_table(comparison))
-    print(f"\nreport: {write_report(comparison, folder)}")
+def show_comparisons(comparisons: list[dict], pages: list[Path]) -> None:
+    for number, (comparison, page) in enumerate(zip(comparisons, pages), start=1):
+        if len(comparisons) > 1:
+            show(f"\n== group {number} of {len(comparisons)}: data set {comparison['data']['root']}, "
+                 f"{len(comparison['systems'])} runs")
+        show(comparison_table(comparison))
+        show(f"\nreport: {page}")
 
 
 def warn_skipped(skipped: list[Skipped]) -> None:
     for folder in skipped:
-        print(f"warning: skipped {folder.describe()}", file=sys.stderr)
+        print(f"warning: skipped {terminal_text(folder.describe())}", file=sys.stderr)
 
 
 def compare_main() -> None:
@@ -209,31 +231,16 @@ def compare_main() -> None:
         if args.list:
             index, collection = list_runs(args.runs)
             warn_skipped(collection.skipped)
-            print(index)
+            show(index)
             return
-        check_report_folder(folder)
+        place = ReportPlace.of(folder)
         collection = collect_runs(args.runs)
         warn_skipped(collection.skipped)
-        compare_groups(collection, lambda number, count: group_folder(folder, number, count),
-                       args.baseline, args.metrics, args.resamples)
+        compared = compare_collection(collection, args.baseline, args.metrics, args.resamples)
+        warn_skipped(compared.skipped)
+        show_comparisons(compared.comparisons, publish(compared.comparisons, place))
     except UserError as err:
         fail(str(err))
-
-
-def compare_groups(collection: Collection, report_folder: Callable[[int, int], Path], baseline: str | None = None,
-                   metrics: list[str] | None = None, resamples: int = DEFAULT_RESAMPLES) -> None:
-    """Runs named one by one are one comparison; runs found by searching folders (a sweep, results/) are compared
-    per data set, group n of N written into report_folder(n, N)."""
-    groups = comparable_groups(collection.runs, metrics) if collection.searched else [collection.runs]
-    holding = [baseline is not None and baseline_index(runs, baseline) is not None for runs in groups]
-    if baseline and len(groups) > 1 and not any(holding):
-        raise unknown_name("baseline system", baseline, [run.name for run in collection.runs])
-    for number, (runs, holds_baseline) in enumerate(zip(groups, holding), start=1):
-        chosen = baseline if len(groups) == 1 or holds_baseline else None
-        comparison = compare_runs(runs, chosen, metrics, resamples, skipped=collection.skipped)
-        if len(groups) > 1:
-            print(f"\n== group {number} of {len(groups)}: data set {runs[0].result.data_root}, {len(runs)} runs")
-        print_comparison(comparison, report_folder(number, len(groups)))
 
 
 class RunFolderCallback(Callback):
@@ -264,10 +271,14 @@ class CompareSweepCallback(Callback):
         sweep_dir = Path(config.hydra.sweep.dir)
         try:
             collection = collect_runs([str(sweep_dir)])
-            for folder in collection.skipped:
+            compared = compare_collection(collection)
+            for folder in collection.skipped + compared.skipped:
                 log.warning("not in the comparison: %s", folder.describe())
-            compare_groups(collection, lambda number, count: sweep_dir / "comparison" if count == 1
-                           else group_folder(sweep_dir, number, count))
+            count = len(compared.comparisons)
+            folders = [sweep_dir / "comparison"] if count == 1 else [group_folder(sweep_dir, n, count)
+                                                                     for n in range(1, count + 1)]
+            show_comparisons(compared.comparisons, [page for comparison, folder in zip(compared.comparisons, folders)
+                                                    for page in publish([comparison], ReportPlace.of(folder))])
         except UserError as err:   # a finished sweep stays finished: say why there is no comparison
             log.warning("no comparison written for %s: %s", sweep_dir, err)
 
