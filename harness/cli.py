@@ -34,12 +34,18 @@ from harness.progress import quiet_library_bars
 from harness.report import (ReportPlace, comparison_table, group_folder, results_table, run_summary_table,
                             terminal_text)
 from harness.results import run_record
-from harness.run_folder import launch_created, make_launch_folder, remove_created_folders
+from harness.run_folder import (FAILED_MARKER, abandon_launch, claim_sweep_folder, finished_job,
+                                make_launch_folder, unfinished_jobs)
 from harness.run_index import list_runs
 from harness.significance import DEFAULT_RESAMPLES
 from harness.tracking import Store, check_store, end_sweep, log_finished_run, require_mlflow, start_sweep
 
-EXIT_USER_ERROR = 2
+EXIT_USER_ERROR = 2       # refused: nothing ran, nothing was written
+EXIT_PARTLY_FAILED = 1    # it ran, but a sweep's job failed or a finished run was not logged: each said so in a line
+EXIT_INTERRUPTED = 130    # Ctrl-C, as shells report SIGINT
+JOB_FINISHED, JOB_REUSED, JOB_FAILED = "finished", "reused", "failed"   # hydra_run's return: Hydra's JobReturn
+failed_jobs: dict[str, str] = {}   # this launch's failures that did not stop it (a sweep's job folder name -> why) ...
+not_logged: list[str] = []         # ... and runs a tracking store did not take; run_main exits 1 when there are any
 log = logging.getLogger(__name__)
 
 
@@ -123,22 +129,43 @@ def hydra_records(cfg: DictConfig) -> dict[str, str]:
             ".hydra/overrides.yaml": OmegaConf.to_yaml(hydra_cfg.overrides.task)}
 
 
+def interrupted(folder: Path, sweep_dir: Path | None) -> None:
+    """Ctrl-C: one line that says where the run stopped and how to resume it, exit 130."""
+    resume = f"hydra.sweep.dir={sweep_dir}" if sweep_dir else f"hydra.run.dir={folder}"
+    where = (f"{folder} is marked FAILED; run the same command with {resume} to resume it"
+             if (folder / FAILED_MARKER).is_file() else "before the run started")
+    print(f"interrupted: {where}", file=sys.stderr)
+    sys.exit(EXIT_INTERRUPTED)
+
+
 @hydra.main(config_path=str(CONF_DIR), config_name="config", version_base="1.3")
-def hydra_run(cfg: DictConfig) -> None:
-    output_dir = Path(HydraConfig.get().runtime.output_dir)
+def hydra_run(cfg: DictConfig) -> str:
+    hydra_cfg = HydraConfig.get()
+    output_dir = Path(hydra_cfg.runtime.output_dir)
+    sweep_dir = Path(hydra_cfg.sweep.dir) if hydra_cfg.mode == RunMode.MULTIRUN else None
     quiet_library_bars()   # after Hydra has set up logging (--quiet), before any model library is imported
     try:
-        result = run(cfg, output_dir, hydra_records(cfg))
+        if sweep_dir and finished_job(output_dir, list(hydra_cfg.overrides.task)):
+            log.info("%s: finished by an earlier launch of this sweep; kept as it is", output_dir)
+            return JOB_REUSED
+        result = run(cfg, output_dir, hydra_records(cfg), keep_failed=sweep_dir is not None)
     except UserError as err:
-        if HydraConfig.get().verbose:   # hydra.verbose=true: the user asked for the traceback
+        if hydra_cfg.verbose:   # hydra.verbose=true: the user asked for the traceback
             raise
-        fail(str(err))
+        if sweep_dir is None:
+            fail(str(err))
+        print(f"error: {output_dir}: {err}", file=sys.stderr)   # the sweep goes on; run_main exits 1 at the end
+        failed_jobs[output_dir.name] = str(err)
+        return JOB_FAILED
+    except KeyboardInterrupt:
+        interrupted(output_dir, sweep_dir)
     record = run_record(result)   # the same typed record harness-compare reads from result.json
     show(results_table(record))
     summaries = run_summary_table(record)
     if summaries:
         show("\n" + summaries)
     show(f"\nrun folder: {output_dir}")
+    return JOB_FINISHED
 
 
 def harness_version() -> str:
@@ -161,15 +188,30 @@ def expand_quiet(arguments: list[str]) -> list[str]:
     return kept[:first] + list(QUIET_OVERRIDES) + kept[first:]
 
 
+HOME_VALUE = re.compile(r"^([^-=][^=]*)=(~[^/,]*)(?=/|$)")
+
+
+def expand_home(arguments: list[str]) -> list[str]:
+    """`hydra.run.dir=~/x` as the user means it: a shell expands ~ only at the start of a word, and Hydra's
+    override grammar has no ~ at the start of a value (a lexer error)."""
+    return [HOME_VALUE.sub(lambda m: f"{m[1]}={os.path.expanduser(m[2])}", argument) for argument in arguments]
+
+
 def run_main() -> None:
     """harness-run: translate and score with config overrides, e.g. `harness-run model=identity`."""
     if "--version" in sys.argv[1:]:
         show(harness_version())
         return
-    sys.argv[1:] = expand_quiet(sys.argv[1:])
+    sys.argv[1:] = expand_home(expand_quiet(sys.argv[1:]))
     register_schemas()
-    check_overrides(sys.argv[1:])
-    hydra_run()
+    try:
+        check_overrides(sys.argv[1:])
+        hydra_run()
+    except KeyboardInterrupt:   # outside a run (composing, comparing a sweep): nothing to mark
+        print("interrupted", file=sys.stderr)
+        sys.exit(EXIT_INTERRUPTED)
+    if failed_jobs or not_logged:
+        sys.exit(EXIT_PARTLY_FAILED)
 
 
 class OneLineArgumentParser(argparse.ArgumentParser):
@@ -248,15 +290,15 @@ class RunFolderCallback(Callback):
     cannot be made and remember which folders this launch creates, so that a failed run removes only those."""
 
     def on_run_start(self, config: DictConfig, **kwargs) -> None:
-        self.prepare(Path(config.hydra.run.dir), "hydra.run.dir")
+        self.prepare(lambda: make_launch_folder(config.hydra.run.dir, "hydra.run.dir"))
 
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
-        self.prepare(Path(config.hydra.sweep.dir), "hydra.sweep.dir")
+        self.prepare(lambda: claim_sweep_folder(config.hydra.sweep.dir))
 
     @staticmethod
-    def prepare(folder: Path, knob: str) -> None:
+    def prepare(make: Callable[[], Path]) -> None:
         try:
-            make_launch_folder(folder, knob)
+            make()
         except UserError as err:
             fail(str(err))
 
@@ -281,6 +323,13 @@ class CompareSweepCallback(Callback):
                                                     for page in publish([comparison], ReportPlace.of(folder))])
         except UserError as err:   # a finished sweep stays finished: say why there is no comparison
             log.warning("no comparison written for %s: %s", sweep_dir, err)
+        for job, why in unfinished_jobs(sweep_dir).items():   # also the jobs of worker processes (joblib, SLURM)
+            failed_jobs.setdefault(job, why)
+        if failed_jobs:
+            jobs = len(expand_sweeps(list(config.hydra.overrides.task)))
+            print(f"error: {len(failed_jobs)} of {jobs} jobs failed ({', '.join(failed_jobs)}); "
+                  f"fix the cause and run the same command with hydra.sweep.dir={sweep_dir} to finish the sweep (its "
+                  "finished jobs are kept)", file=sys.stderr)
 
 
 class TrackingCallback(Callback):
@@ -299,21 +348,30 @@ class TrackingCallback(Callback):
 
     def on_job_end(self, config: DictConfig, job_return, **kwargs) -> None:
         store = Store.of(config.tracking)
-        if store and job_return.status == JobStatus.COMPLETED:
+        if store and job_return.status == JobStatus.COMPLETED and job_return.return_value == JOB_FINISHED:
             sweep_dir = Path(config.hydra.sweep.dir) if config.hydra.mode == RunMode.MULTIRUN else None
-            log_finished_run(store, Path(config.hydra.runtime.output_dir), list(config.hydra.overrides.task),
-                             sweep_dir)
+            self.say_if_not_logged(lambda: log_finished_run(store, Path(config.hydra.runtime.output_dir),
+                                                            list(config.hydra.overrides.task), sweep_dir))
 
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
         store = Store.of(config.tracking)
         if store:
-            end_sweep(store, Path(config.hydra.sweep.dir))
+            self.say_if_not_logged(lambda: end_sweep(store, Path(config.hydra.sweep.dir)))
+
+    @staticmethod
+    def say_if_not_logged(log_it: Callable[[], None]) -> None:
+        """A store that fails after the run: one line under the run's table; harness-run exits 1 at the end."""
+        try:
+            log_it()
+        except UserError as err:
+            print(f"error: {err}", file=sys.stderr)
+            not_logged.append(str(err))
 
     @staticmethod
     def refuse_unless(start: Callable[[], object], folder: Path) -> None:
-        """Run the tracking start; on a user error, remove the (empty) folder this launch made, then exit."""
+        """Run the tracking start; on a user error, take back what this launch made (its folder), then exit."""
         try:
             start()
         except UserError as err:
-            remove_created_folders(folder.absolute(), launch_created(folder))
+            abandon_launch(folder)
             fail(str(err))

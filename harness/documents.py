@@ -5,11 +5,13 @@ dropped line is kept so that the result can show what was removed.
 """
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import chardet
 import yaml
 
 from harness.errors import UserError, unknown_name
@@ -110,13 +112,24 @@ def read_text_file(path: Path, what: str = "document") -> str:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise UserError(
-            f"{path}: not valid UTF-8 (byte {err.start}); convert it to UTF-8 (iconv -f LATIN1 -t UTF-8)"
-        ) from None
+        raise UserError(f"{path}: not valid UTF-8 (byte {err.start}); {conversion_hint(raw)}") from None
     if not has_visible_text(text):
         raise UserError(f"{path}: {what} is empty (no visible character); give a file with text"
                         + (" or remove it from the manifest" if what == "document" else ""))
     return text
+
+
+MIN_ENCODING_CONFIDENCE = 0.2   # chardet's guesses below it were wrong on our samples (a 3-word Latin-1 line: Greek)
+
+
+def conversion_hint(raw: bytes) -> str:
+    """How to convert a file that is not UTF-8, in the encoding chardet finds: the Windows code page rather than its
+    ISO subset (LATIN1 would turn Windows-1252's quotes, dashes and euro sign into control characters)."""
+    guess = chardet.detect(raw, prefer_superset=True, compat_names=False)
+    if guess["encoding"] is None or guess["confidence"] < MIN_ENCODING_CONFIDENCE:
+        return "its encoding cannot be told from so little text; convert it to UTF-8 (iconv -f ENCODING -t UTF-8)"
+    name = codecs.lookup(guess["encoding"]).name.upper()   # CP1252, KOI8-R, CP932: names iconv knows
+    return f"it looks like {name}; convert it to UTF-8 (iconv -f {name} -t UTF-8)"
 
 
 def clean_lines(lines: list[str], rules: CleaningRules) -> tuple[list[str], list[DroppedLine]]:

@@ -31,7 +31,7 @@ def run_cli(entry: str, args: list[str], cwd: Path, env: dict | None = None, tim
     code = f"from harness.cli import {entry}_main; {entry}_main()"
     environment = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
     done = subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, env=environment,
-                          capture_output=True, text=True, timeout=timeout)
+                          capture_output=True, text=True, errors="backslashreplace", timeout=timeout)
     return Outcome(done.returncode, done.stdout, done.stderr)
 
 
