@@ -14,13 +14,16 @@ import yaml
 
 from harness.errors import UserError, unknown_name
 from harness.languages import check_language, language_name
+from harness.lines import split_lines
 from harness.relations import DECLARABLE
 
 RELATIONS = tuple(relation.value for relation in DECLARABLE)
 DOCUMENT_FIELDS = ("id", "lang", "file", "reference", "relation")     # required
 # `alignment:` (manifest level, or per document): how source and reference sentences correspond.
 # search: split into sentences and align them (harness.crosslingual); lines: line i of the source
-# translates line i of the reference (FLORES, WMT), each line is one segment and nothing is searched.
+# translates line i of the reference (FLORES, WMT), each line (as sacrebleu reads it: harness.lines) is one
+# segment and nothing is split or searched. Only a line-aligned document may name several references
+# (`reference: [ref1.txt, ref2.txt]`, as `sacrebleu ref1.txt ref2.txt -i hyp.txt`).
 ALIGNMENT_KEY = "alignment"
 ALIGNMENTS = ("search", "lines")
 OPTIONAL_DOCUMENT_FIELDS = ("clean", ALIGNMENT_KEY)
@@ -52,7 +55,8 @@ class DroppedLine:
 
 @dataclass(frozen=True)
 class Text:
-    """A cleaned text: its non-empty lines (paragraphs) and what cleaning removed."""
+    """A cleaned text: its non-empty lines (paragraphs) and what cleaning removed; in a line-aligned document,
+    every line, empty ones included, and nothing removed."""
 
     path: Path
     lang: str
@@ -75,10 +79,16 @@ class Document:
     reference: Text
     alignment: str = "search"     # one of ALIGNMENTS
     notes: tuple[str, ...] = ()   # checks that could not be made (a text too short to identify its language)
+    extra_references: tuple[Text, ...] = ()   # a line-aligned document's second, third... reference
 
     @property
     def line_aligned(self) -> bool:
         return self.alignment == "lines"
+
+    @property
+    def references(self) -> tuple[Text, ...]:
+        """Every reference, the first one (`reference`) first."""
+        return (self.reference, *self.extra_references)
 
     @property
     def src_lang(self) -> str:
@@ -138,9 +148,13 @@ def clean_lines(lines: list[str], rules: CleaningRules) -> tuple[list[str], list
     return kept, dropped
 
 
-def load_text(path: Path, lang: str, rules: CleaningRules) -> Text:
+def load_text(path: Path, lang: str, rules: CleaningRules, line_aligned: bool = False) -> Text:
+    """A text's paragraphs after cleaning; in a line-aligned document every line as sacrebleu reads it."""
     language_name(lang)
-    kept, dropped = clean_lines(read_text_file(path).splitlines(), rules)
+    lines = split_lines(read_text_file(path))
+    if line_aligned:
+        return Text(path, lang, tuple(lines), rules)
+    kept, dropped = clean_lines(lines, rules)
     if not any(has_visible_text(line) for line in kept):
         raise UserError(f"{path}: cleaning rules removed every line; loosen the rules in the manifest")
     return Text(path, lang, tuple(kept), rules, tuple(dropped))
@@ -257,11 +271,31 @@ def alignment_of(entry: dict, manifest: dict, where: str) -> str:
     return alignment
 
 
-def check_line_aligned(source: Text, reference: Text, where: str) -> None:
-    if len(source.paragraphs) != len(reference.paragraphs):
-        raise UserError(f"{where}: declared alignment: lines, but the source has {len(source.paragraphs)} non-empty "
-                        f"lines and the reference {len(reference.paragraphs)}; give files with one segment per line "
-                        "on both sides, or remove alignment: lines")
+def check_line_aligned(source: Text, references: list[Text], where: str) -> None:
+    for reference in references:
+        if len(source.paragraphs) != len(reference.paragraphs):
+            raise UserError(f"{where}: declared alignment: lines, but the reference {reference.path.name} has "
+                            f"{len(reference.paragraphs)} lines and the source {source.path.name} "
+                            f"{len(source.paragraphs)}; give files with one segment per line, or remove alignment: lines")
+
+
+def reference_names(entry: dict, alignment: str, where: str) -> list[str]:
+    """The document's reference file names: one, or a list of them for a line-aligned document."""
+    names = entry["reference"] if isinstance(entry["reference"], list) else [entry["reference"]]
+    if not names or not all(isinstance(name, (str, int, float)) and str(name).strip() for name in names):
+        raise UserError(f"{where}: reference must be a file name or a list of file names, not {entry['reference']!r}")
+    if len(names) > 1 and alignment != "lines":
+        raise UserError(f"{where}: several references are read only for a line-aligned document (alignment: lines); "
+                        "name one reference, or declare alignment: lines if the files correspond line by line")
+    return [str(name) for name in names]
+
+
+def refuse_cleaning_of_lines(rules: list[CleaningRules], where: str) -> None:
+    """Dropping a line from one file of a line-aligned document would pair every later line with the wrong one."""
+    if any(rule != CleaningRules() for rule in rules):
+        raise UserError(f"{where}: alignment: lines takes every line as a segment, so cleaning rules (clean:) cannot "
+                        "drop lines; remove them, or remove the lines from the source, the references and the "
+                        "outputs alike")
 
 
 def language_notes(text: Text, where: str) -> list[str]:
@@ -289,25 +323,36 @@ def load_dataset(root: str | Path, only: list[str] | None = None, reference_root
         if missing:
             raise UserError(f"data.documents: no document '{missing[0]}' in {manifest_path}; ids: {', '.join(ids)}")
         entries = [e for e in entries if str(e["id"]) in only]
-    references: dict[str, Text] = {}
+    references: dict[tuple[str, bool], Text] = {}   # by file name and whether read line by line
     reference_notes: dict[str, list[str]] = {}   # each reference's language is checked once, however many use it
+
+    def reference(name: str, line_aligned: bool, where: str) -> Text:
+        if (name, line_aligned) not in references:
+            ref_where = f"{manifest_path}: reference '{name}'"
+            rule_spec = reference_rules.get(name) or {}
+            check_fields(rule_spec, REFERENCE_FIELDS, "reference field", ref_where)
+            rules = parse_rules(rule_spec.get("clean"), ref_where)
+            if line_aligned:
+                refuse_cleaning_of_lines([rules], where)
+            references[name, line_aligned] = load_text(inside((reference_dir,), name, ref_where), target_lang, rules,
+                                                       line_aligned)
+            reference_notes.setdefault(name, language_notes(references[name, line_aligned], ref_where))
+        return references[name, line_aligned]
+
     documents = []
     for entry in entries:
         where = f"{manifest_path}: document '{entry['id']}'"
-        source = load_text(inside((root,), entry["file"], where), str(entry["lang"]),
-                           parse_rules(entry.get("clean"), where))
-        ref_name = str(entry["reference"])
-        if ref_name not in references:
-            ref_where = f"{manifest_path}: reference '{ref_name}'"
-            rule_spec = reference_rules.get(ref_name) or {}
-            check_fields(rule_spec, REFERENCE_FIELDS, "reference field", ref_where)
-            rules = parse_rules(rule_spec.get("clean"), ref_where)
-            references[ref_name] = load_text(inside((reference_dir,), ref_name, ref_where), target_lang, rules)
-            reference_notes[ref_name] = language_notes(references[ref_name], ref_where)
         alignment = alignment_of(entry, manifest, where)
-        if alignment == "lines":
-            check_line_aligned(source, references[ref_name], where)
-        notes = language_notes(source, where) + reference_notes[ref_name]
-        documents.append(Document(str(entry["id"]), entry["relation"], source, references[ref_name], alignment,
-                                  tuple(notes)))
+        line_aligned = alignment == "lines"
+        rules = parse_rules(entry.get("clean"), where)
+        if line_aligned:
+            refuse_cleaning_of_lines([rules], where)
+        source = load_text(inside((root,), entry["file"], where), str(entry["lang"]), rules, line_aligned)
+        names = reference_names(entry, alignment, where)
+        texts = [reference(name, line_aligned, where) for name in names]
+        if line_aligned:
+            check_line_aligned(source, texts, where)
+        notes = language_notes(source, where) + [note for name in dict.fromkeys(names) for note in reference_notes[name]]
+        documents.append(Document(str(entry["id"]), entry["relation"], source, texts[0], alignment, tuple(notes),
+                                  tuple(texts[1:])))
     return Dataset(root, target_lang, tuple(documents))

@@ -11,6 +11,11 @@ Statistics rows have sacrebleu's own layout (that of its private corpus statisti
   split restated below, and the F-score formula is restated in the same order of operations. Tests hold both
   to sacrebleu's corpus_score and sentence_score.
 The vectorized formulas (many resampled sums at once, for harness.significance) agree with sacrebleu's to 1e-9.
+
+Several references per segment are read as sacrebleu reads them: BLEU's closest reference length and clipped
+counts over all references, TER's fewest edits over the average reference length (both from sacrebleu's own
+multi-reference corpus_score on each segment), chrF's statistics of the reference with the best F-score
+(CHRF._compute_segment_statistics, restated: the first best wins a tie). The signature then says nrefs:N.
 """
 from __future__ import annotations
 
@@ -30,21 +35,31 @@ CHRF_PUNCTUATION = set('!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~')   # sacrebleu's CHR
 class SacrebleuMetric(Metric):
     """A sacrebleu metric object behind the harness interface; the signature is sacrebleu's own."""
 
+    multiple_references = True
+
     def __init__(self, name: str, metric: SacreMetric):
         self.name = name
         self.metric = metric
-        self._signature: str | None = None
+        self._signatures: dict[int, str] = {}
 
     @property
     def signature(self) -> str:
-        """sacrebleu fills its signature (nrefs) on scoring, so it is read after scoring one line."""
-        if self._signature is None:
-            result = self.metric.corpus_score(["."], [["."]])
-            self._signature = f"{result.name}|{self.metric.get_signature()}"
-        return self._signature
+        return self.signature_for(1)
 
-    def segment_results(self, hypotheses: list[str], references: list[str]) -> list:
-        return [self.metric.corpus_score([hyp], [[ref]]) for hyp, ref in zip(hypotheses, references)]
+    def signature_for(self, references: int) -> str:
+        """sacrebleu fills its signature (nrefs) on scoring, so it is read after scoring one line."""
+        if references not in self._signatures:
+            result = self.metric.corpus_score(["."], [["."]] * references)
+            self._signatures[references] = f"{result.name}|{self.metric.get_signature()}"
+        return self._signatures[references]
+
+    def segment_results(self, hypotheses: list[str], references: list[list[str]]) -> list:
+        """sacrebleu's corpus_score of each segment alone, against its reference in each list of references."""
+        return [self.metric.corpus_score([hyp], [[ref] for ref in refs])
+                for hyp, refs in zip(hypotheses, zip(*references))]
+
+    def segment_statistics(self, hypotheses, references, sources=None) -> np.ndarray:
+        return self.multi_reference_statistics(hypotheses, [references])
 
 
 class SacreBLEU(SacrebleuMetric):
@@ -52,7 +67,7 @@ class SacreBLEU(SacrebleuMetric):
         super().__init__("bleu", BLEU())
         self.sentence_metric = BLEU(effective_order=True)   # sacrebleu's advice for single sentences
 
-    def segment_statistics(self, hypotheses, references, sources=None) -> np.ndarray:
+    def multi_reference_statistics(self, hypotheses, references) -> np.ndarray:
         rows = [[r.sys_len, r.ref_len, *r.counts, *r.totals] for r in self.segment_results(hypotheses, references)]
         return np.array(rows, dtype=np.float64).reshape(len(rows), 2 + 2 * self.metric.max_ngram_order)
 
@@ -116,10 +131,19 @@ class SacreCHRF(SacrebleuMetric):
         words = chrf_words(text) if self.metric.word_order else []
         return grams + [extract_word_ngrams(words, n) for n in range(1, self.metric.word_order + 1)]
 
-    def segment_statistics(self, hypotheses, references, sources=None) -> np.ndarray:
-        rows = [[value for h, r in zip(self.ngrams(hyp), self.ngrams(ref)) for value in match_statistics(h, r)]
-                for hyp, ref in zip(hypotheses, references)]
+    def multi_reference_statistics(self, hypotheses, references) -> np.ndarray:
+        rows = [self.best_reference_row(self.ngrams(hyp), refs) for hyp, refs in zip(hypotheses, zip(*references))]
         return np.array(rows, dtype=np.float64).reshape(len(rows), 3 * self.metric.order)
+
+    def best_reference_row(self, hypothesis: list[Counter], references: tuple[str, ...]) -> list[int]:
+        """The statistics against the reference with the best F-score, the first of equals (as sacrebleu)."""
+        best, best_score = [], -1.0
+        for reference in references:
+            row = [value for h, r in zip(hypothesis, self.ngrams(reference)) for value in match_statistics(h, r)]
+            score = self.score_from_statistics(row) if len(references) > 1 else 0.0
+            if score > best_score:
+                best, best_score = row, score
+        return best
 
     def score_from_statistics(self, statistics: np.ndarray) -> float:
         """sacrebleu's CHRF._compute_f_score without eps smoothing, in its order of operations."""
@@ -157,7 +181,7 @@ class SacreTER(SacrebleuMetric):
     def __init__(self):
         super().__init__("ter", TER())
 
-    def segment_statistics(self, hypotheses, references, sources=None) -> np.ndarray:
+    def multi_reference_statistics(self, hypotheses, references) -> np.ndarray:
         rows = [[r.num_edits, r.ref_length] for r in self.segment_results(hypotheses, references)]
         return np.array(rows, dtype=np.float64).reshape(len(rows), 2)
 
