@@ -31,9 +31,10 @@ from harness.errors import UserError, unknown_name
 from harness.pipeline import run
 from harness.progress import quiet_library_bars
 from harness.report import check_report_folder, comparison_table, group_folder, results_table, run_summary_table
-from harness.results import run_record
+from harness.results import read_record, run_record
 from harness.run_folder import launch_created, make_launch_folder, remove_created_folders
 from harness.run_index import list_runs
+from harness.score_files import ScoreRequest, score_systems, system_config, system_names
 from harness.significance import DEFAULT_RESAMPLES
 from harness.tracking import Store, check_store, end_sweep, log_finished_run, require_mlflow, start_sweep
 
@@ -162,7 +163,7 @@ class OneLineArgumentParser(argparse.ArgumentParser):
     """Usage mistakes as one error line (exit 2), like every other user error."""
 
     def error(self, message: str) -> None:
-        fail(f"{message}; see harness-compare --help")
+        fail(f"{message}; see {self.prog} --help")
 
 
 def compare_arguments() -> argparse.ArgumentParser:
@@ -234,6 +235,58 @@ def compare_groups(collection: Collection, report_folder: Callable[[int, int], P
         if len(groups) > 1:
             print(f"\n== group {number} of {len(groups)}: data set {runs[0].result.data_root}, {len(runs)} runs")
         print_comparison(comparison, report_folder(number, len(groups)))
+
+
+def score_arguments() -> argparse.ArgumentParser:
+    parser = OneLineArgumentParser(prog="harness-score", description="Score hypothesis files of a line-aligned test "
+                                   "set against its reference file(s), as `sacrebleu REF -i HYP` does, plus the "
+                                   "harness's diagnostics: one run folder per system, then the comparison.")
+    parser.add_argument("hypotheses", nargs="+", type=Path, metavar="HYP", help="hypothesis files, one line per "
+                        "source line; each is a system named after its file")
+    parser.add_argument("-r", "--reference", action="append", type=Path, required=True, dest="references",
+                        help="reference file; repeat for several references (as sacrebleu ref1.txt ref2.txt)")
+    parser.add_argument("-s", "--source", type=Path, required=True, help="source file (relation, adequacy, COMET)")
+    parser.add_argument("--src-lang", required=True, help="source language code, e.g. fr")
+    parser.add_argument("--tgt-lang", default="en", help="target language code (default: en)")
+    parser.add_argument("--out", type=Path, help="output folder, new or empty (default: results/score/<date>/<time>)")
+    parser.add_argument("--baseline", help="the system the others are tested against (default: the first file)")
+    parser.add_argument("--resamples", type=int, default=DEFAULT_RESAMPLES,
+                        help="bootstrap resamples and randomization trials")
+    parser.add_argument("--override", action="append", default=[], metavar="KEY=VALUE",
+                        help="a harness-run config override for every run, e.g. metrics=[bleu,chrf,comet]; repeatable")
+    parser.add_argument("--version", action="version", version=harness_version())
+    return parser
+
+
+def checked_overrides(overrides: list[str]) -> None:
+    """Compose a run's config with the overrides first, so that a typo fails before anything is written."""
+    try:
+        check_ranges(system_config(Path("."), Path("."), "check", overrides))
+    except (HydraException, OmegaConfBaseException) as err:
+        fail(composition_message(err))
+    except UserError as err:
+        fail(str(err))
+
+
+def score_main() -> None:
+    """harness-score: score files without a manifest, e.g. `harness-score -r ref.txt -s src.txt --src-lang fr a.txt`."""
+    args = score_arguments().parse_args()
+    out = args.out or Path("results/score") / datetime.now().strftime("%Y-%m-%d/%H-%M-%S")
+    checked_overrides(args.override)
+    request = ScoreRequest(args.source, args.references, args.hypotheses, args.src_lang, args.tgt_lang, args.override)
+    try:
+        if args.baseline and args.baseline not in system_names(args.hypotheses):
+            raise unknown_name("baseline system", args.baseline, system_names(args.hypotheses))
+        folders = score_systems(request, out)
+        if len(folders) == 1:
+            print(results_table(read_record(folders[0])))
+            print(f"\nrun folder: {folders[0]}")
+            return
+        compare_groups(collect_runs([str(folder) for folder in folders]), lambda number, count: out / "comparison",
+                       args.baseline, None, args.resamples)
+        print(f"run folders: {out}/<system>")
+    except UserError as err:
+        fail(str(err))
 
 
 class RunFolderCallback(Callback):

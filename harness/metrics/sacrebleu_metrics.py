@@ -20,6 +20,7 @@ multi-reference corpus_score on each segment), chrF's statistics of the referenc
 from __future__ import annotations
 
 from collections import Counter
+from functools import lru_cache
 from typing import Callable
 
 import numpy as np
@@ -119,31 +120,51 @@ def match_statistics(hyp: Counter, ref: Counter) -> list[int]:
     return [sum(hyp.values()) if ref else 0, sum(ref.values()), matches]
 
 
+def pair_statistics(pairs, ngrams: Callable[[str], list[Counter]], orders: int) -> np.ndarray:
+    """match_statistics of every (hypothesis, reference) pair, order after order: one row of 3 x orders each."""
+    rows = [[value for h, r in zip(ngrams(hyp), ngrams(ref)) for value in match_statistics(h, r)] for hyp, ref in pairs]
+    return np.array(rows, dtype=np.float64).reshape(len(rows), 3 * orders)
+
+
+@lru_cache(maxsize=32)
+def char_statistics(order: int, whitespace: bool, lowercase: bool, hypotheses: tuple[str, ...],
+                    references: tuple[str, ...]) -> np.ndarray:
+    """The character n-gram part of chrF's statistics, remembered for the last few calls: chrF and chrF++ of the
+    same segments (chrF++ adds word n-grams to the same character n-grams) extract them once."""
+    def ngrams(text: str) -> list[Counter]:
+        return extract_all_char_ngrams(text.lower() if lowercase else text, order, whitespace)
+    statistics = pair_statistics(zip(hypotheses, references), ngrams, order)
+    statistics.flags.writeable = False
+    return statistics
+
+
 class SacreCHRF(SacrebleuMetric):
     def __init__(self, name: str, metric: CHRF):
         if metric.eps_smoothing:
             raise ValueError("the restated chrF formula covers sacrebleu's default (effective order) averaging")
         super().__init__(name, metric)
 
-    def ngrams(self, text: str) -> list[Counter]:
-        text = text.lower() if self.metric.lowercase else text
-        grams = extract_all_char_ngrams(text, self.metric.char_order, self.metric.whitespace)
-        words = chrf_words(text) if self.metric.word_order else []
-        return grams + [extract_word_ngrams(words, n) for n in range(1, self.metric.word_order + 1)]
+    def word_ngrams(self, text: str) -> list[Counter]:
+        words = chrf_words(text.lower() if self.metric.lowercase else text)
+        return [extract_word_ngrams(words, n) for n in range(1, self.metric.word_order + 1)]
+
+    def reference_statistics(self, hypotheses: list[str], references: list[str]) -> np.ndarray:
+        """Each segment's statistics against one reference each: character n-grams, then word n-grams (chrF++)."""
+        chars = char_statistics(self.metric.char_order, self.metric.whitespace, self.metric.lowercase,
+                                tuple(hypotheses), tuple(references))
+        if not self.metric.word_order:
+            return chars.copy()
+        return np.hstack([chars, pair_statistics(zip(hypotheses, references), self.word_ngrams, self.metric.word_order)])
 
     def multi_reference_statistics(self, hypotheses, references) -> np.ndarray:
-        rows = [self.best_reference_row(self.ngrams(hyp), refs) for hyp, refs in zip(hypotheses, zip(*references))]
-        return np.array(rows, dtype=np.float64).reshape(len(rows), 3 * self.metric.order)
-
-    def best_reference_row(self, hypothesis: list[Counter], references: tuple[str, ...]) -> list[int]:
-        """The statistics against the reference with the best F-score, the first of equals (as sacrebleu)."""
-        best, best_score = [], -1.0
-        for reference in references:
-            row = [value for h, r in zip(hypothesis, self.ngrams(reference)) for value in match_statistics(h, r)]
-            score = self.score_from_statistics(row) if len(references) > 1 else 0.0
-            if score > best_score:
-                best, best_score = row, score
-        return best
+        """Per segment, the statistics against the reference with the best F-score, the first of equals (sacrebleu's
+        CHRF._compute_segment_statistics)."""
+        candidates = [self.reference_statistics(hypotheses, stream) for stream in references]
+        if len(candidates) == 1:
+            return candidates[0]
+        scores = [[self.score_from_statistics(row) for row in statistics] for statistics in candidates]
+        best = [max(range(len(candidates)), key=lambda k: scores[k][i]) for i in range(len(hypotheses))]
+        return np.array([candidates[k][i] for i, k in enumerate(best)]).reshape(len(hypotheses), 3 * self.metric.order)
 
     def score_from_statistics(self, statistics: np.ndarray) -> float:
         """sacrebleu's CHRF._compute_f_score without eps smoothing, in its order of operations."""
