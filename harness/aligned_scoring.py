@@ -35,11 +35,14 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Mapping
 
+import numpy as np
+
 from harness.align import Alignment, Bead, align_translation
 from harness.cache import TranslationCache
 from harness.crosslingual import PairAlignment, PairBead, cached_alignment, cached_cosines
 from harness.encoder import ENCODER_NAME, covers
 from harness.metrics import Metric, Score, select_metrics
+from harness.metrics.side_process import side_statistics
 from harness.progress import progress
 from harness.translate import Translation, reference_sentences
 
@@ -150,30 +153,50 @@ def extra_references(segments: list[dict]) -> list[list[str]]:
     return [[s["extra_refs"][k] for s in segments] for k in range(count)]
 
 
+def segment_texts(segments: list[dict]) -> tuple[list[str], list[str], list[list[str]]]:
+    """The hypotheses, the references and the further references (one list per reference) of the segments."""
+    return [s["hyp"] for s in segments], [s["ref"] for s in segments], extra_references(segments)
+
+
+def segment_sources(segments: list[dict], metric: Metric) -> list[str] | None:
+    return [s["src"] for s in segments] if metric.needs_source else None
+
+
+def segment_statistics(segments: list[dict], metrics: list[Metric]) -> dict[str, np.ndarray]:
+    """Each metric's statistics over the segments (a slow one's in a process of its own meanwhile); a metric
+    that needs the source of segments that have none is left out."""
+    hyps, refs, extra = segment_texts(segments)
+    chosen = [m for m in metrics if not lacks_source(segments, m)] if segments else []
+    statistics = {}
+    with side_statistics(chosen, hyps, refs, extra) as pending:
+        for metric in (m for m in chosen if m.name not in pending):
+            statistics[metric.name] = metric.statistics(hyps, refs, segment_sources(segments, metric), extra)
+        statistics.update({name: future.result() for name, future in pending.items()})
+    return {m.name: statistics[m.name] for m in chosen}
+
+
+def record_sentence_scores(segments: list[dict], metric: Metric, sentences: list[float]) -> None:
+    hyps, refs, _ = segment_texts(segments)
+    for segment, score, detail in zip(segments, sentences,
+                                      metric.segment_details(hyps, refs, segment_sources(segments, metric))):
+        segment["scores"][metric.name] = round(score, 4)
+        if detail:
+            segment.setdefault("details", {})[metric.name] = detail
+
+
 def score_segments(segments: list[dict], metrics: AlignedMetrics) -> dict[str, Score]:
     """Each segment's scores (alignment.segment_metrics, stored on it) and the corpus scores over the segments
     (alignment.corpus_metrics), from one pass of statistics for a metric that is in both lists."""
-    hyps, refs, extra = [s["hyp"] for s in segments], [s["ref"] for s in segments], extra_references(segments)
     for segment in segments:
         segment["scores"] = {}
-    corpus: dict[str, Score] = {}
     segment_names, corpus_names = [m.name for m in metrics.segment], [m.name for m in metrics.corpus]
     unique = {m.name: m for m in [*metrics.segment, *metrics.corpus]}
-    for metric in unique.values() if segments else []:
-        if lacks_source(segments, metric):
-            continue
-        sources = [s["src"] for s in segments] if metric.needs_source else None
-        if metric.name in segment_names:
-            sentences, corpus_score = metric.sentence_and_corpus_scores(hyps, refs, sources, extra)
-            details = metric.segment_details(hyps, refs, sources)
-            for segment, score, detail in zip(segments, sentences, details):
-                segment["scores"][metric.name] = round(score, 4)
-                if detail:
-                    segment.setdefault("details", {})[metric.name] = detail
-        else:
-            corpus_score = metric.corpus_score(hyps, refs, sources, extra)
-        if metric.name in corpus_names:
-            corpus[metric.name] = corpus_score
+    extra = extra_references(segments)
+    corpus: dict[str, Score] = {}
+    for name, statistics in segment_statistics(segments, list(unique.values())).items():
+        sentences, corpus[name] = unique[name].scores_of(statistics, unique[name].references_used(extra))
+        if name in segment_names:
+            record_sentence_scores(segments, unique[name], sentences)
     return {name: corpus[name] for name in corpus_names if name in corpus}
 
 
@@ -298,20 +321,27 @@ def first_reference_notes(translation: Translation, metrics: AlignedMetrics) -> 
             f"reference ({names[0]})"]
 
 
+LINE_ADEQUACY_NOTE = ("line-aligned: adequacy not measured (crosslingual.line_adequacy=false: each line has its "
+                      "reference, and the encoder would load for every system; true measures it on the line sample)")
+
+
 def score_pair(translation: Translation, pair: PairAlignment, references: list[str], metrics: AlignedMetrics,
                crosslingual, cache: TranslationCache | None) -> AlignedDocument:
     sources, outputs = [s.text for s in translation.segments], translation.outputs
     units, stray = output_units(translation, crosslingual, cache)
     by_source = outputs_by_source(units)
     hypotheses = [outputs_for(bead.src, by_source, outputs) for bead in pair.beads]
-    bead_adequacy, adequacy = adequacy_cosines(pair, units, hypotheses, sources, outputs, cache)
+    skip_adequacy = pair.method == "lines" and not crosslingual.line_adequacy
+    bead_adequacy, adequacy = ([None] * len(pair.beads), None) if skip_adequacy else \
+        adequacy_cosines(pair, units, hypotheses, sources, outputs, cache)
     segments = [s for bead, hypothesis, cosine in zip(pair.beads, hypotheses, bead_adequacy)
                 for s in bead_segments(bead, sources, references, hypothesis, cosine)]
     add_extra_references(segments, translation)
     aligned_scores = score_segments(segments, metrics)
     if pair.method == "lines":
         aligned_scores = lines_level(aligned_scores)
-    notes = [*pair.notes, *first_reference_notes(translation, metrics), *pieces_notes(segments)]
+    notes = [*pair.notes, *first_reference_notes(translation, metrics), *pieces_notes(segments),
+             *([LINE_ADEQUACY_NOTE] if skip_adequacy else [])]
     return AlignedDocument(
         pair, sources, references, segments,
         [{"ref_index": j, "ref": references[j]} for j in pair.unmatched_reference],

@@ -149,3 +149,25 @@ def test_the_damage_patterns_do_what_they_say():
     assert sum(not line for line in damaged(reference, "empty_lines")) == 4
     assert damaged(reference, "swapped_lines")[10] == reference[11]
     assert damaged(reference, "dropped_words")[3] != reference[3] and damaged(reference, "dropped_words")[1] == reference[1]
+
+
+def test_a_slow_metric_computed_in_a_side_process_gives_the_same_statistics_and_scores(monkeypatch):
+    """TER of a long test set runs in a forked process while the other metrics run here: same numbers."""
+    from harness.aligned_scoring import AlignedMetrics, score_segments
+    from harness.metrics import side_process
+    source, reference = parallel_lines(side_process.MIN_SEGMENTS)
+    hypotheses = damaged(reference, "all")
+    segments = [{"ref_index": k, "ref": r, "hyp": h, "src": s} for k, (s, r, h) in enumerate(zip(source, reference,
+                                                                                                    hypotheses))]
+    metrics = AlignedMetrics.build(compose_config().alignment)
+    ter = next(m for m in metrics.segment if m.name == "ter")
+    assert side_process.worth_a_process(ter, len(segments)) == (side_process.available_cores() > 1)
+    with side_process.side_statistics([ter], hypotheses, reference, []) as pending:
+        assert set(pending) == ({"ter"} if side_process.available_cores() > 1 else set())
+        if pending:
+            assert (pending["ter"].result() == ter.statistics(hypotheses, reference, None)).all()
+    copies = [dict(s) for s in segments]
+    together = score_segments(copies, metrics)
+    monkeypatch.setattr(side_process, "MIN_SEGMENTS", len(segments) + 1)   # everything in this process
+    assert score_segments(segments, metrics) == together
+    assert [s["scores"] for s in segments] == [s["scores"] for s in copies]

@@ -48,6 +48,7 @@ class Metric(ABC):
     sentence_model: bool = False
     reference_free: bool = False      # scores source and output only: it has a score for any source document
     multiple_references: bool = False  # implements multi_reference_statistics (several references per segment)
+    slow_statistics: bool = False     # worth a process of its own beside the others on a long test set (TER)
 
     def segment_scores(self, hypotheses: list[str], references: list[str],
                        sources: list[str] | None = None) -> list[float]:
@@ -135,6 +136,9 @@ class Metric(ABC):
                                    extra_references: list[list[str]] | tuple = ()) -> tuple[list[float], Score]:
         """Every segment's score and the corpus score of the same segments, from one pass of statistics."""
         stats = self.statistics(hypotheses, references, sources, extra_references)
-        sentences = [self.sentence_score_from_statistics(row) for row in stats]
-        return sentences, self.score_record(self.score_from_statistics(stats.sum(axis=0)),
-                                            self.references_used(extra_references))
+        return self.scores_of(stats, self.references_used(extra_references))
+
+    def scores_of(self, statistics: np.ndarray, references: int = 1) -> tuple[list[float], Score]:
+        """Every segment's score and the corpus score of the segments, from their statistics rows."""
+        sentences = [self.sentence_score_from_statistics(row) for row in statistics]
+        return sentences, self.score_record(self.score_from_statistics(statistics.sum(axis=0)), references)
