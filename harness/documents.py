@@ -276,7 +276,8 @@ def check_line_aligned(source: Text, references: list[Text], where: str) -> None
         if len(source.paragraphs) != len(reference.paragraphs):
             raise UserError(f"{where}: declared alignment: lines, but the reference {reference.path.name} has "
                             f"{len(reference.paragraphs)} lines and the source {source.path.name} "
-                            f"{len(source.paragraphs)}; give files with one segment per line, or remove alignment: lines")
+                            f"{len(source.paragraphs)}; give files with one segment per line (or, in a manifest, remove "
+                            "alignment: lines)")
 
 
 def reference_names(entry: dict, alignment: str, where: str) -> list[str]:
@@ -290,9 +291,9 @@ def reference_names(entry: dict, alignment: str, where: str) -> list[str]:
     return [str(name) for name in names]
 
 
-def refuse_cleaning_of_lines(rules: list[CleaningRules], where: str) -> None:
+def refuse_cleaning_of_lines(rules: CleaningRules, where: str) -> None:
     """Dropping a line from one file of a line-aligned document would pair every later line with the wrong one."""
-    if any(rule != CleaningRules() for rule in rules):
+    if rules != CleaningRules():
         raise UserError(f"{where}: alignment: lines takes every line as a segment, so cleaning rules (clean:) cannot "
                         "drop lines; remove them, or remove the lines from the source, the references and the "
                         "outputs alike")
@@ -308,6 +309,48 @@ def language_notes(text: Text, where: str) -> list[str]:
     return [note] if note else []
 
 
+@dataclass
+class ReferenceFiles:
+    """The manifest's reference files, each read once (per way of reading it: cleaned, or line by line) and its
+    language checked once, however many documents use it."""
+
+    manifest_path: Path
+    folder: Path                 # reference_dir
+    rules: dict                  # the manifest's `references:` (cleaning rules by file name)
+    lang: str                    # the target language
+    texts: dict[tuple[str, bool], Text] = field(default_factory=dict)
+    notes: dict[str, list[str]] = field(default_factory=dict)
+
+    def read(self, name: str, line_aligned: bool, where: str) -> Text:
+        if (name, line_aligned) not in self.texts:
+            ref_where = f"{self.manifest_path}: reference '{name}'"
+            rule_spec = self.rules.get(name) or {}
+            check_fields(rule_spec, REFERENCE_FIELDS, "reference field", ref_where)
+            rules = parse_rules(rule_spec.get("clean"), ref_where)
+            if line_aligned:
+                refuse_cleaning_of_lines(rules, where)
+            text = load_text(inside((self.folder,), name, ref_where), self.lang, rules, line_aligned)
+            self.texts[name, line_aligned] = text
+            self.notes.setdefault(name, language_notes(text, ref_where))
+        return self.texts[name, line_aligned]
+
+
+def load_document(entry: dict, manifest: dict, root: Path, references: ReferenceFiles) -> Document:
+    where = f"{references.manifest_path}: document '{entry['id']}'"
+    alignment = alignment_of(entry, manifest, where)
+    line_aligned = alignment == "lines"
+    rules = parse_rules(entry.get("clean"), where)
+    if line_aligned:
+        refuse_cleaning_of_lines(rules, where)
+    source = load_text(inside((root,), entry["file"], where), str(entry["lang"]), rules, line_aligned)
+    names = reference_names(entry, alignment, where)
+    texts = [references.read(name, line_aligned, where) for name in names]
+    if line_aligned:
+        check_line_aligned(source, texts, where)
+    notes = language_notes(source, where) + [note for name in dict.fromkeys(names) for note in references.notes[name]]
+    return Document(str(entry["id"]), entry["relation"], source, texts[0], alignment, tuple(notes), tuple(texts[1:]))
+
+
 def load_dataset(root: str | Path, only: list[str] | None = None, reference_root: str | Path | None = None) -> Dataset:
     """Load and clean every document of the data set (or only the ids listed) and their references.
 
@@ -318,7 +361,6 @@ def load_dataset(root: str | Path, only: list[str] | None = None, reference_root
     target_lang = str(manifest.get("target_lang", "en"))
     language_name(target_lang)
     reference_dir = reference_folder(root, manifest, reference_root, manifest_path)
-    reference_rules = manifest.get("references") or {}
     entries = [check_entry(e, i, manifest_path) for i, e in enumerate(manifest["documents"])]
     ids = [str(e["id"]) for e in entries]
     check_unique_ids(ids, manifest_path)
@@ -327,36 +369,6 @@ def load_dataset(root: str | Path, only: list[str] | None = None, reference_root
         if missing:
             raise UserError(f"data.documents: no document '{missing[0]}' in {manifest_path}; ids: {', '.join(ids)}")
         entries = [e for e in entries if str(e["id"]) in only]
-    references: dict[tuple[str, bool], Text] = {}   # by file name and whether read line by line
-    reference_notes: dict[str, list[str]] = {}   # each reference's language is checked once, however many use it
-
-    def reference(name: str, line_aligned: bool, where: str) -> Text:
-        if (name, line_aligned) not in references:
-            ref_where = f"{manifest_path}: reference '{name}'"
-            rule_spec = reference_rules.get(name) or {}
-            check_fields(rule_spec, REFERENCE_FIELDS, "reference field", ref_where)
-            rules = parse_rules(rule_spec.get("clean"), ref_where)
-            if line_aligned:
-                refuse_cleaning_of_lines([rules], where)
-            references[name, line_aligned] = load_text(inside((reference_dir,), name, ref_where), target_lang, rules,
-                                                       line_aligned)
-            reference_notes.setdefault(name, language_notes(references[name, line_aligned], ref_where))
-        return references[name, line_aligned]
-
-    documents = []
-    for entry in entries:
-        where = f"{manifest_path}: document '{entry['id']}'"
-        alignment = alignment_of(entry, manifest, where)
-        line_aligned = alignment == "lines"
-        rules = parse_rules(entry.get("clean"), where)
-        if line_aligned:
-            refuse_cleaning_of_lines([rules], where)
-        source = load_text(inside((root,), entry["file"], where), str(entry["lang"]), rules, line_aligned)
-        names = reference_names(entry, alignment, where)
-        texts = [reference(name, line_aligned, where) for name in names]
-        if line_aligned:
-            check_line_aligned(source, texts, where)
-        notes = language_notes(source, where) + [note for name in dict.fromkeys(names) for note in reference_notes[name]]
-        documents.append(Document(str(entry["id"]), entry["relation"], source, texts[0], alignment, tuple(notes),
-                                  tuple(texts[1:])))
+    references = ReferenceFiles(manifest_path, reference_dir, manifest.get("references") or {}, target_lang)
+    documents = [load_document(entry, manifest, root, references) for entry in entries]
     return Dataset(root, target_lang, tuple(documents))

@@ -86,9 +86,9 @@ ENGLISH = ["The mayor opened\u2028a new tram line on Monday.", "The journey take
            "", "The works cost\x0c340 million euros."]
 
 
-def small_set(folder, source=FRENCH, reference=ENGLISH, **document):
-    write_lines(folder / "src.txt", source)
-    write_lines(folder / "ref.txt", reference)
+def small_set(folder, **document):
+    write_lines(folder / "src.txt", FRENCH)
+    write_lines(folder / "ref.txt", ENGLISH)
     entry = {"id": "doc", "lang": "fr", "file": "src.txt", "reference": "ref.txt", "relation": "parallel", **document}
     (folder / "manifest.yaml").write_text(yaml.safe_dump({"target_lang": "en", "alignment": "lines",
                                                           "documents": [entry]}), encoding="utf-8")
