@@ -43,9 +43,12 @@ def test_two_systems_two_references_give_run_folders_and_a_comparison_and_touch_
     for system in ("sysA", "sysB"):
         record = read_record(out / system)
         document = record.documents[0]
-        cli = cli_scores([test_set / "ref.txt", test_set / "ref2.txt"], test_set / f"{system}.txt")
-        assert {name: document.aligned[name].score for name in cli} == {name: s["score"] for name, s in cli.items()}
+        cli = {name: s["score"] for name, s in
+               cli_scores([test_set / "ref.txt", test_set / "ref2.txt"], test_set / f"{system}.txt").items()}
+        assert {name: document.aligned[name].score for name in cli} == cli
         assert record.backend == "files" and record.model_name == system
+        compared = {row["metric"]: row["score"] for row in comparison["rows"] if row["system"] == system}
+        assert compared == cli   # harness-compare recomputes them from the stored lines, both references included
 
 
 def test_one_system_prints_its_run_table(test_set):
