@@ -171,3 +171,23 @@ def test_a_slow_metric_computed_in_a_side_process_gives_the_same_statistics_and_
     monkeypatch.setattr(side_process, "MIN_SEGMENTS", len(segments) + 1)   # everything in this process
     assert score_segments(segments, metrics) == together
     assert [s["scores"] for s in segments] == [s["scores"] for s in copies]
+
+
+def test_a_language_the_encoder_does_not_cover_is_still_paired_line_by_line(tmp_path):
+    """Finnish: no hypothesis-side search, the declared pairing, no cosine (relation cannot_judge, adequacy none)."""
+    finnish = ["Helsingin kaupunki avasi maanantaina uuden raitiolinjan.", "Matka kestää nyt kaksikymmentä minuuttia.",
+               "Työt maksoivat\u2028340 miljoonaa euroa."]
+    english = ["The city of Helsinki opened a new tram line on Monday.", "The journey now takes twenty minutes.",
+               "The works cost\u2028340 million euros."]
+    data = tmp_path / "data"
+    write_lines(data / "src.txt", finnish)
+    write_lines(data / "ref.txt", english)
+    entry = {"id": "doc", "lang": "fi", "file": "src.txt", "reference": "ref.txt", "relation": "parallel"}
+    (data / "manifest.yaml").write_text(yaml.safe_dump({"target_lang": "en", "alignment": "lines",
+                                                        "documents": [entry]}), encoding="utf-8")
+    write_lines(tmp_path / "hyps" / "doc.txt", [english[0], "", english[1]])
+    record = files_run(data, tmp_path / "hyps", tmp_path / "run")["documents"][0]
+    assert record["alignment"]["method"] == "lines"
+    assert [(s["hyp"], s["ref"]) for s in record["segments"]] == list(zip([english[0], "", english[1]], english))
+    assert record["diagnostics"]["relation"]["measured"] == "cannot_judge"
+    assert any("fi is not covered" in note for note in record["alignment"]["notes"])
