@@ -207,9 +207,9 @@ def report_lines(measured: Measured, lines: int, references: int, cores: int) ->
         f"process; {cores} cores available, load average {os.getloadavg()[0]:.1f} at the end",
         f"sacrebleu REF -i HYP -m bleu chrf ter: {measured.cli.wall:.2f} s wall (CPU {measured.cli.cpu:.2f} s); "
         f"chrF++ in a second call: {measured.cli_chrf_plus.wall:.2f} s more",
-        timing("harness-run model=files, first system (relation measured, empty cache)", measured.harness_first,
+        timing("the harness (model=files), first system (relation measured, empty cache)", measured.harness_first,
                measured.cli),
-        timing("harness-run model=files, another system (relation from the cache)", measured.harness_next,
+        timing("the harness (model=files), another system (relation from the cache)", measured.harness_next,
                measured.cli),
         f"the harness also scores chrF++, sentence scores, the relation and the output language; against both "
         f"sacrebleu calls (BLEU, chrF, TER + chrF++): {measured.harness_next.wall / both.wall:.2f}x wall",

@@ -254,8 +254,23 @@ def score_arguments() -> argparse.ArgumentParser:
                         help="bootstrap resamples and randomization trials")
     parser.add_argument("--override", action="append", default=[], metavar="KEY=VALUE",
                         help="a harness-run config override for every run, e.g. metrics=[bleu,chrf,comet]; repeatable")
+    parser.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only on the console (each "
+                        "run.log keeps every line)")
     parser.add_argument("--version", action="version", version=harness_version())
     return parser
+
+
+LOG_FORMAT = "[%(asctime)s][%(name)s][%(levelname)s] - %(message)s"   # run.log's, and harness-run's console
+
+
+def score_logging(quiet: bool) -> None:
+    """What harness-run's Hydra logging does, without Hydra: INFO into each run.log, and onto stderr unless quiet."""
+    console = logging.StreamHandler(sys.stderr)
+    console.setFormatter(logging.Formatter(LOG_FORMAT))
+    console.setLevel(logging.WARNING if quiet else logging.INFO)
+    logging.getLogger().addHandler(console)
+    logging.getLogger().setLevel(logging.INFO)
+    quiet_library_bars()
 
 
 def checked_overrides(overrides: list[str]) -> None:
@@ -271,6 +286,7 @@ def checked_overrides(overrides: list[str]) -> None:
 def score_main() -> None:
     """harness-score: score files without a manifest, e.g. `harness-score -r ref.txt -s src.txt --src-lang fr a.txt`."""
     args = score_arguments().parse_args()
+    score_logging(args.quiet)
     out = args.out or Path("results/score") / datetime.now().strftime("%Y-%m-%d/%H-%M-%S")
     checked_overrides(args.override)
     request = ScoreRequest(args.source, args.references, args.hypotheses, args.src_lang, args.tgt_lang, args.override)

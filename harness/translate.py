@@ -65,7 +65,7 @@ def translate_documents(documents: list[Document], backend: Translator, cache: T
 def assemble(document: Document, segments: list[Segment],
              outputs: dict[tuple[str, int], tuple[str, bool]]) -> Translation:
     pairs = [outputs[(document.id, s.index)] for s in segments]
-    texts = [one_line(text) if document.line_aligned else text for text, _ in pairs]
+    texts = [as_line(text) if document.line_aligned else text for text, _ in pairs]
     hits = sum(cached for _, cached in pairs)
     return Translation(document, segments, texts, join_paragraphs(segments, texts), True, hits)
 
@@ -85,7 +85,7 @@ def read_translation(document: Document, backend: DocumentSource, tgt_lang: str,
     return Translation(document, segments, units, text, False)
 
 
-def one_line(output: str) -> str:
+def as_line(output: str) -> str:
     """A model's output as one line of a line-aligned hypothesis file (hypotheses/<id>.txt), as it is scored."""
     return " ".join(split_lines(output)).strip()
 
