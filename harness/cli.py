@@ -33,10 +33,11 @@ from harness.pipeline import run
 from harness.progress import quiet_library_bars
 from harness.report import (ReportPlace, comparison_table, group_folder, results_table, run_summary_table,
                             terminal_text)
-from harness.results import run_record
+from harness.results import read_record, run_record
 from harness.run_folder import (FAILED_MARKER, abandon_launch, claim_sweep_folder, finished_job,
                                 make_launch_folder, unfinished_jobs)
 from harness.run_index import list_runs
+from harness.score_files import ScoreRequest, score_systems, system_config, system_names
 from harness.significance import DEFAULT_RESAMPLES
 from harness.tracking import Store, check_store, end_sweep, log_finished_run, require_mlflow, start_sweep
 
@@ -218,7 +219,7 @@ class OneLineArgumentParser(argparse.ArgumentParser):
     """Usage mistakes as one error line (exit 2), like every other user error."""
 
     def error(self, message: str) -> None:
-        fail(f"{message}; see harness-compare --help")
+        fail(f"{message}; see {self.prog} --help")
 
 
 def compare_arguments() -> argparse.ArgumentParser:
@@ -281,6 +282,76 @@ def compare_main() -> None:
         compared = compare_collection(collection, args.baseline, args.metrics, args.resamples)
         warn_skipped(compared.skipped)
         show_comparisons(compared.comparisons, publish(compared.comparisons, place))
+    except UserError as err:
+        fail(str(err))
+
+
+def score_arguments() -> argparse.ArgumentParser:
+    parser = OneLineArgumentParser(prog="harness-score", description="Score hypothesis files of a line-aligned test "
+                                   "set against its reference file(s), as `sacrebleu REF -i HYP` does, plus the "
+                                   "harness's diagnostics: one run folder per system, then the comparison.")
+    parser.add_argument("hypotheses", nargs="+", type=Path, metavar="HYP", help="hypothesis files, one line per "
+                        "source line; each is a system named after its file")
+    parser.add_argument("-r", "--reference", action="append", type=Path, required=True, dest="references",
+                        help="reference file; repeat for several references (as sacrebleu ref1.txt ref2.txt)")
+    parser.add_argument("-s", "--source", type=Path, required=True, help="source file (relation, adequacy, COMET)")
+    parser.add_argument("--src-lang", required=True, help="source language code, e.g. fr")
+    parser.add_argument("--tgt-lang", default="en", help="target language code (default: en)")
+    parser.add_argument("--out", type=Path, help="output folder, new or empty (default: results/score/<date>/<time>)")
+    parser.add_argument("--baseline", help="the system the others are tested against (default: the first file)")
+    parser.add_argument("--resamples", type=int, default=DEFAULT_RESAMPLES,
+                        help="bootstrap resamples and randomization trials")
+    parser.add_argument("--override", action="append", default=[], metavar="KEY=VALUE",
+                        help="a harness-run config override for every run, e.g. metrics=[bleu,chrf,comet]; repeatable")
+    parser.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only on the console (each "
+                        "run.log keeps every line)")
+    parser.add_argument("--version", action="version", version=harness_version())
+    return parser
+
+
+LOG_FORMAT = "[%(asctime)s][%(name)s][%(levelname)s] - %(message)s"   # run.log's, and harness-run's console
+
+
+def score_logging(quiet: bool) -> None:
+    """What harness-run's Hydra logging does, without Hydra: INFO into each run.log, and onto stderr unless quiet."""
+    console = logging.StreamHandler(sys.stderr)
+    console.setFormatter(logging.Formatter(LOG_FORMAT))
+    console.setLevel(logging.WARNING if quiet else logging.INFO)
+    logging.getLogger().addHandler(console)
+    logging.getLogger().setLevel(logging.INFO)
+    quiet_library_bars()
+
+
+def checked_overrides(overrides: list[str]) -> None:
+    """Compose a run's config with the overrides first, so that a typo fails before anything is written."""
+    try:
+        check_ranges(system_config(Path("."), Path("."), "check", overrides))
+    except (HydraException, OmegaConfBaseException) as err:
+        fail(composition_message(err))
+    except UserError as err:
+        fail(str(err))
+
+
+def score_main() -> None:
+    """harness-score: score files without a manifest, e.g. `harness-score -r ref.txt -s src.txt --src-lang fr a.txt`."""
+    args = score_arguments().parse_args()
+    score_logging(args.quiet)
+    out = args.out or Path("results/score") / datetime.now().strftime("%Y-%m-%d/%H-%M-%S")
+    checked_overrides(args.override)
+    request = ScoreRequest(args.source, args.references, args.hypotheses, args.src_lang, args.tgt_lang, args.override)
+    try:
+        if args.baseline and args.baseline not in system_names(args.hypotheses):
+            raise unknown_name("baseline system", args.baseline, system_names(args.hypotheses))
+        folders = score_systems(request, out)
+        if len(folders) == 1:
+            show(results_table(read_record(folders[0])))
+            show(f"\nrun folder: {folders[0]}")
+            return
+        compared = compare_collection(collect_runs([str(folder) for folder in folders]), args.baseline, None,
+                                      args.resamples)
+        warn_skipped(compared.skipped)
+        show_comparisons(compared.comparisons, publish(compared.comparisons, ReportPlace.of(out / "comparison")))
+        show(f"run folders: {out}/<system>")
     except UserError as err:
         fail(str(err))
 

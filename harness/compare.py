@@ -380,7 +380,7 @@ def grouped(runs: list[Run], belongs: Callable[[Run, Run], bool]) -> list[list[R
 def paired_segments(runs: list[Run], doc_index: int) -> list[tuple[Segment, ...]]:
     """Each system's segments of one document, checked to pair up by ref_index with the same reference text."""
     segments = [run.result.documents[doc_index].segments for run in runs]
-    keys = [[(s.ref_index, s.ref) for s in system] for system in segments]
+    keys = [[(s.ref_index, s.ref, s.extra_refs) for s in system] for system in segments]
     for run, system_keys in zip(runs[1:], keys[1:]):
         if system_keys != keys[0]:
             doc_id = runs[0].result.documents[doc_index].id
@@ -452,18 +452,21 @@ def stored_statistics(run: Run, doc_index: int, metric: Metric, system: tuple[Se
 
 
 def system_statistics(run: Run, doc_index: int, metric: Metric, system: tuple[Segment, ...],
-                      references: list[str]) -> np.ndarray:
+                      references: list[list[str]]) -> np.ndarray:
+    """references: one list per reference (several for a line-aligned test set with several references)."""
     if metric.sentence_model:
         return stored_statistics(run, doc_index, metric, system)
-    return metric.statistics([s.hyp for s in system], references,
-                             [s.src for s in system] if metric.needs_source else None)
+    return metric.statistics([s.hyp for s in system], references[0],
+                             [s.src for s in system] if metric.needs_source else None, references[1:])
 
 
 def statistics_by_system(runs: list[Run], doc_index: int, metrics: dict[str, Metric]) -> dict[str, list[np.ndarray]]:
     """Per metric, each system's per-segment sufficient statistics (extracted once, reused by every test);
     a metric that needs the source gets the segments' sources."""
     segments = paired_segments(runs, doc_index)
-    references = [s.ref for s in segments[0]]
+    first = segments[0]
+    references = [[s.ref for s in first]] + [[s.extra_refs[k] for s in first]
+                                             for k in range(len(first[0].extra_refs) if first else 0)]
     return {name: [system_statistics(run, doc_index, metric, system, references)
                    for run, system in zip(runs, segments)]
             for name, metric in metrics.items()}

@@ -116,6 +116,7 @@ class CrosslingualSpec:
     band: int = MISSING               # ... of +-band sentences around the diagonal
     name_min_similarity: float = MISSING   # a reference name is found in the source at this cosine (harness/names.py)
     line_sample: Optional[int] = MISSING   # line-aligned sets: cosines on this many evenly spaced lines (null: all)
+    line_adequacy: bool = MISSING          # line-aligned sets: adequacy too (loads the encoder for every system)
 
 
 @dataclass

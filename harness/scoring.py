@@ -1,4 +1,5 @@
-"""Document-level scoring: each document's whole translation against its whole reference, one line each.
+"""Document-level scoring: each document's whole translation against its whole reference, one line each; a
+line-aligned document (a test set) is scored over its lines instead, as `sacrebleu REF -i HYP` scores the files.
 
 The exact strings scored are kept so they can be written to scored/ and checked with sacrebleu's CLI.
 A metric that runs a sentence model (COMET) never gets a whole document: its document score is the mean over
@@ -8,20 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from typing import TYPE_CHECKING
-
+from harness.aligned_scoring import AlignedDocument, extra_references, lines_level
 from harness.metrics import DOCUMENT_LEVEL_EXCLUDED, Metric, Score
 from harness.translate import Translation
-
-if TYPE_CHECKING:
-    from harness.aligned_scoring import AlignedDocument
 
 
 @dataclass
 class DocumentScores:
     translation: Translation
-    hypothesis_line: str
-    reference_line: str
+    hypothesis_lines: list[str]          # what was scored: one line (the whole document), or the test set's lines
+    reference_lines: list[list[str]]     # the same for each reference (several only for a line-aligned document)
     scores: dict[str, Score]
 
 
@@ -40,14 +37,34 @@ def sentence_model_score(metric: Metric, aligned: AlignedDocument | None) -> Sco
 
 def score_document(translation: Translation, metrics: list[Metric],
                    aligned: AlignedDocument | None = None) -> DocumentScores:
+    if aligned is not None and aligned.method == "lines":
+        return score_lines(translation, metrics, aligned)
     hypothesis = one_line(translation.outputs)
     reference = one_line(translation.document.reference.paragraphs)
     source = [one_line([segment.text for segment in translation.segments])]
     scores = {m.name: m.corpus_score([hypothesis], [reference], source if m.needs_source else None)
               for m in metrics if m.name not in DOCUMENT_LEVEL_EXCLUDED and not m.sentence_model}
+    return DocumentScores(translation, [hypothesis], [[reference]], with_sentence_models(scores, metrics, aligned))
+
+
+def with_sentence_models(scores: dict[str, Score], metrics: list[Metric], aligned: AlignedDocument | None
+                         ) -> dict[str, Score]:
+    """The scores in the order of metrics=[...], a sentence model's from the alignment stage."""
     for metric in (m for m in metrics if m.sentence_model):
         score = sentence_model_score(metric, aligned)
         if score is not None:
             scores[metric.name] = score
-    return DocumentScores(translation, hypothesis, reference, {m.name: scores[m.name] for m in metrics
-                                                               if m.name in scores})
+    return {m.name: scores[m.name] for m in metrics if m.name in scores}
+
+
+def score_lines(translation: Translation, metrics: list[Metric], aligned: AlignedDocument) -> DocumentScores:
+    """A line-aligned document's scores: the corpus score over its lines (its segments), the alignment stage's
+    own where it computed the same metric."""
+    segments = aligned.segments
+    hypotheses, references = [s["hyp"] for s in segments], [s["ref"] for s in segments]
+    extra = extra_references(segments)
+    sources = [s["src"] for s in segments]
+    computed = {m.name: m.corpus_score(hypotheses, references, sources if m.needs_source else None, extra)
+                for m in metrics if not m.sentence_model and m.name not in aligned.aligned_scores}
+    scores = {**aligned.aligned_scores, **lines_level(computed)}
+    return DocumentScores(translation, hypotheses, [references, *extra], with_sentence_models(scores, metrics, aligned))
