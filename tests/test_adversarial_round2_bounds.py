@@ -123,6 +123,84 @@ def test_compare_leaves_out_what_the_runs_left_out_and_agrees_with_them(tmp_path
     assert tree_checksum(tmp_path, exclude=(tmp_path / "report",)) == before
 
 
+# ---------------------------------------------------------------- line-aligned sets: every reference, every score
+
+LINES_FRENCH = ["Le maire a inauguré une ligne de tramway lundi.", "Le conseil a voté un budget important.",
+                "Le trajet dure vingt-cinq minutes.", "Les travaux ont coûté 340 millions d'euros."]
+LINES_ENGLISH = ["The mayor opened a tram line on Monday.", "The council voted a large budget.",
+                 "The journey takes twenty-five minutes.", "The works cost 340 million euros."]
+LINES_SECOND = [LINES_ENGLISH[0], "The council voted a very " + "very " * 40 + "large budget.",
+                "The trip lasts twenty-five minutes.", "The work cost 340 million euros."]
+LINES_OUTPUT = ["The mayor opened a new tram line on Monday.", "The council voted a big budget.",
+                "The trip lasts twenty five minutes.", "Works cost 340 million euro."]
+
+
+def line_aligned_with_two_references(folder: Path) -> Path:
+    from benchmarks.line_scoring import write_lines
+    for name, lines in (("src.txt", LINES_FRENCH), ("ref.txt", LINES_ENGLISH), ("ref2.txt", LINES_SECOND)):
+        write_lines(folder / name, lines)
+    entry = {"id": "doc", "lang": "fr", "file": "src.txt", "reference": ["ref.txt", "ref2.txt"], "relation": "parallel"}
+    (folder / "manifest.yaml").write_text(json.dumps({"target_lang": "en", "alignment": "lines", "documents": [entry]}),
+                                          encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("alignment_metrics", ["[bleu,ter]", "[bleu]"], ids=["ter-aligned-too", "ter-in-metrics-only"])
+def test_a_line_over_the_limit_in_a_second_reference_is_left_out_of_ter_wherever_ter_is_computed(tmp_path,
+                                                                                                alignment_metrics):
+    """Own case (issues 21 and 22 together): a line whose second reference alone is longer than
+    limits.max_segment_chars; TER leaves it out, in the aligned score and in the document score over the lines
+    (also when TER is in metrics=[...] only: the document score then ran TER on every line, with no note), and
+    BLEU keeps it with both references, as the sacrebleu CLI scores the files."""
+    from sacrebleu.metrics import BLEU, TER
+
+    from benchmarks.line_scoring import write_lines
+    from harness import run
+    from harness.config import compose_config
+
+    data = line_aligned_with_two_references(tmp_path / "data")
+    write_lines(tmp_path / "hyps" / "doc.txt", LINES_OUTPUT)
+    record = run(compose_config([f"data.root={data}", "model=files", f"model.path={tmp_path / 'hyps'}",
+                                 "metrics=[bleu,ter]", f"alignment.segment_metrics={alignment_metrics}",
+                                 f"alignment.corpus_metrics={alignment_metrics}", "limits.max_segment_chars=200"]),
+                 tmp_path / "run")["documents"][0]
+    references = [LINES_ENGLISH, LINES_SECOND]
+    short = [k for k in range(len(LINES_OUTPUT)) if k != 1]
+    ter = TER().corpus_score([LINES_OUTPUT[k] for k in short], [[r[k] for k in short] for r in references])
+    assert abs(record["metrics"]["ter"]["score"] - ter.score) <= 0.01, (record["metrics"]["ter"], ter)
+    assert abs(record["metrics"]["bleu"]["score"] - BLEU().corpus_score(LINES_OUTPUT, references).score) <= 0.01
+    assert "nrefs:2|" in record["metrics"]["ter"]["signature"]
+    assert any(note.startswith("limits.max_segment_chars=200: 1 of 4 segments longer, left out of ter")
+               for note in record["notes"]), record["notes"]
+    if alignment_metrics == "[bleu,ter]":
+        assert record["aligned"]["ter"] == record["metrics"]["ter"]
+        assert set(record["segments"][1]["scores"]) == {"bleu"}
+        assert all("ter" in record["segments"][k]["scores"] for k in short)
+
+
+def test_compare_of_line_aligned_runs_reads_every_reference_and_leaves_out_the_same_lines(tmp_path):
+    """Own case (issues 21 and 22 together): harness-compare recomputes BLEU against both references on every
+    line and TER against both on the lines within limits.max_segment_chars, so each system's scores are its run's."""
+    from benchmarks.line_scoring import write_lines
+    from harness import run
+    from harness.compare import compare_runs, load_runs
+    from harness.config import compose_config
+
+    data = line_aligned_with_two_references(tmp_path / "data")
+    folders = []
+    for name, lines in (("one", LINES_OUTPUT), ("two", LINES_ENGLISH)):
+        write_lines(tmp_path / name / "doc.txt", lines)
+        folders.append(tmp_path / "runs" / name)
+        run(compose_config([f"data.root={data}", "model=files", f"model.path={tmp_path / name}", f"model.name={name}",
+                            "metrics=[bleu,ter]", "limits.max_segment_chars=200"]), folders[-1])
+    comparison = compare_runs(load_runs([str(folder) for folder in folders]), n_resamples=100)
+    for folder, name in zip(folders, ("one", "two")):
+        stored = json.loads((folder / "result.json").read_text(encoding="utf-8"))["documents"][0]["aligned"]
+        for metric in ("bleu", "ter"):
+            [shown] = [r["score"] for r in comparison["rows"] if r["metric"] == metric and r["system"] == name]
+            assert shown == stored[metric]["score"], (name, metric, shown, stored[metric])
+
+
 # ---------------------------------------------------------------- manifests: bounded reading, ids as written
 
 def huge_pattern_list() -> str:

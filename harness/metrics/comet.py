@@ -38,7 +38,9 @@ from harness.errors import UserError
 from harness.metrics.base import Metric
 
 log = logging.getLogger(__name__)
-COMET_EXTRA = 'pip install -e ".[comet]" (in a checkout) or pip install "mt-harness[comet]"'
+COMET_EXTRA = ('it pins older transformers, numpy and huggingface-hub, so install it into a separate virtual '
+               'environment, not this one: python3 -m venv .venv-comet && . .venv-comet/bin/activate && '
+               'pip install -e ".[comet]" (from PyPI: pip install "mt-harness[comet]"); see docs/neural-metrics.md')
 SCORE_SCALE = 100          # COMET's 0-1 number times 100, like the other metrics' tables
 SCORES_TABLE = "metric_scores"   # harness.cache.TABLES
 CACHE_VERSION = 2          # bump when what is cached for a segment changes (2: pieces counted in model tokens)
@@ -68,7 +70,7 @@ class SegmentResult:
 def require_comet() -> None:
     """The extra is optional: a run that asks for a COMET metric without it stops before translating."""
     if importlib.util.find_spec("comet") is None:
-        raise UserError(f"the COMET metrics need the unbabel-comet package, which is not installed: {COMET_EXTRA}")
+        raise UserError(f"the COMET metrics need the unbabel-comet package, which is not installed here; {COMET_EXTRA}")
 
 
 def comet_version() -> str:
