@@ -20,20 +20,32 @@ Reference-free metrics (CometKiwi) are also scored over the source units (every 
 output), so that they have a document score when the reference is not a translation of the source.
 
 A language the encoder does not cover falls back to the hypothesis-side aligner (harness.align), with a note.
+
+A line-aligned document (`alignment: lines`) is taken line by line on every side: line i of the output (from a
+model, or line i of a hypothesis file) is scored against line i of each reference, nothing is split or searched
+(in any language), and its corpus scores are those of `sacrebleu REF [REF2 ...] -i HYP` on the same files
+(LINES_LEVEL in their signatures). Several references reach the metrics that read several (sacrebleu's); any
+other metric, and the relation and adequacy cosines, use the first reference, with a note.
 """
 from __future__ import annotations
 
 import csv
 import io
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from typing import Mapping
+from itertools import accumulate
+from typing import Iterator, Mapping
+
+import numpy as np
 
 from harness.align import Alignment, Bead, align_translation
 from harness.cache import TranslationCache
 from harness.crosslingual import PairAlignment, PairBead, cached_alignment, cached_cosines
-from harness.encoder import ENCODER_NAME, covers
+from harness.encoder import ENCODER_NAME, covers, window_notes
 from harness.metrics import Metric, Score, select_metrics
+from harness.metrics.base import within_limit
+from harness.metrics.side_process import side_statistics
 from harness.progress import progress
 from harness.translate import Translation, reference_sentences
 
@@ -64,6 +76,7 @@ class AlignedDocument:
     method: str = "search"              # search, lines or hypothesis
     reference_free: dict[str, Score] = field(default_factory=dict)   # over the source units, not the segments
     source_units: int = 0               # how many: the weight of reference_free in a run's score
+    degradations: list[str] = field(default_factory=list)   # what a bound left out or cut: shown with the run
 
     def bead_counts(self) -> dict[str, int]:
         if self.pair is not None:
@@ -75,15 +88,21 @@ class AlignedDocument:
 
 
 def share_hypothesis(text: str, references: list[str]) -> list[str]:
-    """Cut one hypothesis into len(references) parts at the words nearest the references' length ratios."""
+    """Cut one hypothesis into len(references) parts at the words nearest the references' length ratios (one
+    reference: the text as it is)."""
+    if len(references) == 1:
+        return [text]
     words = text.split()
     total = sum(len(r) for r in references) or 1
+    # prefix[k] = len(" ".join(words[:k])): strictly increasing, so the nearest cut is found by bisection
+    prefix = [0, *(length - 1 for length in accumulate(len(word) + 1 for word in words))]
     parts, start, covered = [], 0, 0
     for reference in references[:-1]:
         covered += len(reference)
         target = covered / total * len(text)
-        lengths = [len(" ".join(words[:k])) for k in range(start, len(words) + 1)]
-        cut = start + min(range(len(lengths)), key=lambda k: abs(lengths[k] - target))
+        after = bisect_left(prefix, target, lo=start)
+        cut = after - 1 if after > start and (after == len(prefix)
+                                              or target - prefix[after - 1] <= prefix[after] - target) else after
         parts.append(" ".join(words[start:cut]))
         start = cut
     return parts + [" ".join(words[start:])]
@@ -122,44 +141,114 @@ class AlignedMetrics:
 
     segment: list[Metric]     # alignment.segment_metrics: each segment's score
     corpus: list[Metric]      # alignment.corpus_metrics: the score over a document's segments
+    max_segment_chars: int | None = None   # limits.max_segment_chars: longer segments only for linear-cost metrics
 
     @classmethod
-    def build(cls, spec, document_metrics: list[Metric] = (), settings: Mapping[str, dict] | None = None
-              ) -> AlignedMetrics:
+    def build(cls, spec, document_metrics: list[Metric] = (), settings: Mapping[str, dict] | None = None,
+              max_segment_chars: int | None = None) -> AlignedMetrics:
         """The alignment's metrics, plus the sentence models of metrics=[...] (COMET scores segments only),
         each the same object as in `document_metrics`, so that a model loads once."""
         models = {m.name: m for m in document_metrics if m.sentence_model}
         segment_names = list(dict.fromkeys([*spec.segment_metrics, *models]))
         corpus_names = list(dict.fromkeys([*spec.corpus_metrics, *models]))
         built = [models.get(m.name, m) for m in select_metrics(segment_names + corpus_names, settings=settings)]
-        return cls(built[:len(segment_names)], built[len(segment_names):])
+        return cls(built[:len(segment_names)], built[len(segment_names):], max_segment_chars)
+
+    def unique(self) -> list[Metric]:
+        """Each metric once (one in both lists is one object)."""
+        return list({m.name: m for m in [*self.segment, *self.corpus]}.values())
+
+    def accepts(self, metric: Metric, texts: tuple[str | None, ...]) -> bool:
+        return metric.accepts(texts, self.max_segment_chars)
+
+    def within_limit(self, texts: tuple[str | None, ...]) -> bool:
+        return within_limit(texts, self.max_segment_chars)
+
+
+def bounded_texts(segment: dict) -> tuple[str | None, ...]:
+    """The texts of a segment that limits.max_segment_chars bounds: its source, output and every reference."""
+    return segment["src"], segment["hyp"], segment["ref"], *segment.get("extra_refs", ())
+
+
+def extra_references(segments: list[dict]) -> list[list[str]]:
+    """The second, third... reference of every segment, one list per reference (none with one reference)."""
+    count = len(segments[0].get("extra_refs", ())) if segments else 0
+    return [[s["extra_refs"][k] for s in segments] for k in range(count)]
+
+
+def segment_texts(segments: list[dict]) -> tuple[list[str], list[str], list[list[str]]]:
+    """The hypotheses, the references and the further references (one list per reference) of the segments."""
+    return [s["hyp"] for s in segments], [s["ref"] for s in segments], extra_references(segments)
+
+
+def segment_sources(segments: list[dict], metric: Metric) -> list[str] | None:
+    return [s["src"] for s in segments] if metric.needs_source else None
+
+
+def segment_statistics(segments: list[dict], metrics: list[Metric]) -> dict[str, np.ndarray]:
+    """Each metric's statistics over the segments (a slow one's in a process of its own meanwhile); a metric
+    that needs the source of segments that have none is left out."""
+    hyps, refs, extra = segment_texts(segments)
+    chosen = [m for m in metrics if not lacks_source(segments, m)] if segments else []
+    statistics = {}
+    with side_statistics(chosen, hyps, refs, extra) as pending:
+        for metric in (m for m in chosen if m.name not in pending):
+            statistics[metric.name] = metric.statistics(hyps, refs, segment_sources(segments, metric), extra)
+        statistics.update({name: future.result() for name, future in pending.items()})
+    return {m.name: statistics[m.name] for m in chosen}
+
+
+def record_sentence_scores(segments: list[dict], metric: Metric, sentences: list[float]) -> None:
+    hyps, refs, _ = segment_texts(segments)
+    for segment, score, detail in zip(segments, sentences,
+                                      metric.segment_details(hyps, refs, segment_sources(segments, metric))):
+        segment["scores"][metric.name] = round(score, 4)
+        if detail:
+            segment.setdefault("details", {})[metric.name] = detail
+
+
+def accepted_groups(segments: list[dict], metrics: AlignedMetrics) -> list[tuple[list[dict], list[Metric]]]:
+    """The metrics grouped by the segments they score: all of them for a metric linear in cost, those within
+    limits.max_segment_chars for any other (left out: over_limit_notes), so one group when none is longer. A
+    metric that needs the source of segments that have none is in no group (sourceless_notes)."""
+    groups: dict[tuple[int, ...], list[Metric]] = {}
+    for metric in (m for m in metrics.unique() if not lacks_source(segments, m)):
+        kept = tuple(k for k, segment in enumerate(segments) if metrics.accepts(metric, bounded_texts(segment)))
+        groups.setdefault(kept, []).append(metric)
+    return [([segments[k] for k in kept], group) for kept, group in groups.items() if kept]
+
+
+def scored_groups(segments: list[dict], metrics: AlignedMetrics) -> Iterator[tuple[list[dict], Metric, list[float], Score]]:
+    """Each metric's segments (accepted_groups), their scores and the corpus score over them, from one pass of
+    statistics per group."""
+    for chosen, group in accepted_groups(segments, metrics):
+        by_name, extra = {m.name: m for m in group}, extra_references(chosen)
+        for name, statistics in segment_statistics(chosen, group).items():
+            yield chosen, by_name[name], *by_name[name].scores_of(statistics, by_name[name].references_used(extra))
 
 
 def score_segments(segments: list[dict], metrics: AlignedMetrics) -> dict[str, Score]:
     """Each segment's scores (alignment.segment_metrics, stored on it) and the corpus scores over the segments
-    (alignment.corpus_metrics), from one pass of statistics for a metric that is in both lists."""
-    hyps, refs = [s["hyp"] for s in segments], [s["ref"] for s in segments]
+    (alignment.corpus_metrics), from one pass of statistics for a metric that is in both lists; a metric not
+    linear in cost scores the segments within limits.max_segment_chars only."""
     for segment in segments:
         segment["scores"] = {}
-    corpus: dict[str, Score] = {}
     segment_names, corpus_names = [m.name for m in metrics.segment], [m.name for m in metrics.corpus]
-    unique = {m.name: m for m in [*metrics.segment, *metrics.corpus]}
-    for metric in unique.values() if segments else []:
-        if lacks_source(segments, metric):
-            continue
-        sources = [s["src"] for s in segments] if metric.needs_source else None
+    corpus: dict[str, Score] = {}
+    for chosen, metric, sentences, corpus[metric.name] in scored_groups(segments, metrics):
         if metric.name in segment_names:
-            sentences, corpus_score = metric.sentence_and_corpus_scores(hyps, refs, sources)
-            details = metric.segment_details(hyps, refs, sources)
-            for segment, score, detail in zip(segments, sentences, details):
-                segment["scores"][metric.name] = round(score, 4)
-                if detail:
-                    segment.setdefault("details", {})[metric.name] = detail
-        else:
-            corpus_score = metric.corpus_score(hyps, refs, sources)
-        if metric.name in corpus_names:
-            corpus[metric.name] = corpus_score
+            record_sentence_scores(chosen, metric, sentences)
     return {name: corpus[name] for name in corpus_names if name in corpus}
+
+
+def bounded_corpus_scores(segments: list[dict], metrics: list[Metric], max_segment_chars: int | None
+                          ) -> tuple[dict[str, Score], list[str]]:
+    """The corpus scores of the segments, a metric not linear in cost over those within max_segment_chars (as in
+    score_segments), and the note of what that left out: a line-aligned document's scores of the metrics the
+    alignment stage did not compute."""
+    bounded = AlignedMetrics([], metrics, max_segment_chars)
+    scores = {metric.name: score for _, metric, _, score in scored_groups(segments, bounded)}
+    return scores, over_limit_notes(segments, [], bounded, adequacy=False)
 
 
 def lacks_source(segments: list[dict], metric: Metric) -> bool:
@@ -169,7 +258,7 @@ def lacks_source(segments: list[dict], metric: Metric) -> bool:
 
 
 def sourceless_notes(segments: list[dict], metrics: AlignedMetrics) -> list[str]:
-    names = dict.fromkeys(m.name for m in [*metrics.segment, *metrics.corpus] if lacks_source(segments, m))
+    names = [m.name for m in metrics.unique() if lacks_source(segments, m)]
     return [f"{name}: not scored on this document: it needs the source sentence of each output, and "
             f"{sum(s['src'] is None for s in segments)} of {len(segments)} segments have none" for name in names]
 
@@ -222,17 +311,23 @@ def unit_texts(units: list[OutputUnit], sources: list[str], outputs: list[str]) 
 SOURCE_UNITS = "over every source sentence and its output"
 
 
-def reference_free_scores(units: list[OutputUnit], sources: list[str], outputs: list[str],
-                          metrics: AlignedMetrics) -> dict[str, Score]:
-    """Each reference-free metric's score over the source units: it needs no reference, so it exists for a
-    document whose reference is not a translation of the source."""
-    pairs = unit_texts(units, sources, outputs)
-    chosen = {m.name: m for m in [*metrics.segment, *metrics.corpus] if m.reference_free}
+def reference_free_scores(pairs: list[tuple[str, str]], metrics: AlignedMetrics) -> dict[str, Score]:
+    """Each reference-free metric's score over the source units (source sentences and their output, those
+    within limits.max_segment_chars: bounded_units): it needs no reference, so it exists for a document whose
+    reference is not a translation of the source."""
+    chosen = {m.name: m for m in metrics.unique() if m.reference_free}
     if not pairs:
         return {}
     scores = {name: metric.corpus_score([o for _, o in pairs], [""] * len(pairs), [s for s, _ in pairs])
               for name, metric in chosen.items()}
     return {name: replace(score, signature=f"{score.signature}|{SOURCE_UNITS}") for name, score in scores.items()}
+
+
+def bounded_units(pairs: list[tuple[str, str]], metrics: AlignedMetrics) -> list[tuple[str, str]]:
+    """The source units that every reference-free metric scores (within limits.max_segment_chars unless all of
+    them are linear in cost)."""
+    chosen = [m for m in metrics.unique() if m.reference_free]
+    return [pair for pair in pairs if all(metrics.accepts(m, pair) for m in chosen)]
 
 
 def measured_beads(pair: PairAlignment) -> set[int]:
@@ -242,17 +337,86 @@ def measured_beads(pair: PairAlignment) -> set[int]:
 
 
 def adequacy_cosines(pair: PairAlignment, units: list[OutputUnit], hypotheses: list[str], sources: list[str],
-                     outputs: list[str], cache: TranslationCache | None) -> tuple[list[float | None], float | None]:
-    """Source-output cosine of each bead, and the mean over the source units (the document's adequacy)."""
+                     outputs: list[str], cache: TranslationCache | None, metrics: AlignedMetrics
+                     ) -> tuple[list[float | None], float | None]:
+    """Source-output cosine of each bead, and the mean over the source units (the document's adequacy); a unit
+    or bead whose source or output is longer than limits.max_segment_chars gets none (over_limit_notes)."""
     measured = measured_beads(pair)
     sampled_sources = {i for k in measured for i in pair.beads[k].src} if pair.method == "lines" else None
     chosen_units = [u for u in units if sampled_sources is None or u.src[0] in sampled_sources]
-    unit_pairs = unit_texts(chosen_units, sources, outputs)
-    bead_pairs = [(" ".join(sources[i] for i in pair.beads[k].src), hypotheses[k]) for k in sorted(measured)]
-    cosines = cached_cosines(unit_pairs + bead_pairs, cache)
-    by_bead = dict(zip(sorted(measured), cosines[len(unit_pairs):]))
+    unit_pairs = [texts for texts in unit_texts(chosen_units, sources, outputs) if metrics.within_limit(texts)]
+    bead_pairs = {k: (" ".join(sources[i] for i in pair.beads[k].src), hypotheses[k]) for k in sorted(measured)}
+    bead_pairs = {k: texts for k, texts in bead_pairs.items() if metrics.within_limit(texts)}
+    cosines = cached_cosines(unit_pairs + list(bead_pairs.values()), cache)
+    by_bead = dict(zip(bead_pairs, cosines[len(unit_pairs):]))
     mean = round(sum(cosines[:len(unit_pairs)]) / len(unit_pairs), 4) if unit_pairs else None
     return [by_bead.get(k) for k in range(len(pair.beads))], mean
+
+
+def over_limit_notes(segments: list[dict], units: list[tuple[str, str]], metrics: AlignedMetrics,
+                     adequacy: bool) -> list[str]:
+    """What limits.max_segment_chars left out of this document's scores: segments (source, output or reference
+    too long) out of the metrics not linear in cost; source units (source or output too long) out of the
+    reference-free metrics and the adequacy cosine."""
+    limit, names = metrics.max_segment_chars, metrics.unique()
+    bounded = [m.name for m in names if not m.linear_cost]
+    linear = [m.name for m in names if m.linear_cost]
+    long_segments = sum(not metrics.within_limit(bounded_texts(s)) for s in segments)
+    long_units = sum(not metrics.within_limit(texts) for texts in units)
+    unit_users = [m.name for m in names if m.reference_free and not m.linear_cost] + (["adequacy"] if adequacy else [])
+    notes = []
+    if long_segments and bounded:
+        notes.append(f"limits.max_segment_chars={limit}: {long_segments} of {len(segments)} segments longer, left "
+                     f"out of {', '.join(bounded)}" + (f" (scored by {', '.join(linear)} only)" if linear else ""))
+    if long_units and unit_users:
+        notes.append(f"limits.max_segment_chars={limit}: {long_units} of {len(units)} source sentences (or their "
+                     f"outputs) longer, left out of {', '.join(unit_users)}")
+    return notes
+
+
+LINES_LEVEL = "corpus over the lines (alignment: lines), as sacrebleu REF -i HYP"
+
+
+def lines_level(scores: dict[str, Score]) -> dict[str, Score]:
+    """A line-aligned document's corpus scores, signed as what they are: sacrebleu's score of the files."""
+    return {name: replace(score, signature=f"{score.signature}|{LINES_LEVEL}") for name, score in scores.items()}
+
+
+def add_extra_references(segments: list[dict], translation: Translation) -> None:
+    """A line-aligned document's second, third... reference line of each segment (segments[].extra_refs)."""
+    extra = translation.document.extra_references
+    for segment in segments if extra else []:
+        segment["extra_refs"] = [text.paragraphs[segment["ref_index"]] for text in extra]
+
+
+def first_reference_notes(translation: Translation, metrics: AlignedMetrics) -> list[str]:
+    document = translation.document
+    if not document.extra_references:
+        return []
+    names = [t.path.name for t in document.references]
+    unique = {m.name: m for m in [*metrics.segment, *metrics.corpus]}.values()
+    every = [m.name for m in unique if m.multiple_references]
+    first = [m.name for m in unique if not m.multiple_references]
+    return [f"{len(names)} references ({', '.join(names)}): {', '.join(every) or 'no metric'} read all of them, as "
+            f"sacrebleu {' '.join(names)} -i HYP does; {', '.join([*first, 'the relation', 'adequacy'])} use the first "
+            f"reference ({names[0]})"]
+
+
+LINE_ADEQUACY_NOTE = ("line-aligned: adequacy not measured (crosslingual.line_adequacy=false: each line has its "
+                      "reference, and the encoder would load for every system; true measures it on the line sample)")
+
+
+def embedded_texts(pair: PairAlignment, sources: list[str], references: list[str], outputs: list[str],
+                   hypotheses: list[str], adequacy: bool) -> dict[str, list[str]]:
+    """What the encoder reads for a pair, by what it is (window_notes). A searched pair: every sentence and
+    output. A line-aligned pair: the sampled lines (measured_beads: none in a language the encoder lacks), and
+    their outputs (hypotheses, one per bead) only when adequacy is measured."""
+    if pair.method != "lines":
+        return {"source sentences": sources, "reference sentences": references, "outputs": outputs}
+    sampled = sorted(measured_beads(pair))
+    return {"source sentences": [sources[i] for k in sampled for i in pair.beads[k].src],
+            "reference sentences": [references[j] for k in sampled for j in pair.beads[k].ref],
+            "outputs": [hypotheses[k] for k in sampled] if adequacy else []}
 
 
 def score_pair(translation: Translation, pair: PairAlignment, references: list[str], metrics: AlignedMetrics,
@@ -261,16 +425,28 @@ def score_pair(translation: Translation, pair: PairAlignment, references: list[s
     units, stray = output_units(translation, crosslingual, cache)
     by_source = outputs_by_source(units)
     hypotheses = [outputs_for(bead.src, by_source, outputs) for bead in pair.beads]
-    bead_adequacy, adequacy = adequacy_cosines(pair, units, hypotheses, sources, outputs, cache)
+    skip_adequacy = pair.method == "lines" and not crosslingual.line_adequacy
+    bead_adequacy, adequacy = ([None] * len(pair.beads), None) if skip_adequacy else \
+        adequacy_cosines(pair, units, hypotheses, sources, outputs, cache, metrics)
     segments = [s for bead, hypothesis, cosine in zip(pair.beads, hypotheses, bead_adequacy)
                 for s in bead_segments(bead, sources, references, hypothesis, cosine)]
+    add_extra_references(segments, translation)
     aligned_scores = score_segments(segments, metrics)
+    if pair.method == "lines":
+        aligned_scores = lines_level(aligned_scores)
+    notes = [*pair.notes, *first_reference_notes(translation, metrics), *pieces_notes(segments),
+             *([LINE_ADEQUACY_NOTE] if skip_adequacy else [])]
+    unit_pairs = unit_texts(units, sources, outputs)
+    free_units = bounded_units(unit_pairs, metrics)
+    degradations = [*window_notes(embedded_texts(pair, sources, references, outputs, hypotheses,
+                                                 not skip_adequacy)),
+                    *over_limit_notes(segments, unit_pairs, metrics, adequacy=not skip_adequacy)]
     return AlignedDocument(
         pair, sources, references, segments,
         [{"ref_index": j, "ref": references[j]} for j in pair.unmatched_reference],
         [{"src_index": i, "src": sources[i], "hyp": outputs_for((i,), by_source, outputs)} for i in pair.unmatched_source],
-        [outputs[o] for o in stray], aligned_scores, adequacy, [*pair.notes, *pieces_notes(segments)], pair.method,
-        reference_free_scores(units, sources, outputs, metrics), len(units))
+        [outputs[o] for o in stray], aligned_scores, adequacy, notes, pair.method,
+        reference_free_scores(free_units, metrics), len(free_units), degradations)
 
 
 def hypothesis_bead_segments(bead: Bead, alignment: Alignment, sources: list[str]) -> list[dict]:
@@ -294,9 +470,12 @@ def hypothesis_side(translation: Translation, target_lang: str, spec, metrics: A
     stray = [alignment.hypothesis[i].text for bead in alignment.beads if not bead.ref for i in bead.hyp]
     note = HYPOTHESIS_SIDE_NOTE.format(lang=translation.document.src_lang, encoder=ENCODER_NAME)
     scores = score_segments(segments, metrics)
+    embedded = {"reference sentences": alignment.reference,
+                "output sentences": [h.text for h in alignment.hypothesis]} if spec.embeddings else {}
+    degradations = [*window_notes(embedded), *over_limit_notes(segments, [], metrics, adequacy=False)]
     return AlignedDocument(None, sources, alignment.reference, segments, unmatched, [], stray, scores, None,
                            [note, *alignment.notes, *pieces_notes(segments), *sourceless_notes(segments, metrics)],
-                           "hypothesis")
+                           "hypothesis", degradations=degradations)
 
 
 def source_reference_alignment(translation: Translation, target_lang: str, crosslingual,
@@ -321,11 +500,25 @@ def align_and_score(translations: list[Translation], target_lang: str, spec, cro
     return documents
 
 
+def unmeasured_lines(translation: Translation, target_lang: str) -> tuple[PairAlignment, list[str]]:
+    """A line-aligned pair in a language the encoder does not cover: paired line by line all the same, with no
+    cosine (so no measured relation, no adequacy)."""
+    lang = next(code for code in (translation.document.src_lang, target_lang) if not covers(code))
+    beads = [PairBead((k,), (k,), None) for k in range(len(translation.segments))]
+    note = (f"line-aligned: {lang} is not covered by the multilingual encoder ({ENCODER_NAME}), so the relation "
+            "and adequacy are not measured; lines are paired as declared")
+    return PairAlignment(beads, [], [], 0.0, 0.0, [note], "lines"), reference_sentences(translation.document, target_lang)
+
+
 def align_document(translation: Translation, target_lang: str, spec, crosslingual, cache: TranslationCache | None,
                    metrics: AlignedMetrics) -> AlignedDocument:
-    if not (covers(translation.document.src_lang) and covers(target_lang)):
+    covered = covers(translation.document.src_lang) and covers(target_lang)
+    if translation.document.line_aligned and not covered:
+        pair, references = unmeasured_lines(translation, target_lang)
+    elif not covered:
         return hypothesis_side(translation, target_lang, spec, metrics, cache)
-    pair, references = source_reference_alignment(translation, target_lang, crosslingual, cache)
+    else:
+        pair, references = source_reference_alignment(translation, target_lang, crosslingual, cache)
     return score_pair(translation, pair, references, metrics, crosslingual, cache)
 
 

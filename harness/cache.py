@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
@@ -41,6 +42,10 @@ def cache_error(path: Path | None, err: sqlite3.Error) -> UserError:
     if "full" in str(err).lower():
         return UserError(f"cache {where}: the disk is full; free some space, or move the cache (HARNESS_CACHE_DIR=...)"
                          " or switch it off (cache.enabled=false)")
+    if path is not None and (not os.access(path if path.exists() else path.parent, os.W_OK) or "readonly" in str(err)):
+        return UserError(f"cache {where} cannot be written: it is on a read-only file system or not yours to write; "
+                         "point HARNESS_CACHE_DIR (or cache.dir=...) at a writable folder, or switch the cache off "
+                         "(cache.enabled=false)")
     return UserError(f"cache {where} is unreadable or corrupt ({err}); move it away (mv {where} {where}.corrupt) "
                      "so that a new one is made, or set HARNESS_CACHE_DIR or cache.enabled=false")
 

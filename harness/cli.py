@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import logging
+import os
 import re
 import sys
 from datetime import datetime
@@ -25,25 +26,45 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
-from harness.compare import Collection, Skipped, baseline_index, collect_runs, comparable_groups, compare_runs
+from harness.compare import Skipped, collect_runs, compare_collection
 from harness.config import CONF_DIR, check_ranges, compose_config, register_schemas
 from harness.errors import UserError, unknown_name
 from harness.pipeline import run
 from harness.progress import quiet_library_bars
-from harness.report import check_report_folder, comparison_table, group_folder, results_table, run_summary_table
-from harness.results import run_record
-from harness.run_folder import launch_created, make_launch_folder, remove_created_folders
+from harness.report import (ReportPlace, comparison_table, group_folder, results_table, run_summary_table,
+                            terminal_text)
+from harness.results import read_record, run_record
+from harness.run_folder import (FAILED_MARKER, abandon_launch, claim_sweep_folder, finished_job,
+                                make_launch_folder, unfinished_jobs)
 from harness.run_index import list_runs
+from harness.score_files import ScoreRequest, score_systems, system_config, system_names
 from harness.significance import DEFAULT_RESAMPLES
 from harness.tracking import Store, check_store, end_sweep, log_finished_run, require_mlflow, start_sweep
 
-EXIT_USER_ERROR = 2
+EXIT_USER_ERROR = 2       # refused: nothing ran, nothing was written
+EXIT_PARTLY_FAILED = 1    # it ran, but a sweep's job failed or a finished run was not logged: each said so in a line
+EXIT_INTERRUPTED = 130    # Ctrl-C, as shells report SIGINT
+JOB_FINISHED, JOB_REUSED, JOB_FAILED = "finished", "reused", "failed"   # hydra_run's return: Hydra's JobReturn
+failed_jobs: dict[str, str] = {}   # this launch's failures that did not stop it (a sweep's job folder name -> why) ...
+not_logged: list[str] = []         # ... and runs a tracking store did not take; run_main exits 1 when there are any
 log = logging.getLogger(__name__)
 
 
 def fail(message: str) -> None:
-    print(f"error: {message}", file=sys.stderr)
+    print(f"error: {terminal_text(message)}", file=sys.stderr)
     sys.exit(EXIT_USER_ERROR)
+
+
+def show(text: str) -> None:
+    """Print on stdout, where tables go (logs go to stderr). A reader that has gone away (`| head -1`) ends the
+    output, not the command: the rest of stdout is dropped (Python's documented way: stdout onto /dev/null) and the
+    work goes on, so that the report is still written and the exit code is the command's own."""
+    try:
+        print("\n".join(terminal_text(line) for line in text.split("\n")), flush=True)
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def expand_sweeps(arguments: list[str]) -> list[list[str]]:
@@ -109,22 +130,43 @@ def hydra_records(cfg: DictConfig) -> dict[str, str]:
             ".hydra/overrides.yaml": OmegaConf.to_yaml(hydra_cfg.overrides.task)}
 
 
+def interrupted(folder: Path, sweep_dir: Path | None) -> None:
+    """Ctrl-C: one line that says where the run stopped and how to resume it, exit 130."""
+    resume = f"hydra.sweep.dir={sweep_dir}" if sweep_dir else f"hydra.run.dir={folder}"
+    where = (f"{folder} is marked FAILED; run the same command with {resume} to resume it"
+             if (folder / FAILED_MARKER).is_file() else "before the run started")
+    print(f"interrupted: {where}", file=sys.stderr)
+    sys.exit(EXIT_INTERRUPTED)
+
+
 @hydra.main(config_path=str(CONF_DIR), config_name="config", version_base="1.3")
-def hydra_run(cfg: DictConfig) -> None:
-    output_dir = Path(HydraConfig.get().runtime.output_dir)
+def hydra_run(cfg: DictConfig) -> str:
+    hydra_cfg = HydraConfig.get()
+    output_dir = Path(hydra_cfg.runtime.output_dir)
+    sweep_dir = Path(hydra_cfg.sweep.dir) if hydra_cfg.mode == RunMode.MULTIRUN else None
     quiet_library_bars()   # after Hydra has set up logging (--quiet), before any model library is imported
     try:
-        result = run(cfg, output_dir, hydra_records(cfg))
+        if sweep_dir and finished_job(output_dir, list(hydra_cfg.overrides.task)):
+            log.info("%s: finished by an earlier launch of this sweep; kept as it is", output_dir)
+            return JOB_REUSED
+        result = run(cfg, output_dir, hydra_records(cfg), keep_failed=sweep_dir is not None)
     except UserError as err:
-        if HydraConfig.get().verbose:   # hydra.verbose=true: the user asked for the traceback
+        if hydra_cfg.verbose:   # hydra.verbose=true: the user asked for the traceback
             raise
-        fail(str(err))
+        if sweep_dir is None:
+            fail(str(err))
+        print(f"error: {output_dir}: {err}", file=sys.stderr)   # the sweep goes on; run_main exits 1 at the end
+        failed_jobs[output_dir.name] = str(err)
+        return JOB_FAILED
+    except KeyboardInterrupt:
+        interrupted(output_dir, sweep_dir)
     record = run_record(result)   # the same typed record harness-compare reads from result.json
-    print(results_table(record))
+    show(results_table(record))
     summaries = run_summary_table(record)
     if summaries:
-        print("\n" + summaries)
-    print(f"\nrun folder: {output_dir}")
+        show("\n" + summaries)
+    show(f"\nrun folder: {output_dir}")
+    return JOB_FINISHED
 
 
 def harness_version() -> str:
@@ -147,22 +189,37 @@ def expand_quiet(arguments: list[str]) -> list[str]:
     return kept[:first] + list(QUIET_OVERRIDES) + kept[first:]
 
 
+HOME_VALUE = re.compile(r"^([^-=][^=]*)=(~[^/,]*)(?=/|$)")
+
+
+def expand_home(arguments: list[str]) -> list[str]:
+    """`hydra.run.dir=~/x` as the user means it: a shell expands ~ only at the start of a word, and Hydra's
+    override grammar has no ~ at the start of a value (a lexer error)."""
+    return [HOME_VALUE.sub(lambda m: f"{m[1]}={os.path.expanduser(m[2])}", argument) for argument in arguments]
+
+
 def run_main() -> None:
     """harness-run: translate and score with config overrides, e.g. `harness-run model=identity`."""
     if "--version" in sys.argv[1:]:
-        print(harness_version())
+        show(harness_version())
         return
-    sys.argv[1:] = expand_quiet(sys.argv[1:])
+    sys.argv[1:] = expand_home(expand_quiet(sys.argv[1:]))
     register_schemas()
-    check_overrides(sys.argv[1:])
-    hydra_run()
+    try:
+        check_overrides(sys.argv[1:])
+        hydra_run()
+    except KeyboardInterrupt:   # outside a run (composing, comparing a sweep): nothing to mark
+        print("interrupted", file=sys.stderr)
+        sys.exit(EXIT_INTERRUPTED)
+    if failed_jobs or not_logged:
+        sys.exit(EXIT_PARTLY_FAILED)
 
 
 class OneLineArgumentParser(argparse.ArgumentParser):
     """Usage mistakes as one error line (exit 2), like every other user error."""
 
     def error(self, message: str) -> None:
-        fail(f"{message}; see harness-compare --help")
+        fail(f"{message}; see {self.prog} --help")
 
 
 def compare_arguments() -> argparse.ArgumentParser:
@@ -182,23 +239,31 @@ def compare_arguments() -> argparse.ArgumentParser:
     return parser
 
 
-def write_report(comparison: dict, folder: Path) -> Path:
-    from harness.report_html import write_comparison   # matplotlib: imported only when a comparison is drawn
+def publish(comparisons: list[dict], place: ReportPlace) -> list[Path]:
+    """Write the reports into place whole; say so when an earlier report there was replaced."""
+    from harness.report_html import publish_comparisons   # matplotlib: imported only when a comparison is drawn
     try:
-        return write_comparison(comparison, folder)
+        pages, replaced = publish_comparisons(comparisons, place)
     except OSError as err:
-        raise UserError(f"cannot write the report into {folder}: {err.strerror or err}; "
+        raise UserError(f"cannot write the report into {place.folder}: {err.strerror or err}; "
                         "choose another folder with --out") from err
+    if replaced:
+        print(f"note: replaced the earlier report in {terminal_text(place.folder)}", file=sys.stderr)
+    return pages
 
 
-def print_comparison(comparison: dict, folder: Path) -> None:
-    print(comparison_table(comparison))
-    print(f"\nreport: {write_report(comparison, folder)}")
+def show_comparisons(comparisons: list[dict], pages: list[Path]) -> None:
+    for number, (comparison, page) in enumerate(zip(comparisons, pages), start=1):
+        if len(comparisons) > 1:
+            show(f"\n== group {number} of {len(comparisons)}: data set {comparison['data']['root']}, "
+                 f"{len(comparison['systems'])} runs")
+        show(comparison_table(comparison))
+        show(f"\nreport: {page}")
 
 
 def warn_skipped(skipped: list[Skipped]) -> None:
     for folder in skipped:
-        print(f"warning: skipped {folder.describe()}", file=sys.stderr)
+        print(f"warning: skipped {terminal_text(folder.describe())}", file=sys.stderr)
 
 
 def compare_main() -> None:
@@ -209,31 +274,86 @@ def compare_main() -> None:
         if args.list:
             index, collection = list_runs(args.runs)
             warn_skipped(collection.skipped)
-            print(index)
+            show(index)
             return
-        check_report_folder(folder)
+        place = ReportPlace.of(folder)
         collection = collect_runs(args.runs)
         warn_skipped(collection.skipped)
-        compare_groups(collection, lambda number, count: group_folder(folder, number, count),
-                       args.baseline, args.metrics, args.resamples)
+        compared = compare_collection(collection, args.baseline, args.metrics, args.resamples)
+        warn_skipped(compared.skipped)
+        show_comparisons(compared.comparisons, publish(compared.comparisons, place))
     except UserError as err:
         fail(str(err))
 
 
-def compare_groups(collection: Collection, report_folder: Callable[[int, int], Path], baseline: str | None = None,
-                   metrics: list[str] | None = None, resamples: int = DEFAULT_RESAMPLES) -> None:
-    """Runs named one by one are one comparison; runs found by searching folders (a sweep, results/) are compared
-    per data set, group n of N written into report_folder(n, N)."""
-    groups = comparable_groups(collection.runs, metrics) if collection.searched else [collection.runs]
-    holding = [baseline is not None and baseline_index(runs, baseline) is not None for runs in groups]
-    if baseline and len(groups) > 1 and not any(holding):
-        raise unknown_name("baseline system", baseline, [run.name for run in collection.runs])
-    for number, (runs, holds_baseline) in enumerate(zip(groups, holding), start=1):
-        chosen = baseline if len(groups) == 1 or holds_baseline else None
-        comparison = compare_runs(runs, chosen, metrics, resamples, skipped=collection.skipped)
-        if len(groups) > 1:
-            print(f"\n== group {number} of {len(groups)}: data set {runs[0].result.data_root}, {len(runs)} runs")
-        print_comparison(comparison, report_folder(number, len(groups)))
+def score_arguments() -> argparse.ArgumentParser:
+    parser = OneLineArgumentParser(prog="harness-score", description="Score hypothesis files of a line-aligned test "
+                                   "set against its reference file(s), as `sacrebleu REF -i HYP` does, plus the "
+                                   "harness's diagnostics: one run folder per system, then the comparison.")
+    parser.add_argument("hypotheses", nargs="+", type=Path, metavar="HYP", help="hypothesis files, one line per "
+                        "source line; each is a system named after its file")
+    parser.add_argument("-r", "--reference", action="append", type=Path, required=True, dest="references",
+                        help="reference file; repeat for several references (as sacrebleu ref1.txt ref2.txt)")
+    parser.add_argument("-s", "--source", type=Path, required=True, help="source file (relation, adequacy, COMET)")
+    parser.add_argument("--src-lang", required=True, help="source language code, e.g. fr")
+    parser.add_argument("--tgt-lang", default="en", help="target language code (default: en)")
+    parser.add_argument("--out", type=Path, help="output folder, new or empty (default: results/score/<date>/<time>)")
+    parser.add_argument("--baseline", help="the system the others are tested against (default: the first file)")
+    parser.add_argument("--resamples", type=int, default=DEFAULT_RESAMPLES,
+                        help="bootstrap resamples and randomization trials")
+    parser.add_argument("--override", action="append", default=[], metavar="KEY=VALUE",
+                        help="a harness-run config override for every run, e.g. metrics=[bleu,chrf,comet]; repeatable")
+    parser.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only on the console (each "
+                        "run.log keeps every line)")
+    parser.add_argument("--version", action="version", version=harness_version())
+    return parser
+
+
+LOG_FORMAT = "[%(asctime)s][%(name)s][%(levelname)s] - %(message)s"   # run.log's, and harness-run's console
+
+
+def score_logging(quiet: bool) -> None:
+    """What harness-run's Hydra logging does, without Hydra: INFO into each run.log, and onto stderr unless quiet."""
+    console = logging.StreamHandler(sys.stderr)
+    console.setFormatter(logging.Formatter(LOG_FORMAT))
+    console.setLevel(logging.WARNING if quiet else logging.INFO)
+    logging.getLogger().addHandler(console)
+    logging.getLogger().setLevel(logging.INFO)
+    quiet_library_bars()
+
+
+def checked_overrides(overrides: list[str]) -> None:
+    """Compose a run's config with the overrides first, so that a typo fails before anything is written."""
+    try:
+        check_ranges(system_config(Path("."), Path("."), "check", overrides))
+    except (HydraException, OmegaConfBaseException) as err:
+        fail(composition_message(err))
+    except UserError as err:
+        fail(str(err))
+
+
+def score_main() -> None:
+    """harness-score: score files without a manifest, e.g. `harness-score -r ref.txt -s src.txt --src-lang fr a.txt`."""
+    args = score_arguments().parse_args()
+    score_logging(args.quiet)
+    out = args.out or Path("results/score") / datetime.now().strftime("%Y-%m-%d/%H-%M-%S")
+    checked_overrides(args.override)
+    request = ScoreRequest(args.source, args.references, args.hypotheses, args.src_lang, args.tgt_lang, args.override)
+    try:
+        if args.baseline and args.baseline not in system_names(args.hypotheses):
+            raise unknown_name("baseline system", args.baseline, system_names(args.hypotheses))
+        folders = score_systems(request, out)
+        if len(folders) == 1:
+            show(results_table(read_record(folders[0])))
+            show(f"\nrun folder: {folders[0]}")
+            return
+        compared = compare_collection(collect_runs([str(folder) for folder in folders]), args.baseline, None,
+                                      args.resamples)
+        warn_skipped(compared.skipped)
+        show_comparisons(compared.comparisons, publish(compared.comparisons, ReportPlace.of(out / "comparison")))
+        show(f"run folders: {out}/<system>")
+    except UserError as err:
+        fail(str(err))
 
 
 class RunFolderCallback(Callback):
@@ -241,15 +361,15 @@ class RunFolderCallback(Callback):
     cannot be made and remember which folders this launch creates, so that a failed run removes only those."""
 
     def on_run_start(self, config: DictConfig, **kwargs) -> None:
-        self.prepare(Path(config.hydra.run.dir), "hydra.run.dir")
+        self.prepare(lambda: make_launch_folder(config.hydra.run.dir, "hydra.run.dir"))
 
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
-        self.prepare(Path(config.hydra.sweep.dir), "hydra.sweep.dir")
+        self.prepare(lambda: claim_sweep_folder(config.hydra.sweep.dir))
 
     @staticmethod
-    def prepare(folder: Path, knob: str) -> None:
+    def prepare(make: Callable[[], Path]) -> None:
         try:
-            make_launch_folder(folder, knob)
+            make()
         except UserError as err:
             fail(str(err))
 
@@ -264,12 +384,23 @@ class CompareSweepCallback(Callback):
         sweep_dir = Path(config.hydra.sweep.dir)
         try:
             collection = collect_runs([str(sweep_dir)])
-            for folder in collection.skipped:
+            compared = compare_collection(collection)
+            for folder in collection.skipped + compared.skipped:
                 log.warning("not in the comparison: %s", folder.describe())
-            compare_groups(collection, lambda number, count: sweep_dir / "comparison" if count == 1
-                           else group_folder(sweep_dir, number, count))
+            count = len(compared.comparisons)
+            folders = [sweep_dir / "comparison"] if count == 1 else [group_folder(sweep_dir, n, count)
+                                                                     for n in range(1, count + 1)]
+            show_comparisons(compared.comparisons, [page for comparison, folder in zip(compared.comparisons, folders)
+                                                    for page in publish([comparison], ReportPlace.of(folder))])
         except UserError as err:   # a finished sweep stays finished: say why there is no comparison
             log.warning("no comparison written for %s: %s", sweep_dir, err)
+        for job, why in unfinished_jobs(sweep_dir).items():   # also the jobs of worker processes (joblib, SLURM)
+            failed_jobs.setdefault(job, why)
+        if failed_jobs:
+            jobs = len(expand_sweeps(list(config.hydra.overrides.task)))
+            print(f"error: {len(failed_jobs)} of {jobs} jobs failed ({', '.join(failed_jobs)}); "
+                  f"fix the cause and run the same command with hydra.sweep.dir={sweep_dir} to finish the sweep (its "
+                  "finished jobs are kept)", file=sys.stderr)
 
 
 class TrackingCallback(Callback):
@@ -288,21 +419,30 @@ class TrackingCallback(Callback):
 
     def on_job_end(self, config: DictConfig, job_return, **kwargs) -> None:
         store = Store.of(config.tracking)
-        if store and job_return.status == JobStatus.COMPLETED:
+        if store and job_return.status == JobStatus.COMPLETED and job_return.return_value == JOB_FINISHED:
             sweep_dir = Path(config.hydra.sweep.dir) if config.hydra.mode == RunMode.MULTIRUN else None
-            log_finished_run(store, Path(config.hydra.runtime.output_dir), list(config.hydra.overrides.task),
-                             sweep_dir)
+            self.say_if_not_logged(lambda: log_finished_run(store, Path(config.hydra.runtime.output_dir),
+                                                            list(config.hydra.overrides.task), sweep_dir))
 
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
         store = Store.of(config.tracking)
         if store:
-            end_sweep(store, Path(config.hydra.sweep.dir))
+            self.say_if_not_logged(lambda: end_sweep(store, Path(config.hydra.sweep.dir)))
+
+    @staticmethod
+    def say_if_not_logged(log_it: Callable[[], None]) -> None:
+        """A store that fails after the run: one line under the run's table; harness-run exits 1 at the end."""
+        try:
+            log_it()
+        except UserError as err:
+            print(f"error: {err}", file=sys.stderr)
+            not_logged.append(str(err))
 
     @staticmethod
     def refuse_unless(start: Callable[[], object], folder: Path) -> None:
-        """Run the tracking start; on a user error, remove the (empty) folder this launch made, then exit."""
+        """Run the tracking start; on a user error, take back what this launch made (its folder), then exit."""
         try:
             start()
         except UserError as err:
-            remove_created_folders(folder.absolute(), launch_created(folder))
+            abandon_launch(folder)
             fail(str(err))

@@ -11,9 +11,11 @@ hold no finished run (RUNNING, FAILED) are named and left out, never passed over
 from __future__ import annotations
 
 import glob
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import compress
 from pathlib import Path
 from typing import Callable
 
@@ -25,6 +27,8 @@ from harness.report_spans import error_span_rows
 from harness.results import DocumentRecord, RunRecord, Segment, as_run_record, package_version, read_record
 from harness.run_folder import FAILED_MARKER, RESULT_FILE, RUNNING_MARKER, TRACKING_STORES
 from harness.significance import DEFAULT_RESAMPLES, DEFAULT_SEED, compare_systems, holm, p_floor
+
+log = logging.getLogger(__name__)
 
 ALPHA = 0.05
 SCORE_DECIMALS = 4
@@ -197,6 +201,18 @@ def read_found(files: list[Path], named: set[Path]) -> tuple[list[Path], list[Ru
     return kept, results, skipped
 
 
+def nothing_found(argument: str) -> UserError:
+    """Why an argument holds no run: a pattern that matches nothing, a path that is not there, or a folder
+    without any result.json."""
+    if glob.has_magic(argument) and not matching_paths(argument):
+        return UserError(f"'{argument}' matches no file or folder; check the pattern, or pass run folders, a sweep "
+                         "folder or a results folder")
+    if not Path(argument).exists():
+        return UserError(f"'{argument}' does not exist; pass finished run folders, a sweep folder or a results "
+                         "folder")
+    return UserError(f"'{argument}': no {RESULT_FILE} found; pass finished run folders or a sweep folder")
+
+
 def collect_runs(arguments: list[str]) -> Collection:
     """The finished runs behind the command-line arguments, and the unfinished run folders among them."""
     files: list[Path] = []
@@ -204,7 +220,7 @@ def collect_runs(arguments: list[str]) -> Collection:
     for argument in arguments:
         matched, unfinished = result_files(argument)
         if not matched and not unfinished:
-            raise UserError(f"'{argument}': no {RESULT_FILE} found; pass finished run folders or a sweep folder")
+            raise nothing_found(argument)
         files += [path for path in matched if path.resolve() not in {f.resolve() for f in files}]
         skipped += unfinished
     named = named_files(arguments)
@@ -245,17 +261,32 @@ def has_segments(run: Run) -> bool:
     return all(document.has_segments for document in run.result.documents)
 
 
+def compared_documents(runs: list[Run], level: str) -> list[int]:
+    """The documents compared at a level: at aligned level those every run has aligned scores for (a document
+    where no reference sentence has a source counterpart has none, in the data set's nature), at document level
+    every document."""
+    documents = zip(*(run.result.documents for run in runs))
+    return [i for i, same in enumerate(documents) if level == "document" or all(d.aligned for d in same)]
+
+
 def score_level(runs: list[Run]) -> str:
-    """Aligned-segment scores only when every run has them: a column never mixes the two levels."""
-    return "aligned" if all(has_segments(run) for run in runs) else "document"
+    """Aligned-segment scores when every run has them on at least one document: a column never mixes the two
+    levels."""
+    aligned = all(has_segments(run) for run in runs) and compared_documents(runs, "aligned")
+    return "aligned" if aligned else "document"
 
 
 def metric_records(document: DocumentRecord, level: str) -> dict[str, Score]:
     return document.aligned if level == "aligned" else document.metrics
 
 
+def scored_documents(run: Run, level: str) -> list[DocumentRecord]:
+    """A run's documents that have scores at the level (aligned: not those where nothing aligned)."""
+    return [d for d in run.result.documents if metric_records(d, level)]
+
+
 def available_metric_names(run: Run, level: str) -> list[str]:
-    documents = run.result.documents
+    documents = scored_documents(run, level)
     names = [name for name in metric_records(documents[0], level)] if documents else []
     return [name for name in names if all(name in metric_records(d, level) for d in documents)]
 
@@ -294,8 +325,8 @@ def data_identity(run: Run) -> dict:
 
 
 def signatures(run: Run, level: str, metric_names: list[str]) -> dict:
-    return {f"{name} signature": sorted({metric_records(d, level)[name].signature for d in run.result.documents})
-            for name in metric_names}
+    return {f"{name} signature": sorted({metric_records(d, level)[name].signature
+                                         for d in scored_documents(run, level)}) for name in metric_names}
 
 
 def incomparability(first: Run, other: Run, level: str, metric_names: list[str]) -> str | None:
@@ -314,11 +345,22 @@ def check_comparable(runs: list[Run], level: str, metric_names: list[str]) -> No
                             f"comparable: {reason}; compare them in separate harness-compare calls")
 
 
-def comparable_groups(runs: list[Run], metric_names: list[str] | None = None) -> list[list[Run]]:
+def not_compared(runs: list[Run], error: UserError) -> list[Skipped]:
+    return [Skipped(run.path, "not compared", str(error)) for run in runs]
+
+
+def comparable_groups(runs: list[Run], metric_names: list[str] | None = None) -> tuple[list[list[Run]], list[Skipped]]:
     """Runs split into groups that can be compared, each in the order given (for a sweep over data sets, or a whole
-    results/ folder): first by their data, then by their metrics' signatures within one data set."""
-    return [group for same_data in grouped(runs, lambda first, run: data_identity(first) == data_identity(run))
-            for group in signature_groups(same_data, metric_names)]
+    results/ folder): first by their data, then by their metrics' signatures within one data set. The runs of a
+    data set that cannot be split so (no metric in common) are skipped with the reason."""
+    groups: list[list[Run]] = []
+    skipped: list[Skipped] = []
+    for same_data in grouped(runs, lambda first, run: data_identity(first) == data_identity(run)):
+        try:
+            groups += signature_groups(same_data, metric_names)
+        except UserError as err:
+            skipped += not_compared(same_data, err)
+    return groups, skipped
 
 
 def signature_groups(runs: list[Run], metric_names: list[str] | None) -> list[list[Run]]:
@@ -342,7 +384,7 @@ def grouped(runs: list[Run], belongs: Callable[[Run, Run], bool]) -> list[list[R
 def paired_segments(runs: list[Run], doc_index: int) -> list[tuple[Segment, ...]]:
     """Each system's segments of one document, checked to pair up by ref_index with the same reference text."""
     segments = [run.result.documents[doc_index].segments for run in runs]
-    keys = [[(s.ref_index, s.ref) for s in system] for system in segments]
+    keys = [[(s.ref_index, s.ref, s.extra_refs) for s in system] for system in segments]
     for run, system_keys in zip(runs[1:], keys[1:]):
         if system_keys != keys[0]:
             doc_id = runs[0].result.documents[doc_index].id
@@ -405,6 +447,13 @@ def tested_rows(runs: list[Run], doc_index: int, metric: Metric, stats: list[np.
     return rows
 
 
+def scored_over_source_units(metric: Metric) -> bool:
+    """A reference-free sentence model (CometKiwi): a run's document score is its mean over every source sentence
+    and its output, not over the aligned segments, and the result keeps no score per source sentence; so compare
+    shows the run's own document score and label, with no interval or test."""
+    return metric.sentence_model and metric.reference_free
+
+
 def stored_statistics(run: Run, doc_index: int, metric: Metric, system: tuple[Segment, ...]) -> np.ndarray:
     """A sentence model's statistics from the segment scores the run stored: compare never runs the model."""
     if any(metric.name not in s.scores for s in system):
@@ -414,21 +463,45 @@ def stored_statistics(run: Run, doc_index: int, metric: Metric, system: tuple[Se
 
 
 def system_statistics(run: Run, doc_index: int, metric: Metric, system: tuple[Segment, ...],
-                      references: list[str]) -> np.ndarray:
+                      references: list[list[str]], scored: np.ndarray) -> np.ndarray:
+    """One row of statistics per segment; references: one list per reference (several for a line-aligned test set
+    with several references); a segment not `scored` gets a row of zeros, which adds nothing to a sum."""
+    chosen = tuple(compress(system, scored))
     if metric.sentence_model:
-        return stored_statistics(run, doc_index, metric, system)
-    return metric.statistics([s.hyp for s in system], references,
-                             [s.src for s in system] if metric.needs_source else None)
+        rows = stored_statistics(run, doc_index, metric, chosen)
+    else:
+        kept = [list(compress(stream, scored)) for stream in references]
+        rows = metric.statistics([s.hyp for s in chosen], kept[0],
+                                 [s.src for s in chosen] if metric.needs_source else None, kept[1:])
+    full = np.zeros((len(system), rows.shape[1]))
+    full[scored] = rows
+    return full
+
+
+def scored_segments(runs: list[Run], metric: Metric, segments: list[tuple[Segment, ...]]) -> np.ndarray:
+    """The segments that every run scores with the metric: a segment longer than a run's limits.max_segment_chars
+    has no TER or COMET score there (its stored one is missing; TER would run for minutes), so in no system."""
+    return np.array([all(metric.accepts((s.src, s.hyp, s.ref, *s.extra_refs), run.result.max_segment_chars)
+                         for run, s in zip(runs, paired)) for paired in zip(*segments)], dtype=bool)
 
 
 def statistics_by_system(runs: list[Run], doc_index: int, metrics: dict[str, Metric]) -> dict[str, list[np.ndarray]]:
     """Per metric, each system's per-segment sufficient statistics (extracted once, reused by every test);
-    a metric that needs the source gets the segments' sources."""
+    a metric that needs the source gets the segments' sources. A segment that some run left out of a metric
+    (limits.max_segment_chars) has zero statistics in every system, with a warning."""
     segments = paired_segments(runs, doc_index)
-    references = [s.ref for s in segments[0]]
-    return {name: [system_statistics(run, doc_index, metric, system, references)
-                   for run, system in zip(runs, segments)]
-            for name, metric in metrics.items()}
+    first = segments[0]
+    references = [[s.ref for s in first]] + [[s.extra_refs[k] for s in first]
+                                             for k in range(len(first[0].extra_refs) if first else 0)]
+    statistics = {}
+    for name, metric in metrics.items():
+        scored = scored_segments(runs, metric, segments)
+        if not scored.all():
+            log.warning("document '%s': %d of %d segments longer than limits.max_segment_chars left out of %s",
+                        runs[0].result.documents[doc_index].id, int((~scored).sum()), len(scored), name)
+        statistics[name] = [system_statistics(run, doc_index, metric, system, references, scored)
+                            for run, system in zip(runs, segments)]
+    return statistics
 
 
 # ---------------------------------------------------------------- analysis
@@ -497,9 +570,8 @@ def system_examples(runs: list[Run], position: int, paired: dict[int, list[tuple
             "worse": [e for e in reversed(found) if e["difference"] < 0][:limit]}
 
 
-def examples_both_ways(runs: list[Run], limit: int = EXAMPLES_PER_DIRECTION) -> list[dict]:
-    paired = {i: list(zip(*paired_segments(runs, i))) for i, d in enumerate(runs[0].result.documents)
-              if d.parallel}
+def examples_both_ways(runs: list[Run], compared: list[int], limit: int = EXAMPLES_PER_DIRECTION) -> list[dict]:
+    paired = {i: list(zip(*paired_segments(runs, i))) for i in compared if runs[0].result.documents[i].parallel}
     return [system_examples(runs, position, paired, limit) for position in range(1, len(runs))]
 
 
@@ -539,8 +611,16 @@ def document_description(document: DocumentRecord) -> dict:
 
 
 def metric_description(run: Run, level: str, name: str) -> dict:
-    record = metric_records(run.result.documents[0], level)[name]
+    record = metric_records(scored_documents(run, level)[0], level)[name]
     return {"name": name, "signature": record.signature, "higher_is_better": record.higher_is_better}
+
+
+def skipped_document(runs: list[Run], doc_index: int) -> dict:
+    """A document left out of an aligned comparison, and which runs have no aligned score for it."""
+    document = runs[0].result.documents[doc_index]
+    lacking = [run.name for run in runs if not run.result.documents[doc_index].aligned]
+    return {"id": document.id, "lang": document.src_lang, "relation": document.relation,
+            "reason": f"no aligned segment in {', '.join(lacking)} (no reference sentence has a source counterpart)"}
 
 
 def compare_runs(runs: list[Run], baseline: str | None = None, metrics: list[str] | None = None,
@@ -554,24 +634,30 @@ def compare_runs(runs: list[Run], baseline: str | None = None, metrics: list[str
     names = choose_metrics(runs, level, metrics)
     check_comparable(runs, level, names)
     documents = runs[0].result.documents
-    rows, stats, buckets, examples = [], [], [], []
+    compared = compared_documents(runs, level)
+    rows, stats, buckets, examples, over_units = [], {}, [], [], []
     if level == "aligned":
         tested = tested_metrics(runs, names)
-        stats = [statistics_by_system(runs, i, tested) for i in range(len(documents))]
-        rows = [row for i in range(len(documents)) for name, metric in tested.items()
-                for row in tested_rows(runs, i, metric, stats[i][name], n_resamples, seed)]
-        buckets = [row for i, d in enumerate(documents) if d.parallel
+        over_units = [name for name, metric in tested.items() if scored_over_source_units(metric)]
+        tested = {name: metric for name, metric in tested.items() if name not in over_units}
+        stats = {i: statistics_by_system(runs, i, tested) for i in compared}
+        rows = [row for i in compared for name in names
+                for row in (document_rows(runs, i, [name]) if name in over_units
+                            else tested_rows(runs, i, tested[name], stats[i][name], n_resamples, seed))]
+        buckets = [row for i in compared if documents[i].parallel
                    for row in bucket_rows(runs, i, stats[i], tested, n_resamples, seed)]
-        examples = examples_both_ways(runs)
+        examples = examples_both_ways(runs, compared)
     else:
-        rows = [row for i in range(len(documents)) for row in document_rows(runs, i, names)]
-    metric_list = [metric_description(runs[0], level, name) for name in names]
+        rows = [row for i in compared for row in document_rows(runs, i, names)]
+    metric_list = [metric_description(runs[0], "document" if name in over_units else level, name) for name in names]
     return {
         "created": datetime.now().isoformat(timespec="seconds"),
         "harness_version": package_version("mt-harness"),
         "baseline": runs[0].name,
         "systems": [system_description(r) for r in runs],
-        "data": {"root": runs[0].result.data_root, "documents": [document_description(d) for d in documents]},
+        "data": {"root": runs[0].result.data_root,
+                 "documents": [document_description(documents[i]) for i in compared]},
+        "skipped_documents": [skipped_document(runs, i) for i in range(len(documents)) if i not in compared],
         "level": level,
         "metrics": metric_list,
         "significance": ({"resamples": n_resamples, "seed": seed, "alpha": ALPHA, "p_floor": p_floor(n_resamples),
@@ -585,5 +671,42 @@ def compare_runs(runs: list[Run], baseline: str | None = None, metrics: list[str
         "examples": examples,
         "error_spans": error_span_rows(runs) if level == "aligned" else [],
         "summaries": summary_rows(runs),
-        "skipped": [{"run_dir": str(s.path), "state": s.state, "reason": s.reason} for s in skipped],
+        "skipped": skipped_records(skipped),
     }
+
+
+def skipped_records(skipped: list[Skipped]) -> list[dict]:
+    return [{"run_dir": str(s.path), "state": s.state, "reason": s.reason} for s in skipped]
+
+
+@dataclass
+class Comparisons:
+    comparisons: list[dict]      # one per group compared, each listing every run folder skipped
+    skipped: list[Skipped]       # the run folders of groups that could not be compared, and why
+
+
+def compare_collection(collection: Collection, baseline: str | None = None, metrics: list[str] | None = None,
+                       n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED) -> Comparisons:
+    """Runs named one by one are one comparison; runs found by searching folders (a sweep, results/) are compared
+    per data set, and a group that cannot be compared (a stale run, no metric in common) is skipped with its
+    reason while the others are compared; it is an error only when no group can be."""
+    groups, skipped = comparable_groups(collection.runs, metrics) if collection.searched else ([collection.runs], [])
+    holding = [baseline is not None and baseline_index(runs, baseline) is not None for runs in groups]
+    if baseline and len(groups) > 1 and not any(holding):
+        raise unknown_name("baseline system", baseline, [run.name for run in collection.runs])
+    comparisons, errors = [], [skip.reason for skip in skipped]
+    for runs, holds_baseline in zip(groups, holding):
+        try:
+            comparisons.append(compare_runs(runs, baseline if len(groups) == 1 or holds_baseline else None, metrics,
+                                            n_resamples, seed))
+        except UserError as err:
+            if not collection.searched:
+                raise
+            skipped += not_compared(runs, err)
+            errors.append(str(err))
+    if not comparisons:
+        errors = list(dict.fromkeys(errors))
+        raise UserError(errors[0] if len(errors) == 1 else f"no group of runs could be compared: {'; '.join(errors)}")
+    for comparison in comparisons:
+        comparison["skipped"] = skipped_records(collection.skipped + skipped)
+    return Comparisons(comparisons, skipped)

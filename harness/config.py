@@ -2,6 +2,7 @@
 fails at composition with the key's name, before anything runs."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -11,7 +12,7 @@ from hydra import compose, initialize_config_dir
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
 
-from harness.errors import UserError
+from harness.errors import UserError, require_utf8
 
 from harness.metrics.summary import SIMILARITY_METRICS
 
@@ -103,6 +104,13 @@ class AlignmentSpec:
 
 
 @dataclass
+class LimitsSpec:
+    """Bounds on what one input may cost (harness.aligned_scoring). Values in conf/config.yaml."""
+
+    max_segment_chars: Optional[int] = MISSING   # longer segments: BLEU and chrF only, with a note (null: no bound)
+
+
+@dataclass
 class CrosslingualSpec:
     """Sentence alignment across languages with the multilingual encoder (harness/crosslingual.py): source
     <-> reference once per document pair, and source <-> output for the files backend. Values in conf/config.yaml."""
@@ -120,6 +128,7 @@ class CrosslingualSpec:
     names_max_sentences: int = MISSING     # names compared in documents up to this many sentences
     name_min_similarity: float = MISSING   # a reference name is found in the source at this cosine (harness/names.py)
     line_sample: Optional[int] = MISSING   # line-aligned sets: cosines on this many evenly spaced lines (null: all)
+    line_adequacy: bool = MISSING          # line-aligned sets: adequacy too (loads the encoder for every system)
 
 
 @dataclass
@@ -195,6 +204,7 @@ class RunConfig:
     metric_settings: MetricSettings = field(default_factory=MetricSettings)
     allow_metric_code: bool = False   # evaluate:NAME metrics run their script's code: only when you trust it
     alignment: AlignmentSpec = field(default_factory=AlignmentSpec)
+    limits: LimitsSpec = field(default_factory=LimitsSpec)
     crosslingual: CrosslingualSpec = field(default_factory=CrosslingualSpec)
     diagnostics: DiagnosticsSpec = field(default_factory=DiagnosticsSpec)
     summarizer: Any = MISSING
@@ -206,6 +216,7 @@ AT_LEAST_ONE = (lambda v: v is None or v >= 1, "a whole number >= 1")
 RANGES = {   # key: (accepts, what it must be); checked before anything runs
     "data.max_segments": AT_LEAST_ONE,
     "data.max_sentences": AT_LEAST_ONE,
+    "limits.max_segment_chars": AT_LEAST_ONE,
     "generation.batch_size": AT_LEAST_ONE,
     "generation.max_batch_tokens": AT_LEAST_ONE,
     "generation.num_beams": AT_LEAST_ONE,
@@ -223,23 +234,54 @@ RANGES = {   # key: (accepts, what it must be); checked before anything runs
 
 
 def check_ranges(cfg: DictConfig) -> None:
-    """Values a schema type cannot rule out (a batch of 0, an empty metric list) fail here, by name."""
+    """Values a schema type cannot rule out (a batch of 0, an empty metric list, a path that is not UTF-8) fail
+    here, by name."""
     for key, (accepts, requirement) in RANGES.items():
         value = OmegaConf.select(cfg, key)
         if value is not None and not accepts(value):
             shown = OmegaConf.to_container(value) if isinstance(value, (DictConfig, ListConfig)) else value
             raise UserError(f"{key}={shown}: must be {requirement}")
+    for key, value in text_values(to_plain(cfg)):
+        require_utf8(value, key)
+
+
+def text_values(node: object, prefix: str = "") -> list[tuple[str, str]]:
+    """Every text of a plain config with its dotted key."""
+    if isinstance(node, dict):
+        return [item for key, child in node.items() for item in text_values(child, f"{prefix}{key}.")]
+    if isinstance(node, list):
+        return [item for k, child in enumerate(node) for item in text_values(child, f"{prefix.rstrip('.')}[{k}].")]
+    return [(prefix.rstrip("."), node)] if isinstance(node, str) else []
+
+
+UNSAFE_IN_FOLDER_NAME = re.compile(r"[^\w.+=-]+")
+
+
+def folder_name(name: str) -> str:
+    """A model name as one plain folder name: 'Helsinki-NLP/opus-mt-fr-en' -> 'Helsinki-NLP_opus-mt-fr-en'; '/' and
+    '..' can neither nest a run folder nor lead out of the results folder."""
+    return UNSAFE_IN_FOLDER_NAME.sub("_", name).strip(".") or "_"
 
 
 def new_run_folder(model_name: str) -> str:
     """Where a run goes unless told otherwise (hydra.run.dir and the Python API share it)."""
-    return f"results/{datetime.now():%Y-%m-%d/%H-%M-%S}_{model_name}"
+    return f"results/{datetime.now():%Y-%m-%d/%H-%M-%S}_{folder_name(model_name)}"
 
 
-def register_schemas() -> None:
+def register_resolvers() -> None:
+    """The config's own interpolations. Also run when this module is imported, so that a sweep's worker process
+    (joblib, submitit), which resolves hydra.sweep.subdir itself, has them."""
     # ${harness_home:} holds seeds/ and references/, so that the default data set is found from any folder
     OmegaConf.register_new_resolver("harness_home", lambda: str(HARNESS_HOME), replace=True)
     OmegaConf.register_new_resolver("harness_run_folder", new_run_folder, use_cache=True, replace=True)
+    OmegaConf.register_new_resolver("harness_folder_name", folder_name, replace=True)
+
+
+register_resolvers()
+
+
+def register_schemas() -> None:
+    register_resolvers()
     store = ConfigStore.instance()
     store.store(name="run_schema", node=RunConfig)
     # Outside the backend group, so that --help lists only backends one can choose (backend/ct2.yaml extends it)

@@ -424,7 +424,8 @@ def align_lines(src: list[str], ref: list[str], spec) -> PairAlignment:
     background, document_cosine = document_statistics([src[k] for k in sample], [ref[k] for k in sample],
                                                       [PairBead((k,), (k,), None) for k in range(len(sample))])
     notes = [] if len(sample) == len(src) else [
-        f"line-aligned: cosines (relation, adequacy) measured on {len(sample)} evenly spaced lines of {len(src)}"]
+        f"line-aligned: cosines (the relation; adequacy when measured) on {len(sample)} evenly spaced lines of "
+        f"{len(src)}"]
     return PairAlignment(beads, [], [], background, document_cosine, notes, "lines")
 
 

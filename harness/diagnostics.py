@@ -17,6 +17,7 @@ from harness.relations import Relation
 from harness.aligned_scoring import AlignedDocument
 from harness.crosslingual import PairAlignment
 from harness.encoder import has_letters
+from harness.languages import language_identifier
 from harness.segment import split_sentences
 from harness.translate import Translation
 
@@ -26,20 +27,34 @@ NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w’'-]+")
 
 
 def identify_language(text: str) -> str:
-    """ISO 639-1 code of a text; "" for an empty one."""
+    """ISO 639-1 code of a text; "" for an empty one (the identifier the data set's language check loads)."""
     if not text.strip():
         return ""
-    import py3langid
-    return py3langid.classify(text)[0]
+    return language_identifier().classify(text)[0]
 
 
-def language_units(outputs: list[str], lang: str) -> list[str]:
-    """Every hypothesis sentence, plus one empty unit per empty output (empty outputs have no sentences)."""
-    return [s for output in outputs for s in (split_sentences(output, lang) or [""])]
+def sentences(output: str, lang: str) -> list[str]:
+    """An output's sentences; a piece with no letter ('(12)', '-') belongs to the sentence before it: alone it
+    has no language, and would count against the output's."""
+    units: list[str] = []
+    for sentence in split_sentences(output, lang):
+        if units and not has_letters(sentence):
+            units[-1] = f"{units[-1]} {sentence}"
+        else:
+            units.append(sentence)
+    return units
 
 
-def output_language(outputs: list[str], target_lang: str, source_lang: str) -> dict:
-    labels = [identify_language(unit) for unit in language_units(outputs, target_lang)]
+def language_units(outputs: list[str], lang: str, line_aligned: bool = False) -> list[str]:
+    """What the output language is judged on: every output sentence (a line-aligned output: every line), plus
+    one empty unit per empty output (empty outputs have no sentences)."""
+    if line_aligned:
+        return list(outputs)
+    return [s for output in outputs for s in (sentences(output, lang) or [""])]
+
+
+def output_language(outputs: list[str], target_lang: str, source_lang: str, line_aligned: bool = False) -> dict:
+    labels = [identify_language(unit) for unit in language_units(outputs, target_lang, line_aligned)]
     total = len(labels) or 1
     share = lambda wanted: round(sum(label == wanted for label in labels) / total, 4)  # noqa: E731
     shares = {"english": share(target_lang), "source_language": share(source_lang), "empty": share("")}
@@ -147,6 +162,8 @@ def measure_relation(document: AlignedDocument, english_share: float, spec) -> t
     """The relation, its signals and what it was measured from."""
     if document.pair is not None:
         signals = pair_signals(document.pair, document.sources, document.references)
+        if document.pair.method == "lines" and all(bead.similarity is None for bead in document.pair.beads):
+            return Relation.CANNOT_JUDGE, signals, "nothing: the encoder does not cover the language"
         return judge_pair(signals, spec), signals, "source and reference"
     signals = hypothesis_signals(document)
     return judge_hypothesis_side(signals, english_share, spec), signals, "hypothesis and reference"
@@ -154,7 +171,7 @@ def measure_relation(document: AlignedDocument, english_share: float, spec) -> t
 
 def diagnose(document: AlignedDocument, outputs: list[str], declared: str, target_lang: str, source_lang: str,
              spec) -> dict:
-    language = output_language(outputs, target_lang, source_lang)
+    language = output_language(outputs, target_lang, source_lang, document.method == "lines")
     language["verdict"] = "on_target" if language["english"] >= spec.min_english_share else "off_target"
     measured, signals, measured_from = measure_relation(document, language["english"], spec)
     agrees = None if measured == Relation.CANNOT_JUDGE else measured == declared

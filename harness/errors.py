@@ -21,3 +21,21 @@ def first_line(err: BaseException) -> str:
     """An exception's message cut to one line for a one-line error, or its type when it has no message."""
     message = str(err).strip()
     return message.splitlines()[0] if message else type(err).__name__
+
+
+def root_cause(err: BaseException) -> str:
+    """The first line of the innermost exception of a chain, e.g. "No module named 'mything'"."""
+    while err.__cause__ is not None:
+        err = err.__cause__
+    return first_line(err)
+
+
+def require_utf8(text: str, what: str) -> None:
+    """A path becomes UTF-8 text in result.json, the logs and the tables: one whose name holds bytes of another
+    encoding (a Latin-1 folder name, which Python reads as surrogates) is refused before the work, not after it."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        raise UserError(f"{what}={shown}: the path is not UTF-8 (a name written in another encoding); results record "
+                        "paths as UTF-8 text, so rename it to UTF-8 or choose another") from None

@@ -24,7 +24,7 @@ from harness.cache import TranslationCache
 from harness.config import check_ranges, new_run_folder, to_plain
 from harness.diagnostics import diagnose_documents
 from harness.documents import Dataset, load_dataset
-from harness.errors import UserError, first_line
+from harness.errors import UserError, require_utf8, root_cause
 from harness.metrics import Metric, check_code_allowed, select_metrics
 from harness.metrics.summary import SummaryMetrics
 from harness.relations import counts_as_parallel
@@ -56,13 +56,6 @@ def instantiate_component(node: DictConfig, **kwargs):
             raise UserError(f"cannot import '{node._target_}' ({root_cause(err)}); check the class name in the "
                             "config's _target_, and that its module is installed or on PYTHONPATH") from None
         raise
-
-
-def root_cause(err: BaseException) -> str:
-    """The first line of the innermost exception of a chain, e.g. "No module named 'mything'"."""
-    while err.__cause__ is not None:
-        err = err.__cause__
-    return first_line(err)
 
 
 def build_backend(cfg: DictConfig) -> Translator:
@@ -127,7 +120,8 @@ def evaluate(cfg: DictConfig, dataset: Dataset, backend: Translator, metrics: li
                                   aligned_metrics)
     finally:
         cache.close()
-    scored = [score_document(t, metrics, a) for t, a in zip(translations, aligned, strict=True)]
+    scored = [score_document(t, metrics, a, aligned_metrics.max_segment_chars)
+              for t, a in zip(translations, aligned, strict=True)]
     diagnostics = diagnose_documents(translations, aligned, dataset.target_lang, cfg.diagnostics)
     return Evaluation(scored, aligned, diagnostics, summaries, cache.rejected)
 
@@ -146,22 +140,25 @@ class Plan:
 def prepare(cfg: DictConfig) -> Plan:
     check_ranges(cfg)
     dataset = load_dataset(cfg.data.root, cfg.data.documents, cfg.data.reference_root)
+    require_utf8(str(dataset.root), "data.root")   # a relative data.root inside a folder whose name is not UTF-8
     stage_metrics = [*cfg.metrics, *cfg.alignment.segment_metrics, *cfg.alignment.corpus_metrics]
     check_code_allowed(stage_metrics + ([] if cfg.summarizer.name == "none" else list(cfg.summary.metrics)),
                        cfg.allow_metric_code)
     settings = metric_settings(cfg)
     metrics = select_metrics(list(cfg.metrics), settings=settings)
-    aligned_metrics = AlignedMetrics.build(cfg.alignment, metrics, settings)
+    aligned_metrics = AlignedMetrics.build(cfg.alignment, metrics, settings, cfg.limits.max_segment_chars)
     for metric in {id(m): m for m in [*metrics, *aligned_metrics.segment, *aligned_metrics.corpus]}.values():
         metric.check_ready()
     check_alignment_settings(cfg.alignment)
     return Plan(dataset, metrics, aligned_metrics, build_backend(cfg), build_summary_stage(cfg))
 
 
-def run(cfg: DictConfig, output_dir: str | Path | None = None, records: dict[str, str] | None = None) -> dict:
+def run(cfg: DictConfig, output_dir: str | Path | None = None, records: dict[str, str] | None = None,
+        keep_failed: bool = False) -> dict:
     """Translate the data set with the configured model, score it and write the run folder.
 
-    records: extra files (Hydra's .hydra/ record) written once the folder is claimed."""
+    records: extra files (Hydra's .hydra/ record) written once the folder is claimed. keep_failed: a user error
+    marks the folder FAILED with the error instead of taking back what the run wrote (a sweep's job)."""
     started = time.time()
     folder = RunFolder.claim(output_dir or new_run_folder(cfg.model.name))
     try:
@@ -172,8 +169,8 @@ def run(cfg: DictConfig, output_dir: str | Path | None = None, records: dict[str
         evaluation = evaluate(cfg, plan.dataset, plan.backend, plan.metrics, plan.aligned_metrics, plan.summary_stage)
         result = build_result(cfg, plan.backend, plan.dataset, evaluation, started, folder.notes, plan.metrics)
         write_run(folder, result, evaluation.scored, evaluation.aligned, evaluation.summaries)
-    except UserError:
-        folder.discard()   # a user error leaves nothing of this run behind, and touches nothing else
+    except UserError as err:
+        folder.give_up(err, keep_failed)   # nothing of this run left behind, nothing else touched; or marked FAILED
         raise
     except BaseException as err:   # a bug, a crash or ^C: keep what was written and mark the folder FAILED
         folder.fail(err)

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import math
+import os
 import re
+import shutil
+import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, TypeVar
+
+from wcwidth import wcswidth
 
 from harness.relations import Relation
 from harness.errors import UserError
 from harness.results import DocumentRecord, RunRecord, as_run_record
+from harness.run_folder import remove_created_folders, topmost_missing
+
+log = logging.getLogger(__name__)
 
 METRIC_LABELS = {"bleu": "BLEU", "chrf": "chrF", "chrf++": "chrF++", "ter": "TER", "rouge1": "R-1", "rouge2": "R-2",
                  "rougeL": "R-L", "rougeLsum": "R-Lsum", "embedding_cosine": "cos", "comet": "COMET",
@@ -32,6 +43,9 @@ NOT_PARALLEL_NOTE = ("* the reference is not a translation of this source (decla
                      "its scores measure topical overlap, not translation quality")
 DISAGREE_NOTE = "! measured relation disagrees with the declared one: {documents}"
 CANNOT_JUDGE_NOTE = "? relation cannot be judged (too few sentences, or hypothesis not {target}): {documents}"
+NO_VALUE = "-"   # the cell of a value that does not exist: every row keeps every column
+NOT_ALIGNED_NOTE = (f"{NO_VALUE}: no aligned segment (no reference sentence has a source counterpart): {{documents}}; "
+                    "its aligned scores do not exist")
 
 
 def relation_cell(document: DocumentRecord) -> str:
@@ -45,28 +59,53 @@ def relation_cell(document: DocumentRecord) -> str:
 def english_cell(document: DocumentRecord) -> str:
     language = document.output_language
     if not language:
-        return ""
+        return NO_VALUE
     return f"{100 * language.english:.0f}%" + ("!" if language.verdict == "off_target" else "")
 
 
 def adequacy_cell(document: DocumentRecord) -> str:
     adequacy = document.adequacy
-    return "" if adequacy is None else f"{adequacy:.2f}"
+    return NO_VALUE if adequacy is None else f"{adequacy:.2f}"
+
+
+BIDI_CONTROLS = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def terminal_text(text: object) -> str:
+    """Text as a terminal shows it literally: control characters (escape sequences, line breaks) and bidirectional
+    overrides written as escapes, so that a name from someone else's result.json can neither move the cursor nor
+    reverse the text after it (a score read backwards)."""
+    return "".join(c.encode("unicode_escape").decode("ascii") if unicodedata.category(c) == "Cc" or c in BIDI_CONTROLS
+                   else c for c in str(text))
+
+
+def screen_width(text: str) -> int:
+    """Columns a terminal gives the text: two per wide (CJK) character, none per combining mark (wcwidth)."""
+    width = wcswidth(text)
+    return len(text) if width < 0 else width
 
 
 def format_table(headers: list[str], rows: list[list[str]], left: int = 3) -> str:
-    """An aligned text table: the first `left` columns are labels (left-aligned), the rest numbers."""
-    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
-    line = lambda cells: "  ".join(str(c).ljust(w) if i < left else str(c).rjust(w)  # noqa: E731
+    """An aligned text table: the first `left` columns are labels (left-aligned), the rest numbers; cells padded
+    to screen columns. A row must have a cell under every header: a missing value is a NO_VALUE cell, never a
+    shorter row (the cells after it would stand under the wrong headers)."""
+    table = [[terminal_text(cell) for cell in row] for row in [headers, *rows]]
+    for row in table[1:]:
+        if len(row) != len(headers):
+            raise ValueError(f"a table row has {len(row)} cells under {len(headers)} headers: {row}")
+    widths = [max(screen_width(cell) for cell in column) for column in zip(*table)]
+    pad = lambda cell, width: " " * (width - screen_width(cell))  # noqa: E731
+    line = lambda cells: "  ".join(c + pad(c, w) if i < left else pad(c, w) + c  # noqa: E731
                                    for i, (c, w) in enumerate(zip(cells, widths)))
-    return "\n".join([line(headers), "  ".join("-" * w for w in widths)] + [line(row) for row in rows])
+    return "\n".join([line(table[0]), "  ".join("-" * w for w in widths)] + [line(row) for row in table[1:]])
 
 
-def document_row(document: DocumentRecord, metric_names: list[str]) -> list[str]:
+def document_row(document: DocumentRecord, metric_names: list[str], aligned_names: list[str]) -> list[str]:
     marker = "" if document.parallel else "*"   # a reference-free score (CometKiwi) reads no reference: no mark
     scores = [f"{document.metrics[name].score:.1f}{'' if name in document.reference_free else marker}"
               if name in document.metrics else "n/a" for name in metric_names]
-    aligned = [f"{document.aligned[name].score:.1f}{marker}" for name in ALIGNED_COLUMNS if name in document.aligned]
+    aligned = [f"{document.aligned[name].score:.1f}{marker}" if name in document.aligned else NO_VALUE
+               for name in aligned_names]
     empty = document.empty_outputs
     degraded = f"{empty}/{document.hypothesis_units} empty" if empty else ""
     return [document.id, document.src_lang, relation_cell(document), *scores, *aligned,
@@ -97,14 +136,17 @@ def results_table(result: dict | RunRecord) -> str:
     written (typed by the same reader, harness.results.run_record)."""
     record = as_run_record(result)
     documents = record.documents
-    metric_names = list(documents[0].metrics) if documents else []
-    aligned_names = [n for n in ALIGNED_COLUMNS if documents and n in documents[0].aligned]
+    metric_names = list(dict.fromkeys(name for d in documents for name in d.metrics))
+    aligned_names = [n for n in ALIGNED_COLUMNS if any(n in d.aligned for d in documents)]
     headers = ["document", "lang", "relation declared/measured", *[METRIC_LABELS.get(n, n) for n in metric_names],
                *[f"aln {METRIC_LABELS.get(n, n)}" for n in aligned_names], "adeq", "English", "degraded"]
-    table = format_table(headers, [document_row(d, metric_names) for d in documents])
+    table = format_table(headers, [document_row(d, metric_names, aligned_names) for d in documents])
     notes = [f"model: {record.model_name} ({record.backend})"]
     if aligned_names:
         notes.append(ALIGNED_NOTE)
+    not_aligned = [d.id for d in documents if d.has_segments and not d.aligned]
+    if not_aligned:
+        notes.append(NOT_ALIGNED_NOTE.format(documents=", ".join(not_aligned)))
     notes.append(ADEQUACY_NOTE)
     notes += relation_notes(documents, record.target_lang)
     notes += [f"degraded: {record.backend_stat(key)} {text}" for key, text in DEGRADATION_STATS.items()
@@ -119,15 +161,18 @@ def results_table(result: dict | RunRecord) -> str:
     return "\n".join([table, "", *notes])
 
 
-def summary_row(document: DocumentRecord, similarity: list[str]) -> list[str]:
+def summary_cell(scores: dict, name: str, decimals: int) -> str:
+    return f"{scores[name]:.{decimals}f}" if name in scores else NO_VALUE
+
+
+def summary_row(document: DocumentRecord, similarity: list[str], cosine: bool) -> list[str]:
     summary = document.summary
     close = summary.section("vs_reference_summary")
-    full = summary.section("vs_reference")
     free = summary.section("reference_free")
-    cosine = [f"{full['embedding_cosine']:.3f}"] if "embedding_cosine" in full else []
+    full = [summary_cell(summary.section("vs_reference"), "embedding_cosine", 3)] if cosine else []
     return [document.id, document.src_lang, document.relation, str(summary.words),
-            *[f"{close[name]:.3f}" if name == "embedding_cosine" else f"{close[name]:.1f}" for name in similarity],
-            *cosine, *[f"{free[name]:.2f}" for name in SUMMARY_FREE_COLUMNS], "empty" if summary.empty else ""]
+            *[summary_cell(close, name, 3 if name == "embedding_cosine" else 1) for name in similarity],
+            *full, *[summary_cell(free, name, 2) for name in SUMMARY_FREE_COLUMNS], "empty" if summary.empty else ""]
 
 
 def run_summary_table(result: dict | RunRecord) -> str:
@@ -139,11 +184,11 @@ def run_summary_table(result: dict | RunRecord) -> str:
     if not references or not documents:
         return ""
     first = documents[0].summary
-    similarity = list(first.section("vs_reference_summary"))
-    cosine = ["cos ref"] if "embedding_cosine" in first.section("vs_reference") else []
-    headers = ["document", "lang", "relation", "words", *[METRIC_LABELS.get(n, n) for n in similarity], *cosine,
-               *SUMMARY_FREE_COLUMNS.values(), "degraded"]
-    table = format_table(headers, [summary_row(d, similarity) for d in documents])
+    similarity = list(dict.fromkeys(name for d in documents for name in d.summary.section("vs_reference_summary")))
+    cosine = any("embedding_cosine" in d.summary.section("vs_reference") for d in documents)
+    headers = ["document", "lang", "relation", "words", *[METRIC_LABELS.get(n, n) for n in similarity],
+               *(["cos ref"] if cosine else []), *SUMMARY_FREE_COLUMNS.values(), "degraded"]
+    table = format_table(headers, [summary_row(d, similarity, cosine) for d in documents])
     notes = [f"summaries: {first.summarizer} of each {first.input}, "
              "scored against the reference summary (cos ref: against the full reference)"]
     notes += [f"reference summary: {r.text_file} ({r.words} words, from {r.reference_file})"
@@ -185,6 +230,82 @@ def check_report_folder(folder: Path) -> None:
     if foreign:
         raise UserError(f"--out {folder} already holds other files ({', '.join(foreign[:3])}); name a new or "
                         "empty folder for the report, so that nothing there is overwritten")
+
+
+def folder_state(folder: Path) -> tuple | None:
+    """What stands at a report folder: None when nothing; else the folder's identity and each entry's name,
+    identity and last change (a report written there since changes it: every file of one is new)."""
+    try:
+        status = folder.stat()
+        with os.scandir(folder) as entries:
+            listing = sorted((e.name, e.inode(), e.stat(follow_symlinks=False).st_mtime_ns) for e in entries)
+    except FileNotFoundError:
+        return None
+    except NotADirectoryError:
+        return ("a file",)
+    return status.st_dev, status.st_ino, tuple(listing)
+
+
+REPORT_CHANGED = ("{folder}: another comparison wrote a report there while this one ran; nothing was overwritten "
+                  "and this report was not written: run it again, with another --out to keep both")
+Written = TypeVar("Written")
+
+
+@dataclass(frozen=True)
+class ReportPlace:
+    """A report folder and what stood there when the comparison began. The report is written into a staging folder
+    beside it and moved into place whole once complete: a reader never finds half a report, a report that
+    another comparison put there in the meantime is never overwritten (this one refuses instead), and an earlier
+    report found there at the start is replaced whole (the caller says so)."""
+    folder: Path
+    found: tuple | None
+
+    @classmethod
+    def of(cls, folder: Path) -> ReportPlace:
+        check_report_folder(folder)
+        folder = folder.resolve()   # a link to a report folder: the report replaces what it points to
+        return cls(folder, folder_state(folder))
+
+    def publish(self, write: Callable[[Path], Written]) -> tuple[Written, bool]:
+        """What `write` returns for the staging folder, and whether an earlier report was replaced."""
+        staging = self.folder.parent / f".{self.folder.name}.partial-{os.getpid()}"
+        created = topmost_missing(self.folder.parent)
+        try:
+            written = write(staging)
+            return written, self.move_into_place(staging)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging)
+            if not self.folder.exists():   # nothing published: no empty folder of ours is left behind
+                remove_created_folders(self.folder.parent, created)
+
+    def move_into_place(self, staging: Path) -> bool:
+        if folder_state(self.folder) != self.found:
+            raise UserError(REPORT_CHANGED.format(folder=self.folder))
+        if self.found is None:
+            try:
+                staging.rename(self.folder)   # fails when a report appeared there since the check: never merged
+            except OSError as err:
+                raise UserError(REPORT_CHANGED.format(folder=self.folder)) from err
+            return False
+        if not self.found[2]:   # an empty folder (made for the report): the report's entries go into it
+            for entry in staging.iterdir():
+                entry.rename(self.folder / entry.name)
+            return False
+        aside = self.folder.parent / f".{self.folder.name}.replaced-{os.getpid()}"
+        self.folder.rename(aside)
+        staging.rename(self.folder)
+        discard_replaced(aside)
+        return True
+
+
+def discard_replaced(aside: Path) -> None:
+    """Remove an earlier report moved aside; kept (and said) if anything no report wrote got into it meanwhile."""
+    foreign = foreign_entries(aside)
+    if foreign:
+        log.warning("kept %s: it holds files no report wrote (%s)", aside, ", ".join(foreign[:3]))
+        return
+    shutil.rmtree(aside)
 
 
 LEVEL_NOTES = {
@@ -256,7 +377,12 @@ def comparison_notes(comparison: dict) -> list[str]:
         notes.append(f"* significant: Holm-corrected p < {test['alpha']} in both tests (parallel documents only)")
     notes += [f"{metric_label(m)}: {m['signature']}" for m in comparison["metrics"]]
     notes += [f"skipped {s['run_dir']} ({s['state']}: {s['reason']})" for s in comparison.get("skipped", [])]
-    return notes
+    return notes + skipped_document_notes(comparison)
+
+
+def skipped_document_notes(comparison: dict) -> list[str]:
+    """The documents an aligned comparison leaves out, and why."""
+    return [f"not compared: {d['id']} ({d['lang']}): {d['reason']}" for d in comparison.get("skipped_documents", [])]
 
 
 def comparison_table(comparison: dict) -> str:
@@ -272,9 +398,10 @@ MARKDOWN_MARKUP = re.compile(r"([\\`*_\[\]<>|#~&!])")
 
 
 def markdown_text(text: str) -> str:
-    """Text shown literally in Markdown: markup characters backslash-escaped, line breaks as spaces, so that a
-    system named `a|b` or `<b>x</b>` keeps the table a table and reads as typed."""
-    return MARKDOWN_MARKUP.sub(r"\\\1", " ".join(str(text).splitlines()))
+    """Text shown literally in Markdown: markup characters backslash-escaped, line breaks as spaces and other
+    control characters as escapes, so that a system named `a|b` or `<b>x</b>` keeps the table a table and reads as
+    typed, and `cat leaderboard.md` obeys no terminal escape."""
+    return MARKDOWN_MARKUP.sub(r"\\\1", terminal_text(" ".join(str(text).splitlines())))
 
 
 def markdown_table(headers: list[str], rows: list[list[str]]) -> str:

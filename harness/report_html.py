@@ -20,9 +20,9 @@ from pathlib import Path
 
 from harness.charts import DELTA_CHART, write_charts
 from harness.report import (LEADERBOARD_HEADERS, METRIC_LABELS, NO_OUTPUT, NO_OUTPUT_NOTE, NO_SOURCE, REPORT_FILES,
-                            comparison_csv, comparison_markdown, comparison_notes, example_headings, interval,
-                            leaderboard_cells, metric_label, metric_rows, number, p_floor, p_text, score_with_interval,
-                            summary_table)
+                            ReportPlace, comparison_csv, comparison_markdown, comparison_notes, example_headings, interval,
+                            group_folder, leaderboard_cells, metric_label, metric_rows, number, p_floor, p_text,
+                            score_with_interval, skipped_document_notes, summary_table)
 from harness.report_spans import error_spans_html
 from harness.results import write_json_atomically, write_text
 
@@ -141,6 +141,7 @@ def metadata_html(comparison: dict) -> str:
     systems = "".join(system_item(s) for s in comparison["systems"])
     skipped = "".join(f"<p class=\"warning\">skipped {escape(s['run_dir'])} ({escape(s['state'])}: "
                       f"{escape(s['reason'])})</p>" for s in comparison.get("skipped", []))
+    skipped += "".join(f"<p class=\"warning\">{escape(text)}</p>" for text in skipped_document_notes(comparison))
     return (f"<div class=\"meta\"><div class=\"scroll\"><table>{rows}</table></div><p>Runs compared:</p>"
             f"<ul class=\"runs\">{systems}</ul></div>{skipped}")
 
@@ -445,3 +446,14 @@ def write_comparison(comparison: dict, folder: str | Path, sections: list[Sectio
     write_text(folder / REPORT_FILES["csv"], comparison_csv(comparison))
     write_text(folder / REPORT_FILES["html"], comparison_html(comparison, charts, sections))
     return folder / REPORT_FILES["html"]
+
+
+def publish_comparisons(comparisons: list[dict], place: ReportPlace) -> tuple[list[Path], bool]:
+    """Every comparison's report (one: the folder itself; several: a comparison_<n> folder each) put in place
+    whole (ReportPlace.publish); each report's HTML file where it now lies, and whether an earlier report was
+    replaced."""
+    def write(staging: Path) -> list[Path]:
+        return [write_comparison(comparison, group_folder(staging, number, len(comparisons))).relative_to(staging)
+                for number, comparison in enumerate(comparisons, start=1)]
+    pages, replaced = place.publish(write)
+    return [place.folder / page for page in pages], replaced

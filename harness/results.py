@@ -1,8 +1,9 @@
 """The result schema, written and read in one place.
 
 A run folder holds result.json, hypotheses/<doc_id>.txt (the translation as produced) and
-scored/<doc_id>.{hyp,ref}.txt (the exact lines each document-level metric scored), so that
-`sacrebleu scored/<id>.ref.txt < scored/<id>.hyp.txt` reproduces every stored score.
+scored/<doc_id>.{hyp,ref}.txt (the exact lines each document-level metric scored: the whole document on one
+line, or a line-aligned document's lines, with scored/<doc_id>.ref2.txt ... for its further references), so that
+`sacrebleu scored/<id>.ref.txt [scored/<id>.ref2.txt ...] -i scored/<id>.hyp.txt` reproduces every stored score.
 result.json is written last, through a temporary name: a folder without it is not a finished run.
 
 Written by document_record / summary_record (through pipeline.build_result), read by read_record only: it checks
@@ -88,11 +89,12 @@ def document_record(scored: DocumentScores, aligned: AlignedDocument, diagnostic
         "relation": document.relation,
         "source_file": document.source.path.name,
         "reference_file": document.reference.path.name,
+        **({"reference_files": [text.path.name for text in document.references]} if document.extra_references else {}),
         "source_segments": len(translation.segments),
         "hypothesis_units": len(translation.outputs),
         "empty_outputs": translation.empty_outputs,
         "cache_hits": translation.cache_hits,
-        "notes": list(document.notes),
+        "notes": [*document.notes, *aligned.degradations, *scored.notes],   # what could not be checked, or was left out or cut
         "cleaning": {"source": document.source.cleaning_record(),
                      "reference": document.reference.cleaning_record()},
         "metrics": {name: score.as_dict() for name, score in scored.scores.items()},
@@ -140,6 +142,10 @@ def write_json_atomically(path: Path, record: dict) -> None:
     os.replace(staging, path)
 
 
+def lines_text(lines: list[str]) -> str:
+    return "".join(f"{line}\n" for line in lines)
+
+
 def write_run(folder: RunFolder, result: dict, documents: list[DocumentScores],
               aligned: list[AlignedDocument], summaries: SummaryEvaluation | None = None) -> Path:
     for scored, alignment in zip(documents, aligned, strict=True):
@@ -147,8 +153,9 @@ def write_run(folder: RunFolder, result: dict, documents: list[DocumentScores],
     for scored in documents:
         doc_id = scored.translation.document.id
         folder.write_text(f"hypotheses/{doc_id}.txt", scored.translation.text)
-        folder.write_text(f"scored/{doc_id}.hyp.txt", scored.hypothesis_line + "\n")
-        folder.write_text(f"scored/{doc_id}.ref.txt", scored.reference_line + "\n")
+        folder.write_text(f"scored/{doc_id}.hyp.txt", lines_text(scored.hypothesis_lines))
+        for number, lines in enumerate(scored.reference_lines, start=1):
+            folder.write_text(f"scored/{doc_id}.ref{number if number > 1 else ''}.txt", lines_text(lines))
     for summary in [*summaries.references.values(), *summaries.documents.values()] if summaries else []:
         folder.write_text(summary_file(summary), summary.output.text)
     return folder.finish(result)
@@ -172,6 +179,7 @@ class Segment:
     src: str | None
     scores: dict[str, float]
     details: dict[str, dict]        # by metric: what it records beside the score (xCOMET's error_spans)
+    extra_refs: tuple[str, ...] = ()   # a line-aligned test set's second, third... reference line
 
 
 @dataclass(frozen=True)
@@ -257,6 +265,7 @@ class RunRecord:
     raw: dict
     started: str | None = None       # when the run started (ISO 8601, the run's local time)
     versions: dict | None = None     # python, torch, transformers, sacrebleu, harness, git commit, as recorded
+    max_segment_chars: int | None = None   # limits.max_segment_chars: longer segments only have linear-cost scores
 
     def backend_stat(self, name: str) -> object:
         """A backend counter (a degradation such as truncated_inputs), None when the backend did not count it."""
@@ -270,7 +279,7 @@ def metric_scores(records: dict) -> dict[str, Score]:
 
 def segment(record: dict) -> Segment:
     return Segment(record["ref_index"], record["ref"], record["hyp"], record.get("src"), record.get("scores", {}),
-                   record.get("details", {}))
+                   record.get("details", {}), tuple(record.get("extra_refs", ())))
 
 
 def summary_from(record: object) -> SummaryRecord | None:
@@ -317,7 +326,8 @@ def run_record(result: dict) -> RunRecord:
         reference_summaries=tuple(summary_from(r) for r in (references if isinstance(references, list)
                                                            else [references])),
         summary_metrics=result.get("summary_metrics", {}), system=metric_scores(result.get("system", {})),
-        raw=result, started=result.get("run", {}).get("started"), versions=result.get("versions"))
+        raw=result, started=result.get("run", {}).get("started"), versions=result.get("versions"),
+        max_segment_chars=config.get("limits", {}).get("max_segment_chars"))
 
 
 def as_run_record(result: dict | RunRecord) -> RunRecord:

@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.compare import Collection, Run, collect_runs, path_suffix
-from harness.report import format_table
+from harness.report import NO_VALUE, format_table
 from harness.results import DocumentRecord, RunRecord
 
 INDEX_METRIC = "chrf"
-NO_VALUE = "-"
 
 
 def parallel_documents(record: RunRecord) -> list[DocumentRecord]:

@@ -33,6 +33,7 @@ from harness.embeddings import cosine_matrix
 from harness.errors import UserError
 from harness.languages import language_name
 from harness.metrics.summary import SummaryMetrics, reference_free
+from harness.lines import split_lines
 from harness.segment import split_sentences
 from harness.translate import Translation
 
@@ -40,7 +41,7 @@ SUMMARY_LANG = "en"
 
 
 def sentences_of(text: str, lang: str) -> list[str]:
-    return [sentence for line in text.splitlines() for sentence in split_sentences(line, lang)]
+    return [sentence for line in split_lines(text) for sentence in split_sentences(line, lang)]
 
 
 @dataclass

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from harness.lines import split_lines
+
 TINY = {"d_model": 16, "encoder_layers": 1, "decoder_layers": 1, "encoder_attention_heads": 2,
         "decoder_attention_heads": 2, "encoder_ffn_dim": 32, "decoder_ffn_dim": 32, "max_position_embeddings": 128}
 # Helsinki-NLP/opus-mt-fr-en's published config.json (transformer-base, shared 59,514-entry vocabulary)
@@ -23,7 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 def seed_texts(repo: Path = REPO) -> list[str]:
     """The non-empty lines of the seed documents and references: a corpus for the vocabulary."""
     files = sorted((repo / "seeds").glob("*.txt")) + sorted((repo / "references").glob("*.txt"))
-    return [line for path in files for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [line for path in files for line in split_lines(path.read_text(encoding="utf-8")) if line.strip()]
 
 
 def train_vocabulary(folder: Path, lines: list[str], pieces: int) -> dict[str, int]:

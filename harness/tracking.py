@@ -18,14 +18,17 @@ from __future__ import annotations
 import importlib.util
 import json
 import logging
+import os
 import re
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from harness.errors import UserError, first_line
+from harness.errors import UserError, first_line, root_cause
 from harness.report import REPORT_FILES
 from harness.results import DocumentRecord, RunRecord, read_record
 from harness.run_folder import TRACKING_ARTIFACTS
@@ -113,11 +116,41 @@ def unreachable(store: Store, err: BaseException) -> UserError:
 
 
 def check_store(store: Store) -> None:
-    """Before anything runs: the store must answer, or the run would finish unlogged."""
+    """Before anything runs: the store must answer and take writes, or the run would finish unlogged."""
+    refuse_read_only(store)
     try:
-        experiment_id(store)
+        with mlflow_quiet():
+            experiment_id(store)
     except tracking_errors() as err:
         raise unreachable(store, err) from err
+
+
+def refuse_read_only(store: Store) -> None:
+    """A SQLite store that MLflow can read but not write (a read-only mount, another user's file) answers every
+    check and fails only when the finished run is logged: refused before the run instead."""
+    database = sqlite_file(store.uri)
+    if database is None:   # a server decides for itself
+        return
+    database = database.absolute()
+    existing = next(p for p in [database, *database.parents] if p.exists())
+    folder = existing if existing.is_dir() else existing.parent
+    if not os.access(existing, os.W_OK) or not os.access(folder, os.W_OK | os.X_OK):
+        raise UserError(f"tracking.uri={store.uri}: {existing} is read-only (a read-only mount or no write permission), "
+                        "so no run could be logged there; point tracking.uri at a writable store "
+                        "(tracking.uri=sqlite:///PATH/mlflow.db) or run with tracking=none")
+
+
+@contextmanager
+def mlflow_quiet() -> Iterator[None]:
+    """MLflow logs a store's database error with its traceback (dozens of lines) before it raises it; the caller
+    reports the error once, in one line."""
+    logger = logging.getLogger("mlflow")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 # ---------------------------------------------------------------- what a run logs
@@ -286,19 +319,22 @@ def finish_sweep(store: Store, sweep_dir: Path) -> None:
 
 
 def log_finished_run(store: Store, folder: Path, overrides: list[str], sweep_dir: Path | None) -> None:
-    """Log a finished run; a store that fails now says so and leaves the run folder as it is."""
+    """Log a finished run. A store that fails now raises one line that says so: the run folder stays as it is,
+    complete, and the caller makes the failure visible (harness-run then exits 1)."""
     try:
-        run_id = log_run(store, folder, overrides, sweep_parent(sweep_dir) if sweep_dir else None)
+        with mlflow_quiet():
+            run_id = log_run(store, folder, overrides, sweep_parent(sweep_dir) if sweep_dir else None)
     except tracking_errors() as err:
-        log.error("run NOT logged to MLflow (%s): %s; the run folder %s is complete", store.uri, first_line(err),
-                  folder)
-        return
+        raise UserError(f"run NOT logged to MLflow ({store.uri}): {root_cause(err)}; the run folder {folder} is "
+                        "complete, MLflow has no (or a partial) record of it") from err
     log.info("logged to MLflow %s, experiment '%s', run %s", store.uri, store.experiment, run_id)
 
 
 def end_sweep(store: Store, sweep_dir: Path) -> None:
+    """The sweep's parent run gets the comparison; a store that fails raises one line, as log_finished_run."""
     try:
-        finish_sweep(store, sweep_dir)
+        with mlflow_quiet():
+            finish_sweep(store, sweep_dir)
     except tracking_errors() as err:
-        log.error("sweep comparison NOT logged to MLflow (%s): %s; it stays in %s", store.uri, first_line(err),
-                  sweep_dir)
+        raise UserError(f"sweep comparison NOT logged to MLflow ({store.uri}): {root_cause(err)}; it stays in "
+                        f"{sweep_dir}") from err

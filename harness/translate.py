@@ -7,6 +7,7 @@ from harness.backends.protocol import DocumentSource, Translator
 from harness.cache import TranslationCache, translate_with_cache
 from harness.documents import Document
 from harness.errors import UserError
+from harness.lines import split_lines
 from harness.segment import Segment, join_paragraphs, segment_paragraphs, split_sentences
 
 
@@ -30,7 +31,7 @@ def source_segments(document: Document, max_segments: int | None, max_sentences:
         segments = [Segment(document.id, k, k, document.src_lang, line) for k, line in enumerate(document.source.paragraphs)]
     else:
         segments = segment_paragraphs(document.id, document.source.paragraphs, document.src_lang)
-    if max_sentences and len(segments) > max_sentences:
+    if max_sentences and len(segments) > max_sentences and not document.line_aligned:   # only a search needs it
         raise UserError(f"{document.source.path}: {len(segments)} sentences, more than data.max_sentences="
                         f"{max_sentences}; split the document, or raise data.max_sentences (the alignment search "
                         "takes about a minute per 20,000 sentences on 2 cores)")
@@ -51,9 +52,11 @@ def translate_documents(documents: list[Document], backend: Translator, cache: T
     if backend.supplies_documents:
         return [read_translation(doc, backend, tgt_lang, max_segments, max_sentences) for doc in documents]
     segmented = {doc.id: source_segments(doc, max_segments, max_sentences) for doc in documents}
-    outputs: dict[tuple[str, int], tuple[str, bool]] = {}
+    # an empty line of a line-aligned document is a segment whose output is empty: no model is asked
+    outputs: dict[tuple[str, int], tuple[str, bool]] = {(doc.id, s.index): ("", False) for doc in documents
+                                                        for s in segmented[doc.id] if not s.text.strip()}
     for lang in sorted({doc.src_lang for doc in documents}):
-        segments = [s for doc in documents if doc.src_lang == lang for s in segmented[doc.id]]
+        segments = [s for doc in documents if doc.src_lang == lang for s in segmented[doc.id] if s.text.strip()]
         translated, from_cache = translate_with_cache(backend, cache, [s.text for s in segments], lang, tgt_lang)
         outputs.update({(s.doc_id, s.index): pair for s, pair in zip(segments, zip(translated, from_cache))})
     return [assemble(doc, segmented[doc.id], outputs) for doc in documents]
@@ -62,7 +65,7 @@ def translate_documents(documents: list[Document], backend: Translator, cache: T
 def assemble(document: Document, segments: list[Segment],
              outputs: dict[tuple[str, int], tuple[str, bool]]) -> Translation:
     pairs = [outputs[(document.id, s.index)] for s in segments]
-    texts = [text for text, _ in pairs]
+    texts = [as_line(text) if document.line_aligned else text for text, _ in pairs]
     hits = sum(cached for _, cached in pairs)
     return Translation(document, segments, texts, join_paragraphs(segments, texts), True, hits)
 
@@ -73,6 +76,26 @@ def read_translation(document: Document, backend: DocumentSource, tgt_lang: str,
         raise UserError(f"data.max_segments={max_segments}: model=files reads whole documents, which cannot be cut "
                         "to the same sentences as the source; drop data.max_segments or cut the files yourself")
     text = backend.read_document(document.id)
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    segments = source_segments(document, None, max_sentences)
+    if document.line_aligned:
+        return Translation(document, segments, hypothesis_lines(text, len(segments), backend.location(document.id)),
+                           text, True)
+    lines = [line.strip() for line in split_lines(text) if line.strip()]
     units = [sentence for line in lines for sentence in split_sentences(line, tgt_lang)]
-    return Translation(document, source_segments(document, None, max_sentences), units, text, False)
+    return Translation(document, segments, units, text, False)
+
+
+def as_line(output: str) -> str:
+    """A model's output as one line of a line-aligned hypothesis file (hypotheses/<id>.txt), as it is scored."""
+    return " ".join(split_lines(output)).strip()
+
+
+def hypothesis_lines(text: str, source_lines: int, location: str) -> list[str]:
+    """A line-aligned document's outputs from a file: its lines, each the output for its source line, never
+    split into sentences nor searched; a file with another number of lines is refused."""
+    lines = split_lines(text)
+    if len(lines) != source_lines:
+        raise UserError(f"{location}: {len(lines)} lines, but the source has {source_lines}; in a line-aligned data "
+                        "set (alignment: lines) line i of the hypothesis file is the output for source line i: give "
+                        "one line per source line (an empty line for a missing output)")
+    return lines

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+LOG_RECORD = re.compile(r"\[\d{4}-\d\d-\d\d [\d:,]+\]\[[^\]]+\](\[\w+\])? ")   # the console log format (conf/hydra)
 
 
 @dataclass
@@ -20,7 +22,8 @@ class Outcome:
 
     @property
     def error_lines(self) -> list[str]:
-        return [line for line in self.stderr.splitlines() if line.strip()]
+        """What stderr says besides the log (the console log is on stderr too, stdout carries the tables)."""
+        return [line for line in self.stderr.splitlines() if line.strip() and not LOG_RECORD.match(line)]
 
 
 def run_cli(entry: str, args: list[str], cwd: Path, env: dict | None = None, timeout: int = 300) -> Outcome:
@@ -28,7 +31,7 @@ def run_cli(entry: str, args: list[str], cwd: Path, env: dict | None = None, tim
     code = f"from harness.cli import {entry}_main; {entry}_main()"
     environment = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
     done = subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, env=environment,
-                          capture_output=True, text=True, timeout=timeout)
+                          capture_output=True, text=True, errors="backslashreplace", timeout=timeout)
     return Outcome(done.returncode, done.stdout, done.stderr)
 
 

@@ -253,7 +253,9 @@ CASES = [
     Case("language that is a path", edited(lambda r: [d.update(src_lang="../../outside") for d in r["documents"]]),
          code=0, check=charts_stay_in_the_report),
     # folders that hold no finished run
-    Case("nothing there", lambda built, tmp: [str(tmp / "absent")], fragments=("no result.json found",)),
+    Case("nothing there", lambda built, tmp: [str(tmp / "absent")], fragments=("absent' does not exist",)),
+    Case("empty folder", lambda built, tmp: [str(tmp / "empty")], before=lambda tmp: (tmp / "empty").mkdir(),
+         fragments=("empty': no result.json found",)),
     Case("RUNNING run folder", lambda built, tmp: [str(unfinished_job(tmp / "job", RUNNING_MARKER, "pid 1\n"))],
          fragments=("job is RUNNING: still running or was killed",)),
     Case("FAILED run folder",

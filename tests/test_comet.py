@@ -14,7 +14,7 @@ from harness.compare import compare_runs, load_runs  # noqa: E402
 from harness.config import compose_config  # noqa: E402
 from harness.errors import UserError  # noqa: E402
 from harness.metrics import select_metrics  # noqa: E402
-from harness.metrics.comet import CometMetric, comet_version, even_pieces  # noqa: E402
+from harness.metrics.comet import CometMetric, comet_version  # noqa: E402
 from harness.report import results_table  # noqa: E402
 from harness.report_html import write_comparison  # noqa: E402
 from harness.results import read_record  # noqa: E402
@@ -112,18 +112,53 @@ def test_the_run_table_marks_reference_based_scores_of_a_non_translation_but_not
     assert any("CometKiwi" in cell for cell in header)
 
 
-def test_long_segment_is_scored_in_pieces_and_recorded(tiny_comet, tmp_path):
+def test_long_segment_is_scored_in_pieces_with_the_scores_comet_gives_them(tiny_comet, tmp_path):
     settings = {"comet": {"model_id": str(tiny_comet["comet"]), "cache_path": str(tmp_path / "scores.sqlite")}}
     metric = select_metrics(["comet"], settings=settings)[0]
     source, hypothesis, reference = ("Le chat dort sur le tapis. " * 20, "The cat sleeps on the mat. " * 20,
                                      "The cat is asleep on the rug. " * 20)
     [score] = metric.segment_scores([hypothesis], [reference], [source])
     [details] = metric.segment_details([hypothesis], [reference], [source])
-    pieces = details["pieces"]
-    assert pieces > 1
-    parts = [even_pieces(text, pieces) for text in (hypothesis, reference, source)]
-    piece_scores = metric.segment_scores(*parts)
-    assert score == pytest.approx(sum(piece_scores) / pieces, abs=1e-4)
+    pieces = metric.split_sample(metric.sample(source, hypothesis, reference))
+    assert details["pieces"] == len(pieces) > 1
+    prediction = metric.model.predict(pieces, batch_size=4, gpus=0, accelerator="cpu", progress_bar=False,
+                                      num_workers=0)   # unbabel-comet itself, on the same pieces
+    assert score == pytest.approx(100 * sum(prediction.scores) / len(pieces), abs=1e-4)
+
+
+def comet_inputs(model, sample: dict) -> list[list[int]]:
+    """The token ids that unbabel-comet's own prepare_sample builds from one sample, for every input of the model."""
+    prepared = model.prepare_sample([sample], stage="predict")
+    parts = prepared if isinstance(prepared, tuple) else (prepared,)
+    return [ids.tolist() for part in parts for key, ids in part.items() if key.endswith("input_ids")]
+
+
+def truncated_by_comet(model, sample: dict, monkeypatch) -> bool:
+    """Whether COMET cuts this sample: its inputs differ from those it builds once its encoder accepts any length."""
+    as_given = comet_inputs(model, sample)
+    with monkeypatch.context() as patch:
+        patch.setattr(model.encoder.model.config, "max_position_embeddings", 10 ** 6)
+        unbounded = comet_inputs(model, sample)
+    return as_given != unbounded
+
+
+def test_no_piece_given_to_comet_is_longer_than_the_model_accepts(tiny_comet, tmp_path, monkeypatch):
+    """Issue 21: on the seeds, 7 of 94 COMET pieces, 41 of 152 CometKiwi and 98 of 211 xCOMET ones were still
+    longer than the 64-token checkpoints accept, and COMET truncated them in silence."""
+    given: dict[str, tuple[object, list[dict]]] = {}
+    predict = CometMetric.predict
+
+    def recording(self, samples):
+        given.setdefault(self.name, (self.model, []))[1].extend(samples)
+        return predict(self, samples)
+
+    monkeypatch.setattr(CometMetric, "predict", recording)
+    comet_run(tmp_path / "run", tiny_comet, "model=identity", f"cache.dir={tmp_path / 'cache'}")
+    assert set(given) == {"comet", "cometkiwi", "xcomet"}
+    cut = {name: sum(truncated_by_comet(model, sample, monkeypatch) for sample in samples)
+           for name, (model, samples) in given.items()}
+    assert all(count == 0 for count in cut.values()), {name: f"{cut[name]} of {len(given[name][1])} pieces truncated"
+                                                         for name in cut}
 
 
 def test_xcomet_error_spans_are_stored_per_segment_and_shown_in_the_report(runs, tmp_path, no_model_load):
@@ -131,6 +166,9 @@ def test_xcomet_error_spans_are_stored_per_segment_and_shown_in_the_report(runs,
     spans = [span for d in record.documents for s in d.segments for span in s.details["xcomet"]["error_spans"]
              if "xcomet" in s.details]
     assert spans and all({"start", "end", "severity"} <= set(span) for span in spans)
+    for segment in (s for d in record.documents for s in d.segments if "xcomet" in s.details):
+        for span in segment.details["xcomet"]["error_spans"]:   # the text it marks, never '<s>' or nothing
+            assert span["end"] > span["start"] and span["text"] == segment.hyp[span["start"]:span["end"]], span
     html = write_comparison(compare_runs(load_runs([str(r) for r in runs])), tmp_path / "report").read_text()
     assert "Error spans (xCOMET)" in html and "<mark class=\"span-" in html
 
@@ -141,6 +179,19 @@ def test_compare_shows_comet_with_intervals_and_paired_tests_without_the_model(r
     assert rows and all(r["ci"][0] <= r["score"] <= r["ci"][1] for r in rows)
     assert all(0 < r["p_bootstrap"] <= 1 and 0 < r["p_randomization"] <= 1 for r in rows)
     assert {m["name"]: m["higher_is_better"] for m in comparison["metrics"]} == {"comet": True, "cometkiwi": True}
+
+
+def test_compare_shows_each_document_cometkiwi_score_of_the_run_under_its_label(runs, no_model_load):
+    """Issue 21: harness-compare showed CometKiwi as the mean over the aligned segments, under the same label as
+    the run's score, the mean over every source sentence and its output."""
+    comparison = compare_runs(load_runs([str(r) for r in runs]), metrics=["comet", "cometkiwi"])
+    [label] = [m["signature"] for m in comparison["metrics"] if m["name"] == "cometkiwi"]
+    assert "over every source sentence and its output" in label
+    for run_folder in runs:
+        record = read_record(run_folder)
+        shown = {r["document"]: r["score"] for r in comparison["rows"]
+                 if r["metric"] == "cometkiwi" and r["system"] == record.model_name}
+        assert shown == {d.id: d.metrics["cometkiwi"].score for d in record.documents}
 
 
 def test_cached_rescore_loads_no_comet_model(runs, tiny_comet, tmp_path, no_model_load):

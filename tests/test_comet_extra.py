@@ -83,3 +83,14 @@ def test_error_spans_of_pieces_land_on_the_same_characters_of_the_whole_output()
     spans = [[{"start": 1, "end": 3, "severity": "minor"}] for _ in pieces]
     joined = joined_spans(hypothesis, pieces, spans)
     assert [hypothesis[s["start"]:s["end"]] for s in joined] == [p["mt"][1:3] for p in pieces]
+
+
+def test_error_spans_hold_the_text_they_mark_and_none_is_empty():
+    """Issue 21: stored span texts held COMET's '<s> Le' for the characters 'Le', and spans of no character."""
+    hypothesis = "Le chat dort."
+    spans = [[{"text": "<s> Le", "start": 0, "end": 2, "severity": "minor"},
+              {"text": "<s>", "start": 0, "end": 0, "severity": "major"},
+              {"text": "hat", "start": 4, "end": 7, "severity": "major", "confidence": 0.123456}]]
+    joined = joined_spans(hypothesis, [{"mt": hypothesis}], spans)
+    assert [(s["text"], s["start"], s["end"]) for s in joined] == [("Le", 0, 2), ("hat", 4, 7)]
+    assert joined[1]["confidence"] == 0.1235

@@ -7,6 +7,7 @@ import pytest
 
 from harness.cli import expand_sweeps
 from harness.config import CONF_DIR, compose_config
+from tests.adversarial import Outcome
 from tests.conftest import REPO, SEEDS
 
 MODEL_CONFIGS = sorted(p.stem for p in (CONF_DIR / "model").glob("*.yaml"))
@@ -88,10 +89,12 @@ def test_an_unreachable_hub_is_detected_once_and_named_in_the_one_line_error(tmp
                           capture_output=True, text=True, cwd=tmp_path,
                           env={**env, "PYTHONPATH": str(REPO), "HF_ENDPOINT": endpoint, "HF_HUB_CACHE": str(hub_cache)})
     assert done.returncode == 2, done.stderr
-    assert done.stderr.startswith("error: cannot load model 'Helsinki-NLP/opus-mt-fr-en'")
-    assert f"the model hub {endpoint} is unreachable" in done.stderr and done.stderr.count("\n") == 1
+    outcome = Outcome(done.returncode, done.stdout, done.stderr)   # the console log is on stderr too
+    assert len(outcome.error_lines) == 1, done.stderr
+    assert outcome.error_lines[0].startswith("error: cannot load model 'Helsinki-NLP/opus-mt-fr-en'")
+    assert f"the model hub {endpoint} is unreachable" in outcome.error_lines[0]
     assert "Retrying" not in done.stdout + done.stderr
-    assert done.stdout.count("is unreachable") == 1   # asked once per process
+    assert done.stderr.count("is unreachable") == 2   # asked once per process: one log line, then the error
 
 
 def test_run_help_lists_only_backends_one_can_choose_and_the_output_flags(tmp_path):

@@ -20,7 +20,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 from hydra.core.override_parser.overrides_parser import OverridesParser
 
-from harness.cli import check_overrides, compare_arguments, expand_sweeps, is_job_override
+from harness.cli import check_overrides, compare_arguments, expand_sweeps, is_job_override, score_arguments
 from harness.config import CONF_DIR, register_schemas
 from harness.documents import load_dataset
 from tests.conftest import REPO
@@ -34,7 +34,7 @@ FENCE = re.compile(r"^\s*(```|~~~)")
 SHELL_OPERATORS = {"&&", "||", ";", "|", "&", "(", ")"}
 SHELL_KEYWORDS = {"do", "then", "else", "time", "!"}
 ENV_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
-SHOWN_COMMANDS = ("harness-run", "harness-compare", "python")
+SHOWN_COMMANDS = ("harness-run", "harness-compare", "harness-score", "python")
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def inline_commands(text: str) -> list[tuple[int, str]]:
     `python -m benchmarks.compare_bench`; a span may wrap onto the next line."""
     prose = re.sub(r"^\s*(```|~~~).*?^\s*(```|~~~)", lambda m: "\n" * m.group(0).count("\n"), text, flags=re.S | re.M)
     return [(prose.count("\n", 0, span.start()) + 1, " ".join(span.group(1).split()))
-            for span in re.finditer(r"`((?:harness-run|harness-compare|python -m)\s[^`]+)`", prose)]
+            for span in re.finditer(r"`((?:harness-run|harness-compare|harness-score|python -m)\s[^`]+)`", prose)]
 
 
 def shown_commands() -> list[Command]:
@@ -93,7 +93,7 @@ def shown_commands() -> list[Command]:
     for page in PAGES:
         text = page.read_text(encoding="utf-8")
         for number, line in code_block_lines(text) + inline_commands(text):
-            if not re.search(r"\b(harness-run|harness-compare|python)\b", line):
+            if not re.search(r"\b(harness-run|harness-compare|harness-score|python)\b", line):
                 continue
             try:
                 words_of_line = simple_commands(line)
@@ -162,6 +162,15 @@ def test_every_harness_compare_shown_parses(command, capsys):
         compare_arguments().parse_args(list(command.words[1:]))
     except SystemExit as exit_:
         if exit_.code != 0:   # --help and --version exit 0
+            pytest.fail(f"{command}\n{capsys.readouterr().err}")
+
+
+@pytest.mark.parametrize("command", of_kind("harness-score"), ids=str)
+def test_every_harness_score_shown_parses(command, capsys):
+    try:
+        score_arguments().parse_args(list(command.words[1:]))
+    except SystemExit as exit_:
+        if exit_.code != 0:
             pytest.fail(f"{command}\n{capsys.readouterr().err}")
 
 

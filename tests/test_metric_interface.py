@@ -50,6 +50,30 @@ def test_scores_from_public_statistics_are_sacrebleus_exactly(name):
     assert corpus.signature == f"{result.name}|{corpus_metric.get_signature()}"
 
 
+@pytest.mark.parametrize("name", list(SACREBLEU))
+def test_several_references_per_segment_are_read_as_sacrebleu_reads_them(name):
+    """BLEU's closest length and clipped counts, chrF's best-F reference (ties included: EDGE_CASES repeat a
+    reference), TER's fewest edits over the average length: sacrebleu's multi-reference scores and signature."""
+    corpus_metric, sentence_metric = SACREBLEU[name]
+    references = reference_sentences()["002"]
+    first = references + [r for _, r in EDGE_CASES]
+    second = [drop_every(r, 4) for r in references] + [r for _, r in EDGE_CASES]
+    hyps = [drop_every(r, 3) for r in references] + [h for h, _ in EDGE_CASES]
+    metric = select_metrics([name])[0]
+    sentences, corpus = metric.sentence_and_corpus_scores(hyps, first, None, [second])
+    expected = corpus_metric.corpus_score(hyps, [first, second])
+    assert corpus.score == round(expected.score, 4)
+    assert corpus.signature == f"{expected.name}|{corpus_metric.get_signature()}" and "nrefs:2|" in corpus.signature
+    assert sentences == [sentence_metric.sentence_score(h, [a, b]).score for h, a, b in zip(hyps, first, second)]
+    assert corpus.score != metric.corpus_score(hyps, first).score
+
+
+def test_a_metric_that_reads_one_reference_scores_the_first_and_says_one():
+    metric = MeanLength()
+    score = metric.corpus_score(["a b", "a b c d"], ["x", "y"], None, [["x y z", "w"]])
+    assert (score.score, score.signature) == (3.0, "words in the output")
+
+
 class MeanLength(Metric):
     """A metric without statistics of its own: the defaults make it [score, 1] rows and a mean."""
     name, signature = "mean_length", "words in the output"

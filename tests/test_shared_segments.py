@@ -171,7 +171,7 @@ def test_line_aligned_data_set_makes_each_line_a_segment_without_search(tmp_path
 
 def test_line_aligned_files_of_different_lengths_are_a_user_error(tmp_path):
     data = write_dataset(tmp_path / "data", FRENCH, ENGLISH[:5], alignment="lines")
-    with pytest.raises(UserError, match="6 non-empty lines and the reference 5"):
+    with pytest.raises(UserError, match="reference ref.txt has 5 lines and the source src.txt 6"):
         run(compose_config([f"data.root={data}", "model=identity"]), tmp_path / "run")
 
 

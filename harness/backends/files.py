@@ -25,6 +25,9 @@ class FilesBackend:
         if not self.folder.is_dir():
             raise UserError(f"model.path '{model.path}': folder not found; point it at a folder of <doc_id>.txt files")
 
+    def location(self, doc_id: str) -> str:
+        return str(self.folder / f"{doc_id}.txt")
+
     def read_document(self, doc_id: str) -> str:
         path = (self.folder / f"{doc_id}.txt").resolve()
         if not path.is_relative_to(self.folder.resolve()):

@@ -249,6 +249,25 @@ def gguf_location(model: ModelSpec, cache_dir: Path) -> tuple[Path, str]:
     return path, sha256_file(path)
 
 
+def current_umask() -> int:
+    """The process' umask (os.umask can only be read by setting it: set back at once)."""
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
+
+
+def publish_folder(staging: Path, target: Path) -> None:
+    """Move a folder written under a temporary name into place (replacing an older one), its files and folders
+    given the modes of normal creation under the process' umask: transformers writes model.safetensors 0600,
+    which the other users of a shared cache (HARNESS_CACHE_DIR, docs/running.md) could not read."""
+    mask = current_umask()
+    for path in [staging, *staging.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod((0o777 if path.is_dir() else 0o666) & ~mask)
+    shutil.rmtree(target, ignore_errors=True)
+    os.replace(staging, target)
+
+
 def load_dequantized(loader, tokenizer_loader, gguf_path: Path, digest: str, cache_dir: Path, dtype: str):
     """Load a GGUF model through transformers (dequantized to dtype), keeping the converted weights in
     cache_dir/converted/<sha256> so that later loads take seconds instead of a minute."""
@@ -262,7 +281,6 @@ def load_dequantized(loader, tokenizer_loader, gguf_path: Path, digest: str, cac
         staging = converted.with_name(f"{digest}.tmp-{os.getpid()}")
         model.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
-        shutil.rmtree(converted, ignore_errors=True)
-        os.replace(staging, converted)
+        publish_folder(staging, converted)
     return (loader.from_pretrained(str(converted), dtype=torch_dtype(dtype)),
             tokenizer_loader.from_pretrained(str(converted)))

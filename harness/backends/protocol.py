@@ -43,4 +43,8 @@ class DocumentSource(Translator, Protocol):
     """A translator with supplies_documents = True: whole translated documents, read by document id."""
 
     def read_document(self, doc_id: str) -> str:
-        """The translated document, paragraphs on separate lines."""
+        """The translated document, paragraphs on separate lines (in a line-aligned data set, one line per source
+        line)."""
+
+    def location(self, doc_id: str) -> str:
+        """Where read_document reads the document from (a file path), for messages."""

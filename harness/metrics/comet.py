@@ -3,9 +3,10 @@
 COMET is a sentence-level model: it scores the aligned segments (a reference sentence, the output aligned to it
 and its source), never a whole document in one input, and a document's or a system's score is the mean of its
 segment scores, as COMET computes a system score. Scores are COMET's number times 100, on the scale of the
-other metrics' tables. A segment longer than the model accepts (512 tokens for XLM-R) is cut into pieces at
-word boundaries, each piece scored, and its score is the mean over the pieces; the count of pieces is recorded
-on the segment ("comet" details), never silently truncated.
+other metrics' tables. A segment longer than the model accepts (512 tokens for XLM-R, counted in its own tokens by
+unbabel-comet's rules, for each input the model builds) is cut into the fewest pieces at word boundaries that all
+fit, each piece scored, and its score is the mean over the pieces; the count of pieces is recorded on the
+segment ("comet" details), never silently truncated.
 
 Each segment's result is cached in the run's cache file (table metric_scores) under the model's identity (hub
 commit, or a local folder's content hash, and its encoder's), the metric and the three texts, so that a
@@ -37,11 +38,12 @@ from harness.errors import UserError
 from harness.metrics.base import Metric
 
 log = logging.getLogger(__name__)
-COMET_EXTRA = 'pip install -e ".[comet]" (in a checkout) or pip install "mt-harness[comet]"'
+COMET_EXTRA = ('it pins older transformers, numpy and huggingface-hub, so install it into a separate virtual '
+               'environment, not this one: python3 -m venv .venv-comet && . .venv-comet/bin/activate && '
+               'pip install -e ".[comet]" (from PyPI: pip install "mt-harness[comet]"); see docs/neural-metrics.md')
 SCORE_SCALE = 100          # COMET's 0-1 number times 100, like the other metrics' tables
 SCORES_TABLE = "metric_scores"   # harness.cache.TABLES
-SEPARATOR_TOKENS = 4       # room for <s>, </s></s> between texts and </s> when texts are joined in one input
-CACHE_VERSION = 1          # bump when what is cached for a segment changes
+CACHE_VERSION = 2          # bump when what is cached for a segment changes (2: pieces counted in model tokens)
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ class SegmentResult:
 def require_comet() -> None:
     """The extra is optional: a run that asks for a COMET metric without it stops before translating."""
     if importlib.util.find_spec("comet") is None:
-        raise UserError(f"the COMET metrics need the unbabel-comet package, which is not installed: {COMET_EXTRA}")
+        raise UserError(f"the COMET metrics need the unbabel-comet package, which is not installed here; {COMET_EXTRA}")
 
 
 def comet_version() -> str:
@@ -86,13 +88,6 @@ def even_pieces(text: str, count: int) -> list[str]:
     return [text[bounds[k]:bounds[k + 1]] for k in range(count)]
 
 
-def pieces_needed(lengths: list[int], limit: int, joined: bool) -> int:
-    """How many pieces a segment needs so that no input exceeds the encoder's limit: texts encoded one by one
-    (COMET) must each fit; texts joined in one input (CometKiwi, xCOMET) must fit together."""
-    needed = sum(length + SEPARATOR_TOKENS for length in lengths) if joined else max(lengths) + SEPARATOR_TOKENS
-    return max(1, math.ceil(needed / limit))
-
-
 def shifted_spans(spans: list[dict], offset: int) -> list[dict]:
     """A piece's error spans moved to the whole hypothesis' character offsets."""
     return [{**span, "start": span["start"] + offset, "end": span["end"] + offset} for span in spans]
@@ -100,14 +95,17 @@ def shifted_spans(spans: list[dict], offset: int) -> list[dict]:
 
 def joined_spans(hypothesis: str, pieces: list[dict], spans: list[list[dict]]) -> tuple[dict, ...]:
     """The error spans of a segment's pieces, at their offsets in the whole hypothesis (each piece found where
-    the previous one ended: cut at words or at characters)."""
+    the previous one ended: cut at words or at characters), each with the text it marks there: COMET's own span
+    text may hold a special token ('<s> The'), and a span of no character (a special token alone) is dropped."""
     joined, position = [], 0
     for piece, piece_spans in zip(pieces, spans):
         found = hypothesis.find(piece["mt"], position)
         start = found if found >= 0 else position
         joined += shifted_spans([dict(span) for span in piece_spans], start)
         position = start + len(piece["mt"])
-    return tuple({key: (round(v, 4) if isinstance(v, float) else v) for key, v in span.items()} for span in joined)
+    return tuple({key: (round(v, 4) if isinstance(v, float) else v) for key, v in span.items()}
+                 | {"text": hypothesis[span["start"]:span["end"]]}
+                 for span in joined if span["end"] > span["start"])
 
 
 class CometMetric(Metric):
@@ -247,19 +245,41 @@ class CometMetric(Metric):
     def sample(self, source: str, hypothesis: str, reference: str) -> dict:
         return {"src": source, "mt": hypothesis, **({"ref": reference} if self.uses_reference else {})}
 
-    def token_lengths(self, sample: dict) -> list[int]:
+    def token_lengths(self, sample: dict) -> dict[str, int]:
+        """Each text's length in the model's own tokens, without the special tokens COMET adds."""
         tokenizer = self.model.encoder.tokenizer
-        return [len(tokenizer(text, add_special_tokens=False)["input_ids"]) for text in sample.values()]
+        return {field: len(tokenizer(text, add_special_tokens=False)["input_ids"]) for field, text in sample.items()}
+
+    def joined_fields(self, sample: dict) -> list[str]:
+        """The texts COMET joins in its longest input (CometKiwi: mt and src; xCOMET: mt, src and ref; none for
+        COMET, which encodes each text alone), as unbabel-comet's UnifiedMetric.prepare_sample chooses them."""
+        from comet.models import UnifiedMetric
+        if not isinstance(self.model, UnifiedMetric):
+            return []
+        return [field for field in sample if field == "mt" or field in self.model.hparams.input_segments]
+
+    def overflow(self, sample: dict) -> float:
+        """How many times longer than COMET takes whole the sample is, by unbabel-comet's own rules: each text is
+        encoded with at most max_positions - 2 tokens, its special tokens included (Encoder.prepare_sample);
+        texts joined in one input have at most max_positions - (1 + texts x size_separator) together
+        (Encoder.concat_sequences). At most 1: COMET truncates nothing."""
+        encoder, lengths, joined = self.model.encoder, self.token_lengths(sample), self.joined_fields(sample)
+        per_text = encoder.max_positions - 2 - encoder.tokenizer.num_special_tokens_to_add(pair=False)
+        together = encoder.max_positions - (1 + len(joined) * encoder.size_separator)
+        return max(max(lengths.values()) / per_text, sum(lengths[field] for field in joined) / together)
 
     def split_sample(self, sample: dict) -> list[dict]:
-        """The sample, or its pieces when it is longer than the encoder accepts (every text cut alike)."""
-        from comet.models import UnifiedMetric   # CometKiwi and xCOMET join the texts in one input
-        joined = isinstance(self.model, UnifiedMetric)
-        count = pieces_needed(self.token_lengths(sample), self.model.encoder.max_positions, joined)
-        if count == 1:
+        """The sample, or its pieces when it is longer than the model accepts: every text cut alike into the fewest
+        pieces of which each one fits (counted again in model tokens after cutting), never truncated by COMET."""
+        overflow = self.overflow(sample)
+        if overflow <= 1:
             return [sample]
-        parts = {field: even_pieces(text, count) for field, text in sample.items()}
-        return [{field: parts[field][k] for field in sample} for k in range(count)]
+        for count in range(max(2, math.ceil(overflow)), max(len(text) for text in sample.values()) + 1):
+            parts = {field: even_pieces(text, count) for field, text in sample.items()}
+            pieces = [{field: parts[field][k] for field in sample} for k in range(count)]
+            if all(self.overflow(piece) <= 1 for piece in pieces):
+                return pieces
+        raise AssertionError(f"{self.name}: a piece of one character is longer than the model accepts")
 
     def score_with_model(self, triples: list[tuple[str, str, str]]) -> list[SegmentResult]:
         """Score the segments (their pieces in one predict call, batched by length) and gather the pieces."""

@@ -11,10 +11,16 @@ Statistics rows have sacrebleu's own layout (that of its private corpus statisti
   split restated below, and the F-score formula is restated in the same order of operations. Tests hold both
   to sacrebleu's corpus_score and sentence_score.
 The vectorized formulas (many resampled sums at once, for harness.significance) agree with sacrebleu's to 1e-9.
+
+Several references per segment are read as sacrebleu reads them: BLEU's closest reference length and clipped
+counts over all references, TER's fewest edits over the average reference length (both from sacrebleu's own
+multi-reference corpus_score on each segment), chrF's statistics of the reference with the best F-score
+(CHRF._compute_segment_statistics, restated: the first best wins a tie). The signature then says nrefs:N.
 """
 from __future__ import annotations
 
 from collections import Counter
+from functools import lru_cache
 from typing import Callable
 
 import numpy as np
@@ -30,29 +36,41 @@ CHRF_PUNCTUATION = set('!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~')   # sacrebleu's CHR
 class SacrebleuMetric(Metric):
     """A sacrebleu metric object behind the harness interface; the signature is sacrebleu's own."""
 
+    multiple_references = True
+
     def __init__(self, name: str, metric: SacreMetric):
         self.name = name
         self.metric = metric
-        self._signature: str | None = None
+        self._signatures: dict[int, str] = {}
 
     @property
     def signature(self) -> str:
-        """sacrebleu fills its signature (nrefs) on scoring, so it is read after scoring one line."""
-        if self._signature is None:
-            result = self.metric.corpus_score(["."], [["."]])
-            self._signature = f"{result.name}|{self.metric.get_signature()}"
-        return self._signature
+        return self.signature_for(1)
 
-    def segment_results(self, hypotheses: list[str], references: list[str]) -> list:
-        return [self.metric.corpus_score([hyp], [[ref]]) for hyp, ref in zip(hypotheses, references)]
+    def signature_for(self, references: int) -> str:
+        """sacrebleu fills its signature (nrefs) on scoring, so it is read after scoring one line."""
+        if references not in self._signatures:
+            result = self.metric.corpus_score(["."], [["."]] * references)
+            self._signatures[references] = f"{result.name}|{self.metric.get_signature()}"
+        return self._signatures[references]
+
+    def segment_results(self, hypotheses: list[str], references: list[list[str]]) -> list:
+        """sacrebleu's corpus_score of each segment alone, against its reference in each list of references."""
+        return [self.metric.corpus_score([hyp], [[ref] for ref in refs])
+                for hyp, refs in zip(hypotheses, zip(*references))]
+
+    def segment_statistics(self, hypotheses, references, sources=None) -> np.ndarray:
+        return self.multi_reference_statistics(hypotheses, [references])
 
 
 class SacreBLEU(SacrebleuMetric):
+    linear_cost = True   # n-gram counts
+
     def __init__(self):
         super().__init__("bleu", BLEU())
         self.sentence_metric = BLEU(effective_order=True)   # sacrebleu's advice for single sentences
 
-    def segment_statistics(self, hypotheses, references, sources=None) -> np.ndarray:
+    def multi_reference_statistics(self, hypotheses, references) -> np.ndarray:
         rows = [[r.sys_len, r.ref_len, *r.counts, *r.totals] for r in self.segment_results(hypotheses, references)]
         return np.array(rows, dtype=np.float64).reshape(len(rows), 2 + 2 * self.metric.max_ngram_order)
 
@@ -104,22 +122,53 @@ def match_statistics(hyp: Counter, ref: Counter) -> list[int]:
     return [sum(hyp.values()) if ref else 0, sum(ref.values()), matches]
 
 
+def pair_statistics(pairs, ngrams: Callable[[str], list[Counter]], orders: int) -> np.ndarray:
+    """match_statistics of every (hypothesis, reference) pair, order after order: one row of 3 x orders each."""
+    rows = [[value for h, r in zip(ngrams(hyp), ngrams(ref)) for value in match_statistics(h, r)] for hyp, ref in pairs]
+    return np.array(rows, dtype=np.float64).reshape(len(rows), 3 * orders)
+
+
+@lru_cache(maxsize=32)
+def char_statistics(order: int, whitespace: bool, lowercase: bool, hypotheses: tuple[str, ...],
+                    references: tuple[str, ...]) -> np.ndarray:
+    """The character n-gram part of chrF's statistics, remembered for the last few calls: chrF and chrF++ of the
+    same segments (chrF++ adds word n-grams to the same character n-grams) extract them once."""
+    def ngrams(text: str) -> list[Counter]:
+        return extract_all_char_ngrams(text.lower() if lowercase else text, order, whitespace)
+    statistics = pair_statistics(zip(hypotheses, references), ngrams, order)
+    statistics.flags.writeable = False
+    return statistics
+
+
 class SacreCHRF(SacrebleuMetric):
+    linear_cost = True   # character and word n-gram counts
+
     def __init__(self, name: str, metric: CHRF):
         if metric.eps_smoothing:
             raise ValueError("the restated chrF formula covers sacrebleu's default (effective order) averaging")
         super().__init__(name, metric)
 
-    def ngrams(self, text: str) -> list[Counter]:
-        text = text.lower() if self.metric.lowercase else text
-        grams = extract_all_char_ngrams(text, self.metric.char_order, self.metric.whitespace)
-        words = chrf_words(text) if self.metric.word_order else []
-        return grams + [extract_word_ngrams(words, n) for n in range(1, self.metric.word_order + 1)]
+    def word_ngrams(self, text: str) -> list[Counter]:
+        words = chrf_words(text.lower() if self.metric.lowercase else text)
+        return [extract_word_ngrams(words, n) for n in range(1, self.metric.word_order + 1)]
 
-    def segment_statistics(self, hypotheses, references, sources=None) -> np.ndarray:
-        rows = [[value for h, r in zip(self.ngrams(hyp), self.ngrams(ref)) for value in match_statistics(h, r)]
-                for hyp, ref in zip(hypotheses, references)]
-        return np.array(rows, dtype=np.float64).reshape(len(rows), 3 * self.metric.order)
+    def reference_statistics(self, hypotheses: list[str], references: list[str]) -> np.ndarray:
+        """Each segment's statistics against one reference each: character n-grams, then word n-grams (chrF++)."""
+        chars = char_statistics(self.metric.char_order, self.metric.whitespace, self.metric.lowercase,
+                                tuple(hypotheses), tuple(references))
+        if not self.metric.word_order:
+            return chars.copy()
+        return np.hstack([chars, pair_statistics(zip(hypotheses, references), self.word_ngrams, self.metric.word_order)])
+
+    def multi_reference_statistics(self, hypotheses, references) -> np.ndarray:
+        """Per segment, the statistics against the reference with the best F-score, the first of equals (sacrebleu's
+        CHRF._compute_segment_statistics)."""
+        candidates = [self.reference_statistics(hypotheses, stream) for stream in references]
+        if len(candidates) == 1:
+            return candidates[0]
+        scores = [[self.score_from_statistics(row) for row in statistics] for statistics in candidates]
+        best = [max(range(len(candidates)), key=lambda k: scores[k][i]) for i in range(len(hypotheses))]
+        return np.array([candidates[k][i] for i, k in enumerate(best)]).reshape(len(hypotheses), 3 * self.metric.order)
 
     def score_from_statistics(self, statistics: np.ndarray) -> float:
         """sacrebleu's CHRF._compute_f_score without eps smoothing, in its order of operations."""
@@ -153,11 +202,12 @@ class SacreCHRF(SacrebleuMetric):
 
 class SacreTER(SacrebleuMetric):
     higher_is_better = False   # an edit rate
+    slow_statistics = True     # sacrebleu's edit distance with shifts: pure Python, super-linear in the length
 
     def __init__(self):
         super().__init__("ter", TER())
 
-    def segment_statistics(self, hypotheses, references, sources=None) -> np.ndarray:
+    def multi_reference_statistics(self, hypotheses, references) -> np.ndarray:
         rows = [[r.num_edits, r.ref_length] for r in self.segment_results(hypotheses, references)]
         return np.array(rows, dtype=np.float64).reshape(len(rows), 2)
 

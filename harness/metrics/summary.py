@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from harness.errors import UserError
+from harness.lines import split_lines
 from harness.metrics import Metric, select_metrics
 from harness.metrics.text_similarity import ROUGE_TYPES
 
@@ -79,7 +80,7 @@ def extractive_fragments(article: list[str], summary: list[str]) -> list[list[st
 def line_ngrams(text: str, n: int) -> list[tuple[str, ...]]:
     """n-grams within each line (a summary sentence, an input paragraph), so that two copied sentences
     do not make a novel n-gram across their seam."""
-    lines = [words(line) for line in text.splitlines()]
+    lines = [words(line) for line in split_lines(text)]
     return [tuple(tokens[k:k + n]) for tokens in lines for k in range(len(tokens) - n + 1)]
 
 

@@ -16,6 +16,7 @@ from typing import Callable
 import numpy as np
 
 from harness.embeddings import embed
+from harness.lines import split_lines
 from harness.metrics.base import Metric
 
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
@@ -61,7 +62,7 @@ class EmbeddingCosine(Metric):
     sentence_per_line = True
 
     def segment_scores(self, hypotheses, references, sources=None) -> list[float]:
-        return [embedding_cosine(hyp.splitlines(), ref.splitlines()) for hyp, ref in zip(hypotheses, references)]
+        return [embedding_cosine(split_lines(hyp), split_lines(ref)) for hyp, ref in zip(hypotheses, references)]
 
 
 def text_similarity_metrics() -> dict[str, Callable[[], Metric]]:

@@ -1,0 +1,123 @@
+"""harness-score: score hypothesis files against reference files of a line-aligned test set, no manifest written
+by the user.
+
+    harness-score -r ref.txt [-r ref2.txt] -s src.txt --src-lang fr sysA.txt sysB.txt
+
+The test set is written as a data set of the harness into the command's own output folder (OUT/data: copies of
+the source and references and a manifest declaring `alignment: lines`), each hypothesis file is copied to
+OUT/inputs/<system>/, and each system is then one ordinary run of the pipeline with model=files into
+OUT/<system>/; cli.score_main compares them as harness-compare does (OUT/comparison/). Nothing is written next
+to the user's files, and every input is checked (readable UTF-8, the same number of lines everywhere) before
+anything is written; a user error leaves nothing behind.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from omegaconf import OmegaConf
+
+from harness.config import compose_config
+from harness.documents import CleaningRules, check_line_aligned, load_text, read_text_file
+from harness.errors import UserError
+from harness.languages import language_name
+from harness.pipeline import run
+from harness.run_folder import remove_created_folders, topmost_missing
+from harness.translate import hypothesis_lines
+
+UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+REFERENCE_DIR = "references"
+
+
+@dataclass
+class ScoreRequest:
+    """What the command line names: the test set, its languages, the systems' files and config overrides."""
+
+    source: Path
+    references: list[Path]
+    hypotheses: list[Path]
+    src_lang: str
+    tgt_lang: str = "en"
+    overrides: list[str] = field(default_factory=list)
+
+
+def safe_name(path: Path) -> str:
+    """A file's name without its extension, as a system or document name (also a folder name)."""
+    return UNSAFE_NAME.sub("_", path.stem).strip("._-") or "system"
+
+
+def system_names(hypotheses: list[Path]) -> list[str]:
+    names = [safe_name(path) for path in hypotheses]
+    for name in names:
+        paths = [str(path) for path, other in zip(hypotheses, names) if other == name]
+        if len(paths) > 1:
+            raise UserError(f"{' and '.join(paths)} would both be the system '{name}'; give the files different names")
+    return names
+
+
+def check_inputs(request: ScoreRequest) -> None:
+    """Every file readable, and the test set line-aligned on every side, before anything is written."""
+    language_name(request.src_lang)
+    language_name(request.tgt_lang)
+    if not request.hypotheses:
+        raise UserError("no hypothesis file given; name one or more after the options (harness-score ... sys.txt)")
+    names = [path.name for path in request.references]
+    if len(set(names)) < len(names):
+        raise UserError(f"two references share the file name {next(n for n in names if names.count(n) > 1)}; "
+                        "give them different names")
+    source = load_text(request.source, request.src_lang, CleaningRules(), line_aligned=True)
+    references = [load_text(path, request.tgt_lang, CleaningRules(), line_aligned=True) for path in request.references]
+    check_line_aligned(source, references, "harness-score")
+    for path in request.hypotheses:
+        hypothesis_lines(read_text_file(path, "hypothesis file"), len(source.paragraphs), str(path))
+    system_names(request.hypotheses)
+
+
+def manifest(request: ScoreRequest) -> dict:
+    references = [path.name for path in request.references]
+    return {"target_lang": request.tgt_lang, "alignment": "lines", "reference_dir": REFERENCE_DIR, "documents": [
+        {"id": safe_name(request.source), "lang": request.src_lang, "file": request.source.name,
+         "reference": references if len(references) > 1 else references[0], "relation": "parallel"}]}
+
+
+def write_data_set(folder: Path, request: ScoreRequest) -> Path:
+    (folder / REFERENCE_DIR).mkdir(parents=True)
+    shutil.copyfile(request.source, folder / request.source.name)
+    for path in request.references:
+        shutil.copyfile(path, folder / REFERENCE_DIR / path.name)
+    (folder / "manifest.yaml").write_text(yaml.safe_dump(manifest(request), allow_unicode=True), encoding="utf-8")
+    return folder
+
+
+def system_config(data: Path, inputs: Path, name: str, overrides: list[str]):
+    return compose_config([f"data.root={data}", "model=files", f"model.path={inputs}", f"model.name={name}",
+                           *overrides])
+
+
+def score_systems(request: ScoreRequest, out: Path) -> list[Path]:
+    """One run folder per hypothesis file (OUT/<system>), through the pipeline with model=files."""
+    check_inputs(request)
+    out = out.absolute()
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise UserError(f"--out {out} already exists and is not an empty folder; name a new folder")
+    created = topmost_missing(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = [out / "data", out / "inputs"]
+    try:
+        data = write_data_set(out / "data", request)
+        for path, name in zip(request.hypotheses, system_names(request.hypotheses)):
+            inputs = out / "inputs" / name
+            inputs.mkdir(parents=True)
+            shutil.copyfile(path, inputs / f"{safe_name(request.source)}.txt")
+            cfg = system_config(data, inputs, name, request.overrides)
+            written.append(out / name)
+            run(cfg, out / name, {".hydra/config.yaml": OmegaConf.to_yaml(cfg)})
+        return written[2:]
+    except UserError:   # a bad input: nothing of this command is left behind, its finished runs included
+        for path in written:
+            shutil.rmtree(path, ignore_errors=True)
+        remove_created_folders(out, created)
+        raise

@@ -1,0 +1,105 @@
+"""harness-score: hypothesis files scored against reference files without a manifest, through the pipeline and
+harness-compare, as a user runs it (a child process); the user's folder is checksummed before and after."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from benchmarks.line_scoring import cli_scores, damaged, parallel_lines, second_reference, write_lines
+from harness.results import read_record
+from tests.adversarial import assert_one_line_error, run_cli, tree_checksum
+
+LINES = 60
+
+
+@pytest.fixture
+def test_set(tmp_path):
+    """The user's folder: src.txt, ref.txt, ref2.txt and two systems' outputs."""
+    user = tmp_path / "user"
+    source, reference = parallel_lines(LINES)
+    write_lines(user / "src.txt", source)
+    write_lines(user / "ref.txt", reference)
+    write_lines(user / "ref2.txt", second_reference(reference))
+    write_lines(user / "sysA.txt", damaged(reference, "all"))
+    write_lines(user / "sysB.txt", damaged(reference, "dropped_words"))
+    return user
+
+
+def score(user, *args, cwd=None):
+    return run_cli("score", list(args), cwd or user, {"HARNESS_CACHE_DIR": str(user.parent / "cache")})
+
+
+def test_two_systems_two_references_give_run_folders_and_a_comparison_and_touch_no_user_file(test_set):
+    before = tree_checksum(test_set)
+    out = test_set.parent / "out"
+    outcome = score(test_set, "-r", "ref.txt", "-r", "ref2.txt", "-s", "src.txt", "--src-lang", "fr",
+                    "sysA.txt", "sysB.txt", "--out", str(out), "--resamples", "50")
+    assert outcome.code == 0, outcome.stderr[-2000:]
+    assert tree_checksum(test_set) == before
+    assert "sysA" in outcome.stdout and "sysB" in outcome.stdout and "baseline: sysA" in outcome.stdout
+    comparison = json.loads((out / "comparison" / "comparison.json").read_text(encoding="utf-8"))
+    assert [system["name"] for system in comparison["systems"]] == ["sysA", "sysB"]
+    for system in ("sysA", "sysB"):
+        record = read_record(out / system)
+        document = record.documents[0]
+        cli = {name: s["score"] for name, s in
+               cli_scores([test_set / "ref.txt", test_set / "ref2.txt"], test_set / f"{system}.txt").items()}
+        assert {name: document.aligned[name].score for name in cli} == cli
+        assert record.backend == "files" and record.model_name == system
+        compared = {row["metric"]: row["score"] for row in comparison["rows"] if row["system"] == system}
+        assert compared == cli   # harness-compare recomputes them from the stored lines, both references included
+
+
+def test_one_system_prints_its_run_table(test_set):
+    outcome = score(test_set, "-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", "sysA.txt",
+                    "--out", str(test_set.parent / "out"))
+    assert outcome.code == 0, outcome.stderr[-2000:]
+    assert "aln BLEU" in outcome.stdout and "run folder:" in outcome.stdout
+    assert read_record(test_set.parent / "out" / "sysA").documents[0].aligned["bleu"].score == \
+        cli_scores([test_set / "ref.txt"], test_set / "sysA.txt")["bleu"]["score"]
+
+
+def test_the_default_output_folder_is_under_results_in_the_working_folder(test_set, tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    outcome = score(test_set, "-r", str(test_set / "ref.txt"), "-s", str(test_set / "src.txt"), "--src-lang", "fr",
+                    str(test_set / "sysA.txt"), cwd=work)
+    assert outcome.code == 0, outcome.stderr[-2000:]
+    assert len(list(work.glob("results/score/*/*/sysA/result.json"))) == 1
+
+
+@pytest.mark.parametrize("case, arguments, fragments", [
+    ("hypothesis one line short", ["-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", "short.txt"],
+     ["short.txt", f"{LINES - 1} lines", f"source has {LINES}"]),
+    ("reference one line long", ["-r", "long.txt", "-s", "src.txt", "--src-lang", "fr", "sysA.txt"],
+     ["long.txt", f"{LINES + 1} lines"]),
+    ("missing hypothesis", ["-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", "nothere.txt"],
+     ["nothere.txt", "not found"]),
+    ("two systems of one name", ["-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", "sysA.txt", "a/sysA.txt"],
+     ["'sysA'", "different names"]),
+    ("unknown language", ["-r", "ref.txt", "-s", "src.txt", "--src-lang", "french", "sysA.txt"], ["french"]),
+    ("misspelt override", ["-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", "sysA.txt", "--override",
+                           "metric=[bleu]"], ["metric"]),
+    ("unknown baseline", ["-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", "sysA.txt", "sysB.txt",
+                          "--baseline", "sysX"], ["sysX", "sysA"]),
+    ("no reference", ["-s", "src.txt", "--src-lang", "fr", "sysA.txt"], ["--reference", "harness-score --help"]),
+])
+def test_bad_input_is_one_line_and_writes_nothing(test_set, case, arguments, fragments):
+    write_lines(test_set / "short.txt", damaged(parallel_lines(LINES)[1], "all")[:-1])
+    write_lines(test_set / "long.txt", [*parallel_lines(LINES)[1], "one more"])
+    write_lines(test_set / "a" / "sysA.txt", parallel_lines(LINES)[1])
+    before = tree_checksum(test_set.parent, exclude=(test_set.parent / "cache",))
+    outcome = score(test_set, *arguments, "--out", str(test_set.parent / "out"))
+    assert_one_line_error(outcome, *fragments)
+    assert tree_checksum(test_set.parent, exclude=(test_set.parent / "cache",)) == before
+
+
+def test_an_output_folder_that_holds_files_is_refused(test_set):
+    (test_set.parent / "out").mkdir()
+    (test_set.parent / "out" / "mine.txt").write_text("keep me", encoding="utf-8")
+    before = tree_checksum(test_set.parent, exclude=(test_set.parent / "cache",))
+    outcome = score(test_set, "-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", "sysA.txt",
+                    "--out", str(test_set.parent / "out"))
+    assert_one_line_error(outcome, "not an empty folder")
+    assert tree_checksum(test_set.parent, exclude=(test_set.parent / "cache",)) == before
