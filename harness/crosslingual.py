@@ -25,7 +25,6 @@ from threadpoolctl import threadpool_limits
 
 from harness.cache import TranslationCache, content_key
 from harness.encoder import EMBEDDED, embed, encoder_signature, has_letters, mean_direction, pooled_token_sums
-from harness.errors import UserError
 from harness.names import shared_names
 
 ALIGNER_VERSION = 2   # bump when the search changes: cached alignments are then recomputed
