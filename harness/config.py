@@ -122,7 +122,7 @@ class CrosslingualSpec:
     anchor_window: int = MISSING       # ... within this many columns of the diagonal ...
     anchor_share: float = MISSING      # ... or this share of the longer document, whichever is wider
     window: int = MISSING              # second pass: columns searched beyond the first pass's anchors
-    trim_margin: float = MISSING       # an edge sentence below this mining margin leaves a merged bead (trimmed)
+    trim_margin: float = MISSING       # an edge sentence whose cosine is below this share of its bead's leaves it
     sure_margin: float = MISSING           # a bead at this mining margin (cosine / neighbourhood) is sure ...
     recovery_min_margin: float = MISSING   # ... an unsure one gives way to a reordered 1-1 pair at this margin
     names_max_sentences: int = MISSING     # names compared in documents up to this many sentences

@@ -114,7 +114,7 @@ class BeadScores:
         left, right = np.asarray(start) - 1, np.asarray(start) + size
         singles = other.vectors[0]
         has_left, has_right = left >= 0, right < other.count
-        total = np.where(has_left, singles[np.clip(left, 0, None)] @ vector if vector.ndim == 1 else 0.0, 0.0)
+        total = np.where(has_left, singles[np.clip(left, 0, None)] @ vector, 0.0)
         total = total + np.where(has_right, singles[np.clip(right, None, other.count - 1)] @ vector, 0.0)
         return total / np.maximum(has_left.astype(int) + has_right, 1)
 
@@ -259,10 +259,10 @@ def second_pass_window(anchors: list[tuple[int, int]], n: int, m: int, window: i
 
 
 def trimmed(bead: tuple[int, int, int, int], margin: MiningMargin, spec) -> tuple[int, int, int, int]:
-    """A merged bead without an edge sentence that does not stand out against the other side (mining margin
-    below crosslingual.trim_margin) and whose removal raises the bead's cosine: a sentence with no
-    counterpart (an abridged translation, a web boilerplate line) that the search merged into its
-    neighbour's bead rather than leaving it out."""
+    """A merged bead without an edge sentence whose own cosine with the other side is below
+    crosslingual.trim_margin times the bead's and whose removal raises the bead's cosine: a sentence with no
+    counterpart (an abridged translation, a web boilerplate line) merged into its neighbour's bead. Off by
+    default (0): on MAC-Dev every value tried cost 0.02-0.06 strict F1."""
     def cosine(s0, s1, r0, r1):
         return float(margin.src.vectors[s1 - s0 - 1][s0] @ margin.ref.vectors[r1 - r0 - 1][r0])
 
