@@ -13,8 +13,8 @@ class CountingBackend(Backend):
         self.tag = tag
         self.requests: list[str] = []
 
-    def fingerprint(self, src_lang, tgt_lang):
-        return {"backend": self.name, "tag": self.tag}
+    def extra_fingerprint(self, src_lang, tgt_lang):
+        return {"tag": self.tag}
 
     def translate_batch(self, texts, src_lang, tgt_lang):
         self.requests += texts

@@ -75,7 +75,7 @@ def test_fingerprint_differs_from_hf_seq2seq_and_by_compute_type(tiny_marian, co
     int8 = ct2_backend(tiny_marian, converted_cache, compute_type="int8").fingerprint("tr", "en")
     fp32 = ct2_backend(tiny_marian, converted_cache, compute_type="float32").fingerprint("tr", "en")
     assert len({str(sorted(f.items())) for f in (hf, int8, fp32)}) == 3
-    assert (int8["backend"], int8["compute_type"]) == ("ct2", "int8")
+    assert (int8["backend"], int8["extra"]["compute_type"]) == ("ct2", "int8")
 
 
 @pytest.mark.parametrize("compute_type", ["int8_float16", "fp32"])

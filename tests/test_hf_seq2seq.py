@@ -45,7 +45,7 @@ def test_language_codes_and_forced_target_token(tiny_marian):
     backend = Seq2SeqBackend(spec, GenerationSpec(max_new_tokens=4, device="cpu"))
     outputs = backend.translate_batch(["Kanada ve Japonya."], "tr", "en")
     assert len(outputs) == 1
-    assert backend.fingerprint("tr", "en")["target_token"] == "▁Japon"
+    assert backend.fingerprint("tr", "en")["model"]["target_token"] == "▁Japon"
 
 
 def test_a_fully_cached_run_imports_neither_transformers_nor_any_sentence_encoder(tiny_marian, tmp_path):

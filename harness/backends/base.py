@@ -4,6 +4,11 @@ Backends load their model lazily, on the first batch they must translate, so a f
 never loads weights. What every backend needs around its batches lives here once: batching by
 tokens with the original order restored, splitting inputs longer than the model accepts (never
 truncating them silently), and halving a batch that runs out of GPU memory.
+
+The cache key (`fingerprint`) is safe by default: the backend's class, the whole model spec and every
+generation setting that decides an output, so a new backend that writes only translate_batch never serves
+another model's or another setting's outputs. A backend adds what else decides its outputs (a resolved
+commit, a rendered prompt, a numeric type) in `extra_fingerprint`; it never replaces the default.
 """
 from __future__ import annotations
 
@@ -13,10 +18,39 @@ from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
+from typing import final
 
 from harness.batching import plan_batches
 from harness.config import GenerationSpec, ModelSpec
 from harness.errors import UserError
+
+
+def decoding_fingerprint(generation: GenerationSpec) -> dict:
+    """The decoding settings that change outputs (batch sizes do not, so they stay out of cache keys)."""
+    record = {"num_beams": generation.num_beams, "max_new_tokens": generation.max_new_tokens,
+              "do_sample": generation.do_sample}
+    if generation.do_sample:
+        record["seed"] = generation.seed
+    if generation.min_new_tokens:   # only when set, so that existing cache entries keep their keys
+        record["min_new_tokens"] = generation.min_new_tokens
+    return record
+
+
+def output_settings(generation: GenerationSpec) -> dict:
+    """Every generation setting that can change an output: the decoding settings, and the device and numeric
+    type as configured (a backend that resolves "auto" adds the resolved ones in its extra_fingerprint)."""
+    return {**decoding_fingerprint(generation), "device": generation.device, "dtype": generation.dtype}
+
+
+def class_path(translator: object) -> str:
+    return f"{type(translator).__module__}.{type(translator).__qualname__}"
+
+
+def model_fingerprint(translator: object, model: ModelSpec) -> dict:
+    """The part of a cache key that no translator leaves out: its name and class, and the whole model spec
+    (model_id, path, revision, prompt, language codes, ...), whichever of its fields the translator reads."""
+    return {"backend": translator.name, "class": class_path(translator), "model": asdict(model)}
 
 
 class Backend(ABC):
@@ -31,9 +65,17 @@ class Backend(ABC):
         self.cache_dir = cache_dir
         self.stats: Counter = Counter()   # what happened while translating (loads, splits, ...)
 
+    @final
     def fingerprint(self, src_lang: str, tgt_lang: str) -> dict:
-        """Everything that decides the output for a segment; the translation cache is keyed by it."""
-        return {"backend": self.name}
+        """Everything that decides the output for a segment; the translation cache is keyed by it. A subclass
+        extends extra_fingerprint instead of overriding this, so the default parts are never lost."""
+        return {**model_fingerprint(self, self.model), "generation": output_settings(self.generation),
+                "extra": self.extra_fingerprint(src_lang, tgt_lang)}
+
+    def extra_fingerprint(self, src_lang: str, tgt_lang: str) -> dict:
+        """What else decides this backend's outputs besides the model spec and the generation settings: the
+        commit a revision resolves to, a folder's content, a rendered prompt, the resolved device."""
+        return {}
 
     def describe(self) -> dict:
         """The model record stored in result.json."""

@@ -30,12 +30,12 @@ class EncoderDecoderBackend(Backend):
     def runtime_fingerprint(self) -> dict:
         """The settings of this backend that change outputs (decoding, device, numeric type)."""
 
-    def fingerprint(self, src_lang: str, tgt_lang: str) -> dict:
+    def extra_fingerprint(self, src_lang: str, tgt_lang: str) -> dict:
+        """The model serving this pair by its commit or content (the language codes, target token and source
+        prefix are in the model spec, which the key holds whole), and the runtime's settings."""
         model_id = model_id_for(self.model, src_lang, tgt_lang)
         self.identities[model_id] = model_identity(model_id, self.model.revision)
-        return {"backend": self.name, **self.identities[model_id], "lang_codes": dict(self.model.lang_codes),
-                "target_token": self.model.target_token, "source_prefix": self.model.source_prefix,
-                **self.runtime_fingerprint()}
+        return {**self.identities[model_id], **self.runtime_fingerprint()}
 
     def describe(self) -> dict:
         return {"name": self.model.name, "backend": self.name, "id": self.model.model_id,

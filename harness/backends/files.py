@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+from harness.backends.base import model_fingerprint
 from harness.config import GenerationSpec, ModelSpec
 from harness.documents import read_text_file
 from harness.errors import UserError
@@ -38,7 +39,7 @@ class FilesBackend:
         return read_text_file(path)
 
     def fingerprint(self, src_lang: str, tgt_lang: str) -> dict:
-        return {"backend": self.name, "path": str(self.folder.resolve())}
+        return {**model_fingerprint(self, self.model), "path": str(self.folder.resolve())}
 
     def translate(self, texts: list[str], src_lang: str, tgt_lang: str) -> Iterator[tuple[list[int], list[str]]]:
         raise UserError("model=files reads whole documents (<doc_id>.txt) and translates no segments; "

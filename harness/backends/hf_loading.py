@@ -15,6 +15,7 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
+from harness.backends.base import decoding_fingerprint
 from harness.config import GenerationSpec, ModelSpec
 from harness.errors import UserError, first_line
 
@@ -69,17 +70,6 @@ def device_and_dtype(generation: GenerationSpec, cuda_available: bool | None = N
 def torch_dtype(name: str):
     import torch
     return getattr(torch, name)
-
-
-def decoding_fingerprint(generation: GenerationSpec) -> dict:
-    """The decoding settings that change outputs (batch sizes do not, so they stay out of cache keys)."""
-    record = {"num_beams": generation.num_beams, "max_new_tokens": generation.max_new_tokens,
-              "do_sample": generation.do_sample}
-    if generation.do_sample:
-        record["seed"] = generation.seed
-    if generation.min_new_tokens:   # only when set, so that existing cache entries keep their keys
-        record["min_new_tokens"] = generation.min_new_tokens
-    return record
 
 
 def generation_fingerprint(generation: GenerationSpec, device: str, dtype: str) -> dict:

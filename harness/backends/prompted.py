@@ -11,15 +11,16 @@ is a subclass that implements two methods:
 - load_model(): load the weights or connect, once, on the first batch (timed and counted here);
 - generate(prompts, chat): one raw completion per prompt (chat: the prompts went through the chat template).
 Optional hooks: measure() when it has a tokenizer (token counts for batching), has_chat_template() and
-render_chat() when it has a chat template, runtime_fingerprint() for its own settings that change outputs,
-identity() when its model is not model.model_id as a hub id or local folder (a GGUF file, a server).
+render_chat() when it has a chat template, runtime_fingerprint() for its own settings that change outputs
+(added to the cache key, which already holds the whole model spec and the generation settings), identity()
+when its model is not model.model_id as a hub id or local folder (a GGUF file, a server).
 """
 from __future__ import annotations
 
 from abc import abstractmethod
 
-from harness.backends.base import Backend
-from harness.backends.hf_loading import decoding_fingerprint, model_id_for, model_identity
+from harness.backends.base import Backend, decoding_fingerprint
+from harness.backends.hf_loading import model_id_for, model_identity
 from harness.errors import UserError
 from harness.languages import language_name
 
@@ -59,9 +60,10 @@ class PromptedLMBackend(Backend):
         """The runtime's settings that change outputs; the decoding settings unless a runtime adds its own."""
         return decoding_fingerprint(self.generation)
 
-    def fingerprint(self, src_lang: str, tgt_lang: str) -> dict:
-        return {"backend": self.name, **self.identity(), "prompt": self.prompt_template(src_lang, tgt_lang),
-                "chat_template": self.model.prompt.use_chat_template, **self.runtime_fingerprint()}
+    def extra_fingerprint(self, src_lang: str, tgt_lang: str) -> dict:
+        """The model by its commit or content, the prompt as rendered for this pair (model.prompt, the chat
+        template choice included, is in the model spec, which the key holds whole) and the runtime's settings."""
+        return {**self.identity(), "prompt": self.prompt_template(src_lang, tgt_lang), **self.runtime_fingerprint()}
 
     def load(self) -> None:
         if not self.loaded:
