@@ -31,10 +31,8 @@ from __future__ import annotations
 
 import csv
 import io
-from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from itertools import accumulate
 from typing import Iterator, Mapping
 
 import numpy as np
@@ -47,6 +45,7 @@ from harness.metrics import Metric, Score, select_metrics
 from harness.metrics.base import within_limit
 from harness.metrics.side_process import side_statistics
 from harness.progress import progress
+from harness.segment import share_hypothesis
 from harness.translate import Translation, reference_sentences
 
 HYPOTHESIS_SIDE_NOTE = ("{lang} is not covered by the multilingual encoder ({encoder}): aligned from the "
@@ -85,27 +84,6 @@ class AlignedDocument:
         for segment in self.segments:
             counts[segment["bead"]] = counts.get(segment["bead"], 0) + 1
         return counts
-
-
-def share_hypothesis(text: str, references: list[str]) -> list[str]:
-    """Cut one hypothesis into len(references) parts at the words nearest the references' length ratios (one
-    reference: the text as it is)."""
-    if len(references) == 1:
-        return [text]
-    words = text.split()
-    total = sum(len(r) for r in references) or 1
-    # prefix[k] = len(" ".join(words[:k])): strictly increasing, so the nearest cut is found by bisection
-    prefix = [0, *(length - 1 for length in accumulate(len(word) + 1 for word in words))]
-    parts, start, covered = [], 0, 0
-    for reference in references[:-1]:
-        covered += len(reference)
-        target = covered / total * len(text)
-        after = bisect_left(prefix, target, lo=start)
-        cut = after - 1 if after > start and (after == len(prefix)
-                                              or target - prefix[after - 1] <= prefix[after] - target) else after
-        parts.append(" ".join(words[start:cut]))
-        start = cut
-    return parts + [" ".join(words[start:])]
 
 
 def output_units(translation: Translation, spec, cache: TranslationCache | None) -> tuple[list[OutputUnit], list[int]]:

@@ -1,4 +1,5 @@
-"""A content-addressed translation cache around any backend (after lm-evaluation-harness's CachingLM).
+"""A content-addressed translation cache around any backend (after lm-evaluation-harness's CachingLM); the
+stage that asks a backend only for what the cache lacks is harness.translate.translate_with_cache.
 
 Key: a hash of the backend's fingerprint (backend, model id, revision or file hash, generation
 settings), the language pair and the source segment. SQLite in WAL mode makes every batch one
@@ -16,9 +17,7 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
-from harness.backends.protocol import Translator
 from harness.errors import UserError
-from harness.progress import progress
 
 log = logging.getLogger(__name__)
 TABLES = ("translations", "alignments", "metric_scores")   # key -> a translation, or JSON: an alignment, a
@@ -116,27 +115,3 @@ class TranslationCache:
 
     def close(self) -> None:
         self.connection.close()
-
-
-def translate_with_cache(backend: Translator, cache: TranslationCache, texts: list[str],
-                         src_lang: str, tgt_lang: str, label: str | None = None) -> tuple[list[str], list[bool]]:
-    """Translate texts, asking the backend only for segments the cache lacks; label names the stage in
-    the log and the progress bar (default "<src>-><tgt>").
-
-    Returns the outputs and, for each, whether it came from the cache."""
-    label = label or f"{src_lang}->{tgt_lang}"
-    fingerprint = backend.fingerprint(src_lang, tgt_lang)
-    keys = [content_key(fingerprint, src_lang, tgt_lang, text) for text in texts]
-    found = cache.get_many(set(keys))
-    from_cache = [key in found for key in keys]
-    missing = {key: text for key, text in zip(keys, texts) if key not in found}
-    missing_keys, missing_texts = list(missing), list(missing.values())
-    log.info("%s: %d segments, %d from the cache, %d to translate", label, len(texts), sum(from_cache),
-             len(missing_texts))
-    with progress(label, len(missing_texts), "segments", backend.stats) as tracker:
-        for indices, outputs in backend.translate(missing_texts, src_lang, tgt_lang):
-            batch = {missing_keys[i]: output for i, output in zip(indices, outputs)}
-            cache.put_many(batch)
-            found.update(batch)
-            tracker.advance(len(batch))
-    return [found[key] for key in keys], from_cache

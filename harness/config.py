@@ -14,8 +14,6 @@ from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
 
 from harness.errors import UserError, require_utf8
 
-from harness.metrics.summary import SIMILARITY_METRICS
-
 PACKAGE_DIR = Path(__file__).resolve().parent
 # conf/, seeds/ and references/ ship inside the package in a wheel (harness/conf); a checkout keeps them
 # beside it. HARNESS_HOME is the folder that holds them, wherever the harness was installed.
@@ -161,8 +159,8 @@ class DiagnosticsSpec:
 class SummarySpec:
     """What is done with the summaries of summarizer=... (none by default)."""
 
-    metrics: List[str] = field(default_factory=lambda: list(SIMILARITY_METRICS))  # plus evaluate:NAME[@KEY]
-    cross_lingual: bool = False   # summarize each source directly (needs a multilingual summarizer)
+    metrics: List[str] = MISSING   # conf/config.yaml holds the default list; plus evaluate:NAME[@KEY]
+    cross_lingual: bool = False    # summarize each source directly (needs a multilingual summarizer)
 
 
 @dataclass

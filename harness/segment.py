@@ -7,7 +7,9 @@ pysbd cuts it at 27 Arabic commas, and pysbd has no Turkish; see docs/datasets.m
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
+from itertools import accumulate
 
 from sentencex import segment as sentencex_segment
 
@@ -50,3 +52,24 @@ def join_paragraphs(segments: list[Segment], outputs: list[str]) -> str:
     for segment, output in zip(segments, outputs, strict=True):
         lines.setdefault(segment.paragraph, []).append(output.strip())
     return "\n".join(" ".join(part for part in parts if part) for parts in lines.values()) + "\n"
+
+
+def share_hypothesis(text: str, references: list[str]) -> list[str]:
+    """Cut one hypothesis into len(references) parts at the words nearest the references' length ratios (one
+    reference: the text as it is)."""
+    if len(references) == 1:
+        return [text]
+    words = text.split()
+    total = sum(len(r) for r in references) or 1
+    # prefix[k] = len(" ".join(words[:k])): strictly increasing, so the nearest cut is found by bisection
+    prefix = [0, *(length - 1 for length in accumulate(len(word) + 1 for word in words))]
+    parts, start, covered = [], 0, 0
+    for reference in references[:-1]:
+        covered += len(reference)
+        target = covered / total * len(text)
+        after = bisect_left(prefix, target, lo=start)
+        cut = after - 1 if after > start and (after == len(prefix)
+                                              or target - prefix[after - 1] <= prefix[after] - target) else after
+        parts.append(" ".join(words[start:cut]))
+        start = cut
+    return parts + [" ".join(words[start:])]

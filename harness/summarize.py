@@ -26,7 +26,7 @@ from omegaconf import OmegaConf
 
 from harness.backends.hf_causal import CausalLMBackend
 from harness.backends.hf_seq2seq import Seq2SeqBackend
-from harness.cache import TranslationCache, translate_with_cache
+from harness.cache import TranslationCache
 from harness.config import GenerationSpec, ModelSpec
 from harness.documents import Document
 from harness.embeddings import cosine_matrix
@@ -35,7 +35,7 @@ from harness.languages import language_name
 from harness.metrics.summary import SummaryMetrics, reference_free
 from harness.lines import split_lines
 from harness.segment import split_sentences
-from harness.translate import Translation
+from harness.translate import Translation, translate_with_cache
 
 SUMMARY_LANG = "en"
 

@@ -1,14 +1,42 @@
 """Documents -> segments -> backend (behind the cache) -> hypotheses, one Translation per document."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from harness.backends.protocol import DocumentSource, Translator
-from harness.cache import TranslationCache, translate_with_cache
+from harness.cache import TranslationCache, content_key
 from harness.documents import Document
 from harness.errors import UserError
 from harness.lines import split_lines
+from harness.progress import progress
 from harness.segment import Segment, join_paragraphs, segment_paragraphs, split_sentences
+
+log = logging.getLogger(__name__)
+
+
+def translate_with_cache(backend: Translator, cache: TranslationCache, texts: list[str],
+                         src_lang: str, tgt_lang: str, label: str | None = None) -> tuple[list[str], list[bool]]:
+    """Translate texts, asking the backend only for segments the cache lacks; label names the stage in
+    the log and the progress bar (default "<src>-><tgt>").
+
+    Returns the outputs and, for each, whether it came from the cache."""
+    label = label or f"{src_lang}->{tgt_lang}"
+    fingerprint = backend.fingerprint(src_lang, tgt_lang)
+    keys = [content_key(fingerprint, src_lang, tgt_lang, text) for text in texts]
+    found = cache.get_many(set(keys))
+    from_cache = [key in found for key in keys]
+    missing = {key: text for key, text in zip(keys, texts) if key not in found}
+    missing_keys, missing_texts = list(missing), list(missing.values())
+    log.info("%s: %d segments, %d from the cache, %d to translate", label, len(texts), sum(from_cache),
+             len(missing_texts))
+    with progress(label, len(missing_texts), "segments", backend.stats) as tracker:
+        for indices, outputs in backend.translate(missing_texts, src_lang, tgt_lang):
+            batch = {missing_keys[i]: output for i, output in zip(indices, outputs)}
+            cache.put_many(batch)
+            found.update(batch)
+            tracker.advance(len(batch))
+    return [found[key] for key in keys], from_cache
 
 
 @dataclass

@@ -5,7 +5,8 @@ import pytest
 from harness.backends.hf_seq2seq import Seq2SeqBackend
 from harness.backends.identity import IdentityBackend
 from harness.batching import plan_batches
-from harness.cache import TranslationCache, translate_with_cache
+from harness.cache import TranslationCache
+from harness.translate import translate_with_cache
 from harness.config import GenerationSpec, ModelSpec
 
 

@@ -1,5 +1,6 @@
 from harness.backends.base import Backend
-from harness.cache import TranslationCache, content_key, translate_with_cache
+from harness.cache import TranslationCache, content_key
+from harness.translate import translate_with_cache
 from harness.config import GenerationSpec, ModelSpec
 
 

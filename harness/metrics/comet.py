@@ -31,11 +31,11 @@ from pathlib import Path
 
 import yaml
 
-from harness.aligned_scoring import share_hypothesis
 from harness.backends.hf_loading import local_files_only, model_identity, resolve_device, unavailable_model
 from harness.cache import TranslationCache, content_key
 from harness.errors import UserError
 from harness.metrics.base import Metric
+from harness.segment import share_hypothesis
 
 log = logging.getLogger(__name__)
 COMET_EXTRA = ('it pins older transformers, numpy and huggingface-hub, so install it into a separate virtual '

@@ -17,10 +17,7 @@ import re
 from harness.errors import UserError
 from harness.lines import split_lines
 from harness.metrics import Metric, select_metrics
-from harness.metrics.text_similarity import ROUGE_TYPES
 
-SIMILARITY_METRICS = (*ROUGE_TYPES, "chrf", "embedding_cosine")
-DEFAULT_SUMMARY_METRICS = list(SIMILARITY_METRICS)
 NOVEL_NGRAM_ORDERS = (1, 2, 3)
 WORD = re.compile(r"\w+")
 
