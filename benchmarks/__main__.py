@@ -19,7 +19,7 @@ from benchmarks.figures import (GIB, Figure, batched_vs_naive, cached_rerun, ct2
 from benchmarks.machine import machine_record
 from benchmarks.measure import REPO, harness_process
 from harness.config import DEFAULT_CACHE_DIR
-from harness.testing import OPUS_MT_BASE, OPUS_MT_VOCAB, build_marian, seed_texts
+from tests.builders import OPUS_MT_BASE, OPUS_MT_VOCAB, build_marian, seed_texts
 
 
 def progress(message: str) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.testing import build_marian, seed_texts
+from tests.builders import build_marian, seed_texts
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"

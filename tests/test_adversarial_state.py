@@ -18,7 +18,7 @@ from harness.cache import TranslationCache
 from harness.config import GenerationSpec, ModelSpec, PromptSpec, compose_config
 from harness.errors import UserError
 from harness.run_folder import RunFolder
-from harness.testing import build_marian
+from tests.builders import build_marian
 from tests.adversarial import REPO, assert_one_line_error, run_cli, tree_checksum
 from tests.conftest import SEEDS
 from tests.test_adversarial_run import base_args, make_setup
