@@ -24,6 +24,7 @@ from functools import lru_cache
 import numpy as np
 
 from harness.cache import TranslationCache, content_key
+from harness.config import AlignmentSpec
 from harness.encoder import embed, encoder_signature
 from harness.errors import UserError, unknown_name
 from harness.metrics import select_metrics
@@ -162,7 +163,7 @@ def bead_shape(name: str) -> tuple[int, int]:
     return int(match[1]), int(match[2])
 
 
-def align_texts(hyp: list[str], ref: list[str], spec) -> tuple[list[Bead], list[str], float]:
+def align_texts(hyp: list[str], ref: list[str], spec: AlignmentSpec) -> tuple[list[Bead], list[str], float]:
     """Align two sentence lists; returns the beads, notes on degenerate input, and the background similarity."""
     notes = []
     if not hyp or not ref:
@@ -192,7 +193,7 @@ def absorb_into_single_reference(beads: list[Bead], similarity: BeadSimilarity) 
     return [Bead(hyp_indices, (0,), round(float(sim), 4))]
 
 
-def alignment_key(hyp: list[str], ref: list[str], spec) -> str:
+def alignment_key(hyp: list[str], ref: list[str], spec: AlignmentSpec) -> str:
     """Everything that decides an alignment: the texts, the search settings and the embedding weights."""
     settings = {"version": ALIGNER_VERSION, "beads": list(spec.beads), "weights": dict(spec.weights),
                 "min_similarity": spec.min_similarity, "merge_penalty": spec.merge_penalty,
@@ -200,7 +201,7 @@ def alignment_key(hyp: list[str], ref: list[str], spec) -> str:
     return content_key(settings, hyp, ref)
 
 
-def cached_align_texts(hyp: list[str], ref: list[str], spec, cache: TranslationCache | None
+def cached_align_texts(hyp: list[str], ref: list[str], spec: AlignmentSpec, cache: TranslationCache | None
                        ) -> tuple[list[Bead], list[str], float]:
     """align_texts, remembered in the translation cache: a re-run of the same outputs loads no encoder."""
     if cache is None:
@@ -217,14 +218,15 @@ def cached_align_texts(hyp: list[str], ref: list[str], spec, cache: TranslationC
     return beads, notes, background
 
 
-def align_translation(translation: Translation, lang: str, spec, cache: TranslationCache | None = None) -> Alignment:
+def align_translation(translation: Translation, lang: str, spec: AlignmentSpec,
+                      cache: TranslationCache | None = None) -> Alignment:
     hypothesis = hypothesis_sentences(translation, lang)
     reference = reference_sentences(translation.document, lang)
     beads, notes, background = cached_align_texts([h.text for h in hypothesis], reference, spec, cache)
     return Alignment(hypothesis, reference, beads, notes, background)
 
 
-def check_alignment_settings(spec) -> None:
+def check_alignment_settings(spec: AlignmentSpec) -> None:
     """Bead names and the similarity weights the aligner will really use, checked before any translation."""
     shapes = [bead_shape(name) for name in spec.beads]
     if not any(h and r for h, r in shapes):

@@ -39,6 +39,7 @@ import numpy as np
 
 from harness.align import Alignment, Bead, align_translation
 from harness.cache import TranslationCache
+from harness.config import AlignmentSpec, CrosslingualSpec
 from harness.crosslingual import PairAlignment, PairBead, cached_alignment, cached_cosines
 from harness.encoder import ENCODER_NAME, covers, window_notes
 from harness.metrics import Metric, Score, select_metrics
@@ -86,7 +87,8 @@ class AlignedDocument:
         return counts
 
 
-def output_units(translation: Translation, spec, cache: TranslationCache | None) -> tuple[list[OutputUnit], list[int]]:
+def output_units(translation: Translation, spec: CrosslingualSpec,
+                 cache: TranslationCache | None) -> tuple[list[OutputUnit], list[int]]:
     """Which outputs translate which source sentences, and the outputs that translate none."""
     if translation.source_aligned:
         return [OutputUnit((k,), (k,)) for k in range(len(translation.outputs))], []
@@ -122,7 +124,7 @@ class AlignedMetrics:
     max_segment_chars: int | None = None   # limits.max_segment_chars: longer segments only for linear-cost metrics
 
     @classmethod
-    def build(cls, spec, document_metrics: list[Metric] = (), settings: Mapping[str, dict] | None = None,
+    def build(cls, spec: AlignmentSpec, document_metrics: list[Metric] = (), settings: Mapping[str, dict] | None = None,
               max_segment_chars: int | None = None) -> AlignedMetrics:
         """The alignment's metrics, plus the sentence models of metrics=[...] (COMET scores segments only),
         each the same object as in `document_metrics`, so that a model loads once."""
@@ -398,7 +400,7 @@ def embedded_texts(pair: PairAlignment, sources: list[str], references: list[str
 
 
 def score_pair(translation: Translation, pair: PairAlignment, references: list[str], metrics: AlignedMetrics,
-               crosslingual, cache: TranslationCache | None) -> AlignedDocument:
+               crosslingual: CrosslingualSpec, cache: TranslationCache | None) -> AlignedDocument:
     sources, outputs = [s.text for s in translation.segments], translation.outputs
     units, stray = output_units(translation, crosslingual, cache)
     by_source = outputs_by_source(units)
@@ -436,7 +438,7 @@ def hypothesis_bead_segments(bead: Bead, alignment: Alignment, sources: list[str
              "similarity": bead.similarity} for j, part in zip(bead.ref, parts)]
 
 
-def hypothesis_side(translation: Translation, target_lang: str, spec, metrics: AlignedMetrics,
+def hypothesis_side(translation: Translation, target_lang: str, spec: AlignmentSpec, metrics: AlignedMetrics,
                     cache: TranslationCache | None) -> AlignedDocument:
     """The fallback for a language the encoder does not cover: align the output to the reference."""
     alignment = align_translation(translation, target_lang, spec, cache)
@@ -456,7 +458,7 @@ def hypothesis_side(translation: Translation, target_lang: str, spec, metrics: A
                            "hypothesis", degradations=degradations)
 
 
-def source_reference_alignment(translation: Translation, target_lang: str, crosslingual,
+def source_reference_alignment(translation: Translation, target_lang: str, crosslingual: CrosslingualSpec,
                                cache: TranslationCache | None) -> tuple[PairAlignment, list[str]]:
     document = translation.document
     references = reference_sentences(document, target_lang)
@@ -464,7 +466,8 @@ def source_reference_alignment(translation: Translation, target_lang: str, cross
     return cached_alignment(sources, references, crosslingual, cache, lines=document.line_aligned), references
 
 
-def align_and_score(translations: list[Translation], target_lang: str, spec, crosslingual,
+def align_and_score(translations: list[Translation], target_lang: str, spec: AlignmentSpec,
+                    crosslingual: CrosslingualSpec,
                     cache: TranslationCache | None = None, metrics: AlignedMetrics | None = None
                     ) -> list[AlignedDocument]:
     """The alignment stage: each document pair's alignment (cached), then this system's segments and scores
@@ -488,8 +491,8 @@ def unmeasured_lines(translation: Translation, target_lang: str) -> tuple[PairAl
     return PairAlignment(beads, [], [], 0.0, 0.0, [note], "lines"), reference_sentences(translation.document, target_lang)
 
 
-def align_document(translation: Translation, target_lang: str, spec, crosslingual, cache: TranslationCache | None,
-                   metrics: AlignedMetrics) -> AlignedDocument:
+def align_document(translation: Translation, target_lang: str, spec: AlignmentSpec, crosslingual: CrosslingualSpec,
+                   cache: TranslationCache | None, metrics: AlignedMetrics) -> AlignedDocument:
     covered = covers(translation.document.src_lang) and covers(target_lang)
     if translation.document.line_aligned and not covered:
         pair, references = unmeasured_lines(translation, target_lang)

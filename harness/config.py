@@ -1,5 +1,7 @@
 """Structured config schemas, registered in Hydra's ConfigStore so that a typo in a key or a wrong type
-fails at composition with the key's name, before anything runs."""
+fails at composition with the key's name, before anything runs. A function that takes a config node is
+annotated with its schema class here (spec: AlignmentSpec); at run time it gets the DictConfig that the
+schema checked, which has the same fields."""
 from __future__ import annotations
 
 import re

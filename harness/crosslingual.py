@@ -24,6 +24,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from harness.cache import TranslationCache, content_key
+from harness.config import CrosslingualSpec
 from harness.encoder import EMBEDDED, embed, encoder_signature, has_letters, mean_direction, pooled_token_sums
 from harness.names import shared_names
 
@@ -104,7 +105,7 @@ class BeadScores:
     out), times a length agreement factor log2(1 + shorter / longer) after scaling by the documents' length
     ratio; minus crosslingual.size_penalty for each sentence beyond a 1-1 bead (tuned on MAC-Dev)."""
 
-    def __init__(self, src: Side, ref: Side, anchors: list[tuple[int, int]], spec):
+    def __init__(self, src: Side, ref: Side, anchors: list[tuple[int, int]], spec: CrosslingualSpec):
         self.src, self.ref = src, ref
         self.ratio = length_ratio(src, ref, anchors)
         self.size_penalty = spec.size_penalty
@@ -199,11 +200,11 @@ class Grid:
         return beads[::-1]
 
 
-def anchor_width(n: int, m: int, spec) -> int:
+def anchor_width(n: int, m: int, spec: CrosslingualSpec) -> int:
     return max(spec.anchor_window, int(spec.anchor_share * max(n, m)))
 
 
-def anchor_path(src: Side, ref: Side, spec) -> list[tuple[int, int]]:
+def anchor_path(src: Side, ref: Side, spec: CrosslingualSpec) -> list[tuple[int, int]]:
     """Bertalign's first pass: 1-1 pairs only, each worth its cosine when the reference sentence is among the
     source sentence's top_k nearest in a wide band around the diagonal; returns (i, j) ends of the anchors."""
     n, m = src.count, ref.count
@@ -258,7 +259,7 @@ def second_pass_window(anchors: list[tuple[int, int]], n: int, m: int, window: i
     return lo, hi
 
 
-def trimmed(bead: tuple[int, int, int, int], margin: MiningMargin, spec) -> tuple[int, int, int, int]:
+def trimmed(bead: tuple[int, int, int, int], margin: MiningMargin, spec: CrosslingualSpec) -> tuple[int, int, int, int]:
     """A merged bead without an edge sentence whose own cosine with the other side is below
     crosslingual.trim_margin times the bead's and whose removal raises the bead's cosine: a sentence with no
     counterpart (an abridged translation, a web boilerplate line) merged into its neighbour's bead. Off by
@@ -283,7 +284,7 @@ def trimmed(bead: tuple[int, int, int, int], margin: MiningMargin, spec) -> tupl
         bead = max(smaller, key=lambda c: cosine(*c))
 
 
-def monotonic_beads(src: Side, ref: Side, spec) -> list[tuple[int, int, int, int]]:
+def monotonic_beads(src: Side, ref: Side, spec: CrosslingualSpec) -> list[tuple[int, int, int, int]]:
     anchors = anchor_path(src, ref, spec) if src.count and ref.count else []
     lo, hi = second_pass_window(anchors, src.count, ref.count, spec.window)
     scores = BeadScores(src, ref, anchors, spec)
@@ -323,7 +324,7 @@ def nearest(vectors: np.ndarray, others: np.ndarray, chunk: int = 1024) -> np.nd
 
 
 def recovered_pairs(src: Side, ref: Side, free_src: list[int], free_ref: list[int], margin: MiningMargin,
-                    spec) -> list[tuple[int, int]]:
+                    spec: CrosslingualSpec) -> list[tuple[int, int]]:
     """Reordered sentences: among the sentences in no sure monotonic bead, 1-1 pairs that are each other's
     best match over the whole documents, with a mining margin of at least crosslingual.recovery_min_margin."""
     if not free_src or not free_ref:
@@ -335,7 +336,7 @@ def recovered_pairs(src: Side, ref: Side, free_src: list[int], free_ref: list[in
 
 
 def with_reordering(found: list[tuple[int, int, int, int]], src: Side, ref: Side, margin: MiningMargin,
-                    spec) -> list[tuple[int, int, int, int, bool]]:
+                    spec: CrosslingualSpec) -> list[tuple[int, int, int, int, bool]]:
     """The monotonic beads, where a recovered pair (recovered_pairs) replaces the unsure beads (mining margin
     below crosslingual.sure_margin) that hold either of its sentences."""
     sure = [margin.of(s1 - s0, s0, r1 - r0, r0) >= spec.sure_margin for s0, s1, r0, r1 in found]
@@ -350,7 +351,8 @@ def with_reordering(found: list[tuple[int, int, int, int]], src: Side, ref: Side
     return kept + [(i, i + 1, j, j + 1, True) for i, j in pairs]
 
 
-def search_beads(src: list[str], ref: list[str], src_ids: list[int], ref_ids: list[int], spec) -> list[PairBead]:
+def search_beads(src: list[str], ref: list[str], src_ids: list[int], ref_ids: list[int],
+                 spec: CrosslingualSpec) -> list[PairBead]:
     if not src_ids or not ref_ids:
         return []
     src_side = Side([src[i] for i in src_ids], MAX_RUN)
@@ -390,7 +392,7 @@ def document_statistics(src: list[str], ref: list[str], beads: list[PairBead]) -
     return round(float(null.mean()), 4), round(document_cosine, 4)
 
 
-def align_sentences(src: list[str], ref: list[str], spec) -> PairAlignment:
+def align_sentences(src: list[str], ref: list[str], spec: CrosslingualSpec) -> PairAlignment:
     """Align two sentence lists in any two covered languages (see the module docstring)."""
     src_ids, ref_ids = letter_ids(src), letter_ids(ref)
     notes = [f"{len(side) - len(ids)} {name} pieces without letters set aside"
@@ -414,7 +416,7 @@ def evenly_spaced(count: int, limit: int | None) -> list[int]:
     return sorted({round(k * (count - 1) / (limit - 1)) for k in range(limit)}) if limit > 1 else [0]
 
 
-def align_lines(src: list[str], ref: list[str], spec) -> PairAlignment:
+def align_lines(src: list[str], ref: list[str], spec: CrosslingualSpec) -> PairAlignment:
     """A declared line-aligned pair: line i of the source is line i of the reference; no search. The cosines
     (relation signals) are measured on an evenly spaced sample of crosslingual.line_sample lines."""
     sample = evenly_spaced(len(src), spec.line_sample)
@@ -433,13 +435,13 @@ def unmatched(count: int, beads: list[PairBead], side: str) -> list[int]:
     return [k for k in range(count) if k not in used]
 
 
-def settings(spec, method: str) -> dict:
+def settings(spec: CrosslingualSpec, method: str) -> dict:
     searched = {key: getattr(spec, key) for key in SEARCH_SETTINGS}
     return {"version": ALIGNER_VERSION, "encoder": encoder_signature(), "method": method,
             **({"line_sample": spec.line_sample} if method == "lines" else searched)}
 
 
-def cached_alignment(src: list[str], ref: list[str], spec, cache: TranslationCache | None,
+def cached_alignment(src: list[str], ref: list[str], spec: CrosslingualSpec, cache: TranslationCache | None,
                      lines: bool = False) -> PairAlignment:
     """The alignment of a document pair, computed once: keyed by both texts, the encoder, the settings and
     the aligner's version, so every run and system on the data set reuses it (and imports no encoder)."""

@@ -15,6 +15,7 @@ import unicodedata
 
 from harness.relations import Relation
 from harness.aligned_scoring import AlignedDocument
+from harness.config import DiagnosticsSpec
 from harness.crosslingual import PairAlignment
 from harness.encoder import has_letters
 from harness.languages import language_identifier
@@ -132,7 +133,7 @@ def pair_signals(pair: PairAlignment, sources: list[str], references: list[str])
     }
 
 
-def judge_pair(signals: dict, spec) -> str:
+def judge_pair(signals: dict, spec: DiagnosticsSpec) -> str:
     if signals["reference_sentences"] < spec.min_reference_sentences or not signals["source_sentences"]:
         return Relation.CANNOT_JUDGE
     if signals["coverage"] >= spec.parallel_min_coverage and signals["alignment_gap"] >= spec.parallel_min_gap:
@@ -144,7 +145,7 @@ def judge_pair(signals: dict, spec) -> str:
     return Relation.UNRELATED
 
 
-def judge_hypothesis_side(signals: dict, english_share: float, spec) -> str:
+def judge_hypothesis_side(signals: dict, english_share: float, spec: DiagnosticsSpec) -> str:
     fallback = spec.hypothesis_side
     if english_share < spec.min_english_share or signals["reference_sentences"] < spec.min_reference_sentences \
             or not signals["hypothesis_sentences"]:
@@ -158,7 +159,7 @@ def judge_hypothesis_side(signals: dict, english_share: float, spec) -> str:
     return Relation.UNRELATED
 
 
-def measure_relation(document: AlignedDocument, english_share: float, spec) -> tuple[str, dict, str]:
+def measure_relation(document: AlignedDocument, english_share: float, spec: DiagnosticsSpec) -> tuple[str, dict, str]:
     """The relation, its signals and what it was measured from."""
     if document.pair is not None:
         signals = pair_signals(document.pair, document.sources, document.references)
@@ -170,7 +171,7 @@ def measure_relation(document: AlignedDocument, english_share: float, spec) -> t
 
 
 def diagnose(document: AlignedDocument, outputs: list[str], declared: str, target_lang: str, source_lang: str,
-             spec) -> dict:
+             spec: DiagnosticsSpec) -> dict:
     language = output_language(outputs, target_lang, source_lang, document.method == "lines")
     language["verdict"] = "on_target" if language["english"] >= spec.min_english_share else "off_target"
     measured, signals, measured_from = measure_relation(document, language["english"], spec)
@@ -181,6 +182,6 @@ def diagnose(document: AlignedDocument, outputs: list[str], declared: str, targe
 
 
 def diagnose_documents(translations: list[Translation], aligned: list[AlignedDocument], target_lang: str,
-                       spec) -> list[dict]:
+                       spec: DiagnosticsSpec) -> list[dict]:
     return [diagnose(a, t.outputs, t.document.relation, target_lang, t.document.src_lang, spec)
             for t, a in zip(translations, aligned, strict=True)]

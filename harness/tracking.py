@@ -28,6 +28,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from harness.config import TrackingSpec
 from harness.errors import UserError, first_line, root_cause
 from harness.report import REPORT_FILES
 from harness.results import DocumentRecord, RunRecord, read_record
@@ -55,7 +56,7 @@ class Store:
     experiment: str
 
     @classmethod
-    def of(cls, tracking) -> Store | None:
+    def of(cls, tracking: TrackingSpec) -> Store | None:
         """The store a config's tracking node names, None for tracking=none."""
         if tracking.name == "none":
             return None
@@ -67,7 +68,7 @@ class Store:
         return cls(tracking.uri, tracking.experiment)
 
 
-def require_mlflow(tracking) -> None:
+def require_mlflow(tracking: TrackingSpec) -> None:
     """tracking=mlflow without MLflow installed fails before anything runs, saying how to install it."""
     if Store.of(tracking) is not None and importlib.util.find_spec("mlflow") is None:
         raise UserError(f"tracking=mlflow needs MLflow, which is not installed; install it with {INSTALL_COMMAND}, "
