@@ -86,7 +86,8 @@ OVERRIDES = r"""() => {
     const range = document.createRange(), start = next.data.search(/\S/);
     range.setStart(next, start);
     range.setEnd(next, start + 1);
-    const name = parent.getBoundingClientRect(), after = range.getBoundingClientRect();
+    const lines = parent.getClientRects(), name = lines[lines.length - 1];   // its last line
+    const after = range.getBoundingClientRect();
     if (after.top >= name.bottom - 1 || after.bottom <= name.top + 1) continue;   // on the next line
     measured += 1;
     if (after.left < name.right - 1)

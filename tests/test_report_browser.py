@@ -16,7 +16,9 @@ pytestmark = pytest.mark.skipif(missing_browser() is not None, reason=str(missin
 MARKUP = "<script>window.pwned = 1</script> \"quoted\" & 'single' <b>bold?</b> مرحبا بالعالم 🎉🙂"
 # A system name with a right-to-left override (U+202E) and no end to it: outside an isolate it would reverse the
 # text that follows it on its line ("against weak: significantly better ..." read backwards).
-OVERRIDE_NAME = "\u202eevil-name"
+OVERRIDE_NAME = "\u202e2_evil-name@sweep_a"
+# Names as a sweep's runs get them when two sweeps are compared: long enough to crowd a table of three systems.
+WEAK, MARKED = "0_identity@sweep_a", "1_gemma3_270m@sweep_a"
 ARABIC = ("تعد الترجمة الآلية من أهم مجالات معالجة اللغات الطبيعية، وقد شهدت تطورا كبيرا في السنوات الأخيرة "
           "بفضل النماذج العصبية التي تتعلم من كميات ضخمة من النصوص المتوازية بين اللغات المختلفة")
 
@@ -38,12 +40,14 @@ def with_markup(run_dir: Path, document: str) -> str:
     return segment["hyp"]
 
 
-def with_arabic(run_dir: Path, document: str) -> None:
-    """One sentence of `document` answered in Arabic, twice as long as a phone's line (its chrF falls to about 0:
-    an example of the baseline beating this system), its source in Arabic too."""
+def with_arabic(run_dir: Path, document: str, answer: bool) -> None:
+    """The second sentence of `document` with an Arabic source (the report shows the baseline's) and, with
+    `answer`, answered in Arabic at several lines' length (its chrF falls to about 0: an example of the baseline
+    beating this system)."""
     result = read_result(run_dir)
     segment = next(d for d in result["documents"] if d["id"] == document)["segments"][1]
-    rescored(segment, f"{ARABIC}، {ARABIC}")
+    if answer:
+        rescored(segment, f"{ARABIC}، {ARABIC}")
     segment["src"] = ARABIC
     write_json_atomically(run_dir / "result.json", result)
 
@@ -51,15 +55,17 @@ def with_arabic(run_dir: Path, document: str) -> None:
 @pytest.fixture(scope="module")
 def report(tmp_path_factory) -> Path:
     base = tmp_path_factory.mktemp("browser")
-    weak, marked = identity_run(base / "weak", "model.name=weak"), identity_run(base / "marked", "model.name=marked")
+    weak = identity_run(base / "weak", f"model.name='{WEAK}'")
+    marked = identity_run(base / "marked", f"model.name='{MARKED}'")
     named = identity_run(base / "named", f"model.name='{OVERRIDE_NAME}'")
     add_segments(weak, 2)
     add_segments(marked, 3)
     add_segments(named, 4)
     with_markup(marked, "002")
-    with_arabic(named, "004")
+    for run_dir in (weak, marked, named):
+        with_arabic(run_dir, "004", answer=run_dir == named)
     comparison = compare_runs(load_runs([str(weak), str(marked), str(named)]), n_resamples=200)
-    assert [s["name"] for s in comparison["systems"]] == ["weak", "marked", OVERRIDE_NAME]
+    assert [s["name"] for s in comparison["systems"]] == [WEAK, MARKED, OVERRIDE_NAME]
     shown = [e for e in comparison["examples"][0]["better"] if MARKUP in e["outputs"][1]["hyp"]]
     assert shown, "the marked-up sentence must be among the examples the report shows"
     assert any(ARABIC in e["outputs"][1]["hyp"] for e in comparison["examples"][1]["worse"])
@@ -103,7 +109,8 @@ def test_every_table_fits_the_screen_at_1280_and_390_px(views):
 def test_right_to_left_text_wraps_right_aligned(views):
     for view in views.values():
         arabic = [b for b in view.rtl_blocks if ARABIC in b["text"]]
-        assert arabic and max(b["lines"] for b in arabic) > 1, "the Arabic output must wrap, or there is nothing to test"
+        assert len(arabic) >= 2, "the Arabic source and output of one example, each a block of its own"
+        assert max(b["lines"] for b in arabic) > 1, "the Arabic output must wrap, or there is nothing to test"
         assert view.rtl_flush_left == [], f"{view.width} px: {view.rtl_flush_left}"
 
 
