@@ -44,12 +44,12 @@ nav#contents ol { display: flex; flex-wrap: wrap; gap: 0.1em 1.1em; margin: 0; p
 table { border-collapse: collapse; margin: 0.4em 0 1em; font-size: 0.88em; }
 th, td { padding: 0.25em 0.6em; border-bottom: 1px solid #e4e4e4; text-align: start; vertical-align: top; }
 th { background: #f6f6f6; }
-td.num, th.num { text-align: end; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.num, th.num { text-align: end; font-variant-numeric: tabular-nums; } td.num { white-space: nowrap; }
 td.wraps { white-space: normal; }   /* one column per system: a score and its interval may take two lines */
 .atom { white-space: nowrap; }
 td > .label { display: none; }
 td.text { min-width: 14em; max-width: 40em; }
-tr.baseline td { color: #555; } tr.small td { color: #777; font-style: italic; }
+tr.baseline td { color: #555; } td.small { color: #777; font-style: italic; }
 td.better { font-weight: bold; color: #0a6b2d; } td.worse { font-weight: bold; color: #a61b1b; }
 .verdict { font-size: 1.05em; font-weight: 600; margin: 0.4em 0; }
 .note, .notes { font-size: 0.85em; color: #444; } .notes code, .meta code { word-break: break-all; }
@@ -364,21 +364,24 @@ def scores_section(comparison: dict, charts: list[dict]) -> str:
 
 # ---------------------------------------------------------------- length buckets
 
+def bucket_heading(row: dict) -> str:
+    return f"{row['bucket']} words ({row['segments']}{', small' if row['small'] else ''})"
+
+
 def metric_buckets(comparison: dict, rows: list[dict], metric: dict) -> str:
-    """One metric's length buckets of one document: a row per bucket, a column per system."""
-    systems = [s["name"] for s in comparison["systems"]]
+    """One metric's length buckets of one document: a row per system, a column per bucket (as many columns for
+    20 systems as for 2, so that the table fits the screen)."""
     mine = [r for r in rows if r["metric"] == metric["name"]]
-    cells, classes = [], []
-    for bucket in dict.fromkeys(r["bucket"] for r in mine):
-        by_system = {r["system"]: r for r in mine if r["bucket"] == bucket}
-        first = by_system[systems[0]]
-        count = f"{first['segments']} (small)" if first["small"] else str(first["segments"])
-        cells.append([td(bucket, "plain"), td(count, "num"),
-                      *[td(score_with_interval(by_system[s]), "num", "wraps") for s in systems]])
-        classes.append("small" if first["small"] else "")
-    columns = set(range(1, 2 + len(systems)))
+    buckets = list(dict.fromkeys(r["bucket"] for r in mine))
+    cells = []
+    for system in (s["name"] for s in comparison["systems"]):
+        by_bucket = {r["bucket"]: r for r in mine if r["system"] == system}
+        cells.append([td(system, "name"), *[td(score_with_interval(by_bucket[b]), "num", "wraps small" if
+                                                by_bucket[b]["small"] else "wraps") for b in buckets]])
+    first = {r["bucket"]: r for r in mine if r["system"] == comparison["systems"][0]["name"]}
+    headers = ["system", *[bucket_heading(first[b]) for b in buckets]]
     return (f"<div><h4>{metric_name(metric)}</h4>"
-            + table(["words", "segments", *systems], cells, columns, classes, names=columns - {1}) + "</div>")
+            + table(headers, cells, set(range(1, len(headers))), ["baseline", *[""] * (len(cells) - 1)]) + "</div>")
 
 
 def document_buckets(comparison: dict, document: dict) -> str:
@@ -392,9 +395,9 @@ def buckets_section(comparison: dict, charts: list[dict]) -> str:
         return ("<p>No length analysis: these runs have no aligned segments, or no document is a translation of its "
                 "source.</p>")
     limit = comparison.get("min_bucket_segments")
-    note = (f"<p class=\"note\">Corpus score of each system over the reference sentences of that length, with its 95% "
-            f"bootstrap interval. Buckets of fewer than {limit} segments are marked small, in grey, without an "
-            "interval: one or two sentences say little.</p>")
+    note = (f"<p class=\"note\">Corpus score of each system over the reference sentences of that length (how many: "
+            f"in brackets), with its 95% bootstrap interval. Buckets of fewer than {limit} segments are marked small, "
+            "in grey, without an interval: one or two sentences say little.</p>")
     return note + "".join(document_buckets(comparison, d) for d in documents_of(comparison, True))
 
 
