@@ -46,3 +46,9 @@ def with_names_isolated(text: str, names: Iterable[str]) -> str:
         parts += [escape(text[position:match.start()]), bdi(match.group())]
         position = match.end()
     return "".join(parts) + escape(text[position:])
+
+
+def said(label: str, markup: str) -> str:
+    """A labelled text of a run (a source, a reference, an output; `markup` already escaped): a block of its own
+    with dir="auto", so that right-to-left text wraps aligned right (the report's style lays out class "said")."""
+    return f"<div class=\"said\"><i>{escape(label)}:</i><div dir=\"auto\">{markup}</div></div>"

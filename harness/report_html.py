@@ -27,7 +27,7 @@ from harness.report import (LEADERBOARD_HEADERS, METRIC_LABELS, NO_OUTPUT, NO_OU
                             ReportPlace, comparison_csv, comparison_markdown, comparison_notes, example_headings, interval,
                             group_folder, leaderboard_cells, metric_label, metric_rows, number, p_floor, p_text,
                             score_with_interval, skipped_document_notes, summary_table)
-from harness.html_text import bdi, escape, isolated, with_names_isolated
+from harness.html_text import bdi, escape, isolated, said, with_names_isolated
 from harness.report_spans import error_spans_html
 from harness.results import write_json_atomically, write_text
 
@@ -426,12 +426,6 @@ def output_cell(output: dict, reference: str) -> str:
     return td(marked_words(output["hyp"], reference), "html", "text")
 
 
-def said(label: str, text: str) -> str:
-    """A labelled text of a run (the source, the reference): its own block, so that right-to-left text wraps
-    aligned right."""
-    return f"<div class=\"said\"><i>{escape(label)}:</i><div dir=\"auto\">{escape(text)}</div></div>"
-
-
 def example_html(example: dict) -> str:
     metric = METRIC_LABELS.get(example["metric"], example["metric"])
     rows = [[td(o["system"], "name"), td(number(o["score"]), "num"), output_cell(o, example["ref"])]
@@ -439,7 +433,7 @@ def example_html(example: dict) -> str:
     return (f"<div class=\"example\"><p><b>{bdi(example['document'])} ({bdi(example['lang'])}), "
             f"reference sentence {example['ref_index']}</b>: sentence {bdi(metric)} difference "
             f"{example['difference']:+.1f}</p>"
-            + said("source", example["src"] or NO_SOURCE) + said("reference", example["ref"])
+            + said("source", escape(example["src"] or NO_SOURCE)) + said("reference", escape(example["ref"]))
             + table(["system", metric, "output (words also in the reference marked)"], rows, {1}, names={1})
             + "</div>")
 
