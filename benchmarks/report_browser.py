@@ -29,6 +29,7 @@ IMAGES = ("els => els.map(e => ({name: e.getAttribute('data-chart') || e.alt, co
           "width: e.naturalWidth}))")
 OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
 SCRIPTS = "() => document.querySelectorAll('script').length"
+TABLES = "() => document.querySelectorAll('table').length"
 SECTIONS = "els => Object.fromEntries(els.map(e => [e.id, e.innerText]))"
 # Every table, its scroll box and each of its cells: wider than the screen, or its content wider than its box
 # (scrollWidth over clientWidth: a column cut off, or spilling over its neighbour).
@@ -120,6 +121,7 @@ class PageView:
     script_elements: int = 0
     text: str = ""                # the page's text as displayed (innerText)
     sections: dict[str, str] = field(default_factory=dict)   # each <section id=...>'s displayed text
+    tables: int = 0                                           # how many tables the clipping check measured
     clipped: list[str] = field(default_factory=list)          # tables and cells wider than the screen or their box
     rtl_blocks: list[dict] = field(default_factory=list)     # right-to-left blocks: what, text, lines, short
     overrides: list[str] = field(default_factory=list)        # bidi controls that can reverse the text around them
@@ -149,6 +151,7 @@ def view_page(browser, report: Path, width: int, screenshot: Path | None = None)
     view.script_elements = page.evaluate(SCRIPTS)
     view.text = page.inner_text("body")
     view.sections = page.eval_on_selector_all("section", SECTIONS)
+    view.tables = page.evaluate(TABLES)
     view.clipped = page.evaluate(CLIPPED)
     view.rtl_blocks = page.evaluate(RTL_BLOCKS)
     overrides = page.evaluate(OVERRIDES)
@@ -203,7 +206,7 @@ def main() -> int:
     for name, view in views.items():
         print(f"{name} ({view.width} px): {len(view.images)} images, {len(view.broken_images)} broken, "
               f"{len(view.console_errors)} console errors, {view.overflow_px} px sideways overflow, "
-              f"{view.script_elements} script elements, {len(view.clipped)} tables or cells clipped, "
+              f"{view.script_elements} script elements, {view.tables} tables, {len(view.clipped)} tables or cells clipped, "
               f"{len(view.rtl_flush_left)} right-to-left blocks aligned left, {len(view.overrides)} bidi overrides "
               "not isolated")
     found = problems(views)
