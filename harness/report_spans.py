@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import html
 
+from harness.html_text import bdi, said
+
 SEVERITIES = ("minor", "major", "critical")   # xCOMET's error labels
 SPAN_SEGMENTS_PER_SYSTEM = 10                 # the lowest-scored segments with spans, per system and metric
 SPAN_STYLE = ("<style>mark.span-minor { background: #fff3b0; } mark.span-major { background: #ffc98a; } "
@@ -60,11 +62,13 @@ def marked_text(text: str, spans: list[dict]) -> str:
 
 
 def span_row_html(row: dict) -> str:
+    """One segment: whose, which, its score, then its output with the spans marked and the reference, each a block
+    of its own (right-to-left text aligned right); every name in <bdi>."""
     score = "n/a" if row["score"] is None else f"{row['score']:.1f}"
-    return (f"<div class=\"example\"><p dir=\"auto\"><b>{html.escape(row['system'])}</b>, {html.escape(row['document'])} "
-            f"({html.escape(row['lang'])}), reference sentence {row['ref_index']}, {html.escape(row['metric'])} "
-            f"{score}, {len(row['error_spans'])} spans</p><p dir=\"auto\"><i>output:</i> {marked_text(row['hyp'], row['error_spans'])}"
-            f"</p><p dir=\"auto\"><i>reference:</i> {html.escape(row['ref'])}</p></div>")
+    return (f"<div class=\"example\"><p><b>{bdi(row['system'])}</b>, {bdi(row['document'])} ({bdi(row['lang'])}), "
+            f"reference sentence {row['ref_index']}, {bdi(row['metric'])} {score}, {len(row['error_spans'])} spans</p>"
+            + said("output", marked_text(row["hyp"], row["error_spans"])) + said("reference", html.escape(row["ref"]))
+            + "</div>")
 
 
 def error_spans_html(comparison: dict) -> str:
