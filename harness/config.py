@@ -117,12 +117,13 @@ class CrosslingualSpec:
 
     largest_bead: int = MISSING        # beads of a source and b reference sentences with a + b <= this
     skip: float = MISSING              # score of a sentence left without counterpart (bead scores are margins)
-    size_penalty: float = MISSING      # taken from a bead's score for each sentence beyond 1-1
+    size_penalty: float = MISSING      # taken from a bead's score for each sentence beyond 1-1 ...
+    bead_penalty: Dict[str, float] = MISSING       # ... unless its shape ('1-2', the smaller side first) is listed here
     top_k: int = MISSING               # first pass: a source sentence's nearest reference sentences ...
     anchor_window: int = MISSING       # ... within this many columns of the diagonal ...
     anchor_share: float = MISSING      # ... or this share of the longer document, whichever is wider
     window: int = MISSING              # second pass: columns searched beyond the first pass's anchors
-    trim_margin: float = MISSING       # an edge sentence whose cosine is below this share of its bead's leaves it
+    trim_below: float = MISSING        # an edge sentence this many sd under the pair's background cosine leaves its bead
     sure_margin: float = MISSING           # a bead at this mining margin (cosine / neighbourhood) is sure ...
     recovery_min_margin: float = MISSING   # ... an unsure one gives way to a reordered 1-1 pair at this margin
     names_max_sentences: int = MISSING     # names compared in documents up to this many sentences
@@ -230,6 +231,8 @@ RANGES = {   # key: (accepts, what it must be); checked before anything runs
     "alignment.merge_penalty": (lambda v: v >= 0, ">= 0"),
     "alignment.weights": (lambda v: all(w >= 0 for w in v.values()) and sum(v.values()) > 0,
                           "weights >= 0 with a positive sum, e.g. {embedding: 0.5, chrf: 0.3, length: 0.2}"),
+    "crosslingual.bead_penalty": (lambda v: all(re.fullmatch(r"[1-9]-[1-9]", k) for k in v),
+                                  "shapes such as '1-2' or '2-2' (source-reference, the smaller first) with penalties"),
 }
 
 

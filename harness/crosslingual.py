@@ -1,23 +1,23 @@
-"""Sentence alignment across languages with the multilingual encoder (harness.encoder), bertalign/vecalign style.
+"""Sentence alignment across languages with the multilingual encoder (harness.encoder), Bertalign style.
 
 Used for source <-> reference (once per document pair, shared by every system) and for source <-> output of
-systems that do not follow the source segmentation (the files backend).
+systems that do not follow the source segmentation (the files backend). docs/alignment.md has the figures.
 
 1. Sentences with no letter ('-', a stray '.') are set aside: they embed close to anything short.
-2. A monotonic dynamic program over beads (1-1, 2-1, 1-2, 1-0, 0-1 by default). A matched bead costs
-   (sentences in it) x (1 - cosine of the concatenated groups' embeddings), plus merge_penalty when it
-   holds more than two sentences; a sentence left out costs (1 - min_similarity). So a 1-1 pair is kept
-   exactly when its cosine beats min_similarity. Documents longer than full_search_max sentences are
-   searched in a band of +-band sentences around the diagonal, row by row with numpy (20,000 lines in
-   seconds).
-3. Recovery of reordering: the sentences the pass left out, on both sides, are searched again (the same
-   program on the leftovers; a merged group must stay contiguous in the document), up to recovery_passes
-   times. A block moved elsewhere in a translation is monotonic within itself, so each pass recovers the
-   longest remaining chain.
+2. Runs of 1..MAX_RUN consecutive sentences a side are embedded from their sentences' pooled token sums (Side).
+3. First pass (anchor_path): a dynamic program over 1-1 pairs among each source sentence's top_k nearest
+   reference sentences in a band around the diagonal.
+4. Second pass (monotonic_beads): a dynamic program over every a-b bead with a + b <= largest_bead in a
+   window around the anchors; a bead scores Bertalign's margin times a length agreement, minus its shape's
+   penalty (BeadScores); a sentence left out scores `skip`. No absolute cosine threshold.
+5. A merged bead loses an edge sentence far below the pair's background cosine (trimmed).
+6. Reordering (with_reordering): beads under the sure mining margin give way to mutual-best 1-1 pairs with
+   a high mining margin over the whole documents.
 """
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,10 +28,10 @@ from harness.config import CrosslingualSpec
 from harness.encoder import EMBEDDED, embed, encoder_signature, has_letters, mean_direction, pooled_token_sums
 from harness.names import shared_names
 
-ALIGNER_VERSION = 2   # bump when the search changes: cached alignments are then recomputed
+ALIGNER_VERSION = 3   # bump when the search changes: cached alignments are then recomputed
 MAX_RUN = 4           # the most sentences on one side of a bead
 NULL_SAMPLE = 2000    # sentences a side whose pairs measure the null (document_statistics)
-SEARCH_SETTINGS = ("largest_bead", "skip", "size_penalty", "top_k", "anchor_window", "anchor_share", "window", "trim_margin", "sure_margin", "recovery_min_margin",
+SEARCH_SETTINGS = ("largest_bead", "skip", "size_penalty", "bead_penalty", "top_k", "anchor_window", "anchor_share", "window", "trim_below", "sure_margin", "recovery_min_margin",
                    "names_max_sentences", "name_min_similarity")
 
 
@@ -103,12 +103,13 @@ class BeadScores:
     """Bertalign's bead score: the cosine of the two runs minus the mean cosine of each run with the sentences
     just outside the other run (a margin, so that real translations with low absolute cosines still stand
     out), times a length agreement factor log2(1 + shorter / longer) after scaling by the documents' length
-    ratio; minus crosslingual.size_penalty for each sentence beyond a 1-1 bead (tuned on MAC-Dev)."""
+    ratio; minus the bead's shape penalty (crosslingual.bead_penalty, learned on MAC-Dev; a shape it does not
+    list pays crosslingual.size_penalty for each sentence beyond 1-1)."""
 
     def __init__(self, src: Side, ref: Side, anchors: list[tuple[int, int]], spec: CrosslingualSpec):
         self.src, self.ref = src, ref
         self.ratio = length_ratio(src, ref, anchors)
-        self.size_penalty = spec.size_penalty
+        self.penalty = {(a, b): shape_penalty(a, b, spec) for a in range(1, MAX_RUN + 1) for b in range(1, MAX_RUN + 1)}
 
     def neighbours(self, vector: np.ndarray, other: Side, start: int | np.ndarray, size: int) -> np.ndarray:
         """Mean cosine of `vector` with the sentence before and the one after other's run start..start+size."""
@@ -133,7 +134,14 @@ class BeadScores:
         ref_chars = self.ref.chars[b - 1][r] * self.ratio
         src_chars = self.src.chars[a - 1][s]
         agreement = np.log2(1 + np.minimum(src_chars, ref_chars) / np.maximum(np.maximum(src_chars, ref_chars), 1e-9))
-        return margin * agreement - self.size_penalty * (a + b - 2)
+        return margin * agreement - self.penalty[a, b]
+
+
+def shape_penalty(a: int, b: int, spec: CrosslingualSpec) -> float:
+    """The penalty of an a-b bead, the same for b-a: merges that take several sentences on both sides (2-2,
+    2-3) pay more than their size alone says (MAC-Dev)."""
+    listed = spec.bead_penalty.get(f"{min(a, b)}-{max(a, b)}")
+    return float(listed) if listed is not None else spec.size_penalty * (a + b - 2)
 
 
 def bead_shapes(largest: int) -> list[tuple[int, int]]:
@@ -259,29 +267,43 @@ def second_pass_window(anchors: list[tuple[int, int]], n: int, m: int, window: i
     return lo, hi
 
 
-def trimmed(bead: tuple[int, int, int, int], margin: MiningMargin, spec: CrosslingualSpec) -> tuple[int, int, int, int]:
-    """A merged bead without an edge sentence whose own cosine with the other side is below
-    crosslingual.trim_margin times the bead's and whose removal raises the bead's cosine: a sentence with no
-    counterpart (an abridged translation, a web boilerplate line) merged into its neighbour's bead. Off by
-    default (0): on MAC-Dev every value tried cost 0.02-0.06 strict F1."""
+class Background:
+    """What chance pairing reaches in this pair of documents: the mean and spread of the cosines of the pairs
+    of single sentences that no bead pairs (an evenly spaced sample of NULL_SAMPLE a side in long documents)."""
+
+    def __init__(self, src: Side, ref: Side, beads: list[tuple[int, int, int, int]]):
+        rows, columns = np.array(evenly_spaced(src.count, NULL_SAMPLE)), np.array(evenly_spaced(ref.count, NULL_SAMPLE))
+        cosines = src.vectors[0][rows] @ ref.vectors[0][columns].T
+        chance = np.ones(cosines.shape, dtype=bool)
+        for s0, s1, r0, r1 in beads:
+            chance[np.ix_((rows >= s0) & (rows < s1), (columns >= r0) & (columns < r1))] = False
+        null = cosines[chance] if chance.any() else cosines.ravel()
+        self.mean, self.spread = float(null.mean()), float(null.std()) or 1.0
+
+    def z(self, cosine: float) -> float:
+        return (cosine - self.mean) / self.spread
+
+
+def trimmed(bead: tuple[int, int, int, int], src: Side, ref: Side, background: Background,
+            spec: CrosslingualSpec) -> tuple[int, int, int, int]:
+    """A merged bead without an edge sentence that has no counterpart in it (an abridged translation, a web
+    boilerplate line merged into its neighbour's bead): the sentence's own cosine with the other side's run
+    is crosslingual.trim_below standard deviations under the pair's background, and leaving it out raises
+    the bead's cosine."""
     def cosine(s0, s1, r0, r1):
-        return float(margin.src.vectors[s1 - s0 - 1][s0] @ margin.ref.vectors[r1 - r0 - 1][r0])
+        return float(src.vectors[s1 - s0 - 1][s0] @ ref.vectors[r1 - r0 - 1][r0])
 
-    def alone(s0, s1, r0, r1, smaller):   # the sentence that `smaller` leaves out, against the other side
-        if smaller[:2] == (s0, s1):
-            k = r0 if smaller[2] != r0 else r1 - 1
-            return cosine(s0, s1, k, k + 1) / max(cosine(s0, s1, r0, r1), 1e-6)
-        k = s0 if smaller[0] != s0 else s1 - 1
-        return cosine(k, k + 1, r0, r1) / max(cosine(s0, s1, r0, r1), 1e-6)
+    def unrelated(s0, s1, r0, r1):   # the edge sentences, each with the smaller bead that leaves it out
+        edges = [((k, k + 1, r0, r1), rest) for k, rest in ((s0, (s0 + 1, s1, r0, r1)), (s1 - 1, (s0, s1 - 1, r0, r1)))
+                 if s1 - s0 > 1]
+        edges += [((s0, s1, k, k + 1), rest) for k, rest in ((r0, (s0, s1, r0 + 1, r1)), (r1 - 1, (s0, s1, r0, r1 - 1)))
+                  if r1 - r0 > 1]
+        return [rest for edge, rest in edges
+                if background.z(cosine(*edge)) < -spec.trim_below and cosine(*rest) > cosine(s0, s1, r0, r1)]
 
-    while True:
-        s0, s1, r0, r1 = bead
-        smaller = [c for c in ((s0 + 1, s1, r0, r1), (s0, s1 - 1, r0, r1)) if s1 - s0 > 1] + \
-                  [c for c in ((s0, s1, r0 + 1, r1), (s0, s1, r0, r1 - 1)) if r1 - r0 > 1]
-        smaller = [c for c in smaller if cosine(*c) > cosine(*bead) and alone(*bead, c) < spec.trim_margin]
-        if not smaller:
-            return bead
+    while smaller := unrelated(*bead):
         bead = max(smaller, key=lambda c: cosine(*c))
+    return bead
 
 
 def monotonic_beads(src: Side, ref: Side, spec: CrosslingualSpec) -> list[tuple[int, int, int, int]]:
@@ -359,7 +381,9 @@ def search_beads(src: list[str], ref: list[str], src_ids: list[int], ref_ids: li
     ref_side = Side([ref[j] for j in ref_ids], MAX_RUN)
     margin = MiningMargin(src_side, ref_side, spec.anchor_window)
     beads = []
-    monotonic = [trimmed(bead, margin, spec) for bead in monotonic_beads(src_side, ref_side, spec)]
+    found = monotonic_beads(src_side, ref_side, spec)
+    background = Background(src_side, ref_side, found)
+    monotonic = [trimmed(bead, src_side, ref_side, background, spec) for bead in found]
     for s0, s1, r0, r1, recovered in with_reordering(monotonic, src_side, ref_side, margin, spec):
         cosine = float(ref_side.vectors[r1 - r0 - 1][r0] @ src_side.vectors[s1 - s0 - 1][s0])
         mining = margin.of(s1 - s0, s0, r1 - r0, r0)
@@ -435,8 +459,17 @@ def unmatched(count: int, beads: list[PairBead], side: str) -> list[int]:
     return [k for k in range(count) if k not in used]
 
 
+<<<<<<< HEAD
 def settings(spec: CrosslingualSpec, method: str) -> dict:
     searched = {key: getattr(spec, key) for key in SEARCH_SETTINGS}
+=======
+def plain(value):
+    return dict(value) if isinstance(value, Mapping) else value
+
+
+def settings(spec, method: str) -> dict:
+    searched = {key: plain(getattr(spec, key)) for key in SEARCH_SETTINGS}
+>>>>>>> i20-v3
     return {"version": ALIGNER_VERSION, "encoder": encoder_signature(), "method": method,
             **({"line_sample": spec.line_sample} if method == "lines" else searched)}
 
