@@ -459,17 +459,12 @@ def unmatched(count: int, beads: list[PairBead], side: str) -> list[int]:
     return [k for k in range(count) if k not in used]
 
 
-<<<<<<< HEAD
-def settings(spec: CrosslingualSpec, method: str) -> dict:
-    searched = {key: getattr(spec, key) for key in SEARCH_SETTINGS}
-=======
 def plain(value):
     return dict(value) if isinstance(value, Mapping) else value
 
 
-def settings(spec, method: str) -> dict:
+def settings(spec: CrosslingualSpec, method: str) -> dict:
     searched = {key: plain(getattr(spec, key)) for key in SEARCH_SETTINGS}
->>>>>>> i20-v3
     return {"version": ALIGNER_VERSION, "encoder": encoder_signature(), "method": method,
             **({"line_sample": spec.line_sample} if method == "lines" else searched)}
 
