@@ -19,6 +19,7 @@ class Translation:
     text: str                     # the document as produced: hypotheses/<doc_id>.txt
     source_aligned: bool          # outputs[i] is the translation of segments[i]
     cache_hits: int = 0
+    output_sentences: int | None = None   # a document-level output's sentences, before harness.partition cut them
 
     @property
     def empty_outputs(self) -> int:
