@@ -84,14 +84,14 @@ def search(cosines: RunCosines, n: int, m: int, longest: int, band: int) -> list
     return runs[::-1]
 
 
-def partition(sources: list[str], outputs: list[str]) -> list[Run]:
+def partition(sources: list[str], outputs: list[str], band: int = BAND) -> list[Run]:
     """One run of output sentences per source sentence, in order, covering every output sentence once."""
     if not outputs:
         return [(0, 0)] * len(sources)
     if not sources:
         raise ValueError("no source sentence to partition the output over")
     longest = min(len(outputs), max(MAX_RUN, -(-len(outputs) // len(sources))))
-    band = max(BAND, 2 * longest)
+    band = max(band, 2 * longest)
     with threadpool_limits(1, user_api="blas"):   # many small products: a second BLAS thread only spins
         return search(RunCosines(sources, outputs, longest), len(sources), len(outputs), longest, band)
 
