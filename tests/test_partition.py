@@ -9,7 +9,8 @@ import pytest
 from harness import run
 from harness.config import compose_config
 from harness.diagnostics import output_language
-from harness.partition import partition
+from harness.cache import TranslationCache
+from harness.partition import cached_partition, partition
 from tests.backends_for_tests import GEMMA_SEED_OUTPUTS
 from tests.conftest import SEEDS
 from tests.test_shared_segments import ENGLISH, FRENCH, files_run, write_dataset
@@ -70,6 +71,16 @@ def test_a_long_document_searched_in_a_band_gets_the_full_search_partition():
     assert_partition(banded, len(sources), len(outputs))
     assert banded == full
     assert [end - start for start, end in full] == [int(k % 7 != 0) for k in range(len(sources))]
+
+
+def test_a_partition_is_cached_with_the_alignments(tmp_path):
+    outputs = ENGLISH[:1] + ENGLISH[2:]
+    cache = TranslationCache(tmp_path / "cache.sqlite")
+    first = cached_partition(FRENCH, outputs, cache)
+    (key, stored), = cache.connection.execute("SELECT key, output FROM alignments").fetchall()
+    cache.put_many({key: json.dumps(own(0, 1, 1, 1, 1, 1))}, table="alignments")   # a stored one is used as it is
+    assert first == [tuple(run) for run in json.loads(stored)] == own(1, 0, 1, 1, 1, 1)
+    assert cached_partition(FRENCH, outputs, cache) == own(0, 1, 1, 1, 1, 1)
 
 
 def gemma_seed_outputs() -> dict[str, str]:
