@@ -14,9 +14,9 @@ cosine of each source sentence and its run (runs embedded from pooled token feat
 TokenSums); an empty run counts 0, as an empty output does in the document's adequacy. So the partition is
 the reading of the output under which its source sentences are best translated: a run takes the output
 sentences that translate its source sentence, and an output sentence that translates nothing (a web line, a
-hallucination) joins the neighbour it harms least. A run holds at most MAX_RUN output sentences (more when the
-output has more sentences per source sentence than that). Documents longer than BAND sentences are searched in
-a band of +-BAND output sentences around the diagonal.
+hallucination) joins the neighbour it harms least. A run holds at most MAX_RUN output sentences; an output
+with more sentences than that per source sentence is cut between groups of consecutive sentences instead.
+Documents longer than BAND sentences are searched in a band of +-BAND output sentences around the diagonal.
 """
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from harness.encoder import covers, encoder_signature, pooled_token_sums
 from harness.translate import Translation
 
 PARTITION_VERSION = 1   # bump when the search changes: cached partitions are then recomputed
-MAX_RUN = 8             # the most output sentences in one run (raised to what the output needs)
+MAX_RUN = 8             # the most output sentences (or groups of them) in one run
 BAND = 200              # output sentences searched either side of the diagonal
 
 Run = tuple[int, int]   # output sentences start..end (end excluded) of one source sentence
@@ -86,14 +86,18 @@ def search(cosines: RunCosines, n: int, m: int, longest: int, band: int) -> list
 
 def partition(sources: list[str], outputs: list[str], band: int = BAND) -> list[Run]:
     """One run of output sentences per source sentence, in order, covering every output sentence once."""
-    if not outputs:
-        return [(0, 0)] * len(sources)
+    if not outputs or len(sources) == 1:
+        return [(0, len(outputs))] * len(sources)
     if not sources:
         raise ValueError("no source sentence to partition the output over")
-    longest = min(len(outputs), max(MAX_RUN, -(-len(outputs) // len(sources))))
-    band = max(band, 2 * longest)
+    group = -(-len(outputs) // (len(sources) * MAX_RUN))
+    if group > 1:   # more than MAX_RUN output sentences a source sentence: cut between groups of them
+        runs = partition(sources, [" ".join(outputs[k:k + group]) for k in range(0, len(outputs), group)], band)
+        return [(min(start * group, len(outputs)), min(end * group, len(outputs))) for start, end in runs]
+    longest = min(len(outputs), MAX_RUN)
     with threadpool_limits(1, user_api="blas"):   # many small products: a second BLAS thread only spins
-        return search(RunCosines(sources, outputs, longest), len(sources), len(outputs), longest, band)
+        return search(RunCosines(sources, outputs, longest), len(sources), len(outputs), longest,
+                      max(band, 2 * longest))
 
 
 def cached_partition(sources: list[str], outputs: list[str], cache: TranslationCache | None) -> list[Run]:

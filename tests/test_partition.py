@@ -58,8 +58,10 @@ def test_an_output_sentence_that_translates_nothing_joins_a_neighbour_and_is_not
         assert ENGLISH[k] in outputs[start:end] and end - start <= 2
 
 
-def test_a_run_may_hold_more_sentences_than_the_usual_bound():
-    assert partition(FRENCH[:1], ENGLISH * 2) == [(0, 12)]            # MAX_RUN is 8
+def test_an_output_with_many_sentences_a_source_sentence_is_cut_between_groups_of_them():
+    assert partition(FRENCH[:1], ENGLISH * 2) == [(0, 12)]
+    outputs = [ENGLISH[0]] * 10 + [ENGLISH[1]] * 10                   # 10 a source sentence: more than MAX_RUN (8)
+    assert partition(FRENCH[:2], outputs) == [(0, 10), (10, 20)]
 
 
 def test_a_long_document_searched_in_a_band_gets_the_full_search_partition():
