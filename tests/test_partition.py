@@ -49,6 +49,15 @@ def test_each_source_sentence_gets_the_output_sentences_that_translate_it(output
     assert runs == expected
 
 
+def test_an_output_with_one_line_per_source_paragraph_is_partitioned_line_by_line():
+    """Lines paired with paragraphs (as a model's hypotheses/<id>.txt): line 1 holds a sentence of paragraph 2
+    here, and stays in paragraph 1, as a model's outputs for paragraph 1 would."""
+    assert partition(FRENCH, ENGLISH, paragraphs=[(2, 3), (4, 3)]) == own(1, 2, 0, 1, 1, 1)
+    assert partition(FRENCH, ENGLISH) == own(1, 1, 1, 1, 1, 1)
+    assert partition(FRENCH, ENGLISH, paragraphs=[(1, 6), (5, 0)]) == own(6, 0, 0, 0, 0, 0)
+    assert partition(FRENCH, ENGLISH * 2, paragraphs=[(1, 9), (5, 3)])[0] != (0, 9)   # 9 > MAX_RUN: not paired
+
+
 @pytest.mark.parametrize("where", [0, 3, 6])
 def test_an_output_sentence_that_translates_nothing_joins_a_neighbour_and_is_not_dropped(where):
     outputs = ENGLISH[:where] + [STRAY] + ENGLISH[where:]
