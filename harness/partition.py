@@ -17,9 +17,9 @@ sentences that translate its source sentence, and an output sentence that transl
 hallucination) joins the neighbour it harms least. An output with one line per source paragraph (as a model's
 hypotheses/<id>.txt, and most translations of a document) is partitioned paragraph by paragraph: the sentences
 of line p go to the sentences of paragraph p, so an output whose sentence ends carry no punctuation still stays
-in its paragraph. A run holds at most MAX_RUN output sentences; an output
-with more sentences than that per source sentence is cut between groups of consecutive sentences instead.
-Documents longer than BAND sentences are searched in a band of +-BAND output sentences around the diagonal.
+in its paragraph. A run holds at most MAX_RUN output sentences; an output with more sentences than that per
+source sentence is cut between groups of consecutive sentences instead. Documents longer than BAND sentences
+are searched in a band of +-BAND output sentences around the diagonal.
 """
 from __future__ import annotations
 
@@ -112,7 +112,7 @@ def partition(sources: list[str], outputs: list[str], band: int = BAND,
         return [(0, len(outputs))] * len(sources)
     if not sources:
         raise ValueError("no source sentence to partition the output over")
-    if paragraphs and all(lines <= count * MAX_RUN for count, lines in paragraphs):
+    if line_by_line(paragraphs):
         return searched(sources, outputs, paragraph_limits(paragraphs), min(len(outputs), MAX_RUN))
     group = -(-len(outputs) // (len(sources) * MAX_RUN))
     if group > 1:   # more than MAX_RUN output sentences a source sentence: cut between groups of them
@@ -120,6 +120,11 @@ def partition(sources: list[str], outputs: list[str], band: int = BAND,
         return [(min(start * group, len(outputs)), min(end * group, len(outputs))) for start, end in runs]
     longest = min(len(outputs), MAX_RUN)
     return searched(sources, outputs, band_limits(len(sources), len(outputs), max(band, 2 * longest)), longest)
+
+
+def line_by_line(paragraphs: list[tuple[int, int]] | None) -> bool:
+    """Whether each source paragraph can take exactly its line's sentences (at most MAX_RUN a source sentence)."""
+    return bool(paragraphs) and all(lines <= count * MAX_RUN for count, lines in paragraphs)
 
 
 def searched(sources: list[str], outputs: list[str], limits: tuple[np.ndarray, np.ndarray], longest: int) -> list[Run]:
@@ -172,7 +177,7 @@ def partition_note(translation: Translation) -> list[str]:
     """What the partition did, for the document's alignment notes (none for a model's outputs)."""
     if translation.line_sentences is None:
         return []
-    empty, paragraphs = translation.empty_outputs, source_paragraphs(translation)
+    empty, paragraphs = translation.empty_outputs, line_by_line(source_paragraphs(translation))
     return [f"document-level output: its {sum(translation.line_sentences)} sentences partitioned over the "
             f"{len(translation.segments)} source sentences (harness.partition"
             + (", each paragraph over its own line" if paragraphs else "") + f"); {empty} source sentences have "

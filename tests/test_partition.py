@@ -140,8 +140,8 @@ def test_a_system_with_omissions_scores_the_same_from_files(tmp_path):
     degraded = [f"data.root={SEEDS}", "model=identity", "model.name=degraded",
                 "backend._target_=tests.backends_for_tests.SometimesEmptyBackend"]
     model = run(compose_config(degraded), tmp_path / "model")
-    files = run(compose_config([f"data.root={SEEDS}", "model=files", f"model.path={tmp_path / 'model' / 'hypotheses'}"]),
-                tmp_path / "files")
+    hypotheses = tmp_path / "model" / "hypotheses"
+    files = run(compose_config([f"data.root={SEEDS}", "model=files", f"model.path={hypotheses}"]), tmp_path / "files")
     assert sum(d["empty_outputs"] for d in model["documents"]) > 0
     for from_model, from_files in zip(model["documents"], files["documents"], strict=True):
         assert {key: from_files[key] for key in SAME} == {key: from_model[key] for key in SAME}, from_model["id"]
@@ -154,7 +154,8 @@ def test_dropped_output_sentences_leave_exactly_their_source_sentences_without_o
     [full] = [d for d in seed_runs["files"]["documents"] if d["id"] == "002"]
     [document] = [d for d in seed_runs["dropped"]["documents"] if d["id"] == "002"]
     assert document["empty_outputs"] == 3 and document["unaligned_hypotheses"] == []
-    assert [s["hyp"] for s in document["segments"]] == ["" if s["src"] in omitted else s["hyp"] for s in full["segments"]]
+    kept = ["" if s["src"] in omitted else s["hyp"] for s in full["segments"]]
+    assert [s["hyp"] for s in document["segments"]] == kept
     assert len([s for s in document["segments"] if s["src"] in omitted]) == 3
 
 
