@@ -5,16 +5,17 @@ document pair, cached, and the same for every system. A system's hypothesis for 
 output for the source sentences aligned to it, so all systems are scored on identical segments that pair up
 by (document id, ref_index). Reference sentences with no source counterpart (an abridged translation) are
 not the system's fault: they are listed and left out of the scores. Source sentences with no counterpart
-are listed with their output. Outputs that do not follow the source segmentation (the files backend) are
-first aligned to the source sentences with the same encoder; outputs aligned to no source sentence are
-listed apart.
+are listed with their output. A document-level output (the files backend) is first partitioned over the
+source sentences (harness.partition): every output sentence is scored, in the segment of the source sentence
+whose run holds it, as a model's output for that sentence would be.
 
 Sharing rule: when one source group is aligned to several reference sentences (1-2), its output is cut at
 the word boundary nearest the reference sentences' character-length ratio.
 
 Reference-free adequacy: the cosine of source and output in the multilingual space, per segment and per
 source unit (a document's adequacy is the mean over its source units, so it exists for documents whose
-reference is not a translation). A copied source scores high here: read it next to the output language.
+reference is not a translation). A source sentence with no output scores 0 and counts: an omission lowers it.
+A copied source scores high here: read it next to the output language.
 
 Reference-free metrics (CometKiwi) are also scored over the source units (every source sentence and its
 output), so that they have a document score when the reference is not a translation of the source.
@@ -45,6 +46,7 @@ from harness.encoder import ENCODER_NAME, covers, window_notes
 from harness.metrics import Metric, Score, select_metrics
 from harness.metrics.base import within_limit
 from harness.metrics.side_process import side_statistics
+from harness.partition import partition_note, partitioned
 from harness.progress import progress
 from harness.segment import share_hypothesis
 from harness.translate import Translation, reference_sentences
@@ -69,7 +71,7 @@ class AlignedDocument:
     segments: list[dict]                # one per reference sentence with a source counterpart
     unmatched_reference: list[dict]     # reference sentences without source: excluded from the scores
     unmatched_source: list[dict]        # source sentences without reference, with their output
-    unaligned_hypotheses: list[str]     # outputs aligned to no source sentence (files backend)
+    unaligned_hypotheses: list[str]     # outputs aligned to no reference sentence (hypothesis-side path only)
     aligned_scores: dict[str, Score]
     adequacy: float | None              # mean source-output cosine over the source units
     notes: list[str] = field(default_factory=list)
@@ -87,15 +89,9 @@ class AlignedDocument:
         return counts
 
 
-def output_units(translation: Translation, spec: CrosslingualSpec,
-                 cache: TranslationCache | None) -> tuple[list[OutputUnit], list[int]]:
-    """Which outputs translate which source sentences, and the outputs that translate none."""
-    if translation.source_aligned:
-        return [OutputUnit((k,), (k,)) for k in range(len(translation.outputs))], []
-    sources = [s.text for s in translation.segments]
-    alignment = cached_alignment(sources, translation.outputs, spec, cache)
-    units = [OutputUnit(b.src, b.ref) for b in alignment.beads]
-    return sorted(units, key=lambda u: u.src), alignment.unmatched_reference
+def output_units(translation: Translation) -> list[OutputUnit]:
+    """Each source sentence and its output (a document-level output: its run, harness.partition)."""
+    return [OutputUnit((k,), (k,)) for k in range(len(translation.outputs))]
 
 
 def outputs_by_source(units: list[OutputUnit]) -> dict[int, tuple[int, ...]]:
@@ -401,8 +397,9 @@ def embedded_texts(pair: PairAlignment, sources: list[str], references: list[str
 
 def score_pair(translation: Translation, pair: PairAlignment, references: list[str], metrics: AlignedMetrics,
                crosslingual: CrosslingualSpec, cache: TranslationCache | None) -> AlignedDocument:
+    translation = partitioned(translation, cache)
     sources, outputs = [s.text for s in translation.segments], translation.outputs
-    units, stray = output_units(translation, crosslingual, cache)
+    units = output_units(translation)
     by_source = outputs_by_source(units)
     hypotheses = [outputs_for(bead.src, by_source, outputs) for bead in pair.beads]
     skip_adequacy = pair.method == "lines" and not crosslingual.line_adequacy
@@ -414,7 +411,8 @@ def score_pair(translation: Translation, pair: PairAlignment, references: list[s
     aligned_scores = score_segments(segments, metrics)
     if pair.method == "lines":
         aligned_scores = lines_level(aligned_scores)
-    notes = [*pair.notes, *first_reference_notes(translation, metrics), *pieces_notes(segments),
+    notes = [*pair.notes, *partition_note(translation), *first_reference_notes(translation, metrics),
+             *pieces_notes(segments),
              *([LINE_ADEQUACY_NOTE] if skip_adequacy else [])]
     unit_pairs = unit_texts(units, sources, outputs)
     free_units = bounded_units(unit_pairs, metrics)
@@ -425,7 +423,7 @@ def score_pair(translation: Translation, pair: PairAlignment, references: list[s
         pair, sources, references, segments,
         [{"ref_index": j, "ref": references[j]} for j in pair.unmatched_reference],
         [{"src_index": i, "src": sources[i], "hyp": outputs_for((i,), by_source, outputs)} for i in pair.unmatched_source],
-        [outputs[o] for o in stray], aligned_scores, adequacy, notes, pair.method,
+        [], aligned_scores, adequacy, notes, pair.method,
         reference_free_scores(free_units, metrics), len(free_units), degradations)
 
 

@@ -47,19 +47,23 @@ def sentences(output: str, lang: str) -> list[str]:
 
 
 def language_units(outputs: list[str], lang: str, line_aligned: bool = False) -> list[str]:
-    """What the output language is judged on: every output sentence (a line-aligned output: every line), plus
-    one empty unit per empty output (empty outputs have no sentences)."""
+    """What the output language is judged on: the output's sentences (a line-aligned output: its lines, an empty
+    line counting as empty). An empty output has no sentence and no language: it is an omission, which
+    `empty` counts and adequacy scores, not a sentence in another language."""
     if line_aligned:
         return list(outputs)
-    return [s for output in outputs for s in (sentences(output, lang) or [""])]
+    return [s for output in outputs for s in sentences(output, lang)]
 
 
 def output_language(outputs: list[str], target_lang: str, source_lang: str, line_aligned: bool = False) -> dict:
+    """Shares of the output's sentences (language_units) in the target language, the source language and any
+    other; `empty`: the share of the outputs (one per source sentence or line) that are empty."""
     labels = [identify_language(unit) for unit in language_units(outputs, target_lang, line_aligned)]
-    total = len(labels) or 1
-    share = lambda wanted: round(sum(label == wanted for label in labels) / total, 4)  # noqa: E731
-    shares = {"english": share(target_lang), "source_language": share(source_lang), "empty": share("")}
-    shares["other"] = round(1 - sum(shares.values()), 4) if labels else 0.0
+    written = [label for label in labels if label]
+    share = lambda wanted: round(sum(label == wanted for label in written) / (len(written) or 1), 4)  # noqa: E731
+    shares = {"english": share(target_lang), "source_language": share(source_lang)}
+    shares["other"] = round(1 - sum(shares.values()), 4) if written else 0.0
+    shares["empty"] = round(sum(not output.strip() for output in outputs) / len(outputs), 4) if outputs else 0.0
     return {**shares, "per_segment": labels}
 
 

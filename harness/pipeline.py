@@ -1,6 +1,7 @@
 """The orchestrator: one function per stage, in the order of the data flow.
 
-documents -> segments -> backend (behind the cache) -> hypotheses -> document metrics
+documents -> segments -> backend (behind the cache) -> hypotheses (a document-level output partitioned over the
+          source sentences) -> document metrics
           -> source <-> reference alignment (once per pair, cached) -> shared segments -> segment metrics
           -> diagnostics (relation of the pair, output language, adequacy) -> result.json
                                 └─> summaries (summarizer, summary metrics)
@@ -27,6 +28,7 @@ from harness.documents import Dataset, load_dataset
 from harness.errors import UserError, require_utf8, root_cause
 from harness.metrics import Metric, check_code_allowed, select_metrics
 from harness.metrics.summary import SummaryMetrics
+from harness.partition import partition_documents
 from harness.relations import counts_as_parallel
 from harness.results import SCHEMA_VERSION, document_record, summary_fields, versions, write_run
 from harness.run_folder import RunFolder
@@ -115,6 +117,7 @@ def evaluate(cfg: DictConfig, dataset: Dataset, backend: Translator, metrics: li
     try:
         translations = translate_documents(list(dataset.documents), backend, cache, dataset.target_lang,
                                            cfg.data.max_segments, cfg.data.max_sentences)
+        translations = partition_documents(translations, dataset.target_lang, cache)
         summaries = summarize_documents(summary_stage, translations, cache)
         aligned = align_and_score(translations, dataset.target_lang, cfg.alignment, cfg.crosslingual, cache,
                                   aligned_metrics)

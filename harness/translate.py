@@ -47,6 +47,7 @@ class Translation:
     text: str                     # the document as produced: hypotheses/<doc_id>.txt
     source_aligned: bool          # outputs[i] is the translation of segments[i]
     cache_hits: int = 0
+    line_sentences: list[int] | None = None   # a document-level output: the sentences of each of its lines
 
     @property
     def empty_outputs(self) -> int:
@@ -108,9 +109,9 @@ def read_translation(document: Document, backend: DocumentSource, tgt_lang: str,
     if document.line_aligned:
         return Translation(document, segments, hypothesis_lines(text, len(segments), backend.location(document.id)),
                            text, True)
-    lines = [line.strip() for line in split_lines(text) if line.strip()]
-    units = [sentence for line in lines for sentence in split_sentences(line, tgt_lang)]
-    return Translation(document, segments, units, text, False)
+    lines = [split_sentences(line, tgt_lang) for line in split_lines(text)]
+    units = [sentence for line in lines for sentence in line]
+    return Translation(document, segments, units, text, False, line_sentences=[len(line) for line in lines])
 
 
 def as_line(output: str) -> str:

@@ -1,7 +1,11 @@
 """Backends for tests about the pipeline, not about a model (importable by child processes via config)."""
+import json
 import time
+from pathlib import Path
 
 from harness.backends.base import Backend
+
+GEMMA_SEED_OUTPUTS = Path(__file__).parent / "fixtures" / "gemma3_270m_seed_outputs.json"
 
 
 class SlowUpperBackend(Backend):
@@ -31,3 +35,14 @@ class LibraryBarBackend(Backend):
     def translate_batch(self, texts, src_lang, tgt_lang):
         from tqdm import tqdm
         return [text.upper() for text in tqdm(texts, desc="library bar", mininterval=0)]
+
+
+class GemmaReplayBackend(Backend):
+    """Embedded Gemma 3 270M's outputs for the seeds' source sentences, read from a fixture (recorded from
+    `harness-run` with the default config): a real model's outputs, one per source sentence, without the model."""
+
+    name = "gemma_replay"
+
+    def translate_batch(self, texts, src_lang, tgt_lang):
+        outputs = json.loads(GEMMA_SEED_OUTPUTS.read_text(encoding="utf-8"))["outputs"]
+        return [outputs[text] for text in texts]
