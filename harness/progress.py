@@ -1,7 +1,9 @@
 """Progress of the stages that take a while: translating (per language), aligning, summarizing.
 
 Where a person watches (stderr is a terminal), a live bar per stage: items done out of the total, the
-generation speed in tokens/s and an ETA. Everywhere else (CI, a piped stderr, run.log) a plain log line every
+generation speed in tokens/s (the model load left out; live within a batch where the runtime streams its tokens)
+and an ETA; before the first tokens, what is happening instead (`activity`: loading the model, a one-time
+conversion), so that a bar never sits without a rate and without a word. Everywhere else (CI, a piped stderr, run.log) a plain log line every
 PROGRESS_SECONDS instead, so that a long stage never looks hung and a log never fills with bar redraws. A stage
 that took more than a moment ends with one log line (count, time, speed), which run.log keeps either way.
 --quiet (warnings and errors only on the console) draws no bar and prints no progress line; run.log keeps them.
@@ -27,6 +29,21 @@ HEARTBEAT_SECONDS = 60  # ... and this often while it does not (a model loading,
 MOMENT_SECONDS = 1.0    # a stage quicker than this shows no bar and logs no closing line
 BAR_SECONDS = 1.0       # the bar's clock and speed are redrawn this often, even while a long batch runs
 BAR_FORMAT = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} {unit} [{elapsed}<{remaining}{postfix}]"
+clock = time.monotonic   # the one clock of stages and of the backends' timed blocks (tests put a fake one here)
+doing: list[str] = []    # what the process is busy with now, innermost last (activity)
+job: list[str] = []      # the sweep job this process runs ("job 2 of 3"), set by the command line
+
+
+@contextmanager
+def activity(what: str) -> Iterator[None]:
+    """Say what the process is doing while it does something long that is not translating (loading a model, a
+    one-time conversion): logged once, and shown in place of the rate by the bar of the stage that waits on it."""
+    log.info("%s%s", "".join(f"{part}: " for part in job), what)
+    doing.append(what)
+    try:
+        yield
+    finally:
+        doing.remove(what)
 
 
 def console_shows_info() -> bool:
@@ -71,9 +88,10 @@ class Progress:
     the periodic log line) while a model loads or a long batch generates."""
 
     def __init__(self, label: str, total: int, unit: str, counters: Mapping[str, float]):
-        self.label, self.total, self.unit, self.counters = label, total, unit, counters
+        self.label = ", ".join([*job, label])
+        self.total, self.unit, self.counters = total, unit, counters
         self.done = 0
-        self.started = time.monotonic()
+        self.started = clock()
         self.counts_before = generation_counts(counters)
         self.bar = self.new_bar() if total and bars_wanted() else None
         self.stopped = threading.Event()
@@ -92,28 +110,35 @@ class Progress:
             return ""
         return f"{(tokens - tokens_before) / (seconds - seconds_before):.0f} tokens/s"
 
+    def status(self) -> str:
+        """What the bar shows beside the count: what the process is doing (a load, a conversion), else the rate."""
+        return doing[-1] if doing else self.speed()
+
     def speed_note(self) -> str:
         return f" ({self.speed()})" if self.speed() else ""
 
+    def status_note(self) -> str:
+        return f" ({self.status()})" if self.status() else ""
+
     def elapsed(self) -> float:
-        return time.monotonic() - self.started
+        return clock() - self.started
 
     def advance(self, count: int) -> None:
         self.done += count
         if self.bar is not None:
-            self.bar.set_postfix_str(self.speed(), refresh=False)
+            self.bar.set_postfix_str(self.status(), refresh=False)
             self.bar.update(count)
 
     def tick(self) -> None:
         logged_done, logged_at = 0, 0.0
         while not self.stopped.wait(BAR_SECONDS if self.bar is not None else PROGRESS_SECONDS):
             if self.bar is not None and self.elapsed() >= MOMENT_SECONDS:
-                self.bar.set_postfix_str(self.speed(), refresh=False)
+                self.bar.set_postfix_str(self.status(), refresh=False)
                 self.bar.refresh()
             elif self.bar is None and (self.done != logged_done or self.elapsed() - logged_at >= HEARTBEAT_SECONDS):
                 logged_done, logged_at = self.done, self.elapsed()
                 log.info("%s: %d of %d %s, %.0f s so far%s", self.label, self.done, self.total, self.unit,
-                         logged_at, self.speed_note())
+                         logged_at, self.status_note())
 
     def start(self) -> None:
         if self.total:

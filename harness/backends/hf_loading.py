@@ -17,6 +17,7 @@ from pathlib import Path
 
 from harness.config import GenerationSpec, ModelSpec
 from harness.errors import UserError, first_line
+from harness.progress import activity
 
 DTYPES = ("float32", "float16", "bfloat16")
 DEVICE = re.compile(r"(cpu|cuda|mps|xpu)(:\d+)?")
@@ -268,19 +269,36 @@ def publish_folder(staging: Path, target: Path) -> None:
     os.replace(staging, target)
 
 
+def megabytes(size: int) -> str:
+    return f"{size / 1e9:.1f} GB" if size >= 1e9 else f"{size / 1e6:.0f} MB"
+
+
+def folder_size(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+
+
+def dequantize(loader, tokenizer_loader, gguf_path: Path, converted: Path) -> None:
+    """Write the GGUF model dequantized to float32 (transformers' GGUF loader) into the folder `converted`."""
+    model = loader.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name, dtype=torch_dtype("float32"))
+    tokenizer = tokenizer_loader.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name)
+    model.hf_quantizer = None   # the weights are plain tensors now; let save_pretrained write them
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    staging = converted.with_name(f"{converted.name}.tmp-{os.getpid()}")
+    model.save_pretrained(staging)
+    tokenizer.save_pretrained(staging)
+    publish_folder(staging, converted)
+
+
 def load_dequantized(loader, tokenizer_loader, gguf_path: Path, digest: str, cache_dir: Path, dtype: str):
     """Load a GGUF model through transformers (dequantized to dtype), keeping the converted weights in
     cache_dir/converted/<sha256> so that later loads take seconds instead of a minute."""
     converted = cache_dir / "converted" / digest
     if not (converted / "config.json").is_file():
-        model = loader.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name, dtype=torch_dtype("float32"))
-        tokenizer = tokenizer_loader.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name)
-        model.hf_quantizer = None   # the weights are plain tensors now; let save_pretrained write them
-        if hasattr(model.config, "quantization_config"):
-            del model.config.quantization_config
-        staging = converted.with_name(f"{digest}.tmp-{os.getpid()}")
-        model.save_pretrained(staging)
-        tokenizer.save_pretrained(staging)
-        publish_folder(staging, converted)
+        with activity(f"one-time conversion of {gguf_path.name} ({megabytes(gguf_path.stat().st_size)}) to "
+                      f"full-precision weights in {converted.parent}; a few minutes on 2 cores, and later runs "
+                      "load the result"):
+            dequantize(loader, tokenizer_loader, gguf_path, converted)
+        log.info("converted once: %s in %s", megabytes(folder_size(converted)), converted)
     return (loader.from_pretrained(str(converted), dtype=torch_dtype(dtype)),
             tokenizer_loader.from_pretrained(str(converted)))
