@@ -64,11 +64,11 @@ def bars_wanted(stream: TextIO | None = None) -> bool:
 
 def quiet_library_bars() -> None:
     """huggingface_hub and transformers draw bars of their own (converting a GGUF file, loading weights,
-    downloads); where the harness draws none, neither do they. Their public switches: TQDM_DISABLE, which tqdm
-    reads at its first import (hence no tqdm import before this runs), for the plain tqdm bars inside libraries;
-    huggingface_hub's, which transformers reads when imported; transformers' own when it is already imported."""
-    if bars_wanted():
-        return
+    downloads), which would interleave with the harness's bar or fill a log; they draw none: the harness's bar
+    says what they are doing instead (activity). Their public switches: TQDM_DISABLE, which tqdm reads at its
+    first import (hence no tqdm import before this runs) as the default of every bar, for the plain tqdm bars
+    inside libraries (the harness's own bar passes disable=False); huggingface_hub's, which transformers reads
+    when imported; transformers' own when it is already imported."""
     os.environ.setdefault("TQDM_DISABLE", "1")
     from huggingface_hub.utils import disable_progress_bars
     disable_progress_bars()
@@ -99,7 +99,7 @@ class Progress:
 
     def new_bar(self) -> tqdm:
         from tqdm import tqdm
-        return tqdm(total=self.total, desc=self.label, unit=self.unit, file=sys.stderr, leave=False,
+        return tqdm(total=self.total, desc=self.label, unit=self.unit, file=sys.stderr, leave=False, disable=False,
                     delay=MOMENT_SECONDS, bar_format=BAR_FORMAT, dynamic_ncols=True)
 
     def speed(self) -> str:
