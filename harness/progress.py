@@ -108,7 +108,8 @@ class Progress:
         tokens, seconds = generation_counts(self.counters)
         if tokens <= tokens_before or seconds <= seconds_before:
             return ""
-        return f"{(tokens - tokens_before) / (seconds - seconds_before):.0f} tokens/s"
+        rate = (tokens - tokens_before) / (seconds - seconds_before)
+        return f"{rate:.{1 if rate < 10 else 0}f} tokens/s"
 
     def status(self) -> str:
         """What the bar shows beside the count: what the process is doing (a load, a conversion), else the rate."""

