@@ -32,6 +32,7 @@ BAR_FORMAT = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} {unit} [{ela
 clock = time.monotonic   # the one clock of stages and of the backends' timed blocks (tests put a fake one here)
 doing: list[str] = []    # what the process is busy with now, innermost last (activity)
 job: list[str] = []      # the sweep job this process runs ("job 2 of 3"), set by the command line
+library_bars_quieted = False   # TQDM_DISABLE was set by quiet_library_bars, not by the user
 
 
 @contextmanager
@@ -55,11 +56,19 @@ def console_shows_info() -> bool:
         for handler in root.handlers)
 
 
+def bars_switched_off() -> bool:
+    """TQDM_DISABLE=1 set by the user (tqdm's own switch): no bars, even on a terminal. quiet_library_bars sets it
+    too, for the libraries' bars only: it remembers that it did."""
+    return os.environ.get("TQDM_DISABLE", "") not in ("", "0", "false", "False") and not library_bars_quieted
+
+
 def bars_wanted(stream: TextIO | None = None) -> bool:
     """A bar only where a person watches: the stream (stderr) is a terminal, the console shows INFO lines
-    (not --quiet), and this is not a worker of a parallel sweep, whose bars would draw over each other's."""
+    (not --quiet), bars are not switched off (TQDM_DISABLE), and this is not a worker of a parallel sweep, whose
+    bars would draw over each other's."""
     stream = stream or sys.stderr
-    return stream.isatty() and console_shows_info() and multiprocessing.parent_process() is None
+    return (stream.isatty() and console_shows_info() and not bars_switched_off()
+            and multiprocessing.parent_process() is None)
 
 
 def quiet_library_bars() -> None:
@@ -69,7 +78,10 @@ def quiet_library_bars() -> None:
     first import (hence no tqdm import before this runs) as the default of every bar, for the plain tqdm bars
     inside libraries (the harness's own bar passes disable=False); huggingface_hub's, which transformers reads
     when imported; transformers' own when it is already imported."""
-    os.environ.setdefault("TQDM_DISABLE", "1")
+    global library_bars_quieted
+    if "TQDM_DISABLE" not in os.environ:
+        os.environ["TQDM_DISABLE"] = "1"
+        library_bars_quieted = True
     from huggingface_hub.utils import disable_progress_bars
     disable_progress_bars()
     if "transformers" in sys.modules:

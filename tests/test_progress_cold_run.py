@@ -16,7 +16,7 @@ from harness.cache import TranslationCache, translate_with_cache
 from harness.config import GenerationSpec, ModelSpec
 from harness.progress import activity
 from tests.conftest import SEEDS
-from tests.test_progress import run_cli
+from tests.test_progress import SLOW_RUN, run_cli
 
 SILENCE_LIMIT = 10.0   # seconds a bar may go without a rate or a word of what is happening
 
@@ -159,3 +159,12 @@ def test_a_sweep_says_which_job_and_which_language_each_stage_is(tmp_path):
     assert code == 0, stderr
     assert "job 1 of 2: " in stderr and "job 2 of 2: " in stderr, stderr
     assert "fr->en (language 1 of 2): " in stderr and "tr->en (language 2 of 2): " in stderr, stderr
+
+
+def test_tqdm_disable_set_by_the_user_still_switches_the_harness_bar_off(tmp_path, monkeypatch):
+    """docs/running.md: TQDM_DISABLE=1 means no bars, even on a terminal; the harness's own TQDM_DISABLE (for the
+    libraries' bars) does not switch its bar off."""
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+    code, stdout, screen = run_cli([*SLOW_RUN, f"hydra.run.dir={tmp_path / 'run'}"], tmp_path, stderr_terminal=True)
+    assert code == 0, stdout
+    assert "%|" not in screen and "fr->en: 12 segments in " in screen
