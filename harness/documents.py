@@ -413,7 +413,8 @@ def load_document(entry: dict, manifest: dict, root: Path, references: Reference
     texts = [references.read(name, line_aligned, where) for name in names]
     if line_aligned:
         check_line_aligned(source, texts, where)
-    notes = language_notes(source, where, references.cache) + [note for name in dict.fromkeys(names) for note in references.notes[name]]
+    notes = language_notes(source, where, references.cache) + [note for name in dict.fromkeys(names)
+                                                                for note in references.notes[name]]
     return Document(str(entry["id"]), entry["relation"], source, texts[0], alignment, tuple(notes), tuple(texts[1:]))
 
 

@@ -1,10 +1,11 @@
 """Progress of the stages that take a while: translating (per language), aligning, summarizing.
 
 Where a person watches (stderr is a terminal), a live bar per stage: items done out of the total, the
-generation speed in tokens/s (the model load left out; live within a batch where the runtime streams its tokens)
-and an ETA; before the first tokens, what is happening instead (`activity`: loading the model, a one-time
-conversion), so that a bar never sits without a rate and without a word. Everywhere else (CI, a piped stderr, run.log) a plain log line every
-PROGRESS_SECONDS instead, so that a long stage never looks hung and a log never fills with bar redraws. A stage
+generation speed in tokens/s (the model load left out; live within a batch where the runtime streams its
+tokens) and an ETA; before the first tokens, what is happening instead (`activity`: loading the model, a
+one-time conversion), so that a bar never sits without a rate and without a word. Everywhere else (CI, a piped
+stderr, run.log) a plain log line every PROGRESS_SECONDS instead, so that a long stage never looks hung and a
+log never fills with bar redraws. A stage
 that took more than a moment ends with one log line (count, time, speed), which run.log keeps either way.
 --quiet (warnings and errors only on the console) draws no bar and prints no progress line; run.log keeps them.
 """
