@@ -2,13 +2,17 @@
 from __future__ import annotations
 
 
-def plan_batches(lengths: list[int], max_segments: int, max_tokens: int) -> list[list[int]]:
+def plan_batches(lengths: list[int], max_segments: int, max_tokens: int, first_batch: int = 0) -> list[list[int]]:
     """Group segment indices, longest first, so that no batch exceeds max_segments or
-    max_tokens padded tokens (a single over-long segment still gets a batch of its own)."""
+    max_tokens padded tokens (a single over-long segment still gets a batch of its own).
+
+    first_batch: the shortest few segments go first, in a batch of their own, so that a slow machine shows
+    a finished segment and a speed within seconds instead of after a whole batch."""
     order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
-    batches: list[list[int]] = []
+    first = order[len(order) - first_batch:] if 0 < first_batch < len(order) else []
+    batches: list[list[int]] = [first] if first else []
     current: list[int] = []
-    for index in order:
+    for index in order[:len(order) - len(first)]:
         longest = lengths[current[0]] if current else lengths[index]
         if current and (len(current) >= max_segments or longest * (len(current) + 1) > max_tokens):
             batches.append(current)

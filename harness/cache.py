@@ -4,8 +4,9 @@ stage that asks a backend only for what the cache lacks is harness.translate.tra
 Key: a hash of the backend's fingerprint (backend, model id, revision or file hash, generation
 settings), the language pair and the source segment. SQLite in WAL mode makes every batch one
 transaction, so a crash loses at most the batch in flight and parallel sweep workers can share a file.
-The same file keeps sentence alignments (harness.align) and the segment scores of metrics that run a model
-(COMET), so that a fully cached re-run neither loads a model nor recomputes an alignment or a score.
+The same file keeps sentence alignments (harness.align), the segment scores of metrics that run a model
+(COMET) and the language identifier's verdicts on the input files, so that a fully cached re-run neither loads a
+model nor recomputes an alignment, a score or a language check.
 """
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ from pathlib import Path
 from harness.errors import UserError
 
 log = logging.getLogger(__name__)
-TABLES = ("translations", "alignments", "metric_scores")   # key -> a translation, or JSON: an alignment, a
-#                                                            model metric's segment result (harness/metrics/comet.py)
+TABLES = ("translations", "alignments", "metric_scores", "language_checks")   # key -> a translation, or JSON: an
+#  alignment, a model metric's segment result (harness/metrics/comet.py), a language identification (languages.py)
 
 
 def content_key(*parts) -> str:

@@ -26,6 +26,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
+from harness import progress
 from harness.compare import Skipped, collect_runs, compare_collection
 from harness.config import CONF_DIR, check_ranges, compose_config, register_schemas
 from harness.errors import UserError, unknown_name
@@ -47,6 +48,7 @@ EXIT_INTERRUPTED = 130    # Ctrl-C, as shells report SIGINT
 JOB_FINISHED, JOB_REUSED, JOB_FAILED = "finished", "reused", "failed"   # hydra_run's return: Hydra's JobReturn
 failed_jobs: dict[str, str] = {}   # this launch's failures that did not stop it (a sweep's job folder name -> why) ...
 not_logged: list[str] = []         # ... and runs a tracking store did not take; run_main exits 1 when there are any
+sweep_jobs: list[int] = []         # the number of jobs of this launch's -m sweep, once counted (run_main)
 log = logging.getLogger(__name__)
 
 
@@ -145,6 +147,8 @@ def hydra_run(cfg: DictConfig) -> str:
     output_dir = Path(hydra_cfg.runtime.output_dir)
     sweep_dir = Path(hydra_cfg.sweep.dir) if hydra_cfg.mode == RunMode.MULTIRUN else None
     quiet_library_bars()   # after Hydra has set up logging (--quiet), before any model library is imported
+    if sweep_dir:
+        announce_job(hydra_cfg.job.num, list(hydra_cfg.overrides.task))
     try:
         if sweep_dir and finished_job(output_dir, list(hydra_cfg.overrides.task)):
             log.info("%s: finished by an earlier launch of this sweep; kept as it is", output_dir)
@@ -167,6 +171,13 @@ def hydra_run(cfg: DictConfig) -> str:
         show("\n" + summaries)
     show(f"\nrun folder: {output_dir}")
     return JOB_FINISHED
+
+
+def announce_job(number: int, overrides: list[str]) -> None:
+    """The overall line of a sweep's job ("job 2 of 3: model=opus_mt"), also the prefix of its progress lines; a
+    parallel launcher's worker process did not count the jobs and says "job 2"."""
+    progress.job[:] = [f"job {number + 1}" + "".join(f" of {count}" for count in sweep_jobs)]
+    log.info("%s: %s", progress.job[0], " ".join(overrides))
 
 
 def harness_version() -> str:
@@ -207,6 +218,8 @@ def run_main() -> None:
     register_schemas()
     try:
         check_overrides(sys.argv[1:])
+        if {"-m", "--multirun"} & set(sys.argv[1:]):
+            sweep_jobs[:] = [len(expand_sweeps(sys.argv[1:]))]
         hydra_run()
     except KeyboardInterrupt:   # outside a run (composing, comparing a sweep): nothing to mark
         print("interrupted", file=sys.stderr)

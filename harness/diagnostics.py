@@ -16,22 +16,16 @@ import unicodedata
 from harness.relations import Relation
 from harness.aligned_scoring import AlignedDocument
 from harness.config import DiagnosticsSpec
+from harness.cache import TranslationCache
 from harness.crosslingual import PairAlignment
 from harness.encoder import has_letters
-from harness.languages import language_identifier
+from harness.languages import language_labels
 from harness.segment import split_sentences
 from harness.translate import Translation
 
 NUMBER = re.compile(r"\d+")
 SMALL_NUMBER = 10
 NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w’'-]+")
-
-
-def identify_language(text: str) -> str:
-    """ISO 639-1 code of a text; "" for an empty one (the identifier the data set's language check loads)."""
-    if not text.strip():
-        return ""
-    return language_identifier().classify(text)[0]
 
 
 def sentences(output: str, lang: str) -> list[str]:
@@ -55,10 +49,12 @@ def language_units(outputs: list[str], lang: str, line_aligned: bool = False) ->
     return [s for output in outputs for s in sentences(output, lang)]
 
 
-def output_language(outputs: list[str], target_lang: str, source_lang: str, line_aligned: bool = False) -> dict:
+def output_language(outputs: list[str], target_lang: str, source_lang: str, line_aligned: bool = False,
+                    cache: TranslationCache | None = None) -> dict:
     """Shares of the output's sentences (language_units) in the target language, the source language and any
-    other; `empty`: the share of the outputs (one per source sentence or line) that are empty."""
-    labels = [identify_language(unit) for unit in language_units(outputs, target_lang, line_aligned)]
+    other; `empty`: the share of the outputs (one per source sentence or line) that are empty. cache: where the
+    sentences' language labels are remembered."""
+    labels = language_labels(language_units(outputs, target_lang, line_aligned), cache)
     written = [label for label in labels if label]
     share = lambda wanted: round(sum(label == wanted for label in written) / (len(written) or 1), 4)  # noqa: E731
     shares = {"english": share(target_lang), "source_language": share(source_lang)}
@@ -175,8 +171,8 @@ def measure_relation(document: AlignedDocument, english_share: float, spec: Diag
 
 
 def diagnose(document: AlignedDocument, outputs: list[str], declared: str, target_lang: str, source_lang: str,
-             spec: DiagnosticsSpec) -> dict:
-    language = output_language(outputs, target_lang, source_lang, document.method == "lines")
+             spec: DiagnosticsSpec, cache: TranslationCache | None = None) -> dict:
+    language = output_language(outputs, target_lang, source_lang, document.method == "lines", cache)
     language["verdict"] = "on_target" if language["english"] >= spec.min_english_share else "off_target"
     measured, signals, measured_from = measure_relation(document, language["english"], spec)
     agrees = None if measured == Relation.CANNOT_JUDGE else measured == declared
@@ -186,6 +182,7 @@ def diagnose(document: AlignedDocument, outputs: list[str], declared: str, targe
 
 
 def diagnose_documents(translations: list[Translation], aligned: list[AlignedDocument], target_lang: str,
-                       spec: DiagnosticsSpec) -> list[dict]:
-    return [diagnose(a, t.outputs, t.document.relation, target_lang, t.document.src_lang, spec)
+                       spec: DiagnosticsSpec, cache: TranslationCache | None = None) -> list[dict]:
+    """cache: where the language labels of the outputs are remembered."""
+    return [diagnose(a, t.outputs, t.document.relation, target_lang, t.document.src_lang, spec, cache)
             for t, a in zip(translations, aligned, strict=True)]

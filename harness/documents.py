@@ -16,6 +16,7 @@ import chardet
 import yaml
 from yaml.events import AliasEvent
 
+from harness.cache import TranslationCache
 from harness.errors import UserError, unknown_name
 from harness.languages import check_language, language_name
 from harness.lines import split_lines
@@ -366,10 +367,10 @@ def refuse_cleaning_of_lines(rules: CleaningRules, where: str) -> None:
 LANGUAGE_CHECK_LINES = 200   # a longer text is checked on this many evenly spaced lines (a 2,000-line test set)
 
 
-def language_notes(text: Text, where: str) -> list[str]:
+def language_notes(text: Text, where: str, cache: TranslationCache | None = None) -> list[str]:
     """Refuses a text clearly not in its declared language; a note when that cannot be told."""
     step = max(1, -(-len(text.paragraphs) // LANGUAGE_CHECK_LINES))
-    note = check_language(" ".join(text.paragraphs[::step]), text.lang, f"{where}: {text.path.name}")
+    note = check_language(" ".join(text.paragraphs[::step]), text.lang, f"{where}: {text.path.name}", cache)
     return [note] if note else []
 
 
@@ -384,6 +385,7 @@ class ReferenceFiles:
     lang: str                    # the target language
     texts: dict[tuple[str, bool], Text] = field(default_factory=dict)
     notes: dict[str, list[str]] = field(default_factory=dict)
+    cache: TranslationCache | None = None   # where language checks are remembered
 
     def read(self, name: str, line_aligned: bool, where: str) -> Text:
         if (name, line_aligned) not in self.texts:
@@ -395,7 +397,7 @@ class ReferenceFiles:
                 refuse_cleaning_of_lines(rules, where)
             text = load_text(inside((self.folder,), name, ref_where), self.lang, rules, line_aligned)
             self.texts[name, line_aligned] = text
-            self.notes.setdefault(name, language_notes(text, ref_where))
+            self.notes.setdefault(name, language_notes(text, ref_where, self.cache))
         return self.texts[name, line_aligned]
 
 
@@ -411,14 +413,17 @@ def load_document(entry: dict, manifest: dict, root: Path, references: Reference
     texts = [references.read(name, line_aligned, where) for name in names]
     if line_aligned:
         check_line_aligned(source, texts, where)
-    notes = language_notes(source, where) + [note for name in dict.fromkeys(names) for note in references.notes[name]]
+    notes = language_notes(source, where, references.cache) + [note for name in dict.fromkeys(names)
+                                                                for note in references.notes[name]]
     return Document(str(entry["id"]), entry["relation"], source, texts[0], alignment, tuple(notes), tuple(texts[1:]))
 
 
-def load_dataset(root: str | Path, only: list[str] | None = None, reference_root: str | Path | None = None) -> Dataset:
+def load_dataset(root: str | Path, only: list[str] | None = None, reference_root: str | Path | None = None,
+                 cache: TranslationCache | None = None) -> Dataset:
     """Load and clean every document of the data set (or only the ids listed) and their references.
 
-    reference_root: a second folder, handed over by the user, that the manifest's reference_dir may point into."""
+    reference_root: a second folder, handed over by the user, that the manifest's reference_dir may point into;
+    cache: where the language checks of the files are remembered."""
     root = Path(root).resolve()
     manifest = read_manifest(root)
     manifest_path = root / "manifest.yaml"
@@ -433,6 +438,7 @@ def load_dataset(root: str | Path, only: list[str] | None = None, reference_root
         if missing:
             raise UserError(f"data.documents: no document '{missing[0]}' in {manifest_path}; ids: {', '.join(ids)}")
         entries = [e for e in entries if str(e["id"]) in only]
-    references = ReferenceFiles(manifest_path, reference_dir, manifest.get("references") or {}, target_lang)
+    references = ReferenceFiles(manifest_path, reference_dir, manifest.get("references") or {}, target_lang,
+                                cache=cache)
     documents = [load_document(entry, manifest, root, references) for entry in entries]
     return Dataset(root, target_lang, tuple(documents))

@@ -1,8 +1,11 @@
 """Language codes the harness accepts, with the English names prompts use."""
 from __future__ import annotations
 
+import json
 from functools import lru_cache
+from importlib import metadata
 
+from harness.cache import TranslationCache, content_key
 from harness.errors import UserError, unknown_name
 
 LANGUAGE_NAMES = {
@@ -44,19 +47,54 @@ def language_identifier():
     return load(langid.MODEL_FILE, norm_probs=True)
 
 
-def check_language(text: str, declared: str, where: str) -> str | None:
-    """Refuse a text that is clearly not in its declared language; return a note when it cannot be told."""
+def identify(text: str, declared: str, cache: TranslationCache | None = None) -> dict | None:
+    """The identifier's verdict on a text declared to be in `declared`: its most likely language and the
+    probabilities of that one and of the declared one; None when the identifier does not know `declared`.
+    Remembered in the cache (a fully cached re-run does not load the identifier, about a second)."""
+    key = content_key("language_check", metadata.version("py3langid"), declared, text)
+    found = cache.get_many([key], "language_checks") if cache else {}
+    if key in found:
+        return json.loads(found[key])
     identifier = language_identifier()
-    if declared not in identifier.nb_classes:
-        return f"{where}: language check skipped ('{declared}' is not among the identifier's languages)"
+    verdict = None
+    if declared in identifier.nb_classes:
+        probabilities = dict(identifier.rank(text))
+        top = max(probabilities, key=probabilities.get)
+        verdict = {"top": top, "top_probability": probabilities[top], "declared_probability": probabilities[declared]}
+    if cache:
+        cache.put_many({key: json.dumps(verdict)}, "language_checks")
+    return verdict
+
+
+def language_labels(texts: list[str], cache: TranslationCache | None = None) -> list[str]:
+    """The identified language of each text ("" for an empty one), remembered in the cache: the output-language
+    check of a fully cached re-run does not load the identifier."""
+    version = metadata.version("py3langid")
+    keys = {text: content_key("language_label", version, text) for text in set(texts) if text.strip()}
+    found = cache.get_many(keys.values(), "language_checks") if cache else {}
+    missing = [text for text, key in keys.items() if key not in found]
+    if missing:
+        identifier = language_identifier()
+        labels = {keys[text]: identifier.classify(text)[0] for text in missing}
+        if cache:
+            cache.put_many(labels, "language_checks")
+        found.update(labels)
+    return [found[keys[text]] if text.strip() else "" for text in texts]
+
+
+def check_language(text: str, declared: str, where: str, cache: TranslationCache | None = None) -> str | None:
+    """Refuse a text that is clearly not in its declared language; return a note when it cannot be told."""
     words = len(text.split())
+    verdict = identify(text, declared, cache)
+    if verdict is None:
+        return f"{where}: language check skipped ('{declared}' is not among the identifier's languages)"
     if words < MIN_WORDS_TO_IDENTIFY:
         return f"{where}: too short to check that it is {language_name(declared)} ({words} words)"
-    probabilities = dict(identifier.rank(text))
-    top = max(probabilities, key=probabilities.get)
-    if top == declared or probabilities[top] < MOST_LIKELY or probabilities[declared] >= DECLARED_RULED_OUT:
+    top = verdict["top"]
+    if (top == declared or verdict["top_probability"] < MOST_LIKELY
+            or verdict["declared_probability"] >= DECLARED_RULED_OUT):
         return None
     if any({top, declared} <= group for group in CLOSE_LANGUAGES):
         return f"{where}: identified as '{top}', a close relative of the declared '{declared}'; kept as declared"
     raise UserError(f"{where}: declared '{declared}' ({language_name(declared)}) but the text is "
-                    f"'{top}' (probability {probabilities[top]:.2f}); fix lang in the manifest")
+                    f"'{top}' (probability {verdict['top_probability']:.2f}); fix lang in the manifest")

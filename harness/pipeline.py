@@ -121,11 +121,11 @@ def evaluate(cfg: DictConfig, dataset: Dataset, backend: Translator, metrics: li
         summaries = summarize_documents(summary_stage, translations, cache)
         aligned = align_and_score(translations, dataset.target_lang, cfg.alignment, cfg.crosslingual, cache,
                                   aligned_metrics)
+        diagnostics = diagnose_documents(translations, aligned, dataset.target_lang, cfg.diagnostics, cache)
     finally:
         cache.close()
     scored = [score_document(t, metrics, a, aligned_metrics.max_segment_chars)
               for t, a in zip(translations, aligned, strict=True)]
-    diagnostics = diagnose_documents(translations, aligned, dataset.target_lang, cfg.diagnostics)
     return Evaluation(scored, aligned, diagnostics, summaries, cache.rejected)
 
 
@@ -142,7 +142,11 @@ class Plan:
 
 def prepare(cfg: DictConfig) -> Plan:
     check_ranges(cfg)
-    dataset = load_dataset(cfg.data.root, cfg.data.documents, cfg.data.reference_root)
+    cache = open_cache(cfg)   # the language checks of the files, remembered
+    try:
+        dataset = load_dataset(cfg.data.root, cfg.data.documents, cfg.data.reference_root, cache)
+    finally:
+        cache.close()
     require_utf8(str(dataset.root), "data.root")   # a relative data.root inside a folder whose name is not UTF-8
     stage_metrics = [*cfg.metrics, *cfg.alignment.segment_metrics, *cfg.alignment.corpus_metrics]
     check_code_allowed(stage_metrics + ([] if cfg.summarizer.name == "none" else list(cfg.summary.metrics)),

@@ -1,8 +1,11 @@
 """Progress of the stages that take a while: translating (per language), aligning, summarizing.
 
 Where a person watches (stderr is a terminal), a live bar per stage: items done out of the total, the
-generation speed in tokens/s and an ETA. Everywhere else (CI, a piped stderr, run.log) a plain log line every
-PROGRESS_SECONDS instead, so that a long stage never looks hung and a log never fills with bar redraws. A stage
+generation speed in tokens/s (the model load left out; live within a batch where the runtime streams its
+tokens) and an ETA; before the first tokens, what is happening instead (`activity`: loading the model, a
+one-time conversion), so that a bar never sits without a rate and without a word. Everywhere else (CI, a piped
+stderr, run.log) a plain log line every PROGRESS_SECONDS instead, so that a long stage never looks hung and a
+log never fills with bar redraws. A stage
 that took more than a moment ends with one log line (count, time, speed), which run.log keeps either way.
 --quiet (warnings and errors only on the console) draws no bar and prints no progress line; run.log keeps them.
 """
@@ -27,6 +30,22 @@ HEARTBEAT_SECONDS = 60  # ... and this often while it does not (a model loading,
 MOMENT_SECONDS = 1.0    # a stage quicker than this shows no bar and logs no closing line
 BAR_SECONDS = 1.0       # the bar's clock and speed are redrawn this often, even while a long batch runs
 BAR_FORMAT = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} {unit} [{elapsed}<{remaining}{postfix}]"
+clock = time.monotonic   # the one clock of stages and of the backends' timed blocks (tests put a fake one here)
+doing: list[str] = []    # what the process is busy with now, innermost last (activity)
+job: list[str] = []      # the sweep job this process runs ("job 2 of 3"), set by the command line
+library_bars_quieted = False   # TQDM_DISABLE was set by quiet_library_bars, not by the user
+
+
+@contextmanager
+def activity(what: str) -> Iterator[None]:
+    """Say what the process is doing while it does something long that is not translating (loading a model, a
+    one-time conversion): logged once, and shown in place of the rate by the bar of the stage that waits on it."""
+    log.info("%s%s", "".join(f"{part}: " for part in job), what)
+    doing.append(what)
+    try:
+        yield
+    finally:
+        doing.remove(what)
 
 
 def console_shows_info() -> bool:
@@ -38,21 +57,32 @@ def console_shows_info() -> bool:
         for handler in root.handlers)
 
 
+def bars_switched_off() -> bool:
+    """TQDM_DISABLE=1 set by the user (tqdm's own switch): no bars, even on a terminal. quiet_library_bars sets it
+    too, for the libraries' bars only: it remembers that it did."""
+    return os.environ.get("TQDM_DISABLE", "") not in ("", "0", "false", "False") and not library_bars_quieted
+
+
 def bars_wanted(stream: TextIO | None = None) -> bool:
     """A bar only where a person watches: the stream (stderr) is a terminal, the console shows INFO lines
-    (not --quiet), and this is not a worker of a parallel sweep, whose bars would draw over each other's."""
+    (not --quiet), bars are not switched off (TQDM_DISABLE), and this is not a worker of a parallel sweep, whose
+    bars would draw over each other's."""
     stream = stream or sys.stderr
-    return stream.isatty() and console_shows_info() and multiprocessing.parent_process() is None
+    return (stream.isatty() and console_shows_info() and not bars_switched_off()
+            and multiprocessing.parent_process() is None)
 
 
 def quiet_library_bars() -> None:
     """huggingface_hub and transformers draw bars of their own (converting a GGUF file, loading weights,
-    downloads); where the harness draws none, neither do they. Their public switches: TQDM_DISABLE, which tqdm
-    reads at its first import (hence no tqdm import before this runs), for the plain tqdm bars inside libraries;
-    huggingface_hub's, which transformers reads when imported; transformers' own when it is already imported."""
-    if bars_wanted():
-        return
-    os.environ.setdefault("TQDM_DISABLE", "1")
+    downloads), which would interleave with the harness's bar or fill a log; they draw none: the harness's bar
+    says what they are doing instead (activity). Their public switches: TQDM_DISABLE, which tqdm reads at its
+    first import (hence no tqdm import before this runs) as the default of every bar, for the plain tqdm bars
+    inside libraries (the harness's own bar passes disable=False); huggingface_hub's, which transformers reads
+    when imported; transformers' own when it is already imported."""
+    global library_bars_quieted
+    if "TQDM_DISABLE" not in os.environ:
+        os.environ["TQDM_DISABLE"] = "1"
+        library_bars_quieted = True
     from huggingface_hub.utils import disable_progress_bars
     disable_progress_bars()
     if "transformers" in sys.modules:
@@ -71,9 +101,10 @@ class Progress:
     the periodic log line) while a model loads or a long batch generates."""
 
     def __init__(self, label: str, total: int, unit: str, counters: Mapping[str, float]):
-        self.label, self.total, self.unit, self.counters = label, total, unit, counters
+        self.label = ", ".join([*job, label])
+        self.total, self.unit, self.counters = total, unit, counters
         self.done = 0
-        self.started = time.monotonic()
+        self.started = clock()
         self.counts_before = generation_counts(counters)
         self.bar = self.new_bar() if total and bars_wanted() else None
         self.stopped = threading.Event()
@@ -81,7 +112,7 @@ class Progress:
 
     def new_bar(self) -> tqdm:
         from tqdm import tqdm
-        return tqdm(total=self.total, desc=self.label, unit=self.unit, file=sys.stderr, leave=False,
+        return tqdm(total=self.total, desc=self.label, unit=self.unit, file=sys.stderr, leave=False, disable=False,
                     delay=MOMENT_SECONDS, bar_format=BAR_FORMAT, dynamic_ncols=True)
 
     def speed(self) -> str:
@@ -90,30 +121,38 @@ class Progress:
         tokens, seconds = generation_counts(self.counters)
         if tokens <= tokens_before or seconds <= seconds_before:
             return ""
-        return f"{(tokens - tokens_before) / (seconds - seconds_before):.0f} tokens/s"
+        rate = (tokens - tokens_before) / (seconds - seconds_before)
+        return f"{rate:.{1 if rate < 10 else 0}f} tokens/s"
+
+    def status(self) -> str:
+        """What the bar shows beside the count: what the process is doing (a load, a conversion), else the rate."""
+        return doing[-1] if doing else self.speed()
 
     def speed_note(self) -> str:
         return f" ({self.speed()})" if self.speed() else ""
 
+    def status_note(self) -> str:
+        return f" ({self.status()})" if self.status() else ""
+
     def elapsed(self) -> float:
-        return time.monotonic() - self.started
+        return clock() - self.started
 
     def advance(self, count: int) -> None:
         self.done += count
         if self.bar is not None:
-            self.bar.set_postfix_str(self.speed(), refresh=False)
+            self.bar.set_postfix_str(self.status(), refresh=False)
             self.bar.update(count)
 
     def tick(self) -> None:
         logged_done, logged_at = 0, 0.0
         while not self.stopped.wait(BAR_SECONDS if self.bar is not None else PROGRESS_SECONDS):
             if self.bar is not None and self.elapsed() >= MOMENT_SECONDS:
-                self.bar.set_postfix_str(self.speed(), refresh=False)
+                self.bar.set_postfix_str(self.status(), refresh=False)
                 self.bar.refresh()
             elif self.bar is None and (self.done != logged_done or self.elapsed() - logged_at >= HEARTBEAT_SECONDS):
                 logged_done, logged_at = self.done, self.elapsed()
                 log.info("%s: %d of %d %s, %.0f s so far%s", self.label, self.done, self.total, self.unit,
-                         logged_at, self.speed_note())
+                         logged_at, self.status_note())
 
     def start(self) -> None:
         if self.total:

@@ -84,11 +84,18 @@ def translate_documents(documents: list[Document], backend: Translator, cache: T
     # an empty line of a line-aligned document is a segment whose output is empty: no model is asked
     outputs: dict[tuple[str, int], tuple[str, bool]] = {(doc.id, s.index): ("", False) for doc in documents
                                                         for s in segmented[doc.id] if not s.text.strip()}
-    for lang in sorted({doc.src_lang for doc in documents}):
+    languages = sorted({doc.src_lang for doc in documents})
+    for number, lang in enumerate(languages, start=1):
         segments = [s for doc in documents if doc.src_lang == lang for s in segmented[doc.id] if s.text.strip()]
-        translated, from_cache = translate_with_cache(backend, cache, [s.text for s in segments], lang, tgt_lang)
+        translated, from_cache = translate_with_cache(backend, cache, [s.text for s in segments], lang, tgt_lang,
+                                                      stage_label(lang, tgt_lang, number, len(languages)))
         outputs.update({(s.doc_id, s.index): pair for s, pair in zip(segments, zip(translated, from_cache))})
     return [assemble(doc, segmented[doc.id], outputs) for doc in documents]
+
+
+def stage_label(src_lang: str, tgt_lang: str, number: int, languages: int) -> str:
+    """The translation stage's name in the log and the bar: "ar->en", and which language of how many."""
+    return f"{src_lang}->{tgt_lang}" + (f" (language {number} of {languages})" if languages > 1 else "")
 
 
 def assemble(document: Document, segments: list[Segment],

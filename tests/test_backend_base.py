@@ -47,9 +47,10 @@ def test_outputs_come_back_in_input_order_whatever_the_batching():
 
 def test_out_of_memory_halves_the_batch_and_retries():
     backend = EchoBackend(oom_above=1, batch_size=4)
-    texts = ["a b", "c d", "e f", "g h"]
-    assert collect(backend, texts) == ["b a", "d c", "f e", "h g"]
-    assert backend.batches == [1, 1, 1, 1] and backend.stats["oom_batch_halvings"] == 3
+    texts = ["a b", "c d", "e f", "g h", "i j"]
+    assert collect(backend, texts) == ["b a", "d c", "f e", "h g", "j i"]
+    # the first batch is one segment alone (progress within seconds); the next 4 are halved 4 -> 2+2 -> 1+1+1+1
+    assert backend.batches == [1, 1, 1, 1, 1] and backend.stats["oom_batch_halvings"] == 3
 
 
 def test_out_of_memory_on_a_single_segment_is_a_clear_error():

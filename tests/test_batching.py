@@ -62,3 +62,12 @@ def test_encoder_decoder_backends_batch_by_real_token_counts(tiny_marian):
     expected = [len(ids) for ids in AutoTokenizer.from_pretrained(str(tiny_marian))(texts)["input_ids"]]
     assert backend.measure(texts, "tr", "en") == expected
     assert backend.stats["model_loads"] == 0          # counting tokens loads the tokenizer, not the model
+
+
+@pytest.mark.parametrize("lengths, expected", [
+    ([3, 9, 1, 7, 5], [[2], [1, 3, 4, 0]]),   # the shortest alone first, then longest first as before
+    ([4], [[0]]),                              # a single segment is its own first batch
+    ([], []),
+])
+def test_a_first_batch_of_one_puts_the_shortest_segment_first(lengths, expected):
+    assert plan_batches(lengths, max_segments=16, max_tokens=1000, first_batch=1) == expected

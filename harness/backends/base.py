@@ -13,17 +13,19 @@ commit, a rendered prompt, a numeric type) in `extra_fingerprint`; it never repl
 from __future__ import annotations
 
 import sys
-import time
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict
 from typing import final
 
+from harness import progress
 from harness.batching import plan_batches
 from harness.config import GenerationSpec, ModelSpec
 from harness.errors import UserError
+
+STAGE_ACTIVITIES = {"load": "loading the model"}   # what the progress bar says while a timed stage runs
 
 
 def decoding_fingerprint(generation: GenerationSpec) -> dict:
@@ -64,6 +66,7 @@ class Backend(ABC):
         self.generation = generation
         self.cache_dir = cache_dir
         self.stats: Counter = Counter()   # what happened while translating (loads, splits, ...)
+        self.timed_since: dict[str, float] = {}   # a running timed stage -> when its time was last counted
 
     @final
     def fingerprint(self, src_lang: str, tgt_lang: str) -> dict:
@@ -92,12 +95,28 @@ class Backend(ABC):
     @contextmanager
     def timed(self, stage: str) -> Iterator[None]:
         """Add the block's wall time to stats["<stage>_seconds"], so a run shows where its time went
-        (the benchmarks compute the harness's own overhead from it)."""
-        started = time.perf_counter()
+        (the benchmarks compute the harness's own overhead from it); the progress bar says what a slow stage
+        without a rate is doing (STAGE_ACTIVITIES)."""
+        self.timed_since[stage] = progress.clock()
         try:
-            yield
+            with progress.activity(STAGE_ACTIVITIES[stage]) if stage in STAGE_ACTIVITIES else nullcontext():
+                yield
         finally:
-            self.stats[f"{stage}_seconds"] += time.perf_counter() - started
+            self.count_time(stage)
+            del self.timed_since[stage]
+
+    def count_time(self, stage: str) -> None:
+        """Add the time since the stage's time was last counted (a running timed block) to its stats."""
+        now = progress.clock()
+        self.stats[f"{stage}_seconds"] += now - self.timed_since[stage]
+        self.timed_since[stage] = now
+
+    def count_generated(self, tokens: int) -> None:
+        """Count generated tokens; inside a running generate block, its time so far with them, so that a runtime
+        that streams its tokens (hf_causal) keeps the progress bar's tokens/s live within a long batch."""
+        self.stats["generated_tokens"] += tokens
+        if "generate" in self.timed_since:
+            self.count_time("generate")
 
     @abstractmethod
     def translate_batch(self, texts: list[str], src_lang: str, tgt_lang: str) -> list[str]:
@@ -111,7 +130,8 @@ class Backend(ABC):
         done: dict[int, dict[int, str]] = {owner: {} for owner in owners}
         needed = Counter(owners)
         lengths = self.measure(pieces, src_lang, tgt_lang)
-        for batch in plan_batches(lengths, self.generation.batch_size, self.generation.max_batch_tokens):
+        for batch in plan_batches(lengths, self.generation.batch_size, self.generation.max_batch_tokens,
+                                  first_batch=1):
             outputs = self.translate_with_retry([pieces[i] for i in batch], src_lang, tgt_lang)
             finished = []
             for index, output in zip(batch, outputs):

@@ -34,7 +34,7 @@ class EncoderDecoderBackend(Backend):
         """The model serving this pair by its commit or content (the language codes, target token and source
         prefix are in the model spec, which the key holds whole), and the runtime's settings."""
         model_id = model_id_for(self.model, src_lang, tgt_lang)
-        self.identities[model_id] = model_identity(model_id, self.model.revision)
+        self.identities[model_id] = model_identity(model_id, self.model.revision, memo_dir=self.cache_dir)
         return {**self.identities[model_id], **self.runtime_fingerprint()}
 
     def describe(self) -> dict:
@@ -45,8 +45,9 @@ class EncoderDecoderBackend(Backend):
     def tokenizer(self, src_lang: str, tgt_lang: str):
         model_id = model_id_for(self.model, src_lang, tgt_lang)
         if model_id not in self.tokenizers:
-            from transformers import AutoTokenizer   # here, so that a fully cached run never imports transformers
-            self.tokenizers[model_id] = load_pretrained(AutoTokenizer, model_id, self.model)
+            with self.timed("load"):   # importing transformers and torch, and the tokenizer: part of the model's load
+                from transformers import AutoTokenizer   # here, so that a fully cached run never imports transformers
+                self.tokenizers[model_id] = load_pretrained(AutoTokenizer, model_id, self.model)
         return self.tokenizers[model_id]
 
     def network(self, src_lang: str, tgt_lang: str) -> Any:

