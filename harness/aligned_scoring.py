@@ -122,11 +122,13 @@ class AlignedMetrics:
     @classmethod
     def build(cls, spec: AlignmentSpec, document_metrics: list[Metric] = (), settings: Mapping[str, dict] | None = None,
               max_segment_chars: int | None = None) -> AlignedMetrics:
-        """The alignment's metrics, plus the sentence models of metrics=[...] (COMET scores segments only),
-        each the same object as in `document_metrics`, so that a model loads once."""
+        """The alignment's metrics, plus every metric of metrics=[...] over the aligned segments (an extension
+        named there is compared on them with no other setting) and the sentence models of metrics=[...] per
+        segment too (COMET scores segments only), each model the same object as in `document_metrics`, so that
+        it loads once."""
         models = {m.name: m for m in document_metrics if m.sentence_model}
         segment_names = list(dict.fromkeys([*spec.segment_metrics, *models]))
-        corpus_names = list(dict.fromkeys([*spec.corpus_metrics, *models]))
+        corpus_names = list(dict.fromkeys([*spec.corpus_metrics, *(m.name for m in document_metrics)]))
         built = [models.get(m.name, m) for m in select_metrics(segment_names + corpus_names, settings=settings)]
         return cls(built[:len(segment_names)], built[len(segment_names):], max_segment_chars)
 

@@ -148,3 +148,20 @@ def test_the_toy_metric_and_an_evaluate_metric_work_through_harness_run_and_harn
     assert TOY in done.stdout
     tested = [row for row in comparison["rows"] if row["metric"] == overlap and row["system"] == "files"]
     assert tested and all(row["p_randomization"] is not None for row in tested)
+
+
+def test_a_metric_named_only_in_metrics_is_scored_on_the_aligned_segments_and_compared(tmp_path):
+    """An extension is one file: named in metrics=[...] alone (no alignment.* list), it gets a corpus score over
+    the aligned segments, and harness-compare ranks and tests it there."""
+    reference_run(tmp_path / "unused")
+    done = harness_cli("run_main", "-m", "model=identity,files", f"model.path={tmp_path / 'unused_hypotheses'}",
+                       f"data.root={SEEDS}", f"metrics=[bleu,{TOY}]", f"hydra.sweep.dir={tmp_path / 'sweep'}",
+                       cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    document = json.loads((tmp_path / "sweep" / "0_identity" / "result.json").read_text())["documents"][0]
+    assert document["aligned"][TOY]["score"] == 100.0
+    done = harness_cli("compare_main", str(tmp_path / "sweep"), "--resamples", "200", "--out",
+                       str(tmp_path / "report"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    comparison = json.loads((tmp_path / "report" / "comparison.json").read_text())
+    assert [row for row in comparison["rows"] if row["metric"] == TOY and row["system"] == "files"]
