@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 from harness.backends.prompted import PromptedLMBackend
+from harness.config import compose_config
 from tests.adversarial import run_cli
 from tests.conftest import SEEDS
 
@@ -59,3 +60,15 @@ def test_a_toy_prompted_backend_runs_through_harness_run_and_harness_compare(tmp
     assert json.loads((tmp_path / "toy" / "result.json").read_text())["backend_stats"]["model_loads"] == 1
     hypothesis = (tmp_path / "toy" / "hypotheses" / "000.txt").read_text(encoding="utf-8")
     assert hypothesis.startswith("the Canada and the Japon") and NEXT_TURN not in hypothesis
+
+
+def test_an_extension_is_one_file_plus_one_experiment_file():
+    """tests/toy_conf/experiment/toy_lexicon.yaml picks the toy backend's model config and adds the toy metric;
+    the command line still overrides what an experiment sets, and the shipped experiment=smoke composes too."""
+    toy = compose_config([f"hydra.searchpath=[file://{TOY_CONF}]", "experiment=toy_lexicon", "model.model_id=/m"])
+    assert (toy.model.name, toy.backend._target_) == ("toy_lexicon", "tests.test_toy_backend.LexiconLM")
+    assert list(toy.metrics) == ["bleu", "chrf", "tests.toy_metric.SourceCopyRate"]
+    overridden = compose_config([f"hydra.searchpath=[file://{TOY_CONF}]", "experiment=toy_lexicon", "metrics=[chrf]"])
+    assert list(overridden.metrics) == ["chrf"]
+    smoke = compose_config(["experiment=smoke"])
+    assert (smoke.model.name, smoke.data.max_segments) == ("identity", 2)
