@@ -154,7 +154,8 @@ def write_charts(comparison: dict, folder: Path) -> list[dict]:
     documents = chart_documents(comparison)
     charts = []
     for metric in comparison["metrics"]:
-        rows = [r for r in comparison["rows"] if r["metric"] == metric["name"]]
+        rows = [r for r in [*comparison["rows"], *comparison.get("not_parallel_rows", [])]
+                if r["metric"] == metric["name"]]
         path = folder / chart_name(metric["name"])
         charts.append({"metric": metric["name"], "path": path, **draw_chart(rows, systems, documents, metric, path)})
     parallel_ids = [d["id"] for d in documents if d.get("parallel", True)]

@@ -236,6 +236,8 @@ def compare_arguments() -> argparse.ArgumentParser:
     parser.add_argument("--metrics", nargs="+", help="metrics to compare (default: those every run has)")
     parser.add_argument("--resamples", type=int, default=DEFAULT_RESAMPLES,
                         help="bootstrap resamples and randomization trials")
+    parser.add_argument("--all-pairs", action="store_true", help="also test every pair of systems (a win matrix "
+                        "per metric), not only each system against the baseline and its neighbours in the ranking")
     return parser
 
 
@@ -279,7 +281,8 @@ def compare_main() -> None:
         place = ReportPlace.of(folder)
         collection = collect_runs(args.runs)
         warn_skipped(collection.skipped)
-        compared = compare_collection(collection, args.baseline, args.metrics, args.resamples)
+        compared = compare_collection(collection, args.baseline, args.metrics, args.resamples,
+                                      all_pairs=args.all_pairs)
         warn_skipped(compared.skipped)
         show_comparisons(compared.comparisons, publish(compared.comparisons, place))
     except UserError as err:

@@ -21,8 +21,9 @@ from pathlib import Path
 from harness.charts import DELTA_CHART, write_charts
 from harness.report import (LEADERBOARD_HEADERS, METRIC_LABELS, NO_OUTPUT, NO_OUTPUT_NOTE, NO_SOURCE, REPORT_FILES,
                             ReportPlace, comparison_csv, comparison_markdown, comparison_notes, example_headings, interval,
-                            group_folder, leaderboard_cells, metric_label, metric_rows, number, p_floor, p_text,
-                            score_with_interval, skipped_document_notes, summary_table)
+                            group_folder, leaderboard_cells, metric_label, metric_rows, number, untested_rows,
+                            p_floor, p_text, ranking_csv, ranking_tables, score_with_interval, skipped_document_notes,
+                            summary_table)
 from harness.report_spans import error_spans_html
 from harness.results import write_json_atomically, write_text
 
@@ -237,7 +238,7 @@ def not_parallel_rows(comparison: dict, documents: list[dict]) -> list[list[str]
     rows = []
     for document in documents:
         for metric in comparison["metrics"]:
-            by_system = {r["system"]: r for r in metric_rows(comparison, metric["name"])
+            by_system = {r["system"]: r for r in untested_rows(comparison, metric["name"])
                          if r["document"] == document["id"]}
             rows.append([td(f"{document['id']} {document['lang']}", css="label"), td(relation_text(document)),
                          td(metric_label(metric), css="label"),
@@ -405,7 +406,14 @@ class Section:
     css: str = ""
 
 
+def ranking_section(comparison: dict, charts: list[dict]) -> str:
+    """Each metric's ranking (and --all-pairs win matrix) as report.ranking_tables makes them for the terminal."""
+    return "".join(f"<h3 dir=\"auto\">{escape(t.title)}</h3>" + plain_table(t.headers, t.rows, t.labels)
+                   for t in ranking_tables(comparison))
+
+
 SECTIONS = [
+    Section("ranking", "Ranking", ranking_section),
     Section("summary", "Summary: documents whose reference translates the source", summary_section),
     Section("not-parallel", "Not translations: documents scored for topical overlap only", not_parallel_section,
             "not-parallel"),
@@ -444,6 +452,7 @@ def write_comparison(comparison: dict, folder: str | Path, sections: list[Sectio
     write_json_atomically(folder / REPORT_FILES["json"], comparison)
     write_text(folder / REPORT_FILES["markdown"], comparison_markdown(comparison))
     write_text(folder / REPORT_FILES["csv"], comparison_csv(comparison))
+    write_text(folder / REPORT_FILES["ranking_csv"], ranking_csv(comparison))
     write_text(folder / REPORT_FILES["html"], comparison_html(comparison, charts, sections))
     return folder / REPORT_FILES["html"]
 
