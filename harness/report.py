@@ -420,7 +420,7 @@ def pair_cell(pairs: list[PairRow], system: str, other: str) -> str:
         return "·"
     for pair in pairs:
         if (pair.system, pair.other) in ((system, other), (other, system)):
-            delta = pair.delta if pair.system == system else -pair.delta
+            delta = pair.delta if pair.system == system else 0.0 - pair.delta   # 0.0 - 0.0 is +0.0, not -0.0
             return number(delta, sign=True) + ("*" if pair.significant else "")
     return NO_VALUE
 

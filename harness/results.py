@@ -370,11 +370,24 @@ def malformed_scores(where: str, records: object) -> list[str]:
             if not isinstance(record, dict) or not isinstance(record.get(key), kind)]
 
 
+def is_number_row(row: object) -> bool:
+    return isinstance(row, list) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in row)
+
+
+def malformed_statistics(where: str, record: object) -> list[str]:
+    """A segment's stored statistics that are not rows of numbers by metric."""
+    statistics = record.get("statistics", {}) if isinstance(record, dict) else {}
+    if not isinstance(statistics, dict):
+        return [f"{where}.statistics"]
+    return [f"{where}.statistics.{name}" for name, row in statistics.items() if not is_number_row(row)]
+
+
 def malformed_segments(where: str, segments: object) -> list[str]:
     if not isinstance(segments, list):
         return [where]
     return [f"{where}[{number}].{key}" for number, record in enumerate(segments) for key in REQUIRED_SEGMENT_FIELDS
-            if not isinstance(record, dict) or key not in record]
+            if not isinstance(record, dict) or key not in record] + [
+        problem for number, record in enumerate(segments) for problem in malformed_statistics(f"{where}[{number}]", record)]
 
 
 def document_problems(number: int, document: object) -> list[str]:
@@ -388,6 +401,9 @@ def document_problems(number: int, document: object) -> list[str]:
             missing += malformed_scores(f"{where}.{section}", fields[section])
     if "segments" in fields:
         missing += malformed_segments(f"{where}.segments", fields["segments"])
+    kinds = fields.get("segment_statistics", {})
+    if not isinstance(kinds, dict) or any(kind not in ("mean", "own") for kind in kinds.values()):
+        missing.append(f"{where}.segment_statistics")
     return missing
 
 

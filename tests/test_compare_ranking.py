@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 
 import pytest
 
@@ -19,7 +20,7 @@ from harness.report import comparison_csv, comparison_markdown, comparison_table
 from harness.report_html import write_comparison
 from harness.results import read_record
 from harness.score_files import ScoreRequest, score_systems
-from tests.adversarial import REPO, run_cli
+from tests.adversarial import REPO, assert_one_line_error, run_cli, tree_checksum
 
 LINES = 40
 
@@ -177,3 +178,16 @@ def test_stored_runs_compare_without_the_code_of_a_metric_of_the_users_own(tmp_p
     assert words == stored and words["best"] > words["weak"]
     assert any(own in note and "cannot import" in note for note in comparison["metrics_left_out"])
     assert f"metric '{own}' left out" in outcome.stdout
+
+
+def test_damaged_stored_statistics_are_a_one_line_error_naming_the_field(scored, tmp_path):
+    """Failed before the reader checked them: a traceback from numpy deep in the comparison."""
+    damaged = tmp_path / "weak"
+    shutil.copytree(scored["weak"], damaged)
+    result = json.loads((damaged / "result.json").read_text(encoding="utf-8"))
+    result["documents"][0]["segments"][3]["statistics"]["bleu"] = ["x", 4]
+    (damaged / "result.json").write_text(json.dumps(result), encoding="utf-8")
+    before = tree_checksum(tmp_path)
+    outcome = run_cli("compare", [str(scored["best"]), str(damaged), "--out", str(tmp_path / "report")], tmp_path)
+    assert_one_line_error(outcome, str(damaged / "result.json"), "documents[0].segments[3].statistics.bleu")
+    assert tree_checksum(tmp_path) == before
