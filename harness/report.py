@@ -611,8 +611,8 @@ RANKING_CSV_FIELDS = ["table", "metric", "rank", "cluster", "place", "system", "
 
 
 def ranking_csv(comparison: dict) -> str:
-    """Each metric's ranking (tests against the system above, Holm-corrected) and, with --all-pairs, every pair
-    (raw and Holm-corrected p in the notes of the report; here the corrected ones)."""
+    """ranking.csv: each metric's ranking (the tests against the system above) and, with --all-pairs, every pair;
+    the p-values are the Holm-corrected ones (the families: the notes of the report)."""
     ranking = ranking_of(comparison)
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=RANKING_CSV_FIELDS, lineterminator="\n")

@@ -148,10 +148,11 @@ class PairTest:
 
 def resample(metric: Metric, stats: list[np.ndarray], n_resamples: int = DEFAULT_RESAMPLES,
              seed: int = DEFAULT_SEED) -> Resampled:
-    """Every system's score and its scores over the same n_resamples bootstrap resamples of the segments (one
-    matrix product per system: resample counts x statistics)."""
+    """Every system's score (the metric's own score of its summed statistics: sacrebleu's for its metrics) and its
+    scores over the same n_resamples bootstrap resamples of the segments (one matrix product per system: resample
+    counts x statistics, scored by the vectorized formula)."""
     counts = shared_counts(len(stats[0]), n_resamples, seed)
-    return Resampled(metric, stats, [float(scores_from_stats(metric, s.sum(axis=0))[0]) for s in stats],
+    return Resampled(metric, stats, [float(metric.score_from_statistics(s.sum(axis=0))) for s in stats],
                      [scores_from_stats(metric, counts @ s) for s in stats], n_resamples, seed)
 
 
