@@ -109,7 +109,7 @@ def sacrebleu_table(text: str) -> dict[str, dict[str, float]]:
         match = ROW.match(line)
         if match:
             cells = [float(cell.split()[0]) for cell in match[2].split("│")]
-            scores[match[1]] = dict(zip(columns, cells))
+            scores[Path(match[1]).name] = dict(zip(columns, cells))   # sacrebleu names a system by its path
     return scores
 
 

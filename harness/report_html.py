@@ -206,11 +206,9 @@ def holm_note(comparison: dict, documents: int) -> str:
             f"resamples of the aligned sentences, seed {test['seed']}). p: paired bootstrap and paired approximate "
             "randomization tests, Holm-corrected; ≤ marks a p at its floor 1/(resamples + 1). Significant: "
             f"Holm-corrected p &lt; {test['alpha']} in both tests; the interval and the tests are separate procedures "
-            "and can disagree near the threshold. What Holm covers: the "
-            f"{others} system(s) compared with the baseline on one document and metric, not the {documents} "
-            f"document(s) × {metrics} metrics of this table: of its {cells} tests about {cells * test['alpha']:.1f} "
-            "would come out significant by chance if no system differed, and the metrics are strongly correlated, "
-            "so read a pattern across documents, not one cell.</p>")
+            f"and can disagree near the threshold. What Holm covers: {escape(test['correction'])}. The {cells} "
+            f"tests of this table ({documents} document(s) × {metrics} metrics × {others} system(s)) are strongly "
+            "correlated across metrics: read a pattern across documents, not one cell.</p>")
 
 
 def summary_section(comparison: dict, charts: list[dict]) -> str:
