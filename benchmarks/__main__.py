@@ -2,8 +2,9 @@
 
 Builds an OPUS-MT-sized Marian model with random weights, measures the five figures on it (and figures
 3-5 on the embedded Gemma model), then figure 6 (a 2,000-line line-aligned test set scored from files beside
-the sacrebleu CLI, benchmarks/line_scoring.py), prints them with their targets and writes benchmarks/RESULTS.md
-(RESULTS-cuda.md for --device cuda)."""
+the sacrebleu CLI, benchmarks/line_scoring.py) and figure 7 (harness-compare of 10 systems x 2,000 lines beside
+sacrebleu's paired bootstrap, benchmarks/compare_ranking.py), prints them with their targets and writes
+benchmarks/RESULTS.md (RESULTS-cuda.md for --device cuda)."""
 from __future__ import annotations
 
 import argparse
@@ -13,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks import line_scoring
+from benchmarks import compare_ranking, line_scoring
 from benchmarks.figures import (GIB, Figure, batched_vs_naive, cached_rerun, ct2_vs_transformers, overhead,
                                 peak_memory)
 from benchmarks.machine import machine_record
@@ -113,8 +114,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="first sentences of each seed document for the Gemma runs (0, the default: all, as "
                              "harness-run does; 3 on a slow machine keeps the suite under 10 minutes)")
     parser.add_argument("--skip-gemma", action="store_true", help="leave out the Gemma runs (figures 3-5)")
-    parser.add_argument("--only-lines", action="store_true", help="only figure 6 (the line-aligned test set), "
-                        "printed, RESULTS.md left as it is")
+    parser.add_argument("--only-lines", action="store_true", help="only figures 6 and 7 (the line-aligned test set "
+                        "and the comparison of 10 systems), printed, RESULTS.md left as it is")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="mt-harness-bench-") as work:
@@ -124,13 +125,15 @@ def main(argv: list[str] | None = None) -> None:
             figures += gemma_figures(Path(work), args.device, args.gemma_sentences or None)
         progress("figure 6: a 2,000-line line-aligned test set from files beside the sacrebleu CLI")
         figures.append(line_scoring.figure(Path(work) / "lines"))
+        progress("figure 7: harness-compare of 10 systems x 2,000 lines beside sacrebleu --paired-bs")
+        figures.append(compare_ranking.figure(Path(work) / "compare"))
     print("\n".join(printed(figure) for figure in figures))
     if args.only_lines:   # a partial suite does not replace the recorded results
         return
     name = "RESULTS.md" if args.device == "cpu" else f"RESULTS-{args.device.split(':')[0]}.md"
     workload = (f"Marian: {sentences(args.marian_sentences)} at a fixed {args.new_tokens} target tokens each; "
                 f"Gemma (default config): {sentences(args.gemma_sentences)}; line-aligned: 2,000 lines, one "
-                "damaged hypothesis file")
+                "damaged hypothesis file; comparison: 10 damaged hypothesis files of the same 2,000 lines")
     (REPO / "benchmarks" / name).write_text(render(figures, machine_record(args.device), workload,
                                                    time.perf_counter() - started))
     print(f"\nwrote benchmarks/{name}")

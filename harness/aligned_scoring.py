@@ -79,6 +79,7 @@ class AlignedDocument:
     reference_free: dict[str, Score] = field(default_factory=dict)   # over the source units, not the segments
     source_units: int = 0               # how many: the weight of reference_free in a run's score
     degradations: list[str] = field(default_factory=list)   # what a bound left out or cut: shown with the run
+    statistics_kinds: dict[str, str] = field(default_factory=dict)   # stored segment statistics: statistics_kinds
 
     def bead_counts(self) -> dict[str, int]:
         if self.pair is not None:
@@ -196,24 +197,44 @@ def accepted_groups(segments: list[dict], metrics: AlignedMetrics) -> list[tuple
     return [([segments[k] for k in kept], group) for kept, group in groups.items() if kept]
 
 
-def scored_groups(segments: list[dict], metrics: AlignedMetrics) -> Iterator[tuple[list[dict], Metric, list[float], Score]]:
-    """Each metric's segments (accepted_groups), their scores and the corpus score over them, from one pass of
-    statistics per group."""
+def scored_groups(segments: list[dict], metrics: AlignedMetrics) -> Iterator[tuple[list[dict], Metric, np.ndarray, int]]:
+    """Each metric's segments (accepted_groups), their statistics rows (one pass per group) and how many
+    references per segment the metric read."""
     for chosen, group in accepted_groups(segments, metrics):
         by_name, extra = {m.name: m for m in group}, extra_references(chosen)
         for name, statistics in segment_statistics(chosen, group).items():
-            yield chosen, by_name[name], *by_name[name].scores_of(statistics, by_name[name].references_used(extra))
+            yield chosen, by_name[name], statistics, by_name[name].references_used(extra)
+
+
+def stored_number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def record_statistics(segments: list[dict], metric: Metric, statistics: np.ndarray) -> None:
+    """Each segment's statistics row, stored so that harness-compare tests stored runs without the metric's code
+    (its kind, Metric.statistics_kind, is stored with the document: statistics_kinds)."""
+    for segment, row in zip(segments, statistics):
+        segment.setdefault("statistics", {})[metric.name] = [stored_number(value) for value in row]
+
+
+def statistics_kinds(metrics: AlignedMetrics, segments: list[dict]) -> dict[str, str]:
+    """How each metric with stored segment statistics turns their sum into a score (Metric.statistics_kind)."""
+    stored = {name for segment in segments for name in segment.get("statistics", {})}
+    return {metric.name: metric.statistics_kind for metric in metrics.unique() if metric.name in stored}
 
 
 def score_segments(segments: list[dict], metrics: AlignedMetrics) -> dict[str, Score]:
-    """Each segment's scores (alignment.segment_metrics, stored on it) and the corpus scores over the segments
-    (alignment.corpus_metrics), from one pass of statistics for a metric that is in both lists; a metric not
-    linear in cost scores the segments within limits.max_segment_chars only."""
+    """Each segment's scores (alignment.segment_metrics, stored on it), its statistics rows of every metric
+    (record_statistics) and the corpus scores over the segments (alignment.corpus_metrics), from one pass of
+    statistics for a metric that is in both lists; a metric not linear in cost scores the segments within
+    limits.max_segment_chars only."""
     for segment in segments:
         segment["scores"] = {}
     segment_names, corpus_names = [m.name for m in metrics.segment], [m.name for m in metrics.corpus]
     corpus: dict[str, Score] = {}
-    for chosen, metric, sentences, corpus[metric.name] in scored_groups(segments, metrics):
+    for chosen, metric, statistics, references in scored_groups(segments, metrics):
+        record_statistics(chosen, metric, statistics)
+        sentences, corpus[metric.name] = metric.scores_of(statistics, references)
         if metric.name in segment_names:
             record_sentence_scores(chosen, metric, sentences)
     return {name: corpus[name] for name in corpus_names if name in corpus}
@@ -225,7 +246,8 @@ def bounded_corpus_scores(segments: list[dict], metrics: list[Metric], max_segme
     score_segments), and the note of what that left out: a line-aligned document's scores of the metrics the
     alignment stage did not compute."""
     bounded = AlignedMetrics([], metrics, max_segment_chars)
-    scores = {metric.name: score for _, metric, _, score in scored_groups(segments, bounded)}
+    scores = {metric.name: metric.scores_of(statistics, references)[1]
+              for _, metric, statistics, references in scored_groups(segments, bounded)}
     return scores, over_limit_notes(segments, [], bounded, adequacy=False)
 
 
@@ -426,7 +448,8 @@ def score_pair(translation: Translation, pair: PairAlignment, references: list[s
         [{"ref_index": j, "ref": references[j]} for j in pair.unmatched_reference],
         [{"src_index": i, "src": sources[i], "hyp": outputs_for((i,), by_source, outputs)} for i in pair.unmatched_source],
         [], aligned_scores, adequacy, notes, pair.method,
-        reference_free_scores(free_units, metrics), len(free_units), degradations)
+        reference_free_scores(free_units, metrics), len(free_units), degradations,
+        statistics_kinds(metrics, segments))
 
 
 def hypothesis_bead_segments(bead: Bead, alignment: Alignment, sources: list[str]) -> list[dict]:
@@ -455,7 +478,8 @@ def hypothesis_side(translation: Translation, target_lang: str, spec: AlignmentS
     degradations = [*window_notes(embedded), *over_limit_notes(segments, [], metrics, adequacy=False)]
     return AlignedDocument(None, sources, alignment.reference, segments, unmatched, [], stray, scores, None,
                            [note, *alignment.notes, *pieces_notes(segments), *sourceless_notes(segments, metrics)],
-                           "hypothesis", degradations=degradations)
+                           "hypothesis", degradations=degradations,
+                           statistics_kinds=statistics_kinds(metrics, segments))
 
 
 def source_reference_alignment(translation: Translation, target_lang: str, crosslingual: CrosslingualSpec,

@@ -33,11 +33,12 @@ def chart_name(metric: str) -> str:
 
 
 def error_bars(rows: list[dict], key: str = "ci", value: str = "score") -> list[list[float]] | None:
-    """Asymmetric error bars from the percentile intervals; None when no row has one (document level)."""
+    """Asymmetric error bars from the percentile intervals; None when no row has one (document level). A percentile
+    interval of few resamples can miss the observed score: that side's bar is then drawn with no length."""
     if all(row[key] is None for row in rows):
         return None
-    lower = [row[value] - row[key][0] if row[key] else 0.0 for row in rows]
-    upper = [row[key][1] - row[value] if row[key] else 0.0 for row in rows]
+    lower = [max(0.0, row[value] - row[key][0]) if row[key] else 0.0 for row in rows]
+    upper = [max(0.0, row[key][1] - row[value]) if row[key] else 0.0 for row in rows]
     return [lower, upper]
 
 
@@ -154,7 +155,8 @@ def write_charts(comparison: dict, folder: Path) -> list[dict]:
     documents = chart_documents(comparison)
     charts = []
     for metric in comparison["metrics"]:
-        rows = [r for r in comparison["rows"] if r["metric"] == metric["name"]]
+        rows = [r for r in [*comparison["rows"], *comparison.get("not_parallel_rows", [])]
+                if r["metric"] == metric["name"]]
         path = folder / chart_name(metric["name"])
         charts.append({"metric": metric["name"], "path": path, **draw_chart(rows, systems, documents, metric, path)})
     parallel_ids = [d["id"] for d in documents if d.get("parallel", True)]

@@ -249,6 +249,8 @@ def compare_arguments() -> argparse.ArgumentParser:
     parser.add_argument("--metrics", nargs="+", help="metrics to compare (default: those every run has)")
     parser.add_argument("--resamples", type=int, default=DEFAULT_RESAMPLES,
                         help="bootstrap resamples and randomization trials")
+    parser.add_argument("--all-pairs", action="store_true", help="also test every pair of systems (a win matrix "
+                        "per metric), not only each system against the baseline and its neighbours in the ranking")
     return parser
 
 
@@ -292,7 +294,8 @@ def compare_main() -> None:
         place = ReportPlace.of(folder)
         collection = collect_runs(args.runs)
         warn_skipped(collection.skipped)
-        compared = compare_collection(collection, args.baseline, args.metrics, args.resamples)
+        compared = compare_collection(collection, args.baseline, args.metrics, args.resamples,
+                                      all_pairs=args.all_pairs)
         warn_skipped(compared.skipped)
         show_comparisons(compared.comparisons, publish(compared.comparisons, place))
     except UserError as err:
@@ -314,6 +317,8 @@ def score_arguments() -> argparse.ArgumentParser:
     parser.add_argument("--baseline", help="the system the others are tested against (default: the first file)")
     parser.add_argument("--resamples", type=int, default=DEFAULT_RESAMPLES,
                         help="bootstrap resamples and randomization trials")
+    parser.add_argument("--all-pairs", action="store_true", help="also test every pair of systems (a win matrix "
+                        "per metric)")
     parser.add_argument("--override", action="append", default=[], metavar="KEY=VALUE",
                         help="a harness-run config override for every run, e.g. metrics=[bleu,chrf,comet]; repeatable")
     parser.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only on the console (each "
@@ -361,7 +366,7 @@ def score_main() -> None:
             show(f"\nrun folder: {folders[0]}")
             return
         compared = compare_collection(collect_runs([str(folder) for folder in folders]), args.baseline, None,
-                                      args.resamples)
+                                      args.resamples, all_pairs=args.all_pairs)
         warn_skipped(compared.skipped)
         show_comparisons(compared.comparisons, publish(compared.comparisons, ReportPlace.of(out / "comparison")))
         show(f"run folders: {out}/<system>")

@@ -11,9 +11,10 @@ hold no finished run (RUNNING, FAILED) are named and left out, never passed over
 from __future__ import annotations
 
 import glob
+import hashlib
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from itertools import compress
 from pathlib import Path
@@ -22,11 +23,12 @@ from typing import Callable
 import numpy as np
 
 from harness.errors import UserError, unknown_name
-from harness.metrics import Metric, Score, check_code_allowed, is_metric_name, select_metrics
+from harness.metrics import REGISTRY, Metric, Score, check_code_allowed, is_metric_name, select_metrics
 from harness.report_spans import error_span_rows
 from harness.results import DocumentRecord, RunRecord, Segment, as_run_record, package_version, read_record
 from harness.run_folder import FAILED_MARKER, RESULT_FILE, RUNNING_MARKER, TRACKING_STORES
-from harness.significance import DEFAULT_RESAMPLES, DEFAULT_SEED, compare_systems, holm, p_floor
+from harness.significance import (DEFAULT_RESAMPLES, DEFAULT_SEED, PairTest, Resampled, compare_systems, holm,
+                                  p_floor, resample)
 
 log = logging.getLogger(__name__)
 
@@ -421,16 +423,50 @@ def rounded(interval: tuple[float, float] | None) -> list[float] | None:
     return None if interval is None else [round(bound, SCORE_DECIMALS) for bound in interval]
 
 
-def tested_metrics(runs: list[Run], names: list[str]) -> dict[str, Metric]:
-    """The metrics behind the compared scores, from the registry; an evaluate: metric runs its script's code,
-    so every run must have been made with allow_metric_code=true."""
+class StoredMean(Metric):
+    """A metric read from stored statistics whose kind is "mean" ([score, 1] rows: the score of a sum is total /
+    count), so that a run made with a metric of the user's own (a dotted path) is compared without its code."""
+
+    def __init__(self, record: Score):
+        self.name, self.signature, self.higher_is_better = record.metric, record.signature, record.higher_is_better
+
+
+def stored_as_means(runs: list[Run], name: str, level: str) -> bool:
+    """Whether every run stored its segment statistics of the metric as means on every compared document."""
+    return all(document.statistics_kinds.get(name) == "mean" for run in runs
+               for document in scored_documents(run, level))
+
+
+def built_metric(runs: list[Run], name: str, level: str) -> Metric:
+    """The metric behind a compared score: the harness's own (the registry), a stand-in for stored means (no code
+    of the user's is imported), or the user's class by its dotted path."""
+    if name not in REGISTRY and stored_as_means(runs, name, level):
+        return StoredMean(metric_records(scored_documents(runs[0], level)[0], level)[name])
+    return select_metrics([name])[0]
+
+
+def tested_metrics(runs: list[Run], names: list[str], level: str = "aligned"
+                   ) -> tuple[dict[str, Metric], dict[str, str]]:
+    """The metrics behind the compared scores and, in words, those left out because their code cannot be imported
+    and their stored statistics need it (a metric of the user's own, not on PYTHONPATH here): one such metric
+    does not stop the comparison of the others. An evaluate: metric runs its script's code, so every run must
+    have been made with allow_metric_code=true."""
     check_code_allowed(names, all(run.result.allow_metric_code for run in runs))
-    return {metric.name: metric for metric in select_metrics(names)}
+    metrics, left_out = {}, {}
+    for name in names:
+        try:
+            metrics[name] = built_metric(runs, name, level)
+        except UserError as err:
+            left_out[name] = (f"metric '{name}' left out: {err} (its stored statistics are not means, so scoring "
+                              "them needs its code)")
+    return metrics, left_out
 
 
 def tested_rows(runs: list[Run], doc_index: int, metric: Metric, stats: list[np.ndarray],
                 n_resamples: int, seed: int) -> list[dict]:
-    """Aligned-segment scores with bootstrap intervals and both paired tests, Holm-corrected over the systems."""
+    """Aligned-segment scores with bootstrap intervals and, on a parallel document, both paired tests against the
+    baseline (raw p-values here: holm_within_systems corrects them); a document whose reference is not a
+    translation of its source gets no test (its scores measure topical overlap, not translation quality)."""
     tests = compare_systems(metric, stats, n_resamples, seed)
     scores = [round(t.score, SCORE_DECIMALS) for t in tests]   # as harness.metrics stores scores
     rows = [score_row(run, doc_index, metric.name, score, rounded(t.ci),
@@ -438,13 +474,21 @@ def tested_rows(runs: list[Run], doc_index: int, metric: Metric, stats: list[np.
             for i, (run, t, score) in enumerate(zip(runs, tests, scores))]
     for row, test in zip(rows[1:], tests[1:]):
         row["delta_ci"] = rounded(test.delta_ci)
-    for key, values in (("bootstrap", [t.p_bootstrap for t in tests[1:]]),
-                        ("randomization", [t.p_randomization for t in tests[1:]])):
-        for row, raw, adjusted in zip(rows[1:], values, holm(values)):
-            row[f"p_{key}"], row[f"p_{key}_holm"] = raw, adjusted
-    for row in rows[1:]:
-        row["significant"] = max(row["p_bootstrap_holm"], row["p_randomization_holm"]) < ALPHA
+        if row["parallel"]:
+            row["p_bootstrap"], row["p_randomization"] = test.p_bootstrap, test.p_randomization
     return rows
+
+
+def holm_within_systems(rows: list[dict]) -> None:
+    """Holm's correction within each system's comparison with the baseline: the family is that system's tests
+    over the parallel documents x metrics, so a verdict does not change with the other runs in the call."""
+    for system in dict.fromkeys(row["system"] for row in rows):
+        family = [row for row in rows if row["system"] == system and row["p_bootstrap"] is not None]
+        for key in ("bootstrap", "randomization"):
+            for row, adjusted in zip(family, holm([row[f"p_{key}"] for row in family])):
+                row[f"p_{key}_holm"] = adjusted
+        for row in family:
+            row["significant"] = max(row["p_bootstrap_holm"], row["p_randomization_holm"]) < ALPHA
 
 
 def scored_over_source_units(metric: Metric) -> bool:
@@ -454,39 +498,54 @@ def scored_over_source_units(metric: Metric) -> bool:
     return metric.sentence_model and metric.reference_free
 
 
-def stored_statistics(run: Run, doc_index: int, metric: Metric, system: tuple[Segment, ...]) -> np.ndarray:
-    """A sentence model's statistics from the segment scores the run stored: compare never runs the model."""
+def stored_scores(run: Run, doc_index: int, metric: Metric, system: tuple[Segment, ...]) -> np.ndarray:
+    """A sentence model's statistics from the segment scores an older run stored: compare never runs the model."""
     if any(metric.name not in s.scores for s in system):
         raise UserError(f"run '{run.name}' ({run.path}), document '{run.result.documents[doc_index].id}': some "
                         f"segments have no stored {metric.name} score; re-run it with {metric.name} in metrics=[...]")
     return metric.statistics_from_scores([s.scores[metric.name] for s in system])
 
 
+def has_stored_statistics(run: Run, doc_index: int, name: str) -> bool:
+    """Whether the run stored each scored segment's statistics of the metric (harness.aligned_scoring); a result
+    whose segments were rewritten without them (or that holds none) is read from its texts."""
+    document = run.result.documents[doc_index]
+    return name in document.statistics_kinds and any(name in s.statistics for s in document.segments or ())
+
+
 def system_statistics(run: Run, doc_index: int, metric: Metric, system: tuple[Segment, ...],
                       references: list[list[str]], scored: np.ndarray) -> np.ndarray:
-    """One row of statistics per segment; references: one list per reference (several for a line-aligned test set
-    with several references); a segment not `scored` gets a row of zeros, which adds nothing to a sum."""
+    """One row of statistics per segment: those the run stored, else extracted again from the texts (a run made
+    before they were stored); references: one list per reference (several for a line-aligned test set with
+    several references); a segment not `scored` gets a row of zeros, which adds nothing to a sum."""
     chosen = tuple(compress(system, scored))
-    if metric.sentence_model:
-        rows = stored_statistics(run, doc_index, metric, chosen)
+    if has_stored_statistics(run, doc_index, metric.name):
+        width = next((len(s.statistics[metric.name]) for s in system if metric.name in s.statistics), 2)
+        rows = np.array([s.statistics[metric.name] for s in chosen], dtype=np.float64).reshape(len(chosen), width)
+    elif metric.sentence_model:
+        rows = stored_scores(run, doc_index, metric, chosen)
     else:
         kept = [list(compress(stream, scored)) for stream in references]
         rows = metric.statistics([s.hyp for s in chosen], kept[0],
                                  [s.src for s in chosen] if metric.needs_source else None, kept[1:])
-    full = np.zeros((len(system), rows.shape[1]))
+    full = np.zeros((len(system), rows.shape[1] if rows.size else 2))
     full[scored] = rows
     return full
 
 
-def scored_segments(runs: list[Run], metric: Metric, segments: list[tuple[Segment, ...]]) -> np.ndarray:
-    """The segments that every run scores with the metric: a segment longer than a run's limits.max_segment_chars
-    has no TER or COMET score there (its stored one is missing; TER would run for minutes), so in no system."""
+def scored_segments(runs: list[Run], doc_index: int, metric: Metric, segments: list[tuple[Segment, ...]]
+                    ) -> np.ndarray:
+    """The segments that every run scores with the metric: with stored statistics, those that have them in every
+    run; else those every run's limits.max_segment_chars lets it score (a longer segment has no TER or COMET
+    score there: its stored one is missing, TER would run for minutes), so in no system."""
+    if all(has_stored_statistics(run, doc_index, metric.name) for run in runs):
+        return np.array([all(metric.name in s.statistics for s in paired) for paired in zip(*segments)], dtype=bool)
     return np.array([all(metric.accepts((s.src, s.hyp, s.ref, *s.extra_refs), run.result.max_segment_chars)
                          for run, s in zip(runs, paired)) for paired in zip(*segments)], dtype=bool)
 
 
 def statistics_by_system(runs: list[Run], doc_index: int, metrics: dict[str, Metric]) -> dict[str, list[np.ndarray]]:
-    """Per metric, each system's per-segment sufficient statistics (extracted once, reused by every test);
+    """Per metric, each system's per-segment sufficient statistics (read or extracted once, reused by every test);
     a metric that needs the source gets the segments' sources. A segment that some run left out of a metric
     (limits.max_segment_chars) has zero statistics in every system, with a warning."""
     segments = paired_segments(runs, doc_index)
@@ -495,7 +554,7 @@ def statistics_by_system(runs: list[Run], doc_index: int, metrics: dict[str, Met
                                              for k in range(len(first[0].extra_refs) if first else 0)]
     statistics = {}
     for name, metric in metrics.items():
-        scored = scored_segments(runs, metric, segments)
+        scored = scored_segments(runs, doc_index, metric, segments)
         if not scored.all():
             log.warning("document '%s': %d of %d segments longer than limits.max_segment_chars left out of %s",
                         runs[0].result.documents[doc_index].id, int((~scored).sum()), len(scored), name)
@@ -527,14 +586,15 @@ def bucket_rows(runs: list[Run], doc_index: int, stats: dict, metrics: dict[str,
         if not count:
             continue
         for name, metric in metrics.items():
-            tests = compare_systems(metric, [system[chosen] for system in stats[name]], n_resamples, seed)
+            shared = resample(metric, [system[chosen] for system in stats[name]], n_resamples, seed)
             small = count < MIN_BUCKET_SEGMENTS
-            for position, (run, test) in enumerate(zip(runs, tests)):
+            for position, (run, score) in enumerate(zip(runs, shared.scores)):
                 rows.append({"document": document.id, "lang": document.src_lang, "bucket": bucket, "segments": count,
                              "small": small, "system": run.name, "metric": name,
-                             "score": round(test.score, SCORE_DECIMALS), "ci": None if small else rounded(test.ci),
-                             "delta": None if position == 0 else round(test.score - tests[0].score, SCORE_DECIMALS),
-                             "delta_ci": None if small else rounded(test.delta_ci)})
+                             "score": round(score, SCORE_DECIMALS),
+                             "ci": None if small else rounded(shared.interval(position)),
+                             "delta": None if position == 0 else round(score - shared.scores[0], SCORE_DECIMALS),
+                             "delta_ci": None if small or position == 0 else rounded(shared.delta_interval(position, 0))})
     return rows
 
 
@@ -597,6 +657,185 @@ def summary_rows(runs: list[Run]) -> list[dict]:
             for run in runs for document in run.result.documents if document.summary is not None]
 
 
+# ---------------------------------------------------------------- ranking, all pairs, duplicates
+
+RANK_FAMILY = ("Holm over the {count} test(s) between neighbours in one metric's ranking; a system starts a new "
+               "rank cluster only where it is significantly different from the one above it (both tests)")
+PAIRS_FAMILY = "Holm over the {count} pair(s) of systems in one metric's table"
+BASELINE_FAMILY = ("Holm within each system's comparison with the baseline: its tests over the parallel documents x "
+                   "metrics ({count} per test), the same whichever other runs are in the call")
+
+
+@dataclass(frozen=True)
+class RankRow:
+    """One system's place in one metric's ranking: its corpus score over the parallel documents' aligned
+    segments with the bootstrap 95% interval, its rank cluster (as WMT ranks: 1, 2, ...) and the range of places
+    that cluster spans ("2-4"), and the paired tests against the system ranked just above it."""
+    metric: str
+    system: str
+    place: int
+    cluster: int
+    rank: str
+    score: float
+    ci: tuple[float, float]
+    delta_above: float | None = None          # score minus that of the system above (None for the first)
+    p_bootstrap_above: float | None = None    # Holm-corrected over the ranking's neighbours (RANK_FAMILY)
+    p_randomization_above: float | None = None
+    significant_above: bool | None = None
+    duplicate_of: str | None = None           # another system whose output is identical
+    raw_p_above: tuple[float, float] | None = None   # (bootstrap, randomization) before the correction
+
+
+@dataclass(frozen=True)
+class PairRow:
+    """Two systems on one metric over the parallel documents' aligned segments (--all-pairs): the difference
+    `system` minus `other` with its paired interval and both paired tests, raw and Holm-corrected (PAIRS_FAMILY)."""
+    metric: str
+    system: str
+    other: str
+    delta: float
+    delta_ci: tuple[float, float]
+    p_bootstrap: float
+    p_randomization: float
+    p_bootstrap_holm: float
+    p_randomization_holm: float
+    significant: bool
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """A comparison's ranking and all-pairs tables, typed (read from the comparison by ranking_of)."""
+    rows: list[RankRow]
+    pairs: list[PairRow]
+    documents: list[str]                 # the parallel documents pooled
+    notes: list[str]                     # what the tests and their families are; why there is no ranking
+    duplicates: list[list[str]]          # groups of systems with identical outputs
+
+    def metric_rows(self, metric: str) -> list[RankRow]:
+        return [row for row in self.rows if row.metric == metric]
+
+    def metric_pairs(self, metric: str) -> list[PairRow]:
+        return [pair for pair in self.pairs if pair.metric == metric]
+
+
+def ranking_of(comparison: dict) -> Ranking:
+    """The ranking part of a comparison (as compare_runs writes it, or as read back from comparison.json)."""
+    part = comparison.get("ranking") or {}
+    return Ranking([RankRow(**{**row, "ci": tuple(row["ci"]),
+                               "raw_p_above": row["raw_p_above"] and tuple(row["raw_p_above"])})
+                    for row in part.get("rows", [])],
+                   [PairRow(**{**pair, "delta_ci": tuple(pair["delta_ci"])}) for pair in part.get("pairs", [])],
+                   part.get("documents", []), part.get("notes", []), comparison.get("duplicates", []))
+
+
+def pooled(stats: dict[int, dict[str, list[np.ndarray]]], documents: list[int], name: str) -> list[np.ndarray]:
+    """Each system's statistics over the aligned segments of all the documents, one after another."""
+    return [np.vstack([stats[i][name][k] for i in documents]) for k in range(len(stats[documents[0]][name]))]
+
+
+def ranked_order(shared: Resampled, higher_is_better: bool) -> list[int]:
+    """The systems best first (equal scores in the order given)."""
+    return sorted(range(len(shared.scores)), key=lambda k: -shared.scores[k] if higher_is_better else shared.scores[k])
+
+
+def corrected(tests: list[PairTest]) -> list[tuple[float, float]]:
+    """Holm-corrected (bootstrap, randomization) p-values of a family of tests."""
+    return list(zip(holm([t.p_bootstrap for t in tests]), holm([t.p_randomization for t in tests])))
+
+
+def clusters(significant: list[bool]) -> list[int]:
+    """Rank clusters down a ranking: the first is 1, and each system below starts a new cluster only where it is
+    significantly different from the one above it."""
+    found = [1]
+    for step in significant:
+        found.append(found[-1] + 1 if step else found[-1])
+    return found
+
+
+def rank_ranges(cluster_of: list[int]) -> list[str]:
+    """WMT's rank of each place: the range of places its cluster spans ("1", "2-4")."""
+    places = {c: [p for p, other in enumerate(cluster_of, start=1) if other == c] for c in cluster_of}
+    return [str(places[c][0]) if len(places[c]) == 1 else f"{places[c][0]}-{places[c][-1]}" for c in cluster_of]
+
+
+def metric_ranking(runs: list[Run], metric: Metric, shared: Resampled, duplicate_of: dict[str, str]) -> list[dict]:
+    order = ranked_order(shared, metric.higher_is_better)
+    tests = [shared.pair(order[place], order[place - 1]) for place in range(1, len(order))]
+    adjusted = corrected(tests)
+    significant = [max(p) < ALPHA for p in adjusted]
+    cluster_of = clusters(significant)
+    ranks = rank_ranges(cluster_of)
+    rows = []
+    for place, system in enumerate(order):
+        above = {} if place == 0 else {
+            "delta_above": round(tests[place - 1].delta, SCORE_DECIMALS),
+            "p_bootstrap_above": adjusted[place - 1][0], "p_randomization_above": adjusted[place - 1][1],
+            "significant_above": significant[place - 1],
+            "raw_p_above": (tests[place - 1].p_bootstrap, tests[place - 1].p_randomization)}
+        rows.append(RankRow(metric.name, runs[system].name, place + 1, cluster_of[place], ranks[place],
+                            round(shared.scores[system], SCORE_DECIMALS), tuple(rounded(shared.interval(system))),
+                            **above, duplicate_of=duplicate_of.get(runs[system].name)))
+    return rows
+
+
+def metric_pairs(runs: list[Run], metric: Metric, shared: Resampled) -> list[PairRow]:
+    """Every pair of systems (in the order given) with both paired tests, Holm-corrected over the pairs."""
+    pairs = [(i, j) for i in range(len(runs)) for j in range(i + 1, len(runs))]
+    tests = [shared.pair(i, j) for i, j in pairs]
+    return [PairRow(metric.name, runs[i].name, runs[j].name, round(t.delta, SCORE_DECIMALS), tuple(rounded(t.delta_ci)),
+                    t.p_bootstrap, t.p_randomization, p_bs, p_ar, max(p_bs, p_ar) < ALPHA)
+            for (i, j), t, (p_bs, p_ar) in zip(pairs, tests, corrected(tests))]
+
+
+def ranking(runs: list[Run], documents: list[int], metrics: dict[str, Metric], stats: dict,
+            duplicate_of: dict[str, str], all_pairs: bool, n_resamples: int, seed: int) -> dict:
+    """Per metric, every system's corpus score over the aligned segments of the parallel documents (for a
+    line-aligned test set: over its lines, as sacrebleu REF -i HYP), ranked with clusters; with all_pairs the
+    paired tests between every two systems too (a win matrix, as COMET's comet-compare)."""
+    if not documents:
+        return {"rows": [], "pairs": [], "documents": [], "notes": [
+            "no ranking: no compared document's reference is a translation of its source"]}
+    rows, pairs = [], []
+    for name, metric in metrics.items():
+        shared = resample(metric, pooled(stats, documents, name), n_resamples, seed)
+        rows += metric_ranking(runs, metric, shared, duplicate_of)
+        pairs += metric_pairs(runs, metric, shared) if all_pairs else []
+    ids = [runs[0].result.documents[i].id for i in documents]
+    count = len(runs) * (len(runs) - 1) // 2
+    notes = [f"ranking: corpus score of each system over the aligned segments of the parallel documents "
+             f"({', '.join(ids)}); 95% CI: bootstrap, {n_resamples} resamples (seed {seed}); "
+             + RANK_FAMILY.format(count=len(runs) - 1)]
+    notes += [f"all pairs: paired bootstrap and approximate randomization between every two systems, "
+              + PAIRS_FAMILY.format(count=count)] if all_pairs else []
+    return {"rows": [asdict(row) for row in rows], "pairs": [asdict(pair) for pair in pairs], "documents": ids,
+            "notes": notes}
+
+
+def output_fingerprint(run: Run) -> str:
+    """A digest of what the system output on every document: its hypotheses/<id>.txt as the run wrote it, or
+    for a result without that file the hypothesis text of its aligned segments."""
+    digest = hashlib.sha256()
+    for document in run.result.documents:
+        path = run.path / "hypotheses" / f"{document.id}.txt"
+        text = path.read_bytes() if path.is_file() else "\n".join(s.hyp for s in document.segments or ()).encode()
+        digest.update(document.id.encode() + b"\0" + hashlib.sha256(text).digest())
+    return digest.hexdigest()
+
+
+def duplicate_groups(runs: list[Run]) -> list[list[str]]:
+    """Systems whose outputs are identical on every document, in groups of two or more (a run copied under
+    another name, or the same system run twice): their differences are 0 by construction, not a finding."""
+    by_output: dict[str, list[str]] = {}
+    for run in runs:
+        by_output.setdefault(output_fingerprint(run), []).append(run.name)
+    return [names for names in by_output.values() if len(names) > 1]
+
+
+def duplicate_note(groups: list[list[str]]) -> list[str]:
+    return [f"duplicate outputs: {' = '.join(names)} (identical hypotheses on every document; their scores are "
+            "the same by construction)" for names in groups]
+
+
 # ---------------------------------------------------------------- the comparison
 
 def system_description(run: Run) -> dict:
@@ -623,10 +862,62 @@ def skipped_document(runs: list[Run], doc_index: int) -> dict:
             "reason": f"no aligned segment in {', '.join(lacking)} (no reference sentence has a source counterpart)"}
 
 
+def split_by_relation(rows: list[dict]) -> tuple[list[dict], list[dict]]:
+    """The rows of parallel documents (tested), and those of the others, without any test field: their scores
+    measure topical overlap, so they are shown in a section of their own and never tested."""
+    tests = ("delta_ci", "p_bootstrap", "p_randomization", "p_bootstrap_holm", "p_randomization_holm", "significant")
+    others = [{k: v for k, v in row.items() if k not in tests} for row in rows if not row["parallel"]]
+    return [row for row in rows if row["parallel"]], others
+
+
+@dataclass
+class Analysis:
+    """What the aligned segments give: score rows, length buckets, examples and the ranking."""
+    rows: list[dict]
+    buckets: list[dict]
+    examples: list[dict]
+    ranking: dict
+    over_units: list[str]
+    left_out: dict[str, str]     # metric -> why it is left out
+
+
+def aligned_analysis(runs: list[Run], names: list[str], compared: list[int], duplicate_of: dict[str, str],
+                     all_pairs: bool, n_resamples: int, seed: int) -> Analysis:
+    documents = runs[0].result.documents
+    tested, left_out = tested_metrics(runs, names)
+    over_units = [name for name, metric in tested.items() if scored_over_source_units(metric)]
+    tested = {name: metric for name, metric in tested.items() if name not in over_units}
+    stats = {i: statistics_by_system(runs, i, tested) for i in compared}
+    rows = [row for i in compared for name in names if name in tested or name in over_units
+            for row in (document_rows(runs, i, [name]) if name in over_units
+                        else tested_rows(runs, i, tested[name], stats[i][name], n_resamples, seed))]
+    holm_within_systems(rows)
+    parallel = [i for i in compared if documents[i].parallel]
+    buckets = [row for i in parallel for row in bucket_rows(runs, i, stats[i], tested, n_resamples, seed)]
+    return Analysis(rows, buckets, examples_both_ways(runs, compared),
+                    ranking(runs, parallel, tested, stats, duplicate_of, all_pairs, n_resamples, seed),
+                    over_units, left_out)
+
+
+def document_analysis(runs: list[Run], names: list[str], compared: list[int]) -> Analysis:
+    rows = [row for i in compared for row in document_rows(runs, i, names)]
+    no_ranking = {"rows": [], "pairs": [], "documents": [], "notes": [
+        "no ranking: the runs have no aligned segments (document-level scores have no interval and no test)"]}
+    return Analysis(rows, [], [], no_ranking, [], {})
+
+
+def baseline_family(rows: list[dict]) -> str:
+    sizes = {sum(1 for r in rows if r["system"] == system and r["p_bootstrap"] is not None)
+             for system in dict.fromkeys(r["system"] for r in rows if r["delta"] is not None)}
+    return BASELINE_FAMILY.format(count=" or ".join(str(size) for size in sorted(sizes)) or "0")
+
+
 def compare_runs(runs: list[Run], baseline: str | None = None, metrics: list[str] | None = None,
-                 n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED, skipped: list[Skipped] = ()) -> dict:
-    """The comparison of comparable runs against a baseline (default: the first run); `skipped` run folders
-    are recorded, so that the report says what it leaves out."""
+                 n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED, skipped: list[Skipped] = (),
+                 all_pairs: bool = False) -> dict:
+    """The comparison of comparable runs: the ranking per metric (with every pair tested when all_pairs), the
+    tests against a baseline (default: the first run); `skipped` run folders are recorded, so that the report
+    says what it leaves out."""
     if n_resamples < 1:
         raise UserError(f"--resamples {n_resamples}: needs at least 1 (1000 is the usual number)")
     runs = order_with_baseline(runs, baseline)
@@ -635,21 +926,14 @@ def compare_runs(runs: list[Run], baseline: str | None = None, metrics: list[str
     check_comparable(runs, level, names)
     documents = runs[0].result.documents
     compared = compared_documents(runs, level)
-    rows, stats, buckets, examples, over_units = [], {}, [], [], []
-    if level == "aligned":
-        tested = tested_metrics(runs, names)
-        over_units = [name for name, metric in tested.items() if scored_over_source_units(metric)]
-        tested = {name: metric for name, metric in tested.items() if name not in over_units}
-        stats = {i: statistics_by_system(runs, i, tested) for i in compared}
-        rows = [row for i in compared for name in names
-                for row in (document_rows(runs, i, [name]) if name in over_units
-                            else tested_rows(runs, i, tested[name], stats[i][name], n_resamples, seed))]
-        buckets = [row for i in compared if documents[i].parallel
-                   for row in bucket_rows(runs, i, stats[i], tested, n_resamples, seed)]
-        examples = examples_both_ways(runs, compared)
-    else:
-        rows = [row for i in compared for row in document_rows(runs, i, names)]
-    metric_list = [metric_description(runs[0], "document" if name in over_units else level, name) for name in names]
+    duplicates = duplicate_groups(runs)
+    duplicate_of = {name: group[0] for group in duplicates for name in group[1:]}
+    analysis = (aligned_analysis(runs, names, compared, duplicate_of, all_pairs, n_resamples, seed)
+                if level == "aligned" else document_analysis(runs, names, compared))
+    names = [name for name in names if name not in analysis.left_out]
+    rows, not_parallel = split_by_relation(analysis.rows)
+    metric_list = [metric_description(runs[0], "document" if name in analysis.over_units else level, name)
+                   for name in names]
     return {
         "created": datetime.now().isoformat(timespec="seconds"),
         "harness_version": package_version("mt-harness"),
@@ -660,15 +944,19 @@ def compare_runs(runs: list[Run], baseline: str | None = None, metrics: list[str
         "skipped_documents": [skipped_document(runs, i) for i in range(len(documents)) if i not in compared],
         "level": level,
         "metrics": metric_list,
+        "metrics_left_out": list(analysis.left_out.values()),
         "significance": ({"resamples": n_resamples, "seed": seed, "alpha": ALPHA, "p_floor": p_floor(n_resamples),
                           "tests": ["paired bootstrap resampling", "paired approximate randomization"],
-                          "correction": "Holm, over the systems compared with the baseline on one document and metric"}
+                          "correction": baseline_family(rows)}
                          if level == "aligned" else None),
+        "ranking": analysis.ranking,
+        "duplicates": duplicates,
         "rows": rows,
+        "not_parallel_rows": not_parallel,
         "verdicts": verdicts(rows, metric_list),
-        "buckets": buckets,
+        "buckets": analysis.buckets,
         "min_bucket_segments": MIN_BUCKET_SEGMENTS,
-        "examples": examples,
+        "examples": analysis.examples,
         "error_spans": error_span_rows(runs) if level == "aligned" else [],
         "summaries": summary_rows(runs),
         "skipped": skipped_records(skipped),
@@ -686,7 +974,8 @@ class Comparisons:
 
 
 def compare_collection(collection: Collection, baseline: str | None = None, metrics: list[str] | None = None,
-                       n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED) -> Comparisons:
+                       n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED,
+                       all_pairs: bool = False) -> Comparisons:
     """Runs named one by one are one comparison; runs found by searching folders (a sweep, results/) are compared
     per data set, and a group that cannot be compared (a stale run, no metric in common) is skipped with its
     reason while the others are compared; it is an error only when no group can be."""
@@ -698,7 +987,7 @@ def compare_collection(collection: Collection, baseline: str | None = None, metr
     for runs, holds_baseline in zip(groups, holding):
         try:
             comparisons.append(compare_runs(runs, baseline if len(groups) == 1 or holds_baseline else None, metrics,
-                                            n_resamples, seed))
+                                            n_resamples, seed, all_pairs=all_pairs))
         except UserError as err:
             if not collection.searched:
                 raise

@@ -16,6 +16,7 @@ from typing import Callable, TypeVar
 
 from wcwidth import wcswidth
 
+from harness.compare import PairRow, RankRow, Ranking, duplicate_note, ranking_of
 from harness.relations import Relation
 from harness.errors import UserError
 from harness.results import DocumentRecord, RunRecord, as_run_record
@@ -203,7 +204,7 @@ def run_summary_table(result: dict | RunRecord) -> str:
 # ---------------------------------------------------------------- comparisons (harness-compare)
 
 REPORT_FILES = {"json": "comparison.json", "markdown": "leaderboard.md", "csv": "leaderboard.csv",
-                "html": "report.html", "charts": "charts"}
+                "ranking_csv": "ranking.csv", "html": "report.html", "charts": "charts"}
 
 
 GROUP_FOLDER = "comparison_{number}"   # one report per data set when a search finds runs of several
@@ -363,8 +364,10 @@ def metric_rows(comparison: dict, metric: str) -> list[dict]:
 
 
 def comparison_notes(comparison: dict) -> list[str]:
-    """The legend under the tables: level, baseline, tests, marker and each metric's signature once."""
-    notes = [f"scores: {LEVEL_NOTES[comparison['level']]}", f"baseline: {comparison['baseline']}"]
+    """The legend under the tables: level, baseline, tests and their families, marker and each metric's signature
+    once."""
+    ranking = ranking_of(comparison)
+    notes = [f"scores: {LEVEL_NOTES[comparison['level']]}", f"baseline: {comparison['baseline']}", *ranking.notes]
     unrelated = [d for d in comparison["data"]["documents"] if d["relation"] != Relation.PARALLEL]
     if unrelated:
         notes.append(f"{', '.join(d['id'] for d in unrelated)}: " + NOT_PARALLEL_NOTE.format(
@@ -372,9 +375,11 @@ def comparison_notes(comparison: dict) -> list[str]:
     test = comparison["significance"]
     if test:
         notes.append(f"95% CI: bootstrap, {test['resamples']} resamples of the aligned sentences (seed {test['seed']}); "
-                     f"p: paired bootstrap and paired approximate randomization vs the baseline, "
-                     f"{test['correction']}")
+                     f"p: paired bootstrap and paired approximate randomization vs the baseline, parallel documents "
+                     f"only; multiple testing: {test['correction']}")
         notes.append(f"* significant: Holm-corrected p < {test['alpha']} in both tests (parallel documents only)")
+    notes += duplicate_note(ranking.duplicates)
+    notes += comparison.get("metrics_left_out", [])
     notes += [f"{metric_label(m)}: {m['signature']}" for m in comparison["metrics"]]
     notes += [f"skipped {s['run_dir']} ({s['state']}: {s['reason']})" for s in comparison.get("skipped", [])]
     return notes + skipped_document_notes(comparison)
@@ -385,12 +390,96 @@ def skipped_document_notes(comparison: dict) -> list[str]:
     return [f"not compared: {d['id']} ({d['lang']}): {d['reason']}" for d in comparison.get("skipped_documents", [])]
 
 
+RANKING_HEADERS = ["rank", "system", "score", "95% CI", "Δ vs above", "p (bootstrap)", "p (AR)"]
+
+
+def rank_system(row: RankRow) -> str:
+    return row.system + (f" (= {row.duplicate_of}: identical output)" if row.duplicate_of else "")
+
+
+def ranking_cells(row: RankRow, floor: float | None) -> list[str]:
+    """One system's line in a ranking; the tests are against the system above, starred when significant."""
+    if row.delta_above is None:
+        tests = ["", "", ""]
+    else:
+        tests = [number(row.delta_above, sign=True) + ("*" if row.significant_above else ""),
+                 p_text(row.p_bootstrap_above, row.raw_p_above[0], floor),
+                 p_text(row.p_randomization_above, row.raw_p_above[1], floor)]
+    return [row.rank, rank_system(row), number(row.score), interval(list(row.ci)), *tests]
+
+
+def ranking_title(metric: dict, ranking: Ranking) -> str:
+    documents = len(ranking.documents)
+    return (f"Ranking by {metric_label(metric)}: corpus score over the aligned segments of {documents} parallel "
+            f"document{'s' if documents != 1 else ''}")
+
+
+def pair_cell(pairs: list[PairRow], system: str, other: str) -> str:
+    """Row system minus column system, starred when significant ("·" on the diagonal)."""
+    if system == other:
+        return "·"
+    for pair in pairs:
+        if (pair.system, pair.other) in ((system, other), (other, system)):
+            delta = pair.delta if pair.system == system else 0.0 - pair.delta   # 0.0 - 0.0 is +0.0, not -0.0
+            return number(delta, sign=True) + ("*" if pair.significant else "")
+    return NO_VALUE
+
+
+def pairs_table(ranking: Ranking, metric: str) -> tuple[list[str], list[list[str]]]:
+    """The win matrix of one metric, systems in ranking order: row minus column."""
+    systems = [row.system for row in ranking.metric_rows(metric)]
+    pairs = ranking.metric_pairs(metric)
+    return ["row − column", *systems], [[system, *[pair_cell(pairs, system, other) for other in systems]]
+                                        for system in systems]
+
+
+@dataclass(frozen=True)
+class TextTable:
+    """A table of plain text cells with its title; the first `labels` columns are labels, the others figures."""
+    title: str
+    headers: list[str]
+    rows: list[list[str]]
+    labels: int
+
+
+def ranking_tables(comparison: dict) -> list[TextTable]:
+    """Each metric's ranking, then each metric's all-pairs win matrix (--all-pairs)."""
+    ranking, floor = ranking_of(comparison), p_floor(comparison)
+    tables = [TextTable(ranking_title(m, ranking), RANKING_HEADERS,
+                        [ranking_cells(r, floor) for r in ranking.metric_rows(m["name"])], 2)
+              for m in comparison["metrics"] if ranking.metric_rows(m["name"])]
+    tables += [TextTable(f"All pairs, {metric_label(m)}: row minus column, * significant",
+                         *pairs_table(ranking, m["name"]), 1)
+               for m in comparison["metrics"] if ranking.metric_pairs(m["name"])]
+    return tables
+
+
+NOT_PARALLEL_HEADERS = ["document", "lang", "relation", "system", "score", "95% CI", "Δ vs baseline"]
+NOT_PARALLEL_TITLE = "Not translations (the reference does not translate the source): scores only, no test"
+
+
+def not_parallel_cells(row: dict) -> list[str]:
+    return [row["document"], row["lang"], row["relation"], row["system"], number(row["score"]), interval(row["ci"]),
+            "baseline" if row["delta"] is None else number(row["delta"], sign=True)]
+
+
+def untested_rows(comparison: dict, metric: str) -> list[dict]:
+    return [row for row in comparison.get("not_parallel_rows", []) if row["metric"] == metric]
+
+
 def comparison_table(comparison: dict) -> str:
-    """The terminal leaderboard: one aligned block per metric, the legend and signatures once below."""
+    """The terminal leaderboard: the ranking of each metric first, then the per-document tests against the
+    baseline (parallel documents), the other documents apart without tests, the legend and signatures once."""
     floor = p_floor(comparison)
-    blocks = [f"{metric_label(m)}\n" + format_table(LEADERBOARD_HEADERS, [leaderboard_cells(r, floor) for r in
-                                                                          metric_rows(comparison, m["name"])], left=4)
-              for m in comparison["metrics"]]
+    blocks = [f"{t.title}\n" + format_table(t.headers, t.rows, left=t.labels) for t in ranking_tables(comparison)]
+    blocks += [f"{metric_label(m)} vs the baseline, per document\n"
+               + format_table(LEADERBOARD_HEADERS, [leaderboard_cells(r, floor) for r in
+                                                    metric_rows(comparison, m["name"])], left=4)
+               for m in comparison["metrics"] if metric_rows(comparison, m["name"])]
+    blocks += [f"{NOT_PARALLEL_TITLE}, {metric_label(m)}\n"
+               + format_table(NOT_PARALLEL_HEADERS, [not_parallel_cells(r) for r in untested_rows(comparison, m["name"])],
+                              left=4)
+               for m in comparison["metrics"] if untested_rows(comparison, m["name"])]
     return "\n\n".join(blocks + ["\n".join(comparison_notes(comparison))])
 
 
@@ -462,10 +551,19 @@ def example_headings(examples: dict) -> list[tuple[str, list[dict]]]:
 
 def comparison_markdown(comparison: dict) -> str:
     parts = ["# Comparison", ""]
+    for text_table in ranking_tables(comparison):
+        parts += [f"## {markdown_text(text_table.title)}", "", markdown_table(text_table.headers, text_table.rows), ""]
     floor = p_floor(comparison)
     for m in comparison["metrics"]:
         rows = [leaderboard_cells(r, floor) for r in metric_rows(comparison, m["name"])]
-        parts += [f"## {metric_label(m)}", "", markdown_table(LEADERBOARD_HEADERS, rows), ""]
+        if rows:
+            parts += [f"## {metric_label(m)} vs the baseline, per document", "",
+                      markdown_table(LEADERBOARD_HEADERS, rows), ""]
+    for m in comparison["metrics"]:
+        rows = [not_parallel_cells(r) for r in untested_rows(comparison, m["name"])]
+        if rows:
+            parts += [f"## {markdown_text(NOT_PARALLEL_TITLE)}, {metric_label(m)}", "",
+                      markdown_table(NOT_PARALLEL_HEADERS, rows), ""]
     parts += [f"- {markdown_text(note)}" for note in comparison_notes(comparison)] + [""]
     for m in comparison["metrics"] if comparison["buckets"] else []:
         parts += [f"## {metric_label(m)} by reference sentence length (parallel documents)", "",
@@ -483,20 +581,51 @@ def comparison_markdown(comparison: dict) -> str:
     return "\n".join(parts)
 
 
-CSV_FIELDS = ["document", "lang", "relation", "parallel", "system", "metric", "score", "ci_low", "ci_high", "delta",
-              "delta_ci_low", "delta_ci_high", "p_bootstrap", "p_randomization", "p_bootstrap_holm",
-              "p_randomization_holm", "significant", "signature"]
+CSV_FIELDS = ["section", "document", "lang", "relation", "parallel", "system", "duplicate_of", "metric", "score",
+              "ci_low", "ci_high", "delta", "delta_ci_low", "delta_ci_high", "p_bootstrap", "p_randomization",
+              "p_bootstrap_holm", "p_randomization_holm", "significant", "signature"]
+CSV_SECTIONS = ("parallel: tested against the baseline", "not a translation: scores only, no test")
 
 
 def comparison_csv(comparison: dict) -> str:
-    """One line per document x system x metric; empty cells where a value does not exist (n/a)."""
+    """One line per document x system x metric, the parallel documents' first, then the others in a section of
+    their own without tests; empty cells where a value does not exist (n/a)."""
     signatures = {m["name"]: m["signature"] for m in comparison["metrics"]}
+    duplicate_of = {row.system: row.duplicate_of for row in ranking_of(comparison).rows if row.duplicate_of}
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
     writer.writeheader()
-    for row in comparison["rows"]:
-        ci, delta_ci = row["ci"] or [None, None], row.get("delta_ci") or [None, None]
-        writer.writerow({**{k: row[k] for k in CSV_FIELDS if k in row}, "ci_low": ci[0], "ci_high": ci[1],
-                         "delta_ci_low": delta_ci[0], "delta_ci_high": delta_ci[1],
-                         "signature": signatures[row["metric"]]})
+    for section, rows in zip(CSV_SECTIONS, (comparison["rows"], comparison.get("not_parallel_rows", []))):
+        for row in rows:
+            ci, delta_ci = row["ci"] or [None, None], row.get("delta_ci") or [None, None]
+            writer.writerow({**{k: row[k] for k in CSV_FIELDS if k in row}, "section": section,
+                             "duplicate_of": duplicate_of.get(row["system"]), "ci_low": ci[0], "ci_high": ci[1],
+                             "delta_ci_low": delta_ci[0], "delta_ci_high": delta_ci[1],
+                             "signature": signatures[row["metric"]]})
+    return out.getvalue()
+
+
+RANKING_CSV_FIELDS = ["table", "metric", "rank", "cluster", "place", "system", "other", "duplicate_of", "score",
+                      "ci_low", "ci_high", "delta", "delta_ci_low", "delta_ci_high", "p_bootstrap", "p_randomization",
+                      "significant"]
+
+
+def ranking_csv(comparison: dict) -> str:
+    """ranking.csv: each metric's ranking (the tests against the system above) and, with --all-pairs, every pair;
+    the p-values are the Holm-corrected ones (the families: the notes of the report)."""
+    ranking = ranking_of(comparison)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=RANKING_CSV_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for row in ranking.rows:
+        writer.writerow({"table": "ranking", "metric": row.metric, "rank": row.rank, "cluster": row.cluster,
+                         "place": row.place, "system": row.system, "duplicate_of": row.duplicate_of,
+                         "score": row.score, "ci_low": row.ci[0], "ci_high": row.ci[1], "delta": row.delta_above,
+                         "p_bootstrap": row.p_bootstrap_above, "p_randomization": row.p_randomization_above,
+                         "significant": row.significant_above})
+    for pair in ranking.pairs:
+        writer.writerow({"table": "pair", "metric": pair.metric, "system": pair.system, "other": pair.other,
+                         "delta": pair.delta, "delta_ci_low": pair.delta_ci[0], "delta_ci_high": pair.delta_ci[1],
+                         "p_bootstrap": pair.p_bootstrap_holm, "p_randomization": pair.p_randomization_holm,
+                         "significant": pair.significant})
     return out.getvalue()

@@ -25,8 +25,9 @@ from pathlib import Path
 from harness.charts import DELTA_CHART, write_charts
 from harness.report import (LEADERBOARD_HEADERS, METRIC_LABELS, NO_OUTPUT, NO_OUTPUT_NOTE, NO_SOURCE, REPORT_FILES,
                             ReportPlace, comparison_csv, comparison_markdown, comparison_notes, example_headings, interval,
-                            group_folder, leaderboard_cells, metric_label, metric_rows, number, p_floor, p_text,
-                            score_with_interval, skipped_document_notes, summary_table)
+                            group_folder, leaderboard_cells, metric_label, metric_rows, number, untested_rows,
+                            p_floor, p_text, ranking_csv, ranking_tables, score_with_interval, skipped_document_notes,
+                            summary_table)
 from harness.html_text import bdi, escape, isolated, said, with_names_isolated
 from harness.report_spans import error_spans_html
 from harness.results import write_json_atomically, write_text
@@ -193,11 +194,22 @@ def contents_html(shown: list[Section]) -> str:
 
 # ---------------------------------------------------------------- ranking: the first answer
 
+def ranking_table(text_table, names: list[str]) -> str:
+    """A ranking or win matrix of report.ranking_tables: the names in its label columns (rank, system and a
+    duplicate's note) isolated, the others figures; a system name in a heading (the win matrix) isolated too."""
+    rows = [[td(with_names_isolated(cell, names), "names") if j < text_table.labels else td(cell, "num")
+             for j, cell in enumerate(row)] for row in text_table.rows]
+    return (f"<h3>{with_names_isolated(text_table.title, names)}</h3>"
+            + table(text_table.headers, rows, numeric=set(range(text_table.labels, len(text_table.headers))),
+                    names={i for i, h in enumerate(text_table.headers) if h in names}))
+
+
 def ranking_section(comparison: dict, charts: list[dict]) -> str:
-    """The place of the per-metric ranking, first on the page (issue 22: one overall score per system over the
-    parallel documents, its interval and a rank with ties by significance). harness.compare does not compute a
-    ranking yet: until comparison.json holds one, this section is left out and the page opens with the verdicts."""
-    return ""
+    """Each metric's ranking over the parallel documents (corpus score, interval, rank with ties by
+    significance) and the --all-pairs win matrices, as report.ranking_tables makes them for the terminal: the
+    first thing on the page."""
+    names = user_names(comparison)
+    return "".join(ranking_table(t, names) for t in ranking_tables(comparison))
 
 
 # ---------------------------------------------------------------- summary: the parallel documents
@@ -256,11 +268,17 @@ def holm_note(comparison: dict, documents: int) -> str:
             f"resamples of the aligned sentences, seed {test['seed']}). p: paired bootstrap and paired approximate "
             "randomization tests, Holm-corrected; ≤ marks a p at its floor 1/(resamples + 1). Significant: "
             f"Holm-corrected p &lt; {test['alpha']} in both tests; the interval and the tests are separate procedures "
-            "and can disagree near the threshold. What Holm covers: the "
-            f"{others} system(s) compared with the baseline on one document and metric, not the {documents} "
-            f"document(s) × {metrics} metrics of this table: of its {cells} tests about {cells * test['alpha']:.1f} "
-            "would come out significant by chance if no system differed, and the metrics are strongly correlated, "
-            "so read a pattern across documents, not one cell.</p>")
+            f"and can disagree near the threshold. What Holm covers: {escape(test['correction'])}. The {cells} "
+            f"tests of this table ({documents} document(s) × {metrics} metrics × {others} system(s)) are strongly "
+            "correlated across metrics: read a pattern across documents, not one cell.</p>")
+
+
+def verdicts_section(comparison: dict, charts: list[dict]) -> str:
+    """Each system against the baseline in one line, over the parallel documents × metrics: the answer, first."""
+    documents = documents_of(comparison, True)
+    if not documents or len(comparison["systems"]) < 2:
+        return ""
+    return verdict_lines(comparison, len(documents) * len(comparison["metrics"]))
 
 
 def summary_section(comparison: dict, charts: list[dict]) -> str:
@@ -271,14 +289,12 @@ def summary_section(comparison: dict, charts: list[dict]) -> str:
                 "other documents below.</p>")
     if len(comparison["systems"]) < 2:
         return "<p>One system only: no difference to test. Its scores are below.</p>"
-    tested = len(documents) * len(comparison["metrics"])
     with_system = len(comparison["systems"]) > 2
     headers = summary_headers(comparison, with_system)
     labels = 3 if with_system else 2
     numeric = set(range(labels, len(headers))) - {labels + 1}    # all but the labels and "significant"
     rows = summary_rows(comparison, documents, with_system)
-    return (verdict_lines(comparison, tested) + table(headers, rows, numeric, names={labels + 3})
-            + holm_note(comparison, len(documents)))
+    return table(headers, rows, numeric, names={labels + 3}) + holm_note(comparison, len(documents))
 
 
 # ---------------------------------------------------------------- the other documents
@@ -289,7 +305,7 @@ def not_parallel_rows(comparison: dict, documents: list[dict]) -> tuple[list[lis
     rows, classes = [], []
     for document in documents:
         for metric in comparison["metrics"]:
-            for row in (r for r in metric_rows(comparison, metric["name"]) if r["document"] == document["id"]):
+            for row in (r for r in untested_rows(comparison, metric["name"]) if r["document"] == document["id"]):
                 delta = "baseline" if row["delta"] is None else number(row["delta"], sign=True)
                 rows.append([td(document_name(document["id"], document["lang"]), "names"),
                              td(relation_text(document), "plain"), td(metric_name(metric), "names"),
@@ -506,9 +522,10 @@ class Section:
 
 
 SECTIONS = [
+    Section("verdicts", "Verdicts against the baseline", verdicts_section, contents="Verdicts"),
     Section("ranking", "Ranking", ranking_section),
     Section("summary", "Summary: documents whose reference translates the source", summary_section,
-            contents="Verdicts"),
+            contents="Summary"),
     Section("not-parallel", "Not translations: documents scored for topical overlap only", not_parallel_section,
             "not-parallel", "Not translations"),
     Section("charts", "Charts", charts_section),
@@ -548,6 +565,7 @@ def write_comparison(comparison: dict, folder: str | Path, sections: list[Sectio
     write_json_atomically(folder / REPORT_FILES["json"], comparison)
     write_text(folder / REPORT_FILES["markdown"], comparison_markdown(comparison))
     write_text(folder / REPORT_FILES["csv"], comparison_csv(comparison))
+    write_text(folder / REPORT_FILES["ranking_csv"], ranking_csv(comparison))
     write_text(folder / REPORT_FILES["html"], comparison_html(comparison, charts, sections))
     return folder / REPORT_FILES["html"]
 

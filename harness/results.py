@@ -35,7 +35,10 @@ if TYPE_CHECKING:
 
 SCHEMA_VERSION = 3   # 2: segments from the source <-> reference alignment, unmatched_* lists, adequacy
 #                      3: segment "details" (a metric's notes: xCOMET error spans, pieces), "reference_free"
-#                         scores with their "source_units", and "system" scores (sentence models: COMET)
+#                         scores with their "source_units", and "system" scores (sentence models: COMET);
+#                         optional in 3: each segment's "statistics" (per metric, its sufficient statistics row)
+#                         and the document's "segment_statistics" (per metric, how rows sum to a score: "mean" or
+#                         "own", Metric.statistics_kind), so that harness-compare needs no metric code
 READABLE_SCHEMA_VERSIONS = (2, 3)   # version 2 results hold neither, and read as such
 
 
@@ -73,6 +76,7 @@ def alignment_record(aligned: AlignedDocument) -> dict:
         "unmatched_source": aligned.unmatched_source,
         "unaligned_hypotheses": aligned.unaligned_hypotheses,
         "aligned": {name: score.as_dict() for name, score in aligned.aligned_scores.items()},
+        **({"segment_statistics": aligned.statistics_kinds} if aligned.statistics_kinds else {}),
         **({"reference_free": {name: score.as_dict() for name, score in aligned.reference_free.items()},
             "source_units": aligned.source_units} if aligned.reference_free else {}),
         "alignment": {"method": aligned.method, "beads": aligned.bead_counts(), "notes": aligned.notes},
@@ -180,6 +184,7 @@ class Segment:
     scores: dict[str, float]
     details: dict[str, dict]        # by metric: what it records beside the score (xCOMET's error_spans)
     extra_refs: tuple[str, ...] = ()   # a line-aligned test set's second, third... reference line
+    statistics: dict[str, tuple[float, ...]] = field(default_factory=dict)   # by metric: its statistics row
 
 
 @dataclass(frozen=True)
@@ -235,6 +240,8 @@ class DocumentRecord:
     adequacy: float | None
     summary: SummaryRecord | None
     reference_free: dict[str, Score] = field(default_factory=dict)   # scores that read no reference (CometKiwi)
+    statistics_kinds: dict[str, str] = field(default_factory=dict)   # metrics with stored segment statistics:
+    #                                                          "mean" (total / count) or "own" (the metric's code)
 
     @property
     def has_segments(self) -> bool:
@@ -279,7 +286,8 @@ def metric_scores(records: dict) -> dict[str, Score]:
 
 def segment(record: dict) -> Segment:
     return Segment(record["ref_index"], record["ref"], record["hyp"], record.get("src"), record.get("scores", {}),
-                   record.get("details", {}), tuple(record.get("extra_refs", ())))
+                   record.get("details", {}), tuple(record.get("extra_refs", ())),
+                   {name: tuple(row) for name, row in record.get("statistics", {}).items()})
 
 
 def summary_from(record: object) -> SummaryRecord | None:
@@ -309,7 +317,8 @@ def document_from(record: dict) -> DocumentRecord:
         notes=tuple(record.get("notes", [])), measured_relation=relation.get("measured"),
         relation_agrees=relation.get("agrees"), output_language=output_language(diagnostics),
         adequacy=diagnostics.get("adequacy"), summary=summary_from(record.get("summary")),
-        reference_free=metric_scores(record.get("reference_free", {})))
+        reference_free=metric_scores(record.get("reference_free", {})),
+        statistics_kinds=record.get("segment_statistics", {}))
 
 
 def run_record(result: dict) -> RunRecord:
@@ -361,11 +370,24 @@ def malformed_scores(where: str, records: object) -> list[str]:
             if not isinstance(record, dict) or not isinstance(record.get(key), kind)]
 
 
+def is_number_row(row: object) -> bool:
+    return isinstance(row, list) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in row)
+
+
+def malformed_statistics(where: str, record: object) -> list[str]:
+    """A segment's stored statistics that are not rows of numbers by metric."""
+    statistics = record.get("statistics", {}) if isinstance(record, dict) else {}
+    if not isinstance(statistics, dict):
+        return [f"{where}.statistics"]
+    return [f"{where}.statistics.{name}" for name, row in statistics.items() if not is_number_row(row)]
+
+
 def malformed_segments(where: str, segments: object) -> list[str]:
     if not isinstance(segments, list):
         return [where]
     return [f"{where}[{number}].{key}" for number, record in enumerate(segments) for key in REQUIRED_SEGMENT_FIELDS
-            if not isinstance(record, dict) or key not in record]
+            if not isinstance(record, dict) or key not in record] + [
+        problem for number, record in enumerate(segments) for problem in malformed_statistics(f"{where}[{number}]", record)]
 
 
 def document_problems(number: int, document: object) -> list[str]:
@@ -379,6 +401,9 @@ def document_problems(number: int, document: object) -> list[str]:
             missing += malformed_scores(f"{where}.{section}", fields[section])
     if "segments" in fields:
         missing += malformed_segments(f"{where}.segments", fields["segments"])
+    kinds = fields.get("segment_statistics", {})
+    if not isinstance(kinds, dict) or any(kind not in ("mean", "own") for kind in kinds.values()):
+        missing.append(f"{where}.segment_statistics")
     return missing
 
 

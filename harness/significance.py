@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -32,6 +33,26 @@ def bootstrap_counts(n_segments: int, n_resamples: int, rng: np.random.Generator
     draws = rng.choice(n_segments, size=(n_resamples, n_segments), replace=True)
     flat = (draws + np.arange(n_resamples)[:, None] * n_segments).ravel()
     return np.bincount(flat, minlength=n_resamples * n_segments).reshape(n_resamples, n_segments).astype(np.float64)
+
+
+def read_only(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
+    return array
+
+
+@lru_cache(maxsize=4)
+def shared_counts(n_segments: int, n_resamples: int, seed: int) -> np.ndarray:
+    """The bootstrap counts of a seed, drawn once per call of harness-compare and shared by every metric and test
+    over the same number of segments (the same draws as drawing them again)."""
+    return read_only(bootstrap_counts(n_segments, n_resamples, np.random.default_rng(seed)))
+
+
+@lru_cache(maxsize=4)
+def shared_swaps(n_segments: int, n_trials: int, seed: int) -> np.ndarray:
+    """Which segments approximate randomization swaps in each trial (1.0: swapped), drawn as sacrebleu seeds
+    each test, so the same for every pair of systems."""
+    swaps = np.random.default_rng(seed).integers(2, size=(n_trials, n_segments), dtype=bool)
+    return read_only(swaps.astype(np.float64))
 
 
 def percentile_interval(resampled: np.ndarray) -> tuple[float, float]:
@@ -73,36 +94,82 @@ def paired_bootstrap_p(system: np.ndarray, baseline: np.ndarray, observed: float
 
 
 def approximate_randomization_p(metric: Metric, system: np.ndarray, baseline: np.ndarray,
-                                observed: float, n_trials: int, rng: np.random.Generator) -> float:
-    """sacrebleu's _paired_ar_test: swap each segment's two outputs with probability 1/2, n_trials times."""
-    swap = rng.integers(2, size=(n_trials, len(system)), dtype=bool).astype(np.float64)
-    keep = 1.0 - swap
-    shuffled_a = scores_from_stats(metric, swap @ baseline + keep @ system)
-    shuffled_b = scores_from_stats(metric, keep @ baseline + swap @ system)
+                                observed: float, swaps: np.ndarray) -> float:
+    """sacrebleu's _paired_ar_test: swap each segment's two outputs with probability 1/2 in each trial (a row of
+    `swaps`). A trial's sums are the system's total plus the swapped segments' differences, and the baseline's
+    minus them: one matrix product per pair."""
+    moved = swaps @ (baseline - system)
+    shuffled_a = scores_from_stats(metric, system.sum(axis=0) + moved)
+    shuffled_b = scores_from_stats(metric, baseline.sum(axis=0) - moved)
     return p_value(np.abs(shuffled_a - shuffled_b), observed)
+
+
+@dataclass(frozen=True)
+class Resampled:
+    """Systems scored on shared bootstrap resamples of the same segments: each system's score and its scores
+    over every resample (the paired tests and intervals of any two systems read these)."""
+
+    metric: Metric
+    stats: list[np.ndarray]          # per system, one statistics row per segment
+    scores: list[float]
+    resampled: list[np.ndarray]
+    n_resamples: int
+    seed: int
+
+    def interval(self, system: int) -> tuple[float, float]:
+        return percentile_interval(self.resampled[system])
+
+    def delta_interval(self, system: int, other: int) -> tuple[float, float]:
+        """The paired 95% interval of `system` minus `other` (the same resamples for both, so the segments' shared
+        difficulty cancels out: narrower than the two systems' intervals suggest)."""
+        return percentile_interval(self.resampled[system] - self.resampled[other])
+
+    def pair(self, system: int, other: int) -> PairTest:
+        """`system` against `other`: the difference, its paired 95% interval, the paired bootstrap p and the paired
+        approximate randomization p (the same swaps for every pair: sacrebleu seeds each test alike)."""
+        delta = self.scores[system] - self.scores[other]
+        observed = abs(delta)
+        swaps = shared_swaps(len(self.stats[system]), self.n_resamples, self.seed)
+        return PairTest(delta, self.delta_interval(system, other),
+                        paired_bootstrap_p(self.resampled[system], self.resampled[other], observed),
+                        approximate_randomization_p(self.metric, self.stats[system], self.stats[other], observed,
+                                                    swaps))
+
+
+@dataclass(frozen=True)
+class PairTest:
+    """Two systems on the same segments: the difference (first minus second) and the paired tests."""
+
+    delta: float
+    delta_ci: tuple[float, float]
+    p_bootstrap: float
+    p_randomization: float
+
+
+def resample(metric: Metric, stats: list[np.ndarray], n_resamples: int = DEFAULT_RESAMPLES,
+             seed: int = DEFAULT_SEED) -> Resampled:
+    """Every system's score (the metric's own score of its summed statistics: sacrebleu's for its metrics) and its
+    scores over the same n_resamples bootstrap resamples of the segments (one matrix product per system: resample
+    counts x statistics, scored by the vectorized formula)."""
+    counts = shared_counts(len(stats[0]), n_resamples, seed)
+    return Resampled(metric, stats, [float(metric.score_from_statistics(s.sum(axis=0))) for s in stats],
+                     [scores_from_stats(metric, counts @ s) for s in stats], n_resamples, seed)
 
 
 def compare_systems(metric: Metric, stats: list[np.ndarray], n_resamples: int = DEFAULT_RESAMPLES,
                     seed: int = DEFAULT_SEED) -> list[SystemTest]:
     """Every system (stats[0] is the baseline) with its interval, both paired tests against the baseline and the
-    paired interval of its difference from the baseline (the same resamples for both systems, so the segments'
-    shared difficulty cancels out: narrower than the two systems' intervals suggest).
+    paired interval of its difference from the baseline (Resampled.pair).
 
-    All systems share the same bootstrap resamples and randomization draws, as paired tests require.
+    All systems share the same bootstrap resamples and randomization draws, as paired tests require, so a
+    system's tests against the baseline are the same whichever other systems are compared in the call.
     """
-    rng = np.random.default_rng(seed)
-    counts = bootstrap_counts(len(stats[0]), n_resamples, rng)
-    scores = [float(scores_from_stats(metric, s.sum(axis=0))[0]) for s in stats]
-    resampled = [scores_from_stats(metric, counts @ s) for s in stats]
-    tests = [SystemTest(scores[0], percentile_interval(resampled[0]), None, None)]
-    for system_stats, score, system_resampled in zip(stats[1:], scores[1:], resampled[1:]):
-        observed = abs(score - scores[0])
-        trials = np.random.default_rng(seed)   # the same swaps for every system, as sacrebleu seeds each test
-        tests.append(SystemTest(score, percentile_interval(system_resampled),
-                                paired_bootstrap_p(system_resampled, resampled[0], observed),
-                                approximate_randomization_p(metric, system_stats, stats[0], observed,
-                                                            n_resamples, trials),
-                                percentile_interval(system_resampled - resampled[0])))
+    shared = resample(metric, stats, n_resamples, seed)
+    tests = [SystemTest(shared.scores[0], shared.interval(0), None, None)]
+    for system in range(1, len(stats)):
+        pair = shared.pair(system, 0)
+        tests.append(SystemTest(shared.scores[system], shared.interval(system), pair.p_bootstrap,
+                                pair.p_randomization, pair.delta_ci))
     return tests
 
 

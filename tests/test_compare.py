@@ -12,6 +12,7 @@ import pytest
 from harness.compare import MIN_BUCKET_SEGMENTS, comparable_groups, compare_runs, length_bucket, load_runs
 from harness.errors import UserError
 from harness.report import comparison_csv, comparison_markdown, comparison_table, p_text
+from harness.significance import holm
 from harness.report_html import marked_words, write_comparison
 from harness.results import read_result, write_json_atomically
 from tests.compare_fixtures import REPO, add_segments, identity_run, reference_run, without_segments
@@ -38,7 +39,8 @@ def aligned_runs(tmp_path_factory):
 
 
 def row(comparison, document, system, metric):
-    return next(r for r in comparison["rows"]
+    """A score row, tested (a parallel document) or not (a document whose reference does not translate it)."""
+    return next(r for r in comparison["rows"] + comparison["not_parallel_rows"]
                 if (r["document"], r["system"], r["metric"]) == (document, system, metric))
 
 
@@ -55,7 +57,7 @@ def test_document_level_runs_compare_without_fake_intervals(plain_runs):
 
 def test_aligned_runs_get_intervals_and_significance_markers(aligned_runs):
     comparison = compare_runs(load_runs([str(p) for p in aligned_runs]), n_resamples=300)
-    perfect, twin_same, twin_other = (row(comparison, "000", "reference", "bleu"), row(comparison, "000", "twin", "bleu"),
+    perfect, twin_same, twin_other = (row(comparison, "002", "reference", "bleu"), row(comparison, "004", "twin", "bleu"),
                                       row(comparison, "002", "twin", "chrf"))
     assert perfect["score"] == 100.0 and perfect["ci"] == [100.0, 100.0] and perfect["significant"]
     assert twin_same["delta"] == 0 and twin_same["p_bootstrap"] == 1.0 and not twin_same["significant"]
@@ -67,10 +69,49 @@ def test_aligned_runs_get_intervals_and_significance_markers(aligned_runs):
     assert weak["score"] == pytest.approx(read_result(aligned_runs[0])["documents"][0]["aligned"]["chrf"]["score"])
 
 
-def test_holm_is_applied_over_the_systems_of_one_document_and_metric(aligned_runs):
-    comparison = compare_runs(load_runs([str(p) for p in aligned_runs]), n_resamples=300)
-    reference = row(comparison, "000", "reference", "bleu")
-    assert reference["p_bootstrap_holm"] == pytest.approx(min(1.0, 2 * reference["p_bootstrap"]))
+def test_holm_family_is_one_systems_comparison_with_the_baseline_whatever_other_runs_are_in_the_call(aligned_runs):
+    """Failed before: Holm ran over the systems of one document and metric, so the reference's corrected p-values
+    (and so its verdict) changed when 'twin' joined the call."""
+    three = compare_runs(load_runs([str(p) for p in aligned_runs]), n_resamples=300)
+    two = compare_runs(load_runs([str(p) for p in aligned_runs[:2]]), n_resamples=300)
+    tested = lambda comparison: [(r["document"], r["metric"], r["p_bootstrap_holm"], r["p_randomization_holm"],  # noqa: E731
+                                  r["significant"]) for r in comparison["rows"] if r["system"] == "reference"]
+    assert tested(three) == tested(two) and len(tested(two)) == 8   # 2 parallel documents x 4 metrics
+    assert {v["system"]: v for v in three["verdicts"]}["reference"] == two["verdicts"][0]
+    family = [r for r in three["rows"] if r["system"] == "reference"]
+    assert [r["p_bootstrap_holm"] for r in family] == pytest.approx(holm([r["p_bootstrap"] for r in family]))
+    assert "whichever other runs are in the call" in three["significance"]["correction"]
+    assert "(8 per test)" in three["significance"]["correction"] and "(8 per test)" in comparison_table(three)
+
+
+def test_documents_that_are_not_translations_have_their_own_section_without_tests_in_every_format(aligned_runs,
+                                                                                                  tmp_path):
+    """Failed before: documents 000 and 003 (their reference does not translate the source) had p-values in the
+    rows and leaderboard.md/.csv and the terminal put them among the tested documents."""
+    comparison = compare_runs(load_runs([str(p) for p in aligned_runs]), n_resamples=100)
+    assert {r["document"] for r in comparison["not_parallel_rows"]} == {"000", "003"}
+    assert not {"000", "003"} & {r["document"] for r in comparison["rows"]}
+    assert not any(key.startswith("p_") or key == "significant" for r in comparison["not_parallel_rows"] for key in r)
+    untested_line = re.compile(r"^\|? ?00[03] ", re.MULTILINE)
+    terminal = comparison_table(comparison)
+    tested, untested = terminal.split("Not translations", 1)
+    assert not untested_line.search(tested) and untested_line.search(untested)
+    assert "p (" not in untested.split("\n\n")[0]
+    markdown = comparison_markdown(comparison)
+    section = markdown.split("## Not translations", 1)[1].split("\n\n", 2)[1]
+    assert untested_line.search(section) and "p (" not in section
+    assert not untested_line.search(markdown.split("## Not translations")[0])
+    lines = list(csv.DictReader(io.StringIO(comparison_csv(comparison))))
+    untested_lines = [line for line in lines if line["document"] in ("000", "003")]
+    assert untested_lines and all(line["section"].startswith("not a translation") and line["p_bootstrap"] == ""
+                                  and line["significant"] == "" for line in untested_lines)
+    assert lines.index(untested_lines[0]) > max(i for i, line in enumerate(lines)
+                                                if line["document"] not in ("000", "003"))
+    page = write_comparison(comparison, tmp_path / "report").read_text(encoding="utf-8")
+    not_parallel = page.split("id=\"not-parallel\"", 1)[1].split("</section>", 1)[0]
+    assert "000" in not_parallel and "p (bootstrap)" not in not_parallel
+    written = json.loads((tmp_path / "report" / "comparison.json").read_text(encoding="utf-8"))
+    assert written["not_parallel_rows"] and not any("p_bootstrap" in r for r in written["not_parallel_rows"])
 
 
 def test_baseline_by_name_and_unknown_baseline(aligned_runs):
@@ -183,10 +224,11 @@ def test_summary_table_only_when_runs_have_summaries(aligned_runs, tmp_path):
 def test_markdown_and_csv_hold_every_row(aligned_runs):
     comparison = compare_runs(load_runs([str(p) for p in aligned_runs]), n_resamples=100)
     lines = list(csv.DictReader(io.StringIO(comparison_csv(comparison))))
-    assert len(lines) == len(comparison["rows"]) == 4 * 3 * 4
+    assert len(lines) == len(comparison["rows"]) + len(comparison["not_parallel_rows"]) == 4 * 3 * 4
     assert lines[1]["system"] == "reference" and float(lines[1]["ci_low"]) == 100.0 and lines[0]["delta"] == ""
     markdown = comparison_markdown(comparison)
-    assert "## TER ↓" in markdown and "## Where reference beats weak most" in markdown
+    assert "## Ranking by TER ↓" in markdown and "## TER ↓ vs the baseline" in markdown
+    assert "## Where reference beats weak most" in markdown
 
 
 def test_html_report_is_self_contained_with_every_chart(aligned_runs, tmp_path):

@@ -46,7 +46,8 @@ def page(tmp_path_factory) -> tuple[Page, str]:
     comparison = compare_runs(load_runs([str(r) for r in runs]), n_resamples=50)
     for system in comparison["systems"]:    # a name no hydra override can carry: markup and an override
         system["name"] = OVERRIDE_NAME if system["name"] == "named" else system["name"]
-    for row in comparison["rows"] + comparison["buckets"]:
+    for row in [*comparison["rows"], *comparison["buckets"], *comparison["not_parallel_rows"],
+                *comparison["ranking"]["rows"], *comparison["ranking"]["pairs"]]:
         row["system"] = OVERRIDE_NAME if row["system"] == "named" else row["system"]
     for verdict in comparison["verdicts"]:
         verdict["system"] = OVERRIDE_NAME
@@ -70,10 +71,10 @@ def test_the_title_isolates_names_with_unicode_isolates(page):
     assert isolated(OVERRIDE_NAME) in title
 
 
-def test_verdicts_come_first_under_contents_and_the_runs_last(page):
+def test_the_ranking_and_verdicts_come_first_under_contents_and_the_runs_last(page):
     parsed, _ = page
     assert parsed.links == parsed.sections
-    assert parsed.sections[0] == "#summary" and parsed.sections[-1] == "#runs"
+    assert parsed.sections[:3] == ["#verdicts", "#ranking", "#summary"] and parsed.sections[-1] == "#runs"
 
 
 def test_names_in_composed_sentences_are_isolated_as_whole_words():

@@ -111,6 +111,14 @@ class Metric(ABC):
         """score_from_statistics for each row of a matrix of sums (resamples); metrics vectorize it for speed."""
         return np.array([self.score_from_statistics(row) for row in np.atleast_2d(statistics)])
 
+    @property
+    def statistics_kind(self) -> str:
+        """How a sum of its statistics rows becomes its score: "mean" (the default score_from_statistics, total /
+        count, which a reader of stored statistics computes without this metric's code) or "own"."""
+        default = (type(self).score_from_statistics is Metric.score_from_statistics
+                   and type(self).scores_from_statistics is Metric.scores_from_statistics)
+        return "mean" if default else "own"
+
     def sentence_score_from_statistics(self, row: np.ndarray) -> float:
         """One segment's score from its own row (BLEU uses its effective order here)."""
         return self.score_from_statistics(row)
