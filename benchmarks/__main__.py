@@ -48,11 +48,12 @@ def marian_figures(work: Path, device: str, new_tokens: int, per_document: int |
 
 
 def shared_weight_cache(cache: Path) -> None:
-    """A fresh translation cache that shares the user's GGUF file and dequantized weights (cached by file
-    hash), so the cold run is cold for translation without repeating the one-time conversion."""
+    """A fresh translation cache that shares the user's GGUF file, dequantized weights (cached by file hash)
+    and CTranslate2 conversions, so the cold run is cold for translation without repeating the one-time
+    conversions."""
     user_cache = Path(os.environ.get("HARNESS_CACHE_DIR", DEFAULT_CACHE_DIR)).expanduser()
     cache.mkdir(parents=True)
-    for name in ("gguf", "converted"):
+    for name in ("gguf", "converted", "ct2"):
         (user_cache / name).mkdir(parents=True, exist_ok=True)
         (cache / name).symlink_to(user_cache / name)
 
