@@ -89,6 +89,7 @@ def test_fingerprint_extends_the_prompted_one_with_the_runtime(tiny_gemma3, ct2_
         assert int8[key] == hf[key]
     longer = ct2_lm(tiny_gemma3, ct2_cache, "int8", max_new_tokens=20).fingerprint("fr", "en")
     assert longer["max_new_tokens"] == 20 and int8 != fp32
+    assert ct2_lm(tiny_gemma3, ct2_cache, "int8", batch_size=1).fingerprint("fr", "en") != int8   # int8 varies by batch
 
 
 def test_backend_ct2_picks_the_runtime_by_model_kind(tiny_gemma3, tiny_marian, tmp_path):

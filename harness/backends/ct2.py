@@ -185,7 +185,12 @@ class Ct2LMBackend(Ct2Runtime, TransformersLMBackend):
         self.sliding_window: int | None = None
 
     def runtime_fingerprint(self) -> dict:
-        return {**super().runtime_fingerprint(), "device": self.device, "compute_type": self.compute_type}
+        """The batch settings too: the prompts of a batch longer than its shortest are fed through the decoding
+        loop token by token, which at int8 gives other outputs than one prompt alone (8 of 17 Turkish seed
+        outputs agree), so batches change what is cached."""
+        generation = self.generation
+        return {**super().runtime_fingerprint(), "device": self.device, "compute_type": self.compute_type,
+                "batch_size": generation.batch_size, "max_batch_tokens": generation.max_batch_tokens}
 
     def describe(self) -> dict:
         return {**super().describe(), **self.runtime_record()}
