@@ -7,6 +7,7 @@ import pytest
 from harness.backends.ct2 import Ct2Backend, Ct2LMBackend, ct2_backend
 from harness.backends.hf_causal import CausalLMBackend
 from harness.config import GenerationSpec, ModelSpec, PromptSpec, compose_config
+from harness.errors import UserError
 from harness.pipeline import build_backend
 from tests.conftest import SEEDS, build_tiny_gemma3
 
@@ -112,3 +113,25 @@ def test_an_input_beyond_the_sliding_window_is_split_and_stays_faithful(tmp_path
     assert max(prompt_lengths) <= 96 - ct2.generation.max_new_tokens + 8   # word-bounded pieces of about the limit
     hf = CausalLMBackend(lm_spec(folder), generation())
     assert greedy_ids(ct2, "fr", pieces) == greedy_ids(hf, "fr", pieces)
+
+
+def test_an_lm_ctranslate2_cannot_convert_is_a_user_error_with_nothing_left_behind(tmp_path):
+    import torch
+    from transformers import GPTNeoConfig, GPTNeoForCausalLM
+
+    from tests.conftest import tiny_bpe_tokenizer
+    folder = tmp_path / "gpt_neo"
+    tokenizer = tiny_bpe_tokenizer()
+    torch.manual_seed(0)
+    GPTNeoForCausalLM(GPTNeoConfig(vocab_size=len(tokenizer), hidden_size=32, num_layers=2, num_heads=2,
+                                   attention_types=[[["global", "local"], 1]], max_position_embeddings=128,
+                                   bos_token_id=1, eos_token_id=2)
+                      ).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    backend = ct2_backend(ModelSpec(name="neo", model_id=str(folder)), generation(), cache_dir=str(tmp_path / "cache"))
+    assert isinstance(backend, Ct2LMBackend)
+    with pytest.raises(UserError, match="cannot convert model .* for CTranslate2") as caught:
+        backend.translate_batch(["Bonjour."], "fr", "en")
+    assert "\n" not in str(caught.value)
+    converted = tmp_path / "cache" / "ct2"
+    assert not converted.exists() or list(converted.iterdir()) == []
