@@ -159,7 +159,8 @@ def line_break_tokens(tokenizer) -> list[int]:
     """The ids of every token whose text holds a line break, and the end of text: a decoder-only LM's output
     ends at its first line (prompted.first_line), so decoding stops there, as hf_causal's stop string does."""
     texts = tokenizer.batch_decode([[token_id] for token_id in range(len(tokenizer))])
-    return sorted({token_id for token_id, text in enumerate(texts) if "\n" in text} | {tokenizer.eos_token_id})
+    ends = {token_id for token_id, text in enumerate(texts) if "\n" in text}
+    return sorted(ends if tokenizer.eos_token_id is None else ends | {tokenizer.eos_token_id})
 
 
 def attention_window(config) -> int | None:
