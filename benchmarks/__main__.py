@@ -19,6 +19,7 @@ from benchmarks.figures import (GIB, Figure, batched_vs_naive, cached_rerun, ct2
                                 peak_memory)
 from benchmarks.machine import machine_record
 from benchmarks.measure import REPO, harness_process
+from harness.backends.ct2 import conversion_key
 from harness.config import DEFAULT_CACHE_DIR
 from tests.builders import OPUS_MT_BASE, OPUS_MT_VOCAB, build_marian, seed_texts
 
@@ -49,26 +50,39 @@ def marian_figures(work: Path, device: str, new_tokens: int, per_document: int |
 
 
 def shared_weight_cache(cache: Path) -> None:
-    """A fresh translation cache that shares the user's GGUF file and dequantized weights (cached by file
-    hash), so the cold run is cold for translation without repeating the one-time conversion."""
+    """A fresh translation cache that shares the user's GGUF file, dequantized weights (cached by file hash)
+    and CTranslate2 conversions, so the cold run is cold for translation without repeating the one-time
+    conversions."""
     user_cache = Path(os.environ.get("HARNESS_CACHE_DIR", DEFAULT_CACHE_DIR)).expanduser()
     cache.mkdir(parents=True)
-    for name in ("gguf", "converted"):
+    for name in ("gguf", "converted", "ct2"):
         (user_cache / name).mkdir(parents=True, exist_ok=True)
         (cache / name).symlink_to(user_cache / name)
 
 
 def first_use(work: Path, device: str) -> str:
-    """The one-time dequantization of the GGUF file (a machine's first run), done before the measured runs
-    so that the cold run is cold for translation only; described when it happened here."""
+    """The one-time preparation of the default model (a machine's first run: the GGUF file's dequantization and
+    the CTranslate2 conversion), done before the measured runs so that the cold run is cold for translation
+    only; described when it happened here."""
     shared_weight_cache(work / "first_use_cache")
-    converted_before = set((work / "first_use_cache" / "converted").iterdir())
+    prepared = lambda: {path for name in ("converted", "ct2") for path in (work / "first_use_cache" / name).iterdir()}
+    prepared_before = prepared()
     first = harness_process([f"generation.device={device}", "data.documents=[002]", "data.max_segments=1"],
                             work / "first_use_cache", work / "first_use")
-    if set((work / "first_use_cache" / "converted").iterdir()) == converted_before:
-        return "the dequantized weights were already cached from an earlier run"
-    return (f"one-time GGUF dequantization on this machine's first run: a one-sentence run took "
-            f"{first.wall_seconds:.1f} s, peak RSS {first.peak_rss_bytes / GIB:.2f} GiB (not counted above)")
+    if prepared() == prepared_before:
+        return "the dequantized weights and converted model were already cached from an earlier run"
+    return (f"one-time GGUF dequantization and CTranslate2 conversion on this machine's first run: a one-sentence "
+            f"run took {first.wall_seconds:.1f} s, peak RSS {first.peak_rss_bytes / GIB:.2f} GiB (not counted above)")
+
+
+def loaded_weights(cache: Path, model: dict) -> tuple[int, str]:
+    """The size of the weights the run loaded, and what they are."""
+    if model["backend"] == "ct2":   # keyed as Ct2LMBackend keys a GGUF model: its sha256 and the compute type
+        folder = cache / "ct2" / conversion_key({"model": model["sha256"], "revision": None}, model["compute_type"])
+        return (folder / "model.bin").stat().st_size, f"model.bin, CTranslate2 {model['compute_type']}"
+    converted = cache / "converted" / model["sha256"]
+    return (sum(path.stat().st_size for path in converted.glob("*.safetensors")),
+            "the GGUF dequantized to fp32, as loaded")
 
 
 def gemma_figures(work: Path, device: str, per_document: int | None) -> list[Figure]:
@@ -77,9 +91,7 @@ def gemma_figures(work: Path, device: str, per_document: int | None) -> list[Fig
     shared_weight_cache(work / "gemma_cache")
     overrides = [f"generation.device={device}", *subset(per_document)]
     cold, warm = (harness_process(overrides, work / "gemma_cache", work / name) for name in ("gemma_cold", "gemma_warm"))
-    converted = work / "gemma_cache" / "converted" / cold.result["model"]["sha256"]
-    weights = sum(path.stat().st_size for path in converted.glob("*.safetensors"))
-    memory = peak_memory("Gemma", cold, weights, "the GGUF dequantized to fp32, as loaded")
+    memory = peak_memory("Gemma", cold, *loaded_weights(work / "gemma_cache", cold.result["model"]))
     memory.details.append(preparation)
     return [cached_rerun("Gemma", cold, warm), overhead("Gemma", cold), memory]
 

@@ -2,8 +2,8 @@
 
     python -m benchmarks.child MEASURES.json OVERRIDES...
 
-runs the real command line entry point and writes the process's peak RSS to MEASURES.json, even when
-the run fails (the parent reports the failure)."""
+runs the real command line entry point and writes the process's peak RSS and CPU time (user + system, all
+threads) to MEASURES.json, even when the run fails (the parent reports the failure)."""
 from __future__ import annotations
 
 import json
@@ -18,8 +18,9 @@ def main() -> None:
     try:
         run_main()
     finally:
-        peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss   # KiB on Linux
-        measures.write_text(json.dumps({"peak_rss_bytes": peak_kib * 1024}))
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        measures.write_text(json.dumps({"peak_rss_bytes": usage.ru_maxrss * 1024,   # KiB on Linux
+                                        "cpu_seconds": usage.ru_utime + usage.ru_stime}))
 
 
 if __name__ == "__main__":

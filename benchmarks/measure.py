@@ -78,6 +78,7 @@ class ProcessRun:
     wall_seconds: float     # the whole process, as the user waits for it
     peak_rss_bytes: int
     result: dict            # the run's result.json
+    cpu_seconds: float = 0.0   # user + system time of the whole process
 
 
 def harness_process(overrides: list[str], cache_dir: Path, run_dir: Path) -> ProcessRun:
@@ -92,4 +93,5 @@ def harness_process(overrides: list[str], cache_dir: Path, run_dir: Path) -> Pro
     if finished.returncode != 0:
         raise RuntimeError(f"harness-run {' '.join(overrides)} failed:\n{finished.stderr[-3000:]}")
     result = json.loads((run_dir / "result.json").read_text())
-    return ProcessRun(wall, json.loads(measures.read_text())["peak_rss_bytes"], result)
+    recorded = json.loads(measures.read_text())
+    return ProcessRun(wall, recorded["peak_rss_bytes"], result, recorded["cpu_seconds"])

@@ -65,9 +65,9 @@ class GenerationSpec:
 
 @dataclass
 class Ct2BackendSpec:
-    """backend=ct2: CTranslate2 for any seq2seq model config (conf/backend/ct2.yaml)."""
+    """backend=ct2: CTranslate2 for a seq2seq model or a decoder-only LM (conf/backend/ct2.yaml)."""
 
-    _target_: str = "harness.backends.ct2.Ct2Backend"
+    _target_: str = "harness.backends.ct2.ct2_backend"
     compute_type: str = "int8"   # int8, int8_float32, float32 on CPU; also int8_float16, float16, bfloat16 on CUDA
     inter_threads: int = 1       # batches translated in parallel
     intra_threads: int = 0       # threads per batch; 0: the number of physical cores

@@ -6,6 +6,7 @@ import pytest
 
 from harness import run
 from harness.backends.ct2 import Ct2Backend, conversion_key
+from harness.backends.hf_loading import model_identity
 from harness.backends.hf_seq2seq import Seq2SeqBackend
 from harness.config import GenerationSpec, ModelSpec, compose_config
 from harness.errors import UserError
@@ -41,11 +42,14 @@ def test_conversion_key_follows_folder_content_and_quantization(tmp_path):
     folder = tmp_path / "model"
     folder.mkdir()
     (folder / "config.json").write_text("{}")
-    first = conversion_key(str(folder), "main", "int8")
-    assert conversion_key(str(folder), "main", "float32") != first
+    first = conversion_key(model_identity(str(folder), "main"), "int8")
+    assert conversion_key(model_identity(str(folder), "main"), "float32") != first
     (folder / "config.json").write_text('{"changed": 1}')
-    assert conversion_key(str(folder), "main", "int8") != first
-    assert conversion_key("org/model", "a" * 40, "int8") != conversion_key("org/model", "b" * 40, "int8")
+    assert conversion_key(model_identity(str(folder), "main"), "int8") != first
+    assert (conversion_key(model_identity("org/model", "a" * 40), "int8")
+            != conversion_key(model_identity("org/model", "b" * 40), "int8"))
+    assert conversion_key({"model": "a" * 64, "revision": None}, "int8") != conversion_key({"model": "b" * 64,
+                                                                                          "revision": None}, "int8")
 
 
 def test_batched_outputs_in_the_original_order(tiny_marian, converted_cache):

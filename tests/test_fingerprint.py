@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 from pathlib import Path
 
 import pytest
-from hydra.utils import get_class
+from hydra.utils import get_class, get_object
 
 from harness import compose_config, run
 from harness.backends.base import Backend
@@ -59,8 +60,19 @@ def registered_backends() -> list[type]:
     """Every backend a config names: conf/backend/*.yaml, and the toy backends of the tests."""
     targets = {compose_config([f"backend={path.stem}"]).backend._target_
                for path in sorted((CONF_DIR / "backend").glob("*.yaml"))}
-    return [get_class(target) for target in sorted(targets)] + [DictionaryBackend,
-                                                                 get_class("tests.test_toy_backend.LexiconLM")]
+    return [c for target in sorted(targets) for c in backend_classes(target)] + [
+        DictionaryBackend, get_class("tests.test_toy_backend.LexiconLM")]
+
+
+def backend_classes(target: str) -> list[type]:
+    """The class a config's _target_ names; a factory (backend=ct2 picks its class by model kind): every
+    backend class of its module."""
+    found = get_object(target)
+    if isinstance(found, type):
+        return [found]
+    module = sys.modules[found.__module__]
+    return [c for c in vars(module).values()
+            if isinstance(c, type) and issubclass(c, Backend) and c.__module__ == module.__name__]
 
 
 def folder(root: Path, name: str) -> str:

@@ -1,11 +1,12 @@
-"""Decoder-only LMs run by transformers: a hub id, a local folder or a GGUF file (hf_loading), batched
-with left padding and stopped at the first line break. Prompts, chat templates and output cleanup live in
-the prompted-LM base (prompted.py); this runtime only loads and generates."""
+"""Decoder-only LMs in transformers' format (a hub id, a local folder or a GGUF file, hf_loading): the model
+side that every runtime of such a model shares, and the transformers runtime (batched with left padding,
+stopped at the first line break). Prompts, chat templates and output cleanup live in the prompted-LM base
+(prompted.py); CTranslate2's runtime of the same model is ct2.Ct2LMBackend."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from harness.backends.hf_loading import (device_and_dtype, generation_fingerprint, gguf_location, load_dequantized,
+from harness.backends.hf_loading import (dequantized_folder, device_and_dtype, generation_fingerprint, gguf_location,
                                          load_pretrained, model_id_for, safety_record, torch_dtype)
 from harness.backends.prompted import PromptedLMBackend
 
@@ -31,14 +32,14 @@ class TokenCounter:
         pass
 
 
-class CausalLMBackend(PromptedLMBackend):
-    name = "hf_causal"
+class TransformersLMBackend(PromptedLMBackend):
+    """What a runtime of a transformers-format LM shares: where the weights are, what names them in cache keys
+    and results, and the tokenizer (token counts, chat template). A runtime implements load_model() (calling
+    load_tokenizer()) and generate()."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.device, self.dtype = device_and_dtype(self.generation)
         self.gguf: tuple[Path, str] | None = None
-        self.lm = None
         self.tokenizer = None
 
     def gguf_file(self) -> tuple[Path, str] | None:
@@ -53,9 +54,6 @@ class CausalLMBackend(PromptedLMBackend):
             return {"model": gguf[1], "revision": None}
         return super().identity()
 
-    def runtime_fingerprint(self) -> dict:
-        return generation_fingerprint(self.generation, self.device, self.dtype)
-
     def describe(self) -> dict:
         gguf = self.gguf_file()
         if gguf:
@@ -64,20 +62,25 @@ class CausalLMBackend(PromptedLMBackend):
         return {"name": self.model.name, "backend": self.name, "id": self.model.model_id,
                 "revision": self.model.revision, "resolved": self.identity(), **safety_record(self.model)}
 
-    def load_model(self) -> None:
-        from transformers import AutoModelForCausalLM, AutoTokenizer   # only when weights are needed
+    def weights_location(self) -> str:
+        """A hub id or a local folder that transformers loads: a GGUF file's dequantized copy (made once)."""
         gguf = self.gguf_file()
-        if gguf:
-            self.lm, self.tokenizer = load_dequantized(AutoModelForCausalLM, AutoTokenizer, gguf[0], gguf[1],
-                                                       Path(self.cache_dir).expanduser(), self.dtype)
-        else:
-            model_id = model_id_for(self.model, "xx", "en")
-            self.tokenizer = load_pretrained(AutoTokenizer, model_id, self.model)
-            self.lm = load_pretrained(AutoModelForCausalLM, model_id, self.model, dtype=torch_dtype(self.dtype))
-        self.lm.to(self.device).eval()
+        if not gguf:
+            return model_id_for(self.model, "xx", "en")
+        from transformers import AutoModelForCausalLM, AutoTokenizer   # only when weights are needed
+        return str(dequantized_folder(AutoModelForCausalLM, AutoTokenizer, gguf[0], gguf[1],
+                                      Path(self.cache_dir).expanduser()))
+
+    def load_tokenizer(self, location: str) -> None:
+        from transformers import AutoTokenizer
+        self.tokenizer = load_pretrained(AutoTokenizer, location, self.model)
         self.tokenizer.padding_side = "left"
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
+
+    def prompt_ids(self, prompts: list[str], chat: bool) -> list[list[int]]:
+        """The prompts' token ids as every runtime feeds them (the chat template already holds its special tokens)."""
+        return self.tokenizer(prompts, add_special_tokens=not chat)["input_ids"]
 
     def has_chat_template(self) -> bool:
         return bool(self.tokenizer.chat_template)
@@ -89,6 +92,25 @@ class CausalLMBackend(PromptedLMBackend):
     def measure(self, texts: list[str], src_lang: str, tgt_lang: str) -> list[int]:
         self.load()
         return [len(ids) for ids in self.tokenizer(texts, add_special_tokens=False)["input_ids"]]
+
+
+class CausalLMBackend(TransformersLMBackend):
+    name = "hf_causal"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.device, self.dtype = device_and_dtype(self.generation)
+        self.lm = None
+
+    def runtime_fingerprint(self) -> dict:
+        return generation_fingerprint(self.generation, self.device, self.dtype)
+
+    def load_model(self) -> None:
+        from transformers import AutoModelForCausalLM   # only when weights are needed
+        location = self.weights_location()
+        self.load_tokenizer(location)
+        self.lm = load_pretrained(AutoModelForCausalLM, location, self.model, dtype=torch_dtype(self.dtype))
+        self.lm.to(self.device).eval()
 
     def generate(self, prompts: list[str], chat: bool) -> list[str]:
         import torch

@@ -116,8 +116,10 @@ def hub_unreachable() -> str | None:
     return None
 
 
-def is_tokenizer(loader) -> bool:
-    return "Tokenizer" in getattr(loader, "__name__", "")
+def loads_weights(loader) -> bool:
+    """Whether a transformers loader reads weights (a model class), not only a tokenizer or a config."""
+    name = getattr(loader, "__name__", "")
+    return "Tokenizer" not in name and "Config" not in name
 
 
 def safety_record(model: ModelSpec) -> dict:
@@ -134,7 +136,7 @@ def load_pretrained(loader, model_id: str, model: ModelSpec, **kwargs):
     """Call a transformers from_pretrained and turn "cannot get it" into an error that says how to supply it."""
     hub_off = None if Path(model_id).expanduser().is_dir() else hub_offline_reason()
     safety = {"trust_remote_code": model.trust_remote_code, "local_files_only": hub_off is not None}
-    if not is_tokenizer(loader):
+    if loads_weights(loader):
         safety["use_safetensors"] = None if model.allow_pickle else True
     try:
         return loader.from_pretrained(model_id, revision=model.revision, **safety, **kwargs)
@@ -321,9 +323,9 @@ def dequantize(loader, tokenizer_loader, gguf_path: Path, converted: Path) -> No
     publish_folder(staging, converted)
 
 
-def load_dequantized(loader, tokenizer_loader, gguf_path: Path, digest: str, cache_dir: Path, dtype: str):
-    """Load a GGUF model through transformers (dequantized to dtype), keeping the converted weights in
-    cache_dir/converted/<sha256> so that later loads take seconds instead of a minute."""
+def dequantized_folder(loader, tokenizer_loader, gguf_path: Path, digest: str, cache_dir: Path) -> Path:
+    """A GGUF model as a transformers folder (fp32 weights and the tokenizer) in cache_dir/converted/<sha256>,
+    written once and reused by every later run and runtime (transformers, CTranslate2)."""
     converted = cache_dir / "converted" / digest
     if not (converted / "config.json").is_file():
         with activity(f"one-time conversion of {gguf_path.name} ({megabytes(gguf_path.stat().st_size)}) to "
@@ -331,5 +333,4 @@ def load_dequantized(loader, tokenizer_loader, gguf_path: Path, digest: str, cac
                       "load the result"):
             dequantize(loader, tokenizer_loader, gguf_path, converted)
         log.info("converted once: %s in %s", megabytes(folder_size(converted)), converted)
-    return (loader.from_pretrained(str(converted), dtype=torch_dtype(dtype)),
-            tokenizer_loader.from_pretrained(str(converted)))
+    return converted

@@ -6,8 +6,8 @@ chat-template decision (model.prompt.use_chat_template: auto, always, never), ou
 first line, stripped), the count of outputs that echo a prompt example, lazy loading, and the cache
 fingerprint parts that shape prompts.
 
-A runtime (transformers in hf_causal.py; vLLM, llama.cpp or an OpenAI-compatible local server next)
-is a subclass that implements two methods:
+A runtime (transformers in hf_causal.py, CTranslate2 in ct2.py; vLLM, llama.cpp or an OpenAI-compatible local
+server next) is a subclass that implements two methods:
 - load_model(): load the weights or connect, once, on the first batch (timed and counted here);
 - generate(prompts, chat): one raw completion per prompt (chat: the prompts went through the chat template).
 Optional hooks: measure() when it has a tokenizer (token counts for batching), has_chat_template() and

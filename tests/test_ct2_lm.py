@@ -1,0 +1,138 @@
+"""The ct2 backend on a decoder-only LM: a tiny random-weight Gemma 3 (the embedded model's architecture) built
+in a fixture, converted for real, and compared token by token with transformers (hf_causal) in fp32."""
+from pathlib import Path
+
+import pytest
+
+from harness.backends.ct2 import Ct2Backend, Ct2LMBackend, ct2_backend
+from harness.backends.hf_causal import CausalLMBackend
+from harness.config import GenerationSpec, ModelSpec, PromptSpec, compose_config
+from harness.errors import UserError
+from harness.pipeline import build_backend
+from tests.conftest import SEEDS, build_tiny_gemma3
+
+EXAMPLES = {"fr": [["Le conseil a voté le budget.", "The council passed the budget."]],
+            "tr": [["Belediye meclisi bütçeyi kabul etti.", "The city council passed the budget."]]}
+SOURCES = {"fr": ["Le Canada et le Japon.", "La ministre a annoncé un partenariat avec son homologue japonais.",
+                  "Mardi."],
+           "tr": ["Kanada ve Japonya.", "Bu plan, Genel Bilgi Güvenliği Anlaşması olarak adlandırıldı."]}
+
+
+def lm_spec(folder: Path) -> ModelSpec:
+    return ModelSpec(name="tiny_gemma3", model_id=str(folder), prompt=PromptSpec(examples=EXAMPLES))
+
+
+def generation(**settings) -> GenerationSpec:
+    return GenerationSpec(**{"max_new_tokens": 12, "device": "cpu", **settings})
+
+
+@pytest.fixture(scope="module")
+def ct2_cache(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("ct2_lm_cache")
+
+
+def ct2_lm(folder, cache, compute_type="float32", **settings) -> Ct2LMBackend:
+    return Ct2LMBackend(lm_spec(folder), generation(**settings), cache_dir=str(cache), compute_type=compute_type)
+
+
+def greedy_ids(backend, src_lang: str, texts: list[str]) -> list[list[int]]:
+    """The generated token ids up to the first line break, as each runtime decodes them greedily."""
+    backend.load()
+    decoded = backend.generate(backend.prompts(texts, src_lang, "en"), chat=False)
+    return [backend.tokenizer(text, add_special_tokens=False)["input_ids"] for text in decoded]
+
+
+@pytest.mark.parametrize("src_lang", ["fr", "tr"])
+def test_float32_conversion_gives_transformers_greedy_tokens(tiny_gemma3, ct2_cache, src_lang):
+    hf = CausalLMBackend(lm_spec(tiny_gemma3), generation())
+    ct2 = ct2_lm(tiny_gemma3, ct2_cache)
+    expected, got = greedy_ids(hf, src_lang, SOURCES[src_lang]), greedy_ids(ct2, src_lang, SOURCES[src_lang])
+    assert all(len(ids) > 0 for ids in expected)
+    assert got == expected
+    hf_text = hf.translate_batch(SOURCES[src_lang], src_lang, "en")
+    assert ct2.translate_batch(SOURCES[src_lang], src_lang, "en") == hf_text
+
+
+def test_the_prompts_are_hf_causals(tiny_gemma3, ct2_cache):
+    hf = CausalLMBackend(lm_spec(tiny_gemma3), generation())
+    ct2 = ct2_lm(tiny_gemma3, ct2_cache)
+    assert ct2.prompts(SOURCES["fr"], "fr", "en") == hf.prompts(SOURCES["fr"], "fr", "en")
+    assert ct2.measure(SOURCES["fr"], "fr", "en") == hf.measure(SOURCES["fr"], "fr", "en")
+
+
+def test_decoding_stops_at_the_first_line_break(tiny_gemma3, ct2_cache):
+    ct2 = ct2_lm(tiny_gemma3, ct2_cache, max_new_tokens=40)
+    ct2.load()
+    completions = ct2.generate(ct2.prompts(SOURCES["fr"], "fr", "en"), chat=False)
+    for completion in completions:
+        assert "\n" not in completion.rstrip("\n")      # nothing generated after the line break
+    assert ct2.stats["generated_tokens"] <= 40 * len(completions)
+
+
+def test_max_new_tokens_bounds_the_generated_tokens(tiny_gemma3, ct2_cache):
+    ct2 = ct2_lm(tiny_gemma3, ct2_cache, max_new_tokens=3)
+    ct2.translate_batch(SOURCES["tr"], "tr", "en")
+    assert 0 < ct2.stats["generated_tokens"] <= 3 * len(SOURCES["tr"])
+
+
+def test_converted_once_per_compute_type_under_the_model_identity(tiny_gemma3, tmp_path):
+    for compute_type in ("int8", "float32", "int8"):
+        ct2_lm(tiny_gemma3, tmp_path, compute_type).load()
+    assert sorted(path.name.count(".tmp") for path in (tmp_path / "ct2").iterdir()) == [0, 0]
+
+
+def test_fingerprint_extends_the_prompted_one_with_the_runtime(tiny_gemma3, ct2_cache):
+    hf = CausalLMBackend(lm_spec(tiny_gemma3), generation()).fingerprint("fr", "en")
+    int8 = ct2_lm(tiny_gemma3, ct2_cache, "int8").fingerprint("fr", "en")
+    fp32 = ct2_lm(tiny_gemma3, ct2_cache, "float32").fingerprint("fr", "en")
+    assert (int8["backend"], int8["extra"]["compute_type"], fp32["extra"]["compute_type"]) == ("ct2", "int8", "float32")
+    assert (int8["model"], int8["generation"]) == (hf["model"], hf["generation"])   # the base's parts, whole
+    for key in ("content_sha256", "prompt", "num_beams", "max_new_tokens", "do_sample"):
+        assert int8["extra"][key] == hf["extra"][key]
+    longer = ct2_lm(tiny_gemma3, ct2_cache, "int8", max_new_tokens=20).fingerprint("fr", "en")
+    assert longer["generation"]["max_new_tokens"] == 20 and int8 != fp32
+    assert ct2_lm(tiny_gemma3, ct2_cache, "int8", batch_size=1).fingerprint("fr", "en") != int8   # int8 varies by batch
+
+
+def test_backend_ct2_picks_the_runtime_by_model_kind(tiny_gemma3, tiny_marian, tmp_path):
+    lm = ct2_backend(lm_spec(tiny_gemma3), generation(), cache_dir=str(tmp_path))
+    mt = ct2_backend(ModelSpec(name="mt", model_id=str(tiny_marian)), generation(), cache_dir=str(tmp_path))
+    assert (type(lm), type(mt)) == (Ct2LMBackend, Ct2Backend)
+    cfg = compose_config([f"data.root={SEEDS}", "model=gemma3_270m", "backend=ct2"])
+    assert cfg.backend.compute_type == "int8"
+    gemma = build_backend(cfg)
+    assert isinstance(gemma, Ct2LMBackend) and gemma.describe()["compute_type"] == "int8"
+
+
+def test_an_input_beyond_the_sliding_window_is_split_and_stays_faithful(tmp_path):
+    folder = build_tiny_gemma3(tmp_path / "model", sliding_window=96)
+    long_text = " ".join(SOURCES["fr"] * 6)
+    ct2 = ct2_lm(folder, tmp_path / "cache")
+    pieces, _ = ct2.split_overlong([long_text], "fr", "en")
+    assert len(pieces) > 1 and ct2.stats["split_overlong_inputs"] == 1
+    prompt_lengths = [len(ids) for ids in ct2.prompt_ids(ct2.prompts(pieces, "fr", "en"), chat=False)]
+    assert max(prompt_lengths) <= 96 - ct2.generation.max_new_tokens + 8   # word-bounded pieces of about the limit
+    hf = CausalLMBackend(lm_spec(folder), generation())
+    assert greedy_ids(ct2, "fr", pieces) == greedy_ids(hf, "fr", pieces)
+
+
+def test_an_lm_ctranslate2_cannot_convert_is_a_user_error_with_nothing_left_behind(tmp_path):
+    import torch
+    from transformers import GPTNeoConfig, GPTNeoForCausalLM
+
+    from tests.conftest import tiny_bpe_tokenizer
+    folder = tmp_path / "gpt_neo"
+    tokenizer = tiny_bpe_tokenizer()
+    torch.manual_seed(0)
+    GPTNeoForCausalLM(GPTNeoConfig(vocab_size=len(tokenizer), hidden_size=32, num_layers=2, num_heads=2,
+                                   attention_types=[[["global", "local"], 1]], max_position_embeddings=128,
+                                   bos_token_id=1, eos_token_id=2)
+                      ).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    backend = ct2_backend(ModelSpec(name="neo", model_id=str(folder)), generation(), cache_dir=str(tmp_path / "cache"))
+    assert isinstance(backend, Ct2LMBackend)
+    with pytest.raises(UserError, match="cannot convert model .* for CTranslate2") as caught:
+        backend.translate_batch(["Bonjour."], "fr", "en")
+    assert "\n" not in str(caught.value)
+    converted = tmp_path / "cache" / "ct2"
+    assert not converted.exists() or list(converted.iterdir()) == []
