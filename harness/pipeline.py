@@ -141,13 +141,9 @@ class Plan:
 
 
 def prepare(cfg: DictConfig) -> Plan:
+    """Every check that can refuse the run, metrics first (nothing written yet), then the data set, whose
+    language checks are remembered in the cache."""
     check_ranges(cfg)
-    cache = open_cache(cfg)   # the language checks of the files, remembered
-    try:
-        dataset = load_dataset(cfg.data.root, cfg.data.documents, cfg.data.reference_root, cache)
-    finally:
-        cache.close()
-    require_utf8(str(dataset.root), "data.root")   # a relative data.root inside a folder whose name is not UTF-8
     stage_metrics = [*cfg.metrics, *cfg.alignment.segment_metrics, *cfg.alignment.corpus_metrics]
     check_code_allowed(stage_metrics + ([] if cfg.summarizer.name == "none" else list(cfg.summary.metrics)),
                        cfg.allow_metric_code)
@@ -157,6 +153,12 @@ def prepare(cfg: DictConfig) -> Plan:
     for metric in {id(m): m for m in [*metrics, *aligned_metrics.segment, *aligned_metrics.corpus]}.values():
         metric.check_ready()
     check_alignment_settings(cfg.alignment)
+    cache = open_cache(cfg)   # the language checks of the files, remembered
+    try:
+        dataset = load_dataset(cfg.data.root, cfg.data.documents, cfg.data.reference_root, cache)
+    finally:
+        cache.close()
+    require_utf8(str(dataset.root), "data.root")   # a relative data.root inside a folder whose name is not UTF-8
     return Plan(dataset, metrics, aligned_metrics, build_backend(cfg), build_summary_stage(cfg))
 
 
