@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from benchmarks import compare_ranking, line_scoring
+from benchmarks.results_file import replace_suite_part
 from benchmarks.figures import (GIB, Figure, batched_vs_naive, cached_rerun, ct2_vs_transformers, overhead,
                                 peak_memory)
 from benchmarks.machine import machine_record
@@ -146,8 +147,9 @@ def main(argv: list[str] | None = None) -> None:
     workload = (f"Marian: {sentences(args.marian_sentences)} at a fixed {args.new_tokens} target tokens each; "
                 f"Gemma (default config): {sentences(args.gemma_sentences)}; line-aligned: 2,000 lines, one "
                 "damaged hypothesis file; comparison: 10 damaged hypothesis files of the same 2,000 lines")
-    (REPO / "benchmarks" / name).write_text(render(figures, machine_record(args.device), workload,
-                                                   time.perf_counter() - started))
+    results = REPO / "benchmarks" / name
+    suite = render(figures, machine_record(args.device), workload, time.perf_counter() - started)
+    results.write_text(replace_suite_part(results.read_text(encoding="utf-8") if results.exists() else "", suite))
     print(f"\nwrote benchmarks/{name}")
 
 

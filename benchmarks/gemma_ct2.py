@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.results_file import replace_section
 from benchmarks.__main__ import progress, shared_weight_cache
 from benchmarks.figures import GIB
 from benchmarks.machine import machine_record
@@ -143,14 +143,6 @@ def render(measured: list[Measured], comparison: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def replace_section(text: str, section: str) -> str:
-    """RESULTS.md with this benchmark's section replaced (or appended), the rest left as it is."""
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        return pattern.sub(lambda _: section + "\n", text)
-    return text.rstrip("\n") + "\n\n" + section
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.gemma_ct2", description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=Path, help="keep (and reuse) the run folders here")
@@ -163,7 +155,7 @@ def main() -> None:
         section = render(measured, compare(measured, Path(work) / "comparison"))
     print(section)
     results = REPO / "benchmarks" / "RESULTS.md"
-    results.write_text(replace_section(results.read_text(encoding="utf-8"), section), encoding="utf-8")
+    results.write_text(replace_section(results.read_text(encoding="utf-8"), SECTION, section), encoding="utf-8")
     print("updated benchmarks/RESULTS.md")
 
 
