@@ -4,8 +4,8 @@ import random
 
 import pytest
 
-from harness.align import align_texts, bead_shape
-from harness.segment import share_hypothesis
+from harness.score.align import align_texts, bead_shape
+from harness.data.segment import share_hypothesis
 from harness.config import compose_config
 from harness.errors import UserError
 from tests.alignment_cases import FLOOD_STORY, build_case, exact_bead_accuracy, reference_sentences

@@ -17,7 +17,7 @@ MODEL_CONFIGS = sorted(p.stem for p in (CONF_DIR / "model").glob("*.yaml"))
 def test_every_model_config_composes(model):
     cfg = compose_config([f"model={model}"])
     assert cfg.model.name == model
-    assert cfg.backend._target_.startswith("harness.backends.")
+    assert cfg.backend._target_.startswith("harness.translate.backends.")
 
 
 def test_backend_can_be_overridden_on_any_model():

@@ -12,9 +12,9 @@ import yaml
 
 from harness import run
 from harness.config import compose_config
-from harness.crosslingual import align_sentences, bead_shapes, cached_alignment
+from harness.align.crosslingual import align_sentences, bead_shapes, cached_alignment
 from harness.errors import UserError
-from harness.results import read_result
+from harness.results.results import read_result
 from tests.conftest import REPO, SEEDS
 
 # A short French article and its faithful English translation, sentence by sentence.
@@ -83,7 +83,7 @@ def test_two_systems_on_the_seeds_get_the_same_relations_from_the_source_and_ide
 
 
 def test_harness_compare_pairs_the_shared_segments(tmp_path):
-    from harness.compare import compare_runs, load_runs
+    from harness.compare.compare import compare_runs, load_runs
     run(compose_config([f"data.root={SEEDS}", "model=identity", "data.documents=[002,004]"]), tmp_path / "a")
     run(compose_config([f"data.root={SEEDS}", "model=identity", "model.name=degraded", "data.documents=[002,004]",
                         "backend._target_=tests.backends_for_tests.SometimesEmptyBackend"]), tmp_path / "b")
