@@ -95,7 +95,7 @@ def test_a_bad_bead_name_is_a_user_error(name):
 
 
 def test_an_alignment_is_computed_once_and_then_read_from_the_cache(spec, chrf_only, monkeypatch):
-    from harness import align
+    from harness.score import align
     from harness.cache import TranslationCache
     cache = TranslationCache(None)
     hyp, ref = reference_sentences()[:5], reference_sentences()[:6]

@@ -197,7 +197,7 @@ def test_a_language_the_encoder_does_not_cover_falls_back_to_the_hypothesis_side
 
 
 def test_an_alignment_is_computed_once_per_pair_and_then_read_from_the_cache(spec, monkeypatch):
-    from harness import crosslingual
+    from harness.align import crosslingual
     from harness.cache import TranslationCache
     cache = TranslationCache(None)
     first = cached_alignment(FRENCH, ENGLISH, spec, cache)
