@@ -20,7 +20,7 @@ from benchmarks.figures import (GIB, Figure, batched_vs_naive, cached_rerun, ct2
                                 peak_memory)
 from benchmarks.machine import machine_record
 from benchmarks.measure import REPO, harness_process
-from harness.backends.ct2 import conversion_key
+from harness.translate.backends.ct2 import conversion_key
 from harness.config import DEFAULT_CACHE_DIR
 from tests.builders import OPUS_MT_BASE, OPUS_MT_VOCAB, build_marian, seed_texts
 

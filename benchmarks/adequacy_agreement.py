@@ -17,9 +17,9 @@ import sys
 import numpy as np
 
 from benchmarks.relation_pairs import load_stories
-from harness.encoder import embed
-from harness.metrics import select_metrics
-from harness.results import read_result
+from harness.align.encoder import embed
+from harness.score.metrics import select_metrics
+from harness.results.results import read_result
 from tests.alignment_cases import perturb
 
 

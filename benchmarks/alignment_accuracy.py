@@ -1,4 +1,4 @@
-"""Exact-bead accuracy of harness.align on constructed cases (tests/alignment_cases.py).
+"""Exact-bead accuracy of harness.score.align on constructed cases (tests/alignment_cases.py).
 
     PYTHONPATH=. python benchmarks/alignment_accuracy.py [--cases 20] [--drop 0.15] [override ...]
 
@@ -11,7 +11,7 @@ import argparse
 import random
 from collections import Counter
 
-from harness.align import align_texts
+from harness.score.align import align_texts
 from harness.config import compose_config
 from tests.alignment_cases import FLOOD_STORY, random_case, reference_sentences
 

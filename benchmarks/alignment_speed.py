@@ -4,7 +4,7 @@
 
 1. A line-aligned data set (manifest `alignment: lines`) of --lines lines, run end to end with model=identity
    in a fresh process on an empty cache (target: under 10 s for 2,000 lines on 2 cores).
-2. One --search-lines-line document through the sentence-alignment search (harness.crosslingual, banded
+2. One --search-lines-line document through the sentence-alignment search (harness.align.crosslingual, banded
    beyond crosslingual.full_search_max), on an empty embedding memo (target: under 2 minutes for 20,000).
    Its reference is the translation with every 50th line dropped and every 40th pair of lines merged, so the
    search has skips and merges to find.
@@ -73,7 +73,7 @@ def search_document(count: int) -> tuple[list[str], list[str]]:
 
 def search_time(count: int) -> tuple[float, int, int]:
     from harness.config import compose_config
-    from harness.crosslingual import align_sentences
+    from harness.align.crosslingual import align_sentences
     source, reference = search_document(count)
     spec = compose_config().crosslingual
     started = time.perf_counter()

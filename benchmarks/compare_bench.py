@@ -16,8 +16,8 @@ import time
 
 from sacrebleu.significance import _bootstrap_resample
 
-from harness.metrics import select_metrics
-from harness.significance import compare_systems
+from harness.score.metrics import select_metrics
+from harness.compare.significance import compare_systems
 from tests.compare_fixtures import drop_every, reference_sentences
 
 METRICS = ["bleu", "chrf", "chrf++", "ter"]

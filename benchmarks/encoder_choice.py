@@ -1,4 +1,4 @@
-"""Can USE multilingual v3 (harness.encoder) replace all-MiniLM-L6-v2 (harness.embeddings) for the English-only
+"""Can USE multilingual v3 (harness.align.encoder) replace all-MiniLM-L6-v2 (harness.score.embeddings) for the English-only
 uses: the summaries' embedding cosine and centrality ranking, and the hypothesis-side aligner?
 
     PYTHONPATH=. python -m benchmarks.encoder_choice
@@ -23,12 +23,12 @@ from tests.alignment_cases import perturb
 
 
 def minilm(texts: list[str]) -> np.ndarray:
-    from harness.embeddings import embed
+    from harness.score.embeddings import embed
     return embed(texts)
 
 
 def usem3(texts: list[str]) -> np.ndarray:
-    from harness.encoder import embed
+    from harness.align.encoder import embed
     return embed(texts)
 
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks.measure import ProcessRun, Timed, harness_translation, naive_loop, seed_sentences
-from harness.backends.ct2 import Ct2Backend
-from harness.backends.hf_seq2seq import Seq2SeqBackend
+from harness.translate.backends.ct2 import Ct2Backend
+from harness.translate.backends.hf_seq2seq import Seq2SeqBackend
 from harness.config import GenerationSpec, ModelSpec
 
 GIB = 1 << 30

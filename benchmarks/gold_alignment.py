@@ -25,8 +25,8 @@ from collections import Counter
 from pathlib import Path
 
 from harness.config import compose_config
-from harness.crosslingual import align_sentences
-from harness.diagnostics import judge_pair, pair_signals
+from harness.align.crosslingual import align_sentences
+from harness.score.diagnostics import judge_pair, pair_signals
 
 
 def read_lines(path: Path) -> list[str]:

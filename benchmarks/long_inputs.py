@@ -26,7 +26,7 @@ from pathlib import Path
 import yaml
 
 from benchmarks.measure import REPO
-from harness.documents import read_manifest
+from harness.data.documents import read_manifest
 from harness.errors import UserError
 
 GB = 10 ** 9

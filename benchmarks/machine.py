@@ -7,7 +7,7 @@ from pathlib import Path
 
 import psutil
 
-from harness.results import versions
+from harness.results.results import versions
 
 
 def cpu_model() -> str:

@@ -10,10 +10,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.backends.base import Backend
+from harness.translate.backends.base import Backend
 from harness.cache import TranslationCache
-from harness.documents import load_dataset
-from harness.translate import source_segments, translate_documents
+from harness.data.documents import load_dataset
+from harness.translate.translate import source_segments, translate_documents
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"

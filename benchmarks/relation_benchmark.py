@@ -3,7 +3,7 @@
     PYTHONPATH=. python -m benchmarks.relation_benchmark                 test split, thresholds of conf/config.yaml
     PYTHONPATH=. python -m benchmarks.relation_benchmark --split dev --tune   the dev split and the best thresholds
 
-The pairs go through the harness's own code (harness.crosslingual.align_sentences, harness.diagnostics
+The pairs go through the harness's own code (harness.align.crosslingual.align_sentences, harness.score.diagnostics
 pair_signals and judge_pair) with the settings of conf/config.yaml; overrides such as
 crosslingual.min_similarity=0.5 change them. Thresholds are chosen on dev (--tune prints the candidates)
 and written into conf/config.yaml by hand; the test split is only reported.
@@ -17,8 +17,8 @@ from collections import Counter
 
 from benchmarks.relation_pairs import Pair, build_pairs
 from harness.config import compose_config
-from harness.crosslingual import align_sentences
-from harness.diagnostics import judge_pair, pair_signals
+from harness.align.crosslingual import align_sentences
+from harness.score.diagnostics import judge_pair, pair_signals
 
 RELATIONS = ("parallel", "comparable", "unrelated")
 

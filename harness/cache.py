@@ -1,10 +1,10 @@
 """A content-addressed translation cache around any backend (after lm-evaluation-harness's CachingLM); the
-stage that asks a backend only for what the cache lacks is harness.translate.translate_with_cache.
+stage that asks a backend only for what the cache lacks is harness.translate.translate.translate_with_cache.
 
 Key: a hash of the backend's fingerprint (backend, model id, revision or file hash, generation
 settings), the language pair and the source segment. SQLite in WAL mode makes every batch one
 transaction, so a crash loses at most the batch in flight and parallel sweep workers can share a file.
-The same file keeps sentence alignments (harness.align), the segment scores of metrics that run a model
+The same file keeps sentence alignments (harness.score.align), the segment scores of metrics that run a model
 (COMET) and the language identifier's verdicts on the input files, so that a fully cached re-run neither loads a
 model nor recomputes an alignment, a score or a language check.
 """
@@ -22,7 +22,7 @@ from harness.errors import UserError
 
 log = logging.getLogger(__name__)
 TABLES = ("translations", "alignments", "metric_scores", "language_checks")   # key -> a translation, or JSON: an
-#  alignment, a model metric's segment result (harness/metrics/comet.py), a language identification (languages.py)
+#  alignment, a model metric's segment result (harness/score/metrics/comet.py), a language identification (languages.py)
 
 
 def content_key(*parts) -> str:

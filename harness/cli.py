@@ -27,20 +27,20 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
 from harness import progress
-from harness.compare import Skipped, collect_runs, compare_collection
+from harness.compare.compare import Skipped, collect_runs, compare_collection
 from harness.config import CONF_DIR, check_ranges, compose_config, register_schemas
 from harness.errors import UserError, unknown_name
 from harness.pipeline import run
 from harness.progress import quiet_library_bars
-from harness.report import (ReportPlace, comparison_table, group_folder, results_table, run_summary_table,
+from harness.compare.report import (ReportPlace, comparison_table, group_folder, results_table, run_summary_table,
                             terminal_text)
-from harness.results import read_record, run_record
-from harness.run_folder import (FAILED_MARKER, abandon_launch, claim_sweep_folder, finished_job,
+from harness.results.results import read_record, run_record
+from harness.results.run_folder import (FAILED_MARKER, abandon_launch, claim_sweep_folder, finished_job,
                                 make_launch_folder, unfinished_jobs)
-from harness.run_index import list_runs
+from harness.compare.run_index import list_runs
 from harness.score_files import ScoreRequest, score_systems, system_config, system_names
-from harness.significance import DEFAULT_RESAMPLES
-from harness.tracking import Store, check_store, end_sweep, log_finished_run, require_mlflow, start_sweep
+from harness.compare.significance import DEFAULT_RESAMPLES
+from harness.track.tracking import Store, check_store, end_sweep, log_finished_run, require_mlflow, start_sweep
 
 EXIT_USER_ERROR = 2       # refused: nothing ran, nothing was written
 EXIT_PARTLY_FAILED = 1    # it ran, but a sweep's job failed or a finished run was not logged: each said so in a line
@@ -256,7 +256,7 @@ def compare_arguments() -> argparse.ArgumentParser:
 
 def publish(comparisons: list[dict], place: ReportPlace) -> list[Path]:
     """Write the reports into place whole; say so when an earlier report there was replaced."""
-    from harness.report_html import publish_comparisons   # matplotlib: imported only when a comparison is drawn
+    from harness.compare.report_html import publish_comparisons   # matplotlib: imported only when a comparison is drawn
     try:
         pages, replaced = publish_comparisons(comparisons, place)
     except OSError as err:
@@ -423,7 +423,7 @@ class CompareSweepCallback(Callback):
 
 class TrackingCallback(Callback):
     """Registered in conf/config.yaml: with tracking=mlflow, every finished run is logged, a sweep's runs under
-    a parent run (harness.tracking). A store that does not answer stops the launch before anything runs."""
+    a parent run (harness.track.tracking). A store that does not answer stops the launch before anything runs."""
 
     def on_run_start(self, config: DictConfig, **kwargs) -> None:
         store = Store.of(config.tracking)

@@ -67,7 +67,7 @@ class GenerationSpec:
 class Ct2BackendSpec:
     """backend=ct2: CTranslate2 for a seq2seq model or a decoder-only LM (conf/backend/ct2.yaml)."""
 
-    _target_: str = "harness.backends.ct2.ct2_backend"
+    _target_: str = "harness.translate.backends.ct2.ct2_backend"
     compute_type: str = "int8"   # int8, int8_float32, float32 on CPU; also int8_float16, float16, bfloat16 on CUDA
     inter_threads: int = 1       # batches translated in parallel
     intra_threads: int = 0       # threads per batch; 0: the number of physical cores
@@ -90,7 +90,7 @@ class CacheSpec:
 
 @dataclass
 class AlignmentSpec:
-    """Hypothesis <-> reference sentence alignment (harness/align.py: the fallback for source languages the
+    """Hypothesis <-> reference sentence alignment (harness/score/align.py: the fallback for source languages the
     multilingual encoder does not cover) and the scores over aligned segments.
     Values live in conf/config.yaml (one place); this is their schema."""
 
@@ -105,14 +105,14 @@ class AlignmentSpec:
 
 @dataclass
 class LimitsSpec:
-    """Bounds on what one input may cost (harness.aligned_scoring). Values in conf/config.yaml."""
+    """Bounds on what one input may cost (harness.score.aligned_scoring). Values in conf/config.yaml."""
 
     max_segment_chars: Optional[int] = MISSING   # longer segments: BLEU and chrF only, with a note (null: no bound)
 
 
 @dataclass
 class CrosslingualSpec:
-    """Sentence alignment across languages with the multilingual encoder (harness/crosslingual.py): source
+    """Sentence alignment across languages with the multilingual encoder (harness/align/crosslingual.py): source
     <-> reference once per document pair, and source <-> output for the files backend. Values in conf/config.yaml."""
 
     largest_bead: int = MISSING        # beads of a source and b reference sentences with a + b <= this
@@ -127,7 +127,7 @@ class CrosslingualSpec:
     sure_margin: float = MISSING           # a bead at this mining margin (cosine / neighbourhood) is sure ...
     recovery_min_margin: float = MISSING   # ... an unsure one gives way to a reordered 1-1 pair at this margin
     names_max_sentences: int = MISSING     # names compared in documents up to this many sentences
-    name_min_similarity: float = MISSING   # a reference name is found in the source at this cosine (harness/names.py)
+    name_min_similarity: float = MISSING   # a reference name is found in the source at this cosine (harness/align/names.py)
     line_sample: Optional[int] = MISSING   # line-aligned sets: cosines on this many evenly spaced lines (null: all)
     line_adequacy: bool = MISSING          # line-aligned sets: adequacy too (loads the encoder for every system)
 
@@ -144,7 +144,7 @@ class HypothesisSideThresholds:
 
 @dataclass
 class DiagnosticsSpec:
-    """Thresholds that turn measured numbers into verdicts (harness/diagnostics.py); none is hard-coded.
+    """Thresholds that turn measured numbers into verdicts (harness/score/diagnostics.py); none is hard-coded.
     The relation thresholds are chosen on the dev split of benchmarks/relation_benchmark.py."""
 
     min_english_share: float = MISSING          # below it: the output is off-target
@@ -168,7 +168,7 @@ class SummarySpec:
 
 @dataclass
 class TrackingSpec:
-    """Where finished runs are logged (conf/tracking/*.yaml; harness/tracking.py): none, or mlflow."""
+    """Where finished runs are logged (conf/tracking/*.yaml; harness/track/tracking.py): none, or mlflow."""
 
     name: str = "none"
     uri: Optional[str] = None          # MLflow tracking URI: sqlite:///results/mlflow.db or a server's http:// address
@@ -177,7 +177,7 @@ class TrackingSpec:
 
 @dataclass
 class CometSettings:
-    """A COMET metric's model and how it runs (harness/metrics/comet.py). Values in conf/config.yaml."""
+    """A COMET metric's model and how it runs (harness/score/metrics/comet.py). Values in conf/config.yaml."""
 
     model_id: Optional[str] = None   # hub id, or a local folder in COMET's layout; null: the metric's default model
     revision: str = "main"           # of a hub id; resolved to a commit, which names the model in cache keys
@@ -187,7 +187,7 @@ class CometSettings:
 
 @dataclass
 class MetricSettings:
-    """Settings of the metrics that run a model, by metric name (the constructor arguments of harness.metrics)."""
+    """Settings of the metrics that run a model, by metric name (the constructor arguments of harness.score.metrics)."""
 
     comet: CometSettings = field(default_factory=CometSettings)
     cometkiwi: CometSettings = field(default_factory=CometSettings)

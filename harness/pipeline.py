@@ -18,23 +18,23 @@ from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
-from harness.align import check_alignment_settings
-from harness.aligned_scoring import AlignedDocument, AlignedMetrics, align_and_score, system_scores
-from harness.backends.protocol import Translator
+from harness.score.align import check_alignment_settings
+from harness.score.aligned_scoring import AlignedDocument, AlignedMetrics, align_and_score, system_scores
+from harness.translate.backends.protocol import Translator
 from harness.cache import TranslationCache
 from harness.config import check_ranges, new_run_folder, to_plain
-from harness.diagnostics import diagnose_documents
-from harness.documents import Dataset, load_dataset
+from harness.score.diagnostics import diagnose_documents
+from harness.data.documents import Dataset, load_dataset
 from harness.errors import UserError, require_utf8, root_cause
-from harness.metrics import Metric, check_code_allowed, select_metrics
-from harness.metrics.summary import SummaryMetrics
-from harness.partition import partition_documents
-from harness.relations import counts_as_parallel
-from harness.results import SCHEMA_VERSION, document_record, summary_fields, versions, write_run
-from harness.run_folder import RunFolder
-from harness.scoring import DocumentScores, score_document
-from harness.summarize import SummaryEvaluation, SummaryStage, summarize_documents
-from harness.translate import translate_documents
+from harness.score.metrics import Metric, check_code_allowed, select_metrics
+from harness.score.metrics.summary import SummaryMetrics
+from harness.align.partition import partition_documents
+from harness.data.relations import counts_as_parallel
+from harness.results.results import SCHEMA_VERSION, document_record, summary_fields, versions, write_run
+from harness.results.run_folder import RunFolder
+from harness.score.scoring import DocumentScores, score_document
+from harness.summarize.summarize import SummaryEvaluation, SummaryStage, summarize_documents
+from harness.translate.translate import translate_documents
 
 log = logging.getLogger(__name__)
 

@@ -21,12 +21,12 @@ import yaml
 from omegaconf import OmegaConf
 
 from harness.config import compose_config
-from harness.documents import CleaningRules, check_line_aligned, load_text, read_text_file
+from harness.data.documents import CleaningRules, check_line_aligned, load_text, read_text_file
 from harness.errors import UserError
-from harness.languages import language_name
+from harness.data.languages import language_name
 from harness.pipeline import run
-from harness.run_folder import remove_created_folders, topmost_missing
-from harness.translate import hypothesis_lines
+from harness.results.run_folder import remove_created_folders, topmost_missing
+from harness.translate.translate import hypothesis_lines
 
 UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 REFERENCE_DIR = "references"

@@ -38,7 +38,7 @@ class Case:
 
 
 def reference_sentences() -> list[str]:
-    from harness.segment import split_sentences
+    from harness.data.segment import split_sentences
     text = (REPO / "references" / "001_8dfe5badceb79477.txt").read_text(encoding="utf-8")
     lines = [l for l in text.splitlines() if l.strip() and not l.startswith(("Posted at", "With information"))]
     return [s for line in lines for s in split_sentences(line, "en")]

@@ -3,7 +3,7 @@ import json
 import time
 from pathlib import Path
 
-from harness.backends.base import Backend
+from harness.translate.backends.base import Backend
 
 GEMMA_SEED_OUTPUTS = Path(__file__).parent / "fixtures" / "gemma3_270m_seed_outputs.json"
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from harness import run
 from harness.config import compose_config
-from harness.documents import load_dataset
-from harness.metrics import select_metrics
-from harness.results import read_result, write_json_atomically
-from harness.segment import split_sentences
+from harness.data.documents import load_dataset
+from harness.score.metrics import select_metrics
+from harness.results.results import read_result, write_json_atomically
+from harness.data.segment import split_sentences
 from tests.conftest import REFERENCES, REPO, SEEDS
 
 SEGMENT_METRICS = ["bleu", "chrf", "chrf++", "ter"]

@@ -13,12 +13,12 @@ from typing import Callable
 import pytest
 
 from harness import run
-from harness.charts import write_charts
-from harness.compare import collect_runs, compare_runs
+from harness.compare.charts import write_charts
+from harness.compare.compare import collect_runs, compare_runs
 from harness.config import compose_config
-from harness.report import markdown_text
-from harness.results import SCHEMA_VERSION
-from harness.run_folder import FAILED_MARKER, RUNNING_MARKER
+from harness.compare.report import markdown_text
+from harness.results.results import SCHEMA_VERSION
+from harness.results.run_folder import FAILED_MARKER, RUNNING_MARKER
 from tests.adversarial import assert_one_line_error, run_cli, tree_checksum
 
 SOURCES = {"a": "Le chat dort sur le canapé depuis ce matin. Il fait beau dans la ville aujourd'hui. "

@@ -183,7 +183,7 @@ def test_compare_of_line_aligned_runs_reads_every_reference_and_leaves_out_the_s
     line and TER against both on the lines within limits.max_segment_chars, so each system's scores are its run's."""
     from benchmarks.line_scoring import write_lines
     from harness import run
-    from harness.compare import compare_runs, load_runs
+    from harness.compare.compare import compare_runs, load_runs
     from harness.config import compose_config
 
     data = line_aligned_with_two_references(tmp_path / "data")
@@ -304,7 +304,7 @@ def test_a_converted_model_is_published_with_the_modes_of_normal_file_creation(t
     unreadable to the other users of a shared cache that docs/running.md suggests."""
     from transformers import LlamaConfig, LlamaForCausalLM
 
-    from harness.backends.hf_loading import publish_folder
+    from harness.translate.backends.hf_loading import publish_folder
 
     config = LlamaConfig(vocab_size=32, hidden_size=8, intermediate_size=16, num_hidden_layers=1,
                          num_attention_heads=2, num_key_value_heads=2)

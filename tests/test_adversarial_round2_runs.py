@@ -22,7 +22,7 @@ import pytest
 import yaml
 
 from harness.errors import UserError
-from harness.run_folder import RunFolder
+from harness.results.run_folder import RunFolder
 from tests.adversarial import assert_one_line_error, run_cli, tree_checksum
 from tests.test_adversarial_run import FRENCH, Setup, base_args, make_setup
 from tests.test_adversarial_state import SLOW, fill, small_disk, start_run   # noqa: F401 (small_disk: a fixture)

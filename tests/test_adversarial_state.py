@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from harness import run
-from harness.backends.hf_causal import CausalLMBackend
+from harness.translate.backends.hf_causal import CausalLMBackend
 from harness.cache import TranslationCache
 from harness.config import GenerationSpec, ModelSpec, PromptSpec, compose_config
 from harness.errors import UserError
-from harness.run_folder import RunFolder
+from harness.results.run_folder import RunFolder
 from tests.builders import build_marian
 from tests.adversarial import REPO, assert_one_line_error, run_cli, tree_checksum
 from tests.conftest import SEEDS
@@ -119,7 +119,7 @@ def test_the_chat_template_setting_is_part_of_the_causal_lm_cache_key(tiny_causa
 
 def identity_of(model_id: str, revision: str, hub_cache: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(REPO), "HF_HUB_CACHE": str(hub_cache), "HF_HUB_OFFLINE": "1"}
-    code = ("import json; from harness.backends.hf_loading import model_identity; "
+    code = ("import json; from harness.translate.backends.hf_loading import model_identity; "
             f"print(json.dumps(model_identity({model_id!r}, {revision!r})))")
     return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
 

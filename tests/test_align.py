@@ -4,8 +4,8 @@ import random
 
 import pytest
 
-from harness.align import align_texts, bead_shape
-from harness.segment import share_hypothesis
+from harness.score.align import align_texts, bead_shape
+from harness.data.segment import share_hypothesis
 from harness.config import compose_config
 from harness.errors import UserError
 from tests.alignment_cases import FLOOD_STORY, build_case, exact_bead_accuracy, reference_sentences
@@ -95,7 +95,7 @@ def test_a_bad_bead_name_is_a_user_error(name):
 
 
 def test_an_alignment_is_computed_once_and_then_read_from_the_cache(spec, chrf_only, monkeypatch):
-    from harness import align
+    from harness.score import align
     from harness.cache import TranslationCache
     cache = TranslationCache(None)
     hyp, ref = reference_sentences()[:5], reference_sentences()[:6]

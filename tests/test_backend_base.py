@@ -2,13 +2,13 @@
 import pytest
 import torch
 
-from harness.backends.base import Backend, split_words
-from harness.backends.hf_seq2seq import Seq2SeqBackend
+from harness.translate.backends.base import Backend, split_words
+from harness.translate.backends.hf_seq2seq import Seq2SeqBackend
 from harness.cache import TranslationCache
 from harness.config import GenerationSpec, ModelSpec
-from harness.documents import load_dataset
+from harness.data.documents import load_dataset
 from harness.errors import UserError
-from harness.translate import translate_documents
+from harness.translate.translate import translate_documents
 from tests.conftest import REFERENCES, SEEDS
 
 
@@ -75,7 +75,7 @@ def test_split_words(words, tokens, limit, pieces):
 
 def test_splits_are_shown_under_the_results_table(tmp_path, tiny_marian):
     from harness import compose_config, run
-    from harness.report import results_table
+    from harness.compare.report import results_table
     data = tmp_path / "data"
     data.mkdir()
     one_long_sentence = ", ".join(["Kanada ve Japonya askeri istihbarat paylaşımı konusunda anlaştı"] * 40) + "."

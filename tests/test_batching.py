@@ -2,11 +2,11 @@ import random
 
 import pytest
 
-from harness.backends.hf_seq2seq import Seq2SeqBackend
-from harness.backends.identity import IdentityBackend
-from harness.batching import plan_batches
+from harness.translate.backends.hf_seq2seq import Seq2SeqBackend
+from harness.translate.backends.identity import IdentityBackend
+from harness.translate.batching import plan_batches
 from harness.cache import TranslationCache
-from harness.translate import translate_with_cache
+from harness.translate.translate import translate_with_cache
 from harness.config import GenerationSpec, ModelSpec
 
 

@@ -1,6 +1,6 @@
-from harness.backends.base import Backend
+from harness.translate.backends.base import Backend
 from harness.cache import TranslationCache, content_key
-from harness.translate import translate_with_cache
+from harness.translate.translate import translate_with_cache
 from harness.config import GenerationSpec, ModelSpec
 
 

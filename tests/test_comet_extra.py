@@ -10,10 +10,10 @@ import pytest
 from harness import run
 from harness.config import compose_config
 from harness.errors import UserError
-from harness.metrics import select_metrics
-from harness.metrics.comet import even_pieces, joined_spans
-from harness.report_spans import error_spans_html, marked_text
-from harness.results import SCHEMA_VERSION, read_record
+from harness.score.metrics import select_metrics
+from harness.score.metrics.comet import even_pieces, joined_spans
+from harness.compare.report_spans import error_spans_html, marked_text
+from harness.results.results import SCHEMA_VERSION, read_record
 from tests.compare_fixtures import identity_run
 from tests.conftest import SEEDS
 

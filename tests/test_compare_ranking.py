@@ -16,10 +16,10 @@ import shutil
 import pytest
 
 from benchmarks.line_scoring import parallel_lines, write_lines
-from harness.compare import collect_runs, compare_collection, ranking_of
-from harness.report import comparison_csv, comparison_markdown, comparison_table, ranking_csv
-from harness.report_html import write_comparison
-from harness.results import read_record
+from harness.compare.compare import collect_runs, compare_collection, ranking_of
+from harness.compare.report import comparison_csv, comparison_markdown, comparison_table, ranking_csv
+from harness.compare.report_html import write_comparison
+from harness.results.results import read_record
 from harness.score_files import ScoreRequest, score_systems
 from tests.adversarial import REPO, assert_one_line_error, run_cli, tree_checksum
 
@@ -131,7 +131,7 @@ def test_segment_statistics_are_stored_and_give_the_runs_scores(scored):
 
 
 METRIC_MODULE = '''
-from harness.metrics.base import Metric
+from harness.score.metrics.base import Metric
 
 
 class OutputWords(Metric):

@@ -17,7 +17,7 @@ MODEL_CONFIGS = sorted(p.stem for p in (CONF_DIR / "model").glob("*.yaml"))
 def test_every_model_config_composes(model):
     cfg = compose_config([f"model={model}"])
     assert cfg.model.name == model
-    assert cfg.backend._target_.startswith("harness.backends.")
+    assert cfg.backend._target_.startswith("harness.translate.backends.")
 
 
 def test_backend_can_be_overridden_on_any_model():
@@ -149,3 +149,12 @@ def test_every_config_folder_ships_in_the_wheel():
     folders = {"harness." + ".".join(("conf", *p.relative_to(CONF_DIR).parts))
                for p in [CONF_DIR, *CONF_DIR.rglob("*")] if p.is_dir() and any(p.glob("*.yaml"))}
     assert folders <= set(setup["package-data"]) and folders <= set(setup["packages"])
+
+
+def test_every_package_folder_ships_in_the_wheel():
+    """pyproject lists harness/'s stage folders (and their subfolders) one by one; a new one must be added there."""
+    tomllib = pytest.importorskip("tomllib")
+    packages = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    folders = {".".join(init.parent.relative_to(REPO).parts) for init in (REPO / "harness").rglob("__init__.py")}
+    assert {"harness.translate.backends", "harness.score.metrics"} <= folders
+    assert folders <= set(packages)

@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 
 from harness import run
-from harness.backends.ct2 import Ct2Backend, conversion_key
-from harness.backends.hf_loading import model_identity
-from harness.backends.hf_seq2seq import Seq2SeqBackend
+from harness.translate.backends.ct2 import Ct2Backend, conversion_key
+from harness.translate.backends.hf_loading import model_identity
+from harness.translate.backends.hf_seq2seq import Seq2SeqBackend
 from harness.config import GenerationSpec, ModelSpec, compose_config
 from harness.errors import UserError
 from tests.conftest import SEEDS

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.backends.ct2 import Ct2Backend, Ct2LMBackend, ct2_backend
-from harness.backends.hf_causal import CausalLMBackend
+from harness.translate.backends.ct2 import Ct2Backend, Ct2LMBackend, ct2_backend
+from harness.translate.backends.hf_causal import CausalLMBackend
 from harness.config import GenerationSpec, ModelSpec, PromptSpec, compose_config
 from harness.errors import UserError
 from harness.pipeline import build_backend

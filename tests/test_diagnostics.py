@@ -2,7 +2,7 @@
 import pytest
 
 from harness.config import compose_config
-from harness.diagnostics import judge_pair, names, numbers, output_language, overlap, specific_numbers
+from harness.score.diagnostics import judge_pair, names, numbers, output_language, overlap, specific_numbers
 from tests.alignment_cases import FLOOD_STORY
 
 FRENCH = ["La pluie a fait déborder la rivière dimanche matin.", "Les écoles resteront fermées jusqu'à mercredi."]
@@ -83,7 +83,7 @@ def table_document(doc_id, declared, measured, agrees, english=1.0):
 
 
 def test_table_shows_measured_relation_marks_and_warns():
-    from harness.report import results_table
+    from harness.compare.report import results_table
     result = {"model": {"name": "m", "backend": "b"}, "data": {"target_lang": "en"}, "documents": [
         table_document("001", "parallel", "parallel", True),
         table_document("002", "parallel", "unrelated", False),

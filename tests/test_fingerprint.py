@@ -16,7 +16,7 @@ import pytest
 from hydra.utils import get_class, get_object
 
 from harness import compose_config, run
-from harness.backends.base import Backend
+from harness.translate.backends.base import Backend
 from harness.config import CONF_DIR, GenerationSpec, ModelSpec, PromptSpec
 from tests.conftest import SEEDS
 from tests.test_toy_backend import write_lexicon_model

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from benchmarks.line_scoring import cli_scores, damaged, parallel_lines, second_reference, write_lines
-from harness.results import read_record
+from harness.results.results import read_record
 from tests.adversarial import assert_one_line_error, run_cli, tree_checksum
 
 LINES = 60

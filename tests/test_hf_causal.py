@@ -1,7 +1,7 @@
 """The causal-LM backend on a tiny random Llama from a local folder: prompts, chat template, line-break stop."""
 import pytest
 
-from harness.backends.hf_causal import CausalLMBackend
+from harness.translate.backends.hf_causal import CausalLMBackend
 from harness.config import GenerationSpec, ModelSpec, PromptSpec
 
 

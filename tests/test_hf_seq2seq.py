@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from harness import run
-from harness.backends.hf_seq2seq import Seq2SeqBackend
+from harness.translate.backends.hf_seq2seq import Seq2SeqBackend
 from harness.config import GenerationSpec, ModelSpec, compose_config
 from tests.conftest import SEEDS
 

@@ -54,7 +54,7 @@ def import_graph() -> dict[str, set[str]]:
 
 def test_the_harness_modules_import_one_another_without_a_cycle():
     graph = import_graph()
-    assert {"harness.cache", "harness.backends.protocol"} <= graph["harness.translate"]   # the graph is read
+    assert {"harness.cache", "harness.translate.backends.protocol"} <= graph["harness.translate.translate"]   # the graph is read
     try:
         graphlib.TopologicalSorter(graph).prepare()
     except graphlib.CycleError as err:

@@ -12,7 +12,7 @@ from benchmarks.line_scoring import (DAMAGE, INNER_SEPARATORS, cli_scores, damag
 from harness import run
 from harness.config import compose_config
 from harness.errors import UserError
-from harness.lines import split_lines
+from harness.data.lines import split_lines
 from tests.adversarial import assert_one_line_error, run_cli, tree_checksum
 
 METRICS = ("bleu", "chrf", "chrf++", "ter")
@@ -153,8 +153,8 @@ def test_the_damage_patterns_do_what_they_say():
 
 def test_a_slow_metric_computed_in_a_side_process_gives_the_same_statistics_and_scores(monkeypatch):
     """TER of a long test set runs in a forked process while the other metrics run here: same numbers."""
-    from harness.aligned_scoring import AlignedMetrics, score_segments
-    from harness.metrics import side_process
+    from harness.score.aligned_scoring import AlignedMetrics, score_segments
+    from harness.score.metrics import side_process
     source, reference = parallel_lines(side_process.MIN_SEGMENTS)
     hypotheses = damaged(reference, "all")
     segments = [{"ref_index": k, "ref": r, "hyp": h, "src": s} for k, (s, r, h) in enumerate(zip(source, reference,

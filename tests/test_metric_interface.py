@@ -1,4 +1,4 @@
-"""The metric interface (harness.metrics.base): hooks, one registry, directions, sources, and the toy metric of
+"""The metric interface (harness.score.metrics.base): hooks, one registry, directions, sources, and the toy metric of
 tests/toy_metric.py through the real harness-run and harness-compare."""
 import json
 import re
@@ -7,9 +7,9 @@ import pytest
 from sacrebleu.metrics import BLEU, CHRF, TER
 
 from harness.errors import UserError
-from harness.metrics import REGISTRY, Metric, select_metrics
-from harness.metrics.summary import SummaryMetrics
-from harness.significance import compare_systems
+from harness.score.metrics import REGISTRY, Metric, select_metrics
+from harness.score.metrics.summary import SummaryMetrics
+from harness.compare.significance import compare_systems
 from tests.compare_fixtures import REPO, drop_every, reference_sentences, reference_run
 from tests.conftest import SEEDS
 from tests.test_compare import harness_cli

@@ -4,7 +4,7 @@ import sys
 import pytest
 
 from harness.errors import UserError
-from harness.metrics import available_metrics, select_metrics
+from harness.score.metrics import available_metrics, select_metrics
 
 
 @pytest.mark.parametrize("name, higher_is_better", [("bleu", True), ("chrf", True), ("chrf++", True), ("ter", False)])

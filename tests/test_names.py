@@ -1,7 +1,7 @@
-"""Names shared by a source and an English reference, across scripts (harness/names.py)."""
+"""Names shared by a source and an English reference, across scripts (harness/align/names.py)."""
 import pytest
 
-from harness.names import reference_names, shared_names
+from harness.align.names import reference_names, shared_names
 
 REFERENCE = ["Canada and Japan began talks on Tuesday, Mélanie Joly said in Tokyo.",
              "“We will work with our partners,” she said. The Five Eyes alliance includes Canada."]

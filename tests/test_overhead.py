@@ -7,11 +7,11 @@ import shutil
 
 import pytest
 
-import harness.languages as languages
+import harness.data.languages as languages
 from harness import compose_config, run
-from harness.backends.hf_loading import folder_digest, sha256_file
+from harness.translate.backends.hf_loading import folder_digest, sha256_file
 from harness.cache import TranslationCache
-from harness.documents import load_dataset
+from harness.data.documents import load_dataset
 from harness.errors import UserError
 from tests.conftest import REFERENCES, SEEDS
 

@@ -1,4 +1,4 @@
-"""A document-level output is partitioned over the source sentences (harness.partition): every output sentence
+"""A document-level output is partitioned over the source sentences (harness.align.partition): every output sentence
 in exactly one source sentence's run, in order; the same text scores the same from files as from a model; an
 omission counts. Real encoder, real seeds, a real model's outputs (tests/fixtures, replayed)."""
 import json
@@ -8,9 +8,9 @@ import pytest
 
 from harness import run
 from harness.config import compose_config
-from harness.diagnostics import output_language
+from harness.score.diagnostics import output_language
 from harness.cache import TranslationCache
-from harness.partition import cached_partition, partition
+from harness.align.partition import cached_partition, partition
 from tests.backends_for_tests import GEMMA_SEED_OUTPUTS
 from tests.conftest import SEEDS
 from tests.test_shared_segments import ENGLISH, FRENCH, files_run, write_dataset

@@ -8,7 +8,7 @@ import pytest
 from harness import run
 from harness.config import compose_config
 from harness.errors import UserError
-from harness.results import read_result
+from harness.results.results import read_result
 from tests.conftest import REPO, SEEDS
 
 CLI_FLAGS = {"bleu": ["-m", "bleu"], "chrf": ["-m", "chrf"], "chrf++": ["-m", "chrf", "--chrf-word-order", "2"]}
@@ -75,8 +75,8 @@ def test_max_segments_limits_each_document(tmp_path):
 
 
 def test_non_parallel_scores_are_marked_in_the_table(tmp_path):
-    from harness.report import results_table
-    from harness.results import read_record, run_record
+    from harness.compare.report import results_table
+    from harness.results.results import read_record, run_record
     result = run(seeds_config("model=identity"), tmp_path / "run")
     table = results_table(result)
     # the in-memory result and result.json give the same typed record (one reader), so the same table

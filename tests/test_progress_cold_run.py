@@ -8,12 +8,12 @@ from contextlib import contextmanager
 
 import pytest
 
-import harness.translate as translate_module
+import harness.translate.translate as translate_module
 import harness.progress as progress_module
-from harness.backends.base import Backend
-from harness.backends.hf_causal import CausalLMBackend
+from harness.translate.backends.base import Backend
+from harness.translate.backends.hf_causal import CausalLMBackend
 from harness.cache import TranslationCache
-from harness.translate import translate_with_cache
+from harness.translate.translate import translate_with_cache
 from harness.config import GenerationSpec, ModelSpec
 from harness.progress import activity
 from tests.conftest import SEEDS

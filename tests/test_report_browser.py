@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 
 from benchmarks.report_browser import HEIGHT, missing_browser, problems, view_report
-from harness.compare import compare_runs, load_runs
-from harness.metrics import select_metrics
-from harness.report_html import write_comparison
-from harness.results import read_result, write_json_atomically
+from harness.compare.compare import compare_runs, load_runs
+from harness.score.metrics import select_metrics
+from harness.compare.report_html import write_comparison
+from harness.results.results import read_result, write_json_atomically
 from tests.compare_fixtures import add_segments, identity_run
 
 pytestmark = pytest.mark.skipif(missing_browser() is not None, reason=str(missing_browser()))

@@ -11,7 +11,7 @@ import pytest
 
 from harness import run
 from harness.config import compose_config
-from harness.run_folder import RUNNING_MARKER, TRACKING_ARTIFACTS
+from harness.results.run_folder import RUNNING_MARKER, TRACKING_ARTIFACTS
 from tests.adversarial import run_cli
 from tests.test_adversarial_compare import write_dataset, write_references_as_outputs
 

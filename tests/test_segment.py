@@ -1,7 +1,7 @@
 import pytest
 
-from harness.documents import load_dataset
-from harness.segment import join_paragraphs, segment_paragraphs, split_sentences
+from harness.data.documents import load_dataset
+from harness.data.segment import join_paragraphs, segment_paragraphs, split_sentences
 from tests.conftest import REFERENCES, SEEDS
 
 

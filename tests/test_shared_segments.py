@@ -12,9 +12,9 @@ import yaml
 
 from harness import run
 from harness.config import compose_config
-from harness.crosslingual import align_sentences, bead_shapes, cached_alignment
+from harness.align.crosslingual import align_sentences, bead_shapes, cached_alignment
 from harness.errors import UserError
-from harness.results import read_result
+from harness.results.results import read_result
 from tests.conftest import REPO, SEEDS
 
 # A short French article and its faithful English translation, sentence by sentence.
@@ -83,7 +83,7 @@ def test_two_systems_on_the_seeds_get_the_same_relations_from_the_source_and_ide
 
 
 def test_harness_compare_pairs_the_shared_segments(tmp_path):
-    from harness.compare import compare_runs, load_runs
+    from harness.compare.compare import compare_runs, load_runs
     run(compose_config([f"data.root={SEEDS}", "model=identity", "data.documents=[002,004]"]), tmp_path / "a")
     run(compose_config([f"data.root={SEEDS}", "model=identity", "model.name=degraded", "data.documents=[002,004]",
                         "backend._target_=tests.backends_for_tests.SometimesEmptyBackend"]), tmp_path / "b")
@@ -197,7 +197,7 @@ def test_a_language_the_encoder_does_not_cover_falls_back_to_the_hypothesis_side
 
 
 def test_an_alignment_is_computed_once_per_pair_and_then_read_from_the_cache(spec, monkeypatch):
-    from harness import crosslingual
+    from harness.align import crosslingual
     from harness.cache import TranslationCache
     cache = TranslationCache(None)
     first = cached_alignment(FRENCH, ENGLISH, spec, cache)

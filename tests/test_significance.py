@@ -4,8 +4,8 @@ import pytest
 from sacrebleu.metrics import BLEU, CHRF, TER
 from sacrebleu.significance import PairedTest
 
-from harness.metrics import select_metrics
-from harness.significance import compare_systems, holm, p_value, percentile_interval, scores_from_stats
+from harness.score.metrics import select_metrics
+from harness.compare.significance import compare_systems, holm, p_value, percentile_interval, scores_from_stats
 from tests.compare_fixtures import drop_every, reference_sentences
 
 SACREBLEU = {"bleu": BLEU(), "chrf": CHRF(), "chrf++": CHRF(word_order=2), "ter": TER()}

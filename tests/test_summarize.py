@@ -7,8 +7,8 @@ import pytest
 from harness import run
 from harness.config import compose_config
 from harness.errors import UserError
-from harness.report import run_summary_table
-from harness.summarize import CentralitySummarizer, LeadSummarizer, centrality, chunk_text
+from harness.compare.report import run_summary_table
+from harness.summarize.summarize import CentralitySummarizer, LeadSummarizer, centrality, chunk_text
 from tests.conftest import SEEDS
 
 MARKETS = ("Stock markets fell sharply on Monday. The weather in Paris was sunny and warm.\n"

@@ -2,8 +2,8 @@
 import pytest
 
 from harness.errors import UserError
-from harness.metrics import select_metrics
-from harness.metrics.summary import SummaryMetrics, extractive_fragments, reference_free, words
+from harness.score.metrics import select_metrics
+from harness.score.metrics.summary import SummaryMetrics, extractive_fragments, reference_free, words
 
 ROUGE = ["rouge1", "rouge2", "rougeL", "rougeLsum"]
 

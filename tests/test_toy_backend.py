@@ -12,7 +12,7 @@ import json
 import re
 from pathlib import Path
 
-from harness.backends.prompted import PromptedLMBackend
+from harness.translate.backends.prompted import PromptedLMBackend
 from harness.config import compose_config
 from tests.adversarial import run_cli
 from tests.conftest import SEEDS

@@ -14,7 +14,7 @@ import pytest
 from harness import run
 from harness.config import compose_config
 from harness.errors import UserError
-from harness.tracking import PARENT_RUN_FILE, Store, flatten, log_finished_run, log_run, mlflow_name, require_mlflow
+from harness.track.tracking import PARENT_RUN_FILE, Store, flatten, log_finished_run, log_run, mlflow_name, require_mlflow
 from tests.adversarial import REPO, assert_one_line_error, run_cli
 from tests.test_adversarial_compare import write_dataset
 

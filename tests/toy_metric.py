@@ -7,7 +7,7 @@ harness-compare resample those.
 """
 from __future__ import annotations
 
-from harness.metrics.base import Metric
+from harness.score.metrics.base import Metric
 
 
 class SourceCopyRate(Metric):

@@ -1,0 +1,631 @@
+"""Rendering of results for people: the terminal table printed at the end of a run, and the comparison's
+leaderboard as terminal text, Markdown and CSV (charts and HTML: harness.compare.charts, harness.compare.report_html)."""
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import math
+import os
+import re
+import shutil
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, TypeVar
+
+from wcwidth import wcswidth
+
+from harness.compare.compare import PairRow, RankRow, Ranking, duplicate_note, ranking_of
+from harness.data.relations import Relation
+from harness.errors import UserError
+from harness.results.results import DocumentRecord, RunRecord, as_run_record
+from harness.results.run_folder import remove_created_folders, topmost_missing
+
+log = logging.getLogger(__name__)
+
+METRIC_LABELS = {"bleu": "BLEU", "chrf": "chrF", "chrf++": "chrF++", "ter": "TER", "rouge1": "R-1", "rouge2": "R-2",
+                 "rougeL": "R-L", "rougeLsum": "R-Lsum", "embedding_cosine": "cos", "comet": "COMET",
+                 "cometkiwi": "CometKiwi (ref-free)", "xcomet": "xCOMET"}
+SUMMARY_FREE_COLUMNS = {"coverage": "coverage", "density": "density", "compression_ratio": "compression"}
+DEGRADATION_STATS = {"split_overlong_inputs": "inputs longer than the model accepts, split and translated in parts",
+                     "truncated_inputs": "inputs TRUNCATED by the tokenizer",
+                     "oom_batch_halvings": "batches halved after running out of GPU memory",
+                     "echoed_prompt_example": "outputs that copy the prompt's example instead of translating",
+                     "cache_entries_rejected": "cache entries failed their checksum and were recomputed"}
+ALIGNED_COLUMNS = ["bleu", "chrf", "ter"]   # corpus scores over aligned segments shown in the table
+ALIGNED_NOTE = ("aln: corpus scores over the segments shared by every system (reference sentences with a source "
+                "counterpart, alignment/<id>.tsv), TER lower is better; relation measured from source and reference")
+ADEQUACY_NOTE = ("adeq: reference-free adequacy, mean cosine of source and output in the multilingual space "
+                 "(a copied source scores high: read it with English, the share of output sentences in the target "
+                 "language; ! marks an off-target output)")
+OFF_TARGET_NOTE = "! output not in {target} (off-target: untranslated or another language): {documents}"
+NOT_PARALLEL_NOTE = ("* the reference is not a translation of this source (declared or measured {relations}): "
+                     "its scores measure topical overlap, not translation quality")
+DISAGREE_NOTE = "! measured relation disagrees with the declared one: {documents}"
+CANNOT_JUDGE_NOTE = "? relation cannot be judged (too few sentences, or hypothesis not {target}): {documents}"
+NO_VALUE = "-"   # the cell of a value that does not exist: every row keeps every column
+NOT_ALIGNED_NOTE = (f"{NO_VALUE}: no aligned segment (no reference sentence has a source counterpart): {{documents}}; "
+                    "its aligned scores do not exist")
+
+
+def relation_cell(document: DocumentRecord) -> str:
+    measured = document.measured_relation
+    if measured is None:
+        return document.relation
+    flag = "!" if document.relation_agrees is False else ""
+    return f"{document.relation}/{measured}{flag}"
+
+
+def english_cell(document: DocumentRecord) -> str:
+    language = document.output_language
+    if not language:
+        return NO_VALUE
+    return f"{100 * language.english:.0f}%" + ("!" if language.verdict == "off_target" else "")
+
+
+def adequacy_cell(document: DocumentRecord) -> str:
+    adequacy = document.adequacy
+    return NO_VALUE if adequacy is None else f"{adequacy:.2f}"
+
+
+BIDI_CONTROLS = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def terminal_text(text: object) -> str:
+    """Text as a terminal shows it literally: control characters (escape sequences, line breaks) and bidirectional
+    overrides written as escapes, so that a name from someone else's result.json can neither move the cursor nor
+    reverse the text after it (a score read backwards)."""
+    return "".join(c.encode("unicode_escape").decode("ascii") if unicodedata.category(c) == "Cc" or c in BIDI_CONTROLS
+                   else c for c in str(text))
+
+
+def screen_width(text: str) -> int:
+    """Columns a terminal gives the text: two per wide (CJK) character, none per combining mark (wcwidth)."""
+    width = wcswidth(text)
+    return len(text) if width < 0 else width
+
+
+def format_table(headers: list[str], rows: list[list[str]], left: int = 3) -> str:
+    """An aligned text table: the first `left` columns are labels (left-aligned), the rest numbers; cells padded
+    to screen columns. A row must have a cell under every header: a missing value is a NO_VALUE cell, never a
+    shorter row (the cells after it would stand under the wrong headers)."""
+    table = [[terminal_text(cell) for cell in row] for row in [headers, *rows]]
+    for row in table[1:]:
+        if len(row) != len(headers):
+            raise ValueError(f"a table row has {len(row)} cells under {len(headers)} headers: {row}")
+    widths = [max(screen_width(cell) for cell in column) for column in zip(*table)]
+    pad = lambda cell, width: " " * (width - screen_width(cell))  # noqa: E731
+    line = lambda cells: "  ".join(c + pad(c, w) if i < left else pad(c, w) + c  # noqa: E731
+                                   for i, (c, w) in enumerate(zip(cells, widths)))
+    return "\n".join([line(table[0]), "  ".join("-" * w for w in widths)] + [line(row) for row in table[1:]])
+
+
+def document_row(document: DocumentRecord, metric_names: list[str], aligned_names: list[str]) -> list[str]:
+    marker = "" if document.parallel else "*"   # a reference-free score (CometKiwi) reads no reference: no mark
+    scores = [f"{document.metrics[name].score:.1f}{'' if name in document.reference_free else marker}"
+              if name in document.metrics else "n/a" for name in metric_names]
+    aligned = [f"{document.aligned[name].score:.1f}{marker}" if name in document.aligned else NO_VALUE
+               for name in aligned_names]
+    empty = document.empty_outputs
+    degraded = f"{empty}/{document.hypothesis_units} empty" if empty else ""
+    return [document.id, document.src_lang, relation_cell(document), *scores, *aligned,
+            adequacy_cell(document), english_cell(document), degraded]
+
+
+def relation_notes(documents: tuple[DocumentRecord, ...], target_lang: str) -> list[str]:
+    notes = []
+    relations = sorted({d.relation for d in documents if d.relation != Relation.PARALLEL}
+                       | {d.measured_relation for d in documents if not d.parallel and d.measured_relation}
+                       - {Relation.PARALLEL, Relation.CANNOT_JUDGE})
+    if relations:
+        notes.append(NOT_PARALLEL_NOTE.format(relations=", ".join(relations)))
+    disagree = [d.id for d in documents if d.relation_agrees is False]
+    if disagree:
+        notes.append(DISAGREE_NOTE.format(documents=", ".join(disagree)))
+    undecided = [d.id for d in documents if d.measured_relation == Relation.CANNOT_JUDGE]
+    if undecided:
+        notes.append(CANNOT_JUDGE_NOTE.format(target=target_lang, documents=", ".join(undecided)))
+    off_target = [d.id for d in documents if d.output_language and d.output_language.verdict == "off_target"]
+    if off_target:
+        notes.append(OFF_TARGET_NOTE.format(target=target_lang, documents=", ".join(off_target)))
+    return notes
+
+
+def results_table(result: dict | RunRecord) -> str:
+    """The table printed at the end of a run; `result` is the run's typed record, or the result dict just
+    written (typed by the same reader, harness.results.results.run_record)."""
+    record = as_run_record(result)
+    documents = record.documents
+    metric_names = list(dict.fromkeys(name for d in documents for name in d.metrics))
+    aligned_names = [n for n in ALIGNED_COLUMNS if any(n in d.aligned for d in documents)]
+    headers = ["document", "lang", "relation declared/measured", *[METRIC_LABELS.get(n, n) for n in metric_names],
+               *[f"aln {METRIC_LABELS.get(n, n)}" for n in aligned_names], "adeq", "English", "degraded"]
+    table = format_table(headers, [document_row(d, metric_names, aligned_names) for d in documents])
+    notes = [f"model: {record.model_name} ({record.backend})"]
+    if aligned_names:
+        notes.append(ALIGNED_NOTE)
+    not_aligned = [d.id for d in documents if d.has_segments and not d.aligned]
+    if not_aligned:
+        notes.append(NOT_ALIGNED_NOTE.format(documents=", ".join(not_aligned)))
+    notes.append(ADEQUACY_NOTE)
+    notes += relation_notes(documents, record.target_lang)
+    notes += [f"degraded: {record.backend_stat(key)} {text}" for key, text in DEGRADATION_STATS.items()
+              if record.backend_stat(key)]
+    notes += [f"{score.signature.rsplit('|', 1)[-1]}: {METRIC_LABELS.get(name, name)} {score.score:.1f}"
+              for name, score in record.system.items()]
+    notes += [f"note: {note}" for note in record.notes]
+    notes += [f"note: {note}" for d in documents for note in d.notes]
+    signatures = {d.metrics[n].signature for d in documents for n in metric_names if n in d.metrics}
+    signatures |= {d.aligned[n].signature for d in documents for n in aligned_names if n in d.aligned}
+    notes += sorted(signatures)
+    return "\n".join([table, "", *notes])
+
+
+def summary_cell(scores: dict, name: str, decimals: int) -> str:
+    return f"{scores[name]:.{decimals}f}" if name in scores else NO_VALUE
+
+
+def summary_row(document: DocumentRecord, similarity: list[str], cosine: bool) -> list[str]:
+    summary = document.summary
+    close = summary.section("vs_reference_summary")
+    free = summary.section("reference_free")
+    full = [summary_cell(summary.section("vs_reference"), "embedding_cosine", 3)] if cosine else []
+    return [document.id, document.src_lang, document.relation, str(summary.words),
+            *[summary_cell(close, name, 3 if name == "embedding_cosine" else 1) for name in similarity],
+            *full, *[summary_cell(free, name, 2) for name in SUMMARY_FREE_COLUMNS], "empty" if summary.empty else ""]
+
+
+def run_summary_table(result: dict | RunRecord) -> str:
+    """Each document's summary against the reference summary (and, by cosine, the full reference), with
+    how extractive it is; empty when the run made no summaries."""
+    record = as_run_record(result)
+    references = record.reference_summaries
+    documents = [d for d in record.documents if d.summary is not None]
+    if not references or not documents:
+        return ""
+    first = documents[0].summary
+    similarity = list(dict.fromkeys(name for d in documents for name in d.summary.section("vs_reference_summary")))
+    cosine = any("embedding_cosine" in d.summary.section("vs_reference") for d in documents)
+    headers = ["document", "lang", "relation", "words", *[METRIC_LABELS.get(n, n) for n in similarity],
+               *(["cos ref"] if cosine else []), *SUMMARY_FREE_COLUMNS.values(), "degraded"]
+    table = format_table(headers, [summary_row(d, similarity, cosine) for d in documents])
+    notes = [f"summaries: {first.summarizer} of each {first.input}, "
+             "scored against the reference summary (cos ref: against the full reference)"]
+    notes += [f"reference summary: {r.text_file} ({r.words} words, from {r.reference_file})"
+              + (" EMPTY: every score against it is 0" if r.empty else "") for r in references]
+    by_signature: dict[str, list[str]] = {}
+    for name, signature in record.summary_metrics.items():
+        by_signature.setdefault(signature, []).append(name)
+    notes += [f"{', '.join(names)}: {signature}" for signature, names in by_signature.items()]
+    return "\n".join([table, "", *notes])
+
+
+# ---------------------------------------------------------------- comparisons (harness-compare)
+
+REPORT_FILES = {"json": "comparison.json", "markdown": "leaderboard.md", "csv": "leaderboard.csv",
+                "ranking_csv": "ranking.csv", "html": "report.html", "charts": "charts"}
+
+
+GROUP_FOLDER = "comparison_{number}"   # one report per data set when a search finds runs of several
+GROUP_FOLDER_NAME = re.compile(r"comparison_\d+")
+
+
+def group_folder(folder: Path, number: int, count: int) -> Path:
+    """Where group `number` of `count` goes: the folder itself when there is one group."""
+    return folder if count == 1 else folder / GROUP_FOLDER.format(number=number)
+
+
+def foreign_entries(folder: Path) -> list[str]:
+    """What in a report folder no report wrote (an earlier report's group folders are a report's)."""
+    ours = set(REPORT_FILES.values())
+    return sorted(p.name for p in folder.iterdir() if p.name not in ours and not (
+        GROUP_FOLDER_NAME.fullmatch(p.name) and p.is_dir() and not foreign_entries(p)))
+
+
+def check_report_folder(folder: Path) -> None:
+    """The report goes into a new folder, or replaces an earlier report: never among someone else's files."""
+    if folder.exists() and not folder.is_dir():
+        raise UserError(f"--out {folder} is a file; name a new folder for the report")
+    foreign = foreign_entries(folder) if folder.is_dir() else []
+    if foreign:
+        raise UserError(f"--out {folder} already holds other files ({', '.join(foreign[:3])}); name a new or "
+                        "empty folder for the report, so that nothing there is overwritten")
+
+
+def folder_state(folder: Path) -> tuple | None:
+    """What stands at a report folder: None when nothing; else the folder's identity and each entry's name,
+    identity and last change (a report written there since changes it: every file of one is new)."""
+    try:
+        status = folder.stat()
+        with os.scandir(folder) as entries:
+            listing = sorted((e.name, e.inode(), e.stat(follow_symlinks=False).st_mtime_ns) for e in entries)
+    except FileNotFoundError:
+        return None
+    except NotADirectoryError:
+        return ("a file",)
+    return status.st_dev, status.st_ino, tuple(listing)
+
+
+REPORT_CHANGED = ("{folder}: another comparison wrote a report there while this one ran; nothing was overwritten "
+                  "and this report was not written: run it again, with another --out to keep both")
+Written = TypeVar("Written")
+
+
+@dataclass(frozen=True)
+class ReportPlace:
+    """A report folder and what stood there when the comparison began. The report is written into a staging folder
+    beside it and moved into place whole once complete: a reader never finds half a report, a report that
+    another comparison put there in the meantime is never overwritten (this one refuses instead), and an earlier
+    report found there at the start is replaced whole (the caller says so)."""
+    folder: Path
+    found: tuple | None
+
+    @classmethod
+    def of(cls, folder: Path) -> ReportPlace:
+        check_report_folder(folder)
+        folder = folder.resolve()   # a link to a report folder: the report replaces what it points to
+        return cls(folder, folder_state(folder))
+
+    def publish(self, write: Callable[[Path], Written]) -> tuple[Written, bool]:
+        """What `write` returns for the staging folder, and whether an earlier report was replaced."""
+        staging = self.folder.parent / f".{self.folder.name}.partial-{os.getpid()}"
+        created = topmost_missing(self.folder.parent)
+        try:
+            written = write(staging)
+            return written, self.move_into_place(staging)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging)
+            if not self.folder.exists():   # nothing published: no empty folder of ours is left behind
+                remove_created_folders(self.folder.parent, created)
+
+    def move_into_place(self, staging: Path) -> bool:
+        if folder_state(self.folder) != self.found:
+            raise UserError(REPORT_CHANGED.format(folder=self.folder))
+        if self.found is None:
+            try:
+                staging.rename(self.folder)   # fails when a report appeared there since the check: never merged
+            except OSError as err:
+                raise UserError(REPORT_CHANGED.format(folder=self.folder)) from err
+            return False
+        if not self.found[2]:   # an empty folder (made for the report): the report's entries go into it
+            for entry in staging.iterdir():
+                entry.rename(self.folder / entry.name)
+            return False
+        aside = self.folder.parent / f".{self.folder.name}.replaced-{os.getpid()}"
+        self.folder.rename(aside)
+        staging.rename(self.folder)
+        discard_replaced(aside)
+        return True
+
+
+def discard_replaced(aside: Path) -> None:
+    """Remove an earlier report moved aside; kept (and said) if anything no report wrote got into it meanwhile."""
+    foreign = foreign_entries(aside)
+    if foreign:
+        log.warning("kept %s: it holds files no report wrote (%s)", aside, ", ".join(foreign[:3]))
+        return
+    shutil.rmtree(aside)
+
+
+LEVEL_NOTES = {
+    "aligned": "corpus scores over the reference sentences, each with the hypothesis text aligned to it",
+    "document": "document-level scores (each whole document is one segment: no interval, no test, n/a)",
+}
+
+
+def metric_label(metric: dict) -> str:
+    return METRIC_LABELS.get(metric["name"], metric["name"]) + (" ↑" if metric["higher_is_better"] else " ↓")
+
+
+def number(value: float | None, sign: bool = False) -> str:
+    return "n/a" if value is None else (f"{value:+.1f}" if sign else f"{value:.1f}")
+
+
+def interval(ci: list[float] | None) -> str:
+    return "n/a" if ci is None else f"[{ci[0]:.1f}, {ci[1]:.1f}]"
+
+
+def p_text(p: float | None, raw: float | None = None, floor: float | None = None) -> str:
+    """A p-value to 3 decimals; "≤" when the test's raw p is at its floor 1/(resamples + 1) (no resample was as
+    extreme as the observed difference: the true p may be smaller still), rounded up so that the bound holds."""
+    if p is None:
+        return "n/a"
+    if floor is not None and raw is not None and raw <= floor * (1 + 1e-9):
+        return f"≤ {math.ceil(p * 1000 - 1e-9) / 1000:.3f}"
+    return f"{p:.3f}"
+
+
+def p_floor(comparison: dict) -> float | None:
+    test = comparison.get("significance")
+    return test.get("p_floor") if test else None
+
+
+def delta_text(row: dict) -> str:
+    """The delta, starred when significant on a parallel document (elsewhere a test says nothing about quality)."""
+    if row["delta"] is None:
+        return "baseline"
+    return number(row["delta"], sign=True) + ("*" if row["significant"] and row.get("parallel", True) else "")
+
+
+LEADERBOARD_HEADERS = ["document", "lang", "relation", "system", "score", "95% CI", "Δ vs baseline",
+                       "p (bootstrap)", "p (AR)"]
+
+
+def leaderboard_cells(row: dict, floor: float | None = None) -> list[str]:
+    return [row["document"], row["lang"], row["relation"], row["system"], number(row["score"]), interval(row["ci"]),
+            delta_text(row), p_text(row["p_bootstrap_holm"], row["p_bootstrap"], floor),
+            p_text(row["p_randomization_holm"], row["p_randomization"], floor)]
+
+
+def metric_rows(comparison: dict, metric: str) -> list[dict]:
+    return [row for row in comparison["rows"] if row["metric"] == metric]
+
+
+def comparison_notes(comparison: dict) -> list[str]:
+    """The legend under the tables: level, baseline, tests and their families, marker and each metric's signature
+    once."""
+    ranking = ranking_of(comparison)
+    notes = [f"scores: {LEVEL_NOTES[comparison['level']]}", f"baseline: {comparison['baseline']}", *ranking.notes]
+    unrelated = [d for d in comparison["data"]["documents"] if d["relation"] != Relation.PARALLEL]
+    if unrelated:
+        notes.append(f"{', '.join(d['id'] for d in unrelated)}: " + NOT_PARALLEL_NOTE.format(
+            relations=", ".join(sorted({d["relation"] for d in unrelated})))[2:])
+    test = comparison["significance"]
+    if test:
+        notes.append(f"95% CI: bootstrap, {test['resamples']} resamples of the aligned sentences (seed {test['seed']}); "
+                     f"p: paired bootstrap and paired approximate randomization vs the baseline, parallel documents "
+                     f"only; multiple testing: {test['correction']}")
+        notes.append(f"* significant: Holm-corrected p < {test['alpha']} in both tests (parallel documents only)")
+    notes += duplicate_note(ranking.duplicates)
+    notes += comparison.get("metrics_left_out", [])
+    notes += [f"{metric_label(m)}: {m['signature']}" for m in comparison["metrics"]]
+    notes += [f"skipped {s['run_dir']} ({s['state']}: {s['reason']})" for s in comparison.get("skipped", [])]
+    return notes + skipped_document_notes(comparison)
+
+
+def skipped_document_notes(comparison: dict) -> list[str]:
+    """The documents an aligned comparison leaves out, and why."""
+    return [f"not compared: {d['id']} ({d['lang']}): {d['reason']}" for d in comparison.get("skipped_documents", [])]
+
+
+RANKING_HEADERS = ["rank", "system", "score", "95% CI", "Δ vs above", "p (bootstrap)", "p (AR)"]
+
+
+def rank_system(row: RankRow) -> str:
+    return row.system + (f" (= {row.duplicate_of}: identical output)" if row.duplicate_of else "")
+
+
+def ranking_cells(row: RankRow, floor: float | None) -> list[str]:
+    """One system's line in a ranking; the tests are against the system above, starred when significant."""
+    if row.delta_above is None:
+        tests = ["", "", ""]
+    else:
+        tests = [number(row.delta_above, sign=True) + ("*" if row.significant_above else ""),
+                 p_text(row.p_bootstrap_above, row.raw_p_above[0], floor),
+                 p_text(row.p_randomization_above, row.raw_p_above[1], floor)]
+    return [row.rank, rank_system(row), number(row.score), interval(list(row.ci)), *tests]
+
+
+def ranking_title(metric: dict, ranking: Ranking) -> str:
+    documents = len(ranking.documents)
+    return (f"Ranking by {metric_label(metric)}: corpus score over the aligned segments of {documents} parallel "
+            f"document{'s' if documents != 1 else ''}")
+
+
+def pair_cell(pairs: list[PairRow], system: str, other: str) -> str:
+    """Row system minus column system, starred when significant ("·" on the diagonal)."""
+    if system == other:
+        return "·"
+    for pair in pairs:
+        if (pair.system, pair.other) in ((system, other), (other, system)):
+            delta = pair.delta if pair.system == system else 0.0 - pair.delta   # 0.0 - 0.0 is +0.0, not -0.0
+            return number(delta, sign=True) + ("*" if pair.significant else "")
+    return NO_VALUE
+
+
+def pairs_table(ranking: Ranking, metric: str) -> tuple[list[str], list[list[str]]]:
+    """The win matrix of one metric, systems in ranking order: row minus column."""
+    systems = [row.system for row in ranking.metric_rows(metric)]
+    pairs = ranking.metric_pairs(metric)
+    return ["row − column", *systems], [[system, *[pair_cell(pairs, system, other) for other in systems]]
+                                        for system in systems]
+
+
+@dataclass(frozen=True)
+class TextTable:
+    """A table of plain text cells with its title; the first `labels` columns are labels, the others figures."""
+    title: str
+    headers: list[str]
+    rows: list[list[str]]
+    labels: int
+
+
+def ranking_tables(comparison: dict) -> list[TextTable]:
+    """Each metric's ranking, then each metric's all-pairs win matrix (--all-pairs)."""
+    ranking, floor = ranking_of(comparison), p_floor(comparison)
+    tables = [TextTable(ranking_title(m, ranking), RANKING_HEADERS,
+                        [ranking_cells(r, floor) for r in ranking.metric_rows(m["name"])], 2)
+              for m in comparison["metrics"] if ranking.metric_rows(m["name"])]
+    tables += [TextTable(f"All pairs, {metric_label(m)}: row minus column, * significant",
+                         *pairs_table(ranking, m["name"]), 1)
+               for m in comparison["metrics"] if ranking.metric_pairs(m["name"])]
+    return tables
+
+
+NOT_PARALLEL_HEADERS = ["document", "lang", "relation", "system", "score", "95% CI", "Δ vs baseline"]
+NOT_PARALLEL_TITLE = "Not translations (the reference does not translate the source): scores only, no test"
+
+
+def not_parallel_cells(row: dict) -> list[str]:
+    return [row["document"], row["lang"], row["relation"], row["system"], number(row["score"]), interval(row["ci"]),
+            "baseline" if row["delta"] is None else number(row["delta"], sign=True)]
+
+
+def untested_rows(comparison: dict, metric: str) -> list[dict]:
+    return [row for row in comparison.get("not_parallel_rows", []) if row["metric"] == metric]
+
+
+def comparison_table(comparison: dict) -> str:
+    """The terminal leaderboard: the ranking of each metric first, then the per-document tests against the
+    baseline (parallel documents), the other documents apart without tests, the legend and signatures once."""
+    floor = p_floor(comparison)
+    blocks = [f"{t.title}\n" + format_table(t.headers, t.rows, left=t.labels) for t in ranking_tables(comparison)]
+    blocks += [f"{metric_label(m)} vs the baseline, per document\n"
+               + format_table(LEADERBOARD_HEADERS, [leaderboard_cells(r, floor) for r in
+                                                    metric_rows(comparison, m["name"])], left=4)
+               for m in comparison["metrics"] if metric_rows(comparison, m["name"])]
+    blocks += [f"{NOT_PARALLEL_TITLE}, {metric_label(m)}\n"
+               + format_table(NOT_PARALLEL_HEADERS, [not_parallel_cells(r) for r in untested_rows(comparison, m["name"])],
+                              left=4)
+               for m in comparison["metrics"] if untested_rows(comparison, m["name"])]
+    return "\n\n".join(blocks + ["\n".join(comparison_notes(comparison))])
+
+
+MARKDOWN_MARKUP = re.compile(r"([\\`*_\[\]<>|#~&!])")
+
+
+def markdown_text(text: str) -> str:
+    """Text shown literally in Markdown: markup characters backslash-escaped, line breaks as spaces and other
+    control characters as escapes, so that a system named `a|b` or `<b>x</b>` keeps the table a table and reads as
+    typed, and `cat leaderboard.md` obeys no terminal escape."""
+    return MARKDOWN_MARKUP.sub(r"\\\1", terminal_text(" ".join(str(text).splitlines())))
+
+
+def markdown_table(headers: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(markdown_text(h) for h in headers) + " |", "|" + "---|" * len(headers)]
+    return "\n".join(lines + ["| " + " | ".join(markdown_text(c) for c in row) + " |" for row in rows])
+
+
+def score_with_interval(row: dict | None) -> str:
+    """A score and its 95% interval when it has one (none at document level or in a small length bucket)."""
+    if row is None:
+        return "n/a"
+    return number(row["score"]) + ("" if row["ci"] is None else f" {interval(row['ci'])}")
+
+
+def bucket_table(comparison: dict, metric: str) -> tuple[list[str], list[list[str]]]:
+    """Rows (parallel document, length bucket), one column per system with its 95% interval: the compare-mt view;
+    a small bucket says so in its segment count."""
+    systems = [s["name"] for s in comparison["systems"]]
+    cells: dict = {}
+    for row in comparison["buckets"]:
+        if row["metric"] == metric:
+            cells.setdefault((row["document"], row["lang"], row["bucket"], row["segments"], row["small"]),
+                             {})[row["system"]] = row
+    rows = [[document, lang, bucket, f"{n} (small)" if small else str(n)] + [score_with_interval(by.get(s)) for s in systems]
+            for (document, lang, bucket, n, small), by in cells.items()]
+    return ["document", "lang", "reference words", "segments", *systems], rows
+
+
+def summary_table(comparison: dict) -> tuple[list[str], list[list[str]]]:
+    columns = list(dict.fromkeys(key for row in comparison["summaries"] for key in row["scores"]))
+    rows = [[row["document"], row["lang"], row["system"], *[number(row["scores"].get(c)) for c in columns]]
+            for row in comparison["summaries"]]
+    return ["document", "lang", "system", *columns], rows
+
+
+NO_OUTPUT = "(nothing aligned)"
+NO_OUTPUT_NOTE = (f"{NO_OUTPUT}: the system left no text for the source sentences aligned to this reference "
+                  "sentence (an empty output, or for outputs from files no output sentence aligned to them): "
+                  "it scores 0")
+NO_SOURCE = "(no source sentence aligned)"
+
+
+def example_markdown(example: dict) -> list[str]:
+    rows = [[o["system"], number(o["score"]), o["hyp"] or NO_OUTPUT] for o in example["outputs"]]
+    metric = METRIC_LABELS.get(example["metric"], example["metric"])
+    return [f"**{markdown_text(example['document'])} ({markdown_text(example['lang'])}) sentence "
+            f"{example['ref_index']}**, sentence {metric} difference {example['difference']:+.1f}", "",
+            f"- source: {markdown_text(example['src'] or NO_SOURCE)}",
+            f"- reference: {markdown_text(example['ref'])}", "", markdown_table(["system", "score", "output"], rows), ""]
+
+
+def example_headings(examples: dict) -> list[tuple[str, list[dict]]]:
+    """The two directions of one system's examples, each with its heading."""
+    system, baseline = examples["system"], examples["baseline"]
+    return [(f"Where {system} beats {baseline} most", examples["better"]),
+            (f"Where {baseline} beats {system} most", examples["worse"])]
+
+
+def comparison_markdown(comparison: dict) -> str:
+    parts = ["# Comparison", ""]
+    for text_table in ranking_tables(comparison):
+        parts += [f"## {markdown_text(text_table.title)}", "", markdown_table(text_table.headers, text_table.rows), ""]
+    floor = p_floor(comparison)
+    for m in comparison["metrics"]:
+        rows = [leaderboard_cells(r, floor) for r in metric_rows(comparison, m["name"])]
+        if rows:
+            parts += [f"## {metric_label(m)} vs the baseline, per document", "",
+                      markdown_table(LEADERBOARD_HEADERS, rows), ""]
+    for m in comparison["metrics"]:
+        rows = [not_parallel_cells(r) for r in untested_rows(comparison, m["name"])]
+        if rows:
+            parts += [f"## {markdown_text(NOT_PARALLEL_TITLE)}, {metric_label(m)}", "",
+                      markdown_table(NOT_PARALLEL_HEADERS, rows), ""]
+    parts += [f"- {markdown_text(note)}" for note in comparison_notes(comparison)] + [""]
+    for m in comparison["metrics"] if comparison["buckets"] else []:
+        parts += [f"## {metric_label(m)} by reference sentence length (parallel documents)", "",
+                  markdown_table(*bucket_table(comparison, m["name"])), ""]
+    for examples in comparison["examples"]:
+        for heading, chosen in example_headings(examples):
+            parts += [f"## {markdown_text(heading)} (parallel documents)", ""]
+            for example in chosen:
+                parts += example_markdown(example)
+    if any(not o["hyp"] for e in comparison["examples"] for side in ("better", "worse") for x in e[side]
+           for o in x["outputs"]):
+        parts += [markdown_text(NO_OUTPUT_NOTE), ""]
+    if comparison["summaries"]:
+        parts += ["## Summaries", "", markdown_table(*summary_table(comparison)), ""]
+    return "\n".join(parts)
+
+
+CSV_FIELDS = ["section", "document", "lang", "relation", "parallel", "system", "duplicate_of", "metric", "score",
+              "ci_low", "ci_high", "delta", "delta_ci_low", "delta_ci_high", "p_bootstrap", "p_randomization",
+              "p_bootstrap_holm", "p_randomization_holm", "significant", "signature"]
+CSV_SECTIONS = ("parallel: tested against the baseline", "not a translation: scores only, no test")
+
+
+def comparison_csv(comparison: dict) -> str:
+    """One line per document x system x metric, the parallel documents' first, then the others in a section of
+    their own without tests; empty cells where a value does not exist (n/a)."""
+    signatures = {m["name"]: m["signature"] for m in comparison["metrics"]}
+    duplicate_of = {row.system: row.duplicate_of for row in ranking_of(comparison).rows if row.duplicate_of}
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for section, rows in zip(CSV_SECTIONS, (comparison["rows"], comparison.get("not_parallel_rows", []))):
+        for row in rows:
+            ci, delta_ci = row["ci"] or [None, None], row.get("delta_ci") or [None, None]
+            writer.writerow({**{k: row[k] for k in CSV_FIELDS if k in row}, "section": section,
+                             "duplicate_of": duplicate_of.get(row["system"]), "ci_low": ci[0], "ci_high": ci[1],
+                             "delta_ci_low": delta_ci[0], "delta_ci_high": delta_ci[1],
+                             "signature": signatures[row["metric"]]})
+    return out.getvalue()
+
+
+RANKING_CSV_FIELDS = ["table", "metric", "rank", "cluster", "place", "system", "other", "duplicate_of", "score",
+                      "ci_low", "ci_high", "delta", "delta_ci_low", "delta_ci_high", "p_bootstrap", "p_randomization",
+                      "significant"]
+
+
+def ranking_csv(comparison: dict) -> str:
+    """ranking.csv: each metric's ranking (the tests against the system above) and, with --all-pairs, every pair;
+    the p-values are the Holm-corrected ones (the families: the notes of the report)."""
+    ranking = ranking_of(comparison)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=RANKING_CSV_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for row in ranking.rows:
+        writer.writerow({"table": "ranking", "metric": row.metric, "rank": row.rank, "cluster": row.cluster,
+                         "place": row.place, "system": row.system, "duplicate_of": row.duplicate_of,
+                         "score": row.score, "ci_low": row.ci[0], "ci_high": row.ci[1], "delta": row.delta_above,
+                         "p_bootstrap": row.p_bootstrap_above, "p_randomization": row.p_randomization_above,
+                         "significant": row.significant_above})
+    for pair in ranking.pairs:
+        writer.writerow({"table": "pair", "metric": pair.metric, "system": pair.system, "other": pair.other,
+                         "delta": pair.delta, "delta_ci_low": pair.delta_ci[0], "delta_ci_high": pair.delta_ci[1],
+                         "p_bootstrap": pair.p_bootstrap_holm, "p_randomization": pair.p_randomization_holm,
+                         "significant": pair.significant})
+    return out.getvalue()

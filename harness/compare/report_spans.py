@@ -1,0 +1,81 @@
+"""xCOMET's error spans in the comparison report: a system's output with its error spans marked by severity.
+
+Data first (error_span_rows: from the segment details the runs stored, into comparison.json), HTML after
+(error_spans_html: every text escaped, one <mark> per span with a severity class), so the report module only
+places the section.
+"""
+from __future__ import annotations
+
+import html
+
+from harness.compare.html_text import bdi, said
+
+SEVERITIES = ("minor", "major", "critical")   # xCOMET's error labels
+SPAN_SEGMENTS_PER_SYSTEM = 10                 # the lowest-scored segments with spans, per system and metric
+SPAN_STYLE = ("<style>mark.span-minor { background: #fff3b0; } mark.span-major { background: #ffc98a; } "
+              "mark.span-critical { background: #ff9a9a; } mark.span-unknown { background: #ddd; }</style>")
+
+
+def segment_span_rows(run, document) -> list[dict]:
+    """A document's segments that carry error spans, one row per segment and metric; none for a document whose
+    reference is not a translation of its source, where spans would mark differences from another text."""
+    if not document.parallel:
+        return []
+    return [{"system": run.name, "document": document.id, "lang": document.src_lang, "ref_index": segment.ref_index,
+             "metric": metric, "score": segment.scores.get(metric), "hyp": segment.hyp, "ref": segment.ref,
+             "error_spans": details["error_spans"]}
+            for segment in document.segments or () for metric, details in segment.details.items()
+            if details.get("error_spans") is not None]
+
+
+def error_span_rows(runs, limit: int = SPAN_SEGMENTS_PER_SYSTEM) -> list[dict]:
+    """Per system and metric, the `limit` lowest-scored segments with their error spans (none for runs
+    without a span-producing metric such as xcomet)."""
+    rows = []
+    for run in runs:
+        found = [row for document in run.result.documents for row in segment_span_rows(run, document)]
+        for metric in dict.fromkeys(row["metric"] for row in found):
+            chosen = sorted((r for r in found if r["metric"] == metric), key=lambda r: r["score"] or 0.0)
+            rows += chosen[:limit]
+    return rows
+
+
+def severity_class(span: dict) -> str:
+    severity = span.get("severity")
+    return f"span-{severity if severity in SEVERITIES else 'unknown'}"
+
+
+def marked_text(text: str, spans: list[dict]) -> str:
+    """The text, escaped, with each span (character offsets; overlaps cut) in a <mark> of its severity."""
+    parts, position = [], 0
+    for span in sorted(spans, key=lambda s: (s["start"], s["end"])):
+        start, end = max(int(span["start"]), position), min(int(span["end"]), len(text))
+        if start >= end:
+            continue
+        confidence = span.get("confidence")
+        title = f"{span.get('severity', 'unknown')}" + (f", confidence {confidence:.2f}" if confidence is not None else "")
+        parts += [html.escape(text[position:start]),
+                  f"<mark class=\"{severity_class(span)}\" title=\"{html.escape(title)}\">"
+                  f"{html.escape(text[start:end])}</mark>"]
+        position = end
+    return "".join(parts) + html.escape(text[position:])
+
+
+def span_row_html(row: dict) -> str:
+    """One segment: whose, which, its score, then its output with the spans marked and the reference, each a block
+    of its own (right-to-left text aligned right); every name in <bdi>."""
+    score = "n/a" if row["score"] is None else f"{row['score']:.1f}"
+    return (f"<div class=\"example\"><p><b>{bdi(row['system'])}</b>, {bdi(row['document'])} ({bdi(row['lang'])}), "
+            f"reference sentence {row['ref_index']}, {bdi(row['metric'])} {score}, {len(row['error_spans'])} spans</p>"
+            + said("output", marked_text(row["hyp"], row["error_spans"])) + said("reference", html.escape(row["ref"]))
+            + "</div>")
+
+
+def error_spans_html(comparison: dict) -> str:
+    """The report section: a legend, then each chosen segment's output with its spans marked."""
+    rows = comparison.get("error_spans") or []
+    if not rows:
+        return "<p>No error spans in these runs (add xcomet to metrics=[...]).</p>"
+    legend = " ".join(f"<mark class=\"span-{s}\">{s}</mark>" for s in SEVERITIES)
+    return (f"{SPAN_STYLE}<p>Error spans by severity: {legend}. The lowest-scored segments of each system "
+            f"(at most {SPAN_SEGMENTS_PER_SYSTEM}), from the documents whose reference translates the source.</p>" + "".join(span_row_html(row) for row in rows))

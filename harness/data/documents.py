@@ -1,0 +1,444 @@
+"""Data sets: a folder with a manifest.yaml naming each document, its reference and their declared relation.
+
+Files on disk are never modified: cleaning rules from the manifest are applied in memory and every
+dropped line is kept so that the result can show what was removed.
+"""
+from __future__ import annotations
+
+import codecs
+import re
+import reprlib
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import chardet
+import yaml
+from yaml.events import AliasEvent
+
+from harness.cache import TranslationCache
+from harness.errors import UserError, unknown_name
+from harness.data.languages import check_language, language_name
+from harness.data.lines import split_lines
+from harness.data.relations import DECLARABLE
+
+RELATIONS = tuple(relation.value for relation in DECLARABLE)
+DOCUMENT_FIELDS = ("id", "lang", "file", "reference", "relation")     # required
+# `alignment:` (manifest level, or per document): how source and reference sentences correspond.
+# search: split into sentences and align them (harness.align.crosslingual); lines: line i of the source
+# translates line i of the reference (FLORES, WMT), each line (as sacrebleu reads it: harness.data.lines) is one
+# segment and nothing is split or searched. Only a line-aligned document may name several references
+# (`reference: [ref1.txt, ref2.txt]`, as `sacrebleu ref1.txt ref2.txt -i hyp.txt`).
+ALIGNMENT_KEY = "alignment"
+ALIGNMENTS = ("search", "lines")
+OPTIONAL_DOCUMENT_FIELDS = ("clean", ALIGNMENT_KEY)
+MANIFEST_FIELDS = ("documents", "target_lang", "reference_dir", "references", ALIGNMENT_KEY)
+REFERENCE_FIELDS = ("clean",)
+CLEANING_RULES = ("drop_lines", "drop_repeated_lines")
+# ids name files in the run folder (hypotheses/<id>.txt): a plain file name, nothing that could leave the folder
+SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+INVISIBLE = {"Cc", "Cf", "Zs", "Zl", "Zp", "Mn"}   # controls, zero-width and other format characters, spaces
+# Fields that name things: read as the text written, whatever YAML 1.1 makes of it (010 -> 8, 12:30 -> 750,
+# ~ -> None, yes -> True, no -> False: the Norwegian language code)
+TEXT_FIELDS = frozenset({"id", "lang", "file", "reference", "relation", ALIGNMENT_KEY, "target_lang", "reference_dir"})
+MAX_MANIFEST_DEPTH = 32   # a manifest is 6 levels deep (root, documents, entry, clean, drop_lines, a pattern)
+
+
+@dataclass(frozen=True)
+class CleaningRules:
+    """Boilerplate rules for one file: regexes of lines to drop, and whether exact repeats go too."""
+
+    drop_lines: tuple[str, ...] = ()
+    drop_repeated_lines: bool = False
+
+    def as_dict(self) -> dict:
+        return {"drop_lines": list(self.drop_lines), "drop_repeated_lines": self.drop_repeated_lines}
+
+
+@dataclass(frozen=True)
+class DroppedLine:
+    line_number: int
+    text: str
+    rule: str
+
+
+@dataclass(frozen=True)
+class Text:
+    """A cleaned text: its non-empty lines (paragraphs) and what cleaning removed; in a line-aligned document,
+    every line, empty ones included, and nothing removed."""
+
+    path: Path
+    lang: str
+    paragraphs: tuple[str, ...]
+    rules: CleaningRules
+    dropped: tuple[DroppedLine, ...] = ()
+
+    def cleaning_record(self) -> dict:
+        return {
+            "rules": self.rules.as_dict(),
+            "dropped": [{"line": d.line_number, "text": d.text, "rule": d.rule} for d in self.dropped],
+        }
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    relation: str
+    source: Text
+    reference: Text
+    alignment: str = "search"     # one of ALIGNMENTS
+    notes: tuple[str, ...] = ()   # checks that could not be made (a text too short to identify its language)
+    extra_references: tuple[Text, ...] = ()   # a line-aligned document's second, third... reference
+
+    @property
+    def line_aligned(self) -> bool:
+        return self.alignment == "lines"
+
+    @property
+    def references(self) -> tuple[Text, ...]:
+        """Every reference, the first one (`reference`) first."""
+        return (self.reference, *self.extra_references)
+
+    @property
+    def src_lang(self) -> str:
+        return self.source.lang
+
+
+@dataclass(frozen=True)
+class Dataset:
+    root: Path
+    target_lang: str
+    documents: tuple[Document, ...] = field(default_factory=tuple)
+
+
+def has_visible_text(text: str) -> bool:
+    return any(unicodedata.category(ch) not in INVISIBLE for ch in text)
+
+
+def read_text_file(path: Path, what: str = "document") -> str:
+    """Read a UTF-8 file, refusing empty, binary and non-UTF-8 files with the fix in the message."""
+    if path.is_dir():
+        raise UserError(f"{path}: is a folder, not a file; name a text file")
+    if not path.is_file():
+        raise UserError(f"{path}: file not found; check the file name")
+    raw = path.read_bytes()
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise UserError(f"{path}: file is UTF-16; convert it to UTF-8 (iconv -f UTF-16 -t UTF-8)")
+    if b"\x00" in raw:
+        raise UserError(f"{path}: file looks binary (it contains NUL bytes); give a UTF-8 text file")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise UserError(f"{path}: not valid UTF-8 (byte {err.start}); {conversion_hint(raw)}") from None
+    if not has_visible_text(text):
+        raise UserError(f"{path}: {what} is empty (no visible character); give a file with text"
+                        + (" or remove it from the manifest" if what == "document" else ""))
+    return text
+
+
+MIN_ENCODING_CONFIDENCE = 0.2   # chardet's guesses below it were wrong on our samples (a 3-word Latin-1 line: Greek)
+
+
+def conversion_hint(raw: bytes) -> str:
+    """How to convert a file that is not UTF-8, in the encoding chardet finds: the Windows code page rather than its
+    ISO subset (LATIN1 would turn Windows-1252's quotes, dashes and euro sign into control characters)."""
+    guess = chardet.detect(raw, prefer_superset=True, compat_names=False)
+    if guess["encoding"] is None or guess["confidence"] < MIN_ENCODING_CONFIDENCE:
+        return "its encoding cannot be told from so little text; convert it to UTF-8 (iconv -f ENCODING -t UTF-8)"
+    name = codecs.lookup(guess["encoding"]).name.upper()   # CP1252, KOI8-R, CP932: names iconv knows
+    return f"it looks like {name}; convert it to UTF-8 (iconv -f {name} -t UTF-8)"
+
+
+def clean_lines(lines: list[str], rules: CleaningRules) -> tuple[list[str], list[DroppedLine]]:
+    """Keep the lines with visible text that no rule drops; return the kept lines and the dropped ones."""
+    patterns = [(pattern, re.compile(pattern)) for pattern in rules.drop_lines]
+    kept, dropped, seen = [], [], set()
+    for number, line in enumerate(lines, start=1):
+        stripped = line.strip()
+        if not has_visible_text(stripped):   # empty, or only zero-width and format characters: no sentence
+            continue
+        rule = next((p for p, regex in patterns if regex.search(stripped)), None)
+        if rule is None and rules.drop_repeated_lines and stripped in seen:
+            rule = "drop_repeated_lines"
+        if rule is None:
+            kept.append(stripped)
+            seen.add(stripped)
+        else:
+            dropped.append(DroppedLine(number, stripped, rule))
+    return kept, dropped
+
+
+def load_text(path: Path, lang: str, rules: CleaningRules, line_aligned: bool = False) -> Text:
+    """A text's paragraphs after cleaning; in a line-aligned document every line as sacrebleu reads it."""
+    language_name(lang)
+    lines = split_lines(read_text_file(path))
+    if line_aligned:
+        return Text(path, lang, tuple(lines), rules)
+    kept, dropped = clean_lines(lines, rules)
+    if not any(has_visible_text(line) for line in kept):
+        raise UserError(f"{path}: cleaning rules removed every line; loosen the rules in the manifest")
+    return Text(path, lang, tuple(kept), rules, tuple(dropped))
+
+
+def check_fields(record: dict, known: tuple[str, ...], kind: str, where: str) -> None:
+    """A misspelled field must not be ignored silently."""
+    for name in record:
+        if name not in known:
+            raise UserError(f"{where}: {unknown_name(kind, str(name), known)}")
+
+
+def parse_rules(spec: object, where: str) -> CleaningRules:
+    spec = {} if spec is None else spec
+    if not isinstance(spec, dict):
+        raise UserError(f"{where}: 'clean' must be a mapping with {' or '.join(CLEANING_RULES)}")
+    check_fields(spec, CLEANING_RULES, "cleaning rule", where)
+    patterns = spec.get("drop_lines", [])
+    usage = f"{where}: drop_lines must be a list of regexes (drop_lines: [\"^QMI$\"])"
+    if not isinstance(patterns, list):
+        raise UserError(f"{usage}, not {reprlib.repr(patterns)}")
+    wrong = next((k for k, pattern in enumerate(patterns) if not isinstance(pattern, str)), None)
+    if wrong is not None:
+        raise UserError(f"{usage}; entry {wrong + 1} is {reprlib.repr(patterns[wrong])}, not a string")
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as err:
+            raise UserError(f"{where}: bad regex {reprlib.repr(pattern)} in drop_lines ({err})") from None
+    repeated = spec.get("drop_repeated_lines", False)
+    if not isinstance(repeated, bool):
+        raise UserError(f"{where}: drop_repeated_lines must be true or false, not {reprlib.repr(repeated)}")
+    return CleaningRules(tuple(patterns), repeated)
+
+
+def inside(folders: tuple[Path, ...], name: object, where: str) -> Path:
+    """Resolve a manifest path and refuse one outside the folders handed to the run."""
+    path = (folders[0] / str(name)).resolve()
+    if not any(path.is_relative_to(folder.resolve()) for folder in folders):
+        raise UserError(f"{where}: path '{name}' escapes the data folder {folders[0]}; keep files inside it")
+    return path
+
+
+def reference_folder(root: Path, manifest: dict, reference_root: str | Path | None, manifest_path: Path) -> Path:
+    """reference_dir must lie inside the data folder or inside data.reference_root, the folder the user
+    hands to the run for references kept elsewhere."""
+    reference_dir = (root / str(manifest.get("reference_dir", "."))).resolve()
+    allowed = [root] + ([Path(reference_root).expanduser().resolve()] if reference_root else [])
+    if not any(reference_dir.is_relative_to(folder) for folder in allowed):
+        raise UserError(f"{manifest_path}: reference_dir '{manifest.get('reference_dir')}' is outside the data folder "
+                        f"{root}; move the references into it, or hand their folder to the run with "
+                        f"data.reference_root={reference_dir}")
+    return reference_dir
+
+
+def check_id(value: object, where: str) -> str:
+    doc_id = str(value)
+    if not SAFE_ID.fullmatch(doc_id) or doc_id in (".", ".."):
+        raise UserError(f"{where}: id {reprlib.repr(doc_id)} is not a plain file name; use letters, digits, '.', "
+                        "'_' and '-' (at most 128, starting with a letter or digit)")
+    return doc_id
+
+
+class RefusedYAML(yaml.MarkedYAMLError):
+    """Valid YAML that a manifest may not use."""
+
+    def __init__(self, problem: str, mark):
+        super().__init__(problem=problem, problem_mark=mark)
+
+
+class ManifestLoader(yaml.SafeLoader):
+    """PyYAML's safe loader with the bounds a data set's manifest needs: no anchors or aliases (1 KB of nested
+    aliases expands to billions of entries), a bounded nesting depth (PyYAML recurses per level), no key given
+    twice (PyYAML keeps the last one silently), and the TEXT_FIELDS read as written."""
+
+    depth = 0
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise RefusedYAML("YAML anchors and aliases are not allowed in a manifest (&name, *name); write each "
+                              "value out", event.start_mark)
+        if self.depth >= MAX_MANIFEST_DEPTH:
+            raise RefusedYAML(f"nested deeper than {MAX_MANIFEST_DEPTH} levels; a manifest needs 6", event.start_mark)
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, value_node in node.value if isinstance(node, yaml.MappingNode) else []:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if key is not None and key in seen:
+                raise RefusedYAML(f"key '{reprlib.repr(key)[1:-1]}' is given twice; keep one", key_node.start_mark)
+            seen.add(key)
+            if key in TEXT_FIELDS and isinstance(value_node, yaml.ScalarNode):
+                value_node.tag = "tag:yaml.org,2002:str"   # the plain scalar's text, not YAML 1.1's reading
+        return super().construct_mapping(node, deep=deep)
+
+
+def yaml_problem(err: yaml.YAMLError) -> str:
+    mark = getattr(err, "problem_mark", None)
+    problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+    return f"line {mark.line + 1}, column {mark.column + 1}: {problem}" if mark else problem
+
+
+def read_manifest(root: Path) -> dict:
+    manifest_path = root / "manifest.yaml"
+    if not root.is_dir():
+        raise UserError(f"data folder '{root}' not found; set data.root to a folder with a manifest.yaml")
+    if not manifest_path.is_file():
+        raise UserError(f"{manifest_path}: no manifest; write one that lists the documents (see seeds/manifest.yaml)")
+    try:
+        manifest = yaml.load(read_text_file(manifest_path, "manifest"), Loader=ManifestLoader)
+    except RefusedYAML as err:
+        raise UserError(f"{manifest_path}: {yaml_problem(err)}") from None
+    except yaml.YAMLError as err:
+        raise UserError(f"{manifest_path}: not valid YAML ({yaml_problem(err)})") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("documents"), list):
+        raise UserError(f"{manifest_path}: needs a 'documents' list; see seeds/manifest.yaml")
+    check_fields(manifest, MANIFEST_FIELDS, "manifest field", str(manifest_path))
+    if not manifest["documents"]:
+        raise UserError(f"{manifest_path}: the 'documents' list is empty; list at least one document")
+    if not isinstance(manifest.get("references") or {}, dict):
+        raise UserError(f"{manifest_path}: 'references' must map reference file names to their cleaning rules")
+    return manifest
+
+
+def check_entry(entry: object, index: int, manifest_path: Path) -> dict:
+    where = f"{manifest_path}: document #{index + 1}"
+    if not isinstance(entry, dict):
+        raise UserError(f"{where}: each document must be a mapping with fields {', '.join(DOCUMENT_FIELDS)}")
+    check_fields(entry, DOCUMENT_FIELDS + OPTIONAL_DOCUMENT_FIELDS, "document field", where)
+    missing = [name for name in DOCUMENT_FIELDS if name not in entry]
+    if missing:
+        raise UserError(f"{where}: missing field '{missing[0]}'; every document needs {', '.join(DOCUMENT_FIELDS)}")
+    if entry["relation"] not in RELATIONS:
+        raise UserError(f"{where}: relation {reprlib.repr(entry['relation'])} is not one of {', '.join(RELATIONS)}")
+    check_id(entry["id"], where)
+    return entry
+
+
+def check_unique_ids(ids: list[str], manifest_path: Path) -> None:
+    """Unique also after case folding: on a case-insensitive disk 'A' and 'a' would share hypotheses/a.txt."""
+    seen: dict[str, str] = {}
+    for doc_id in ids:
+        if doc_id.casefold() in seen:
+            raise UserError(f"{manifest_path}: duplicate document id '{doc_id}' (same file name as "
+                            f"'{seen[doc_id.casefold()]}'); ids must be unique")
+        seen[doc_id.casefold()] = doc_id
+
+
+def alignment_of(entry: dict, manifest: dict, where: str) -> str:
+    alignment = str(entry.get(ALIGNMENT_KEY, manifest.get(ALIGNMENT_KEY, "search")))
+    if alignment not in ALIGNMENTS:
+        raise UserError(f"{where}: {ALIGNMENT_KEY} '{alignment}' is not one of {', '.join(ALIGNMENTS)}")
+    return alignment
+
+
+def check_line_aligned(source: Text, references: list[Text], where: str) -> None:
+    for reference in references:
+        if len(source.paragraphs) != len(reference.paragraphs):
+            raise UserError(f"{where}: declared alignment: lines, but the reference {reference.path.name} has "
+                            f"{len(reference.paragraphs)} lines and the source {source.path.name} "
+                            f"{len(source.paragraphs)}; give files with one segment per line (or, in a manifest, remove "
+                            "alignment: lines)")
+
+
+def reference_names(entry: dict, alignment: str, where: str) -> list[str]:
+    """The document's reference file names: one, or a list of them for a line-aligned document."""
+    names = entry["reference"] if isinstance(entry["reference"], list) else [entry["reference"]]
+    if not names or not all(isinstance(name, (str, int, float)) and str(name).strip() for name in names):
+        raise UserError(f"{where}: reference must be a file name or a list of file names, not {entry['reference']!r}")
+    if len(names) > 1 and alignment != "lines":
+        raise UserError(f"{where}: several references are read only for a line-aligned document (alignment: lines); "
+                        "name one reference, or declare alignment: lines if the files correspond line by line")
+    return [str(name) for name in names]
+
+
+def refuse_cleaning_of_lines(rules: CleaningRules, where: str) -> None:
+    """Dropping a line from one file of a line-aligned document would pair every later line with the wrong one."""
+    if rules != CleaningRules():
+        raise UserError(f"{where}: alignment: lines takes every line as a segment, so cleaning rules (clean:) cannot "
+                        "drop lines; remove them, or remove the lines from the source, the references and the "
+                        "outputs alike")
+
+
+LANGUAGE_CHECK_LINES = 200   # a longer text is checked on this many evenly spaced lines (a 2,000-line test set)
+
+
+def language_notes(text: Text, where: str, cache: TranslationCache | None = None) -> list[str]:
+    """Refuses a text clearly not in its declared language; a note when that cannot be told."""
+    step = max(1, -(-len(text.paragraphs) // LANGUAGE_CHECK_LINES))
+    note = check_language(" ".join(text.paragraphs[::step]), text.lang, f"{where}: {text.path.name}", cache)
+    return [note] if note else []
+
+
+@dataclass
+class ReferenceFiles:
+    """The manifest's reference files, each read once (per way of reading it: cleaned, or line by line) and its
+    language checked once, however many documents use it."""
+
+    manifest_path: Path
+    folder: Path                 # reference_dir
+    rules: dict                  # the manifest's `references:` (cleaning rules by file name)
+    lang: str                    # the target language
+    texts: dict[tuple[str, bool], Text] = field(default_factory=dict)
+    notes: dict[str, list[str]] = field(default_factory=dict)
+    cache: TranslationCache | None = None   # where language checks are remembered
+
+    def read(self, name: str, line_aligned: bool, where: str) -> Text:
+        if (name, line_aligned) not in self.texts:
+            ref_where = f"{self.manifest_path}: reference '{name}'"
+            rule_spec = self.rules.get(name) or {}
+            check_fields(rule_spec, REFERENCE_FIELDS, "reference field", ref_where)
+            rules = parse_rules(rule_spec.get("clean"), ref_where)
+            if line_aligned:
+                refuse_cleaning_of_lines(rules, where)
+            text = load_text(inside((self.folder,), name, ref_where), self.lang, rules, line_aligned)
+            self.texts[name, line_aligned] = text
+            self.notes.setdefault(name, language_notes(text, ref_where, self.cache))
+        return self.texts[name, line_aligned]
+
+
+def load_document(entry: dict, manifest: dict, root: Path, references: ReferenceFiles) -> Document:
+    where = f"{references.manifest_path}: document '{entry['id']}'"
+    alignment = alignment_of(entry, manifest, where)
+    line_aligned = alignment == "lines"
+    rules = parse_rules(entry.get("clean"), where)
+    if line_aligned:
+        refuse_cleaning_of_lines(rules, where)
+    source = load_text(inside((root,), entry["file"], where), str(entry["lang"]), rules, line_aligned)
+    names = reference_names(entry, alignment, where)
+    texts = [references.read(name, line_aligned, where) for name in names]
+    if line_aligned:
+        check_line_aligned(source, texts, where)
+    notes = language_notes(source, where, references.cache) + [note for name in dict.fromkeys(names)
+                                                                for note in references.notes[name]]
+    return Document(str(entry["id"]), entry["relation"], source, texts[0], alignment, tuple(notes), tuple(texts[1:]))
+
+
+def load_dataset(root: str | Path, only: list[str] | None = None, reference_root: str | Path | None = None,
+                 cache: TranslationCache | None = None) -> Dataset:
+    """Load and clean every document of the data set (or only the ids listed) and their references.
+
+    reference_root: a second folder, handed over by the user, that the manifest's reference_dir may point into;
+    cache: where the language checks of the files are remembered."""
+    root = Path(root).resolve()
+    manifest = read_manifest(root)
+    manifest_path = root / "manifest.yaml"
+    target_lang = str(manifest.get("target_lang", "en"))
+    language_name(target_lang)
+    reference_dir = reference_folder(root, manifest, reference_root, manifest_path)
+    entries = [check_entry(e, i, manifest_path) for i, e in enumerate(manifest["documents"])]
+    ids = [str(e["id"]) for e in entries]
+    check_unique_ids(ids, manifest_path)
+    if only:
+        missing = [i for i in only if i not in ids]
+        if missing:
+            raise UserError(f"data.documents: no document '{missing[0]}' in {manifest_path}; ids: {', '.join(ids)}")
+        entries = [e for e in entries if str(e["id"]) in only]
+    references = ReferenceFiles(manifest_path, reference_dir, manifest.get("references") or {}, target_lang,
+                                cache=cache)
+    documents = [load_document(entry, manifest, root, references) for entry in entries]
+    return Dataset(root, target_lang, tuple(documents))

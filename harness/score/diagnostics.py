@@ -1,0 +1,188 @@
+"""Diagnostics that say when a score means nothing: the measured reference relation and the output language.
+
+The relation is measured from the source <-> reference alignment (harness.align.crosslingual): a property of the
+document pair, the same for every system. The output language is a separate verdict on one system's output
+(an untranslated copy of the source is off-target, whatever the relation).
+
+Every verdict is a number compared with a threshold from config (DiagnosticsSpec), and the numbers are
+stored beside the verdict. Language ID is py3langid (langid.py's model, shipped inside the package, numpy
+only, offline); it is noisy on very short lines, which is why shares, not single labels, drive decisions.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from harness.data.relations import Relation
+from harness.score.aligned_scoring import AlignedDocument
+from harness.config import DiagnosticsSpec
+from harness.cache import TranslationCache
+from harness.align.crosslingual import PairAlignment
+from harness.align.encoder import has_letters
+from harness.data.languages import language_labels
+from harness.data.segment import split_sentences
+from harness.translate.translate import Translation
+
+NUMBER = re.compile(r"\d+")
+SMALL_NUMBER = 10
+NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w’'-]+")
+
+
+def sentences(output: str, lang: str) -> list[str]:
+    """An output's sentences; a piece with no letter ('(12)', '-') belongs to the sentence before it: alone it
+    has no language, and would count against the output's."""
+    units: list[str] = []
+    for sentence in split_sentences(output, lang):
+        if units and not has_letters(sentence):
+            units[-1] = f"{units[-1]} {sentence}"
+        else:
+            units.append(sentence)
+    return units
+
+
+def language_units(outputs: list[str], lang: str, line_aligned: bool = False) -> list[str]:
+    """What the output language is judged on: the output's sentences (a line-aligned output: its lines, an empty
+    line counting as empty). An empty output has no sentence and no language: it is an omission, which
+    `empty` counts and adequacy scores, not a sentence in another language."""
+    if line_aligned:
+        return list(outputs)
+    return [s for output in outputs for s in sentences(output, lang)]
+
+
+def output_language(outputs: list[str], target_lang: str, source_lang: str, line_aligned: bool = False,
+                    cache: TranslationCache | None = None) -> dict:
+    """Shares of the output's sentences (language_units) in the target language, the source language and any
+    other; `empty`: the share of the outputs (one per source sentence or line) that are empty. cache: where the
+    sentences' language labels are remembered."""
+    labels = language_labels(language_units(outputs, target_lang, line_aligned), cache)
+    written = [label for label in labels if label]
+    share = lambda wanted: round(sum(label == wanted for label in written) / (len(written) or 1), 4)  # noqa: E731
+    shares = {"english": share(target_lang), "source_language": share(source_lang)}
+    shares["other"] = round(1 - sum(shares.values()), 4) if written else 0.0
+    shares["empty"] = round(sum(not output.strip() for output in outputs) / len(outputs), 4) if outputs else 0.0
+    return {**shares, "per_segment": labels}
+
+
+def numbers(text: str) -> set[int]:
+    """Numbers in any script's digits (Arabic-Indic included)."""
+    return {int("".join(str(unicodedata.digit(c)) for c in match)) for match in NUMBER.findall(text)}
+
+
+def specific_numbers(text: str) -> set[int]:
+    """Numbers above ten: smaller ones are as often spelled out ('two nights') as written in digits."""
+    return {n for n in numbers(text) if n > SMALL_NUMBER}
+
+
+def names(sentences: list[str]) -> set[str]:
+    """Capitalized tokens not opening a sentence: a cheap stand-in for named entities."""
+    return {match.strip("’'-").lower() for sentence in sentences for match in NAME.findall(sentence)}
+
+
+def overlap(left: set, right: set) -> float | None:
+    """Jaccard overlap; None when neither side has anything to compare."""
+    union = left | right
+    return round(len(left & right) / len(union), 4) if union else None
+
+
+def hypothesis_signals(document: AlignedDocument) -> dict:
+    """Relation signals of the hypothesis-side fallback (a source language the encoder does not cover)."""
+    matched = [s for s in document.segments if s["hyp"]]
+    aligned = sum(s["similarity"] for s in matched) / len(matched) if matched else 0.0
+    hypotheses = [s["hyp"] for s in document.segments] + document.unaligned_hypotheses
+    reference_coverage = len(matched) / max(len(document.references), 1)
+    return {
+        "reference_sentences": len(document.references),
+        "hypothesis_sentences": len(hypotheses),
+        "reference_coverage": round(reference_coverage, 4),
+        "coverage": round(reference_coverage, 4),
+        "aligned_similarity": round(aligned, 4),
+        "name_overlap": overlap(names(hypotheses), names(document.references)),
+        "number_overlap": overlap(numbers(" ".join(hypotheses)), numbers(" ".join(document.references))),
+    }
+
+
+def pair_signals(pair: PairAlignment, sources: list[str], references: list[str]) -> dict:
+    """Relation signals of the source <-> reference alignment: the same for every system."""
+    sources = [s for s in sources if has_letters(s)]
+    references = [r for r in references if has_letters(r)]
+    sure = [b for b in pair.beads if b.sure]
+    source_coverage = sum(len(b.src) for b in sure) / max(len(sources), 1)
+    reference_coverage = sum(len(b.ref) for b in sure) / max(len(references), 1)
+    measured = [b.similarity for b in pair.beads if b.similarity is not None]   # a line-aligned pair: its sample
+    aligned = sum(measured) / len(measured) if measured else 0.0
+    sure_measured = [b.similarity for b in sure if b.similarity is not None]
+    # how far the sure pairs stand above the pair's own null: the sentence pairs the alignment does not pair
+    gap = sum(sure_measured) / len(sure_measured) - pair.background_similarity if sure_measured else 0.0
+    return {
+        "source_sentences": len(sources),
+        "reference_sentences": len(references),
+        "source_coverage": round(source_coverage, 4),
+        "reference_coverage": round(reference_coverage, 4),
+        # share of sentences in sure beads (mining margin); an abridged translation covers little of the longer
+        # text but most of its own: take the better side
+        "coverage": round(max(source_coverage, reference_coverage), 4),
+        "aligned_similarity": round(aligned, 4),
+        "alignment_gap": round(gap, 4),
+        "background_similarity": pair.background_similarity,
+        "margin": round(aligned - pair.background_similarity, 4),
+        "document_cosine": pair.document_cosine,
+        "shared_names": pair.shared_names,
+        "name_share": round(len(pair.shared_names) / pair.reference_names, 4)
+        if pair.shared_names is not None and pair.reference_names else None,
+        "number_overlap": overlap(specific_numbers(" ".join(sources)), specific_numbers(" ".join(references))),
+    }
+
+
+def judge_pair(signals: dict, spec: DiagnosticsSpec) -> str:
+    if signals["reference_sentences"] < spec.min_reference_sentences or not signals["source_sentences"]:
+        return Relation.CANNOT_JUDGE
+    if signals["coverage"] >= spec.parallel_min_coverage and signals["alignment_gap"] >= spec.parallel_min_gap:
+        return Relation.PARALLEL
+    same_event = (signals["name_share"] or 0.0) >= spec.comparable_min_name_share \
+        or (signals["number_overlap"] or 0.0) >= spec.comparable_min_number_overlap
+    if signals["document_cosine"] >= spec.comparable_min_document_cosine and same_event:
+        return Relation.COMPARABLE
+    return Relation.UNRELATED
+
+
+def judge_hypothesis_side(signals: dict, english_share: float, spec: DiagnosticsSpec) -> str:
+    fallback = spec.hypothesis_side
+    if english_share < spec.min_english_share or signals["reference_sentences"] < spec.min_reference_sentences \
+            or not signals["hypothesis_sentences"]:
+        return Relation.CANNOT_JUDGE
+    if signals["coverage"] >= fallback.parallel_min_coverage and \
+            signals["aligned_similarity"] >= fallback.parallel_min_similarity:
+        return Relation.PARALLEL
+    if (signals["name_overlap"] or 0.0) >= fallback.comparable_min_name_overlap \
+            or signals["coverage"] >= fallback.comparable_min_coverage:
+        return Relation.COMPARABLE
+    return Relation.UNRELATED
+
+
+def measure_relation(document: AlignedDocument, english_share: float, spec: DiagnosticsSpec) -> tuple[str, dict, str]:
+    """The relation, its signals and what it was measured from."""
+    if document.pair is not None:
+        signals = pair_signals(document.pair, document.sources, document.references)
+        if document.pair.method == "lines" and all(bead.similarity is None for bead in document.pair.beads):
+            return Relation.CANNOT_JUDGE, signals, "nothing: the encoder does not cover the language"
+        return judge_pair(signals, spec), signals, "source and reference"
+    signals = hypothesis_signals(document)
+    return judge_hypothesis_side(signals, english_share, spec), signals, "hypothesis and reference"
+
+
+def diagnose(document: AlignedDocument, outputs: list[str], declared: str, target_lang: str, source_lang: str,
+             spec: DiagnosticsSpec, cache: TranslationCache | None = None) -> dict:
+    language = output_language(outputs, target_lang, source_lang, document.method == "lines", cache)
+    language["verdict"] = "on_target" if language["english"] >= spec.min_english_share else "off_target"
+    measured, signals, measured_from = measure_relation(document, language["english"], spec)
+    agrees = None if measured == Relation.CANNOT_JUDGE else measured == declared
+    return {"relation": {"declared": declared, "measured": measured, "measured_from": measured_from,
+                         "signals": signals, "agrees": agrees},
+            "output_language": language, "adequacy": document.adequacy}
+
+
+def diagnose_documents(translations: list[Translation], aligned: list[AlignedDocument], target_lang: str,
+                       spec: DiagnosticsSpec, cache: TranslationCache | None = None) -> list[dict]:
+    """cache: where the language labels of the outputs are remembered."""
+    return [diagnose(a, t.outputs, t.document.relation, target_lang, t.document.src_lang, spec, cache)
+            for t, a in zip(translations, aligned, strict=True)]

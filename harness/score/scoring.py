@@ -1,0 +1,73 @@
+"""Document-level scoring: each document's whole translation against its whole reference, one line each; a
+line-aligned document (a test set) is scored over its lines instead, as `sacrebleu REF -i HYP` scores the files.
+
+The exact strings scored are kept so they can be written to scored/ and checked with sacrebleu's CLI.
+A metric that runs a sentence model (COMET) never gets a whole document: its document score is the mean over
+the aligned segments, or for a reference-free one (CometKiwi) over every source sentence and its output.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from harness.score.aligned_scoring import AlignedDocument, bounded_corpus_scores, extra_references, lines_level
+from harness.score.metrics import DOCUMENT_LEVEL_EXCLUDED, Metric, Score
+from harness.translate.translate import Translation
+
+
+@dataclass
+class DocumentScores:
+    translation: Translation
+    hypothesis_lines: list[str]          # what was scored: one line (the whole document), or the test set's lines
+    reference_lines: list[list[str]]     # the same for each reference (several only for a line-aligned document)
+    scores: dict[str, Score]
+    notes: list[str] = field(default_factory=list)   # what a bound left out of these scores
+
+
+def one_line(parts: list[str] | tuple[str, ...]) -> str:
+    return " ".join(" ".join(part.split()) for part in parts if part.strip())
+
+
+def sentence_model_score(metric: Metric, aligned: AlignedDocument | None) -> Score | None:
+    """A sentence model's document score, from the alignment stage (None when it has no segment to score)."""
+    if aligned is None:
+        return None
+    if metric.reference_free and metric.name in aligned.reference_free:
+        return aligned.reference_free[metric.name]
+    return aligned.aligned_scores.get(metric.name)
+
+
+def score_document(translation: Translation, metrics: list[Metric], aligned: AlignedDocument | None = None,
+                   max_segment_chars: int | None = None) -> DocumentScores:
+    """max_segment_chars (limits.max_segment_chars) bounds the lines of a line-aligned document (score_lines)."""
+    if aligned is not None and aligned.method == "lines":
+        return score_lines(translation, metrics, aligned, max_segment_chars)
+    hypothesis = one_line(translation.outputs)
+    reference = one_line(translation.document.reference.paragraphs)
+    source = [one_line([segment.text for segment in translation.segments])]
+    scores = {m.name: m.corpus_score([hypothesis], [reference], source if m.needs_source else None)
+              for m in metrics if m.name not in DOCUMENT_LEVEL_EXCLUDED and not m.sentence_model}
+    return DocumentScores(translation, [hypothesis], [[reference]], with_sentence_models(scores, metrics, aligned))
+
+
+def with_sentence_models(scores: dict[str, Score], metrics: list[Metric], aligned: AlignedDocument | None
+                         ) -> dict[str, Score]:
+    """The scores in the order of metrics=[...], a sentence model's from the alignment stage."""
+    for metric in (m for m in metrics if m.sentence_model):
+        score = sentence_model_score(metric, aligned)
+        if score is not None:
+            scores[metric.name] = score
+    return {m.name: scores[m.name] for m in metrics if m.name in scores}
+
+
+def score_lines(translation: Translation, metrics: list[Metric], aligned: AlignedDocument,
+                max_segment_chars: int | None) -> DocumentScores:
+    """A line-aligned document's scores: the corpus score over its lines (its segments), the alignment stage's
+    own where it computed the same metric; a metric not linear in cost leaves out the lines longer than
+    max_segment_chars, as the alignment stage does, with a note."""
+    segments = aligned.segments
+    hypotheses, references = [s["hyp"] for s in segments], [s["ref"] for s in segments]
+    missing = [m for m in metrics if not m.sentence_model and m.name not in aligned.aligned_scores]
+    computed, notes = bounded_corpus_scores(segments, missing, max_segment_chars)
+    scores = {**aligned.aligned_scores, **lines_level(computed)}
+    return DocumentScores(translation, hypotheses, [references, *extra_references(segments)],
+                          with_sentence_models(scores, metrics, aligned), notes)

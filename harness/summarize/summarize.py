@@ -1,0 +1,336 @@
+"""Summarizers (config group `summarizer=`) and the summary stage of a run.
+
+Each translated document (or, with summary.cross_lingual, its source) and the English reference are
+summarized by the same summarizer; summaries go through the translation cache (keyed by the summarizer's
+fingerprint), then are scored by harness.score.metrics.summary against the reference summary and the full reference.
+
+- lead: the first k sentences, the standard news baseline.
+- centrality: LexRank-style ranking (PageRank over the cosine graph of all-MiniLM-L6-v2 sentence embeddings);
+  the k most central sentences, kept in document order.
+- hf_seq2seq: any transformers summarization model (BART, PEGASUS, ...) through the seq2seq backend.
+- hf_causal: a causal LM (by default the run's own model: the embedded Gemma) with a summary prompt.
+Abstractive inputs longer than the model's input limit are cut at sentence boundaries into chunks, each
+chunk is summarized and the chunk summaries are concatenated; the chunking is recorded, never hidden.
+"""
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+from omegaconf import OmegaConf
+
+from harness.translate.backends.hf_causal import CausalLMBackend
+from harness.translate.backends.hf_seq2seq import Seq2SeqBackend
+from harness.cache import TranslationCache
+from harness.config import GenerationSpec, ModelSpec
+from harness.data.documents import Document
+from harness.score.embeddings import cosine_matrix
+from harness.errors import UserError
+from harness.data.languages import language_name
+from harness.score.metrics.summary import SummaryMetrics, reference_free
+from harness.data.lines import split_lines
+from harness.data.segment import split_sentences
+from harness.translate.translate import Translation, translate_with_cache
+
+SUMMARY_LANG = "en"
+
+
+def sentences_of(text: str, lang: str) -> list[str]:
+    return [sentence for line in split_lines(text) for sentence in split_sentences(line, lang)]
+
+
+@dataclass
+class SummaryOutput:
+    """A summary, one sentence per entry, and how a long input was chunked (abstractive only)."""
+
+    sentences: list[str]
+    chunking: dict | None = None
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.sentences) + "\n"
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, stored: str) -> SummaryOutput:
+        return cls(**json.loads(stored))
+
+
+class Summarizer(ABC):
+    """Text in, summary out. It satisfies the Translator protocol (harness.translate.backends.protocol) so that the
+    translation cache stores its outputs unchanged."""
+
+    multilingual = False   # can it summarize a non-English text into English?
+    supplies_documents = False
+
+    def __init__(self, name: str):
+        self.name = name
+        self.stats: Counter = Counter()
+
+    def settings(self) -> dict:
+        """Everything besides the name that decides the summary."""
+        return {}
+
+    def fingerprint(self, src_lang: str, tgt_lang: str) -> dict:
+        return {"task": "summary", "summarizer": type(self).__name__, **self.settings()}
+
+    def describe(self) -> dict:
+        return {"name": self.name, **self.settings()}
+
+    @abstractmethod
+    def summarize(self, text: str, lang: str) -> SummaryOutput:
+        """Summarize one document (paragraphs on separate lines) written in lang."""
+
+    def translate(self, texts: list[str], src_lang: str, tgt_lang: str) -> Iterator[tuple[list[int], list[str]]]:
+        for index, text in enumerate(texts):
+            yield [index], [self.summarize(text, src_lang).to_json()]
+
+
+class LeadSummarizer(Summarizer):
+    def __init__(self, name: str = "lead", sentences: int = 3):
+        super().__init__(name)
+        self.sentences = sentences
+
+    def settings(self) -> dict:
+        return {"sentences": self.sentences}
+
+    def summarize(self, text: str, lang: str) -> SummaryOutput:
+        return SummaryOutput(sentences_of(text, lang)[:self.sentences])
+
+
+def centrality(similarity: np.ndarray, damping: float = 0.85, tolerance: float = 1e-8) -> np.ndarray:
+    """PageRank over a weighted similarity graph (continuous LexRank, Erkan & Radev 2004): negative
+    similarities and self-loops dropped; a sentence similar to nothing links to every sentence."""
+    size = len(similarity)
+    weights = np.clip(similarity, 0.0, None) * (1 - np.eye(size))
+    totals = weights.sum(axis=1, keepdims=True)
+    transition = np.where(totals > 0, weights / np.where(totals > 0, totals, 1), 1.0 / size)
+    scores = np.full(size, 1.0 / size)
+    for _ in range(1000):
+        updated = (1 - damping) / size + damping * transition.T @ scores
+        if np.abs(updated - scores).sum() < tolerance:
+            return updated
+        scores = updated
+    return scores
+
+
+class CentralitySummarizer(Summarizer):
+    """The k most central sentences by MiniLM embeddings (English only), in document order."""
+
+    def __init__(self, name: str = "centrality", sentences: int = 3, damping: float = 0.85):
+        super().__init__(name)
+        self.sentences = sentences
+        self.damping = damping
+
+    def settings(self) -> dict:
+        return {"sentences": self.sentences, "damping": self.damping, "embeddings": "all-MiniLM-L6-v2"}
+
+    def summarize(self, text: str, lang: str) -> SummaryOutput:
+        sentences = sentences_of(text, lang)
+        if len(sentences) <= self.sentences:
+            return SummaryOutput(sentences)
+        scores = centrality(cosine_matrix(sentences, sentences), self.damping)
+        chosen = sorted(np.argsort(-scores, kind="stable")[:self.sentences])
+        return SummaryOutput([sentences[i] for i in chosen])
+
+
+def pack(units: list[str], fits: Callable[[str], bool]) -> list[str]:
+    """Join consecutive units (sentences or words) into the longest pieces that fit; a unit that does not
+    fit alone stays a piece of its own."""
+    pieces: list[str] = []
+    for unit in units:
+        candidate = f"{pieces[-1]} {unit}" if pieces else unit
+        if pieces and fits(candidate):
+            pieces[-1] = candidate
+        else:
+            pieces.append(unit)
+    return pieces
+
+
+def chunk_text(text: str, lang: str, fits: Callable[[str], bool]) -> list[str]:
+    """Cut a document into chunks that fit the model, at sentence boundaries; a sentence too long on
+    its own is cut between words."""
+    units = [piece for sentence in sentences_of(text, lang)
+             for piece in ([sentence] if fits(sentence) else pack(sentence.split(), fits))]
+    return pack(units, fits)
+
+
+def model_spec(model: dict) -> ModelSpec:
+    """A summarizer's `model:` node, checked against the same schema as the run's model."""
+    return OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(ModelSpec), model))
+
+
+class AbstractiveSummarizer(Summarizer):
+    """A transformers model behind one of the translation backends; subclasses pick the backend."""
+
+    backend_class: type = Seq2SeqBackend
+
+    def __init__(self, name: str, model: dict, max_new_tokens: int = 142, num_beams: int = 4,
+                 max_input_tokens: int | None = None, multilingual: bool = False, device: str = "auto",
+                 dtype: str = "auto", batch_size: int = 4, cache_dir: str | None = None):
+        super().__init__(name)
+        generation = GenerationSpec(max_new_tokens=max_new_tokens, num_beams=num_beams, device=device, dtype=dtype,
+                                    batch_size=batch_size)
+        self.backend = self.backend_class(model_spec(model), generation, cache_dir)
+        self.stats = self.backend.stats
+        self.max_input_tokens = max_input_tokens
+        self.multilingual = multilingual
+
+    def settings(self) -> dict:
+        return {"max_input_tokens": self.max_input_tokens}
+
+    def fingerprint(self, src_lang: str, tgt_lang: str) -> dict:
+        return {**super().fingerprint(src_lang, tgt_lang), **self.backend.fingerprint(src_lang, tgt_lang)}
+
+    def describe(self) -> dict:
+        return {**super().describe(), "model": self.backend.describe()}
+
+    @abstractmethod
+    def limit_and_counter(self, lang: str) -> tuple[int, Callable[[str], int]]:
+        """The input token limit for lang and a function counting a text's input tokens."""
+
+    def summarize(self, text: str, lang: str) -> SummaryOutput:
+        limit, count = self.limit_and_counter(lang)
+        chunks = chunk_text(text, lang, lambda piece: count(piece) < limit)
+        truncated_before = self.backend.stats["truncated_inputs"]
+        outputs: dict[int, str] = {}
+        for indices, summaries in self.backend.translate(chunks, lang, SUMMARY_LANG):
+            outputs.update(zip(indices, summaries))
+        sentences = [s for i in range(len(chunks)) for s in sentences_of(outputs[i], SUMMARY_LANG)]
+        chunking = {"input_limit": limit, "chunk_tokens": [count(chunk) for chunk in chunks],
+                    "combined": "concatenated" if len(chunks) > 1 else "single",
+                    "truncated_chunks": self.backend.stats["truncated_inputs"] - truncated_before}
+        return SummaryOutput(sentences, chunking)
+
+
+class Seq2SeqSummarizer(AbstractiveSummarizer):
+    backend_class = Seq2SeqBackend
+
+    def limit_and_counter(self, lang: str) -> tuple[int, Callable[[str], int]]:
+        model_limit = self.backend.input_limit(lang, SUMMARY_LANG)
+        limit = min(model_limit, self.max_input_tokens or model_limit)
+        return limit, lambda text: self.backend.measure([text], lang, SUMMARY_LANG)[0]
+
+
+class CausalSummaryBackend(CausalLMBackend):
+    """The causal-LM backend with a summary prompt in place of the translation prompt."""
+
+    summary_prompt = "{source}"
+
+    def prompt_template(self, src_lang: str, tgt_lang: str) -> str:
+        return self.summary_prompt.format(src_name=language_name(src_lang), tgt_name=language_name(tgt_lang),
+                                          source="{source}")
+
+
+class CausalLMSummarizer(AbstractiveSummarizer):
+    backend_class = CausalSummaryBackend
+
+    def __init__(self, name: str, model: dict, prompt: str, max_input_tokens: int = 2048, **kwargs):
+        super().__init__(name, model, max_input_tokens=max_input_tokens, multilingual=True, **kwargs)
+        if "{source}" not in prompt:
+            raise UserError("summarizer.prompt: put {source} where the document goes")
+        self.backend.summary_prompt = prompt
+
+    def limit_and_counter(self, lang: str) -> tuple[int, Callable[[str], int]]:
+        return self.max_input_tokens, lambda text: self.backend.measure(
+            self.backend.prompts([text], lang, SUMMARY_LANG), lang, SUMMARY_LANG)[0]
+
+
+@dataclass
+class DocumentSummary:
+    """One summary with its scores; doc_id is "reference" for the reference summary."""
+
+    doc_id: str
+    input_kind: str               # translation, source or reference
+    output: SummaryOutput
+    cache_hit: bool
+    scores: dict = field(default_factory=dict)
+
+
+@dataclass
+class SummaryEvaluation:
+    summarizer: Summarizer
+    references: dict[str, DocumentSummary]   # reference file name -> its summary
+    documents: dict[str, DocumentSummary]
+    signatures: dict[str, str]
+
+
+def summarize_texts(summarizer: Summarizer, cache: TranslationCache, texts: list[str],
+                    lang: str) -> list[tuple[SummaryOutput, bool]]:
+    outputs, hits = translate_with_cache(summarizer, cache, texts, lang, SUMMARY_LANG, f"summaries ({lang})")
+    return [(SummaryOutput.from_json(output), hit) for output, hit in zip(outputs, hits)]
+
+
+def summary_input(translation: Translation, cross_lingual: bool) -> tuple[str, str, str]:
+    """(kind, text, lang) that a document's summary is made from."""
+    document = translation.document
+    if cross_lingual:
+        return "source", "\n".join(document.source.paragraphs), document.src_lang
+    return "translation", translation.text, SUMMARY_LANG
+
+
+def reference_text(document: Document) -> str:
+    return "\n".join(document.reference.paragraphs)
+
+
+def summarize_references(summarizer: Summarizer, cache: TranslationCache,
+                         translations: list[Translation]) -> dict[str, DocumentSummary]:
+    """One summary per reference file: "reference" when the data set has one, "reference_<stem>" otherwise."""
+    texts = {t.document.reference.path.name: reference_text(t.document) for t in translations}
+    outputs = summarize_texts(summarizer, cache, list(texts.values()), SUMMARY_LANG)
+    single = len(texts) == 1
+    return {name: DocumentSummary("reference" if single else f"reference_{Path(name).stem}", "reference", output, hit,
+                                  {"reference_free": reference_free(output.text, text)})
+            for (name, text), (output, hit) in zip(texts.items(), outputs)}
+
+
+def summarize_document(translation: Translation, output: SummaryOutput, hit: bool, input_text: str, kind: str,
+                       reference: DocumentSummary, metrics: SummaryMetrics) -> DocumentSummary:
+    full_reference = sentences_of(reference_text(translation.document), SUMMARY_LANG)
+    scores = {"vs_reference_summary": metrics.similarity(output.sentences, reference.output.sentences),
+              "vs_reference": metrics.similarity(output.sentences, full_reference),
+              "reference_free": reference_free(output.text, input_text)}
+    return DocumentSummary(translation.document.id, kind, output, hit, scores)
+
+
+@dataclass
+class SummaryStage:
+    """What the run does with summaries: the summarizer, the similarity metrics, and whether documents
+    are summarized from their source (cross-lingual) instead of their translation. Built before translating,
+    so a bad name or setting fails fast."""
+
+    summarizer: Summarizer
+    metrics: SummaryMetrics
+    cross_lingual: bool = False
+
+    def __post_init__(self):
+        if self.cross_lingual and not self.summarizer.multilingual:
+            raise UserError(f"summary.cross_lingual=true needs a multilingual summarizer; '{self.summarizer.name}' "
+                            "summarizes in the input's language -- use summarizer=hf_causal, or "
+                            "summarizer=hf_seq2seq with a cross-lingual model and summarizer.multilingual=true")
+
+
+def summarize_documents(stage: SummaryStage | None, translations: list[Translation],
+                        cache: TranslationCache) -> SummaryEvaluation | None:
+    """Summarize the reference(s) and every document, and score each summary; None with summarizer=none."""
+    if stage is None:
+        return None
+    references = summarize_references(stage.summarizer, cache, translations)
+    inputs = [(t, *summary_input(t, stage.cross_lingual)) for t in translations]
+    documents: dict[str, DocumentSummary] = {}
+    for lang in sorted({lang for *_, lang in inputs}):
+        group = [(t, kind, text) for t, kind, text, input_lang in inputs if input_lang == lang]
+        outputs = summarize_texts(stage.summarizer, cache, [text for *_, text in group], lang)
+        for (translation, kind, text), (output, hit) in zip(group, outputs):
+            reference = references[translation.document.reference.path.name]
+            documents[translation.document.id] = summarize_document(translation, output, hit, text, kind,
+                                                                    reference, stage.metrics)
+    ordered = {t.document.id: documents[t.document.id] for t in translations}
+    return SummaryEvaluation(stage.summarizer, references, ordered, stage.metrics.signatures())

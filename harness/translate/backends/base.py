@@ -1,0 +1,188 @@
+"""The backend interface: a list of source segments in one language in, a list of outputs out.
+
+Backends load their model lazily, on the first batch they must translate, so a fully cached run
+never loads weights. What every backend needs around its batches lives here once: batching by
+tokens with the original order restored, splitting inputs longer than the model accepts (never
+truncating them silently), and halving a batch that runs out of GPU memory.
+
+The cache key (`fingerprint`) is safe by default: the backend's class, the whole model spec and every
+generation setting that decides an output, so a new backend that writes only translate_batch never serves
+another model's or another setting's outputs. A backend adds what else decides its outputs (a resolved
+commit, a rendered prompt, a numeric type) in `extra_fingerprint`; it never replaces the default.
+"""
+from __future__ import annotations
+
+import sys
+from abc import ABC, abstractmethod
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import asdict
+from typing import final
+
+from harness import progress
+from harness.translate.batching import plan_batches
+from harness.config import GenerationSpec, ModelSpec
+from harness.errors import UserError
+
+STAGE_ACTIVITIES = {"load": "loading the model"}   # what the progress bar says while a timed stage runs
+
+
+def decoding_fingerprint(generation: GenerationSpec) -> dict:
+    """The decoding settings that change outputs (batch sizes do not, so they stay out of cache keys)."""
+    record = {"num_beams": generation.num_beams, "max_new_tokens": generation.max_new_tokens,
+              "do_sample": generation.do_sample}
+    if generation.do_sample:
+        record["seed"] = generation.seed
+    if generation.min_new_tokens:   # only when set, so that existing cache entries keep their keys
+        record["min_new_tokens"] = generation.min_new_tokens
+    return record
+
+
+def output_settings(generation: GenerationSpec) -> dict:
+    """Every generation setting that can change an output: the decoding settings, and the device and numeric
+    type as configured (a backend that resolves "auto" adds the resolved ones in its extra_fingerprint)."""
+    return {**decoding_fingerprint(generation), "device": generation.device, "dtype": generation.dtype}
+
+
+def class_path(translator: object) -> str:
+    return f"{type(translator).__module__}.{type(translator).__qualname__}"
+
+
+def model_fingerprint(translator: object, model: ModelSpec) -> dict:
+    """The part of a cache key that no translator leaves out: its name and class, and the whole model spec
+    (model_id, path, revision, prompt, language codes, ...), whichever of its fields the translator reads."""
+    return {"backend": translator.name, "class": class_path(translator), "model": asdict(model)}
+
+
+class Backend(ABC):
+    """A segment translator (the harness.translate.backends.protocol.Translator protocol) built on translate_batch."""
+
+    name: str = "base"
+    supplies_documents = False
+
+    def __init__(self, model: ModelSpec, generation: GenerationSpec, cache_dir: str | None = None):
+        self.model = model
+        self.generation = generation
+        self.cache_dir = cache_dir
+        self.stats: Counter = Counter()   # what happened while translating (loads, splits, ...)
+        self.timed_since: dict[str, float] = {}   # a running timed stage -> when its time was last counted
+
+    @final
+    def fingerprint(self, src_lang: str, tgt_lang: str) -> dict:
+        """Everything that decides the output for a segment; the translation cache is keyed by it. A subclass
+        extends extra_fingerprint instead of overriding this, so the default parts are never lost."""
+        return {**model_fingerprint(self, self.model), "generation": output_settings(self.generation),
+                "extra": self.extra_fingerprint(src_lang, tgt_lang)}
+
+    def extra_fingerprint(self, src_lang: str, tgt_lang: str) -> dict:
+        """What else decides this backend's outputs besides the model spec and the generation settings: the
+        commit a revision resolves to, a folder's content, a rendered prompt, the resolved device."""
+        return {}
+
+    def describe(self) -> dict:
+        """The model record stored in result.json."""
+        return {"name": self.model.name, "backend": self.name}
+
+    def measure(self, texts: list[str], src_lang: str, tgt_lang: str) -> list[int]:
+        """Token counts used to form batches; here about 4 characters a token, backends with a tokenizer count."""
+        return [len(text) // 4 + 1 for text in texts]
+
+    def input_limit(self, src_lang: str, tgt_lang: str) -> int | None:
+        """The most source tokens the model accepts in one input; None when there is no practical limit."""
+        return None
+
+    @contextmanager
+    def timed(self, stage: str) -> Iterator[None]:
+        """Add the block's wall time to stats["<stage>_seconds"], so a run shows where its time went
+        (the benchmarks compute the harness's own overhead from it); the progress bar says what a slow stage
+        without a rate is doing (STAGE_ACTIVITIES)."""
+        self.timed_since[stage] = progress.clock()
+        try:
+            with progress.activity(STAGE_ACTIVITIES[stage]) if stage in STAGE_ACTIVITIES else nullcontext():
+                yield
+        finally:
+            self.count_time(stage)
+            del self.timed_since[stage]
+
+    def count_time(self, stage: str) -> None:
+        """Add the time since the stage's time was last counted (a running timed block) to its stats."""
+        now = progress.clock()
+        self.stats[f"{stage}_seconds"] += now - self.timed_since[stage]
+        self.timed_since[stage] = now
+
+    def count_generated(self, tokens: int) -> None:
+        """Count generated tokens; inside a running generate block, its time so far with them, so that a runtime
+        that streams its tokens (hf_causal) keeps the progress bar's tokens/s live within a long batch."""
+        self.stats["generated_tokens"] += tokens
+        if "generate" in self.timed_since:
+            self.count_time("generate")
+
+    @abstractmethod
+    def translate_batch(self, texts: list[str], src_lang: str, tgt_lang: str) -> list[str]:
+        """Translate one batch; the output list has one entry per input."""
+
+    def translate(self, texts: list[str], src_lang: str, tgt_lang: str) -> Iterator[tuple[list[int], list[str]]]:
+        """Yield (indices into texts, outputs) as texts finish, so a caller can save progress as it goes."""
+        if not texts:
+            return
+        pieces, owners = self.split_overlong(texts, src_lang, tgt_lang)
+        done: dict[int, dict[int, str]] = {owner: {} for owner in owners}
+        needed = Counter(owners)
+        lengths = self.measure(pieces, src_lang, tgt_lang)
+        for batch in plan_batches(lengths, self.generation.batch_size, self.generation.max_batch_tokens,
+                                  first_batch=1):
+            outputs = self.translate_with_retry([pieces[i] for i in batch], src_lang, tgt_lang)
+            finished = []
+            for index, output in zip(batch, outputs):
+                done[owners[index]][index] = output
+                if len(done[owners[index]]) == needed[owners[index]]:
+                    finished.append(owners[index])
+            self.stats["translated_segments"] += len(finished)
+            yield finished, [" ".join(done[t][i] for i in sorted(done[t])).strip() for t in finished]
+
+    def split_overlong(self, texts: list[str], src_lang: str, tgt_lang: str) -> tuple[list[str], list[int]]:
+        """Split each text longer than the model's input limit into word-bounded pieces; pieces[i] belongs
+        to texts[owners[i]]. Splits are counted in stats so the result shows them."""
+        limit = self.input_limit(src_lang, tgt_lang)
+        pieces, owners = [], []
+        lengths = self.measure(texts, src_lang, tgt_lang) if limit else [0] * len(texts)
+        for owner, (text, length) in enumerate(zip(texts, lengths)):
+            parts = [text] if not limit or length <= limit else split_words(text, length, limit)
+            if len(parts) > 1:
+                self.stats["split_overlong_inputs"] += 1
+            pieces += parts
+            owners += [owner] * len(parts)
+        return pieces, owners
+
+    def translate_with_retry(self, texts: list[str], src_lang: str, tgt_lang: str) -> list[str]:
+        """Translate a batch; on GPU out-of-memory, halve it and retry, down to a single segment."""
+        try:
+            outputs = self.translate_batch(texts, src_lang, tgt_lang)
+        except Exception as err:
+            if not is_gpu_out_of_memory(err):
+                raise
+            if len(texts) == 1:
+                raise UserError(f"out of GPU memory on a single segment ({len(texts[0])} characters); use "
+                                "generation.dtype=float16, a smaller model, or generation.device=cpu") from None
+            sys.modules["torch"].cuda.empty_cache()
+            self.stats["oom_batch_halvings"] += 1
+            half = len(texts) // 2
+            return (self.translate_with_retry(texts[:half], src_lang, tgt_lang)
+                    + self.translate_with_retry(texts[half:], src_lang, tgt_lang))
+        if len(outputs) != len(texts):
+            raise RuntimeError(f"{self.name} returned {len(outputs)} outputs for {len(texts)} inputs")
+        return outputs
+
+
+def is_gpu_out_of_memory(err: Exception) -> bool:
+    """torch's CUDA out-of-memory error; a backend that never imported torch cannot raise it."""
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(err, torch.cuda.OutOfMemoryError)
+
+
+def split_words(text: str, tokens: int, limit: int) -> list[str]:
+    """Cut text at word boundaries into pieces of about `limit` tokens, with a 10% margin."""
+    words = text.split()
+    per_piece = max(1, int(limit * len(words) / tokens * 0.9))
+    return [" ".join(words[start:start + per_piece]) for start in range(0, len(words), per_piece)]

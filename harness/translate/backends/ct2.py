@@ -1,0 +1,251 @@
+"""Models run by CTranslate2 (int8 on CPU is several times faster than transformers fp32): encoder-decoder MT
+models (Ct2Backend) and decoder-only LMs behind a prompt (Ct2LMBackend); `backend=ct2` picks the one that fits
+the model config (ct2_backend).
+
+The transformers model is converted on first use into <cache_dir>/ct2/<key>, where the key hashes what names
+the model (a hub id and resolved commit, a local folder's content, a GGUF file's sha256) and the quantization,
+and reused afterwards. An encoder-decoder model's tokenizer, language codes, forced target token and source
+prefix are handled exactly as in hf_seq2seq (encoder_decoder.py); a decoder-only LM's prompts, tokens and
+output cleanup exactly as in hf_causal (hf_causal.TransformersLMBackend), so that only the runtime differs."""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+from pathlib import Path
+
+import ctranslate2
+import psutil
+
+from harness.translate.backends.encoder_decoder import EncoderDecoderBackend
+from harness.translate.backends.hf_causal import TransformersLMBackend
+from harness.translate.backends.hf_loading import (decoding_fingerprint, device_and_dtype, load_pretrained, model_id_for,
+                                         model_identity, pickle_refused)
+from harness.config import DEFAULT_CACHE_DIR, GenerationSpec, ModelSpec
+from harness.errors import UserError
+
+log = logging.getLogger(__name__)
+
+
+def conversion_key(identity: dict, quantization: str) -> str:
+    """identity: what names the source model (model_identity, or a GGUF file's sha256)."""
+    named = json.dumps(identity, sort_keys=True)
+    return hashlib.sha256(f"{named}|{quantization}|ctranslate2-{ctranslate2.__version__}".encode()).hexdigest()[:32]
+
+
+def folder_size(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+
+
+def convert_once(source: str, identity: dict, quantization: str, root: Path, model: ModelSpec) -> Path:
+    """The converted model's folder, converting `source` (a hub id or a local transformers folder) on a miss
+    into a temporary folder renamed at the end, so that an interrupted conversion never leaves a half-written
+    model behind."""
+    target = root / conversion_key(identity, quantization)
+    if (target / "model.bin").is_file():
+        return target
+    staging = target.with_name(f"{target.name}.tmp-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    folder = Path(source).expanduser()
+    if folder.is_dir() and not model.allow_pickle and not any(folder.glob("*.safetensors")):
+        raise pickle_refused(source)
+    converter = ctranslate2.converters.TransformersConverter(
+        str(folder) if folder.is_dir() else source, revision=None if folder.is_dir() else model.revision,
+        trust_remote_code=model.trust_remote_code)
+    log.info("one-time conversion of model '%s' to CTranslate2 %s into %s (about a minute for 270M parameters "
+             "on 2 cores); later runs reuse it", model.name, quantization, target)
+    started = time.perf_counter()
+    try:
+        converter.convert(str(staging), quantization=quantization)
+    except (OSError, ValueError) as err:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise UserError(f"cannot convert model '{source}' (revision {model.revision}) for CTranslate2: "
+                        f"{str(err).splitlines()[0]} -- check that it is a transformers model CTranslate2 "
+                        "supports, available locally or in the Hugging Face cache") from err
+    shutil.rmtree(target, ignore_errors=True)
+    os.replace(staging, target)
+    log.info("converted model '%s' to CTranslate2 %s in %.0f s: %.0f MB on disk", model.name, quantization,
+             time.perf_counter() - started, folder_size(target) / 1e6)
+    return target
+
+
+def ct2_device(generation: GenerationSpec) -> tuple[str, int]:
+    """generation.device as CTranslate2's (device, index); CUDA is whatever CTranslate2 itself can see.
+    The numeric type is backend.compute_type, so the resolved dtype is not used."""
+    device, _ = device_and_dtype(generation, cuda_available=ctranslate2.get_cuda_device_count() > 0)
+    kind, _, index = device.partition(":")
+    return kind, int(index or 0)
+
+
+def check_compute_type(compute_type: str, device: str) -> None:
+    """Refuse a type the device cannot run, instead of CTranslate2's silent switch to another one."""
+    supported = sorted(ctranslate2.get_supported_compute_types(device))
+    if compute_type not in supported:
+        raise UserError(f"backend.compute_type={compute_type} is not supported on {device}; "
+                        f"use one of {', '.join(supported)}")
+
+
+def physical_cores() -> int:
+    """Threads per translator: one per physical core (hyper-threads slow matrix products down)."""
+    return psutil.cpu_count(logical=False) or os.cpu_count() or 1
+
+
+class Ct2Runtime:
+    """The CTranslate2 settings both kinds of model share: device, compute type, threads, the conversion cache."""
+
+    def setup_runtime(self, compute_type: str, inter_threads: int, intra_threads: int) -> None:
+        self.device, self.device_index = ct2_device(self.generation)
+        check_compute_type(compute_type, self.device)
+        self.compute_type = compute_type
+        self.inter_threads = inter_threads
+        self.intra_threads = intra_threads or physical_cores()
+
+    def runtime_record(self) -> dict:
+        """What result.json records about the runtime."""
+        return {"compute_type": self.compute_type, "device": self.device, "intra_threads": self.intra_threads,
+                "inter_threads": self.inter_threads}
+
+    def runtime_options(self) -> dict:
+        """The keyword arguments of ctranslate2.Translator and ctranslate2.Generator."""
+        return {"device": self.device, "device_index": self.device_index, "compute_type": self.compute_type,
+                "inter_threads": self.inter_threads, "intra_threads": self.intra_threads}
+
+    def converted(self, source: str, identity: dict) -> str:
+        root = Path(self.cache_dir or DEFAULT_CACHE_DIR).expanduser() / "ct2"
+        return str(convert_once(source, identity, self.compute_type, root, self.model))
+
+
+class Ct2Backend(Ct2Runtime, EncoderDecoderBackend):
+    name = "ct2"
+
+    def __init__(self, *args, compute_type: str = "int8", inter_threads: int = 1, intra_threads: int = 0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup_runtime(compute_type, inter_threads, intra_threads)
+
+    def runtime_fingerprint(self) -> dict:
+        return {**decoding_fingerprint(self.generation), "device": self.device, "compute_type": self.compute_type}
+
+    def describe(self) -> dict:
+        return {**super().describe(), **self.runtime_record()}
+
+    def load_model(self, model_id: str) -> ctranslate2.Translator:
+        identity = model_identity(model_id, self.model.revision)
+        return ctranslate2.Translator(self.converted(model_id, identity), **self.runtime_options())
+
+    def decoding_options(self) -> dict:
+        generation = self.generation
+        return {"beam_size": generation.num_beams, "max_decoding_length": generation.max_new_tokens,
+                "min_decoding_length": generation.min_new_tokens,
+                "sampling_topk": 0 if generation.do_sample else 1, "max_batch_size": generation.batch_size}
+
+    def translate_batch(self, texts: list[str], src_lang: str, tgt_lang: str) -> list[str]:
+        translator = self.network(src_lang, tgt_lang)
+        tokenizer = self.tokenizer(src_lang, tgt_lang)
+        sources = [tokenizer.convert_ids_to_tokens(ids) for ids in self.encode(texts, src_lang, tgt_lang)["input_ids"]]
+        prefix = [[self.model.target_token]] * len(texts) if self.model.target_token else None
+        if self.generation.do_sample:
+            ctranslate2.set_random_seed(self.generation.seed)
+        with self.timed("generate"):
+            results = translator.translate_batch(sources, prefix, **self.decoding_options())
+        outputs = [tokenizer.convert_tokens_to_ids(result.hypotheses[0]) for result in results]
+        self.stats["generated_tokens"] += sum(len(ids) for ids in outputs)
+        return [text.strip() for text in tokenizer.batch_decode(outputs, skip_special_tokens=True)]
+
+
+def line_break_tokens(tokenizer) -> list[int]:
+    """The ids of every token whose text holds a line break, and the end of text: a decoder-only LM's output
+    ends at its first line (prompted.first_line), so decoding stops there, as hf_causal's stop string does."""
+    texts = tokenizer.batch_decode([[token_id] for token_id in range(len(tokenizer))])
+    ends = {token_id for token_id, text in enumerate(texts) if "\n" in text}
+    return sorted(ends if tokenizer.eos_token_id is None else ends | {tokenizer.eos_token_id})
+
+
+def attention_window(config) -> int | None:
+    """The attention window of a transformers LM config, None when every layer sees the whole sequence."""
+    config = getattr(config, "text_config", config)
+    if not getattr(config, "use_sliding_window", True):
+        return None
+    return getattr(config, "sliding_window", None)
+
+
+class Ct2LMBackend(Ct2Runtime, TransformersLMBackend):
+    """A decoder-only LM (the embedded Gemma 3 270M, any LM CTranslate2's transformers converter takes) run by
+    ctranslate2.Generator: the same prompt token ids as hf_causal, greedy (or sampled) decoding of at most
+    generation.max_new_tokens, stopped at the first token that holds a line break."""
+
+    name = "ct2"
+
+    def __init__(self, *args, compute_type: str = "int8", inter_threads: int = 1, intra_threads: int = 0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup_runtime(compute_type, inter_threads, intra_threads)
+        self.generator = None
+        self.stop_tokens: list[int] = []
+        self.sliding_window: int | None = None
+
+    def runtime_fingerprint(self) -> dict:
+        """The batch settings too: the prompts of a batch longer than its shortest are fed through the decoding
+        loop token by token, which at int8 gives other outputs than one prompt alone (8 of 17 Turkish seed
+        outputs agree), so batches change what is cached."""
+        generation = self.generation
+        return {**super().runtime_fingerprint(), "device": self.device, "compute_type": self.compute_type,
+                "batch_size": generation.batch_size, "max_batch_tokens": generation.max_batch_tokens}
+
+    def describe(self) -> dict:
+        return {**super().describe(), **self.runtime_record()}
+
+    def load_model(self) -> None:
+        from transformers import AutoConfig
+        location = self.weights_location()
+        self.load_tokenizer(location)
+        self.stop_tokens = line_break_tokens(self.tokenizer)
+        self.sliding_window = attention_window(load_pretrained(AutoConfig, location, self.model))
+        self.generator = ctranslate2.Generator(self.converted(location, self.identity()), **self.runtime_options())
+
+    def input_limit(self, src_lang: str, tgt_lang: str) -> int | None:
+        """CTranslate2 4.8's sliding-window attention departs from transformers' once the prompt outgrows the
+        window (tests/test_ct2_lm.py), so the prompt and its output are kept inside the window: a longer input is
+        split like any over-long one (and counted). Gemma 3 270M's window is 512 tokens."""
+        self.load()
+        if not self.sliding_window:
+            return None
+        template = self.prompts([""], src_lang, tgt_lang)
+        overhead = len(self.prompt_ids(template, self.uses_chat_template())[0]) + self.generation.max_new_tokens
+        return max(1, self.sliding_window - overhead)
+
+    def decoding_options(self) -> dict:
+        generation = self.generation
+        return {"beam_size": generation.num_beams, "max_length": generation.max_new_tokens,
+                "min_length": generation.min_new_tokens, "sampling_topk": 0 if generation.do_sample else 1,
+                "max_batch_size": generation.batch_size, "end_token": self.stop_tokens, "return_end_token": True,
+                "include_prompt_in_result": False}
+
+    def generate(self, prompts: list[str], chat: bool) -> list[str]:
+        tokens = [self.tokenizer.convert_ids_to_tokens(ids) for ids in self.prompt_ids(prompts, chat)]
+        if self.generation.do_sample:
+            ctranslate2.set_random_seed(self.generation.seed)
+        results = self.generator.generate_batch(tokens, **self.decoding_options())
+        outputs = [result.sequences_ids[0] for result in results]
+        self.stats["generated_tokens"] += sum(len(ids) for ids in outputs)
+        return self.tokenizer.batch_decode(outputs, skip_special_tokens=True)
+
+
+def is_decoder_only(model: ModelSpec) -> bool:
+    """Whether a model config names a decoder-only LM: a GGUF file, or a transformers config that is not
+    encoder-decoder. A model id with {src}/{tgt} is one MT model per language pair (OPUS-MT): encoder-decoder."""
+    if model.gguf_package or model.gguf_file:
+        return True
+    model_id = model.model_id or ""
+    if "{src}" in model_id or "{tgt}" in model_id:
+        return False
+    from transformers import AutoConfig   # reads config.json only
+    return not load_pretrained(AutoConfig, model_id_for(model, "xx", "en"), model).is_encoder_decoder
+
+
+def ct2_backend(model: ModelSpec, generation: GenerationSpec, cache_dir: str | None = None, **settings):
+    """backend=ct2 for any model config: a decoder-only LM is prompted (Ct2LMBackend), any other model
+    translates (Ct2Backend); settings: compute_type, inter_threads, intra_threads (Ct2BackendSpec)."""
+    backend = Ct2LMBackend if is_decoder_only(model) else Ct2Backend
+    return backend(model, generation, cache_dir=cache_dir, **settings)

@@ -1,0 +1,49 @@
+"""Hypotheses produced elsewhere (an API, a human translator), read from <path>/<doc_id>.txt.
+
+A document source (supplies_documents = True in the Translator protocol): it supplies whole documents,
+which are then scored exactly like a model's; it translates no segments.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+from harness.translate.backends.base import model_fingerprint
+from harness.config import GenerationSpec, ModelSpec
+from harness.data.documents import read_text_file
+from harness.errors import UserError
+
+
+class FilesBackend:
+    name = "files"
+    supplies_documents = True
+
+    def __init__(self, model: ModelSpec, generation: GenerationSpec, cache_dir: str | None = None):
+        self.model = model
+        self.folder = Path(model.path).expanduser()
+        self.stats: Counter = Counter()
+        if not self.folder.is_dir():
+            raise UserError(f"model.path '{model.path}': folder not found; point it at a folder of <doc_id>.txt files")
+
+    def location(self, doc_id: str) -> str:
+        return str(self.folder / f"{doc_id}.txt")
+
+    def read_document(self, doc_id: str) -> str:
+        path = (self.folder / f"{doc_id}.txt").resolve()
+        if not path.is_relative_to(self.folder.resolve()):
+            raise UserError(f"document id '{doc_id}' would read {path}, outside model.path {self.folder}; "
+                            "use plain file names as ids")
+        if not path.is_file():
+            raise UserError(f"{path}: no hypothesis for document '{doc_id}'; add {doc_id}.txt to model.path")
+        return read_text_file(path)
+
+    def fingerprint(self, src_lang: str, tgt_lang: str) -> dict:
+        return {**model_fingerprint(self, self.model), "path": str(self.folder.resolve())}
+
+    def translate(self, texts: list[str], src_lang: str, tgt_lang: str) -> Iterator[tuple[list[int], list[str]]]:
+        raise UserError("model=files reads whole documents (<doc_id>.txt) and translates no segments; "
+                        "use a model backend to translate text")
+
+    def describe(self) -> dict:
+        return {"name": self.model.name, "backend": self.name, "path": str(self.folder.resolve())}

