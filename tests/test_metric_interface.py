@@ -158,6 +158,7 @@ def test_a_metric_named_only_in_metrics_is_scored_on_the_aligned_segments_and_co
                        f"data.root={SEEDS}", f"metrics=[bleu,{TOY}]", f"hydra.sweep.dir={tmp_path / 'sweep'}",
                        cwd=tmp_path)
     assert done.returncode == 0, done.stderr
+    assert f"{TOY}, TER lower is better" in done.stdout   # the run table reads the direction the metric declares
     document = json.loads((tmp_path / "sweep" / "0_identity" / "result.json").read_text())["documents"][0]
     assert document["aligned"][TOY]["score"] == 100.0
     done = harness_cli("compare_main", str(tmp_path / "sweep"), "--resamples", "200", "--out",

@@ -35,7 +35,7 @@ DEGRADATION_STATS = {"split_overlong_inputs": "inputs longer than the model acce
                      "cache_entries_rejected": "cache entries failed their checksum and were recomputed"}
 ALIGNED_COLUMNS = ["bleu", "chrf", "ter"]   # corpus scores over aligned segments shown in the table
 ALIGNED_NOTE = ("aln: corpus scores over the segments shared by every system (reference sentences with a source "
-                "counterpart, alignment/<id>.tsv), TER lower is better; relation measured from source and reference")
+                "counterpart, alignment/<id>.tsv){lower}; relation measured from source and reference")
 ADEQUACY_NOTE = ("adeq: reference-free adequacy, mean cosine of source and output in the multilingual space "
                  "(a copied source scores high: read it with English, the share of output sentences in the target "
                  "language; ! marks an off-target output)")
@@ -132,6 +132,15 @@ def relation_notes(documents: tuple[DocumentRecord, ...], target_lang: str) -> l
     return notes
 
 
+def lower_is_better(documents: list[DocumentRecord], metric_names: list[str], aligned_names: list[str]) -> str:
+    """"TER lower is better": the table's metrics whose scores declare higher_is_better false (a metric of
+    the user's own too), by their labels; "" when every one is higher-is-better."""
+    scores = [d.metrics[n] for d in documents for n in metric_names if n in d.metrics]
+    scores += [d.aligned[n] for d in documents for n in aligned_names if n in d.aligned]
+    lower = list(dict.fromkeys(METRIC_LABELS.get(s.metric, s.metric) for s in scores if not s.higher_is_better))
+    return f"{', '.join(lower)} lower is better" if lower else ""
+
+
 def results_table(result: dict | RunRecord) -> str:
     """The table printed at the end of a run; `result` is the run's typed record, or the result dict just
     written (typed by the same reader, harness.results.results.run_record)."""
@@ -143,8 +152,11 @@ def results_table(result: dict | RunRecord) -> str:
                *[f"aln {METRIC_LABELS.get(n, n)}" for n in aligned_names], "adeq", "English", "degraded"]
     table = format_table(headers, [document_row(d, metric_names, aligned_names) for d in documents])
     notes = [f"model: {record.model_name} ({record.backend})"]
+    lower = lower_is_better(documents, metric_names, aligned_names)
     if aligned_names:
-        notes.append(ALIGNED_NOTE)
+        notes.append(ALIGNED_NOTE.format(lower=f", {lower}" if lower else ""))
+    elif lower:
+        notes.append(lower)
     not_aligned = [d.id for d in documents if d.has_segments and not d.aligned]
     if not_aligned:
         notes.append(NOT_ALIGNED_NOTE.format(documents=", ".join(not_aligned)))
