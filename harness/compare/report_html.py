@@ -197,8 +197,8 @@ def contents_html(shown: list[Section]) -> str:
 def ranking_table(text_table, names: list[str]) -> str:
     """A ranking or win matrix of report.ranking_tables: the names in its label columns (rank, system and a
     duplicate's note) isolated, the others figures; a system name in a heading (the win matrix) isolated too."""
-    rows = [[td(with_names_isolated(cell, names), "names") if j < text_table.labels else td(cell, "num")
-             for j, cell in enumerate(row)] for row in text_table.rows]
+    rows = [[td(with_names_isolated(cell, names), "names") if j < text_table.labels else td(cell.strip() or "–", "num")
+             for j, cell in enumerate(row)] for row in text_table.rows]   # "–": nothing to test (the first of a ranking)
     return (f"<h3>{with_names_isolated(text_table.title, names)}</h3>"
             + table(text_table.headers, rows, numeric=set(range(text_table.labels, len(text_table.headers))),
                     names={i for i, h in enumerate(text_table.headers) if h in names}))
