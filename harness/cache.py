@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import sqlite3
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -46,8 +47,26 @@ def cache_error(path: Path | None, err: sqlite3.Error) -> UserError:
         return UserError(f"cache {where} cannot be written: it is on a read-only file system or not yours to write; "
                          "point HARNESS_CACHE_DIR (or cache.dir=...) at a writable folder, or switch the cache off "
                          "(cache.enabled=false)")
+    if "locked" in str(err):
+        return UserError(f"cache {where} stayed locked by another process for over a minute; let that run finish, "
+                         "or give this run its own cache (HARNESS_CACHE_DIR=... or cache.dir=...)")
     return UserError(f"cache {where} is unreadable or corrupt ({err}); move it away (mv {where} {where}.corrupt) "
                      "so that a new one is made, or set HARNESS_CACHE_DIR or cache.enabled=false")
+
+
+def switch_to_wal(connection: sqlite3.Connection, patience_s: float = 60.0) -> None:
+    """Puts the file in WAL mode. SQLite answers 'database is locked' at once, without waiting on the busy
+    timeout, when another process switches the same new file at the same moment (sweep workers starting
+    together), so the switch is retried until `patience_s` has passed."""
+    deadline = time.monotonic() + patience_s
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 class TranslationCache:
@@ -64,7 +83,7 @@ class TranslationCache:
                 path.parent.mkdir(parents=True, exist_ok=True)
             self.connection = sqlite3.connect(str(path) if path else ":memory:", timeout=60)
             if path is not None:
-                self.connection.execute("PRAGMA journal_mode=WAL")
+                switch_to_wal(self.connection)
             for table in TABLES:
                 self.create(table)
         except sqlite3.Error as err:
