@@ -14,6 +14,7 @@ from harness import run
 from harness.config import compose_config
 from harness.align.crosslingual import align_sentences, bead_shapes, cached_alignment
 from harness.errors import UserError
+from harness.score.diagnostics import pair_signals
 from harness.results.results import read_result
 from tests.conftest import REPO, SEEDS
 
@@ -147,6 +148,24 @@ def test_merged_and_split_sentences_and_noise_lines(spec):
     assert [(b.src, b.ref) for b in alignment.beads] == [((0, 1), (0,)), ((4,), (1,)), ((5,), (2,)), ((6,), (3, 4))]
     assert alignment.unmatched_source == [2, 3]          # a web line, and a piece without letters set aside
     assert any("1 source pieces without letters" in note for note in alignment.notes)
+
+
+def test_the_same_figures_in_the_same_gap_pair_up_and_leave_the_relation_signals_alone(spec):
+    # Text+Berg's numbered headings ('1. 1950 :' on both sides) have no letter: before, both stayed unmatched
+    source = ["1. 1950 :", FRENCH[0], FRENCH[1], "2. 1953 :", FRENCH[2], FRENCH[3], "- 7 -"]
+    reference = ["1.  1950 :", ENGLISH[0], ENGLISH[1], "2. 1953 :", ENGLISH[2], "- 7 -", ENGLISH[3]]
+    alignment = align_sentences(source, reference, spec)
+    figures = [(b.src, b.ref) for b in alignment.beads if b.similarity is None]
+    assert figures == [((0,), (0,)), ((3,), (3,))]       # the first in the gap before the first bead
+    assert alignment.unmatched_source == [6] and alignment.unmatched_reference == [5]   # same text, other gaps
+    assert all(not b.sure for b in alignment.beads if b.similarity is None)
+    plain = align_sentences(plain_sides(source), plain_sides(reference), spec)
+    assert pair_signals(alignment, source, reference)["coverage"] == pair_signals(plain, plain_sides(source),
+                                                                                 plain_sides(reference))["coverage"]
+
+
+def plain_sides(texts: list[str]) -> list[str]:
+    return [t for t in texts if t[0].isalpha()]
 
 
 def test_a_narrow_search_around_the_anchors_gives_the_same_result(spec):

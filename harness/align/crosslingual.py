@@ -13,6 +13,8 @@ systems that do not follow the source segmentation (the files backend). docs/ali
 5. A merged bead loses an edge sentence far below the pair's background cosine (trimmed).
 6. Reordering (with_reordering): beads under the sure mining margin give way to mutual-best 1-1 pairs with
    a high mining margin over the whole documents.
+7. Pieces set aside in step 1 that read the same on both sides ('1. 1950 :') and sit between the same two
+   beads pair up 1-1 (figures_beads); they carry no cosine, so the relation signals do not count them.
 """
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ from harness.config import CrosslingualSpec
 from harness.align.encoder import EMBEDDED, embed, encoder_signature, has_letters, mean_direction, pooled_token_sums
 from harness.align.names import shared_names
 
-ALIGNER_VERSION = 3   # bump when the search changes: cached alignments are then recomputed
+ALIGNER_VERSION = 4   # bump when the search changes: cached alignments are then recomputed
 MAX_RUN = 4           # the most sentences on one side of a bead
 NULL_SAMPLE = 2000    # sentences a side whose pairs measure the null (document_statistics)
 SEARCH_SETTINGS = ("largest_bead", "skip", "size_penalty", "bead_penalty", "top_k", "anchor_window", "anchor_share", "window", "trim_below", "sure_margin", "recovery_min_margin",
@@ -396,6 +398,30 @@ def letter_ids(texts: list[str]) -> list[int]:
     return [k for k, text in enumerate(texts) if has_letters(text)]
 
 
+def figure_text(text: str) -> str | None:
+    """A piece set aside for having no letter, as compared across the two sides ('1. 1950 :'); None when it
+    is not set aside or has no digit ('-', '.....')."""
+    return " ".join(text.split()) if not has_letters(text) and any(c.isdigit() for c in text) else None
+
+
+def figures_beads(src: list[str], ref: list[str], beads: list[PairBead]) -> list[PairBead]:
+    """1-1 beads of set-aside pieces with the same figures in the same gap between the searched beads (Text+Berg
+    dev: numbered headings such as '1. 1950 :' on both sides). A recovered (reordered) bead bounds no gap."""
+    ordered = sorted((b for b in beads if not b.recovered), key=lambda b: b.src[0])
+    paired, taken = [], set()
+    for i, text in enumerate(src):
+        if figure_text(text) is None:
+            continue
+        before = max((b.ref[-1] for b in ordered if b.src[-1] < i), default=-1)
+        after = min((b.ref[0] for b in ordered if b.src[0] > i), default=len(ref))
+        match = next((j for j in range(before + 1, after) if j not in taken and figure_text(ref[j]) == figure_text(text)),
+                     None)
+        if match is not None:
+            taken.add(match)
+            paired.append(PairBead((i,), (match,), None, None, False, False))
+    return paired
+
+
 def document_statistics(src: list[str], ref: list[str], beads: list[PairBead]) -> tuple[float, float]:
     """The null of the pair: the mean cosine of its sentence pairs that the alignment does not pair (what
     chance pairing reaches; an evenly spaced sample of NULL_SAMPLE sentences a side in long documents); and
@@ -423,6 +449,7 @@ def align_sentences(src: list[str], ref: list[str], spec: CrosslingualSpec) -> P
              for name, side, ids in (("source", src, src_ids), ("reference", ref, ref_ids)) if len(side) > len(ids)]
     with threadpool_limits(1, user_api="blas"):   # many small products: a second BLAS thread only spins
         beads = search_beads(src, ref, src_ids, ref_ids, spec)
+    beads = sorted(beads + figures_beads(src, ref, beads), key=lambda b: (b.ref[0], b.src[0]))
     background, document_cosine = document_statistics(src, ref, beads)
     alignment = PairAlignment(beads, unmatched(len(src), beads, "src"), unmatched(len(ref), beads, "ref"),
                               background, document_cosine, notes)
