@@ -6,7 +6,9 @@ PATH holds bertalign's layout: `<doc>.<src>` and `<doc>.<tgt>` with one sentence
 split, taken as it is: no re-segmentation) and `gold/<doc>.align` with lines such as `[0]:[0, 1]`. The
 corpora stay outside this repository: MAC-Dev is data/mac/dev of github bfsujason/bertalign at commit
 3c432d0 (files `zh/<doc>`, `en/<doc>`: rename to `<doc>.zh`, `<doc>.en`), MAC-Test is corpus/mac/test/split
-and eval/mac/test/gold at commit e9c1428.
+and eval/mac/test/gold at commit e9c1428. Text+Berg (de->fr, Bleualign's dev and test sets) is bleualign_data of
+github thompsonb/vecalign at commit f372627: `dev.de`, `dev.fr`, gold `dev.defr` -> `gold/dev.align` (and
+test0..test6 likewise, in a folder of their own). Without a `.en` side, the second file name in order is the target.
 
 Prints strict and lax precision/recall/F1 with Vecalign's scoring definition (bertalign's eval.py:
 summed over documents; strict = the exact bead, lax = a bead overlapping a gold bead on both sides;
