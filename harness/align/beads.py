@@ -28,6 +28,9 @@ SHAPE = re.compile(r"(\d+)-(\d+)")
 
 @dataclass(frozen=True)
 class Bead:
+    """A run of the first side's sentences against a run of reference sentences; the hypothesis-side aligner sets
+    the first three fields, the source <-> reference aligner all of them."""
+
     src: tuple[int, ...]       # the first side's sentences: the source's (or the hypothesis's, harness.score.align)
     ref: tuple[int, ...]       # reference sentence indices
     similarity: float | None   # how alike the two sides are; None: a line-aligned pair outside the measured sample
