@@ -35,7 +35,7 @@ def main() -> None:
         ref, inserts = bases[number % 2]
         case = random_case(ref, inserts, rng, drop=args.drop)
         beads, _, _ = align_texts(case.hyp, case.ref, spec)
-        predicted = {(b.hyp, b.ref) for b in beads}
+        predicted = {(b.src, b.ref) for b in beads}
         for bead in case.beads:
             totals[kind(bead)] += 1
             hits[kind(bead)] += bead in predicted

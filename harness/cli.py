@@ -28,9 +28,9 @@ from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBase
 
 from harness import progress
 from harness.compare.compare import Skipped, collect_runs, compare_collection
-from harness.config import CONF_DIR, check_ranges, compose_config, register_schemas
+from harness.config import CONF_DIR, compose_config, register_schemas
 from harness.errors import UserError, unknown_name
-from harness.pipeline import run
+from harness.pipeline import check_settings, run
 from harness.progress import quiet_library_bars
 from harness.compare.report import (ReportPlace, comparison_table, group_folder, results_table, run_summary_table,
                             terminal_text)
@@ -115,7 +115,7 @@ def check_overrides(arguments: list[str]) -> None:
     try:
         for job in expand_sweeps(arguments):
             cfg = compose_config(job)
-            check_ranges(cfg)
+            check_settings(cfg)
             require_mlflow(cfg.tracking)
     except (HydraException, OmegaConfBaseException) as err:
         fail(composition_message(err))
@@ -343,7 +343,7 @@ def score_logging(quiet: bool) -> None:
 def checked_overrides(overrides: list[str]) -> None:
     """Compose a run's config with the overrides first, so that a typo fails before anything is written."""
     try:
-        check_ranges(system_config(Path("."), Path("."), "check", overrides))
+        check_settings(system_config(Path("."), Path("."), "check", overrides))
     except (HydraException, OmegaConfBaseException) as err:
         fail(composition_message(err))
     except UserError as err:

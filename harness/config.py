@@ -231,8 +231,6 @@ RANGES = {   # key: (accepts, what it must be); checked before anything runs
     "alignment.merge_penalty": (lambda v: v >= 0, ">= 0"),
     "alignment.weights": (lambda v: all(w >= 0 for w in v.values()) and sum(v.values()) > 0,
                           "weights >= 0 with a positive sum, e.g. {embedding: 0.5, chrf: 0.3, length: 0.2}"),
-    "crosslingual.bead_penalty": (lambda v: all(re.fullmatch(r"[1-9]-[1-9]", k) for k in v),
-                                  "shapes such as '1-2' or '2-2' (source-reference, the smaller first) with penalties"),
 }
 
 

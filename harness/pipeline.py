@@ -18,6 +18,7 @@ from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
+from harness.align.crosslingual import check_bead_penalty
 from harness.score.align import check_alignment_settings
 from harness.score.aligned_scoring import AlignedDocument, AlignedMetrics, align_and_score, system_scores
 from harness.translate.backends.protocol import Translator
@@ -140,10 +141,18 @@ class Plan:
     summary_stage: SummaryStage | None
 
 
-def prepare(cfg: DictConfig) -> Plan:
-    """Every check that can refuse the run, metrics first (nothing written yet), then the data set, whose
-    language checks are remembered in the cache."""
+def check_settings(cfg: DictConfig) -> None:
+    """What a composed config must pass before anything runs (each job of a sweep, before the first starts):
+    ranges, then the aligners' settings (bead names are read by harness.align.beads)."""
     check_ranges(cfg)
+    check_alignment_settings(cfg.alignment)
+    check_bead_penalty(cfg.crosslingual)
+
+
+def prepare(cfg: DictConfig) -> Plan:
+    """Every check that can refuse the run, settings and metrics first (nothing written yet), then the data
+    set, whose language checks are remembered in the cache."""
+    check_settings(cfg)
     stage_metrics = [*cfg.metrics, *cfg.alignment.segment_metrics, *cfg.alignment.corpus_metrics]
     check_code_allowed(stage_metrics + ([] if cfg.summarizer.name == "none" else list(cfg.summary.metrics)),
                        cfg.allow_metric_code)
@@ -152,7 +161,6 @@ def prepare(cfg: DictConfig) -> Plan:
     aligned_metrics = AlignedMetrics.build(cfg.alignment, metrics, settings, cfg.limits.max_segment_chars)
     for metric in {id(m): m for m in [*metrics, *aligned_metrics.segment, *aligned_metrics.corpus]}.values():
         metric.check_ready()
-    check_alignment_settings(cfg.alignment)
     cache = open_cache(cfg)   # the language checks of the files, remembered
     try:
         dataset = load_dataset(cfg.data.root, cfg.data.documents, cfg.data.reference_root, cache)

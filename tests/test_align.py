@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from harness.score.align import align_texts, bead_shape
+from harness.score.align import align_texts, hypothesis_bead_shape
 from harness.data.segment import share_hypothesis
 from harness.config import compose_config
 from harness.errors import UserError
@@ -23,7 +23,7 @@ def chrf_only():
 
 def predicted_beads(hyp, ref, spec):
     beads, notes, _ = align_texts(hyp, ref, spec)
-    return [(b.hyp, b.ref) for b in beads], notes
+    return [(b.src, b.ref) for b in beads], notes
 
 
 EDITS = {
@@ -85,13 +85,13 @@ def test_bad_input_still_aligns_and_says_what_it_did(chrf_only, name):
 
 @pytest.mark.parametrize("name, shape", [("1-1", (1, 1)), ("2-2", (2, 2)), ("0-1", (0, 1))])
 def test_bead_names(name, shape):
-    assert bead_shape(name) == shape
+    assert hypothesis_bead_shape(name) == shape
 
 
 @pytest.mark.parametrize("name", ["0-0", "3-1", "one-one", "1"])
 def test_a_bad_bead_name_is_a_user_error(name):
     with pytest.raises(UserError, match="alignment.beads"):
-        bead_shape(name)
+        hypothesis_bead_shape(name)
 
 
 def test_an_alignment_is_computed_once_and_then_read_from_the_cache(spec, chrf_only, monkeypatch):

@@ -27,35 +27,23 @@ from threadpoolctl import threadpool_limits
 
 from harness.cache import TranslationCache, content_key
 from harness.config import CrosslingualSpec
+from harness.align.beads import CROSSLINGUAL_VERSION, Bead, bead_shape, shape_counts, shape_name
 from harness.align.encoder import EMBEDDED, embed, encoder_signature, has_letters, mean_direction, pooled_token_sums
 from harness.align.names import shared_names
+from harness.errors import UserError
 
-ALIGNER_VERSION = 4   # bump when the search changes: cached alignments are then recomputed
 MAX_RUN = 4           # the most sentences on one side of a bead
 NULL_SAMPLE = 2000    # sentences a side whose pairs measure the null (document_statistics)
 SEARCH_SETTINGS = ("largest_bead", "skip", "size_penalty", "bead_penalty", "top_k", "anchor_window", "anchor_share", "window", "trim_below", "sure_margin", "recovery_min_margin",
                    "names_max_sentences", "name_min_similarity")
 
 
-@dataclass(frozen=True)
-class PairBead:
-    src: tuple[int, ...]
-    ref: tuple[int, ...]
-    similarity: float | None   # cosine of the two sides; None: a line-aligned pair outside the measured sample
-    margin: float | None = None  # mining margin (MiningMargin): how far the pair stands out of both documents
-    recovered: bool = False     # added by the reordering pass, out of the monotonic order
-    sure: bool = True           # its margin reaches crosslingual.sure_margin (relation coverage counts these)
-
-    @property
-    def kind(self) -> str:
-        return f"{len(self.src)}-{len(self.ref)}"
-
-
 @dataclass
 class PairAlignment:
-    """Matched beads in reference order, and what each side has with no counterpart."""
+    """Matched beads in reference order (similarity: the cosine of the two sides), and what each side has with no
+    counterpart."""
 
-    beads: list[PairBead]
+    beads: list[Bead]
     unmatched_source: list[int]
     unmatched_reference: list[int]
     background_similarity: float     # mean cosine of the sentence pairs the alignment does not pair (the null)
@@ -66,12 +54,9 @@ class PairAlignment:
     reference_names: int = 0                # how many names the reference has
 
     def bead_counts(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for bead in self.beads:
-            counts[bead.kind] = counts.get(bead.kind, 0) + 1
-        counts.update({k: v for k, v in (("1-0", len(self.unmatched_source)),
-                                         ("0-1", len(self.unmatched_reference))) if v})
-        return counts
+        """The matched beads' shapes, then each sentence with no counterpart as a 1-0 or 0-1 bead."""
+        return shape_counts([*(bead.kind for bead in self.beads), *[shape_name(1, 0)] * len(self.unmatched_source),
+                             *[shape_name(0, 1)] * len(self.unmatched_reference)])
 
     def as_record(self) -> dict:
         return {"beads": [[b.src, b.ref, b.similarity, b.margin, b.recovered, b.sure] for b in self.beads],
@@ -82,7 +67,7 @@ class PairAlignment:
 
     @classmethod
     def from_record(cls, record: dict) -> PairAlignment:
-        beads = [PairBead(tuple(s), tuple(r), *rest) for s, r, *rest in record["beads"]]
+        beads = [Bead(tuple(s), tuple(r), *rest) for s, r, *rest in record["beads"]]
         return cls(beads, record["unmatched_source"], record["unmatched_reference"], record["background"],
                    record["document_cosine"], record["notes"], record["method"], record["shared_names"],
                    record["reference_names"])
@@ -142,8 +127,18 @@ class BeadScores:
 def shape_penalty(a: int, b: int, spec: CrosslingualSpec) -> float:
     """The penalty of an a-b bead, the same for b-a: merges that take several sentences on both sides (2-2,
     2-3) pay more than their size alone says (MAC-Dev)."""
-    listed = spec.bead_penalty.get(f"{min(a, b)}-{max(a, b)}")
+    listed = spec.bead_penalty.get(shape_name(min(a, b), max(a, b)))
     return float(listed) if listed is not None else spec.size_penalty * (a + b - 2)
+
+
+def check_bead_penalty(spec: CrosslingualSpec) -> None:
+    """crosslingual.bead_penalty names beads the search can make (1 to MAX_RUN sentences a side), the smaller side
+    first, as shape_penalty reads them; checked before anything runs."""
+    for name in spec.bead_penalty:
+        smaller, larger = bead_shape(name, "crosslingual.bead_penalty", "source-reference", MAX_RUN, least=1)
+        if smaller > larger:
+            raise UserError(f"crosslingual.bead_penalty: '{name}' is never read; write the smaller side first, "
+                            f"'{shape_name(larger, smaller)}' (an a-b bead pays the b-a penalty)")
 
 
 def bead_shapes(largest: int) -> list[tuple[int, int]]:
@@ -376,7 +371,7 @@ def with_reordering(found: list[tuple[int, int, int, int]], src: Side, ref: Side
 
 
 def search_beads(src: list[str], ref: list[str], src_ids: list[int], ref_ids: list[int],
-                 spec: CrosslingualSpec) -> list[PairBead]:
+                 spec: CrosslingualSpec) -> list[Bead]:
     if not src_ids or not ref_ids:
         return []
     src_side = Side([src[i] for i in src_ids], MAX_RUN)
@@ -389,7 +384,7 @@ def search_beads(src: list[str], ref: list[str], src_ids: list[int], ref_ids: li
     for s0, s1, r0, r1, recovered in with_reordering(monotonic, src_side, ref_side, margin, spec):
         cosine = float(ref_side.vectors[r1 - r0 - 1][r0] @ src_side.vectors[s1 - s0 - 1][s0])
         mining = margin.of(s1 - s0, s0, r1 - r0, r0)
-        beads.append(PairBead(tuple(src_ids[s0:s1]), tuple(ref_ids[r0:r1]), round(cosine, 4), round(mining, 4),
+        beads.append(Bead(tuple(src_ids[s0:s1]), tuple(ref_ids[r0:r1]), round(cosine, 4), round(mining, 4),
                               recovered, mining >= spec.sure_margin))
     return sorted(beads, key=lambda b: (b.ref[0], b.src[0]))
 
@@ -404,7 +399,7 @@ def figure_text(text: str) -> str | None:
     return " ".join(text.split()) if not has_letters(text) and any(c.isdigit() for c in text) else None
 
 
-def figures_beads(src: list[str], ref: list[str], beads: list[PairBead]) -> list[PairBead]:
+def figures_beads(src: list[str], ref: list[str], beads: list[Bead]) -> list[Bead]:
     """1-1 beads of set-aside pieces with the same figures in the same gap between the searched beads (Text+Berg
     dev: numbered headings such as '1. 1950 :' on both sides). A recovered (reordered) bead bounds no gap."""
     ordered = sorted((b for b in beads if not b.recovered), key=lambda b: b.src[0])
@@ -418,11 +413,11 @@ def figures_beads(src: list[str], ref: list[str], beads: list[PairBead]) -> list
                      None)
         if match is not None:
             taken.add(match)
-            paired.append(PairBead((i,), (match,), None, None, False, False))
+            paired.append(Bead((i,), (match,), None, None, False, False))
     return paired
 
 
-def document_statistics(src: list[str], ref: list[str], beads: list[PairBead]) -> tuple[float, float]:
+def document_statistics(src: list[str], ref: list[str], beads: list[Bead]) -> tuple[float, float]:
     """The null of the pair: the mean cosine of its sentence pairs that the alignment does not pair (what
     chance pairing reaches; an evenly spaced sample of NULL_SAMPLE sentences a side in long documents); and
     the documents' cosine."""
@@ -472,16 +467,16 @@ def align_lines(src: list[str], ref: list[str], spec: CrosslingualSpec) -> PairA
     (relation signals) are measured on an evenly spaced sample of crosslingual.line_sample lines."""
     sample = evenly_spaced(len(src), spec.line_sample)
     cosines = dict(zip(sample, np.einsum("ij,ij->i", embed([src[k] for k in sample]), embed([ref[k] for k in sample]))))
-    beads = [PairBead((k,), (k,), round(float(cosines[k]), 4) if k in cosines else None) for k in range(len(src))]
+    beads = [Bead((k,), (k,), round(float(cosines[k]), 4) if k in cosines else None) for k in range(len(src))]
     background, document_cosine = document_statistics([src[k] for k in sample], [ref[k] for k in sample],
-                                                      [PairBead((k,), (k,), None) for k in range(len(sample))])
+                                                      [Bead((k,), (k,), None) for k in range(len(sample))])
     notes = [] if len(sample) == len(src) else [
         f"line-aligned: cosines (the relation; adequacy when measured) on {len(sample)} evenly spaced lines of "
         f"{len(src)}"]
     return PairAlignment(beads, [], [], background, document_cosine, notes, "lines")
 
 
-def unmatched(count: int, beads: list[PairBead], side: str) -> list[int]:
+def unmatched(count: int, beads: list[Bead], side: str) -> list[int]:
     used = {k for bead in beads for k in getattr(bead, side)}
     return [k for k in range(count) if k not in used]
 
@@ -492,7 +487,7 @@ def plain(value):
 
 def settings(spec: CrosslingualSpec, method: str) -> dict:
     searched = {key: plain(getattr(spec, key)) for key in SEARCH_SETTINGS}
-    return {"version": ALIGNER_VERSION, "encoder": encoder_signature(), "method": method,
+    return {"version": CROSSLINGUAL_VERSION, "encoder": encoder_signature(), "method": method,
             **({"line_sample": spec.line_sample} if method == "lines" else searched)}
 
 
@@ -513,7 +508,7 @@ def cached_alignment(src: list[str], ref: list[str], spec: CrosslingualSpec, cac
 
 def cached_cosines(pairs: list[tuple[str, str]], cache: TranslationCache | None) -> list[float]:
     """Cosine of each (left, right) pair in the multilingual space, remembered like alignments."""
-    key = content_key({"version": ALIGNER_VERSION, "encoder": encoder_signature(), "what": "pair cosines"}, pairs)
+    key = content_key({"version": CROSSLINGUAL_VERSION, "encoder": encoder_signature(), "what": "pair cosines"}, pairs)
     stored = cache.get_many([key], table="alignments").get(key) if cache else None
     if stored is not None:
         return json.loads(stored)

@@ -31,10 +31,10 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from harness.cache import TranslationCache, content_key
+from harness.align.beads import PARTITION_VERSION
 from harness.align.encoder import covers, encoder_signature, pooled_token_sums
 from harness.translate.translate import Translation
 
-PARTITION_VERSION = 1   # bump when the search changes: cached partitions are then recomputed
 MAX_RUN = 8             # the most output sentences (or groups of them) in one run
 BAND = 200              # output sentences searched either side of the diagonal
 

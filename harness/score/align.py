@@ -13,11 +13,13 @@ benchmarks/encoder_choice.py found as good as MiniLM on English sentences, with 
 Cost of a bead: matched beads cost (sentences in the bead) x (1 - similarity); every sentence left
 unaligned costs (1 - min_similarity). So a 1-1 pair is kept exactly when its similarity beats
 min_similarity, and a 2-1 merge wins over 1-1 + 1-0 when 3*s(2-1) > 2*s(1-1) + min_similarity.
+
+The beads are harness.align.beads.Bead, the hypothesis's sentences on their first side (bead.src): here the
+hypothesis stands in for the source.
 """
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -25,6 +27,7 @@ import numpy as np
 
 from harness.cache import TranslationCache, content_key
 from harness.config import AlignmentSpec
+from harness.align.beads import HYPOTHESIS_ALIGNER_VERSION, Bead, bead_shape
 from harness.align.encoder import embed, encoder_signature
 from harness.errors import UserError, unknown_name
 from harness.score.metrics import select_metrics
@@ -32,7 +35,7 @@ from harness.data.segment import split_sentences
 from harness.translate.translate import Translation, reference_sentences
 
 SKIP_BEADS = {(1, 0), (0, 1)}
-ALIGNER_VERSION = 2   # bump when the search or the similarity changes: cached alignments are then recomputed
+MOST_SENTENCES = 2   # on one side of a bead (alignment.beads)
 LONG_SENTENCE_WORDS = 200   # a 'sentence' this long usually means that no sentence boundary was found
 
 
@@ -44,17 +47,6 @@ class HypothesisSentence:
     source_index: int | None
 
 
-@dataclass(frozen=True)
-class Bead:
-    hyp: tuple[int, ...]      # hypothesis sentence indices
-    ref: tuple[int, ...]      # reference sentence indices
-    similarity: float
-
-    @property
-    def kind(self) -> str:
-        return f"{len(self.hyp)}-{len(self.ref)}"
-
-
 @dataclass
 class Alignment:
     hypothesis: list[HypothesisSentence]
@@ -62,12 +54,6 @@ class Alignment:
     beads: list[Bead]
     notes: list[str] = field(default_factory=list)   # what the aligner did with unusual input
     background_similarity: float = 0.0   # mean similarity of all sentence pairs: what chance alignment reaches
-
-    def bead_counts(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for bead in self.beads:
-            counts[bead.kind] = counts.get(bead.kind, 0) + 1
-        return counts
 
 
 def hypothesis_sentences(translation: Translation, lang: str) -> list[HypothesisSentence]:
@@ -155,12 +141,9 @@ def backtrace(back: dict[tuple[int, int], tuple[int, int, float]], i: int, j: in
     return beads[::-1]
 
 
-def bead_shape(name: str) -> tuple[int, int]:
-    """"2-1" -> (2, 1): hypothesis sentences, reference sentences."""
-    match = re.fullmatch(r"([0-2])-([0-2])", name.strip())
-    if not match or name.strip() == "0-0":
-        raise UserError(f"alignment.beads: '{name}' is not a bead; use hyp-ref counts such as 1-1, 2-1, 1-0, 0-1, 2-2")
-    return int(match[1]), int(match[2])
+def hypothesis_bead_shape(name: str) -> tuple[int, int]:
+    """"2-1" -> (2, 1): hypothesis sentences, reference sentences (alignment.beads)."""
+    return bead_shape(name, "alignment.beads", "hyp-ref", MOST_SENTENCES)
 
 
 def align_texts(hyp: list[str], ref: list[str], spec: AlignmentSpec) -> tuple[list[Bead], list[str], float]:
@@ -176,7 +159,7 @@ def align_texts(hyp: list[str], ref: list[str], spec: AlignmentSpec) -> tuple[li
     if long_sentences:
         notes.append(f"{long_sentences} sentences longer than {LONG_SENTENCE_WORDS} words: aligned as they are; "
                      "a sentence this long usually means that no sentence boundary was found")
-    shapes = [bead_shape(b) for b in spec.beads]
+    shapes = [hypothesis_bead_shape(b) for b in spec.beads]
     similarity = BeadSimilarity(hyp, ref, dict(spec.weights), spec.embeddings)
     beads = search(len(hyp), len(ref), similarity, shapes, spec.min_similarity, spec.merge_penalty)
     if len(ref) == 1 and len(hyp) > 1:
@@ -187,7 +170,7 @@ def align_texts(hyp: list[str], ref: list[str], spec: AlignmentSpec) -> tuple[li
 
 def absorb_into_single_reference(beads: list[Bead], similarity: BeadSimilarity) -> list[Bead]:
     """A reference without sentence boundaries is one long segment: give it the whole hypothesis (n-1)."""
-    hyp_indices = tuple(i for bead in beads for i in bead.hyp)
+    hyp_indices = tuple(i for bead in beads for i in bead.src)
     whole = " ".join(similarity.hyp)
     sim = similarity.compute([whole], similarity.ref)[0, 0]
     return [Bead(hyp_indices, (0,), round(float(sim), 4))]
@@ -195,7 +178,7 @@ def absorb_into_single_reference(beads: list[Bead], similarity: BeadSimilarity) 
 
 def alignment_key(hyp: list[str], ref: list[str], spec: AlignmentSpec) -> str:
     """Everything that decides an alignment: the texts, the search settings and the embedding weights."""
-    settings = {"version": ALIGNER_VERSION, "beads": list(spec.beads), "weights": dict(spec.weights),
+    settings = {"version": HYPOTHESIS_ALIGNER_VERSION, "beads": list(spec.beads), "weights": dict(spec.weights),
                 "min_similarity": spec.min_similarity, "merge_penalty": spec.merge_penalty,
                 "embeddings": encoder_signature() if spec.embeddings else None}
     return content_key(settings, hyp, ref)
@@ -213,7 +196,7 @@ def cached_align_texts(hyp: list[str], ref: list[str], spec: AlignmentSpec, cach
         beads = [Bead(tuple(h), tuple(r), s) for h, r, s in record["beads"]]
         return beads, record["notes"], record["background"]
     beads, notes, background = align_texts(hyp, ref, spec)
-    record = {"beads": [[b.hyp, b.ref, b.similarity] for b in beads], "notes": notes, "background": background}
+    record = {"beads": [[b.src, b.ref, b.similarity] for b in beads], "notes": notes, "background": background}
     cache.put_many({key: json.dumps(record)}, table="alignments")
     return beads, notes, background
 
@@ -228,7 +211,7 @@ def align_translation(translation: Translation, lang: str, spec: AlignmentSpec,
 
 def check_alignment_settings(spec: AlignmentSpec) -> None:
     """Bead names and the similarity weights the aligner will really use, checked before any translation."""
-    shapes = [bead_shape(name) for name in spec.beads]
+    shapes = [hypothesis_bead_shape(name) for name in spec.beads]
     if not any(h and r for h, r in shapes):
         raise UserError(f"alignment.beads={list(spec.beads)}: no bead aligns anything; include 1-1")
     used = BeadSimilarity([], [], dict(spec.weights), spec.embeddings).weights

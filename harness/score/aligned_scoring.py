@@ -38,10 +38,11 @@ from typing import Iterator, Mapping
 
 import numpy as np
 
-from harness.score.align import Alignment, Bead, align_translation
+from harness.score.align import Alignment, align_translation
 from harness.cache import TranslationCache
 from harness.config import AlignmentSpec, CrosslingualSpec
-from harness.align.crosslingual import PairAlignment, PairBead, cached_alignment, cached_cosines
+from harness.align.beads import Bead, shape_counts
+from harness.align.crosslingual import PairAlignment, cached_alignment, cached_cosines
 from harness.align.encoder import ENCODER_NAME, covers, window_notes
 from harness.score.metrics import Metric, Score, select_metrics
 from harness.score.metrics.base import within_limit
@@ -82,12 +83,7 @@ class AlignedDocument:
     statistics_kinds: dict[str, str] = field(default_factory=dict)   # stored segment statistics: statistics_kinds
 
     def bead_counts(self) -> dict[str, int]:
-        if self.pair is not None:
-            return self.pair.bead_counts()
-        counts: dict[str, int] = {}
-        for segment in self.segments:
-            counts[segment["bead"]] = counts.get(segment["bead"], 0) + 1
-        return counts
+        return self.pair.bead_counts() if self.pair is not None else shape_counts(s["bead"] for s in self.segments)
 
 
 def output_units(translation: Translation) -> list[OutputUnit]:
@@ -104,7 +100,7 @@ def outputs_for(source_ids: tuple[int, ...], by_source: dict[int, tuple[int, ...
     return " ".join(outputs[o].strip() for o in chosen if outputs[o].strip())
 
 
-def bead_segments(bead: PairBead, sources: list[str], references: list[str], hypothesis: str,
+def bead_segments(bead: Bead, sources: list[str], references: list[str], hypothesis: str,
                   adequacy: float | None) -> list[dict]:
     source = " ".join(sources[i] for i in bead.src)
     parts = share_hypothesis(hypothesis, [references[j] for j in bead.ref])
@@ -453,8 +449,8 @@ def score_pair(translation: Translation, pair: PairAlignment, references: list[s
 
 
 def hypothesis_bead_segments(bead: Bead, alignment: Alignment, sources: list[str]) -> list[dict]:
-    hypothesis = " ".join(alignment.hypothesis[i].text for i in bead.hyp)
-    indices = dict.fromkeys(alignment.hypothesis[i].source_index for i in bead.hyp)
+    hypothesis = " ".join(alignment.hypothesis[i].text for i in bead.src)
+    indices = dict.fromkeys(alignment.hypothesis[i].source_index for i in bead.src)
     source = None if None in indices else " ".join(sources[i] for i in indices)
     parts = share_hypothesis(hypothesis, [alignment.reference[j] for j in bead.ref])
     return [{"ref_index": j, "ref": alignment.reference[j], "hyp": part, "src": source, "bead": bead.kind,
@@ -466,11 +462,11 @@ def hypothesis_side(translation: Translation, target_lang: str, spec: AlignmentS
     """The fallback for a language the encoder does not cover: align the output to the reference."""
     alignment = align_translation(translation, target_lang, spec, cache)
     sources = [s.text for s in translation.segments]
-    segments = [s for bead in alignment.beads if bead.hyp and bead.ref
+    segments = [s for bead in alignment.beads if bead.src and bead.ref
                 for s in hypothesis_bead_segments(bead, alignment, sources)]
-    unmatched = [{"ref_index": j, "ref": alignment.reference[j]} for bead in alignment.beads if not bead.hyp
+    unmatched = [{"ref_index": j, "ref": alignment.reference[j]} for bead in alignment.beads if not bead.src
                  for j in bead.ref]
-    stray = [alignment.hypothesis[i].text for bead in alignment.beads if not bead.ref for i in bead.hyp]
+    stray = [alignment.hypothesis[i].text for bead in alignment.beads if not bead.ref for i in bead.src]
     note = HYPOTHESIS_SIDE_NOTE.format(lang=translation.document.src_lang, encoder=ENCODER_NAME)
     scores = score_segments(segments, metrics)
     embedded = {"reference sentences": alignment.reference,
@@ -509,7 +505,7 @@ def unmeasured_lines(translation: Translation, target_lang: str) -> tuple[PairAl
     """A line-aligned pair in a language the encoder does not cover: paired line by line all the same, with no
     cosine (so no measured relation, no adequacy)."""
     lang = next(code for code in (translation.document.src_lang, target_lang) if not covers(code))
-    beads = [PairBead((k,), (k,), None) for k in range(len(translation.segments))]
+    beads = [Bead((k,), (k,), None) for k in range(len(translation.segments))]
     note = (f"line-aligned: {lang} is not covered by the multilingual encoder ({ENCODER_NAME}), so the relation "
             "and adequacy are not measured; lines are paired as declared")
     return PairAlignment(beads, [], [], 0.0, 0.0, [note], "lines"), reference_sentences(translation.document, target_lang)
