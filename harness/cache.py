@@ -16,7 +16,7 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from harness.errors import UserError
@@ -31,6 +31,19 @@ def content_key(*parts) -> str:
     the backend's fingerprint, the languages and the segment; an alignment: its settings and both texts)."""
     payload = json.dumps(parts, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def remembered(cache: TranslationCache | None, table: str, key: str, compute: Callable[[], object]) -> object:
+    """The JSON value stored under `key` in `table`, or compute()'s, then stored; with no cache, compute()'s.
+    Every cached result other than a translation goes through here (alignments, partitions, cosines, language
+    checks), so a re-run gets back exactly what the first run computed, as JSON."""
+    found = cache.get_many([key], table=table) if cache else {}
+    if key in found:
+        return json.loads(found[key])
+    value = compute()
+    if cache:
+        cache.put_many({key: json.dumps(value)}, table=table)
+    return value
 
 
 def entry_checksum(key: str, output: str) -> str:

@@ -18,14 +18,13 @@ systems that do not follow the source segmentation (the files backend). docs/ali
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from harness.cache import TranslationCache, content_key
+from harness.cache import TranslationCache, content_key, remembered
 from harness.config import CrosslingualSpec
 from harness.align.beads import CROSSLINGUAL_VERSION, Bead, bead_shape, shape_counts, shape_name
 from harness.align.encoder import EMBEDDED, embed, encoder_signature, has_letters, mean_direction, pooled_token_sums
@@ -497,23 +496,18 @@ def cached_alignment(src: list[str], ref: list[str], spec: CrosslingualSpec, cac
     the aligner's version, so every run and system on the data set reuses it (and imports no encoder)."""
     method = "lines" if lines else "search"
     key = content_key(settings(spec, method), src, ref)
-    stored = cache.get_many([key], table="alignments").get(key) if cache else None
-    if stored is not None:
-        return PairAlignment.from_record(json.loads(stored))
-    alignment = align_lines(src, ref, spec) if lines else align_sentences(src, ref, spec)
-    if cache:
-        cache.put_many({key: json.dumps(alignment.as_record())}, table="alignments")
-    return alignment
+    align = align_lines if lines else align_sentences
+    return PairAlignment.from_record(remembered(cache, "alignments", key, lambda: align(src, ref, spec).as_record()))
 
 
 def cached_cosines(pairs: list[tuple[str, str]], cache: TranslationCache | None) -> list[float]:
     """Cosine of each (left, right) pair in the multilingual space, remembered like alignments."""
     key = content_key({"version": CROSSLINGUAL_VERSION, "encoder": encoder_signature(), "what": "pair cosines"}, pairs)
-    stored = cache.get_many([key], table="alignments").get(key) if cache else None
-    if stored is not None:
-        return json.loads(stored)
+    return remembered(cache, "alignments", key, lambda: pair_cosines(pairs))
+
+
+def pair_cosines(pairs: list[tuple[str, str]]) -> list[float]:
+    if not pairs:
+        return []
     left, right = embed([p[0] for p in pairs]), embed([p[1] for p in pairs])
-    cosines = [round(float(c), 4) for c in np.einsum("ij,ij->i", left, right)] if pairs else []
-    if cache:
-        cache.put_many({key: json.dumps(cosines)}, table="alignments")
-    return cosines
+    return [round(float(c), 4) for c in np.einsum("ij,ij->i", left, right)]

@@ -23,14 +23,13 @@ are searched in a band of +-BAND output sentences around the diagonal.
 """
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import replace
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from harness.cache import TranslationCache, content_key
+from harness.cache import TranslationCache, content_key, remembered
 from harness.align.beads import PARTITION_VERSION
 from harness.align.encoder import covers, encoder_signature, pooled_token_sums
 from harness.translate.translate import Translation
@@ -138,13 +137,8 @@ def cached_partition(sources: list[str], outputs: list[str], cache: TranslationC
     settings = {"version": PARTITION_VERSION, "encoder": encoder_signature(), "what": "output partition",
                 "max_run": MAX_RUN, "band": BAND}
     key = content_key(settings, sources, outputs, paragraphs)
-    stored = cache.get_many([key], table="alignments").get(key) if cache else None
-    if stored is not None:
-        return [tuple(run) for run in json.loads(stored)]
-    runs = partition(sources, outputs, paragraphs=paragraphs)
-    if cache:
-        cache.put_many({key: json.dumps(runs)}, table="alignments")
-    return runs
+    runs = remembered(cache, "alignments", key, lambda: partition(sources, outputs, paragraphs=paragraphs))
+    return [tuple(run) for run in runs]
 
 
 def source_paragraphs(translation: Translation) -> list[tuple[int, int]] | None:

@@ -1,11 +1,10 @@
 """Language codes the harness accepts, with the English names prompts use."""
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from importlib import metadata
 
-from harness.cache import TranslationCache, content_key
+from harness.cache import TranslationCache, content_key, remembered
 from harness.errors import UserError, unknown_name
 
 LANGUAGE_NAMES = {
@@ -52,18 +51,16 @@ def identify(text: str, declared: str, cache: TranslationCache | None = None) ->
     probabilities of that one and of the declared one; None when the identifier does not know `declared`.
     Remembered in the cache (a fully cached re-run does not load the identifier, about a second)."""
     key = content_key("language_check", metadata.version("py3langid"), declared, text)
-    found = cache.get_many([key], "language_checks") if cache else {}
-    if key in found:
-        return json.loads(found[key])
+    return remembered(cache, "language_checks", key, lambda: verdict_on(text, declared))
+
+
+def verdict_on(text: str, declared: str) -> dict | None:
     identifier = language_identifier()
-    verdict = None
-    if declared in identifier.nb_classes:
-        probabilities = dict(identifier.rank(text))
-        top = max(probabilities, key=probabilities.get)
-        verdict = {"top": top, "top_probability": probabilities[top], "declared_probability": probabilities[declared]}
-    if cache:
-        cache.put_many({key: json.dumps(verdict)}, "language_checks")
-    return verdict
+    if declared not in identifier.nb_classes:
+        return None
+    probabilities = dict(identifier.rank(text))
+    top = max(probabilities, key=probabilities.get)
+    return {"top": top, "top_probability": probabilities[top], "declared_probability": probabilities[declared]}
 
 
 def language_labels(texts: list[str], cache: TranslationCache | None = None) -> list[str]:

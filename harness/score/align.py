@@ -19,13 +19,12 @@ hypothesis stands in for the source.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
 
-from harness.cache import TranslationCache, content_key
+from harness.cache import TranslationCache, content_key, remembered
 from harness.config import AlignmentSpec
 from harness.align.beads import HYPOTHESIS_ALIGNER_VERSION, Bead, bead_shape
 from harness.align.encoder import embed, encoder_signature
@@ -187,18 +186,14 @@ def alignment_key(hyp: list[str], ref: list[str], spec: AlignmentSpec) -> str:
 def cached_align_texts(hyp: list[str], ref: list[str], spec: AlignmentSpec, cache: TranslationCache | None
                        ) -> tuple[list[Bead], list[str], float]:
     """align_texts, remembered in the translation cache: a re-run of the same outputs loads no encoder."""
-    if cache is None:
-        return align_texts(hyp, ref, spec)
-    key = alignment_key(hyp, ref, spec)
-    stored = cache.get_many([key], table="alignments").get(key)
-    if stored is not None:
-        record = json.loads(stored)
-        beads = [Bead(tuple(h), tuple(r), s) for h, r, s in record["beads"]]
-        return beads, record["notes"], record["background"]
+    record = remembered(cache, "alignments", alignment_key(hyp, ref, spec), lambda: alignment_record(hyp, ref, spec))
+    beads = [Bead(tuple(h), tuple(r), s) for h, r, s in record["beads"]]
+    return beads, record["notes"], record["background"]
+
+
+def alignment_record(hyp: list[str], ref: list[str], spec: AlignmentSpec) -> dict:
     beads, notes, background = align_texts(hyp, ref, spec)
-    record = {"beads": [[b.src, b.ref, b.similarity] for b in beads], "notes": notes, "background": background}
-    cache.put_many({key: json.dumps(record)}, table="alignments")
-    return beads, notes, background
+    return {"beads": [[b.src, b.ref, b.similarity] for b in beads], "notes": notes, "background": background}
 
 
 def align_translation(translation: Translation, lang: str, spec: AlignmentSpec,
