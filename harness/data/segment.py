@@ -27,15 +27,19 @@ class Segment:
 
 def split_sentences(text: str, lang: str) -> list[str]:
     """Split one paragraph into sentences; a piece with no word character (a stray '.') joins the previous one."""
-    sentences: list[str] = []
-    for piece in (s.strip() for s in sentencex_segment(lang, text)):
-        if not piece:
-            continue
-        if sentences and not HAS_WORD.search(piece):
-            sentences[-1] = f"{sentences[-1]} {piece}"
+    pieces = [s.strip() for s in sentencex_segment(lang, text)]
+    return glued([p for p in pieces if p], lambda piece: bool(HAS_WORD.search(piece)))
+
+
+def glued(pieces: list[str], stands_alone) -> list[str]:
+    """The pieces, each one that does not stand alone joined to the one before it (the first always stands)."""
+    units: list[str] = []
+    for piece in pieces:
+        if units and not stands_alone(piece):
+            units[-1] = f"{units[-1]} {piece}"
         else:
-            sentences.append(piece)
-    return sentences
+            units.append(piece)
+    return units
 
 
 def segment_paragraphs(doc_id: str, paragraphs: tuple[str, ...] | list[str], lang: str) -> list[Segment]:

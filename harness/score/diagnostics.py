@@ -20,7 +20,7 @@ from harness.cache import TranslationCache
 from harness.align.crosslingual import PairAlignment
 from harness.align.encoder import has_letters
 from harness.data.languages import language_labels
-from harness.data.segment import split_sentences
+from harness.data.segment import glued, split_sentences
 from harness.translate.translate import Translation
 
 NUMBER = re.compile(r"\d+")
@@ -31,13 +31,7 @@ NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w’'-]+")
 def sentences(output: str, lang: str) -> list[str]:
     """An output's sentences; a piece with no letter ('(12)', '-') belongs to the sentence before it: alone it
     has no language, and would count against the output's."""
-    units: list[str] = []
-    for sentence in split_sentences(output, lang):
-        if units and not has_letters(sentence):
-            units[-1] = f"{units[-1]} {sentence}"
-        else:
-            units.append(sentence)
-    return units
+    return glued(split_sentences(output, lang), has_letters)
 
 
 def language_units(outputs: list[str], lang: str, line_aligned: bool = False) -> list[str]:
