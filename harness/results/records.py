@@ -46,32 +46,42 @@ def same(value: Any) -> Any:
     return value
 
 
-def always_written(record: Record) -> bool:
-    return False
+@dataclass(frozen=True)
+class LeftOut:
+    """A field left out of result.json when the value of field `name` (its own, or another's) passes `test`."""
+    name: str
+    test: Callable[[Any], bool]
+
+    def __call__(self, record: Record) -> bool:
+        return self.test(getattr(record, self.name))
 
 
 @dataclass(frozen=True)
 class Entry:
     """How one field is written and read: its key, its JSON form (write/read), when it is left out, and what it
-    means (the schema page, docs/extending.md, is made from these)."""
+    means (the schema page, docs/result-schema.md, is made from these: schema_markdown)."""
     key: str | None
     about: str
     write: Callable[[Any], Any] = same
     read: Callable[[Any], Any] = same
-    left_out: Callable[[Record], bool] = always_written
+    left_out: LeftOut | None = None
     rest: bool = False      # the record's remaining dict-valued keys, written in place (a summary's score sections)
 
 
 def entry(about: str, *, key: str | None = None, default: Any = MISSING, default_factory: Any = MISSING,
-          write: Callable[[Any], Any] = same, read: Callable[[Any], Any] = same,
-          left_out: Callable[[Record], bool] = always_written, rest: bool = False) -> Any:
-    """A record field: `about` says what it holds; no default means every result has it."""
+          write: Callable[[Any], Any] = same, read: Callable[[Any], Any] = same, left_out: LeftOut | None = None,
+          rest: bool = False) -> Any:
+    """A record field: `about` says what it holds; no default means every result has it (check_result)."""
     metadata = {"entry": Entry(key, about, write, read, left_out, rest)}
     return field(default=default, default_factory=default_factory, metadata=metadata)
 
 
+def entry_of(record_field: Field) -> Entry:
+    return record_field.metadata["entry"]
+
+
 def key_of(record_field: Field) -> str:
-    return record_field.metadata["entry"].key or record_field.name
+    return entry_of(record_field).key or record_field.name
 
 
 def is_required(record_field: Field) -> bool:
@@ -84,8 +94,8 @@ class Record:
     def to_dict(self) -> dict:
         written: dict = {}
         for record_field in fields(self):
-            spec: Entry = record_field.metadata["entry"]
-            if spec.left_out(self):
+            spec = entry_of(record_field)
+            if spec.left_out is not None and spec.left_out(self):
                 continue
             value = spec.write(getattr(self, record_field.name))
             if spec.rest:
@@ -99,7 +109,7 @@ class Record:
         values = {}
         named = {key_of(f) for f in fields(cls)}
         for record_field in fields(cls):
-            spec: Entry = record_field.metadata["entry"]
+            spec = entry_of(record_field)
             if spec.rest:
                 values[record_field.name] = spec.read({k: v for k, v in written.items()
                                                        if k not in named and isinstance(v, dict)})
@@ -160,10 +170,6 @@ def one_or_list_reader(kind: type[Record]) -> Callable[[object], tuple]:
                                  if isinstance(r, dict))
 
 
-def left_out_when(name: str, test: Callable[[Any], bool]) -> Callable[[Record], bool]:
-    return lambda record: test(getattr(record, name))
-
-
 def empty(value: Any) -> bool:
     return not value
 
@@ -190,17 +196,17 @@ class Segment(Record):
     similarity: float | None = entry("the bead's alignment similarity", default=None)
     adequacy: float | None | Absent = entry(
         "the bead's source-output cosine (null: not measured; absent on the hypothesis-side path)",
-        default=ABSENT, left_out=left_out_when("adequacy", absent))
+        default=ABSENT, left_out=LeftOut("adequacy", absent))
     extra_refs: tuple[str, ...] = entry("a line-aligned test set's second, third... reference line",
                                         default=(), write=as_list, read=tuple,
-                                        left_out=left_out_when("extra_refs", empty))
+                                        left_out=LeftOut("extra_refs", empty))
     scores: dict[str, float] = entry("by metric (alignment.segment_metrics): the sentence score",
                                      default_factory=dict)
     statistics: dict[str, tuple[float, ...]] = entry(
         "by metric: its sufficient statistics row, so that harness-compare tests stored runs without metric code",
-        default_factory=dict, write=rows_written, read=rows_read, left_out=left_out_when("statistics", empty))
+        default_factory=dict, write=rows_written, read=rows_read, left_out=LeftOut("statistics", empty))
     details: dict[str, dict] = entry("by metric: what it records beside the score (xCOMET's error_spans, pieces)",
-                                     default_factory=dict, left_out=left_out_when("details", empty))
+                                     default_factory=dict, left_out=LeftOut("details", empty))
 
 
 @dataclass(frozen=True)
@@ -218,9 +224,9 @@ class SummaryRecord(Record):
     """A summary's record: what made it, its text file and size, and its score sections (every dict-valued
     field, in the order written: vs_reference_summary, vs_reference, reference_free, ...)."""
     reference_file: str | None = entry("a reference summary's reference file", default=None,
-                                       left_out=left_out_when("reference_file", none))
+                                       left_out=LeftOut("reference_file", none))
     details: dict | None = entry("a reference summary's summarizer and its settings", default=None,
-                                 left_out=left_out_when("details", none))
+                                 left_out=LeftOut("details", none))
     summarizer: str | None = entry("the summarizer's name", default=None)
     input: str | None = entry("what was summarized: translation, source or reference", default=None)
     text_file: str | None = entry("the summary, in the run folder", default=None)
@@ -231,7 +237,7 @@ class SummaryRecord(Record):
     sections: dict[str, dict] = entry("score sections by comparison (vs_reference_summary, vs_reference, "
                                       "reference_free): by metric, its score", default_factory=dict, rest=True)
     chunking: dict | None = entry("how a long input was cut into chunks (harness.summarize)", default=None,
-                                  left_out=left_out_when("chunking", none))
+                                  left_out=LeftOut("chunking", none))
 
     @classmethod
     def of(cls, summary: DocumentSummary, summarizer: str, **reference: Any) -> SummaryRecord:
@@ -268,7 +274,7 @@ class DocumentRecord(Record):
     reference_file: str | None = entry("the (first) reference file's name")
     reference_files: tuple[str, ...] = entry("every reference file, when the document has several", default=(),
                                              write=as_list, read=tuple,
-                                             left_out=left_out_when("reference_files", empty))
+                                             left_out=LeftOut("reference_files", empty))
     source_segments: int | None = entry("source sentences (or lines) translated")
     hypothesis_units: int | None = entry("outputs the backend returned", default=None)
     empty_outputs: int | None = entry("outputs that are empty", default=None)
@@ -280,7 +286,7 @@ class DocumentRecord(Record):
                                       write=scores_written, read=scores_read)
     segments: tuple[Segment, ...] | None = entry("one per reference sentence with a source counterpart",
                                                  default=None, write=records_written, read=records_reader(Segment),
-                                                 left_out=left_out_when("segments", none))
+                                                 left_out=LeftOut("segments", none))
     unmatched_reference: tuple[dict, ...] = entry("reference sentences without source: left out of the scores",
                                                   default=(), write=as_list, read=tuple)
     unmatched_source: tuple[dict, ...] = entry("source sentences without reference, with their output",
@@ -292,18 +298,18 @@ class DocumentRecord(Record):
     statistics_kinds: dict[str, str] = entry(
         "metrics with stored segment statistics: how rows sum to a score, mean (total / count) or own (the "
         "metric's code)", key="segment_statistics", default_factory=dict,
-        left_out=left_out_when("statistics_kinds", empty))
+        left_out=LeftOut("statistics_kinds", empty))
     reference_free: dict[str, Score] = entry("scores that read no reference (CometKiwi), over the source units",
                                              default_factory=dict, write=scores_written, read=scores_read,
-                                             left_out=left_out_when("reference_free", empty))
+                                             left_out=LeftOut("reference_free", empty))
     source_units: int = entry("how many source units reference_free scored: its weight in a run's score",
-                              default=0, left_out=left_out_when("reference_free", empty))
+                              default=0, left_out=LeftOut("reference_free", empty))
     alignment: dict = entry("the alignment's method, bead counts and notes", default_factory=dict)
     diagnostics: dict = entry("the measured relation (with its signals), the output language, adequacy",
                               default_factory=dict)
     summary: SummaryRecord | None = entry("the document's summary (summarizer=...)", default=None,
                                           write=record_written, read=record_reader(SummaryRecord),
-                                          left_out=left_out_when("summary", none))
+                                          left_out=LeftOut("summary", none))
 
     @classmethod
     def of(cls, scored: DocumentScores, aligned: AlignedDocument, diagnostics: dict,
@@ -361,6 +367,7 @@ class DocumentRecord(Record):
 
 @dataclass(frozen=True, kw_only=True)
 class RunInfo(Record):
+    """When the run started, how long it took, and what its folder noted."""
     started: str | None = entry("when the run started (ISO 8601, the run's local time)", default=None)
     wall_seconds: float | None = entry("how long it took", default=None)
     notes: tuple[str, ...] = entry("what the run folder noted (a resumed run, ...)", default=(), write=as_list,
@@ -369,6 +376,7 @@ class RunInfo(Record):
 
 @dataclass(frozen=True, kw_only=True)
 class DataRecord(Record):
+    """The data set the run read."""
     root: str = entry("the data set's folder")
     target_lang: str = entry("the language of the references and outputs", default="en")
 
@@ -376,7 +384,7 @@ class DataRecord(Record):
 @dataclass(frozen=True, kw_only=True)
 class RunRecord(Record):
     """A run's result, typed: what harness-run writes and compare, report and report_html read."""
-    schema_version: int = entry("this schema's version", default=SCHEMA_VERSION)
+    schema_version: int = entry("this schema's version (2 is read too)")
     run: RunInfo = entry("when and how long", default_factory=RunInfo, write=record_written,
                          read=record_reader(RunInfo))
     config: dict = entry("the whole composed configuration")
@@ -384,7 +392,7 @@ class RunRecord(Record):
     versions: dict | None = entry("python, torch, transformers, sacrebleu, harness, git commit", default=None)
     data: DataRecord = entry("the data set", write=record_written, read=record_reader(DataRecord))
     system: dict[str, Score] = entry("sentence models' run scores (mean over all segments)", default_factory=dict,
-                                     write=scores_written, read=scores_read, left_out=left_out_when("system", empty))
+                                     write=scores_written, read=scores_read, left_out=LeftOut("system", empty))
     backend_stats: dict = entry("the backend's counters (translated_segments, truncated_inputs, ...)",
                                 default_factory=dict)
     documents: tuple[DocumentRecord, ...] = entry("one per document", write=records_written,
@@ -392,9 +400,9 @@ class RunRecord(Record):
     reference_summaries: tuple[SummaryRecord, ...] = entry(
         "the reference summary (a list when the data set has several references)", key="reference_summary",
         default=(), write=one_or_list, read=one_or_list_reader(SummaryRecord),
-        left_out=left_out_when("summary_metrics", none))
+        left_out=LeftOut("summary_metrics", none))
     summary_metrics: dict[str, str] | None = entry("each summary metric's signature", default=None,
-                                                   left_out=left_out_when("summary_metrics", none))
+                                                   left_out=LeftOut("summary_metrics", none))
 
     @property
     def model_name(self) -> str:
@@ -436,3 +444,39 @@ class RunRecord(Record):
     def backend_stat(self, name: str) -> object:
         """A backend counter (a degradation such as truncated_inputs), None when the backend did not count it."""
         return self.backend_stats.get(name)
+
+
+# ---------------------------------------------------------------- the schema page (docs/result-schema.md)
+
+DOCUMENTED = (RunRecord, RunInfo, DataRecord, DocumentRecord, Segment, SummaryRecord)
+TESTS = {"empty": "is empty", "none": "is null", "absent": "has none (no key)"}
+
+
+def written_when(record_field: Field, keys: dict[str, str]) -> str:
+    spec = entry_of(record_field)
+    if spec.rest:
+        return "always, each section its own key"
+    if spec.left_out is None:
+        return "always"
+    own = spec.left_out.name == record_field.name
+    return f"unless {'it' if own else f'`{keys[spec.left_out.name]}`'} {TESTS[spec.left_out.test.__name__]}"
+
+
+def shown_key(record_field: Field) -> str:
+    key = "(each score section)" if entry_of(record_field).rest else f"`{key_of(record_field)}`"
+    return key if is_required(record_field) else f"{key} *"
+
+
+def record_table(kind: type[Record]) -> str:
+    keys = {f.name: key_of(f) for f in fields(kind)}
+    rows = [f"| {shown_key(f)} | `{f.type.replace(' | ', ' or ')}` | {written_when(f, keys)} | {entry_of(f).about} |"
+            for f in fields(kind)]
+    summary = " ".join((kind.__doc__ or "").split("\n\n")[0].split())
+    return "\n".join([f"### {kind.__name__}", "", summary, "",
+                      "| key | type | written | what it holds |", "|---|---|---|---|", *rows])
+
+
+def schema_markdown() -> str:
+    """The schema page's tables, made from the records (tests/test_result_schema.py keeps the page in step)."""
+    return "\n\n".join(record_table(kind) for kind in DOCUMENTED) + "\n"
+
