@@ -135,7 +135,7 @@ def write_run(folder: RunFolder, result: RunRecord, evaluation: Evaluation) -> P
     return folder.finish(result.to_dict())
 
 
-REQUIRED_FIELDS = {"model": dict, "data": dict, "config": dict, "documents": list}   # RunRecord.required_keys()
+REQUIRED_FIELDS = {"model": dict, "data": dict, "config": dict, "documents": list}   # RunRecord's, with their types
 REQUIRED_DOCUMENT_FIELDS = DocumentRecord.required_keys()
 REQUIRED_SCORE_FIELDS = {"score": (int, float), "signature": str, "higher_is_better": bool}
 REQUIRED_SEGMENT_FIELDS = Segment.required_keys()
