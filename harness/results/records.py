@@ -397,12 +397,12 @@ class RunRecord(Record):
                                 default_factory=dict)
     documents: tuple[DocumentRecord, ...] = entry("one per document", write=records_written,
                                                   read=records_reader(DocumentRecord))
-    reference_summaries: tuple[SummaryRecord, ...] = entry(
+    reference_summaries: tuple[SummaryRecord, ...] | None = entry(
         "the reference summary (a list when the data set has several references)", key="reference_summary",
-        default=(), write=one_or_list, read=one_or_list_reader(SummaryRecord),
-        left_out=LeftOut("summary_metrics", none))
-    summary_metrics: dict[str, str] | None = entry("each summary metric's signature", default=None,
-                                                   left_out=LeftOut("summary_metrics", none))
+        default=None, write=one_or_list, read=one_or_list_reader(SummaryRecord),
+        left_out=LeftOut("reference_summaries", none))
+    summary_metrics: dict[str, str] = entry("each summary metric's signature", default_factory=dict,
+                                            left_out=LeftOut("reference_summaries", none))
 
     @property
     def model_name(self) -> str:

@@ -89,10 +89,10 @@ class Evaluation:
     cache_rejected: int = 0                 # cache entries that failed their checksum and were recomputed
 
 
-def reference_summaries(summaries: SummaryEvaluation | None) -> tuple[SummaryRecord, ...]:
+def reference_summaries(summaries: SummaryEvaluation | None) -> tuple[SummaryRecord, ...] | None:
     """The reference summary of each reference file (a list in result.json when there are several)."""
     if summaries is None:
-        return ()
+        return None
     return tuple(SummaryRecord.of(summary, summaries.summarizer.name, reference_file=name,
                                   details=summaries.summarizer.describe())
                  for name, summary in summaries.references.items())
@@ -116,7 +116,7 @@ def build_result(cfg: DictConfig, backend: Translator, dataset: Dataset, evaluat
         documents=tuple(DocumentRecord.of(*parts, summaries) for parts in
                         zip(evaluation.scored, evaluation.aligned, evaluation.diagnostics, strict=True)),
         reference_summaries=reference_summaries(summaries),
-        summary_metrics=None if summaries is None else summaries.signatures)
+        summary_metrics={} if summaries is None else summaries.signatures)
 
 
 def write_run(folder: RunFolder, result: RunRecord, evaluation: Evaluation) -> Path:
