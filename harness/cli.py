@@ -34,7 +34,8 @@ from harness.pipeline import check_settings, run
 from harness.progress import quiet_library_bars
 from harness.compare.report import (ReportPlace, comparison_table, group_folder, results_table, run_summary_table,
                             terminal_text)
-from harness.results.results import read_record, run_record
+from harness.results.records import RunRecord
+from harness.results.results import read_record
 from harness.results.run_folder import (FAILED_MARKER, abandon_launch, claim_sweep_folder, finished_job,
                                 make_launch_folder, unfinished_jobs)
 from harness.compare.run_index import list_runs
@@ -164,7 +165,7 @@ def hydra_run(cfg: DictConfig) -> str:
         return JOB_FAILED
     except KeyboardInterrupt:
         interrupted(output_dir, sweep_dir)
-    record = run_record(result)   # the same typed record harness-compare reads from result.json
+    record = RunRecord.from_dict(result)   # the same typed record harness-compare reads from result.json
     show(results_table(record))
     summaries = run_summary_table(record)
     if summaries:

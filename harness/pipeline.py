@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from hydra.errors import InstantiationException
@@ -20,7 +19,7 @@ from omegaconf import DictConfig
 
 from harness.align.crosslingual import check_bead_penalty
 from harness.score.align import check_alignment_settings
-from harness.score.aligned_scoring import AlignedDocument, AlignedMetrics, align_and_score, system_scores
+from harness.score.aligned_scoring import AlignedMetrics, align_and_score
 from harness.translate.backends.protocol import Translator
 from harness.cache import TranslationCache
 from harness.config import check_ranges, new_run_folder, to_plain
@@ -30,23 +29,13 @@ from harness.errors import UserError, require_utf8, root_cause
 from harness.score.metrics import Metric, check_code_allowed, select_metrics
 from harness.score.metrics.summary import SummaryMetrics
 from harness.align.partition import partition_documents
-from harness.data.relations import counts_as_parallel
-from harness.results.results import SCHEMA_VERSION, document_record, summary_fields, versions, write_run
+from harness.results.results import Evaluation, build_result, write_run
 from harness.results.run_folder import RunFolder
-from harness.score.scoring import DocumentScores, score_document
-from harness.summarize.summarize import SummaryEvaluation, SummaryStage, summarize_documents
+from harness.score.scoring import score_document
+from harness.summarize.summarize import SummaryStage, summarize_documents
 from harness.translate.translate import translate_documents
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Evaluation:
-    scored: list[DocumentScores]            # document-level scores
-    aligned: list[AlignedDocument]          # sentence alignment and segment scores
-    diagnostics: list[dict]                 # measured relation and output language
-    summaries: SummaryEvaluation | None     # None when summarizer=none
-    cache_rejected: int = 0                 # cache entries that failed their checksum and were recomputed
 
 
 def instantiate_component(node: DictConfig, **kwargs):
@@ -87,28 +76,6 @@ def metric_settings(cfg: DictConfig) -> dict[str, dict]:
     cache = cache_file(cfg)
     return {name: {**settings, "cache_path": None if cache is None else str(cache)}
             for name, settings in to_plain(cfg.metric_settings).items()}
-
-
-def build_result(cfg: DictConfig, backend: Translator, dataset: Dataset, evaluation: Evaluation, started: float,
-                 notes: list[str], metrics: list[Metric] = ()) -> dict:
-    parallel = [counts_as_parallel(d["relation"]["declared"], d["relation"]["measured"])
-                for d in evaluation.diagnostics]
-    system = system_scores(evaluation.aligned, list(metrics), parallel)
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "run": {"started": datetime.fromtimestamp(started).isoformat(timespec="seconds"),
-                "wall_seconds": round(time.time() - started, 2), "notes": notes},
-        "config": to_plain(cfg),
-        "model": backend.describe(),
-        "versions": versions(),
-        "data": {"root": str(dataset.root), "target_lang": dataset.target_lang},
-        **({"system": {name: score.as_dict() for name, score in system.items()}} if system else {}),
-        "backend_stats": {**backend.stats,
-                          **({"cache_entries_rejected": evaluation.cache_rejected} if evaluation.cache_rejected else {})},
-        "documents": [document_record(*parts, evaluation.summaries) for parts in
-                      zip(evaluation.scored, evaluation.aligned, evaluation.diagnostics, strict=True)],
-        **summary_fields(evaluation.summaries),
-    }
 
 
 def evaluate(cfg: DictConfig, dataset: Dataset, backend: Translator, metrics: list[Metric],
@@ -185,7 +152,7 @@ def run(cfg: DictConfig, output_dir: str | Path | None = None, records: dict[str
         plan = prepare(cfg)
         evaluation = evaluate(cfg, plan.dataset, plan.backend, plan.metrics, plan.aligned_metrics, plan.summary_stage)
         result = build_result(cfg, plan.backend, plan.dataset, evaluation, started, folder.notes, plan.metrics)
-        write_run(folder, result, evaluation.scored, evaluation.aligned, evaluation.summaries)
+        write_run(folder, result, evaluation)
     except UserError as err:
         folder.give_up(err, keep_failed)   # nothing of this run left behind, nothing else touched; or marked FAILED
         raise
@@ -193,4 +160,4 @@ def run(cfg: DictConfig, output_dir: str | Path | None = None, records: dict[str
         folder.fail(err)
         raise
     log.info("wrote %s", folder.path / "result.json")
-    return result
+    return result.to_dict()

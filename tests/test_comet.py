@@ -17,7 +17,7 @@ from harness.score.metrics import select_metrics  # noqa: E402
 from harness.score.metrics.comet import CometMetric, comet_version  # noqa: E402
 from harness.compare.report import results_table  # noqa: E402
 from harness.compare.report_html import write_comparison  # noqa: E402
-from harness.results.results import read_record  # noqa: E402
+from harness.results.results import read_record, read_result  # noqa: E402
 from tests.comet_fixtures import build_all  # noqa: E402
 from tests.compare_fixtures import cleaned_reference_folder  # noqa: E402
 from tests.conftest import SEEDS  # noqa: E402
@@ -86,7 +86,7 @@ def test_system_scores_leave_out_documents_whose_reference_is_no_translation(run
     for name in ("comet", "xcomet"):
         scores = segment_scores(name, parallel)
         assert record.system[name].score == pytest.approx(sum(scores) / len(scores), abs=1e-3), name
-    units = [(d["reference_free"]["cometkiwi"]["score"], d["source_units"]) for d in record.raw["documents"]]
+    units = [(d["reference_free"]["cometkiwi"]["score"], d["source_units"]) for d in read_result(runs[0])["documents"]]
     assert len(units) == 4 and all(count > 0 for _, count in units)
     expected = sum(score * count for score, count in units) / sum(count for _, count in units)
     assert record.system["cometkiwi"].score == pytest.approx(expected, abs=1e-3)
@@ -98,7 +98,7 @@ def test_cometkiwi_is_reference_free_and_scores_documents_whose_reference_is_no_
     unrelated = next(d for d in record.documents if d.id == "003")
     kiwi = unrelated.metrics["cometkiwi"]
     assert "reference-free" in kiwi.signature and "over every source sentence and its output" in kiwi.signature
-    raw = next(d for d in record.raw["documents"] if d["id"] == "003")
+    raw = next(d for d in read_result(runs[0])["documents"] if d["id"] == "003")
     assert raw["reference_free"]["cometkiwi"]["score"] == kiwi.score
 
 

@@ -76,11 +76,12 @@ def test_max_segments_limits_each_document(tmp_path):
 
 def test_non_parallel_scores_are_marked_in_the_table(tmp_path):
     from harness.compare.report import results_table
-    from harness.results.results import read_record, run_record
+    from harness.results.records import RunRecord
+    from harness.results.results import read_record
     result = run(seeds_config("model=identity"), tmp_path / "run")
     table = results_table(result)
     # the in-memory result and result.json give the same typed record (one reader), so the same table
-    assert run_record(result) == read_record(tmp_path / "run") and results_table(read_record(tmp_path / "run")) == table
+    assert RunRecord.from_dict(result) == read_record(tmp_path / "run") and results_table(read_record(tmp_path / "run")) == table
     rows = {line.split()[0]: line for line in table.splitlines() if line[:3].isdigit()}
     assert "*" in rows["000"] and "*" in rows["003"] and "*" not in rows["002"]
     assert "not a translation of this source" in table

@@ -1,4 +1,4 @@
-"""The result schema, written and read in one place.
+"""The run folder's files and result.json, written and read in one place (the records: harness.results.records).
 
 A run folder holds result.json, hypotheses/<doc_id>.txt (the translation as produced) and
 scored/<doc_id>.{hyp,ref}.txt (the exact lines each document-level metric scored: the whole document on one
@@ -6,10 +6,10 @@ line, or a line-aligned document's lines, with scored/<doc_id>.ref2.txt ... for 
 `sacrebleu scored/<id>.ref.txt [scored/<id>.ref2.txt ...] -i scored/<id>.hyp.txt` reproduces every stored score.
 result.json is written last, through a temporary name: a folder without it is not a finished run.
 
-Written by document_record / summary_record (through pipeline.build_result), read by read_record only: it checks
-a file once (valid JSON, this schema_version, the shape below; a one-line UserError naming the file) and
-run_record types it as RunRecord / DocumentRecord / Segment / SummaryRecord / Score, the records that compare
-and report read. A result still in memory after a run is typed by the same run_record.
+build_result makes a run's RunRecord (with a DocumentRecord per document) from the stages' output; write_run writes
+it (RunRecord.to_dict). read_record is the one reader: it checks a file once (valid JSON, this schema_version, the
+shape the records need; a one-line UserError naming the file) and types it with RunRecord.from_dict, the records
+that compare and report read. A result still in memory after a run is typed by the same from_dict.
 """
 from __future__ import annotations
 
@@ -17,29 +17,26 @@ import json
 import os
 import platform
 import subprocess
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass
+from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 
-from typing import TYPE_CHECKING
+from omegaconf import DictConfig
 
-from harness.score.aligned_scoring import AlignedDocument, alignment_path, alignment_table
-from harness.errors import UserError
-from harness.score.metrics.base import Score
+from harness.config import to_plain
+from harness.data.documents import Dataset
 from harness.data.relations import counts_as_parallel
+from harness.errors import UserError
+from harness.results.records import (READABLE_SCHEMA_VERSIONS, SCHEMA_VERSION, DataRecord, DocumentRecord, RunInfo,
+                                     RunRecord, Segment, SummaryRecord, summary_file)
 from harness.results.run_folder import RESULT_FILE, RunFolder
+from harness.score.aligned_scoring import AlignedDocument, alignment_path, alignment_table, system_scores
+from harness.score.metrics.base import Metric
 from harness.score.scoring import DocumentScores
-
-if TYPE_CHECKING:
-    from harness.summarize.summarize import DocumentSummary, SummaryEvaluation
-
-SCHEMA_VERSION = 3   # 2: segments from the source <-> reference alignment, unmatched_* lists, adequacy
-#                      3: segment "details" (a metric's notes: xCOMET error spans, pieces), "reference_free"
-#                         scores with their "source_units", and "system" scores (sentence models: COMET);
-#                         optional in 3: each segment's "statistics" (per metric, its sufficient statistics row)
-#                         and the document's "segment_statistics" (per metric, how rows sum to a score: "mean" or
-#                         "own", Metric.statistics_kind), so that harness-compare needs no metric code
-READABLE_SCHEMA_VERSIONS = (2, 3)   # version 2 results hold neither, and read as such
+from harness.summarize.summarize import SummaryEvaluation
+from harness.translate.backends.protocol import Translator
 
 
 def package_version(name: str) -> str | None:
@@ -67,74 +64,6 @@ def versions() -> dict:
             "harness": package_version("mt-harness"), "git_commit": git_commit()}
 
 
-def alignment_record(aligned: AlignedDocument) -> dict:
-    """Per-segment records (one per reference sentence with a source counterpart), what has no counterpart,
-    aligned-corpus scores and the alignment's bead counts."""
-    return {
-        "segments": aligned.segments,
-        "unmatched_reference": aligned.unmatched_reference,
-        "unmatched_source": aligned.unmatched_source,
-        "unaligned_hypotheses": aligned.unaligned_hypotheses,
-        "aligned": {name: score.as_dict() for name, score in aligned.aligned_scores.items()},
-        **({"segment_statistics": aligned.statistics_kinds} if aligned.statistics_kinds else {}),
-        **({"reference_free": {name: score.as_dict() for name, score in aligned.reference_free.items()},
-            "source_units": aligned.source_units} if aligned.reference_free else {}),
-        "alignment": {"method": aligned.method, "beads": aligned.bead_counts(), "notes": aligned.notes},
-    }
-
-
-def document_record(scored: DocumentScores, aligned: AlignedDocument, diagnostics: dict,
-                    summaries: SummaryEvaluation | None = None) -> dict:
-    translation = scored.translation
-    document = translation.document
-    return {
-        "id": document.id,
-        "src_lang": document.src_lang,
-        "relation": document.relation,
-        "source_file": document.source.path.name,
-        "reference_file": document.reference.path.name,
-        **({"reference_files": [text.path.name for text in document.references]} if document.extra_references else {}),
-        "source_segments": len(translation.segments),
-        "hypothesis_units": len(translation.outputs),
-        "empty_outputs": translation.empty_outputs,
-        "cache_hits": translation.cache_hits,
-        "notes": [*document.notes, *aligned.degradations, *scored.notes],   # what could not be checked, or was left out or cut
-        "cleaning": {"source": document.source.cleaning_record(),
-                     "reference": document.reference.cleaning_record()},
-        "metrics": {name: score.as_dict() for name, score in scored.scores.items()},
-        **alignment_record(aligned),
-        "diagnostics": diagnostics,
-        **({"summary": summary_record(summaries.documents[document.id], summaries.summarizer.name)}
-           if summaries else {}),
-    }
-
-
-def summary_file(summary: DocumentSummary) -> str:
-    return f"summaries/{summary.doc_id}.txt"
-
-
-def summary_record(summary: DocumentSummary, summarizer: str) -> dict:
-    """A summary's record: its file, what it was made from, and its scores (see harness.score.metrics.summary)."""
-    record = {"summarizer": summarizer, "input": summary.input_kind, "text_file": summary_file(summary),
-              "sentences": len(summary.output.sentences), "words": len(summary.output.text.split()),
-              "empty": not summary.output.text.strip(), "cache_hit": summary.cache_hit, **summary.scores}
-    if summary.output.chunking:
-        record["chunking"] = summary.output.chunking
-    return record
-
-
-def summary_fields(summaries: SummaryEvaluation | None) -> dict:
-    """Top-level records: the reference summary (a list when the data set has several references) and
-    each summary metric's signature."""
-    if summaries is None:
-        return {}
-    references = [{"reference_file": name, "details": summaries.summarizer.describe(),
-                   **summary_record(summary, summaries.summarizer.name)}
-                  for name, summary in summaries.references.items()]
-    return {"reference_summary": references[0] if len(references) == 1 else references,
-            "summary_metrics": summaries.signatures}
-
-
 def write_text(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
@@ -150,8 +79,49 @@ def lines_text(lines: list[str]) -> str:
     return "".join(f"{line}\n" for line in lines)
 
 
-def write_run(folder: RunFolder, result: dict, documents: list[DocumentScores],
-              aligned: list[AlignedDocument], summaries: SummaryEvaluation | None = None) -> Path:
+@dataclass
+class Evaluation:
+    """What the stages of a run produced, in the order of the data flow: what a RunRecord is built from."""
+    scored: list[DocumentScores]            # document-level scores
+    aligned: list[AlignedDocument]          # sentence alignment and segment scores
+    diagnostics: list[dict]                 # measured relation and output language
+    summaries: SummaryEvaluation | None     # None when summarizer=none
+    cache_rejected: int = 0                 # cache entries that failed their checksum and were recomputed
+
+
+def reference_summaries(summaries: SummaryEvaluation | None) -> tuple[SummaryRecord, ...] | None:
+    """The reference summary of each reference file (a list in result.json when there are several)."""
+    if summaries is None:
+        return None
+    return tuple(SummaryRecord.of(summary, summaries.summarizer.name, reference_file=name,
+                                  details=summaries.summarizer.describe())
+                 for name, summary in summaries.references.items())
+
+
+def build_result(cfg: DictConfig, backend: Translator, dataset: Dataset, evaluation: Evaluation, started: float,
+                 notes: list[str], metrics: list[Metric] = ()) -> RunRecord:
+    """The run's record; each document's is DocumentRecord.of."""
+    parallel = [counts_as_parallel(d["relation"]["declared"], d["relation"]["measured"])
+                for d in evaluation.diagnostics]
+    summaries = evaluation.summaries
+    return RunRecord(
+        schema_version=SCHEMA_VERSION,
+        run=RunInfo(started=datetime.fromtimestamp(started).isoformat(timespec="seconds"),
+                    wall_seconds=round(time.time() - started, 2), notes=tuple(notes)),
+        config=to_plain(cfg), model=backend.describe(), versions=versions(),
+        data=DataRecord(root=str(dataset.root), target_lang=dataset.target_lang),
+        system=system_scores(evaluation.aligned, list(metrics), parallel),
+        backend_stats={**backend.stats,
+                       **({"cache_entries_rejected": evaluation.cache_rejected} if evaluation.cache_rejected else {})},
+        documents=tuple(DocumentRecord.of(*parts, summaries) for parts in
+                        zip(evaluation.scored, evaluation.aligned, evaluation.diagnostics, strict=True)),
+        reference_summaries=reference_summaries(summaries),
+        summary_metrics={} if summaries is None else summaries.signatures)
+
+
+def write_run(folder: RunFolder, result: RunRecord, evaluation: Evaluation) -> Path:
+    """The run's files, then result.json (last: a folder without it is not a finished run)."""
+    documents, aligned, summaries = evaluation.scored, evaluation.aligned, evaluation.summaries
     for scored, alignment in zip(documents, aligned, strict=True):
         folder.write_text(alignment_path(scored.translation.document.id), alignment_table(alignment))
     for scored in documents:
@@ -162,185 +132,17 @@ def write_run(folder: RunFolder, result: dict, documents: list[DocumentScores],
             folder.write_text(f"scored/{doc_id}.ref{number if number > 1 else ''}.txt", lines_text(lines))
     for summary in [*summaries.references.values(), *summaries.documents.values()] if summaries else []:
         folder.write_text(summary_file(summary), summary.output.text)
-    return folder.finish(result)
+    return folder.finish(result.to_dict())
 
 
-REQUIRED_FIELDS = {"model": dict, "data": dict, "config": dict, "documents": list}
-REQUIRED_DOCUMENT_FIELDS = ("id", "src_lang", "relation", "source_file", "reference_file", "source_segments",
-                            "cleaning", "metrics")
+REQUIRED_FIELDS = {"model": dict, "data": dict, "config": dict, "documents": list}   # RunRecord's, with their types
+REQUIRED_DOCUMENT_FIELDS = DocumentRecord.required_keys()
 REQUIRED_SCORE_FIELDS = {"score": (int, float), "signature": str, "higher_is_better": bool}
-REQUIRED_SEGMENT_FIELDS = ("ref_index", "ref", "hyp")
-
-
-# ---------------------------------------------------------------- the typed records the readers use
-
-@dataclass(frozen=True)
-class Segment:
-    """A reference sentence with the hypothesis text aligned to it, its source (if any) and sentence scores."""
-    ref_index: int
-    ref: str
-    hyp: str
-    src: str | None
-    scores: dict[str, float]
-    details: dict[str, dict]        # by metric: what it records beside the score (xCOMET's error_spans)
-    extra_refs: tuple[str, ...] = ()   # a line-aligned test set's second, third... reference line
-    statistics: dict[str, tuple[float, ...]] = field(default_factory=dict)   # by metric: its statistics row
-
-
-@dataclass(frozen=True)
-class OutputLanguage:
-    english: float
-    verdict: str | None
-
-
-@dataclass(frozen=True)
-class SummaryRecord:
-    """A summary's record: what made it, its text file and size, and its score sections (every dict-valued
-    field, in the order written: vs_reference_summary, vs_reference, reference_free, ...)."""
-    summarizer: str | None
-    input: str | None
-    text_file: str | None
-    reference_file: str | None
-    words: int | None
-    empty: bool
-    sections: dict[str, dict]
-
-    def section(self, name: str) -> dict:
-        return self.sections.get(name, {})
-
-    def flat_scores(self) -> dict:
-        """Flat "<comparison> <metric>" -> score over the score sections (issue 5's shape)."""
-        flat = {}
-        for comparison, scores in self.sections.items():
-            for metric, value in scores.items():
-                score = value.get("score") if isinstance(value, dict) else value
-                if isinstance(score, (int, float)):
-                    flat[f"{comparison} {metric}"] = score
-        return flat
-
-
-@dataclass(frozen=True)
-class DocumentRecord:
-    id: str
-    src_lang: str
-    relation: str
-    source_file: str | None
-    reference_file: str | None
-    source_segments: int | None
-    reference_cleaning: object
-    metrics: dict[str, Score]
-    aligned: dict[str, Score]                  # empty when the run has no aligned scores
-    segments: tuple[Segment, ...] | None       # None when the run has no aligned segments
-    empty_outputs: int | None
-    hypothesis_units: int | None
-    notes: tuple[str, ...]
-    measured_relation: str | None
-    relation_agrees: bool | None
-    output_language: OutputLanguage | None
-    adequacy: float | None
-    summary: SummaryRecord | None
-    reference_free: dict[str, Score] = field(default_factory=dict)   # scores that read no reference (CometKiwi)
-    statistics_kinds: dict[str, str] = field(default_factory=dict)   # metrics with stored segment statistics:
-    #                                                          "mean" (total / count) or "own" (the metric's code)
-
-    @property
-    def has_segments(self) -> bool:
-        return self.segments is not None
-
-    @property
-    def parallel(self) -> bool:
-        """Whether its scores read as translation quality: the reference translates the source."""
-        return counts_as_parallel(self.relation, self.measured_relation)
-
-
-@dataclass(frozen=True)
-class RunRecord:
-    """A run's result, typed: what compare, report and report_html read (`raw`: the record as written)."""
-    model_name: str
-    backend: str | None
-    model: dict
-    data_root: str | None
-    target_lang: str
-    max_segments: int | None
-    allow_metric_code: bool
-    backend_stats: dict
-    notes: tuple[str, ...]
-    documents: tuple[DocumentRecord, ...]
-    reference_summaries: tuple[SummaryRecord, ...]
-    summary_metrics: dict[str, str]
-    system: dict[str, Score]                 # sentence models' run scores (mean over all segments); schema 3
-    raw: dict
-    started: str | None = None       # when the run started (ISO 8601, the run's local time)
-    versions: dict | None = None     # python, torch, transformers, sacrebleu, harness, git commit, as recorded
-    max_segment_chars: int | None = None   # limits.max_segment_chars: longer segments only have linear-cost scores
-
-    def backend_stat(self, name: str) -> object:
-        """A backend counter (a degradation such as truncated_inputs), None when the backend did not count it."""
-        return self.backend_stats.get(name)
-
-
-def metric_scores(records: dict) -> dict[str, Score]:
-    """Stored scores read back as the metrics' own Score (written by Score.as_dict)."""
-    return {name: Score(name, r["score"], r["signature"], r["higher_is_better"]) for name, r in records.items()}
-
-
-def segment(record: dict) -> Segment:
-    return Segment(record["ref_index"], record["ref"], record["hyp"], record.get("src"), record.get("scores", {}),
-                   record.get("details", {}), tuple(record.get("extra_refs", ())),
-                   {name: tuple(row) for name, row in record.get("statistics", {}).items()})
-
-
-def summary_from(record: object) -> SummaryRecord | None:
-    if not isinstance(record, dict):
-        return None
-    return SummaryRecord(record.get("summarizer"), record.get("input"), record.get("text_file"),
-                         record.get("reference_file"), record.get("words"), bool(record.get("empty")),
-                         {key: value for key, value in record.items() if isinstance(value, dict)})
-
-
-def output_language(diagnostics: dict) -> OutputLanguage | None:
-    language = diagnostics.get("output_language")
-    return OutputLanguage(language["english"], language.get("verdict")) if language else None
-
-
-def document_from(record: dict) -> DocumentRecord:
-    diagnostics = record.get("diagnostics", {})
-    relation = diagnostics.get("relation", {})
-    segments = record.get("segments")
-    return DocumentRecord(
-        id=record["id"], src_lang=record["src_lang"], relation=record["relation"],
-        source_file=record.get("source_file"), reference_file=record.get("reference_file"),
-        source_segments=record.get("source_segments"), reference_cleaning=record.get("cleaning", {}).get("reference"),
-        metrics=metric_scores(record["metrics"]), aligned=metric_scores(record.get("aligned", {})),
-        segments=None if segments is None else tuple(segment(s) for s in segments),
-        empty_outputs=record.get("empty_outputs"), hypothesis_units=record.get("hypothesis_units"),
-        notes=tuple(record.get("notes", [])), measured_relation=relation.get("measured"),
-        relation_agrees=relation.get("agrees"), output_language=output_language(diagnostics),
-        adequacy=diagnostics.get("adequacy"), summary=summary_from(record.get("summary")),
-        reference_free=metric_scores(record.get("reference_free", {})),
-        statistics_kinds=record.get("segment_statistics", {}))
-
-
-def run_record(result: dict) -> RunRecord:
-    """The one reader of the result shape: a result as harness-run writes it (checked by read_record when it
-    comes from a file, or in memory right after a run) as typed records."""
-    model, data, config = result["model"], result.get("data", {}), result.get("config", {})
-    references = result.get("reference_summary") or []
-    return RunRecord(
-        model_name=model["name"], backend=model.get("backend"), model=model, data_root=data.get("root"),
-        target_lang=data.get("target_lang", "en"), max_segments=config.get("data", {}).get("max_segments"),
-        allow_metric_code=bool(config.get("allow_metric_code")), backend_stats=result.get("backend_stats", {}),
-        notes=tuple(result.get("run", {}).get("notes", [])),
-        documents=tuple(document_from(d) for d in result["documents"]),
-        reference_summaries=tuple(summary_from(r) for r in (references if isinstance(references, list)
-                                                           else [references])),
-        summary_metrics=result.get("summary_metrics", {}), system=metric_scores(result.get("system", {})),
-        raw=result, started=result.get("run", {}).get("started"), versions=result.get("versions"),
-        max_segment_chars=config.get("limits", {}).get("max_segment_chars"))
+REQUIRED_SEGMENT_FIELDS = Segment.required_keys()
 
 
 def as_run_record(result: dict | RunRecord) -> RunRecord:
-    return result if isinstance(result, RunRecord) else run_record(result)
+    return result if isinstance(result, RunRecord) else RunRecord.from_dict(result)
 
 
 # ---------------------------------------------------------------- reading result.json
@@ -447,9 +249,10 @@ def read_record(path: str | Path) -> RunRecord:
     """A run's result.json, checked once (valid JSON without NaN, this schema version, the shape the readers
     use; a one-line UserError naming the file otherwise) and typed."""
     path = result_path(path)
-    return run_record(check_result(path, parse_result_text(path)))
+    return RunRecord.from_dict(read_result(path))
 
 
 def read_result(path: str | Path) -> dict:
-    """A run's result.json as written (through read_record, so checked the same way)."""
-    return read_record(path).raw
+    """A run's result.json as written, checked as read_record checks it."""
+    path = result_path(path)
+    return check_result(path, parse_result_text(path))

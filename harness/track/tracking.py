@@ -173,7 +173,7 @@ def run_params(record: RunRecord) -> dict[str, str]:
     """The resolved config of the run, as result.json recorded it, flattened; a value MLflow cannot hold whole
     is cut and says so."""
     return {mlflow_name(key): value if len(value) <= MAX_PARAM_LENGTH else value[:MAX_PARAM_LENGTH - len(CUT)] + CUT
-            for key, value in flatten(record.raw.get("config", {})).items()}
+            for key, value in flatten(record.config).items()}
 
 
 def document_scores(document: DocumentRecord) -> dict[str, float]:
@@ -287,7 +287,7 @@ def log_run(store: Store, folder: Path, overrides: list[str], parent_run_id: str
     log_values(mlflow, run.info.run_id, run_params(record), run_metrics(record), run_tags(record, folder, overrides))
     log_folder_items(mlflow, run.info.run_id, folder, list(RUN_ARTIFACTS))
     mlflow.set_terminated(run.info.run_id, "FINISHED",
-                          end_time=milliseconds(record.started, record.raw.get("run", {}).get("wall_seconds", 0)))
+                          end_time=milliseconds(record.started, record.run.wall_seconds or 0))
     return run.info.run_id
 
 

@@ -35,6 +35,11 @@ class Score:
         del record["metric"]
         return record
 
+    @classmethod
+    def from_dict(cls, metric: str, record: dict) -> Score:
+        """A stored score (as_dict's) read back."""
+        return cls(metric, record["score"], record["signature"], record["higher_is_better"])
+
 
 def within_limit(texts: tuple[str | None, ...], max_chars: int | None) -> bool:
     """Whether no text of a segment (source, hypothesis, reference; None: absent) is longer than max_chars
