@@ -27,7 +27,8 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
 from harness import progress
-from harness.compare.compare import Skipped, collect_runs, compare_collection
+from harness.compare.compare import compare_collection
+from harness.compare.discovery import Skipped, collect_runs
 from harness.config import CONF_DIR, check_ranges, compose_config, register_schemas
 from harness.errors import UserError, unknown_name
 from harness.pipeline import run

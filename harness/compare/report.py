@@ -16,7 +16,7 @@ from typing import Callable, TypeVar
 
 from wcwidth import wcswidth
 
-from harness.compare.compare import PairRow, RankRow, Ranking, duplicate_note, ranking_of
+from harness.compare.rows import PairRow, RankRow, Ranking, duplicate_note, ranking_of
 from harness.data.relations import Relation
 from harness.errors import UserError
 from harness.results.results import DocumentRecord, RunRecord, as_run_record

@@ -1,0 +1,205 @@
+"""Rows: the comparison's rendering-ready records, one per document x system x metric (with the score, its 95%
+interval, the delta against the baseline and the paired tests), per length bucket, per example, per verdict, per
+ranking place and per pair; and the descriptions of the systems, documents and metrics. harness.compare.report and
+report_html read them by attribute; comparison.json holds them as dicts (`as_record`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from harness.compare.comparability import metric_records, paired_segments, scored_documents
+from harness.compare.discovery import Run, Skipped
+from harness.results.results import DocumentRecord, Segment
+
+
+SCORE_DECIMALS = 4
+EXAMPLES_PER_DIRECTION = 3     # per system: where it beats the baseline most, and where the baseline beats it most
+EXAMPLE_METRICS = ("chrf", "bleu")    # sentence chrF is stable on short segments; BLEU is not
+
+
+def document_rows(runs: list[Run], doc_index: int, metric_names: list[str]) -> list[dict]:
+    """Document-level scores: one segment per document, so no interval and no test ("n/a")."""
+    rows = []
+    for name in metric_names:
+        base = runs[0].result.documents[doc_index].metrics[name].score
+        for position, run in enumerate(runs):
+            score = run.result.documents[doc_index].metrics[name].score
+            rows.append(score_row(run, doc_index, name, score, None,
+                                      None if position == 0 else round(score - base, SCORE_DECIMALS)))
+    return rows
+
+
+def score_row(run: Run, doc_index: int, metric: str, score: float, ci, delta) -> dict:
+    """One document x system x metric; `parallel` False: the reference is not a translation of the source, so the
+    scores measure topical overlap and the tests say nothing about translation quality."""
+    document = run.result.documents[doc_index]
+    return {"document": document.id, "lang": document.src_lang, "relation": document.relation,
+            "parallel": document.parallel, "system": run.name, "metric": metric, "score": score, "ci": ci,
+            "delta": delta, "delta_ci": None, "p_bootstrap": None, "p_randomization": None, "p_bootstrap_holm": None,
+            "p_randomization_holm": None, "significant": None}
+
+
+def rounded(interval: tuple[float, float] | None) -> list[float] | None:
+    return None if interval is None else [round(bound, SCORE_DECIMALS) for bound in interval]
+
+
+def example_metric(segment: Segment) -> str | None:
+    return next((name for name in EXAMPLE_METRICS if name in segment.scores), None)
+
+
+def example(document: DocumentRecord, pair: tuple[Segment, Segment], names: tuple[str, str], metric: str) -> dict:
+    baseline, system = pair
+    return {"document": document.id, "lang": document.src_lang, "ref_index": baseline.ref_index, "ref": baseline.ref,
+            "src": baseline.src or system.src, "metric": metric,
+            "difference": round(system.scores[metric] - baseline.scores[metric], SCORE_DECIMALS),
+            "outputs": [{"system": name, "hyp": segment.hyp, "score": segment.scores[metric]}
+                        for name, segment in zip(names, pair)]}
+
+
+def system_examples(runs: list[Run], position: int, paired: dict[int, list[tuple[Segment, ...]]],
+                    limit: int) -> dict:
+    """Where one system's sentence score beats the baseline's most, and where it falls behind most: the
+    compare-mt examples, drawn from the parallel documents only."""
+    names = (runs[0].name, runs[position].name)
+    found = []
+    for doc_index, per_segment in paired.items():
+        document = runs[0].result.documents[doc_index]
+        for segments in per_segment:
+            pair = (segments[0], segments[position])
+            metric = example_metric(pair[0])
+            if metric and metric in pair[1].scores:
+                found.append(example(document, pair, names, metric))
+    found.sort(key=lambda e: -e["difference"])
+    return {"system": runs[position].name, "baseline": runs[0].name,
+            "better": [e for e in found if e["difference"] > 0][:limit],
+            "worse": [e for e in reversed(found) if e["difference"] < 0][:limit]}
+
+
+def examples_both_ways(runs: list[Run], compared: list[int], limit: int = EXAMPLES_PER_DIRECTION) -> list[dict]:
+    paired = {i: list(zip(*paired_segments(runs, i))) for i in compared if runs[0].result.documents[i].parallel}
+    return [system_examples(runs, position, paired, limit) for position in range(1, len(runs))]
+
+
+def verdicts(rows: list[dict], metrics: list[dict]) -> list[dict]:
+    """Per system, over the parallel documents x metrics: how often it is significantly better than the
+    baseline, significantly worse, or not told apart (a metric's direction decides better and worse)."""
+    higher = {m["name"]: m["higher_is_better"] for m in metrics}
+    tally: dict[str, dict] = {}
+    for row in rows:
+        if row["delta"] is None or not row["parallel"] or row["significant"] is None:
+            continue
+        counts = tally.setdefault(row["system"], {"system": row["system"], "better": 0, "worse": 0, "unclear": 0})
+        if not row["significant"]:
+            counts["unclear"] += 1
+        else:
+            counts["better" if (row["delta"] > 0) == higher[row["metric"]] else "worse"] += 1
+    return list(tally.values())
+
+
+def summary_rows(runs: list[Run]) -> list[dict]:
+    return [{"document": document.id, "lang": document.src_lang, "system": run.name,
+             "scores": document.summary.flat_scores()}
+            for run in runs for document in run.result.documents if document.summary is not None]
+
+
+@dataclass(frozen=True)
+class RankRow:
+    """One system's place in one metric's ranking: its corpus score over the parallel documents' aligned
+    segments with the bootstrap 95% interval, its rank cluster (as WMT ranks: 1, 2, ...) and the range of places
+    that cluster spans ("2-4"), and the paired tests against the system ranked just above it."""
+    metric: str
+    system: str
+    place: int
+    cluster: int
+    rank: str
+    score: float
+    ci: tuple[float, float]
+    delta_above: float | None = None          # score minus that of the system above (None for the first)
+    p_bootstrap_above: float | None = None    # Holm-corrected over the ranking's neighbours (RANK_FAMILY)
+    p_randomization_above: float | None = None
+    significant_above: bool | None = None
+    duplicate_of: str | None = None           # another system whose output is identical
+    raw_p_above: tuple[float, float] | None = None   # (bootstrap, randomization) before the correction
+
+
+@dataclass(frozen=True)
+class PairRow:
+    """Two systems on one metric over the parallel documents' aligned segments (--all-pairs): the difference
+    `system` minus `other` with its paired interval and both paired tests, raw and Holm-corrected (PAIRS_FAMILY)."""
+    metric: str
+    system: str
+    other: str
+    delta: float
+    delta_ci: tuple[float, float]
+    p_bootstrap: float
+    p_randomization: float
+    p_bootstrap_holm: float
+    p_randomization_holm: float
+    significant: bool
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """A comparison's ranking and all-pairs tables, typed (read from the comparison by ranking_of)."""
+    rows: list[RankRow]
+    pairs: list[PairRow]
+    documents: list[str]                 # the parallel documents pooled
+    notes: list[str]                     # what the tests and their families are; why there is no ranking
+    duplicates: list[list[str]]          # groups of systems with identical outputs
+
+    def metric_rows(self, metric: str) -> list[RankRow]:
+        return [row for row in self.rows if row.metric == metric]
+
+    def metric_pairs(self, metric: str) -> list[PairRow]:
+        return [pair for pair in self.pairs if pair.metric == metric]
+
+
+def ranking_of(comparison: dict) -> Ranking:
+    """The ranking part of a comparison (as compare_runs writes it, or as read back from comparison.json)."""
+    part = comparison.get("ranking") or {}
+    return Ranking([RankRow(**{**row, "ci": tuple(row["ci"]),
+                               "raw_p_above": row["raw_p_above"] and tuple(row["raw_p_above"])})
+                    for row in part.get("rows", [])],
+                   [PairRow(**{**pair, "delta_ci": tuple(pair["delta_ci"])}) for pair in part.get("pairs", [])],
+                   part.get("documents", []), part.get("notes", []), comparison.get("duplicates", []))
+
+
+def duplicate_note(groups: list[list[str]]) -> list[str]:
+    return [f"duplicate outputs: {' = '.join(names)} (identical hypotheses on every document; their scores are "
+            "the same by construction)" for names in groups]
+
+
+def system_description(run: Run) -> dict:
+    return {"name": run.name, "run_dir": str(run.path), "model": run.result.model, "started": run.result.started,
+            "versions": run.result.versions or {}}
+
+
+def document_description(document: DocumentRecord) -> dict:
+    return {"id": document.id, "lang": document.src_lang, "relation": document.relation,
+            "measured_relation": document.measured_relation, "parallel": document.parallel,
+            "segments": None if document.segments is None else len(document.segments)}
+
+
+def metric_description(run: Run, level: str, name: str) -> dict:
+    record = metric_records(scored_documents(run, level)[0], level)[name]
+    return {"name": name, "signature": record.signature, "higher_is_better": record.higher_is_better}
+
+
+def skipped_document(runs: list[Run], doc_index: int) -> dict:
+    """A document left out of an aligned comparison, and which runs have no aligned score for it."""
+    document = runs[0].result.documents[doc_index]
+    lacking = [run.name for run in runs if not run.result.documents[doc_index].aligned]
+    return {"id": document.id, "lang": document.src_lang, "relation": document.relation,
+            "reason": f"no aligned segment in {', '.join(lacking)} (no reference sentence has a source counterpart)"}
+
+
+def split_by_relation(rows: list[dict]) -> tuple[list[dict], list[dict]]:
+    """The rows of parallel documents (tested), and those of the others, without any test field: their scores
+    measure topical overlap, so they are shown in a section of their own and never tested."""
+    tests = ("delta_ci", "p_bootstrap", "p_randomization", "p_bootstrap_holm", "p_randomization_holm", "significant")
+    others = [{k: v for k, v in row.items() if k not in tests} for row in rows if not row["parallel"]]
+    return [row for row in rows if row["parallel"]], others
+
+
+def skipped_records(skipped: list[Skipped]) -> list[dict]:
+    return [{"run_dir": str(s.path), "state": s.state, "reason": s.reason} for s in skipped]
