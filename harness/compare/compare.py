@@ -18,7 +18,8 @@ from harness.compare.comparability import (check_comparable, choose_metrics, com
 from harness.compare.discovery import (Collection, Run, Skipped, baseline_index, collect_runs, load_runs,
                                        order_with_baseline, path_suffix)
 from harness.compare.report_spans import error_span_rows
-from harness.compare.rows import (RankRow, PairRow, Ranking, document_description, document_rows, duplicate_note,
+from harness.compare.rows import (BucketRow, PairRow, RankRow, Ranking, SystemExamples, TestedRow,
+                                  document_description, document_rows, duplicate_note,
                                   examples_both_ways, metric_description, ranking_of, skipped_document,
                                   skipped_records, split_by_relation, summary_rows, system_description, verdicts)
 from harness.compare.significance import DEFAULT_RESAMPLES, DEFAULT_SEED, p_floor
@@ -37,9 +38,9 @@ __all__ = ["Collection", "Run", "Skipped", "collect_runs", "load_runs", "path_su
 @dataclass
 class Analysis:
     """What the aligned segments give: score rows, length buckets, examples and the ranking."""
-    rows: list[dict]
-    buckets: list[dict]
-    examples: list[dict]
+    rows: list[TestedRow]
+    buckets: list[BucketRow]
+    examples: list[SystemExamples]
     ranking: dict
     over_units: list[str]
     left_out: dict[str, str]     # metric -> why it is left out
@@ -70,9 +71,9 @@ def document_analysis(runs: list[Run], names: list[str], compared: list[int]) ->
     return Analysis(rows, [], [], no_ranking, [], {})
 
 
-def baseline_family(rows: list[dict]) -> str:
-    sizes = {sum(1 for r in rows if r["system"] == system and r["p_bootstrap"] is not None)
-             for system in dict.fromkeys(r["system"] for r in rows if r["delta"] is not None)}
+def baseline_family(rows: list[TestedRow]) -> str:
+    sizes = {sum(1 for r in rows if r.system == system and r.p_bootstrap is not None)
+             for system in dict.fromkeys(r.system for r in rows if r.delta is not None)}
     return BASELINE_FAMILY.format(count=" or ".join(str(size) for size in sorted(sizes)) or "0")
 
 

@@ -5,7 +5,7 @@ report_html read them by attribute; comparison.json holds them as dicts (`as_rec
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields, is_dataclass
 
 from harness.compare.comparability import metric_records, paired_segments, scored_documents
 from harness.compare.discovery import Run, Skipped
@@ -17,7 +17,106 @@ EXAMPLES_PER_DIRECTION = 3     # per system: where it beats the baseline most, a
 EXAMPLE_METRICS = ("chrf", "bleu")    # sentence chrF is stable on short segments; BLEU is not
 
 
-def document_rows(runs: list[Run], doc_index: int, metric_names: list[str]) -> list[dict]:
+@dataclass
+class ScoreRow:
+    """One document x system x metric: the score, its 95% interval (None at document level) and its difference
+    from the baseline's (None for the baseline); `parallel` False: the reference is not a translation of the
+    source, so the scores measure topical overlap and are shown without any test (comparison["not_parallel_rows"])."""
+    document: str
+    lang: str
+    relation: str
+    parallel: bool
+    system: str
+    metric: str
+    score: float
+    ci: list[float] | None
+    delta: float | None
+
+
+@dataclass
+class TestedRow(ScoreRow):
+    """A score row with its paired interval against the baseline and both paired tests, raw and Holm-corrected
+    within the system's comparison with the baseline (statistics.holm_within_systems); None where there is no test
+    (the baseline, document level, a document that is no translation)."""
+    delta_ci: list[float] | None = None
+    p_bootstrap: float | None = None
+    p_randomization: float | None = None
+    p_bootstrap_holm: float | None = None
+    p_randomization_holm: float | None = None
+    significant: bool | None = None
+
+
+@dataclass(frozen=True)
+class BucketRow:
+    """One parallel document's corpus score of one system in one reference-length bucket, with its 95% interval
+    and the paired interval of its difference from the baseline (None in a `small` bucket)."""
+    document: str
+    lang: str
+    bucket: str
+    segments: int
+    small: bool
+    system: str
+    metric: str
+    score: float
+    ci: list[float] | None
+    delta: float | None
+    delta_ci: list[float] | None
+
+
+@dataclass(frozen=True)
+class ExampleOutput:
+    system: str
+    hyp: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Example:
+    """One reference sentence where two systems' sentence scores differ: its source, and each system's output."""
+    document: str
+    lang: str
+    ref_index: int
+    ref: str
+    src: str | None
+    metric: str
+    difference: float
+    outputs: list[ExampleOutput]
+
+
+@dataclass(frozen=True)
+class SystemExamples:
+    """Where `system` beats the baseline most (better), and where the baseline beats it most (worse)."""
+    system: str
+    baseline: str
+    better: list[Example]
+    worse: list[Example]
+
+
+@dataclass
+class Verdict:
+    """Over the parallel documents x metrics: how often a system is significantly better than the baseline,
+    significantly worse, or not told apart."""
+    system: str
+    better: int = 0
+    worse: int = 0
+    unclear: int = 0
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    document: str
+    lang: str
+    system: str
+    scores: dict[str, float]
+
+
+def as_record(comparison: dict) -> dict:
+    """The comparison as comparison.json holds it: each typed row a dict of its fields, in their order."""
+    return {key: [asdict(item) if is_dataclass(item) else item for item in value] if isinstance(value, list) else value
+            for key, value in comparison.items()}
+
+
+def document_rows(runs: list[Run], doc_index: int, metric_names: list[str]) -> list[TestedRow]:
     """Document-level scores: one segment per document, so no interval and no test ("n/a")."""
     rows = []
     for name in metric_names:
@@ -29,14 +128,11 @@ def document_rows(runs: list[Run], doc_index: int, metric_names: list[str]) -> l
     return rows
 
 
-def score_row(run: Run, doc_index: int, metric: str, score: float, ci, delta) -> dict:
-    """One document x system x metric; `parallel` False: the reference is not a translation of the source, so the
-    scores measure topical overlap and the tests say nothing about translation quality."""
+def score_row(run: Run, doc_index: int, metric: str, score: float, ci, delta) -> TestedRow:
+    """One document x system x metric, its tests not filled in yet."""
     document = run.result.documents[doc_index]
-    return {"document": document.id, "lang": document.src_lang, "relation": document.relation,
-            "parallel": document.parallel, "system": run.name, "metric": metric, "score": score, "ci": ci,
-            "delta": delta, "delta_ci": None, "p_bootstrap": None, "p_randomization": None, "p_bootstrap_holm": None,
-            "p_randomization_holm": None, "significant": None}
+    return TestedRow(document.id, document.src_lang, document.relation, document.parallel, run.name, metric, score,
+                     ci, delta)
 
 
 def rounded(interval: tuple[float, float] | None) -> list[float] | None:
@@ -47,17 +143,15 @@ def example_metric(segment: Segment) -> str | None:
     return next((name for name in EXAMPLE_METRICS if name in segment.scores), None)
 
 
-def example(document: DocumentRecord, pair: tuple[Segment, Segment], names: tuple[str, str], metric: str) -> dict:
+def example(document: DocumentRecord, pair: tuple[Segment, Segment], names: tuple[str, str], metric: str) -> Example:
     baseline, system = pair
-    return {"document": document.id, "lang": document.src_lang, "ref_index": baseline.ref_index, "ref": baseline.ref,
-            "src": baseline.src or system.src, "metric": metric,
-            "difference": round(system.scores[metric] - baseline.scores[metric], SCORE_DECIMALS),
-            "outputs": [{"system": name, "hyp": segment.hyp, "score": segment.scores[metric]}
-                        for name, segment in zip(names, pair)]}
+    return Example(document.id, document.src_lang, baseline.ref_index, baseline.ref, baseline.src or system.src,
+                   metric, round(system.scores[metric] - baseline.scores[metric], SCORE_DECIMALS),
+                   [ExampleOutput(name, segment.hyp, segment.scores[metric]) for name, segment in zip(names, pair)])
 
 
 def system_examples(runs: list[Run], position: int, paired: dict[int, list[tuple[Segment, ...]]],
-                    limit: int) -> dict:
+                    limit: int) -> SystemExamples:
     """Where one system's sentence score beats the baseline's most, and where it falls behind most: the
     compare-mt examples, drawn from the parallel documents only."""
     names = (runs[0].name, runs[position].name)
@@ -69,36 +163,36 @@ def system_examples(runs: list[Run], position: int, paired: dict[int, list[tuple
             metric = example_metric(pair[0])
             if metric and metric in pair[1].scores:
                 found.append(example(document, pair, names, metric))
-    found.sort(key=lambda e: -e["difference"])
-    return {"system": runs[position].name, "baseline": runs[0].name,
-            "better": [e for e in found if e["difference"] > 0][:limit],
-            "worse": [e for e in reversed(found) if e["difference"] < 0][:limit]}
+    found.sort(key=lambda e: -e.difference)
+    return SystemExamples(runs[position].name, runs[0].name, [e for e in found if e.difference > 0][:limit],
+                          [e for e in reversed(found) if e.difference < 0][:limit])
 
 
-def examples_both_ways(runs: list[Run], compared: list[int], limit: int = EXAMPLES_PER_DIRECTION) -> list[dict]:
+def examples_both_ways(runs: list[Run], compared: list[int], limit: int = EXAMPLES_PER_DIRECTION) -> list[SystemExamples]:
     paired = {i: list(zip(*paired_segments(runs, i))) for i in compared if runs[0].result.documents[i].parallel}
     return [system_examples(runs, position, paired, limit) for position in range(1, len(runs))]
 
 
-def verdicts(rows: list[dict], metrics: list[dict]) -> list[dict]:
+def verdicts(rows: list[TestedRow], metrics: list[dict]) -> list[Verdict]:
     """Per system, over the parallel documents x metrics: how often it is significantly better than the
     baseline, significantly worse, or not told apart (a metric's direction decides better and worse)."""
     higher = {m["name"]: m["higher_is_better"] for m in metrics}
-    tally: dict[str, dict] = {}
+    tally: dict[str, Verdict] = {}
     for row in rows:
-        if row["delta"] is None or not row["parallel"] or row["significant"] is None:
+        if row.delta is None or not row.parallel or row.significant is None:
             continue
-        counts = tally.setdefault(row["system"], {"system": row["system"], "better": 0, "worse": 0, "unclear": 0})
-        if not row["significant"]:
-            counts["unclear"] += 1
+        counts = tally.setdefault(row.system, Verdict(row.system))
+        if not row.significant:
+            counts.unclear += 1
+        elif (row.delta > 0) == higher[row.metric]:
+            counts.better += 1
         else:
-            counts["better" if (row["delta"] > 0) == higher[row["metric"]] else "worse"] += 1
+            counts.worse += 1
     return list(tally.values())
 
 
-def summary_rows(runs: list[Run]) -> list[dict]:
-    return [{"document": document.id, "lang": document.src_lang, "system": run.name,
-             "scores": document.summary.flat_scores()}
+def summary_rows(runs: list[Run]) -> list[SummaryRow]:
+    return [SummaryRow(document.id, document.src_lang, run.name, document.summary.flat_scores())
             for run in runs for document in run.result.documents if document.summary is not None]
 
 
@@ -193,12 +287,12 @@ def skipped_document(runs: list[Run], doc_index: int) -> dict:
             "reason": f"no aligned segment in {', '.join(lacking)} (no reference sentence has a source counterpart)"}
 
 
-def split_by_relation(rows: list[dict]) -> tuple[list[dict], list[dict]]:
+def split_by_relation(rows: list[TestedRow]) -> tuple[list[TestedRow], list[ScoreRow]]:
     """The rows of parallel documents (tested), and those of the others, without any test field: their scores
     measure topical overlap, so they are shown in a section of their own and never tested."""
-    tests = ("delta_ci", "p_bootstrap", "p_randomization", "p_bootstrap_holm", "p_randomization_holm", "significant")
-    others = [{k: v for k, v in row.items() if k not in tests} for row in rows if not row["parallel"]]
-    return [row for row in rows if row["parallel"]], others
+    others = [ScoreRow(**{field.name: getattr(row, field.name) for field in fields(ScoreRow)})
+              for row in rows if not row.parallel]
+    return [row for row in rows if row.parallel], others
 
 
 def skipped_records(skipped: list[Skipped]) -> list[dict]:

@@ -13,7 +13,7 @@ import numpy as np
 
 from harness.compare.comparability import metric_records, paired_segments, scored_documents
 from harness.compare.discovery import Run
-from harness.compare.rows import PairRow, RankRow, SCORE_DECIMALS, rounded, score_row
+from harness.compare.rows import BucketRow, PairRow, RankRow, SCORE_DECIMALS, TestedRow, rounded, score_row
 from harness.compare.significance import PairTest, Resampled, compare_systems, holm, resample
 from harness.errors import UserError
 from harness.results.results import Segment
@@ -66,7 +66,7 @@ def tested_metrics(runs: list[Run], names: list[str], level: str = "aligned"
 
 
 def tested_rows(runs: list[Run], doc_index: int, metric: Metric, stats: list[np.ndarray],
-                n_resamples: int, seed: int) -> list[dict]:
+                n_resamples: int, seed: int) -> list[TestedRow]:
     """Aligned-segment scores with bootstrap intervals and, on a parallel document, both paired tests against the
     baseline (raw p-values here: holm_within_systems corrects them); a document whose reference is not a
     translation of its source gets no test (its scores measure topical overlap, not translation quality)."""
@@ -76,22 +76,21 @@ def tested_rows(runs: list[Run], doc_index: int, metric: Metric, stats: list[np.
                       None if i == 0 else round(score - scores[0], SCORE_DECIMALS))
             for i, (run, t, score) in enumerate(zip(runs, tests, scores))]
     for row, test in zip(rows[1:], tests[1:]):
-        row["delta_ci"] = rounded(test.delta_ci)
-        if row["parallel"]:
-            row["p_bootstrap"], row["p_randomization"] = test.p_bootstrap, test.p_randomization
+        row.delta_ci = rounded(test.delta_ci)
+        if row.parallel:
+            row.p_bootstrap, row.p_randomization = test.p_bootstrap, test.p_randomization
     return rows
 
 
-def holm_within_systems(rows: list[dict]) -> None:
+def holm_within_systems(rows: list[TestedRow]) -> None:
     """Holm's correction within each system's comparison with the baseline: the family is that system's tests
     over the parallel documents x metrics, so a verdict does not change with the other runs in the call."""
-    for system in dict.fromkeys(row["system"] for row in rows):
-        family = [row for row in rows if row["system"] == system and row["p_bootstrap"] is not None]
-        for key in ("bootstrap", "randomization"):
-            for row, adjusted in zip(family, holm([row[f"p_{key}"] for row in family])):
-                row[f"p_{key}_holm"] = adjusted
-        for row in family:
-            row["significant"] = max(row["p_bootstrap_holm"], row["p_randomization_holm"]) < ALPHA
+    for system in dict.fromkeys(row.system for row in rows):
+        family = [row for row in rows if row.system == system and row.p_bootstrap is not None]
+        for row, bootstrap, randomization in zip(family, holm([row.p_bootstrap for row in family]),
+                                                 holm([row.p_randomization for row in family])):
+            row.p_bootstrap_holm, row.p_randomization_holm = bootstrap, randomization
+            row.significant = max(bootstrap, randomization) < ALPHA
 
 
 def scored_over_source_units(metric: Metric) -> bool:
@@ -174,7 +173,7 @@ def length_bucket(words: int) -> str:
 
 
 def bucket_rows(runs: list[Run], doc_index: int, stats: dict, metrics: dict[str, Metric],
-                n_resamples: int, seed: int) -> list[dict]:
+                n_resamples: int, seed: int) -> list[BucketRow]:
     """One parallel document's corpus scores by reference-sentence length (compare-mt's view), each system with its
     95% interval and its paired interval against the baseline; a bucket of fewer than MIN_BUCKET_SEGMENTS
     segments is marked small and gets no interval."""
@@ -190,12 +189,11 @@ def bucket_rows(runs: list[Run], doc_index: int, stats: dict, metrics: dict[str,
             shared = resample(metric, [system[chosen] for system in stats[name]], n_resamples, seed)
             small = count < MIN_BUCKET_SEGMENTS
             for position, (run, score) in enumerate(zip(runs, shared.scores)):
-                rows.append({"document": document.id, "lang": document.src_lang, "bucket": bucket, "segments": count,
-                             "small": small, "system": run.name, "metric": name,
-                             "score": round(score, SCORE_DECIMALS),
-                             "ci": None if small else rounded(shared.interval(position)),
-                             "delta": None if position == 0 else round(score - shared.scores[0], SCORE_DECIMALS),
-                             "delta_ci": None if small or position == 0 else rounded(shared.delta_interval(position, 0))})
+                rows.append(BucketRow(document.id, document.src_lang, bucket, count, small, run.name, name,
+                                      round(score, SCORE_DECIMALS),
+                                      None if small else rounded(shared.interval(position)),
+                                      None if position == 0 else round(score - shared.scores[0], SCORE_DECIMALS),
+                                      None if small or position == 0 else rounded(shared.delta_interval(position, 0))))
     return rows
 
 
@@ -236,7 +234,7 @@ def rank_ranges(cluster_of: list[int]) -> list[str]:
     return [str(places[c][0]) if len(places[c]) == 1 else f"{places[c][0]}-{places[c][-1]}" for c in cluster_of]
 
 
-def metric_ranking(runs: list[Run], metric: Metric, shared: Resampled, duplicate_of: dict[str, str]) -> list[dict]:
+def metric_ranking(runs: list[Run], metric: Metric, shared: Resampled, duplicate_of: dict[str, str]) -> list[RankRow]:
     order = ranked_order(shared, metric.higher_is_better)
     tests = [shared.pair(order[place], order[place - 1]) for place in range(1, len(order))]
     adjusted = corrected(tests)
