@@ -22,6 +22,7 @@ from harness.data.relations import Relation
 from harness.errors import UserError
 from harness.results.results import DocumentRecord, RunRecord, as_run_record
 from harness.results.run_folder import remove_created_folders, topmost_missing
+from harness.score.metrics import Score
 
 log = logging.getLogger(__name__)
 
@@ -133,12 +134,18 @@ def relation_notes(documents: tuple[DocumentRecord, ...], target_lang: str) -> l
     return notes
 
 
+def score_label(score: Score) -> str:
+    """A metric's label in a table: the harness's short one (BLEU, chrF), else the name the metric declares (a
+    metric of the user's own, stored under its dotted path)."""
+    return METRIC_LABELS.get(score.metric, score.shown_name)
+
+
 def lower_is_better(documents: list[DocumentRecord], metric_names: list[str], aligned_names: list[str]) -> str:
     """"TER lower is better": the table's metrics whose scores declare higher_is_better false (a metric of
     the user's own too), by their labels; "" when every one is higher-is-better."""
     scores = [d.metrics[n] for d in documents for n in metric_names if n in d.metrics]
     scores += [d.aligned[n] for d in documents for n in aligned_names if n in d.aligned]
-    lower = list(dict.fromkeys(METRIC_LABELS.get(s.metric, s.metric) for s in scores if not s.higher_is_better))
+    lower = list(dict.fromkeys(score_label(s) for s in scores if not s.higher_is_better))
     return f"{', '.join(lower)} lower is better" if lower else ""
 
 
@@ -149,8 +156,9 @@ def results_table(result: dict | RunRecord) -> str:
     documents = record.documents
     metric_names = list(dict.fromkeys(name for d in documents for name in d.metrics))
     aligned_names = [n for n in ALIGNED_COLUMNS if any(n in d.aligned for d in documents)]
-    headers = ["document", "lang", "relation declared/measured", *[METRIC_LABELS.get(n, n) for n in metric_names],
-               *[f"aln {METRIC_LABELS.get(n, n)}" for n in aligned_names], "adeq", "English", "degraded"]
+    labels = {s.metric: score_label(s) for d in documents for s in [*d.metrics.values(), *d.aligned.values()]}
+    headers = ["document", "lang", "relation declared/measured", *[labels[n] for n in metric_names],
+               *[f"aln {labels[n]}" for n in aligned_names], "adeq", "English", "degraded"]
     table = format_table(headers, [document_row(d, metric_names, aligned_names) for d in documents])
     notes = [f"model: {record.model_name} ({record.backend})"]
     lower = lower_is_better(documents, metric_names, aligned_names)
@@ -165,8 +173,8 @@ def results_table(result: dict | RunRecord) -> str:
     notes += relation_notes(documents, record.target_lang)
     notes += [f"degraded: {record.backend_stat(key)} {text}" for key, text in DEGRADATION_STATS.items()
               if record.backend_stat(key)]
-    notes += [f"{score.signature.rsplit('|', 1)[-1]}: {METRIC_LABELS.get(name, name)} {score.score:.1f}"
-              for name, score in record.system.items()]
+    notes += [f"{score.signature.rsplit('|', 1)[-1]}: {score_label(score)} {score.score:.1f}"
+              for score in record.system.values()]
     notes += [f"note: {note}" for note in record.notes]
     notes += [f"note: {note}" for d in documents for note in d.notes]
     signatures = {d.metrics[n].signature for d in documents for n in metric_names if n in d.metrics}
@@ -329,7 +337,9 @@ LEVEL_NOTES = {
 
 
 def metric_label(metric: dict) -> str:
-    return METRIC_LABELS.get(metric["name"], metric["name"]) + (" ↑" if metric["higher_is_better"] else " ↓")
+    """A compared metric's label with its direction: the short one, else the name it declares (metric_description)."""
+    shown = METRIC_LABELS.get(metric["name"], metric.get("declared_name") or metric["name"])
+    return shown + (" ↑" if metric["higher_is_better"] else " ↓")
 
 
 def number(value: float | None, sign: bool = False) -> str:

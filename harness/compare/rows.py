@@ -275,8 +275,11 @@ def document_description(document: DocumentRecord) -> dict:
 
 
 def metric_description(run: Run, level: str, name: str) -> dict:
+    """A compared metric: its key (what --metrics names), signature, direction and, for a metric stored under its
+    dotted path, the name it declares (what the tables show)."""
     record = metric_records(scored_documents(run, level)[0], level)[name]
-    return {"name": name, "signature": record.signature, "higher_is_better": record.higher_is_better}
+    return {"name": name, "signature": record.signature, "higher_is_better": record.higher_is_better,
+            **({"declared_name": record.name} if record.name else {})}
 
 
 def skipped_document(runs: list[Run], doc_index: int) -> dict:

@@ -281,7 +281,7 @@ class RunRecord:
 
 def metric_scores(records: dict) -> dict[str, Score]:
     """Stored scores read back as the metrics' own Score (written by Score.as_dict)."""
-    return {name: Score(name, r["score"], r["signature"], r["higher_is_better"]) for name, r in records.items()}
+    return {name: Score.from_dict(name, r) for name, r in records.items()}
 
 
 def segment(record: dict) -> Segment:
