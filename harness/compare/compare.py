@@ -17,9 +17,8 @@ from harness.compare.comparability import (check_comparable, choose_metrics, com
                                            duplicate_groups, not_compared, score_level)
 from harness.compare.discovery import (Collection, Run, Skipped, baseline_index, collect_runs, load_runs,
                                        order_with_baseline, path_suffix)
-from harness.compare.report_spans import error_span_rows
 from harness.compare.rows import (BucketRow, PairRow, RankRow, Ranking, SystemExamples, TestedRow,
-                                  document_description, document_rows, duplicate_note,
+                                  document_description, document_rows, duplicate_note, error_span_rows,
                                   examples_both_ways, metric_description, ranking_of, skipped_document,
                                   skipped_records, split_by_relation, summary_rows, system_description, verdicts)
 from harness.compare.significance import DEFAULT_RESAMPLES, DEFAULT_SEED, p_floor

@@ -15,6 +15,7 @@ from harness.results.results import DocumentRecord, Segment
 SCORE_DECIMALS = 4
 EXAMPLES_PER_DIRECTION = 3     # per system: where it beats the baseline most, and where the baseline beats it most
 EXAMPLE_METRICS = ("chrf", "bleu")    # sentence chrF is stable on short segments; BLEU is not
+SPAN_SEGMENTS_PER_SYSTEM = 10         # the lowest-scored segments with error spans, per system and metric
 
 
 @dataclass
@@ -110,6 +111,20 @@ class SummaryRow:
     scores: dict[str, float]
 
 
+@dataclass(frozen=True)
+class SpanRow:
+    """One segment of a system with the error spans a metric (xCOMET) marked on its output."""
+    system: str
+    document: str
+    lang: str
+    ref_index: int
+    metric: str
+    score: float | None
+    hyp: str
+    ref: str
+    error_spans: list[dict]     # as the metric stored them: start, end, severity, confidence
+
+
 def as_record(comparison: dict) -> dict:
     """The comparison as comparison.json holds it: each typed row a dict of its fields, in their order."""
     return {key: [asdict(item) if is_dataclass(item) else item for item in value] if isinstance(value, list) else value
@@ -168,7 +183,8 @@ def system_examples(runs: list[Run], position: int, paired: dict[int, list[tuple
                           [e for e in reversed(found) if e.difference < 0][:limit])
 
 
-def examples_both_ways(runs: list[Run], compared: list[int], limit: int = EXAMPLES_PER_DIRECTION) -> list[SystemExamples]:
+def examples_both_ways(runs: list[Run], compared: list[int],
+                       limit: int = EXAMPLES_PER_DIRECTION) -> list[SystemExamples]:
     paired = {i: list(zip(*paired_segments(runs, i))) for i in compared if runs[0].result.documents[i].parallel}
     return [system_examples(runs, position, paired, limit) for position in range(1, len(runs))]
 
@@ -300,3 +316,26 @@ def split_by_relation(rows: list[TestedRow]) -> tuple[list[TestedRow], list[Scor
 
 def skipped_records(skipped: list[Skipped]) -> list[dict]:
     return [{"run_dir": str(s.path), "state": s.state, "reason": s.reason} for s in skipped]
+
+
+def segment_span_rows(run: Run, document: DocumentRecord) -> list[SpanRow]:
+    """A document's segments that carry error spans, one row per segment and metric; none for a document whose
+    reference is not a translation of its source, where spans would mark differences from another text."""
+    if not document.parallel:
+        return []
+    return [SpanRow(run.name, document.id, document.src_lang, segment.ref_index, metric, segment.scores.get(metric),
+                    segment.hyp, segment.ref, details["error_spans"])
+            for segment in document.segments or () for metric, details in segment.details.items()
+            if details.get("error_spans") is not None]
+
+
+def error_span_rows(runs: list[Run], limit: int = SPAN_SEGMENTS_PER_SYSTEM) -> list[SpanRow]:
+    """Per system and metric, the `limit` lowest-scored segments with their error spans (none for runs
+    without a span-producing metric such as xcomet)."""
+    rows = []
+    for run in runs:
+        found = [row for document in run.result.documents for row in segment_span_rows(run, document)]
+        for metric in dict.fromkeys(row.metric for row in found):
+            chosen = sorted((r for r in found if r.metric == metric), key=lambda r: r.score or 0.0)
+            rows += chosen[:limit]
+    return rows
