@@ -15,8 +15,8 @@ from harness.config import compose_config  # noqa: E402
 from harness.errors import UserError  # noqa: E402
 from harness.score.metrics import select_metrics  # noqa: E402
 from harness.score.metrics.comet import CometMetric, comet_version  # noqa: E402
-from harness.compare.report import results_table  # noqa: E402
-from harness.compare.report_html import write_comparison  # noqa: E402
+from harness.compare.reports.tables import results_table  # noqa: E402
+from harness.compare.reports.page import write_comparison  # noqa: E402
 from harness.results.results import read_record  # noqa: E402
 from tests.comet_fixtures import build_all  # noqa: E402
 from tests.compare_fixtures import cleaned_reference_folder  # noqa: E402

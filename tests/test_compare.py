@@ -12,10 +12,10 @@ import pytest
 
 from harness.compare.compare import MIN_BUCKET_SEGMENTS, comparable_groups, compare_runs, length_bucket, load_runs
 from harness.errors import UserError
-from harness.compare.report import comparison_csv, comparison_markdown, comparison_table, p_text
+from harness.compare.reports.tables import comparison_csv, comparison_markdown, comparison_table, p_text
 from harness.compare.rows import Verdict
 from harness.compare.significance import holm
-from harness.compare.report_html import marked_words, write_comparison
+from harness.compare.reports.page import marked_words, write_comparison
 from harness.results.results import read_result, write_json_atomically
 from tests.compare_fixtures import REPO, add_segments, identity_run, reference_run, without_segments
 from tests.conftest import SEEDS

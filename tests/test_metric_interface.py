@@ -10,8 +10,8 @@ from harness.errors import UserError
 from harness.score.metrics import REGISTRY, Metric, select_metrics
 from harness.score.metrics.summary import SummaryMetrics
 from harness.compare.compare import compare_runs, load_runs
-from harness.compare.report import comparison_csv, comparison_markdown, comparison_table, results_table
-from harness.compare.report_html import write_comparison
+from harness.compare.reports.tables import comparison_csv, comparison_markdown, comparison_table, results_table
+from harness.compare.reports.page import write_comparison
 from harness.compare.significance import compare_systems
 from harness.results.results import read_result
 from tests.compare_fixtures import REPO, drop_every, identity_run, reference_sentences, reference_run

@@ -7,7 +7,7 @@ import pytest
 from benchmarks.report_browser import HEIGHT, missing_browser, problems, view_report
 from harness.compare.compare import compare_runs, load_runs
 from harness.score.metrics import select_metrics
-from harness.compare.report_html import write_comparison
+from harness.compare.reports.page import write_comparison
 from harness.results.results import read_result, write_json_atomically
 from tests.compare_fixtures import add_segments, identity_run
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from harness.compare.compare import compare_runs, load_runs
-from harness.compare.html_text import isolated, with_names_isolated
-from harness.compare.report_html import figure, write_comparison
+from harness.compare.reports.html_text import isolated, with_names_isolated
+from harness.compare.reports.page import figure, write_comparison
 from tests.compare_fixtures import add_segments, identity_run
 
 OVERRIDE_NAME = "\u202eevil <b>name</b>"

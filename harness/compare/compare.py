@@ -2,10 +2,10 @@
 
 Discovery (harness.compare.discovery) finds and reads the runs; comparability (harness.compare.comparability)
 decides which may share a column; statistics (harness.compare.statistics) tests them from their stored per-segment
-statistics; rows (harness.compare.rows) are the typed records the reports render. A comparison is a dict (written
-as comparison.json, rendered by harness.compare.report); it holds one row per document x system x metric with the
-score, its 95% interval, the delta against the baseline and the paired tests, plus per parallel document length
-buckets, examples where each system beats the baseline and where it falls behind, one verdict per system and,
+statistics; rows (harness.compare.rows) are the typed records the reports (harness.compare.reports) render. A
+comparison is a dict (written as comparison.json); it holds one row per document x system x metric with the score,
+its 95% interval, the delta against the baseline and the paired tests, plus per parallel document length buckets,
+examples where each system beats the baseline and where it falls behind, one verdict per system, error spans and,
 when runs have them, summaries.
 """
 from __future__ import annotations
@@ -28,7 +28,7 @@ from harness.compare.statistics import (ALPHA, BASELINE_FAMILY, MIN_BUCKET_SEGME
 from harness.errors import UserError, unknown_name
 from harness.results.results import package_version
 
-# The names harness.compare.compare offered before it was split in four (tests, cli, run_index import them here).
+# The names harness.compare.compare offered before it was split in four (tests and users import them here).
 __all__ = ["Collection", "Run", "Skipped", "collect_runs", "load_runs", "path_suffix", "comparable_groups",
            "MIN_BUCKET_SEGMENTS", "length_bucket", "RankRow", "PairRow", "Ranking", "ranking_of", "duplicate_note",
            "compare_runs", "compare_collection", "Comparisons"]

@@ -1,7 +1,7 @@
 """Rows: the comparison's rendering-ready records, one per document x system x metric (with the score, its 95%
 interval, the delta against the baseline and the paired tests), per length bucket, per example, per verdict, per
-ranking place and per pair; and the descriptions of the systems, documents and metrics. harness.compare.report and
-report_html read them by attribute; comparison.json holds them as dicts (`as_record`).
+ranking place, per pair and per error-span segment; and the descriptions of the systems, documents and metrics. The
+reports (harness.compare.reports) read them by attribute; comparison.json holds them as dicts (`as_record`).
 """
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.compare.discovery import Collection, Run, collect_runs, path_suffix
-from harness.compare.report import NO_VALUE, format_table
+from harness.compare.reports.tables import NO_VALUE, format_table
 from harness.results.results import DocumentRecord, RunRecord
 
 INDEX_METRIC = "chrf"

@@ -1,5 +1,5 @@
 """Rendering of results for people: the terminal table printed at the end of a run, and the comparison's
-leaderboard as terminal text, Markdown and CSV (charts and HTML: harness.compare.charts, harness.compare.report_html)."""
+leaderboard as terminal text, Markdown and CSV (charts and HTML: harness.compare.reports.charts and .page)."""
 from __future__ import annotations
 
 import csv

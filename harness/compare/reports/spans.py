@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 
-from harness.compare.html_text import bdi, said
+from harness.compare.reports.html_text import bdi, said
 from harness.compare.rows import SPAN_SEGMENTS_PER_SYSTEM, SpanRow
 
 SEVERITIES = ("minor", "major", "critical")   # xCOMET's error labels

@@ -8,8 +8,8 @@ ways, and last which runs were compared (metadata). Every section is one rendere
 -> HTML or "" when it has nothing to show; a module that adds a section (xCOMET error spans, ...) passes its own
 list to write_comparison, e.g. [*SECTIONS, my_section].
 
-Every text from a run is escaped and every user-supplied name isolated in <bdi> (harness.compare.html_text); text cells and
-blocks carry dir="auto", so that Arabic or Hebrew reads right to left and wraps aligned right. Tables fit the
+Every text from a run is escaped and every user-supplied name isolated in <bdi> (harness.compare.reports.html_text);
+text cells and blocks carry dir="auto", so that Arabic or Hebrew reads right to left and wraps aligned right. Tables fit the
 screen at phone and desktop width: cells wrap between figures, never inside one, and on a phone a table of more
 than STACKED_COLUMNS columns shows each row as a card, each cell labelled with its column.
 """
@@ -22,14 +22,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.compare.charts import DELTA_CHART, write_charts
-from harness.compare.report import (LEADERBOARD_HEADERS, METRIC_LABELS, NO_OUTPUT, NO_OUTPUT_NOTE, NO_SOURCE, REPORT_FILES,
-                            ReportPlace, comparison_csv, comparison_markdown, comparison_notes, example_headings, interval,
-                            group_folder, leaderboard_cells, metric_label, metric_rows, number, untested_rows,
-                            p_floor, p_text, ranking_csv, ranking_tables, score_with_interval, skipped_document_notes,
-                            summary_table)
-from harness.compare.html_text import bdi, escape, isolated, said, with_names_isolated
-from harness.compare.report_spans import error_spans_html
+from harness.compare.reports.charts import DELTA_CHART, write_charts
+from harness.compare.reports.tables import (LEADERBOARD_HEADERS, METRIC_LABELS, NO_OUTPUT, NO_OUTPUT_NOTE,
+                                           NO_SOURCE, REPORT_FILES, ReportPlace, comparison_csv, comparison_markdown,
+                                           comparison_notes, example_headings, interval, group_folder,
+                                           leaderboard_cells, metric_label, metric_rows, number, untested_rows,
+                                           p_floor, p_text, ranking_csv, ranking_tables, score_with_interval,
+                                           skipped_document_notes, summary_table)
+from harness.compare.reports.html_text import bdi, escape, isolated, said, with_names_isolated
+from harness.compare.reports.spans import error_spans_html
 from harness.compare.rows import BucketRow, Example, ExampleOutput, TestedRow, as_record
 from harness.results.results import write_json_atomically, write_text
 

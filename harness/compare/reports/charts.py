@@ -12,7 +12,7 @@ import matplotlib
 matplotlib.use("Agg")   # files only, never a window: runs headless on servers and in CI
 import matplotlib.pyplot as plt  # noqa: E402
 
-from harness.compare.report import metric_label  # noqa: E402
+from harness.compare.reports.tables import metric_label  # noqa: E402
 from harness.compare.rows import ScoreRow, TestedRow  # noqa: E402
 
 BAR_GROUP_WIDTH = 0.8
