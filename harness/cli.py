@@ -27,18 +27,19 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
 from harness import progress
-from harness.compare.compare import Skipped, collect_runs, compare_collection
+from harness.compare.compare import compare_collection
+from harness.compare.discovery import Skipped, collect_runs
 from harness.config import CONF_DIR, compose_config, register_schemas
 from harness.errors import UserError, unknown_name
 from harness.pipeline import check_settings, run
 from harness.progress import quiet_library_bars
-from harness.compare.report import (ReportPlace, comparison_table, group_folder, results_table, run_summary_table,
-                            terminal_text)
+from harness.compare.reports.tables import (ReportPlace, comparison_table, group_folder, results_table,
+                                           run_summary_table, terminal_text)
 from harness.results.records import RunRecord
 from harness.results.results import read_record
 from harness.results.run_folder import (FAILED_MARKER, abandon_launch, claim_sweep_folder, finished_job,
                                 make_launch_folder, unfinished_jobs)
-from harness.compare.run_index import list_runs
+from harness.compare.reports.run_index import list_runs
 from harness.score_files import ScoreRequest, score_systems, system_config, system_names
 from harness.compare.significance import DEFAULT_RESAMPLES
 from harness.track.tracking import Store, check_store, end_sweep, log_finished_run, require_mlflow, start_sweep
@@ -257,7 +258,7 @@ def compare_arguments() -> argparse.ArgumentParser:
 
 def publish(comparisons: list[dict], place: ReportPlace) -> list[Path]:
     """Write the reports into place whole; say so when an earlier report there was replaced."""
-    from harness.compare.report_html import publish_comparisons   # matplotlib: imported only when a comparison is drawn
+    from harness.compare.reports.page import publish_comparisons   # matplotlib: imported only for a comparison
     try:
         pages, replaced = publish_comparisons(comparisons, place)
     except OSError as err:

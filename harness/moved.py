@@ -1,7 +1,9 @@
 """Deprecated aliases for the import paths that moved when harness/ was split into one folder per stage of the
 flow (issue 23). `harness.backends.*` and `harness.metrics.*` were named by docs/extending.md and by users'
 `_target_:` configs and dotted metric names; they still import, as the very same module objects as their new
-homes (`harness.translate.backends.*`, `harness.score.metrics.*`), with a DeprecationWarning. Use the new paths.
+homes (`harness.translate.backends.*`, `harness.score.metrics.*`), with a DeprecationWarning. So do the modules that
+render a comparison (`harness.compare.report`, `report_html`, `charts`, ...), now in `harness.compare.reports`. Use the
+new paths.
 """
 from __future__ import annotations
 
@@ -11,7 +13,14 @@ import importlib.util
 import sys
 import warnings
 
-MOVED_PACKAGES = {"harness.backends": "harness.translate.backends", "harness.metrics": "harness.score.metrics"}
+MOVED_PACKAGES = {"harness.backends": "harness.translate.backends", "harness.metrics": "harness.score.metrics",
+                  # the comparison's renderings, grouped in harness/compare/reports/ (docs/report.md named them)
+                  "harness.compare.report": "harness.compare.reports.tables",
+                  "harness.compare.report_html": "harness.compare.reports.page",
+                  "harness.compare.charts": "harness.compare.reports.charts",
+                  "harness.compare.report_spans": "harness.compare.reports.spans",
+                  "harness.compare.html_text": "harness.compare.reports.html_text",
+                  "harness.compare.run_index": "harness.compare.reports.run_index"}
 
 
 def new_location(name: str) -> str | None:

@@ -13,10 +13,10 @@ from typing import Callable
 import pytest
 
 from harness import run
-from harness.compare.charts import write_charts
+from harness.compare.reports.charts import write_charts
 from harness.compare.compare import collect_runs, compare_runs
 from harness.config import compose_config
-from harness.compare.report import markdown_text
+from harness.compare.reports.tables import markdown_text
 from harness.results.results import SCHEMA_VERSION
 from harness.results.run_folder import FAILED_MARKER, RUNNING_MARKER
 from tests.adversarial import assert_one_line_error, run_cli, tree_checksum

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from wcwidth import wcwidth
 
-from harness.compare.report import results_table
+from harness.compare.reports.tables import results_table
 from harness.results.results import read_record
 from tests.adversarial import REPO, Outcome, assert_one_line_error, run_cli, tree_checksum
 from tests.test_adversarial_compare import (Built, built, copy_run, renamed, rewrite_result, only_metric,  # noqa: F401
@@ -316,8 +316,8 @@ def test_two_compares_at_once_into_one_out_never_mix_or_overwrite(built: Built, 
     place, so two writers left comparison.json of one and report.html of the other)."""
     from harness.compare.compare import collect_runs, compare_runs
     from harness.errors import UserError
-    from harness.compare.report import ReportPlace
-    from harness.compare.report_html import publish_comparisons
+    from harness.compare.reports.tables import ReportPlace
+    from harness.compare.reports.page import publish_comparisons
     runs = collect_runs([str(copy_run(built, "identity", tmp_path / "i")),
                          str(copy_run(built, "reference", tmp_path / "r"))]).runs
     first, second = compare_runs(runs, n_resamples=20), compare_runs(runs[::-1], n_resamples=20)
@@ -374,6 +374,6 @@ def test_control_characters_in_a_name_are_shown_not_obeyed(built: Built, tmp_pat
 
 def test_a_row_shorter_than_its_headers_is_refused_not_shifted():
     """Failed before: format_table zipped the headers and rows to the shortest and dropped the columns after."""
-    from harness.compare.report import format_table
+    from harness.compare.reports.tables import format_table
     with pytest.raises(ValueError, match="2 cells under 3 headers"):
         format_table(["a", "b", "c"], [["1", "2"]])

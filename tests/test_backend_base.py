@@ -75,7 +75,7 @@ def test_split_words(words, tokens, limit, pieces):
 
 def test_splits_are_shown_under_the_results_table(tmp_path, tiny_marian):
     from harness import compose_config, run
-    from harness.compare.report import results_table
+    from harness.compare.reports.tables import results_table
     data = tmp_path / "data"
     data.mkdir()
     one_long_sentence = ", ".join(["Kanada ve Japonya askeri istihbarat paylaşımı konusunda anlaştı"] * 40) + "."

@@ -15,8 +15,8 @@ from harness.config import compose_config  # noqa: E402
 from harness.errors import UserError  # noqa: E402
 from harness.score.metrics import select_metrics  # noqa: E402
 from harness.score.metrics.comet import CometMetric, comet_version  # noqa: E402
-from harness.compare.report import results_table  # noqa: E402
-from harness.compare.report_html import write_comparison  # noqa: E402
+from harness.compare.reports.tables import results_table  # noqa: E402
+from harness.compare.reports.page import write_comparison  # noqa: E402
 from harness.results.results import read_record, read_result  # noqa: E402
 from tests.comet_fixtures import build_all  # noqa: E402
 from tests.compare_fixtures import cleaned_reference_folder  # noqa: E402
@@ -175,9 +175,9 @@ def test_xcomet_error_spans_are_stored_per_segment_and_shown_in_the_report(runs,
 
 def test_compare_shows_comet_with_intervals_and_paired_tests_without_the_model(runs, no_model_load):
     comparison = compare_runs(load_runs([str(r) for r in runs]), metrics=["comet", "cometkiwi"])
-    rows = [r for r in comparison["rows"] if r["metric"] == "comet" and r["system"] == "reference"]
-    assert rows and all(r["ci"][0] <= r["score"] <= r["ci"][1] for r in rows)
-    assert all(0 < r["p_bootstrap"] <= 1 and 0 < r["p_randomization"] <= 1 for r in rows)
+    rows = [r for r in comparison["rows"] if r.metric == "comet" and r.system == "reference"]
+    assert rows and all(r.ci[0] <= r.score <= r.ci[1] for r in rows)
+    assert all(0 < r.p_bootstrap <= 1 and 0 < r.p_randomization <= 1 for r in rows)
     assert {m["name"]: m["higher_is_better"] for m in comparison["metrics"]} == {"comet": True, "cometkiwi": True}
 
 
@@ -189,8 +189,8 @@ def test_compare_shows_each_document_cometkiwi_score_of_the_run_under_its_label(
     assert "over every source sentence and its output" in label
     for run_folder in runs:
         record = read_record(run_folder)
-        shown = {r["document"]: r["score"] for r in comparison["rows"] + comparison["not_parallel_rows"]
-                 if r["metric"] == "cometkiwi" and r["system"] == record.model_name}
+        shown = {r.document: r.score for r in comparison["rows"] + comparison["not_parallel_rows"]
+                 if r.metric == "cometkiwi" and r.system == record.model_name}
         assert shown == {d.id: d.metrics["cometkiwi"].score for d in record.documents}
 
 

@@ -12,7 +12,7 @@ from harness.config import compose_config
 from harness.errors import UserError
 from harness.score.metrics import select_metrics
 from harness.score.metrics.comet import even_pieces, joined_spans
-from harness.compare.report_spans import error_spans_html, marked_text
+from harness.compare.reports.spans import error_spans_html, marked_text
 from harness.results.results import SCHEMA_VERSION, read_record
 from tests.compare_fixtures import identity_run
 from tests.conftest import SEEDS

@@ -6,14 +6,16 @@ import os
 import re
 import subprocess
 import sys
+from dataclasses import asdict
 
 import pytest
 
 from harness.compare.compare import MIN_BUCKET_SEGMENTS, comparable_groups, compare_runs, length_bucket, load_runs
 from harness.errors import UserError
-from harness.compare.report import comparison_csv, comparison_markdown, comparison_table, p_text
+from harness.compare.reports.tables import comparison_csv, comparison_markdown, comparison_table, p_text
+from harness.compare.rows import Verdict
 from harness.compare.significance import holm
-from harness.compare.report_html import marked_words, write_comparison
+from harness.compare.reports.page import marked_words, write_comparison
 from harness.results.results import read_result, write_json_atomically
 from tests.compare_fixtures import REPO, add_segments, identity_run, reference_run, without_segments
 from tests.conftest import SEEDS
@@ -41,15 +43,15 @@ def aligned_runs(tmp_path_factory):
 def row(comparison, document, system, metric):
     """A score row, tested (a parallel document) or not (a document whose reference does not translate it)."""
     return next(r for r in comparison["rows"] + comparison["not_parallel_rows"]
-                if (r["document"], r["system"], r["metric"]) == (document, system, metric))
+                if (r.document, r.system, r.metric) == (document, system, metric))
 
 
 def test_document_level_runs_compare_without_fake_intervals(plain_runs):
     comparison = compare_runs(load_runs([str(p) for p in plain_runs]))
     reference = row(comparison, "002", "reference", "bleu")
     assert comparison["level"] == "document" and comparison["baseline"] == "identity"
-    assert reference["score"] == 100.0 and reference["ci"] is None and reference["p_bootstrap"] is None
-    assert reference["delta"] == pytest.approx(100.0 - row(comparison, "002", "identity", "bleu")["score"])
+    assert reference.score == 100.0 and reference.ci is None and reference.p_bootstrap is None
+    assert reference.delta == pytest.approx(100.0 - row(comparison, "002", "identity", "bleu").score)
     table = comparison_table(comparison)
     assert "n/a" in table and "*" not in table.split("scores:")[0]
     assert table.count("BLEU|nrefs:1") == 1   # each signature once, under the table
@@ -59,14 +61,14 @@ def test_aligned_runs_get_intervals_and_significance_markers(aligned_runs):
     comparison = compare_runs(load_runs([str(p) for p in aligned_runs]), n_resamples=300)
     perfect, twin_same, twin_other = (row(comparison, "002", "reference", "bleu"), row(comparison, "004", "twin", "bleu"),
                                       row(comparison, "002", "twin", "chrf"))
-    assert perfect["score"] == 100.0 and perfect["ci"] == [100.0, 100.0] and perfect["significant"]
-    assert twin_same["delta"] == 0 and twin_same["p_bootstrap"] == 1.0 and not twin_same["significant"]
-    assert twin_other["delta"] > 0 and twin_other["significant"]
+    assert perfect.score == 100.0 and perfect.ci == [100.0, 100.0] and perfect.significant
+    assert twin_same.delta == 0 and twin_same.p_bootstrap == 1.0 and not twin_same.significant
+    assert twin_other.delta > 0 and twin_other.significant
     ter = row(comparison, "000", "reference", "ter")
-    assert ter["score"] == 0.0 and ter["delta"] < 0           # TER: lower is better, compared at segment level
+    assert ter.score == 0.0 and ter.delta < 0           # TER: lower is better, compared at segment level
     weak = row(comparison, "000", "weak", "chrf")
-    assert weak["ci"][0] < weak["score"] < weak["ci"][1]
-    assert weak["score"] == pytest.approx(read_result(aligned_runs[0])["documents"][0]["aligned"]["chrf"]["score"])
+    assert weak.ci[0] < weak.score < weak.ci[1]
+    assert weak.score == pytest.approx(read_result(aligned_runs[0])["documents"][0]["aligned"]["chrf"]["score"])
 
 
 def test_holm_family_is_one_systems_comparison_with_the_baseline_whatever_other_runs_are_in_the_call(aligned_runs):
@@ -74,12 +76,12 @@ def test_holm_family_is_one_systems_comparison_with_the_baseline_whatever_other_
     (and so its verdict) changed when 'twin' joined the call."""
     three = compare_runs(load_runs([str(p) for p in aligned_runs]), n_resamples=300)
     two = compare_runs(load_runs([str(p) for p in aligned_runs[:2]]), n_resamples=300)
-    tested = lambda comparison: [(r["document"], r["metric"], r["p_bootstrap_holm"], r["p_randomization_holm"],  # noqa: E731
-                                  r["significant"]) for r in comparison["rows"] if r["system"] == "reference"]
+    tested = lambda comparison: [(r.document, r.metric, r.p_bootstrap_holm, r.p_randomization_holm,  # noqa: E731
+                                  r.significant) for r in comparison["rows"] if r.system == "reference"]
     assert tested(three) == tested(two) and len(tested(two)) == 8   # 2 parallel documents x 4 metrics
-    assert {v["system"]: v for v in three["verdicts"]}["reference"] == two["verdicts"][0]
-    family = [r for r in three["rows"] if r["system"] == "reference"]
-    assert [r["p_bootstrap_holm"] for r in family] == pytest.approx(holm([r["p_bootstrap"] for r in family]))
+    assert {v.system: v for v in three["verdicts"]}["reference"] == two["verdicts"][0]
+    family = [r for r in three["rows"] if r.system == "reference"]
+    assert [r.p_bootstrap_holm for r in family] == pytest.approx(holm([r.p_bootstrap for r in family]))
     assert "whichever other runs are in the call" in three["significance"]["correction"]
     assert "(8 per test)" in three["significance"]["correction"] and "(8 per test)" in comparison_table(three)
 
@@ -89,9 +91,10 @@ def test_documents_that_are_not_translations_have_their_own_section_without_test
     """Failed before: documents 000 and 003 (their reference does not translate the source) had p-values in the
     rows and leaderboard.md/.csv and the terminal put them among the tested documents."""
     comparison = compare_runs(load_runs([str(p) for p in aligned_runs]), n_resamples=100)
-    assert {r["document"] for r in comparison["not_parallel_rows"]} == {"000", "003"}
-    assert not {"000", "003"} & {r["document"] for r in comparison["rows"]}
-    assert not any(key.startswith("p_") or key == "significant" for r in comparison["not_parallel_rows"] for key in r)
+    assert {r.document for r in comparison["not_parallel_rows"]} == {"000", "003"}
+    assert not {"000", "003"} & {r.document for r in comparison["rows"]}
+    assert not any(key.startswith("p_") or key == "significant"
+                   for r in comparison["not_parallel_rows"] for key in asdict(r))
     untested_line = re.compile(r"^\|? ?00[03] ", re.MULTILINE)
     terminal = comparison_table(comparison)
     tested, untested = terminal.split("Not translations", 1)
@@ -118,7 +121,7 @@ def test_baseline_by_name_and_unknown_baseline(aligned_runs):
     runs = load_runs([str(p) for p in aligned_runs])
     comparison = compare_runs(runs, baseline="reference", metrics=["bleu"], n_resamples=100)
     assert [s["name"] for s in comparison["systems"]] == ["reference", "weak", "twin"]
-    assert row(comparison, "000", "weak", "bleu")["delta"] < 0
+    assert row(comparison, "000", "weak", "bleu").delta < 0
     with pytest.raises(UserError, match="unknown baseline system 'referenc'. Did you mean 'reference'"):
         compare_runs(runs, baseline="referenc")
 
@@ -127,29 +130,29 @@ def test_buckets_and_examples_come_from_parallel_documents_only(aligned_runs):
     comparison = compare_runs(load_runs([str(p) for p in aligned_runs]), metrics=["chrf"], n_resamples=100)
     parallel = {d["id"] for d in comparison["data"]["documents"] if d["parallel"]}
     assert parallel == {"002", "004"}
-    buckets = [b for b in comparison["buckets"] if b["system"] == "reference"]
-    assert {b["document"] for b in buckets} == parallel and all(b["score"] == 100.0 for b in buckets)
-    assert all(b["small"] == (b["segments"] < MIN_BUCKET_SEGMENTS) for b in buckets)
-    assert all((b["ci"] is None) == b["small"] for b in buckets) and any(b["ci"] == [100.0, 100.0] for b in buckets)
+    buckets = [b for b in comparison["buckets"] if b.system == "reference"]
+    assert {b.document for b in buckets} == parallel and all(b.score == 100.0 for b in buckets)
+    assert all(b.small == (b.segments < MIN_BUCKET_SEGMENTS) for b in buckets)
+    assert all((b.ci is None) == b.small for b in buckets) and any(b.ci == [100.0, 100.0] for b in buckets)
     reference, twin = comparison["examples"]
-    assert (reference["system"], reference["baseline"]) == ("reference", "weak")
-    better = reference["better"]
-    assert better and [e["difference"] for e in better] == sorted((e["difference"] for e in better), reverse=True)
-    assert reference["worse"] == []   # the reference itself never scores below a copy with words dropped
-    assert all(e["document"] in parallel for e in better + twin["better"] + twin["worse"])
-    assert [o["system"] for o in better[0]["outputs"]] == ["weak", "reference"]
-    assert better[0]["outputs"][1]["hyp"] == better[0]["ref"] and better[0]["src"]
-    assert {e["document"] for e in twin["better"]} == {"002"} and twin["worse"] == []   # twin differs on 002 only
+    assert (reference.system, reference.baseline) == ("reference", "weak")
+    better = reference.better
+    assert better and [e.difference for e in better] == sorted((e.difference for e in better), reverse=True)
+    assert reference.worse == []   # the reference itself never scores below a copy with words dropped
+    assert all(e.document in parallel for e in better + twin.better + twin.worse)
+    assert [o.system for o in better[0].outputs] == ["weak", "reference"]
+    assert better[0].outputs[1].hyp == better[0].ref and better[0].src
+    assert {e.document for e in twin.better} == {"002"} and twin.worse == []   # twin differs on 002 only
 
 
 def test_delta_has_a_paired_interval_and_each_system_a_verdict(aligned_runs):
     comparison = compare_runs(load_runs([str(p) for p in aligned_runs]), n_resamples=300)
     same, other = row(comparison, "004", "twin", "chrf"), row(comparison, "002", "twin", "chrf")
-    assert same["delta_ci"] == [0.0, 0.0] and row(comparison, "004", "weak", "chrf")["delta_ci"] is None
-    assert 0 < other["delta_ci"][0] <= other["delta"] <= other["delta_ci"][1]
-    verdicts = {v["system"]: v for v in comparison["verdicts"]}
-    assert verdicts["twin"] == {"system": "twin", "better": 4, "worse": 0, "unclear": 4}   # 002 x 4 metrics better
-    assert verdicts["reference"]["better"] + verdicts["reference"]["unclear"] == 8
+    assert same.delta_ci == [0.0, 0.0] and row(comparison, "004", "weak", "chrf").delta_ci is None
+    assert 0 < other.delta_ci[0] <= other.delta <= other.delta_ci[1]
+    verdicts = {v.system: v for v in comparison["verdicts"]}
+    assert verdicts["twin"] == Verdict("twin", better=4, worse=0, unclear=4)   # 002 x 4 metrics better
+    assert verdicts["reference"].better + verdicts["reference"].unclear == 8
     assert comparison["significance"]["p_floor"] == pytest.approx(1 / 301)
 
 
@@ -169,7 +172,7 @@ def test_length_bucket(words, bucket):
 
 def test_runs_without_segments_are_never_mixed_with_aligned_ones(plain_runs, aligned_runs):
     comparison = compare_runs(load_runs([str(plain_runs[0]), str(aligned_runs[1])]))
-    assert comparison["level"] == "document" and all(r["ci"] is None for r in comparison["rows"])
+    assert comparison["level"] == "document" and all(r.ci is None for r in comparison["rows"])
 
 
 def test_different_documents_are_refused_and_grouped_apart(tmp_path, plain_runs):
@@ -217,7 +220,7 @@ def test_summary_table_only_when_runs_have_summaries(aligned_runs, tmp_path):
         document["summary"] = {"vs_reference_summary": {"rougeL": {"score": 31.5}, "chrf": 40.0}, "text": "..."}
     runs[0] = runs[0].__class__(runs[0].name, runs[0].path, result)
     comparison = compare_runs(runs, metrics=["bleu"], n_resamples=50)
-    assert comparison["summaries"][0]["scores"] == {"vs_reference_summary rougeL": 31.5, "vs_reference_summary chrf": 40.0}
+    assert comparison["summaries"][0].scores == {"vs_reference_summary rougeL": 31.5, "vs_reference_summary chrf": 40.0}
     assert "## Summaries" in comparison_markdown(comparison)
 
 

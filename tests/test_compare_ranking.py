@@ -17,8 +17,8 @@ import pytest
 
 from benchmarks.line_scoring import parallel_lines, write_lines
 from harness.compare.compare import collect_runs, compare_collection, ranking_of
-from harness.compare.report import comparison_csv, comparison_markdown, comparison_table, ranking_csv
-from harness.compare.report_html import write_comparison
+from harness.compare.reports.tables import comparison_csv, comparison_markdown, comparison_table, ranking_csv
+from harness.compare.reports.page import write_comparison
 from harness.results.results import read_record
 from harness.score_files import ScoreRequest, score_systems
 from tests.adversarial import REPO, assert_one_line_error, run_cli, tree_checksum

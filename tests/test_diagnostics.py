@@ -83,7 +83,7 @@ def table_document(doc_id, declared, measured, agrees, english=1.0):
 
 
 def test_table_shows_measured_relation_marks_and_warns():
-    from harness.compare.report import results_table
+    from harness.compare.reports.tables import results_table
     result = {"model": {"name": "m", "backend": "b"}, "data": {"target_lang": "en"}, "documents": [
         table_document("001", "parallel", "parallel", True),
         table_document("002", "parallel", "unrelated", False),

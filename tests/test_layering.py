@@ -15,6 +15,7 @@ from tests.test_import_graph import PACKAGE, import_graph
 STAGES = ["data", "translate", "align", "score", "summarize", "results", "compare", "track"]   # the flow's order
 FOUNDATION = ["errors", "progress", "config", "cache", "moved"]    # used by every stage; imports no stage
 ENTRY_POINTS = ["cli", "pipeline", "score_files"]                  # and the package itself: they assemble stages
+RENDERINGS = "harness.compare.reports"   # inside compare/: renders what the comparison's own modules make
 
 
 def floor(module: str) -> int:
@@ -44,6 +45,17 @@ def test_imports_only_point_down_the_flow():
     assert arrows_up == []
 
 
+def test_the_comparison_never_imports_its_renderings():
+    """Data first, rendering after: discovery, comparability, statistics and rows make the comparison, reports/
+    renders it (and the stored runs' index); no module of the comparison imports from reports/."""
+    graph = import_graph()
+    assert f"{RENDERINGS}.tables" in graph[f"{RENDERINGS}.page"]   # the graph sees the folder
+    arrows = sorted(f"{module} -> {target}" for module, targets in graph.items()
+                    if module.startswith("harness.compare") and not module.startswith(RENDERINGS)
+                    for target in targets if target.startswith(RENDERINGS))
+    assert arrows == []
+
+
 def test_the_layering_check_sees_an_arrow_up():
     assert floor("harness.score.aligned_scoring") > floor("harness.translate.translate") > floor("harness.cache")
     assert "harness.data.relations" in import_graph()["harness.data.documents"]
@@ -52,7 +64,11 @@ def test_the_layering_check_sees_an_arrow_up():
 def test_moved_documented_paths_are_deprecated_aliases_of_the_same_modules():
     script = ("import harness.metrics.base as old_metric, harness.score.metrics.base as metric\n"
               "import harness.backends.prompted as old_prompted, harness.translate.backends.prompted as prompted\n"
-              "assert old_metric.Metric is metric.Metric and old_prompted.PromptedLMBackend is prompted.PromptedLMBackend\n")
+              "assert old_metric.Metric is metric.Metric and old_prompted.PromptedLMBackend is prompted.PromptedLMBackend\n"
+              "import harness.compare.report_html as old_page, harness.compare.reports.page as page\n"
+              "from harness.compare.report import results_table\n"
+              "assert old_page.SECTIONS is page.SECTIONS and results_table.__module__ == 'harness.compare.reports.tables'\n")
     done = subprocess.run([sys.executable, "-W", "always", "-c", script], capture_output=True, text=True, cwd=REPO)
     assert done.returncode == 0, done.stderr
     assert "DeprecationWarning: harness.metrics.base moved to harness.score.metrics.base" in done.stderr
+    assert "DeprecationWarning: harness.compare.report_html moved to harness.compare.reports.page" in done.stderr

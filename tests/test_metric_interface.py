@@ -9,8 +9,12 @@ from sacrebleu.metrics import BLEU, CHRF, TER
 from harness.errors import UserError
 from harness.score.metrics import REGISTRY, Metric, select_metrics
 from harness.score.metrics.summary import SummaryMetrics
+from harness.compare.compare import compare_runs, load_runs
+from harness.compare.reports.tables import comparison_csv, comparison_markdown, comparison_table, results_table
+from harness.compare.reports.page import write_comparison
 from harness.compare.significance import compare_systems
-from tests.compare_fixtures import REPO, drop_every, reference_sentences, reference_run
+from harness.results.results import read_result
+from tests.compare_fixtures import REPO, drop_every, identity_run, reference_sentences, reference_run
 from tests.conftest import SEEDS
 from tests.test_compare import harness_cli
 from tests.test_summary_metrics import METRIC_SCRIPT
@@ -145,7 +149,7 @@ def test_the_toy_metric_and_an_evaluate_metric_work_through_harness_run_and_harn
     rows = [row for row in comparison["rows"] if row["metric"] == TOY and row["system"] == "files"]
     assert rows and all(row["p_bootstrap"] is not None and row["p_randomization"] is not None for row in rows)
     assert all(row["score"] < 100.0 for row in rows)   # the reference copies less of the source than identity
-    assert TOY in done.stdout
+    assert SourceCopyRate.name in done.stdout and TOY not in done.stdout   # tables show the declared name
     tested = [row for row in comparison["rows"] if row["metric"] == overlap and row["system"] == "files"]
     assert tested and all(row["p_randomization"] is not None for row in tested)
 
@@ -158,7 +162,7 @@ def test_a_metric_named_only_in_metrics_is_scored_on_the_aligned_segments_and_co
                        f"data.root={SEEDS}", f"metrics=[bleu,{TOY}]", f"hydra.sweep.dir={tmp_path / 'sweep'}",
                        cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert f"{TOY}, TER lower is better" in done.stdout   # the run table reads the direction the metric declares
+    assert f"{SourceCopyRate.name}, TER lower is better" in done.stdout   # the direction and name it declares
     document = json.loads((tmp_path / "sweep" / "0_identity" / "result.json").read_text())["documents"][0]
     assert document["aligned"][TOY]["score"] == 100.0
     done = harness_cli("compare_main", str(tmp_path / "sweep"), "--resamples", "200", "--out",
@@ -166,3 +170,21 @@ def test_a_metric_named_only_in_metrics_is_scored_on_the_aligned_segments_and_co
     assert done.returncode == 0, done.stderr
     comparison = json.loads((tmp_path / "report" / "comparison.json").read_text())
     assert [row for row in comparison["rows"] if row["metric"] == TOY and row["system"] == "files"]
+
+
+def test_tables_call_a_dotted_path_metric_by_the_name_it_declares(tmp_path):
+    """A metric selected by its dotted path is stored under that path (the key that finds its code again), but
+    every table, chart and report calls it by its declared `name`, as the harness's own are called by theirs."""
+    declared = SourceCopyRate.name
+    runs = [identity_run(tmp_path / "identity", f"metrics=[bleu,{TOY}]"),
+            reference_run(tmp_path / "reference", "reference", f"metrics=[bleu,{TOY}]")]
+    run_table = results_table(read_result(runs[0]))
+    assert TOY not in run_table
+    assert f" {declared} " in run_table.splitlines()[0] and f"{declared}, TER lower is better" in run_table
+    comparison = compare_runs(load_runs([str(path) for path in runs]), n_resamples=50)
+    assert TOY in {m["name"] for m in comparison["metrics"]}   # what --metrics names, and what finds its code
+    for text in (comparison_table(comparison), comparison_markdown(comparison)):
+        assert TOY not in text and f"{declared} ↓" in text
+    page = write_comparison(comparison, tmp_path / "report").read_text(encoding="utf-8")
+    assert f"<h3><bdi>{declared} ↓</bdi></h3>" in page and f"<bdi>{TOY}" not in page
+    assert f"{TOY}," in comparison_csv(comparison)   # the csv keeps the key, as comparison.json does

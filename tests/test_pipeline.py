@@ -75,7 +75,7 @@ def test_max_segments_limits_each_document(tmp_path):
 
 
 def test_non_parallel_scores_are_marked_in_the_table(tmp_path):
-    from harness.compare.report import results_table
+    from harness.compare.reports.tables import results_table
     from harness.results.records import RunRecord
     from harness.results.results import read_record
     result = run(seeds_config("model=identity"), tmp_path / "run")

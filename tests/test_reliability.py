@@ -16,7 +16,7 @@ from harness import run
 from harness.cache import TranslationCache
 from harness.config import compose_config
 from harness.errors import UserError
-from harness.compare.report import results_table
+from harness.compare.reports.tables import results_table
 from tests.conftest import REPO, SEEDS
 
 SLOW = "backend._target_=tests.backends_for_tests.SlowUpperBackend"

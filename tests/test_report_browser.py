@@ -7,7 +7,7 @@ import pytest
 from benchmarks.report_browser import HEIGHT, missing_browser, problems, view_report
 from harness.compare.compare import compare_runs, load_runs
 from harness.score.metrics import select_metrics
-from harness.compare.report_html import write_comparison
+from harness.compare.reports.page import write_comparison
 from harness.results.results import read_result, write_json_atomically
 from tests.compare_fixtures import add_segments, identity_run
 
@@ -66,9 +66,9 @@ def report(tmp_path_factory) -> Path:
         with_arabic(run_dir, "004", answer=run_dir == named)
     comparison = compare_runs(load_runs([str(weak), str(marked), str(named)]), n_resamples=200)
     assert [s["name"] for s in comparison["systems"]] == [WEAK, MARKED, OVERRIDE_NAME]
-    shown = [e for e in comparison["examples"][0]["better"] if MARKUP in e["outputs"][1]["hyp"]]
+    shown = [e for e in comparison["examples"][0].better if MARKUP in e.outputs[1].hyp]
     assert shown, "the marked-up sentence must be among the examples the report shows"
-    assert any(ARABIC in e["outputs"][1]["hyp"] for e in comparison["examples"][1]["worse"])
+    assert any(ARABIC in e.outputs[1].hyp for e in comparison["examples"][1].worse)
     return write_comparison(comparison, base / "report")
 
 

@@ -1,13 +1,14 @@
 """The HTML report's markup without a browser: user-supplied names isolated in <bdi>, figures kept whole, the
 answer first under a table of contents (tests/test_report_browser.py checks the same page as Chromium draws it)."""
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
 from harness.compare.compare import compare_runs, load_runs
-from harness.compare.html_text import isolated, with_names_isolated
-from harness.compare.report_html import figure, write_comparison
+from harness.compare.reports.html_text import isolated, with_names_isolated
+from harness.compare.reports.page import figure, write_comparison
 from tests.compare_fixtures import add_segments, identity_run
 
 OVERRIDE_NAME = "\u202eevil <b>name</b>"
@@ -46,11 +47,12 @@ def page(tmp_path_factory) -> tuple[Page, str]:
     comparison = compare_runs(load_runs([str(r) for r in runs]), n_resamples=50)
     for system in comparison["systems"]:    # a name no hydra override can carry: markup and an override
         system["name"] = OVERRIDE_NAME if system["name"] == "named" else system["name"]
-    for row in [*comparison["rows"], *comparison["buckets"], *comparison["not_parallel_rows"],
-                *comparison["ranking"]["rows"], *comparison["ranking"]["pairs"]]:
+    for key in ("rows", "buckets", "not_parallel_rows"):
+        comparison[key] = [replace(row, system=OVERRIDE_NAME) if row.system == "named" else row
+                           for row in comparison[key]]
+    for row in [*comparison["ranking"]["rows"], *comparison["ranking"]["pairs"]]:
         row["system"] = OVERRIDE_NAME if row["system"] == "named" else row["system"]
-    for verdict in comparison["verdicts"]:
-        verdict["system"] = OVERRIDE_NAME
+    comparison["verdicts"] = [replace(verdict, system=OVERRIDE_NAME) for verdict in comparison["verdicts"]]
     text = write_comparison(comparison, base / "report").read_text(encoding="utf-8")
     parsed = Page()
     parsed.feed(text)

@@ -7,7 +7,7 @@ import pytest
 from harness import run
 from harness.config import compose_config
 from harness.errors import UserError
-from harness.compare.report import run_summary_table
+from harness.compare.reports.tables import run_summary_table
 from harness.summarize.summarize import CentralitySummarizer, LeadSummarizer, centrality, chunk_text
 from tests.conftest import SEEDS
 

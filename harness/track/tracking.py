@@ -10,8 +10,8 @@ is complete before anything is logged: a tracking store that fails at the end co
 One MLflow run per harness run: params are the resolved config, flattened; tags the command-line overrides,
 the metrics' signatures and where the run lives; metrics every document's scores ("doc/<id>/<metric>"), and
 their means per language ("lang/<lang>/<metric>") and over all ("mean/<metric>"), taken over the parallel
-documents only (harness.compare.run_index.parallel_documents); artifacts result.json, hypotheses/, alignment/ and
-summaries/. A sweep's parent run gets the sweep's comparison report folders.
+documents only (harness.compare.reports.run_index.parallel_documents); artifacts result.json, hypotheses/,
+alignment/ and summaries/. A sweep's parent run gets the sweep's comparison report folders.
 """
 from __future__ import annotations
 
@@ -30,10 +30,10 @@ from typing import TYPE_CHECKING
 
 from harness.config import TrackingSpec
 from harness.errors import UserError, first_line, root_cause
-from harness.compare.report import REPORT_FILES
+from harness.compare.reports.tables import REPORT_FILES
 from harness.results.results import DocumentRecord, RunRecord, read_record
 from harness.results.run_folder import TRACKING_ARTIFACTS
-from harness.compare.run_index import mean, parallel_documents
+from harness.compare.reports.run_index import mean, parallel_documents
 
 if TYPE_CHECKING:
     from mlflow.tracking import MlflowClient

@@ -67,7 +67,8 @@ def metric_from_path(path: str, kind: str) -> Metric:
     if not (isinstance(found, type) and issubclass(found, Metric)):
         raise UserError(f"{kind} '{path}' is not a subclass of harness.score.metrics.base.Metric")
     metric = found()
-    metric.name = path
+    declared = getattr(metric, "name", None)
+    metric.name, metric.declared_name = path, declared if declared != path else None
     return metric
 
 

@@ -29,16 +29,24 @@ class Score:
     score: float
     signature: str
     higher_is_better: bool
+    name: str | None = None     # the name the metric declares, when it is stored under another key (a dotted path)
 
     def as_dict(self) -> dict:
         record = asdict(self)
         del record["metric"]
+        if self.name is None:
+            del record["name"]
         return record
 
     @classmethod
     def from_dict(cls, metric: str, record: dict) -> Score:
         """A stored score (as_dict's) read back."""
-        return cls(metric, record["score"], record["signature"], record["higher_is_better"])
+        return cls(metric, record["score"], record["signature"], record["higher_is_better"], record.get("name"))
+
+    @property
+    def shown_name(self) -> str:
+        """What a table calls the metric: the name it declares, not the dotted path that finds its code."""
+        return self.name or self.metric
 
 
 def within_limit(texts: tuple[str | None, ...], max_chars: int | None) -> bool:
@@ -57,6 +65,7 @@ class Metric(ABC):
     # it scores the aligned segments and a document's score is their mean; harness-compare reads its stored
     # segment scores (statistics_from_scores) instead of running the model again.
     sentence_model: bool = False
+    declared_name: str | None = None   # the class's own `name` when it is selected (and stored) by its dotted path
     reference_free: bool = False      # scores source and output only: it has a score for any source document
     # Time and memory linear in a segment's length (BLEU, chrF): it scores segments of any length. Any other
     # metric (TER's edit distance, a sentence model, a metric of unknown cost) leaves out a segment longer than
@@ -137,7 +146,8 @@ class Metric(ABC):
         return sources
 
     def score_record(self, score: float, references: int = 1) -> Score:
-        return Score(self.name, round(score, 4), self.signature_for(references), self.higher_is_better)
+        return Score(self.name, round(score, 4), self.signature_for(references), self.higher_is_better,
+                     self.declared_name)
 
     def statistics(self, hypotheses: list[str], references: list[str], sources: list[str] | None,
                    extra_references: list[list[str]] | tuple = ()) -> np.ndarray:

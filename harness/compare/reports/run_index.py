@@ -1,6 +1,6 @@
 """The results index: every finished run under a folder, one line each (harness-compare --list results/).
 
-Runs are found and read as harness-compare finds them (harness.compare.compare.collect_runs): the folder is searched
+Runs are found and read as harness-compare finds them (harness.compare.discovery.collect_runs): the folder is searched
 at any depth, unfinished run folders and unreadable results are named and left out, never a traceback.
 A mean score describes translation quality only over the documents whose reference translates the source,
 so the index's chrF, like the means logged to MLflow (harness.track.tracking), is the mean over parallel documents.
@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.compare.compare import Collection, Run, collect_runs, path_suffix
-from harness.compare.report import NO_VALUE, format_table
+from harness.compare.discovery import Collection, Run, collect_runs, path_suffix
+from harness.compare.reports.tables import NO_VALUE, format_table
 from harness.results.results import DocumentRecord, RunRecord
 
 INDEX_METRIC = "chrf"

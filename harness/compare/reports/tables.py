@@ -1,5 +1,5 @@
 """Rendering of results for people: the terminal table printed at the end of a run, and the comparison's
-leaderboard as terminal text, Markdown and CSV (charts and HTML: harness.compare.charts, harness.compare.report_html)."""
+leaderboard as terminal text, Markdown and CSV (charts and HTML: harness.compare.reports.charts and .page)."""
 from __future__ import annotations
 
 import csv
@@ -16,11 +16,13 @@ from typing import Callable, TypeVar
 
 from wcwidth import wcswidth
 
-from harness.compare.compare import PairRow, RankRow, Ranking, duplicate_note, ranking_of
+from harness.compare.rows import (BucketRow, Example, PairRow, RankRow, Ranking, ScoreRow, SystemExamples, TestedRow,
+                                  duplicate_note, ranking_of)
 from harness.data.relations import Relation
 from harness.errors import UserError
 from harness.results.results import DocumentRecord, RunRecord, as_run_record
 from harness.results.run_folder import remove_created_folders, topmost_missing
+from harness.score.metrics import Score
 
 log = logging.getLogger(__name__)
 
@@ -132,24 +134,31 @@ def relation_notes(documents: tuple[DocumentRecord, ...], target_lang: str) -> l
     return notes
 
 
+def score_label(score: Score) -> str:
+    """A metric's label in a table: the harness's short one (BLEU, chrF), else the name the metric declares (a
+    metric of the user's own, stored under its dotted path)."""
+    return METRIC_LABELS.get(score.metric, score.shown_name)
+
+
 def lower_is_better(documents: list[DocumentRecord], metric_names: list[str], aligned_names: list[str]) -> str:
     """"TER lower is better": the table's metrics whose scores declare higher_is_better false (a metric of
     the user's own too), by their labels; "" when every one is higher-is-better."""
     scores = [d.metrics[n] for d in documents for n in metric_names if n in d.metrics]
     scores += [d.aligned[n] for d in documents for n in aligned_names if n in d.aligned]
-    lower = list(dict.fromkeys(METRIC_LABELS.get(s.metric, s.metric) for s in scores if not s.higher_is_better))
+    lower = list(dict.fromkeys(score_label(s) for s in scores if not s.higher_is_better))
     return f"{', '.join(lower)} lower is better" if lower else ""
 
 
 def results_table(result: dict | RunRecord) -> str:
     """The table printed at the end of a run; `result` is the run's typed record, or the result dict just
-    written (typed by the same reader, harness.results.results.run_record)."""
+    written (typed by the same reader, RunRecord.from_dict)."""
     record = as_run_record(result)
     documents = record.documents
     metric_names = list(dict.fromkeys(name for d in documents for name in d.metrics))
     aligned_names = [n for n in ALIGNED_COLUMNS if any(n in d.aligned for d in documents)]
-    headers = ["document", "lang", "relation declared/measured", *[METRIC_LABELS.get(n, n) for n in metric_names],
-               *[f"aln {METRIC_LABELS.get(n, n)}" for n in aligned_names], "adeq", "English", "degraded"]
+    labels = {s.metric: score_label(s) for d in documents for s in [*d.metrics.values(), *d.aligned.values()]}
+    headers = ["document", "lang", "relation declared/measured", *[labels[n] for n in metric_names],
+               *[f"aln {labels[n]}" for n in aligned_names], "adeq", "English", "degraded"]
     table = format_table(headers, [document_row(d, metric_names, aligned_names) for d in documents])
     notes = [f"model: {record.model_name} ({record.backend})"]
     lower = lower_is_better(documents, metric_names, aligned_names)
@@ -164,8 +173,8 @@ def results_table(result: dict | RunRecord) -> str:
     notes += relation_notes(documents, record.target_lang)
     notes += [f"degraded: {record.backend_stat(key)} {text}" for key, text in DEGRADATION_STATS.items()
               if record.backend_stat(key)]
-    notes += [f"{score.signature.rsplit('|', 1)[-1]}: {METRIC_LABELS.get(name, name)} {score.score:.1f}"
-              for name, score in record.system.items()]
+    notes += [f"{score.signature.rsplit('|', 1)[-1]}: {score_label(score)} {score.score:.1f}"
+              for score in record.system.values()]
     notes += [f"note: {note}" for note in record.notes]
     notes += [f"note: {note}" for d in documents for note in d.notes]
     signatures = {d.metrics[n].signature for d in documents for n in metric_names if n in d.metrics}
@@ -328,7 +337,9 @@ LEVEL_NOTES = {
 
 
 def metric_label(metric: dict) -> str:
-    return METRIC_LABELS.get(metric["name"], metric["name"]) + (" ↑" if metric["higher_is_better"] else " ↓")
+    """A compared metric's label with its direction: the short one, else the name it declares (metric_description)."""
+    shown = METRIC_LABELS.get(metric["name"], metric.get("declared_name") or metric["name"])
+    return shown + (" ↑" if metric["higher_is_better"] else " ↓")
 
 
 def number(value: float | None, sign: bool = False) -> str:
@@ -354,25 +365,25 @@ def p_floor(comparison: dict) -> float | None:
     return test.get("p_floor") if test else None
 
 
-def delta_text(row: dict) -> str:
+def delta_text(row: TestedRow) -> str:
     """The delta, starred when significant on a parallel document (elsewhere a test says nothing about quality)."""
-    if row["delta"] is None:
+    if row.delta is None:
         return "baseline"
-    return number(row["delta"], sign=True) + ("*" if row["significant"] and row.get("parallel", True) else "")
+    return number(row.delta, sign=True) + ("*" if row.significant and row.parallel else "")
 
 
 LEADERBOARD_HEADERS = ["document", "lang", "relation", "system", "score", "95% CI", "Δ vs baseline",
                        "p (bootstrap)", "p (AR)"]
 
 
-def leaderboard_cells(row: dict, floor: float | None = None) -> list[str]:
-    return [row["document"], row["lang"], row["relation"], row["system"], number(row["score"]), interval(row["ci"]),
-            delta_text(row), p_text(row["p_bootstrap_holm"], row["p_bootstrap"], floor),
-            p_text(row["p_randomization_holm"], row["p_randomization"], floor)]
+def leaderboard_cells(row: TestedRow, floor: float | None = None) -> list[str]:
+    return [row.document, row.lang, row.relation, row.system, number(row.score), interval(row.ci),
+            delta_text(row), p_text(row.p_bootstrap_holm, row.p_bootstrap, floor),
+            p_text(row.p_randomization_holm, row.p_randomization, floor)]
 
 
-def metric_rows(comparison: dict, metric: str) -> list[dict]:
-    return [row for row in comparison["rows"] if row["metric"] == metric]
+def metric_rows(comparison: dict, metric: str) -> list[TestedRow]:
+    return [row for row in comparison["rows"] if row.metric == metric]
 
 
 def comparison_notes(comparison: dict) -> list[str]:
@@ -470,13 +481,13 @@ NOT_PARALLEL_HEADERS = ["document", "lang", "relation", "system", "score", "95% 
 NOT_PARALLEL_TITLE = "Not translations (the reference does not translate the source): scores only, no test"
 
 
-def not_parallel_cells(row: dict) -> list[str]:
-    return [row["document"], row["lang"], row["relation"], row["system"], number(row["score"]), interval(row["ci"]),
-            "baseline" if row["delta"] is None else number(row["delta"], sign=True)]
+def not_parallel_cells(row: ScoreRow) -> list[str]:
+    return [row.document, row.lang, row.relation, row.system, number(row.score), interval(row.ci),
+            "baseline" if row.delta is None else number(row.delta, sign=True)]
 
 
-def untested_rows(comparison: dict, metric: str) -> list[dict]:
-    return [row for row in comparison.get("not_parallel_rows", []) if row["metric"] == metric]
+def untested_rows(comparison: dict, metric: str) -> list[ScoreRow]:
+    return [row for row in comparison.get("not_parallel_rows", []) if row.metric == metric]
 
 
 def comparison_table(comparison: dict) -> str:
@@ -510,11 +521,11 @@ def markdown_table(headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines + ["| " + " | ".join(markdown_text(c) for c in row) + " |" for row in rows])
 
 
-def score_with_interval(row: dict | None) -> str:
+def score_with_interval(row: ScoreRow | BucketRow | None) -> str:
     """A score and its 95% interval when it has one (none at document level or in a small length bucket)."""
     if row is None:
         return "n/a"
-    return number(row["score"]) + ("" if row["ci"] is None else f" {interval(row['ci'])}")
+    return number(row.score) + ("" if row.ci is None else f" {interval(row.ci)}")
 
 
 def bucket_table(comparison: dict, metric: str) -> tuple[list[str], list[list[str]]]:
@@ -523,17 +534,17 @@ def bucket_table(comparison: dict, metric: str) -> tuple[list[str], list[list[st
     systems = [s["name"] for s in comparison["systems"]]
     cells: dict = {}
     for row in comparison["buckets"]:
-        if row["metric"] == metric:
-            cells.setdefault((row["document"], row["lang"], row["bucket"], row["segments"], row["small"]),
-                             {})[row["system"]] = row
+        if row.metric == metric:
+            cells.setdefault((row.document, row.lang, row.bucket, row.segments, row.small),
+                             {})[row.system] = row
     rows = [[document, lang, bucket, f"{n} (small)" if small else str(n)] + [score_with_interval(by.get(s)) for s in systems]
             for (document, lang, bucket, n, small), by in cells.items()]
     return ["document", "lang", "reference words", "segments", *systems], rows
 
 
 def summary_table(comparison: dict) -> tuple[list[str], list[list[str]]]:
-    columns = list(dict.fromkeys(key for row in comparison["summaries"] for key in row["scores"]))
-    rows = [[row["document"], row["lang"], row["system"], *[number(row["scores"].get(c)) for c in columns]]
+    columns = list(dict.fromkeys(key for row in comparison["summaries"] for key in row.scores))
+    rows = [[row.document, row.lang, row.system, *[number(row.scores.get(c)) for c in columns]]
             for row in comparison["summaries"]]
     return ["document", "lang", "system", *columns], rows
 
@@ -545,20 +556,20 @@ NO_OUTPUT_NOTE = (f"{NO_OUTPUT}: the system left no text for the source sentence
 NO_SOURCE = "(no source sentence aligned)"
 
 
-def example_markdown(example: dict) -> list[str]:
-    rows = [[o["system"], number(o["score"]), o["hyp"] or NO_OUTPUT] for o in example["outputs"]]
-    metric = METRIC_LABELS.get(example["metric"], example["metric"])
-    return [f"**{markdown_text(example['document'])} ({markdown_text(example['lang'])}) sentence "
-            f"{example['ref_index']}**, sentence {metric} difference {example['difference']:+.1f}", "",
-            f"- source: {markdown_text(example['src'] or NO_SOURCE)}",
-            f"- reference: {markdown_text(example['ref'])}", "", markdown_table(["system", "score", "output"], rows), ""]
+def example_markdown(example: Example) -> list[str]:
+    rows = [[o.system, number(o.score), o.hyp or NO_OUTPUT] for o in example.outputs]
+    metric = METRIC_LABELS.get(example.metric, example.metric)
+    return [f"**{markdown_text(example.document)} ({markdown_text(example.lang)}) sentence "
+            f"{example.ref_index}**, sentence {metric} difference {example.difference:+.1f}", "",
+            f"- source: {markdown_text(example.src or NO_SOURCE)}",
+            f"- reference: {markdown_text(example.ref)}", "", markdown_table(["system", "score", "output"], rows), ""]
 
 
-def example_headings(examples: dict) -> list[tuple[str, list[dict]]]:
+def example_headings(examples: SystemExamples) -> list[tuple[str, list[Example]]]:
     """The two directions of one system's examples, each with its heading."""
-    system, baseline = examples["system"], examples["baseline"]
-    return [(f"Where {system} beats {baseline} most", examples["better"]),
-            (f"Where {baseline} beats {system} most", examples["worse"])]
+    system, baseline = examples.system, examples.baseline
+    return [(f"Where {system} beats {baseline} most", examples.better),
+            (f"Where {baseline} beats {system} most", examples.worse)]
 
 
 def comparison_markdown(comparison: dict) -> str:
@@ -585,8 +596,8 @@ def comparison_markdown(comparison: dict) -> str:
             parts += [f"## {markdown_text(heading)} (parallel documents)", ""]
             for example in chosen:
                 parts += example_markdown(example)
-    if any(not o["hyp"] for e in comparison["examples"] for side in ("better", "worse") for x in e[side]
-           for o in x["outputs"]):
+    if any(not o.hyp for e in comparison["examples"] for side in ("better", "worse") for x in getattr(e, side)
+           for o in x.outputs):
         parts += [markdown_text(NO_OUTPUT_NOTE), ""]
     if comparison["summaries"]:
         parts += ["## Summaries", "", markdown_table(*summary_table(comparison)), ""]
@@ -609,11 +620,11 @@ def comparison_csv(comparison: dict) -> str:
     writer.writeheader()
     for section, rows in zip(CSV_SECTIONS, (comparison["rows"], comparison.get("not_parallel_rows", []))):
         for row in rows:
-            ci, delta_ci = row["ci"] or [None, None], row.get("delta_ci") or [None, None]
-            writer.writerow({**{k: row[k] for k in CSV_FIELDS if k in row}, "section": section,
-                             "duplicate_of": duplicate_of.get(row["system"]), "ci_low": ci[0], "ci_high": ci[1],
+            ci, delta_ci = row.ci or [None, None], getattr(row, "delta_ci", None) or [None, None]
+            writer.writerow({**{k: getattr(row, k) for k in CSV_FIELDS if hasattr(row, k)}, "section": section,
+                             "duplicate_of": duplicate_of.get(row.system), "ci_low": ci[0], "ci_high": ci[1],
                              "delta_ci_low": delta_ci[0], "delta_ci_high": delta_ci[1],
-                             "signature": signatures[row["metric"]]})
+                             "signature": signatures[row.metric]})
     return out.getvalue()
 
 

@@ -1,43 +1,19 @@
 """xCOMET's error spans in the comparison report: a system's output with its error spans marked by severity.
 
-Data first (error_span_rows: from the segment details the runs stored, into comparison.json), HTML after
-(error_spans_html: every text escaped, one <mark> per span with a severity class), so the report module only
-places the section.
+The rows come from harness.compare.rows (error_span_rows: from the segment details the runs stored, into
+comparison.json); here the HTML (error_spans_html: every text escaped, one <mark> per span with a severity class),
+so the report module only places the section.
 """
 from __future__ import annotations
 
 import html
 
-from harness.compare.html_text import bdi, said
+from harness.compare.reports.html_text import bdi, said
+from harness.compare.rows import SPAN_SEGMENTS_PER_SYSTEM, SpanRow
 
 SEVERITIES = ("minor", "major", "critical")   # xCOMET's error labels
-SPAN_SEGMENTS_PER_SYSTEM = 10                 # the lowest-scored segments with spans, per system and metric
 SPAN_STYLE = ("<style>mark.span-minor { background: #fff3b0; } mark.span-major { background: #ffc98a; } "
               "mark.span-critical { background: #ff9a9a; } mark.span-unknown { background: #ddd; }</style>")
-
-
-def segment_span_rows(run, document) -> list[dict]:
-    """A document's segments that carry error spans, one row per segment and metric; none for a document whose
-    reference is not a translation of its source, where spans would mark differences from another text."""
-    if not document.parallel:
-        return []
-    return [{"system": run.name, "document": document.id, "lang": document.src_lang, "ref_index": segment.ref_index,
-             "metric": metric, "score": segment.scores.get(metric), "hyp": segment.hyp, "ref": segment.ref,
-             "error_spans": details["error_spans"]}
-            for segment in document.segments or () for metric, details in segment.details.items()
-            if details.get("error_spans") is not None]
-
-
-def error_span_rows(runs, limit: int = SPAN_SEGMENTS_PER_SYSTEM) -> list[dict]:
-    """Per system and metric, the `limit` lowest-scored segments with their error spans (none for runs
-    without a span-producing metric such as xcomet)."""
-    rows = []
-    for run in runs:
-        found = [row for document in run.result.documents for row in segment_span_rows(run, document)]
-        for metric in dict.fromkeys(row["metric"] for row in found):
-            chosen = sorted((r for r in found if r["metric"] == metric), key=lambda r: r["score"] or 0.0)
-            rows += chosen[:limit]
-    return rows
 
 
 def severity_class(span: dict) -> str:
@@ -61,13 +37,13 @@ def marked_text(text: str, spans: list[dict]) -> str:
     return "".join(parts) + html.escape(text[position:])
 
 
-def span_row_html(row: dict) -> str:
+def span_row_html(row: SpanRow) -> str:
     """One segment: whose, which, its score, then its output with the spans marked and the reference, each a block
     of its own (right-to-left text aligned right); every name in <bdi>."""
-    score = "n/a" if row["score"] is None else f"{row['score']:.1f}"
-    return (f"<div class=\"example\"><p><b>{bdi(row['system'])}</b>, {bdi(row['document'])} ({bdi(row['lang'])}), "
-            f"reference sentence {row['ref_index']}, {bdi(row['metric'])} {score}, {len(row['error_spans'])} spans</p>"
-            + said("output", marked_text(row["hyp"], row["error_spans"])) + said("reference", html.escape(row["ref"]))
+    score = "n/a" if row.score is None else f"{row.score:.1f}"
+    return (f"<div class=\"example\"><p><b>{bdi(row.system)}</b>, {bdi(row.document)} ({bdi(row.lang)}), "
+            f"reference sentence {row.ref_index}, {bdi(row.metric)} {score}, {len(row.error_spans)} spans</p>"
+            + said("output", marked_text(row.hyp, row.error_spans)) + said("reference", html.escape(row.ref))
             + "</div>")
 
 

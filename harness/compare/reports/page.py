@@ -8,8 +8,8 @@ ways, and last which runs were compared (metadata). Every section is one rendere
 -> HTML or "" when it has nothing to show; a module that adds a section (xCOMET error spans, ...) passes its own
 list to write_comparison, e.g. [*SECTIONS, my_section].
 
-Every text from a run is escaped and every user-supplied name isolated in <bdi> (harness.compare.html_text); text cells and
-blocks carry dir="auto", so that Arabic or Hebrew reads right to left and wraps aligned right. Tables fit the
+Every text from a run is escaped and every user-supplied name isolated in <bdi> (harness.compare.reports.html_text);
+text cells and blocks carry dir="auto", so that Arabic or Hebrew reads right to left and wraps aligned right. Tables fit the
 screen at phone and desktop width: cells wrap between figures, never inside one, and on a phone a table of more
 than STACKED_COLUMNS columns shows each row as a card, each cell labelled with its column.
 """
@@ -22,14 +22,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.compare.charts import DELTA_CHART, write_charts
-from harness.compare.report import (LEADERBOARD_HEADERS, METRIC_LABELS, NO_OUTPUT, NO_OUTPUT_NOTE, NO_SOURCE, REPORT_FILES,
-                            ReportPlace, comparison_csv, comparison_markdown, comparison_notes, example_headings, interval,
-                            group_folder, leaderboard_cells, metric_label, metric_rows, number, untested_rows,
-                            p_floor, p_text, ranking_csv, ranking_tables, score_with_interval, skipped_document_notes,
-                            summary_table)
-from harness.compare.html_text import bdi, escape, isolated, said, with_names_isolated
-from harness.compare.report_spans import error_spans_html
+from harness.compare.reports.charts import DELTA_CHART, write_charts
+from harness.compare.reports.tables import (LEADERBOARD_HEADERS, METRIC_LABELS, NO_OUTPUT, NO_OUTPUT_NOTE,
+                                           NO_SOURCE, REPORT_FILES, ReportPlace, comparison_csv, comparison_markdown,
+                                           comparison_notes, example_headings, interval, group_folder,
+                                           leaderboard_cells, metric_label, metric_rows, number, untested_rows,
+                                           p_floor, p_text, ranking_csv, ranking_tables, score_with_interval,
+                                           skipped_document_notes, summary_table)
+from harness.compare.reports.html_text import bdi, escape, isolated, said, with_names_isolated
+from harness.compare.reports.spans import error_spans_html
+from harness.compare.rows import BucketRow, Example, ExampleOutput, TestedRow, as_record
 from harness.results.results import write_json_atomically, write_text
 
 STYLE = """
@@ -159,15 +161,15 @@ def documents_of(comparison: dict, parallel: bool) -> list[dict]:
     return [d for d in comparison["data"]["documents"] if d.get("parallel", True) == parallel]
 
 
-def delta_class(row: dict, higher: bool) -> str:
+def delta_class(row: TestedRow, higher: bool) -> str:
     """Significant differences on parallel documents in green when the system is better, red when worse."""
-    if not row["significant"] or not row.get("parallel", True):
+    if not row.significant or not row.parallel:
         return ""
-    return "better" if (row["delta"] > 0) == higher else "worse"
+    return "better" if (row.delta > 0) == higher else "worse"
 
 
-def delta_with_interval(row: dict) -> str:
-    return number(row["delta"], sign=True) + ("" if not row.get("delta_ci") else f" {interval(row['delta_ci'])}")
+def delta_with_interval(row: TestedRow) -> str:
+    return number(row.delta, sign=True) + ("" if not row.delta_ci else f" {interval(row.delta_ci)}")
 
 
 def relation_text(document: dict) -> str:
@@ -214,22 +216,22 @@ def ranking_section(comparison: dict, charts: list[dict]) -> str:
 
 # ---------------------------------------------------------------- summary: the parallel documents
 
-def significance_text(row: dict, css: str) -> str:
-    if row["significant"] is None:
+def significance_text(row: TestedRow, css: str) -> str:
+    if row.significant is None:
         return "n/a"
-    return css if row["significant"] else "no"
+    return css if row.significant else "no"
 
 
-def summary_cells(row: dict, baseline: dict, document: dict, floor: float | None, metric: dict,
+def summary_cells(row: TestedRow, baseline: TestedRow, document: dict, floor: float | None, metric: dict,
                   with_system: bool) -> list[str]:
     css = delta_class(row, metric["higher_is_better"])
-    p_values = (f"{p_text(row['p_bootstrap_holm'], row['p_bootstrap'], floor)} / "
-                f"{p_text(row['p_randomization_holm'], row['p_randomization'], floor)}")
+    p_values = (f"{p_text(row.p_bootstrap_holm, row.p_bootstrap, floor)} / "
+                f"{p_text(row.p_randomization_holm, row.p_randomization, floor)}")
     segments = "" if document.get("segments") is None else document["segments"]
-    return [td(document_name(row["document"], row["lang"]), "names"), td(metric_name(metric), "names"),
-            *([td(row["system"], "name")] if with_system else []),
+    return [td(document_name(row.document, row.lang), "names"), td(metric_name(metric), "names"),
+            *([td(row.system, "name")] if with_system else []),
             td(delta_with_interval(row), "num", css), td(significance_text(row, css), "plain", css), td(p_values, "num"),
-            td(number(baseline["score"]), "num"), td(number(row["score"]), "num"), td(segments, "num")]
+            td(number(baseline.score), "num"), td(number(row.score), "num"), td(segments, "num")]
 
 
 def summary_headers(comparison: dict, with_system: bool) -> list[str]:
@@ -243,17 +245,17 @@ def summary_rows(comparison: dict, documents: list[dict], with_system: bool) -> 
     rows = []
     for document in documents:
         for metric in comparison["metrics"]:
-            mine = [r for r in metric_rows(comparison, metric["name"]) if r["document"] == document["id"]]
-            baseline = next(r for r in mine if r["delta"] is None)
+            mine = [r for r in metric_rows(comparison, metric["name"]) if r.document == document["id"]]
+            baseline = next(r for r in mine if r.delta is None)
             rows += [summary_cells(r, baseline, document, floor, metric, with_system)
-                     for r in mine if r["delta"] is not None]
+                     for r in mine if r.delta is not None]
     return rows
 
 
 def verdict_lines(comparison: dict, tested: int) -> str:
-    return "".join(f"<p class=\"verdict\">{bdi(verdict['system'])} against {bdi(comparison['baseline'])}: "
-                   f"significantly better in {verdict['better']} of {tested}, significantly worse in "
-                   f"{verdict['worse']}, not told apart in {verdict['unclear']} (parallel document × metric)</p>"
+    return "".join(f"<p class=\"verdict\">{bdi(verdict.system)} against {bdi(comparison['baseline'])}: "
+                   f"significantly better in {verdict.better} of {tested}, significantly worse in "
+                   f"{verdict.worse}, not told apart in {verdict.unclear} (parallel document × metric)</p>"
                    for verdict in comparison.get("verdicts", []))
 
 
@@ -305,13 +307,13 @@ def not_parallel_rows(comparison: dict, documents: list[dict]) -> tuple[list[lis
     rows, classes = [], []
     for document in documents:
         for metric in comparison["metrics"]:
-            for row in (r for r in untested_rows(comparison, metric["name"]) if r["document"] == document["id"]):
-                delta = "baseline" if row["delta"] is None else number(row["delta"], sign=True)
+            for row in (r for r in untested_rows(comparison, metric["name"]) if r.document == document["id"]):
+                delta = "baseline" if row.delta is None else number(row.delta, sign=True)
                 rows.append([td(document_name(document["id"], document["lang"]), "names"),
                              td(relation_text(document), "plain"), td(metric_name(metric), "names"),
-                             td(row["system"], "name"),
+                             td(row.system, "name"),
                              td(score_with_interval(row), "num"), td(delta, "num")])
-                classes.append("baseline" if row["delta"] is None else "")
+                classes.append("baseline" if row.delta is None else "")
     return rows, classes
 
 
@@ -367,10 +369,10 @@ def scores_section(comparison: dict, charts: list[dict]) -> str:
     floor, parts = p_floor(comparison), []
     parallel = {d["id"] for d in documents_of(comparison, True)}
     for metric in comparison["metrics"] if parallel else []:
-        rows = [r for r in metric_rows(comparison, metric["name"]) if r["document"] in parallel]
+        rows = [r for r in metric_rows(comparison, metric["name"]) if r.document in parallel]
         cells = [[td(c, LEADERBOARD_KINDS.get(i, "num"), delta_class(r, metric["higher_is_better"]) if i == 6 else "")
                   for i, c in enumerate(leaderboard_cells(r, floor))] for r in rows]
-        classes = ["baseline" if r["delta"] is None else "" for r in rows]
+        classes = ["baseline" if r.delta is None else "" for r in rows]
         parts.append(f"<h3>{metric_name(metric)}</h3>"
                      + table(LEADERBOARD_HEADERS, cells, set(range(4, len(LEADERBOARD_HEADERS))), classes))
     names = user_names(comparison)
@@ -380,28 +382,28 @@ def scores_section(comparison: dict, charts: list[dict]) -> str:
 
 # ---------------------------------------------------------------- length buckets
 
-def bucket_heading(row: dict) -> str:
-    return f"{row['bucket']} words ({row['segments']}{', small' if row['small'] else ''})"
+def bucket_heading(row: BucketRow) -> str:
+    return f"{row.bucket} words ({row.segments}{', small' if row.small else ''})"
 
 
-def metric_buckets(comparison: dict, rows: list[dict], metric: dict) -> str:
+def metric_buckets(comparison: dict, rows: list[BucketRow], metric: dict) -> str:
     """One metric's length buckets of one document: a row per system, a column per bucket (as many columns for
     20 systems as for 2, so that the table fits the screen)."""
-    mine = [r for r in rows if r["metric"] == metric["name"]]
-    buckets = list(dict.fromkeys(r["bucket"] for r in mine))
+    mine = [r for r in rows if r.metric == metric["name"]]
+    buckets = list(dict.fromkeys(r.bucket for r in mine))
     cells = []
     for system in (s["name"] for s in comparison["systems"]):
-        by_bucket = {r["bucket"]: r for r in mine if r["system"] == system}
+        by_bucket = {r.bucket: r for r in mine if r.system == system}
         cells.append([td(system, "name"), *[td(score_with_interval(by_bucket[b]), "num", "wraps small" if
-                                                by_bucket[b]["small"] else "wraps") for b in buckets]])
-    first = {r["bucket"]: r for r in mine if r["system"] == comparison["systems"][0]["name"]}
+                                                by_bucket[b].small else "wraps") for b in buckets]])
+    first = {r.bucket: r for r in mine if r.system == comparison["systems"][0]["name"]}
     headers = ["system", *[bucket_heading(first[b]) for b in buckets]]
     return (f"<div><h4>{metric_name(metric)}</h4>"
             + table(headers, cells, set(range(1, len(headers))), ["baseline", *[""] * (len(cells) - 1)]) + "</div>")
 
 
 def document_buckets(comparison: dict, document: dict) -> str:
-    rows = [r for r in comparison["buckets"] if r["document"] == document["id"]]
+    rows = [r for r in comparison["buckets"] if r.document == document["id"]]
     return (f"<h3>{bdi(document['id'])} ({bdi(document['lang'])})</h3><div class=\"tables\">"
             + "".join(metric_buckets(comparison, rows, m) for m in comparison["metrics"]) + "</div>")
 
@@ -436,20 +438,20 @@ def marked_words(hypothesis: str, reference: str) -> str:
     return "".join(parts) + escape(hypothesis[position:])
 
 
-def output_cell(output: dict, reference: str) -> str:
-    if not output["hyp"]:
+def output_cell(output: ExampleOutput, reference: str) -> str:
+    if not output.hyp:
         return td(f"<span class=\"empty\">{escape(NO_OUTPUT)}</span>", "html")
-    return td(marked_words(output["hyp"], reference), "html", "text")
+    return td(marked_words(output.hyp, reference), "html", "text")
 
 
-def example_html(example: dict) -> str:
-    metric = METRIC_LABELS.get(example["metric"], example["metric"])
-    rows = [[td(o["system"], "name"), td(number(o["score"]), "num"), output_cell(o, example["ref"])]
-            for o in example["outputs"]]
-    return (f"<div class=\"example\"><p><b>{bdi(example['document'])} ({bdi(example['lang'])}), "
-            f"reference sentence {example['ref_index']}</b>: sentence {bdi(metric)} difference "
-            f"{example['difference']:+.1f}</p>"
-            + said("source", escape(example["src"] or NO_SOURCE)) + said("reference", escape(example["ref"]))
+def example_html(example: Example) -> str:
+    metric = METRIC_LABELS.get(example.metric, example.metric)
+    rows = [[td(o.system, "name"), td(number(o.score), "num"), output_cell(o, example.ref)]
+            for o in example.outputs]
+    return (f"<div class=\"example\"><p><b>{bdi(example.document)} ({bdi(example.lang)}), "
+            f"reference sentence {example.ref_index}</b>: sentence {bdi(metric)} difference "
+            f"{example.difference:+.1f}</p>"
+            + said("source", escape(example.src or NO_SOURCE)) + said("reference", escape(example.ref))
             + table(["system", metric, "output (words also in the reference marked)"], rows, {1}, names={1})
             + "</div>")
 
@@ -463,7 +465,7 @@ def examples_section(comparison: dict, charts: list[dict]) -> str:
              f"{escape(NO_OUTPUT_NOTE)}.</p>"]
     for examples in comparison["examples"]:
         for heading, chosen in example_headings(examples):
-            parts.append(f"<h3>{with_names_isolated(heading, [examples['system'], examples['baseline']])}</h3>")
+            parts.append(f"<h3>{with_names_isolated(heading, [examples.system, examples.baseline])}</h3>")
             parts += [example_html(e) for e in chosen] or ["<p>None: no sentence scores differently this way.</p>"]
     return "".join(parts)
 
@@ -562,7 +564,7 @@ def write_comparison(comparison: dict, folder: str | Path, sections: list[Sectio
     """Write the whole report folder; returns the HTML file's path."""
     folder = Path(folder)
     charts = write_charts(comparison, folder / REPORT_FILES["charts"])
-    write_json_atomically(folder / REPORT_FILES["json"], comparison)
+    write_json_atomically(folder / REPORT_FILES["json"], as_record(comparison))
     write_text(folder / REPORT_FILES["markdown"], comparison_markdown(comparison))
     write_text(folder / REPORT_FILES["csv"], comparison_csv(comparison))
     write_text(folder / REPORT_FILES["ranking_csv"], ranking_csv(comparison))

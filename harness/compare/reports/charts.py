@@ -12,7 +12,8 @@ import matplotlib
 matplotlib.use("Agg")   # files only, never a window: runs headless on servers and in CI
 import matplotlib.pyplot as plt  # noqa: E402
 
-from harness.compare.report import metric_label  # noqa: E402
+from harness.compare.reports.tables import metric_label  # noqa: E402
+from harness.compare.rows import ScoreRow, TestedRow  # noqa: E402
 
 BAR_GROUP_WIDTH = 0.8
 DPI = 110
@@ -32,13 +33,13 @@ def chart_name(metric: str) -> str:
     return f"{file_safe(safe)}.png"
 
 
-def error_bars(rows: list[dict], key: str = "ci", value: str = "score") -> list[list[float]] | None:
+def error_bars(rows: list[ScoreRow], key: str = "ci", value: str = "score") -> list[list[float]] | None:
     """Asymmetric error bars from the percentile intervals; None when no row has one (document level). A percentile
     interval of few resamples can miss the observed score: that side's bar is then drawn with no length."""
-    if all(row[key] is None for row in rows):
+    if all(getattr(row, key) is None for row in rows):
         return None
-    lower = [max(0.0, row[value] - row[key][0]) if row[key] else 0.0 for row in rows]
-    upper = [max(0.0, row[key][1] - row[value]) if row[key] else 0.0 for row in rows]
+    lower = [max(0.0, getattr(row, value) - getattr(row, key)[0]) if getattr(row, key) else 0.0 for row in rows]
+    upper = [max(0.0, getattr(row, key)[1] - getattr(row, value)) if getattr(row, key) else 0.0 for row in rows]
     return [lower, upper]
 
 
@@ -73,7 +74,7 @@ def shade_not_parallel(axes, first: int, count: int) -> None:
               ha="center", va="top", fontsize=7, color="#555")
 
 
-def draw_chart(rows: list[dict], systems: list[str], documents: list[dict], metric: dict, path: Path) -> dict:
+def draw_chart(rows: list[ScoreRow], systems: list[str], documents: list[dict], metric: dict, path: Path) -> dict:
     """Draw one metric's chart; returns what was drawn: each system's bar heights (one per document, in drawing
     order) and the legend."""
     figure, axes = plt.subplots(figsize=(max(4.2, 1.6 + 0.55 * len(documents) * max(1, len(systems)) ** 0.5), 3.4))
@@ -81,9 +82,9 @@ def draw_chart(rows: list[dict], systems: list[str], documents: list[dict], metr
     parallel = sum(1 for d in documents if d.get("parallel", True))
     bars = []
     for position, system in enumerate(systems):
-        mine = [next(r for r in rows if r["system"] == system and r["document"] == d["id"]) for d in documents]
+        mine = [next(r for r in rows if r.system == system and r.document == d["id"]) for d in documents]
         xs = [i + (position - (len(systems) - 1) / 2) * width for i in range(len(documents))]
-        container = axes.bar(xs, [r["score"] for r in mine], width, yerr=error_bars(mine), capsize=3, zorder=2,
+        container = axes.bar(xs, [r.score for r in mine], width, yerr=error_bars(mine), capsize=3, zorder=2,
                              error_kw={"elinewidth": 1, "zorder": 3})
         for patch in container.patches[parallel:]:
             patch.set_hatch("//")
@@ -104,9 +105,9 @@ def draw_chart(rows: list[dict], systems: list[str], documents: list[dict], metr
             "legend": [text.get_text() for text in legend.get_texts()]}
 
 
-def delta_rows(comparison: dict, metric: str, parallel_ids: list[str]) -> list[dict]:
+def delta_rows(comparison: dict, metric: str, parallel_ids: list[str]) -> list[TestedRow]:
     return [r for d in parallel_ids for r in comparison["rows"]
-            if r["metric"] == metric and r["document"] == d and r["delta"] is not None]
+            if r.metric == metric and r.document == d and r.delta is not None]
 
 
 def draw_delta_chart(comparison: dict, parallel_ids: list[str], path: Path) -> dict | None:
@@ -114,7 +115,7 @@ def draw_delta_chart(comparison: dict, parallel_ids: list[str], path: Path) -> d
     paired 95% interval: an interval that crosses zero is not told apart from the baseline. Returns the points
     drawn, (document, system, metric) -> difference; None without intervals (document level)."""
     metrics = comparison["metrics"]
-    if not parallel_ids or not any(r["delta_ci"] for m in metrics for r in delta_rows(comparison, m["name"],
+    if not parallel_ids or not any(r.delta_ci for m in metrics for r in delta_rows(comparison, m["name"],
                                                                                          parallel_ids)):
         return None
     columns = min(2, len(metrics))
@@ -125,13 +126,13 @@ def draw_delta_chart(comparison: dict, parallel_ids: list[str], path: Path) -> d
     points = {}
     for axes, metric in zip(grid.flat, metrics):
         rows = delta_rows(comparison, metric["name"], parallel_ids)
-        points |= {(r["document"], r["system"], metric["name"]): r["delta"] for r in rows}
+        points |= {(r.document, r.system, metric["name"]): r.delta for r in rows}
         ys = list(range(len(rows)))[::-1]
-        axes.errorbar([r["delta"] for r in rows], ys, xerr=error_bars(rows, "delta_ci", "delta"), fmt="o",
+        axes.errorbar([r.delta for r in rows], ys, xerr=error_bars(rows, "delta_ci", "delta"), fmt="o",
                       capsize=3, markersize=4)
         axes.axvline(0, color="#888", linewidth=1)
         several = len(comparison["systems"]) > 2
-        axes.set_yticks(ys, [plain_text(f"{r['document']} {r['lang']}" + (f" {r['system']}" if several else ""))
+        axes.set_yticks(ys, [plain_text(f"{r.document} {r.lang}" + (f" {r.system}" if several else ""))
                              for r in rows], fontsize=8)
         axes.set_ylim(-0.6, len(rows) - 0.4)
         direction = "higher" if metric["higher_is_better"] else "lower"
@@ -156,7 +157,7 @@ def write_charts(comparison: dict, folder: Path) -> list[dict]:
     charts = []
     for metric in comparison["metrics"]:
         rows = [r for r in [*comparison["rows"], *comparison.get("not_parallel_rows", [])]
-                if r["metric"] == metric["name"]]
+                if r.metric == metric["name"]]
         path = folder / chart_name(metric["name"])
         charts.append({"metric": metric["name"], "path": path, **draw_chart(rows, systems, documents, metric, path)})
     parallel_ids = [d["id"] for d in documents if d.get("parallel", True)]

@@ -1,0 +1,229 @@
+"""Discovery: the finished runs behind harness-compare's arguments (run folders, sweep folders, a results/ folder to
+search, files, globs), each read once into its typed record and named for the tables. Run folders that hold no
+finished run (RUNNING, FAILED) are named and left out, never passed over in silence.
+"""
+from __future__ import annotations
+
+import glob
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.errors import UserError, unknown_name
+from harness.results.results import RunRecord, as_run_record, read_record
+from harness.results.run_folder import FAILED_MARKER, RESULT_FILE, RUNNING_MARKER, TRACKING_STORES
+
+
+@dataclass(frozen=True)
+class Run:
+    name: str
+    path: Path
+    result: RunRecord    # a result dict given here is typed by the one reader, RunRecord.from_dict (harness.results.records)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "result", as_run_record(self.result))
+
+
+def natural_key(path: Path) -> list:
+    """Sweep jobs sort as 0, 1, 2, ... 10, not 0, 1, 10, 2."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", str(path))]
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A run folder left out of the comparison because it holds no finished run, and why."""
+    path: Path
+    state: str
+    reason: str
+
+    def describe(self) -> str:
+        return f"{self.path} is {self.state}: {self.reason}"
+
+
+@dataclass
+class Collection:
+    runs: list[Run]
+    skipped: list[Skipped]
+    searched: bool = False   # some runs were found by searching folders, not named one by one
+
+
+def matching_paths(argument: str) -> list[Path]:
+    if not glob.has_magic(argument):
+        return [Path(argument)]
+    return [Path(p) for p in sorted(glob.glob(argument), key=natural_key)]
+
+
+def marker_lines(marker: Path, limit: int = 300) -> list[str]:
+    """A marker's non-empty lines (what failed, or which process claimed the folder), cut to a readable length."""
+    with marker.open(encoding="utf-8", errors="replace") as handle:
+        text = handle.read(limit)
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def unfinished_state(folder: Path) -> Skipped | None:
+    """Why a folder that looks like a run folder has no result.json, or None when it is no run folder at all."""
+    if (folder / FAILED_MARKER).is_file():
+        error = marker_lines(folder / FAILED_MARKER)
+        return Skipped(folder, "FAILED", error[0] if error else "stopped on an error it did not record")
+    if (folder / RUNNING_MARKER).is_file():
+        claim = ", ".join(marker_lines(folder / RUNNING_MARKER))
+        return Skipped(folder, "RUNNING", "still running or was killed" + (f" ({claim})" if claim else ""))
+    if (folder / ".hydra").is_dir():
+        return Skipped(folder, "unfinished", f"no {RESULT_FILE}, no {RUNNING_MARKER} or {FAILED_MARKER} marker")
+    return None
+
+
+def subfolders(folder: Path) -> list[Path]:
+    """The folders a search looks into: not hidden ones, symbolic links (no loops) or MLflow's stores, which hold
+    copies of result.json (harness.track.tracking)."""
+    try:
+        children = list(folder.iterdir())
+    except OSError:   # a folder this user cannot list holds nothing to compare
+        return []
+    return sorted((child for child in children if child.is_dir() and not child.is_symlink()
+                   and not child.name.startswith(".") and child.name not in TRACKING_STORES), key=natural_key)
+
+
+def folder_contents(folder: Path) -> tuple[list[Path], list[Skipped]]:
+    """A run folder's result.json, or those of every run folder at any depth below (a sweep folder, a whole
+    results/ folder), and the unfinished run folders among them."""
+    if (folder / RESULT_FILE).is_file():
+        return [folder / RESULT_FILE], []
+    own_state = unfinished_state(folder)
+    if own_state:
+        return [], [own_state]
+    found: list[Path] = []
+    skipped: list[Skipped] = []
+    for child in subfolders(folder):
+        files, unfinished = folder_contents(child)
+        found += files
+        skipped += unfinished
+    return found, skipped
+
+
+def result_files(argument: str) -> tuple[list[Path], list[Skipped]]:
+    """The result.json files behind one command-line argument (a run folder, a sweep folder, a file or a glob)
+    and the run folders in it that hold no finished run."""
+    found: list[Path] = []
+    skipped: list[Skipped] = []
+    for path in matching_paths(argument):
+        if path.is_file():
+            found.append(path)
+        elif path.is_dir():
+            files, unfinished = folder_contents(path)
+            found += files
+            skipped += unfinished
+    return found, skipped
+
+
+def path_suffix(folder: Path, depth: int) -> str:
+    return "/".join(folder.parts[-depth:])
+
+
+def unique_names(paths: list[Path], results: list[RunRecord]) -> list[str]:
+    """Systems are named by their model; runs of one model are told apart by as much of their run folder's
+    path as it takes (job 0_identity of two sweeps: sweep_a/0_identity, sweep_b/0_identity)."""
+    names = [result.model_name for result in results]
+    folders = [path.resolve().parent for path in paths]
+    for depth in range(0, max(len(folder.parts) for folder in folders) + 1):
+        labels = [name if depth == 0 or names.count(name) == 1 else f"{name}@{path_suffix(folder, depth)}"
+                  for name, folder in zip(names, folders)]
+        if len(set(labels)) == len(labels):
+            return labels
+    return [f"{label}#{number}" for number, label in enumerate(labels, start=1)]
+
+
+def check_cut_files_run(path: Path, result: RunRecord) -> None:
+    """A files run made with data.max_segments scored whole output files against a cut source: harness versions
+    before issue 16 wrote such results (the files backend now refuses the setting); their scores mean nothing."""
+    cut = result.max_segments
+    if result.backend == "files" and cut:
+        raise UserError(f"{path}: model=files with data.max_segments={cut}: whole output files were scored against "
+                        f"the first {cut} source sentences, so its scores compare with nothing; re-run it without "
+                        "data.max_segments")
+
+
+def not_finished_message(skipped: list[Skipped]) -> str:
+    return (f"no finished run to compare: {'; '.join(s.describe() for s in skipped)}; "
+            "wait for the runs to finish, or re-run the failed ones")
+
+
+def named_files(arguments: list[str]) -> set[Path]:
+    """The result files named one by one (a result.json, or a run folder), as opposed to found by a search."""
+    return {path.resolve() / RESULT_FILE if path.is_dir() else path.resolve()
+            for argument in arguments for path in matching_paths(argument)}
+
+
+def read_run(path: Path) -> RunRecord:
+    result = read_record(path)
+    check_cut_files_run(path, result)
+    return result
+
+
+def read_found(files: list[Path], named: set[Path]) -> tuple[list[Path], list[RunRecord], list[Skipped]]:
+    """Results named one by one must be readable; one found by searching a folder that cannot be read is named
+    and left out, like an unfinished run."""
+    kept, results, skipped = [], [], []
+    for path in files:
+        try:
+            results.append(read_run(path))
+            kept.append(path)
+        except UserError as err:
+            if path.resolve() in named:
+                raise
+            skipped.append(Skipped(path.parent, "unreadable", str(err)))
+    return kept, results, skipped
+
+
+def nothing_found(argument: str) -> UserError:
+    """Why an argument holds no run: a pattern that matches nothing, a path that is not there, or a folder
+    without any result.json."""
+    if glob.has_magic(argument) and not matching_paths(argument):
+        return UserError(f"'{argument}' matches no file or folder; check the pattern, or pass run folders, a sweep "
+                         "folder or a results folder")
+    if not Path(argument).exists():
+        return UserError(f"'{argument}' does not exist; pass finished run folders, a sweep folder or a results "
+                         "folder")
+    return UserError(f"'{argument}': no {RESULT_FILE} found; pass finished run folders or a sweep folder")
+
+
+def collect_runs(arguments: list[str]) -> Collection:
+    """The finished runs behind the command-line arguments, and the unfinished run folders among them."""
+    files: list[Path] = []
+    skipped: list[Skipped] = []
+    for argument in arguments:
+        matched, unfinished = result_files(argument)
+        if not matched and not unfinished:
+            raise nothing_found(argument)
+        files += [path for path in matched if path.resolve() not in {f.resolve() for f in files}]
+        skipped += unfinished
+    named = named_files(arguments)
+    files, results, unreadable = read_found(files, named)
+    skipped += unreadable
+    if not files:
+        raise UserError(not_finished_message(skipped))
+    runs = [Run(name, path.parent, result) for name, path, result in zip(unique_names(files, results), files, results)]
+    return Collection(runs, skipped, searched=any(path.resolve() not in named for path in files))
+
+
+def load_runs(arguments: list[str]) -> list[Run]:
+    return collect_runs(arguments).runs
+
+
+def baseline_index(runs: list[Run], baseline: str) -> int | None:
+    """Which run the baseline names (a system's name, or its run folder); None when none."""
+    names = [run.name for run in runs]
+    if baseline in names:
+        return names.index(baseline)
+    folders = [run.path.resolve() for run in runs]
+    return folders.index(Path(baseline).resolve()) if Path(baseline).resolve() in folders else None
+
+
+def order_with_baseline(runs: list[Run], baseline: str | None) -> list[Run]:
+    """The baseline (a system's name or its run folder; default: the first run) first, the others in the order given."""
+    if baseline is None:
+        return runs
+    chosen = baseline_index(runs, baseline)
+    if chosen is None:
+        raise unknown_name("baseline system", baseline, [run.name for run in runs])
+    return [runs[chosen]] + runs[:chosen] + runs[chosen + 1:]

@@ -1,0 +1,341 @@
+"""Rows: the comparison's rendering-ready records, one per document x system x metric (with the score, its 95%
+interval, the delta against the baseline and the paired tests), per length bucket, per example, per verdict, per
+ranking place, per pair and per error-span segment; and the descriptions of the systems, documents and metrics. The
+reports (harness.compare.reports) read them by attribute; comparison.json holds them as dicts (`as_record`).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, is_dataclass
+
+from harness.compare.comparability import metric_records, paired_segments, scored_documents
+from harness.compare.discovery import Run, Skipped
+from harness.results.results import DocumentRecord, Segment
+
+
+SCORE_DECIMALS = 4
+EXAMPLES_PER_DIRECTION = 3     # per system: where it beats the baseline most, and where the baseline beats it most
+EXAMPLE_METRICS = ("chrf", "bleu")    # sentence chrF is stable on short segments; BLEU is not
+SPAN_SEGMENTS_PER_SYSTEM = 10         # the lowest-scored segments with error spans, per system and metric
+
+
+@dataclass
+class ScoreRow:
+    """One document x system x metric: the score, its 95% interval (None at document level) and its difference
+    from the baseline's (None for the baseline); `parallel` False: the reference is not a translation of the
+    source, so the scores measure topical overlap and are shown without any test (comparison["not_parallel_rows"])."""
+    document: str
+    lang: str
+    relation: str
+    parallel: bool
+    system: str
+    metric: str
+    score: float
+    ci: list[float] | None
+    delta: float | None
+
+
+@dataclass
+class TestedRow(ScoreRow):
+    """A score row with its paired interval against the baseline and both paired tests, raw and Holm-corrected
+    within the system's comparison with the baseline (statistics.holm_within_systems); None where there is no test
+    (the baseline, document level, a document that is no translation)."""
+    delta_ci: list[float] | None = None
+    p_bootstrap: float | None = None
+    p_randomization: float | None = None
+    p_bootstrap_holm: float | None = None
+    p_randomization_holm: float | None = None
+    significant: bool | None = None
+
+
+@dataclass(frozen=True)
+class BucketRow:
+    """One parallel document's corpus score of one system in one reference-length bucket, with its 95% interval
+    and the paired interval of its difference from the baseline (None in a `small` bucket)."""
+    document: str
+    lang: str
+    bucket: str
+    segments: int
+    small: bool
+    system: str
+    metric: str
+    score: float
+    ci: list[float] | None
+    delta: float | None
+    delta_ci: list[float] | None
+
+
+@dataclass(frozen=True)
+class ExampleOutput:
+    system: str
+    hyp: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Example:
+    """One reference sentence where two systems' sentence scores differ: its source, and each system's output."""
+    document: str
+    lang: str
+    ref_index: int
+    ref: str
+    src: str | None
+    metric: str
+    difference: float
+    outputs: list[ExampleOutput]
+
+
+@dataclass(frozen=True)
+class SystemExamples:
+    """Where `system` beats the baseline most (better), and where the baseline beats it most (worse)."""
+    system: str
+    baseline: str
+    better: list[Example]
+    worse: list[Example]
+
+
+@dataclass
+class Verdict:
+    """Over the parallel documents x metrics: how often a system is significantly better than the baseline,
+    significantly worse, or not told apart."""
+    system: str
+    better: int = 0
+    worse: int = 0
+    unclear: int = 0
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    document: str
+    lang: str
+    system: str
+    scores: dict[str, float]
+
+
+@dataclass(frozen=True)
+class SpanRow:
+    """One segment of a system with the error spans a metric (xCOMET) marked on its output."""
+    system: str
+    document: str
+    lang: str
+    ref_index: int
+    metric: str
+    score: float | None
+    hyp: str
+    ref: str
+    error_spans: list[dict]     # as the metric stored them: start, end, severity, confidence
+
+
+def as_record(comparison: dict) -> dict:
+    """The comparison as comparison.json holds it: each typed row a dict of its fields, in their order."""
+    return {key: [asdict(item) if is_dataclass(item) else item for item in value] if isinstance(value, list) else value
+            for key, value in comparison.items()}
+
+
+def document_rows(runs: list[Run], doc_index: int, metric_names: list[str]) -> list[TestedRow]:
+    """Document-level scores: one segment per document, so no interval and no test ("n/a")."""
+    rows = []
+    for name in metric_names:
+        base = runs[0].result.documents[doc_index].metrics[name].score
+        for position, run in enumerate(runs):
+            score = run.result.documents[doc_index].metrics[name].score
+            rows.append(score_row(run, doc_index, name, score, None,
+                                      None if position == 0 else round(score - base, SCORE_DECIMALS)))
+    return rows
+
+
+def score_row(run: Run, doc_index: int, metric: str, score: float, ci, delta) -> TestedRow:
+    """One document x system x metric, its tests not filled in yet."""
+    document = run.result.documents[doc_index]
+    return TestedRow(document.id, document.src_lang, document.relation, document.parallel, run.name, metric, score,
+                     ci, delta)
+
+
+def rounded(interval: tuple[float, float] | None) -> list[float] | None:
+    return None if interval is None else [round(bound, SCORE_DECIMALS) for bound in interval]
+
+
+def example_metric(segment: Segment) -> str | None:
+    return next((name for name in EXAMPLE_METRICS if name in segment.scores), None)
+
+
+def example(document: DocumentRecord, pair: tuple[Segment, Segment], names: tuple[str, str], metric: str) -> Example:
+    baseline, system = pair
+    return Example(document.id, document.src_lang, baseline.ref_index, baseline.ref, baseline.src or system.src,
+                   metric, round(system.scores[metric] - baseline.scores[metric], SCORE_DECIMALS),
+                   [ExampleOutput(name, segment.hyp, segment.scores[metric]) for name, segment in zip(names, pair)])
+
+
+def system_examples(runs: list[Run], position: int, paired: dict[int, list[tuple[Segment, ...]]],
+                    limit: int) -> SystemExamples:
+    """Where one system's sentence score beats the baseline's most, and where it falls behind most: the
+    compare-mt examples, drawn from the parallel documents only."""
+    names = (runs[0].name, runs[position].name)
+    found = []
+    for doc_index, per_segment in paired.items():
+        document = runs[0].result.documents[doc_index]
+        for segments in per_segment:
+            pair = (segments[0], segments[position])
+            metric = example_metric(pair[0])
+            if metric and metric in pair[1].scores:
+                found.append(example(document, pair, names, metric))
+    found.sort(key=lambda e: -e.difference)
+    return SystemExamples(runs[position].name, runs[0].name, [e for e in found if e.difference > 0][:limit],
+                          [e for e in reversed(found) if e.difference < 0][:limit])
+
+
+def examples_both_ways(runs: list[Run], compared: list[int],
+                       limit: int = EXAMPLES_PER_DIRECTION) -> list[SystemExamples]:
+    paired = {i: list(zip(*paired_segments(runs, i))) for i in compared if runs[0].result.documents[i].parallel}
+    return [system_examples(runs, position, paired, limit) for position in range(1, len(runs))]
+
+
+def verdicts(rows: list[TestedRow], metrics: list[dict]) -> list[Verdict]:
+    """Per system, over the parallel documents x metrics: how often it is significantly better than the
+    baseline, significantly worse, or not told apart (a metric's direction decides better and worse)."""
+    higher = {m["name"]: m["higher_is_better"] for m in metrics}
+    tally: dict[str, Verdict] = {}
+    for row in rows:
+        if row.delta is None or not row.parallel or row.significant is None:
+            continue
+        counts = tally.setdefault(row.system, Verdict(row.system))
+        if not row.significant:
+            counts.unclear += 1
+        elif (row.delta > 0) == higher[row.metric]:
+            counts.better += 1
+        else:
+            counts.worse += 1
+    return list(tally.values())
+
+
+def summary_rows(runs: list[Run]) -> list[SummaryRow]:
+    return [SummaryRow(document.id, document.src_lang, run.name, document.summary.flat_scores())
+            for run in runs for document in run.result.documents if document.summary is not None]
+
+
+@dataclass(frozen=True)
+class RankRow:
+    """One system's place in one metric's ranking: its corpus score over the parallel documents' aligned
+    segments with the bootstrap 95% interval, its rank cluster (as WMT ranks: 1, 2, ...) and the range of places
+    that cluster spans ("2-4"), and the paired tests against the system ranked just above it."""
+    metric: str
+    system: str
+    place: int
+    cluster: int
+    rank: str
+    score: float
+    ci: tuple[float, float]
+    delta_above: float | None = None          # score minus that of the system above (None for the first)
+    p_bootstrap_above: float | None = None    # Holm-corrected over the ranking's neighbours (RANK_FAMILY)
+    p_randomization_above: float | None = None
+    significant_above: bool | None = None
+    duplicate_of: str | None = None           # another system whose output is identical
+    raw_p_above: tuple[float, float] | None = None   # (bootstrap, randomization) before the correction
+
+
+@dataclass(frozen=True)
+class PairRow:
+    """Two systems on one metric over the parallel documents' aligned segments (--all-pairs): the difference
+    `system` minus `other` with its paired interval and both paired tests, raw and Holm-corrected (PAIRS_FAMILY)."""
+    metric: str
+    system: str
+    other: str
+    delta: float
+    delta_ci: tuple[float, float]
+    p_bootstrap: float
+    p_randomization: float
+    p_bootstrap_holm: float
+    p_randomization_holm: float
+    significant: bool
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """A comparison's ranking and all-pairs tables, typed (read from the comparison by ranking_of)."""
+    rows: list[RankRow]
+    pairs: list[PairRow]
+    documents: list[str]                 # the parallel documents pooled
+    notes: list[str]                     # what the tests and their families are; why there is no ranking
+    duplicates: list[list[str]]          # groups of systems with identical outputs
+
+    def metric_rows(self, metric: str) -> list[RankRow]:
+        return [row for row in self.rows if row.metric == metric]
+
+    def metric_pairs(self, metric: str) -> list[PairRow]:
+        return [pair for pair in self.pairs if pair.metric == metric]
+
+
+def ranking_of(comparison: dict) -> Ranking:
+    """The ranking part of a comparison (as compare_runs writes it, or as read back from comparison.json)."""
+    part = comparison.get("ranking") or {}
+    return Ranking([RankRow(**{**row, "ci": tuple(row["ci"]),
+                               "raw_p_above": row["raw_p_above"] and tuple(row["raw_p_above"])})
+                    for row in part.get("rows", [])],
+                   [PairRow(**{**pair, "delta_ci": tuple(pair["delta_ci"])}) for pair in part.get("pairs", [])],
+                   part.get("documents", []), part.get("notes", []), comparison.get("duplicates", []))
+
+
+def duplicate_note(groups: list[list[str]]) -> list[str]:
+    return [f"duplicate outputs: {' = '.join(names)} (identical hypotheses on every document; their scores are "
+            "the same by construction)" for names in groups]
+
+
+def system_description(run: Run) -> dict:
+    return {"name": run.name, "run_dir": str(run.path), "model": run.result.model, "started": run.result.started,
+            "versions": run.result.versions or {}}
+
+
+def document_description(document: DocumentRecord) -> dict:
+    return {"id": document.id, "lang": document.src_lang, "relation": document.relation,
+            "measured_relation": document.measured_relation, "parallel": document.parallel,
+            "segments": None if document.segments is None else len(document.segments)}
+
+
+def metric_description(run: Run, level: str, name: str) -> dict:
+    """A compared metric: its key (what --metrics names), signature, direction and, for a metric stored under its
+    dotted path, the name it declares (what the tables show)."""
+    record = metric_records(scored_documents(run, level)[0], level)[name]
+    return {"name": name, "signature": record.signature, "higher_is_better": record.higher_is_better,
+            **({"declared_name": record.name} if record.name else {})}
+
+
+def skipped_document(runs: list[Run], doc_index: int) -> dict:
+    """A document left out of an aligned comparison, and which runs have no aligned score for it."""
+    document = runs[0].result.documents[doc_index]
+    lacking = [run.name for run in runs if not run.result.documents[doc_index].aligned]
+    return {"id": document.id, "lang": document.src_lang, "relation": document.relation,
+            "reason": f"no aligned segment in {', '.join(lacking)} (no reference sentence has a source counterpart)"}
+
+
+def split_by_relation(rows: list[TestedRow]) -> tuple[list[TestedRow], list[ScoreRow]]:
+    """The rows of parallel documents (tested), and those of the others, without any test field: their scores
+    measure topical overlap, so they are shown in a section of their own and never tested."""
+    others = [ScoreRow(**{field.name: getattr(row, field.name) for field in fields(ScoreRow)})
+              for row in rows if not row.parallel]
+    return [row for row in rows if row.parallel], others
+
+
+def skipped_records(skipped: list[Skipped]) -> list[dict]:
+    return [{"run_dir": str(s.path), "state": s.state, "reason": s.reason} for s in skipped]
+
+
+def segment_span_rows(run: Run, document: DocumentRecord) -> list[SpanRow]:
+    """A document's segments that carry error spans, one row per segment and metric; none for a document whose
+    reference is not a translation of its source, where spans would mark differences from another text."""
+    if not document.parallel:
+        return []
+    return [SpanRow(run.name, document.id, document.src_lang, segment.ref_index, metric, segment.scores.get(metric),
+                    segment.hyp, segment.ref, details["error_spans"])
+            for segment in document.segments or () for metric, details in segment.details.items()
+            if details.get("error_spans") is not None]
+
+
+def error_span_rows(runs: list[Run], limit: int = SPAN_SEGMENTS_PER_SYSTEM) -> list[SpanRow]:
+    """Per system and metric, the `limit` lowest-scored segments with their error spans (none for runs
+    without a span-producing metric such as xcomet)."""
+    rows = []
+    for run in runs:
+        found = [row for document in run.result.documents for row in segment_span_rows(run, document)]
+        for metric in dict.fromkeys(row.metric for row in found):
+            chosen = sorted((r for r in found if r.metric == metric), key=lambda r: r.score or 0.0)
+            rows += chosen[:limit]
+    return rows
