@@ -244,6 +244,8 @@ CASES = [
          fragments=("run/result.json", "documents[0].metrics.bleu.signature")),
     Case("aligned score that is text", edited(lambda r: r["documents"][1]["aligned"]["chrf"].update(score="high")),
          fragments=("run/result.json", "documents[1].aligned.chrf.score")),
+    Case("declared metric name that is not text", edited(lambda r: r["documents"][0]["metrics"]["bleu"].update(name=7)),
+         fragments=("run/result.json", "documents[0].metrics.bleu.name")),
     Case("segment without its output", edited(lambda r: r["documents"][0]["segments"][2].pop("hyp")),
          fragments=("run/result.json", "documents[0].segments[2].hyp")),
     Case("no documents", edited(lambda r: r.update(documents=[])), fragments=("scored no documents",)),

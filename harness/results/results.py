@@ -138,6 +138,7 @@ def write_run(folder: RunFolder, result: RunRecord, evaluation: Evaluation) -> P
 REQUIRED_FIELDS = {"model": dict, "data": dict, "config": dict, "documents": list}   # RunRecord's, with their types
 REQUIRED_DOCUMENT_FIELDS = DocumentRecord.required_keys()
 REQUIRED_SCORE_FIELDS = {"score": (int, float), "signature": str, "higher_is_better": bool}
+OPTIONAL_SCORE_FIELDS = {"name": str}   # the name a metric stored under its dotted path declares (Score.name)
 REQUIRED_SEGMENT_FIELDS = Segment.required_keys()
 
 
@@ -168,8 +169,10 @@ def malformed_scores(where: str, records: object) -> list[str]:
     """The score records (a document's metrics or aligned scores) that lack a field or hold the wrong type."""
     if not isinstance(records, dict):
         return [where]
-    return [f"{where}.{name}.{key}" for name, record in records.items() for key, kind in REQUIRED_SCORE_FIELDS.items()
-            if not isinstance(record, dict) or not isinstance(record.get(key), kind)]
+    return [f"{where}.{name}.{key}" for name, record in records.items()
+            for key, kind in {**REQUIRED_SCORE_FIELDS, **OPTIONAL_SCORE_FIELDS}.items()
+            if not isinstance(record, dict) or not (isinstance(record.get(key), kind) or
+                                                    key in OPTIONAL_SCORE_FIELDS and key not in record)]
 
 
 def is_number_row(row: object) -> bool:
