@@ -74,7 +74,8 @@ def test_overlap_is_jaccard_or_none(left, right, expected):
 
 def table_document(doc_id, declared, measured, agrees, english=1.0):
     score = {"score": 10.0, "signature": "BLEU|test", "higher_is_better": True}
-    return {"id": doc_id, "src_lang": "fr", "relation": declared, "metrics": {"bleu": score},
+    return {"id": doc_id, "src_lang": "fr", "relation": declared, "source_file": f"{doc_id}.fr.txt",
+            "reference_file": f"{doc_id}.en.txt", "source_segments": 3, "cleaning": {}, "metrics": {"bleu": score},
             "aligned": {"bleu": score}, "empty_outputs": 0, "hypothesis_units": 3,
             "diagnostics": {"relation": {"declared": declared, "measured": measured, "agrees": agrees},
                             "output_language": {"english": english,
@@ -84,7 +85,8 @@ def table_document(doc_id, declared, measured, agrees, english=1.0):
 
 def test_table_shows_measured_relation_marks_and_warns():
     from harness.compare.reports.tables import results_table
-    result = {"model": {"name": "m", "backend": "b"}, "data": {"target_lang": "en"}, "documents": [
+    result = {"schema_version": 3, "config": {}, "model": {"name": "m", "backend": "b"}, "data": {"target_lang": "en"},
+              "documents": [
         table_document("001", "parallel", "parallel", True),
         table_document("002", "parallel", "unrelated", False),
         table_document("003", "comparable", "cannot_judge", None),

@@ -377,7 +377,7 @@ class RunInfo(Record):
 @dataclass(frozen=True, kw_only=True)
 class DataRecord(Record):
     """The data set the run read."""
-    root: str = entry("the data set's folder")
+    root: str | None = entry("the data set's folder", default=None)
     target_lang: str = entry("the language of the references and outputs", default="en")
 
 
