@@ -3,10 +3,10 @@
 Discovery (harness.compare.discovery) finds and reads the runs; comparability (harness.compare.comparability)
 decides which may share a column; statistics (harness.compare.statistics) tests them from their stored per-segment
 statistics; rows (harness.compare.rows) are the typed records the reports (harness.compare.reports) render. A
-comparison is a frozen Comparison (harness.compare.comparison; written as comparison.json); it holds one row per document x system x metric with the score,
-its 95% interval, the delta against the baseline and the paired tests, plus per parallel document length buckets,
-examples where each system beats the baseline and where it falls behind, one verdict per system, error spans and,
-when runs have them, summaries.
+comparison is a frozen Comparison (harness.compare.comparison; written as comparison.json); it holds one row per
+document x system x metric with the score, its 95% interval, the delta against the baseline and the paired tests,
+plus per parallel document length buckets, examples where each system beats the baseline and where it falls behind,
+one verdict per system, error spans and, when runs have them, summaries.
 """
 from __future__ import annotations
 

@@ -75,7 +75,8 @@ def shade_not_parallel(axes, first: int, count: int) -> None:
               ha="center", va="top", fontsize=7, color="#555")
 
 
-def draw_chart(rows: list[ScoreRow], systems: list[str], documents: list[DocumentInfo], metric: MetricInfo, path: Path) -> dict:
+def draw_chart(rows: list[ScoreRow], systems: list[str], documents: list[DocumentInfo], metric: MetricInfo,
+               path: Path) -> dict:
     """Draw one metric's chart; returns what was drawn: each system's bar heights (one per document, in drawing
     order) and the legend."""
     figure, axes = plt.subplots(figsize=(max(4.2, 1.6 + 0.55 * len(documents) * max(1, len(systems)) ** 0.5), 3.4))
