@@ -28,6 +28,7 @@ from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBase
 
 from harness import progress
 from harness.compare.compare import compare_collection
+from harness.compare.comparison import Comparison
 from harness.compare.discovery import Skipped, collect_runs
 from harness.config import CONF_DIR, compose_config, register_schemas
 from harness.errors import UserError, unknown_name
@@ -256,7 +257,7 @@ def compare_arguments() -> argparse.ArgumentParser:
     return parser
 
 
-def publish(comparisons: list[dict], place: ReportPlace) -> list[Path]:
+def publish(comparisons: list[Comparison], place: ReportPlace) -> list[Path]:
     """Write the reports into place whole; say so when an earlier report there was replaced."""
     from harness.compare.reports.page import publish_comparisons   # matplotlib: imported only for a comparison
     try:
@@ -269,11 +270,11 @@ def publish(comparisons: list[dict], place: ReportPlace) -> list[Path]:
     return pages
 
 
-def show_comparisons(comparisons: list[dict], pages: list[Path]) -> None:
+def show_comparisons(comparisons: list[Comparison], pages: list[Path]) -> None:
     for number, (comparison, page) in enumerate(zip(comparisons, pages), start=1):
         if len(comparisons) > 1:
-            show(f"\n== group {number} of {len(comparisons)}: data set {comparison['data']['root']}, "
-                 f"{len(comparison['systems'])} runs")
+            show(f"\n== group {number} of {len(comparisons)}: data set {comparison.data.root}, "
+                 f"{len(comparison.systems)} runs")
         show(comparison_table(comparison))
         show(f"\nreport: {page}")
 

@@ -342,7 +342,7 @@ def test_namesakes_get_their_own_bars(built: Built, tmp_path: Path):
     comparison = compare_runs(collection.runs, n_resamples=50)
     *charts, delta = write_charts(comparison, tmp_path / "charts")
     bars = {c["metric"]: c["bars"] for c in charts}
-    first, second = (s["name"] for s in comparison["systems"])
+    first, second = comparison.system_names
     assert bars["bleu"][second] == [100.0, 100.0] and max(bars["bleu"][first]) < 10
     bleu = [value for (document, system, metric), value in delta["points"].items() if metric == "bleu"]
     assert delta["metric"] == "delta" and len(bleu) == 2 and min(bleu) > 90

@@ -197,7 +197,7 @@ def test_compare_of_line_aligned_runs_reads_every_reference_and_leaves_out_the_s
     for folder, name in zip(folders, ("one", "two")):
         stored = json.loads((folder / "result.json").read_text(encoding="utf-8"))["documents"][0]["aligned"]
         for metric in ("bleu", "ter"):
-            [shown] = [r.score for r in comparison["rows"] if r.metric == metric and r.system == name]
+            [shown] = [r.score for r in comparison.rows if r.metric == metric and r.system == name]
             assert shown == stored[metric]["score"], (name, metric, shown, stored[metric])
 
 

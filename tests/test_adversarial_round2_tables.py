@@ -326,13 +326,13 @@ def test_two_compares_at_once_into_one_out_never_mix_or_overwrite(built: Built, 
     publish_comparisons([first], places[0])
     with pytest.raises(UserError, match="another comparison wrote a report there while this one ran"):
         publish_comparisons([second], places[1])
-    assert json.loads((out / "comparison.json").read_text())["baseline"] == first["baseline"] != second["baseline"]
+    assert json.loads((out / "comparison.json").read_text())["baseline"] == first.baseline != second.baseline
     assert sorted(p.name for p in tmp_path.iterdir()) == ["i", "r", "report"]
     places = ReportPlace.of(out), ReportPlace.of(out)    # both began when the first report stood there
     publish_comparisons([second], places[0])
     with pytest.raises(UserError, match="another comparison wrote a report there while this one ran"):
         publish_comparisons([first], places[1])
-    assert json.loads((out / "comparison.json").read_text())["baseline"] == second["baseline"]
+    assert json.loads((out / "comparison.json").read_text())["baseline"] == second.baseline
     assert sorted(p.name for p in tmp_path.iterdir()) == ["i", "r", "report"]
 
 

@@ -175,21 +175,21 @@ def test_xcomet_error_spans_are_stored_per_segment_and_shown_in_the_report(runs,
 
 def test_compare_shows_comet_with_intervals_and_paired_tests_without_the_model(runs, no_model_load):
     comparison = compare_runs(load_runs([str(r) for r in runs]), metrics=["comet", "cometkiwi"])
-    rows = [r for r in comparison["rows"] if r.metric == "comet" and r.system == "reference"]
+    rows = [r for r in comparison.rows if r.metric == "comet" and r.system == "reference"]
     assert rows and all(r.ci[0] <= r.score <= r.ci[1] for r in rows)
     assert all(0 < r.p_bootstrap <= 1 and 0 < r.p_randomization <= 1 for r in rows)
-    assert {m["name"]: m["higher_is_better"] for m in comparison["metrics"]} == {"comet": True, "cometkiwi": True}
+    assert {m.name: m.higher_is_better for m in comparison.metrics} == {"comet": True, "cometkiwi": True}
 
 
 def test_compare_shows_each_document_cometkiwi_score_of_the_run_under_its_label(runs, no_model_load):
     """Issue 21: harness-compare showed CometKiwi as the mean over the aligned segments, under the same label as
     the run's score, the mean over every source sentence and its output."""
     comparison = compare_runs(load_runs([str(r) for r in runs]), metrics=["comet", "cometkiwi"])
-    [label] = [m["signature"] for m in comparison["metrics"] if m["name"] == "cometkiwi"]
+    [label] = [m.signature for m in comparison.metrics if m.name == "cometkiwi"]
     assert "over every source sentence and its output" in label
     for run_folder in runs:
         record = read_record(run_folder)
-        shown = {r.document: r.score for r in comparison["rows"] + comparison["not_parallel_rows"]
+        shown = {r.document: r.score for r in comparison.rows + comparison.not_parallel_rows
                  if r.metric == "cometkiwi" and r.system == record.model_name}
         assert shown == {d.id: d.metrics["cometkiwi"].score for d in record.documents}
 

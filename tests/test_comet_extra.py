@@ -53,7 +53,7 @@ def test_error_spans_are_marked_by_severity_and_escaped(text, spans, expected):
 
 
 def test_the_span_section_says_when_there_is_nothing_to_show():
-    assert "No error spans" in error_spans_html({"error_spans": []})
+    assert "No error spans" in error_spans_html([])
 
 
 def test_a_schema_2_result_still_reads(tmp_path):

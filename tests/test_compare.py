@@ -42,14 +42,14 @@ def aligned_runs(tmp_path_factory):
 
 def row(comparison, document, system, metric):
     """A score row, tested (a parallel document) or not (a document whose reference does not translate it)."""
-    return next(r for r in comparison["rows"] + comparison["not_parallel_rows"]
+    return next(r for r in comparison.rows + comparison.not_parallel_rows
                 if (r.document, r.system, r.metric) == (document, system, metric))
 
 
 def test_document_level_runs_compare_without_fake_intervals(plain_runs):
     comparison = compare_runs(load_runs([str(p) for p in plain_runs]))
     reference = row(comparison, "002", "reference", "bleu")
-    assert comparison["level"] == "document" and comparison["baseline"] == "identity"
+    assert comparison.level == "document" and comparison.baseline == "identity"
     assert reference.score == 100.0 and reference.ci is None and reference.p_bootstrap is None
     assert reference.delta == pytest.approx(100.0 - row(comparison, "002", "identity", "bleu").score)
     table = comparison_table(comparison)
@@ -77,13 +77,13 @@ def test_holm_family_is_one_systems_comparison_with_the_baseline_whatever_other_
     three = compare_runs(load_runs([str(p) for p in aligned_runs]), n_resamples=300)
     two = compare_runs(load_runs([str(p) for p in aligned_runs[:2]]), n_resamples=300)
     tested = lambda comparison: [(r.document, r.metric, r.p_bootstrap_holm, r.p_randomization_holm,  # noqa: E731
-                                  r.significant) for r in comparison["rows"] if r.system == "reference"]
+                                  r.significant) for r in comparison.rows if r.system == "reference"]
     assert tested(three) == tested(two) and len(tested(two)) == 8   # 2 parallel documents x 4 metrics
-    assert {v.system: v for v in three["verdicts"]}["reference"] == two["verdicts"][0]
-    family = [r for r in three["rows"] if r.system == "reference"]
+    assert {v.system: v for v in three.verdicts}["reference"] == two.verdicts[0]
+    family = [r for r in three.rows if r.system == "reference"]
     assert [r.p_bootstrap_holm for r in family] == pytest.approx(holm([r.p_bootstrap for r in family]))
-    assert "whichever other runs are in the call" in three["significance"]["correction"]
-    assert "(8 per test)" in three["significance"]["correction"] and "(8 per test)" in comparison_table(three)
+    assert "whichever other runs are in the call" in three.significance.correction
+    assert "(8 per test)" in three.significance.correction and "(8 per test)" in comparison_table(three)
 
 
 def test_documents_that_are_not_translations_have_their_own_section_without_tests_in_every_format(aligned_runs,
@@ -91,10 +91,10 @@ def test_documents_that_are_not_translations_have_their_own_section_without_test
     """Failed before: documents 000 and 003 (their reference does not translate the source) had p-values in the
     rows and leaderboard.md/.csv and the terminal put them among the tested documents."""
     comparison = compare_runs(load_runs([str(p) for p in aligned_runs]), n_resamples=100)
-    assert {r.document for r in comparison["not_parallel_rows"]} == {"000", "003"}
-    assert not {"000", "003"} & {r.document for r in comparison["rows"]}
+    assert {r.document for r in comparison.not_parallel_rows} == {"000", "003"}
+    assert not {"000", "003"} & {r.document for r in comparison.rows}
     assert not any(key.startswith("p_") or key == "significant"
-                   for r in comparison["not_parallel_rows"] for key in asdict(r))
+                   for r in comparison.not_parallel_rows for key in asdict(r))
     untested_line = re.compile(r"^\|? ?00[03] ", re.MULTILINE)
     terminal = comparison_table(comparison)
     tested, untested = terminal.split("Not translations", 1)
@@ -120,7 +120,7 @@ def test_documents_that_are_not_translations_have_their_own_section_without_test
 def test_baseline_by_name_and_unknown_baseline(aligned_runs):
     runs = load_runs([str(p) for p in aligned_runs])
     comparison = compare_runs(runs, baseline="reference", metrics=["bleu"], n_resamples=100)
-    assert [s["name"] for s in comparison["systems"]] == ["reference", "weak", "twin"]
+    assert comparison.system_names == ["reference", "weak", "twin"]
     assert row(comparison, "000", "weak", "bleu").delta < 0
     with pytest.raises(UserError, match="unknown baseline system 'referenc'. Did you mean 'reference'"):
         compare_runs(runs, baseline="referenc")
@@ -128,13 +128,13 @@ def test_baseline_by_name_and_unknown_baseline(aligned_runs):
 
 def test_buckets_and_examples_come_from_parallel_documents_only(aligned_runs):
     comparison = compare_runs(load_runs([str(p) for p in aligned_runs]), metrics=["chrf"], n_resamples=100)
-    parallel = {d["id"] for d in comparison["data"]["documents"] if d["parallel"]}
+    parallel = {d.id for d in comparison.data.documents if d.parallel}
     assert parallel == {"002", "004"}
-    buckets = [b for b in comparison["buckets"] if b.system == "reference"]
+    buckets = [b for b in comparison.buckets if b.system == "reference"]
     assert {b.document for b in buckets} == parallel and all(b.score == 100.0 for b in buckets)
     assert all(b.small == (b.segments < MIN_BUCKET_SEGMENTS) for b in buckets)
     assert all((b.ci is None) == b.small for b in buckets) and any(b.ci == [100.0, 100.0] for b in buckets)
-    reference, twin = comparison["examples"]
+    reference, twin = comparison.examples
     assert (reference.system, reference.baseline) == ("reference", "weak")
     better = reference.better
     assert better and [e.difference for e in better] == sorted((e.difference for e in better), reverse=True)
@@ -150,10 +150,10 @@ def test_delta_has_a_paired_interval_and_each_system_a_verdict(aligned_runs):
     same, other = row(comparison, "004", "twin", "chrf"), row(comparison, "002", "twin", "chrf")
     assert same.delta_ci == [0.0, 0.0] and row(comparison, "004", "weak", "chrf").delta_ci is None
     assert 0 < other.delta_ci[0] <= other.delta <= other.delta_ci[1]
-    verdicts = {v.system: v for v in comparison["verdicts"]}
+    verdicts = {v.system: v for v in comparison.verdicts}
     assert verdicts["twin"] == Verdict("twin", better=4, worse=0, unclear=4)   # 002 x 4 metrics better
     assert verdicts["reference"].better + verdicts["reference"].unclear == 8
-    assert comparison["significance"]["p_floor"] == pytest.approx(1 / 301)
+    assert comparison.significance.p_floor == pytest.approx(1 / 301)
 
 
 @pytest.mark.parametrize("p, raw, text", [(None, None, "n/a"), (0.5, 0.5, "0.500"), (1 / 1001, 1 / 1001, "≤ 0.001"),
@@ -172,7 +172,7 @@ def test_length_bucket(words, bucket):
 
 def test_runs_without_segments_are_never_mixed_with_aligned_ones(plain_runs, aligned_runs):
     comparison = compare_runs(load_runs([str(plain_runs[0]), str(aligned_runs[1])]))
-    assert comparison["level"] == "document" and all(r.ci is None for r in comparison["rows"])
+    assert comparison.level == "document" and all(r.ci is None for r in comparison.rows)
 
 
 def test_different_documents_are_refused_and_grouped_apart(tmp_path, plain_runs):
@@ -197,7 +197,7 @@ def test_a_different_metric_signature_is_refused(tmp_path, plain_runs):
 def test_metrics_missing_from_a_run(tmp_path, plain_runs):
     only_bleu = identity_run(tmp_path / "only_bleu", "model.name=only_bleu", "metrics=[bleu]")
     runs = load_runs([str(plain_runs[0]), str(only_bleu)])
-    assert [m["name"] for m in compare_runs(runs)["metrics"]] == ["bleu"]
+    assert [m.name for m in compare_runs(runs).metrics] == ["bleu"]
     with pytest.raises(UserError, match="metric 'chrf' is not in run 'only_bleu'"):
         compare_runs(runs, metrics=["chrf"])
 
@@ -214,20 +214,20 @@ def test_load_runs_from_sweep_folders_and_globs(tmp_path):
 
 def test_summary_table_only_when_runs_have_summaries(aligned_runs, tmp_path):
     runs = load_runs([str(p) for p in aligned_runs[:2]])
-    assert compare_runs(runs, metrics=["bleu"], n_resamples=50)["summaries"] == []
+    assert compare_runs(runs, metrics=["bleu"], n_resamples=50).summaries == []
     result = read_result(aligned_runs[0])
     for document in result["documents"]:
         document["summary"] = {"vs_reference_summary": {"rougeL": {"score": 31.5}, "chrf": 40.0}, "text": "..."}
     runs[0] = runs[0].__class__(runs[0].name, runs[0].path, result)
     comparison = compare_runs(runs, metrics=["bleu"], n_resamples=50)
-    assert comparison["summaries"][0].scores == {"vs_reference_summary rougeL": 31.5, "vs_reference_summary chrf": 40.0}
+    assert comparison.summaries[0].scores == {"vs_reference_summary rougeL": 31.5, "vs_reference_summary chrf": 40.0}
     assert "## Summaries" in comparison_markdown(comparison)
 
 
 def test_markdown_and_csv_hold_every_row(aligned_runs):
     comparison = compare_runs(load_runs([str(p) for p in aligned_runs]), n_resamples=100)
     lines = list(csv.DictReader(io.StringIO(comparison_csv(comparison))))
-    assert len(lines) == len(comparison["rows"]) + len(comparison["not_parallel_rows"]) == 4 * 3 * 4
+    assert len(lines) == len(comparison.rows) + len(comparison.not_parallel_rows) == 4 * 3 * 4
     assert lines[1]["system"] == "reference" and float(lines[1]["ci_low"]) == 100.0 and lines[0]["delta"] == ""
     markdown = comparison_markdown(comparison)
     assert "## Ranking by TER ↓" in markdown and "## TER ↓ vs the baseline" in markdown

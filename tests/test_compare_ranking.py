@@ -16,7 +16,7 @@ import shutil
 import pytest
 
 from benchmarks.line_scoring import parallel_lines, write_lines
-from harness.compare.compare import collect_runs, compare_collection, ranking_of
+from harness.compare.compare import Ranking, collect_runs, compare_collection
 from harness.compare.reports.tables import comparison_csv, comparison_markdown, comparison_table, ranking_csv
 from harness.compare.reports.page import write_comparison
 from harness.results.results import read_record
@@ -66,7 +66,7 @@ def test_one_ranked_table_per_metric_with_clusters_of_significance_on_the_first_
     """Failed before: no ranking at all (the comparison had no 'ranking', the terminal began with the baseline
     table of the first metric)."""
     comparison = compared(scored, ["weak", "close", "best"])
-    ranking = ranking_of(comparison)
+    ranking = comparison.ranking
     for metric in ("bleu", "chrf", "chrf++", "ter"):
         rows = ranking.metric_rows(metric)
         assert [r.system for r in rows] == ["best", "close", "weak"]
@@ -90,7 +90,7 @@ def test_all_pairs_tests_every_pair_of_three_systems(scored, tmp_path):
                       tmp_path)
     assert outcome.code == 0, outcome.stderr[-2000:]
     comparison = json.loads((tmp_path / "r" / "comparison.json").read_text(encoding="utf-8"))
-    pairs = ranking_of(comparison).metric_pairs("bleu")
+    pairs = Ranking.from_record(comparison).metric_pairs("bleu")
     assert {(p.system, p.other) for p in pairs} == {("weak", "close"), ("weak", "best"), ("close", "best")}
     significant = {frozenset((p.system, p.other)): p.significant for p in pairs}
     assert significant == {frozenset(("weak", "close")): True, frozenset(("weak", "best")): True,
@@ -106,8 +106,8 @@ def test_all_pairs_tests_every_pair_of_three_systems(scored, tmp_path):
 def test_identical_outputs_under_two_names_are_flagged_in_every_format(scored, tmp_path):
     """Failed before: 'weak' and 'twin' (the same file) were two systems, nothing said they are one output."""
     comparison = compared(scored, ["best", "weak", "twin"])
-    assert comparison["duplicates"] == [["weak", "twin"]]
-    assert {r.system: r.duplicate_of for r in ranking_of(comparison).metric_rows("bleu")} == {
+    assert comparison.ranking.duplicates == [["weak", "twin"]]
+    assert {r.system: r.duplicate_of for r in comparison.ranking.metric_rows("bleu")} == {
         "best": None, "weak": None, "twin": "weak"}
     flag = "duplicate outputs: weak = twin"
     assert flag in comparison_table(comparison) and "(= weak: identical output)" in comparison_table(comparison)
@@ -120,6 +120,24 @@ def test_identical_outputs_under_two_names_are_flagged_in_every_format(scored, t
     assert "twin (= weak: identical output)" in page and flag in page
     written = json.loads((tmp_path / "report" / "comparison.json").read_text(encoding="utf-8"))
     assert written["duplicates"] == [["weak", "twin"]]
+    assert Ranking.from_record(written) == comparison.ranking   # comparison.json holds the typed ranking whole
+
+
+def test_comparison_json_keeps_its_keys_and_their_order(scored, tmp_path):
+    """comparison.json is Comparison.as_record(): one key per field, in the order it has always had (the ranking's
+    duplicate groups beside it), the typed descriptions as plain dicts."""
+    comparison = compared(scored, ["best", "weak"])
+    written = json.loads(json.dumps(comparison.as_record()))
+    assert list(written) == ["created", "harness_version", "baseline", "systems", "data", "skipped_documents", "level",
+                             "metrics", "metrics_left_out", "significance", "ranking", "duplicates", "rows",
+                             "not_parallel_rows", "verdicts", "buckets", "min_bucket_segments", "examples",
+                             "error_spans", "summaries", "skipped"]
+    assert list(written["ranking"]) == ["rows", "pairs", "documents", "notes"]
+    weak = comparison.systems[1]
+    assert written["systems"][1] == {"name": "weak", "run_dir": str(scored["weak"]), "model": weak.model,
+                                     "started": weak.started, "versions": weak.versions}
+    assert all(sorted(m) == ["higher_is_better", "name", "signature"] for m in written["metrics"])
+    assert written["significance"]["resamples"] == 200 and written["data"]["documents"][0]["parallel"] is True
 
 
 def test_segment_statistics_are_stored_and_give_the_runs_scores(scored):
@@ -174,7 +192,7 @@ def test_stored_runs_compare_without_the_code_of_a_metric_of_the_users_own(tmp_p
     assert outcome.code == 0, outcome.stderr[-2000:]
     comparison = json.loads((tmp_path / "report" / "comparison.json").read_text(encoding="utf-8"))
     assert [m["name"] for m in comparison["metrics"]] == ["bleu", mean, "chrf", "chrf++"]   # + metrics=[...]
-    words = {r.system: r.score for r in ranking_of(comparison).metric_rows(mean)}
+    words = {r.system: r.score for r in Ranking.from_record(comparison).metric_rows(mean)}
     stored = {name: read_record(tmp_path / "out" / name).documents[0].aligned[mean].score for name in ("best", "weak")}
     assert words == stored and words["best"] > words["weak"]
     assert any(own in note and "cannot import" in note for note in comparison["metrics_left_out"])

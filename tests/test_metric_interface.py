@@ -182,7 +182,7 @@ def test_tables_call_a_dotted_path_metric_by_the_name_it_declares(tmp_path):
     assert TOY not in run_table
     assert f" {declared} " in run_table.splitlines()[0] and f"{declared}, TER lower is better" in run_table
     comparison = compare_runs(load_runs([str(path) for path in runs]), n_resamples=50)
-    assert TOY in {m["name"] for m in comparison["metrics"]}   # what --metrics names, and what finds its code
+    assert TOY in {m.name for m in comparison.metrics}   # what --metrics names, and what finds its code
     for text in (comparison_table(comparison), comparison_markdown(comparison)):
         assert TOY not in text and f"{declared} ↓" in text
     page = write_comparison(comparison, tmp_path / "report").read_text(encoding="utf-8")

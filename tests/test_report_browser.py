@@ -65,10 +65,10 @@ def report(tmp_path_factory) -> Path:
     for run_dir in (weak, marked, named):
         with_arabic(run_dir, "004", answer=run_dir == named)
     comparison = compare_runs(load_runs([str(weak), str(marked), str(named)]), n_resamples=200)
-    assert [s["name"] for s in comparison["systems"]] == [WEAK, MARKED, OVERRIDE_NAME]
-    shown = [e for e in comparison["examples"][0].better if MARKUP in e.outputs[1].hyp]
+    assert comparison.system_names == [WEAK, MARKED, OVERRIDE_NAME]
+    shown = [e for e in comparison.examples[0].better if MARKUP in e.outputs[1].hyp]
     assert shown, "the marked-up sentence must be among the examples the report shows"
-    assert any(ARABIC in e.outputs[1].hyp for e in comparison["examples"][1].worse)
+    assert any(ARABIC in e.outputs[1].hyp for e in comparison.examples[1].worse)
     return write_comparison(comparison, base / "report")
 
 

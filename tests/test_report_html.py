@@ -45,14 +45,13 @@ def page(tmp_path_factory) -> tuple[Page, str]:
     add_segments(runs[0], 2)
     add_segments(runs[1], 3)
     comparison = compare_runs(load_runs([str(r) for r in runs]), n_resamples=50)
-    for system in comparison["systems"]:    # a name no hydra override can carry: markup and an override
-        system["name"] = OVERRIDE_NAME if system["name"] == "named" else system["name"]
-    for key in ("rows", "buckets", "not_parallel_rows"):
-        comparison[key] = [replace(row, system=OVERRIDE_NAME) if row.system == "named" else row
-                           for row in comparison[key]]
-    for row in [*comparison["ranking"]["rows"], *comparison["ranking"]["pairs"]]:
-        row["system"] = OVERRIDE_NAME if row["system"] == "named" else row["system"]
-    comparison["verdicts"] = [replace(verdict, system=OVERRIDE_NAME) for verdict in comparison["verdicts"]]
+    renamed = (lambda rows: [replace(row, system=OVERRIDE_NAME) if row.system == "named" else row for row in rows])
+    comparison = replace(   # a name no hydra override can carry: markup and an override
+        comparison, systems=[replace(s, name=OVERRIDE_NAME) if s.name == "named" else s for s in comparison.systems],
+        rows=renamed(comparison.rows), buckets=renamed(comparison.buckets),
+        not_parallel_rows=renamed(comparison.not_parallel_rows), verdicts=renamed(comparison.verdicts),
+        ranking=replace(comparison.ranking, rows=renamed(comparison.ranking.rows),
+                        pairs=renamed(comparison.ranking.pairs)))
     text = write_comparison(comparison, base / "report").read_text(encoding="utf-8")
     parsed = Page()
     parsed.feed(text)

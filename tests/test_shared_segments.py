@@ -89,8 +89,8 @@ def test_harness_compare_pairs_the_shared_segments(tmp_path):
     run(compose_config([f"data.root={SEEDS}", "model=identity", "model.name=degraded", "data.documents=[002,004]",
                         "backend._target_=tests.backends_for_tests.SometimesEmptyBackend"]), tmp_path / "b")
     comparison = compare_runs(load_runs([str(tmp_path / "a"), str(tmp_path / "b")]), n_resamples=50)
-    assert comparison["level"] == "aligned"
-    assert {row.system for row in comparison["rows"]} == {"identity", "degraded"}
+    assert comparison.level == "aligned"
+    assert {row.system for row in comparison.rows} == {"identity", "degraded"}
 
 
 def test_an_abridged_translation_is_not_penalised_for_what_its_source_lacks(tmp_path):

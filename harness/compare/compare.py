@@ -3,23 +3,24 @@
 Discovery (harness.compare.discovery) finds and reads the runs; comparability (harness.compare.comparability)
 decides which may share a column; statistics (harness.compare.statistics) tests them from their stored per-segment
 statistics; rows (harness.compare.rows) are the typed records the reports (harness.compare.reports) render. A
-comparison is a dict (written as comparison.json); it holds one row per document x system x metric with the score,
-its 95% interval, the delta against the baseline and the paired tests, plus per parallel document length buckets,
-examples where each system beats the baseline and where it falls behind, one verdict per system, error spans and,
-when runs have them, summaries.
+comparison is a frozen Comparison (harness.compare.comparison; written as comparison.json); it holds one row per
+document x system x metric with the score, its 95% interval, the delta against the baseline and the paired tests,
+plus per parallel document length buckets, examples where each system beats the baseline and where it falls behind,
+one verdict per system, error spans and, when runs have them, summaries.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from harness.compare.comparability import (check_comparable, choose_metrics, comparable_groups, compared_documents,
                                            duplicate_groups, not_compared, score_level)
+from harness.compare.comparison import Comparison, DataSet, Significance
 from harness.compare.discovery import (Collection, Run, Skipped, baseline_index, collect_runs, load_runs,
                                        order_with_baseline, path_suffix)
 from harness.compare.rows import (BucketRow, PairRow, RankRow, Ranking, SystemExamples, TestedRow,
                                   document_description, document_rows, duplicate_note, error_span_rows,
-                                  examples_both_ways, metric_description, ranking_of, skipped_document,
+                                  examples_both_ways, metric_description, skipped_document,
                                   skipped_records, split_by_relation, summary_rows, system_description, verdicts)
 from harness.compare.significance import DEFAULT_RESAMPLES, DEFAULT_SEED, p_floor
 from harness.compare.statistics import (ALPHA, BASELINE_FAMILY, MIN_BUCKET_SEGMENTS, bucket_rows, holm_within_systems,
@@ -30,8 +31,8 @@ from harness.results.results import package_version
 
 # The names harness.compare.compare offered before it was split in four (tests and users import them here).
 __all__ = ["Collection", "Run", "Skipped", "collect_runs", "load_runs", "path_suffix", "comparable_groups",
-           "MIN_BUCKET_SEGMENTS", "length_bucket", "RankRow", "PairRow", "Ranking", "ranking_of", "duplicate_note",
-           "compare_runs", "compare_collection", "Comparisons"]
+           "MIN_BUCKET_SEGMENTS", "length_bucket", "RankRow", "PairRow", "Ranking", "duplicate_note",
+           "compare_runs", "compare_collection", "Comparisons", "Comparison"]
 
 
 @dataclass
@@ -40,7 +41,7 @@ class Analysis:
     rows: list[TestedRow]
     buckets: list[BucketRow]
     examples: list[SystemExamples]
-    ranking: dict
+    ranking: Ranking
     over_units: list[str]
     left_out: dict[str, str]     # metric -> why it is left out
 
@@ -65,8 +66,8 @@ def aligned_analysis(runs: list[Run], names: list[str], compared: list[int], dup
 
 def document_analysis(runs: list[Run], names: list[str], compared: list[int]) -> Analysis:
     rows = [row for i in compared for row in document_rows(runs, i, names)]
-    no_ranking = {"rows": [], "pairs": [], "documents": [], "notes": [
-        "no ranking: the runs have no aligned segments (document-level scores have no interval and no test)"]}
+    no_ranking = Ranking([], [], [], [
+        "no ranking: the runs have no aligned segments (document-level scores have no interval and no test)"])
     return Analysis(rows, [], [], no_ranking, [], {})
 
 
@@ -78,7 +79,7 @@ def baseline_family(rows: list[TestedRow]) -> str:
 
 def compare_runs(runs: list[Run], baseline: str | None = None, metrics: list[str] | None = None,
                  n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED, skipped: list[Skipped] = (),
-                 all_pairs: bool = False) -> dict:
+                 all_pairs: bool = False) -> Comparison:
     """The comparison of comparable runs: the ranking per metric (with every pair tested when all_pairs), the
     tests against a baseline (default: the first run); `skipped` run folders are recorded, so that the report
     says what it leaves out."""
@@ -98,38 +99,36 @@ def compare_runs(runs: list[Run], baseline: str | None = None, metrics: list[str
     rows, not_parallel = split_by_relation(analysis.rows)
     metric_list = [metric_description(runs[0], "document" if name in analysis.over_units else level, name)
                    for name in names]
-    return {
-        "created": datetime.now().isoformat(timespec="seconds"),
-        "harness_version": package_version("mt-harness"),
-        "baseline": runs[0].name,
-        "systems": [system_description(r) for r in runs],
-        "data": {"root": runs[0].result.data_root,
-                 "documents": [document_description(documents[i]) for i in compared]},
-        "skipped_documents": [skipped_document(runs, i) for i in range(len(documents)) if i not in compared],
-        "level": level,
-        "metrics": metric_list,
-        "metrics_left_out": list(analysis.left_out.values()),
-        "significance": ({"resamples": n_resamples, "seed": seed, "alpha": ALPHA, "p_floor": p_floor(n_resamples),
-                          "tests": ["paired bootstrap resampling", "paired approximate randomization"],
-                          "correction": baseline_family(rows)}
-                         if level == "aligned" else None),
-        "ranking": analysis.ranking,
-        "duplicates": duplicates,
-        "rows": rows,
-        "not_parallel_rows": not_parallel,
-        "verdicts": verdicts(rows, metric_list),
-        "buckets": analysis.buckets,
-        "min_bucket_segments": MIN_BUCKET_SEGMENTS,
-        "examples": analysis.examples,
-        "error_spans": error_span_rows(runs) if level == "aligned" else [],
-        "summaries": summary_rows(runs),
-        "skipped": skipped_records(skipped),
-    }
+    return Comparison(
+        created=datetime.now().isoformat(timespec="seconds"),
+        harness_version=package_version("mt-harness"),
+        baseline=runs[0].name,
+        systems=[system_description(r) for r in runs],
+        data=DataSet(runs[0].result.data_root, [document_description(documents[i]) for i in compared]),
+        skipped_documents=[skipped_document(runs, i) for i in range(len(documents)) if i not in compared],
+        level=level,
+        metrics=metric_list,
+        metrics_left_out=list(analysis.left_out.values()),
+        significance=(Significance(n_resamples, seed, ALPHA, p_floor(n_resamples),
+                                   ["paired bootstrap resampling", "paired approximate randomization"],
+                                   baseline_family(rows))
+                      if level == "aligned" else None),
+        ranking=replace(analysis.ranking, duplicates=duplicates),
+        rows=rows,
+        not_parallel_rows=not_parallel,
+        verdicts=verdicts(rows, metric_list),
+        buckets=analysis.buckets,
+        min_bucket_segments=MIN_BUCKET_SEGMENTS,
+        examples=analysis.examples,
+        error_spans=error_span_rows(runs) if level == "aligned" else [],
+        summaries=summary_rows(runs),
+        skipped=skipped_records(skipped),
+    )
 
 
 @dataclass
 class Comparisons:
-    comparisons: list[dict]      # one per group compared, each listing every run folder skipped
+    comparisons: list[Comparison]      # one per group compared, each listing every run folder skipped
     skipped: list[Skipped]       # the run folders of groups that could not be compared, and why
 
 
@@ -156,6 +155,5 @@ def compare_collection(collection: Collection, baseline: str | None = None, metr
     if not comparisons:
         errors = list(dict.fromkeys(errors))
         raise UserError(errors[0] if len(errors) == 1 else f"no group of runs could be compared: {'; '.join(errors)}")
-    for comparison in comparisons:
-        comparison["skipped"] = skipped_records(collection.skipped + skipped)
-    return Comparisons(comparisons, skipped)
+    records = skipped_records(collection.skipped + skipped)
+    return Comparisons([replace(comparison, skipped=records) for comparison in comparisons], skipped)

@@ -1,11 +1,12 @@
 """Rows: the comparison's rendering-ready records, one per document x system x metric (with the score, its 95%
 interval, the delta against the baseline and the paired tests), per length bucket, per example, per verdict, per
 ranking place, per pair and per error-span segment; and the descriptions of the systems, documents and metrics. The
-reports (harness.compare.reports) read them by attribute; comparison.json holds them as dicts (`as_record`).
+reports (harness.compare.reports) read them by attribute, within the Comparison (harness.compare.comparison) that
+holds them; comparison.json holds them as dicts (Comparison.as_record).
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields, is_dataclass
+from dataclasses import dataclass, field, fields
 
 from harness.compare.comparability import metric_records, paired_segments, scored_documents
 from harness.compare.discovery import Run, Skipped
@@ -22,7 +23,7 @@ SPAN_SEGMENTS_PER_SYSTEM = 10         # the lowest-scored segments with error sp
 class ScoreRow:
     """One document x system x metric: the score, its 95% interval (None at document level) and its difference
     from the baseline's (None for the baseline); `parallel` False: the reference is not a translation of the
-    source, so the scores measure topical overlap and are shown without any test (comparison["not_parallel_rows"])."""
+    source, so the scores measure topical overlap and are shown without any test (Comparison.not_parallel_rows)."""
     document: str
     lang: str
     relation: str
@@ -125,12 +126,6 @@ class SpanRow:
     error_spans: list[dict]     # as the metric stored them: start, end, severity, confidence
 
 
-def as_record(comparison: dict) -> dict:
-    """The comparison as comparison.json holds it: each typed row a dict of its fields, in their order."""
-    return {key: [asdict(item) if is_dataclass(item) else item for item in value] if isinstance(value, list) else value
-            for key, value in comparison.items()}
-
-
 def document_rows(runs: list[Run], doc_index: int, metric_names: list[str]) -> list[TestedRow]:
     """Document-level scores: one segment per document, so no interval and no test ("n/a")."""
     rows = []
@@ -189,10 +184,10 @@ def examples_both_ways(runs: list[Run], compared: list[int],
     return [system_examples(runs, position, paired, limit) for position in range(1, len(runs))]
 
 
-def verdicts(rows: list[TestedRow], metrics: list[dict]) -> list[Verdict]:
+def verdicts(rows: list[TestedRow], metrics: list[MetricInfo]) -> list[Verdict]:
     """Per system, over the parallel documents x metrics: how often it is significantly better than the
     baseline, significantly worse, or not told apart (a metric's direction decides better and worse)."""
-    higher = {m["name"]: m["higher_is_better"] for m in metrics}
+    higher = {m.name: m.higher_is_better for m in metrics}
     tally: dict[str, Verdict] = {}
     for row in rows:
         if row.delta is None or not row.parallel or row.significant is None:
@@ -250,12 +245,12 @@ class PairRow:
 
 @dataclass(frozen=True)
 class Ranking:
-    """A comparison's ranking and all-pairs tables, typed (read from the comparison by ranking_of)."""
+    """A comparison's ranking and all-pairs tables, typed (comparison.json: `ranking`, and `duplicates` beside it)."""
     rows: list[RankRow]
     pairs: list[PairRow]
     documents: list[str]                 # the parallel documents pooled
     notes: list[str]                     # what the tests and their families are; why there is no ranking
-    duplicates: list[list[str]]          # groups of systems with identical outputs
+    duplicates: list[list[str]] = field(default_factory=list)   # groups of systems with identical outputs
 
     def metric_rows(self, metric: str) -> list[RankRow]:
         return [row for row in self.rows if row.metric == metric]
@@ -263,15 +258,15 @@ class Ranking:
     def metric_pairs(self, metric: str) -> list[PairRow]:
         return [pair for pair in self.pairs if pair.metric == metric]
 
-
-def ranking_of(comparison: dict) -> Ranking:
-    """The ranking part of a comparison (as compare_runs writes it, or as read back from comparison.json)."""
-    part = comparison.get("ranking") or {}
-    return Ranking([RankRow(**{**row, "ci": tuple(row["ci"]),
-                               "raw_p_above": row["raw_p_above"] and tuple(row["raw_p_above"])})
+    @classmethod
+    def from_record(cls, record: dict) -> Ranking:
+        """The ranking of a comparison read back from comparison.json (Comparison.as_record writes it)."""
+        part = record.get("ranking") or {}
+        return cls([RankRow(**{**row, "ci": tuple(row["ci"]),
+                                "raw_p_above": row["raw_p_above"] and tuple(row["raw_p_above"])})
                     for row in part.get("rows", [])],
                    [PairRow(**{**pair, "delta_ci": tuple(pair["delta_ci"])}) for pair in part.get("pairs", [])],
-                   part.get("documents", []), part.get("notes", []), comparison.get("duplicates", []))
+                   part.get("documents", []), part.get("notes", []), record.get("duplicates", []))
 
 
 def duplicate_note(groups: list[list[str]]) -> list[str]:
@@ -279,31 +274,77 @@ def duplicate_note(groups: list[list[str]]) -> list[str]:
             "the same by construction)" for names in groups]
 
 
-def system_description(run: Run) -> dict:
-    return {"name": run.name, "run_dir": str(run.path), "model": run.result.model, "started": run.result.started,
-            "versions": run.result.versions or {}}
+@dataclass(frozen=True)
+class SystemInfo:
+    """A compared run: its name, folder, model description (as the run stored it), start and versions."""
+    name: str
+    run_dir: str
+    model: dict
+    started: str | None
+    versions: dict
 
 
-def document_description(document: DocumentRecord) -> dict:
-    return {"id": document.id, "lang": document.src_lang, "relation": document.relation,
-            "measured_relation": document.measured_relation, "parallel": document.parallel,
-            "segments": None if document.segments is None else len(document.segments)}
+@dataclass(frozen=True)
+class DocumentInfo:
+    """A compared document: its relation as declared and as measured, and its number of segments (None: none
+    stored)."""
+    id: str
+    lang: str
+    relation: str
+    measured_relation: str | None
+    parallel: bool
+    segments: int | None
 
 
-def metric_description(run: Run, level: str, name: str) -> dict:
+@dataclass(frozen=True)
+class MetricInfo:
     """A compared metric: its key (what --metrics names), signature, direction and, for a metric stored under its
-    dotted path, the name it declares (what the tables show)."""
+    dotted path, the name it declares (what the tables show; comparison.json has it only when there is one)."""
+    name: str
+    signature: str
+    higher_is_better: bool
+    declared_name: str | None = None
+
+
+@dataclass(frozen=True)
+class SkippedDocument:
+    """A document left out of an aligned comparison, and why."""
+    id: str
+    lang: str
+    relation: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class SkippedRun:
+    """A run folder left out of the comparison: its state and why."""
+    run_dir: str
+    state: str
+    reason: str
+
+
+def system_description(run: Run) -> SystemInfo:
+    return SystemInfo(run.name, str(run.path), run.result.model, run.result.started, run.result.versions or {})
+
+
+def document_description(document: DocumentRecord) -> DocumentInfo:
+    return DocumentInfo(document.id, document.src_lang, document.relation, document.measured_relation,
+                        document.parallel, None if document.segments is None else len(document.segments))
+
+
+def metric_description(run: Run, level: str, name: str) -> MetricInfo:
+    """A compared metric, described by the record a run stored for it."""
     record = metric_records(scored_documents(run, level)[0], level)[name]
-    return {"name": name, "signature": record.signature, "higher_is_better": record.higher_is_better,
-            **({"declared_name": record.name} if record.name else {})}
+    return MetricInfo(name, record.signature, record.higher_is_better, record.name or None)
 
 
-def skipped_document(runs: list[Run], doc_index: int) -> dict:
+def skipped_document(runs: list[Run], doc_index: int) -> SkippedDocument:
     """A document left out of an aligned comparison, and which runs have no aligned score for it."""
     document = runs[0].result.documents[doc_index]
     lacking = [run.name for run in runs if not run.result.documents[doc_index].aligned]
-    return {"id": document.id, "lang": document.src_lang, "relation": document.relation,
-            "reason": f"no aligned segment in {', '.join(lacking)} (no reference sentence has a source counterpart)"}
+    return SkippedDocument(document.id, document.src_lang, document.relation,
+                           f"no aligned segment in {', '.join(lacking)} (no reference sentence has a source "
+                           "counterpart)")
 
 
 def split_by_relation(rows: list[TestedRow]) -> tuple[list[TestedRow], list[ScoreRow]]:
@@ -314,8 +355,8 @@ def split_by_relation(rows: list[TestedRow]) -> tuple[list[TestedRow], list[Scor
     return [row for row in rows if row.parallel], others
 
 
-def skipped_records(skipped: list[Skipped]) -> list[dict]:
-    return [{"run_dir": str(s.path), "state": s.state, "reason": s.reason} for s in skipped]
+def skipped_records(skipped: list[Skipped]) -> list[SkippedRun]:
+    return [SkippedRun(str(s.path), s.state, s.reason) for s in skipped]
 
 
 def segment_span_rows(run: Run, document: DocumentRecord) -> list[SpanRow]:

@@ -6,14 +6,13 @@ correction, length buckets, and the ranking with its clusters and all-pairs test
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict
 from itertools import compress
 
 import numpy as np
 
 from harness.compare.comparability import metric_records, paired_segments, scored_documents
 from harness.compare.discovery import Run
-from harness.compare.rows import BucketRow, PairRow, RankRow, SCORE_DECIMALS, TestedRow, rounded, score_row
+from harness.compare.rows import BucketRow, PairRow, RankRow, Ranking, SCORE_DECIMALS, TestedRow, rounded, score_row
 from harness.compare.significance import PairTest, Resampled, compare_systems, holm, resample
 from harness.errors import UserError
 from harness.results.results import Segment
@@ -264,13 +263,12 @@ def metric_pairs(runs: list[Run], metric: Metric, shared: Resampled) -> list[Pai
 
 
 def ranking(runs: list[Run], documents: list[int], metrics: dict[str, Metric], stats: dict,
-            duplicate_of: dict[str, str], all_pairs: bool, n_resamples: int, seed: int) -> dict:
+            duplicate_of: dict[str, str], all_pairs: bool, n_resamples: int, seed: int) -> Ranking:
     """Per metric, every system's corpus score over the aligned segments of the parallel documents (for a
     line-aligned test set: over its lines, as sacrebleu REF -i HYP), ranked with clusters; with all_pairs the
     paired tests between every two systems too (a win matrix, as COMET's comet-compare)."""
     if not documents:
-        return {"rows": [], "pairs": [], "documents": [], "notes": [
-            "no ranking: no compared document's reference is a translation of its source"]}
+        return Ranking([], [], [], ["no ranking: no compared document's reference is a translation of its source"])
     rows, pairs = [], []
     for name, metric in metrics.items():
         shared = resample(metric, pooled(stats, documents, name), n_resamples, seed)
@@ -283,5 +281,4 @@ def ranking(runs: list[Run], documents: list[int], metrics: dict[str, Metric], s
              + RANK_FAMILY.format(count=len(runs) - 1)]
     notes += [f"all pairs: paired bootstrap and approximate randomization between every two systems, "
               + PAIRS_FAMILY.format(count=count)] if all_pairs else []
-    return {"rows": [asdict(row) for row in rows], "pairs": [asdict(pair) for pair in pairs], "documents": ids,
-            "notes": notes}
+    return Ranking(rows, pairs, ids, notes)

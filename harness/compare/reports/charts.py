@@ -13,7 +13,8 @@ matplotlib.use("Agg")   # files only, never a window: runs headless on servers a
 import matplotlib.pyplot as plt  # noqa: E402
 
 from harness.compare.reports.tables import metric_label  # noqa: E402
-from harness.compare.rows import ScoreRow, TestedRow  # noqa: E402
+from harness.compare.comparison import Comparison  # noqa: E402
+from harness.compare.rows import DocumentInfo, MetricInfo, ScoreRow, TestedRow  # noqa: E402
 
 BAR_GROUP_WIDTH = 0.8
 DPI = 110
@@ -48,14 +49,14 @@ def plain_text(text: str) -> str:
     return text.replace("$", r"\$")
 
 
-def chart_documents(comparison: dict) -> list[dict]:
+def chart_documents(comparison: Comparison) -> list[DocumentInfo]:
     """The documents in drawing order: the parallel ones first, then the others (drawn apart)."""
-    documents = comparison["data"]["documents"]
-    return [d for d in documents if d.get("parallel", True)] + [d for d in documents if not d.get("parallel", True)]
+    documents = comparison.data.documents
+    return [d for d in documents if d.parallel] + [d for d in documents if not d.parallel]
 
 
-def document_label(document: dict) -> str:
-    return plain_text(f"{document['id']}\n{document['lang']}")
+def document_label(document: DocumentInfo) -> str:
+    return plain_text(f"{document.id}\n{document.lang}")
 
 
 def legend_below(axes, handles: list, systems: list[str]):
@@ -74,15 +75,16 @@ def shade_not_parallel(axes, first: int, count: int) -> None:
               ha="center", va="top", fontsize=7, color="#555")
 
 
-def draw_chart(rows: list[ScoreRow], systems: list[str], documents: list[dict], metric: dict, path: Path) -> dict:
+def draw_chart(rows: list[ScoreRow], systems: list[str], documents: list[DocumentInfo], metric: MetricInfo,
+               path: Path) -> dict:
     """Draw one metric's chart; returns what was drawn: each system's bar heights (one per document, in drawing
     order) and the legend."""
     figure, axes = plt.subplots(figsize=(max(4.2, 1.6 + 0.55 * len(documents) * max(1, len(systems)) ** 0.5), 3.4))
     width = BAR_GROUP_WIDTH / len(systems)
-    parallel = sum(1 for d in documents if d.get("parallel", True))
+    parallel = sum(1 for d in documents if d.parallel)
     bars = []
     for position, system in enumerate(systems):
-        mine = [next(r for r in rows if r.system == system and r.document == d["id"]) for d in documents]
+        mine = [next(r for r in rows if r.system == system and r.document == d.id) for d in documents]
         xs = [i + (position - (len(systems) - 1) / 2) * width for i in range(len(documents))]
         container = axes.bar(xs, [r.score for r in mine], width, yerr=error_bars(mine), capsize=3, zorder=2,
                              error_kw={"elinewidth": 1, "zorder": 3})
@@ -105,61 +107,61 @@ def draw_chart(rows: list[ScoreRow], systems: list[str], documents: list[dict], 
             "legend": [text.get_text() for text in legend.get_texts()]}
 
 
-def delta_rows(comparison: dict, metric: str, parallel_ids: list[str]) -> list[TestedRow]:
-    return [r for d in parallel_ids for r in comparison["rows"]
+def delta_rows(comparison: Comparison, metric: str, parallel_ids: list[str]) -> list[TestedRow]:
+    return [r for d in parallel_ids for r in comparison.rows
             if r.metric == metric and r.document == d and r.delta is not None]
 
 
-def draw_delta_chart(comparison: dict, parallel_ids: list[str], path: Path) -> dict | None:
+def draw_delta_chart(comparison: Comparison, parallel_ids: list[str], path: Path) -> dict | None:
     """Each system's difference from the baseline on the parallel documents, one panel per metric, with the
     paired 95% interval: an interval that crosses zero is not told apart from the baseline. Returns the points
     drawn, (document, system, metric) -> difference; None without intervals (document level)."""
-    metrics = comparison["metrics"]
-    if not parallel_ids or not any(r.delta_ci for m in metrics for r in delta_rows(comparison, m["name"],
+    metrics = comparison.metrics
+    if not parallel_ids or not any(r.delta_ci for m in metrics for r in delta_rows(comparison, m.name,
                                                                                          parallel_ids)):
         return None
     columns = min(2, len(metrics))
     panel_rows = math.ceil(len(metrics) / columns)
-    lines = len(delta_rows(comparison, metrics[0]["name"], parallel_ids))
+    lines = len(delta_rows(comparison, metrics[0].name, parallel_ids))
     figure, grid = plt.subplots(panel_rows, columns, squeeze=False,
                                 figsize=(3.6 * columns, panel_rows * (1.1 + 0.38 * lines)))
     points = {}
     for axes, metric in zip(grid.flat, metrics):
-        rows = delta_rows(comparison, metric["name"], parallel_ids)
-        points |= {(r.document, r.system, metric["name"]): r.delta for r in rows}
+        rows = delta_rows(comparison, metric.name, parallel_ids)
+        points |= {(r.document, r.system, metric.name): r.delta for r in rows}
         ys = list(range(len(rows)))[::-1]
         axes.errorbar([r.delta for r in rows], ys, xerr=error_bars(rows, "delta_ci", "delta"), fmt="o",
                       capsize=3, markersize=4)
         axes.axvline(0, color="#888", linewidth=1)
-        several = len(comparison["systems"]) > 2
+        several = len(comparison.systems) > 2
         axes.set_yticks(ys, [plain_text(f"{r.document} {r.lang}" + (f" {r.system}" if several else ""))
                              for r in rows], fontsize=8)
         axes.set_ylim(-0.6, len(rows) - 0.4)
-        direction = "higher" if metric["higher_is_better"] else "lower"
+        direction = "higher" if metric.higher_is_better else "lower"
         axes.set_xlabel(plain_text(f"Δ {metric_label(metric)} ({direction} is better)"), fontsize=8)
         axes.tick_params(axis="x", labelsize=7)
         axes.grid(axis="x", alpha=0.3)
     for axes in list(grid.flat)[len(metrics):]:
         axes.axis("off")
-    figure.suptitle(plain_text(f"Difference from {comparison['baseline']}, paired 95% interval"), fontsize=10)
+    figure.suptitle(plain_text(f"Difference from {comparison.baseline}, paired 95% interval"), fontsize=10)
     figure.tight_layout()
     figure.savefig(path, dpi=DPI, bbox_inches="tight")
     plt.close(figure)
     return {"metric": DELTA_CHART, "path": path, "points": points}
 
 
-def write_charts(comparison: dict, folder: Path) -> list[dict]:
+def write_charts(comparison: Comparison, folder: Path) -> list[dict]:
     """One chart per metric across every document (with its bars), then the difference chart (with its points);
     returns what was drawn, for the HTML report and the tests."""
     folder.mkdir(parents=True, exist_ok=True)
-    systems = [s["name"] for s in comparison["systems"]]
+    systems = comparison.system_names
     documents = chart_documents(comparison)
     charts = []
-    for metric in comparison["metrics"]:
-        rows = [r for r in [*comparison["rows"], *comparison.get("not_parallel_rows", [])]
-                if r.metric == metric["name"]]
-        path = folder / chart_name(metric["name"])
-        charts.append({"metric": metric["name"], "path": path, **draw_chart(rows, systems, documents, metric, path)})
-    parallel_ids = [d["id"] for d in documents if d.get("parallel", True)]
+    for metric in comparison.metrics:
+        rows = [r for r in [*comparison.rows, *comparison.not_parallel_rows]
+                if r.metric == metric.name]
+        path = folder / chart_name(metric.name)
+        charts.append({"metric": metric.name, "path": path, **draw_chart(rows, systems, documents, metric, path)})
+    parallel_ids = [d.id for d in documents if d.parallel]
     delta = draw_delta_chart(comparison, parallel_ids, folder / f"{DELTA_CHART}.png") if len(systems) > 1 else None
     return charts + ([delta] if delta else [])

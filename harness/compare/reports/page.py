@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.compare.comparison import Comparison
 from harness.compare.reports.charts import DELTA_CHART, write_charts
 from harness.compare.reports.tables import (LEADERBOARD_HEADERS, METRIC_LABELS, NO_OUTPUT, NO_OUTPUT_NOTE,
                                            NO_SOURCE, REPORT_FILES, ReportPlace, comparison_csv, comparison_markdown,
@@ -31,7 +32,8 @@ from harness.compare.reports.tables import (LEADERBOARD_HEADERS, METRIC_LABELS, 
                                            skipped_document_notes, summary_table)
 from harness.compare.reports.html_text import bdi, escape, isolated, said, with_names_isolated
 from harness.compare.reports.spans import error_spans_html
-from harness.compare.rows import BucketRow, Example, ExampleOutput, TestedRow, as_record
+from harness.compare.rows import (BucketRow, DocumentInfo, Example, ExampleOutput, MetricInfo, SystemInfo,
+                                  TestedRow)
 from harness.results.results import write_json_atomically, write_text
 
 STYLE = """
@@ -141,24 +143,24 @@ def document_name(document_id: str, lang: str) -> str:
     return f"{bdi(document_id)} {bdi(lang)}"
 
 
-def metric_name(metric: dict) -> str:
+def metric_name(metric: MetricInfo) -> str:
     """A metric's label (a user's metric is named by its user) with its direction."""
     return bdi(metric_label(metric))
 
 
-def user_names(comparison: dict) -> list[str]:
+def user_names(comparison: Comparison) -> list[str]:
     """Every name in a comparison that a user chose: systems, models, run folders, the data set, documents,
     languages, metrics; what with_names_isolated looks for in sentences composed for every format."""
-    documents = comparison["data"]["documents"] + comparison.get("skipped_documents", [])
-    return [*(s["name"] for s in comparison["systems"]), *(s["run_dir"] for s in comparison["systems"]),
-            *(s["model"].get("name", "") for s in comparison["systems"]), comparison["baseline"],
-            comparison["data"]["root"] or "", *(d["id"] for d in documents), *(d["lang"] for d in documents),
-            *(m["name"] for m in comparison["metrics"]), *(metric_label(m) for m in comparison["metrics"]),
-            *(s["run_dir"] for s in comparison.get("skipped", []))]
+    documents = comparison.data.documents + comparison.skipped_documents
+    return [*comparison.system_names, *(s.run_dir for s in comparison.systems),
+            *(s.model.get("name", "") for s in comparison.systems), comparison.baseline,
+            comparison.data.root or "", *(d.id for d in documents), *(d.lang for d in documents),
+            *(m.name for m in comparison.metrics), *(metric_label(m) for m in comparison.metrics),
+            *(s.run_dir for s in comparison.skipped)]
 
 
-def documents_of(comparison: dict, parallel: bool) -> list[dict]:
-    return [d for d in comparison["data"]["documents"] if d.get("parallel", True) == parallel]
+def documents_of(comparison: Comparison, parallel: bool) -> list[DocumentInfo]:
+    return [d for d in comparison.data.documents if d.parallel == parallel]
 
 
 def delta_class(row: TestedRow, higher: bool) -> str:
@@ -172,19 +174,19 @@ def delta_with_interval(row: TestedRow) -> str:
     return number(row.delta, sign=True) + ("" if not row.delta_ci else f" {interval(row.delta_ci)}")
 
 
-def relation_text(document: dict) -> str:
-    measured = document.get("measured_relation")
-    return document["relation"] if not measured or measured == document["relation"] else \
-        f"declared {document['relation']}, measured {measured}"
+def relation_text(document: DocumentInfo) -> str:
+    measured = document.measured_relation
+    return document.relation if not measured or measured == document.relation else \
+        f"declared {document.relation}, measured {measured}"
 
 
 # ---------------------------------------------------------------- the head of the page
 
-def warnings_html(comparison: dict) -> str:
+def warnings_html(comparison: Comparison) -> str:
     """Runs and documents left out of the comparison, at the top: they qualify every figure below."""
     names = user_names(comparison)
-    skipped = "".join(f"<p class=\"warning\">skipped {bdi(s['run_dir'])} ({escape(s['state'])}: "
-                      f"{with_names_isolated(s['reason'], names)})</p>" for s in comparison.get("skipped", []))
+    skipped = "".join(f"<p class=\"warning\">skipped {bdi(s.run_dir)} ({escape(s.state)}: "
+                      f"{with_names_isolated(s.reason, names)})</p>" for s in comparison.skipped)
     return skipped + "".join(f"<p class=\"warning\">{with_names_isolated(text, names)}</p>"
                              for text in skipped_document_notes(comparison))
 
@@ -206,7 +208,7 @@ def ranking_table(text_table, names: list[str]) -> str:
                     names={i for i, h in enumerate(text_table.headers) if h in names}))
 
 
-def ranking_section(comparison: dict, charts: list[dict]) -> str:
+def ranking_section(comparison: Comparison, charts: list[dict]) -> str:
     """Each metric's ranking over the parallel documents (corpus score, interval, rank with ties by
     significance) and the --all-pairs win matrices, as report.ranking_tables makes them for the terminal: the
     first thing on the page."""
@@ -222,76 +224,76 @@ def significance_text(row: TestedRow, css: str) -> str:
     return css if row.significant else "no"
 
 
-def summary_cells(row: TestedRow, baseline: TestedRow, document: dict, floor: float | None, metric: dict,
+def summary_cells(row: TestedRow, baseline: TestedRow, document: DocumentInfo, floor: float | None, metric: MetricInfo,
                   with_system: bool) -> list[str]:
-    css = delta_class(row, metric["higher_is_better"])
+    css = delta_class(row, metric.higher_is_better)
     p_values = (f"{p_text(row.p_bootstrap_holm, row.p_bootstrap, floor)} / "
                 f"{p_text(row.p_randomization_holm, row.p_randomization, floor)}")
-    segments = "" if document.get("segments") is None else document["segments"]
+    segments = "" if document.segments is None else document.segments
     return [td(document_name(row.document, row.lang), "names"), td(metric_name(metric), "names"),
             *([td(row.system, "name")] if with_system else []),
             td(delta_with_interval(row), "num", css), td(significance_text(row, css), "plain", css), td(p_values, "num"),
             td(number(baseline.score), "num"), td(number(row.score), "num"), td(segments, "num")]
 
 
-def summary_headers(comparison: dict, with_system: bool) -> list[str]:
+def summary_headers(comparison: Comparison, with_system: bool) -> list[str]:
     """Most telling first: the difference comes right after what it is a difference of."""
     return ["document", "metric", *(["system"] if with_system else []), "Δ [paired 95% CI]", "significant",
-            "p bootstrap / AR", comparison["baseline"], "score", "segments"]
+            "p bootstrap / AR", comparison.baseline, "score", "segments"]
 
 
-def summary_rows(comparison: dict, documents: list[dict], with_system: bool) -> list[list[str]]:
+def summary_rows(comparison: Comparison, documents: list[DocumentInfo], with_system: bool) -> list[list[str]]:
     floor = p_floor(comparison)
     rows = []
     for document in documents:
-        for metric in comparison["metrics"]:
-            mine = [r for r in metric_rows(comparison, metric["name"]) if r.document == document["id"]]
+        for metric in comparison.metrics:
+            mine = [r for r in metric_rows(comparison, metric.name) if r.document == document.id]
             baseline = next(r for r in mine if r.delta is None)
             rows += [summary_cells(r, baseline, document, floor, metric, with_system)
                      for r in mine if r.delta is not None]
     return rows
 
 
-def verdict_lines(comparison: dict, tested: int) -> str:
-    return "".join(f"<p class=\"verdict\">{bdi(verdict.system)} against {bdi(comparison['baseline'])}: "
+def verdict_lines(comparison: Comparison, tested: int) -> str:
+    return "".join(f"<p class=\"verdict\">{bdi(verdict.system)} against {bdi(comparison.baseline)}: "
                    f"significantly better in {verdict.better} of {tested}, significantly worse in "
                    f"{verdict.worse}, not told apart in {verdict.unclear} (parallel document × metric)</p>"
-                   for verdict in comparison.get("verdicts", []))
+                   for verdict in comparison.verdicts)
 
 
-def holm_note(comparison: dict, documents: int) -> str:
-    test = comparison["significance"]
+def holm_note(comparison: Comparison, documents: int) -> str:
+    test = comparison.significance
     if not test:
         return ("<p class=\"note\">Document-level scores: each document is one segment, so there is no interval and "
                 "no test (n/a). Re-run with aligned segments for intervals and tests.</p>")
-    others, metrics = len(comparison["systems"]) - 1, len(comparison["metrics"])
+    others, metrics = len(comparison.systems) - 1, len(comparison.metrics)
     cells = documents * metrics * others
-    return (f"<p class=\"note\">Δ: system minus baseline, with the paired 95% bootstrap interval ({test['resamples']} "
-            f"resamples of the aligned sentences, seed {test['seed']}). p: paired bootstrap and paired approximate "
+    return (f"<p class=\"note\">Δ: system minus baseline, with the paired 95% bootstrap interval ({test.resamples} "
+            f"resamples of the aligned sentences, seed {test.seed}). p: paired bootstrap and paired approximate "
             "randomization tests, Holm-corrected; ≤ marks a p at its floor 1/(resamples + 1). Significant: "
-            f"Holm-corrected p &lt; {test['alpha']} in both tests; the interval and the tests are separate procedures "
-            f"and can disagree near the threshold. What Holm covers: {escape(test['correction'])}. The {cells} "
+            f"Holm-corrected p &lt; {test.alpha} in both tests; the interval and the tests are separate procedures "
+            f"and can disagree near the threshold. What Holm covers: {escape(test.correction)}. The {cells} "
             f"tests of this table ({documents} document(s) × {metrics} metrics × {others} system(s)) are strongly "
             "correlated across metrics: read a pattern across documents, not one cell.</p>")
 
 
-def verdicts_section(comparison: dict, charts: list[dict]) -> str:
+def verdicts_section(comparison: Comparison, charts: list[dict]) -> str:
     """Each system against the baseline in one line, over the parallel documents × metrics: the answer, first."""
     documents = documents_of(comparison, True)
-    if not documents or len(comparison["systems"]) < 2:
+    if not documents or len(comparison.systems) < 2:
         return ""
-    return verdict_lines(comparison, len(documents) * len(comparison["metrics"]))
+    return verdict_lines(comparison, len(documents) * len(comparison.metrics))
 
 
-def summary_section(comparison: dict, charts: list[dict]) -> str:
+def summary_section(comparison: Comparison, charts: list[dict]) -> str:
     documents = documents_of(comparison, True)
     if not documents:
         return ("<p class=\"warning\">No document of this data set is a translation of its source (declared and "
                 "measured parallel): there is nothing to summarize as translation quality. See the section on the "
                 "other documents below.</p>")
-    if len(comparison["systems"]) < 2:
+    if len(comparison.systems) < 2:
         return "<p>One system only: no difference to test. Its scores are below.</p>"
-    with_system = len(comparison["systems"]) > 2
+    with_system = len(comparison.systems) > 2
     headers = summary_headers(comparison, with_system)
     labels = 3 if with_system else 2
     numeric = set(range(labels, len(headers))) - {labels + 1}    # all but the labels and "significant"
@@ -301,15 +303,15 @@ def summary_section(comparison: dict, charts: list[dict]) -> str:
 
 # ---------------------------------------------------------------- the other documents
 
-def not_parallel_rows(comparison: dict, documents: list[dict]) -> tuple[list[list[str]], list[str]]:
+def not_parallel_rows(comparison: Comparison, documents: list[DocumentInfo]) -> tuple[list[list[str]], list[str]]:
     """One row per document, metric and system (score and interval, and the plain difference from the baseline):
     as many columns for 2 systems as for 20, so that the table fits the screen."""
     rows, classes = [], []
     for document in documents:
-        for metric in comparison["metrics"]:
-            for row in (r for r in untested_rows(comparison, metric["name"]) if r.document == document["id"]):
+        for metric in comparison.metrics:
+            for row in (r for r in untested_rows(comparison, metric.name) if r.document == document.id):
                 delta = "baseline" if row.delta is None else number(row.delta, sign=True)
-                rows.append([td(document_name(document["id"], document["lang"]), "names"),
+                rows.append([td(document_name(document.id, document.lang), "names"),
                              td(relation_text(document), "plain"), td(metric_name(metric), "names"),
                              td(row.system, "name"),
                              td(score_with_interval(row), "num"), td(delta, "num")])
@@ -317,11 +319,11 @@ def not_parallel_rows(comparison: dict, documents: list[dict]) -> tuple[list[lis
     return rows, classes
 
 
-def not_parallel_section(comparison: dict, charts: list[dict]) -> str:
+def not_parallel_section(comparison: Comparison, charts: list[dict]) -> str:
     documents = documents_of(comparison, False)
     if not documents:
         return ""
-    names = ", ".join(f"{bdi(d['id'])} ({escape(relation_text(d))})" for d in documents)
+    names = ", ".join(f"{bdi(d.id)} ({escape(relation_text(d))})" for d in documents)
     explanation = (f"<p><b>{names}</b>: the reference is not a translation of the source "
                    "(comparable: the same event written independently; unrelated: another event or topic). Their "
                    "scores measure topical overlap with the reference, not translation quality, so no difference here "
@@ -338,9 +340,9 @@ def embedded_png(path: Path) -> str:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
-def charts_note(comparison: dict) -> str:
-    test = comparison["significance"]
-    bars = (f"error bars: the 95% bootstrap percentile interval ({test['resamples']} resamples of the aligned "
+def charts_note(comparison: Comparison) -> str:
+    test = comparison.significance
+    bars = (f"error bars: the 95% bootstrap percentile interval ({test.resamples} resamples of the aligned "
             "sentences)" if test else "no error bars: document-level scores have no interval")
     return (f"<p class=\"note\">Bars: each system's corpus score per document; {bars}. Hatched bars on the grey band: "
             "documents whose reference is not a translation of the source (topical overlap only). The difference "
@@ -354,7 +356,7 @@ def figure_html(chart: dict) -> str:
             f"src=\"{embedded_png(chart['path'])}\"></figure>")
 
 
-def charts_section(comparison: dict, charts: list[dict]) -> str:
+def charts_section(comparison: Comparison, charts: list[dict]) -> str:
     return charts_note(comparison) + f"<div class=\"charts\">{''.join(figure_html(c) for c in charts)}</div>"
 
 
@@ -363,14 +365,14 @@ def charts_section(comparison: dict, charts: list[dict]) -> str:
 LEADERBOARD_KINDS = {0: "name", 1: "name", 2: "plain", 3: "name"}   # document, lang, relation, system; then figures
 
 
-def scores_section(comparison: dict, charts: list[dict]) -> str:
+def scores_section(comparison: Comparison, charts: list[dict]) -> str:
     """Every system's score with its interval and tests, per metric, on the parallel documents (the terminal
     leaderboard; the other documents have their own section); signatures and the legend below."""
     floor, parts = p_floor(comparison), []
-    parallel = {d["id"] for d in documents_of(comparison, True)}
-    for metric in comparison["metrics"] if parallel else []:
-        rows = [r for r in metric_rows(comparison, metric["name"]) if r.document in parallel]
-        cells = [[td(c, LEADERBOARD_KINDS.get(i, "num"), delta_class(r, metric["higher_is_better"]) if i == 6 else "")
+    parallel = {d.id for d in documents_of(comparison, True)}
+    for metric in comparison.metrics if parallel else []:
+        rows = [r for r in metric_rows(comparison, metric.name) if r.document in parallel]
+        cells = [[td(c, LEADERBOARD_KINDS.get(i, "num"), delta_class(r, metric.higher_is_better) if i == 6 else "")
                   for i, c in enumerate(leaderboard_cells(r, floor))] for r in rows]
         classes = ["baseline" if r.delta is None else "" for r in rows]
         parts.append(f"<h3>{metric_name(metric)}</h3>"
@@ -386,33 +388,33 @@ def bucket_heading(row: BucketRow) -> str:
     return f"{row.bucket} words ({row.segments}{', small' if row.small else ''})"
 
 
-def metric_buckets(comparison: dict, rows: list[BucketRow], metric: dict) -> str:
+def metric_buckets(comparison: Comparison, rows: list[BucketRow], metric: MetricInfo) -> str:
     """One metric's length buckets of one document: a row per system, a column per bucket (as many columns for
     20 systems as for 2, so that the table fits the screen)."""
-    mine = [r for r in rows if r.metric == metric["name"]]
+    mine = [r for r in rows if r.metric == metric.name]
     buckets = list(dict.fromkeys(r.bucket for r in mine))
     cells = []
-    for system in (s["name"] for s in comparison["systems"]):
+    for system in comparison.system_names:
         by_bucket = {r.bucket: r for r in mine if r.system == system}
         cells.append([td(system, "name"), *[td(score_with_interval(by_bucket[b]), "num", "wraps small" if
                                                 by_bucket[b].small else "wraps") for b in buckets]])
-    first = {r.bucket: r for r in mine if r.system == comparison["systems"][0]["name"]}
+    first = {r.bucket: r for r in mine if r.system == comparison.systems[0].name}
     headers = ["system", *[bucket_heading(first[b]) for b in buckets]]
     return (f"<div><h4>{metric_name(metric)}</h4>"
             + table(headers, cells, set(range(1, len(headers))), ["baseline", *[""] * (len(cells) - 1)]) + "</div>")
 
 
-def document_buckets(comparison: dict, document: dict) -> str:
-    rows = [r for r in comparison["buckets"] if r.document == document["id"]]
-    return (f"<h3>{bdi(document['id'])} ({bdi(document['lang'])})</h3><div class=\"tables\">"
-            + "".join(metric_buckets(comparison, rows, m) for m in comparison["metrics"]) + "</div>")
+def document_buckets(comparison: Comparison, document: DocumentInfo) -> str:
+    rows = [r for r in comparison.buckets if r.document == document.id]
+    return (f"<h3>{bdi(document.id)} ({bdi(document.lang)})</h3><div class=\"tables\">"
+            + "".join(metric_buckets(comparison, rows, m) for m in comparison.metrics) + "</div>")
 
 
-def buckets_section(comparison: dict, charts: list[dict]) -> str:
-    if not comparison["buckets"]:
+def buckets_section(comparison: Comparison, charts: list[dict]) -> str:
+    if not comparison.buckets:
         return ("<p>No length analysis: these runs have no aligned segments, or no document is a translation of its "
                 "source.</p>")
-    limit = comparison.get("min_bucket_segments")
+    limit = comparison.min_bucket_segments
     note = (f"<p class=\"note\">Corpus score of each system over the reference sentences of that length (how many: "
             f"in brackets), with its 95% bootstrap interval. Buckets of fewer than {limit} segments are marked small, "
             "in grey, without an interval: one or two sentences say little.</p>")
@@ -456,23 +458,23 @@ def example_html(example: Example) -> str:
             + "</div>")
 
 
-def examples_section(comparison: dict, charts: list[dict]) -> str:
-    if not comparison["examples"]:
+def examples_section(comparison: Comparison, charts: list[dict]) -> str:
+    if not comparison.examples:
         return ("<p>No examples: these runs have no aligned segments, there is one system only, or no document is a "
                 "translation of its source.</p>")
     parts = ["<p class=\"note\">Sentences of the parallel documents where the two systems' sentence scores differ "
              "most, in each direction. <mark>Marked</mark> words also occur in the reference. "
              f"{escape(NO_OUTPUT_NOTE)}.</p>"]
-    for examples in comparison["examples"]:
+    for examples in comparison.examples:
         for heading, chosen in example_headings(examples):
             parts.append(f"<h3>{with_names_isolated(heading, [examples.system, examples.baseline])}</h3>")
             parts += [example_html(e) for e in chosen] or ["<p>None: no sentence scores differently this way.</p>"]
     return "".join(parts)
 
 
-def summaries_section(comparison: dict, charts: list[dict]) -> str:
+def summaries_section(comparison: Comparison, charts: list[dict]) -> str:
     """Each document's summary scores per system: document, language and system, then one column per score."""
-    if not comparison["summaries"]:
+    if not comparison.summaries:
         return ""
     headers, cells = summary_table(comparison)
     rows = [[td(c, "name" if i < 3 else "num") for i, c in enumerate(row)] for row in cells]
@@ -486,28 +488,28 @@ def short_commit(commit: str | None) -> str:
     return "" if not commit else commit[:12] + ("-dirty" if commit.endswith("-dirty") else "")
 
 
-def system_item(system: dict) -> str:
+def system_item(system: SystemInfo) -> str:
     """One run: its name, model and backend, run folder, start time and the versions it recorded."""
-    versions = system.get("versions") or {}
-    model = system["model"]
+    versions = system.versions or {}
+    model = system.model
     harness = " ".join(v for v in (versions.get("harness"), short_commit(versions.get("git_commit"))) if v)
     facts = [f"{bdi(model.get('name', '?'))} ({escape(model.get('backend', '?'))})",
-             f"run folder <code>{bdi(system['run_dir'])}</code>", f"started {escape(system.get('started') or '?')}",
+             f"run folder <code>{bdi(system.run_dir)}</code>", f"started {escape(system.started or '?')}",
              f"harness {escape(harness or '?')}", f"sacrebleu {escape(versions.get('sacrebleu') or '?')}",
              f"torch {escape(versions.get('torch') or '?')}"]
-    return f"<li><b>{bdi(system['name'])}</b>: {' · '.join(facts)}</li>"
+    return f"<li><b>{bdi(system.name)}</b>: {' · '.join(facts)}</li>"
 
 
-def metadata_section(comparison: dict, charts: list[dict]) -> str:
-    test = comparison["significance"]
-    facts = [("report made", escape(comparison.get("created") or "?")),
-             ("harness-compare", escape(comparison.get("harness_version") or "?")),
-             ("data set", bdi(comparison["data"]["root"] or "?")), ("baseline", bdi(comparison["baseline"])),
-             ("scores", "aligned sentences" if comparison["level"] == "aligned" else "whole documents"),
-             ("tests", escape(f"{test['resamples']} resamples, seed {test['seed']}" if test else
+def metadata_section(comparison: Comparison, charts: list[dict]) -> str:
+    test = comparison.significance
+    facts = [("report made", escape(comparison.created or "?")),
+             ("harness-compare", escape(comparison.harness_version or "?")),
+             ("data set", bdi(comparison.data.root or "?")), ("baseline", bdi(comparison.baseline)),
+             ("scores", "aligned sentences" if comparison.level == "aligned" else "whole documents"),
+             ("tests", escape(f"{test.resamples} resamples, seed {test.seed}" if test else
                               "none (document level)"))]
     rows = "".join(f"<tr><th>{escape(k)}</th><td><code>{v}</code></td></tr>" for k, v in facts)
-    systems = "".join(system_item(s) for s in comparison["systems"])
+    systems = "".join(system_item(s) for s in comparison.systems)
     return (f"<div class=\"meta\"><div class=\"scroll\"><table>{rows}</table></div>"
             f"<ul class=\"runs\">{systems}</ul></div>")
 
@@ -518,7 +520,7 @@ def metadata_section(comparison: dict, charts: list[dict]) -> str:
 class Section:
     anchor: str
     title: str
-    render: Callable[[dict, list[dict]], str]    # (comparison, charts) -> HTML, or "" to leave the section out
+    render: Callable[[Comparison, list[dict]], str]    # (comparison, charts) -> HTML, or "" to leave the section out
     css: str = ""
     contents: str = ""                           # its entry in the table of contents (the title when empty)
 
@@ -535,8 +537,8 @@ SECTIONS = [
     Section("lengths", "Scores by reference sentence length (parallel documents)", buckets_section,
             contents="By sentence length"),
     Section("examples", "Examples in both directions (parallel documents)", examples_section, contents="Examples"),
-    Section("error-spans", "Error spans (xCOMET)", lambda comparison, charts: error_spans_html(comparison)
-            if comparison.get("error_spans") else ""),
+    Section("error-spans", "Error spans (xCOMET)", lambda comparison, charts: error_spans_html(comparison.error_spans)
+            if comparison.error_spans else ""),
     Section("summaries", "Summaries", summaries_section),
     Section("runs", "Runs compared", metadata_section),
 ]
@@ -547,8 +549,8 @@ def section_html(section: Section, content: str) -> str:
     return f"<section id=\"{section.anchor}\"{css}><h2>{escape(section.title)}</h2>{content}</section>"
 
 
-def comparison_html(comparison: dict, charts: list[dict], sections: list[Section] = SECTIONS) -> str:
-    names = [s["name"] for s in comparison["systems"]]
+def comparison_html(comparison: Comparison, charts: list[dict], sections: list[Section] = SECTIONS) -> str:
+    names = comparison.system_names
     rendered = [(section, section.render(comparison, charts)) for section in sections]
     shown = [(section, content) for section, content in rendered if content]
     title = escape(" vs ".join(isolated(name) for name in names))
@@ -560,11 +562,11 @@ def comparison_html(comparison: dict, charts: list[dict], sections: list[Section
             f"{''.join(section_html(section, content) for section, content in shown)}</body></html>\n")
 
 
-def write_comparison(comparison: dict, folder: str | Path, sections: list[Section] = SECTIONS) -> Path:
+def write_comparison(comparison: Comparison, folder: str | Path, sections: list[Section] = SECTIONS) -> Path:
     """Write the whole report folder; returns the HTML file's path."""
     folder = Path(folder)
     charts = write_charts(comparison, folder / REPORT_FILES["charts"])
-    write_json_atomically(folder / REPORT_FILES["json"], as_record(comparison))
+    write_json_atomically(folder / REPORT_FILES["json"], comparison.as_record())
     write_text(folder / REPORT_FILES["markdown"], comparison_markdown(comparison))
     write_text(folder / REPORT_FILES["csv"], comparison_csv(comparison))
     write_text(folder / REPORT_FILES["ranking_csv"], ranking_csv(comparison))
@@ -572,7 +574,7 @@ def write_comparison(comparison: dict, folder: str | Path, sections: list[Sectio
     return folder / REPORT_FILES["html"]
 
 
-def publish_comparisons(comparisons: list[dict], place: ReportPlace) -> tuple[list[Path], bool]:
+def publish_comparisons(comparisons: list[Comparison], place: ReportPlace) -> tuple[list[Path], bool]:
     """Every comparison's report (one: the folder itself; several: a comparison_<n> folder each) put in place
     whole (ReportPlace.publish); each report's HTML file where it now lies, and whether an earlier report was
     replaced."""

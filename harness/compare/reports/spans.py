@@ -47,9 +47,9 @@ def span_row_html(row: SpanRow) -> str:
             + "</div>")
 
 
-def error_spans_html(comparison: dict) -> str:
-    """The report section: a legend, then each chosen segment's output with its spans marked."""
-    rows = comparison.get("error_spans") or []
+def error_spans_html(rows: list[SpanRow]) -> str:
+    """The report section (rows: the comparison's error_spans): a legend, then each chosen segment's output with
+    its spans marked."""
     if not rows:
         return "<p>No error spans in these runs (add xcomet to metrics=[...]).</p>"
     legend = " ".join(f"<mark class=\"span-{s}\">{s}</mark>" for s in SEVERITIES)

@@ -16,8 +16,9 @@ from typing import Callable, TypeVar
 
 from wcwidth import wcswidth
 
-from harness.compare.rows import (BucketRow, Example, PairRow, RankRow, Ranking, ScoreRow, SystemExamples, TestedRow,
-                                  duplicate_note, ranking_of)
+from harness.compare.comparison import Comparison
+from harness.compare.rows import (BucketRow, Example, MetricInfo, PairRow, RankRow, Ranking, ScoreRow, SystemExamples,
+                                  TestedRow, duplicate_note)
 from harness.data.relations import Relation
 from harness.errors import UserError
 from harness.results.results import DocumentRecord, RunRecord, as_run_record
@@ -336,10 +337,10 @@ LEVEL_NOTES = {
 }
 
 
-def metric_label(metric: dict) -> str:
+def metric_label(metric: MetricInfo) -> str:
     """A compared metric's label with its direction: the short one, else the name it declares (metric_description)."""
-    shown = METRIC_LABELS.get(metric["name"], metric.get("declared_name") or metric["name"])
-    return shown + (" ↑" if metric["higher_is_better"] else " ↓")
+    shown = METRIC_LABELS.get(metric.name, metric.declared_name or metric.name)
+    return shown + (" ↑" if metric.higher_is_better else " ↓")
 
 
 def number(value: float | None, sign: bool = False) -> str:
@@ -360,9 +361,9 @@ def p_text(p: float | None, raw: float | None = None, floor: float | None = None
     return f"{p:.3f}"
 
 
-def p_floor(comparison: dict) -> float | None:
-    test = comparison.get("significance")
-    return test.get("p_floor") if test else None
+def p_floor(comparison: Comparison) -> float | None:
+    test = comparison.significance
+    return test.p_floor if test else None
 
 
 def delta_text(row: TestedRow) -> str:
@@ -382,35 +383,35 @@ def leaderboard_cells(row: TestedRow, floor: float | None = None) -> list[str]:
             p_text(row.p_randomization_holm, row.p_randomization, floor)]
 
 
-def metric_rows(comparison: dict, metric: str) -> list[TestedRow]:
-    return [row for row in comparison["rows"] if row.metric == metric]
+def metric_rows(comparison: Comparison, metric: str) -> list[TestedRow]:
+    return [row for row in comparison.rows if row.metric == metric]
 
 
-def comparison_notes(comparison: dict) -> list[str]:
+def comparison_notes(comparison: Comparison) -> list[str]:
     """The legend under the tables: level, baseline, tests and their families, marker and each metric's signature
     once."""
-    ranking = ranking_of(comparison)
-    notes = [f"scores: {LEVEL_NOTES[comparison['level']]}", f"baseline: {comparison['baseline']}", *ranking.notes]
-    unrelated = [d for d in comparison["data"]["documents"] if d["relation"] != Relation.PARALLEL]
+    ranking = comparison.ranking
+    notes = [f"scores: {LEVEL_NOTES[comparison.level]}", f"baseline: {comparison.baseline}", *ranking.notes]
+    unrelated = [d for d in comparison.data.documents if d.relation != Relation.PARALLEL]
     if unrelated:
-        notes.append(f"{', '.join(d['id'] for d in unrelated)}: " + NOT_PARALLEL_NOTE.format(
-            relations=", ".join(sorted({d["relation"] for d in unrelated})))[2:])
-    test = comparison["significance"]
+        notes.append(f"{', '.join(d.id for d in unrelated)}: " + NOT_PARALLEL_NOTE.format(
+            relations=", ".join(sorted({d.relation for d in unrelated})))[2:])
+    test = comparison.significance
     if test:
-        notes.append(f"95% CI: bootstrap, {test['resamples']} resamples of the aligned sentences (seed {test['seed']}); "
+        notes.append(f"95% CI: bootstrap, {test.resamples} resamples of the aligned sentences (seed {test.seed}); "
                      f"p: paired bootstrap and paired approximate randomization vs the baseline, parallel documents "
-                     f"only; multiple testing: {test['correction']}")
-        notes.append(f"* significant: Holm-corrected p < {test['alpha']} in both tests (parallel documents only)")
+                     f"only; multiple testing: {test.correction}")
+        notes.append(f"* significant: Holm-corrected p < {test.alpha} in both tests (parallel documents only)")
     notes += duplicate_note(ranking.duplicates)
-    notes += comparison.get("metrics_left_out", [])
-    notes += [f"{metric_label(m)}: {m['signature']}" for m in comparison["metrics"]]
-    notes += [f"skipped {s['run_dir']} ({s['state']}: {s['reason']})" for s in comparison.get("skipped", [])]
+    notes += comparison.metrics_left_out
+    notes += [f"{metric_label(m)}: {m.signature}" for m in comparison.metrics]
+    notes += [f"skipped {s.run_dir} ({s.state}: {s.reason})" for s in comparison.skipped]
     return notes + skipped_document_notes(comparison)
 
 
-def skipped_document_notes(comparison: dict) -> list[str]:
+def skipped_document_notes(comparison: Comparison) -> list[str]:
     """The documents an aligned comparison leaves out, and why."""
-    return [f"not compared: {d['id']} ({d['lang']}): {d['reason']}" for d in comparison.get("skipped_documents", [])]
+    return [f"not compared: {d.id} ({d.lang}): {d.reason}" for d in comparison.skipped_documents]
 
 
 RANKING_HEADERS = ["rank", "system", "score", "95% CI", "Δ vs above", "p (bootstrap)", "p (AR)"]
@@ -431,7 +432,7 @@ def ranking_cells(row: RankRow, floor: float | None) -> list[str]:
     return [row.rank, rank_system(row), number(row.score), interval(list(row.ci)), *tests]
 
 
-def ranking_title(metric: dict, ranking: Ranking) -> str:
+def ranking_title(metric: MetricInfo, ranking: Ranking) -> str:
     documents = len(ranking.documents)
     return (f"Ranking by {metric_label(metric)}: corpus score over the aligned segments of {documents} parallel "
             f"document{'s' if documents != 1 else ''}")
@@ -465,15 +466,15 @@ class TextTable:
     labels: int
 
 
-def ranking_tables(comparison: dict) -> list[TextTable]:
+def ranking_tables(comparison: Comparison) -> list[TextTable]:
     """Each metric's ranking, then each metric's all-pairs win matrix (--all-pairs)."""
-    ranking, floor = ranking_of(comparison), p_floor(comparison)
+    ranking, floor = comparison.ranking, p_floor(comparison)
     tables = [TextTable(ranking_title(m, ranking), RANKING_HEADERS,
-                        [ranking_cells(r, floor) for r in ranking.metric_rows(m["name"])], 2)
-              for m in comparison["metrics"] if ranking.metric_rows(m["name"])]
+                        [ranking_cells(r, floor) for r in ranking.metric_rows(m.name)], 2)
+              for m in comparison.metrics if ranking.metric_rows(m.name)]
     tables += [TextTable(f"All pairs, {metric_label(m)}: row minus column, * significant",
-                         *pairs_table(ranking, m["name"]), 1)
-               for m in comparison["metrics"] if ranking.metric_pairs(m["name"])]
+                         *pairs_table(ranking, m.name), 1)
+               for m in comparison.metrics if ranking.metric_pairs(m.name)]
     return tables
 
 
@@ -486,23 +487,23 @@ def not_parallel_cells(row: ScoreRow) -> list[str]:
             "baseline" if row.delta is None else number(row.delta, sign=True)]
 
 
-def untested_rows(comparison: dict, metric: str) -> list[ScoreRow]:
-    return [row for row in comparison.get("not_parallel_rows", []) if row.metric == metric]
+def untested_rows(comparison: Comparison, metric: str) -> list[ScoreRow]:
+    return [row for row in comparison.not_parallel_rows if row.metric == metric]
 
 
-def comparison_table(comparison: dict) -> str:
+def comparison_table(comparison: Comparison) -> str:
     """The terminal leaderboard: the ranking of each metric first, then the per-document tests against the
     baseline (parallel documents), the other documents apart without tests, the legend and signatures once."""
     floor = p_floor(comparison)
     blocks = [f"{t.title}\n" + format_table(t.headers, t.rows, left=t.labels) for t in ranking_tables(comparison)]
     blocks += [f"{metric_label(m)} vs the baseline, per document\n"
                + format_table(LEADERBOARD_HEADERS, [leaderboard_cells(r, floor) for r in
-                                                    metric_rows(comparison, m["name"])], left=4)
-               for m in comparison["metrics"] if metric_rows(comparison, m["name"])]
+                                                    metric_rows(comparison, m.name)], left=4)
+               for m in comparison.metrics if metric_rows(comparison, m.name)]
     blocks += [f"{NOT_PARALLEL_TITLE}, {metric_label(m)}\n"
-               + format_table(NOT_PARALLEL_HEADERS, [not_parallel_cells(r) for r in untested_rows(comparison, m["name"])],
+               + format_table(NOT_PARALLEL_HEADERS, [not_parallel_cells(r) for r in untested_rows(comparison, m.name)],
                               left=4)
-               for m in comparison["metrics"] if untested_rows(comparison, m["name"])]
+               for m in comparison.metrics if untested_rows(comparison, m.name)]
     return "\n\n".join(blocks + ["\n".join(comparison_notes(comparison))])
 
 
@@ -528,12 +529,12 @@ def score_with_interval(row: ScoreRow | BucketRow | None) -> str:
     return number(row.score) + ("" if row.ci is None else f" {interval(row.ci)}")
 
 
-def bucket_table(comparison: dict, metric: str) -> tuple[list[str], list[list[str]]]:
+def bucket_table(comparison: Comparison, metric: str) -> tuple[list[str], list[list[str]]]:
     """Rows (parallel document, length bucket), one column per system with its 95% interval: the compare-mt view;
     a small bucket says so in its segment count."""
-    systems = [s["name"] for s in comparison["systems"]]
+    systems = comparison.system_names
     cells: dict = {}
-    for row in comparison["buckets"]:
+    for row in comparison.buckets:
         if row.metric == metric:
             cells.setdefault((row.document, row.lang, row.bucket, row.segments, row.small),
                              {})[row.system] = row
@@ -542,10 +543,10 @@ def bucket_table(comparison: dict, metric: str) -> tuple[list[str], list[list[st
     return ["document", "lang", "reference words", "segments", *systems], rows
 
 
-def summary_table(comparison: dict) -> tuple[list[str], list[list[str]]]:
-    columns = list(dict.fromkeys(key for row in comparison["summaries"] for key in row.scores))
+def summary_table(comparison: Comparison) -> tuple[list[str], list[list[str]]]:
+    columns = list(dict.fromkeys(key for row in comparison.summaries for key in row.scores))
     rows = [[row.document, row.lang, row.system, *[number(row.scores.get(c)) for c in columns]]
-            for row in comparison["summaries"]]
+            for row in comparison.summaries]
     return ["document", "lang", "system", *columns], rows
 
 
@@ -572,34 +573,34 @@ def example_headings(examples: SystemExamples) -> list[tuple[str, list[Example]]
             (f"Where {baseline} beats {system} most", examples.worse)]
 
 
-def comparison_markdown(comparison: dict) -> str:
+def comparison_markdown(comparison: Comparison) -> str:
     parts = ["# Comparison", ""]
     for text_table in ranking_tables(comparison):
         parts += [f"## {markdown_text(text_table.title)}", "", markdown_table(text_table.headers, text_table.rows), ""]
     floor = p_floor(comparison)
-    for m in comparison["metrics"]:
-        rows = [leaderboard_cells(r, floor) for r in metric_rows(comparison, m["name"])]
+    for m in comparison.metrics:
+        rows = [leaderboard_cells(r, floor) for r in metric_rows(comparison, m.name)]
         if rows:
             parts += [f"## {metric_label(m)} vs the baseline, per document", "",
                       markdown_table(LEADERBOARD_HEADERS, rows), ""]
-    for m in comparison["metrics"]:
-        rows = [not_parallel_cells(r) for r in untested_rows(comparison, m["name"])]
+    for m in comparison.metrics:
+        rows = [not_parallel_cells(r) for r in untested_rows(comparison, m.name)]
         if rows:
             parts += [f"## {markdown_text(NOT_PARALLEL_TITLE)}, {metric_label(m)}", "",
                       markdown_table(NOT_PARALLEL_HEADERS, rows), ""]
     parts += [f"- {markdown_text(note)}" for note in comparison_notes(comparison)] + [""]
-    for m in comparison["metrics"] if comparison["buckets"] else []:
+    for m in comparison.metrics if comparison.buckets else []:
         parts += [f"## {metric_label(m)} by reference sentence length (parallel documents)", "",
-                  markdown_table(*bucket_table(comparison, m["name"])), ""]
-    for examples in comparison["examples"]:
+                  markdown_table(*bucket_table(comparison, m.name)), ""]
+    for examples in comparison.examples:
         for heading, chosen in example_headings(examples):
             parts += [f"## {markdown_text(heading)} (parallel documents)", ""]
             for example in chosen:
                 parts += example_markdown(example)
-    if any(not o.hyp for e in comparison["examples"] for side in ("better", "worse") for x in getattr(e, side)
+    if any(not o.hyp for e in comparison.examples for side in ("better", "worse") for x in getattr(e, side)
            for o in x.outputs):
         parts += [markdown_text(NO_OUTPUT_NOTE), ""]
-    if comparison["summaries"]:
+    if comparison.summaries:
         parts += ["## Summaries", "", markdown_table(*summary_table(comparison)), ""]
     return "\n".join(parts)
 
@@ -610,15 +611,15 @@ CSV_FIELDS = ["section", "document", "lang", "relation", "parallel", "system", "
 CSV_SECTIONS = ("parallel: tested against the baseline", "not a translation: scores only, no test")
 
 
-def comparison_csv(comparison: dict) -> str:
+def comparison_csv(comparison: Comparison) -> str:
     """One line per document x system x metric, the parallel documents' first, then the others in a section of
     their own without tests; empty cells where a value does not exist (n/a)."""
-    signatures = {m["name"]: m["signature"] for m in comparison["metrics"]}
-    duplicate_of = {row.system: row.duplicate_of for row in ranking_of(comparison).rows if row.duplicate_of}
+    signatures = {m.name: m.signature for m in comparison.metrics}
+    duplicate_of = {row.system: row.duplicate_of for row in comparison.ranking.rows if row.duplicate_of}
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
     writer.writeheader()
-    for section, rows in zip(CSV_SECTIONS, (comparison["rows"], comparison.get("not_parallel_rows", []))):
+    for section, rows in zip(CSV_SECTIONS, (comparison.rows, comparison.not_parallel_rows)):
         for row in rows:
             ci, delta_ci = row.ci or [None, None], getattr(row, "delta_ci", None) or [None, None]
             writer.writerow({**{k: getattr(row, k) for k in CSV_FIELDS if hasattr(row, k)}, "section": section,
@@ -633,10 +634,10 @@ RANKING_CSV_FIELDS = ["table", "metric", "rank", "cluster", "place", "system", "
                       "significant"]
 
 
-def ranking_csv(comparison: dict) -> str:
+def ranking_csv(comparison: Comparison) -> str:
     """ranking.csv: each metric's ranking (the tests against the system above) and, with --all-pairs, every pair;
     the p-values are the Holm-corrected ones (the families: the notes of the report)."""
-    ranking = ranking_of(comparison)
+    ranking = comparison.ranking
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=RANKING_CSV_FIELDS, lineterminator="\n")
     writer.writeheader()
