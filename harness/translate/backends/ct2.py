@@ -6,7 +6,9 @@ The transformers model is converted on first use into <cache_dir>/ct2/<key>, whe
 the model (a hub id and resolved commit, a local folder's content, a GGUF file's sha256) and the quantization,
 and reused afterwards. An encoder-decoder model's tokenizer, language codes, forced target token and source
 prefix are handled exactly as in hf_seq2seq (encoder_decoder.py); a decoder-only LM's prompts, tokens and
-output cleanup exactly as in hf_causal (hf_causal.TransformersLMBackend), so that only the runtime differs."""
+output cleanup exactly as in hf_causal (hf_causal.TransformersLMBackend), so that only the runtime differs. Once
+converted, an LM runs without torch or transformers: its tokenizer read by `tokenizers` where that gives the same
+ids (lm_tokenizer.py), its stop tokens and attention window kept beside the converted model (model_facts)."""
 from __future__ import annotations
 
 import hashlib
