@@ -84,10 +84,13 @@ def system_name(measured: Measured) -> str:
 
 
 def comparison_cell(rows: list[dict], document: str, system: str, metric: str) -> str:
-    """The aligned score with its delta and Holm p-values against the baseline ("*": significant in both tests)."""
+    """The aligned score with its delta and Holm p-values against the baseline ("*": significant in both tests);
+    harness-compare tests parallel documents only (rows), a non-parallel one's delta is untested."""
     row = next(r for r in rows if (r["document"], r["system"], r["metric"]) == (document, system, metric))
     if row["delta"] is None:
         return f"{row['score']:.1f}"
+    if "p_bootstrap_holm" not in row:
+        return f"{row['score']:.1f} ({row['delta']:+.1f}; not tested)"
     star = "*" if row["significant"] else ""
     return (f"{row['score']:.1f} ({row['delta']:+.1f}{star}; p {row['p_bootstrap_holm']:.3f} / "
             f"{row['p_randomization_holm']:.3f})")
@@ -103,7 +106,8 @@ def quality_table(measured: list[Measured], comparison: dict) -> list[str]:
             lines.append(f"| {document['id']} ({document['lang']}) | {document['relation']} | {run.name} | "
                          f"{same_outputs_of_document(run, measured[0], document['id'])} | "
                          f"{scores['bleu']['score']:.1f} | {scores['chrf']['score']:.1f} | "
-                         + " | ".join(comparison_cell(comparison["rows"], document["id"], system_name(run), metric)
+                         + " | ".join(comparison_cell(comparison["rows"] + comparison["not_parallel_rows"],
+                                                      document["id"], system_name(run), metric)
                                       for metric in METRICS) + " |")
     return lines
 
@@ -142,7 +146,8 @@ def render(measured: list[Measured], comparison: dict) -> str:
     lines += ["", "Quality: the seeds, each configuration against hf_causal fp32 (the baseline); doc = the whole "
               "document, aligned = reference sentences with the output aligned to each (harness-compare, "
               f"{comparison['significance']['resamples']} resamples, Holm over the two systems; * = significant "
-              "in both tests). 000 and 003 are not translations of their reference: topical overlap only.", ""]
+              "in both tests). 000 and 003 are not translations of their reference: topical overlap only, so "
+              "harness-compare does not test them.", ""]
     lines += quality_table(measured, comparison)
     lines += ["", "Speed: one cold run each (translation cache empty; one-time conversions done before and not "
               "counted); decode tokens/s = generated tokens / generate seconds; load average: the machine's "
