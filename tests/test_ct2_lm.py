@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.translate.backends.ct2 import FACTS_FILE, Ct2Backend, Ct2LMBackend, ct2_backend, line_break_tokens
+from harness.translate.backends.ct2 import (FACTS_FILE, Ct2Backend, Ct2LMBackend, ct2_backend, line_break_tokens,
+                                           shared_prefix_length)
 from harness.translate.backends.lm_tokenizer import PlainTokenizer, plain_tokenizer
 from harness.translate.backends.hf_causal import CausalLMBackend
 from harness.config import GenerationSpec, ModelSpec, PromptSpec, compose_config
@@ -210,3 +211,11 @@ def test_facts_that_cannot_be_read_are_found_again(tiny_gemma3, tmp_path):
     again.load()
     assert (again.stop_tokens, again.sliding_window) == (found["stop_tokens"], found["sliding_window"])
     assert json.loads(facts_file.read_text()) == found
+
+
+def test_the_static_prompt_is_what_every_prompt_of_the_batch_shares_leaving_each_a_token():
+    assert shared_prefix_length([["a", "b", "c"], ["a", "b", "d", "e"]]) == 2
+    assert shared_prefix_length([["a", "b", "c"], ["a", "b", "c"]]) == 2
+    assert shared_prefix_length([["a", "b", "c"]]) == 2
+    assert shared_prefix_length([["a"], ["a", "b"]]) == 0
+    assert shared_prefix_length([["x", "b"], ["a", "b"]]) == 0
