@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ class Measured:
     run_dir: Path
     result: dict
     speed: ProcessRun | None   # None: a reused run folder without its measures
+    load_average: float | None = None   # the machine's 1-minute load average as the cold run started
 
 
 def measures_file(run_dir: Path) -> Path:
@@ -53,17 +55,20 @@ def cold_run(name: str, runs: Path, work: Path) -> Measured:
     if (run_dir / "result.json").is_file():
         progress(f"{name}: reusing {run_dir}")
         speed = measures_file(run_dir)
-        recorded = ProcessRun(**json.loads(speed.read_text())) if speed.is_file() else None
-        return Measured(name, run_dir, json.loads((run_dir / "result.json").read_text()), recorded)
+        recorded = json.loads(speed.read_text()) if speed.is_file() else None
+        load = recorded.pop("load_average", None) if recorded else None
+        return Measured(name, run_dir, json.loads((run_dir / "result.json").read_text()),
+                        ProcessRun(**recorded) if recorded else None, load)
     progress(f"{name}: one-time conversions (not counted)")
     shared_weight_cache(work / f"{name}_first_use")
     harness_process([*CONFIGS[name], "data.documents=[002]", "data.max_segments=1"], work / f"{name}_first_use",
                     work / f"{name}_first_use_run")
     progress(f"{name}: cold run of the seeds")
     shared_weight_cache(work / f"{name}_cache")
+    load = os.getloadavg()[0]   # the CPU is shared: a busy machine slows every figure
     run = harness_process(CONFIGS[name], work / f"{name}_cache", run_dir)
-    measures_file(run_dir).write_text(json.dumps(run.__dict__))
-    return Measured(name, run_dir, run.result, run)
+    measures_file(run_dir).write_text(json.dumps({**run.__dict__, "load_average": load}))
+    return Measured(name, run_dir, run.result, run, load)
 
 
 def compare(measured: list[Measured], out: Path) -> dict:
@@ -79,10 +84,13 @@ def system_name(measured: Measured) -> str:
 
 
 def comparison_cell(rows: list[dict], document: str, system: str, metric: str) -> str:
-    """The aligned score with its delta and Holm p-values against the baseline ("*": significant in both tests)."""
+    """The aligned score with its delta and Holm p-values against the baseline ("*": significant in both tests);
+    harness-compare tests parallel documents only (rows), a non-parallel one's delta is untested."""
     row = next(r for r in rows if (r["document"], r["system"], r["metric"]) == (document, system, metric))
     if row["delta"] is None:
         return f"{row['score']:.1f}"
+    if "p_bootstrap_holm" not in row:
+        return f"{row['score']:.1f} ({row['delta']:+.1f}; not tested)"
     star = "*" if row["significant"] else ""
     return (f"{row['score']:.1f} ({row['delta']:+.1f}{star}; p {row['p_bootstrap_holm']:.3f} / "
             f"{row['p_randomization_holm']:.3f})")
@@ -98,7 +106,8 @@ def quality_table(measured: list[Measured], comparison: dict) -> list[str]:
             lines.append(f"| {document['id']} ({document['lang']}) | {document['relation']} | {run.name} | "
                          f"{same_outputs_of_document(run, measured[0], document['id'])} | "
                          f"{scores['bleu']['score']:.1f} | {scores['chrf']['score']:.1f} | "
-                         + " | ".join(comparison_cell(comparison["rows"], document["id"], system_name(run), metric)
+                         + " | ".join(comparison_cell(comparison["rows"] + comparison["not_parallel_rows"],
+                                                      document["id"], system_name(run), metric)
                                       for metric in METRICS) + " |")
     return lines
 
@@ -111,7 +120,8 @@ def same_outputs_of_document(run: Measured, baseline: Measured, document: str) -
 
 def speed_table(measured: list[Measured]) -> list[str]:
     lines = ["| configuration | cold wall s | CPU s (user+sys) | CPU vs hf_causal | load s | generate s | "
-             "generated tokens | decode tokens/s | peak RSS GiB |", "|---|---|---|---|---|---|---|---|---|"]
+             "generated tokens | decode tokens/s | peak RSS GiB | load average at start |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     baseline_cpu = measured[0].speed.cpu_seconds if measured[0].speed else None
     for run in measured:
         stats = run.result["backend_stats"]
@@ -123,7 +133,8 @@ def speed_table(measured: list[Measured]) -> list[str]:
             ratio = f"{baseline_cpu / run.speed.cpu_seconds:.2f}x less" if baseline_cpu else "n/a"
             rss = f"{run.speed.peak_rss_bytes / GIB:.2f}"
         lines.append(f"| {run.name} | {wall} | {cpu} | {ratio} | {stats['load_seconds']:.1f} | "
-                     f"{stats['generate_seconds']:.1f} | {stats['generated_tokens']} | {decode:.1f} | {rss} |")
+                     f"{stats['generate_seconds']:.1f} | {stats['generated_tokens']} | {decode:.1f} | {rss} | "
+                     f"{'not measured' if run.load_average is None else f'{run.load_average:.1f}'} |")
     return lines
 
 
@@ -135,10 +146,12 @@ def render(measured: list[Measured], comparison: dict) -> str:
     lines += ["", "Quality: the seeds, each configuration against hf_causal fp32 (the baseline); doc = the whole "
               "document, aligned = reference sentences with the output aligned to each (harness-compare, "
               f"{comparison['significance']['resamples']} resamples, Holm over the two systems; * = significant "
-              "in both tests). 000 and 003 are not translations of their reference: topical overlap only.", ""]
+              "in both tests). 000 and 003 are not translations of their reference: topical overlap only, so "
+              "harness-compare does not test them.", ""]
     lines += quality_table(measured, comparison)
     lines += ["", "Speed: one cold run each (translation cache empty; one-time conversions done before and not "
-              "counted); decode tokens/s = generated tokens / generate seconds.", ""]
+              "counted); decode tokens/s = generated tokens / generate seconds; load average: the machine's "
+              "1-minute load average as the run started (2 cores shared with other jobs).", ""]
     lines += speed_table(measured)
     return "\n".join(lines) + "\n"
 

@@ -1,15 +1,22 @@
 """The ct2 backend on a decoder-only LM: a tiny random-weight Gemma 3 (the embedded model's architecture) built
 in a fixture, converted for real, and compared token by token with transformers (hf_causal) in fp32."""
+import json
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from harness.translate.backends.ct2 import Ct2Backend, Ct2LMBackend, ct2_backend
+from harness.translate.backends.ct2 import (FACTS_FILE, Ct2Backend, Ct2LMBackend, ct2_backend, line_break_tokens,
+                                           shared_prefix_length)
+from harness.translate.backends.lm_tokenizer import PlainTokenizer, plain_tokenizer
 from harness.translate.backends.hf_causal import CausalLMBackend
 from harness.config import GenerationSpec, ModelSpec, PromptSpec, compose_config
 from harness.errors import UserError
 from harness.pipeline import build_backend
-from tests.conftest import SEEDS, build_tiny_gemma3
+from tests.conftest import REPO, SEEDS, build_tiny_gemma3
 
 EXAMPLES = {"fr": [["Le conseil a voté le budget.", "The council passed the budget."]],
             "tr": [["Belediye meclisi bütçeyi kabul etti.", "The city council passed the budget."]]}
@@ -136,3 +143,79 @@ def test_an_lm_ctranslate2_cannot_convert_is_a_user_error_with_nothing_left_behi
     assert "\n" not in str(caught.value)
     converted = tmp_path / "cache" / "ct2"
     assert not converted.exists() or list(converted.iterdir()) == []
+
+
+def test_the_tokenizers_library_gives_transformers_ids_texts_and_stop_tokens(tiny_gemma3, ct2_cache):
+    hf = CausalLMBackend(lm_spec(tiny_gemma3), generation())
+    ct2 = ct2_lm(tiny_gemma3, ct2_cache)
+    hf.load(), ct2.load()
+    assert isinstance(ct2.tokenizer, PlainTokenizer) and not isinstance(hf.tokenizer, PlainTokenizer)
+    prompts = hf.prompts(SOURCES["fr"] + SOURCES["tr"], "fr", "en")
+    ids = ct2.prompt_ids(prompts, chat=False)
+    assert ids == hf.prompt_ids(prompts, chat=False)
+    assert ct2.tokenizer.batch_decode(ids, skip_special_tokens=True) == hf.tokenizer.batch_decode(
+        ids, skip_special_tokens=True)
+    assert ct2.tokenizer.convert_ids_to_tokens(ids[0]) == hf.tokenizer.convert_ids_to_tokens(ids[0])
+    assert ct2.stop_tokens == line_break_tokens(hf.tokenizer) and len(ct2.stop_tokens) > 1
+
+
+@pytest.mark.parametrize("setting", [{"add_bos_token": False}, {"add_eos_token": True},
+                                     {"clean_up_tokenization_spaces": True}, {"chat_template": "{{ messages }}"}])
+def test_transformers_loads_a_tokenizer_whose_config_changes_what_tokenizer_json_gives(tiny_gemma3, tmp_path, setting):
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_gemma3, folder)
+    assert isinstance(plain_tokenizer(str(folder)), PlainTokenizer)
+    config = json.loads((folder / "tokenizer_config.json").read_text())
+    (folder / "tokenizer_config.json").write_text(json.dumps({**config, **setting}))
+    assert plain_tokenizer(str(folder)) is None
+
+
+def test_a_model_with_a_chat_template_keeps_transformers_prompts(tiny_causal_lm, tmp_path):
+    """tiny_causal_lm has a chat template: the prompts are rendered by transformers, as hf_causal renders them."""
+    spec = ModelSpec(name="chat", model_id=str(tiny_causal_lm), prompt=PromptSpec(examples=EXAMPLES))
+    ct2 = Ct2LMBackend(spec, generation(), cache_dir=str(tmp_path), compute_type="float32")
+    hf = CausalLMBackend(spec, generation())
+    assert ct2.uses_chat_template() and not isinstance(ct2.tokenizer, PlainTokenizer)
+    assert ct2.prompts(SOURCES["fr"], "fr", "en") == hf.prompts(SOURCES["fr"], "fr", "en")
+
+
+def test_a_converted_lm_translates_without_torch_or_transformers(tiny_gemma3, tmp_path):
+    """After the one-time conversion (which needs transformers and torch), loading the model and translating imports
+    neither: the tokenizer is read by `tokenizers`, the stop tokens and attention window are kept beside the
+    converted model."""
+    converting = ct2_lm(tiny_gemma3, tmp_path, "int8")
+    expected = converting.translate_batch(SOURCES["fr"], "fr", "en")
+    probe = ("import json, sys\n"
+             "from harness.config import GenerationSpec, ModelSpec, PromptSpec\n"
+             "from harness.translate.backends.ct2 import Ct2LMBackend\n"
+             f"spec = ModelSpec(name='tiny_gemma3', model_id={str(tiny_gemma3)!r}, "
+             f"prompt=PromptSpec(examples={EXAMPLES!r}))\n"
+             "backend = Ct2LMBackend(spec, GenerationSpec(max_new_tokens=12, device='cpu'), "
+             f"cache_dir={str(tmp_path)!r}, compute_type='int8')\n"
+             f"outputs = backend.translate_batch({SOURCES['fr']!r}, 'fr', 'en')\n"
+             "print(json.dumps([outputs, sorted(m for m in ('torch', 'transformers') if m in sys.modules)]))")
+    done = subprocess.run([sys.executable, "-c", probe], env={**os.environ, "PYTHONPATH": str(REPO)},
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == [expected, []]
+    facts = json.loads(next((tmp_path / "ct2").glob(f"*/{FACTS_FILE}")).read_text())
+    assert facts["sliding_window"] == 512 and facts["stop_tokens"] == converting.stop_tokens
+
+
+def test_facts_that_cannot_be_read_are_found_again(tiny_gemma3, tmp_path):
+    ct2_lm(tiny_gemma3, tmp_path).load()
+    facts_file = next((tmp_path / "ct2").glob(f"*/{FACTS_FILE}"))
+    found = json.loads(facts_file.read_text())
+    facts_file.write_text('{"stop_tok')
+    again = ct2_lm(tiny_gemma3, tmp_path)
+    again.load()
+    assert (again.stop_tokens, again.sliding_window) == (found["stop_tokens"], found["sliding_window"])
+    assert json.loads(facts_file.read_text()) == found
+
+
+def test_the_static_prompt_is_what_every_prompt_of_the_batch_shares_leaving_each_a_token():
+    assert shared_prefix_length([["a", "b", "c"], ["a", "b", "d", "e"]]) == 2
+    assert shared_prefix_length([["a", "b", "c"], ["a", "b", "c"]]) == 2
+    assert shared_prefix_length([["a", "b", "c"]]) == 2
+    assert shared_prefix_length([["a"], ["a", "b"]]) == 0
+    assert shared_prefix_length([["x", "b"], ["a", "b"]]) == 0

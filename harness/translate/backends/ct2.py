@@ -6,7 +6,9 @@ The transformers model is converted on first use into <cache_dir>/ct2/<key>, whe
 the model (a hub id and resolved commit, a local folder's content, a GGUF file's sha256) and the quantization,
 and reused afterwards. An encoder-decoder model's tokenizer, language codes, forced target token and source
 prefix are handled exactly as in hf_seq2seq (encoder_decoder.py); a decoder-only LM's prompts, tokens and
-output cleanup exactly as in hf_causal (hf_causal.TransformersLMBackend), so that only the runtime differs."""
+output cleanup exactly as in hf_causal (hf_causal.TransformersLMBackend), so that only the runtime differs. Once
+converted, an LM runs without torch or transformers: its tokenizer read by `tokenizers` where that gives the same
+ids (lm_tokenizer.py), its stop tokens and attention window kept beside the converted model (model_facts)."""
 from __future__ import annotations
 
 import hashlib
@@ -23,11 +25,13 @@ import psutil
 from harness.translate.backends.encoder_decoder import EncoderDecoderBackend
 from harness.translate.backends.hf_causal import TransformersLMBackend
 from harness.translate.backends.hf_loading import (decoding_fingerprint, device_and_dtype, load_pretrained, model_id_for,
-                                         model_identity, pickle_refused)
+                                         model_identity, pickle_refused, replace_json)
+from harness.translate.backends.lm_tokenizer import plain_tokenizer
 from harness.config import DEFAULT_CACHE_DIR, GenerationSpec, ModelSpec
 from harness.errors import UserError
 
 log = logging.getLogger(__name__)
+FACTS_FILE = "harness_facts.json"   # beside a converted LM: its stop tokens and attention window (model_facts)
 
 
 def conversion_key(identity: dict, quantization: str) -> str:
@@ -171,6 +175,33 @@ def attention_window(config) -> int | None:
     return getattr(config, "sliding_window", None)
 
 
+def model_facts(converted: Path, find) -> dict:
+    """What a run needs to know about a converted LM beyond its weights (find(): the stop tokens, and the attention
+    window, which only transformers' config classes can tell), found once and kept beside the converted model,
+    whose key names the model's content: later runs read it instead of importing transformers. A cache folder
+    that cannot be written only costs finding them again."""
+    facts_file = converted / FACTS_FILE
+    try:
+        return json.loads(facts_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        facts = find()
+    try:
+        replace_json(facts_file, facts)
+    except OSError as err:
+        log.info("facts of the converted model not kept in %s (%s); they are found again next time", facts_file, err)
+    return facts
+
+
+def shared_prefix_length(prompts: list[list[str]]) -> int:
+    """How many leading tokens every prompt of a batch shares (the instruction and the few-shot examples), leaving
+    each prompt at least one token of its own."""
+    shortest = min(len(tokens) for tokens in prompts)
+    for position in range(shortest - 1):
+        if len({tokens[position] for tokens in prompts}) > 1:
+            return position
+    return shortest - 1
+
+
 class Ct2LMBackend(Ct2Runtime, TransformersLMBackend):
     """A decoder-only LM (the embedded Gemma 3 270M, any LM CTranslate2's transformers converter takes) run by
     ctranslate2.Generator: the same prompt token ids as hf_causal, greedy (or sampled) decoding of at most
@@ -188,21 +219,37 @@ class Ct2LMBackend(Ct2Runtime, TransformersLMBackend):
     def runtime_fingerprint(self) -> dict:
         """The batch settings too: the prompts of a batch longer than its shortest are fed through the decoding
         loop token by token, which at int8 gives other outputs than one prompt alone (8 of 17 Turkish seed
-        outputs agree), so batches change what is cached."""
+        outputs agree), so batches change what is cached. "static_prompt": a batch's shared prefix is computed
+        once (generate), another path through the model than before, so outputs cached without it are not reused
+        (on the seeds all 54 int8 outputs are the same either way)."""
         generation = self.generation
         return {**super().runtime_fingerprint(), "device": self.device, "compute_type": self.compute_type,
-                "batch_size": generation.batch_size, "max_batch_tokens": generation.max_batch_tokens}
+                "batch_size": generation.batch_size, "max_batch_tokens": generation.max_batch_tokens,
+                "static_prompt": True}
 
     def describe(self) -> dict:
         return {**super().describe(), **self.runtime_record()}
 
     def load_model(self) -> None:
-        from transformers import AutoConfig
         location = self.weights_location()
         self.load_tokenizer(location)
-        self.stop_tokens = line_break_tokens(self.tokenizer)
-        self.sliding_window = attention_window(load_pretrained(AutoConfig, location, self.model))
-        self.generator = ctranslate2.Generator(self.converted(location, self.identity()), **self.runtime_options())
+        converted = self.converted(location, self.identity())
+        facts = model_facts(Path(converted), lambda: self.find_facts(location))
+        self.stop_tokens, self.sliding_window = facts["stop_tokens"], facts["sliding_window"]
+        self.generator = ctranslate2.Generator(converted, **self.runtime_options())
+
+    def load_tokenizer(self, location: str) -> None:
+        """By the `tokenizers` library alone where that gives the same ids (lm_tokenizer), else by transformers."""
+        plain = None if self.model.prompt.use_chat_template == "always" else plain_tokenizer(location)
+        if plain is None:
+            super().load_tokenizer(location)
+        else:
+            self.tokenizer = plain
+
+    def find_facts(self, location: str) -> dict:
+        from transformers import AutoConfig   # reads config.json, with the defaults of the model's config class
+        return {"stop_tokens": line_break_tokens(self.tokenizer),
+                "sliding_window": attention_window(load_pretrained(AutoConfig, location, self.model))}
 
     def input_limit(self, src_lang: str, tgt_lang: str) -> int | None:
         """CTranslate2 4.8's sliding-window attention departs from transformers' once the prompt outgrows the
@@ -223,10 +270,15 @@ class Ct2LMBackend(Ct2Runtime, TransformersLMBackend):
                 "include_prompt_in_result": False}
 
     def generate(self, prompts: list[str], chat: bool) -> list[str]:
+        """The prefix every prompt of the batch shares (instruction, few-shot examples) is CTranslate2's static
+        prompt: computed once for the batch instead of once per prompt."""
         tokens = [self.tokenizer.convert_ids_to_tokens(ids) for ids in self.prompt_ids(prompts, chat)]
         if self.generation.do_sample:
             ctranslate2.set_random_seed(self.generation.seed)
-        results = self.generator.generate_batch(tokens, **self.decoding_options())
+        shared = shared_prefix_length(tokens)
+        results = self.generator.generate_batch([prompt[shared:] for prompt in tokens],
+                                                static_prompt=tokens[0][:shared], cache_static_prompt=False,
+                                                **self.decoding_options())
         outputs = [result.sequences_ids[0] for result in results]
         self.stats["generated_tokens"] += sum(len(ids) for ids in outputs)
         return self.tokenizer.batch_decode(outputs, skip_special_tokens=True)

@@ -67,9 +67,7 @@ class TransformersLMBackend(PromptedLMBackend):
         gguf = self.gguf_file()
         if not gguf:
             return model_id_for(self.model, "xx", "en")
-        from transformers import AutoModelForCausalLM, AutoTokenizer   # only when weights are needed
-        return str(dequantized_folder(AutoModelForCausalLM, AutoTokenizer, gguf[0], gguf[1],
-                                      Path(self.cache_dir).expanduser()))
+        return str(dequantized_folder(gguf[0], gguf[1], Path(self.cache_dir).expanduser()))
 
     def load_tokenizer(self, location: str) -> None:
         from transformers import AutoTokenizer

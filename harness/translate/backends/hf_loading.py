@@ -188,15 +188,22 @@ def write_hash_memo(memo_dir: Path, memo: dict[str, list]) -> None:
     """Replace the memo whole (a parallel writer's entry may be lost: then that file is hashed again); a cache
     folder that cannot be written only costs the hashing."""
     target = Path(memo_dir).expanduser() / HASH_MEMO
-    staging = target.with_name(f".{HASH_MEMO}.tmp-{os.getpid()}")
+    try:
+        replace_json(target, memo)
+    except OSError as err:
+        log.info("file hashes not remembered in %s (%s); they are computed again next time", target, err)
+
+
+def replace_json(target: Path, record) -> None:
+    """Write a JSON file under a temporary name, then move it into place: a reader never sees half of it."""
+    staging = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        staging.write_text(json.dumps(memo), encoding="utf-8")
+        staging.write_text(json.dumps(record), encoding="utf-8")
         os.replace(staging, target)
-    except OSError as err:
+    finally:
         if staging.is_file():
             staging.unlink()
-        log.info("file hashes not remembered in %s (%s); they are computed again next time", target, err)
 
 
 def folder_digest(folder: Path, memo_dir: Path | None = None) -> str:
@@ -310,10 +317,12 @@ def folder_size(folder: Path) -> int:
     return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
 
 
-def dequantize(loader, tokenizer_loader, gguf_path: Path, converted: Path) -> None:
+def dequantize(gguf_path: Path, converted: Path) -> None:
     """Write the GGUF model dequantized to float32 (transformers' GGUF loader) into the folder `converted`."""
-    model = loader.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name, dtype=torch_dtype("float32"))
-    tokenizer = tokenizer_loader.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name)
+    from transformers import AutoModelForCausalLM, AutoTokenizer   # only here: a converted model needs neither
+    model = AutoModelForCausalLM.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name,
+                                                 dtype=torch_dtype("float32"))
+    tokenizer = AutoTokenizer.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name)
     model.hf_quantizer = None   # the weights are plain tensors now; let save_pretrained write them
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
@@ -323,7 +332,7 @@ def dequantize(loader, tokenizer_loader, gguf_path: Path, converted: Path) -> No
     publish_folder(staging, converted)
 
 
-def dequantized_folder(loader, tokenizer_loader, gguf_path: Path, digest: str, cache_dir: Path) -> Path:
+def dequantized_folder(gguf_path: Path, digest: str, cache_dir: Path) -> Path:
     """A GGUF model as a transformers folder (fp32 weights and the tokenizer) in cache_dir/converted/<sha256>,
     written once and reused by every later run and runtime (transformers, CTranslate2)."""
     converted = cache_dir / "converted" / digest
@@ -331,6 +340,6 @@ def dequantized_folder(loader, tokenizer_loader, gguf_path: Path, digest: str, c
         with activity(f"one-time conversion of {gguf_path.name} ({megabytes(gguf_path.stat().st_size)}) to "
                       f"full-precision weights in {converted.parent}; a few minutes on 2 cores, and later runs "
                       "load the result"):
-            dequantize(loader, tokenizer_loader, gguf_path, converted)
+            dequantize(gguf_path, converted)
         log.info("converted once: %s in %s", megabytes(folder_size(converted)), converted)
     return converted
