@@ -33,7 +33,7 @@ from harness.results.results import Evaluation, build_result, write_run
 from harness.results.run_folder import RunFolder
 from harness.score.scoring import score_document
 from harness.summarize.summarize import SummaryStage, summarize_documents
-from harness.translate.translate import translate_documents
+from harness.translate.translate import release_model, translate_documents
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +85,7 @@ def evaluate(cfg: DictConfig, dataset: Dataset, backend: Translator, metrics: li
     try:
         translations = translate_documents(list(dataset.documents), backend, cache, dataset.target_lang,
                                            cfg.data.max_segments, cfg.data.max_sentences)
+        release_model(backend)
         translations = partition_documents(translations, dataset.target_lang, cache)
         summaries = summarize_documents(summary_stage, translations, cache)
         aligned = align_and_score(translations, dataset.target_lang, cfg.alignment, cfg.crosslingual, cache,

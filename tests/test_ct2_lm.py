@@ -219,3 +219,24 @@ def test_the_static_prompt_is_what_every_prompt_of_the_batch_shares_leaving_each
     assert shared_prefix_length([["a", "b", "c"]]) == 2
     assert shared_prefix_length([["a"], ["a", "b"]]) == 0
     assert shared_prefix_length([["x", "b"], ["a", "b"]]) == 0
+
+
+def test_release_drops_the_weights_and_a_later_batch_loads_them_again(tiny_gemma3, ct2_cache):
+    backend = ct2_lm(tiny_gemma3, ct2_cache)
+    first = backend.translate_batch(SOURCES["fr"], "fr", "en")
+    backend.release()
+    assert backend.generator is None and backend.tokenizer is None and not backend.loaded
+    assert backend.translate_batch(SOURCES["fr"], "fr", "en") == first
+    assert backend.stats["model_loads"] == 2
+
+
+def test_a_run_releases_the_model_before_alignment_and_scoring(tmp_path, monkeypatch):
+    # the weights are not held through the stages after translation (issue 24: peak memory)
+    from harness import run
+    from harness.config import compose_config
+    from harness.translate.backends.base import Backend
+    from tests.conftest import SEEDS
+    released = []
+    monkeypatch.setattr(Backend, "release", lambda self: released.append(self.name))
+    run(compose_config([f"data.root={SEEDS}", "model=identity", "data.documents=[002]"]), tmp_path / "run")
+    assert released == ["identity"]

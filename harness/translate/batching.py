@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 
+FIRST_BATCH = 1   # segments in the first batch of a translation (a rate shows after one); a backend whose outputs
+#                   depend on its batches keys its cache entries by it (Ct2LMBackend.runtime_fingerprint)
+
+
 def plan_batches(lengths: list[int], max_segments: int, max_tokens: int, first_batch: int = 0) -> list[list[int]]:
     """Group segment indices, longest first, so that no batch exceeds max_segments or
     max_tokens padded tokens (a single over-long segment still gets a batch of its own).

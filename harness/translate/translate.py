@@ -1,6 +1,7 @@
 """Documents -> segments -> backend (behind the cache) -> hypotheses, one Translation per document."""
 from __future__ import annotations
 
+import gc
 import logging
 from dataclasses import dataclass
 
@@ -91,6 +92,15 @@ def translate_documents(documents: list[Document], backend: Translator, cache: T
                                                       stage_label(lang, tgt_lang, number, len(languages)))
         outputs.update({(s.doc_id, s.index): pair for s, pair in zip(segments, zip(translated, from_cache))})
     return [assemble(doc, segmented[doc.id], outputs) for doc in documents]
+
+
+def release_model(backend: Translator) -> None:
+    """Every segment is translated: a backend that can free its model does (Backend.release), so that the
+    stages after it (alignment, scoring) have the memory. A Translator without `release` keeps its model."""
+    release = getattr(backend, "release", None)
+    if release is not None:
+        release()
+        gc.collect()
 
 
 def stage_label(src_lang: str, tgt_lang: str, number: int, languages: int) -> str:

@@ -21,7 +21,7 @@ from dataclasses import asdict
 from typing import final
 
 from harness import progress
-from harness.translate.batching import plan_batches
+from harness.translate.batching import FIRST_BATCH, plan_batches
 from harness.config import GenerationSpec, ModelSpec
 from harness.errors import UserError
 
@@ -80,6 +80,9 @@ class Backend(ABC):
         commit a revision resolves to, a folder's content, a rendered prompt, the resolved device."""
         return {}
 
+    def release(self) -> None:
+        """Free the model once the run has every translation (PromptedLMBackend drops its weights); here nothing."""
+
     def describe(self) -> dict:
         """The model record stored in result.json."""
         return {"name": self.model.name, "backend": self.name}
@@ -131,7 +134,7 @@ class Backend(ABC):
         needed = Counter(owners)
         lengths = self.measure(pieces, src_lang, tgt_lang)
         for batch in plan_batches(lengths, self.generation.batch_size, self.generation.max_batch_tokens,
-                                  first_batch=1):
+                                  first_batch=FIRST_BATCH):
             outputs = self.translate_with_retry([pieces[i] for i in batch], src_lang, tgt_lang)
             finished = []
             for index, output in zip(batch, outputs):

@@ -27,6 +27,7 @@ from harness.translate.backends.hf_causal import TransformersLMBackend
 from harness.translate.backends.hf_loading import (decoding_fingerprint, device_and_dtype, load_pretrained, model_id_for,
                                          model_identity, pickle_refused, replace_json)
 from harness.translate.backends.lm_tokenizer import plain_tokenizer
+from harness.translate.batching import FIRST_BATCH
 from harness.config import DEFAULT_CACHE_DIR, GenerationSpec, ModelSpec
 from harness.errors import UserError
 
@@ -219,13 +220,13 @@ class Ct2LMBackend(Ct2Runtime, TransformersLMBackend):
     def runtime_fingerprint(self) -> dict:
         """The batch settings too: the prompts of a batch longer than its shortest are fed through the decoding
         loop token by token, which at int8 gives other outputs than one prompt alone (8 of 17 Turkish seed
-        outputs agree), so batches change what is cached. "static_prompt": a batch's shared prefix is computed
-        once (generate), another path through the model than before, so outputs cached without it are not reused
-        (on the seeds all 54 int8 outputs are the same either way)."""
+        outputs agree), so batches (the first batch's size included) change what is cached. "static_prompt": a
+        batch's shared prefix is computed once (generate), another path through the model than before, so
+        outputs cached without it are not reused (on the seeds all 54 int8 outputs are the same either way)."""
         generation = self.generation
         return {**super().runtime_fingerprint(), "device": self.device, "compute_type": self.compute_type,
                 "batch_size": generation.batch_size, "max_batch_tokens": generation.max_batch_tokens,
-                "static_prompt": True}
+                "first_batch": FIRST_BATCH, "static_prompt": True}
 
     def describe(self) -> dict:
         return {**super().describe(), **self.runtime_record()}
@@ -237,6 +238,9 @@ class Ct2LMBackend(Ct2Runtime, TransformersLMBackend):
         facts = model_facts(Path(converted), lambda: self.find_facts(location))
         self.stop_tokens, self.sliding_window = facts["stop_tokens"], facts["sliding_window"]
         self.generator = ctranslate2.Generator(converted, **self.runtime_options())
+
+    def unload_model(self) -> None:
+        self.generator, self.tokenizer = None, None
 
     def load_tokenizer(self, location: str) -> None:
         """By the `tokenizers` library alone where that gives the same ids (lm_tokenizer), else by transformers."""

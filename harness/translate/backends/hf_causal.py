@@ -103,6 +103,9 @@ class CausalLMBackend(TransformersLMBackend):
     def runtime_fingerprint(self) -> dict:
         return generation_fingerprint(self.generation, self.device, self.dtype)
 
+    def unload_model(self) -> None:
+        self.lm, self.tokenizer = None, None
+
     def load_model(self) -> None:
         from transformers import AutoModelForCausalLM   # only when weights are needed
         location = self.weights_location()

@@ -65,6 +65,16 @@ class PromptedLMBackend(Backend):
         template choice included, is in the model spec, which the key holds whole) and the runtime's settings."""
         return {**self.identity(), "prompt": self.prompt_template(src_lang, tgt_lang), **self.runtime_fingerprint()}
 
+    def release(self) -> None:
+        """Drop the weights and the tokenizer once the run has every translation, so that alignment and scoring
+        get their memory (a later prompt loads them again)."""
+        if self.loaded:
+            self.unload_model()
+            self.loaded = False
+
+    def unload_model(self) -> None:
+        """Drop what load_model made."""
+
     def load(self) -> None:
         if not self.loaded:
             with self.timed("load"):
