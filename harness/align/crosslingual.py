@@ -18,6 +18,7 @@ systems that do not follow the source segmentation (the files backend). docs/ali
 """
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -400,18 +401,25 @@ def figure_text(text: str) -> str | None:
 
 def figures_beads(src: list[str], ref: list[str], beads: list[Bead]) -> list[Bead]:
     """1-1 beads of set-aside pieces with the same figures in the same gap between the searched beads (Text+Berg
-    dev: numbered headings such as '1. 1950 :' on both sides). A recovered (reordered) bead bounds no gap."""
+    dev: numbered headings such as '1. 1950 :' on both sides). A recovered (reordered) bead bounds no gap; the
+    others are monotonic, so a piece's gap is found by bisection (a long table of figures stays near linear)."""
     ordered = sorted((b for b in beads if not b.recovered), key=lambda b: b.src[0])
-    paired, taken = [], set()
+    starts, ends = [b.src[0] for b in ordered], [b.src[-1] for b in ordered]
+    waiting: dict[str, list[int]] = {}   # a figure -> the reference pieces with it, in order, not yet paired
+    for j, text in enumerate(ref):
+        if figure_text(text) is not None:
+            waiting.setdefault(figure_text(text), []).append(j)
+    paired = []
     for i, text in enumerate(src):
-        if figure_text(text) is None:
+        candidates = waiting.get(figure_text(text), []) if figure_text(text) is not None else []
+        if not candidates:
             continue
-        before = max((b.ref[-1] for b in ordered if b.src[-1] < i), default=-1)
-        after = min((b.ref[0] for b in ordered if b.src[0] > i), default=len(ref))
-        match = next((j for j in range(before + 1, after) if j not in taken and figure_text(ref[j]) == figure_text(text)),
-                     None)
+        ended, starting = bisect_left(ends, i), bisect_right(starts, i)   # beads wholly before i, and after it
+        before = ordered[ended - 1].ref[-1] if ended else -1
+        after = ordered[starting].ref[0] if starting < len(ordered) else len(ref)
+        match = next((j for j in candidates if before < j < after), None)
         if match is not None:
-            taken.add(match)
+            candidates.remove(match)
             paired.append(Bead((i,), (match,), None, None, False, False))
     return paired
 
