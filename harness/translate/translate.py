@@ -1,7 +1,6 @@
 """Documents -> segments -> backend (behind the cache) -> hypotheses, one Translation per document."""
 from __future__ import annotations
 
-import gc
 import logging
 from dataclasses import dataclass
 
@@ -100,7 +99,6 @@ def release_model(backend: Translator) -> None:
     release = getattr(backend, "release", None)
     if release is not None:
         release()
-        gc.collect()
 
 
 def stage_label(src_lang: str, tgt_lang: str, number: int, languages: int) -> str:

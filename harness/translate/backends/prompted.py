@@ -17,6 +17,7 @@ when its model is not model.model_id as a hub id or local folder (a GGUF file, a
 """
 from __future__ import annotations
 
+import gc
 from abc import abstractmethod
 
 from harness.translate.backends.base import Backend, decoding_fingerprint
@@ -71,6 +72,7 @@ class PromptedLMBackend(Backend):
         if self.loaded:
             self.unload_model()
             self.loaded = False
+            gc.collect()   # a model's modules hold reference cycles: free them now, not at the next collection
 
     def unload_model(self) -> None:
         """Drop what load_model made."""
