@@ -10,7 +10,8 @@ systems that do not follow the source segmentation (the files backend). docs/ali
 4. Second pass (monotonic_beads): a dynamic program over every a-b bead with a + b <= largest_bead in a
    window around the anchors; a bead scores Bertalign's margin times a length agreement, minus its shape's
    penalty (BeadScores); a sentence left out scores `skip`. No absolute cosine threshold.
-5. A merged bead loses an edge sentence far below the pair's background cosine (trimmed).
+5. A merged bead loses an edge sentence far below the pair's background cosine, or an edge piece that is no
+   sentence (a boilerplate line) at no more than the background (trimmed).
 6. Reordering (with_reordering): beads under the sure mining margin give way to mutual-best 1-1 pairs with
    a high mining margin over the whole documents.
 7. Pieces set aside in step 1 that read the same on both sides ('1. 1950 :') and sit between the same two
@@ -34,7 +35,7 @@ from harness.errors import UserError
 
 MAX_RUN = 4           # the most sentences on one side of a bead
 NULL_SAMPLE = 2000    # sentences a side whose pairs measure the null (document_statistics)
-SEARCH_SETTINGS = ("largest_bead", "skip", "size_penalty", "bead_penalty", "top_k", "anchor_window", "anchor_share", "window", "trim_below", "sure_margin", "recovery_min_margin",
+SEARCH_SETTINGS = ("largest_bead", "skip", "size_penalty", "bead_penalty", "top_k", "anchor_window", "anchor_share", "window", "trim_below", "trim_fragment_below", "sure_margin", "recovery_min_margin",
                    "names_max_sentences", "name_min_similarity")
 
 
@@ -84,6 +85,19 @@ class Side:
         chars = np.array([len(t) for t in texts], dtype=np.float64)
         self.count = len(texts)
         self.chars = [np.convolve(chars, np.ones(k))[k - 1:len(chars)] for k in range(1, longest + 1)]
+        self.sentence_like = [ends_like_sentence(t) for t in texts]
+
+
+SENTENCE_END = frozenset(".!?…:;,—–。！？；：、，؟،؛۔।॥။።‼⁇⁈⁉．｡")
+CLOSERS = "\"'”’»«」』）)]}›‹ \t"
+
+
+def ends_like_sentence(text: str) -> bool:
+    """Whether a piece ends as a sentence or a clause does (its last mark, closing quotes and brackets aside, is a
+    full stop, question or exclamation mark, colon, comma or dash of any script), unlike 'Partager sur
+    Facebook', 'Publicité' or a photo credit."""
+    stripped = text.rstrip(CLOSERS)
+    return bool(stripped) and stripped[-1] in SENTENCE_END
 
 
 class BeadScores:
@@ -286,17 +300,23 @@ def trimmed(bead: tuple[int, int, int, int], src: Side, ref: Side, background: B
     """A merged bead without an edge sentence that has no counterpart in it (an abridged translation, a web
     boilerplate line merged into its neighbour's bead): the sentence's own cosine with the other side's run
     is crosslingual.trim_below standard deviations under the pair's background, and leaving it out raises
-    the bead's cosine."""
+    the bead's cosine. An edge piece that does not end as a sentence while the rest of its side does
+    ('Partager sur Facebook' beside a sentence) leaves at crosslingual.trim_fragment_below: no likeness
+    beyond chance."""
     def cosine(s0, s1, r0, r1):
         return float(src.vectors[s1 - s0 - 1][s0] @ ref.vectors[r1 - r0 - 1][r0])
 
+    def bar(side: Side, piece: int, start: int, end: int) -> float:
+        fragment = not side.sentence_like[piece] and all(side.sentence_like[k] for k in range(start, end) if k != piece)
+        return -spec.trim_fragment_below if fragment else -spec.trim_below
+
     def unrelated(s0, s1, r0, r1):   # the edge sentences, each with the smaller bead that leaves it out
-        edges = [((k, k + 1, r0, r1), rest) for k, rest in ((s0, (s0 + 1, s1, r0, r1)), (s1 - 1, (s0, s1 - 1, r0, r1)))
-                 if s1 - s0 > 1]
-        edges += [((s0, s1, k, k + 1), rest) for k, rest in ((r0, (s0, s1, r0 + 1, r1)), (r1 - 1, (s0, s1, r0, r1 - 1)))
-                  if r1 - r0 > 1]
-        return [rest for edge, rest in edges
-                if background.z(cosine(*edge)) < -spec.trim_below and cosine(*rest) > cosine(s0, s1, r0, r1)]
+        edges = [((k, k + 1, r0, r1), rest, bar(src, k, s0, s1))
+                 for k, rest in ((s0, (s0 + 1, s1, r0, r1)), (s1 - 1, (s0, s1 - 1, r0, r1))) if s1 - s0 > 1]
+        edges += [((s0, s1, k, k + 1), rest, bar(ref, k, r0, r1))
+                  for k, rest in ((r0, (s0, s1, r0 + 1, r1)), (r1 - 1, (s0, s1, r0, r1 - 1))) if r1 - r0 > 1]
+        return [rest for edge, rest, below in edges
+                if background.z(cosine(*edge)) < below and cosine(*rest) > cosine(s0, s1, r0, r1)]
 
     while smaller := unrelated(*bead):
         bead = max(smaller, key=lambda c: cosine(*c))
