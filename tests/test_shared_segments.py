@@ -300,3 +300,21 @@ def test_web_lines_between_sentences_mostly_stay_out_of_the_beads(spec):
         left_out += len({1, 4, 8} & set(alignment.unmatched_source))
         exact += len(expected & {(b.src, b.ref) for b in alignment.beads})
     assert left_out >= 13 and exact >= 28
+
+
+def test_the_hypothesis_side_counts_each_bead_once_and_the_sentences_left_out(tmp_path):
+    # as the source side does (result.json alignment.beads); before, a 1-2 bead counted once per reference
+    # sentence and a reference sentence with no output not at all
+    finnish = ["Helsingin kaupunki avasi maanantaina uuden raitiolinjan.", "Matka kestää nyt kaksikymmentä minuuttia."]
+    data = write_dataset(tmp_path / "data", finnish, ENGLISH[:3])
+    manifest = yaml.safe_load((data / "manifest.yaml").read_text())
+    manifest["documents"][0]["lang"] = "fi"
+    (data / "manifest.yaml").write_text(yaml.safe_dump(manifest), encoding="utf-8")
+    outputs = tmp_path / "outputs"
+    outputs.mkdir()
+    merged = ENGLISH[0].rstrip(".") + ", and the journey now takes twenty-five minutes, compared with almost an hour by bus."
+    (outputs / "doc.txt").write_text(merged, encoding="utf-8")
+    document = run(compose_config([f"data.root={data}", "model=files", f"model.path={outputs}"]),
+                   tmp_path / "run")["documents"][0]
+    assert document["alignment"]["method"] == "hypothesis"
+    assert document["alignment"]["beads"] == {"1-2": 1, "0-1": 1}

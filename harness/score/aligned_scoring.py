@@ -81,9 +81,12 @@ class AlignedDocument:
     source_units: int = 0               # how many: the weight of reference_free in a run's score
     degradations: list[str] = field(default_factory=list)   # what a bound left out or cut: shown with the run
     statistics_kinds: dict[str, str] = field(default_factory=dict)   # stored segment statistics: statistics_kinds
+    hypothesis_beads: dict[str, int] = field(default_factory=dict)   # hypothesis-side path: its beads' shapes
 
     def bead_counts(self) -> dict[str, int]:
-        return self.pair.bead_counts() if self.pair is not None else shape_counts(s["bead"] for s in self.segments)
+        """Each bead's shape once, a sentence with no counterpart as 1-0 or 0-1, on either path (a bead's segments,
+        one per reference sentence, would count a 1-2 twice and no 1-0 at all)."""
+        return self.pair.bead_counts() if self.pair is not None else self.hypothesis_beads
 
 
 def output_units(translation: Translation) -> list[OutputUnit]:
@@ -475,7 +478,8 @@ def hypothesis_side(translation: Translation, target_lang: str, spec: AlignmentS
     return AlignedDocument(None, sources, alignment.reference, segments, unmatched, [], stray, scores, None,
                            [note, *alignment.notes, *pieces_notes(segments), *sourceless_notes(segments, metrics)],
                            "hypothesis", degradations=degradations,
-                           statistics_kinds=statistics_kinds(metrics, segments))
+                           statistics_kinds=statistics_kinds(metrics, segments),
+                           hypothesis_beads=shape_counts(bead.kind for bead in alignment.beads))
 
 
 def source_reference_alignment(translation: Translation, target_lang: str, crosslingual: CrosslingualSpec,
