@@ -318,3 +318,12 @@ def test_the_hypothesis_side_counts_each_bead_once_and_the_sentences_left_out(tm
                    tmp_path / "run")["documents"][0]
     assert document["alignment"]["method"] == "hypothesis"
     assert document["alignment"]["beads"] == {"1-2": 1, "0-1": 1}
+
+
+@pytest.mark.parametrize("text, sentence", [("Il a dit.", True), ("« Il a dit. »", True), ("texte.\u00a0»", True),
+                                            ("هل هذا؟", True), ("他说：", True), ("'But I—'", True), ("Done.\r", True),
+                                            ("Partager sur Facebook", False), ("Comentarios (12)", False),
+                                            ("شارك على فيسبوك", False), ("", False)])
+def test_what_ends_like_a_sentence(text, sentence):
+    from harness.align.crosslingual import ends_like_sentence
+    assert ends_like_sentence(text) is sentence

@@ -19,6 +19,7 @@ systems that do not follow the source segmentation (the files backend). docs/ali
 """
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -89,14 +90,14 @@ class Side:
 
 
 SENTENCE_END = frozenset(".!?…:;,—–。！？；：、，؟،؛۔।॥။።‼⁇⁈⁉．｡")
-CLOSERS = "\"'”’»«」』）)]}›‹ \t"
+TRAILING_CLOSERS = re.compile(r"[\s\"'”’»«」』）)\]}›‹]+$")   # closing quotes and brackets, any spaces among them
 
 
 def ends_like_sentence(text: str) -> bool:
     """Whether a piece ends as a sentence or a clause does (its last mark, closing quotes and brackets aside, is a
     full stop, question or exclamation mark, colon, comma or dash of any script), unlike 'Partager sur
     Facebook', 'Publicité' or a photo credit."""
-    stripped = text.rstrip(CLOSERS)
+    stripped = TRAILING_CLOSERS.sub("", text)
     return bool(stripped) and stripped[-1] in SENTENCE_END
 
 
