@@ -124,7 +124,7 @@ class CrosslingualSpec:
     anchor_share: float = MISSING      # ... or this share of the longer document, whichever is wider
     window: int = MISSING              # second pass: columns searched beyond the first pass's anchors
     trim_below: float = MISSING        # an edge sentence this many sd under the pair's background cosine leaves its bead
-    trim_fragment_below: float = MISSING   # ... an edge piece that is no sentence beside sentences, this many
+    trim_fragment_below: float = MISSING   # ... an edge piece that is no sentence, beside sentences: this many (0: chance)
     sure_margin: float = MISSING           # a bead at this mining margin (cosine / neighbourhood) is sure ...
     recovery_min_margin: float = MISSING   # ... an unsure one gives way to a reordered 1-1 pair at this margin
     names_max_sentences: int = MISSING     # names compared in documents up to this many sentences
