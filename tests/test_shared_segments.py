@@ -35,6 +35,8 @@ ENGLISH = [
     "Residents' associations, however, complain about the noise at night.",
     "A second line to the east of the metropolitan area is due to open in 2027.",
 ]
+# Finnish: a language the multilingual encoder does not cover (the hypothesis-side path)
+FINNISH = ["Helsingin kaupunki avasi maanantaina uuden raitiolinjan.", "Matka kestää nyt kaksikymmentä minuuttia."]
 SEED_RELATIONS = {"000": "comparable", "002": "parallel", "003": "unrelated", "004": "parallel"}
 
 
@@ -43,11 +45,11 @@ def spec():
     return compose_config().crosslingual
 
 
-def write_dataset(folder: Path, source: list[str], reference: list[str], **manifest) -> Path:
+def write_dataset(folder: Path, source: list[str], reference: list[str], lang: str = "fr", **manifest) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "src.txt").write_text("\n".join(source) + "\n", encoding="utf-8")
     (folder / "ref.txt").write_text("\n".join(reference) + "\n", encoding="utf-8")
-    document = {"id": "doc", "lang": "fr", "file": "src.txt", "reference": "ref.txt", "relation": "parallel"}
+    document = {"id": "doc", "lang": lang, "file": "src.txt", "reference": "ref.txt", "relation": "parallel"}
     (folder / "manifest.yaml").write_text(yaml.safe_dump({"target_lang": "en", **manifest, "documents": [document]}),
                                           encoding="utf-8")
     return folder
@@ -204,11 +206,7 @@ def test_an_unknown_alignment_declaration_is_a_user_error(tmp_path):
 
 
 def test_a_language_the_encoder_does_not_cover_falls_back_to_the_hypothesis_side_with_a_note(tmp_path):
-    finnish = ["Helsingin kaupunki avasi maanantaina uuden raitiolinjan.", "Matka kestää nyt kaksikymmentä minuuttia."]
-    data = write_dataset(tmp_path / "data", finnish, ENGLISH[:2])
-    manifest = yaml.safe_load((data / "manifest.yaml").read_text())
-    manifest["documents"][0]["lang"] = "fi"
-    (data / "manifest.yaml").write_text(yaml.safe_dump(manifest), encoding="utf-8")
+    data = write_dataset(tmp_path / "data", FINNISH, ENGLISH[:2], lang="fi")
     document = run(compose_config([f"data.root={data}", "model=identity"]), tmp_path / "run")["documents"][0]
     assert document["alignment"]["method"] == "hypothesis"
     assert any("fi is not covered by the multilingual encoder" in note for note in document["alignment"]["notes"])
@@ -265,11 +263,7 @@ def test_a_metric_that_needs_the_source_skips_a_document_whose_outputs_have_none
     """Outputs made elsewhere (files) in a language the encoder does not cover are aligned to the reference, so
     no segment has a source sentence: a metric that reads the source (COMET, the toy metric) leaves that
     document out and says so, and the run keeps its other scores."""
-    finnish = ["Helsingin kaupunki avasi maanantaina uuden raitiolinjan.", "Matka kestää nyt kaksikymmentä minuuttia."]
-    data = write_dataset(tmp_path / "data", finnish, ENGLISH[:2])
-    manifest = yaml.safe_load((data / "manifest.yaml").read_text())
-    manifest["documents"][0]["lang"] = "fi"
-    (data / "manifest.yaml").write_text(yaml.safe_dump(manifest), encoding="utf-8")
+    data = write_dataset(tmp_path / "data", FINNISH, ENGLISH[:2], lang="fi")
     outputs = tmp_path / "outputs"
     outputs.mkdir()
     (outputs / "doc.txt").write_text(" ".join(ENGLISH[:2]), encoding="utf-8")
@@ -305,17 +299,9 @@ def test_web_lines_between_sentences_mostly_stay_out_of_the_beads(spec):
 def test_the_hypothesis_side_counts_each_bead_once_and_the_sentences_left_out(tmp_path):
     # as the source side does (result.json alignment.beads); before, a 1-2 bead counted once per reference
     # sentence and a reference sentence with no output not at all
-    finnish = ["Helsingin kaupunki avasi maanantaina uuden raitiolinjan.", "Matka kestää nyt kaksikymmentä minuuttia."]
-    data = write_dataset(tmp_path / "data", finnish, ENGLISH[:3])
-    manifest = yaml.safe_load((data / "manifest.yaml").read_text())
-    manifest["documents"][0]["lang"] = "fi"
-    (data / "manifest.yaml").write_text(yaml.safe_dump(manifest), encoding="utf-8")
-    outputs = tmp_path / "outputs"
-    outputs.mkdir()
+    data = write_dataset(tmp_path / "data", FINNISH, ENGLISH[:3], lang="fi")
     merged = ENGLISH[0].rstrip(".") + ", and the journey now takes twenty-five minutes, compared with almost an hour by bus."
-    (outputs / "doc.txt").write_text(merged, encoding="utf-8")
-    document = run(compose_config([f"data.root={data}", "model=files", f"model.path={outputs}"]),
-                   tmp_path / "run")["documents"][0]
+    document = files_run(data, merged, tmp_path / "run")["documents"][0]
     assert document["alignment"]["method"] == "hypothesis"
     assert document["alignment"]["beads"] == {"1-2": 1, "0-1": 1}
 
