@@ -69,8 +69,10 @@ class Ct2BackendSpec:
 
     _target_: str = "harness.translate.backends.ct2.ct2_backend"
     compute_type: str = "int8"   # int8, int8_float32, float32 on CPU; also int8_float16, float16, bfloat16 on CUDA
-    inter_threads: int = 1       # batches translated in parallel
-    intra_threads: int = 0       # threads per batch; 0: the number of physical cores
+    inter_threads: int = 0       # replicas decoding parts of a batch in parallel; 0: one per physical core on CPU, 1 on CUDA
+    intra_threads: int = 0       # threads per replica; 0: physical cores / inter_threads on CPU, physical cores on CUDA
+    max_batch_size: int = 0      # most segments one replica decodes at once; 0: a batch split evenly over the replicas
+    #                              (a decoder-only LM on CPU: at most 4 a part, ct2.LM_PART_ON_CPU)
 
 
 @dataclass

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from harness.translate.backends.ct2 import (FACTS_FILE, Ct2Backend, Ct2LMBackend, ct2_backend, line_break_tokens,
-                                           shared_prefix_length)
+                                           shared_prefix_length, thread_split)
 from harness.translate.backends.lm_tokenizer import PlainTokenizer, plain_tokenizer
 from harness.translate.backends.hf_causal import CausalLMBackend
 from harness.config import GenerationSpec, ModelSpec, PromptSpec, compose_config
@@ -240,3 +240,35 @@ def test_a_run_releases_the_model_before_alignment_and_scoring(tmp_path, monkeyp
     monkeypatch.setattr(Backend, "release", lambda self: released.append(self.name))
     run(compose_config([f"data.root={SEEDS}", "model=identity", "data.documents=[002]"]), tmp_path / "run")
     assert released == ["identity"]
+
+
+@pytest.mark.parametrize("device, inter, intra, cores, expected", [
+    ("cpu", 0, 0, 2, (2, 1)),     # one replica per physical core, one thread each
+    ("cpu", 0, 0, 8, (8, 1)),
+    ("cpu", 2, 0, 8, (2, 4)),     # the cores shared among the replicas asked for
+    ("cpu", 1, 3, 8, (1, 3)),     # as asked
+    ("cuda", 0, 0, 8, (1, 8)),    # one replica on the GPU, the CPU threads as before
+])
+def test_threads_default_to_one_replica_per_physical_core_on_cpu(monkeypatch, device, inter, intra, cores, expected):
+    monkeypatch.setattr("harness.translate.backends.ct2.physical_cores", lambda: cores)
+    assert thread_split(device, inter, intra) == expected
+
+
+def test_an_lm_batch_is_decoded_in_parts_of_at_most_four_prompts_on_cpu_and_the_parts_key_its_cache(tiny_gemma3, ct2_cache):
+    def lm(**settings) -> Ct2LMBackend:
+        runtime = {key: settings.pop(key) for key in ("inter_threads", "max_batch_size") if key in settings}
+        return Ct2LMBackend(lm_spec(tiny_gemma3), generation(**settings), cache_dir=str(ct2_cache),
+                            compute_type="int8", **runtime)
+    assert lm(inter_threads=2).decoding_options()["max_batch_size"] == 4          # 16 in 2 replicas, at most 4 a part
+    assert lm(inter_threads=8).decoding_options()["max_batch_size"] == 2          # 16 in 8 replicas
+    assert lm(inter_threads=2, max_batch_size=16).decoding_options()["max_batch_size"] == 16
+    assert lm(inter_threads=2, batch_size=6).runtime_record()["max_batch_size"] == 3
+    default, whole = lm(inter_threads=2).fingerprint("fr", "en"), lm(inter_threads=2, max_batch_size=16).fingerprint("fr", "en")
+    assert default["extra"]["part_size"] == 4 and default != whole   # int8 outputs vary with the parts
+    assert lm(inter_threads=1, max_batch_size=4).fingerprint("fr", "en") == default   # threads do not change outputs
+
+
+def test_a_seq2seq_batch_is_split_evenly_over_the_replicas(tiny_marian, tmp_path):
+    backend = Ct2Backend(ModelSpec(name="tiny", model_id=str(tiny_marian)), generation(), cache_dir=str(tmp_path),
+                         inter_threads=2)
+    assert backend.decoding_options()["max_batch_size"] == 8
