@@ -254,6 +254,12 @@ def test_threads_default_to_one_replica_per_physical_core_on_cpu(monkeypatch, de
     assert thread_split(device, inter, intra) == expected
 
 
+def test_sampling_takes_one_replica_so_that_a_seed_repeats_its_outputs(monkeypatch):
+    monkeypatch.setattr("harness.translate.backends.ct2.physical_cores", lambda: 2)
+    assert thread_split("cpu", 0, 0, sampling=True) == (1, 2)
+    assert thread_split("cpu", 2, 1, sampling=True) == (2, 1)   # as asked
+
+
 def test_an_lm_batch_is_decoded_in_parts_of_at_most_four_prompts_on_cpu_and_the_parts_key_its_cache(tiny_gemma3, ct2_cache):
     def lm(**settings) -> Ct2LMBackend:
         runtime = {key: settings.pop(key) for key in ("inter_threads", "max_batch_size") if key in settings}
@@ -272,3 +278,10 @@ def test_a_seq2seq_batch_is_split_evenly_over_the_replicas(tiny_marian, tmp_path
     backend = Ct2Backend(ModelSpec(name="tiny", model_id=str(tiny_marian)), generation(), cache_dir=str(tmp_path),
                          inter_threads=2)
     assert backend.decoding_options()["max_batch_size"] == 8
+
+
+def test_a_seed_gives_the_same_sampled_outputs_in_two_runs(tiny_gemma3, ct2_cache):
+    def sampled() -> list[str]:
+        backend = ct2_lm(tiny_gemma3, ct2_cache, "int8", do_sample=True, seed=7)
+        return [output for _, outputs in backend.translate(SOURCES["fr"] * 3, "fr", "en") for output in outputs]
+    assert sampled() == sampled()

@@ -102,13 +102,14 @@ def physical_cores() -> int:
     return psutil.cpu_count(logical=False) or os.cpu_count() or 1
 
 
-def thread_split(device: str, inter_threads: int, intra_threads: int) -> tuple[int, int]:
+def thread_split(device: str, inter_threads: int, intra_threads: int, sampling: bool = False) -> tuple[int, int]:
     """(replicas, threads per replica), 0 resolved: on CPU one replica per physical core, with one thread each.
     A batch's parts then decode in parallel; the matrix products of a decoding step are too small to gain from
     a second thread (2 cores, the seed batches: Gemma 3 270M int8 decoded them in 24.0 s with one replica of 2
     threads, 23.2 s with one of 1 thread, 12.2 s with 2 replicas of 1 thread; benchmarks' Marian 2.5, 1.7, 1.3 s).
-    On CUDA one replica, the CPU threads as before."""
-    if device == "cuda":
+    On CUDA, and when sampling, one replica: each replica's thread draws from a random generator of its own, and
+    which replica decodes which part depends on timing, so a seed would not give the same outputs twice."""
+    if device == "cuda" or (sampling and not inter_threads):
         return inter_threads or 1, intra_threads or physical_cores()
     inter_threads = inter_threads or physical_cores()
     return inter_threads, intra_threads or max(1, physical_cores() // inter_threads)
@@ -121,7 +122,8 @@ class Ct2Runtime:
         self.device, self.device_index = ct2_device(self.generation)
         check_compute_type(compute_type, self.device)
         self.compute_type = compute_type
-        self.inter_threads, self.intra_threads = thread_split(self.device, inter_threads, intra_threads)
+        self.inter_threads, self.intra_threads = thread_split(self.device, inter_threads, intra_threads,
+                                                              self.generation.do_sample)
         self.max_batch_size = max_batch_size
 
     def part_size(self) -> int:
