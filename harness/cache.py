@@ -5,7 +5,7 @@ Key: a hash of the backend's fingerprint (backend, model id, revision or file ha
 settings), the language pair and the source segment. SQLite in WAL mode makes every batch one
 transaction, so a crash loses at most the batch in flight and parallel sweep workers can share a file.
 The same file keeps sentence alignments (harness.score.align), the segment scores of metrics that run a model
-(COMET) and the language identifier's verdicts on the input files, so that a fully cached re-run neither loads a
+(COMET), TER's segment statistics (harness.score.metrics.remembered) and the language identifier's verdicts on the input files, so that a fully cached re-run neither loads a
 model nor recomputes an alignment, a score or a language check.
 """
 from __future__ import annotations
@@ -23,7 +23,8 @@ from harness.errors import UserError
 
 log = logging.getLogger(__name__)
 TABLES = ("translations", "alignments", "metric_scores", "language_checks")   # key -> a translation, or JSON: an
-#  alignment, a model metric's segment result (harness/score/metrics/comet.py), a language identification (languages.py)
+#  alignment, a model metric's segment result (harness/score/metrics/comet.py) or a remembered metric's segment
+#  statistics (remembered.py), a language identification (languages.py)
 
 
 def content_key(*parts) -> str:

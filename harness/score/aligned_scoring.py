@@ -46,6 +46,7 @@ from harness.align.crosslingual import PairAlignment, cached_alignment, cached_c
 from harness.align.encoder import ENCODER_NAME, covers, window_notes
 from harness.score.metrics import Metric, Score, select_metrics
 from harness.score.metrics.base import within_limit
+from harness.score.metrics.remembered import recalled_statistics, remember
 from harness.score.metrics.side_process import side_statistics
 from harness.align.partition import partition_note, partitioned
 from harness.progress import progress
@@ -163,16 +164,20 @@ def segment_sources(segments: list[dict], metric: Metric) -> list[str] | None:
     return [s["src"] for s in segments] if metric.needs_source else None
 
 
-def segment_statistics(segments: list[dict], metrics: list[Metric]) -> dict[str, np.ndarray]:
-    """Each metric's statistics over the segments (a slow one's in a process of its own meanwhile); a metric
-    that needs the source of segments that have none is left out."""
+def segment_statistics(segments: list[dict], metrics: list[Metric], cache: TranslationCache | None = None
+                       ) -> dict[str, np.ndarray]:
+    """Each metric's statistics over the segments (a slow one's in a process of its own meanwhile; a remembered
+    one's from the cache when it holds them all); a metric that needs the source of segments that have none is
+    left out."""
     hyps, refs, extra = segment_texts(segments)
     chosen = [m for m in metrics if not lacks_source(segments, m)] if segments else []
-    statistics = {}
-    with side_statistics(chosen, hyps, refs, extra) as pending:
-        for metric in (m for m in chosen if m.name not in pending):
+    statistics, unknown = recalled_statistics(cache, chosen, hyps, refs, extra)
+    computed = [m for m in chosen if m.name not in statistics]
+    with side_statistics(computed, hyps, refs, extra) as pending:
+        for metric in (m for m in computed if m.name not in pending):
             statistics[metric.name] = metric.statistics(hyps, refs, segment_sources(segments, metric), extra)
         statistics.update({name: future.result() for name, future in pending.items()})
+    remember(cache, unknown, statistics)
     return {m.name: statistics[m.name] for m in chosen}
 
 
@@ -196,12 +201,13 @@ def accepted_groups(segments: list[dict], metrics: AlignedMetrics) -> list[tuple
     return [([segments[k] for k in kept], group) for kept, group in groups.items() if kept]
 
 
-def scored_groups(segments: list[dict], metrics: AlignedMetrics) -> Iterator[tuple[list[dict], Metric, np.ndarray, int]]:
+def scored_groups(segments: list[dict], metrics: AlignedMetrics, cache: TranslationCache | None = None
+                  ) -> Iterator[tuple[list[dict], Metric, np.ndarray, int]]:
     """Each metric's segments (accepted_groups), their statistics rows (one pass per group) and how many
     references per segment the metric read."""
     for chosen, group in accepted_groups(segments, metrics):
         by_name, extra = {m.name: m for m in group}, extra_references(chosen)
-        for name, statistics in segment_statistics(chosen, group).items():
+        for name, statistics in segment_statistics(chosen, group, cache).items():
             yield chosen, by_name[name], statistics, by_name[name].references_used(extra)
 
 
@@ -222,7 +228,8 @@ def statistics_kinds(metrics: AlignedMetrics, segments: list[dict]) -> dict[str,
     return {metric.name: metric.statistics_kind for metric in metrics.unique() if metric.name in stored}
 
 
-def score_segments(segments: list[dict], metrics: AlignedMetrics) -> dict[str, Score]:
+def score_segments(segments: list[dict], metrics: AlignedMetrics, cache: TranslationCache | None = None
+                   ) -> dict[str, Score]:
     """Each segment's scores (alignment.segment_metrics, stored on it), its statistics rows of every metric
     (record_statistics) and the corpus scores over the segments (alignment.corpus_metrics), from one pass of
     statistics for a metric that is in both lists; a metric not linear in cost scores the segments within
@@ -231,7 +238,7 @@ def score_segments(segments: list[dict], metrics: AlignedMetrics) -> dict[str, S
         segment["scores"] = {}
     segment_names, corpus_names = [m.name for m in metrics.segment], [m.name for m in metrics.corpus]
     corpus: dict[str, Score] = {}
-    for chosen, metric, statistics, references in scored_groups(segments, metrics):
+    for chosen, metric, statistics, references in scored_groups(segments, metrics, cache):
         record_statistics(chosen, metric, statistics)
         sentences, corpus[metric.name] = metric.scores_of(statistics, references)
         if metric.name in segment_names:
@@ -431,7 +438,7 @@ def score_pair(translation: Translation, pair: PairAlignment, references: list[s
     segments = [s for bead, hypothesis, cosine in zip(pair.beads, hypotheses, bead_adequacy)
                 for s in bead_segments(bead, sources, references, hypothesis, cosine)]
     add_extra_references(segments, translation)
-    aligned_scores = score_segments(segments, metrics)
+    aligned_scores = score_segments(segments, metrics, cache)
     if pair.method == "lines":
         aligned_scores = lines_level(aligned_scores)
     notes = [*pair.notes, *partition_note(translation), *first_reference_notes(translation, metrics),
@@ -471,7 +478,7 @@ def hypothesis_side(translation: Translation, target_lang: str, spec: AlignmentS
                  for j in bead.ref]
     stray = [alignment.hypothesis[i].text for bead in alignment.beads if not bead.ref for i in bead.src]
     note = HYPOTHESIS_SIDE_NOTE.format(lang=translation.document.src_lang, encoder=ENCODER_NAME)
-    scores = score_segments(segments, metrics)
+    scores = score_segments(segments, metrics, cache)
     embedded = {"reference sentences": alignment.reference,
                 "output sentences": [h.text for h in alignment.hypothesis]} if spec.embeddings else {}
     degradations = [*window_notes(embedded), *over_limit_notes(segments, [], metrics, adequacy=False)]

@@ -73,6 +73,9 @@ class Metric(ABC):
     linear_cost: bool = False
     multiple_references: bool = False  # implements multi_reference_statistics (several references per segment)
     slow_statistics: bool = False     # worth a process of its own beside the others on a long test set (TER)
+    # Statistics that depend on the signature and the texts alone: cached by segment (harness.score.metrics.remembered),
+    # so a run scoring the same outputs again does not compute them again (TER)
+    remember_statistics: bool = False
 
     def segment_scores(self, hypotheses: list[str], references: list[str],
                        sources: list[str] | None = None) -> list[float]:

@@ -203,6 +203,7 @@ class SacreCHRF(SacrebleuMetric):
 class SacreTER(SacrebleuMetric):
     higher_is_better = False   # an edit rate
     slow_statistics = True     # sacrebleu's edit distance with shifts: pure Python, super-linear in the length
+    remember_statistics = True   # the signature names sacrebleu's version and TER's settings
 
     def __init__(self):
         super().__init__("ter", TER())
