@@ -72,7 +72,7 @@ class Ct2BackendSpec:
     inter_threads: int = 0       # replicas decoding parts of a batch in parallel; 0: one per physical core on CPU, 1 on CUDA
     intra_threads: int = 0       # threads per replica; 0: physical cores / inter_threads on CPU, physical cores on CUDA
     max_batch_size: int = 0      # most segments one replica decodes at once; 0: a batch split evenly over the replicas
-    #                              (a decoder-only LM on CPU: at most 4 a part, ct2.LM_PART_ON_CPU)
+    #                              (a decoder-only LM on CPU: 4 a part, ct2.LM_PART_ON_CPU)
 
 
 @dataclass

@@ -260,15 +260,15 @@ def test_sampling_takes_one_replica_so_that_a_seed_repeats_its_outputs(monkeypat
     assert thread_split("cpu", 2, 1, sampling=True) == (2, 1)   # as asked
 
 
-def test_an_lm_batch_is_decoded_in_parts_of_at_most_four_prompts_on_cpu_and_the_parts_key_its_cache(tiny_gemma3, ct2_cache):
+def test_an_lm_batch_is_decoded_in_parts_of_four_prompts_on_cpu_and_the_parts_key_its_cache(tiny_gemma3, ct2_cache):
     def lm(**settings) -> Ct2LMBackend:
         runtime = {key: settings.pop(key) for key in ("inter_threads", "max_batch_size") if key in settings}
         return Ct2LMBackend(lm_spec(tiny_gemma3), generation(**settings), cache_dir=str(ct2_cache),
                             compute_type="int8", **runtime)
-    assert lm(inter_threads=2).decoding_options()["max_batch_size"] == 4          # 16 in 2 replicas, at most 4 a part
-    assert lm(inter_threads=8).decoding_options()["max_batch_size"] == 2          # 16 in 8 replicas
+    assert lm(inter_threads=2).decoding_options()["max_batch_size"] == 4          # 16 in parts of 4
+    assert lm(inter_threads=8).decoding_options()["max_batch_size"] == 4          # whatever the replicas: same outputs
     assert lm(inter_threads=2, max_batch_size=16).decoding_options()["max_batch_size"] == 16
-    assert lm(inter_threads=2, batch_size=6).runtime_record()["max_batch_size"] == 3
+    assert lm(inter_threads=2, batch_size=3).runtime_record()["max_batch_size"] == 3
     default, whole = lm(inter_threads=2).fingerprint("fr", "en"), lm(inter_threads=2, max_batch_size=16).fingerprint("fr", "en")
     assert default["extra"]["part_size"] == 4 and default != whole   # int8 outputs vary with the parts
     assert lm(inter_threads=1, max_batch_size=4).fingerprint("fr", "en") == default   # threads do not change outputs
