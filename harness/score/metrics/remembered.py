@@ -19,8 +19,9 @@ VERSION = 1               # bump when what is stored for a segment changes
 def statistics_keys(metric: Metric, hypotheses: list[str], references: list[str],
                     extra_references: list[list[str]]) -> list[str]:
     """One key per segment: the metric's signature, its hypothesis and every reference it reads."""
-    signature = metric.signature_for(metric.references_used(extra_references))
-    further = list(zip(*extra_references)) if metric.references_used(extra_references) > 1 else [()] * len(hypotheses)
+    used = metric.references_used(extra_references)
+    signature = metric.signature_for(used)
+    further = list(zip(*extra_references)) if used > 1 else [()] * len(hypotheses)
     return [content_key("segment statistics", VERSION, signature, hypothesis, reference, list(more))
             for hypothesis, reference, more in zip(hypotheses, references, further)]
 
