@@ -285,3 +285,44 @@ def test_a_seed_gives_the_same_sampled_outputs_in_two_runs(tiny_gemma3, ct2_cach
         backend = ct2_lm(tiny_gemma3, ct2_cache, "int8", do_sample=True, seed=7)
         return [output for _, outputs in backend.translate(SOURCES["fr"] * 3, "fr", "en") for output in outputs]
     assert sampled() == sampled()
+
+
+def live_counts(backend, monkeypatch) -> list[int]:
+    """generated_tokens after each count the backend makes."""
+    seen: list[int] = []
+    real_count = backend.count_generated
+
+    def counted(tokens: int) -> None:
+        real_count(tokens)
+        seen.append(backend.stats["generated_tokens"])
+    monkeypatch.setattr(backend, "count_generated", counted)
+    return seen
+
+
+@pytest.mark.parametrize("replicas", [1, 2])
+def test_an_lm_counts_its_tokens_as_they_come_so_the_rate_is_live_inside_a_batch(tiny_gemma3, ct2_cache,
+                                                                                 monkeypatch, replicas):
+    """CTranslate2's callback, from each replica's thread: one count per generated token, and the batch's exact
+    total at its end (6 forced tokens a prompt: none stops early)."""
+    backend = Ct2LMBackend(lm_spec(tiny_gemma3), generation(max_new_tokens=6, min_new_tokens=6, batch_size=4),
+                           cache_dir=str(ct2_cache), compute_type="float32", inter_threads=replicas, max_batch_size=2)
+    seen = live_counts(backend, monkeypatch)
+    backend.translate_batch(SOURCES["fr"] + SOURCES["tr"][:1], "fr", "en")
+    assert len(seen) >= 4 * 6 and seen == sorted(seen)
+    assert backend.stats["generated_tokens"] == seen[-1] == 4 * 6
+
+
+def test_a_seq2seq_model_counts_its_tokens_as_they_come_and_exactly_at_the_end(tiny_marian, tmp_path, monkeypatch):
+    backend = Ct2Backend(ModelSpec(name="tiny", model_id=str(tiny_marian)),
+                         generation(max_new_tokens=5, min_new_tokens=5), cache_dir=str(tmp_path))
+    seen = live_counts(backend, monkeypatch)
+    backend.translate_batch(SOURCES["fr"], "fr", "en")
+    assert len(seen) >= 3 * 5 and seen[:3 * 5] == list(range(1, 3 * 5 + 1))
+    assert backend.stats["generated_tokens"] == 3 * 5    # 5 forced tokens a sentence, the end token left out
+
+
+def test_beam_search_has_no_callback_and_counts_at_the_end(tiny_gemma3, ct2_cache):
+    backend = ct2_lm(tiny_gemma3, ct2_cache, max_new_tokens=4, min_new_tokens=4, num_beams=2)
+    assert backend.token_counter() is None
+    backend.translate_batch(SOURCES["fr"][:2], "fr", "en")
+    assert backend.stats["generated_tokens"] == 2 * 4

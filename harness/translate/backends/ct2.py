@@ -17,6 +17,7 @@ import logging
 import math
 import os
 import shutil
+import threading
 import time
 from pathlib import Path
 
@@ -115,6 +116,22 @@ def thread_split(device: str, inter_threads: int, intra_threads: int, sampling: 
     return inter_threads, intra_threads or max(1, physical_cores() // inter_threads)
 
 
+class TokenCallback:
+    """CTranslate2's per-token callback (decoding with beam size 1), called by its replicas' threads for every
+    generated token: each is added to the backend's count as it comes, so that the progress bar's rate is live
+    inside a batch, as hf_causal's streamer makes it (a batch of 16 Gemma prompts takes 3.5 s on 2 idle cores).
+    Measured on the seed batches: the same outputs, and 12.54 s against 12.46 s without it."""
+
+    def __init__(self, count):
+        self.count, self.counted, self.lock = count, 0, threading.Lock()
+
+    def __call__(self, step) -> bool:
+        with self.lock:   # two replicas' threads call it at once
+            self.counted += 1
+            self.count(1)
+        return False   # go on decoding
+
+
 class Ct2Runtime:
     """The CTranslate2 settings both kinds of model share: device, compute type, threads, the conversion cache."""
 
@@ -130,6 +147,15 @@ class Ct2Runtime:
         """Most segments one replica decodes at once (CTranslate2's max_batch_size): backend.max_batch_size, or a
         batch split evenly over the replicas, which decode its parts in parallel."""
         return self.max_batch_size or math.ceil(self.generation.batch_size / self.inter_threads)
+
+    def token_counter(self) -> TokenCallback | None:
+        """The callback that counts tokens as they are generated; CTranslate2 calls one only at beam size 1."""
+        return TokenCallback(self.count_generated) if self.generation.num_beams == 1 else None
+
+    def count_results(self, counter: TokenCallback | None, tokens: int) -> None:
+        """The batch's generated tokens, exactly: what the callback counted is topped up (or taken back: a
+        translator's callback also sees the end token its hypotheses leave out)."""
+        self.count_generated(tokens - (counter.counted if counter else 0))
 
     def runtime_record(self) -> dict:
         """What result.json records about the runtime."""
@@ -177,10 +203,11 @@ class Ct2Backend(Ct2Runtime, EncoderDecoderBackend):
         prefix = [[self.model.target_token]] * len(texts) if self.model.target_token else None
         if self.generation.do_sample:
             ctranslate2.set_random_seed(self.generation.seed)
+        counter = self.token_counter()
         with self.timed("generate"):
-            results = translator.translate_batch(sources, prefix, **self.decoding_options())
+            results = translator.translate_batch(sources, prefix, callback=counter, **self.decoding_options())
         outputs = [tokenizer.convert_tokens_to_ids(result.hypotheses[0]) for result in results]
-        self.stats["generated_tokens"] += sum(len(ids) for ids in outputs)
+        self.count_results(counter, sum(len(ids) for ids in outputs))
         return [text.strip() for text in tokenizer.batch_decode(outputs, skip_special_tokens=True)]
 
 
@@ -315,12 +342,12 @@ class Ct2LMBackend(Ct2Runtime, TransformersLMBackend):
         tokens = [self.tokenizer.convert_ids_to_tokens(ids) for ids in self.prompt_ids(prompts, chat)]
         if self.generation.do_sample:
             ctranslate2.set_random_seed(self.generation.seed)
-        shared = shared_prefix_length(tokens)
+        shared, counter = shared_prefix_length(tokens), self.token_counter()
         results = self.generator.generate_batch([prompt[shared:] for prompt in tokens],
                                                 static_prompt=tokens[0][:shared], cache_static_prompt=False,
-                                                **self.decoding_options())
+                                                callback=counter, **self.decoding_options())
         outputs = [result.sequences_ids[0] for result in results]
-        self.stats["generated_tokens"] += sum(len(ids) for ids in outputs)
+        self.count_results(counter, sum(len(ids) for ids in outputs))
         return self.tokenizer.batch_decode(outputs, skip_special_tokens=True)
 
 
