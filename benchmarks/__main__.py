@@ -46,7 +46,7 @@ def marian_figures(work: Path, device: str, new_tokens: int, per_document: int |
                  f"generation.min_new_tokens={new_tokens}", f"generation.device={device}", *subset(per_document)]
     cold, warm = (harness_process(overrides, work / "run_cache", work / name) for name in ("marian_cold", "marian_warm"))
     weights = sum(path.stat().st_size for path in model_dir.glob("*.safetensors"))
-    return [first, second, cached_rerun("Marian", cold, warm), overhead("Marian", cold),
+    return [first, second, cached_rerun("Marian", cold, warm), overhead("Marian", cold, 0.15),
             peak_memory("Marian", cold, weights, "model.safetensors, fp32")]
 
 
@@ -94,7 +94,7 @@ def gemma_figures(work: Path, device: str, per_document: int | None) -> list[Fig
     cold, warm = (harness_process(overrides, work / "gemma_cache", work / name) for name in ("gemma_cold", "gemma_warm"))
     memory = peak_memory("Gemma", cold, *loaded_weights(work / "gemma_cache", cold.result["model"]))
     memory.details.append(preparation)
-    return [cached_rerun("Gemma", cold, warm), overhead("Gemma", cold), memory]
+    return [cached_rerun("Gemma", cold, warm), overhead("Gemma", cold, 0.05), memory]
 
 
 def render(figures: list[Figure], machine: dict[str, str], workload: str, seconds: float) -> str:

@@ -78,21 +78,24 @@ def cached_rerun(label: str, cold: ProcessRun, warm: ProcessRun) -> Figure:
     hits = sum(d["cache_hits"] for d in warm.result["documents"])
     segments = sum(d["source_segments"] for d in warm.result["documents"])
     return Figure(f"3 ({label})", "fully cached re-run vs cold run of the same config",
-                  f"{warm.wall_seconds:.1f} s, {ratio:.0f}x faster", "< 3 s and >= 20x",
-                  warm.wall_seconds < 3 and ratio >= 20 and loads(warm) == 0, [
+                  f"{warm.wall_seconds:.1f} s, {ratio:.0f}x faster", "< 1.5 s and >= 20x",
+                  warm.wall_seconds < 1.5 and ratio >= 20 and loads(warm) == 0, [
                       f"cold {cold.wall_seconds:.1f} s, cached {warm.wall_seconds:.1f} s (whole harness-run process); "
                       f"in-process run() {cold.result['run']['wall_seconds']:.1f} s vs "
                       f"{warm.result['run']['wall_seconds']:.2f} s",
                       f"models loaded: cold {loads(cold)}, cached {loads(warm)}; cache hits {hits} of {segments} segments"])
 
 
-def overhead(label: str, cold: ProcessRun) -> Figure:
+def overhead(label: str, cold: ProcessRun, limit: float) -> Figure:
+    """The issue's figure: the run's wall time outside generation and the model load, as a share of the run
+    (limit: 5% for Gemma, 15% for Marian); the share with the load is shown beside it."""
     stats, run_wall = cold.result["backend_stats"], cold.result["run"]["wall_seconds"]
     generate, load = stats.get("generate_seconds", 0.0), stats.get("load_seconds", 0.0)
     share = (run_wall - generate) / run_wall
     rest = run_wall - generate - load
-    return Figure(f"4 ({label})", "harness overhead: run wall time outside generate/translate calls",
-                  f"{share:.1%} of the run ({rest / run_wall:.1%} without the model load)", "<= 5%", share <= 0.05, [
+    return Figure(f"4 ({label})", "harness overhead: run wall time outside generate/translate calls and the model load",
+                  f"{rest / run_wall:.1%} of the run ({share:.1%} with the model load)", f"<= {limit:.0%}",
+                  rest / run_wall <= limit, [
                       f"cold run() {run_wall:.1f} s: generate {generate:.1f} s, model load {load:.1f} s, everything "
                       f"else (segmenting, tokenizing, batching, cache, alignment, scoring, writing) {rest:.1f} s = "
                       f"{rest / run_wall:.1%}",
