@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.results_file import replace_section
-from benchmarks.__main__ import progress, shared_weight_cache
+from benchmarks.__main__ import progress, shared_weight_cache, user_cache
 from benchmarks.figures import GIB
 from benchmarks.machine import machine_record
 from benchmarks.measure import REPO, ProcessRun, harness_process
@@ -60,11 +60,11 @@ def cold_run(name: str, runs: Path, work: Path) -> Measured:
         return Measured(name, run_dir, json.loads((run_dir / "result.json").read_text()),
                         ProcessRun(**recorded) if recorded else None, load)
     progress(f"{name}: one-time conversions (not counted)")
-    shared_weight_cache(work / f"{name}_first_use")
+    shared_weight_cache(work / f"{name}_first_use", user_cache())
     harness_process([*CONFIGS[name], "data.documents=[002]", "data.max_segments=1"], work / f"{name}_first_use",
                     work / f"{name}_first_use_run")
     progress(f"{name}: cold run of the seeds")
-    shared_weight_cache(work / f"{name}_cache")
+    shared_weight_cache(work / f"{name}_cache", work / f"{name}_first_use")
     load = os.getloadavg()[0]   # the CPU is shared: a busy machine slows every figure
     run = harness_process(CONFIGS[name], work / f"{name}_cache", run_dir)
     measures_file(run_dir).write_text(json.dumps({**run.__dict__, "load_average": load}))
