@@ -79,8 +79,7 @@ def first_use(work: Path, device: str) -> str:
     first = harness_process([f"generation.device={device}", "data.documents=[002]", "data.max_segments=1"],
                             work / "first_use_cache", work / "first_use")
     if prepared() == prepared_before:
-        return ("the dequantized weights, the converted model and the GGUF file's sha256 were already cached from an "
-                "earlier run")
+        return "the dequantized weights and converted model were already cached from an earlier run"
     return (f"one-time GGUF dequantization and CTranslate2 conversion on this machine's first run: a one-sentence "
             f"run took {first.wall_seconds:.1f} s, peak RSS {first.peak_rss_bytes / GIB:.2f} GiB (not counted above)")
 
