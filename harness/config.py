@@ -217,7 +217,42 @@ class RunConfig:
 
 
 AT_LEAST_ONE = (lambda v: v is None or v >= 1, "a whole number >= 1")
+AUTOMATIC_OR_MORE = (lambda v: v >= 0, "a whole number >= 0 (0: chosen for the machine)")
+AT_LEAST_ZERO = (lambda v: v >= 0, ">= 0")
+SHARE = (lambda v: 0 <= v <= 1, "a share between 0 and 1")
+COSINE = (lambda v: -1 <= v <= 1, "a cosine between -1 and 1")
 RANGES = {   # key: (accepts, what it must be); checked before anything runs
+    "backend.inter_threads": AUTOMATIC_OR_MORE,    # ct2
+    "backend.intra_threads": AUTOMATIC_OR_MORE,
+    "backend.max_batch_size": AUTOMATIC_OR_MORE,
+    "generation.seed": (lambda v: v >= 0, "a whole number >= 0"),
+    "metric_settings.comet.batch_size": AT_LEAST_ONE,
+    "metric_settings.cometkiwi.batch_size": AT_LEAST_ONE,
+    "metric_settings.xcomet.batch_size": AT_LEAST_ONE,
+    "summarizer.sentences": AT_LEAST_ONE,          # lead, centrality
+    "summarizer.damping": (lambda v: 0 < v < 1, "between 0 and 1, e.g. 0.85"),
+    "summarizer.max_new_tokens": AT_LEAST_ONE,     # hf_causal, hf_seq2seq
+    "summarizer.num_beams": AT_LEAST_ONE,
+    "summarizer.max_input_tokens": AT_LEAST_ONE,
+    "crosslingual.largest_bead": (lambda v: v >= 2, "a whole number >= 2 (2: 1-1 beads only)"),
+    "crosslingual.size_penalty": AT_LEAST_ZERO,
+    "crosslingual.top_k": AT_LEAST_ONE,
+    "crosslingual.anchor_window": AT_LEAST_ZERO,
+    "crosslingual.anchor_share": SHARE,
+    "crosslingual.window": AT_LEAST_ZERO,
+    "crosslingual.names_max_sentences": AT_LEAST_ZERO,
+    "crosslingual.name_min_similarity": COSINE,
+    "crosslingual.line_sample": AT_LEAST_ONE,
+    "diagnostics.min_english_share": SHARE,
+    "diagnostics.min_reference_sentences": AT_LEAST_ONE,
+    "diagnostics.parallel_min_coverage": SHARE,
+    "diagnostics.comparable_min_document_cosine": COSINE,
+    "diagnostics.comparable_min_name_share": SHARE,
+    "diagnostics.comparable_min_number_overlap": SHARE,
+    "diagnostics.hypothesis_side.parallel_min_coverage": SHARE,
+    "diagnostics.hypothesis_side.parallel_min_similarity": COSINE,
+    "diagnostics.hypothesis_side.comparable_min_name_overlap": SHARE,
+    "diagnostics.hypothesis_side.comparable_min_coverage": SHARE,
     "data.max_segments": AT_LEAST_ONE,
     "data.max_sentences": AT_LEAST_ONE,
     "limits.max_segment_chars": AT_LEAST_ONE,

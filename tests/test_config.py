@@ -158,3 +158,32 @@ def test_every_package_folder_ships_in_the_wheel():
     folders = {".".join(init.parent.relative_to(REPO).parts) for init in (REPO / "harness").rglob("__init__.py")}
     assert {"harness.translate.backends", "harness.score.metrics"} <= folders
     assert folders <= set(packages)
+
+
+@pytest.mark.parametrize("overrides, message", [
+    (["backend=ct2", "backend.inter_threads=-1"], "backend.inter_threads=-1: must be a whole number >= 0"),
+    (["backend=ct2", "backend.max_batch_size=-2"], "backend.max_batch_size=-2: must be a whole number >= 0"),
+    (["generation.seed=-1"], "generation.seed=-1: must be a whole number >= 0"),   # CTranslate2: a TypeError
+    (["summarizer=lead", "summarizer.sentences=-1"], "summarizer.sentences=-1: must be"),   # was all but the last
+    (["summarizer=centrality", "summarizer.damping=2"], "summarizer.damping=2: must be between 0 and 1"),
+    (["metric_settings.comet.batch_size=0"], "metric_settings.comet.batch_size=0: must be"),
+    (["crosslingual.window=-1"], "crosslingual.window=-1: must be >= 0"),   # was an IndexError
+    (["crosslingual.top_k=0"], "crosslingual.top_k=0: must be"),            # was the mean of no cosines
+    (["crosslingual.largest_bead=1"], "crosslingual.largest_bead=1: must be a whole number >= 2"),
+    (["crosslingual.line_sample=0"], "crosslingual.line_sample=0: must be"),
+    (["diagnostics.parallel_min_coverage=1.5"], "diagnostics.parallel_min_coverage=1.5: must be a share"),
+    (["diagnostics.comparable_min_document_cosine=-2"], "must be a cosine between -1 and 1"),
+])
+def test_settings_outside_their_range_are_refused_by_name_before_anything_runs(overrides, message):
+    from harness.errors import UserError
+    from harness.pipeline import check_settings
+    with pytest.raises(UserError, match=message.replace("(", r"\(").replace(".", r"\.")):
+        check_settings(compose_config(["model=identity", *overrides]))
+
+
+def test_the_default_settings_and_their_bounds_pass():
+    from harness.pipeline import check_settings
+    for overrides in ([], ["backend=ct2"], ["summarizer=centrality"], ["summarizer=lead", "summarizer.sentences=1"],
+                      ["crosslingual.largest_bead=2", "crosslingual.window=0", "crosslingual.line_sample=null",
+                       "diagnostics.parallel_min_coverage=1", "generation.seed=0"]):
+        check_settings(compose_config(overrides))
