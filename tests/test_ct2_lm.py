@@ -326,3 +326,25 @@ def test_beam_search_has_no_callback_and_counts_at_the_end(tiny_gemma3, ct2_cach
     assert backend.token_counter() is None
     backend.translate_batch(SOURCES["fr"][:2], "fr", "en")
     assert backend.stats["generated_tokens"] == 2 * 4
+
+
+def test_a_damaged_converted_model_is_a_one_line_error_that_says_how_to_convert_it_again(tiny_gemma3, tmp_path):
+    ct2_lm(tiny_gemma3, tmp_path, "int8").load()
+    (model_bin,) = (tmp_path / "ct2").glob("*/model.bin")
+    with model_bin.open("r+b") as handle:   # a partial copy
+        handle.truncate(model_bin.stat().st_size // 2)
+    damaged = model_bin.read_bytes()
+    with pytest.raises(UserError, match=r"cannot load the converted model in .*invalid payload size.*move it away "
+                                        r"\(mv .*\.damaged\) and run again"):
+        ct2_lm(tiny_gemma3, tmp_path, "int8").load()
+    assert model_bin.read_bytes() == damaged   # the cache's folder is left as it was
+
+
+def test_a_damaged_converted_seq2seq_model_is_the_same_one_line_error(tiny_marian, tmp_path):
+    def marian() -> Ct2Backend:
+        return Ct2Backend(ModelSpec(name="tiny", model_id=str(tiny_marian)), generation(), cache_dir=str(tmp_path))
+    marian().translate_batch(["Bonjour."], "fr", "en")
+    (model_bin,) = (tmp_path / "ct2").glob("*/model.bin")
+    model_bin.write_bytes(model_bin.read_bytes()[:1000])
+    with pytest.raises(UserError, match="cannot load the converted model in"):
+        marian().translate_batch(["Bonjour."], "fr", "en")

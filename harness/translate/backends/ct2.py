@@ -31,7 +31,7 @@ from harness.translate.backends.hf_loading import (decoding_fingerprint, device_
 from harness.translate.backends.lm_tokenizer import plain_tokenizer
 from harness.translate.batching import FIRST_BATCH
 from harness.config import DEFAULT_CACHE_DIR, GenerationSpec, ModelSpec
-from harness.errors import UserError
+from harness.errors import UserError, first_line
 
 log = logging.getLogger(__name__)
 FACTS_FILE = "harness_facts.json"   # beside a converted LM: its stop tokens and attention window (model_facts)
@@ -171,6 +171,17 @@ class Ct2Runtime:
         root = Path(self.cache_dir or DEFAULT_CACHE_DIR).expanduser() / "ct2"
         return str(convert_once(source, identity, self.compute_type, root, self.model))
 
+    def open_converted(self, runtime, folder: str):
+        """ctranslate2.Translator or Generator on a converted model; one that cannot be read (its file damaged
+        after the conversion, by a full disk or a partial copy) is a one-line error that says how to convert it
+        again, never a traceback. The folder is the cache's, and left as it is."""
+        try:
+            return runtime(folder, **self.runtime_options())
+        except RuntimeError as err:
+            raise UserError(f"cannot load the converted model in {folder} ({first_line(err)}); if its files were "
+                            f"damaged (a full disk, a partial copy), move it away (mv {folder} {folder}.damaged) and "
+                            "run again: it is converted anew") from None
+
 
 class Ct2Backend(Ct2Runtime, EncoderDecoderBackend):
     name = "ct2"
@@ -188,7 +199,7 @@ class Ct2Backend(Ct2Runtime, EncoderDecoderBackend):
 
     def load_model(self, model_id: str) -> ctranslate2.Translator:
         identity = model_identity(model_id, self.model.revision)
-        return ctranslate2.Translator(self.converted(model_id, identity), **self.runtime_options())
+        return self.open_converted(ctranslate2.Translator, self.converted(model_id, identity))
 
     def decoding_options(self) -> dict:
         generation = self.generation
@@ -300,7 +311,7 @@ class Ct2LMBackend(Ct2Runtime, TransformersLMBackend):
         converted = self.converted(location, self.identity())
         facts = model_facts(Path(converted), lambda: self.find_facts(location))
         self.stop_tokens, self.sliding_window = facts["stop_tokens"], facts["sliding_window"]
-        self.generator = ctranslate2.Generator(converted, **self.runtime_options())
+        self.generator = self.open_converted(ctranslate2.Generator, converted)
 
     def unload_model(self) -> None:
         self.generator, self.tokenizer = None, None
