@@ -348,3 +348,13 @@ def test_a_damaged_converted_seq2seq_model_is_the_same_one_line_error(tiny_maria
     model_bin.write_bytes(model_bin.read_bytes()[:1000])
     with pytest.raises(UserError, match="cannot load the converted model in"):
         marian().translate_batch(["Bonjour."], "fr", "en")
+
+
+@pytest.mark.parametrize("name", ["tokenizer.json", "tokenizer_config.json"])
+def test_a_tokenizer_file_cut_short_is_a_one_line_error_naming_it(tiny_gemma3, tmp_path, name):
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_gemma3, folder)
+    text = (folder / name).read_text(encoding="utf-8")
+    (folder / name).write_text(text[:len(text) // 2], encoding="utf-8")
+    with pytest.raises(UserError, match=rf"{name} cannot be read \(.*\); restore the model folder, or .* move it away"):
+        plain_tokenizer(str(folder))

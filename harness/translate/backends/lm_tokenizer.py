@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from harness.errors import UserError, first_line
+
 TOKENIZER_FILE = "tokenizer.json"
 CONFIG_FILE = "tokenizer_config.json"
 SPECIAL_TOKENS_FILE = "special_tokens_map.json"
@@ -55,10 +57,30 @@ def plain_tokenizer(location: str) -> PlainTokenizer | None:
     if not (folder / TOKENIZER_FILE).is_file() or any((folder / name).is_file() for name in CHAT_TEMPLATE_FILES):
         return None
     config_file = folder / CONFIG_FILE
-    config = json.loads(config_file.read_text(encoding="utf-8")) if config_file.is_file() else {}
+    config = read_json(config_file) if config_file.is_file() else {}
     if any(key in config for key in SETTINGS_THAT_CHANGE_IDS) or config.get("clean_up_tokenization_spaces"):
         return None
     if "eos_token" not in config and (folder / SPECIAL_TOKENS_FILE).is_file():
         return None   # transformers would take the end token from there
     from tokenizers import Tokenizer
-    return PlainTokenizer(Tokenizer.from_file(str(folder / TOKENIZER_FILE)), token_text(config.get("eos_token")))
+    try:
+        tokenizer = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
+    except Exception as err:   # tokenizers raises a bare Exception for a file it cannot parse
+        raise damaged(folder / TOKENIZER_FILE, err) from None
+    return PlainTokenizer(tokenizer, token_text(config.get("eos_token")))
+
+
+def read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, OSError) as err:
+        raise damaged(path, err) from None
+
+
+def damaged(path: Path, err: Exception) -> UserError:
+    """A tokenizer file that cannot be read: a user's model folder is restored by its owner; a folder the harness
+    wrote in its cache (a GGUF model dequantized under converted/) is written again once moved away."""
+    folder = path.parent
+    return UserError(f"{path} cannot be read ({first_line(err)}); restore the model folder, or if it is the "
+                     f"harness's own copy (under its cache's converted/), move it away (mv {folder} {folder}.damaged) "
+                     "and run again: it is made anew")
