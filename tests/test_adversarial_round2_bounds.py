@@ -312,10 +312,30 @@ def test_a_converted_model_is_published_with_the_modes_of_normal_file_creation(t
     previous = os.umask(0o027)   # not the usual 022: the modes must come from the umask, not a constant
     try:
         LlamaForCausalLM(config).save_pretrained(staging)
-        publish_folder(staging, target)
+        publish_folder(staging, target, "config.json")
     finally:
         os.umask(previous)
     assert not staging.exists()
     modes = {path.name: path.stat().st_mode & 0o777 for path in target.iterdir()}
     assert "model.safetensors" in modes and set(modes.values()) == {0o640}, modes
     assert target.stat().st_mode & 0o777 == 0o750
+
+
+def test_a_folder_another_run_published_meanwhile_is_kept_and_an_unfinished_one_replaced(tmp_path):
+    """Two runs converting the same model at once: the second to finish must not delete the first one's
+    folder, which that run may be loading."""
+    from harness.translate.backends.hf_loading import publish_folder
+
+    def written(name: str, text: str) -> Path:
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "model.bin").write_text(text)
+        return folder
+    target = written("model", "first")
+    inode = (target / "model.bin").stat().st_ino
+    publish_folder(written("model.tmp-2", "second"), target, "model.bin")
+    assert (target / "model.bin").read_text() == "first" and (target / "model.bin").stat().st_ino == inode
+    assert not (tmp_path / "model.tmp-2").exists()
+    (target / "model.bin").unlink()                      # damaged: its weights gone
+    publish_folder(written("model.tmp-3", "third"), target, "model.bin")
+    assert (target / "model.bin").read_text() == "third" and not (tmp_path / "model.tmp-3").exists()

@@ -27,13 +27,14 @@ import psutil
 from harness.translate.backends.encoder_decoder import EncoderDecoderBackend
 from harness.translate.backends.hf_causal import TransformersLMBackend
 from harness.translate.backends.hf_loading import (decoding_fingerprint, device_and_dtype, load_pretrained, model_id_for,
-                                         model_identity, pickle_refused, replace_json)
+                                         model_identity, pickle_refused, publish_folder, replace_json)
 from harness.translate.backends.lm_tokenizer import plain_tokenizer
 from harness.translate.batching import FIRST_BATCH
 from harness.config import DEFAULT_CACHE_DIR, GenerationSpec, ModelSpec
 from harness.errors import UserError, first_line
 
 log = logging.getLogger(__name__)
+CONVERTED_MARKER = "model.bin"        # a converted model is published whole: its weights say it is there
 FACTS_FILE = "harness_facts.json"   # beside a converted LM: its stop tokens and attention window (model_facts)
 
 
@@ -52,7 +53,7 @@ def convert_once(source: str, identity: dict, quantization: str, root: Path, mod
     into a temporary folder renamed at the end, so that an interrupted conversion never leaves a half-written
     model behind."""
     target = root / conversion_key(identity, quantization)
-    if (target / "model.bin").is_file():
+    if (target / CONVERTED_MARKER).is_file():   # published whole (publish_folder)
         return target
     staging = target.with_name(f"{target.name}.tmp-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
@@ -72,8 +73,7 @@ def convert_once(source: str, identity: dict, quantization: str, root: Path, mod
         raise UserError(f"cannot convert model '{source}' (revision {model.revision}) for CTranslate2: "
                         f"{str(err).splitlines()[0]} -- check that it is a transformers model CTranslate2 "
                         "supports, available locally or in the Hugging Face cache") from err
-    shutil.rmtree(target, ignore_errors=True)
-    os.replace(staging, target)
+    publish_folder(staging, target, CONVERTED_MARKER)
     log.info("converted model '%s' to CTranslate2 %s in %.0f s: %.0f MB on disk", model.name, quantization,
              time.perf_counter() - started, folder_size(target) / 1e6)
     return target

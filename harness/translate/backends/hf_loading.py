@@ -297,10 +297,15 @@ def current_umask() -> int:
     return mask
 
 
-def publish_folder(staging: Path, target: Path) -> None:
-    """Move a folder written under a temporary name into place (replacing an older one), its files and folders
-    given the modes of normal creation under the process' umask: transformers writes model.safetensors 0600,
-    which the other users of a shared cache (HARNESS_CACHE_DIR, docs/running.md) could not read."""
+def publish_folder(staging: Path, target: Path, finished_file: str) -> None:
+    """Move a folder written under a temporary name into place, its files and folders given the modes of normal
+    creation under the process' umask: transformers writes model.safetensors 0600, which the other users of a
+    shared cache (HARNESS_CACHE_DIR, docs/running.md) could not read. Where another process published the same
+    folder meanwhile (target/finished_file exists: two runs converted the same model at once), that one is kept,
+    as it may be loading it, and this copy dropped; an unfinished target is replaced."""
+    if (target / finished_file).is_file():
+        shutil.rmtree(staging, ignore_errors=True)
+        return
     mask = current_umask()
     for path in [staging, *staging.rglob("*")]:
         if not path.is_symlink():
@@ -317,6 +322,9 @@ def folder_size(folder: Path) -> int:
     return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
 
 
+DEQUANTIZED_MARKER = "config.json"   # a dequantized folder is published whole, so any of its files says it is there
+
+
 def dequantize(gguf_path: Path, converted: Path) -> None:
     """Write the GGUF model dequantized to float32 (transformers' GGUF loader) into the folder `converted`."""
     from transformers import AutoModelForCausalLM, AutoTokenizer   # only here: a converted model needs neither
@@ -329,14 +337,14 @@ def dequantize(gguf_path: Path, converted: Path) -> None:
     staging = converted.with_name(f"{converted.name}.tmp-{os.getpid()}")
     model.save_pretrained(staging)
     tokenizer.save_pretrained(staging)
-    publish_folder(staging, converted)
+    publish_folder(staging, converted, DEQUANTIZED_MARKER)
 
 
 def dequantized_folder(gguf_path: Path, digest: str, cache_dir: Path) -> Path:
     """A GGUF model as a transformers folder (fp32 weights and the tokenizer) in cache_dir/converted/<sha256>,
     written once and reused by every later run and runtime (transformers, CTranslate2)."""
     converted = cache_dir / "converted" / digest
-    if not (converted / "config.json").is_file():
+    if not (converted / DEQUANTIZED_MARKER).is_file():
         with activity(f"one-time conversion of {gguf_path.name} ({megabytes(gguf_path.stat().st_size)}) to "
                       f"full-precision weights in {converted.parent}; a few minutes on 2 cores, and later runs "
                       "load the result"):
