@@ -3,6 +3,7 @@ in a fixture, converted for real, and compared token by token with transformers 
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -358,3 +359,30 @@ def test_a_tokenizer_file_cut_short_is_a_one_line_error_naming_it(tiny_gemma3, t
     (folder / name).write_text(text[:len(text) // 2], encoding="utf-8")
     with pytest.raises(UserError, match=rf"{name} cannot be read \(.*\); restore the model folder, or .* move it away"):
         plain_tokenizer(str(folder))
+
+
+@pytest.mark.parametrize("runtime", ["lm", "seq2seq"])
+def test_ctrl_c_stops_a_batch_at_the_next_token_and_the_backend_stays_usable(tiny_gemma3, tiny_marian, ct2_cache,
+                                                                             tmp_path, monkeypatch, runtime):
+    """The batch is waited for in Python, so Ctrl-C (a real SIGINT, sent when the first token is counted) is seen
+    while CTranslate2 decodes; every prompt then ends at its next token instead of decoding its 100 forced ones."""
+    settings = generation(max_new_tokens=100, min_new_tokens=100, batch_size=16)
+    if runtime == "lm":
+        backend = Ct2LMBackend(lm_spec(tiny_gemma3), settings, cache_dir=str(ct2_cache), compute_type="float32")
+    else:
+        backend = Ct2Backend(ModelSpec(name="tiny", model_id=str(tiny_marian)), settings, cache_dir=str(tmp_path))
+    texts = SOURCES["fr"] * 5
+    backend.translate_batch(texts[:1], "fr", "en")   # loaded (and converted) first
+    real_count, sent = backend.count_generated, []
+
+    def count_and_interrupt(tokens: int) -> None:
+        real_count(tokens)
+        if not sent:
+            sent.append(os.kill(os.getpid(), signal.SIGINT))
+    monkeypatch.setattr(backend, "count_generated", count_and_interrupt)
+    before = backend.stats["generated_tokens"]
+    with pytest.raises(KeyboardInterrupt):
+        backend.translate_batch(texts, "fr", "en")
+    assert sent and backend.stats["generated_tokens"] - before < len(texts) * 100 / 2
+    monkeypatch.setattr(backend, "count_generated", real_count)
+    assert len(backend.translate_batch(texts[:2], "fr", "en")) == 2   # the runtime is free for the next batch
