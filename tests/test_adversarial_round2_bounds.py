@@ -339,3 +339,14 @@ def test_a_folder_another_run_published_meanwhile_is_kept_and_an_unfinished_one_
     (target / "model.bin").unlink()                      # damaged: its weights gone
     publish_folder(written("model.tmp-3", "third"), target, "model.bin")
     assert (target / "model.bin").read_text() == "third" and not (tmp_path / "model.tmp-3").exists()
+
+
+def test_a_conversion_interrupted_by_ctrl_c_leaves_no_half_written_copy(tmp_path):
+    from harness.translate.backends.hf_loading import staged_folder
+    target = tmp_path / "model"
+    with pytest.raises(KeyboardInterrupt):
+        with staged_folder(target) as staging:
+            staging.mkdir()
+            (staging / "model.safetensors").write_bytes(b"half of the weights")
+            raise KeyboardInterrupt
+    assert list(tmp_path.iterdir()) == []

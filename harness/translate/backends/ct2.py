@@ -16,7 +16,6 @@ import json
 import logging
 import math
 import os
-import shutil
 import threading
 import time
 from pathlib import Path
@@ -27,7 +26,8 @@ import psutil
 from harness.translate.backends.encoder_decoder import EncoderDecoderBackend
 from harness.translate.backends.hf_causal import TransformersLMBackend
 from harness.translate.backends.hf_loading import (decoding_fingerprint, device_and_dtype, load_pretrained, model_id_for,
-                                         model_identity, pickle_refused, publish_folder, replace_json)
+                                         model_identity, pickle_refused, publish_folder, replace_json,
+                                         staged_folder)
 from harness.translate.backends.lm_tokenizer import plain_tokenizer
 from harness.translate.batching import FIRST_BATCH
 from harness.config import DEFAULT_CACHE_DIR, GenerationSpec, ModelSpec
@@ -55,8 +55,6 @@ def convert_once(source: str, identity: dict, quantization: str, root: Path, mod
     target = root / conversion_key(identity, quantization)
     if (target / CONVERTED_MARKER).is_file():   # published whole (publish_folder)
         return target
-    staging = target.with_name(f"{target.name}.tmp-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
     folder = Path(source).expanduser()
     if folder.is_dir() and not model.allow_pickle and not any(folder.glob("*.safetensors")):
         raise pickle_refused(source)
@@ -66,14 +64,14 @@ def convert_once(source: str, identity: dict, quantization: str, root: Path, mod
     log.info("one-time conversion of model '%s' to CTranslate2 %s into %s (about a minute for 270M parameters "
              "on 2 cores); later runs reuse it", model.name, quantization, target)
     started = time.perf_counter()
-    try:
-        converter.convert(str(staging), quantization=quantization)
-    except (OSError, ValueError) as err:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise UserError(f"cannot convert model '{source}' (revision {model.revision}) for CTranslate2: "
-                        f"{str(err).splitlines()[0]} -- check that it is a transformers model CTranslate2 "
-                        "supports, available locally or in the Hugging Face cache") from err
-    publish_folder(staging, target, CONVERTED_MARKER)
+    with staged_folder(target) as staging:
+        try:
+            converter.convert(str(staging), quantization=quantization)
+        except (OSError, ValueError) as err:
+            raise UserError(f"cannot convert model '{source}' (revision {model.revision}) for CTranslate2: "
+                            f"{str(err).splitlines()[0]} -- check that it is a transformers model CTranslate2 "
+                            "supports, available locally or in the Hugging Face cache") from err
+        publish_folder(staging, target, CONVERTED_MARKER)
     log.info("converted model '%s' to CTranslate2 %s in %.0f s: %.0f MB on disk", model.name, quantization,
              time.perf_counter() - started, folder_size(target) / 1e6)
     return target
