@@ -35,6 +35,7 @@ DEGRADATION_STATS = {"split_overlong_inputs": "inputs longer than the model acce
                      "truncated_inputs": "inputs TRUNCATED by the tokenizer",
                      "oom_batch_halvings": "batches halved after running out of GPU memory",
                      "echoed_prompt_example": "outputs that copy the prompt's example instead of translating",
+                     "cut_at_max_new_tokens": "outputs cut short at generation.max_new_tokens (raise it)",
                      "cache_entries_rejected": "cache entries failed their checksum and were recomputed"}
 ALIGNED_COLUMNS = ["bleu", "chrf", "ter"]   # corpus scores over aligned segments shown in the table
 ALIGNED_NOTE = ("aln: corpus scores over the segments shared by every system (reference sentences with a source "

@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict
 from typing import final
@@ -120,6 +120,13 @@ class Backend(ABC):
         self.stats["generated_tokens"] += tokens
         if "generate" in self.timed_since:
             self.count_time("generate")
+
+    def count_cut(self, outputs: Iterable[tuple[int, bool]]) -> None:
+        """Count the outputs (generated tokens, whether the output reached its end: a stop token, a line break)
+        that stopped at generation.max_new_tokens before their end: cut short, which the results table shows
+        as a degradation (harness.compare.reports.tables.DEGRADATION_STATS)."""
+        limit = self.generation.max_new_tokens
+        self.stats["cut_at_max_new_tokens"] += sum(length >= limit and not ended for length, ended in outputs)
 
     @abstractmethod
     def translate_batch(self, texts: list[str], src_lang: str, tgt_lang: str) -> list[str]:

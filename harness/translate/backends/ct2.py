@@ -238,6 +238,7 @@ class Ct2Backend(Ct2Runtime, EncoderDecoderBackend):
                 sources, prefix, asynchronous=True, callback=callback, **self.decoding_options()))
         outputs = [tokenizer.convert_tokens_to_ids(result.hypotheses[0]) for result in results]
         self.count_results(counter, sum(len(ids) for ids in outputs))
+        self.count_cut((len(ids), False) for ids in outputs)   # the end token would have taken one step more
         return [text.strip() for text in tokenizer.batch_decode(outputs, skip_special_tokens=True)]
 
 
@@ -378,6 +379,8 @@ class Ct2LMBackend(Ct2Runtime, TransformersLMBackend):
             asynchronous=True, callback=callback, **self.decoding_options()))
         outputs = [result.sequences_ids[0] for result in results]
         self.count_results(counter, sum(len(ids) for ids in outputs))
+        stops = set(self.stop_tokens)
+        self.count_cut((len(ids), bool(ids) and ids[-1] in stops) for ids in outputs)
         return self.tokenizer.batch_decode(outputs, skip_special_tokens=True)
 
 

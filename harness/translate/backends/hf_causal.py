@@ -130,4 +130,8 @@ class CausalLMBackend(TransformersLMBackend):
                                          streamer=counter if self.generation.num_beams == 1 else None)
         new_tokens = generated[:, inputs["input_ids"].shape[1]:]
         self.count_generated(int((new_tokens != self.tokenizer.pad_token_id).sum()) - counter.counted)
-        return self.tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
+        texts = self.tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
+        self.count_cut((int((row != self.tokenizer.pad_token_id).sum()),
+                        "\n" in text or bool((row == self.tokenizer.eos_token_id).any()))
+                       for row, text in zip(new_tokens, texts))
+        return texts

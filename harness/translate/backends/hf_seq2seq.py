@@ -38,4 +38,8 @@ class Seq2SeqBackend(EncoderDecoderBackend):
                                        num_beams=self.generation.num_beams, do_sample=self.generation.do_sample,
                                        **extra)
         self.stats["generated_tokens"] += int((generated[:, 1:] != tokenizer.pad_token_id).sum())
+        # a row at the limit ended if its last token is the end, unless the model forces the end there (OPUS-MT)
+        forced_end = getattr(model.generation_config, "forced_eos_token_id", None) is not None
+        self.count_cut((int((row != tokenizer.pad_token_id).sum()), bool(row[-1] == tokenizer.eos_token_id)
+                        and not forced_end) for row in generated[:, 1:])
         return [text.strip() for text in tokenizer.batch_decode(generated, skip_special_tokens=True)]
