@@ -94,7 +94,7 @@ def check_compute_type(compute_type: str, device: str) -> None:
 
 
 LM_PART_ON_CPU = 4   # prompts one replica decodes at once (Ct2LMBackend.part_size)
-POLL_SECONDS = 0.02  # how often a waiting batch is looked at (Ct2Runtime.decode): Ctrl-C is seen between looks
+POLL_SECONDS = 0.005  # how often a waiting batch is looked at (Ct2Runtime.decode): Ctrl-C is seen between looks
 
 
 def physical_cores() -> int:
