@@ -92,6 +92,9 @@ def test_abstractive_seq2seq_path_chunks_long_inputs_without_truncating(tiny_mar
     assert chunking["input_limit"] == 128                      # the tiny model's model_max_length
     assert len(chunking["chunk_tokens"]) > 1 and max(chunking["chunk_tokens"]) < 128
     assert chunking["combined"] == "concatenated" and chunking["truncated_chunks"] == 0
+    # random weights never end a summary within 8 tokens: every chunk's summary is cut, and the table says so
+    assert chunking["cut_chunks"] == len(chunking["chunk_tokens"])
+    assert f"{chunking['cut_chunks']} cut at max_new_tokens" in run_summary_table(result)
     assert result["reference_summary"]["details"]["model"]["loaded"] == [str(tiny_marian)]
     summary_file = tmp_path / "run" / result["documents"][0]["summary"]["text_file"]
     assert summary_file.read_text(encoding="utf-8").strip()   # nonsense from random weights, but real output

@@ -199,14 +199,17 @@ class AbstractiveSummarizer(Summarizer):
     def summarize(self, text: str, lang: str) -> SummaryOutput:
         limit, count = self.limit_and_counter(lang)
         chunks = chunk_text(text, lang, lambda piece: count(piece) < limit)
-        truncated_before = self.backend.stats["truncated_inputs"]
+        before = dict(self.backend.stats)
         outputs: dict[int, str] = {}
         for indices, summaries in self.backend.translate(chunks, lang, SUMMARY_LANG):
             outputs.update(zip(indices, summaries))
         sentences = [s for i in range(len(chunks)) for s in sentences_of(outputs[i], SUMMARY_LANG)]
+        added = {key: self.backend.stats[key] - before.get(key, 0)
+                 for key in ("truncated_inputs", "cut_at_max_new_tokens")}
         chunking = {"input_limit": limit, "chunk_tokens": [count(chunk) for chunk in chunks],
                     "combined": "concatenated" if len(chunks) > 1 else "single",
-                    "truncated_chunks": self.backend.stats["truncated_inputs"] - truncated_before}
+                    "truncated_chunks": added["truncated_inputs"],
+                    "cut_chunks": added["cut_at_max_new_tokens"]}   # chunk summaries cut at summarizer.max_new_tokens
         return SummaryOutput(sentences, chunking)
 
 

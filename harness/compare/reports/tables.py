@@ -196,7 +196,13 @@ def summary_row(document: DocumentRecord, similarity: list[str], cosine: bool) -
     full = [summary_cell(summary.section("vs_reference"), "embedding_cosine", 3)] if cosine else []
     return [document.id, document.src_lang, document.relation, str(summary.words),
             *[summary_cell(close, name, 3 if name == "embedding_cosine" else 1) for name in similarity],
-            *full, *[summary_cell(free, name, 2) for name in SUMMARY_FREE_COLUMNS], "empty" if summary.empty else ""]
+            *full, *[summary_cell(free, name, 2) for name in SUMMARY_FREE_COLUMNS], summary_degradations(summary)]
+
+
+def summary_degradations(summary) -> str:
+    """The degraded cell of a summary: empty, or chunk summaries cut at summarizer.max_new_tokens."""
+    cut = (summary.chunking or {}).get("cut_chunks", 0)
+    return ", ".join(["empty"] * summary.empty + [f"{cut} cut at max_new_tokens"] * bool(cut))
 
 
 def run_summary_table(result: dict | RunRecord) -> str:
