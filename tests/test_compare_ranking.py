@@ -135,7 +135,7 @@ def test_comparison_json_keeps_its_keys_and_their_order(scored, tmp_path):
     assert list(written["ranking"]) == ["rows", "pairs", "documents", "notes"]
     weak = comparison.systems[1]
     assert written["systems"][1] == {"name": "weak", "run_dir": str(scored["weak"]), "model": weak.model,
-                                     "started": weak.started, "versions": weak.versions}
+                                     "started": weak.started, "versions": weak.versions, "degraded": []}
     assert all(sorted(m) == ["higher_is_better", "name", "signature"] for m in written["metrics"])
     assert written["significance"]["resamples"] == 200 and written["data"]["documents"][0]["parallel"] is True
 

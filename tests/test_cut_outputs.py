@@ -51,3 +51,20 @@ def test_cut_outputs_are_shown_under_the_results_table(tmp_path, tiny_marian):
                                  "generation.min_new_tokens=2", "generation.device=cpu"]), tmp_path / "run")
     assert result["backend_stats"]["cut_at_max_new_tokens"] == 2
     assert "degraded: 2 outputs cut short at generation.max_new_tokens (raise it)" in results_table(result)
+
+
+def test_harness_compare_names_each_systems_degraded_output(tmp_path, tiny_marian):
+    """A comparison's notes (text, markdown and HTML reports) say which system's outputs were cut, so that a
+    leaderboard never hides it."""
+    from harness import compose_config, run
+    from harness.compare.compare import compare_runs
+    from harness.compare.discovery import load_runs
+    from harness.compare.reports.tables import comparison_notes
+    data = [f"data.root={SEEDS}", "data.documents=[002]", "data.max_segments=2"]
+    run(compose_config([*data, "model=opus_mt", f"model.model_id={tiny_marian}", "generation.device=cpu",
+                        "generation.max_new_tokens=2", "generation.min_new_tokens=2"]), tmp_path / "short")
+    run(compose_config([*data, "model=identity"]), tmp_path / "copy")
+    notes = comparison_notes(compare_runs(load_runs([str(tmp_path / "short"), str(tmp_path / "copy")]),
+                                          n_resamples=50))
+    cut = [note for note in notes if note.startswith("degraded: ")]
+    assert cut == ["degraded: opus_mt: 2 outputs cut short at generation.max_new_tokens (raise it)"]   # by system name

@@ -282,6 +282,7 @@ class SystemInfo:
     model: dict
     started: str | None
     versions: dict
+    degraded: list[str]   # the run's counters of degraded output ("3 outputs cut short at ..."), none for most
 
 
 @dataclass(frozen=True)
@@ -324,7 +325,8 @@ class SkippedRun:
 
 
 def system_description(run: Run) -> SystemInfo:
-    return SystemInfo(run.name, str(run.path), run.result.model, run.result.started, run.result.versions or {})
+    return SystemInfo(run.name, str(run.path), run.result.model, run.result.started, run.result.versions or {},
+                      run.result.degradations())
 
 
 def document_description(document: DocumentRecord) -> DocumentInfo:

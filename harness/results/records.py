@@ -381,6 +381,15 @@ class DataRecord(Record):
     target_lang: str = entry("the language of the references and outputs", default="en")
 
 
+# backend counters that mean degraded output, and what they count (results table, harness-compare notes)
+DEGRADATION_STATS = {"split_overlong_inputs": "inputs longer than the model accepts, split and translated in parts",
+                     "truncated_inputs": "inputs TRUNCATED by the tokenizer",
+                     "oom_batch_halvings": "batches halved after running out of GPU memory",
+                     "echoed_prompt_example": "outputs that copy the prompt's example instead of translating",
+                     "cut_at_max_new_tokens": "outputs cut short at generation.max_new_tokens (raise it)",
+                     "cache_entries_rejected": "cache entries failed their checksum and were recomputed"}
+
+
 @dataclass(frozen=True, kw_only=True)
 class RunRecord(Record):
     """A run's result, typed: what harness-run writes and compare, report and report_html read."""
@@ -444,6 +453,10 @@ class RunRecord(Record):
     def backend_stat(self, name: str) -> object:
         """A backend counter (a degradation such as truncated_inputs), None when the backend did not count it."""
         return self.backend_stats.get(name)
+
+    def degradations(self) -> list[str]:
+        """"N <what they are>" for each backend counter of degraded output that is not zero (DEGRADATION_STATS)."""
+        return [f"{self.backend_stat(key)} {text}" for key, text in DEGRADATION_STATS.items() if self.backend_stat(key)]
 
 
 # ---------------------------------------------------------------- the schema page (docs/result-schema.md)

@@ -31,12 +31,6 @@ METRIC_LABELS = {"bleu": "BLEU", "chrf": "chrF", "chrf++": "chrF++", "ter": "TER
                  "rougeL": "R-L", "rougeLsum": "R-Lsum", "embedding_cosine": "cos", "comet": "COMET",
                  "cometkiwi": "CometKiwi (ref-free)", "xcomet": "xCOMET"}
 SUMMARY_FREE_COLUMNS = {"coverage": "coverage", "density": "density", "compression_ratio": "compression"}
-DEGRADATION_STATS = {"split_overlong_inputs": "inputs longer than the model accepts, split and translated in parts",
-                     "truncated_inputs": "inputs TRUNCATED by the tokenizer",
-                     "oom_batch_halvings": "batches halved after running out of GPU memory",
-                     "echoed_prompt_example": "outputs that copy the prompt's example instead of translating",
-                     "cut_at_max_new_tokens": "outputs cut short at generation.max_new_tokens (raise it)",
-                     "cache_entries_rejected": "cache entries failed their checksum and were recomputed"}
 ALIGNED_COLUMNS = ["bleu", "chrf", "ter"]   # corpus scores over aligned segments shown in the table
 ALIGNED_NOTE = ("aln: corpus scores over the segments shared by every system (reference sentences with a source "
                 "counterpart, alignment/<id>.tsv){lower}; relation measured from source and reference")
@@ -173,8 +167,7 @@ def results_table(result: dict | RunRecord) -> str:
         notes.append(NOT_ALIGNED_NOTE.format(documents=", ".join(not_aligned)))
     notes.append(ADEQUACY_NOTE)
     notes += relation_notes(documents, record.target_lang)
-    notes += [f"degraded: {record.backend_stat(key)} {text}" for key, text in DEGRADATION_STATS.items()
-              if record.backend_stat(key)]
+    notes += [f"degraded: {degradation}" for degradation in record.degradations()]
     notes += [f"{score.signature.rsplit('|', 1)[-1]}: {score_label(score)} {score.score:.1f}"
               for score in record.system.values()]
     notes += [f"note: {note}" for note in record.notes]
@@ -413,6 +406,8 @@ def comparison_notes(comparison: Comparison) -> list[str]:
     notes += comparison.metrics_left_out
     notes += [f"{metric_label(m)}: {m.signature}" for m in comparison.metrics]
     notes += [f"skipped {s.run_dir} ({s.state}: {s.reason})" for s in comparison.skipped]
+    notes += [f"degraded: {system.name}: {'; '.join(system.degraded)}"
+              for system in comparison.systems if system.degraded]
     return notes + skipped_document_notes(comparison)
 
 

@@ -124,7 +124,7 @@ class Backend(ABC):
     def count_cut(self, outputs: Iterable[tuple[int, bool]]) -> None:
         """Count the outputs (generated tokens, whether the output reached its end: a stop token, a line break)
         that stopped at generation.max_new_tokens before their end: cut short, which the results table shows
-        as a degradation (harness.compare.reports.tables.DEGRADATION_STATS)."""
+        as a degradation (harness.results.records.DEGRADATION_STATS)."""
         limit = self.generation.max_new_tokens
         self.stats["cut_at_max_new_tokens"] += sum(length >= limit and not ended for length, ended in outputs)
 
