@@ -5,8 +5,9 @@ Key: a hash of the backend's fingerprint (backend, model id, revision or file ha
 settings), the language pair and the source segment. SQLite in WAL mode makes every batch one
 transaction, so a crash loses at most the batch in flight and parallel sweep workers can share a file.
 The same file keeps sentence alignments (harness.score.align), the segment scores of metrics that run a model
-(COMET), TER's segment statistics (harness.score.metrics.remembered) and the language identifier's verdicts on the input files, so that a fully cached re-run neither loads a
-model nor recomputes an alignment, a score or a language check.
+(COMET), TER's segment statistics (harness.score.metrics.remembered), the language identifier's verdicts on the
+input files and the degradations of each translation (cut short, split), so that a fully cached re-run neither
+loads a model nor recomputes an alignment, a score or a language check, and still shows what was degraded.
 """
 from __future__ import annotations
 
@@ -22,9 +23,10 @@ from pathlib import Path
 from harness.errors import UserError
 
 log = logging.getLogger(__name__)
-TABLES = ("translations", "alignments", "metric_scores", "language_checks")   # key -> a translation, or JSON: an
-#  alignment, a model metric's segment result (harness/score/metrics/comet.py) or a remembered metric's segment
-#  statistics (remembered.py), a language identification (languages.py)
+TABLES = ("translations", "alignments", "metric_scores", "language_checks", "output_flags")   # key -> a translation,
+#  or JSON: an alignment, a model metric's segment result (harness/score/metrics/comet.py) or a remembered metric's
+#  segment statistics (remembered.py), a language identification (languages.py), the degradations of a translation
+#  (under its key: cut at max_new_tokens, split; harness.translate.translate)
 
 
 def content_key(*parts) -> str:

@@ -68,3 +68,31 @@ def test_harness_compare_names_each_systems_degraded_output(tmp_path, tiny_maria
                                           n_resamples=50))
     cut = [note for note in notes if note.startswith("degraded: ")]
     assert cut == ["degraded: opus_mt: 2 outputs cut short at generation.max_new_tokens (raise it)"]   # by system name
+
+
+def test_a_cached_rerun_still_counts_and_shows_the_cut_outputs(tmp_path, tiny_marian, monkeypatch):
+    """The cache keeps each output's degradations beside it: a re-run that reads the outputs generates nothing
+    and shows the same degraded line."""
+    from harness import compose_config, run
+    from harness.compare.reports.tables import results_table
+    overrides = [f"data.root={SEEDS}", "data.documents=[002]", "data.max_segments=3", "model=opus_mt",
+                 f"model.model_id={tiny_marian}", "generation.max_new_tokens=2", "generation.min_new_tokens=2",
+                 "generation.device=cpu", f"cache.dir={tmp_path / 'cache'}"]
+    first = run(compose_config(overrides), tmp_path / "first")
+    again = run(compose_config(overrides), tmp_path / "again")
+    assert again["documents"][0]["cache_hits"] == 3 and again["backend_stats"].get("generated_tokens", 0) == 0
+    assert first["backend_stats"]["cut_at_max_new_tokens"] == again["backend_stats"]["cut_at_max_new_tokens"] == 3
+    assert "degraded: 3 outputs cut short at generation.max_new_tokens (raise it)" in results_table(again)
+
+
+def test_an_output_split_over_the_input_limit_keeps_its_flag_for_a_rerun(tmp_path):
+    from harness.cache import TranslationCache
+    from harness.translate.translate import translate_with_cache
+    from tests.test_backend_base import EchoBackend
+    cache = TranslationCache(tmp_path / "cache.sqlite")
+    long_text = " ".join(f"w{i}" for i in range(40))
+    first, again = EchoBackend(limit=10), EchoBackend(limit=10)
+    translate_with_cache(first, cache, [long_text, "short"], "fr", "en")
+    outputs, from_cache = translate_with_cache(again, cache, [long_text, "short"], "fr", "en")
+    assert from_cache == [True, True]
+    assert again.stats["split_overlong_inputs"] == first.stats["split_overlong_inputs"] == 1

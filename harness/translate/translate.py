@@ -1,6 +1,7 @@
 """Documents -> segments -> backend (behind the cache) -> hypotheses, one Translation per document."""
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 
@@ -26,6 +27,7 @@ def translate_with_cache(backend: Translator, cache: TranslationCache, texts: li
     keys = [content_key(fingerprint, src_lang, tgt_lang, text) for text in texts]
     found = cache.get_many(set(keys))
     from_cache = [key in found for key in keys]
+    recount_flags(backend, cache.get_many(set(found), table=FLAGS_TABLE))
     missing = {key: text for key, text in zip(keys, texts) if key not in found}
     missing_keys, missing_texts = list(missing), list(missing.values())
     log.info("%s: %d segments, %d from the cache, %d to translate", label, len(texts), sum(from_cache),
@@ -33,10 +35,24 @@ def translate_with_cache(backend: Translator, cache: TranslationCache, texts: li
     with progress(label, len(missing_texts), "segments", backend.stats) as tracker:
         for indices, outputs in backend.translate(missing_texts, src_lang, tgt_lang):
             batch = {missing_keys[i]: output for i, output in zip(indices, outputs)}
+            flagged = getattr(backend, "output_flags", {})   # before the outputs: never an output without its flags
+            cache.put_many({missing_keys[i]: json.dumps(flagged[i]) for i in indices if flagged.get(i)},
+                           FLAGS_TABLE)
             cache.put_many(batch)
             found.update(batch)
             tracker.advance(len(batch))
     return [found[key] for key in keys], from_cache
+
+
+FLAGS_TABLE = "output_flags"   # translation key -> the degradations of that output (Backend.output_flags)
+
+
+def recount_flags(backend: Translator, flags: dict[str, str]) -> None:
+    """Outputs read from the cache count their degradations (cut at max_new_tokens, split, ...) in the backend's
+    stats as when they were generated, so a re-run's table shows them too."""
+    for names in flags.values():
+        for name in json.loads(names):
+            backend.stats[name] = backend.stats.get(name, 0) + 1
 
 
 @dataclass

@@ -66,6 +66,8 @@ class Backend(ABC):
         self.generation = generation
         self.cache_dir = cache_dir
         self.stats: Counter = Counter()   # what happened while translating (loads, splits, ...)
+        self.output_flags: dict[int, list[str]] = {}   # the last translate()'s text index -> output degradations
+        self.batch_flags: list[set[str]] = []   # while a batch runs: each of its outputs' degradations (flag)
         self.timed_since: dict[str, float] = {}   # a running timed stage -> when its time was last counted
 
     @final
@@ -121,34 +123,48 @@ class Backend(ABC):
         if "generate" in self.timed_since:
             self.count_time("generate")
 
+    def flag(self, positions: Iterable[int], degradation: str) -> None:
+        """Count outputs of the running batch (positions in translate_batch's texts) as degraded, and mark them, so
+        that the cache keeps the mark with the output and a re-run that reads it still counts it
+        (harness.results.records.DEGRADATION_STATS names the degradations)."""
+        for position in positions:
+            self.stats[degradation] += 1
+            if position < len(self.batch_flags):   # translate_batch called outside translate(): counted only
+                self.batch_flags[position].add(degradation)
+
     def count_cut(self, outputs: Iterable[tuple[int, bool]]) -> None:
-        """Count the outputs (generated tokens, whether the output reached its end: a stop token, a line break)
-        that stopped at generation.max_new_tokens before their end: cut short, which the results table shows
-        as a degradation (harness.results.records.DEGRADATION_STATS)."""
+        """Flag the outputs (generated tokens, whether the output reached its end: a stop token, a line break)
+        that stopped at generation.max_new_tokens before their end: cut short."""
         limit = self.generation.max_new_tokens
-        self.stats["cut_at_max_new_tokens"] += sum(length >= limit and not ended for length, ended in outputs)
+        self.flag([k for k, (length, ended) in enumerate(outputs) if length >= limit and not ended],
+                  "cut_at_max_new_tokens")
 
     @abstractmethod
     def translate_batch(self, texts: list[str], src_lang: str, tgt_lang: str) -> list[str]:
         """Translate one batch; the output list has one entry per input."""
 
     def translate(self, texts: list[str], src_lang: str, tgt_lang: str) -> Iterator[tuple[list[int], list[str]]]:
-        """Yield (indices into texts, outputs) as texts finish, so a caller can save progress as it goes."""
+        """Yield (indices into texts, outputs) as texts finish, so a caller can save progress as it goes;
+        output_flags then holds the degradations of each finished text's output (split, cut, ...)."""
+        self.output_flags = {}
         if not texts:
             return
         pieces, owners = self.split_overlong(texts, src_lang, tgt_lang)
         done: dict[int, dict[int, str]] = {owner: {} for owner in owners}
         needed = Counter(owners)
+        flags = {owner: {"split_overlong_inputs"} if count > 1 else set() for owner, count in needed.items()}
         lengths = self.measure(pieces, src_lang, tgt_lang)
         for batch in plan_batches(lengths, self.generation.batch_size, self.generation.max_batch_tokens,
                                   first_batch=FIRST_BATCH):
-            outputs = self.translate_with_retry([pieces[i] for i in batch], src_lang, tgt_lang)
+            outputs, batch_flags = self.translate_with_retry([pieces[i] for i in batch], src_lang, tgt_lang)
             finished = []
-            for index, output in zip(batch, outputs):
+            for index, output, output_flags in zip(batch, outputs, batch_flags):
                 done[owners[index]][index] = output
+                flags[owners[index]] |= output_flags
                 if len(done[owners[index]]) == needed[owners[index]]:
                     finished.append(owners[index])
             self.stats["translated_segments"] += len(finished)
+            self.output_flags.update({t: sorted(flags[t]) for t in finished if flags[t]})
             yield finished, [" ".join(done[t][i] for i in sorted(done[t])).strip() for t in finished]
 
     def split_overlong(self, texts: list[str], src_lang: str, tgt_lang: str) -> tuple[list[str], list[int]]:
@@ -165,8 +181,11 @@ class Backend(ABC):
             owners += [owner] * len(parts)
         return pieces, owners
 
-    def translate_with_retry(self, texts: list[str], src_lang: str, tgt_lang: str) -> list[str]:
-        """Translate a batch; on GPU out-of-memory, halve it and retry, down to a single segment."""
+    def translate_with_retry(self, texts: list[str], src_lang: str,
+                             tgt_lang: str) -> tuple[list[str], list[set[str]]]:
+        """Translate a batch, with each output's degradations (flag); on GPU out-of-memory, halve it and retry,
+        down to a single segment."""
+        self.batch_flags = [set() for _ in texts]
         try:
             outputs = self.translate_batch(texts, src_lang, tgt_lang)
         except Exception as err:
@@ -178,11 +197,13 @@ class Backend(ABC):
             sys.modules["torch"].cuda.empty_cache()
             self.stats["oom_batch_halvings"] += 1
             half = len(texts) // 2
-            return (self.translate_with_retry(texts[:half], src_lang, tgt_lang)
-                    + self.translate_with_retry(texts[half:], src_lang, tgt_lang))
+            first, second = (self.translate_with_retry(part, src_lang, tgt_lang)
+                             for part in (texts[:half], texts[half:]))
+            return first[0] + second[0], first[1] + second[1]
         if len(outputs) != len(texts):
             raise RuntimeError(f"{self.name} returned {len(outputs)} outputs for {len(texts)} inputs")
-        return outputs
+        flags, self.batch_flags = self.batch_flags, []
+        return outputs, flags
 
 
 def is_gpu_out_of_memory(err: Exception) -> bool:

@@ -113,7 +113,8 @@ class PromptedLMBackend(Backend):
         with self.timed("generate"):
             completions = self.generate(prompts, self.uses_chat_template())
         outputs = [first_line(completion) for completion in completions]
-        self.stats["echoed_prompt_example"] += sum(out in self.example_targets(src_lang) for out in outputs)
+        examples = self.example_targets(src_lang)
+        self.flag([k for k, output in enumerate(outputs) if output in examples], "echoed_prompt_example")
         return outputs
 
     def example_targets(self, src_lang: str) -> set[str]:
