@@ -49,8 +49,9 @@ def test_cut_outputs_are_shown_under_the_results_table(tmp_path, tiny_marian):
     result = run(compose_config([f"data.root={SEEDS}", "data.documents=[002]", "data.max_segments=2",
                                  "model=opus_mt", f"model.model_id={tiny_marian}", "generation.max_new_tokens=2",
                                  "generation.min_new_tokens=2", "generation.device=cpu"]), tmp_path / "run")
-    assert result["backend_stats"]["cut_at_max_new_tokens"] == 2
-    assert "degraded: 2 outputs cut short at generation.max_new_tokens (raise it)" in results_table(result)
+    cut = result["backend_stats"]["cut_at_max_new_tokens"]   # one a segment, or a piece of a split one
+    assert cut >= 2 and f"degraded: {cut} outputs cut short at generation.max_new_tokens (raise it)" in \
+        results_table(result)
 
 
 def test_harness_compare_names_each_systems_degraded_output(tmp_path, tiny_marian):
@@ -66,8 +67,9 @@ def test_harness_compare_names_each_systems_degraded_output(tmp_path, tiny_maria
     run(compose_config([*data, "model=identity"]), tmp_path / "copy")
     notes = comparison_notes(compare_runs(load_runs([str(tmp_path / "short"), str(tmp_path / "copy")]),
                                           n_resamples=50))
-    cut = [note for note in notes if note.startswith("degraded: ")]
-    assert cut == ["degraded: opus_mt: 2 outputs cut short at generation.max_new_tokens (raise it)"]   # by system name
+    degraded = [note for note in notes if note.startswith("degraded: ")]
+    assert len(degraded) == 1 and degraded[0].startswith("degraded: opus_mt: ")   # by system name; identity has none
+    assert degraded[0].endswith("outputs cut short at generation.max_new_tokens (raise it)")
 
 
 def test_a_cached_rerun_still_counts_and_shows_the_cut_outputs(tmp_path, tiny_marian, monkeypatch):
@@ -81,18 +83,28 @@ def test_a_cached_rerun_still_counts_and_shows_the_cut_outputs(tmp_path, tiny_ma
     first = run(compose_config(overrides), tmp_path / "first")
     again = run(compose_config(overrides), tmp_path / "again")
     assert again["documents"][0]["cache_hits"] == 3 and again["backend_stats"].get("generated_tokens", 0) == 0
-    assert first["backend_stats"]["cut_at_max_new_tokens"] == again["backend_stats"]["cut_at_max_new_tokens"] == 3
-    assert "degraded: 3 outputs cut short at generation.max_new_tokens (raise it)" in results_table(again)
+    cut = first["backend_stats"]["cut_at_max_new_tokens"]   # 3, or more where the tiny model splits a segment
+    assert cut >= 3 and again["backend_stats"]["cut_at_max_new_tokens"] == cut
+    assert f"degraded: {cut} outputs cut short at generation.max_new_tokens (raise it)" in results_table(again)
 
 
-def test_an_output_split_over_the_input_limit_keeps_its_flag_for_a_rerun(tmp_path):
+def test_a_split_segment_whose_pieces_are_cut_counts_the_same_when_read_back(tmp_path):
+    """Each piece of a split segment counts as a cut output when generated; read back from the cache, the segment
+    counts its pieces again, so the first run and the re-run show the same numbers."""
     from harness.cache import TranslationCache
     from harness.translate.translate import translate_with_cache
     from tests.test_backend_base import EchoBackend
+
+    class CutEcho(EchoBackend):   # every output stops at max_new_tokens
+        def translate_batch(self, texts, src_lang, tgt_lang):
+            outputs = super().translate_batch(texts, src_lang, tgt_lang)
+            self.count_cut([(self.generation.max_new_tokens, False)] * len(texts))
+            return outputs
     cache = TranslationCache(tmp_path / "cache.sqlite")
-    long_text = " ".join(f"w{i}" for i in range(40))
-    first, again = EchoBackend(limit=10), EchoBackend(limit=10)
-    translate_with_cache(first, cache, [long_text, "short"], "fr", "en")
-    outputs, from_cache = translate_with_cache(again, cache, [long_text, "short"], "fr", "en")
-    assert from_cache == [True, True]
-    assert again.stats["split_overlong_inputs"] == first.stats["split_overlong_inputs"] == 1
+    texts = [" ".join(f"w{i}" for i in range(40)), "short"]
+    first, again = CutEcho(limit=10), CutEcho(limit=10)
+    translate_with_cache(first, cache, texts, "fr", "en")
+    _, from_cache = translate_with_cache(again, cache, texts, "fr", "en")
+    assert from_cache == [True, True] and not again.batches          # nothing generated again
+    assert first.stats["split_overlong_inputs"] == again.stats["split_overlong_inputs"] == 1
+    assert first.stats["cut_at_max_new_tokens"] == again.stats["cut_at_max_new_tokens"] > 2   # pieces + "short"

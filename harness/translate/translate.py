@@ -49,10 +49,10 @@ FLAGS_TABLE = "output_flags"   # translation key -> the degradations of that out
 
 def recount_flags(backend: Translator, flags: dict[str, str]) -> None:
     """Outputs read from the cache count their degradations (cut at max_new_tokens, split, ...) in the backend's
-    stats as when they were generated, so a re-run's table shows them too."""
-    for names in flags.values():
-        for name in json.loads(names):
-            backend.stats[name] = backend.stats.get(name, 0) + 1
+    stats as when they were generated (a split segment's cut pieces each), so a re-run's table shows them too."""
+    for counts in flags.values():
+        for name, count in json.loads(counts).items():
+            backend.stats[name] = backend.stats.get(name, 0) + count
 
 
 @dataclass

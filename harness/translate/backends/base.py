@@ -66,7 +66,7 @@ class Backend(ABC):
         self.generation = generation
         self.cache_dir = cache_dir
         self.stats: Counter = Counter()   # what happened while translating (loads, splits, ...)
-        self.output_flags: dict[int, list[str]] = {}   # the last translate()'s text index -> output degradations
+        self.output_flags: dict[int, dict[str, int]] = {}   # the last translate()'s text index -> its degradations
         self.batch_flags: list[set[str]] = []   # while a batch runs: each of its outputs' degradations (flag)
         self.timed_since: dict[str, float] = {}   # a running timed stage -> when its time was last counted
 
@@ -152,7 +152,7 @@ class Backend(ABC):
         pieces, owners = self.split_overlong(texts, src_lang, tgt_lang)
         done: dict[int, dict[int, str]] = {owner: {} for owner in owners}
         needed = Counter(owners)
-        flags = {owner: {"split_overlong_inputs"} if count > 1 else set() for owner, count in needed.items()}
+        flags = {owner: Counter({"split_overlong_inputs": 1} if count > 1 else {}) for owner, count in needed.items()}
         lengths = self.measure(pieces, src_lang, tgt_lang)
         for batch in plan_batches(lengths, self.generation.batch_size, self.generation.max_batch_tokens,
                                   first_batch=FIRST_BATCH):
@@ -160,11 +160,11 @@ class Backend(ABC):
             finished = []
             for index, output, output_flags in zip(batch, outputs, batch_flags):
                 done[owners[index]][index] = output
-                flags[owners[index]] |= output_flags
+                flags[owners[index]].update(output_flags)   # counted as stats counts them: once a piece
                 if len(done[owners[index]]) == needed[owners[index]]:
                     finished.append(owners[index])
             self.stats["translated_segments"] += len(finished)
-            self.output_flags.update({t: sorted(flags[t]) for t in finished if flags[t]})
+            self.output_flags.update({t: dict(flags[t]) for t in finished if flags[t]})
             yield finished, [" ".join(done[t][i] for i in sorted(done[t])).strip() for t in finished]
 
     def split_overlong(self, texts: list[str], src_lang: str, tgt_lang: str) -> tuple[list[str], list[int]]:
