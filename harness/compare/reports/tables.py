@@ -194,8 +194,11 @@ def summary_row(document: DocumentRecord, similarity: list[str], cosine: bool) -
 
 def summary_degradations(summary) -> str:
     """The degraded cell of a summary: empty, or chunk summaries cut at summarizer.max_new_tokens."""
+    cells = ["empty"] if summary.empty else []
     cut = (summary.chunking or {}).get("cut_chunks", 0)
-    return ", ".join(["empty"] * summary.empty + [f"{cut} cut at max_new_tokens"] * bool(cut))
+    if cut:
+        cells.append(f"{cut} cut at max_new_tokens")
+    return ", ".join(cells)
 
 
 def run_summary_table(result: dict | RunRecord) -> str:
