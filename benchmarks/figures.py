@@ -38,7 +38,7 @@ def batched_vs_naive(model_dir: Path, device: str, new_tokens: int, per_document
     same = sum(a == b for a, b in zip(harness.outputs, naive.outputs))
     ratio = naive.seconds / harness.seconds
     return Figure("1", "harness batched hf_seq2seq vs a naive one-sentence-at-a-time transformers loop",
-                  f"{ratio:.1f}x faster", ">= 3x", ratio >= 3, [
+                  f"{ratio:.2f}x faster", ">= 3x", ratio >= 3, [
                       f"{len(texts)} seed sentences, {new_tokens} target tokens each: harness {harness.seconds:.1f} s for {harness.tokens} target tokens "
                       f"({harness.tokens_per_second:.0f} tokens/s), naive loop {naive.seconds:.1f} s for {naive.tokens} "
                       f"({naive.tokens_per_second:.0f} tokens/s)",
@@ -66,7 +66,7 @@ def ct2_vs_transformers(model_dir: Path, cache_dir: Path, device: str, new_token
     if device == "cpu":
         details.append(f"against the physical estimate {PHYSICAL_ESTIMATE[0]}-{PHYSICAL_ESTIMATE[1]} tokens/s: "
                        f"ct2 int8 {of_estimate(ct2.tokens_per_second)}; hf fp32 {of_estimate(hf.tokens_per_second)}")
-    return Figure("2", "ct2 int8 vs hf_seq2seq fp32, target tokens/s", f"{ratio:.1f}x", ">= 3x", ratio >= 3, details)
+    return Figure("2", "ct2 int8 vs hf_seq2seq fp32, target tokens/s", f"{ratio:.2f}x", ">= 3x", ratio >= 3, details)
 
 
 def loads(run: ProcessRun) -> int:
@@ -78,7 +78,7 @@ def cached_rerun(label: str, cold: ProcessRun, warm: ProcessRun) -> Figure:
     hits = sum(d["cache_hits"] for d in warm.result["documents"])
     segments = sum(d["source_segments"] for d in warm.result["documents"])
     return Figure(f"3 ({label})", "fully cached re-run vs cold run of the same config",
-                  f"{warm.wall_seconds:.1f} s, {ratio:.0f}x faster", "< 1.5 s and >= 20x",
+                  f"{warm.wall_seconds:.1f} s, {ratio:.1f}x faster", "< 1.5 s and >= 20x",
                   warm.wall_seconds < 1.5 and ratio >= 20 and loads(warm) == 0, [
                       f"cold {cold.wall_seconds:.1f} s, cached {warm.wall_seconds:.1f} s (whole harness-run process); "
                       f"in-process run() {cold.result['run']['wall_seconds']:.1f} s vs "
@@ -86,21 +86,32 @@ def cached_rerun(label: str, cold: ProcessRun, warm: ProcessRun) -> Figure:
                       f"models loaded: cold {loads(cold)}, cached {loads(warm)}; cache hits {hits} of {segments} segments"])
 
 
-def overhead(label: str, cold: ProcessRun, limit: float) -> Figure:
-    """The issue's figure: the run's wall time outside generation and the model load, as a share of the run
-    (limit: 5% for Gemma, 15% for Marian); the share with the load is shown beside it."""
-    stats, run_wall = cold.result["backend_stats"], cold.result["run"]["wall_seconds"]
+def outside_generation(run: ProcessRun) -> tuple[float, float, float, float]:
+    """A run's run() wall time, its generate and model-load seconds, and the rest (everything else)."""
+    stats, run_wall = run.result["backend_stats"], run.result["run"]["wall_seconds"]
     generate, load = stats.get("generate_seconds", 0.0), stats.get("load_seconds", 0.0)
-    share = (run_wall - generate) / run_wall
-    rest = run_wall - generate - load
+    return run_wall, generate, load, run_wall - generate - load
+
+
+def overhead(label: str, cold: ProcessRun, limit: float, seen_data: ProcessRun) -> Figure:
+    """The issue's figure: the run's wall time outside generation and the model load, as a share of the run
+    (limit: 5% for Gemma, 15% for Marian); the share with the load is shown beside it. seen_data: the same
+    cold run in a cache where another model has already run on the data set (as when models are compared),
+    so that the data set's language checks and source-reference alignments are cached: shown, not judged."""
+    run_wall, generate, load, rest = outside_generation(cold)
+    seen_wall, _, _, seen_rest = outside_generation(seen_data)
     return Figure(f"4 ({label})", "harness overhead: run wall time outside generate/translate calls and the model load",
-                  f"{rest / run_wall:.1%} of the run ({share:.1%} with the model load)", f"<= {limit:.0%}",
-                  rest / run_wall <= limit, [
+                  f"{rest / run_wall:.1%} of the run ({(run_wall - generate) / run_wall:.1%} with the model load)",
+                  f"<= {limit:.0%}", rest / run_wall <= limit, [
                       f"cold run() {run_wall:.1f} s: generate {generate:.1f} s, model load {load:.1f} s, everything "
                       f"else (segmenting, tokenizing, batching, cache, alignment, scoring, writing) {rest:.1f} s = "
                       f"{rest / run_wall:.1%}",
                       f"before run(): interpreter start, imports and config composition "
-                      f"{cold.wall_seconds - run_wall:.1f} s"])
+                      f"{cold.wall_seconds - run_wall:.1f} s",
+                      f"the same cold run after another model's run on the data set (model=identity, same cache: the "
+                      f"data set's language checks and source-reference alignments cached, as when comparing models): "
+                      f"everything else {seen_rest:.1f} s of run() {seen_wall:.1f} s = {seen_rest / seen_wall:.1%} "
+                      f"(not the figure: the issue's cold run is the data set's first)"])
 
 
 def peak_memory(label: str, cold: ProcessRun, weights_bytes: int, weights_note: str) -> Figure:
