@@ -52,6 +52,10 @@ JOB_FINISHED, JOB_REUSED, JOB_FAILED = "finished", "reused", "failed"   # hydra_
 failed_jobs: dict[str, str] = {}   # this launch's failures that did not stop it (a sweep's job folder name -> why) ...
 not_logged: list[str] = []         # ... and runs a tracking store did not take; run_main exits 1 when there are any
 sweep_jobs: list[int] = []         # the number of jobs of this launch's -m sweep, once counted (run_main)
+job_started = False                # hydra_run was called: Hydra composed the config without error
+# Hydra's documented switch: its errors (a misspelled override) are raised to the caller instead of printed over
+# several lines with exit 1, so that run_main says them in one line with exit 2
+HYDRA_RAISES = "HYDRA_FULL_ERROR"
 log = logging.getLogger(__name__)
 
 
@@ -114,7 +118,9 @@ def composition_message(err: Exception) -> str:
 
 
 def check_overrides(arguments: list[str]) -> None:
-    """Compose every job of the command line before anything runs, so a typo fails fast with exit 2."""
+    """Compose every job of a -m sweep before the first runs, so a typo fails fast with exit 2. A single run is
+    composed once, by Hydra (HYDRA_RAISES): its composition error reaches run_main, and its settings are checked
+    by the run before it writes anything (harness.pipeline.prepare)."""
     try:
         for job in expand_sweeps(arguments):
             cfg = compose_config(job)
@@ -146,6 +152,8 @@ def interrupted(folder: Path, sweep_dir: Path | None) -> None:
 
 @hydra.main(config_path=str(CONF_DIR), config_name="config", version_base="1.3")
 def hydra_run(cfg: DictConfig) -> str:
+    global job_started
+    job_started = True
     hydra_cfg = HydraConfig.get()
     output_dir = Path(hydra_cfg.runtime.output_dir)
     sweep_dir = Path(hydra_cfg.sweep.dir) if hydra_cfg.mode == RunMode.MULTIRUN else None
@@ -220,10 +228,16 @@ def run_main() -> None:
     sys.argv[1:] = expand_home(expand_quiet(sys.argv[1:]))
     register_schemas()
     try:
-        check_overrides(sys.argv[1:])
         if {"-m", "--multirun"} & set(sys.argv[1:]):
+            check_overrides(sys.argv[1:])
             sweep_jobs[:] = [len(expand_sweeps(sys.argv[1:]))]
+        else:
+            os.environ[HYDRA_RAISES] = "1"
         hydra_run()
+    except (HydraException, OmegaConfBaseException) as err:
+        if job_started:   # raised by the run itself, not by composing its config: a bug, with its traceback
+            raise
+        fail(composition_message(err))
     except KeyboardInterrupt:   # outside a run (composing, comparing a sweep): nothing to mark
         print("interrupted", file=sys.stderr)
         sys.exit(EXIT_INTERRUPTED)
@@ -429,9 +443,15 @@ class TrackingCallback(Callback):
     a parent run (harness.track.tracking). A store that does not answer stops the launch before anything runs."""
 
     def on_run_start(self, config: DictConfig, **kwargs) -> None:
-        store = Store.of(config.tracking)
+        self.refuse_unless(lambda: self.check_tracking(config.tracking), Path(config.hydra.run.dir))
+
+    @staticmethod
+    def check_tracking(tracking: DictConfig) -> None:
+        """A single run's tracking settings (a sweep's were checked job by job in check_overrides), then its store."""
+        require_mlflow(tracking)
+        store = Store.of(tracking)
         if store:
-            self.refuse_unless(lambda: check_store(store), Path(config.hydra.run.dir))
+            check_store(store)
 
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
         store, sweep_dir = Store.of(config.tracking), Path(config.hydra.sweep.dir)
