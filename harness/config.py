@@ -127,6 +127,8 @@ class CrosslingualSpec:
     window: int = MISSING              # second pass: columns searched beyond the first pass's anchors
     trim_below: float = MISSING        # an edge sentence this many sd under the pair's background cosine leaves its bead
     trim_fragment_below: float = MISSING   # ... an edge piece that is no sentence, beside sentences: this many (0: chance)
+    trim_gain: float = MISSING             # ... or, in a translation that drops sentences, an edge whose bead's cosine is this much higher without it
+    trim_document_share: float = MISSING   # a translation drops sentences when this share of its merged beads has such an edge
     sure_margin: float = MISSING           # a bead at this mining margin (cosine / neighbourhood) is sure ...
     recovery_min_margin: float = MISSING   # ... an unsure one gives way to a reordered 1-1 pair at this margin
     names_max_sentences: int = MISSING     # names compared in documents up to this many sentences
@@ -240,6 +242,8 @@ RANGES = {   # key: (accepts, what it must be); checked before anything runs
     "crosslingual.anchor_window": AT_LEAST_ZERO,
     "crosslingual.anchor_share": SHARE,
     "crosslingual.window": AT_LEAST_ZERO,
+    "crosslingual.trim_gain": AT_LEAST_ZERO,
+    "crosslingual.trim_document_share": SHARE,
     "crosslingual.names_max_sentences": AT_LEAST_ZERO,
     "crosslingual.name_min_similarity": COSINE,
     "crosslingual.line_sample": AT_LEAST_ONE,

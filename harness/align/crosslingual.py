@@ -36,7 +36,8 @@ from harness.errors import UserError
 
 MAX_RUN = 4           # the most sentences on one side of a bead
 NULL_SAMPLE = 2000    # sentences a side whose pairs measure the null (document_statistics)
-SEARCH_SETTINGS = ("largest_bead", "skip", "size_penalty", "bead_penalty", "top_k", "anchor_window", "anchor_share", "window", "trim_below", "trim_fragment_below", "sure_margin", "recovery_min_margin",
+SEARCH_SETTINGS = ("largest_bead", "skip", "size_penalty", "bead_penalty", "top_k", "anchor_window", "anchor_share", "window", "trim_below", "trim_fragment_below", "trim_gain",
+                   "trim_document_share", "sure_margin", "recovery_min_margin",
                    "names_max_sentences", "name_min_similarity")
 
 
@@ -54,6 +55,17 @@ class PairAlignment:
     method: str = "search"           # search, or lines (declared line-aligned: no search)
     shared_names: list[str] | None = None   # the reference's names found in the source (None: not compared)
     reference_names: int = 0                # how many names the reference has
+    # In a translation that drops sentences (drops_sentences): the beads before it lost them, and their null. The
+    # relation is judged on them, as its thresholds were calibrated: the trimming keeps what agrees best, and so
+    # would make a retelling look closer to a translation than it is. None: the beads above.
+    judged: list[Bead] | None = None
+    judged_background: float | None = None
+
+    def relation_basis(self) -> tuple[list[Bead], float]:
+        """The beads the relation is judged on, and their null."""
+        if self.judged is None:
+            return self.beads, self.background_similarity
+        return self.judged, self.judged_background
 
     def bead_counts(self) -> dict[str, int]:
         """The matched beads' shapes, then each sentence with no counterpart as a 1-0 or 0-1 bead."""
@@ -61,18 +73,27 @@ class PairAlignment:
                              *[shape_name(0, 1)] * len(self.unmatched_reference)])
 
     def as_record(self) -> dict:
-        return {"beads": [[b.src, b.ref, b.similarity, b.margin, b.recovered, b.sure] for b in self.beads],
+        return {"beads": bead_rows(self.beads),
                 "unmatched_source": self.unmatched_source, "unmatched_reference": self.unmatched_reference,
                 "background": self.background_similarity, "document_cosine": self.document_cosine,
                 "notes": self.notes, "method": self.method, "shared_names": self.shared_names,
-                "reference_names": self.reference_names}
+                "reference_names": self.reference_names, "judged": bead_rows(self.judged),
+                "judged_background": self.judged_background}
 
     @classmethod
     def from_record(cls, record: dict) -> PairAlignment:
-        beads = [Bead(tuple(s), tuple(r), *rest) for s, r, *rest in record["beads"]]
-        return cls(beads, record["unmatched_source"], record["unmatched_reference"], record["background"],
-                   record["document_cosine"], record["notes"], record["method"], record["shared_names"],
-                   record["reference_names"])
+        return cls(record_beads(record["beads"]), record["unmatched_source"], record["unmatched_reference"],
+                   record["background"], record["document_cosine"], record["notes"], record["method"],
+                   record["shared_names"], record["reference_names"], record_beads(record["judged"]),
+                   record["judged_background"])
+
+
+def bead_rows(beads: list[Bead] | None) -> list[list] | None:
+    return None if beads is None else [[b.src, b.ref, b.similarity, b.margin, b.recovered, b.sure] for b in beads]
+
+
+def record_beads(rows: list[list] | None) -> list[Bead] | None:
+    return None if rows is None else [Bead(tuple(s), tuple(r), *rest) for s, r, *rest in rows]
 
 
 class Side:
@@ -296,31 +317,56 @@ class Background:
         return (cosine - self.mean) / self.spread
 
 
+def run_cosine(src: Side, ref: Side, s0: int, s1: int, r0: int, r1: int) -> float:
+    return float(src.vectors[s1 - s0 - 1][s0] @ ref.vectors[r1 - r0 - 1][r0])
+
+
+def bead_edges(bead: tuple[int, int, int, int]) -> list[tuple[str, int, tuple, tuple]]:
+    """The edge sentences of a merged bead: (side, index, the edge with the other side's run, the rest of the bead)."""
+    s0, s1, r0, r1 = bead
+    if s0 == s1 or r0 == r1:
+        return []
+    edges = [("src", k, (k, k + 1, r0, r1), rest)
+             for k, rest in ((s0, (s0 + 1, s1, r0, r1)), (s1 - 1, (s0, s1 - 1, r0, r1))) if s1 - s0 > 1]
+    return edges + [("ref", k, (s0, s1, k, k + 1), rest)
+                    for k, rest in ((r0, (s0, s1, r0 + 1, r1)), (r1 - 1, (s0, s1, r0, r1 - 1))) if r1 - r0 > 1]
+
+
+def drops_sentences(beads: list[tuple[int, int, int, int]], src: Side, ref: Side, spec: CrosslingualSpec) -> bool:
+    """Whether the translation left sentences out (or a side has lines that are no part of the text): in at least
+    crosslingual.trim_document_share of its merged beads, leaving an edge sentence out raises the bead's cosine by
+    more than crosslingual.trim_gain. In a faithful translation most merged beads are real merges, whose every
+    sentence carries part of the other side (MAC-Dev: at most 29% of them, Text+Berg dev 17%)."""
+    gains = [max(run_cosine(src, ref, *rest) for _, _, _, rest in edges) - run_cosine(src, ref, *bead)
+             for bead in beads if (edges := bead_edges(bead))]
+    return bool(gains) and np.mean(np.array(gains) > spec.trim_gain) >= spec.trim_document_share
+
+
 def trimmed(bead: tuple[int, int, int, int], src: Side, ref: Side, background: Background,
-            spec: CrosslingualSpec) -> tuple[int, int, int, int]:
+            spec: CrosslingualSpec, dropping: bool) -> tuple[int, int, int, int]:
     """A merged bead without an edge sentence that has no counterpart in it (an abridged translation, a web
     boilerplate line merged into its neighbour's bead): the sentence's own cosine with the other side's run
     is crosslingual.trim_below standard deviations under the pair's background, and leaving it out raises
     the bead's cosine. An edge piece that does not end as a sentence while the rest of its side does
     ('Partager sur Facebook' beside a sentence) leaves at crosslingual.trim_fragment_below: no likeness
-    beyond chance."""
-    def cosine(s0, s1, r0, r1):
-        return float(src.vectors[s1 - s0 - 1][s0] @ ref.vectors[r1 - r0 - 1][r0])
-
+    beyond chance. In a translation that drops sentences (`dropping`, drops_sentences), an edge also leaves
+    when the bead's cosine is more than crosslingual.trim_gain higher without it."""
     def bar(side: Side, piece: int, start: int, end: int) -> float:
         fragment = not side.sentence_like[piece] and all(side.sentence_like[k] for k in range(start, end) if k != piece)
         return -spec.trim_fragment_below if fragment else -spec.trim_below
 
-    def unrelated(s0, s1, r0, r1):   # the edge sentences, each with the smaller bead that leaves it out
-        edges = [((k, k + 1, r0, r1), rest, bar(src, k, s0, s1))
-                 for k, rest in ((s0, (s0 + 1, s1, r0, r1)), (s1 - 1, (s0, s1 - 1, r0, r1))) if s1 - s0 > 1]
-        edges += [((s0, s1, k, k + 1), rest, bar(ref, k, r0, r1))
-                  for k, rest in ((r0, (s0, s1, r0 + 1, r1)), (r1 - 1, (s0, s1, r0, r1 - 1))) if r1 - r0 > 1]
-        return [rest for edge, rest, below in edges
-                if background.z(cosine(*edge)) < below and cosine(*rest) > cosine(s0, s1, r0, r1)]
+    def leaves(edge, rest, side: Side, piece: int, start: int, end: int, whole: float) -> bool:
+        gain = run_cosine(src, ref, *rest) - whole
+        return (gain > 0 and background.z(run_cosine(src, ref, *edge)) < bar(side, piece, start, end)
+                or dropping and gain > spec.trim_gain)
 
-    while smaller := unrelated(*bead):
-        bead = max(smaller, key=lambda c: cosine(*c))
+    def smaller(s0, s1, r0, r1):   # the beads left when an edge sentence leaves
+        whole = run_cosine(src, ref, s0, s1, r0, r1)
+        return [rest for name, k, edge, rest in bead_edges((s0, s1, r0, r1))
+                if leaves(edge, rest, *((src, k, s0, s1) if name == "src" else (ref, k, r0, r1)), whole)]
+
+    while options := smaller(*bead):
+        bead = max(options, key=lambda c: run_cosine(src, ref, *c))
     return bead
 
 
@@ -392,16 +438,26 @@ def with_reordering(found: list[tuple[int, int, int, int]], src: Side, ref: Side
 
 
 def search_beads(src: list[str], ref: list[str], src_ids: list[int], ref_ids: list[int],
-                 spec: CrosslingualSpec) -> list[Bead]:
+                 spec: CrosslingualSpec) -> tuple[list[Bead], list[Bead]]:
+    """The beads, and the beads the relation is judged on: the same, except in a translation that drops sentences,
+    where they are the beads before it loses them (PairAlignment.judged)."""
     if not src_ids or not ref_ids:
-        return []
+        return [], []
     src_side = Side([src[i] for i in src_ids], MAX_RUN)
     ref_side = Side([ref[j] for j in ref_ids], MAX_RUN)
-    margin = MiningMargin(src_side, ref_side, spec.anchor_window)
-    beads = []
     found = monotonic_beads(src_side, ref_side, spec)
     background = Background(src_side, ref_side, found)
-    monotonic = [trimmed(bead, src_side, ref_side, background, spec) for bead in found]
+    final = lambda dropping: final_beads([trimmed(bead, src_side, ref_side, background, spec, dropping) for bead in found],
+                                         src_side, ref_side, src_ids, ref_ids, spec)
+    judged = final(False)
+    return (final(True) if drops_sentences(found, src_side, ref_side, spec) else judged), judged
+
+
+def final_beads(monotonic: list[tuple[int, int, int, int]], src_side: Side, ref_side: Side, src_ids: list[int],
+                ref_ids: list[int], spec: CrosslingualSpec) -> list[Bead]:
+    """The trimmed monotonic beads with the reordered ones recovered, each with its cosine and mining margin."""
+    margin = MiningMargin(src_side, ref_side, spec.anchor_window)
+    beads = []
     for s0, s1, r0, r1, recovered in with_reordering(monotonic, src_side, ref_side, margin, spec):
         cosine = float(ref_side.vectors[r1 - r0 - 1][r0] @ src_side.vectors[s1 - s0 - 1][s0])
         mining = margin.of(s1 - s0, s0, r1 - r0, r0)
@@ -445,6 +501,10 @@ def figures_beads(src: list[str], ref: list[str], beads: list[Bead]) -> list[Bea
     return paired
 
 
+def with_figures(src: list[str], ref: list[str], beads: list[Bead]) -> list[Bead]:
+    return sorted(beads + figures_beads(src, ref, beads), key=lambda b: (b.ref[0], b.src[0]))
+
+
 def document_statistics(src: list[str], ref: list[str], beads: list[Bead]) -> tuple[float, float]:
     """The null of the pair: the mean cosine of its sentence pairs that the alignment does not pair (what
     chance pairing reaches; an evenly spaced sample of NULL_SAMPLE sentences a side in long documents); and
@@ -471,11 +531,14 @@ def align_sentences(src: list[str], ref: list[str], spec: CrosslingualSpec) -> P
     notes = [f"{len(side) - len(ids)} {name} pieces without letters set aside"
              for name, side, ids in (("source", src, src_ids), ("reference", ref, ref_ids)) if len(side) > len(ids)]
     with threadpool_limits(1, user_api="blas"):   # many small products: a second BLAS thread only spins
-        beads = search_beads(src, ref, src_ids, ref_ids, spec)
-    beads = sorted(beads + figures_beads(src, ref, beads), key=lambda b: (b.ref[0], b.src[0]))
+        found, judged = search_beads(src, ref, src_ids, ref_ids, spec)
+    beads = with_figures(src, ref, found)
     background, document_cosine = document_statistics(src, ref, beads)
     alignment = PairAlignment(beads, unmatched(len(src), beads, "src"), unmatched(len(ref), beads, "ref"),
                               background, document_cosine, notes)
+    if judged != found:
+        alignment.judged = with_figures(src, ref, judged)
+        alignment.judged_background = document_statistics(src, ref, alignment.judged)[0]
     if max(len(src), len(ref)) <= spec.names_max_sentences:
         alignment.shared_names, alignment.reference_names = shared_names(src, ref, spec.name_min_similarity)
     else:

@@ -99,14 +99,15 @@ def pair_signals(pair: PairAlignment, sources: list[str], references: list[str])
     """Relation signals of the source <-> reference alignment: the same for every system."""
     sources = [s for s in sources if has_letters(s)]
     references = [r for r in references if has_letters(r)]
-    sure = [b for b in pair.beads if b.sure]
+    beads, background = pair.relation_basis()
+    sure = [b for b in beads if b.sure]
     source_coverage = sum(len(b.src) for b in sure) / max(len(sources), 1)
     reference_coverage = sum(len(b.ref) for b in sure) / max(len(references), 1)
-    measured = [b.similarity for b in pair.beads if b.similarity is not None]   # a line-aligned pair: its sample
+    measured = [b.similarity for b in beads if b.similarity is not None]   # a line-aligned pair: its sample
     aligned = sum(measured) / len(measured) if measured else 0.0
     sure_measured = [b.similarity for b in sure if b.similarity is not None]
     # how far the sure pairs stand above the pair's own null: the sentence pairs the alignment does not pair
-    gap = sum(sure_measured) / len(sure_measured) - pair.background_similarity if sure_measured else 0.0
+    gap = sum(sure_measured) / len(sure_measured) - background if sure_measured else 0.0
     return {
         "source_sentences": len(sources),
         "reference_sentences": len(references),
@@ -117,8 +118,8 @@ def pair_signals(pair: PairAlignment, sources: list[str], references: list[str])
         "coverage": round(max(source_coverage, reference_coverage), 4),
         "aligned_similarity": round(aligned, 4),
         "alignment_gap": round(gap, 4),
-        "background_similarity": pair.background_similarity,
-        "margin": round(aligned - pair.background_similarity, 4),
+        "background_similarity": background,
+        "margin": round(aligned - background, 4),
         "document_cosine": pair.document_cosine,
         "shared_names": pair.shared_names,
         "name_share": round(len(pair.shared_names) / pair.reference_names, 4)
