@@ -447,8 +447,11 @@ def search_beads(src: list[str], ref: list[str], src_ids: list[int], ref_ids: li
     ref_side = Side([ref[j] for j in ref_ids], MAX_RUN)
     found = monotonic_beads(src_side, ref_side, spec)
     background = Background(src_side, ref_side, found)
-    final = lambda dropping: final_beads([trimmed(bead, src_side, ref_side, background, spec, dropping) for bead in found],
-                                         src_side, ref_side, src_ids, ref_ids, spec)
+
+    def final(dropping: bool) -> list[Bead]:
+        monotonic = [trimmed(bead, src_side, ref_side, background, spec, dropping) for bead in found]
+        return final_beads(monotonic, src_side, ref_side, src_ids, ref_ids, spec)
+
     judged = final(False)
     return (final(True) if drops_sentences(found, src_side, ref_side, spec) else judged), judged
 
@@ -459,7 +462,7 @@ def final_beads(monotonic: list[tuple[int, int, int, int]], src_side: Side, ref_
     margin = MiningMargin(src_side, ref_side, spec.anchor_window)
     beads = []
     for s0, s1, r0, r1, recovered in with_reordering(monotonic, src_side, ref_side, margin, spec):
-        cosine = float(ref_side.vectors[r1 - r0 - 1][r0] @ src_side.vectors[s1 - s0 - 1][s0])
+        cosine = run_cosine(src_side, ref_side, s0, s1, r0, r1)
         mining = margin.of(s1 - s0, s0, r1 - r0, r0)
         beads.append(Bead(tuple(src_ids[s0:s1]), tuple(ref_ids[r0:r1]), round(cosine, 4), round(mining, 4),
                               recovered, mining >= spec.sure_margin))
