@@ -1,11 +1,13 @@
 """The ct2 backend on a decoder-only LM: a tiny random-weight Gemma 3 (the embedded model's architecture) built
 in a fixture, converted for real, and compared token by token with transformers (hf_causal) in fp32."""
+import gc
 import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import weakref
 from pathlib import Path
 
 import pytest
@@ -320,6 +322,20 @@ def test_a_seq2seq_model_counts_its_tokens_as_they_come_and_exactly_at_the_end(t
     backend.translate_batch(SOURCES["fr"], "fr", "en")
     assert len(seen) >= 3 * 5 and seen[:3 * 5] == list(range(1, 3 * 5 + 1))
     assert backend.stats["generated_tokens"] == 3 * 5    # 5 forced tokens a sentence, the end token left out
+
+
+def test_the_token_callback_does_not_keep_its_backend_alive(tiny_gemma3, ct2_cache):
+    """CTranslate2 drops the callback on a worker thread after the batch: were it the last reference to the
+    backend, the Generator would be freed on its own thread and the process would abort (seen in CI)."""
+    backend = ct2_lm(tiny_gemma3, ct2_cache, max_new_tokens=3)
+    backend.load()
+    callback, backend_alive = backend.token_counter(), weakref.ref(backend)
+    callback(None)
+    assert backend.stats["generated_tokens"] == 1
+    del backend
+    gc.collect()
+    assert backend_alive() is None
+    assert callback(None) is False and callback.counted == 2    # a late token from a worker is counted, no crash
 
 
 def test_beam_search_has_no_callback_and_counts_at_the_end(tiny_gemma3, ct2_cache):

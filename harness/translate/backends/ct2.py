@@ -18,6 +18,7 @@ import math
 import os
 import threading
 import time
+import weakref
 from pathlib import Path
 
 import ctranslate2
@@ -121,14 +122,20 @@ class TokenCallback:
     inside a batch, as hf_causal's streamer makes it (a batch of 16 Gemma prompts takes about 4 s on 2 idle
     cores). Measured on the seed batches: the same outputs, and 12.54 s against 12.46 s without it."""
 
-    def __init__(self, count):
-        self.count, self.counted, self.lock = count, 0, threading.Lock()
+    def __init__(self, backend: Ct2Runtime):
+        # Only a weak reference to the backend: CTranslate2 lets go of the callback on a worker thread, after the
+        # batch's results are handed over. Were that the last reference to the backend, its Generator would be
+        # freed on its own worker thread, which cannot join itself ("terminate called after throwing an instance
+        # of 'std::system_error': Resource deadlock avoided", and the process aborts).
+        self.backend, self.counted, self.lock = weakref.ref(backend), 0, threading.Lock()
         self.stopped = False
 
     def __call__(self, step) -> bool:
         with self.lock:   # two replicas' threads call it at once
             self.counted += 1
-            self.count(1)
+            backend = self.backend()
+            if backend is not None:
+                backend.count_generated(1)
         return self.stopped   # True after Ctrl-C: every prompt's decoding ends at its next token
 
 
@@ -150,7 +157,7 @@ class Ct2Runtime:
 
     def token_counter(self) -> TokenCallback | None:
         """The callback that counts tokens as they are generated; CTranslate2 calls one only at beam size 1."""
-        return TokenCallback(self.count_generated) if self.generation.num_beams == 1 else None
+        return TokenCallback(self) if self.generation.num_beams == 1 else None
 
     def decode(self, submit) -> tuple[list, TokenCallback | None]:
         """A batch submitted to CTranslate2 asynchronously (submit(callback) -> its async results), waited for in
