@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.line_scoring import REPO, Timing, median, parallel_lines, timed_process, write_lines
-from harness.score.metrics.side_process import available_cores
+from harness.cores import available_cores
 
 METRICS = ["bleu", "chrf", "ter"]
 SACREBLEU_COLUMNS = {"bleu": "BLEU", "chrf": "chrF2", "ter": "TER"}

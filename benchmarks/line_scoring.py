@@ -34,7 +34,7 @@ import yaml
 
 from benchmarks.relation_pairs import load_stories
 from harness.data.lines import split_lines
-from harness.score.metrics.side_process import available_cores
+from harness.cores import available_cores
 
 REPO = Path(__file__).resolve().parents[1]
 # characters that str.splitlines takes for line ends and sacrebleu does not: put inside lines of the set

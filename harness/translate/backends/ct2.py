@@ -15,14 +15,12 @@ import hashlib
 import json
 import logging
 import math
-import os
 import threading
 import time
 import weakref
 from pathlib import Path
 
 import ctranslate2
-import psutil
 
 from harness.translate.backends.encoder_decoder import EncoderDecoderBackend
 from harness.translate.backends.hf_causal import TransformersLMBackend
@@ -32,6 +30,7 @@ from harness.translate.backends.hf_loading import (decoding_fingerprint, device_
 from harness.translate.backends.lm_tokenizer import plain_tokenizer
 from harness.translate.batching import FIRST_BATCH
 from harness.config import DEFAULT_CACHE_DIR, GenerationSpec, ModelSpec
+from harness.cores import physical_cores
 from harness.errors import UserError, first_line
 
 log = logging.getLogger(__name__)
@@ -96,11 +95,6 @@ def check_compute_type(compute_type: str, device: str) -> None:
 
 LM_PART_ON_CPU = 4   # prompts one replica decodes at once (Ct2LMBackend.part_size)
 POLL_SECONDS = 0.005  # how often a waiting batch is looked at (Ct2Runtime.decode): Ctrl-C is seen between looks
-
-
-def physical_cores() -> int:
-    """Threads in all: one per physical core (hyper-threads slow matrix products down)."""
-    return psutil.cpu_count(logical=False) or os.cpu_count() or 1
 
 
 def thread_split(device: str, inter_threads: int, intra_threads: int, sampling: bool = False) -> tuple[int, int]:
