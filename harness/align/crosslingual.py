@@ -139,13 +139,13 @@ class BeadScores:
         left, right = np.asarray(start) - 1, np.asarray(start) + size
         singles = other.vectors[0]
         has_left, has_right = left >= 0, right < other.count
-        total = np.where(has_left, singles[np.clip(left, 0, None)] @ vector, 0.0)
-        total = total + np.where(has_right, singles[np.clip(right, None, other.count - 1)] @ vector, 0.0)
+        total = np.where(has_left, rows(singles, np.maximum(left, 0)) @ vector, 0.0)
+        total = total + np.where(has_right, rows(singles, np.minimum(right, other.count - 1)) @ vector, 0.0)
         return total / np.maximum(has_left.astype(int) + has_right, 1)
 
     def scores(self, a: int, b: int, s: int, r: np.ndarray) -> np.ndarray:
         """Scores of the beads of a source sentences from s and b reference sentences from each of r."""
-        src_vector, ref_vectors = self.src.vectors[a - 1][s], self.ref.vectors[b - 1][r]
+        src_vector, ref_vectors = self.src.vectors[a - 1][s], rows(self.ref.vectors[b - 1], r)
         cosine = ref_vectors @ src_vector
         src_side = self.neighbours(src_vector, self.ref, r, b)
         singles = self.src.vectors[0]
@@ -154,10 +154,18 @@ class BeadScores:
         present = [x for x in (left, right) if x is not None]
         ref_side = sum(present) / len(present) if present else np.zeros_like(cosine)
         margin = cosine - (src_side + ref_side) / 2
-        ref_chars = self.ref.chars[b - 1][r] * self.ratio
+        ref_chars = rows(self.ref.chars[b - 1], r) * self.ratio
         src_chars = self.src.chars[a - 1][s]
         agreement = np.log2(1 + np.minimum(src_chars, ref_chars) / np.maximum(np.maximum(src_chars, ref_chars), 1e-9))
         return margin * agreement - self.penalty[a, b]
+
+
+def rows(table: np.ndarray, indices: np.ndarray) -> np.ndarray:
+    """table[indices] for ascending indices: a view, not a copy, where they are consecutive, as Grid.fill's
+    columns are (the second pass asks for them some 200,000 times on a 20,000-line document)."""
+    if len(indices) and indices[-1] - indices[0] + 1 == len(indices):
+        return table[indices[0]:indices[-1] + 1]
+    return table[indices]
 
 
 def shape_penalty(a: int, b: int, spec: CrosslingualSpec) -> float:
@@ -192,10 +200,14 @@ class Grid:
         self.back: list[np.ndarray] = []
 
     def previous(self, row: int, columns: np.ndarray) -> np.ndarray:
-        index = columns - self.lo[row]
-        valid = (index >= 0) & (index < len(self.score[row]))
+        """Row's scores at `columns` (consecutive), -inf outside its span: a slice, not a gather (the passes
+        ask for thousands of columns a row on a 20,000-line document)."""
         values = np.full(len(columns), -np.inf)
-        values[valid] = self.score[row][index[valid]]
+        if len(columns):
+            first, scored = columns[0], self.score[row]
+            start, end = max(first, self.lo[row]), min(columns[-1] + 1, self.lo[row] + len(scored))
+            if start < end:
+                values[start - first:end - first] = scored[start - self.lo[row]:end - self.lo[row]]
         return values
 
     def fill(self, bead_score) -> None:
@@ -254,11 +266,12 @@ def anchor_path(src: Side, ref: Side, spec: CrosslingualSpec) -> list[tuple[int,
     lo, hi = np.clip(centres - width, 0, m), np.clip(centres + width, 0, m)
     lo[0], hi[n] = 0, m
     top: list[tuple[np.ndarray, np.ndarray]] = []   # per source sentence: its top_k reference columns, cosines
+    top_k = spec.top_k
     for i in range(n):
-        window = np.arange(max(lo[i + 1] - 1, 0), hi[i + 1])
-        cosines = ref.vectors[0][window] @ src.vectors[0][i]
-        best = np.sort(np.argsort(-cosines)[:spec.top_k])
-        top.append((window[best] + 1, cosines[best]))   # as DP columns: the reference sentences done after it
+        start = max(lo[i + 1] - 1, 0)
+        cosines = ref.vectors[0][start:hi[i + 1]] @ src.vectors[0][i]   # a slice: no copy of the band's vectors
+        best = np.sort(np.argsort(-cosines)[:top_k])
+        top.append((start + best + 1, cosines[best]))   # as DP columns: the reference sentences done after it
 
     def one_to_one(a, b, i, columns):
         values = np.zeros(len(columns))
