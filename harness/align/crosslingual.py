@@ -139,13 +139,13 @@ class BeadScores:
         left, right = np.asarray(start) - 1, np.asarray(start) + size
         singles = other.vectors[0]
         has_left, has_right = left >= 0, right < other.count
-        total = np.where(has_left, rows(singles, np.maximum(left, 0)) @ vector, 0.0)
-        total = total + np.where(has_right, rows(singles, np.minimum(right, other.count - 1)) @ vector, 0.0)
+        total = np.where(has_left, rows_at(singles, np.maximum(left, 0)) @ vector, 0.0)
+        total = total + np.where(has_right, rows_at(singles, np.minimum(right, other.count - 1)) @ vector, 0.0)
         return total / np.maximum(has_left.astype(int) + has_right, 1)
 
     def scores(self, a: int, b: int, s: int, r: np.ndarray) -> np.ndarray:
         """Scores of the beads of a source sentences from s and b reference sentences from each of r."""
-        src_vector, ref_vectors = self.src.vectors[a - 1][s], rows(self.ref.vectors[b - 1], r)
+        src_vector, ref_vectors = self.src.vectors[a - 1][s], rows_at(self.ref.vectors[b - 1], r)
         cosine = ref_vectors @ src_vector
         src_side = self.neighbours(src_vector, self.ref, r, b)
         singles = self.src.vectors[0]
@@ -154,13 +154,13 @@ class BeadScores:
         present = [x for x in (left, right) if x is not None]
         ref_side = sum(present) / len(present) if present else np.zeros_like(cosine)
         margin = cosine - (src_side + ref_side) / 2
-        ref_chars = rows(self.ref.chars[b - 1], r) * self.ratio
+        ref_chars = rows_at(self.ref.chars[b - 1], r) * self.ratio
         src_chars = self.src.chars[a - 1][s]
         agreement = np.log2(1 + np.minimum(src_chars, ref_chars) / np.maximum(np.maximum(src_chars, ref_chars), 1e-9))
         return margin * agreement - self.penalty[a, b]
 
 
-def rows(table: np.ndarray, indices: np.ndarray) -> np.ndarray:
+def rows_at(table: np.ndarray, indices: np.ndarray) -> np.ndarray:
     """table[indices] for ascending indices: a view, not a copy, where they are consecutive, as Grid.fill's
     columns are (the second pass asks for them some 200,000 times on a 20,000-line document)."""
     if len(indices) and indices[-1] - indices[0] + 1 == len(indices):
