@@ -77,14 +77,18 @@ def quiet_library_bars() -> None:
     downloads), which would interleave with the harness's bar or fill a log; they draw none: the harness's bar
     says what they are doing instead (activity). Their public switches: TQDM_DISABLE, which tqdm reads at its
     first import (hence no tqdm import before this runs) as the default of every bar, for the plain tqdm bars
-    inside libraries (the harness's own bar passes disable=False); huggingface_hub's, which transformers reads
-    when imported; transformers' own when it is already imported."""
+    inside libraries (the harness's own bar passes disable=False); huggingface_hub's HF_HUB_DISABLE_PROGRESS_BARS,
+    which it reads at its import (importing it here would cost a run 50 ms: it imports tqdm.auto and asyncio), and
+    which transformers reads from it, or its disable_progress_bars when it is already imported; transformers' own
+    when it is already imported. A switch the user set is left as it is."""
     global library_bars_quieted
     if "TQDM_DISABLE" not in os.environ:
         os.environ["TQDM_DISABLE"] = "1"
         library_bars_quieted = True
-    from huggingface_hub.utils import disable_progress_bars
-    disable_progress_bars()
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    if "huggingface_hub" in sys.modules:
+        from huggingface_hub.utils import disable_progress_bars
+        disable_progress_bars()
     if "transformers" in sys.modules:
         from transformers.utils import logging as transformers_logging
         transformers_logging.disable_progress_bar()

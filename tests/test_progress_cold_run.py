@@ -4,6 +4,9 @@ and the test reads what the bar would show after every step of that clock, never
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 from contextlib import contextmanager
 
 import pytest
@@ -169,3 +172,21 @@ def test_tqdm_disable_set_by_the_user_still_switches_the_harness_bar_off(tmp_pat
     code, stdout, screen = run_cli([*SLOW_RUN, f"hydra.run.dir={tmp_path / 'run'}"], tmp_path, stderr_terminal=True)
     assert code == 0, stdout
     assert "%|" not in screen and "fr->en: 12 segments in " in screen
+
+
+def test_the_hub_draws_no_bars_and_is_not_imported_to_say_so():
+    """quiet_library_bars switches huggingface_hub's bars off through HF_HUB_DISABLE_PROGRESS_BARS, which the hub
+    reads at its import, so a run that needs no model (a fully cached re-run) does not import it (nor tqdm.auto
+    and asyncio behind it); a hub already imported is switched off by its own function."""
+    check = ("import os, sys; os.environ.pop('HF_HUB_DISABLE_PROGRESS_BARS', None)\n"
+             "from harness.progress import quiet_library_bars\n"
+             "quiet_library_bars()\n"
+             "print('hub imported', 'huggingface_hub' in sys.modules)\n"
+             "from huggingface_hub.utils import are_progress_bars_disabled\n"
+             "print('bars off', are_progress_bars_disabled())\n")
+    already = "import huggingface_hub\n" + check.replace("print('hub imported', 'huggingface_hub' in sys.modules)\n", "")
+    env = {key: value for key, value in os.environ.items() if key != "HF_HUB_DISABLE_PROGRESS_BARS"}
+    fresh = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, env=env, check=True)
+    assert fresh.stdout.split("\n")[:2] == ["hub imported False", "bars off True"], fresh.stdout + fresh.stderr
+    imported = subprocess.run([sys.executable, "-c", already], capture_output=True, text=True, env=env, check=True)
+    assert imported.stdout.strip() == "bars off True", imported.stdout + imported.stderr
