@@ -46,11 +46,20 @@ def marian_figures(work: Path, device: str, new_tokens: int, per_document: int |
     progress("figures 3-5: a cold and a cached harness-run")
     overrides = ["model=opus_mt", f"model.model_id={model_dir}", f"generation.max_new_tokens={new_tokens}",
                  f"generation.min_new_tokens={new_tokens}", f"generation.device={device}", *subset(per_document)]
-    cold, warm = (harness_process(overrides, work / "run_cache", work / name) for name in ("marian_cold", "marian_warm"))
+    cold, cached = cold_and_cached(overrides, work / "run_cache", work, "marian")
     seen = seen_data_run(overrides, work / "seen_data_cache", work / "marian_seen_data", per_document)
     weights = sum(path.stat().st_size for path in model_dir.glob("*.safetensors"))
-    return [first, second, cached_rerun("Marian", cold, warm), overhead("Marian", cold, 0.15, seen),
+    return [first, second, cached_rerun("Marian", cold, cached), overhead("Marian", cold, 0.15, seen),
             peak_memory("Marian", cold, weights, "model.safetensors, fp32")]
+
+
+CACHED_RUNS = 3   # the cached re-run is the median of these: it takes 1-2 s, which a shared machine moves by 0.2 s
+
+
+def cold_and_cached(overrides: list[str], cache: Path, work: Path, name: str) -> tuple[ProcessRun, list[ProcessRun]]:
+    """A cold harness-run in a fresh cache, then CACHED_RUNS fully cached re-runs of it, each a process of its own."""
+    cold = harness_process(overrides, cache, work / f"{name}_cold")
+    return cold, [harness_process(overrides, cache, work / f"{name}_cached_{k + 1}") for k in range(CACHED_RUNS)]
 
 
 def seen_data_run(overrides: list[str], cache: Path, run_dir: Path, per_document: int | None) -> ProcessRun:
@@ -106,12 +115,12 @@ def gemma_figures(work: Path, device: str, per_document: int | None) -> list[Fig
     preparation = first_use(work, device)
     shared_weight_cache(work / "gemma_cache", work / "first_use_cache")
     overrides = [f"generation.device={device}", *subset(per_document)]
-    cold, warm = (harness_process(overrides, work / "gemma_cache", work / name) for name in ("gemma_cold", "gemma_warm"))
+    cold, cached = cold_and_cached(overrides, work / "gemma_cache", work, "gemma")
     shared_weight_cache(work / "gemma_seen_data_cache", work / "first_use_cache")
     seen = seen_data_run(overrides, work / "gemma_seen_data_cache", work / "gemma_seen_data", per_document)
     memory = peak_memory("Gemma", cold, *loaded_weights(work / "gemma_cache", cold.result["model"]))
     memory.details.append(preparation)
-    return [cached_rerun("Gemma", cold, warm), overhead("Gemma", cold, 0.05, seen), memory]
+    return [cached_rerun("Gemma", cold, cached), overhead("Gemma", cold, 0.05, seen), memory]
 
 
 def render(figures: list[Figure], machine: dict[str, str], workload: str, seconds: float) -> str:

@@ -73,17 +73,22 @@ def loads(run: ProcessRun) -> int:
     return int(run.result["backend_stats"].get("model_loads", 0))
 
 
-def cached_rerun(label: str, cold: ProcessRun, warm: ProcessRun) -> Figure:
+def cached_rerun(label: str, cold: ProcessRun, cached: list[ProcessRun]) -> Figure:
+    """The median of the cached re-runs against the cold run."""
+    warm = sorted(cached, key=lambda run: run.wall_seconds)[len(cached) // 2]
     ratio = cold.wall_seconds / warm.wall_seconds
     hits = sum(d["cache_hits"] for d in warm.result["documents"])
     segments = sum(d["source_segments"] for d in warm.result["documents"])
     return Figure(f"3 ({label})", "fully cached re-run vs cold run of the same config",
                   f"{warm.wall_seconds:.1f} s, {ratio:.1f}x faster", "< 1.5 s and >= 20x",
-                  warm.wall_seconds < 1.5 and ratio >= 20 and loads(warm) == 0, [
-                      f"cold {cold.wall_seconds:.1f} s, cached {warm.wall_seconds:.1f} s (whole harness-run process); "
+                  warm.wall_seconds < 1.5 and ratio >= 20 and not any(loads(run) for run in cached), [
+                      f"cold {cold.wall_seconds:.1f} s, cached {warm.wall_seconds:.1f} s (whole harness-run process; "
+                      f"the median of {len(cached)} cached re-runs, each a fresh process: "
+                      f"{', '.join(f'{run.wall_seconds:.2f}' for run in cached)} s); "
                       f"in-process run() {cold.result['run']['wall_seconds']:.1f} s vs "
                       f"{warm.result['run']['wall_seconds']:.2f} s",
-                      f"models loaded: cold {loads(cold)}, cached {loads(warm)}; cache hits {hits} of {segments} segments"])
+                      f"models loaded: cold {loads(cold)}, cached {sum(loads(run) for run in cached)}; cache hits {hits} of "
+                      f"{segments} segments"])
 
 
 def outside_generation(run: ProcessRun) -> tuple[float, float, float, float]:
