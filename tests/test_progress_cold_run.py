@@ -178,13 +178,10 @@ def test_the_hub_draws_no_bars_and_is_not_imported_to_say_so():
     """quiet_library_bars switches huggingface_hub's bars off through HF_HUB_DISABLE_PROGRESS_BARS, which the hub
     reads at its import, so a run that needs no model (a fully cached re-run) does not import it (nor tqdm.auto
     and asyncio behind it); a hub already imported is switched off by its own function."""
-    check = ("import os, sys; os.environ.pop('HF_HUB_DISABLE_PROGRESS_BARS', None)\n"
-             "from harness.progress import quiet_library_bars\n"
-             "quiet_library_bars()\n"
-             "print('hub imported', 'huggingface_hub' in sys.modules)\n"
-             "from huggingface_hub.utils import are_progress_bars_disabled\n"
-             "print('bars off', are_progress_bars_disabled())\n")
-    already = "import huggingface_hub\n" + check.replace("print('hub imported', 'huggingface_hub' in sys.modules)\n", "")
+    quiet = "from harness.progress import quiet_library_bars\nquiet_library_bars()\n"
+    bars = "from huggingface_hub.utils import are_progress_bars_disabled\nprint('bars off', are_progress_bars_disabled())\n"
+    check = f"import sys\n{quiet}print('hub imported', 'huggingface_hub' in sys.modules)\n{bars}"
+    already = f"import huggingface_hub\n{quiet}{bars}"
     env = {key: value for key, value in os.environ.items() if key != "HF_HUB_DISABLE_PROGRESS_BARS"}
     fresh = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, env=env, check=True)
     assert fresh.stdout.split("\n")[:2] == ["hub imported False", "bars off True"], fresh.stdout + fresh.stderr
