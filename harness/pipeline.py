@@ -12,14 +12,16 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
 from harness.align.crosslingual import check_bead_penalty
+from harness.align.encoder import covers, load_in_background
 from harness.score.align import check_alignment_settings
-from harness.score.aligned_scoring import AlignedMetrics, align_and_score
+from harness.score.aligned_scoring import AlignedMetrics, align_and_score, measures_adequacy
 from harness.translate.backends.protocol import Translator
 from harness.cache import TranslationCache
 from harness.config import check_ranges, new_run_folder, to_plain
@@ -78,13 +80,23 @@ def metric_settings(cfg: DictConfig) -> dict[str, dict]:
             for name, settings in to_plain(cfg.metric_settings).items()}
 
 
+def encoder_warm_up(dataset: Dataset, crosslingual: DictConfig) -> Callable[[], None] | None:
+    """New outputs are embedded for adequacy where the encoder covers a document's languages: then the encoder
+    loads in the background as soon as the backend is asked for a segment, beside the model's load."""
+    if any(covers(doc.src_lang) and covers(dataset.target_lang) and measures_adequacy(doc.line_aligned, crosslingual)
+           for doc in dataset.documents):
+        return load_in_background
+    return None
+
+
 def evaluate(cfg: DictConfig, dataset: Dataset, backend: Translator, metrics: list[Metric],
              aligned_metrics: AlignedMetrics, summary_stage: SummaryStage | None) -> Evaluation:
     """The stages after the data set is loaded, in the order of the data flow."""
     cache = open_cache(cfg)
     try:
         translations = translate_documents(list(dataset.documents), backend, cache, dataset.target_lang,
-                                           cfg.data.max_segments, cfg.data.max_sentences)
+                                           cfg.data.max_segments, cfg.data.max_sentences,
+                                           encoder_warm_up(dataset, cfg.crosslingual))
         release_model(backend)
         translations = partition_documents(translations, dataset.target_lang, cache)
         summaries = summarize_documents(summary_stage, translations, cache)

@@ -412,6 +412,12 @@ LINE_ADEQUACY_NOTE = ("line-aligned: adequacy not measured (crosslingual.line_ad
                       "reference, and the encoder would load for every system; true measures it on the line sample)")
 
 
+def measures_adequacy(line_aligned: bool, crosslingual: CrosslingualSpec) -> bool:
+    """Whether a pair's outputs are embedded for adequacy: a searched pair's always, a line-aligned pair's only
+    with crosslingual.line_adequacy."""
+    return not line_aligned or crosslingual.line_adequacy
+
+
 def embedded_texts(pair: PairAlignment, sources: list[str], references: list[str], outputs: list[str],
                    hypotheses: list[str], adequacy: bool) -> dict[str, list[str]]:
     """What the encoder reads for a pair, by what it is (window_notes). A searched pair: every sentence and
@@ -432,7 +438,7 @@ def score_pair(translation: Translation, pair: PairAlignment, references: list[s
     units = output_units(translation)
     by_source = outputs_by_source(units)
     hypotheses = [outputs_for(bead.src, by_source, outputs) for bead in pair.beads]
-    skip_adequacy = pair.method == "lines" and not crosslingual.line_adequacy
+    skip_adequacy = not measures_adequacy(pair.method == "lines", crosslingual)
     bead_adequacy, adequacy = ([None] * len(pair.beads), None) if skip_adequacy else \
         adequacy_cosines(pair, units, hypotheses, sources, outputs, cache, metrics)
     segments = [s for bead, hypothesis, cosine in zip(pair.beads, hypotheses, bead_adequacy)

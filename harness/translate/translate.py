@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from typing import Callable
 
 from harness.translate.backends.protocol import DocumentSource, Translator
 from harness.cache import TranslationCache, content_key
@@ -17,9 +18,11 @@ log = logging.getLogger(__name__)
 
 
 def translate_with_cache(backend: Translator, cache: TranslationCache, texts: list[str],
-                         src_lang: str, tgt_lang: str, label: str | None = None) -> tuple[list[str], list[bool]]:
+                         src_lang: str, tgt_lang: str, label: str | None = None,
+                         before_generation: Callable[[], None] | None = None) -> tuple[list[str], list[bool]]:
     """Translate texts, asking the backend only for segments the cache lacks; label names the stage in
-    the log and the progress bar (default "<src>-><tgt>").
+    the log and the progress bar (default "<src>-><tgt>"); before_generation is called before the backend is
+    asked for anything (this stage makes new outputs).
 
     Returns the outputs and, for each, whether it came from the cache."""
     label = label or f"{src_lang}->{tgt_lang}"
@@ -32,6 +35,8 @@ def translate_with_cache(backend: Translator, cache: TranslationCache, texts: li
     missing_keys, missing_texts = list(missing), list(missing.values())
     log.info("%s: %d segments, %d from the cache, %d to translate", label, len(texts), sum(from_cache),
              len(missing_texts))
+    if missing_texts and before_generation:
+        before_generation()
     with progress(label, len(missing_texts), "segments", backend.stats) as tracker:
         for indices, outputs in backend.translate(missing_texts, src_lang, tgt_lang):
             batch = {missing_keys[i]: output for i, output in zip(indices, outputs)}
@@ -91,9 +96,10 @@ def reference_sentences(document: Document, lang: str) -> list[str]:
 
 
 def translate_documents(documents: list[Document], backend: Translator, cache: TranslationCache,
-                        tgt_lang: str, max_segments: int | None = None,
-                        max_sentences: int | None = None) -> list[Translation]:
-    """max_segments: the first N sentences of each document (a smoke run); max_sentences: refuse larger documents."""
+                        tgt_lang: str, max_segments: int | None = None, max_sentences: int | None = None,
+                        before_generation: Callable[[], None] | None = None) -> list[Translation]:
+    """max_segments: the first N sentences of each document (a smoke run); max_sentences: refuse larger documents;
+    before_generation: called before the backend is asked for a segment (translate_with_cache)."""
     if backend.supplies_documents:
         return [read_translation(doc, backend, tgt_lang, max_segments, max_sentences) for doc in documents]
     segmented = {doc.id: source_segments(doc, max_segments, max_sentences) for doc in documents}
@@ -104,7 +110,8 @@ def translate_documents(documents: list[Document], backend: Translator, cache: T
     for number, lang in enumerate(languages, start=1):
         segments = [s for doc in documents if doc.src_lang == lang for s in segmented[doc.id] if s.text.strip()]
         translated, from_cache = translate_with_cache(backend, cache, [s.text for s in segments], lang, tgt_lang,
-                                                      stage_label(lang, tgt_lang, number, len(languages)))
+                                                      stage_label(lang, tgt_lang, number, len(languages)),
+                                                      before_generation)
         outputs.update({(s.doc_id, s.index): pair for s, pair in zip(segments, zip(translated, from_cache))})
     return [assemble(doc, segmented[doc.id], outputs) for doc in documents]
 
