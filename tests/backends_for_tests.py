@@ -18,6 +18,18 @@ class SlowUpperBackend(Backend):
         return [text.upper() for text in texts]
 
 
+class StallingBackend(Backend):
+    """Says it is translating (a file TRANSLATING in the working folder), then stalls: a run caught mid-batch."""
+
+    name = "stalling"
+    marker = Path("TRANSLATING")
+
+    def translate_batch(self, texts, src_lang, tgt_lang):
+        self.marker.touch()
+        time.sleep(120)
+        return texts
+
+
 class SometimesEmptyBackend(Backend):
     """Returns an empty string for every segment that contains a digit: a degraded system."""
 

@@ -394,11 +394,11 @@ def test_a_killed_sweep_run_again_finishes_every_job_and_reuses_the_finished_one
 def test_ctrl_c_prints_one_line_exits_130_and_marks_the_folder_interrupted(tmp_path):
     """Issue 21: Ctrl-C printed a traceback."""
     setup = make_setup(tmp_path)
-    child = start_run([*base_args(setup), SLOW, "generation.batch_size=1"], tmp_path, tmp_path / "cache")
-    deadline = time.time() + 120
-    while not (setup.run_dir / "run.log").exists() and time.time() < deadline:
+    stalling = "backend._target_=tests.backends_for_tests.StallingBackend"
+    child = start_run([*base_args(setup), stalling], tmp_path, tmp_path / "cache")
+    deadline = time.time() + 120   # a fixed pause raced the run: a fast machine finished before the signal came
+    while not (tmp_path / "TRANSLATING").exists() and time.time() < deadline:
         time.sleep(0.05)
-    time.sleep(1.0)
     child.send_signal(signal.SIGINT)
     _, stderr = child.communicate(timeout=120)
     lines = [line for line in stderr.splitlines() if line.strip() and "[harness" not in line]
