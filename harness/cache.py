@@ -28,6 +28,8 @@ TABLES = ("translations", "alignments", "metric_scores", "language_checks", "out
 #  segment statistics (remembered.py), a language identification (languages.py), the degradations of a translation
 #  (under its key: cut at max_new_tokens, split; harness.translate.translate)
 
+APPLICATION_ID = 0x4D54484E   # "MTHN": SQLite's application_id of the cache file (pragma application_id)
+
 
 def content_key(*parts) -> str:
     """The one key function of the cache: a hash of everything that decides an output (a translation:
@@ -85,6 +87,21 @@ def switch_to_wal(connection: sqlite3.Connection, patience_s: float = 60.0) -> N
             time.sleep(0.05)
 
 
+def refuse_foreign_database(connection: sqlite3.Connection, path: Path | None) -> None:
+    """A SQLite file stamped by another program, or unstamped with tables the cache never makes (an older
+    cache has only these), is another program's database: it is not written to, not even switched to WAL."""
+    stamp = connection.execute("PRAGMA application_id").fetchone()[0]
+    tables = [row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    foreign = sorted(set(tables) - set(TABLES))
+    if stamp == APPLICATION_ID or (stamp == 0 and not foreign):
+        return
+    connection.close()
+    what = f"tables: {', '.join(foreign[:5])}" if foreign else f"application id {stamp}"
+    raise UserError(f"cache {path} is another program's SQLite database ({what}), not the harness's cache; it was "
+                    "left as it was: point HARNESS_CACHE_DIR (or cache.dir=...) at another folder, or switch the "
+                    "cache off (cache.enabled=false)")
+
+
 class TranslationCache:
     """SQLite-backed key -> output store; path None keeps entries in memory for this process only.
 
@@ -98,10 +115,12 @@ class TranslationCache:
             if path is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
             self.connection = sqlite3.connect(str(path) if path else ":memory:", timeout=60)
+            refuse_foreign_database(self.connection, path)
             if path is not None:
                 switch_to_wal(self.connection)
             for table in TABLES:
                 self.create(table)
+            self.connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")   # this file is the cache
         except sqlite3.Error as err:
             raise cache_error(path, err) from None
         except OSError as err:

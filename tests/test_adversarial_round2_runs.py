@@ -12,6 +12,7 @@ import json
 import multiprocessing
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -21,6 +22,7 @@ import psutil
 import pytest
 import yaml
 
+from harness.cache import APPLICATION_ID
 from harness.errors import UserError
 from harness.results.run_folder import RunFolder
 from tests.adversarial import assert_one_line_error, run_cli, tree_checksum
@@ -146,6 +148,13 @@ def dangling_results_link(t: Setup) -> list[str]:
     return [f"hydra.run.dir={t.root / 'results' / 'run'}"]
 
 
+def pipe_as_source(t: Setup) -> list[str]:
+    """Own (2026-12-04): a named pipe as a document was called 'file not found'; reading it would wait for ever."""
+    (t.data / "a.txt").unlink()
+    os.mkfifo(t.data / "a.txt")
+    return []
+
+
 REFUSALS = [
     pytest.param(user_folder_with_run_names, ["mine is not empty", "not a run folder"], id="1-user-run-names-bad-input"),
     pytest.param(lambda t: user_folder_with_run_names(t, bad_input=False), ["mine is not empty", "not a run folder"],
@@ -164,6 +173,7 @@ REFUSALS = [
     pytest.param(user_file_named_failed, ["mine is not empty", "not a run folder"], id="own-user-file-named-FAILED"),
     pytest.param(dangling_results_link, ["is a symbolic link to", "usb/results", "does not exist"],
                  id="own-dangling-results-link"),
+    pytest.param(pipe_as_source, ["a.txt: is not a regular file", "save the text to a file"], id="own-pipe-as-source"),
 ]
 
 
@@ -476,3 +486,45 @@ def test_a_sweep_folder_of_ours_run_again_is_resumed_not_refused(tmp_path):
         assert outcome.code == 0, outcome.stderr[-3000:]
     assert yaml.safe_load((sweep / "multirun.yaml").read_text())["hydra"]["sweep"]["dir"] == str(sweep)
     assert sorted(p.name for p in sweep.glob("*/result.json")) == ["result.json", "result.json"]
+
+
+# ---------------------------------------------------------------- the cache file is another program's database
+
+def sqlite_file(path: Path, statements: list[str]) -> bytes:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    connection = sqlite3.connect(path)
+    for statement in statements:
+        connection.execute(statement)
+    connection.commit()
+    connection.close()
+    return path.read_bytes()
+
+
+def test_another_programs_sqlite_file_where_the_cache_goes_is_refused_and_left_as_it_was(tmp_path):
+    """Own (2026-12-04): HARNESS_CACHE_DIR at a folder whose translations.sqlite belonged to another program:
+    the run switched it to WAL and added five tables to it."""
+    setup = make_setup(tmp_path)
+    theirs = tmp_path / "tool" / "translations.sqlite"
+    before = sqlite_file(theirs, ["CREATE TABLE glossary (term TEXT)", "INSERT INTO glossary VALUES ('QMI')"])
+    outcome = run_cli("run", base_args(setup), cwd=tmp_path, env={"HARNESS_CACHE_DIR": str(theirs.parent)})
+    assert_one_line_error(outcome, "another program's SQLite database", "glossary", "HARNESS_CACHE_DIR")
+    assert theirs.read_bytes() == before and sorted(p.name for p in theirs.parent.iterdir()) == [theirs.name]
+    assert not setup.run_dir.exists()
+
+
+def test_a_cache_written_before_the_stamp_is_taken_and_stamped_and_a_stamped_one_with_more_tables_too(tmp_path):
+    """The cache's own files: an older one (its tables only, no application id) and a newer one's (stamped,
+    with a table this version does not make) are both the harness's."""
+    setup = make_setup(tmp_path)
+    older = tmp_path / "older" / "translations.sqlite"
+    sqlite_file(older, ["CREATE TABLE translations (key TEXT PRIMARY KEY, output TEXT NOT NULL)"])
+    newer = tmp_path / "newer" / "translations.sqlite"
+    sqlite_file(newer, [f"PRAGMA application_id = {APPLICATION_ID}", "CREATE TABLE made_by_a_later_version (k TEXT)"])
+    for number, cache in enumerate((older, newer)):
+        outcome = run_cli("run", [*base_args(setup), f"hydra.run.dir={tmp_path / f'run{number}'}"], cwd=tmp_path,
+                          env={"HARNESS_CACHE_DIR": str(cache.parent)})
+        assert outcome.code == 0, outcome.stderr[-2000:]
+        connection = sqlite3.connect(cache)
+        assert connection.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+        assert connection.execute("SELECT count(*) FROM translations").fetchone()[0] > 0
+        connection.close()

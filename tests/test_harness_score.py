@@ -3,6 +3,7 @@ harness-compare, as a user runs it (a child process); the user's folder is check
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -84,11 +85,18 @@ def test_the_default_output_folder_is_under_results_in_the_working_folder(test_s
     ("unknown baseline", ["-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", "sysA.txt", "sysB.txt",
                           "--baseline", "sysX"], ["sysX", "sysA"]),
     ("no reference", ["-s", "src.txt", "--src-lang", "fr", "sysA.txt"], ["--reference", "harness-score --help"]),
+    # own (2026-12-04): both were called 'not found'; reading the pipe would have waited for ever
+    ("hypothesis a named pipe", ["-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", "pipe.txt"],
+     ["pipe.txt: is not a regular file", "save the text to a file"]),
+    ("hypothesis a link to a moved file", ["-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", "moved.txt"],
+     ["moved.txt: is a link to", "old/sysA.txt, which does not exist"]),
 ])
 def test_bad_input_is_one_line_and_writes_nothing(test_set, case, arguments, fragments):
     write_lines(test_set / "short.txt", damaged(parallel_lines(LINES)[1], "all")[:-1])
     write_lines(test_set / "long.txt", [*parallel_lines(LINES)[1], "one more"])
     write_lines(test_set / "a" / "sysA.txt", parallel_lines(LINES)[1])
+    os.mkfifo(test_set / "pipe.txt")
+    (test_set / "moved.txt").symlink_to(test_set / "old" / "sysA.txt")
     before = tree_checksum(test_set.parent, exclude=(test_set.parent / "cache",))
     outcome = score(test_set, *arguments, "--out", str(test_set.parent / "out"))
     assert_one_line_error(outcome, *fragments)

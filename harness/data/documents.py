@@ -6,6 +6,7 @@ dropped line is kept so that the result can show what was removed.
 from __future__ import annotations
 
 import codecs
+import os
 import re
 import reprlib
 import unicodedata
@@ -114,12 +115,21 @@ def has_visible_text(text: str) -> bool:
     return any(unicodedata.category(ch) not in INVISIBLE for ch in text)
 
 
+def why_not_a_file(path: Path) -> str:
+    """Why a path that is neither a folder nor a regular file cannot be read, and the fix."""
+    if path.is_symlink() and not path.exists():
+        return f"is a link to {os.readlink(path)}, which does not exist; point the link at a text file"
+    if path.exists():   # reading a pipe or a device could wait for ever or never end
+        return "is not a regular file (a pipe, a device or a socket); save the text to a file and name that"
+    return "file not found; check the file name"
+
+
 def read_text_file(path: Path, what: str = "document") -> str:
     """Read a UTF-8 file, refusing empty, binary and non-UTF-8 files with the fix in the message."""
     if path.is_dir():
         raise UserError(f"{path}: is a folder, not a file; name a text file")
     if not path.is_file():
-        raise UserError(f"{path}: file not found; check the file name")
+        raise UserError(f"{path}: {why_not_a_file(path)}")
     raw = path.read_bytes()
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise UserError(f"{path}: file is UTF-16; convert it to UTF-8 (iconv -f UTF-16 -t UTF-8)")
