@@ -87,6 +87,17 @@ def switch_to_wal(connection: sqlite3.Connection, patience_s: float = 60.0) -> N
             time.sleep(0.05)
 
 
+def check_cache_location(path: Path) -> None:
+    """The cache's folder and file must be a folder and a file: say which is not (not 'corrupt' or 'File exists')."""
+    blocking = next((p for p in [path.parent, *path.parent.parents] if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise UserError(f"cache folder {path.parent}: {blocking} is a file, not a folder; point HARNESS_CACHE_DIR "
+                        "(or cache.dir=...) at a folder, or switch the cache off (cache.enabled=false)")
+    if path.is_dir():
+        raise UserError(f"cache {path} is a folder, not the cache's file; point HARNESS_CACHE_DIR (or cache.dir=...) "
+                        "at another folder, or switch the cache off (cache.enabled=false)")
+
+
 def refuse_foreign_database(connection: sqlite3.Connection, path: Path | None) -> None:
     """A SQLite file stamped by another program, or unstamped with tables the cache never makes (an older
     cache has only these), is another program's database: it is not written to, not even switched to WAL."""
@@ -113,6 +124,7 @@ class TranslationCache:
         self.rejected = 0
         try:
             if path is not None:
+                check_cache_location(path)
                 path.parent.mkdir(parents=True, exist_ok=True)
             self.connection = sqlite3.connect(str(path) if path else ":memory:", timeout=60)
             refuse_foreign_database(self.connection, path)

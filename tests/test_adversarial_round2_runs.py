@@ -512,6 +512,26 @@ def test_another_programs_sqlite_file_where_the_cache_goes_is_refused_and_left_a
     assert not setup.run_dir.exists()
 
 
+@pytest.mark.parametrize("cache_dir, make, fragments", [
+    ("notes.txt", lambda root: (root / "notes.txt").write_text("mine\n"),
+     ["cache folder", "notes.txt is a file, not a folder"]),
+    ("notes.txt/cache", lambda root: (root / "notes.txt").write_text("mine\n"),
+     ["notes.txt is a file, not a folder"]),
+    ("cache", lambda root: (root / "cache" / "translations.sqlite" / "kept").mkdir(parents=True),
+     ["translations.sqlite is a folder, not the cache's file"]),
+])
+def test_a_cache_location_that_is_not_a_folder_or_not_a_file_is_called_so(tmp_path, cache_dir, make, fragments):
+    """Own (2026-12-04): a file as HARNESS_CACHE_DIR read 'File exists'; a folder named translations.sqlite read
+    'unreadable or corrupt', with an mv of it as the fix."""
+    setup = make_setup(tmp_path)
+    make(tmp_path)
+    before = tree_checksum(tmp_path)
+    outcome = run_cli("run", base_args(setup), cwd=tmp_path, env={"HARNESS_CACHE_DIR": str(tmp_path / cache_dir)})
+    assert_one_line_error(outcome, *fragments)
+    assert "corrupt" not in outcome.stderr and "mv " not in outcome.stderr
+    assert tree_checksum(tmp_path) == before
+
+
 def test_a_cache_written_before_the_stamp_is_taken_and_stamped_and_a_stamped_one_with_more_tables_too(tmp_path):
     """The cache's own files: an older one (its tables only, no application id) and a newer one's (stamped,
     with a table this version does not make) are both the harness's."""
