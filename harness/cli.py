@@ -41,7 +41,8 @@ from harness.results.results import read_record
 from harness.results.run_folder import (FAILED_MARKER, abandon_launch, claim_sweep_folder, finished_job,
                                 make_launch_folder, unfinished_jobs)
 from harness.compare.reports.run_index import list_runs
-from harness.score_files import ScoreRequest, score_systems, system_config, system_names
+from harness.score_files import (COMPARISON_DIR, ScoreRequest, run_folder_name, score_systems, system_config,
+                                 system_names)
 from harness.compare.significance import DEFAULT_RESAMPLES
 from harness.track.tracking import Store, check_store, end_sweep, log_finished_run, require_mlflow, start_sweep
 
@@ -385,8 +386,10 @@ def score_main() -> None:
         compared = compare_collection(collect_runs([str(folder) for folder in folders]), args.baseline, None,
                                       args.resamples, all_pairs=args.all_pairs)
         warn_skipped(compared.skipped)
-        show_comparisons(compared.comparisons, publish(compared.comparisons, ReportPlace.of(out / "comparison")))
-        show(f"run folders: {out}/<system>")
+        show_comparisons(compared.comparisons, publish(compared.comparisons, ReportPlace.of(out / COMPARISON_DIR)))
+        renamed = [f"{name} in {run_folder_name(name)}/" for name in system_names(args.hypotheses)
+                   if run_folder_name(name) != name]
+        show(f"run folders: {out}/<system>" + (f" ({', '.join(renamed)})" if renamed else ""))
     except UserError as err:
         fail(str(err))
 

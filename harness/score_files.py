@@ -6,7 +6,8 @@ by the user.
 The test set is written as a data set of the harness into the command's own output folder (OUT/data: copies of
 the source and references and a manifest declaring `alignment: lines`), each hypothesis file is copied to
 OUT/inputs/<system>/, and each system is then one ordinary run of the pipeline with model=files into
-OUT/<system>/; cli.score_main compares them as harness-compare does (OUT/comparison/). Nothing is written next
+OUT/<system>/ (OUT/<system>-system/ for a system named data, inputs or comparison); cli.score_main compares them
+as harness-compare does (OUT/comparison/). Nothing is written next
 to the user's files, and every input is checked (readable UTF-8, the same number of lines everywhere) before
 anything is written; a user error leaves nothing behind.
 """
@@ -30,6 +31,7 @@ from harness.translate.translate import hypothesis_lines
 
 UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 REFERENCE_DIR = "references"
+DATA_DIR, INPUTS_DIR, COMPARISON_DIR = "data", "inputs", "comparison"   # harness-score's own folders in OUT
 
 
 @dataclass
@@ -51,11 +53,19 @@ def safe_name(path: Path) -> str:
 
 def system_names(hypotheses: list[Path]) -> list[str]:
     names = [safe_name(path) for path in hypotheses]
-    for name in names:
-        paths = [str(path) for path, other in zip(hypotheses, names) if other == name]
+    folders = [run_folder_name(name) for name in names]
+    for folder in folders:
+        paths = [str(path) for path, other in zip(hypotheses, folders) if other == folder]
         if len(paths) > 1:
-            raise UserError(f"{' and '.join(paths)} would both be the system '{name}'; give the files different names")
+            raise UserError(f"{' and '.join(paths)} would both be the system '{folder}'; give the files different "
+                            "names")
     return names
+
+
+def run_folder_name(system: str) -> str:
+    """A system's run folder in OUT: its name, or NAME-system where one of harness-score's own folders has the name
+    (a file data.txt, inputs.txt or comparison.txt)."""
+    return f"{system}-system" if system in (DATA_DIR, INPUTS_DIR, COMPARISON_DIR) else system
 
 
 def check_inputs(request: ScoreRequest) -> None:
@@ -105,16 +115,16 @@ def score_systems(request: ScoreRequest, out: Path) -> list[Path]:
         raise UserError(f"--out {out} already exists and is not an empty folder; name a new folder")
     created = topmost_missing(out)
     out.mkdir(parents=True, exist_ok=True)
-    written = [out / "data", out / "inputs"]
+    written = [out / DATA_DIR, out / INPUTS_DIR]
     try:
-        data = write_data_set(out / "data", request)
+        data = write_data_set(out / DATA_DIR, request)
         for path, name in zip(request.hypotheses, system_names(request.hypotheses)):
-            inputs = out / "inputs" / name
+            inputs = out / INPUTS_DIR / name
             inputs.mkdir(parents=True)
             shutil.copyfile(path, inputs / f"{safe_name(request.source)}.txt")
             cfg = system_config(data, inputs, name, request.overrides)
-            written.append(out / name)
-            run(cfg, out / name, {".hydra/config.yaml": OmegaConf.to_yaml(cfg)})
+            written.append(out / run_folder_name(name))
+            run(cfg, written[-1], {".hydra/config.yaml": OmegaConf.to_yaml(cfg)})
         return written[2:]
     except UserError:   # a bad input: nothing of this command is left behind, its finished runs included
         for path in written:

@@ -103,6 +103,33 @@ def test_bad_input_is_one_line_and_writes_nothing(test_set, case, arguments, fra
     assert tree_checksum(test_set.parent, exclude=(test_set.parent / "cache",)) == before
 
 
+def test_systems_named_as_the_commands_own_folders_are_scored_beside_them(test_set):
+    """Own (2026-12-04): data.txt, inputs.txt or comparison.txt as a hypothesis file was refused (or, as one of
+    two systems, scored and then refused at the comparison, leaving the runs behind): their run folders were the
+    command's own data/, inputs/ and comparison/ folders."""
+    for name in ("data", "inputs", "comparison"):
+        write_lines(test_set / f"{name}.txt", damaged(parallel_lines(LINES)[1], "dropped_words"))
+    out = test_set.parent / "out"
+    outcome = score(test_set, "-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", "data.txt", "inputs.txt",
+                    "comparison.txt", "sysA.txt", "--out", str(out), "--resamples", "50")
+    assert outcome.code == 0, outcome.stderr[-2000:]
+    assert "data in data-system/" in outcome.stdout
+    comparison = json.loads((out / "comparison" / "comparison.json").read_text(encoding="utf-8"))
+    assert [system["name"] for system in comparison["systems"]] == ["data", "inputs", "comparison", "sysA"]
+    for name in ("data", "inputs", "comparison"):
+        assert read_record(out / f"{name}-system").model_name == name
+    assert (out / "data" / "manifest.yaml").is_file() and (out / "inputs" / "data").is_dir()
+
+
+def test_two_files_for_one_run_folder_are_refused(test_set):
+    write_lines(test_set / "data.txt", parallel_lines(LINES)[1])
+    write_lines(test_set / "data-system.txt", parallel_lines(LINES)[1])
+    outcome = score(test_set, "-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", "data.txt", "data-system.txt",
+                    "--out", str(test_set.parent / "out"))
+    assert_one_line_error(outcome, "data.txt and data-system.txt would both be the system 'data-system'")
+    assert not (test_set.parent / "out").exists()
+
+
 def test_an_output_folder_that_holds_files_is_refused(test_set):
     (test_set.parent / "out").mkdir()
     (test_set.parent / "out" / "mine.txt").write_text("keep me", encoding="utf-8")
