@@ -22,10 +22,11 @@ import yaml
 from omegaconf import OmegaConf
 
 from harness.config import compose_config
-from harness.data.documents import CleaningRules, check_line_aligned, load_text, read_text_file
+from harness.data.documents import (CleaningRules, Text, check_line_aligned, language_notes, load_text,
+                                    read_text_file)
 from harness.errors import UserError
 from harness.data.languages import language_name
-from harness.pipeline import run
+from harness.pipeline import open_cache, run
 from harness.results.run_folder import remove_created_folders, topmost_missing
 from harness.translate.translate import hypothesis_lines
 
@@ -81,9 +82,23 @@ def check_inputs(request: ScoreRequest) -> None:
     source = load_text(request.source, request.src_lang, CleaningRules(), line_aligned=True)
     references = [load_text(path, request.tgt_lang, CleaningRules(), line_aligned=True) for path in request.references]
     check_line_aligned(source, references, "harness-score")
+    check_languages(source, references, request.overrides)
     for path in request.hypotheses:
         hypothesis_lines(read_text_file(path, "hypothesis file"), len(source.paragraphs), str(path))
     system_names(request.hypotheses)
+
+
+def check_languages(source: Text, references: list[Text], overrides: list[str]) -> None:
+    """The source in --src-lang and the references in --tgt-lang, checked as the runs check them (and remembered
+    in the same cache) before anything is written, so that a mistake names the option to fix, not the manifest
+    this command writes."""
+    cache = open_cache(compose_config(overrides))
+    try:
+        language_notes(source, "--src-lang", cache, fix="fix --src-lang")
+        for reference in references:
+            language_notes(reference, "--tgt-lang", cache, fix="fix --tgt-lang")
+    finally:
+        cache.close()
 
 
 def manifest(request: ScoreRequest) -> dict:

@@ -85,6 +85,11 @@ def test_the_default_output_folder_is_under_results_in_the_working_folder(test_s
     ("unknown baseline", ["-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", "sysA.txt", "sysB.txt",
                           "--baseline", "sysX"], ["sysX", "sysA"]),
     ("no reference", ["-s", "src.txt", "--src-lang", "fr", "sysA.txt"], ["--reference", "harness-score --help"]),
+    # own (2026-12-04): these said "fix lang in the manifest", the manifest this command writes itself
+    ("source not in --src-lang", ["-r", "ref.txt", "-s", "src.txt", "--src-lang", "tr", "sysA.txt"],
+     ["--src-lang: src.txt: declared 'tr' (Turkish)", "fix --src-lang"]),
+    ("references not in --tgt-lang", ["-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", "--tgt-lang", "de",
+                                      "sysA.txt"], ["--tgt-lang: ref.txt: declared 'de' (German)", "fix --tgt-lang"]),
     # own (2026-12-04): both were called 'not found'; reading the pipe would have waited for ever
     ("hypothesis a named pipe", ["-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", "pipe.txt"],
      ["pipe.txt: is not a regular file", "save the text to a file"]),

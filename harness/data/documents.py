@@ -377,10 +377,11 @@ def refuse_cleaning_of_lines(rules: CleaningRules, where: str) -> None:
 LANGUAGE_CHECK_LINES = 200   # a longer text is checked on this many evenly spaced lines (a 2,000-line test set)
 
 
-def language_notes(text: Text, where: str, cache: TranslationCache | None = None) -> list[str]:
+def language_notes(text: Text, where: str, cache: TranslationCache | None = None,
+                   fix: str = "fix lang in the manifest") -> list[str]:
     """Refuses a text clearly not in its declared language; a note when that cannot be told."""
     step = max(1, -(-len(text.paragraphs) // LANGUAGE_CHECK_LINES))
-    note = check_language(" ".join(text.paragraphs[::step]), text.lang, f"{where}: {text.path.name}", cache)
+    note = check_language(" ".join(text.paragraphs[::step]), text.lang, f"{where}: {text.path.name}", cache, fix)
     return [note] if note else []
 
 

@@ -79,8 +79,10 @@ def language_labels(texts: list[str], cache: TranslationCache | None = None) -> 
     return [found[keys[text]] if text.strip() else "" for text in texts]
 
 
-def check_language(text: str, declared: str, where: str, cache: TranslationCache | None = None) -> str | None:
-    """Refuse a text that is clearly not in its declared language; return a note when it cannot be told."""
+def check_language(text: str, declared: str, where: str, cache: TranslationCache | None = None,
+                   fix: str = "fix lang in the manifest") -> str | None:
+    """Refuse a text that is clearly not in its declared language (the error ends with `fix`); return a note
+    when it cannot be told."""
     words = len(text.split())
     verdict = identify(text, declared, cache)
     if verdict is None:
@@ -94,4 +96,4 @@ def check_language(text: str, declared: str, where: str, cache: TranslationCache
     if any({top, declared} <= group for group in CLOSE_LANGUAGES):
         return f"{where}: identified as '{top}', a close relative of the declared '{declared}'; kept as declared"
     raise UserError(f"{where}: declared '{declared}' ({language_name(declared)}) but the text is "
-                    f"'{top}' (probability {verdict['top_probability']:.2f}); fix lang in the manifest")
+                    f"'{top}' (probability {verdict['top_probability']:.2f}); {fix}")
