@@ -548,3 +548,24 @@ def test_a_cache_written_before_the_stamp_is_taken_and_stamped_and_a_stamped_one
         assert connection.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
         assert connection.execute("SELECT count(*) FROM translations").fetchone()[0] > 0
         connection.close()
+
+
+# ---------------------------------------------------------------- a model folder transformers cannot load from
+
+@pytest.mark.parametrize("files", [{"config.json": '{"model_type": "marian"}'}, {"notes.txt": "mine\n"}],
+                         ids=["config-only", "not-a-model"])
+def test_a_model_folder_that_cannot_be_loaded_is_one_line_naming_what_it_holds(tmp_path, files):
+    """Own (2026-12-04): a folder with only config.json ended in a TypeError traceback from transformers (exit 1);
+    a folder of other files read 'You need to have sentencepiece or tiktoken installed'."""
+    setup = make_setup(tmp_path)
+    folder = tmp_path / "my_model"
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    before = tree_checksum(tmp_path, exclude=(tmp_path / "cache",))
+    outcome = run_cli("run", ["model=opus_mt", f"model.model_id={folder}", f"data.root={setup.data}",
+                              f"hydra.run.dir={setup.run_dir}", "alignment.embeddings=false"], cwd=tmp_path,
+                      env={"HARNESS_CACHE_DIR": str(tmp_path / "cache")})
+    assert_one_line_error(outcome, f"from the folder {folder}", f"it holds {', '.join(files)}", "save_pretrained")
+    assert "Traceback" not in outcome.stderr
+    assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == before

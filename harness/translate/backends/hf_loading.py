@@ -136,18 +136,32 @@ def pickle_refused(model_id: str) -> UserError:
 
 def load_pretrained(loader, model_id: str, model: ModelSpec, **kwargs):
     """Call a transformers from_pretrained and turn "cannot get it" into an error that says how to supply it."""
-    hub_off = None if Path(model_id).expanduser().is_dir() else hub_offline_reason()
+    folder = Path(model_id).expanduser()
+    hub_off = None if folder.is_dir() else hub_offline_reason()
     safety = {"trust_remote_code": model.trust_remote_code, "local_files_only": hub_off is not None}
     if loads_weights(loader):
         safety["use_safetensors"] = None if model.allow_pickle else True
     try:
         return loader.from_pretrained(model_id, revision=model.revision, **safety, **kwargs)
-    except (OSError, ValueError) as err:
+    except Exception as err:   # transformers raises what it meets first (a TypeError for a folder with no tokenizer)
         reason = " ".join(str(err).split()) or type(err).__name__   # the whole reason, on one line
         reason = f"{hub_off}; {reason}" if hub_off else reason
         if "safetensors" in reason.lower() and not model.allow_pickle:
             raise pickle_refused(model_id) from err
+        if folder.is_dir():
+            raise incomplete_folder(folder, loader, reason) from err
+        if not isinstance(err, (OSError, ValueError)):
+            raise
         raise unavailable_model(model_id, model.revision, reason) from err
+
+
+def incomplete_folder(folder: Path, loader, reason: str) -> UserError:
+    """A local folder that transformers cannot load from: what it holds, and what it should."""
+    held = sorted(path.name for path in folder.iterdir())
+    listing = ", ".join(held[:8]) + (f" and {len(held) - 8} more" if len(held) > 8 else "") if held else "nothing"
+    return UserError(f"cannot load {getattr(loader, '__name__', 'the model')} from the folder {folder} ({reason}); it "
+                     f"holds {listing}: give a folder written by save_pretrained (config.json, the weights and the "
+                     "tokenizer's files)")
 
 
 def unavailable_model(model_id: str, revision: str, reason: str, setting: str = "model.model_id") -> UserError:
