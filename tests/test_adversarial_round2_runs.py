@@ -569,3 +569,23 @@ def test_a_model_folder_that_cannot_be_loaded_is_one_line_naming_what_it_holds(t
     assert_one_line_error(outcome, f"from the folder {folder}", f"it holds {', '.join(files)}", "save_pretrained")
     assert "Traceback" not in outcome.stderr
     assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == before
+
+
+@pytest.mark.parametrize("content, fragments", [
+    (b"<html>404 Not Found</html>\n" * 40, ["is not a GGUF file", "does not start with 'GGUF'"]),
+    (b"GGUF\x03\x00\x00\x00cut short", ["cannot read", "as a model", "a truncated download"]),
+], ids=["not-gguf", "truncated-gguf"])
+def test_a_gguf_file_that_is_not_one_is_one_line(tmp_path, content, fragments):
+    """Own (2026-12-04): a saved error page or a cut download as model.gguf_file ended in a traceback from
+    transformers' GGUF reader (exit 1), its run folder left behind marked FAILED."""
+    setup = make_setup(tmp_path)
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "gemma.gguf").write_bytes(content)
+    before = tree_checksum(tmp_path, exclude=(tmp_path / "cache",))
+    outcome = run_cli("run", ["model.gguf_package=null", f"model.model_id={tmp_path / 'models'}",
+                              "model.gguf_file=gemma.gguf", f"data.root={setup.data}",
+                              f"hydra.run.dir={setup.run_dir}"], cwd=tmp_path,
+                      env={"HARNESS_CACHE_DIR": str(tmp_path / "cache")})
+    assert_one_line_error(outcome, "model.gguf_file", "gemma.gguf", *fragments)
+    assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == before
+    assert not (tmp_path / "cache" / "converted").exists() or not any((tmp_path / "cache" / "converted").iterdir())

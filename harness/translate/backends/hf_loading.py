@@ -12,6 +12,7 @@ import logging
 import os
 import re
 import shutil
+import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -370,14 +371,30 @@ def dequantize(gguf_path: Path, converted: Path) -> None:
         publish_folder(staging, converted, DEQUANTIZED_MARKER)
 
 
+GGUF_MAGIC = b"GGUF"   # the first four bytes of every GGUF file
+
+
+def check_gguf_magic(path: Path) -> None:
+    with path.open("rb") as file:
+        if file.read(len(GGUF_MAGIC)) != GGUF_MAGIC:
+            raise UserError(f"model.gguf_file: {path} is not a GGUF file (it does not start with 'GGUF'); give a "
+                            ".gguf model file")
+
+
 def dequantized_folder(gguf_path: Path, digest: str, cache_dir: Path) -> Path:
     """A GGUF model as a transformers folder (fp32 weights and the tokenizer) in cache_dir/converted/<sha256>,
     written once and reused by every later run and runtime (transformers, CTranslate2)."""
     converted = cache_dir / "converted" / digest
     if not (converted / DEQUANTIZED_MARKER).is_file():
+        check_gguf_magic(gguf_path)
         with activity(f"one-time conversion of {gguf_path.name} ({megabytes(gguf_path.stat().st_size)}) to "
                       f"full-precision weights in {converted.parent}; a few minutes on 2 cores, and later runs "
                       "load the result"):
-            dequantize(gguf_path, converted)
+            try:
+                dequantize(gguf_path, converted)
+            except (ValueError, KeyError, struct.error) as err:   # what transformers' GGUF reader raises
+                raise UserError(f"model.gguf_file: cannot read {gguf_path} as a model ({first_line(err)}); a "
+                                "truncated download, or an architecture transformers' GGUF loader does not take: "
+                                "download it again, or give another .gguf file") from None
         log.info("converted once: %s in %s", megabytes(folder_size(converted)), converted)
     return converted
