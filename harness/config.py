@@ -5,16 +5,16 @@ schema checked, which has the same fields."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, is_dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, get_type_hints
 
 from hydra import compose, initialize_config_dir
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
 
-from harness.errors import UserError, require_utf8
+from harness.errors import UserError, require_utf8, unknown_name
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 # conf/, seeds/ and references/ ship inside the package in a wheel (harness/conf); a checkout keeps them
@@ -286,6 +286,19 @@ def check_ranges(cfg: DictConfig) -> None:
             raise UserError(f"{key}={shown}: must be {requirement}")
     for key, value in text_values(to_plain(cfg)):
         require_utf8(value, key)
+    check_declared_keys(cfg)
+
+
+def check_declared_keys(cfg: DictConfig, schema: type = None, prefix: str = "") -> None:
+    """A key added with + or ++ that its schema does not declare would be read by nothing: refused by name, as a
+    misspelt key without + is when the config is composed. Free mappings are left to their readers: Dict fields,
+    and the backend and the summarizer, whose keys are their class's arguments (checked when it is built)."""
+    types = get_type_hints(schema or RunConfig)
+    for key in cfg.keys():
+        if key not in types:
+            raise unknown_name("config key", f"{prefix}{key}", [f"{prefix}{name}" for name in types])
+        if is_dataclass(types[key]) and isinstance(cfg.get(key), DictConfig):
+            check_declared_keys(cfg[key], types[key], f"{prefix}{key}.")
 
 
 def text_values(node: object, prefix: str = "") -> list[tuple[str, str]]:

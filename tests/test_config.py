@@ -44,6 +44,12 @@ def harness_run(*args, cwd):
     (["model=identity", "data.root=/no/such/folder"], "data folder '/no/such/folder' not found"),
     (["model=identity", "backend._target_=my_backends.Mine"], "cannot import 'my_backends.Mine' (No module named"),
     (["model=identity", "generation.device=cuda:7"], None),
+    # own (2026-12-04): with + (as Hydra's own error suggests) or ++ a misspelt key was added and read by nothing
+    (["model=identity", "+generation.max_new_token=64"],
+     "unknown config key 'generation.max_new_token'. Did you mean 'generation.max_new_tokens'?"),
+    (["model=identity", "++model.prompt.instructions=Translate."],
+     "unknown config key 'model.prompt.instructions'. Did you mean 'model.prompt.instruction'?"),
+    (["model=identity", "+seed=1"], "unknown config key 'seed'. Available: alignment, allow_metric_code"),
 ])
 def test_user_errors_exit_2_with_one_line_and_leave_no_run_folder(tmp_path, args, message):
     if "generation.device=cuda:7" in args:
@@ -179,6 +185,12 @@ def test_settings_outside_their_range_are_refused_by_name_before_anything_runs(o
     from harness.pipeline import check_settings
     with pytest.raises(UserError, match=message.replace("(", r"\(").replace(".", r"\.")):
         check_settings(compose_config(["model=identity", *overrides]))
+
+
+def test_keys_added_to_free_mappings_are_left_to_their_readers():
+    from harness.pipeline import check_settings
+    check_settings(compose_config(["+model.prompt.examples.de=[[Guten Tag.,Good day.]]", "+model.lang_codes.fr=fra_Latn",
+                                   "++crosslingual.bead_penalty={1-2:0.05}"]))
 
 
 def test_the_default_settings_and_their_bounds_pass():
