@@ -8,14 +8,16 @@ documents -> segments -> backend (behind the cache) -> hypotheses (a document-le
 """
 from __future__ import annotations
 
+import inspect
 import logging
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from hydra.errors import InstantiationException
-from hydra.utils import instantiate
+from hydra.utils import get_object, instantiate
 from omegaconf import DictConfig
 
 from harness.align.crosslingual import check_bead_penalty
@@ -27,7 +29,7 @@ from harness.cache import TranslationCache
 from harness.config import check_ranges, new_run_folder, to_plain
 from harness.score.diagnostics import diagnose_documents
 from harness.data.documents import Dataset, load_dataset
-from harness.errors import UserError, require_utf8, root_cause
+from harness.errors import UserError, require_utf8, root_cause, unknown_name
 from harness.score.metrics import Metric, check_code_allowed, select_metrics
 from harness.score.metrics.summary import SummaryMetrics
 from harness.align.partition import partition_documents
@@ -40,7 +42,11 @@ from harness.translate.translate import release_model, translate_documents
 log = logging.getLogger(__name__)
 
 
-def instantiate_component(node: DictConfig, **kwargs):
+UNEXPECTED_ARGUMENT = re.compile(r"unexpected keyword argument '(\w+)'")   # a constructor's TypeError
+
+
+def instantiate_component(node: DictConfig, key: str, **kwargs):
+    """Build the class `node` names (_target_) from its settings; `key` is the node's place in the config."""
     try:
         return instantiate(node, **kwargs, _convert_="object")
     except InstantiationException as err:
@@ -49,18 +55,36 @@ def instantiate_component(node: DictConfig, **kwargs):
         if isinstance(err.__cause__, ImportError):   # a misspelt _target_, or its module not on the path
             raise UserError(f"cannot import '{node._target_}' ({root_cause(err)}); check the class name in the "
                             "config's _target_, and that its module is installed or on PYTHONPATH") from None
+        unexpected = UNEXPECTED_ARGUMENT.search(str(err.__cause__)) if isinstance(err.__cause__, TypeError) else None
+        if unexpected:   # a setting added with + that the class does not take
+            setting, known = f"{key}.{unexpected.group(1)}", settings_of(node, kwargs)
+            if known is None:   # a factory that passes its settings on: its own message names the class
+                raise UserError(f"unknown config key '{setting}' ({err.__cause__})") from None
+            if not known:
+                raise UserError(f"unknown config key '{setting}': {node._target_} takes no settings of its own")
+            raise unknown_name("config key", setting, [f"{key}.{name}" for name in known]) from None
         raise
 
 
+def settings_of(node: DictConfig, given: dict) -> list[str] | None:
+    """The keyword arguments the class (or factory) `node` names takes, less those the pipeline passes itself;
+    None when it takes any (**settings)."""
+    taken = inspect.signature(get_object(node._target_)).parameters.values()
+    if any(parameter.kind == parameter.VAR_KEYWORD for parameter in taken):
+        return None
+    return [parameter.name for parameter in taken if parameter.name not in given
+            and parameter.kind in (parameter.KEYWORD_ONLY, parameter.POSITIONAL_OR_KEYWORD)]
+
+
 def build_backend(cfg: DictConfig) -> Translator:
-    return instantiate_component(cfg.backend, model=cfg.model, generation=cfg.generation, cache_dir=cfg.cache.dir)
+    return instantiate_component(cfg.backend, "backend", model=cfg.model, generation=cfg.generation, cache_dir=cfg.cache.dir)
 
 
 def build_summary_stage(cfg: DictConfig) -> SummaryStage | None:
     """The summarizer and summary metrics, built before translating so that mistakes fail fast."""
     if cfg.summarizer.name == "none":
         return None
-    return SummaryStage(instantiate_component(cfg.summarizer), SummaryMetrics(list(cfg.summary.metrics)),
+    return SummaryStage(instantiate_component(cfg.summarizer, "summarizer"), SummaryMetrics(list(cfg.summary.metrics)),
                         cfg.summary.cross_lingual)
 
 

@@ -50,6 +50,11 @@ def harness_run(*args, cwd):
     (["model=identity", "++model.prompt.instructions=Translate."],
      "unknown config key 'model.prompt.instructions'. Did you mean 'model.prompt.instruction'?"),
     (["model=identity", "+seed=1"], "unknown config key 'seed'. Available: alignment, allow_metric_code"),
+    # ... and one added to the backend's or the summarizer's arguments ended in a TypeError traceback (exit 1)
+    (["model=identity", "summarizer=lead", "+summarizer.sentence=2"],
+     "unknown config key 'summarizer.sentence'. Did you mean 'summarizer.sentences'?"),
+    (["model=identity", "+backend.beams=4"], "unknown config key 'backend.beams': "
+     "harness.translate.backends.identity.IdentityBackend takes no settings of its own"),
 ])
 def test_user_errors_exit_2_with_one_line_and_leave_no_run_folder(tmp_path, args, message):
     if "generation.device=cuda:7" in args:
