@@ -69,6 +69,9 @@ def test_lead_run_writes_summaries_and_scores_and_the_second_run_is_cached(tmp_p
                  tmp_path / "b")
     assert second["reference_summary"]["cache_hit"] and all(d["summary"]["cache_hit"] for d in second["documents"])
     assert "R-1" in run_summary_table(second) and "summaries/reference.txt" in run_summary_table(second)
+    # own (2026-12-04): the identity run's outputs are the sources, not English; its summary rows said nothing
+    rows = run_summary_table(second).splitlines()[2:2 + len(second["documents"])]
+    assert len(rows) == 4 and all(row.rstrip().endswith("input off-target") for row in rows)
 
 
 def test_no_summarizer_by_default_leaves_the_result_unchanged(tmp_path):

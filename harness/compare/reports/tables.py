@@ -189,15 +189,21 @@ def summary_row(document: DocumentRecord, similarity: list[str], cosine: bool) -
     full = [summary_cell(summary.section("vs_reference"), "embedding_cosine", 3)] if cosine else []
     return [document.id, document.src_lang, document.relation, str(summary.words),
             *[summary_cell(close, name, 3 if name == "embedding_cosine" else 1) for name in similarity],
-            *full, *[summary_cell(free, name, 2) for name in SUMMARY_FREE_COLUMNS], summary_degradations(summary)]
+            *full, *[summary_cell(free, name, 2) for name in SUMMARY_FREE_COLUMNS], summary_degradations(document)]
 
 
-def summary_degradations(summary) -> str:
-    """The degraded cell of a summary: empty, or chunk summaries cut at summarizer.max_new_tokens."""
+def summary_degradations(document: DocumentRecord) -> str:
+    """The degraded cell of a summary: empty, chunk summaries cut at summarizer.max_new_tokens, or made from a
+    translation that is off-target (the run table's English column: a summary of a text that is not in the target
+    language, by a summarizer that may read English only, says nothing of the system's summaries)."""
+    summary = document.summary
     cells = ["empty"] if summary.empty else []
     cut = (summary.chunking or {}).get("cut_chunks", 0)
     if cut:
         cells.append(f"{cut} cut at max_new_tokens")
+    if summary.input == "translation" and document.output_language and \
+            document.output_language.verdict == "off_target":
+        cells.append("input off-target")
     return ", ".join(cells)
 
 
@@ -217,6 +223,9 @@ def run_summary_table(result: dict | RunRecord) -> str:
     table = format_table(headers, [summary_row(d, similarity, cosine) for d in documents])
     notes = [f"summaries: {first.summarizer} of each {first.input}, "
              "scored against the reference summary (cos ref: against the full reference)"]
+    if any("input off-target" in summary_degradations(d) for d in documents):
+        notes.append("input off-target: the translation summarized is not in the target language (the run table's "
+                     "English column), so its summary's scores say nothing of the system's summaries")
     notes += [f"reference summary: {r.text_file} ({r.words} words, from {r.reference_file})"
               + (" EMPTY: every score against it is 0" if r.empty else "") for r in references]
     by_signature: dict[str, list[str]] = {}
