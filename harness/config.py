@@ -4,6 +4,7 @@ annotated with its schema class here (spec: AlignmentSpec); at run time it gets 
 schema checked, which has the same fields."""
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field, is_dataclass
 from datetime import datetime
@@ -86,7 +87,7 @@ class DataSpec:
 
 @dataclass
 class CacheSpec:
-    dir: str = f"${{oc.env:HARNESS_CACHE_DIR,'{DEFAULT_CACHE_DIR}'}}"
+    dir: str = "${harness_cache_dir:}"
     enabled: bool = True
 
 
@@ -331,6 +332,9 @@ def register_resolvers() -> None:
     OmegaConf.register_new_resolver("harness_home", lambda: str(HARNESS_HOME), replace=True)
     OmegaConf.register_new_resolver("harness_run_folder", new_run_folder, use_cache=True, replace=True)
     OmegaConf.register_new_resolver("harness_folder_name", folder_name, replace=True)
+    # HARNESS_CACHE_DIR, unless unset or empty (an exported empty variable put the cache in the working folder)
+    OmegaConf.register_new_resolver("harness_cache_dir", lambda: os.environ.get("HARNESS_CACHE_DIR") or DEFAULT_CACHE_DIR,
+                                    replace=True)
 
 
 register_resolvers()

@@ -204,3 +204,14 @@ def test_the_default_settings_and_their_bounds_pass():
                       ["crosslingual.largest_bead=2", "crosslingual.window=0", "crosslingual.line_sample=null",
                        "diagnostics.parallel_min_coverage=1", "generation.seed=0"]):
         check_settings(compose_config(overrides))
+
+
+def test_an_empty_harness_cache_dir_is_taken_as_unset(monkeypatch):
+    """Own (2026-12-04): HARNESS_CACHE_DIR exported empty put the cache in the working folder (cache.dir '')."""
+    from harness.config import DEFAULT_CACHE_DIR
+    monkeypatch.setenv("HARNESS_CACHE_DIR", "")
+    assert compose_config(["model=identity"]).cache.dir == DEFAULT_CACHE_DIR
+    monkeypatch.setenv("HARNESS_CACHE_DIR", "/somewhere/cache")
+    assert compose_config(["model=identity"]).cache.dir == "/somewhere/cache"
+    monkeypatch.delenv("HARNESS_CACHE_DIR")
+    assert compose_config(["model=identity"]).cache.dir == DEFAULT_CACHE_DIR
