@@ -589,3 +589,18 @@ def test_a_gguf_file_that_is_not_one_is_one_line(tmp_path, content, fragments):
     assert_one_line_error(outcome, "model.gguf_file", "gemma.gguf", *fragments)
     assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == before
     assert not (tmp_path / "cache" / "converted").exists() or not any((tmp_path / "cache" / "converted").iterdir())
+
+
+def test_a_full_temporary_folder_while_the_language_identifier_loads_is_one_line(tmp_path, small_disk):
+    """Own (2026-12-04): py3langid 0.3+ unpacks its 68 MB model into a temporary file; with TMPDIR full the run
+    ended in an OSError traceback (exit 1)."""
+    from py3langid import langid
+    if not hasattr(langid.LanguageIdentifier, "from_model_file"):
+        pytest.skip("py3langid before 0.3 (the comet extra's) reads its model without a temporary file")
+    setup = make_setup(tmp_path)   # 1 MiB free: room for the probe file Python's tempfile writes, not for the model
+    before = tree_checksum(tmp_path, exclude=(tmp_path / "cache", small_disk))
+    outcome = run_cli("run", base_args(setup), tmp_path,
+                      env={"HARNESS_CACHE_DIR": str(tmp_path / "cache"), "TMPDIR": str(small_disk)})
+    assert_one_line_error(outcome, "cannot load the language identifier", "No space left on device",
+                          f"temporary folder {small_disk}", "TMPDIR")
+    assert tree_checksum(tmp_path, exclude=(tmp_path / "cache", small_disk)) == before

@@ -1,6 +1,8 @@
 """Language codes the harness accepts, with the English names prompts use."""
 from __future__ import annotations
 
+import errno
+import tempfile
 from functools import lru_cache
 from importlib import metadata
 
@@ -43,7 +45,12 @@ def language_identifier():
     # py3langid 0.3+ (numpy 2) reads its model file with from_model_file; 0.2 (numpy<2: the comet extra) ships
     # the same model pickled, read with from_pickled_model. Both take the file name relative to the package.
     load = getattr(langid.LanguageIdentifier, "from_model_file", None) or langid.LanguageIdentifier.from_pickled_model
-    return load(langid.MODEL_FILE, norm_probs=True)
+    try:
+        return load(langid.MODEL_FILE, norm_probs=True)
+    except OSError as err:   # 0.3+ unpacks its model (68 MB) into a temporary file first
+        where = f" in the temporary folder {tempfile.gettempdir()}" if err.errno == errno.ENOSPC else ""
+        raise UserError(f"cannot load the language identifier (py3langid): {err.strerror}{where}; free some space "
+                        "there, or point TMPDIR at a folder with room") from None
 
 
 def identify(text: str, declared: str, cache: TranslationCache | None = None) -> dict | None:
