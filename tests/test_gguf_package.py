@@ -65,6 +65,21 @@ def test_a_failed_assembly_leaves_no_file(tmp_path, monkeypatch, fail):
     with pytest.raises(expected) as raised:
         locate(tmp_path, packaging_module(tmp_path, fail), monkeypatch)
     if expected is UserError:
-        assert "no room for the model file model.gguf (0 MB)" in str(raised.value)
+        assert "no room for the model file model.gguf (0 MB) in the cache folder" in str(raised.value)
         assert "HARNESS_CACHE_DIR" in str(raised.value)
     assert list((tmp_path / "cache" / "gguf").iterdir()) == []
+
+
+def test_a_full_disk_while_a_converted_model_is_written_is_one_error_and_leaves_nothing(tmp_path):
+    """Own (2026-12-04): a cache disk with room for the GGUF (253 MB) but not for its dequantized weights ended in
+    safetensors' 'SafetensorError: ... No space left on device' traceback (exit 1), after 80 s of conversion."""
+    from harness.translate.backends.hf_loading import staged_folder
+    target = tmp_path / "converted" / "abc123"
+    target.parent.mkdir()
+    with pytest.raises(UserError, match=r"no room for abc123 in the cache folder .*converted .*No space left on "
+                                        r"device.*HARNESS_CACHE_DIR"):
+        with staged_folder(target) as staging:
+            staging.mkdir()
+            (staging / "model.safetensors").write_bytes(b"\0" * 1000)
+            raise RuntimeError("Error while serializing: I/O error: No space left on device (os error 28)")
+    assert list(target.parent.iterdir()) == []

@@ -24,9 +24,9 @@ import ctranslate2
 
 from harness.translate.backends.encoder_decoder import EncoderDecoderBackend
 from harness.translate.backends.hf_causal import TransformersLMBackend
-from harness.translate.backends.hf_loading import (decoding_fingerprint, device_and_dtype, load_pretrained, model_id_for,
-                                         model_identity, pickle_refused, publish_folder, replace_json,
-                                         staged_folder)
+from harness.translate.backends.hf_loading import (decoding_fingerprint, device_and_dtype, is_disk_full, load_pretrained,
+                                                   model_id_for, model_identity, pickle_refused, publish_folder,
+                                                   replace_json, staged_folder)
 from harness.translate.backends.lm_tokenizer import plain_tokenizer
 from harness.translate.batching import FIRST_BATCH
 from harness.config import DEFAULT_CACHE_DIR, GenerationSpec, ModelSpec
@@ -64,10 +64,12 @@ def convert_once(source: str, identity: dict, quantization: str, root: Path, mod
     log.info("one-time conversion of model '%s' to CTranslate2 %s into %s (about a minute for 270M parameters "
              "on 2 cores); later runs reuse it", model.name, quantization, target)
     started = time.perf_counter()
-    with staged_folder(target) as staging:
+    with staged_folder(target, f"the CTranslate2 {quantization} conversion of model '{model.name}'") as staging:
         try:
             converter.convert(str(staging), quantization=quantization)
         except (OSError, ValueError) as err:
+            if is_disk_full(err):   # staged_folder says so
+                raise
             raise UserError(f"cannot convert model '{source}' (revision {model.revision}) for CTranslate2: "
                             f"{str(err).splitlines()[0]} -- check that it is a transformers model CTranslate2 "
                             "supports, available locally or in the Hugging Face cache") from err

