@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import errno
 from collections.abc import Iterable
 
 
@@ -21,6 +22,11 @@ def first_line(err: BaseException) -> str:
     """An exception's message cut to one line for a one-line error, or its type when it has no message."""
     message = str(err).strip()
     return message.splitlines()[0] if message else type(err).__name__
+
+
+def is_disk_full(err: BaseException) -> bool:
+    """A full disk, as an OSError or as a library's own error that says so only in its message (safetensors)."""
+    return getattr(err, "errno", None) == errno.ENOSPC or "No space left on device" in str(err)
 
 
 def root_cause(err: BaseException) -> str:

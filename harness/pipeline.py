@@ -77,7 +77,8 @@ def settings_of(node: DictConfig, given: dict) -> list[str] | None:
 
 
 def build_backend(cfg: DictConfig) -> Translator:
-    return instantiate_component(cfg.backend, "backend", model=cfg.model, generation=cfg.generation, cache_dir=cfg.cache.dir)
+    return instantiate_component(cfg.backend, "backend", model=cfg.model, generation=cfg.generation,
+                                 cache_dir=cfg.cache.dir)
 
 
 def build_summary_stage(cfg: DictConfig) -> SummaryStage | None:

@@ -1,13 +1,12 @@
 """Language codes the harness accepts, with the English names prompts use."""
 from __future__ import annotations
 
-import errno
 import tempfile
 from functools import lru_cache
 from importlib import metadata
 
 from harness.cache import TranslationCache, content_key, remembered
-from harness.errors import UserError, unknown_name
+from harness.errors import UserError, is_disk_full, unknown_name
 
 LANGUAGE_NAMES = {
     "ar": "Arabic", "bg": "Bulgarian", "cs": "Czech", "da": "Danish", "de": "German",
@@ -48,7 +47,7 @@ def language_identifier():
     try:
         return load(langid.MODEL_FILE, norm_probs=True)
     except OSError as err:   # 0.3+ unpacks its model (68 MB) into a temporary file first
-        where = f" in the temporary folder {tempfile.gettempdir()}" if err.errno == errno.ENOSPC else ""
+        where = f" in the temporary folder {tempfile.gettempdir()}" if is_disk_full(err) else ""
         raise UserError(f"cannot load the language identifier (py3langid): {err.strerror}{where}; free some space "
                         "there, or point TMPDIR at a folder with room") from None
 

@@ -201,10 +201,15 @@ def summary_degradations(document: DocumentRecord) -> str:
     cut = (summary.chunking or {}).get("cut_chunks", 0)
     if cut:
         cells.append(f"{cut} cut at max_new_tokens")
-    if summary.input == "translation" and document.output_language and \
-            document.output_language.verdict == "off_target":
+    if summarizes_off_target_output(document):
         cells.append("input off-target")
     return ", ".join(cells)
+
+
+def summarizes_off_target_output(document: DocumentRecord) -> bool:
+    """The summary was made from the system's output, and that output is not in the target language."""
+    language = document.output_language
+    return document.summary.input == "translation" and language is not None and language.verdict == "off_target"
 
 
 def run_summary_table(result: dict | RunRecord) -> str:
@@ -223,7 +228,7 @@ def run_summary_table(result: dict | RunRecord) -> str:
     table = format_table(headers, [summary_row(d, similarity, cosine) for d in documents])
     notes = [f"summaries: {first.summarizer} of each {first.input}, "
              "scored against the reference summary (cos ref: against the full reference)"]
-    if any("input off-target" in summary_degradations(d) for d in documents):
+    if any(summarizes_off_target_output(d) for d in documents):
         notes.append("input off-target: the translation summarized is not in the target language (the run table's "
                      "English column), so its summary's scores say nothing of the system's summaries")
     notes += [f"reference summary: {r.text_file} ({r.words} words, from {r.reference_file})"

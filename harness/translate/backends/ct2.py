@@ -24,14 +24,14 @@ import ctranslate2
 
 from harness.translate.backends.encoder_decoder import EncoderDecoderBackend
 from harness.translate.backends.hf_causal import TransformersLMBackend
-from harness.translate.backends.hf_loading import (decoding_fingerprint, device_and_dtype, is_disk_full, load_pretrained,
-                                                   model_id_for, model_identity, pickle_refused, publish_folder,
-                                                   replace_json, staged_folder)
+from harness.translate.backends.hf_loading import (decoding_fingerprint, device_and_dtype, load_pretrained, model_id_for,
+                                         model_identity, pickle_refused, publish_folder, replace_json,
+                                         staged_folder)
 from harness.translate.backends.lm_tokenizer import plain_tokenizer
 from harness.translate.batching import FIRST_BATCH
 from harness.config import DEFAULT_CACHE_DIR, GenerationSpec, ModelSpec
 from harness.cores import physical_cores
-from harness.errors import UserError, first_line
+from harness.errors import UserError, first_line, is_disk_full
 
 log = logging.getLogger(__name__)
 CONVERTED_MARKER = "model.bin"        # a converted model is published whole: its weights say it is there

@@ -5,7 +5,6 @@ Devices and dtypes are plain names ("cuda:1", "bfloat16") until weights load, so
 run, which only needs them for its cache keys, does not import torch."""
 from __future__ import annotations
 
-import errno
 import hashlib
 import importlib
 import json
@@ -22,7 +21,7 @@ from pathlib import Path
 
 from harness.translate.backends.base import decoding_fingerprint
 from harness.config import GenerationSpec, ModelSpec
-from harness.errors import UserError, first_line
+from harness.errors import UserError, first_line, is_disk_full
 from harness.progress import activity
 
 DTYPES = ("float32", "float16", "bfloat16")
@@ -349,14 +348,9 @@ def staged_folder(target: Path, what: str | None = None) -> Iterator[Path]:
         yield staging
     except BaseException as err:
         shutil.rmtree(staging, ignore_errors=True)
-        if isinstance(err, Exception) and is_disk_full(err):
+        if is_disk_full(err):
             raise no_room(what or target.name, target.parent, err) from None
         raise
-
-
-def is_disk_full(err: Exception) -> bool:
-    """A full disk, as an OSError or as a library's own error that says so only in its message (safetensors)."""
-    return getattr(err, "errno", None) == errno.ENOSPC or "No space left on device" in str(err)
 
 
 def no_room(name: str, folder: Path, err: Exception) -> UserError:
