@@ -14,7 +14,7 @@ from pathlib import Path
 
 def main() -> None:
     measures, sys.argv = Path(sys.argv[1]), ["harness-run", *sys.argv[2:]]
-    from harness.cli import run_main
+    from harness.entry import run_main
     try:
         run_main()
     finally:
