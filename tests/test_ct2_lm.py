@@ -367,6 +367,36 @@ def test_a_damaged_converted_seq2seq_model_is_the_same_one_line_error(tiny_maria
         marian().translate_batch(["Bonjour."], "fr", "en")
 
 
+def test_a_damaged_converted_lm_is_a_one_line_error_while_its_tokenizer_loads_beside_it(tiny_gemma3, tmp_path):
+    """A converted model is read by CTranslate2 on a thread of its own while the tokenizer loads: its error is
+    still the one line, and the next backend loads both."""
+    def gemma() -> Ct2LMBackend:
+        return Ct2LMBackend(lm_spec(tiny_gemma3), generation(), cache_dir=str(tmp_path), compute_type="float32")
+    first = gemma()
+    first.translate_batch(["Bonjour."], "fr", "en")
+    (model_bin,) = (tmp_path / "ct2").glob("*/model.bin")
+    intact = model_bin.read_bytes()
+    model_bin.write_bytes(intact[:1000])
+    damaged = gemma()
+    with pytest.raises(UserError, match="cannot load the converted model in"):
+        damaged.translate_batch(["Bonjour."], "fr", "en")
+    model_bin.write_bytes(intact)
+    again = gemma()
+    assert again.translate_batch(["Bonjour."], "fr", "en") == first.translate_batch(["Bonjour."], "fr", "en")
+    assert again.tokenizer is not None and again.generator is not None
+
+
+def test_a_damaged_tokenizer_is_refused_before_the_one_time_conversion(tiny_gemma3, tmp_path):
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_gemma3, folder)
+    text = (folder / "tokenizer.json").read_text(encoding="utf-8")
+    (folder / "tokenizer.json").write_text(text[:len(text) // 2], encoding="utf-8")
+    backend = Ct2LMBackend(lm_spec(folder), generation(), cache_dir=str(tmp_path / "cache"), compute_type="float32")
+    with pytest.raises(UserError, match="tokenizer.json cannot be read"):
+        backend.translate_batch(["Bonjour."], "fr", "en")
+    assert not list((tmp_path / "cache").glob("ct2/*"))   # nothing converted
+
+
 @pytest.mark.parametrize("name", ["tokenizer.json", "tokenizer_config.json"])
 def test_a_tokenizer_file_cut_short_is_a_one_line_error_naming_it(tiny_gemma3, tmp_path, name):
     folder = tmp_path / "model"
