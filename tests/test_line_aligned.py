@@ -152,26 +152,40 @@ def test_the_damage_patterns_do_what_they_say():
     assert damaged(reference, "dropped_words")[3] != reference[3] and damaged(reference, "dropped_words")[1] == reference[1]
 
 
-def test_a_slow_metric_computed_in_a_side_process_gives_the_same_statistics_and_scores(monkeypatch):
-    """TER of a long test set runs in a forked process while the other metrics run here: same numbers."""
+def test_a_slow_metric_computed_in_side_processes_gives_the_same_statistics_and_scores(monkeypatch):
+    """TER of a long test set runs in forked processes (a run of segments each) while the other metrics run
+    here: the same numbers, in the segments' order."""
     from harness.score.aligned_scoring import AlignedMetrics, score_segments
     from harness.score.metrics import side_process
-    source, reference = parallel_lines(side_process.MIN_SEGMENTS)
+    source, reference = parallel_lines(300)
     hypotheses = damaged(reference, "all")
     segments = [{"ref_index": k, "ref": r, "hyp": h, "src": s} for k, (s, r, h) in enumerate(zip(source, reference,
                                                                                                     hypotheses))]
     metrics = AlignedMetrics.build(compose_config().alignment)
     ter = next(m for m in metrics.segment if m.name == "ter")
-    assert side_process.worth_a_process(ter, len(segments)) == (available_cores() > 1)
+    work = side_process.edit_work(hypotheses, reference)
+    assert work >= side_process.MIN_WORK
+    assert side_process.worth_a_process(ter, work) == (available_cores() > 1)
     with side_process.side_statistics([ter], hypotheses, reference, []) as pending:
         assert set(pending) == ({"ter"} if available_cores() > 1 else set())
         if pending:
+            assert len(pending["ter"].parts) == len(side_process.runs_of(len(segments), available_cores()))
             assert (pending["ter"].result() == ter.statistics(hypotheses, reference, None)).all()
     copies = [dict(s) for s in segments]
     together = score_segments(copies, metrics)
-    monkeypatch.setattr(side_process, "MIN_SEGMENTS", len(segments) + 1)   # everything in this process
+    monkeypatch.setattr(side_process, "MIN_WORK", work + 1)   # everything in this process
     assert score_segments(segments, metrics) == together
     assert [s["scores"] for s in segments] == [s["scores"] for s in copies]
+
+
+def test_the_side_processes_take_short_runs_of_segments_in_turn():
+    from harness.score.metrics.side_process import RUNS_PER_WORKER, runs_of
+    for count, workers in ((2000, 2), (17, 2), (1, 2), (300, 3)):
+        runs = runs_of(count, workers)
+        assert [k for run in runs for k in range(count)[run]] == list(range(count))   # all, once, in order
+        assert len(runs) >= min(count, workers * RUNS_PER_WORKER)   # enough runs for the workers to share
+    assert max(run.stop - run.start for run in runs_of(2000, 2)) == 2000 // (2 * RUNS_PER_WORKER)
+    assert runs_of(17, 2) == [slice(k, k + 1) for k in range(17)]   # the seeds' documents: a segment at a time
 
 
 def test_a_language_the_encoder_does_not_cover_is_still_paired_line_by_line(tmp_path):
