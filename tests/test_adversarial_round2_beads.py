@@ -18,8 +18,8 @@ ERRORS = [
     pytest.param(["+crosslingual.bead_penalty={2-1:0.5}"],
                  ["crosslingual.bead_penalty: '2-1' is never read", "write the smaller side first, '1-2'"],
                  id="penalty-larger-first"),
-    pytest.param(["+crosslingual.bead_penalty={1-5:0.1}"],
-                 ["crosslingual.bead_penalty: '1-5' is not a bead", "source-reference counts from 1 to 4"],
+    pytest.param(["+crosslingual.bead_penalty={1-6:0.1}"],
+                 ["crosslingual.bead_penalty: '1-6' is not a bead", "source-reference counts from 1 to 5"],
                  id="penalty-too-large"),
     pytest.param(["+crosslingual.bead_penalty={0-1:0.1}"], ["crosslingual.bead_penalty: '0-1' is not a bead"],
                  id="penalty-skip"),   # refused before too (by the regex): the one parser keeps refusing it

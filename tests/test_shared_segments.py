@@ -6,6 +6,7 @@ import random
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -246,9 +247,12 @@ def test_a_fully_cached_identity_run_imports_no_encoder_and_gives_the_same_resul
     assert cached["documents"] == cold["documents"]
 
 
-def test_bead_shapes_are_bertaligns_max_align():
-    assert bead_shapes(3) == [(1, 1), (1, 2), (2, 1)]
-    assert (1, 4) in bead_shapes(5) and (2, 3) in bead_shapes(5) and (1, 5) not in bead_shapes(6)
+def test_bead_shapes_are_bertaligns_max_align_and_the_larger_shapes_the_penalties_name():
+    assert bead_shapes(SimpleNamespace(largest_bead=3, bead_penalty={})) == [(1, 1), (1, 2), (2, 1)]
+    shapes = bead_shapes(compose_config().crosslingual)
+    assert {(1, 4), (4, 1), (2, 3), (3, 2), (1, 5), (5, 1)} <= set(shapes)
+    assert (2, 4) not in shapes and (3, 3) not in shapes   # size 6, not named
+    assert (1, 5) not in bead_shapes(SimpleNamespace(largest_bead=5, bead_penalty={"2-3": 0.08}))
 
 
 def test_the_band_stays_connected_when_one_side_is_much_longer():

@@ -7,8 +7,8 @@ systems that do not follow the source segmentation (the files backend). docs/ali
 2. Runs of 1..MAX_RUN consecutive sentences a side are embedded from their sentences' pooled token sums (Side).
 3. First pass (anchor_path): a dynamic program over 1-1 pairs among each source sentence's top_k nearest
    reference sentences in a band around the diagonal.
-4. Second pass (monotonic_beads): a dynamic program over every a-b bead with a + b <= largest_bead in a
-   window around the anchors; a bead scores Bertalign's margin times a length agreement, minus its shape's
+4. Second pass (monotonic_beads): a dynamic program over every a-b bead with a + b <= largest_bead, and
+   every larger one that bead_penalty names (1-5), in a window around the anchors; a bead scores Bertalign's margin times a length agreement, minus its shape's
    penalty (BeadScores); a sentence left out scores `skip`. No absolute cosine threshold.
 5. A merged bead loses an edge sentence far below the pair's background cosine, or an edge piece that is no
    sentence (a boilerplate line) at no more than the background (trimmed).
@@ -34,7 +34,7 @@ from harness.align.encoder import EMBEDDED, embed, encoder_signature, has_letter
 from harness.align.names import shared_names
 from harness.errors import UserError
 
-MAX_RUN = 4           # the most sentences on one side of a bead
+MAX_RUN = 5           # the most sentences on one side of a bead
 NULL_SAMPLE = 2000    # sentences a side whose pairs measure the null (document_statistics)
 SEARCH_SETTINGS = ("largest_bead", "skip", "size_penalty", "bead_penalty", "top_k", "anchor_window", "anchor_share", "window", "trim_below", "trim_fragment_below", "trim_gain",
                    "trim_document_share", "sure_margin", "recovery_min_margin",
@@ -185,9 +185,19 @@ def check_bead_penalty(spec: CrosslingualSpec) -> None:
                             f"'{shape_name(larger, smaller)}' (an a-b bead pays the b-a penalty)")
 
 
-def bead_shapes(largest: int) -> list[tuple[int, int]]:
-    """Every a-b bead with a + b <= largest (at most MAX_RUN a side), as bertalign's max_align."""
-    return [(a, b) for a in range(1, MAX_RUN + 1) for b in range(1, MAX_RUN + 1) if a + b <= largest]
+def bead_shapes(spec: CrosslingualSpec) -> list[tuple[int, int]]:
+    """Every a-b bead with a + b <= largest_bead, as bertalign's max_align, and each larger shape that bead_penalty
+    names, both ways: 1-5 and 5-1 (zh->en news, where one long Chinese sentence is often five English ones:
+    MAC-Dev, Text+Berg dev), not 2-4 or 3-3, which at largest_bead 6 swallowed reordered blocks (relation dev)."""
+    named = {bead_shape(name, "crosslingual.bead_penalty", "source-reference", MAX_RUN, least=1)
+             for name in spec.bead_penalty}
+    return [(a, b) for a in range(1, MAX_RUN + 1) for b in range(1, MAX_RUN + 1)
+            if a + b <= spec.largest_bead or (min(a, b), max(a, b)) in named]
+
+
+def longest_run(shapes: list[tuple[int, int]]) -> int:
+    """The most sentences a side of the shapes takes: the runs each side embeds."""
+    return max(max(shape) for shape in shapes)
 
 
 class Grid:
@@ -387,7 +397,7 @@ def monotonic_beads(src: Side, ref: Side, spec: CrosslingualSpec) -> list[tuple[
     anchors = anchor_path(src, ref, spec) if src.count and ref.count else []
     lo, hi = second_pass_window(anchors, src.count, ref.count, spec.window)
     scores = BeadScores(src, ref, anchors, spec)
-    grid = Grid(lo, hi, [(0, 1), (1, 0), *bead_shapes(spec.largest_bead)], spec.skip)
+    grid = Grid(lo, hi, [(0, 1), (1, 0), *bead_shapes(spec)], spec.skip)
     grid.fill(lambda a, b, i, columns: scores.scores(a, b, i - a, columns - b))
     return grid.backtrace(src.count, ref.count)
 
@@ -456,8 +466,9 @@ def search_beads(src: list[str], ref: list[str], src_ids: list[int], ref_ids: li
     where they are the beads before it loses them (PairAlignment.judged)."""
     if not src_ids or not ref_ids:
         return [], []
-    src_side = Side([src[i] for i in src_ids], MAX_RUN)
-    ref_side = Side([ref[j] for j in ref_ids], MAX_RUN)
+    runs = longest_run(bead_shapes(spec))
+    src_side = Side([src[i] for i in src_ids], runs)
+    ref_side = Side([ref[j] for j in ref_ids], runs)
     found = monotonic_beads(src_side, ref_side, spec)
     background = Background(src_side, ref_side, found)
 
