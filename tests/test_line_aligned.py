@@ -178,6 +178,26 @@ def test_a_slow_metric_computed_in_side_processes_gives_the_same_statistics_and_
     assert [s["scores"] for s in segments] == [s["scores"] for s in copies]
 
 
+def test_this_process_computes_the_runs_no_side_process_has_started():
+    """SharedStatistics: runs still waiting for a process when the result is asked for are computed here, from
+    the back, and every row lands in its segment's place (a pool whose processes never start anything)."""
+    from concurrent.futures import Future
+    from harness.score.aligned_scoring import AlignedMetrics
+    from harness.score.metrics.side_process import SharedStatistics, runs_of
+    source, reference = parallel_lines(40)
+    hypotheses = damaged(reference, "all")
+    ter = next(m for m in AlignedMetrics.build(compose_config().alignment).segment if m.name == "ter")
+
+    class IdlePool:
+        def submit(self, *args) -> Future:
+            return Future()
+
+    shared = SharedStatistics(ter, (hypotheses, reference, []), IdlePool(), runs_of(len(hypotheses), 2))
+    assert len(shared.parts) > 2
+    assert (shared.result() == ter.statistics(hypotheses, reference, None)).all()
+    assert all(part.cancelled() for part in shared.parts)
+
+
 def test_the_side_processes_take_short_runs_of_segments_in_turn():
     from harness.score.metrics.side_process import RUNS_PER_WORKER, runs_of
     for count, workers in ((2000, 2), (17, 2), (1, 2), (300, 3)):
