@@ -8,8 +8,9 @@ systems that do not follow the source segmentation (the files backend). docs/ali
 3. First pass (anchor_path): a dynamic program over 1-1 pairs among each source sentence's top_k nearest
    reference sentences in a band around the diagonal.
 4. Second pass (monotonic_beads): a dynamic program over every a-b bead with a + b <= largest_bead, and
-   every larger one that bead_penalty names (1-5), in a window around the anchors; a bead scores Bertalign's margin times a length agreement, minus its shape's
-   penalty (BeadScores); a sentence left out scores `skip`. No absolute cosine threshold.
+   every larger one that bead_penalty names (1-5), in a window around the anchors; a bead scores Bertalign's
+   margin times a length agreement, minus its shape's penalty (BeadScores); a sentence left out scores `skip`.
+   No absolute cosine threshold.
 5. A merged bead loses an edge sentence far below the pair's background cosine, or an edge piece that is no
    sentence (a boilerplate line) at no more than the background (trimmed).
 6. Reordering (with_reordering): beads under the sure mining margin give way to mutual-best 1-1 pairs with

@@ -31,7 +31,8 @@ RUNS_PER_WORKER = 16  # runs_of
 def edit_work(hypotheses: list[str], references: list[str]) -> int:
     """An edit distance's work: hypothesis words times reference words, summed over the segments (the cost of
     their alignment tables; the shifts TER tries multiply it)."""
-    return sum(len(hypothesis.split()) * len(reference.split()) for hypothesis, reference in zip(hypotheses, references))
+    return sum(len(hypothesis.split()) * len(reference.split())
+               for hypothesis, reference in zip(hypotheses, references))
 
 
 def worth_a_process(metric: Metric, work: int) -> bool:
