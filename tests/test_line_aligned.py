@@ -165,7 +165,8 @@ def test_a_slow_metric_computed_in_side_processes_gives_the_same_statistics_and_
     ter = next(m for m in metrics.segment if m.name == "ter")
     work = side_process.edit_work(hypotheses, reference)
     assert work >= side_process.MIN_WORK
-    assert side_process.worth_a_process(ter, work) == (available_cores() > 1)
+    assert side_process.slow(ter) and not any(side_process.slow(m) for m in metrics.segment if m.name != "ter")
+    assert side_process.worth_processes(hypotheses, reference) == (available_cores() > 1)
     with side_process.side_statistics([ter], hypotheses, reference, []) as pending:
         assert set(pending) == ({"ter"} if available_cores() > 1 else set())
         if pending:

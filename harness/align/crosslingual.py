@@ -394,11 +394,12 @@ def trimmed(bead: tuple[int, int, int, int], src: Side, ref: Side, background: B
     return bead
 
 
-def monotonic_beads(src: Side, ref: Side, spec: CrosslingualSpec) -> list[tuple[int, int, int, int]]:
+def monotonic_beads(src: Side, ref: Side, shapes: list[tuple[int, int]], spec: CrosslingualSpec
+                    ) -> list[tuple[int, int, int, int]]:
     anchors = anchor_path(src, ref, spec) if src.count and ref.count else []
     lo, hi = second_pass_window(anchors, src.count, ref.count, spec.window)
     scores = BeadScores(src, ref, anchors, spec)
-    grid = Grid(lo, hi, [(0, 1), (1, 0), *bead_shapes(spec)], spec.skip)
+    grid = Grid(lo, hi, [(0, 1), (1, 0), *shapes], spec.skip)
     grid.fill(lambda a, b, i, columns: scores.scores(a, b, i - a, columns - b))
     return grid.backtrace(src.count, ref.count)
 
@@ -467,10 +468,10 @@ def search_beads(src: list[str], ref: list[str], src_ids: list[int], ref_ids: li
     where they are the beads before it loses them (PairAlignment.judged)."""
     if not src_ids or not ref_ids:
         return [], []
-    runs = longest_run(bead_shapes(spec))
-    src_side = Side([src[i] for i in src_ids], runs)
-    ref_side = Side([ref[j] for j in ref_ids], runs)
-    found = monotonic_beads(src_side, ref_side, spec)
+    shapes = bead_shapes(spec)
+    src_side = Side([src[i] for i in src_ids], longest_run(shapes))
+    ref_side = Side([ref[j] for j in ref_ids], longest_run(shapes))
+    found = monotonic_beads(src_side, ref_side, shapes, spec)
     background = Background(src_side, ref_side, found)
 
     def final(dropping: bool) -> list[Bead]:

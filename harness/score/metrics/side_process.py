@@ -35,9 +35,13 @@ def edit_work(hypotheses: list[str], references: list[str]) -> int:
                for hypothesis, reference in zip(hypotheses, references))
 
 
-def worth_a_process(metric: Metric, work: int) -> bool:
-    return (metric.slow_statistics and not metric.needs_source and work >= MIN_WORK
-            and sys.platform == "linux" and available_cores() > 1)
+def worth_processes(hypotheses: list[str], references: list[str]) -> bool:
+    return (sys.platform == "linux" and available_cores() > 1
+            and edit_work(hypotheses, references) >= MIN_WORK)
+
+
+def slow(metric: Metric) -> bool:
+    return metric.slow_statistics and not metric.needs_source
 
 
 def runs_of(count: int, workers: int) -> list[slice]:
@@ -80,9 +84,8 @@ def side_statistics(metrics: list[Metric], hypotheses: list[str], references: li
                     extra_references: list[list[str]]) -> Iterator[dict[str, SharedStatistics]]:
     """The slow metrics' statistics, by name, shared between processes started on entry, one per core but this
     process's, and this process (none to start: {})."""
-    work = edit_work(hypotheses, references)
-    chosen = [m for m in metrics if worth_a_process(m, work)]
-    if not chosen:
+    chosen = [m for m in metrics if slow(m)]
+    if not chosen or not worth_processes(hypotheses, references):
         yield {}
         return
     runs = runs_of(len(hypotheses), available_cores())

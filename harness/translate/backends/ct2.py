@@ -49,11 +49,10 @@ def folder_size(folder: Path) -> int:
     return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
 
 
-def convert_once(source: str, identity: dict, quantization: str, root: Path, model: ModelSpec) -> Path:
-    """The converted model's folder, converting `source` (a hub id or a local transformers folder) on a miss
-    into a temporary folder renamed at the end, so that an interrupted conversion never leaves a half-written
+def convert_once(source: str, target: Path, quantization: str, model: ModelSpec) -> Path:
+    """`target`, the converted model's folder, converting `source` (a hub id or a local transformers folder) on a
+    miss into a temporary folder renamed at the end, so that an interrupted conversion never leaves a half-written
     model behind."""
-    target = root / conversion_key(identity, quantization)
     if is_converted(target):
         return target
     folder = Path(source).expanduser()
@@ -194,11 +193,13 @@ class Ct2Runtime:
         return {"device": self.device, "device_index": self.device_index, "compute_type": self.compute_type,
                 "inter_threads": self.inter_threads, "intra_threads": self.intra_threads}
 
-    def conversion_root(self) -> Path:
-        return Path(self.cache_dir or DEFAULT_CACHE_DIR).expanduser() / "ct2"
+    def conversion_folder(self, identity: dict) -> Path:
+        """Where the model with this identity is (or will be) converted at this compute type."""
+        root = Path(self.cache_dir or DEFAULT_CACHE_DIR).expanduser() / "ct2"
+        return root / conversion_key(identity, self.compute_type)
 
     def converted(self, source: str, identity: dict) -> str:
-        return str(convert_once(source, identity, self.compute_type, self.conversion_root(), self.model))
+        return str(convert_once(source, self.conversion_folder(identity), self.compute_type, self.model))
 
     def open_converted(self, runtime, folder: str):
         """ctranslate2.Translator or Generator on a converted model; one that cannot be read (its file damaged
@@ -342,7 +343,7 @@ class Ct2LMBackend(Ct2Runtime, TransformersLMBackend):
         tokenizer holds it), so the load takes the longer of the two instead of their sum."""
         location = self.weights_location()
         identity = self.identity()
-        tokenizer_first = not is_converted(self.conversion_root() / conversion_key(identity, self.compute_type))
+        tokenizer_first = not is_converted(self.conversion_folder(identity))
         if tokenizer_first:
             self.load_tokenizer(location)
         converted = self.converted(location, identity)
