@@ -257,18 +257,6 @@ def test_threads_default_to_one_replica_per_physical_core_on_cpu(monkeypatch, de
     assert thread_split(device, inter, intra) == expected
 
 
-@pytest.mark.parametrize("inter, intra, cores, lm, seq2seq", [
-    (0, 0, 2, (1, 2), (2, 1)),     # an LM: one replica per two physical cores (each replica holds memory of its own)
-    (0, 0, 8, (4, 2), (8, 1)),
-    (0, 0, 1, (1, 1), (1, 1)),
-    (2, 0, 2, (2, 1), (2, 1)),     # as asked
-])
-def test_an_lm_takes_one_replica_per_two_physical_cores_on_cpu(monkeypatch, inter, intra, cores, lm, seq2seq):
-    monkeypatch.setattr("harness.translate.backends.ct2.physical_cores", lambda: cores)
-    assert thread_split("cpu", inter, intra, cores_per_replica=Ct2LMBackend.cores_per_replica) == lm
-    assert thread_split("cpu", inter, intra, cores_per_replica=Ct2Backend.cores_per_replica) == seq2seq
-
-
 def test_sampling_takes_one_replica_so_that_a_seed_repeats_its_outputs(monkeypatch):
     monkeypatch.setattr("harness.translate.backends.ct2.physical_cores", lambda: 2)
     assert thread_split("cpu", 0, 0, sampling=True) == (1, 2)

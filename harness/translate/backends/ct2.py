@@ -103,19 +103,16 @@ LM_PART_ON_CPU = 4   # prompts one replica decodes at once (Ct2LMBackend.part_si
 POLL_SECONDS = 0.005  # how often a waiting batch is looked at (Ct2Runtime.decode): Ctrl-C is seen between looks
 
 
-def thread_split(device: str, inter_threads: int, intra_threads: int, sampling: bool = False,
-                 cores_per_replica: int = 1) -> tuple[int, int]:
-    """(replicas, threads per replica), 0 resolved: on CPU one replica per `cores_per_replica` physical cores, the
-    cores shared among them. A batch's parts then decode in parallel. A seq2seq model takes one core a replica:
-    its decoding step's products are too small to share (the benchmarks' Marian: 2.5 s as 1 x 2, 1.7 s as 2 x 1).
-    A decoder-only LM takes two: each replica of Gemma 3 270M holds 160 MB more at its peak (its decoding state,
-    and the memory its thread's allocator keeps), while one replica of 2 threads decodes its parts of 4 nearly as
-    fast as two replicas of 1 (the default run on 2 cores: 14.5 against 14.3 s, peak RSS 1.24 against 1.39 GiB).
+def thread_split(device: str, inter_threads: int, intra_threads: int, sampling: bool = False) -> tuple[int, int]:
+    """(replicas, threads per replica), 0 resolved: on CPU one replica per physical core, with one thread each.
+    A batch's parts then decode in parallel; the matrix products of a decoding step are too small to gain from
+    a second thread (2 cores, the seed batches: Gemma 3 270M int8 decoded them in 24.0 s with one replica of 2
+    threads, 23.2 s with one of 1 thread, 12.2 s with 2 replicas of 1 thread; benchmarks' Marian 2.5, 1.7, 1.3 s).
     On CUDA, and when sampling, one replica: each replica's thread draws from a random generator of its own, and
     which replica decodes which part depends on timing, so a seed would not give the same outputs twice."""
     if device == "cuda" or (sampling and not inter_threads):
         return inter_threads or 1, intra_threads or physical_cores()
-    inter_threads = inter_threads or max(1, physical_cores() // cores_per_replica)
+    inter_threads = inter_threads or physical_cores()
     return inter_threads, intra_threads or max(1, physical_cores() // inter_threads)
 
 
@@ -145,14 +142,12 @@ class TokenCallback:
 class Ct2Runtime:
     """The CTranslate2 settings both kinds of model share: device, compute type, threads, the conversion cache."""
 
-    cores_per_replica = 1   # physical cores of a replica on CPU by default (thread_split)
-
     def setup_runtime(self, compute_type: str, inter_threads: int, intra_threads: int, max_batch_size: int) -> None:
         self.device, self.device_index = ct2_device(self.generation)
         check_compute_type(compute_type, self.device)
         self.compute_type = compute_type
         self.inter_threads, self.intra_threads = thread_split(self.device, inter_threads, intra_threads,
-                                                              self.generation.do_sample, self.cores_per_replica)
+                                                              self.generation.do_sample)
         self.max_batch_size = max_batch_size
 
     def part_size(self) -> int:
@@ -307,7 +302,6 @@ class Ct2LMBackend(Ct2Runtime, TransformersLMBackend):
     generation.max_new_tokens, stopped at the first token that holds a line break."""
 
     name = "ct2"
-    cores_per_replica = 2
 
     def __init__(self, *args, compute_type: str = "int8", inter_threads: int = 0, intra_threads: int = 0,
                  max_batch_size: int = 0, **kwargs):
