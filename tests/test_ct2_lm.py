@@ -162,6 +162,32 @@ def test_the_tokenizers_library_gives_transformers_ids_texts_and_stop_tokens(tin
     assert ct2.stop_tokens == line_break_tokens(hf.tokenizer) and len(ct2.stop_tokens) > 1
 
 
+GROWTH = """
+import re, sys
+import tokenizers
+from harness.translate.backends.lm_tokenizer import plain_tokenizer
+def rss_kib():
+    return int(re.search(r"VmRSS:\\s+(\\d+)", open("/proc/self/status").read())[1])
+before = rss_kib()
+way, folder = sys.argv[1:]
+tokenizer = plain_tokenizer(folder) if way == "plain" else tokenizers.Tokenizer.from_file(folder + "/tokenizer.json")
+print(rss_kib() - before)
+"""
+
+
+@pytest.mark.skipif(not (sys.platform == "linux" and os.confstr("CS_GNU_LIBC_VERSION")), reason="glibc's malloc_trim")
+def test_the_plain_tokenizer_gives_back_the_memory_its_parse_freed(tmp_path):
+    """tokenizers frees the parsed JSON tree once the tokenizer is built, and glibc keeps that memory for the main
+    thread; plain_tokenizer returns it (Gemma 3's tokenizer.json: 306 MB held before, 113 MB after)."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    tokenizer = Tokenizer(models.WordLevel({f"token{k}": k for k in range(300_000)}, unk_token="token0"))
+    tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
+    tokenizer.save(str(tmp_path / "tokenizer.json"))
+    growth = {way: int(subprocess.run([sys.executable, "-c", GROWTH, way, str(tmp_path)], cwd=REPO, text=True,
+                                      capture_output=True, check=True).stdout) for way in ("plain", "library")}
+    assert growth["plain"] < growth["library"] - 8 * 1024   # KiB: 72 against 87 MB here
+
+
 @pytest.mark.parametrize("setting", [{"add_bos_token": False}, {"add_eos_token": True},
                                      {"clean_up_tokenization_spaces": True}, {"chat_template": "{{ messages }}"}])
 def test_transformers_loads_a_tokenizer_whose_config_changes_what_tokenizer_json_gives(tiny_gemma3, tmp_path, setting):

@@ -9,6 +9,7 @@ clean_up_tokenization_spaces (applied on top of tokenizer.json), a chat template
 jinja environment), or no tokenizer.json in a local folder (plain_tokenizer returns None then)."""
 from __future__ import annotations
 
+import ctypes
 import json
 from pathlib import Path
 
@@ -67,7 +68,19 @@ def plain_tokenizer(location: str) -> PlainTokenizer | None:
         tokenizer = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
     except Exception as err:   # tokenizers raises a bare Exception for a file it cannot parse
         raise damaged(folder / TOKENIZER_FILE, err) from None
+    return_freed_memory()
     return PlainTokenizer(tokenizer, token_text(config.get("eos_token")))
+
+
+def return_freed_memory() -> None:
+    """Hand the memory the C allocator holds free back to the system (glibc's malloc_trim; elsewhere nothing).
+    `tokenizers` parses tokenizer.json into a tree it frees once the tokenizer is built: for Gemma 3's 33 MB file
+    the process then held 306 MB where the tokenizer needs 113 MB, and glibc kept the rest for the main thread's
+    later allocations, which a model's threads do not make."""
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):   # not glibc (macOS, musl without it): the memory stays with the process
+        pass
 
 
 def read_json(path: Path) -> dict:
