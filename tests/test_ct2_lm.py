@@ -188,6 +188,13 @@ def test_the_plain_tokenizer_gives_back_the_memory_its_parse_freed(tmp_path):
     assert growth["plain"] < growth["library"] - 8 * 1024   # KiB: 72 against 87 MB here
 
 
+@pytest.mark.parametrize("library", [lambda name: object(), lambda name: (_ for _ in ()).throw(OSError("no libc"))])
+def test_a_c_library_without_malloc_trim_keeps_the_memory_and_loads_the_tokenizer(tiny_gemma3, monkeypatch, library):
+    """macOS and musl have no malloc_trim, Windows no CDLL(None): the tokenizer loads all the same."""
+    monkeypatch.setattr("harness.translate.backends.lm_tokenizer.ctypes.CDLL", library)
+    assert isinstance(plain_tokenizer(str(tiny_gemma3)), PlainTokenizer)
+
+
 @pytest.mark.parametrize("setting", [{"add_bos_token": False}, {"add_eos_token": True},
                                      {"clean_up_tokenization_spaces": True}, {"chat_template": "{{ messages }}"}])
 def test_transformers_loads_a_tokenizer_whose_config_changes_what_tokenizer_json_gives(tiny_gemma3, tmp_path, setting):

@@ -79,7 +79,7 @@ def return_freed_memory() -> None:
     later allocations, which a model's threads do not make."""
     try:
         ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError):   # not glibc (macOS, musl without it): the memory stays with the process
+    except (OSError, AttributeError, TypeError):   # not glibc (macOS, musl; Windows has no CDLL(None)): kept
         pass
 
 
