@@ -469,8 +469,9 @@ def search_beads(src: list[str], ref: list[str], src_ids: list[int], ref_ids: li
     if not src_ids or not ref_ids:
         return [], []
     shapes = bead_shapes(spec)
-    src_side = Side([src[i] for i in src_ids], longest_run(shapes))
-    ref_side = Side([ref[j] for j in ref_ids], longest_run(shapes))
+    runs = longest_run(shapes)
+    src_side = Side([src[i] for i in src_ids], runs)
+    ref_side = Side([ref[j] for j in ref_ids], runs)
     found = monotonic_beads(src_side, ref_side, shapes, spec)
     background = Background(src_side, ref_side, found)
 
