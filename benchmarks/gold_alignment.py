@@ -1,6 +1,6 @@
 """The source <-> reference aligner and the relation verdict on public gold alignments written by others.
 
-    PYTHONPATH=. python -m benchmarks.gold_alignment --corpus PATH [--pairs] [overrides ...]
+    PYTHONPATH=. python -m benchmarks.gold_alignment --corpus PATH [--pairs] [--resegment] [overrides ...]
 
 PATH holds bertalign's layout: `<doc>.<src>` and `<doc>.<tgt>` with one sentence per line (the gold
 split, taken as it is: no re-segmentation) and `gold/<doc>.align` with lines such as `[0]:[0, 1]`. The
@@ -16,7 +16,9 @@ precision counts predicted 1-0/0-1 beads, recall only gold beads with both sides
 type, and the wall and CPU time of the alignment. With --pairs it also judges the relation (harness
 diagnostics) of every true pair, of each true pair with its target cut in half (an abridged translation:
 parallel, the cut half unmatched), and of every mismatched pair (document i's source with document j's
-target, i != j): none may be called parallel.
+target, i != j): none may be called parallel. With --resegment it judges every true pair again as the harness
+meets a document: each side's lines joined into one text and split into sentences by the harness's own
+segmenter (harness.data.segment) in the language its file name gives, so that the gold split helps nothing.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from collections import Counter
 from pathlib import Path
 
 from harness.config import compose_config
+from harness.data.segment import split_sentences
 from harness.align.crosslingual import align_sentences
 from harness.score.diagnostics import judge_pair, pair_signals
 
@@ -43,17 +46,32 @@ def read_gold(path: Path) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
     return beads
 
 
+def document_files(corpus: Path, gold: Path) -> tuple[Path, Path]:
+    """The source and target files of a gold file: `<doc>.<lang>`, the `.en` one (else the second) the target."""
+    sides = sorted(p for p in corpus.glob(f"{gold.stem}.*"))
+    if len(sides) != 2:
+        raise SystemExit(f"{corpus}: expected two files {gold.stem}.<lang>, found {[p.name for p in sides]}")
+    target = next(p for p in sides if p.suffix == ".en") if any(p.suffix == ".en" for p in sides) else sides[1]
+    return next(p for p in sides if p != target), target
+
+
+def gold_files(corpus: Path) -> list[Path]:
+    return sorted((corpus / "gold").glob("*.align"))
+
+
 def corpus_documents(corpus: Path) -> list[tuple[str, list[str], list[str], list]]:
     """(name, source lines, target lines, gold beads) for every gold file; the languages from the file names."""
     documents = []
-    for gold in sorted((corpus / "gold").glob("*.align")):
-        sides = sorted(p for p in corpus.glob(f"{gold.stem}.*"))
-        if len(sides) != 2:
-            raise SystemExit(f"{corpus}: expected two files {gold.stem}.<lang>, found {[p.name for p in sides]}")
-        target = next(p for p in sides if p.suffix == ".en") if any(p.suffix == ".en" for p in sides) else sides[1]
-        source = next(p for p in sides if p != target)
+    for gold in gold_files(corpus):
+        source, target = document_files(corpus, gold)
         documents.append((gold.stem, read_lines(source), read_lines(target), read_gold(gold)))
     return documents
+
+
+def corpus_languages(corpus: Path) -> tuple[str, str]:
+    """The source and target language codes, from the first document's file names."""
+    source, target = document_files(corpus, gold_files(corpus)[0])
+    return source.suffix[1:], target.suffix[1:]
 
 
 def predicted(alignment) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
@@ -123,23 +141,31 @@ def judged(src: list[str], ref: list[str], cfg) -> tuple[str, dict]:
     return judge_pair(signals, cfg.diagnostics), signals
 
 
+def resegmented_relations(documents: list, languages: tuple[str, str], cfg) -> list[tuple[str, str, dict]]:
+    """The relation of every true pair with each side's lines joined and split again by the harness's segmenter."""
+    resegment = lambda lines, lang: split_sentences(" ".join(lines), lang)  # noqa: E731
+    return [("true", *judged(resegment(src, languages[0]), resegment(tgt, languages[1]), cfg))
+            for _, src, tgt, _ in documents]
+
+
 def print_relations(rows: list) -> None:
     table = Counter((kind, verdict) for kind, verdict, _ in rows)
     verdicts = sorted({v for _, v in table})
+    kinds = [kind for kind in ("true", "half target", "mismatched") if any(k == kind for k, _, _ in rows)]
     print("relation (harness diagnostics): " + "; ".join(
-        f"{kind}: " + ", ".join(f"{table[(kind, v)]} {v}" for v in verdicts if table[(kind, v)])
-        for kind in ("true", "half target", "mismatched")))
-    for kind in ("true", "half target", "mismatched"):
+        f"{kind}: " + ", ".join(f"{table[(kind, v)]} {v}" for v in verdicts if table[(kind, v)]) for kind in kinds))
+    for kind in kinds:
         values = sorted(s["coverage"] for k, _, s in rows if k == kind)
-        if values:
-            print(f"  {kind:<12} coverage (confident beads) min {values[0]:.3f} median {values[len(values) // 2]:.3f} "
-                  f"max {values[-1]:.3f}")
+        print(f"  {kind:<12} coverage (confident beads) min {values[0]:.3f} median {values[len(values) // 2]:.3f} "
+              f"max {values[-1]:.3f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, required=True)
     parser.add_argument("--pairs", action="store_true", help="also judge true, half-target and mismatched pairs")
+    parser.add_argument("--resegment", action="store_true",
+                        help="also judge the true pairs split into sentences by the harness, not by the gold")
     parser.add_argument("overrides", nargs="*")
     args = parser.parse_args()
     cfg = compose_config(args.overrides)
@@ -155,6 +181,9 @@ def main() -> None:
     print(f"  exact gold beads by type: {by_bead_type(results)}")
     if args.pairs:
         print_relations(relation_rows(documents, cfg))
+    if args.resegment:
+        print("resegmented by the harness (each side's lines joined, then split into sentences):")
+        print_relations(resegmented_relations(documents, corpus_languages(args.corpus), cfg))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,59 @@
+"""benchmarks.mqm_ted (a gold corpus from the MQM ratings' human references) and benchmarks.gold_alignment's
+--resegment (the true pairs split into sentences by the harness, not by the gold)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from benchmarks import gold_alignment
+from benchmarks.mqm_ted import reference_segments, write_corpus
+from tests.builders import REPO
+
+HEADER = "system\tdoc\tdoc_id\tseg_id\trater\tsource\ttarget\tcategory\tseverity\tcomment\n"
+ROWS = [
+    ("ref", "talk.1", "1", "2", "rater1", "Second  line.", "Zweite <v>Zeile</v>.", "Fluency", "Minor", ""),
+    ("ref", "talk.1", "1", "1", "rater1", "First line.", "Erste Zeile.", "No-error", "no-error", ""),
+    ("ref", "talk.1", "1", "2", "rater2", "Second  line.", "Zweite <v>Zeile</v>.", "Style", "Minor", ""),
+    ("ref", "talk.1", "1", "3", "rater1", "Untranslated.", "", "Omission", "Major", ""),
+    ("Online-W", "talk.1", "1", "1", "rater1", "First line.", "Erste Linie.", "No-error", "no-error", ""),
+    ("ref", "talk.2", "2", "4", "rater1", "Other talk.", "Anderer Vortrag.", "No-error", "no-error", ""),
+]
+
+
+def write_tsv(path) -> None:
+    path.write_text(HEADER + "".join("\t".join(row) + "\n" for row in ROWS), encoding="utf-8")
+
+
+def test_the_corpus_holds_the_human_reference_in_segment_order_with_1_1_gold(tmp_path):
+    tsv, out = tmp_path / "mqm_ted_ende.tsv", tmp_path / "corpus"
+    write_tsv(tsv)
+    write_corpus(reference_segments(tsv), ("en", "de"), out)
+    assert (out / "talk1.en").read_text() == "First line.\nSecond line.\n"
+    assert (out / "talk1.de").read_text() == "Erste Zeile.\nZweite Zeile.\n"   # no system output, no error marks
+    assert (out / "gold" / "talk1.align").read_text() == "[0]:[0]\n[1]:[1]\n"   # the empty reference left out
+    assert (out / "talk2.de").read_text() == "Anderer Vortrag.\n"
+    documents = gold_alignment.corpus_documents(out)
+    assert [(name, len(src), len(tgt), gold) for name, src, tgt, gold in documents] == [
+        ("talk1", 2, 2, [((0,), (0,)), ((1,), (1,))]), ("talk2", 1, 1, [((0,), (0,))])]
+    assert gold_alignment.corpus_languages(out) == ("de", "en")   # the English side is the target
+
+
+def test_an_existing_output_folder_is_refused_and_left_as_it_was(tmp_path):
+    tsv, out = tmp_path / "mqm_ted_zhen.tsv", tmp_path / "corpus"
+    write_tsv(tsv)
+    out.mkdir()
+    (out / "mine.txt").write_text("keep")
+    done = subprocess.run([sys.executable, "-m", "benchmarks.mqm_ted", str(tsv), str(out)], cwd=REPO,
+                          capture_output=True, text=True)
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"{out}: already exists; name a new folder"
+    assert [p.name for p in out.iterdir()] == ["mine.txt"] and (out / "mine.txt").read_text() == "keep"
+
+
+def test_resegmenting_joins_each_side_and_splits_it_in_its_own_language(monkeypatch):
+    seen = []
+    monkeypatch.setattr(gold_alignment, "judged", lambda src, ref, cfg: seen.append((src, ref)) or ("parallel", {}))
+    documents = [("doc", ["Il pleut. Il", "fait froid."], ["It rains.", "It is cold. Very."], [])]
+    rows = gold_alignment.resegmented_relations(documents, ("fr", "en"), cfg=None)
+    assert rows == [("true", "parallel", {})]
+    assert seen == [(["Il pleut.", "Il fait froid."], ["It rains.", "It is cold.", "Very."])]
