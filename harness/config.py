@@ -4,6 +4,7 @@ annotated with its schema class here (spec: AlignmentSpec); at run time it gets 
 schema checked, which has the same fields."""
 from __future__ import annotations
 
+import math
 import os
 import re
 from dataclasses import dataclass, field, is_dataclass
@@ -278,15 +279,18 @@ RANGES = {   # key: (accepts, what it must be); checked before anything runs
 
 
 def check_ranges(cfg: DictConfig) -> None:
-    """Values a schema type cannot rule out (a batch of 0, an empty metric list, a path that is not UTF-8) fail
-    here, by name."""
+    """Values a schema type cannot rule out (a batch of 0, an empty metric list, a path that is not UTF-8, a NaN)
+    fail here, by name."""
     for key, (accepts, requirement) in RANGES.items():
         value = OmegaConf.select(cfg, key)
         if value is not None and not accepts(value):
             shown = OmegaConf.to_container(value) if isinstance(value, (DictConfig, ListConfig)) else value
             raise UserError(f"{key}={shown}: must be {requirement}")
-    for key, value in text_values(to_plain(cfg)):
-        require_utf8(value, key)
+    for key, value in leaf_values(to_plain(cfg)):
+        if isinstance(value, str):
+            require_utf8(value, key)
+        elif isinstance(value, float) and not math.isfinite(value):   # a NaN would end the run unwritable
+            raise UserError(f"{key}={value}: must be a finite number")
     check_declared_keys(cfg)
 
 
@@ -302,13 +306,13 @@ def check_declared_keys(cfg: DictConfig, schema: type = None, prefix: str = "") 
             check_declared_keys(cfg[key], types[key], f"{prefix}{key}.")
 
 
-def text_values(node: object, prefix: str = "") -> list[tuple[str, str]]:
-    """Every text of a plain config with its dotted key."""
+def leaf_values(node: object, prefix: str = "") -> list[tuple[str, object]]:
+    """Every value of a plain config that is no mapping or list, with its dotted key."""
     if isinstance(node, dict):
-        return [item for key, child in node.items() for item in text_values(child, f"{prefix}{key}.")]
+        return [item for key, child in node.items() for item in leaf_values(child, f"{prefix}{key}.")]
     if isinstance(node, list):
-        return [item for k, child in enumerate(node) for item in text_values(child, f"{prefix.rstrip('.')}[{k}].")]
-    return [(prefix.rstrip("."), node)] if isinstance(node, str) else []
+        return [item for k, child in enumerate(node) for item in leaf_values(child, f"{prefix.rstrip('.')}[{k}].")]
+    return [(prefix.rstrip("."), node)]
 
 
 UNSAFE_IN_FOLDER_NAME = re.compile(r"[^\w.+=-]+")
