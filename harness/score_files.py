@@ -27,7 +27,7 @@ from harness.data.documents import (CleaningRules, Text, check_line_aligned, lan
 from harness.errors import UserError
 from harness.data.languages import language_name
 from harness.pipeline import open_cache, run
-from harness.results.run_folder import remove_created_folders, topmost_missing
+from harness.results.run_folder import check_creatable, remove_created_folders, resolved, topmost_missing
 from harness.translate.translate import hypothesis_lines
 
 UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -125,9 +125,10 @@ def system_config(data: Path, inputs: Path, name: str, overrides: list[str]):
 def score_systems(request: ScoreRequest, out: Path) -> list[Path]:
     """One run folder per hypothesis file (OUT/<system>), through the pipeline with model=files."""
     check_inputs(request)
-    out = out.absolute()
+    out = resolved(out, "--out")
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise UserError(f"--out {out} already exists and is not an empty folder; name a new folder")
+    check_creatable(out, "--out")
     created = topmost_missing(out)
     out.mkdir(parents=True, exist_ok=True)
     written = [out / DATA_DIR, out / INPUTS_DIR]
