@@ -67,6 +67,11 @@ def resolved(path: str | Path, knob: str) -> Path:
     nothing (a disk that is not mounted) is refused rather than followed into a folder made in its place."""
     absolute = Path(path).expanduser().absolute()
     require_utf8(str(absolute), knob)
+    return followed(absolute, knob)
+
+
+def followed(absolute: Path, knob: str) -> Path:
+    """An absolute path with its symbolic links followed; a link to nothing, or a loop of links, refused."""
     for prefix in [*reversed(absolute.parents), absolute]:
         if prefix.is_symlink() and not prefix.exists():
             raise UserError(f"{knob}={absolute}: {prefix} is a symbolic link to {os.readlink(prefix)}, which does not "
