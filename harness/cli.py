@@ -27,7 +27,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
 from harness import progress
-from harness.compare.compare import compare_collection
+from harness.compare.compare import check_resamples, compare_collection
 from harness.compare.comparison import Comparison
 from harness.compare.discovery import Skipped, collect_runs
 from harness.config import CONF_DIR, compose_config, register_schemas
@@ -378,6 +378,7 @@ def score_main() -> None:
     try:
         if args.baseline and args.baseline not in system_names(args.hypotheses):
             raise unknown_name("baseline system", args.baseline, system_names(args.hypotheses))
+        check_resamples(args.resamples)
         folders = score_systems(request, out)
         if len(folders) == 1:
             show(results_table(read_record(folders[0])))

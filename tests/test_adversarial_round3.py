@@ -87,3 +87,15 @@ def test_a_compare_out_that_links_to_an_unmounted_disk_is_refused_not_made(tmp_p
     assert_one_line_error(outcome, "--out", fragment)
     assert not (tmp_path / "unmounted").exists()
     assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == before
+
+
+@pytest.mark.parametrize("resamples", ["0", "-5"])
+def test_a_score_refused_for_its_resamples_is_refused_before_it_writes(tmp_path, resamples):
+    """The comparison's --resamples was checked after every system was scored: exit 2, and OUT left full."""
+    user = user_files(tmp_path)
+    before = tree_checksum(tmp_path, exclude=(tmp_path / "cache",))
+    outcome = run_cli("score", ["-q", "-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", "sysA.txt", "sysB.txt",
+                                "--out", str(tmp_path / "out"), "--resamples", resamples], cwd=user,
+                      env={"HARNESS_CACHE_DIR": str(tmp_path / "cache")})
+    assert_one_line_error(outcome, f"--resamples {resamples}: needs at least 1")
+    assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == before

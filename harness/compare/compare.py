@@ -77,14 +77,18 @@ def baseline_family(rows: list[TestedRow]) -> str:
     return BASELINE_FAMILY.format(count=" or ".join(str(size) for size in sorted(sizes)) or "0")
 
 
+def check_resamples(n_resamples: int) -> None:
+    if n_resamples < 1:
+        raise UserError(f"--resamples {n_resamples}: needs at least 1 (1000 is the usual number)")
+
+
 def compare_runs(runs: list[Run], baseline: str | None = None, metrics: list[str] | None = None,
                  n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED, skipped: list[Skipped] = (),
                  all_pairs: bool = False) -> Comparison:
     """The comparison of comparable runs: the ranking per metric (with every pair tested when all_pairs), the
     tests against a baseline (default: the first run); `skipped` run folders are recorded, so that the report
     says what it leaves out."""
-    if n_resamples < 1:
-        raise UserError(f"--resamples {n_resamples}: needs at least 1 (1000 is the usual number)")
+    check_resamples(n_resamples)
     runs = order_with_baseline(runs, baseline)
     level = score_level(runs)
     names = choose_metrics(runs, level, metrics)
