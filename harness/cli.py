@@ -142,13 +142,17 @@ def hydra_records(cfg: DictConfig) -> dict[str, str]:
             ".hydra/overrides.yaml": OmegaConf.to_yaml(hydra_cfg.overrides.task)}
 
 
-def interrupted(folder: Path, sweep_dir: Path | None) -> None:
-    """Ctrl-C: one line that says where the run stopped and how to resume it, exit 130."""
-    resume = f"hydra.sweep.dir={sweep_dir}" if sweep_dir else f"hydra.run.dir={folder}"
-    where = (f"{folder} is marked FAILED; run the same command with {resume} to resume it"
-             if (folder / FAILED_MARKER).is_file() else "before the run started")
-    print(f"interrupted: {where}", file=sys.stderr)
+def stop_interrupted(where: str) -> None:
+    """Ctrl-C: one line that says what was left, exit 130."""
+    print(f"interrupted{': ' if where else ''}{terminal_text(where)}", file=sys.stderr)
     sys.exit(EXIT_INTERRUPTED)
+
+
+def interrupted(folder: Path, sweep_dir: Path | None) -> None:
+    """Ctrl-C in a run: where it stopped and how to resume it."""
+    resume = f"hydra.sweep.dir={sweep_dir}" if sweep_dir else f"hydra.run.dir={folder}"
+    stop_interrupted(f"{folder} is marked FAILED; run the same command with {resume} to resume it"
+                     if (folder / FAILED_MARKER).is_file() else "before the run started")
 
 
 @hydra.main(config_path=str(CONF_DIR), config_name="config", version_base="1.3")
@@ -240,8 +244,7 @@ def run_main() -> None:
             raise
         fail(composition_message(err))
     except KeyboardInterrupt:   # outside a run (composing, comparing a sweep): nothing to mark
-        print("interrupted", file=sys.stderr)
-        sys.exit(EXIT_INTERRUPTED)
+        stop_interrupted("")
     if failed_jobs or not_logged:
         sys.exit(EXIT_PARTLY_FAILED)
 
@@ -318,6 +321,8 @@ def compare_main() -> None:
         show_comparisons(compared.comparisons, publish(compared.comparisons, place))
     except UserError as err:
         fail(str(err))
+    except KeyboardInterrupt:   # the report is published whole or not at all (ReportPlace.publish)
+        stop_interrupted("no report written")
 
 
 def score_arguments() -> argparse.ArgumentParser:
@@ -393,6 +398,8 @@ def score_main() -> None:
         show(f"run folders: {out}/<system>" + (f" ({', '.join(renamed)})" if renamed else ""))
     except UserError as err:
         fail(str(err))
+    except KeyboardInterrupt:   # each system's run folder is finished, or marked FAILED by the run
+        stop_interrupted(f"{out} keeps the systems scored so far; score again into a new --out")
 
 
 class RunFolderCallback(Callback):

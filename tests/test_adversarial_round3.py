@@ -7,16 +7,23 @@ checksum of the whole surrounding tree (tests/adversarial.py): a refused command
 - harness-score --out that cannot be made (a link to a disk that is not mounted, a path under a file, a name that is
   not UTF-8): a traceback, in the last case after half the output folder was written;
 - harness-compare --out that is a link to a disk that is not mounted: the report folder was made where the link
-  points, in place of the disk.
+  points, in place of the disk;
+- --resamples beyond memory (a numpy traceback), and Ctrl-C in harness-score and harness-compare (a traceback where
+  harness-run says one line).
 """
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from tests.adversarial import assert_one_line_error, run_cli, tree_checksum
+from tests.builders import REPO
 from tests.test_adversarial_run import base_args, make_setup
 
 SOURCE = ["Bonjour à tous les amis de la ville.", "Le chat dort sur le canapé rouge.",
@@ -99,3 +106,53 @@ def test_a_score_refused_for_its_resamples_is_refused_before_it_writes(tmp_path,
                       env={"HARNESS_CACHE_DIR": str(tmp_path / "cache")})
     assert_one_line_error(outcome, f"--resamples {resamples}: needs at least 1")
     assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == before
+
+
+@pytest.mark.parametrize("resamples", ["100001", "99999999999999999999"])
+def test_a_compare_with_more_resamples_than_memory_allows_is_one_line(tmp_path, resamples):
+    """--resamples 99999999999999999999 ended in numpy's OverflowError traceback; a large count in a MemoryError."""
+    user = user_files(tmp_path)
+    scored = run_cli("score", ["-q", "-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", "sysA.txt", "sysB.txt",
+                               "--out", str(tmp_path / "scored"), "--resamples", "20"], cwd=user,
+                     env={"HARNESS_CACHE_DIR": str(tmp_path / "cache")})
+    assert scored.code == 0, scored.stderr[-2000:]
+    before = tree_checksum(tmp_path, exclude=(tmp_path / "cache",))
+    outcome = run_cli("compare", [str(tmp_path / "scored" / "sysA"), str(tmp_path / "scored" / "sysB"),
+                                  "--resamples", resamples, "--out", str(tmp_path / "report")], cwd=tmp_path)
+    assert_one_line_error(outcome, f"--resamples {resamples}: at most 100000")
+    assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == before
+
+
+def test_ctrl_c_in_a_score_is_one_line_exit_130_and_the_unfinished_run_marked(tmp_path):
+    """harness-score printed a traceback on Ctrl-C (harness-run says one line)."""
+    user = user_files(tmp_path)
+    stalling = "backend._target_=tests.backends_for_tests.StallingBackend"
+    environment = {**os.environ, "PYTHONPATH": str(REPO), "HARNESS_CACHE_DIR": str(tmp_path / "cache")}
+    child = subprocess.Popen([sys.executable, "-c", "from harness.cli import score_main; score_main()", "-q", "-r",
+                              "ref.txt", "-s", "src.txt", "--src-lang", "fr", "sysA.txt", "--out", str(tmp_path / "out"),
+                              "--override", stalling], cwd=user, env=environment, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while not (user / "TRANSLATING").exists() and time.time() < deadline:
+        time.sleep(0.05)
+    child.send_signal(signal.SIGINT)
+    _, stderr = child.communicate(timeout=120)
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert child.returncode == 130, stderr[-3000:]
+    assert "Traceback" not in stderr and lines == [
+        f"interrupted: {tmp_path / 'out'} keeps the systems scored so far; score again into a new --out"], stderr[-3000:]
+    assert (tmp_path / "out" / "sysA" / "FAILED").read_text().startswith("interrupted")
+
+
+def test_ctrl_c_in_a_compare_is_one_line_exit_130_and_writes_no_report(tmp_path, monkeypatch, capsys):
+    from harness import cli
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(cli, "collect_runs", interrupt)
+    monkeypatch.setattr(sys, "argv", ["harness-compare", str(tmp_path), "--out", str(tmp_path / "report")])
+    with pytest.raises(SystemExit) as stopped:
+        cli.compare_main()
+    assert stopped.value.code == 130
+    assert capsys.readouterr().err == "interrupted: no report written\n"
+    assert not (tmp_path / "report").exists()

@@ -77,9 +77,15 @@ def baseline_family(rows: list[TestedRow]) -> str:
     return BASELINE_FAMILY.format(count=" or ".join(str(size) for size in sorted(sizes)) or "0")
 
 
+MAX_RESAMPLES = 100_000   # the resampled counts take resamples x segments x 8 bytes: 1.6 GB for 2,000 segments
+
+
 def check_resamples(n_resamples: int) -> None:
     if n_resamples < 1:
         raise UserError(f"--resamples {n_resamples}: needs at least 1 (1000 is the usual number)")
+    if n_resamples > MAX_RESAMPLES:
+        raise UserError(f"--resamples {n_resamples}: at most {MAX_RESAMPLES} (each resample holds a count per segment; "
+                        "1000 is the usual number)")
 
 
 def compare_runs(runs: list[Run], baseline: str | None = None, metrics: list[str] | None = None,
