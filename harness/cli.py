@@ -312,6 +312,7 @@ def compare_main() -> None:
             warn_skipped(collection.skipped)
             show(index)
             return
+        check_resamples(args.resamples)   # before the runs are read: a search of a large folder takes a while
         place = ReportPlace.of(folder)
         collection = collect_runs(args.runs)
         warn_skipped(collection.skipped)

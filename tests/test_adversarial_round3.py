@@ -156,3 +156,10 @@ def test_ctrl_c_in_a_compare_is_one_line_exit_130_and_writes_no_report(tmp_path,
     assert stopped.value.code == 130
     assert capsys.readouterr().err == "interrupted: no report written\n"
     assert not (tmp_path / "report").exists()
+
+
+@pytest.mark.parametrize("resamples", ["0", "100001"])
+def test_compare_checks_its_resamples_before_it_reads_any_run(tmp_path, resamples):
+    """The count was checked per comparable group, after every run under the folders had been read."""
+    outcome = run_cli("compare", [str(tmp_path / "nothing here"), "--resamples", resamples], cwd=tmp_path)
+    assert_one_line_error(outcome, f"--resamples {resamples}: ")
