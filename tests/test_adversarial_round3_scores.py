@@ -13,6 +13,8 @@ from sacrebleu.utils import smart_open
 
 from harness import run
 from harness.config import compose_config
+from harness.errors import UserError
+from harness.score_files import ScoreRequest, score_systems
 
 SOURCE = ["Le conseil municipal a voté le budget hier soir.", "Les habitants se plaignent du bruit des travaux.",
           "Le maire a promis une réunion publique en mars.", "La nouvelle école ouvrira ses portes en septembre."]
@@ -68,6 +70,46 @@ def headline(record: dict) -> dict[str, float]:
 def files_run(data: Path, hypothesis: str, folder: Path) -> dict:
     outputs = write(folder.parent / f"{folder.name}_outputs" / "doc.txt", hypothesis).parent
     return run(compose_config([f"data.root={data}", "model=files", f"model.path={outputs}"]), folder)
+
+
+def harness_score(source: Path, reference: Path, hypothesis: Path, out: Path) -> dict:
+    [folder] = score_systems(ScoreRequest(source, [reference], [hypothesis], "fr"), out)
+    from harness.results.results import read_record
+    return {name: score.score for name, score in read_record(folder).documents[0].aligned.items()
+            if name in cli_metrics()}
+
+
+# ---------------------------------------------------------------- a system whose every output line is empty
+
+EMPTY_OUTPUTS = {
+    "empty lines": "\n" * 4,
+    "Windows empty lines": "\r\n" * 4,
+    "lines of spaces, a tab and NBSP": "   \n\t\n\u00a0\n\n",
+    "zero-width characters only": "\u200b\n\n\u2060\n\n",
+}
+
+
+@pytest.mark.parametrize("hypothesis", EMPTY_OUTPUTS.values(), ids=EMPTY_OUTPUTS.keys())
+def test_a_line_aligned_hypothesis_file_of_empty_lines_is_scored_as_sacrebleu_scores_it(hypothesis, tmp_path):
+    """One line per source line, each an empty output: `sacrebleu REF -i HYP` scores it (BLEU 0, TER 100), and so
+    does a model run whose outputs are all empty; the harness scored it neither in model=files nor in harness-score,
+    refusing the file as 'empty (no visible character)'."""
+    data = data_set(tmp_path / "data", lines(SOURCE), lines(REFERENCE))
+    path = write(tmp_path / "sys.txt", hypothesis)
+    expected = sacrebleu_scores([data / "ref.txt"], path)
+    record = files_run(data, hypothesis, tmp_path / "run")
+    assert headline(record) == expected
+    assert record["documents"][0]["empty_outputs"] == sum(not line.strip() for line in cli_lines(path))
+    assert harness_score(data / "src.txt", data / "ref.txt", path, tmp_path / "out") == expected
+
+
+def test_a_hypothesis_file_with_no_visible_text_for_a_searched_document_is_refused_as_a_hypothesis_file(tmp_path):
+    """Without alignment: lines there is no line count to check a file against; an output file with no visible
+    text is refused, and the message calls it a hypothesis file (not a document to remove from the manifest)."""
+    data = data_set(tmp_path / "data", lines(SOURCE), lines(REFERENCE), alignment="search")
+    with pytest.raises(UserError, match="doc.txt: hypothesis file is empty") as refused:
+        files_run(data, "\n\n", tmp_path / "run")
+    assert "manifest" not in str(refused.value)
 
 
 # ---------------------------------------------------------------- the same text by every way in, as sacrebleu reads it
