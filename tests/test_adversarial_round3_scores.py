@@ -103,6 +103,19 @@ def test_a_line_aligned_hypothesis_file_of_empty_lines_is_scored_as_sacrebleu_sc
     assert harness_score(data / "src.txt", data / "ref.txt", path, tmp_path / "out") == expected
 
 
+def test_a_model_run_with_no_output_and_its_own_hypothesis_file_score_alike(tmp_path):
+    """A model that outputs nothing for every line (here: a line with a digit gets an empty output) is scored; its
+    hypotheses/doc.txt, handed back as a model=files output, gets the same scores, sacrebleu's."""
+    source = [f"{line[:-1]} ({number})." for number, line in enumerate(SOURCE)]
+    data = data_set(tmp_path / "data", lines(source), lines(REFERENCE))
+    model = run(compose_config([f"data.root={data}", "model=identity",
+                                "backend._target_=tests.backends_for_tests.SometimesEmptyBackend"]), tmp_path / "model")
+    written = tmp_path / "model" / "hypotheses" / "doc.txt"
+    expected = sacrebleu_scores([data / "ref.txt"], written)
+    assert model["documents"][0]["empty_outputs"] == len(SOURCE) and headline(model) == expected
+    assert headline(files_run(data, written.read_text(encoding="utf-8"), tmp_path / "files")) == expected
+
+
 def test_a_hypothesis_file_with_no_visible_text_for_a_searched_document_is_refused_as_a_hypothesis_file(tmp_path):
     """Without alignment: lines there is no line count to check a file against; an output file with no visible
     text is refused, and the message calls it a hypothesis file (not a document to remove from the manifest)."""
