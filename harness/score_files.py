@@ -84,7 +84,8 @@ def check_inputs(request: ScoreRequest) -> None:
     check_line_aligned(source, references, "harness-score")
     check_languages(source, references, request.overrides)
     for path in request.hypotheses:
-        hypothesis_lines(read_text_file(path, "hypothesis file"), len(source.paragraphs), str(path))
+        hypothesis_lines(read_text_file(path, "hypothesis file", require_text=False), len(source.paragraphs),
+                         str(path))
     system_names(request.hypotheses)
 
 

@@ -124,8 +124,10 @@ def why_not_a_file(path: Path) -> str:
     return "file not found; check the file name"
 
 
-def read_text_file(path: Path, what: str = "document") -> str:
-    """Read a UTF-8 file, refusing empty, binary and non-UTF-8 files with the fix in the message."""
+def read_text_file(path: Path, what: str = "document", require_text: bool = True) -> str:
+    """Read a UTF-8 file, refusing binary and non-UTF-8 files, and empty ones unless require_text is false, with the
+    fix in the message. A line-aligned hypothesis file is read with require_text=False: each of its lines is an
+    output, an empty one included, and its number of lines is what is checked (translate.hypothesis_lines)."""
     if path.is_dir():
         raise UserError(f"{path}: is a folder, not a file; name a text file")
     if not path.is_file():
@@ -139,10 +141,14 @@ def read_text_file(path: Path, what: str = "document") -> str:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise UserError(f"{path}: not valid UTF-8 (byte {err.start}); {conversion_hint(raw)}") from None
-    if not has_visible_text(text):
-        raise UserError(f"{path}: {what} is empty (no visible character); give a file with text"
-                        + (" or remove it from the manifest" if what == "document" else ""))
+    if require_text and not has_visible_text(text):
+        raise empty_file(str(path), what)
     return text
+
+
+def empty_file(location: str, what: str) -> UserError:
+    return UserError(f"{location}: {what} is empty (no visible character); give a file with text"
+                     + (" or remove it from the manifest" if what == "document" else ""))
 
 
 MIN_ENCODING_CONFIDENCE = 0.2   # chardet's guesses below it were wrong on our samples (a 3-word Latin-1 line: Greek)

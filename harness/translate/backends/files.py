@@ -36,7 +36,7 @@ class FilesBackend:
                             "use plain file names as ids")
         if not path.is_file():
             raise UserError(f"{path}: no hypothesis for document '{doc_id}'; add {doc_id}.txt to model.path")
-        return read_text_file(path)
+        return read_text_file(path, "hypothesis file", require_text=False)   # judged by read_translation
 
     def fingerprint(self, src_lang: str, tgt_lang: str) -> dict:
         return {**model_fingerprint(self, self.model), "path": str(self.folder.resolve())}
