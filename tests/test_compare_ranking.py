@@ -16,6 +16,7 @@ import shutil
 import pytest
 
 from benchmarks.line_scoring import parallel_lines, write_lines
+from harness.compare.comparability import output_fingerprint
 from harness.compare.compare import Ranking, collect_runs, compare_collection
 from harness.compare.reports.tables import comparison_csv, comparison_markdown, comparison_table, ranking_csv
 from harness.compare.reports.page import write_comparison
@@ -210,3 +211,15 @@ def test_damaged_stored_statistics_are_a_one_line_error_naming_the_field(scored,
     outcome = run_cli("compare", [str(scored["best"]), str(damaged), "--out", str(tmp_path / "report")], tmp_path)
     assert_one_line_error(outcome, str(damaged / "result.json"), "documents[0].segments[3].statistics.bleu")
     assert tree_checksum(tmp_path) == before
+
+
+def test_a_copy_of_an_output_with_windows_line_ends_is_flagged_as_the_same_output(scored, tmp_path):
+    """The duplicate check read hypotheses/<id>.txt byte for byte: a CRLF copy of a system, scored line for line the
+    same (as sacrebleu reads it), was taken for another output."""
+    copy = tmp_path / "crlf"
+    shutil.copytree(scored["weak"], copy)
+    for hypothesis in (copy / "hypotheses").glob("*.txt"):
+        hypothesis.write_bytes(hypothesis.read_bytes().replace(b"\n", b"\r\n"))
+    runs = collect_runs([str(scored["weak"]), str(copy), str(scored["best"])]).runs
+    fingerprints = [output_fingerprint(run) for run in runs]
+    assert fingerprints[0] == fingerprints[1] != fingerprints[2]

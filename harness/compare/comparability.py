@@ -9,6 +9,7 @@ import hashlib
 from typing import Callable
 
 from harness.compare.discovery import Run, Skipped
+from harness.data.lines import split_lines
 from harness.errors import UserError, unknown_name
 from harness.results.results import DocumentRecord, Segment
 from harness.score.metrics import Score, is_metric_name
@@ -151,12 +152,15 @@ def paired_segments(runs: list[Run], doc_index: int) -> list[tuple[Segment, ...]
 
 
 def output_fingerprint(run: Run) -> str:
-    """A digest of what the system output on every document: its hypotheses/<id>.txt as the run wrote it, or
-    for a result without that file the hypothesis text of its aligned segments."""
+    """A digest of what the system output on every document: the lines of its hypotheses/<id>.txt as they are
+    scored (split_lines: a copy with Windows line ends is the same output), or for a result without that file the
+    hypothesis text of its aligned segments."""
     digest = hashlib.sha256()
     for document in run.result.documents:
         path = run.path / "hypotheses" / f"{document.id}.txt"
-        text = path.read_bytes() if path.is_file() else "\n".join(s.hyp for s in document.segments or ()).encode()
+        lines = (split_lines(path.read_text(encoding="utf-8", errors="surrogateescape")) if path.is_file()
+                 else [s.hyp for s in document.segments or ()])
+        text = "\n".join(lines).encode("utf-8", "surrogateescape")
         digest.update(document.id.encode() + b"\0" + hashlib.sha256(text).digest())
     return digest.hexdigest()
 
