@@ -2,7 +2,8 @@
 import pytest
 
 from harness.config import compose_config
-from harness.score.diagnostics import judge_pair, names, numbers, output_language, overlap, specific_numbers
+from harness.score.diagnostics import (judge_pair, language_verdict, names, numbers, output_language, overlap,
+                                      specific_numbers)
 from tests.alignment_cases import FLOOD_STORY
 
 FRENCH = ["La pluie a fait déborder la rivière dimanche matin.", "Les écoles resteront fermées jusqu'à mercredi."]
@@ -72,14 +73,23 @@ def test_overlap_is_jaccard_or_none(left, right, expected):
     assert overlap(left, right) == expected
 
 
-def table_document(doc_id, declared, measured, agrees, english=1.0):
+@pytest.mark.parametrize("outputs, verdict", [
+    (FLOOD_STORY[:2], "on_target"), (FRENCH, "off_target"), ([FLOOD_STORY[0], ""], "on_target"),
+    (["", "  "], "no_output"),   # every output empty: no language to judge (it read off_target, English 0%!)
+])
+def test_the_output_language_verdict(outputs, verdict):
+    spec = type("Spec", (), {"min_english_share": 0.5})
+    assert language_verdict(output_language(outputs, "en", "fr"), spec) == verdict
+
+
+def table_document(doc_id, declared, measured, agrees, english=1.0, verdict=None):
     score = {"score": 10.0, "signature": "BLEU|test", "higher_is_better": True}
     return {"id": doc_id, "src_lang": "fr", "relation": declared, "source_file": f"{doc_id}.fr.txt",
             "reference_file": f"{doc_id}.en.txt", "source_segments": 3, "cleaning": {}, "metrics": {"bleu": score},
             "aligned": {"bleu": score}, "empty_outputs": 0, "hypothesis_units": 3,
             "diagnostics": {"relation": {"declared": declared, "measured": measured, "agrees": agrees},
-                            "output_language": {"english": english,
-                                                "verdict": "on_target" if english >= 0.5 else "off_target"},
+                            "output_language": {"english": english, "verdict": verdict or (
+                                "on_target" if english >= 0.5 else "off_target")},
                             "adequacy": 0.71}}
 
 
@@ -90,7 +100,8 @@ def test_table_shows_measured_relation_marks_and_warns():
         table_document("001", "parallel", "parallel", True),
         table_document("002", "parallel", "unrelated", False),
         table_document("003", "comparable", "cannot_judge", None),
-        table_document("004", "parallel", "parallel", True, english=0.0)]}
+        table_document("004", "parallel", "parallel", True, english=0.0),
+        table_document("005", "parallel", "parallel", True, english=0.0, verdict="no_output")]}
     table = results_table(result)
     rows = {line.split()[0]: line for line in table.splitlines() if line[:3].isdigit()}
     assert "parallel/parallel" in rows["001"] and "*" not in rows["001"]
@@ -100,3 +111,4 @@ def test_table_shows_measured_relation_marks_and_warns():
     assert "? relation cannot be judged (too few sentences, or hypothesis not en): 003" in table
     assert "0.71" in rows["001"] and "100%" in rows["001"] and "0%!" in rows["004"]   # adequacy, output language
     assert "! output not in en (off-target: untranslated or another language): 004" in table
+    assert "0%" not in rows["005"]   # every output empty: no language, not off-target

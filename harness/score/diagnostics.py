@@ -165,10 +165,18 @@ def measure_relation(document: AlignedDocument, english_share: float, spec: Diag
     return judge_hypothesis_side(signals, english_share, spec), signals, "hypothesis and reference"
 
 
+def language_verdict(language: dict, spec: DiagnosticsSpec) -> str:
+    """on_target or off_target by the share of output sentences in the target language; no_output where every
+    output is empty: an empty line has no language (the emptiness itself is counted and shown as `empty`)."""
+    if language["empty"] == 1.0:
+        return "no_output"
+    return "on_target" if language["english"] >= spec.min_english_share else "off_target"
+
+
 def diagnose(document: AlignedDocument, outputs: list[str], declared: str, target_lang: str, source_lang: str,
              spec: DiagnosticsSpec, cache: TranslationCache | None = None) -> dict:
     language = output_language(outputs, target_lang, source_lang, document.method == "lines", cache)
-    language["verdict"] = "on_target" if language["english"] >= spec.min_english_share else "off_target"
+    language["verdict"] = language_verdict(language, spec)
     measured, signals, measured_from = measure_relation(document, language["english"], spec)
     agrees = None if measured == Relation.CANNOT_JUDGE else measured == declared
     return {"relation": {"declared": declared, "measured": measured, "measured_from": measured_from,

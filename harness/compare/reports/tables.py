@@ -57,7 +57,7 @@ def relation_cell(document: DocumentRecord) -> str:
 
 def english_cell(document: DocumentRecord) -> str:
     language = document.output_language
-    if not language:
+    if not language or language.verdict == "no_output":   # every output empty: no language to measure
         return NO_VALUE
     return f"{100 * language.english:.0f}%" + ("!" if language.verdict == "off_target" else "")
 
