@@ -108,7 +108,8 @@ def test_table_shows_measured_relation_marks_and_warns():
     assert "parallel/unrelated!" in rows["002"] and "10.0*" in rows["002"]   # measured non-parallel is marked
     assert "10.0*" in rows["003"]                                          # declared comparable stays marked
     assert "! measured relation disagrees with the declared one: 002" in table
-    assert "? relation cannot be judged (too few sentences, or hypothesis not en): 003" in table
+    assert ("? relation cannot be judged (too few sentences, hypothesis not en, or a language the encoder does not "
+            "cover): 003") in table
     assert "0.71" in rows["001"] and "100%" in rows["001"] and "0%!" in rows["004"]   # adequacy, output language
     assert "! output not in en (off-target: untranslated or another language): 004" in table
     assert "0%" not in rows["005"]   # every output empty: no language, not off-target

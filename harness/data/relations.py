@@ -17,6 +17,18 @@ class Relation(str, Enum):
         return self.value
 
 
+class MeasuredFrom(str, Enum):
+    """What a relation was measured from (diagnostics' `measured_from`): the pair itself, or, in a language the
+    encoder does not cover, one system's output (a search) or nothing (line-aligned)."""
+
+    PAIR = "source and reference"
+    HYPOTHESIS = "hypothesis and reference"
+    NOTHING = "nothing: the encoder does not cover the language"
+
+    def __str__(self) -> str:
+        return self.value
+
+
 DECLARABLE = (Relation.PARALLEL, Relation.COMPARABLE, Relation.UNRELATED)   # what a manifest may declare
 
 

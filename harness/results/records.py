@@ -347,6 +347,10 @@ class DocumentRecord(Record):
         return self.diagnostics.get("relation", {}).get("measured")
 
     @property
+    def relation_measured_from(self) -> str | None:
+        return self.diagnostics.get("relation", {}).get("measured_from")
+
+    @property
     def relation_agrees(self) -> bool | None:
         return self.diagnostics.get("relation", {}).get("agrees")
 

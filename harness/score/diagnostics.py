@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from harness.data.relations import Relation
+from harness.data.relations import MeasuredFrom, Relation
 from harness.score.aligned_scoring import AlignedDocument
 from harness.config import DiagnosticsSpec
 from harness.cache import TranslationCache
@@ -159,10 +159,10 @@ def measure_relation(document: AlignedDocument, english_share: float, spec: Diag
     if document.pair is not None:
         signals = pair_signals(document.pair, document.sources, document.references)
         if document.pair.method == "lines" and all(bead.similarity is None for bead in document.pair.beads):
-            return Relation.CANNOT_JUDGE, signals, "nothing: the encoder does not cover the language"
-        return judge_pair(signals, spec), signals, "source and reference"
+            return Relation.CANNOT_JUDGE, signals, MeasuredFrom.NOTHING.value
+        return judge_pair(signals, spec), signals, MeasuredFrom.PAIR.value
     signals = hypothesis_signals(document)
-    return judge_hypothesis_side(signals, english_share, spec), signals, "hypothesis and reference"
+    return judge_hypothesis_side(signals, english_share, spec), signals, MeasuredFrom.HYPOTHESIS.value
 
 
 def language_verdict(language: dict, spec: DiagnosticsSpec) -> str:

@@ -19,7 +19,7 @@ from wcwidth import wcswidth
 from harness.compare.comparison import Comparison
 from harness.compare.rows import (BucketRow, Example, MetricInfo, PairRow, RankRow, Ranking, ScoreRow, SystemExamples,
                                   TestedRow, duplicate_note)
-from harness.data.relations import Relation
+from harness.data.relations import MeasuredFrom, Relation
 from harness.errors import UserError
 from harness.results.results import DocumentRecord, RunRecord, as_run_record
 from harness.results.run_folder import followed, remove_created_folders, topmost_missing
@@ -41,7 +41,15 @@ OFF_TARGET_NOTE = "! output not in {target} (off-target: untranslated or another
 NOT_PARALLEL_NOTE = ("* the reference is not a translation of this source (declared or measured {relations}): "
                      "its scores measure topical overlap, not translation quality")
 DISAGREE_NOTE = "! measured relation disagrees with the declared one: {documents}"
-CANNOT_JUDGE_NOTE = "? relation cannot be judged (too few sentences, or hypothesis not {target}): {documents}"
+CANNOT_JUDGE_NOTE = ("? relation cannot be judged (too few sentences, hypothesis not {target}, or a language the encoder "
+                     "does not cover): {documents}")
+UNCOVERED = "a language of the pair is not covered by the multilingual encoder"
+# documents whose relation does not come from source and reference, as the aln note says of every other one
+MEASURED_FROM_NOTES = {
+    MeasuredFrom.HYPOTHESIS: (f"relation measured from hypothesis and reference ({UNCOVERED}: the verdict depends on "
+                              "this system's output, not on the pair alone): {documents}"),
+    MeasuredFrom.NOTHING: f"relation not measured ({UNCOVERED}; the declared relation counts): {{documents}}",
+}
 NO_VALUE = "-"   # the cell of a value that does not exist: every row keeps every column
 NOT_ALIGNED_NOTE = (f"{NO_VALUE}: no aligned segment (no reference sentence has a source counterpart): {{documents}}; "
                     "its aligned scores do not exist")
@@ -121,6 +129,10 @@ def relation_notes(documents: tuple[DocumentRecord, ...], target_lang: str) -> l
     disagree = [d.id for d in documents if d.relation_agrees is False]
     if disagree:
         notes.append(DISAGREE_NOTE.format(documents=", ".join(disagree)))
+    for measured_from, note in MEASURED_FROM_NOTES.items():
+        named = [d.id for d in documents if d.relation_measured_from == measured_from]
+        if named:
+            notes.append(note.format(documents=", ".join(named)))
     undecided = [d.id for d in documents if d.measured_relation == Relation.CANNOT_JUDGE]
     if undecided:
         notes.append(CANNOT_JUDGE_NOTE.format(target=target_lang, documents=", ".join(undecided)))
