@@ -50,7 +50,8 @@ def available_metric_names(run: Run, level: str) -> list[str]:
 
 
 def choose_metrics(runs: list[Run], level: str, requested: list[str] | None) -> list[str]:
-    """The requested metrics (each must be in every run), or those every run has (at least one)."""
+    """The requested metrics (each must be in every run, each once: a metric named twice would count twice in the
+    Holm correction), or those every run has (at least one)."""
     available = [available_metric_names(run, level) for run in runs]
     if not requested:
         common = [name for name in available[0] if all(name in names for names in available)]
@@ -67,7 +68,7 @@ def choose_metrics(runs: list[Run], level: str, requested: list[str] | None) -> 
             if name not in names:
                 raise UserError(f"metric '{name}' is not in run '{run.name}' ({run.path}) at {level} level; "
                                 f"it has {', '.join(names) or 'none'}: drop it from --metrics or re-run with it")
-    return list(requested)
+    return list(dict.fromkeys(requested))
 
 
 def data_identity(run: Run) -> dict:
