@@ -22,8 +22,8 @@ import yaml
 from omegaconf import OmegaConf
 
 from harness.config import compose_config
-from harness.data.documents import (CleaningRules, Text, check_line_aligned, language_notes, load_text,
-                                    read_text_file)
+from harness.data.documents import (CleaningRules, Text, check_distinct, check_line_aligned, language_notes,
+                                    load_text, read_text_file)
 from harness.errors import UserError
 from harness.data.languages import language_name
 from harness.pipeline import open_cache, run
@@ -75,6 +75,7 @@ def check_inputs(request: ScoreRequest) -> None:
     language_name(request.tgt_lang)
     if not request.hypotheses:
         raise UserError("no hypothesis file given; name one or more after the options (harness-score ... sys.txt)")
+    check_distinct(request.references, "--reference")
     names = [path.name for path in request.references]
     if len(set(names)) < len(names):
         raise UserError(f"two references share the file name {next(n for n in names if names.count(n) > 1)}; "

@@ -3,6 +3,8 @@
 Each case runs the real CLI in a child process as a user would and checks the exit code, the one error line and a
 checksum of the whole surrounding tree (tests/adversarial.py), or the numbers a comparison that goes ahead prints:
 - harness-compare --metrics naming a metric twice ranked it twice and counted it twice in the Holm correction;
+- one reference file named twice (a manifest's `reference: [ref.txt, ./ref.txt]`, harness-score -r ref.txt -r ref.txt)
+  was scored as two references, its signatures saying nrefs:2 (harness-score's message said to rename the files);
 """
 from __future__ import annotations
 
@@ -13,6 +15,29 @@ import pytest
 
 from tests.adversarial import assert_one_line_error, run_cli, tree_checksum
 from tests.test_adversarial_round3 import user_files
+from tests.test_adversarial_round3_scores import HYPOTHESIS, REFERENCE, SOURCE, lines, write
+
+
+def refused(tmp_path: Path, entry: str, arguments: list[str], cwd: Path, *fragments: str) -> None:
+    """harness-run (entry "run") or harness-score ("score") refuses with one line and changes nothing."""
+    before = tree_checksum(tmp_path, exclude=(tmp_path / "cache",))
+    outcome = run_cli(entry, arguments, cwd=cwd, env={"HARNESS_CACHE_DIR": str(tmp_path / "cache")})
+    assert_one_line_error(outcome, *fragments)
+    assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == before
+
+
+def line_aligned_set(folder: Path, references: list[str]) -> Path:
+    """A one-document line-aligned data set (src.txt, ref.txt) naming the references listed."""
+    write(folder / "src.txt", lines(SOURCE))
+    write(folder / "ref.txt", lines(REFERENCE))
+    write(folder / "manifest.yaml", "target_lang: en\nalignment: lines\ndocuments:\n  - {id: doc, lang: fr, "
+          f"file: src.txt, reference: [{', '.join(references)}], relation: parallel}}\n")
+    return folder
+
+
+def outputs(folder: Path) -> Path:
+    write(folder / "doc.txt", lines(HYPOTHESIS))
+    return folder
 
 
 @pytest.fixture(scope="module")
@@ -39,3 +64,19 @@ def test_a_metric_named_twice_is_ranked_and_corrected_for_once(scored, tmp_path)
     once = compared(scored, tmp_path / "once", "--metrics", "bleu", "chrf")
     assert [m["name"] for m in twice["metrics"]] == ["bleu", "chrf"]
     assert twice["rows"] == once["rows"]
+
+
+@pytest.mark.parametrize("references", [["ref.txt", "ref.txt"], ["ref.txt", "./ref.txt"]])
+def test_a_reference_named_twice_in_a_manifest_is_refused(tmp_path, references):
+    data = line_aligned_set(tmp_path / "data", references)
+    arguments = ["model=files", f"model.path={outputs(tmp_path / 'outputs')}", f"data.root={data}",
+                 f"hydra.run.dir={tmp_path / 'run'}"]
+    refused(tmp_path, "run", arguments, tmp_path, "document 'doc': reference", "is named twice",
+            "name each reference file once")
+
+
+def test_a_reference_given_twice_to_harness_score_is_refused_as_one_file(tmp_path):
+    user = user_files(tmp_path)
+    arguments = ["-r", "ref.txt", "-r", str(user / "ref.txt"), "-s", "src.txt", "--src-lang", "fr", "sysA.txt",
+                 "--out", str(tmp_path / "out")]
+    refused(tmp_path, "score", arguments, user, "--reference ref.txt is named twice", "name each reference file once")

@@ -361,6 +361,14 @@ def check_line_aligned(source: Text, references: list[Text], where: str) -> None
                             "alignment: lines)")
 
 
+def check_distinct(paths: list[Path], what: str) -> None:
+    """One file named twice as a reference would be scored as two references (nrefs:2) that are one."""
+    resolved = [path.resolve() for path in paths]
+    twice = next((path for k, path in enumerate(paths) if resolved[k] in resolved[:k]), None)
+    if twice is not None:
+        raise UserError(f"{what} {twice.name} is named twice; name each reference file once")
+
+
 def reference_names(entry: dict, alignment: str, where: str) -> list[str]:
     """The document's reference file names: one, or a list of them for a line-aligned document."""
     names = entry["reference"] if isinstance(entry["reference"], list) else [entry["reference"]]
@@ -428,6 +436,7 @@ def load_document(entry: dict, manifest: dict, root: Path, references: Reference
     source = load_text(inside((root,), entry["file"], where), str(entry["lang"]), rules, line_aligned)
     names = reference_names(entry, alignment, where)
     texts = [references.read(name, line_aligned, where) for name in names]
+    check_distinct([text.path for text in texts], f"{where}: reference")
     if line_aligned:
         check_line_aligned(source, texts, where)
     notes = language_notes(source, where, references.cache) + [note for name in dict.fromkeys(names)
