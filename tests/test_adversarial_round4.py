@@ -5,6 +5,8 @@ checksum of the whole surrounding tree (tests/adversarial.py), or the numbers a 
 - harness-compare --metrics naming a metric twice ranked it twice and counted it twice in the Holm correction;
 - one reference file named twice (a manifest's `reference: [ref.txt, ./ref.txt]`, harness-score -r ref.txt -r ref.txt)
   was scored as two references, its signatures saying nrefs:2 (harness-score's message said to rename the files);
+- harness-score --override of what the command sets itself: model=identity scored the source under the hypothesis
+  file's name, model.path or data.root made it read other files, hydra.run.dir was ignored;
 """
 from __future__ import annotations
 
@@ -80,3 +82,12 @@ def test_a_reference_given_twice_to_harness_score_is_refused_as_one_file(tmp_pat
     arguments = ["-r", "ref.txt", "-r", str(user / "ref.txt"), "-s", "src.txt", "--src-lang", "fr", "sysA.txt",
                  "--out", str(tmp_path / "out")]
     refused(tmp_path, "score", arguments, user, "--reference ref.txt is named twice", "name each reference file once")
+
+
+@pytest.mark.parametrize("override", ["model=identity", "model.path=/etc", "model.name=other", "data.root=/tmp",
+                                      "data.documents=[src]", "hydra.run.dir=elsewhere"])
+def test_harness_score_refuses_an_override_of_what_it_sets_itself(tmp_path, override):
+    user = user_files(tmp_path)
+    arguments = ["-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", "sysA.txt", "--out", str(tmp_path / "out"),
+                 "--override", override]
+    refused(tmp_path, "score", arguments, user, f"--override {override}: harness-score sets", "drop this override")
