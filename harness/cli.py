@@ -10,6 +10,7 @@ import itertools
 import logging
 import os
 import re
+import shlex
 import sys
 from datetime import datetime
 from importlib import metadata
@@ -20,7 +21,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.utils import JobStatus
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from hydra.errors import HydraException, MissingConfigException
+from hydra.errors import HydraException, MissingConfigException, OverrideParseException
 from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
@@ -31,7 +32,7 @@ from harness.compare.compare import check_resamples, compare_collection
 from harness.compare.comparison import Comparison
 from harness.compare.discovery import Skipped, collect_runs
 from harness.config import CONF_DIR, compose_config, register_schemas
-from harness.errors import UserError, unknown_name
+from harness.errors import UserError, first_line, unknown_name
 from harness.pipeline import check_settings, run
 from harness.progress import quiet_library_bars
 from harness.compare.reports.tables import (ReportPlace, comparison_table, group_folder, results_table,
@@ -105,7 +106,21 @@ def known_keys(dotted: str) -> list[str]:
     return [f"{parent}.{key}" if parent else key for key in node] if isinstance(node, DictConfig) else []
 
 
+def unreadable_override(err: OverrideParseException) -> str:
+    """An override Hydra's grammar cannot read (a value with $( ) ; ' ` and the like, e.g. a shell command): name it
+    and how to quote it; Hydra's message names neither when the parser, not the lexer, stops."""
+    key, _, value = err.override.partition("=")
+    reason = first_line(err)
+    if reason.startswith("LexerNoViableAltException"):
+        reason = "a character the override grammar does not allow"
+    quoted = shlex.quote(f'{key}="{value}"')
+    return (f"override {err.override!r} cannot be read ({reason}); quote a value with special characters, and the "
+            f"whole override for the shell: {quoted}")
+
+
 def composition_message(err: Exception) -> str:
+    if isinstance(err, OverrideParseException):
+        return unreadable_override(err)
     if isinstance(err, MissingConfigException) and err.options and err.missing_cfg_file:
         group, _, name = err.missing_cfg_file.rpartition("/")
         return str(unknown_name(f"{group} config", name, err.options))

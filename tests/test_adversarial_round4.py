@@ -7,10 +7,13 @@ checksum of the whole surrounding tree (tests/adversarial.py), or the numbers a 
   was scored as two references, its signatures saying nrefs:2 (harness-score's message said to rename the files);
 - harness-score --override of what the command sets itself: model=identity scored the source under the hypothesis
   file's name, model.path or data.root made it read other files, hydra.run.dir was ignored;
+- an override with shell-hostile characters ($(...), ;, a quote): Hydra's "mismatched input '(' expecting <EOF>"
+  named neither the override nor the fix (quoting);
 """
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 
 import pytest
@@ -18,6 +21,7 @@ import pytest
 from tests.adversarial import assert_one_line_error, run_cli, tree_checksum
 from tests.test_adversarial_round3 import user_files
 from tests.test_adversarial_round3_scores import HYPOTHESIS, REFERENCE, SOURCE, lines, write
+from tests.test_adversarial_run import base_args, make_setup
 
 
 def refused(tmp_path: Path, entry: str, arguments: list[str], cwd: Path, *fragments: str) -> None:
@@ -91,3 +95,18 @@ def test_harness_score_refuses_an_override_of_what_it_sets_itself(tmp_path, over
     arguments = ["-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", "sysA.txt", "--out", str(tmp_path / "out"),
                  "--override", override]
     refused(tmp_path, "score", arguments, user, f"--override {override}: harness-score sets", "drop this override")
+
+
+@pytest.mark.parametrize("name", ["$(touch pwned)", "a;b", "it's", "`id`"])
+def test_an_override_with_shell_characters_names_itself_and_a_quoting_that_works(tmp_path, name):
+    setup = make_setup(tmp_path)
+    before = tree_checksum(tmp_path, exclude=(tmp_path / "cache",))
+    outcome = run_cli("run", [*base_args(setup), f"model.name={name}"], cwd=tmp_path,
+                      env={"HARNESS_CACHE_DIR": str(tmp_path / "cache")})
+    assert_one_line_error(outcome, f"model.name={name}", "cannot be read", "quote a value")
+    assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == before
+    [quoted] = shlex.split(outcome.error_lines[0].split("for the shell: ")[1])   # the fix, as the shell passes it
+    done = run_cli("run", [*base_args(setup), quoted], cwd=tmp_path, env={"HARNESS_CACHE_DIR": str(tmp_path / "cache")})
+    assert done.code == 0, done.stderr[-2000:]
+    assert json.loads((setup.run_dir / "result.json").read_text(encoding="utf-8"))["model"]["name"] == name
+    assert not (tmp_path / "pwned").exists()
