@@ -25,13 +25,14 @@ from hydra.errors import HydraException, MissingConfigException, OverrideParseEx
 from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
-from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
+from omegaconf.errors import (ConfigAttributeError, ConfigKeyError, InterpolationResolutionError,
+                              OmegaConfBaseException)
 
 from harness import progress
 from harness.compare.compare import check_resamples, compare_collection
 from harness.compare.comparison import Comparison
 from harness.compare.discovery import Skipped, collect_runs
-from harness.config import CONF_DIR, compose_config, register_schemas
+from harness.config import CONF_DIR, check_interpolations, compose_config, register_schemas, unresolvable
 from harness.errors import UserError, first_line, unknown_name
 from harness.pipeline import check_settings, run
 from harness.progress import quiet_library_bars
@@ -121,6 +122,8 @@ def unreadable_override(err: OverrideParseException) -> str:
 def composition_message(err: Exception) -> str:
     if isinstance(err, OverrideParseException):
         return unreadable_override(err)
+    if isinstance(err, InterpolationResolutionError):
+        return str(unresolvable(err))
     if isinstance(err, MissingConfigException) and err.options and err.missing_cfg_file:
         group, _, name = err.missing_cfg_file.rpartition("/")
         return str(unknown_name(f"{group} config", name, err.options))
@@ -423,7 +426,8 @@ class RunFolderCallback(Callback):
     cannot be made and remember which folders this launch creates, so that a failed run removes only those."""
 
     def on_run_start(self, config: DictConfig, **kwargs) -> None:
-        self.prepare(lambda: make_launch_folder(config.hydra.run.dir, "hydra.run.dir"))
+        self.prepare(lambda: check_interpolations(config) or make_launch_folder(config.hydra.run.dir,
+                                                                                  "hydra.run.dir"))
 
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
         self.prepare(lambda: claim_sweep_folder(config.hydra.sweep.dir))

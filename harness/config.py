@@ -15,6 +15,7 @@ from typing import Any, Dict, List, Optional, get_type_hints
 from hydra import compose, initialize_config_dir
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
+from omegaconf.errors import InterpolationResolutionError
 
 from harness.errors import UserError, require_utf8, unknown_name
 
@@ -360,4 +361,21 @@ def compose_config(overrides: list[str] | None = None) -> DictConfig:
 
 
 def to_plain(cfg: DictConfig) -> dict:
-    return OmegaConf.to_container(cfg, resolve=True)
+    """The config's values with every interpolation resolved; one that cannot be (${oc.env:NAME} of a variable that is
+    not set, ${a.key} that does not exist) is a user error naming its key."""
+    try:
+        return OmegaConf.to_container(cfg, resolve=True)
+    except InterpolationResolutionError as err:
+        raise unresolvable(err) from None
+
+
+def unresolvable(err: InterpolationResolutionError) -> UserError:
+    reason = re.sub(r"^\w+ raised while resolving interpolation: ", "", err.msg.splitlines()[0])
+    return UserError(f"{err.full_key}: its value cannot be resolved ({reason}); set what it refers to, or give the "
+                     "value itself")
+
+
+def check_interpolations(cfg: DictConfig) -> None:
+    """Every interpolation of the run's settings resolves, checked before Hydra's own settings are read: the run
+    folder's name interpolates model.name, and would otherwise be the key named."""
+    to_plain(OmegaConf.masked_copy(cfg, [key for key in cfg if key != "hydra"]))

@@ -9,6 +9,8 @@ checksum of the whole surrounding tree (tests/adversarial.py), or the numbers a 
   file's name, model.path or data.root made it read other files, hydra.run.dir was ignored;
 - an override with shell-hostile characters ($(...), ;, a quote): Hydra's "mismatched input '(' expecting <EOF>"
   named neither the override nor the fix (quoting);
+- an interpolation that cannot be resolved (${oc.env:NAME} of a variable that is not set): a traceback, exit 1 and a
+  FAILED folder with hydra.run.dir given; Hydra's warnings and a message naming hydra.run.dir without it;
 """
 from __future__ import annotations
 
@@ -110,3 +112,27 @@ def test_an_override_with_shell_characters_names_itself_and_a_quoting_that_works
     assert done.code == 0, done.stderr[-2000:]
     assert json.loads((setup.run_dir / "result.json").read_text(encoding="utf-8"))["model"]["name"] == name
     assert not (tmp_path / "pwned").exists()
+
+
+UNSET = "${oc.env:HARNESS_ROUND4_NOT_SET}"
+
+
+@pytest.mark.parametrize("override, arguments", [
+    (f"model.name={UNSET}", []),
+    (f"model.name={UNSET}", ["hydra.run.dir=given"]),
+    (f"generation.batch_size={UNSET}", ["hydra.run.dir=given"]),
+    (f"model.name={UNSET}", ["-m"]),
+])
+def test_an_interpolation_that_cannot_be_resolved_is_one_line_naming_its_key(tmp_path, override, arguments):
+    setup = make_setup(tmp_path)
+    run_arguments = ["model=identity", f"data.root={setup.data}", "alignment.embeddings=false", *arguments, override]
+    key = override.partition("=")[0]
+    refused(tmp_path, "run", sorted(run_arguments, key=lambda a: a != "-m"), tmp_path,
+            f"error: {key}: its value cannot be resolved", "HARNESS_ROUND4_NOT_SET", "set what it refers to")
+
+
+def test_harness_score_names_an_interpolation_that_cannot_be_resolved(tmp_path):
+    user = user_files(tmp_path)
+    arguments = ["-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", "sysA.txt", "--out", str(tmp_path / "out"),
+                 "--override", f"generation.batch_size={UNSET}"]
+    refused(tmp_path, "score", arguments, user, "error: generation.batch_size: its value cannot be resolved")
