@@ -27,7 +27,8 @@ from harness.data.documents import (CleaningRules, Text, check_distinct, check_l
 from harness.errors import UserError
 from harness.data.languages import language_name
 from harness.pipeline import open_cache, run
-from harness.results.run_folder import check_creatable, remove_created_folders, resolved, topmost_missing
+from harness.results.run_folder import (check_creatable, refuse_inside_a_run, remove_created_folders, resolved,
+                                        topmost_missing)
 from harness.translate.translate import hypothesis_lines
 
 UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -146,6 +147,7 @@ def score_systems(request: ScoreRequest, out: Path) -> list[Path]:
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise UserError(f"--out {out} already exists and is not an empty folder; name a new folder")
     check_creatable(out, "--out")
+    refuse_inside_a_run(out, "--out")
     created = topmost_missing(out)
     out.mkdir(parents=True, exist_ok=True)
     written = [out / DATA_DIR, out / INPUTS_DIR]

@@ -11,11 +11,14 @@ checksum of the whole surrounding tree (tests/adversarial.py), or the numbers a 
   named neither the override nor the fix (quoting);
 - an interpolation that cannot be resolved (${oc.env:NAME} of a variable that is not set): a traceback, exit 1 and a
   FAILED folder with hydra.run.dir given; Hydra's warnings and a message naming hydra.run.dir without it;
+- harness-compare --out inside a finished run's folder wrote the report into the run (harness-run and harness-score
+  refuse a folder inside a run's; harness-score's message did not name --out);
 """
 from __future__ import annotations
 
 import json
 import shlex
+import shutil
 from pathlib import Path
 
 import pytest
@@ -136,3 +139,15 @@ def test_harness_score_names_an_interpolation_that_cannot_be_resolved(tmp_path):
     arguments = ["-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", "sysA.txt", "--out", str(tmp_path / "out"),
                  "--override", f"generation.batch_size={UNSET}"]
     refused(tmp_path, "score", arguments, user, "error: generation.batch_size: its value cannot be resolved")
+
+
+@pytest.mark.parametrize("entry", ["compare", "score"])
+@pytest.mark.parametrize("inside", ["report", "hypotheses/report"])
+def test_an_out_inside_a_run_folder_is_refused(scored, tmp_path, entry, inside):
+    user = user_files(tmp_path)
+    run = tmp_path / "run"
+    shutil.copytree(scored / "sysA", run)
+    arguments = ([str(scored / "sysA"), str(scored / "sysB"), "--resamples", "20"] if entry == "compare" else
+                 ["-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", "sysA.txt"])
+    refused(tmp_path, entry, [*arguments, "--out", str(run / inside)], user, f"--out {run / inside} is inside the "
+            f"run folder {run}", "choose an output folder outside it")

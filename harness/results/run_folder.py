@@ -255,12 +255,13 @@ def is_run_folder(folder: Path) -> bool:
             or ((folder / RESULT_FILE).is_file() and ((folder / LOG_FILE).is_file() or (folder / ".hydra").is_dir())))
 
 
-def refuse_inside_a_run(path: Path) -> None:
+def refuse_inside_a_run(path: Path, knob: str = "") -> None:
     """A folder inside another run's folder would mix into that run (and be hidden from harness-compare, which
     stops searching at a run folder)."""
     for parent in path.parents:
         if is_run_folder(parent):
-            raise UserError(f"{path} is inside the run folder {parent}; choose an output folder outside it")
+            raise UserError(f"{knob + ' ' if knob else ''}{path} is inside the run folder {parent}; choose an output "
+                            "folder outside it")
 
 
 def contents(folder: Path) -> list[str]:

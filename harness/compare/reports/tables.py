@@ -22,7 +22,7 @@ from harness.compare.rows import (BucketRow, Example, MetricInfo, PairRow, RankR
 from harness.data.relations import MeasuredFrom, Relation
 from harness.errors import UserError
 from harness.results.results import DocumentRecord, RunRecord, as_run_record
-from harness.results.run_folder import followed, remove_created_folders, topmost_missing
+from harness.results.run_folder import followed, refuse_inside_a_run, remove_created_folders, topmost_missing
 from harness.score.metrics import Score
 
 log = logging.getLogger(__name__)
@@ -316,6 +316,7 @@ class ReportPlace:
     def of(cls, folder: Path) -> ReportPlace:
         check_report_folder(folder)
         folder = followed(folder.absolute(), "--out")   # a link to a report folder: the report replaces its target
+        refuse_inside_a_run(folder, "--out")
         return cls(folder, folder_state(folder))
 
     def publish(self, write: Callable[[Path], Written]) -> tuple[Written, bool]:
