@@ -13,6 +13,8 @@ checksum of the whole surrounding tree (tests/adversarial.py), or the numbers a 
   FAILED folder with hydra.run.dir given; Hydra's warnings and a message naming hydra.run.dir without it;
 - harness-compare --out inside a finished run's folder wrote the report into the run (harness-run and harness-score
   refuse a folder inside a run's; harness-score's message did not name --out);
+- a UTF-32 file was called UTF-16, with an iconv command that garbles it; UTF-16 without a byte-order mark was
+  'binary (NUL bytes)';
 """
 from __future__ import annotations
 
@@ -151,3 +153,17 @@ def test_an_out_inside_a_run_folder_is_refused(scored, tmp_path, entry, inside):
                  ["-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", "sysA.txt"])
     refused(tmp_path, entry, [*arguments, "--out", str(run / inside)], user, f"--out {run / inside} is inside the "
             f"run folder {run}", "choose an output folder outside it")
+
+
+@pytest.mark.parametrize("encoding, named", [("utf-32", "UTF-32"), ("utf-32-be", None), ("utf-16-le", "UTF-16LE"),
+                                             ("utf-16-be", "UTF-16BE"), ("utf-16", "UTF-16")])
+def test_a_wide_encoding_is_named_with_a_conversion_that_reads_it(tmp_path, encoding, named):
+    user = user_files(tmp_path)
+    text = lines(HYPOTHESIS[:3])
+    (user / "wide.txt").write_bytes(text.encode(encoding))
+    arguments = ["-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", "wide.txt", "--out", str(tmp_path / "out")]
+    if named is None:   # UTF-32 without a byte-order mark: NUL bytes, no guess
+        return refused(tmp_path, "score", arguments, user, "wide.txt: file looks binary")
+    refused(tmp_path, "score", arguments, user, f"wide.txt: file is {named}; convert it to UTF-8 (iconv -f {named} -t "
+            "UTF-8)")
+    assert (user / "wide.txt").read_bytes().decode(named).lstrip("\ufeff") == text   # the encoding named reads it

@@ -124,6 +124,24 @@ def why_not_a_file(path: Path) -> str:
     return "file not found; check the file name"
 
 
+# byte-order marks, UTF-32's before UTF-16's (FF FE 00 00 starts with FF FE); iconv's names
+WIDE_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"), (codecs.BOM_UTF16_LE, "UTF-16"),
+             (codecs.BOM_UTF16_BE, "UTF-16"))
+
+
+def wide_encoding(raw: bytes) -> str | None:
+    """UTF-16 or UTF-32 by its byte-order mark, or UTF-16 without one (a NUL byte beside every character of a
+    mostly Latin text, which iconv must be told the byte order of); None for anything else."""
+    bom = next((name for mark, name in WIDE_BOMS if raw.startswith(mark)), None)
+    if bom:
+        return bom
+    even, odd = raw[0::2], raw[1::2]
+    for order, high, low in (("UTF-16LE", odd, even), ("UTF-16BE", even, odd)):
+        if high and high.count(0) > len(high) // 2 and low.count(0) <= len(low) // 10:
+            return order
+    return None
+
+
 def read_text_file(path: Path, what: str = "document", require_text: bool = True) -> str:
     """Read a UTF-8 file, refusing binary and non-UTF-8 files, and empty ones unless require_text is false, with the
     fix in the message. A line-aligned hypothesis file is read with require_text=False: each of its lines is an
@@ -133,8 +151,9 @@ def read_text_file(path: Path, what: str = "document", require_text: bool = True
     if not path.is_file():
         raise UserError(f"{path}: {why_not_a_file(path)}")
     raw = path.read_bytes()
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise UserError(f"{path}: file is UTF-16; convert it to UTF-8 (iconv -f UTF-16 -t UTF-8)")
+    wide = wide_encoding(raw)
+    if wide:
+        raise UserError(f"{path}: file is {wide}; convert it to UTF-8 (iconv -f {wide} -t UTF-8)")
     if b"\x00" in raw:
         raise UserError(f"{path}: file looks binary (it contains NUL bytes); give a UTF-8 text file")
     try:
