@@ -15,10 +15,13 @@ checksum of the whole surrounding tree (tests/adversarial.py), or the numbers a 
   refuse a folder inside a run's; harness-score's message did not name --out);
 - a UTF-32 file was called UTF-16, with an iconv command that garbles it; UTF-16 without a byte-order mark was
   'binary (NUL bytes)';
+- a path that exists but is not what is needed was called missing: data.root naming a file ('not found'), a
+  manifest.yaml or a model=files <id>.txt that is a folder or a named pipe ('no manifest; write one', 'add doc.txt')
 """
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import shutil
 from pathlib import Path
@@ -167,3 +170,38 @@ def test_a_wide_encoding_is_named_with_a_conversion_that_reads_it(tmp_path, enco
     refused(tmp_path, "score", arguments, user, f"wide.txt: file is {named}; convert it to UTF-8 (iconv -f {named} -t "
             "UTF-8)")
     assert (user / "wide.txt").read_bytes().decode(named).lstrip("\ufeff") == text   # the encoding named reads it
+
+
+def data_root_a_file(setup) -> tuple[list[str], list[str]]:
+    return [f"data.root={setup.data / 'manifest.yaml'}"], ["manifest.yaml' is not a folder", "set data.root"]
+
+
+def manifest_a_folder(setup) -> tuple[list[str], list[str]]:
+    (setup.data / "manifest.yaml").unlink()
+    (setup.data / "manifest.yaml").mkdir()
+    return [], ["manifest.yaml: is a folder, not a file"]
+
+
+def manifest_a_pipe(setup) -> tuple[list[str], list[str]]:
+    (setup.data / "manifest.yaml").unlink()
+    os.mkfifo(setup.data / "manifest.yaml")
+    return [], ["manifest.yaml: is not a regular file", "save the text to a file"]
+
+
+def output_a_folder(setup) -> tuple[list[str], list[str]]:
+    (setup.root / "outputs" / "a.txt").mkdir(parents=True)
+    return ["model=files", f"model.path={setup.root / 'outputs'}"], ["outputs/a.txt: is a folder, not a file"]
+
+
+def output_a_pipe(setup) -> tuple[list[str], list[str]]:
+    (setup.root / "outputs").mkdir()
+    os.mkfifo(setup.root / "outputs" / "a.txt")
+    return ["model=files", f"model.path={setup.root / 'outputs'}"], ["outputs/a.txt: is not a regular file"]
+
+
+@pytest.mark.parametrize("case", [data_root_a_file, manifest_a_folder, manifest_a_pipe, output_a_folder,
+                                  output_a_pipe])
+def test_a_path_that_is_there_but_is_no_file_is_called_what_it_is(tmp_path, case):
+    setup = make_setup(tmp_path)
+    extra, fragments = case(setup)
+    refused(tmp_path, "run", [*base_args(setup), *extra], tmp_path, *fragments)

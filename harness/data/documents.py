@@ -321,8 +321,9 @@ def yaml_problem(err: yaml.YAMLError) -> str:
 def read_manifest(root: Path) -> dict:
     manifest_path = root / "manifest.yaml"
     if not root.is_dir():
-        raise UserError(f"data folder '{root}' not found; set data.root to a folder with a manifest.yaml")
-    if not manifest_path.is_file():
+        found = "is not a folder" if root.exists() else "not found"
+        raise UserError(f"data folder '{root}' {found}; set data.root to a folder with a manifest.yaml")
+    if not manifest_path.exists():   # a folder, pipe or broken link of that name: read_text_file says which
         raise UserError(f"{manifest_path}: no manifest; write one that lists the documents (see seeds/manifest.yaml)")
     try:
         manifest = yaml.load(read_text_file(manifest_path, "manifest"), Loader=ManifestLoader)

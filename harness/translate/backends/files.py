@@ -34,7 +34,7 @@ class FilesBackend:
         if not path.is_relative_to(self.folder.resolve()):
             raise UserError(f"document id '{doc_id}' would read {path}, outside model.path {self.folder}; "
                             "use plain file names as ids")
-        if not path.is_file():
+        if not path.exists():   # a folder or pipe of that name: read_text_file says which
             raise UserError(f"{path}: no hypothesis for document '{doc_id}'; add {doc_id}.txt to model.path")
         return read_text_file(path, "hypothesis file", require_text=False)   # judged by read_translation
 
