@@ -98,7 +98,8 @@ def test_a_fully_cached_rerun_never_loads_the_language_identifier(tmp_path, monk
 
 
 SAMPLES = ["Le comité s'est réuni mardi pour discuter du budget de l'année prochaine.", ENGLISH,
-           "Komite salı günü gelecek yılın bütçesini görüşmek üzere toplandı.", "اجتمعت اللجنة يوم الثلاثاء لمناقشة الميزانية",
+           "Komite salı günü gelecek yılın bütçesini görüşmek üzere toplandı.",
+           "اجتمعت اللجنة يوم الثلاثاء لمناقشة الميزانية",
            "委员会星期二开会讨论明年的预算。", "Das Komitee traf sich am Dienstag.", "x"]
 
 
