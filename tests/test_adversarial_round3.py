@@ -166,7 +166,8 @@ def test_compare_checks_its_resamples_before_it_reads_any_run(tmp_path, resample
 
 
 @pytest.mark.parametrize("override, key", [("model=identity", "model"), ("backend=identity", "backend"),
-                                           ("data.root=/elsewhere", "data"), ("+model.path=/other", "model")])
+                                           ("data.root=/elsewhere", "data.root"), ("+model.path=/other", "model"),
+                                           ("hydra.run.dir=/tmp/x", "hydra")])
 def test_an_override_of_what_the_score_command_line_names_is_refused(tmp_path, override, key):
     """Own (2026-12-05): --override model=identity scored a copy of the source under the hypothesis file's name
     (BLEU 9.5 where the file scores 39.1), exit 0."""
