@@ -24,7 +24,7 @@ from benchmarks.measure import REPO, ProcessRun, harness_process
 from harness.translate.backends.ct2 import conversion_key
 from harness.translate.backends.hf_loading import HASH_MEMO
 from harness.config import DEFAULT_CACHE_DIR
-from harness.data.languages import UNPACKED_IDENTIFIER, language_identifier
+from harness.data.languages import UNPACKED_IDENTIFIER, load_identifier
 from tests.builders import OPUS_MT_BASE, OPUS_MT_VOCAB, build_marian, seed_texts
 
 
@@ -101,7 +101,7 @@ def shared_preparations(cache: Path, names: tuple[str, ...]) -> None:
 def unpacked_identifier_cache(cache: Path) -> Path:
     """A fresh cache folder with the user's unpacked language identifier (unpacked here first where it is not),
     as a machine's every run after its first has it."""
-    language_identifier(user_cache())
+    load_identifier(user_cache())
     shared_preparations(cache, (UNPACKED_IDENTIFIER,))
     return cache
 

@@ -6,7 +6,6 @@ import re
 import shutil
 import tempfile
 from array import array
-from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
@@ -52,12 +51,24 @@ UNPACKED_IDENTIFIER = "language_identifier"   # the cache folder's unpacked copy
 IDENTIFIER_ARRAYS = ("nb_ptc", "nb_pc", "nb_classes", "tk_nextmove", "tk_row", "tk_output")   # its constructor's
 
 
-@lru_cache(maxsize=None)
-def language_identifier(cache_folder: Path | None = None):
-    """py3langid (langid.py's model, shipped in the package) with normalised probabilities. py3langid 0.3+ ships its
-    model LZMA-packed (4.5 MB holding 69 MB of arrays): unpacking it took 0.45 s of every run that identifies a
-    language, so the first run with a cache folder keeps the unpacked arrays there (plain .npy files, no pickle)
-    and later runs map them (0.03 s). A damaged copy is unpacked again."""
+LOADED: dict[str, object] = {}   # the process's one identifier, from whichever cache first asked for it
+
+
+def language_identifier(cache: TranslationCache | None = None):
+    """py3langid (langid.py's model, shipped in the package) with normalised probabilities, loaded once per
+    process (load_identifier): the cache's copy of its unpacked model is read where there is one, and made in a
+    cache kept between runs (its file was there before this run), so that a cache used once (a test's, a one-off
+    HARNESS_CACHE_DIR) is spared the 69 MB."""
+    if "identifier" not in LOADED:
+        folder = cache.path.parent if cache is not None and cache.path is not None else None
+        LOADED["identifier"] = load_identifier(folder, keep_copy=cache is not None and cache.reused)
+    return LOADED["identifier"]
+
+
+def load_identifier(cache_folder: Path | None, keep_copy: bool = True):
+    """py3langid 0.3+ ships its model LZMA-packed (4.5 MB holding 69 MB of arrays): unpacking it took 0.45 s of
+    every run that identifies a language, so the unpacked arrays are kept in the cache folder (plain .npy files,
+    no pickle) and later runs map them (0.03 s). A damaged copy is unpacked again."""
     unpacked = unpacked_identifier_folder(cache_folder)
     if unpacked is not None and (unpacked / IDENTIFIER_MARKER).is_file():
         try:
@@ -65,7 +76,7 @@ def language_identifier(cache_folder: Path | None = None):
         except (OSError, ValueError, EOFError):
             shutil.rmtree(unpacked, ignore_errors=True)
     identifier = packaged_identifier()
-    if unpacked is not None:
+    if unpacked is not None and keep_copy:
         keep_arrays(identifier, unpacked)
     return identifier
 
@@ -121,20 +132,16 @@ def identifier_from_arrays(folder: Path):
                                      tk_row=automaton["tk_row"])
 
 
-def cache_folder_of(cache: TranslationCache | None) -> Path | None:
-    return cache.path.parent if cache is not None and cache.path is not None else None
-
-
 def identify(text: str, declared: str, cache: TranslationCache | None = None) -> dict | None:
     """The identifier's verdict on a text declared to be in `declared`: its most likely language and the
     probabilities of that one and of the declared one; None when the identifier does not know `declared`.
     Remembered in the cache (a fully cached re-run does not load the identifier, about a second)."""
     key = content_key("language_check", metadata.version("py3langid"), declared, text)
-    return remembered(cache, "language_checks", key, lambda: verdict_on(text, declared, cache_folder_of(cache)))
+    return remembered(cache, "language_checks", key, lambda: verdict_on(text, declared, cache))
 
 
-def verdict_on(text: str, declared: str, cache_folder: Path | None = None) -> dict | None:
-    identifier = language_identifier(cache_folder)
+def verdict_on(text: str, declared: str, cache: TranslationCache | None = None) -> dict | None:
+    identifier = language_identifier(cache)
     if declared not in identifier.nb_classes:
         return None
     probabilities = dict(identifier.rank(text))
@@ -150,7 +157,7 @@ def language_labels(texts: list[str], cache: TranslationCache | None = None) -> 
     found = cache.get_many(keys.values(), "language_checks") if cache else {}
     missing = [text for text, key in keys.items() if key not in found]
     if missing:
-        identifier = language_identifier(cache_folder_of(cache))
+        identifier = language_identifier(cache)
         labels = {keys[text]: identifier.classify(text)[0] for text in missing}
         if cache:
             cache.put_many(labels, "language_checks")
