@@ -121,6 +121,7 @@ class TranslationCache:
 
     def __init__(self, path: Path | None):
         self.path = path
+        self.reused = path is not None and path.is_file()   # an earlier process made it: a cache kept between runs
         self.rejected = 0
         try:
             if path is not None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
 
 from harness.config import compose_config
@@ -135,7 +136,24 @@ def write_data_set(folder: Path, request: ScoreRequest) -> Path:
     return folder
 
 
+# what harness-score sets itself in every run (system_config), and Hydra's settings, which it does not read
+COMMAND_LINE_KEYS = ("model", "backend", "data.root", "data.documents", "data.reference_root", "hydra")
+
+
+def check_override_keys(overrides: list[str]) -> None:
+    """An --override tunes the scoring; it may not replace what the command line names: model=identity would score
+    the source under the hypothesis file's name, data.root another data set; hydra.run.dir would be ignored."""
+    for override in OverridesParser.create().parse_overrides(overrides):
+        key = override.key_or_group
+        owned = next((own for own in COMMAND_LINE_KEYS if key == own or key.startswith(f"{own}.")), None)
+        if owned:
+            raise UserError(f"--override {override.input_line}: harness-score sets {owned} itself from the files it "
+                            "is given (-r, -s, --src-lang, the hypothesis files, --out); leave it out, or run "
+                            "harness-run with a manifest to translate with a model (docs/datasets.md)")
+
+
 def system_config(data: Path, inputs: Path, name: str, overrides: list[str]):
+    check_override_keys(overrides)
     return compose_config([f"data.root={data}", "model=files", f"model.path={inputs}", f"model.name={name}",
                            *overrides])
 

@@ -304,7 +304,7 @@ def test_a_converted_model_is_published_with_the_modes_of_normal_file_creation(t
     unreadable to the other users of a shared cache that docs/running.md suggests."""
     from transformers import LlamaConfig, LlamaForCausalLM
 
-    from harness.translate.backends.hf_loading import publish_folder
+    from harness.cache_folders import publish_folder
 
     config = LlamaConfig(vocab_size=32, hidden_size=8, intermediate_size=16, num_hidden_layers=1,
                          num_attention_heads=2, num_key_value_heads=2)
@@ -324,7 +324,7 @@ def test_a_converted_model_is_published_with_the_modes_of_normal_file_creation(t
 def test_a_folder_another_run_published_meanwhile_is_kept_and_an_unfinished_one_replaced(tmp_path):
     """Two runs converting the same model at once: the second to finish must not delete the first one's
     folder, which that run may be loading."""
-    from harness.translate.backends.hf_loading import publish_folder
+    from harness.cache_folders import publish_folder
 
     def written(name: str, text: str) -> Path:
         folder = tmp_path / name
@@ -342,7 +342,7 @@ def test_a_folder_another_run_published_meanwhile_is_kept_and_an_unfinished_one_
 
 
 def test_a_conversion_interrupted_by_ctrl_c_leaves_no_half_written_copy(tmp_path):
-    from harness.translate.backends.hf_loading import staged_folder
+    from harness.cache_folders import staged_folder
     target = tmp_path / "model"
     with pytest.raises(KeyboardInterrupt):
         with staged_folder(target) as staging:

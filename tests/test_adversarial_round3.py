@@ -163,3 +163,18 @@ def test_compare_checks_its_resamples_before_it_reads_any_run(tmp_path, resample
     """The count was checked per comparable group, after every run under the folders had been read."""
     outcome = run_cli("compare", [str(tmp_path / "nothing here"), "--resamples", resamples], cwd=tmp_path)
     assert_one_line_error(outcome, f"--resamples {resamples}: ")
+
+
+@pytest.mark.parametrize("override, key", [("model=identity", "model"), ("backend=identity", "backend"),
+                                           ("data.root=/elsewhere", "data.root"), ("+model.path=/other", "model"),
+                                           ("hydra.run.dir=/tmp/x", "hydra")])
+def test_an_override_of_what_the_score_command_line_names_is_refused(tmp_path, override, key):
+    """Own (2026-12-05): --override model=identity scored a copy of the source under the hypothesis file's name
+    (BLEU 9.5 where the file scores 39.1), exit 0."""
+    user = user_files(tmp_path)
+    before = tree_checksum(tmp_path, exclude=(tmp_path / "cache",))
+    outcome = run_cli("score", ["-q", "-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", "sysA.txt",
+                                "--out", str(tmp_path / "out"), "--override", override], cwd=user,
+                      env={"HARNESS_CACHE_DIR": str(tmp_path / "cache")})
+    assert_one_line_error(outcome, f"--override {override}", f"harness-score sets {key} itself")
+    assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == before

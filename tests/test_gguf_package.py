@@ -73,7 +73,7 @@ def test_a_failed_assembly_leaves_no_file(tmp_path, monkeypatch, fail):
 def test_a_full_disk_while_a_converted_model_is_written_is_one_error_and_leaves_nothing(tmp_path):
     """Own (2026-12-04): a cache disk with room for the GGUF (253 MB) but not for its dequantized weights ended in
     safetensors' 'SafetensorError: ... No space left on device' traceback (exit 1), after 80 s of conversion."""
-    from harness.translate.backends.hf_loading import staged_folder
+    from harness.cache_folders import staged_folder
     target = tmp_path / "converted" / "abc123"
     target.parent.mkdir()
     with pytest.raises(UserError, match=r"no room for abc123 in the cache folder .*converted .*No space left on "

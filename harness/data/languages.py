@@ -1,13 +1,21 @@
 """Language codes the harness accepts, with the English names prompts use."""
 from __future__ import annotations
 
+import logging
 import re
+import shutil
 import tempfile
-from functools import lru_cache
+from array import array
 from importlib import metadata
+from pathlib import Path
+
+import numpy as np
 
 from harness.cache import TranslationCache, content_key, remembered
+from harness.cache_folders import publish_folder, staged_folder
 from harness.errors import UserError, is_disk_full, unknown_name
+
+log = logging.getLogger(__name__)
 
 LANGUAGE_NAMES = {
     "ar": "Arabic", "bg": "Bulgarian", "cs": "Czech", "da": "Danish", "de": "German",
@@ -39,9 +47,44 @@ CLOSE_LANGUAGES = ({"bs", "hr", "sr"}, {"ms", "id"}, {"no", "nb", "nn", "da", "s
                    {"zh", "ja"})   # Japanese written mostly in kanji
 
 
-@lru_cache(maxsize=1)
-def language_identifier():
-    """py3langid (langid.py's model, shipped in the package) with normalised probabilities."""
+UNPACKED_IDENTIFIER = "language_identifier"   # the cache folder's unpacked copy of py3langid's model, per version
+IDENTIFIER_ARRAYS = ("nb_ptc", "nb_pc", "nb_classes", "tk_nextmove", "tk_row", "tk_output")   # its constructor's
+
+
+LOADED: dict[str, object] = {}   # the process's one identifier, from whichever cache first asked for it
+
+
+def language_identifier(cache: TranslationCache | None = None):
+    """py3langid (langid.py's model, shipped in the package) with normalised probabilities, loaded once per
+    process (load_identifier): the cache's copy of its unpacked model is read where there is one, and made in a
+    cache kept between runs (its file was there before this run), so that a cache used once (a test's, a one-off
+    HARNESS_CACHE_DIR) is spared the 69 MB."""
+    if "identifier" not in LOADED:
+        folder = cache.path.parent if cache is not None and cache.path is not None else None
+        LOADED["identifier"] = load_identifier(folder, keep_copy=cache is not None and cache.reused)
+    return LOADED["identifier"]
+
+
+def load_identifier(cache_folder: Path | None, keep_copy: bool = True):
+    """py3langid 0.3+ ships its model LZMA-packed (4.5 MB holding 69 MB of arrays): unpacking it took 0.45 s of
+    every run that identifies a language, so the unpacked arrays are kept in the cache folder (plain .npy files,
+    no pickle) and later runs map them (0.03 s). A damaged copy is unpacked again."""
+    unpacked = unpacked_identifier_folder(cache_folder)
+    if unpacked is not None and (unpacked / IDENTIFIER_MARKER).is_file():
+        try:
+            return identifier_from_arrays(unpacked)
+        except (OSError, ValueError, EOFError):
+            shutil.rmtree(unpacked, ignore_errors=True)
+    identifier = packaged_identifier()
+    if unpacked is not None and keep_copy:
+        keep_arrays(identifier, unpacked)
+    return identifier
+
+
+IDENTIFIER_MARKER = f"{IDENTIFIER_ARRAYS[-1]}.npy"   # the copy is published whole, so its last file says it is there
+
+
+def packaged_identifier():
     from py3langid import langid
     # py3langid 0.3+ (numpy 2) reads its model file with from_model_file; 0.2 (numpy<2: the comet extra) ships
     # the same model pickled, read with from_pickled_model. Both take the file name relative to the package.
@@ -54,16 +97,51 @@ def language_identifier():
                         "there, or point TMPDIR at a folder with room") from None
 
 
+def unpacked_identifier_folder(cache_folder: Path | None) -> Path | None:
+    """Where this py3langid's unpacked model is kept; None without a cache folder, or for py3langid 0.2, whose
+    pickled model needs no unpacking."""
+    from py3langid import langid
+    if cache_folder is None or not hasattr(langid.LanguageIdentifier, "from_model_file"):
+        return None
+    return cache_folder / UNPACKED_IDENTIFIER / f"py3langid-{metadata.version('py3langid')}"
+
+
+def keep_arrays(identifier, folder: Path) -> None:
+    """The identifier's constructor arguments as .npy files in `folder`; a copy that cannot be written (a full or
+    read-only disk) only costs the next run the unpacking."""
+    try:
+        with staged_folder(folder) as staging:
+            staging.mkdir(parents=True)
+            for name in IDENTIFIER_ARRAYS:
+                value = getattr(identifier, name)
+                np.save(staging / f"{name}.npy", np.frombuffer(value, dtype=value.typecode)
+                        if isinstance(value, array) else np.asarray(value), allow_pickle=False)
+            publish_folder(staging, folder, IDENTIFIER_MARKER)
+    except (OSError, UserError) as err:
+        log.info("the language identifier's unpacked model was not kept in %s (%s)", folder, err)
+
+
+def identifier_from_arrays(folder: Path):
+    """The identifier from the arrays keep_arrays wrote: the table of feature weights mapped, not read (only the
+    rows of features a text has are paged in); the automaton's tables as the stdlib arrays py3langid reads."""
+    from py3langid import langid
+    loaded = {name: np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False) for name in IDENTIFIER_ARRAYS}
+    automaton = {name: array(loaded[name].dtype.char, loaded[name].tobytes()) for name in ("tk_nextmove", "tk_row")}
+    return langid.LanguageIdentifier(loaded["nb_ptc"], np.array(loaded["nb_pc"]), loaded["nb_classes"].tolist(),
+                                     automaton["tk_nextmove"], loaded["tk_output"].tolist(), norm_probs=True,
+                                     tk_row=automaton["tk_row"])
+
+
 def identify(text: str, declared: str, cache: TranslationCache | None = None) -> dict | None:
     """The identifier's verdict on a text declared to be in `declared`: its most likely language and the
     probabilities of that one and of the declared one; None when the identifier does not know `declared`.
     Remembered in the cache (a fully cached re-run does not load the identifier, about a second)."""
     key = content_key("language_check", metadata.version("py3langid"), declared, text)
-    return remembered(cache, "language_checks", key, lambda: verdict_on(text, declared))
+    return remembered(cache, "language_checks", key, lambda: verdict_on(text, declared, cache))
 
 
-def verdict_on(text: str, declared: str) -> dict | None:
-    identifier = language_identifier()
+def verdict_on(text: str, declared: str, cache: TranslationCache | None = None) -> dict | None:
+    identifier = language_identifier(cache)
     if declared not in identifier.nb_classes:
         return None
     probabilities = dict(identifier.rank(text))
@@ -79,7 +157,7 @@ def language_labels(texts: list[str], cache: TranslationCache | None = None) -> 
     found = cache.get_many(keys.values(), "language_checks") if cache else {}
     missing = [text for text, key in keys.items() if key not in found]
     if missing:
-        identifier = language_identifier()
+        identifier = language_identifier(cache)
         labels = {keys[text]: identifier.classify(text)[0] for text in missing}
         if cache:
             cache.put_many(labels, "language_checks")

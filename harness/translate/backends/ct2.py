@@ -25,9 +25,9 @@ import ctranslate2
 
 from harness.translate.backends.encoder_decoder import EncoderDecoderBackend
 from harness.translate.backends.hf_causal import TransformersLMBackend
+from harness.cache_folders import publish_folder, staged_folder
 from harness.translate.backends.hf_loading import (decoding_fingerprint, device_and_dtype, load_pretrained, model_id_for,
-                                         model_identity, pickle_refused, publish_folder, replace_json,
-                                         staged_folder)
+                                         model_identity, pickle_refused, replace_json)
 from harness.translate.backends.lm_tokenizer import plain_tokenizer
 from harness.translate.batching import FIRST_BATCH
 from harness.config import DEFAULT_CACHE_DIR, GenerationSpec, ModelSpec
