@@ -71,23 +71,8 @@ def run_folder_name(system: str) -> str:
     return f"{system}-system" if system in (DATA_DIR, INPUTS_DIR, COMPARISON_DIR) else system
 
 
-# what harness-score sets itself in every run (system_config), and Hydra's settings, which it does not read
-OWN_KEYS = ("model", "data.root", "data.documents", "data.reference_root", "hydra")
-
-
-def check_overrides_kept(overrides: list[str]) -> None:
-    """An override of what the command sets itself would score something else under a hypothesis file's name
-    (model=identity: the source) or be ignored (hydra.run.dir)."""
-    for override in overrides:
-        key = override.partition("=")[0].lstrip("+~")
-        if any(key == own or key.startswith(f"{own}.") for own in OWN_KEYS):
-            raise UserError(f"--override {override}: harness-score sets {key} itself (each hypothesis file is a "
-                            "system scored with model=files from the files named, into --out); drop this override")
-
-
 def check_inputs(request: ScoreRequest) -> None:
     """Every file readable, and the test set line-aligned on every side, before anything is written."""
-    check_overrides_kept(request.overrides)
     language_name(request.src_lang)
     language_name(request.tgt_lang)
     if not request.hypotheses:

@@ -30,6 +30,17 @@ class StallingBackend(Backend):
         return texts
 
 
+def stall_reading_files() -> None:
+    """model=files says it is reading (TRANSLATING, as StallingBackend) and stalls: a harness-score caught mid-run
+    (harness-score refuses a backend override, so a test's child process installs this before score_main)."""
+    from harness.translate.backends.files import FilesBackend
+
+    def stalled(self, doc_id):
+        StallingBackend.marker.touch()
+        time.sleep(120)
+    FilesBackend.read_document = stalled
+
+
 class SometimesEmptyBackend(Backend):
     """Returns an empty string for every segment that contains a digit: a degraded system."""
 

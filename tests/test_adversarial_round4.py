@@ -99,12 +99,13 @@ def test_a_reference_given_twice_to_harness_score_is_refused_as_one_file(tmp_pat
 
 
 @pytest.mark.parametrize("override", ["model=identity", "model.path=/etc", "model.name=other", "data.root=/tmp",
-                                      "data.documents=[src]", "hydra.run.dir=elsewhere"])
+                                      "data.documents=[src]", "hydra.run.dir=elsewhere", "backend=identity",
+                                      "+model.path=/other"])
 def test_harness_score_refuses_an_override_of_what_it_sets_itself(tmp_path, override):
     user = user_files(tmp_path)
     arguments = ["-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", "sysA.txt", "--out", str(tmp_path / "out"),
                  "--override", override]
-    refused(tmp_path, "score", arguments, user, f"--override {override}: harness-score sets", "drop this override")
+    refused(tmp_path, "score", arguments, user, f"--override {override}: harness-score sets", "leave it out")
 
 
 @pytest.mark.parametrize("name", ["$(touch pwned)", "a;b", "it's", "`id`"])
