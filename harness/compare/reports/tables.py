@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import logging
 import math
 import os
@@ -267,11 +268,34 @@ def group_folder(folder: Path, number: int, count: int) -> Path:
     return folder if count == 1 else folder / GROUP_FOLDER.format(number=number)
 
 
+COMPARISON_KEYS = {"created", "harness_version", "baseline", "systems", "metrics"}   # Comparison.as_record's
+
+
+def holds_a_comparison(folder: Path) -> bool:
+    """Whether the folder's comparison.json is one a report wrote: a file of that name is not enough."""
+    try:
+        record = json.loads((folder / REPORT_FILES["json"]).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(record, dict) and COMPARISON_KEYS <= record.keys()
+
+
+def written_by_a_report(entry: Path, in_a_report: bool) -> bool:
+    """An entry of a folder that a report wrote: its files and charts where its comparison.json shows it is one, and
+    an earlier grouped report's comparison_<n> folders; a file of the user's named report.html is not."""
+    if GROUP_FOLDER_NAME.fullmatch(entry.name) and entry.is_dir() and not entry.is_symlink():
+        return not foreign_entries(entry)
+    if not in_a_report or entry.name not in REPORT_FILES.values() or entry.is_symlink():
+        return False
+    if entry.name == REPORT_FILES["charts"]:
+        return entry.is_dir() and all(chart.suffix == ".png" and chart.is_file() for chart in entry.iterdir())
+    return entry.is_file()
+
+
 def foreign_entries(folder: Path) -> list[str]:
-    """What in a report folder no report wrote (an earlier report's group folders are a report's)."""
-    ours = set(REPORT_FILES.values())
-    return sorted(p.name for p in folder.iterdir() if p.name not in ours and not (
-        GROUP_FOLDER_NAME.fullmatch(p.name) and p.is_dir() and not foreign_entries(p)))
+    """What in a report folder no report wrote."""
+    in_a_report = holds_a_comparison(folder)
+    return sorted(p.name for p in folder.iterdir() if not written_by_a_report(p, in_a_report))
 
 
 def check_report_folder(folder: Path) -> None:
