@@ -11,7 +11,9 @@ import logging
 import os
 import re
 import shlex
+import signal
 import sys
+import threading
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
@@ -33,7 +35,7 @@ from harness.compare.compare import check_resamples, compare_collection
 from harness.compare.comparison import Comparison
 from harness.compare.discovery import Skipped, collect_runs
 from harness.config import CONF_DIR, check_interpolations, compose_config, register_schemas, unresolvable
-from harness.errors import UserError, first_line, unknown_name
+from harness.errors import Terminated, UserError, first_line, unknown_name
 from harness.pipeline import check_settings, run
 from harness.progress import quiet_library_bars
 from harness.compare.reports.tables import (ReportPlace, comparison_table, group_folder, results_table,
@@ -51,6 +53,7 @@ from harness.track.tracking import Store, check_store, end_sweep, log_finished_r
 EXIT_USER_ERROR = 2       # refused: nothing ran, nothing was written
 EXIT_PARTLY_FAILED = 1    # it ran, but a sweep's job failed or a finished run was not logged: each said so in a line
 EXIT_INTERRUPTED = 130    # Ctrl-C, as shells report SIGINT
+EXIT_TERMINATED = 143     # SIGTERM, as shells report it
 JOB_FINISHED, JOB_REUSED, JOB_FAILED = "finished", "reused", "failed"   # hydra_run's return: Hydra's JobReturn
 failed_jobs: dict[str, str] = {}   # this launch's failures that did not stop it (a sweep's job folder name -> why) ...
 not_logged: list[str] = []         # ... and runs a tracking store did not take; run_main exits 1 when there are any
@@ -160,17 +163,30 @@ def hydra_records(cfg: DictConfig) -> dict[str, str]:
             ".hydra/overrides.yaml": OmegaConf.to_yaml(hydra_cfg.overrides.task)}
 
 
-def stop_interrupted(where: str) -> None:
-    """Ctrl-C: one line that says what was left, exit 130."""
-    print(f"interrupted{': ' if where else ''}{terminal_text(where)}", file=sys.stderr)
-    sys.exit(EXIT_INTERRUPTED)
+def raise_terminated(signum: int, frame) -> None:
+    raise Terminated()
 
 
-def interrupted(folder: Path, sweep_dir: Path | None) -> None:
-    """Ctrl-C in a run: where it stopped and how to resume it."""
+def stop_on_sigterm() -> None:
+    """SIGTERM stops a command as Ctrl-C does (its default ended the process where it stood: no line, the run
+    folder left RUNNING as if still working, a report's staging folder left behind)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, raise_terminated)
+
+
+def stop_interrupted(where: str, stop: KeyboardInterrupt) -> None:
+    """Ctrl-C or SIGTERM: one line that says what was left, exit 130 or 143."""
+    said, code = (("terminated (SIGTERM)", EXIT_TERMINATED) if isinstance(stop, Terminated)
+                  else ("interrupted", EXIT_INTERRUPTED))
+    print(f"{said}{': ' if where else ''}{terminal_text(where)}", file=sys.stderr)
+    sys.exit(code)
+
+
+def interrupted(folder: Path, sweep_dir: Path | None, stop: KeyboardInterrupt) -> None:
+    """Ctrl-C or SIGTERM in a run: where it stopped and how to resume it."""
     resume = f"hydra.sweep.dir={sweep_dir}" if sweep_dir else f"hydra.run.dir={folder}"
     stop_interrupted(f"{folder} is marked FAILED; run the same command with {resume} to resume it"
-                     if (folder / FAILED_MARKER).is_file() else "before the run started")
+                     if (folder / FAILED_MARKER).is_file() else "before the run started", stop)
 
 
 @hydra.main(config_path=str(CONF_DIR), config_name="config", version_base="1.3")
@@ -196,8 +212,8 @@ def hydra_run(cfg: DictConfig) -> str:
         print(f"error: {output_dir}: {err}", file=sys.stderr)   # the sweep goes on; run_main exits 1 at the end
         failed_jobs[output_dir.name] = str(err)
         return JOB_FAILED
-    except KeyboardInterrupt:
-        interrupted(output_dir, sweep_dir)
+    except KeyboardInterrupt as stop:
+        interrupted(output_dir, sweep_dir, stop)
     record = RunRecord.from_dict(result)   # the same typed record harness-compare reads from result.json
     show(results_table(record))
     summaries = run_summary_table(record)
@@ -248,6 +264,7 @@ def run_main() -> None:
     if "--version" in sys.argv[1:]:
         show(harness_version())
         return
+    stop_on_sigterm()
     sys.argv[1:] = expand_home(expand_quiet(sys.argv[1:]))
     register_schemas()
     try:
@@ -261,8 +278,8 @@ def run_main() -> None:
         if job_started:   # raised by the run itself, not by composing its config: a bug, with its traceback
             raise
         fail(composition_message(err))
-    except KeyboardInterrupt:   # outside a run (composing, comparing a sweep): nothing to mark
-        stop_interrupted("")
+    except KeyboardInterrupt as stop:   # outside a run (composing, comparing a sweep): nothing to mark
+        stop_interrupted("", stop)
     if failed_jobs or not_logged:
         sys.exit(EXIT_PARTLY_FAILED)
 
@@ -323,6 +340,7 @@ def warn_skipped(skipped: list[Skipped]) -> None:
 def compare_main() -> None:
     """harness-compare: compare finished runs, e.g. `harness-compare results/multirun/2026-11-22/08-00-00`."""
     args = compare_arguments().parse_args()
+    stop_on_sigterm()
     folder = args.out or Path("results/comparisons") / datetime.now().strftime("%Y-%m-%d/%H-%M-%S")
     try:
         if args.list:
@@ -340,8 +358,8 @@ def compare_main() -> None:
         show_comparisons(compared.comparisons, publish(compared.comparisons, place))
     except UserError as err:
         fail(str(err))
-    except KeyboardInterrupt:   # the report is published whole or not at all (ReportPlace.publish)
-        stop_interrupted("no report written")
+    except KeyboardInterrupt as stop:   # the report is published whole or not at all (ReportPlace.publish)
+        stop_interrupted("no report written", stop)
 
 
 def score_arguments() -> argparse.ArgumentParser:
@@ -395,6 +413,7 @@ def checked_overrides(overrides: list[str]) -> None:
 def score_main() -> None:
     """harness-score: score files without a manifest, e.g. `harness-score -r ref.txt -s src.txt --src-lang fr a.txt`."""
     args = score_arguments().parse_args()
+    stop_on_sigterm()
     score_logging(args.quiet)
     out = args.out or Path("results/score") / datetime.now().strftime("%Y-%m-%d/%H-%M-%S")
     checked_overrides(args.override)
@@ -417,8 +436,8 @@ def score_main() -> None:
         show(f"run folders: {out}/<system>" + (f" ({', '.join(renamed)})" if renamed else ""))
     except UserError as err:
         fail(str(err))
-    except KeyboardInterrupt:   # each system's run folder is finished, or marked FAILED by the run
-        stop_interrupted(f"{out} keeps the systems scored so far; score again into a new --out")
+    except KeyboardInterrupt as stop:   # each system's run folder is finished, or marked FAILED by the run
+        stop_interrupted(f"{out} keeps the systems scored so far; score again into a new --out", stop)
 
 
 class RunFolderCallback(Callback):

@@ -10,6 +10,11 @@ class UserError(Exception):
     """Bad input or configuration: the message names the input and the fix."""
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (`kill`, `timeout`, a scheduler's time limit, `docker stop`), raised where the process stands so that
+    it stops as on Ctrl-C: the run folder marked FAILED, the report published whole or not at all, one line."""
+
+
 def unknown_name(kind: str, name: str, available: Iterable[str]) -> UserError:
     """An error for an unknown name that lists what exists and suggests the closest match."""
     options = sorted(available)

@@ -41,6 +41,19 @@ def stall_reading_files() -> None:
     FilesBackend.read_document = stalled
 
 
+def stall_writing_report() -> None:
+    """harness-compare writes its charts, says so (TRANSLATING, as StallingBackend) and stalls: a comparison caught
+    while its report is half-written (a test's child process installs this before compare_main)."""
+    from harness.compare.reports import page
+
+    def stalled(comparison, folder):
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "half.png").write_bytes(b"\x89PNG")
+        StallingBackend.marker.touch()
+        time.sleep(120)
+    page.write_charts = stalled
+
+
 class SometimesEmptyBackend(Backend):
     """Returns an empty string for every segment that contains a digit: a degraded system."""
 

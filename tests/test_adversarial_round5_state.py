@@ -3,15 +3,21 @@
 Each case builds its input in tmp_path, runs the real CLI in a child process and checks the exit code, the one
 error line, and a checksum of the surrounding tree (tests/adversarial.py). Earlier rounds covered run folders,
 claims, sweeps, full disks and Ctrl-C; these are the cases they left: files of the user's that bear a report's
-names, ..."""
+names, SIGTERM, ..."""
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from tests.adversarial import assert_one_line_error, run_cli, tree_checksum
+from tests.adversarial import LOG_RECORD, REPO, assert_one_line_error, run_cli, tree_checksum
+from tests.test_adversarial_run import base_args, make_setup
 
 SOURCE = "Le chat est sur la table.\nIl fait beau aujourd'hui.\nNous allons au marché demain matin.\n"
 REFERENCE = "The cat is on the table.\nThe weather is nice today.\nWe are going to the market tomorrow morning.\n"
@@ -76,4 +82,50 @@ def test_files_of_the_users_that_bear_a_reports_names_are_not_replaced(scored, t
     outcome = run_cli("compare", [*runs, "--out", str(tmp_path / "thesis"), "--resamples", "20"], cwd=tmp_path)
     assert_one_line_error(outcome, f"--out {tmp_path / 'thesis'} already holds other files", named,
                           "name a new or empty folder")
+    assert tree_checksum(tmp_path) == untouched
+
+
+# ---------------------------------------------------------------- SIGTERM (kill, timeout, a scheduler's time limit)
+
+def start(code: str, args: list[str], cwd: Path) -> subprocess.Popen:
+    environment = {**os.environ, "PYTHONPATH": str(REPO), "HARNESS_CACHE_DIR": str(cwd / "cache")}
+    return subprocess.Popen([sys.executable, "-c", code, *args], cwd=cwd, env=environment,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def terminate_when_stalled(child: subprocess.Popen, cwd: Path) -> list[str]:
+    """SIGTERM once the child says it is stalled (TRANSLATING); its stderr's lines besides the log."""
+    deadline = time.time() + 120
+    while not (cwd / "TRANSLATING").exists() and time.time() < deadline and child.poll() is None:
+        time.sleep(0.05)
+    child.send_signal(signal.SIGTERM)
+    _, stderr = child.communicate(timeout=120)
+    assert "Traceback" not in stderr, stderr[-3000:]
+    return [line for line in stderr.splitlines() if line.strip() and not LOG_RECORD.match(line)]
+
+
+def test_sigterm_in_a_run_is_one_line_exit_143_and_marks_the_folder_failed(tmp_path):
+    """SIGTERM (a SLURM time limit, `timeout`, `kill`) ended the process where it stood: exit -15, not a line, and
+    RUNNING left behind, so that --list called the dead run 'still running or was killed'."""
+    setup = make_setup(tmp_path)
+    stalling = "backend._target_=tests.backends_for_tests.StallingBackend"
+    child = start("from harness.cli import run_main; run_main()", [*base_args(setup), stalling], tmp_path)
+    lines = terminate_when_stalled(child, tmp_path)
+    assert child.returncode == 143
+    assert lines == [f"terminated (SIGTERM): {setup.run_dir} is marked FAILED; run the same command with "
+                     f"hydra.run.dir={setup.run_dir} to resume it"]
+    assert (setup.run_dir / "FAILED").read_text().startswith("terminated (SIGTERM)\npid ")
+    assert not (setup.run_dir / "RUNNING").exists() and not (setup.run_dir / "result.json").exists()
+
+
+def test_sigterm_in_a_compare_leaves_no_half_written_report(scored, tmp_path):
+    """SIGTERM while the report was written left its staging folder (.report.partial-<pid>) with half a report."""
+    runs = runs_here(scored, tmp_path)
+    untouched = tree_checksum(tmp_path)
+    code = ("from tests.backends_for_tests import stall_writing_report; stall_writing_report(); "
+            "from harness.cli import compare_main; compare_main()")
+    child = start(code, [*runs, "--resamples", "20", "--out", str(tmp_path / "report")], tmp_path)
+    lines = terminate_when_stalled(child, tmp_path)
+    assert child.returncode == 143 and lines == ["terminated (SIGTERM): no report written"]
+    (tmp_path / "TRANSLATING").unlink()
     assert tree_checksum(tmp_path) == untouched

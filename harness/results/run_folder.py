@@ -42,7 +42,7 @@ from pathlib import Path
 import psutil
 import yaml
 
-from harness.errors import UserError, require_utf8
+from harness.errors import Terminated, UserError, require_utf8
 
 RESULT_FILE = "result.json"
 RUNNING_MARKER = "RUNNING"   # the claim of the run working in this folder (or killed in it)
@@ -57,6 +57,7 @@ MARKER_READ_LIMIT = 8192       # a marker is a few lines; a large file bearing i
 PROCESS_START_TOLERANCE = 1.0  # seconds: the same process reads the same start time; a reused pid started later
 NO_HARD_LINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS}   # FAT, exFAT and some network mounts
 INTERRUPTED = "interrupted (Ctrl-C)"
+TERMINATED = "terminated (SIGTERM)"
 log = logging.getLogger(__name__)
 
 
@@ -241,7 +242,7 @@ def claimers_take_turns(folder: Path) -> Iterator[None]:
 def failure_text(error: BaseException) -> str:
     """The FAILED marker's first line: what stopped the run."""
     if isinstance(error, KeyboardInterrupt):
-        return INTERRUPTED
+        return TERMINATED if isinstance(error, Terminated) else INTERRUPTED
     message = str(error).strip().splitlines()
     return f"{type(error).__name__}: {message[0] if message else ''}"[:1000]
 
