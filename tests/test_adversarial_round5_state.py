@@ -9,9 +9,11 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -129,3 +131,34 @@ def test_sigterm_in_a_compare_leaves_no_half_written_report(scored, tmp_path):
     assert child.returncode == 143 and lines == ["terminated (SIGTERM): no report written"]
     (tmp_path / "TRANSLATING").unlink()
     assert tree_checksum(tmp_path) == untouched
+
+
+# ---------------------------------------------------------------- tracking.uri at a file that is not MLflow's store
+
+def another_programs_database(path: Path) -> None:
+    with closing(sqlite3.connect(path)) as connection:
+        connection.execute("CREATE TABLE notes (text TEXT)")
+        connection.execute("INSERT INTO notes VALUES ('chapter 1')")
+        connection.commit()
+
+
+def not_a_database(path: Path) -> None:
+    path.write_text("my notes, not a database\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("make, said", [(another_programs_database, "is another program's database (tables: notes)"),
+                                        (not_a_database, "is not an SQLite database")])
+@pytest.mark.parametrize("sweep", [False, True], ids=["run", "sweep"])
+def test_a_tracking_store_at_a_file_mlflow_did_not_make_is_refused_before_the_run(tmp_path, make, said, sweep):
+    """tracking.uri=sqlite:///notes.db at another program's database: MLflow added its 70 tables to it (exit 0);
+    at a file that is no database: exit 0, the run unlogged, and only a Hydra UserWarning about a DatabaseError."""
+    pytest.importorskip("mlflow")
+    setup = make_setup(tmp_path)
+    make(tmp_path / "notes.db")
+    untouched = tree_checksum(tmp_path)
+    uri = f"sqlite:///{tmp_path / 'notes.db'}"
+    args = ["-m", *base_args(setup)[:2], f"hydra.sweep.dir={tmp_path / 'sweep'}"] if sweep else base_args(setup)
+    outcome = run_cli("run", [*args, "alignment.embeddings=false", "tracking=mlflow", f"tracking.uri={uri}"],
+                      cwd=tmp_path, env={"HARNESS_CACHE_DIR": str(tmp_path / "cache")})
+    assert_one_line_error(outcome, f"tracking.uri={uri}: {tmp_path / 'notes.db'} {said}", "tracking=none")
+    assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == untouched

@@ -20,9 +20,10 @@ import json
 import logging
 import os
 import re
+import sqlite3
 from collections import defaultdict
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -78,7 +79,8 @@ def require_mlflow(tracking: TrackingSpec) -> None:
 def tracking_errors() -> tuple[type[BaseException], ...]:
     """What a store that cannot be reached or written raises (MLflow wraps HTTP and database errors)."""
     from mlflow.exceptions import MlflowException
-    return MlflowException, OSError
+    from sqlalchemy.exc import SQLAlchemyError   # a SQLite store's database errors reach the caller unwrapped
+    return MlflowException, SQLAlchemyError, OSError
 
 
 # ---------------------------------------------------------------- the store
@@ -119,6 +121,7 @@ def unreachable(store: Store, err: BaseException) -> UserError:
 def check_store(store: Store) -> None:
     """Before anything runs: the store must answer and take writes, or the run would finish unlogged."""
     refuse_read_only(store)
+    refuse_foreign_file(store)
     try:
         with mlflow_quiet():
             experiment_id(store)
@@ -139,6 +142,28 @@ def refuse_read_only(store: Store) -> None:
         raise UserError(f"tracking.uri={store.uri}: {existing} is read-only (a read-only mount or no write permission), "
                         "so no run could be logged there; point tracking.uri at a writable store "
                         "(tracking.uri=sqlite:///PATH/mlflow.db) or run with tracking=none")
+
+
+MLFLOW_TABLES = {"alembic_version", "experiments", "runs"}   # in every SQLite store MLflow made
+
+
+def refuse_foreign_file(store: Store) -> None:
+    """A SQLite store at a file MLflow did not make: another program's database would get MLflow's tables added to
+    it, and a file that is no database failed only once the run had finished (a warning, the run unlogged)."""
+    database = sqlite_file(store.uri)
+    if database is None or not database.is_file() or database.stat().st_size == 0:
+        return
+    fix = ("point tracking.uri at a new file or an MLflow store (tracking.uri=sqlite:///PATH/mlflow.db) or run with "
+           "tracking=none")
+    try:
+        with closing(sqlite3.connect(f"{database.absolute().as_uri()}?mode=ro", uri=True)) as connection:
+            tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.DatabaseError as err:
+        raise UserError(f"tracking.uri={store.uri}: {database} is not an SQLite database ({err}); {fix}") from err
+    if tables and not MLFLOW_TABLES <= tables:
+        shown = ", ".join(sorted(tables)[:3]) + (", ..." if len(tables) > 3 else "")
+        raise UserError(f"tracking.uri={store.uri}: {database} is another program's database (tables: {shown}), not "
+                        f"an MLflow store, and MLflow would add its tables to it; {fix}")
 
 
 @contextmanager
@@ -293,6 +318,7 @@ def log_run(store: Store, folder: Path, overrides: list[str], parent_run_id: str
 
 def start_sweep(store: Store, sweep_dir: Path, overrides: list[str]) -> str:
     """Before the sweep's jobs: its parent run, whose id is kept in the sweep folder for the jobs."""
+    check_store(store)
     try:
         mlflow = client(store)
         run = mlflow.create_run(experiment_id(store), run_name=str(sweep_dir),
