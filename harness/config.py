@@ -292,7 +292,18 @@ def check_ranges(cfg: DictConfig) -> None:
             require_utf8(value, key)
         elif isinstance(value, float) and not math.isfinite(value):   # a NaN would end the run unwritable
             raise UserError(f"{key}={value}: must be a finite number")
+    check_cache_dir(OmegaConf.select(cfg, "cache.dir"))
     check_declared_keys(cfg)
+
+
+def check_cache_dir(folder: str | None) -> None:
+    """The cache folder is made where it is missing: a name that begins or ends in white space (HARNESS_CACHE_DIR read
+    from a file with its line end) made a new, empty cache beside the one meant, in silence, and every translation
+    was done again."""
+    if folder and folder != folder.strip():
+        raise UserError(f"cache.dir={folder!r}: the folder name begins or ends with white space or a line break "
+                        "(HARNESS_CACHE_DIR read from a file with its line end?), so a new, empty cache would be made "
+                        "beside the one meant; remove it from HARNESS_CACHE_DIR (or cache.dir=...)")
 
 
 def check_declared_keys(cfg: DictConfig, schema: type = None, prefix: str = "") -> None:

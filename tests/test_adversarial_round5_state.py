@@ -162,3 +162,18 @@ def test_a_tracking_store_at_a_file_mlflow_did_not_make_is_refused_before_the_ru
                       cwd=tmp_path, env={"HARNESS_CACHE_DIR": str(tmp_path / "cache")})
     assert_one_line_error(outcome, f"tracking.uri={uri}: {tmp_path / 'notes.db'} {said}", "tracking=none")
     assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == untouched
+
+
+# ---------------------------------------------------------------- the environment
+
+@pytest.mark.parametrize("cache_dir", ["{root}/cache\n", " {root}/cache", "{root}/cache\t"])
+def test_a_cache_folder_name_with_a_line_break_or_space_at_its_end_is_refused(tmp_path, cache_dir):
+    """HARNESS_CACHE_DIR read from a file with its line end: a new, empty folder 'cache\\n' was made beside the user's
+    cache, in silence, and every translation was done again into it."""
+    setup = make_setup(tmp_path)
+    (tmp_path / "cache").mkdir()
+    untouched = tree_checksum(tmp_path)
+    outcome = run_cli("run", base_args(setup), cwd=tmp_path,
+                      env={"HARNESS_CACHE_DIR": cache_dir.format(root=tmp_path)})
+    assert_one_line_error(outcome, "cache.dir=", "white space or a line break", "HARNESS_CACHE_DIR")
+    assert tree_checksum(tmp_path) == untouched
