@@ -3,7 +3,8 @@
 Each case builds its input in tmp_path, runs the real CLI in a child process and checks the exit code, the one
 error line, and a checksum of the surrounding tree (tests/adversarial.py). Earlier rounds covered run folders,
 claims, sweeps, full disks and Ctrl-C; these are the cases they left: files of the user's that bear a report's
-names, SIGTERM, ..."""
+names, SIGTERM (a scheduler's time limit), a tracking store at a file MLflow did not make, and a cache folder
+name read from a file with its line end."""
 from __future__ import annotations
 
 import os
