@@ -70,3 +70,12 @@ def test_a_japanese_target_without_sacrebleus_tokenizer_is_refused_as_sacrebleu_
     assert_one_line_error(outcome, "ja-mecab", 'pip install "sacrebleu[ja]"')
     assert not (tmp_path / "out").exists()
 
+
+def test_the_output_language_column_is_named_after_the_target_language(tmp_path):
+    """A German output against a German reference read 'English 100%'; the column is the share of output lines in
+    the target language, so it is called German, and the adequacy note reads it by that name."""
+    outcome = score(tmp_path, "de", GERMAN_REFERENCE, GERMAN_HYPOTHESIS)
+    assert outcome.code == 0, outcome.stderr[-2000:]
+    header = outcome.stdout.splitlines()[0].split()
+    assert header[-2:] == ["German", "degraded"] and "English" not in outcome.stdout
+    assert "read it with German, the share of output sentences in the target language" in outcome.stdout

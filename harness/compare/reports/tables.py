@@ -19,6 +19,7 @@ from wcwidth import wcswidth
 from harness.compare.comparison import Comparison
 from harness.compare.rows import (BucketRow, Example, MetricInfo, PairRow, RankRow, Ranking, ScoreRow, SystemExamples,
                                   TestedRow, duplicate_note)
+from harness.data.languages import language_name
 from harness.data.relations import MeasuredFrom, Relation
 from harness.errors import UserError
 from harness.results.results import DocumentRecord, RunRecord, as_run_record
@@ -35,7 +36,7 @@ ALIGNED_COLUMNS = ["bleu", "chrf", "ter"]   # corpus scores over aligned segment
 ALIGNED_NOTE = ("aln: corpus scores over the segments shared by every system (reference sentences with a source "
                 "counterpart, alignment/<id>.tsv){lower}; relation measured from source and reference")
 ADEQUACY_NOTE = ("adeq: reference-free adequacy, mean cosine of source and output in the multilingual space "
-                 "(a copied source scores high: read it with English, the share of output sentences in the target "
+                 "(a copied source scores high: read it with {target}, the share of output sentences in the target "
                  "language; ! marks an off-target output)")
 OFF_TARGET_NOTE = "! output not in {target} (off-target: untranslated or another language): {documents}"
 NOT_PARALLEL_NOTE = ("* the reference is not a translation of this source (declared or measured {relations}): "
@@ -166,7 +167,7 @@ def results_table(result: dict | RunRecord) -> str:
     aligned_names = [n for n in ALIGNED_COLUMNS if any(n in d.aligned for d in documents)]
     labels = {s.metric: score_label(s) for d in documents for s in [*d.metrics.values(), *d.aligned.values()]}
     headers = ["document", "lang", "relation declared/measured", *[labels[n] for n in metric_names],
-               *[f"aln {labels[n]}" for n in aligned_names], "adeq", "English", "degraded"]
+               *[f"aln {labels[n]}" for n in aligned_names], "adeq", language_name(record.target_lang), "degraded"]
     table = format_table(headers, [document_row(d, metric_names, aligned_names) for d in documents])
     notes = [f"model: {record.model_name} ({record.backend})"]
     lower = lower_is_better(documents, metric_names, aligned_names)
@@ -177,7 +178,7 @@ def results_table(result: dict | RunRecord) -> str:
     not_aligned = [d.id for d in documents if d.has_segments and not d.aligned]
     if not_aligned:
         notes.append(NOT_ALIGNED_NOTE.format(documents=", ".join(not_aligned)))
-    notes.append(ADEQUACY_NOTE)
+    notes.append(ADEQUACY_NOTE.format(target=language_name(record.target_lang)))
     notes += relation_notes(documents, record.target_lang)
     notes += [f"degraded: {degradation}" for degradation in record.degradations()]
     notes += [f"{score.signature.rsplit('|', 1)[-1]}: {score_label(score)} {score.score:.1f}"
