@@ -79,3 +79,25 @@ def test_the_output_language_column_is_named_after_the_target_language(tmp_path)
     header = outcome.stdout.splitlines()[0].split()
     assert header[-2:] == ["German", "degraded"] and "English" not in outcome.stdout
     assert "read it with German, the share of output sentences in the target language" in outcome.stdout
+
+
+def test_lines_without_letters_do_not_make_the_reference_itself_off_target(tmp_path):
+    """A test set with lines of numbers and punctuation only ('(2)', '2024', '—', '10.5%'), as news sets have: the
+    reference handed in as the output scores 100 / 100 / 0, and read 'English 33%!', off-target, because language
+    ID labelled each letterless line Serbian, Malagasy or Swedish. Such a line has no language, as a sentence of
+    one has none in a searched document (glued to the sentence before): it is left out of the share."""
+    source = [SOURCE[0], "(2)", "2024", SOURCE[2], "—", "10,5 %"]
+    reference = ["The city council voted on the budget last night.", "(2)", "2024",
+                 "The mayor promised a public meeting in March.", "—", "10.5%"]
+    write_lines(tmp_path / "src.txt", source)
+    write_lines(tmp_path / "ref.txt", reference)
+    write_lines(tmp_path / "sys.txt", reference)
+    outcome = run_cli("score", ["-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", "--out", str(tmp_path / "out"),
+                                "sys.txt"], cwd=tmp_path, env={"HARNESS_CACHE_DIR": str(tmp_path / "cache")})
+    assert outcome.code == 0, outcome.stderr[-2000:]
+    document = json.loads((tmp_path / "out" / "sys" / "result.json").read_text(encoding="utf-8"))["documents"][0]
+    assert {name: document["aligned"][name]["score"] for name in ("bleu", "chrf", "chrf++", "ter")} == \
+        {"bleu": 100.0, "chrf": 100.0, "chrf++": 100.0, "ter": 0.0}
+    assert document["diagnostics"]["output_language"]["verdict"] == "on_target"
+    row = outcome.stdout.splitlines()[2].split()
+    assert row[-1] == "100%" and "output not in en" not in outcome.stdout
