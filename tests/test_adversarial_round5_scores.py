@@ -101,3 +101,25 @@ def test_lines_without_letters_do_not_make_the_reference_itself_off_target(tmp_p
     assert document["diagnostics"]["output_language"]["verdict"] == "on_target"
     row = outcome.stdout.splitlines()[2].split()
     assert row[-1] == "100%" and "output not in en" not in outcome.stdout
+
+
+def test_the_comparison_shows_which_systems_output_is_off_target_or_empty(tmp_path):
+    """harness-score of several files prints the comparison only: a system that handed in the untranslated source
+    and one that handed in empty lines were ranked with no word of it, while each one's run table marks the first
+    '0%!' (output not in en) and the second '4/4 empty'. The comparison's notes now say both, per system."""
+    english = ["The city council voted on the budget last night.", "Residents complain about the noise of the works.",
+               "The mayor promised a public meeting in March.", "The new school will open its doors in September."]
+    write_lines(tmp_path / "src.txt", SOURCE)
+    write_lines(tmp_path / "ref.txt", english)
+    write_lines(tmp_path / "good.txt", english)
+    write_lines(tmp_path / "copy.txt", SOURCE)
+    write_lines(tmp_path / "blank.txt", [""] * len(SOURCE))
+    outcome = run_cli("score", ["-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", "--out", str(tmp_path / "out"),
+                                "good.txt", "copy.txt", "blank.txt"], cwd=tmp_path,
+                      env={"HARNESS_CACHE_DIR": str(tmp_path / "cache")})
+    assert outcome.code == 0, outcome.stderr[-2000:]
+    notes = [line for line in outcome.stdout.splitlines() if line.startswith("degraded: ")]
+    assert notes == ["degraded: copy: output not in en (off-target: untranslated or another language): src",
+                     "degraded: blank: empty outputs: src 4/4"]
+    assert all(note in (tmp_path / "out" / "comparison" / "leaderboard.md").read_text(encoding="utf-8")
+               for note in notes)

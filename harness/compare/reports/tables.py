@@ -17,8 +17,8 @@ from typing import Callable, TypeVar
 from wcwidth import wcswidth
 
 from harness.compare.comparison import Comparison
-from harness.compare.rows import (BucketRow, Example, MetricInfo, PairRow, RankRow, Ranking, ScoreRow, SystemExamples,
-                                  TestedRow, duplicate_note)
+from harness.compare.rows import (OFF_TARGET, BucketRow, Example, MetricInfo, PairRow, RankRow, Ranking, ScoreRow,
+                                  SystemExamples, TestedRow, duplicate_note)
 from harness.data.languages import language_name
 from harness.data.relations import MeasuredFrom, Relation
 from harness.errors import UserError
@@ -38,7 +38,7 @@ ALIGNED_NOTE = ("aln: corpus scores over the segments shared by every system (re
 ADEQUACY_NOTE = ("adeq: reference-free adequacy, mean cosine of source and output in the multilingual space "
                  "(a copied source scores high: read it with {target}, the share of output sentences in the target "
                  "language; ! marks an off-target output)")
-OFF_TARGET_NOTE = "! output not in {target} (off-target: untranslated or another language): {documents}"
+OFF_TARGET_NOTE = f"! {OFF_TARGET}"
 NOT_PARALLEL_NOTE = ("* the reference is not a translation of this source (declared or measured {relations}): "
                      "its scores measure topical overlap, not translation quality")
 DISAGREE_NOTE = "! measured relation disagrees with the declared one: {documents}"
@@ -137,7 +137,7 @@ def relation_notes(documents: tuple[DocumentRecord, ...], target_lang: str) -> l
     undecided = [d.id for d in documents if d.measured_relation == Relation.CANNOT_JUDGE]
     if undecided:
         notes.append(CANNOT_JUDGE_NOTE.format(target=target_lang, documents=", ".join(undecided)))
-    off_target = [d.id for d in documents if d.output_language and d.output_language.verdict == "off_target"]
+    off_target = [d.id for d in documents if d.off_target]
     if off_target:
         notes.append(OFF_TARGET_NOTE.format(target=target_lang, documents=", ".join(off_target)))
     return notes
