@@ -134,6 +134,8 @@ def judge_pair(signals: dict, spec: DiagnosticsSpec) -> str:
         return Relation.CANNOT_JUDGE
     if signals["coverage"] >= spec.parallel_min_coverage and signals["alignment_gap"] >= spec.parallel_min_gap:
         return Relation.PARALLEL
+    if signals["background_similarity"] > spec.max_background_similarity:   # any two sentences look alike
+        return Relation.CANNOT_JUDGE
     same_event = (signals["name_share"] or 0.0) >= spec.comparable_min_name_share \
         or (signals["number_overlap"] or 0.0) >= spec.comparable_min_number_overlap
     if signals["document_cosine"] >= spec.comparable_min_document_cosine and same_event:
