@@ -42,8 +42,9 @@ OFF_TARGET_NOTE = f"! {OFF_TARGET}"
 NOT_PARALLEL_NOTE = ("* the reference is not a translation of this source (declared or measured {relations}): "
                      "its scores measure topical overlap, not translation quality")
 DISAGREE_NOTE = "! measured relation disagrees with the declared one: {documents}"
-CANNOT_JUDGE_NOTE = ("? relation cannot be judged (too few sentences, sentences so alike that chance pairs match as well "
-                     "as translations, hypothesis not {target}, or a language the encoder does not cover): {documents}")
+CANNOT_JUDGE_NOTE = ("? relation cannot be judged (too few sentences, sentences so alike that chance pairs match as "
+                     "well as translations, hypothesis not {target}, or a language the encoder does not cover): "
+                     "{documents}")
 UNCOVERED = "a language of the pair is not covered by the multilingual encoder"
 # documents whose relation does not come from source and reference, as the aln note says of every other one
 MEASURED_FROM_NOTES = {

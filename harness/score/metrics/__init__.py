@@ -20,7 +20,8 @@ from harness.score.metrics.evaluate_metrics import EVALUATE_PREFIX, EvaluateMetr
 from harness.score.metrics.sacrebleu_metrics import sacrebleu_metrics
 from harness.score.metrics.text_similarity import text_similarity_metrics
 
-__all__ = ["Metric", "Score", "available_metrics", "select_metrics", "target_settings", "check_code_allowed", "DOCUMENT_LEVEL_EXCLUDED",
+__all__ = ["Metric", "Score", "available_metrics", "select_metrics", "target_settings", "check_code_allowed",
+           "DOCUMENT_LEVEL_EXCLUDED",
            "EVALUATE_PREFIX", "REGISTRY", "is_metric_name"]
 
 COMET_METRICS = ("comet", "cometkiwi", "xcomet")   # harness/score/metrics/comet.py, imported when one is built

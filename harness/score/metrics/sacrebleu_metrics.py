@@ -72,7 +72,7 @@ def target_bleu(target_lang: str, **options) -> BLEU:
         return BLEU(trg_lang=target_lang, **options)
     except RuntimeError as err:   # the MeCab tokenizers' packages are missing
         raise UserError(f"BLEU of a {target_lang} target tokenizes as sacrebleu -l xx-{target_lang} does, with "
-                        f"{BLEU._TOKENIZER_MAP[target_lang]}, which needs sacrebleu's extra: pip install "
+                        f"{target_lang}-mecab, which needs sacrebleu's extra: pip install "
                         f"\"sacrebleu[{target_lang}]\" (or leave bleu out of metrics, alignment.segment_metrics and "
                         "alignment.corpus_metrics)") from err
 
