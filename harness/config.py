@@ -163,6 +163,8 @@ class DiagnosticsSpec:
     comparable_min_document_cosine: float = MISSING   # else comparable: the same topic (document cosine) ...
     comparable_min_name_share: float = MISSING        # ... and the same event: this share of the reference's names
     comparable_min_number_overlap: float = MISSING    # found in the source, or this Jaccard overlap of numbers > 10
+    max_background_similarity: float = MISSING  # a pair that is not parallel, whose unpaired sentences reach this
+                                                # mean cosine, is not judged: the gap cannot show a translation there
     hypothesis_side: HypothesisSideThresholds = field(default_factory=HypothesisSideThresholds)
 
 
@@ -256,6 +258,7 @@ RANGES = {   # key: (accepts, what it must be); checked before anything runs
     "diagnostics.comparable_min_document_cosine": COSINE,
     "diagnostics.comparable_min_name_share": SHARE,
     "diagnostics.comparable_min_number_overlap": SHARE,
+    "diagnostics.max_background_similarity": COSINE,
     "diagnostics.hypothesis_side.parallel_min_coverage": SHARE,
     "diagnostics.hypothesis_side.parallel_min_similarity": COSINE,
     "diagnostics.hypothesis_side.comparable_min_name_overlap": SHARE,

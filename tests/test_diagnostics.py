@@ -8,12 +8,13 @@ from tests.alignment_cases import FLOOD_STORY
 
 FRENCH = ["La pluie a fait déborder la rivière dimanche matin.", "Les écoles resteront fermées jusqu'à mercredi."]
 SPEC = {"min_reference_sentences": 2, "parallel_min_coverage": 0.5, "parallel_min_gap": 0.35,
-        "comparable_min_document_cosine": 0.55, "comparable_min_name_share": 0.2, "comparable_min_number_overlap": 0.12}
+        "comparable_min_document_cosine": 0.55, "comparable_min_name_share": 0.2, "comparable_min_number_overlap": 0.12,
+        "max_background_similarity": 0.4}
 
 
 def signals(**changed):
     base = {"source_sentences": 10, "reference_sentences": 10, "coverage": 1.0, "alignment_gap": 0.5,
-            "document_cosine": 0.9, "name_share": 0.5, "number_overlap": 0.5}
+            "background_similarity": 0.2, "document_cosine": 0.9, "name_share": 0.5, "number_overlap": 0.5}
     return {**base, **changed}
 
 
@@ -27,6 +28,9 @@ def signals(**changed):
     ({"coverage": 0.3, "document_cosine": 0.4}, "unrelated"),               # another topic
     ({"reference_sentences": 1}, "cannot_judge"),
     ({"source_sentences": 0}, "cannot_judge"),
+    ({"alignment_gap": 0.15, "background_similarity": 0.63}, "cannot_judge"),   # lines of one template: chance
+    ({"alignment_gap": 0.36, "background_similarity": 0.63}, "parallel"),        # ... a clear gap all the same
+    ({"coverage": 0.3, "background_similarity": 0.4}, "comparable"),             # at the limit: judged
 ])
 def test_relation_from_the_signals_of_the_pair(changed, expected):
     spec = type("Spec", (), SPEC)
@@ -108,8 +112,25 @@ def test_table_shows_measured_relation_marks_and_warns():
     assert "parallel/unrelated!" in rows["002"] and "10.0*" in rows["002"]   # measured non-parallel is marked
     assert "10.0*" in rows["003"]                                          # declared comparable stays marked
     assert "! measured relation disagrees with the declared one: 002" in table
-    assert ("? relation cannot be judged (too few sentences, hypothesis not en, or a language the encoder does not "
-            "cover): 003") in table
+    assert ("? relation cannot be judged (too few sentences, sentences so alike that chance pairs match as well as "
+            "translations, hypothesis not en, or a language the encoder does not cover): 003") in table
     assert "0.71" in rows["001"] and "100%" in rows["001"] and "0%!" in rows["004"]   # adequacy, output language
     assert "! output not in en (off-target: untranslated or another language): 004" in table
     assert "0%" not in rows["005"]   # every output empty: no language, not off-target
+
+
+def test_lines_of_one_template_are_not_judged_a_retelling(tmp_path):
+    """Own (2026-12-05): a line-aligned set whose lines differ only in a number ('sofa number 5') was measured
+    'comparable' and its scores starred: every source line is as close to every reference line (the null, 0.63) as
+    to its translation, so the gap cannot show one. Not judged, and said so, the declared relation kept."""
+    from harness.compare.reports.tables import results_table
+    from tests.test_adversarial_round3_scores import data_set, files_run, lines
+    source = [f"Le chat dort sur le canapé numéro {k}." for k in range(40)]
+    reference = [f"The cat sleeps on sofa number {k}." for k in range(40)]
+    data = data_set(tmp_path / "data", lines(source), lines(reference))
+    record = files_run(data, lines([f"The cat is sleeping on couch number {k}." for k in range(40)]), tmp_path / "run")
+    relation = record["documents"][0]["diagnostics"]["relation"]
+    assert relation["signals"]["background_similarity"] > 0.4 and relation["measured"] == "cannot_judge"
+    table = results_table(record)
+    assert "parallel/cannot_judge" in table and "*" not in table.split("\n\n")[0]
+    assert "sentences so alike that chance pairs match as well as translations" in table

@@ -282,7 +282,8 @@ class SystemInfo:
     model: dict
     started: str | None
     versions: dict
-    degraded: list[str]   # the run's counters of degraded output ("3 outputs cut short at ..."), none for most
+    degraded: list[str]   # the run's counters of degraded output ("3 outputs cut short at ..."), off-target and empty
+                          # outputs (output_degradations); none for most
 
 
 @dataclass(frozen=True)
@@ -324,9 +325,22 @@ class SkippedRun:
     reason: str
 
 
+OFF_TARGET = "output not in {target} (off-target: untranslated or another language): {documents}"
+
+
+def output_degradations(run: Run) -> list[str]:
+    """What the run table shows of the outputs themselves, for the comparison's notes: the documents whose output
+    is off-target and those with empty outputs (the run table's ! and degraded column)."""
+    documents = run.result.documents
+    off_target = [d.id for d in documents if d.off_target]
+    empty = [f"{d.id} {d.empty_outputs}/{d.hypothesis_units}" for d in documents if d.empty_outputs]
+    return ([OFF_TARGET.format(target=run.result.target_lang, documents=", ".join(off_target))] if off_target else []) \
+        + ([f"empty outputs: {', '.join(empty)}"] if empty else [])
+
+
 def system_description(run: Run) -> SystemInfo:
     return SystemInfo(run.name, str(run.path), run.result.model, run.result.started, run.result.versions or {},
-                      run.result.degradations())
+                      run.result.degradations() + output_degradations(run))
 
 
 def document_description(document: DocumentRecord) -> DocumentInfo:

@@ -16,7 +16,7 @@ from harness.compare.rows import BucketRow, PairRow, RankRow, Ranking, SCORE_DEC
 from harness.compare.significance import PairTest, Resampled, compare_systems, holm, resample
 from harness.errors import UserError
 from harness.results.results import Segment
-from harness.score.metrics import REGISTRY, Metric, Score, check_code_allowed, select_metrics
+from harness.score.metrics import REGISTRY, Metric, Score, check_code_allowed, select_metrics, target_settings
 
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def built_metric(runs: list[Run], name: str, level: str) -> Metric:
     of the user's is imported), or the user's class by its dotted path."""
     if name not in REGISTRY and stored_as_means(runs, name, level):
         return StoredMean(metric_records(scored_documents(runs[0], level)[0], level)[name])
-    return select_metrics([name])[0]
+    return select_metrics([name], settings=target_settings(runs[0].result.target_lang))[0]
 
 
 def tested_metrics(runs: list[Run], names: list[str], level: str = "aligned"

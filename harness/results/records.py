@@ -360,6 +360,12 @@ class DocumentRecord(Record):
         return OutputLanguage(language["english"], language.get("verdict")) if language else None
 
     @property
+    def off_target(self) -> bool:
+        """Whether its output is not in the target language (harness.score.diagnostics.language_verdict)."""
+        language = self.output_language
+        return language is not None and language.verdict == "off_target"
+
+    @property
     def adequacy(self) -> float | None:
         return self.diagnostics.get("adequacy")
 

@@ -37,9 +37,10 @@ def sentences(output: str, lang: str) -> list[str]:
 def language_units(outputs: list[str], lang: str, line_aligned: bool = False) -> list[str]:
     """What the output language is judged on: the output's sentences (a line-aligned output: its lines, an empty
     line counting as empty). An empty output has no sentence and no language: it is an omission, which
-    `empty` counts and adequacy scores, not a sentence in another language."""
+    `empty` counts and adequacy scores, not a sentence in another language. A line with no letter ('2024', '(2)',
+    '—') has no language either (a sentence of it is glued to the one before): it is left out of the shares."""
     if line_aligned:
-        return list(outputs)
+        return [line if has_letters(line) else "" for line in outputs]
     return [s for output in outputs for s in sentences(output, lang)]
 
 
@@ -133,6 +134,8 @@ def judge_pair(signals: dict, spec: DiagnosticsSpec) -> str:
         return Relation.CANNOT_JUDGE
     if signals["coverage"] >= spec.parallel_min_coverage and signals["alignment_gap"] >= spec.parallel_min_gap:
         return Relation.PARALLEL
+    if signals["background_similarity"] > spec.max_background_similarity:   # any two sentences look alike
+        return Relation.CANNOT_JUDGE
     same_event = (signals["name_share"] or 0.0) >= spec.comparable_min_name_share \
         or (signals["number_overlap"] or 0.0) >= spec.comparable_min_number_overlap
     if signals["document_cosine"] >= spec.comparable_min_document_cosine and same_event:

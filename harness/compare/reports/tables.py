@@ -18,8 +18,9 @@ from typing import Callable, TypeVar
 from wcwidth import wcswidth
 
 from harness.compare.comparison import Comparison
-from harness.compare.rows import (BucketRow, Example, MetricInfo, PairRow, RankRow, Ranking, ScoreRow, SystemExamples,
-                                  TestedRow, duplicate_note)
+from harness.compare.rows import (OFF_TARGET, BucketRow, Example, MetricInfo, PairRow, RankRow, Ranking, ScoreRow,
+                                  SystemExamples, TestedRow, duplicate_note)
+from harness.data.languages import language_name
 from harness.data.relations import MeasuredFrom, Relation
 from harness.errors import UserError
 from harness.results.results import DocumentRecord, RunRecord, as_run_record
@@ -36,14 +37,15 @@ ALIGNED_COLUMNS = ["bleu", "chrf", "ter"]   # corpus scores over aligned segment
 ALIGNED_NOTE = ("aln: corpus scores over the segments shared by every system (reference sentences with a source "
                 "counterpart, alignment/<id>.tsv){lower}; relation measured from source and reference")
 ADEQUACY_NOTE = ("adeq: reference-free adequacy, mean cosine of source and output in the multilingual space "
-                 "(a copied source scores high: read it with English, the share of output sentences in the target "
+                 "(a copied source scores high: read it with {target}, the share of output sentences in the target "
                  "language; ! marks an off-target output)")
-OFF_TARGET_NOTE = "! output not in {target} (off-target: untranslated or another language): {documents}"
+OFF_TARGET_NOTE = f"! {OFF_TARGET}"
 NOT_PARALLEL_NOTE = ("* the reference is not a translation of this source (declared or measured {relations}): "
                      "its scores measure topical overlap, not translation quality")
 DISAGREE_NOTE = "! measured relation disagrees with the declared one: {documents}"
-CANNOT_JUDGE_NOTE = ("? relation cannot be judged (too few sentences, hypothesis not {target}, or a language the encoder "
-                     "does not cover): {documents}")
+CANNOT_JUDGE_NOTE = ("? relation cannot be judged (too few sentences, sentences so alike that chance pairs match as "
+                     "well as translations, hypothesis not {target}, or a language the encoder does not cover): "
+                     "{documents}")
 UNCOVERED = "a language of the pair is not covered by the multilingual encoder"
 # documents whose relation does not come from source and reference, as the aln note says of every other one
 MEASURED_FROM_NOTES = {
@@ -137,7 +139,7 @@ def relation_notes(documents: tuple[DocumentRecord, ...], target_lang: str) -> l
     undecided = [d.id for d in documents if d.measured_relation == Relation.CANNOT_JUDGE]
     if undecided:
         notes.append(CANNOT_JUDGE_NOTE.format(target=target_lang, documents=", ".join(undecided)))
-    off_target = [d.id for d in documents if d.output_language and d.output_language.verdict == "off_target"]
+    off_target = [d.id for d in documents if d.off_target]
     if off_target:
         notes.append(OFF_TARGET_NOTE.format(target=target_lang, documents=", ".join(off_target)))
     return notes
@@ -167,7 +169,7 @@ def results_table(result: dict | RunRecord) -> str:
     aligned_names = [n for n in ALIGNED_COLUMNS if any(n in d.aligned for d in documents)]
     labels = {s.metric: score_label(s) for d in documents for s in [*d.metrics.values(), *d.aligned.values()]}
     headers = ["document", "lang", "relation declared/measured", *[labels[n] for n in metric_names],
-               *[f"aln {labels[n]}" for n in aligned_names], "adeq", "English", "degraded"]
+               *[f"aln {labels[n]}" for n in aligned_names], "adeq", language_name(record.target_lang), "degraded"]
     table = format_table(headers, [document_row(d, metric_names, aligned_names) for d in documents])
     notes = [f"model: {record.model_name} ({record.backend})"]
     lower = lower_is_better(documents, metric_names, aligned_names)
@@ -178,7 +180,7 @@ def results_table(result: dict | RunRecord) -> str:
     not_aligned = [d.id for d in documents if d.has_segments and not d.aligned]
     if not_aligned:
         notes.append(NOT_ALIGNED_NOTE.format(documents=", ".join(not_aligned)))
-    notes.append(ADEQUACY_NOTE)
+    notes.append(ADEQUACY_NOTE.format(target=language_name(record.target_lang)))
     notes += relation_notes(documents, record.target_lang)
     notes += [f"degraded: {degradation}" for degradation in record.degradations()]
     notes += [f"{score.signature.rsplit('|', 1)[-1]}: {score_label(score)} {score.score:.1f}"

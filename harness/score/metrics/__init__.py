@@ -20,7 +20,8 @@ from harness.score.metrics.evaluate_metrics import EVALUATE_PREFIX, EvaluateMetr
 from harness.score.metrics.sacrebleu_metrics import sacrebleu_metrics
 from harness.score.metrics.text_similarity import text_similarity_metrics
 
-__all__ = ["Metric", "Score", "available_metrics", "select_metrics", "check_code_allowed", "DOCUMENT_LEVEL_EXCLUDED",
+__all__ = ["Metric", "Score", "available_metrics", "select_metrics", "target_settings", "check_code_allowed",
+           "DOCUMENT_LEVEL_EXCLUDED",
            "EVALUATE_PREFIX", "REGISTRY", "is_metric_name"]
 
 COMET_METRICS = ("comet", "cometkiwi", "xcomet")   # harness/score/metrics/comet.py, imported when one is built
@@ -39,6 +40,11 @@ REGISTRY: dict[str, Callable[..., Metric]] = {**sacrebleu_metrics(), **text_simi
 # sacrebleu's TER is super-linear in segment length: one 1,400-word "segment" takes over a minute,
 # so TER is computed on aligned sentences only, never on a whole document as one segment.
 DOCUMENT_LEVEL_EXCLUDED = {"ter"}
+
+
+def target_settings(target_lang: str) -> dict[str, dict]:
+    """The constructor arguments that follow the target language: BLEU's tokenizer, as sacrebleu -l SRC-TGT picks it."""
+    return {"bleu": {"target_lang": target_lang}}
 
 
 def available_metrics() -> dict[str, Metric]:

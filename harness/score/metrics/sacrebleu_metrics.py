@@ -1,6 +1,7 @@
 """BLEU, chrF, chrF++ and TER through sacrebleu's own metric classes and signatures, via its public API only.
 
-Settings are sacrebleu's command-line defaults, so `sacrebleu REF < HYP` reproduces every stored score.
+Settings are sacrebleu's command-line defaults, so `sacrebleu REF -l SRC-TGT < HYP` reproduces every stored score:
+BLEU's tokenizer follows the target language as the command line's -l picks it (zh, ja-mecab, ko-mecab, else 13a).
 
 Statistics rows have sacrebleu's own layout (that of its private corpus statistics), taken from public calls:
 - BLEU: each segment's `corpus_score` result carries its statistics (sys_len, ref_len, counts, totals), and
@@ -28,6 +29,7 @@ from sacrebleu.metrics import BLEU, CHRF, TER
 from sacrebleu.metrics.base import Metric as SacreMetric
 from sacrebleu.metrics.helpers import extract_all_char_ngrams, extract_word_ngrams
 
+from harness.errors import UserError
 from harness.score.metrics.base import Metric
 
 CHRF_PUNCTUATION = set('!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~')   # sacrebleu's CHRF._PUNCTS
@@ -63,12 +65,24 @@ class SacrebleuMetric(Metric):
         return self.multi_reference_statistics(hypotheses, [references])
 
 
+def target_bleu(target_lang: str, **options) -> BLEU:
+    """sacrebleu's BLEU with the tokenizer its command line takes for `-l SRC-TGT`: zh for Chinese, ja-mecab and
+    ko-mecab for Japanese and Korean (sacrebleu's ja and ko extras), 13a for any other target."""
+    try:
+        return BLEU(trg_lang=target_lang, **options)
+    except RuntimeError as err:   # the MeCab tokenizers' packages are missing
+        raise UserError(f"BLEU of a {target_lang} target tokenizes as sacrebleu -l xx-{target_lang} does, with "
+                        f"{target_lang}-mecab, which needs sacrebleu's extra: pip install "
+                        f"\"sacrebleu[{target_lang}]\" (or leave bleu out of metrics, alignment.segment_metrics and "
+                        "alignment.corpus_metrics)") from err
+
+
 class SacreBLEU(SacrebleuMetric):
     linear_cost = True   # n-gram counts
 
-    def __init__(self):
-        super().__init__("bleu", BLEU())
-        self.sentence_metric = BLEU(effective_order=True)   # sacrebleu's advice for single sentences
+    def __init__(self, target_lang: str = "en"):
+        super().__init__("bleu", target_bleu(target_lang))
+        self.sentence_metric = target_bleu(target_lang, effective_order=True)   # sacrebleu's advice for sentences
 
     def multi_reference_statistics(self, hypotheses, references) -> np.ndarray:
         rows = [[r.sys_len, r.ref_len, *r.counts, *r.totals] for r in self.segment_results(hypotheses, references)]
