@@ -28,7 +28,7 @@ from harness.translate.backends.protocol import Translator
 from harness.cache import TranslationCache
 from harness.config import check_ranges, new_run_folder, to_plain
 from harness.score.diagnostics import diagnose_documents
-from harness.data.documents import Dataset, load_dataset
+from harness.data.documents import Dataset, data_set_target_lang, load_dataset
 from harness.errors import UserError, require_utf8, root_cause, unknown_name
 from harness.score.metrics import Metric, check_code_allowed, select_metrics, target_settings
 from harness.score.metrics.summary import SummaryMetrics
@@ -155,23 +155,23 @@ def check_settings(cfg: DictConfig) -> None:
 
 
 def prepare(cfg: DictConfig) -> Plan:
-    """Every check that can refuse the run, settings first (nothing written yet), then the data set, whose language
-    checks are remembered in the cache, then the metrics, whose BLEU tokenizes as its target language asks."""
+    """Every check that can refuse the run, settings and metrics first (nothing written yet: BLEU tokenizes as the
+    manifest's target language asks), then the data set, whose language checks are remembered in the cache."""
     check_settings(cfg)
     stage_metrics = [*cfg.metrics, *cfg.alignment.segment_metrics, *cfg.alignment.corpus_metrics]
     check_code_allowed(stage_metrics + ([] if cfg.summarizer.name == "none" else list(cfg.summary.metrics)),
                        cfg.allow_metric_code)
+    settings = metric_settings(cfg, data_set_target_lang(cfg.data.root))
+    metrics = select_metrics(list(cfg.metrics), settings=settings)
+    aligned_metrics = AlignedMetrics.build(cfg.alignment, metrics, settings, cfg.limits.max_segment_chars)
+    for metric in {id(m): m for m in [*metrics, *aligned_metrics.segment, *aligned_metrics.corpus]}.values():
+        metric.check_ready()
     cache = open_cache(cfg)   # the language checks of the files, remembered
     try:
         dataset = load_dataset(cfg.data.root, cfg.data.documents, cfg.data.reference_root, cache)
     finally:
         cache.close()
     require_utf8(str(dataset.root), "data.root")   # a relative data.root inside a folder whose name is not UTF-8
-    settings = metric_settings(cfg, dataset.target_lang)
-    metrics = select_metrics(list(cfg.metrics), settings=settings)
-    aligned_metrics = AlignedMetrics.build(cfg.alignment, metrics, settings, cfg.limits.max_segment_chars)
-    for metric in {id(m): m for m in [*metrics, *aligned_metrics.segment, *aligned_metrics.corpus]}.values():
-        metric.check_ready()
     return Plan(dataset, metrics, aligned_metrics, build_backend(cfg), build_summary_stage(cfg))
 
 

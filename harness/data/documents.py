@@ -464,6 +464,18 @@ def load_document(entry: dict, manifest: dict, root: Path, references: Reference
     return Document(str(entry["id"]), entry["relation"], source, texts[0], alignment, tuple(notes), tuple(texts[1:]))
 
 
+def manifest_target_lang(manifest: dict) -> str:
+    """The language of the data set's references, checked: the manifest's target_lang, English by default."""
+    target_lang = str(manifest.get("target_lang", "en"))
+    language_name(target_lang)
+    return target_lang
+
+
+def data_set_target_lang(root: str | Path) -> str:
+    """The data set's target language, read from its manifest alone (before anything is opened or written)."""
+    return manifest_target_lang(read_manifest(Path(root).resolve()))
+
+
 def load_dataset(root: str | Path, only: list[str] | None = None, reference_root: str | Path | None = None,
                  cache: TranslationCache | None = None) -> Dataset:
     """Load and clean every document of the data set (or only the ids listed) and their references.
@@ -473,8 +485,7 @@ def load_dataset(root: str | Path, only: list[str] | None = None, reference_root
     root = Path(root).resolve()
     manifest = read_manifest(root)
     manifest_path = root / "manifest.yaml"
-    target_lang = str(manifest.get("target_lang", "en"))
-    language_name(target_lang)
+    target_lang = manifest_target_lang(manifest)
     reference_dir = reference_folder(root, manifest, reference_root, manifest_path)
     entries = [check_entry(e, i, manifest_path) for i, e in enumerate(manifest["documents"])]
     ids = [str(e["id"]) for e in entries]
