@@ -134,3 +134,31 @@ def test_lines_of_one_template_are_not_judged_a_retelling(tmp_path):
     table = results_table(record)
     assert "parallel/cannot_judge" in table and "*" not in table.split("\n\n")[0]
     assert "sentences so alike that chance pairs match as well as translations" in table
+
+
+UI_SOURCE = ["Annuler", "Enregistrer", "Fermer", "Paramètres", "Supprimer", "Imprimer", "Aide", "Copier"]
+UI_REFERENCE = ["Cancel", "Save", "Close", "Settings", "Delete", "Print", "Help", "Copy"]
+
+
+def test_lines_too_short_for_language_id_are_not_called_off_target(tmp_path):
+    """Own (2026-12-05): a test set of interface strings, its reference handed in as the output, read 'English 0%!'
+    and off-target: language ID labels 'Cancel' Galician and 'Save' Breton, each at a probability of 0.02-0.1.
+    Labels it is not sure of (below languages.MOST_LIKELY) are left out; with none left, the language is not
+    measured, and said so."""
+    from harness.compare.reports.tables import results_table
+    from tests.test_adversarial_round3_scores import data_set, files_run, lines
+    data = data_set(tmp_path / "data", lines(UI_SOURCE), lines(UI_REFERENCE))
+    record = files_run(data, lines(UI_REFERENCE), tmp_path / "run")
+    language = record["documents"][0]["diagnostics"]["output_language"]
+    assert language["verdict"] == "not_identified" and set(language["per_segment"]) == {""}
+    table = results_table(record)
+    assert "!" not in table.splitlines()[2] and "output not in en" not in table
+    assert "- output language not measured: language ID was sure of none of its sentences" in table
+
+
+def test_a_sure_label_counts_and_an_unsure_one_does_not(tmp_path):
+    """A copy of the source in whole sentences is still found off-target; a short line beside it is left out."""
+    outputs = ["Le conseil municipal a voté le budget de la ville hier soir après un long débat.", "Save"]
+    language = output_language(outputs, "en", "fr")
+    assert language["per_segment"] == ["fr", ""] and language["source_language"] == 1.0
+    assert language_verdict(language, type("Spec", (), SPEC | {"min_english_share": 0.5})) == "off_target"

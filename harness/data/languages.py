@@ -150,19 +150,26 @@ def verdict_on(text: str, declared: str, cache: TranslationCache | None = None) 
 
 
 def language_labels(texts: list[str], cache: TranslationCache | None = None) -> list[str]:
-    """The identified language of each text ("" for an empty one), remembered in the cache: the output-language
-    check of a fully cached re-run does not load the identifier."""
+    """The identified language of each text: the identifier's first choice where it is MOST_LIKELY at least, ""
+    where it is less sure (most often a text of a few words: 'Cancel' reads Galician at 0.03) and for an empty
+    text. Labels given unsure were right about half the time, sure ones 99.9% (English of MAC-Dev: 1,824 of 1,825
+    sure, 69 of 126 unsure right; French of Text+Berg dev: 439 of 446 and 34 of 108). Remembered in the cache:
+    the output-language check of a fully cached re-run does not load the identifier."""
     version = metadata.version("py3langid")
-    keys = {text: content_key("language_label", version, text) for text in set(texts) if text.strip()}
+    keys = {text: content_key("language_label", version, MOST_LIKELY, text) for text in set(texts) if text.strip()}
     found = cache.get_many(keys.values(), "language_checks") if cache else {}
     missing = [text for text, key in keys.items() if key not in found]
     if missing:
         identifier = language_identifier(cache)
-        labels = {keys[text]: identifier.classify(text)[0] for text in missing}
+        labels = {keys[text]: sure_label(*identifier.classify(text)) for text in missing}
         if cache:
             cache.put_many(labels, "language_checks")
         found.update(labels)
     return [found[keys[text]] if text.strip() else "" for text in texts]
+
+
+def sure_label(language: str, probability: float) -> str:
+    return language if probability >= MOST_LIKELY else ""
 
 
 # a character of a script written without spaces between words (Han, kana, Thai, Lao, Khmer, Myanmar): one word

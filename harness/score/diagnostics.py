@@ -47,7 +47,8 @@ def language_units(outputs: list[str], lang: str, line_aligned: bool = False) ->
 def output_language(outputs: list[str], target_lang: str, source_lang: str, line_aligned: bool = False,
                     cache: TranslationCache | None = None) -> dict:
     """Shares of the output's sentences (language_units) in the target language, the source language and any
-    other; `empty`: the share of the outputs (one per source sentence or line) that are empty. cache: where the
+    other, among those the identifier is sure of (language_labels: a sentence of a few words is often not);
+    `empty`: the share of the outputs (one per source sentence or line) that are empty. cache: where the
     sentences' language labels are remembered."""
     labels = language_labels(language_units(outputs, target_lang, line_aligned), cache)
     written = [label for label in labels if label]
@@ -170,9 +171,12 @@ def measure_relation(document: AlignedDocument, english_share: float, spec: Diag
 
 def language_verdict(language: dict, spec: DiagnosticsSpec) -> str:
     """on_target or off_target by the share of output sentences in the target language; no_output where every
-    output is empty: an empty line has no language (the emptiness itself is counted and shown as `empty`)."""
+    output is empty: an empty line has no language (the emptiness itself is counted and shown as `empty`);
+    not_identified where the identifier was sure of no sentence (lines of a word or two: 'Cancel', 'Save')."""
     if language["empty"] == 1.0:
         return "no_output"
+    if not any(language[share] for share in ("english", "source_language", "other")):
+        return "not_identified"
     return "on_target" if language["english"] >= spec.min_english_share else "off_target"
 
 

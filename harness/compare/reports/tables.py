@@ -38,7 +38,7 @@ ALIGNED_NOTE = ("aln: corpus scores over the segments shared by every system (re
                 "counterpart, alignment/<id>.tsv){lower}; relation measured from source and reference")
 ADEQUACY_NOTE = ("adeq: reference-free adequacy, mean cosine of source and output in the multilingual space "
                  "(a copied source scores high: read it with {target}, the share of output sentences in the target "
-                 "language; ! marks an off-target output)")
+                 "language, of those language ID is sure of; ! marks an off-target output)")
 OFF_TARGET_NOTE = f"! {OFF_TARGET}"
 NOT_PARALLEL_NOTE = ("* the reference is not a translation of this source (declared or measured {relations}): "
                      "its scores measure topical overlap, not translation quality")
@@ -54,6 +54,9 @@ MEASURED_FROM_NOTES = {
     MeasuredFrom.NOTHING: f"relation not measured ({UNCOVERED}; the declared relation counts): {{documents}}",
 }
 NO_VALUE = "-"   # the cell of a value that does not exist: every row keeps every column
+UNMEASURED_LANGUAGE = ("no_output", "not_identified")   # every output empty; no sentence language ID is sure of
+NOT_IDENTIFIED_NOTE = (f"{NO_VALUE} output language not measured: language ID was sure of none of its sentences "
+                       "(lines of a word or two): {documents}")
 NOT_ALIGNED_NOTE = (f"{NO_VALUE}: no aligned segment (no reference sentence has a source counterpart): {{documents}}; "
                     "its aligned scores do not exist")
 
@@ -68,7 +71,7 @@ def relation_cell(document: DocumentRecord) -> str:
 
 def english_cell(document: DocumentRecord) -> str:
     language = document.output_language
-    if not language or language.verdict == "no_output":   # every output empty: no language to measure
+    if not language or language.verdict in UNMEASURED_LANGUAGE:
         return NO_VALUE
     return f"{100 * language.english:.0f}%" + ("!" if language.verdict == "off_target" else "")
 
@@ -139,6 +142,9 @@ def relation_notes(documents: tuple[DocumentRecord, ...], target_lang: str) -> l
     undecided = [d.id for d in documents if d.measured_relation == Relation.CANNOT_JUDGE]
     if undecided:
         notes.append(CANNOT_JUDGE_NOTE.format(target=target_lang, documents=", ".join(undecided)))
+    unidentified = [d.id for d in documents if d.output_language and d.output_language.verdict == "not_identified"]
+    if unidentified:
+        notes.append(NOT_IDENTIFIED_NOTE.format(documents=", ".join(unidentified)))
     off_target = [d.id for d in documents if d.off_target]
     if off_target:
         notes.append(OFF_TARGET_NOTE.format(target=target_lang, documents=", ".join(off_target)))
