@@ -179,6 +179,7 @@ def test_an_omitted_sentence_scores_adequacy_zero_and_counts(tmp_path):
 
 
 def test_the_english_share_is_over_the_output_sentences_and_omissions_are_counted_apart():
-    shares = output_language(["The river overflowed on Sunday. Schools stay closed.", "", ""], "en", "fr")
+    shares = output_language(["The river overflowed its banks on Sunday morning after days of rain. Schools in the "
+                              "northern districts will stay closed until Wednesday.", "", ""], "en", "fr")
     assert (shares["english"], shares["empty"]) == (1.0, 0.6667)
     assert shares["per_segment"] == ["en", "en"]
