@@ -49,6 +49,7 @@ CLOSE_LANGUAGES = ({"bs", "hr", "sr"}, {"ms", "id"}, {"no", "nb", "nn", "da", "s
 
 UNPACKED_IDENTIFIER = "language_identifier"   # the cache folder's unpacked copy of py3langid's model, per version
 IDENTIFIER_ARRAYS = ("nb_ptc", "nb_pc", "nb_classes", "tk_nextmove", "tk_row", "tk_output")   # its constructor's
+IDENTIFIER_MARKER = f"{IDENTIFIER_ARRAYS[-1]}.npy"   # the copy is published whole, so its last file says it is there
 
 
 LOADED: dict[str, object] = {}   # the process's one identifier, from whichever cache first asked for it
@@ -79,9 +80,6 @@ def load_identifier(cache_folder: Path | None, keep_copy: bool = True):
     if unpacked is not None and keep_copy:
         keep_arrays(identifier, unpacked)
     return identifier
-
-
-IDENTIFIER_MARKER = f"{IDENTIFIER_ARRAYS[-1]}.npy"   # the copy is published whole, so its last file says it is there
 
 
 def packaged_identifier():

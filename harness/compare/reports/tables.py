@@ -229,8 +229,7 @@ def summary_degradations(document: DocumentRecord) -> str:
 
 def summarizes_off_target_output(document: DocumentRecord) -> bool:
     """The summary was made from the system's output, and that output is not in the target language."""
-    language = document.output_language
-    return document.summary.input == "translation" and language is not None and language.verdict == "off_target"
+    return document.summary.input == "translation" and document.off_target
 
 
 def run_summary_table(result: dict | RunRecord) -> str:
