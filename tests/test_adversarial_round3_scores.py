@@ -24,9 +24,10 @@ HYPOTHESIS = ["The town council voted the budget yesterday evening.", "Inhabitan
               "The mayor has promised a public meeting in March.", "The new school will open in September."]
 
 
-def cli_metrics() -> dict:
-    """The sacrebleu command line's metrics with its defaults (-m bleu chrf ter; chrF++: --chrf-word-order 2)."""
-    return {"bleu": BLEU(), "chrf": CHRF(), "chrf++": CHRF(word_order=2), "ter": TER()}
+def cli_metrics(target_lang: str = "en") -> dict:
+    """The sacrebleu command line's metrics with its defaults for `-l fr-TGT` (-m bleu chrf ter; chrF++:
+    --chrf-word-order 2; BLEU's tokenizer follows the target language: 13a for English)."""
+    return {"bleu": BLEU(trg_lang=target_lang), "chrf": CHRF(), "chrf++": CHRF(word_order=2), "ter": TER()}
 
 
 def cli_lines(path: Path) -> list[str]:

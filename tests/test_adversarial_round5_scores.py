@@ -9,12 +9,10 @@ import json
 from pathlib import Path
 
 import pytest
-from sacrebleu.metrics import BLEU, CHRF, TER
 
 from tests.adversarial import assert_one_line_error, run_cli
+from tests.test_adversarial_round3_scores import REFERENCE, SOURCE, cli_metrics
 
-SOURCE = ["Le conseil municipal a voté le budget hier soir.", "Les habitants se plaignent du bruit des travaux.",
-          "Le maire a promis une réunion publique en mars.", "La nouvelle école ouvrira ses portes en septembre."]
 CHINESE_REFERENCE = ["市议会昨晚对预算进行了投票。", "居民们抱怨施工的噪音。", "市长承诺在三月举行一次公开会议。",
                      "新学校将于九月开学。"]
 CHINESE_HYPOTHESIS = ["市议会昨天晚上投票通过了预算。", "居民抱怨工程的噪音。", "市长答应三月召开公开会议。",
@@ -27,11 +25,6 @@ GERMAN_HYPOTHESIS = ["Der Gemeinderat stimmte gestern Abend über das Budget ab.
                      "Die Einwohner beschweren sich über den Lärm der Arbeiten.",
                      "Der Bürgermeister hat eine öffentliche Sitzung im März versprochen.",
                      "Die neue Schule wird im September eröffnet."]
-
-
-def cli_metrics(target_lang: str) -> dict:
-    """The sacrebleu command line's metrics for `-l fr-TGT` (BLEU's tokenizer follows the target language)."""
-    return {"bleu": BLEU(trg_lang=target_lang), "chrf": CHRF(), "chrf++": CHRF(word_order=2), "ter": TER()}
 
 
 def write_lines(path: Path, rows: list[str]) -> Path:
@@ -87,8 +80,7 @@ def test_lines_without_letters_do_not_make_the_reference_itself_off_target(tmp_p
     ID labelled each letterless line Serbian, Malagasy or Swedish. Such a line has no language, as a sentence of
     one has none in a searched document (glued to the sentence before): it is left out of the share."""
     source = [SOURCE[0], "(2)", "2024", SOURCE[2], "—", "10,5 %"]
-    reference = ["The city council voted on the budget last night.", "(2)", "2024",
-                 "The mayor promised a public meeting in March.", "—", "10.5%"]
+    reference = [REFERENCE[0], "(2)", "2024", REFERENCE[2], "—", "10.5%"]
     write_lines(tmp_path / "src.txt", source)
     write_lines(tmp_path / "ref.txt", reference)
     write_lines(tmp_path / "sys.txt", reference)
@@ -107,11 +99,9 @@ def test_the_comparison_shows_which_systems_output_is_off_target_or_empty(tmp_pa
     """harness-score of several files prints the comparison only: a system that handed in the untranslated source
     and one that handed in empty lines were ranked with no word of it, while each one's run table marks the first
     '0%!' (output not in en) and the second '4/4 empty'. The comparison's notes now say both, per system."""
-    english = ["The city council voted on the budget last night.", "Residents complain about the noise of the works.",
-               "The mayor promised a public meeting in March.", "The new school will open its doors in September."]
     write_lines(tmp_path / "src.txt", SOURCE)
-    write_lines(tmp_path / "ref.txt", english)
-    write_lines(tmp_path / "good.txt", english)
+    write_lines(tmp_path / "ref.txt", REFERENCE)
+    write_lines(tmp_path / "good.txt", REFERENCE)
     write_lines(tmp_path / "copy.txt", SOURCE)
     write_lines(tmp_path / "blank.txt", [""] * len(SOURCE))
     outcome = run_cli("score", ["-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", "--out", str(tmp_path / "out"),
