@@ -94,14 +94,17 @@ def paired_bootstrap_p(system: np.ndarray, baseline: np.ndarray, observed: float
 
 
 def approximate_randomization_p(metric: Metric, system: np.ndarray, baseline: np.ndarray,
-                                observed: float, swaps: np.ndarray) -> float:
+                                swaps: np.ndarray) -> float:
     """sacrebleu's _paired_ar_test: swap each segment's two outputs with probability 1/2 in each trial (a row of
     `swaps`). A trial's sums are the system's total plus the swapped segments' differences, and the baseline's
-    minus them: one matrix product per pair."""
+    minus them: one matrix product per pair. The observed difference is scored by the same formula as the
+    trials, as sacrebleu scores both: a trial that swaps nothing (or everything) ties it exactly, where the
+    scalar formula's score can differ in the last bits and miss every tie (3 lines: p 1/1001 instead of >= 2/8)."""
     moved = swaps @ (baseline - system)
+    observed = scores_from_stats(metric, np.stack([system.sum(axis=0), baseline.sum(axis=0)]))
     shuffled_a = scores_from_stats(metric, system.sum(axis=0) + moved)
     shuffled_b = scores_from_stats(metric, baseline.sum(axis=0) - moved)
-    return p_value(np.abs(shuffled_a - shuffled_b), observed)
+    return p_value(np.abs(shuffled_a - shuffled_b), float(abs(observed[0] - observed[1])))
 
 
 @dataclass(frozen=True)
@@ -132,8 +135,7 @@ class Resampled:
         swaps = shared_swaps(len(self.stats[system]), self.n_resamples, self.seed)
         return PairTest(delta, self.delta_interval(system, other),
                         paired_bootstrap_p(self.resampled[system], self.resampled[other], observed),
-                        approximate_randomization_p(self.metric, self.stats[system], self.stats[other], observed,
-                                                    swaps))
+                        approximate_randomization_p(self.metric, self.stats[system], self.stats[other], swaps))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,54 @@
+"""Adversarial round 6 on scores: hostile and unusual inputs handed to harness-score, each scored beside what
+`sacrebleu REF -i HYP -l fr-TGT -m bleu chrf ter` (chrF++: --chrf-word-order 2) reads from the very same files
+(round 3's cli_metrics, on the lines its command line reads), and what the tests and notes built on those scores
+say. Rounds 3 and 5 hold the cases they covered (line ends, separators inside lines, empty outputs, zh, ja)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from harness.compare.significance import compare_systems
+from harness.score.metrics.sacrebleu_metrics import sacrebleu_metrics
+from harness.score_files import ScoreRequest, score_systems
+from tests.test_adversarial_round3_scores import HYPOTHESIS, REFERENCE, SOURCE, cli_lines, cli_metrics, lines, write
+
+
+def cli_scores(references: list[Path], hypothesis: Path, target_lang: str = "en") -> dict[str, float]:
+    """sacrebleu's corpus scores of the files with the command line's settings for -l fr-TGT, to 4 decimals."""
+    hypotheses, streams = cli_lines(hypothesis), [cli_lines(path) for path in references]
+    return {name: round(metric.corpus_score(hypotheses, streams).score, 4)
+            for name, metric in cli_metrics(target_lang).items()}
+
+
+def scored(folder: Path, references: list[str], hypothesis: str, target_lang: str = "en",
+           source: list[str] = SOURCE) -> tuple[dict, dict[str, float]]:
+    """harness-score of one system's file: its stored document, and sacrebleu's scores of the same files."""
+    write(folder / "src.txt", lines(source))
+    paths = [write(folder / f"ref{k}.txt", text) for k, text in enumerate(references)]
+    hypothesis_path = write(folder / "sys.txt", hypothesis)
+    [run_folder] = score_systems(ScoreRequest(folder / "src.txt", paths, [hypothesis_path], "fr", target_lang),
+                                 folder / "out")
+    document = json.loads((run_folder / "result.json").read_text(encoding="utf-8"))["documents"][0]
+    return document, cli_scores(paths, hypothesis_path, target_lang)
+
+
+def stored_scores(document: dict) -> dict[str, float]:
+    return {name: document["aligned"][name]["score"] for name in cli_metrics()}
+
+
+# ---------------------------------------------------------------- significance on a tiny set
+
+@pytest.mark.parametrize("name", ["bleu", "chrf", "chrf++", "ter"])
+def test_approximate_randomization_on_three_lines_counts_the_observed_split_itself(name):
+    """Three lines: approximate randomization has 8 ways to swap the two systems' outputs, and the observed split
+    and its mirror are at least as extreme as themselves, so p >= 2/8 whatever the systems. The harness read
+    chrF++ 'p (AR) <= 0.004' (starred significant, with the bootstrap) for a system against the reference itself:
+    the observed difference came from the scalar formula, the trials' from the vectorized one, 1e-14 apart, so
+    no trial tied it. sacrebleu computes both with one formula, as the harness now does."""
+    metric = sacrebleu_metrics()[name]()
+    system = metric.segment_statistics(HYPOTHESIS[:3], REFERENCE[:3])
+    perfect = metric.segment_statistics(REFERENCE[:3], REFERENCE[:3])
+    _, tested = compare_systems(metric, [system, perfect])
+    assert tested.p_randomization > 0.15
