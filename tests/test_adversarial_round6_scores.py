@@ -52,3 +52,21 @@ def test_approximate_randomization_on_three_lines_counts_the_observed_split_itse
     perfect = metric.segment_statistics(REFERENCE[:3], REFERENCE[:3])
     _, tested = compare_systems(metric, [system, perfect])
     assert tested.p_randomization > 0.15
+
+
+# ---------------------------------------------------------------- the output language of the same words
+
+WORD_SPACES = {"no-break space": "\u00a0", "narrow no-break space": "\u202f", "thin space": "\u2009",
+               "ideographic space": "\u3000", "tab": "\t"}
+
+
+@pytest.mark.parametrize("space", WORD_SPACES.values(), ids=WORD_SPACES.keys())
+def test_words_joined_by_another_space_are_in_the_language_they_are_in(space, tmp_path):
+    """The same English words joined by U+00A0 (as some APIs and word processors write them): sacrebleu scores
+    them as it scores spaced words (every metric splits on any whitespace), but the output-language check read
+    every line unsure, so the output was 'not_identified' ('-') where the spaced output reads English."""
+    spaced, _ = scored(tmp_path / "spaced", [lines(REFERENCE)], lines(HYPOTHESIS))
+    joined, expected = scored(tmp_path / "joined", [lines(REFERENCE)], lines(h.replace(" ", space) for h in HYPOTHESIS))
+    assert stored_scores(joined) == expected
+    assert joined["diagnostics"]["output_language"] == spaced["diagnostics"]["output_language"]
+    assert joined["diagnostics"]["output_language"]["verdict"] == "on_target"
