@@ -66,7 +66,49 @@ def test_words_joined_by_another_space_are_in_the_language_they_are_in(space, tm
     them as it scores spaced words (every metric splits on any whitespace), but the output-language check read
     every line unsure, so the output was 'not_identified' ('-') where the spaced output reads English."""
     spaced, _ = scored(tmp_path / "spaced", [lines(REFERENCE)], lines(HYPOTHESIS))
-    joined, expected = scored(tmp_path / "joined", [lines(REFERENCE)], lines(h.replace(" ", space) for h in HYPOTHESIS))
+    joined_lines = [line.replace(" ", space) for line in HYPOTHESIS]
+    joined, expected = scored(tmp_path / "joined", [lines(REFERENCE)], lines(joined_lines))
     assert stored_scores(joined) == expected
     assert joined["diagnostics"]["output_language"] == spaced["diagnostics"]["output_language"]
     assert joined["diagnostics"]["output_language"]["verdict"] == "on_target"
+
+
+# ---------------------------------------------------------------- checked in this round and found equal
+
+TURKISH_REFERENCE = ["Belediye meclisi dün akşam bütçeyi oyladı.", "Sakinler inşaat gürültüsünden şikayet ediyor.",
+                     "Belediye başkanı mart ayında halka açık bir toplantı sözü verdi.",
+                     "Yeni okul eylülde kapılarını açacak."]
+TURKISH_HYPOTHESIS = ["Şehir meclisi dün akşam bütçeyi onayladı.", "Sakinler gürültüden şikâyet ediyor.",
+                      "Başkan martta halka açık bir toplantı vaat etti.", "Yeni okul eylülde açılacak."]
+ARABIC_REFERENCE = ["صوت مجلس المدينة على الميزانية مساء أمس.", "يشتكي السكان من ضجيج الأشغال.",
+                    "وعد رئيس البلدية بعقد اجتماع عام في مارس.", "ستفتح المدرسة الجديدة أبوابها في سبتمبر."]
+ARABIC_HYPOTHESIS = ["صوت المجلس البلدي على الميزانية أمس مساء.", "يشتكي السكان من الضجيج.",
+                     "وعد العمدة باجتماع عام في مارس.", "ستفتح المدرسة الجديدة في سبتمبر."]
+GERMAN_HYPOTHESIS = ["Der Gemeinderat stimmte gestern Abend über das Budget ab.",
+                     "Die Einwohner beschweren sich über den Lärm der Arbeiten.",
+                     "Der Bürgermeister hat eine öffentliche Sitzung im März versprochen.",
+                     "Die neue Schule wird im September eröffnet."]
+
+EQUAL = {   # references, hypothesis, target language, output-language verdict
+    "Turkish target (13a)": ([lines(TURKISH_REFERENCE)], lines(TURKISH_HYPOTHESIS), "tr", "on_target"),
+    "Arabic target (13a)": ([lines(ARABIC_REFERENCE)], lines(ARABIC_HYPOTHESIS), "ar", "on_target"),
+    "lines of spaces, a tab, U+3000": ([lines(REFERENCE)], lines([" \t ", HYPOTHESIS[1], "\u3000", HYPOTHESIS[3]]),
+                                       "en", "on_target"),
+    "one line four times": ([lines(REFERENCE)], lines([HYPOTHESIS[0]] * 4), "en", "on_target"),
+    "numbers only": ([lines(REFERENCE)], lines(["2024", "10", "3.5", "42"]), "en", "not_identified"),
+    "German output for an English target": ([lines(REFERENCE)], lines(GERMAN_HYPOTHESIS), "en", "off_target"),
+    "the source handed back": ([lines(REFERENCE)], lines(SOURCE), "en", "off_target"),
+    "one reference given twice": ([lines(REFERENCE), lines(REFERENCE)], lines(HYPOTHESIS), "en", "on_target"),
+    "a second reference with CRLF": ([lines(REFERENCE), lines(HYPOTHESIS, "\r\n")], lines(HYPOTHESIS), "en",
+                                     "on_target"),
+}
+
+
+@pytest.mark.parametrize("references, hypothesis, target_lang, verdict", EQUAL.values(), ids=EQUAL.keys())
+def test_unusual_inputs_score_as_the_sacrebleu_cli_scores_them(references, hypothesis, target_lang, verdict, tmp_path):
+    """Found equal in this round; kept so that they stay so: the stored scores are sacrebleu's of the same files,
+    the document's headline is the same corpus score, and the output-language verdict says what the output is."""
+    document, expected = scored(tmp_path, references, hypothesis, target_lang)
+    assert stored_scores(document) == expected
+    assert all(document["metrics"][name] == document["aligned"][name] for name in document["metrics"])
+    assert document["diagnostics"]["output_language"]["verdict"] == verdict
