@@ -11,7 +11,7 @@ from pathlib import Path
 
 from harness.translate.backends.base import model_fingerprint
 from harness.config import GenerationSpec, ModelSpec
-from harness.data.documents import read_text_file
+from harness.data.documents import read_text_file, resolved_input
 from harness.errors import UserError
 
 
@@ -30,7 +30,7 @@ class FilesBackend:
         return str(self.folder / f"{doc_id}.txt")
 
     def read_document(self, doc_id: str) -> str:
-        path = (self.folder / f"{doc_id}.txt").resolve()
+        path = resolved_input(self.folder / f"{doc_id}.txt", "model.path")
         if not path.is_relative_to(self.folder.resolve()):
             raise UserError(f"document id '{doc_id}' would read {path}, outside model.path {self.folder}; "
                             "use plain file names as ids")

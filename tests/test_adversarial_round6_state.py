@@ -1,0 +1,105 @@
+"""Round 6: never lose a user's data, and one line for bad input.
+
+Each case builds its input in tmp_path, runs the real CLI in a child process and checks the exit code, the one
+error line, and a checksum of the surrounding tree (tests/adversarial.py). Earlier rounds covered run, sweep and
+report folders, claims, pipes, Ctrl-C and SIGTERM; these are the cases they left: symbolic links in a loop and files
+that cannot be read, stores (the cache, an MLflow database) put inside the output folder, a result.json nested
+beyond what a JSON parser follows, and two harness-score commands writing one --out at once."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.adversarial import assert_one_line_error, run_cli, tree_checksum
+from tests.test_adversarial_round3 import user_files
+from tests.test_adversarial_run import Setup, base_args, make_setup
+
+SCORE = ["-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", "--resamples", "20"]
+
+
+def refused_run(setup: Setup, extra: list[str], *fragments: str, cache: Path | None = None) -> None:
+    """harness-run refused with one line, and nothing under the case's folder changed (the cache aside)."""
+    cache = cache or setup.root / "cache"
+    before = tree_checksum(setup.root, exclude=(cache,))
+    outcome = run_cli("run", [*base_args(setup), *extra], cwd=setup.root, env={"HARNESS_CACHE_DIR": str(cache)})
+    assert_one_line_error(outcome, *fragments)
+    assert tree_checksum(setup.root, exclude=(cache,)) == before
+
+
+# ---------------------------------------------------------------- symbolic links in a loop
+
+def loop(link: Path, to: str | None = None) -> None:
+    """link -> to -> link (to defaults to link itself)."""
+    if link.exists() or link.is_symlink():
+        link.unlink()
+    os.symlink(to or link.name, link)
+    if to:
+        os.symlink(link.name, link.parent / to)
+
+
+def source_in_a_loop(t: Setup) -> tuple[list[str], str]:
+    loop(t.data / "a.txt", "b.txt")
+    return [], f"document 'a': {t.data / 'a.txt'} is a symbolic link in a loop"
+
+
+def data_root_in_a_loop(t: Setup) -> tuple[list[str], str]:
+    loop(t.root / "corpus")
+    return [f"data.root={t.root / 'corpus'}"], f"data.root: {t.root / 'corpus'} is a symbolic link in a loop"
+
+
+def reference_dir_in_a_loop(t: Setup) -> tuple[list[str], str]:
+    loop(t.data / "refs")
+    t.manifest(reference_dir="refs")
+    return [], f"reference_dir: {t.data / 'refs'} is a symbolic link in a loop"
+
+
+def manifest_in_a_loop(t: Setup) -> tuple[list[str], str]:
+    loop(t.data / "manifest.yaml")
+    return [], f"{t.data / 'manifest.yaml'}: is a symbolic link in a loop"
+
+
+def output_file_in_a_loop(t: Setup) -> tuple[list[str], str]:
+    (t.root / "outputs").mkdir()
+    loop(t.root / "outputs" / "a.txt")
+    return ["model=files", f"model.path={t.root / 'outputs'}"], "a.txt is a symbolic link in a loop"
+
+
+@pytest.mark.parametrize("case", [source_in_a_loop, data_root_in_a_loop, reference_dir_in_a_loop, manifest_in_a_loop,
+                                  output_file_in_a_loop])
+def test_a_symbolic_link_in_a_loop_is_named_in_one_line(tmp_path, case):
+    """A document, data.root or reference_dir that is a link in a loop (a -> b -> a): a RuntimeError traceback
+    ('Symlink loop from ...'), exit 1, and a FAILED run folder left behind; the manifest read 'no manifest'."""
+    setup = make_setup(tmp_path)
+    extra, said = case(setup)
+    refused_run(setup, extra, said, "point it at a file or folder")
+
+
+@pytest.mark.parametrize("option", ["-r", "-s", "hypothesis"])
+def test_harness_score_names_an_input_that_is_a_link_in_a_loop(tmp_path, option):
+    """-r loop.txt: a RuntimeError traceback; a hypothesis file in a loop read 'a link to loop.txt, which does not
+    exist', though loop.txt is there."""
+    user = user_files(tmp_path)
+    loop(user / "loop.txt")
+    arguments = {"-r": ["-r", "loop.txt", "-s", "src.txt", "sysA.txt"], "-s": ["-r", "ref.txt", "-s", "loop.txt",
+                 "sysA.txt"], "hypothesis": ["-r", "ref.txt", "-s", "src.txt", "loop.txt"]}[option]
+    before = tree_checksum(tmp_path, exclude=(tmp_path / "cache",))
+    outcome = run_cli("score", [*arguments, "--src-lang", "fr", "--out", str(tmp_path / "out")], cwd=user,
+                      env={"HARNESS_CACHE_DIR": str(tmp_path / "cache")})
+    assert_one_line_error(outcome, "loop.txt", "is a symbolic link in a loop")
+    assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == before
+
+
+# ---------------------------------------------------------------- files that cannot be read
+
+def test_a_file_that_cannot_be_read_is_one_line(tmp_path):
+    """A file open() takes but read() refuses (chmod 000 for a user who is not root, another user's file, a failing
+    disk) was an OSError traceback. Here: /proc/self/mem, which every process opens and none reads at offset 0
+    (EIO), as the tests may run as root, whom chmod 000 does not stop."""
+    user = user_files(tmp_path)
+    before = tree_checksum(tmp_path, exclude=(tmp_path / "cache",))
+    outcome = run_cli("score", [*SCORE, "/proc/self/mem", "--out", str(tmp_path / "out")], cwd=user,
+                      env={"HARNESS_CACHE_DIR": str(tmp_path / "cache")})
+    assert_one_line_error(outcome, "/proc/self/mem: cannot be read (Input/output error)", "chmod u+r")
+    assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == before
