@@ -27,7 +27,7 @@ from harness.data.documents import (CleaningRules, Text, check_distinct, check_l
                                     load_text, read_text_file)
 from harness.errors import UserError
 from harness.data.languages import language_name
-from harness.pipeline import open_cache, run
+from harness.pipeline import open_cache, refuse_cache_inside, run
 from harness.results.run_folder import (check_creatable, refuse_inside_a_run, remove_created_folders, resolved,
                                         topmost_missing)
 from harness.translate.translate import hypothesis_lines
@@ -145,8 +145,9 @@ def system_config(data: Path, inputs: Path, name: str, overrides: list[str]):
 
 def score_systems(request: ScoreRequest, out: Path) -> list[Path]:
     """One run folder per hypothesis file (OUT/<system>), through the pipeline with model=files."""
-    check_inputs(request)
     out = resolved(out, "--out")
+    refuse_cache_inside(compose_config(request.overrides), out)   # before check_inputs opens the cache
+    check_inputs(request)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise UserError(f"--out {out} already exists and is not an empty folder; name a new folder")
     check_creatable(out, "--out")

@@ -103,3 +103,48 @@ def test_a_file_that_cannot_be_read_is_one_line(tmp_path):
                       env={"HARNESS_CACHE_DIR": str(tmp_path / "cache")})
     assert_one_line_error(outcome, "/proc/self/mem: cannot be read (Input/output error)", "chmod u+r")
     assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == before
+
+
+# ---------------------------------------------------------------- stores inside the output folder
+
+@pytest.mark.parametrize("cache", ["runs/run", "runs/run/cache"])
+def test_a_cache_inside_the_run_folder_is_refused_before_it_is_made(tmp_path, cache):
+    """HARNESS_CACHE_DIR at (or in) the new run folder, with a bad input: the run took back its own files, not the cache
+    it had made there, and left the folder holding translations.sqlite, no run folder: the same command, the input
+    fixed, was then refused ('runs/run is not empty (it holds cache)')."""
+    setup = make_setup(tmp_path)
+    setup.write("a.txt", "   \n")
+    refused_run(setup, [], f"cache.dir={tmp_path / cache} (HARNESS_CACHE_DIR) lies inside the output folder "
+                f"{setup.run_dir}", "point it outside", cache=tmp_path / cache)
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_cache_inside_harness_scores_out_is_refused_before_it_is_made(tmp_path):
+    """HARNESS_CACHE_DIR=out/cache with --out out: the language check made out/cache/translations.sqlite, then the
+    command refused --out, which it had just made, as 'already exists and is not an empty folder'."""
+    user = user_files(tmp_path)
+    before = tree_checksum(tmp_path)
+    outcome = run_cli("score", [*SCORE, "sysA.txt", "--out", str(tmp_path / "out")], cwd=user,
+                      env={"HARNESS_CACHE_DIR": str(tmp_path / "out" / "cache")})
+    assert_one_line_error(outcome, "lies inside the output folder", str(tmp_path / "out"))
+    assert tree_checksum(tmp_path) == before
+
+
+def test_an_mlflow_database_inside_the_run_folder_is_refused_before_it_is_made(tmp_path):
+    """tracking.uri=sqlite:///RUN/mlflow.db: the store's check made the database in the new run folder, then the run
+    refused its own folder as 'not empty (it holds mlflow.db)' and left it so."""
+    pytest.importorskip("mlflow")
+    setup = make_setup(tmp_path)
+    uri = f"sqlite:///{setup.run_dir / 'mlflow.db'}"
+    refused_run(setup, ["tracking=mlflow", f"tracking.uri={uri}"], f"tracking.uri={uri} lies inside the output folder")
+    assert not (tmp_path / "runs").exists()
+
+
+def test_an_mlflow_store_at_a_folder_is_one_line_at_once(tmp_path):
+    """tracking.uri=sqlite:///FOLDER: MLflow retried for a minute and a half, printing its warnings, before the line."""
+    pytest.importorskip("mlflow")
+    setup = make_setup(tmp_path)
+    (tmp_path / "store").mkdir()
+    uri = f"sqlite:///{tmp_path / 'store'}"
+    refused_run(setup, ["tracking=mlflow", f"tracking.uri={uri}"], f"{tmp_path / 'store'} is a folder, not a "
+                "database file")
