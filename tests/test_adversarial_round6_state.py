@@ -8,6 +8,7 @@ beyond what a JSON parser follows, and two harness-score commands writing one --
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -148,3 +149,45 @@ def test_an_mlflow_store_at_a_folder_is_one_line_at_once(tmp_path):
     uri = f"sqlite:///{tmp_path / 'store'}"
     refused_run(setup, ["tracking=mlflow", f"tracking.uri={uri}"], f"{tmp_path / 'store'} is a folder, not a "
                 "database file")
+
+
+# ---------------------------------------------------------------- JSON nested beyond a parser's reach
+
+NESTED = "[" * 100_000 + "]" * 100_000   # valid JSON that Python's json module cannot read (RecursionError)
+
+
+@pytest.fixture(scope="module")
+def scored(tmp_path_factory) -> Path:
+    """Two systems scored by harness-score into OUT (OUT/sysA and OUT/sysB), finished runs to compare."""
+    user = user_files(tmp_path_factory.mktemp("scored"))
+    outcome = run_cli("score", [*SCORE, "sysA.txt", "sysB.txt", "--out", str(user / "out")], cwd=user,
+                      env={"HARNESS_CACHE_DIR": str(user / "cache")})
+    assert outcome.code == 0, outcome.stderr[-3000:]
+    return user / "out"
+
+
+def runs_here(scored: Path, tmp_path: Path) -> list[str]:
+    for name in ("sysA", "sysB"):
+        shutil.copytree(scored / name, tmp_path / "runs" / name)
+    return [str(tmp_path / "runs" / name) for name in ("sysA", "sysB")]
+
+
+def test_a_result_nested_beyond_the_json_readers_reach_is_one_line(scored, tmp_path):
+    """A result.json of 100,000 nested lists (valid JSON): a RecursionError traceback from json.loads, exit 1."""
+    runs = runs_here(scored, tmp_path)
+    (Path(runs[1]) / "result.json").write_text(NESTED, encoding="utf-8")
+    before = tree_checksum(tmp_path)
+    outcome = run_cli("compare", [*runs, "--resamples", "20", "--out", str(tmp_path / "report")], cwd=tmp_path)
+    assert_one_line_error(outcome, f"{runs[1]}/result.json: not a valid result file (nested deeper")
+    assert tree_checksum(tmp_path) == before
+
+
+def test_an_out_folder_whose_comparison_json_is_nested_deep_is_the_users(scored, tmp_path):
+    """--out at a folder of the user's with a comparison.json nested deep: a RecursionError traceback, exit 1."""
+    runs = runs_here(scored, tmp_path)
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "comparison.json").write_text(NESTED, encoding="utf-8")
+    before = tree_checksum(tmp_path)
+    outcome = run_cli("compare", [*runs, "--resamples", "20", "--out", str(tmp_path / "mine")], cwd=tmp_path)
+    assert_one_line_error(outcome, "already holds other files (comparison.json)")
+    assert tree_checksum(tmp_path) == before
