@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.adversarial import assert_one_line_error, run_cli, tree_checksum
+from tests.adversarial import REPO, Outcome, assert_one_line_error, run_cli, tree_checksum
 from tests.test_adversarial_round3 import user_files
 from tests.test_adversarial_run import Setup, base_args, make_setup
 
@@ -191,3 +193,35 @@ def test_an_out_folder_whose_comparison_json_is_nested_deep_is_the_users(scored,
     outcome = run_cli("compare", [*runs, "--resamples", "20", "--out", str(tmp_path / "mine")], cwd=tmp_path)
     assert_one_line_error(outcome, "already holds other files (comparison.json)")
     assert tree_checksum(tmp_path) == before
+
+
+# ---------------------------------------------------------------- two harness-score commands, one --out
+
+TAKEN_MEANWHILE = """
+import harness.score_files as score_files
+checked = score_files.check_creatable
+
+def taken_meanwhile(out, knob):   # another harness-score takes --out between this one's look and its write
+    checked(out, knob)
+    (out / "data" / "references").mkdir(parents=True)
+    (out / "data" / "references" / "ref.txt").write_text("theirs")
+
+score_files.check_creatable = taken_meanwhile
+from harness.cli import score_main
+score_main()
+"""
+
+
+def test_an_out_taken_by_another_harness_score_meanwhile_is_one_line_and_left_to_it(tmp_path):
+    """Two harness-score commands started in the same second (one default --out, results/score/<date>/<time>) both
+    found it empty: the second died on a FileExistsError traceback (exit 1) or wrote into the first one's folder."""
+    user = user_files(tmp_path)
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-c", TAKEN_MEANWHILE, *SCORE, "sysA.txt", "--out", str(out)], cwd=user,
+                          env={**os.environ, "PYTHONPATH": str(REPO), "HARNESS_CACHE_DIR": str(tmp_path / "cache")},
+                          capture_output=True, text=True)
+    assert_one_line_error(Outcome(done.returncode, done.stdout, done.stderr),
+                          f"--out {out} was taken by another harness-score at this moment", "name a new folder")
+    assert [str(p.relative_to(out)) for p in sorted(out.rglob("*"))] == ["data", "data/references",
+                                                                         "data/references/ref.txt"]
+    assert (out / "data" / "references" / "ref.txt").read_text() == "theirs"
