@@ -94,6 +94,18 @@ def test_harness_score_names_an_input_that_is_a_link_in_a_loop(tmp_path, option)
     assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == before
 
 
+def test_an_output_file_linked_out_of_model_path_is_called_a_link_not_a_bad_id(tmp_path):
+    """model=files with OUTPUTS/a.txt a symbolic link to a file elsewhere: refused, but with 'use plain file names as
+    ids', about the id 'a', which is one."""
+    setup = make_setup(tmp_path)
+    (tmp_path / "outputs").mkdir()
+    (tmp_path / "elsewhere.txt").write_text("The city council voted.\n", encoding="utf-8")
+    os.symlink(tmp_path / "elsewhere.txt", tmp_path / "outputs" / "a.txt")
+    refused_run(setup, ["model=files", f"model.path={tmp_path / 'outputs'}"],
+                f"{tmp_path / 'outputs' / 'a.txt'} leads to {tmp_path / 'elsewhere.txt'}, outside model.path",
+                "copy the file into model.path")
+
+
 # ---------------------------------------------------------------- files that cannot be read
 
 def test_a_file_that_cannot_be_read_is_one_line(tmp_path):
