@@ -207,6 +207,19 @@ def test_an_out_folder_whose_comparison_json_is_nested_deep_is_the_users(scored,
     assert tree_checksum(tmp_path) == before
 
 
+@pytest.mark.parametrize("again", ["same", "link"])
+def test_a_run_given_twice_to_harness_compare_is_said_to_be_compared_once(scored, tmp_path, again):
+    """harness-compare A A (a typo for A B?), or A and a link to it: a report of A alone, exit 0, and not a word."""
+    runs = runs_here(scored, tmp_path)
+    second = runs[0] if again == "same" else str(tmp_path / "alias")
+    if again == "link":
+        os.symlink(runs[0], second)
+    outcome = run_cli("compare", [runs[0], second, "--resamples", "20", "--out", str(tmp_path / "report")],
+                      cwd=tmp_path)
+    assert outcome.code == 0, outcome.stderr[-3000:]
+    assert outcome.error_lines == [f"warning: skipped {second} is already given: its runs are compared once"]
+
+
 # ---------------------------------------------------------------- two harness-score commands, one --out
 
 TAKEN_MEANWHILE = """
