@@ -43,7 +43,7 @@ from harness.compare.reports.tables import (ReportPlace, comparison_table, group
 from harness.results.records import RunRecord
 from harness.results.results import read_record
 from harness.results.run_folder import (FAILED_MARKER, abandon_launch, claim_sweep_folder, finished_job,
-                                make_launch_folder, unfinished_jobs)
+                                make_launch_folder, resolved, unfinished_jobs)
 from harness.compare.reports.run_index import list_runs
 from harness.score_files import (COMPARISON_DIR, ScoreRequest, run_folder_name, score_systems, system_config,
                                  system_names)
@@ -493,15 +493,17 @@ class TrackingCallback(Callback):
     a parent run (harness.track.tracking). A store that does not answer stops the launch before anything runs."""
 
     def on_run_start(self, config: DictConfig, **kwargs) -> None:
-        self.refuse_unless(lambda: self.check_tracking(config.tracking), Path(config.hydra.run.dir))
+        self.refuse_unless(lambda: self.check_tracking(config.tracking, config.hydra.run.dir),
+                           Path(config.hydra.run.dir))
 
     @staticmethod
-    def check_tracking(tracking: DictConfig) -> None:
-        """A single run's tracking settings (a sweep's were checked job by job in check_overrides), then its store."""
+    def check_tracking(tracking: DictConfig, run_dir: str) -> None:
+        """A single run's tracking settings (a sweep's were checked job by job in check_overrides), then its store,
+        which may not lie in the run's folder."""
         require_mlflow(tracking)
         store = Store.of(tracking)
         if store:
-            check_store(store)
+            check_store(store, resolved(run_dir, "hydra.run.dir"))
 
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
         store, sweep_dir = Store.of(config.tracking), Path(config.hydra.sweep.dir)

@@ -34,7 +34,7 @@ from harness.score.metrics import Metric, check_code_allowed, select_metrics, ta
 from harness.score.metrics.summary import SummaryMetrics
 from harness.align.partition import partition_documents
 from harness.results.results import Evaluation, build_result, write_run
-from harness.results.run_folder import RunFolder
+from harness.results.run_folder import RunFolder, refuse_store_inside
 from harness.score.scoring import score_document
 from harness.summarize.summarize import SummaryStage, summarize_documents
 from harness.translate.translate import release_model, translate_documents
@@ -91,6 +91,13 @@ def build_summary_stage(cfg: DictConfig) -> SummaryStage | None:
 
 def cache_file(cfg: DictConfig) -> Path | None:
     return Path(cfg.cache.dir).expanduser() / "translations.sqlite" if cfg.cache.enabled else None
+
+
+def refuse_cache_inside(cfg: DictConfig, folder: Path) -> None:
+    """The cache outlives the run: not in its output folder (nor in harness-score's)."""
+    cache = cache_file(cfg)
+    if cache is not None:
+        refuse_store_inside(cache.parent, f"cache.dir={cfg.cache.dir} (HARNESS_CACHE_DIR)", folder)
 
 
 def open_cache(cfg: DictConfig) -> TranslationCache:
@@ -184,6 +191,7 @@ def run(cfg: DictConfig, output_dir: str | Path | None = None, records: dict[str
     started = time.time()
     folder = RunFolder.claim(output_dir or new_run_folder(cfg.model.name))
     try:
+        refuse_cache_inside(cfg, folder.path)
         folder.start_log()
         for name, text in (records or {}).items():
             folder.write_text(name, text)

@@ -27,7 +27,7 @@ from harness.data.documents import (CleaningRules, Text, check_distinct, check_l
                                     load_text, read_text_file)
 from harness.errors import UserError
 from harness.data.languages import language_name
-from harness.pipeline import open_cache, run
+from harness.pipeline import open_cache, refuse_cache_inside, run
 from harness.results.run_folder import (check_creatable, refuse_inside_a_run, remove_created_folders, resolved,
                                         topmost_missing)
 from harness.translate.translate import hypothesis_lines
@@ -143,16 +143,29 @@ def system_config(data: Path, inputs: Path, name: str, overrides: list[str]):
                            *overrides])
 
 
-def score_systems(request: ScoreRequest, out: Path) -> list[Path]:
-    """One run folder per hypothesis file (OUT/<system>), through the pipeline with model=files."""
-    check_inputs(request)
-    out = resolved(out, "--out")
+def claim_out(out: Path) -> Path | None:
+    """Make --out, new or empty, and take it by making its data folder, which only one command can: two started in
+    the same second share the default --out, and both found it empty. The topmost folder this made, if any."""
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise UserError(f"--out {out} already exists and is not an empty folder; name a new folder")
     check_creatable(out, "--out")
     refuse_inside_a_run(out, "--out")
     created = topmost_missing(out)
     out.mkdir(parents=True, exist_ok=True)
+    try:
+        (out / DATA_DIR).mkdir()
+    except FileExistsError:   # its folders are the other command's: none is removed
+        raise UserError(f"--out {out} was taken by another harness-score at this moment (two started in the same "
+                        "second share the default --out); name a new folder") from None
+    return created
+
+
+def score_systems(request: ScoreRequest, out: Path) -> list[Path]:
+    """One run folder per hypothesis file (OUT/<system>), through the pipeline with model=files."""
+    out = resolved(out, "--out")
+    refuse_cache_inside(compose_config(request.overrides), out)   # before check_inputs opens the cache
+    check_inputs(request)
+    created = claim_out(out)
     written = [out / DATA_DIR, out / INPUTS_DIR]
     try:
         data = write_data_set(out / DATA_DIR, request)

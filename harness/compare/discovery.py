@@ -195,7 +195,10 @@ def collect_runs(arguments: list[str]) -> Collection:
         matched, unfinished = result_files(argument)
         if not matched and not unfinished:
             raise nothing_found(argument)
-        files += [path for path in matched if path.resolve() not in {f.resolve() for f in files}]
+        new = [path for path in matched if path.resolve() not in {f.resolve() for f in files}]
+        if matched and not new:   # `harness-compare A A` (a typo for A B?) would compare A alone, in silence
+            skipped.append(Skipped(Path(argument), "already given", "its runs are compared once"))
+        files += new
         skipped += unfinished
     named = named_files(arguments)
     files, results, unreadable = read_found(files, named)

@@ -6,6 +6,7 @@ dropped line is kept so that the result can show what was removed.
 from __future__ import annotations
 
 import codecs
+import errno
 import os
 import re
 import reprlib
@@ -115,8 +116,30 @@ def has_visible_text(text: str) -> bool:
     return any(unicodedata.category(ch) not in INVISIBLE for ch in text)
 
 
+LINK_LOOP = "is a symbolic link in a loop (it leads back to itself); point it at a file or folder"
+
+
+def in_a_loop(path: Path) -> bool:
+    """Whether following the path's symbolic links leads round in a circle (a -> b -> a)."""
+    try:
+        os.stat(path)
+    except OSError as err:
+        return err.errno == errno.ELOOP
+    return False
+
+
+def resolved_input(path: Path, where: str) -> Path:
+    """An input path with its symbolic links followed; a loop of links refused by name (Python before 3.13 raised
+    RuntimeError from resolve, later versions return the path unresolved)."""
+    if in_a_loop(path):
+        raise UserError(f"{where}: {path} {LINK_LOOP}")
+    return path.resolve()
+
+
 def why_not_a_file(path: Path) -> str:
     """Why a path that is neither a folder nor a regular file cannot be read, and the fix."""
+    if in_a_loop(path):
+        return LINK_LOOP
     if path.is_symlink() and not path.exists():
         return f"is a link to {os.readlink(path)}, which does not exist; point the link at a text file"
     if path.exists():   # reading a pipe or a device could wait for ever or never end
@@ -150,7 +173,11 @@ def read_text_file(path: Path, what: str = "document", require_text: bool = True
         raise UserError(f"{path}: is a folder, not a file; name a text file")
     if not path.is_file():
         raise UserError(f"{path}: {why_not_a_file(path)}")
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as err:   # no permission to read it (chmod 000, another user's file), or a failing disk
+        raise UserError(f"{path}: cannot be read ({err.strerror or err}); make it readable (chmod u+r) or give a "
+                        "readable copy") from None
     wide = wide_encoding(raw)
     if wide:
         raise UserError(f"{path}: file is {wide}; convert it to UTF-8 (iconv -f {wide} -t UTF-8)")
@@ -247,7 +274,7 @@ def parse_rules(spec: object, where: str) -> CleaningRules:
 
 def inside(folders: tuple[Path, ...], name: object, where: str) -> Path:
     """Resolve a manifest path and refuse one outside the folders handed to the run."""
-    path = (folders[0] / str(name)).resolve()
+    path = resolved_input(folders[0] / str(name), where)
     if not any(path.is_relative_to(folder.resolve()) for folder in folders):
         raise UserError(f"{where}: path '{name}' escapes the data folder {folders[0]}; keep files inside it")
     return path
@@ -256,8 +283,9 @@ def inside(folders: tuple[Path, ...], name: object, where: str) -> Path:
 def reference_folder(root: Path, manifest: dict, reference_root: str | Path | None, manifest_path: Path) -> Path:
     """reference_dir must lie inside the data folder or inside data.reference_root, the folder the user
     hands to the run for references kept elsewhere."""
-    reference_dir = (root / str(manifest.get("reference_dir", "."))).resolve()
-    allowed = [root] + ([Path(reference_root).expanduser().resolve()] if reference_root else [])
+    reference_dir = resolved_input(root / str(manifest.get("reference_dir", ".")), f"{manifest_path}: reference_dir")
+    allowed = [root] + ([resolved_input(Path(reference_root).expanduser(), "data.reference_root")]
+                        if reference_root else [])
     if not any(reference_dir.is_relative_to(folder) for folder in allowed):
         raise UserError(f"{manifest_path}: reference_dir '{manifest.get('reference_dir')}' is outside the data folder "
                         f"{root}; move the references into it, or hand their folder to the run with "
@@ -323,7 +351,7 @@ def read_manifest(root: Path) -> dict:
     if not root.is_dir():
         found = "is not a folder" if root.exists() else "not found"
         raise UserError(f"data folder '{root}' {found}; set data.root to a folder with a manifest.yaml")
-    if not manifest_path.exists():   # a folder, pipe or broken link of that name: read_text_file says which
+    if not manifest_path.exists() and not manifest_path.is_symlink():   # a broken link, too: read_text_file says why
         raise UserError(f"{manifest_path}: no manifest; write one that lists the documents (see seeds/manifest.yaml)")
     try:
         manifest = yaml.load(read_text_file(manifest_path, "manifest"), Loader=ManifestLoader)
@@ -383,7 +411,7 @@ def check_line_aligned(source: Text, references: list[Text], where: str) -> None
 
 def check_distinct(paths: list[Path], what: str) -> None:
     """One file named twice as a reference would be scored as two references (nrefs:2) that are one."""
-    resolved = [path.resolve() for path in paths]
+    resolved = [resolved_input(path, what) for path in paths]
     twice = next((path for k, path in enumerate(paths) if resolved[k] in resolved[:k]), None)
     if twice is not None:
         raise UserError(f"{what} {twice.name} is named twice; name each reference file once")
@@ -473,7 +501,7 @@ def manifest_target_lang(manifest: dict) -> str:
 
 def data_set_target_lang(root: str | Path) -> str:
     """The data set's target language, read from its manifest alone (before anything is opened or written)."""
-    return manifest_target_lang(read_manifest(Path(root).resolve()))
+    return manifest_target_lang(read_manifest(resolved_input(Path(root), "data.root")))
 
 
 def load_dataset(root: str | Path, only: list[str] | None = None, reference_root: str | Path | None = None,
@@ -482,7 +510,7 @@ def load_dataset(root: str | Path, only: list[str] | None = None, reference_root
 
     reference_root: a second folder, handed over by the user, that the manifest's reference_dir may point into;
     cache: where the language checks of the files are remembered."""
-    root = Path(root).resolve()
+    root = resolved_input(Path(root), "data.root")
     manifest = read_manifest(root)
     manifest_path = root / "manifest.yaml"
     target_lang = manifest_target_lang(manifest)

@@ -161,6 +161,9 @@ def parse_result_text(path: Path) -> object:
     except (UnicodeDecodeError, ValueError) as err:
         raise UserError(f"{path}: not a valid result file ({err}); re-run that run or leave it out of the "
                         "comparison") from err
+    except RecursionError:   # lists or objects nested thousands deep: no result.json is (a hostile or broken file)
+        raise UserError(f"{path}: not a valid result file (nested deeper than a JSON reader follows); re-run that run "
+                        "or leave it out of the comparison") from None
     except OSError as err:
         raise UserError(f"{path}: cannot be read ({err.strerror}); check its permissions") from err
 

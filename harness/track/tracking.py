@@ -33,7 +33,7 @@ from harness.config import TrackingSpec
 from harness.errors import UserError, first_line, root_cause
 from harness.compare.reports.tables import REPORT_FILES
 from harness.results.results import DocumentRecord, RunRecord, read_record
-from harness.results.run_folder import TRACKING_ARTIFACTS
+from harness.results.run_folder import TRACKING_ARTIFACTS, refuse_store_inside
 from harness.compare.reports.run_index import mean, parallel_documents
 
 if TYPE_CHECKING:
@@ -118,8 +118,12 @@ def unreachable(store: Store, err: BaseException) -> UserError:
                      "tracking server, fix tracking.uri, or run with tracking=none")
 
 
-def check_store(store: Store) -> None:
-    """Before anything runs: the store must answer and take writes, or the run would finish unlogged."""
+def check_store(store: Store, run_folder: Path | None = None) -> None:
+    """Before anything runs: the store must answer and take writes, or the run would finish unlogged; a SQLite store
+    must lie outside the run's folder (run_folder, of a single run)."""
+    database = sqlite_file(store.uri)
+    if database is not None and run_folder is not None:
+        refuse_store_inside(database, f"tracking.uri={store.uri}", run_folder)
     refuse_read_only(store)
     refuse_foreign_file(store)
     try:
@@ -149,12 +153,15 @@ MLFLOW_TABLES = {"alembic_version", "experiments", "runs"}   # in every SQLite s
 
 def refuse_foreign_file(store: Store) -> None:
     """A SQLite store at a file MLflow did not make: another program's database would get MLflow's tables added to
-    it, and a file that is no database failed only once the run had finished (a warning, the run unlogged)."""
+    it, and a file that is no database failed only once the run had finished (a warning, the run unlogged); at a
+    folder, MLflow retried for a minute and a half, printing a warning each time."""
     database = sqlite_file(store.uri)
-    if database is None or not database.is_file() or database.stat().st_size == 0:
-        return
     fix = ("point tracking.uri at a new file or an MLflow store (tracking.uri=sqlite:///PATH/mlflow.db) or run with "
            "tracking=none")
+    if database is not None and database.is_dir():
+        raise UserError(f"tracking.uri={store.uri}: {database} is a folder, not a database file; {fix}")
+    if database is None or not database.is_file() or database.stat().st_size == 0:
+        return
     try:
         with closing(sqlite3.connect(f"{database.absolute().as_uri()}?mode=ro", uri=True)) as connection:
             tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}

@@ -282,7 +282,7 @@ def holds_a_comparison(folder: Path) -> bool:
     """Whether the folder's comparison.json is one a report wrote: a file of that name is not enough."""
     try:
         record = json.loads((folder / REPORT_FILES["json"]).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):   # RecursionError: nested thousands deep, so no report's
         return False
     return isinstance(record, dict) and COMPARISON_KEYS <= record.keys()
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from harness.translate.backends.base import model_fingerprint
 from harness.config import GenerationSpec, ModelSpec
-from harness.data.documents import read_text_file
+from harness.data.documents import read_text_file, resolved_input
 from harness.errors import UserError
 
 
@@ -30,10 +30,11 @@ class FilesBackend:
         return str(self.folder / f"{doc_id}.txt")
 
     def read_document(self, doc_id: str) -> str:
-        path = (self.folder / f"{doc_id}.txt").resolve()
-        if not path.is_relative_to(self.folder.resolve()):
-            raise UserError(f"document id '{doc_id}' would read {path}, outside model.path {self.folder}; "
-                            "use plain file names as ids")
+        named = self.folder / f"{doc_id}.txt"
+        path = resolved_input(named, "model.path")
+        if not path.is_relative_to(self.folder.resolve()):   # ids are plain file names: a symbolic link leads out
+            raise UserError(f"{named} leads to {path}, outside model.path {self.folder}; copy the file into "
+                            "model.path")
         if not path.exists():   # a folder or pipe of that name: read_text_file says which
             raise UserError(f"{path}: no hypothesis for document '{doc_id}'; add {doc_id}.txt to model.path")
         return read_text_file(path, "hypothesis file", require_text=False)   # judged by read_translation
