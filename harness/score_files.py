@@ -83,12 +83,13 @@ def check_inputs(request: ScoreRequest) -> None:
         raise UserError(f"two references share the file name {next(n for n in names if names.count(n) > 1)}; "
                         "give them different names")
     source = load_text(request.source, request.src_lang, CleaningRules(), line_aligned=True)
-    references = [load_text(path, request.tgt_lang, CleaningRules(), line_aligned=True) for path in request.references]
+    references = [load_text(path, request.tgt_lang, CleaningRules(), line_aligned=True, keep_byte_order_mark=True)
+                  for path in request.references]
     check_line_aligned(source, references, "harness-score")
     check_languages(source, references, request.overrides)
     for path in request.hypotheses:
-        hypothesis_lines(read_text_file(path, "hypothesis file", require_text=False), len(source.paragraphs),
-                         str(path))
+        text = read_text_file(path, "hypothesis file", require_text=False, keep_byte_order_mark=True)
+        hypothesis_lines(text, len(source.paragraphs), str(path))
     system_names(request.hypotheses)
 
 

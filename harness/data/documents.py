@@ -38,6 +38,7 @@ REFERENCE_FIELDS = ("clean",)
 CLEANING_RULES = ("drop_lines", "drop_repeated_lines")
 # ids name files in the run folder (hypotheses/<id>.txt): a plain file name, nothing that could leave the folder
 SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+BYTE_ORDER_MARK = "\ufeff"   # U+FEFF at the start of a file: UTF-8's byte-order mark (read_text_file)
 INVISIBLE = {"Cc", "Cf", "Zs", "Zl", "Zp", "Mn"}   # controls, zero-width and other format characters, spaces
 # Fields that name things: read as the text written, whatever YAML 1.1 makes of it (010 -> 8, 12:30 -> 750,
 # ~ -> None, yes -> True, no -> False: the Norwegian language code)
@@ -165,10 +166,13 @@ def wide_encoding(raw: bytes) -> str | None:
     return None
 
 
-def read_text_file(path: Path, what: str = "document", require_text: bool = True) -> str:
+def read_text_file(path: Path, what: str = "document", require_text: bool = True,
+                   keep_byte_order_mark: bool = False) -> str:
     """Read a UTF-8 file, refusing binary and non-UTF-8 files, and empty ones unless require_text is false, with the
     fix in the message. A line-aligned hypothesis file is read with require_text=False: each of its lines is an
-    output, an empty one included, and its number of lines is what is checked (translate.hypothesis_lines)."""
+    output, an empty one included, and its number of lines is what is checked (translate.hypothesis_lines).
+    A UTF-8 byte-order mark is dropped, unless keep_byte_order_mark: a line-aligned reference or hypothesis file is
+    scored as sacrebleu reads it, the mark a character of its first line (byte_order_mark_notes says so)."""
     if path.is_dir():
         raise UserError(f"{path}: is a folder, not a file; name a text file")
     if not path.is_file():
@@ -184,7 +188,7 @@ def read_text_file(path: Path, what: str = "document", require_text: bool = True
     if b"\x00" in raw:
         raise UserError(f"{path}: file looks binary (it contains NUL bytes); give a UTF-8 text file")
     try:
-        text = raw.decode("utf-8-sig")
+        text = raw.decode("utf-8" if keep_byte_order_mark else "utf-8-sig")
     except UnicodeDecodeError as err:
         raise UserError(f"{path}: not valid UTF-8 (byte {err.start}); {conversion_hint(raw)}") from None
     if require_text and not has_visible_text(text):
@@ -230,10 +234,12 @@ def clean_lines(lines: list[str], rules: CleaningRules) -> tuple[list[str], list
     return kept, dropped
 
 
-def load_text(path: Path, lang: str, rules: CleaningRules, line_aligned: bool = False) -> Text:
-    """A text's paragraphs after cleaning; in a line-aligned document every line as sacrebleu reads it."""
+def load_text(path: Path, lang: str, rules: CleaningRules, line_aligned: bool = False,
+              keep_byte_order_mark: bool = False) -> Text:
+    """A text's paragraphs after cleaning; in a line-aligned document every line as sacrebleu reads it (a
+    reference's byte-order mark too: keep_byte_order_mark)."""
     language_name(lang)
-    lines = split_lines(read_text_file(path))
+    lines = split_lines(read_text_file(path, keep_byte_order_mark=keep_byte_order_mark))
     if line_aligned:
         return Text(path, lang, tuple(lines), rules)
     kept, dropped = clean_lines(lines, rules)
@@ -468,7 +474,8 @@ class ReferenceFiles:
             rules = parse_rules(rule_spec.get("clean"), ref_where)
             if line_aligned:
                 refuse_cleaning_of_lines(rules, where)
-            text = load_text(inside((self.folder,), name, ref_where), self.lang, rules, line_aligned)
+            text = load_text(inside((self.folder,), name, ref_where), self.lang, rules, line_aligned,
+                             keep_byte_order_mark=line_aligned)
             self.texts[name, line_aligned] = text
             self.notes.setdefault(name, language_notes(text, ref_where, self.cache))
         return self.texts[name, line_aligned]

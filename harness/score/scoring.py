@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from harness.score.aligned_scoring import AlignedDocument, bounded_corpus_scores, extra_references, lines_level
+from harness.data.documents import BYTE_ORDER_MARK
 from harness.score.metrics import DOCUMENT_LEVEL_EXCLUDED, Metric, Score
 from harness.translate.translate import Translation
 
@@ -70,4 +71,15 @@ def score_lines(translation: Translation, metrics: list[Metric], aligned: Aligne
     computed, notes = bounded_corpus_scores(segments, missing, max_segment_chars)
     scores = {**aligned.aligned_scores, **lines_level(computed)}
     return DocumentScores(translation, hypotheses, [references, *extra_references(segments)],
-                          with_sentence_models(scores, metrics, aligned), notes)
+                          with_sentence_models(scores, metrics, aligned), [*byte_order_mark_notes(translation), *notes])
+
+
+def byte_order_mark_notes(translation: Translation) -> list[str]:
+    """A line-aligned reference or hypothesis file that starts with a UTF-8 byte-order mark: sacrebleu reads the
+    mark as a character of line 1, and so do the scores (equal to `sacrebleu REF -i HYP`'s); said, since it costs
+    line 1 its first word's match."""
+    texts = [("hypothesis", translation.outputs[:1]),
+             *((f"reference {text.path.name}", text.paragraphs[:1]) for text in translation.document.references)]
+    return [f"the {what} file starts with a UTF-8 byte-order mark, which sacrebleu reads as a character of line 1, "
+            "and so do these scores (they equal sacrebleu REF -i HYP's); remove it to score line 1 without it"
+            for what, first in texts if first and first[0].startswith(BYTE_ORDER_MARK)]

@@ -8,7 +8,7 @@ from typing import Callable
 
 from harness.translate.backends.protocol import DocumentSource, Translator
 from harness.cache import TranslationCache, content_key
-from harness.data.documents import Document, empty_file, has_visible_text
+from harness.data.documents import BYTE_ORDER_MARK, Document, empty_file, has_visible_text
 from harness.errors import UserError
 from harness.data.lines import split_lines
 from harness.progress import progress
@@ -147,6 +147,7 @@ def read_translation(document: Document, backend: DocumentSource, tgt_lang: str,
     if document.line_aligned:   # every line an output, empty ones too: a file of empty lines is a system with none
         return Translation(document, segments, hypothesis_lines(text, len(segments), backend.location(document.id)),
                            text, True)
+    text = text.removeprefix(BYTE_ORDER_MARK)   # a searched document is no file sacrebleu reads: the mark is no text
     if not has_visible_text(text):   # a whole document, with no line to count: nothing to split or align
         raise empty_file(backend.location(document.id), "hypothesis file")
     lines = [split_sentences(line, tgt_lang) for line in split_lines(text)]

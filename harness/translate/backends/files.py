@@ -37,7 +37,8 @@ class FilesBackend:
                             "model.path")
         if not path.exists():   # a folder or pipe of that name: read_text_file says which
             raise UserError(f"{path}: no hypothesis for document '{doc_id}'; add {doc_id}.txt to model.path")
-        return read_text_file(path, "hypothesis file", require_text=False)   # judged by read_translation
+        return read_text_file(path, "hypothesis file", require_text=False,   # judged by read_translation
+                              keep_byte_order_mark=True)
 
     def fingerprint(self, src_lang: str, tgt_lang: str) -> dict:
         return {**model_fingerprint(self, self.model), "path": str(self.folder.resolve())}
