@@ -90,3 +90,9 @@ def test_what_the_encoder_reads_of_capitals_and_vowel_marks():
     assert encoder_text("一名CIA官员说。") == "一名CIA官员说。"                  # Latin capitals in a Chinese sentence
     assert encoder_text("أَعَادَ المَتْحَفُ فَتْحَ أَبْوَابِهِ أيضاً") == "أعاد المتحف فتح أبوابه أيضا"
 
+
+def test_a_target_the_encoder_does_not_cover_is_the_language_the_note_names(tmp_path):
+    """en->sv: the note said 'en is not covered by the multilingual encoder', of the one language it covers."""
+    record = files_run(tmp_path, "en", ENGLISH, SWEDISH, SWEDISH, target_lang="sv")
+    [note] = [note for note in record["alignment"]["notes"] if "not covered" in note]
+    assert note.startswith("sv is not covered by the multilingual encoder")

@@ -68,6 +68,11 @@ def covers(lang: str) -> bool:
     return lang in COVERED_LANGUAGES
 
 
+def uncovered(*langs: str) -> str | None:
+    """The first of a pair's languages (source, target) the encoder does not cover; None when it covers both."""
+    return next((lang for lang in langs if not covers(lang)), None)
+
+
 def written_in_capitals(text: str) -> bool:
     """Every cased letter a capital, and most letters cased: 'LE MUSÉE ROUVRE', not 'l'AFP' in a sentence nor
     '一名CIA官员说' (Latin capitals in a Chinese sentence, as MAC-Dev and MAC-Test have: left as they are)."""
