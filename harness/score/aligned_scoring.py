@@ -43,7 +43,7 @@ from harness.cache import TranslationCache
 from harness.config import AlignmentSpec, CrosslingualSpec
 from harness.align.beads import Bead, shape_counts
 from harness.align.crosslingual import PairAlignment, cached_alignment, cached_cosines
-from harness.align.encoder import ENCODER_NAME, covers, window_notes
+from harness.align.encoder import ENCODER_NAME, uncovered, window_notes
 from harness.score.metrics import Metric, Score, select_metrics
 from harness.score.metrics.base import within_limit
 from harness.score.metrics.remembered import recalled_statistics, remember
@@ -483,7 +483,8 @@ def hypothesis_side(translation: Translation, target_lang: str, spec: AlignmentS
     unmatched = [{"ref_index": j, "ref": alignment.reference[j]} for bead in alignment.beads if not bead.src
                  for j in bead.ref]
     stray = [alignment.hypothesis[i].text for bead in alignment.beads if not bead.ref for i in bead.src]
-    note = HYPOTHESIS_SIDE_NOTE.format(lang=translation.document.src_lang, encoder=ENCODER_NAME)
+    note = HYPOTHESIS_SIDE_NOTE.format(lang=uncovered(translation.document.src_lang, target_lang),
+                                       encoder=ENCODER_NAME)
     scores = score_segments(segments, metrics, cache)
     embedded = {"reference sentences": alignment.reference,
                 "output sentences": [h.text for h in alignment.hypothesis]} if spec.embeddings else {}
@@ -521,7 +522,7 @@ def align_and_score(translations: list[Translation], target_lang: str, spec: Ali
 def unmeasured_lines(translation: Translation, target_lang: str) -> tuple[PairAlignment, list[str]]:
     """A line-aligned pair in a language the encoder does not cover: paired line by line all the same, with no
     cosine (so no measured relation, no adequacy)."""
-    lang = next(code for code in (translation.document.src_lang, target_lang) if not covers(code))
+    lang = uncovered(translation.document.src_lang, target_lang)
     beads = [Bead((k,), (k,), None) for k in range(len(translation.segments))]
     note = (f"line-aligned: {lang} is not covered by the multilingual encoder ({ENCODER_NAME}), so the relation "
             "and adequacy are not measured; lines are paired as declared")
@@ -530,7 +531,7 @@ def unmeasured_lines(translation: Translation, target_lang: str) -> tuple[PairAl
 
 def align_document(translation: Translation, target_lang: str, spec: AlignmentSpec, crosslingual: CrosslingualSpec,
                    cache: TranslationCache | None, metrics: AlignedMetrics) -> AlignedDocument:
-    covered = covers(translation.document.src_lang) and covers(target_lang)
+    covered = uncovered(translation.document.src_lang, target_lang) is None
     if translation.document.line_aligned and not covered:
         pair, references = unmeasured_lines(translation, target_lang)
     elif not covered:
