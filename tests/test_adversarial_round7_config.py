@@ -1,0 +1,47 @@
+"""Round 7: configuration, sweeps and the cache.
+
+Each case runs the real CLI in a child process (tests/adversarial.py) and checks the exit code, the one error line,
+and that nothing under the case's folder changed. Earlier rounds covered ranges, types, unknown keys and
+unresolvable interpolations of the run's own settings, and a cache that is corrupt, foreign, locked or read-only;
+these are the cases they left: values a range check let through that the alignment search cannot add up, a setting
+removed with ~, an empty selection of documents, output folders (hydra.run.dir, hydra.sweep.dir) whose
+interpolation cannot be resolved, a sweep whose every job would be refused for its settings, and a cache whose
+tables a newer harness widened."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.adversarial import assert_one_line_error, run_cli, tree_checksum
+from tests.test_adversarial_run import base_args, make_setup
+
+
+def refused(tmp_path: Path, arguments: list[str], *fragments: str) -> None:
+    """harness-run refused with one line, exit 2, and nothing under tmp_path changed (the cache aside)."""
+    cache = tmp_path / "cache"
+    before = tree_checksum(tmp_path, exclude=(cache,))
+    outcome = run_cli("run", arguments, cwd=tmp_path, env={"HARNESS_CACHE_DIR": str(cache)})
+    assert_one_line_error(outcome, *fragments)
+    assert tree_checksum(tmp_path, exclude=(cache,)) == before
+
+
+# ---------------------------------------------------------------- settings a range check let through
+
+@pytest.mark.parametrize("override, fragments", [
+    # a finite skip score so large that the search's sums overflow: a RuntimeError traceback, exit 1, FAILED
+    ("crosslingual.skip=-1e308", ("crosslingual.skip=-1e+308", "between -10 and 10")),
+    ("crosslingual.skip=1e308", ("crosslingual.skip=1e+308", "between -10 and 10")),
+    # a negative penalty is a bonus; this one overflowed the same way
+    ("crosslingual.bead_penalty={1-1:-1e308}", ("crosslingual.bead_penalty", ">= 0")),
+    # an empty selection ran every document of the data set, without a word
+    ("data.documents=[]", ("data.documents=[]", "null")),
+    # a setting removed with ~ left it without a value: a MissingMandatoryValue traceback, exit 1, folder FAILED
+    ("~metrics", ("metrics: has no value", "metrics=...", "~metrics")),
+    # model=files without model.path: a TypeError traceback from the files backend, exit 1
+    ("model=files", ("model.path: has no value", "model.path=DIR")),
+], ids=["skip-low", "skip-high", "bead-penalty-negative", "no-documents", "removed-metrics", "files-without-path"])
+def test_a_setting_the_run_cannot_use_is_one_line_before_anything_runs(tmp_path, override, fragments):
+    setup = make_setup(tmp_path)
+    refused(tmp_path, [*base_args(setup), override], *fragments)
+    assert not setup.run_dir.exists()
