@@ -45,3 +45,19 @@ def test_a_setting_the_run_cannot_use_is_one_line_before_anything_runs(tmp_path,
     setup = make_setup(tmp_path)
     refused(tmp_path, [*base_args(setup), override], *fragments)
     assert not setup.run_dir.exists()
+
+
+# ---------------------------------------------------------------- output folders
+
+@pytest.mark.parametrize("arguments, knob", [
+    # a warning of Hydra's per callback (5 lines each) before the error line
+    (["hydra.run.dir=${oc.env:ADV7A_UNSET_FOLDER}"], "hydra.run.dir"),
+    # a traceback, exit 1
+    (["-m", "hydra.sweep.dir=${oc.env:ADV7A_UNSET_FOLDER}", "model.name=a,b"], "hydra.sweep.dir"),
+], ids=["run", "sweep"])
+def test_an_output_folder_that_cannot_be_resolved_is_one_line(tmp_path, arguments, knob):
+    setup = make_setup(tmp_path)
+    flags = [a for a in arguments if a.startswith("-")]
+    others = [a for a in base_args(setup) if not a.startswith("hydra.run.dir")]
+    refused(tmp_path, [*flags, *others, *[a for a in arguments if a not in flags]],
+            knob, "ADV7A_UNSET_FOLDER", "cannot be resolved")
