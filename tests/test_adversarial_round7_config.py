@@ -9,10 +9,12 @@ interpolation cannot be resolved, a sweep whose every job would be refused for i
 tables a newer harness widened."""
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
 
+from harness.cache import TranslationCache, content_key
 from tests.adversarial import assert_one_line_error, run_cli, tree_checksum
 from tests.test_adversarial_run import base_args, make_setup
 
@@ -61,3 +63,26 @@ def test_an_output_folder_that_cannot_be_resolved_is_one_line(tmp_path, argument
     others = [a for a in base_args(setup) if not a.startswith("hydra.run.dir")]
     refused(tmp_path, [*flags, *others, *[a for a in arguments if a not in flags]],
             knob, "ADV7A_UNSET_FOLDER", "cannot be resolved")
+
+
+# ---------------------------------------------------------------- the cache
+
+def widened_cache(path: Path) -> None:
+    """A cache a newer harness wrote: the same tables, each with one more column (a nullable one)."""
+    connection = sqlite3.connect(path)
+    connection.execute("CREATE TABLE translations (key TEXT PRIMARY KEY, output TEXT NOT NULL, checksum TEXT, "
+                       "created REAL)")
+    connection.commit()
+    connection.close()
+
+
+def test_a_cache_whose_tables_a_newer_harness_widened_is_read_and_written(tmp_path):
+    """Its rows were written as three values into four columns: 'unreadable or corrupt ... move it away', exit 2,
+    and the user told to throw away a good cache."""
+    path = tmp_path / "translations.sqlite"
+    widened_cache(path)
+    key = content_key("fingerprint", "fr", "en", "Bonjour.")
+    cache = TranslationCache(path)
+    cache.put_many({key: "Hello."})
+    assert cache.get_many([key]) == {key: "Hello."}
+    cache.close()
