@@ -65,6 +65,22 @@ def test_an_output_folder_that_cannot_be_resolved_is_one_line(tmp_path, argument
             knob, "ADV7A_UNSET_FOLDER", "cannot be resolved")
 
 
+# ---------------------------------------------------------------- sweeps
+
+def test_a_sweep_whose_jobs_would_all_refuse_their_settings_is_refused_before_the_first(tmp_path):
+    """data.max_segments with model=files: each of 50 jobs made its folder, was marked FAILED and said so in its own
+    error line; a contradiction of settings is refused before any job runs, as a bad range is."""
+    setup = make_setup(tmp_path)
+    outputs = tmp_path / "outputs"
+    outputs.mkdir()
+    (outputs / "a.txt").write_text("Hello.\n", encoding="utf-8")
+    paths = ",".join([str(outputs)] * 3)
+    others = [a for a in base_args(setup) if not a.startswith(("hydra.run.dir", "model="))]
+    refused(tmp_path, ["-m", *others, "model=files", f"model.path={paths}", "data.max_segments=2",
+                       f"hydra.sweep.dir={tmp_path / 'sweep'}"], "data.max_segments=2", "model=files")
+    assert not (tmp_path / "sweep").exists()
+
+
 # ---------------------------------------------------------------- the cache
 
 def widened_cache(path: Path) -> None:
