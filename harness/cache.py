@@ -177,7 +177,9 @@ class TranslationCache:
         rows = [(key, output, entry_checksum(key, output)) for key, output in entries.items()]
         try:
             with self.connection:
-                self.connection.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?, ?)", rows)
+                # the columns named: a newer harness's table with more columns is written, not called corrupt
+                self.connection.executemany(f"INSERT OR REPLACE INTO {table} (key, output, checksum) VALUES (?, ?, ?)",
+                                            rows)
         except sqlite3.Error as err:
             raise cache_error(self.path, err) from None
 

@@ -453,10 +453,14 @@ class RunFolderCallback(Callback):
 
     @staticmethod
     def prepare(make: Callable[[], Path]) -> None:
+        """An error here is said in one line: Hydra turns a callback's exception into a warning of several lines, and
+        then fails on the same folder name again (hydra.run.dir=${oc.env:UNSET}: both; a sweep's: a traceback)."""
         try:
             make()
         except UserError as err:
             fail(str(err))
+        except InterpolationResolutionError as err:
+            fail(str(unresolvable(err)))
 
 
 class CompareSweepCallback(Callback):

@@ -242,7 +242,11 @@ RANGES = {   # key: (accepts, what it must be); checked before anything runs
     "summarizer.num_beams": AT_LEAST_ONE,
     "summarizer.max_input_tokens": AT_LEAST_ONE,
     "crosslingual.largest_bead": (lambda v: v >= 2, "a whole number >= 2 (2: 1-1 beads only)"),
+    # bead scores are mining margins, about 1: a skip far beyond them is no choice, and one near the largest float
+    # made the search's sums overflow (no path found)
+    "crosslingual.skip": (lambda v: -10 <= v <= 10, "a score between -10 and 10 (a bead scores its margin, about 1)"),
     "crosslingual.size_penalty": AT_LEAST_ZERO,
+    "crosslingual.bead_penalty": (lambda v: all(p >= 0 for p in v.values()), 'penalties >= 0, e.g. {"1-2": 0.02}'),
     "crosslingual.top_k": AT_LEAST_ONE,
     "crosslingual.anchor_window": AT_LEAST_ZERO,
     "crosslingual.anchor_share": SHARE,
@@ -263,6 +267,7 @@ RANGES = {   # key: (accepts, what it must be); checked before anything runs
     "diagnostics.hypothesis_side.parallel_min_similarity": COSINE,
     "diagnostics.hypothesis_side.comparable_min_name_overlap": SHARE,
     "diagnostics.hypothesis_side.comparable_min_coverage": SHARE,
+    "data.documents": (lambda v: len(v) > 0, "a non-empty list of document ids, e.g. [002] (null: every document)"),
     "data.max_segments": AT_LEAST_ONE,
     "data.max_sentences": AT_LEAST_ONE,
     "limits.max_segment_chars": AT_LEAST_ONE,
@@ -285,6 +290,7 @@ RANGES = {   # key: (accepts, what it must be); checked before anything runs
 def check_ranges(cfg: DictConfig) -> None:
     """Values a schema type cannot rule out (a batch of 0, an empty metric list, a path that is not UTF-8, a NaN)
     fail here, by name."""
+    refuse_missing_values(cfg)
     for key, (accepts, requirement) in RANGES.items():
         value = OmegaConf.select(cfg, key)
         if value is not None and not accepts(value):
@@ -297,6 +303,15 @@ def check_ranges(cfg: DictConfig) -> None:
             raise UserError(f"{key}={value}: must be a finite number")
     check_cache_dir(OmegaConf.select(cfg, "cache.dir"))
     check_declared_keys(cfg)
+
+
+def refuse_missing_values(cfg: DictConfig) -> None:
+    """A setting without a value (??? left unset, or removed with ~key) stopped the run where it was first read,
+    with a traceback and the folder marked FAILED."""
+    missing = sorted(OmegaConf.missing_keys(cfg) | {key for key in get_type_hints(RunConfig) if key not in cfg})
+    if missing:
+        raise UserError(f"{missing[0]}: has no value; give it one ({missing[0]}=...), or drop the ~{missing[0]} "
+                        "that removed it")
 
 
 def check_cache_dir(folder: str | None) -> None:

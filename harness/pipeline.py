@@ -8,6 +8,7 @@ documents -> segments -> backend (behind the cache) -> hypotheses (a document-le
 """
 from __future__ import annotations
 
+import importlib
 import inspect
 import logging
 import re
@@ -37,7 +38,7 @@ from harness.results.results import Evaluation, build_result, write_run
 from harness.results.run_folder import RunFolder, refuse_store_inside
 from harness.score.scoring import score_document
 from harness.summarize.summarize import SummaryStage, summarize_documents
-from harness.translate.translate import release_model, translate_documents
+from harness.translate.translate import release_model, translate_documents, uncut_documents
 
 log = logging.getLogger(__name__)
 
@@ -159,6 +160,18 @@ def check_settings(cfg: DictConfig) -> None:
     check_ranges(cfg)
     check_alignment_settings(cfg.alignment)
     check_bead_penalty(cfg.crosslingual)
+    if cfg.data.max_segments and supplies_documents(cfg.backend):
+        raise uncut_documents(cfg.data.max_segments)
+
+
+def supplies_documents(backend: DictConfig) -> bool:
+    """Whether the backend's class reads whole documents (model=files), known before it is built; a class that
+    cannot be imported is named when the run builds it (instantiate_component)."""
+    module, _, name = str(backend.get("_target_", "")).rpartition(".")
+    try:   # not hydra's get_object, which logs an error line of its own for a name it cannot import
+        return bool(getattr(getattr(importlib.import_module(module), name, None), "supplies_documents", False))
+    except (ImportError, ValueError):
+        return False
 
 
 def prepare(cfg: DictConfig) -> Plan:

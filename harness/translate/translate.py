@@ -137,11 +137,17 @@ def assemble(document: Document, segments: list[Segment],
     return Translation(document, segments, texts, join_paragraphs(segments, texts), True, hits)
 
 
+def uncut_documents(max_segments: int) -> UserError:
+    """A document source (model=files) with data.max_segments: checked with the settings (harness.pipeline), before
+    a sweep's first job, and here."""
+    return UserError(f"data.max_segments={max_segments}: model=files reads whole documents, which cannot be cut to "
+                     "the same sentences as the source; drop data.max_segments or cut the files yourself")
+
+
 def read_translation(document: Document, backend: DocumentSource, tgt_lang: str,
                      max_segments: int | None, max_sentences: int | None) -> Translation:
     if max_segments:
-        raise UserError(f"data.max_segments={max_segments}: model=files reads whole documents, which cannot be cut "
-                        "to the same sentences as the source; drop data.max_segments or cut the files yourself")
+        raise uncut_documents(max_segments)
     text = backend.read_document(document.id)
     segments = source_segments(document, None, max_sentences)
     if document.line_aligned:   # every line an output, empty ones too: a file of empty lines is a system with none

@@ -20,6 +20,9 @@ class FilesBackend:
     supplies_documents = True
 
     def __init__(self, model: ModelSpec, generation: GenerationSpec, cache_dir: str | None = None):
+        if not model.path:
+            raise UserError("model.path: has no value; model=files reads each document's output from "
+                            "model.path=DIR/<doc_id>.txt")
         self.model = model
         self.folder = Path(model.path).expanduser()
         self.stats: Counter = Counter()
