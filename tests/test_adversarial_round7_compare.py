@@ -1,0 +1,191 @@
+"""Round 7: comparing runs and the reports, as an adversarial user drives them.
+
+Earlier rounds covered damaged result.json files, incomparable runs, hostile names in the terminal table and the
+HTML page, and report folders. These are the cases they left: spreadsheet formulas and terminal escapes in the CSV
+files, escapes that reached the console through the chart library's warnings and line breaks that reached it
+through the notes, names that look alike (NFC and NFD, a zero-width joiner), a stored score edited by hand while its
+statistics were not, a metric some run lacks, a document id that leads out of its run folder, a metric's declared
+name that breaks a Markdown heading, a baseline that names two runs, and a link in a loop given as a run folder.
+
+Each case builds its runs from two systems scored once by harness-score (a module fixture) and checks the report
+or the one error line of the real CLI."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import unicodedata
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from harness.compare.compare import collect_runs, compare_runs
+from harness.compare.reports.page import comparison_html
+from harness.compare.reports.tables import comparison_csv, comparison_markdown, comparison_table, ranking_csv
+from harness.errors import UserError
+from tests.adversarial import assert_one_line_error, run_cli
+
+SOURCE = "Le chat est sur la table.\nIl fait beau aujourd'hui.\nNous allons au marché demain matin.\n"
+REFERENCE = "The cat is on the table.\nThe weather is nice today.\nWe are going to the market tomorrow morning.\n"
+SYSTEMS = {"sysA": "The cat is on the table.\nIt is nice today.\nWe go to the market tomorrow.\n",
+           "sysB": "Cat on table.\nWeather nice.\nMarket tomorrow morning.\n"}
+RESAMPLES = 20
+
+
+@pytest.fixture(scope="module")
+def scored(tmp_path_factory) -> Path:
+    """Two systems scored by harness-score: OUT/sysA and OUT/sysB, finished runs of one line-aligned document."""
+    root = tmp_path_factory.mktemp("scored")
+    (root / "src.txt").write_text(SOURCE, encoding="utf-8")
+    (root / "ref.txt").write_text(REFERENCE, encoding="utf-8")
+    for name, text in SYSTEMS.items():
+        (root / f"{name}.txt").write_text(text, encoding="utf-8")
+    done = run_cli("score", ["-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", *[f"{n}.txt" for n in SYSTEMS],
+                             "--resamples", str(RESAMPLES), "--out", "out", "-q"], cwd=root,
+                   env={"HARNESS_CACHE_DIR": str(root / "cache")})
+    assert done.code == 0, done.stderr[-3000:]
+    return root / "out"
+
+
+def edited(folder: Path, change: Callable[[dict], object]) -> Path:
+    path = folder / "result.json"
+    result = json.loads(path.read_text(encoding="utf-8"))
+    change(result)
+    path.write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
+    return folder
+
+
+def named(name: str) -> Callable[[dict], object]:
+    return lambda result: result["model"].update(name=name)
+
+
+def two_runs(scored: Path, tmp_path: Path, a: Callable[[dict], object] = lambda r: None,
+             b: Callable[[dict], object] = lambda r: None) -> list[str]:
+    """Copies of sysA and sysB under tmp_path, each result.json changed as a case says."""
+    folders = []
+    for system, change in zip(SYSTEMS, (a, b)):
+        folders.append(str(edited(shutil.copytree(scored / system, tmp_path / "runs" / system), change)))
+    return folders
+
+
+def compared(folders: list[str], **options):
+    collection = collect_runs(folders)
+    return compare_runs(collection.runs, n_resamples=RESAMPLES, **options)
+
+
+def both(*changes: Callable[[dict], object]) -> Callable[[dict], object]:
+    return lambda result: [change(result) for change in changes]
+
+
+def document_id(doc_id: str) -> Callable[[dict], object]:
+    return lambda result: result["documents"][0].update(id=doc_id)
+
+
+# ---------------------------------------------------------------- CSV: spreadsheet formulas, terminal escapes
+
+FORMULAS = ['=HYPERLINK("http://evil.example","click")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)",
+            "\t=1", "\r=1"]
+
+
+def text_cells(text: str) -> list[str]:
+    """Every cell of a CSV file that is not a number or empty."""
+    cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+    return [cell for cell in cells if cell and not is_number(cell)]
+
+
+def is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("formula", FORMULAS)
+def test_no_csv_cell_of_a_name_starts_a_spreadsheet_formula(scored, tmp_path, formula):
+    """A model name or document id starting with =, +, -, @ (or a tab or CR before one) was written as it is into
+    leaderboard.csv and ranking.csv: a spreadsheet that opens them runs it as a formula (=HYPERLINK sends the
+    user off, DDE starts programs). The cell keeps the name, behind a quote that makes it text."""
+    folders = two_runs(scored, tmp_path, a=document_id(formula), b=both(named(formula), document_id(formula)))
+    comparison = compared(folders)
+    for text in (comparison_csv(comparison), ranking_csv(comparison)):
+        for cell in text_cells(text):
+            assert cell[0] not in "=+-@\t\r", cell
+        shown = formula.replace("\t", r"\t").replace("\r", r"\r")    # a tab or CR shows as its escape
+        assert list(csv.DictReader(io.StringIO(text)))[1]["system"] == ("'" if shown[0] in "=+-@" else "") + shown
+    numbers = [row for row in csv.DictReader(io.StringIO(comparison_csv(comparison))) if row["metric"] == "bleu"]
+    assert [float(row["score"]) for row in numbers] == [row.score for row in comparison.rows if row.metric == "bleu"]
+    assert numbers[1]["delta"].startswith("-") and float(numbers[1]["delta"]) < 0   # numbers keep their sign
+
+
+HOSTILE = "evil\x1b[2J\x1b]0;owned\x07\u202eoof"
+
+
+def test_the_csv_files_show_control_characters_as_escapes(scored, tmp_path):
+    """`cat leaderboard.csv` obeyed a model name's terminal escapes (clear the screen, retitle the window, ring the
+    bell) and its right-to-left override, where leaderboard.md and the terminal table show them as escapes."""
+    comparison = compared(two_runs(scored, tmp_path, b=named(HOSTILE)))
+    for text in (comparison_csv(comparison), ranking_csv(comparison)):
+        assert not any(c in text for c in "\x1b\x07\u202e"), text
+        assert r"evil\x1b[2J\x1b]0;owned\x07\u202eoof" in {row["system"] for row in csv.DictReader(io.StringIO(text))}
+
+
+# ---------------------------------------------------------------- the console: charts' warnings, notes
+
+def test_no_escape_from_a_name_reaches_the_console_through_the_charts_or_the_notes(scored, tmp_path):
+    """A model name holding ESC and BEL: matplotlib warned 'Glyph 27 (\\x1b) missing from font' on stderr with
+    the character itself, so the escapes ran after all; a line break in the name split the notes' lines
+    ('baseline: ...', 'duplicate outputs: ...'), so the name could print a line of its own, a forged signature."""
+    forged = "x\nBLEU ↑: BLEU|forged\x1b[2J\x07"
+    folders = two_runs(scored, tmp_path, a=named(forged), b=named(HOSTILE))
+    outcome = run_cli("compare", [*folders, "--out", str(tmp_path / "report"), "--resamples", str(RESAMPLES)],
+                      cwd=tmp_path)
+    assert outcome.code == 0, outcome.stderr[-2000:]
+    for stream in (outcome.stdout, outcome.stderr):
+        assert not any(c in stream for c in "\x1b\x07\u202e"), stream[-2000:]
+    assert not any(line.startswith("BLEU ↑: BLEU|forged") for line in outcome.stdout.splitlines())
+    assert r"baseline: x\nBLEU ↑: BLEU|forged\x1b[2J\x07" in outcome.stdout.splitlines()
+
+
+def test_the_html_page_shows_control_characters_as_escapes(scored, tmp_path):
+    """report.html held a name's ESC and BEL raw (`cat report.html` obeyed them; HTML calls such characters
+    errors); they read as escapes, as in every other format."""
+    page = comparison_html(compared(two_runs(scored, tmp_path, b=named(HOSTILE))), [])
+    assert "\x1b" not in page and "\x07" not in page
+    assert r"evil\x1b[2J\x1b]0;owned\x07" in page
+
+
+# ---------------------------------------------------------------- Markdown headings
+
+def user_metric(declared: str, key: str = "my.metrics.Mine") -> Callable[[dict], object]:
+    """A metric of the user's own, stored as means of chrF's sentence scores, declaring the name given."""
+    def add(result: dict) -> None:
+        for document in result["documents"]:
+            segments = document["segments"]
+            for segment in segments:
+                segment["statistics"][key] = [segment["scores"]["chrf"], 1]
+            mean = round(sum(s["scores"]["chrf"] for s in segments) / len(segments), 4)
+            record = {"score": mean, "signature": "mine|v1", "higher_is_better": True, "name": declared}
+            document["aligned"][key], document["metrics"][key] = record, dict(record)
+            document["segment_statistics"][key] = "mean"
+    return add
+
+
+@pytest.mark.parametrize("declared", ["<img src=x onerror=alert(1)>", "two\nlines"])
+def test_a_metrics_declared_name_keeps_every_heading_one_line_of_text(scored, tmp_path, declared):
+    """A metric's declared name went into the Markdown headings raw (`## <img src=x onerror=...> vs the baseline`:
+    an image that runs script where Markdown is rendered) and a line break in it ended the heading, leaving the
+    rest of the name a paragraph; the terminal's block titles broke the same way."""
+    change = user_metric(declared)
+    comparison = compared(two_runs(scored, tmp_path, a=change, b=change), metrics=["my.metrics.Mine"])
+    markdown = comparison_markdown(comparison).splitlines()
+    headings = [line for line in markdown if line.startswith("#")]
+    assert len(headings) >= 4 and all(line.startswith(("# ", "## ")) for line in headings), headings
+    assert not any(re.search(r"(?<!\\)<img", line) for line in markdown)   # \<img is text
+    assert "lines ↑" not in [line.strip() for line in markdown]
+    terminal = comparison_table(comparison).splitlines()
+    assert not any(line.startswith(("lines", "= ")) for line in terminal), terminal
