@@ -159,6 +159,31 @@ def test_the_html_page_shows_control_characters_as_escapes(scored, tmp_path):
     assert r"evil\x1b[2J\x1b]0;owned\x07" in page
 
 
+# ---------------------------------------------------------------- names that look alike
+
+LOOK_ALIKE = {"NFC and NFD": (unicodedata.normalize("NFC", "café"), unicodedata.normalize("NFD", "café")),
+              "zero-width joiner": ("sysA", "sys\u200dA"),
+              "zero-width space": ("gemma", "gem\u200bma")}
+
+
+@pytest.mark.parametrize("case", LOOK_ALIKE)
+def test_names_that_look_alike_are_told_apart_by_their_folders(scored, tmp_path, case):
+    """Two systems named café (NFC) and café (NFD), or sysA and sys<ZWJ>A, were two lines that read the same
+    name, their scores unattributable; such names are told apart as namesakes are, by their run folders."""
+    first, second = LOOK_ALIKE[case]
+    comparison = compared(two_runs(scored, tmp_path, a=named(first), b=named(second)))
+    shown = [unicodedata.normalize("NFC", "".join(c for c in name if unicodedata.category(c) != "Cf"))
+             for name in comparison.system_names]
+    assert len(set(shown)) == 2, comparison.system_names
+    assert comparison.system_names == [f"{first}@sysA", f"{second}@sysB"]
+
+
+def test_names_that_differ_in_case_stay_as_they_are(scored, tmp_path):
+    """Sys and sys read differently: no folder is added to them."""
+    comparison = compared(two_runs(scored, tmp_path, a=named("Sys"), b=named("sys")))
+    assert comparison.system_names == ["Sys", "sys"]
+
+
 # ---------------------------------------------------------------- Markdown headings
 
 def user_metric(declared: str, key: str = "my.metrics.Mine") -> Callable[[dict], object]:
@@ -189,3 +214,26 @@ def test_a_metrics_declared_name_keeps_every_heading_one_line_of_text(scored, tm
     assert "lines ↑" not in [line.strip() for line in markdown]
     terminal = comparison_table(comparison).splitlines()
     assert not any(line.startswith(("lines", "= ")) for line in terminal), terminal
+
+
+# ---------------------------------------------------------------- the arguments
+
+def test_a_baseline_that_names_two_runs_says_so(scored, tmp_path):
+    """Two runs of the model sysA (in x/ and y/) are named sysA@x/sysA and sysA@y/sysA; --baseline sysA called
+    itself 'unknown', though it names both: the message says it names two, and which to pass instead."""
+    for folder in ("x", "y"):
+        shutil.copytree(scored / "sysA", tmp_path / folder / "sysA")
+    outcome = run_cli("compare", [str(tmp_path / "x" / "sysA"), str(tmp_path / "y" / "sysA"), "--baseline", "sysA",
+                                  "--out", str(tmp_path / "report")], cwd=tmp_path)
+    assert_one_line_error(outcome, "--baseline sysA names 2 runs", "sysA@x/sysA", "sysA@y/sysA")
+    assert not (tmp_path / "report").exists()
+
+
+@pytest.mark.parametrize("listing", [False, True])
+def test_a_run_folder_that_is_a_link_in_a_loop_is_called_one(tmp_path, listing):
+    """A run folder argument that is a symbolic link to itself read "'loop' does not exist", though `ls` shows it
+    there."""
+    os.symlink("loop", tmp_path / "loop")
+    arguments = ["--list", "loop"] if listing else ["loop", "--out", str(tmp_path / "report")]
+    outcome = run_cli("compare", arguments, cwd=tmp_path)
+    assert_one_line_error(outcome, "loop is a symbolic link in a loop")
