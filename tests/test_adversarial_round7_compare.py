@@ -184,6 +184,58 @@ def test_names_that_differ_in_case_stay_as_they_are(scored, tmp_path):
     assert comparison.system_names == ["Sys", "sys"]
 
 
+# ---------------------------------------------------------------- results edited by hand
+
+def edited_score(metric: str, score: float) -> Callable[[dict], object]:
+    return lambda result: result["documents"][0]["aligned"][metric].update(score=score)
+
+
+@pytest.mark.parametrize("metric, score", [("bleu", 99.0), ("ter", 0.0), ("chrf", 12.0)])
+def test_a_stored_score_that_its_statistics_do_not_give_is_refused(scored, tmp_path, metric, score):
+    """sysB's aligned BLEU edited to 99.0 in result.json, its segment statistics left: the comparison showed
+    12.6 (from the statistics), in silence, where result.json and harness-score's own table say 99.0. The two
+    tell different stories, so neither is shown."""
+    folders = two_runs(scored, tmp_path, b=edited_score(metric, score))
+    with pytest.raises(UserError, match=f"document 'src' of 'sysB': its stored {metric} score {score} "):
+        compared(folders)
+    outcome = run_cli("compare", [*folders, "--out", str(tmp_path / "report"), "--resamples", str(RESAMPLES)],
+                      cwd=tmp_path)
+    assert_one_line_error(outcome, str(Path(folders[1]) / "result.json"), "do not give", "re-run")
+    assert not (tmp_path / "report").exists()
+
+
+def without_metric(name: str) -> Callable[[dict], object]:
+    def drop(result: dict) -> None:
+        for document in result["documents"]:
+            for records in (document["metrics"], document["aligned"], document["segment_statistics"]):
+                records.pop(name, None)
+            for segment in document["segments"]:
+                segment["scores"].pop(name, None)
+                segment["statistics"].pop(name, None)
+    return drop
+
+
+def test_a_metric_some_run_lacks_is_named_as_left_out(scored, tmp_path):
+    """sysB without chrF++: the comparison compared BLEU, chrF and TER and said nothing of chrF++, which sysA
+    has; the notes of every format name it and the run that lacks it."""
+    comparison = compared(two_runs(scored, tmp_path, b=without_metric("chrf++")))
+    assert [m.name for m in comparison.metrics] == ["bleu", "chrf", "ter"]
+    assert any("chrf++" in note and "'sysB'" in note for note in comparison.metrics_left_out), \
+        comparison.metrics_left_out
+    assert any("chrf++" in line and "sysB" in line for line in comparison_table(comparison).splitlines()[-12:])
+    assert "chrf++" in comparison_markdown(comparison)
+
+
+def test_a_document_id_that_leads_out_of_the_run_folder_reads_nothing_there(scored, tmp_path):
+    """Both runs' document id edited to '../../../shared': the duplicate check read <run>/hypotheses/../../../
+    shared.txt, a file outside either run, for both, and called two different systems 'identical output'."""
+    (tmp_path / "shared.txt").write_text("the same text\n", encoding="utf-8")
+    folders = two_runs(scored, tmp_path, a=document_id("../../../shared"), b=document_id("../../../shared"))
+    assert (Path(folders[0]) / "hypotheses" / "../../../shared.txt").resolve() == (tmp_path / "shared.txt")
+    comparison = compared(folders)
+    assert comparison.ranking.duplicates == []
+
+
 # ---------------------------------------------------------------- Markdown headings
 
 def user_metric(declared: str, key: str = "my.metrics.Mine") -> Callable[[dict], object]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from harness.compare.comparability import (check_comparable, choose_metrics, comparable_groups, compared_documents,
-                                           duplicate_groups, not_compared, score_level)
+                                           duplicate_groups, not_compared, not_in_every_run, score_level)
 from harness.compare.comparison import Comparison, DataSet, Significance
 from harness.compare.discovery import (Collection, Run, Skipped, baseline_index, collect_runs, load_runs,
                                        order_with_baseline, path_suffix, unknown_baseline)
@@ -98,6 +98,7 @@ def compare_runs(runs: list[Run], baseline: str | None = None, metrics: list[str
     runs = order_with_baseline(runs, baseline)
     level = score_level(runs)
     names = choose_metrics(runs, level, metrics)
+    uncommon = {} if metrics else not_in_every_run(runs, level, names)   # named ones: the user chose them
     check_comparable(runs, level, names)
     documents = runs[0].result.documents
     compared = compared_documents(runs, level)
@@ -118,7 +119,7 @@ def compare_runs(runs: list[Run], baseline: str | None = None, metrics: list[str
         skipped_documents=[skipped_document(runs, i) for i in range(len(documents)) if i not in compared],
         level=level,
         metrics=metric_list,
-        metrics_left_out=list(analysis.left_out.values()),
+        metrics_left_out=[*uncommon.values(), *analysis.left_out.values()],
         significance=(Significance(n_resamples, seed, ALPHA, p_floor(n_resamples),
                                    ["paired bootstrap resampling", "paired approximate randomization"],
                                    baseline_family(rows))

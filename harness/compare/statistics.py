@@ -16,6 +16,7 @@ from harness.compare.rows import BucketRow, PairRow, RankRow, Ranking, SCORE_DEC
 from harness.compare.significance import PairTest, Resampled, compare_systems, holm, resample
 from harness.errors import UserError
 from harness.results.results import Segment
+from harness.results.run_folder import RESULT_FILE
 from harness.score.metrics import REGISTRY, Metric, Score, check_code_allowed, select_metrics, target_settings
 
 
@@ -161,7 +162,28 @@ def statistics_by_system(runs: list[Run], doc_index: int, metrics: dict[str, Met
                         runs[0].result.documents[doc_index].id, int((~scored).sum()), len(scored), name)
         statistics[name] = [system_statistics(run, doc_index, metric, system, references, scored)
                             for run, system in zip(runs, segments)]
+        if scored.all():
+            check_stored_scores(runs, doc_index, metric, statistics[name])
     return statistics
+
+
+SCORE_TOLERANCE = 1e-3   # a stored score is rounded to SCORE_DECIMALS (4); its statistics' score agrees to 1e-9
+
+
+def check_stored_scores(runs: list[Run], doc_index: int, metric: Metric, stats: list[np.ndarray]) -> None:
+    """Each run's stored aligned score of a document is the one its stored segment statistics give, as the run
+    computed it: the comparison's scores, intervals and tests come from the statistics, so a result.json whose
+    score was edited (or damaged) while its statistics were not would be shown with numbers it does not hold."""
+    for run, rows in zip(runs, stats):
+        if not has_stored_statistics(run, doc_index, metric.name):
+            continue
+        document = run.result.documents[doc_index]
+        stored = document.aligned[metric.name].score
+        given = metric.score_from_statistics(rows.sum(axis=0))
+        if abs(given - stored) > SCORE_TOLERANCE:
+            raise UserError(f"{run.path / RESULT_FILE}: document '{document.id}' of '{run.name}': its stored "
+                            f"{metric.name} score {stored} is one its segment statistics do not give (they give "
+                            f"{round(given, SCORE_DECIMALS)}): the file was edited or damaged; re-run it")
 
 
 def length_bucket(words: int) -> str:
