@@ -289,3 +289,13 @@ def test_a_run_folder_that_is_a_link_in_a_loop_is_called_one(tmp_path, listing):
     arguments = ["--list", "loop"] if listing else ["loop", "--out", str(tmp_path / "report")]
     outcome = run_cli("compare", arguments, cwd=tmp_path)
     assert_one_line_error(outcome, "loop is a symbolic link in a loop")
+
+
+def test_the_results_index_shows_a_folder_name_on_its_own_line(scored, tmp_path):
+    """harness-compare --list printed a run folder named 'run<LF>fake 99.9' raw: its second part stood on a line of
+    its own, a forged line of the index."""
+    shutil.copytree(scored / "sysA", tmp_path / "results" / "run\nfake 99.9")
+    outcome = run_cli("compare", ["--list", "results"], cwd=tmp_path)
+    assert outcome.code == 0, outcome.stderr[-2000:]
+    lines = outcome.stdout.splitlines()
+    assert lines[2].endswith(r"results/run\nfake 99.9") and not any(line.startswith("fake") for line in lines)
