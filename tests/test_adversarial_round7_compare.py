@@ -236,6 +236,26 @@ def test_a_document_id_that_leads_out_of_the_run_folder_reads_nothing_there(scor
     assert comparison.ranking.duplicates == []
 
 
+def ter_said_higher_is_better(result: dict) -> None:
+    for document in result["documents"]:
+        for records in (document["metrics"], document["aligned"]):
+            if "ter" in records:
+                records["ter"]["higher_is_better"] = True
+
+
+@pytest.mark.parametrize("edited_runs", ["baseline", "both"])
+def test_a_metric_whose_stored_direction_was_turned_is_refused(scored, tmp_path, edited_runs):
+    """sysA's TER records edited to say higher is better: the tables were headed 'TER ↑' (the baseline's records)
+    over a ranking made lower-first (TER's own direction), sysA's 31.6 above sysB's 63.2. Runs that disagree on
+    a direction are not comparable; runs that agree on the wrong one were edited."""
+    folders = two_runs(scored, tmp_path, a=ter_said_higher_is_better,
+                       b=ter_said_higher_is_better if edited_runs == "both" else lambda r: None)
+    said = ("different ter direction" if edited_runs == "baseline"
+            else "its ter scores say higher is better, and ter is not")
+    with pytest.raises(UserError, match=said):
+        compared(folders, metrics=["ter"])
+
+
 # ---------------------------------------------------------------- Markdown headings
 
 def user_metric(declared: str, key: str = "my.metrics.Mine") -> Callable[[dict], object]:

@@ -95,8 +95,11 @@ def data_identity(run: Run) -> dict:
 
 
 def signatures(run: Run, level: str, metric_names: list[str]) -> dict:
-    return {f"{name} signature": sorted({metric_records(d, level)[name].signature
-                                         for d in scored_documents(run, level)}) for name in metric_names}
+    """What each metric's scores must share across runs: the signature, and the direction (higher or lower is
+    better: a result edited to call TER higher-is-better would be ranked the other way round)."""
+    records = [metric_records(d, level) for d in scored_documents(run, level)]
+    return {f"{name} {part}": sorted({getattr(record[name], field) for record in records})
+            for name in metric_names for part, field in (("signature", "signature"), ("direction", "higher_is_better"))}
 
 
 def incomparability(first: Run, other: Run, level: str, metric_names: list[str]) -> str | None:

@@ -48,6 +48,15 @@ def built_metric(runs: list[Run], name: str, level: str) -> Metric:
     return select_metrics([name], settings=target_settings(runs[0].result.target_lang))[0]
 
 
+def check_direction(run: Run, metric: Metric, level: str) -> None:
+    """The run's stored scores declare the metric's own direction (the runs compared agree on theirs): the ranking
+    follows the metric's, the labels the stored one's, and they must not tell opposite stories."""
+    stored = metric_records(scored_documents(run, level)[0], level)[metric.name].higher_is_better
+    if stored != metric.higher_is_better:
+        raise UserError(f"{run.path / RESULT_FILE}: its {metric.name} scores say {'higher' if stored else 'lower'} is "
+                        f"better, and {metric.name} is not: the file was edited or damaged; re-run it")
+
+
 def tested_metrics(runs: list[Run], names: list[str], level: str = "aligned"
                    ) -> tuple[dict[str, Metric], dict[str, str]]:
     """The metrics behind the compared scores and, in words, those left out because their code cannot be imported
@@ -62,6 +71,8 @@ def tested_metrics(runs: list[Run], names: list[str], level: str = "aligned"
         except UserError as err:
             left_out[name] = (f"metric '{name}' left out: {err} (its stored statistics are not means, so scoring "
                               "them needs its code)")
+    for metric in metrics.values():
+        check_direction(runs[0], metric, level)
     return metrics, left_out
 
 
