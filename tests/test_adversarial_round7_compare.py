@@ -163,7 +163,10 @@ def test_the_html_page_shows_control_characters_as_escapes(scored, tmp_path):
 
 LOOK_ALIKE = {"NFC and NFD": (unicodedata.normalize("NFC", "café"), unicodedata.normalize("NFD", "café")),
               "zero-width joiner": ("sysA", "sys\u200dA"),
-              "zero-width space": ("gemma", "gem\u200bma")}
+              "zero-width space": ("gemma", "gem\u200bma"),
+              "a space at the end": ("sysA", "sysA "),
+              "no-break space": ("two words", "two\u00a0words"),
+              "empty and a no-break space": ("", "\u00a0")}
 
 
 @pytest.mark.parametrize("case", LOOK_ALIKE)
@@ -176,6 +179,12 @@ def test_names_that_look_alike_are_told_apart_by_their_folders(scored, tmp_path,
              for name in comparison.system_names]
     assert len(set(shown)) == 2, comparison.system_names
     assert comparison.system_names == [f"{first}@sysA", f"{second}@sysB"]
+
+
+def test_a_name_that_reads_as_nothing_is_named_by_its_folder(scored, tmp_path):
+    """A model named '' (or only spaces) was a blank system cell in every table, its scores nobody's."""
+    comparison = compared(two_runs(scored, tmp_path, a=named(" ")))
+    assert comparison.system_names == [" @sysA", "sysB"]
 
 
 def test_names_that_differ_in_case_stay_as_they_are(scored, tmp_path):

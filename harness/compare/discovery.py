@@ -124,21 +124,24 @@ def path_suffix(folder: Path, depth: int) -> str:
 
 def reads_as(name: str) -> str:
     """A name as it reads: composed (NFC), without the format characters that show nothing (a zero-width joiner
-    or space): café in NFC and in NFD, sysA and sys<ZWJ>A read the same."""
-    return unicodedata.normalize("NFC", "".join(c for c in name if unicodedata.category(c) != "Cf"))
+    or space), its spaces (any: U+00A0 too) one between words and none at the ends: café in NFC and in NFD,
+    sysA, sys<ZWJ>A and 'sysA ' read the same; a name of spaces reads as nothing."""
+    shown = unicodedata.normalize("NFC", "".join(c for c in name if unicodedata.category(c) != "Cf"))
+    return " ".join(shown.split())
 
 
 def unique_names(paths: list[Path], results: list[RunRecord]) -> list[str]:
     """Systems are named by their model; runs of one model, or of models whose names read the same (reads_as),
     are told apart by as much of their run folder's path as it takes (job 0_identity of two sweeps:
-    sweep_a/0_identity, sweep_b/0_identity)."""
+    sweep_a/0_identity, sweep_b/0_identity), and so is a model whose name reads as nothing."""
     names = [result.model_name for result in results]
     looks = [reads_as(name) for name in names]
     folders = [path.resolve().parent for path in paths]
     for depth in range(0, max(len(folder.parts) for folder in folders) + 1):
-        labels = [name if depth == 0 or looks.count(look) == 1 else f"{name}@{path_suffix(folder, depth)}"
+        labels = [name if depth == 0 or (looks.count(look) == 1 and look) else f"{name}@{path_suffix(folder, depth)}"
                   for name, look, folder in zip(names, looks, folders)]
-        if len({reads_as(label) for label in labels}) == len(labels):
+        shown = {reads_as(label) for label in labels}
+        if len(shown) == len(labels) and "" not in shown:
             return labels
     return [f"{label}#{number}" for number, label in enumerate(labels, start=1)]
 
