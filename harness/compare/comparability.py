@@ -9,6 +9,7 @@ import hashlib
 from typing import Callable
 
 from harness.compare.discovery import Run, Skipped
+from harness.data.documents import is_plain_id
 from harness.data.lines import split_lines
 from harness.errors import UserError, unknown_name
 from harness.results.results import DocumentRecord, Segment
@@ -71,6 +72,16 @@ def choose_metrics(runs: list[Run], level: str, requested: list[str] | None) -> 
     return list(dict.fromkeys(requested))
 
 
+def not_in_every_run(runs: list[Run], level: str, names: list[str]) -> dict[str, str]:
+    """The metrics some runs have and others lack, which a comparison of the metrics in common leaves out, each
+    with the runs that lack it, in words."""
+    available = [available_metric_names(run, level) for run in runs]
+    uncommon = dict.fromkeys(name for names_of_run in available for name in names_of_run if name not in names)
+    return {name: (f"metric '{name}' left out: not in run(s) "
+                   f"{', '.join(repr(run.name) for run, has in zip(runs, available) if name not in has)} at "
+                   f"{level} level (the metrics every run has are compared)") for name in uncommon}
+
+
 def data_identity(run: Run) -> dict:
     """What must be equal for two runs' scores to be comparable: the data set, its documents and references."""
     result = run.result
@@ -84,8 +95,11 @@ def data_identity(run: Run) -> dict:
 
 
 def signatures(run: Run, level: str, metric_names: list[str]) -> dict:
-    return {f"{name} signature": sorted({metric_records(d, level)[name].signature
-                                         for d in scored_documents(run, level)}) for name in metric_names}
+    """What each metric's scores must share across runs: the signature, and the direction (higher or lower is
+    better: a result edited to call TER higher-is-better would be ranked the other way round)."""
+    records = [metric_records(d, level) for d in scored_documents(run, level)]
+    return {f"{name} {part}": sorted({getattr(record[name], field) for record in records})
+            for name in metric_names for part, field in (("signature", "signature"), ("direction", "higher_is_better"))}
 
 
 def incomparability(first: Run, other: Run, level: str, metric_names: list[str]) -> str | None:
@@ -154,13 +168,14 @@ def paired_segments(runs: list[Run], doc_index: int) -> list[tuple[Segment, ...]
 
 def output_fingerprint(run: Run) -> str:
     """A digest of what the system output on every document: the lines of its hypotheses/<id>.txt as they are
-    scored (split_lines: a copy with Windows line ends is the same output), or for a result without that file the
-    hypothesis text of its aligned segments."""
+    scored (split_lines: a copy with Windows line ends is the same output), or for a result without that file (or
+    whose id, edited, is no plain file name: '../../x' would read a file outside the run) the hypothesis text of
+    its aligned segments."""
     digest = hashlib.sha256()
     for document in run.result.documents:
         path = run.path / "hypotheses" / f"{document.id}.txt"
-        lines = (split_lines(path.read_text(encoding="utf-8", errors="surrogateescape")) if path.is_file()
-                 else [s.hyp for s in document.segments or ()])
+        lines = (split_lines(path.read_text(encoding="utf-8", errors="surrogateescape"))
+                 if is_plain_id(document.id) and path.is_file() else [s.hyp for s in document.segments or ()])
         text = "\n".join(lines).encode("utf-8", "surrogateescape")
         digest.update(document.id.encode() + b"\0" + hashlib.sha256(text).digest())
     return digest.hexdigest()

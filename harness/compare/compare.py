@@ -14,10 +14,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from harness.compare.comparability import (check_comparable, choose_metrics, comparable_groups, compared_documents,
-                                           duplicate_groups, not_compared, score_level)
+                                           duplicate_groups, not_compared, not_in_every_run, score_level)
 from harness.compare.comparison import Comparison, DataSet, Significance
 from harness.compare.discovery import (Collection, Run, Skipped, baseline_index, collect_runs, load_runs,
-                                       order_with_baseline, path_suffix)
+                                       order_with_baseline, path_suffix, unknown_baseline)
 from harness.compare.rows import (BucketRow, PairRow, RankRow, Ranking, SystemExamples, TestedRow,
                                   document_description, document_rows, duplicate_note, error_span_rows,
                                   examples_both_ways, metric_description, skipped_document,
@@ -26,7 +26,7 @@ from harness.compare.significance import DEFAULT_RESAMPLES, DEFAULT_SEED, p_floo
 from harness.compare.statistics import (ALPHA, BASELINE_FAMILY, MIN_BUCKET_SEGMENTS, bucket_rows, holm_within_systems,
                                         length_bucket, ranking, scored_over_source_units, statistics_by_system,
                                         tested_metrics, tested_rows)
-from harness.errors import UserError, unknown_name
+from harness.errors import UserError
 from harness.results.results import package_version
 
 # The names harness.compare.compare offered before it was split in four (tests and users import them here).
@@ -98,6 +98,7 @@ def compare_runs(runs: list[Run], baseline: str | None = None, metrics: list[str
     runs = order_with_baseline(runs, baseline)
     level = score_level(runs)
     names = choose_metrics(runs, level, metrics)
+    uncommon = {} if metrics else not_in_every_run(runs, level, names)   # named ones: the user chose them
     check_comparable(runs, level, names)
     documents = runs[0].result.documents
     compared = compared_documents(runs, level)
@@ -118,7 +119,7 @@ def compare_runs(runs: list[Run], baseline: str | None = None, metrics: list[str
         skipped_documents=[skipped_document(runs, i) for i in range(len(documents)) if i not in compared],
         level=level,
         metrics=metric_list,
-        metrics_left_out=list(analysis.left_out.values()),
+        metrics_left_out=[*uncommon.values(), *analysis.left_out.values()],
         significance=(Significance(n_resamples, seed, ALPHA, p_floor(n_resamples),
                                    ["paired bootstrap resampling", "paired approximate randomization"],
                                    baseline_family(rows))
@@ -151,7 +152,7 @@ def compare_collection(collection: Collection, baseline: str | None = None, metr
     groups, skipped = comparable_groups(collection.runs, metrics) if collection.searched else ([collection.runs], [])
     holding = [baseline is not None and baseline_index(runs, baseline) is not None for runs in groups]
     if baseline and len(groups) > 1 and not any(holding):
-        raise unknown_name("baseline system", baseline, [run.name for run in collection.runs])
+        raise unknown_baseline(collection.runs, baseline)
     comparisons, errors = [], [skip.reason for skip in skipped]
     for runs, holds_baseline in zip(groups, holding):
         try:

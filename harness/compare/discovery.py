@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import glob
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.data.documents import LINK_LOOP, in_a_loop
 from harness.errors import UserError, unknown_name
 from harness.results.results import RunRecord, as_run_record, read_record
 from harness.results.run_folder import FAILED_MARKER, RESULT_FILE, RUNNING_MARKER, TRACKING_STORES
@@ -120,15 +122,26 @@ def path_suffix(folder: Path, depth: int) -> str:
     return "/".join(folder.parts[-depth:])
 
 
+def reads_as(name: str) -> str:
+    """A name as it reads: composed (NFC), without the format characters that show nothing (a zero-width joiner
+    or space), its spaces (any: U+00A0 too) one between words and none at the ends: café in NFC and in NFD,
+    sysA, sys<ZWJ>A and 'sysA ' read the same; a name of spaces reads as nothing."""
+    shown = unicodedata.normalize("NFC", "".join(c for c in name if unicodedata.category(c) != "Cf"))
+    return " ".join(shown.split())
+
+
 def unique_names(paths: list[Path], results: list[RunRecord]) -> list[str]:
-    """Systems are named by their model; runs of one model are told apart by as much of their run folder's
-    path as it takes (job 0_identity of two sweeps: sweep_a/0_identity, sweep_b/0_identity)."""
+    """Systems are named by their model; runs of one model, or of models whose names read the same (reads_as),
+    are told apart by as much of their run folder's path as it takes (job 0_identity of two sweeps:
+    sweep_a/0_identity, sweep_b/0_identity), and so is a model whose name reads as nothing."""
     names = [result.model_name for result in results]
+    looks = [reads_as(name) for name in names]
     folders = [path.resolve().parent for path in paths]
     for depth in range(0, max(len(folder.parts) for folder in folders) + 1):
-        labels = [name if depth == 0 or names.count(name) == 1 else f"{name}@{path_suffix(folder, depth)}"
-                  for name, folder in zip(names, folders)]
-        if len(set(labels)) == len(labels):
+        labels = [name if depth == 0 or (looks.count(look) == 1 and look) else f"{name}@{path_suffix(folder, depth)}"
+                  for name, look, folder in zip(names, looks, folders)]
+        shown = {reads_as(label) for label in labels}
+        if len(shown) == len(labels) and "" not in shown:
             return labels
     return [f"{label}#{number}" for number, label in enumerate(labels, start=1)]
 
@@ -181,6 +194,8 @@ def nothing_found(argument: str) -> UserError:
     if glob.has_magic(argument) and not matching_paths(argument):
         return UserError(f"'{argument}' matches no file or folder; check the pattern, or pass run folders, a sweep "
                          "folder or a results folder")
+    if in_a_loop(Path(argument)):
+        return UserError(f"{argument} {LINK_LOOP}")
     if not Path(argument).exists():
         return UserError(f"'{argument}' does not exist; pass finished run folders, a sweep folder or a results "
                          "folder")
@@ -222,11 +237,20 @@ def baseline_index(runs: list[Run], baseline: str) -> int | None:
     return folders.index(Path(baseline).resolve()) if Path(baseline).resolve() in folders else None
 
 
+def unknown_baseline(runs: list[Run], baseline: str) -> UserError:
+    """Why the baseline names no run: it is the model of several runs, named apart by their folders, or no name."""
+    namesakes = [run.name for run in runs if run.result.model_name == baseline]
+    if len(namesakes) > 1:
+        return UserError(f"--baseline {baseline} names {len(namesakes)} runs ({', '.join(namesakes)}); pass one of "
+                         "these names, or the run folder")
+    return unknown_name("baseline system", baseline, [run.name for run in runs])
+
+
 def order_with_baseline(runs: list[Run], baseline: str | None) -> list[Run]:
     """The baseline (a system's name or its run folder; default: the first run) first, the others in the order given."""
     if baseline is None:
         return runs
     chosen = baseline_index(runs, baseline)
     if chosen is None:
-        raise unknown_name("baseline system", baseline, [run.name for run in runs])
+        raise unknown_baseline(runs, baseline)
     return [runs[chosen]] + runs[:chosen] + runs[chosen + 1:]

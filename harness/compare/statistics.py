@@ -16,6 +16,7 @@ from harness.compare.rows import BucketRow, PairRow, RankRow, Ranking, SCORE_DEC
 from harness.compare.significance import PairTest, Resampled, compare_systems, holm, resample
 from harness.errors import UserError
 from harness.results.results import Segment
+from harness.results.run_folder import RESULT_FILE
 from harness.score.metrics import REGISTRY, Metric, Score, check_code_allowed, select_metrics, target_settings
 
 
@@ -47,6 +48,15 @@ def built_metric(runs: list[Run], name: str, level: str) -> Metric:
     return select_metrics([name], settings=target_settings(runs[0].result.target_lang))[0]
 
 
+def check_direction(run: Run, metric: Metric, level: str) -> None:
+    """The run's stored scores declare the metric's own direction (the runs compared agree on theirs): the ranking
+    follows the metric's, the labels the stored one's, and they must not tell opposite stories."""
+    stored = metric_records(scored_documents(run, level)[0], level)[metric.name].higher_is_better
+    if stored != metric.higher_is_better:
+        raise UserError(f"{run.path / RESULT_FILE}: its {metric.name} scores say {'higher' if stored else 'lower'} is "
+                        f"better, and {metric.name} is not: the file was edited or damaged; re-run it")
+
+
 def tested_metrics(runs: list[Run], names: list[str], level: str = "aligned"
                    ) -> tuple[dict[str, Metric], dict[str, str]]:
     """The metrics behind the compared scores and, in words, those left out because their code cannot be imported
@@ -61,6 +71,8 @@ def tested_metrics(runs: list[Run], names: list[str], level: str = "aligned"
         except UserError as err:
             left_out[name] = (f"metric '{name}' left out: {err} (its stored statistics are not means, so scoring "
                               "them needs its code)")
+    for metric in metrics.values():
+        check_direction(runs[0], metric, level)
     return metrics, left_out
 
 
@@ -161,7 +173,28 @@ def statistics_by_system(runs: list[Run], doc_index: int, metrics: dict[str, Met
                         runs[0].result.documents[doc_index].id, int((~scored).sum()), len(scored), name)
         statistics[name] = [system_statistics(run, doc_index, metric, system, references, scored)
                             for run, system in zip(runs, segments)]
+        if scored.all():
+            check_stored_scores(runs, doc_index, metric, statistics[name])
     return statistics
+
+
+SCORE_TOLERANCE = 1e-3   # a stored score is rounded to SCORE_DECIMALS (4); its statistics' score agrees to 1e-9
+
+
+def check_stored_scores(runs: list[Run], doc_index: int, metric: Metric, stats: list[np.ndarray]) -> None:
+    """Each run's stored aligned score of a document is the one its stored segment statistics give, as the run
+    computed it: the comparison's scores, intervals and tests come from the statistics, so a result.json whose
+    score was edited (or damaged) while its statistics were not would be shown with numbers it does not hold."""
+    for run, rows in zip(runs, stats):
+        if not has_stored_statistics(run, doc_index, metric.name):
+            continue
+        document = run.result.documents[doc_index]
+        stored = document.aligned[metric.name].score
+        given = metric.score_from_statistics(rows.sum(axis=0))
+        if abs(given - stored) > SCORE_TOLERANCE:
+            raise UserError(f"{run.path / RESULT_FILE}: document '{document.id}' of '{run.name}': its stored "
+                            f"{metric.name} score {stored} is one its segment statistics do not give (they give "
+                            f"{round(given, SCORE_DECIMALS)}): the file was edited or damaged; re-run it")
 
 
 def length_bucket(words: int) -> str:

@@ -299,9 +299,14 @@ def reference_folder(root: Path, manifest: dict, reference_root: str | Path | No
     return reference_dir
 
 
+def is_plain_id(doc_id: str) -> bool:
+    """Whether an id is a plain file name (SAFE_ID), which hypotheses/<id>.txt keeps inside the run folder."""
+    return bool(SAFE_ID.fullmatch(doc_id)) and doc_id not in (".", "..")
+
+
 def check_id(value: object, where: str) -> str:
     doc_id = str(value)
-    if not SAFE_ID.fullmatch(doc_id) or doc_id in (".", ".."):
+    if not is_plain_id(doc_id):
         raise UserError(f"{where}: id {reprlib.repr(doc_id)} is not a plain file name; use letters, digits, '.', "
                         "'_' and '-' (at most 128, starting with a letter or digit)")
     return doc_id

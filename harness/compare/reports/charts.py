@@ -12,7 +12,7 @@ import matplotlib
 matplotlib.use("Agg")   # files only, never a window: runs headless on servers and in CI
 import matplotlib.pyplot as plt  # noqa: E402
 
-from harness.compare.reports.tables import metric_label  # noqa: E402
+from harness.compare.reports.tables import metric_label, terminal_text  # noqa: E402
 from harness.compare.comparison import Comparison  # noqa: E402
 from harness.compare.rows import DocumentInfo, MetricInfo, ScoreRow, TestedRow  # noqa: E402
 
@@ -45,8 +45,10 @@ def error_bars(rows: list[ScoreRow], key: str = "ci", value: str = "score") -> l
 
 
 def plain_text(text: str) -> str:
-    """A label matplotlib draws as typed: `$` would start mathtext (a name like `a$\\foo$b` crashes the drawing)."""
-    return text.replace("$", r"\$")
+    """A label matplotlib draws as typed: `$` would start mathtext (a name like `a$\\foo$b` crashes the drawing);
+    control characters drawn as their escapes (terminal_text), as every table shows them: the font has no glyph
+    for ESC or BEL, and matplotlib's warning that says so printed the character itself on the console."""
+    return terminal_text(text).replace("$", r"\$")
 
 
 def chart_documents(comparison: Comparison) -> list[DocumentInfo]:
@@ -56,7 +58,7 @@ def chart_documents(comparison: Comparison) -> list[DocumentInfo]:
 
 
 def document_label(document: DocumentInfo) -> str:
-    return plain_text(f"{document.id}\n{document.lang}")
+    return f"{plain_text(document.id)}\n{plain_text(document.lang)}"
 
 
 def legend_below(axes, handles: list, systems: list[str]):

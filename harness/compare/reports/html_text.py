@@ -8,11 +8,19 @@ import html
 import re
 from collections.abc import Iterable
 
+from harness.compare.reports.tables import terminal_text
+
 FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE = "\u2068", "\u2069"
 
 
+# characters HTML calls errors in text (controls but tab, line feed, form feed and CR): ESC, BEL and their kin
+HTML_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+
+
 def escape(text: object) -> str:
-    return html.escape(str(text))
+    """Text in HTML: markup escaped, control characters shown as their escapes (terminal_text), as every other
+    format shows them (`cat report.html` obeys no escape)."""
+    return html.escape(HTML_CONTROLS.sub(lambda control: terminal_text(control.group()), str(text)))
 
 
 def bdi(name: object) -> str:

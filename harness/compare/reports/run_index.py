@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.compare.discovery import Collection, Run, collect_runs, path_suffix
-from harness.compare.reports.tables import NO_VALUE, format_table
+from harness.compare.reports.tables import NO_VALUE, format_table, terminal_text
 from harness.results.results import DocumentRecord, RunRecord
 
 INDEX_METRIC = "chrf"
@@ -81,7 +81,8 @@ def index_lines(collection: Collection) -> list[IndexLine]:
 def index_table(lines: list[IndexLine]) -> str:
     headers = ["started", "model", "data set", "documents", "chrF"]
     table = format_table(headers, [line.cells() for line in lines], left=4).splitlines()
-    folders = ["run folder", "-" * len("run folder"), *[line.folder for line in lines]]   # left-aligned, last
+    # left-aligned, last; shown as the table's cells are (a line break in a folder's name would print a line)
+    folders = ["run folder", "-" * len("run folder"), *[terminal_text(line.folder) for line in lines]]
     rows = "\n".join(f"{row}  {folder}" for row, folder in zip(table, folders))
     return f"{rows}\n\n{len(lines)} finished run{'s' if len(lines) != 1 else ''}; chrF: mean document chrF over " \
            f"the parallel documents ({NO_VALUE}: none, or chrF not scored)"

@@ -558,16 +558,18 @@ def comparison_table(comparison: Comparison) -> str:
     """The terminal leaderboard: the ranking of each metric first, then the per-document tests against the
     baseline (parallel documents), the other documents apart without tests, the legend and signatures once."""
     floor = p_floor(comparison)
-    blocks = [f"{t.title}\n" + format_table(t.headers, t.rows, left=t.labels) for t in ranking_tables(comparison)]
-    blocks += [f"{metric_label(m)} vs the baseline, per document\n"
+    blocks = [f"{terminal_text(t.title)}\n" + format_table(t.headers, t.rows, left=t.labels)
+              for t in ranking_tables(comparison)]
+    blocks += [terminal_text(f"{metric_label(m)} vs the baseline, per document") + "\n"
                + format_table(LEADERBOARD_HEADERS, [leaderboard_cells(r, floor) for r in
                                                     metric_rows(comparison, m.name)], left=4)
                for m in comparison.metrics if metric_rows(comparison, m.name)]
-    blocks += [f"{NOT_PARALLEL_TITLE}, {metric_label(m)}\n"
+    blocks += [terminal_text(f"{NOT_PARALLEL_TITLE}, {metric_label(m)}") + "\n"
                + format_table(NOT_PARALLEL_HEADERS, [not_parallel_cells(r) for r in untested_rows(comparison, m.name)],
                               left=4)
                for m in comparison.metrics if untested_rows(comparison, m.name)]
-    return "\n\n".join(blocks + ["\n".join(comparison_notes(comparison))])
+    # each title and note one line: a line break in a name would print the rest of it as a line of its own
+    return "\n\n".join(blocks + ["\n".join(terminal_text(note) for note in comparison_notes(comparison))])
 
 
 MARKDOWN_MARKUP = re.compile(r"([\\`*_\[\]<>|#~&!])")
@@ -644,16 +646,16 @@ def comparison_markdown(comparison: Comparison) -> str:
     for m in comparison.metrics:
         rows = [leaderboard_cells(r, floor) for r in metric_rows(comparison, m.name)]
         if rows:
-            parts += [f"## {metric_label(m)} vs the baseline, per document", "",
+            parts += [f"## {markdown_text(metric_label(m))} vs the baseline, per document", "",
                       markdown_table(LEADERBOARD_HEADERS, rows), ""]
     for m in comparison.metrics:
         rows = [not_parallel_cells(r) for r in untested_rows(comparison, m.name)]
         if rows:
-            parts += [f"## {markdown_text(NOT_PARALLEL_TITLE)}, {metric_label(m)}", "",
+            parts += [f"## {markdown_text(f'{NOT_PARALLEL_TITLE}, {metric_label(m)}')}", "",
                       markdown_table(NOT_PARALLEL_HEADERS, rows), ""]
     parts += [f"- {markdown_text(note)}" for note in comparison_notes(comparison)] + [""]
     for m in comparison.metrics if comparison.buckets else []:
-        parts += [f"## {metric_label(m)} by reference sentence length (parallel documents)", "",
+        parts += [f"## {markdown_text(metric_label(m))} by reference sentence length (parallel documents)", "",
                   markdown_table(*bucket_table(comparison, m.name)), ""]
     for examples in comparison.examples:
         for heading, chosen in example_headings(examples):
@@ -674,22 +676,42 @@ CSV_FIELDS = ["section", "document", "lang", "relation", "parallel", "system", "
 CSV_SECTIONS = ("parallel: tested against the baseline", "not a translation: scores only, no test")
 
 
+FORMULA_STARTS = ("=", "+", "-", "@")   # what a spreadsheet reads as the start of a formula (OWASP, CSV injection)
+
+
+def csv_cell(value: object) -> object:
+    """A CSV cell: a number or an empty value as it is; text as the terminal shows it (terminal_text: `cat` obeys
+    no escape, and no line break or CR splits the row for a reader), and text that a spreadsheet would run as a
+    formula (a name starting with =, +, -, @) behind a quote, which keeps it text."""
+    if not isinstance(value, str):
+        return value
+    text = terminal_text(value)
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+def csv_text(fields: list[str], rows: list[dict]) -> str:
+    """A CSV file of the rows (dicts of the fields), each cell through csv_cell."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({key: csv_cell(value) for key, value in row.items()} for row in rows)
+    return out.getvalue()
+
+
 def comparison_csv(comparison: Comparison) -> str:
     """One line per document x system x metric, the parallel documents' first, then the others in a section of
     their own without tests; empty cells where a value does not exist (n/a)."""
     signatures = {m.name: m.signature for m in comparison.metrics}
     duplicate_of = {row.system: row.duplicate_of for row in comparison.ranking.rows if row.duplicate_of}
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
-    writer.writeheader()
+    lines = []
     for section, rows in zip(CSV_SECTIONS, (comparison.rows, comparison.not_parallel_rows)):
         for row in rows:
             ci, delta_ci = row.ci or [None, None], getattr(row, "delta_ci", None) or [None, None]
-            writer.writerow({**{k: getattr(row, k) for k in CSV_FIELDS if hasattr(row, k)}, "section": section,
-                             "duplicate_of": duplicate_of.get(row.system), "ci_low": ci[0], "ci_high": ci[1],
-                             "delta_ci_low": delta_ci[0], "delta_ci_high": delta_ci[1],
-                             "signature": signatures[row.metric]})
-    return out.getvalue()
+            lines.append({**{k: getattr(row, k) for k in CSV_FIELDS if hasattr(row, k)}, "section": section,
+                          "duplicate_of": duplicate_of.get(row.system), "ci_low": ci[0], "ci_high": ci[1],
+                          "delta_ci_low": delta_ci[0], "delta_ci_high": delta_ci[1],
+                          "signature": signatures[row.metric]})
+    return csv_text(CSV_FIELDS, lines)
 
 
 RANKING_CSV_FIELDS = ["table", "metric", "rank", "cluster", "place", "system", "other", "duplicate_of", "score",
@@ -701,18 +723,13 @@ def ranking_csv(comparison: Comparison) -> str:
     """ranking.csv: each metric's ranking (the tests against the system above) and, with --all-pairs, every pair;
     the p-values are the Holm-corrected ones (the families: the notes of the report)."""
     ranking = comparison.ranking
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=RANKING_CSV_FIELDS, lineterminator="\n")
-    writer.writeheader()
-    for row in ranking.rows:
-        writer.writerow({"table": "ranking", "metric": row.metric, "rank": row.rank, "cluster": row.cluster,
-                         "place": row.place, "system": row.system, "duplicate_of": row.duplicate_of,
-                         "score": row.score, "ci_low": row.ci[0], "ci_high": row.ci[1], "delta": row.delta_above,
-                         "p_bootstrap": row.p_bootstrap_above, "p_randomization": row.p_randomization_above,
-                         "significant": row.significant_above})
-    for pair in ranking.pairs:
-        writer.writerow({"table": "pair", "metric": pair.metric, "system": pair.system, "other": pair.other,
-                         "delta": pair.delta, "delta_ci_low": pair.delta_ci[0], "delta_ci_high": pair.delta_ci[1],
-                         "p_bootstrap": pair.p_bootstrap_holm, "p_randomization": pair.p_randomization_holm,
-                         "significant": pair.significant})
-    return out.getvalue()
+    lines = [{"table": "ranking", "metric": row.metric, "rank": row.rank, "cluster": row.cluster,
+              "place": row.place, "system": row.system, "duplicate_of": row.duplicate_of,
+              "score": row.score, "ci_low": row.ci[0], "ci_high": row.ci[1], "delta": row.delta_above,
+              "p_bootstrap": row.p_bootstrap_above, "p_randomization": row.p_randomization_above,
+              "significant": row.significant_above} for row in ranking.rows]
+    lines += [{"table": "pair", "metric": pair.metric, "system": pair.system, "other": pair.other,
+               "delta": pair.delta, "delta_ci_low": pair.delta_ci[0], "delta_ci_high": pair.delta_ci[1],
+               "p_bootstrap": pair.p_bootstrap_holm, "p_randomization": pair.p_randomization_holm,
+               "significant": pair.significant} for pair in ranking.pairs]
+    return csv_text(RANKING_CSV_FIELDS, lines)
