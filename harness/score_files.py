@@ -26,7 +26,7 @@ from harness.config import compose_config
 from harness.data.documents import (CleaningRules, Text, check_distinct, check_line_aligned, language_notes,
                                     load_text, read_text_file)
 from harness.errors import UserError
-from harness.data.languages import language_name
+from harness.data.languages import language_code
 from harness.pipeline import open_cache, refuse_cache_inside, run
 from harness.results.run_folder import (check_creatable, refuse_inside_a_run, remove_created_folders, resolved,
                                         topmost_missing)
@@ -73,8 +73,8 @@ def run_folder_name(system: str) -> str:
 
 def check_inputs(request: ScoreRequest) -> None:
     """Every file readable, and the test set line-aligned on every side, before anything is written."""
-    language_name(request.src_lang)
-    language_name(request.tgt_lang)
+    language_code(request.src_lang, "--src-lang")
+    language_code(request.tgt_lang, "--tgt-lang")
     if not request.hypotheses:
         raise UserError("no hypothesis file given; name one or more after the options (harness-score ... sys.txt)")
     check_distinct(request.references, "--reference")

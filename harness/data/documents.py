@@ -19,7 +19,7 @@ from yaml.events import AliasEvent
 
 from harness.cache import TranslationCache
 from harness.errors import UserError, unknown_name
-from harness.data.languages import check_language, language_name
+from harness.data.languages import check_language, language_code
 from harness.data.lines import split_lines
 from harness.data.relations import DECLARABLE
 
@@ -238,7 +238,6 @@ def load_text(path: Path, lang: str, rules: CleaningRules, line_aligned: bool = 
               keep_byte_order_mark: bool = False) -> Text:
     """A text's paragraphs after cleaning; in a line-aligned document every line as sacrebleu reads it (a
     reference's byte-order mark too: keep_byte_order_mark)."""
-    language_name(lang)
     lines = split_lines(read_text_file(path, keep_byte_order_mark=keep_byte_order_mark))
     if line_aligned:
         return Text(path, lang, tuple(lines), rules)
@@ -391,6 +390,7 @@ def check_entry(entry: object, index: int, manifest_path: Path) -> dict:
     if entry["relation"] not in RELATIONS:
         raise UserError(f"{where}: relation {reprlib.repr(entry['relation'])} is not one of {', '.join(RELATIONS)}")
     check_id(entry["id"], where)
+    language_code(entry["lang"], f"{where}: lang")
     return entry
 
 
@@ -493,7 +493,7 @@ def load_document(entry: dict, manifest: dict, root: Path, references: Reference
     rules = parse_rules(entry.get("clean"), where)
     if line_aligned:
         refuse_cleaning_of_lines(rules, where)
-    source = load_text(inside((root,), entry["file"], where), str(entry["lang"]), rules, line_aligned)
+    source = load_text(inside((root,), entry["file"], where), entry["lang"], rules, line_aligned)
     names = reference_names(entry, alignment, where)
     texts = [references.read(name, line_aligned, where) for name in names]
     check_distinct([text.path for text in texts], f"{where}: reference")
@@ -504,16 +504,15 @@ def load_document(entry: dict, manifest: dict, root: Path, references: Reference
     return Document(str(entry["id"]), entry["relation"], source, texts[0], alignment, tuple(notes), tuple(texts[1:]))
 
 
-def manifest_target_lang(manifest: dict) -> str:
+def manifest_target_lang(manifest: dict, manifest_path: Path) -> str:
     """The language of the data set's references, checked: the manifest's target_lang, English by default."""
-    target_lang = str(manifest.get("target_lang", "en"))
-    language_name(target_lang)
-    return target_lang
+    return language_code(manifest.get("target_lang", "en"), f"{manifest_path}: target_lang")
 
 
 def data_set_target_lang(root: str | Path) -> str:
     """The data set's target language, read from its manifest alone (before anything is opened or written)."""
-    return manifest_target_lang(read_manifest(resolved_input(Path(root), "data.root")))
+    root = resolved_input(Path(root), "data.root")
+    return manifest_target_lang(read_manifest(root), root / "manifest.yaml")
 
 
 def load_dataset(root: str | Path, only: list[str] | None = None, reference_root: str | Path | None = None,
@@ -525,7 +524,7 @@ def load_dataset(root: str | Path, only: list[str] | None = None, reference_root
     root = resolved_input(Path(root), "data.root")
     manifest = read_manifest(root)
     manifest_path = root / "manifest.yaml"
-    target_lang = manifest_target_lang(manifest)
+    target_lang = manifest_target_lang(manifest, manifest_path)
     reference_dir = reference_folder(root, manifest, reference_root, manifest_path)
     entries = [check_entry(e, i, manifest_path) for i, e in enumerate(manifest["documents"])]
     ids = [str(e["id"]) for e in entries]

@@ -13,7 +13,7 @@ import numpy as np
 
 from harness.cache import TranslationCache, content_key, remembered
 from harness.cache_folders import publish_folder, staged_folder
-from harness.errors import UserError, is_disk_full, unknown_name
+from harness.errors import UserError, is_disk_full
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +28,54 @@ LANGUAGE_NAMES = {
 }
 
 
+# the same languages' ISO 639-2 (terminology and bibliographic) and ISO 639-3 codes, as NLLB and FLORES write them
+# before the script (fra_Latn), and the codes ISO 639-1 withdrew (Java's Locale still writes iw and in)
+OTHER_CODES = {other: code for code, others in {
+    "ar": "ara arb", "bg": "bul", "cs": "ces cze", "da": "dan", "de": "deu ger", "el": "ell gre", "en": "eng",
+    "es": "spa", "et": "est ekk", "fa": "fas per pes", "fi": "fin", "fr": "fra fre", "he": "heb iw", "hi": "hin",
+    "hu": "hun", "id": "ind in", "it": "ita", "ja": "jpn", "ko": "kor", "lt": "lit", "lv": "lav lvs", "nl": "nld dut",
+    "no": "nor nob nb", "pl": "pol", "pt": "por", "ro": "ron rum", "ru": "rus", "sk": "slk slo", "sv": "swe",
+    "tr": "tur", "uk": "ukr", "ur": "urd", "vi": "vie", "zh": "zho chi cmn",
+}.items() for other in others.split()}
+NAMED = {name.lower(): code for code, name in LANGUAGE_NAMES.items()}
+TAG_SEPARATOR = re.compile(r"[-_.@\s]")   # en-US, en_GB, fra_Latn, en_US.UTF-8, sr@latin
+
+
 def language_name(code: str) -> str:
     """English name of an ISO 639-1 code; an unknown code is a user error."""
     if code not in LANGUAGE_NAMES:
-        raise unknown_name("language code", code, LANGUAGE_NAMES)
+        raise UserError(unknown_language(code))
     return LANGUAGE_NAMES[code]
+
+
+def language_code(written: object, where: str) -> str:
+    """A language code as written in a manifest or on the command line (`where`), if the harness knows it; any other
+    spelling is refused with the code to write, so that one language is never stored, cached or compared under two
+    codes."""
+    code = str(written)
+    if code not in LANGUAGE_NAMES:
+        raise UserError(f"{where}: {unknown_language(code)}")
+    return code
+
+
+def unknown_language(written: str) -> str:
+    meant = code_meant(written)
+    if meant:
+        return (f"unknown language code '{written}'; write '{meant}' ({LANGUAGE_NAMES[meant]}): a language is named "
+                "by its ISO 639-1 code, one for all its regions and scripts")
+    return f"unknown language code '{written}'; the harness knows {', '.join(sorted(LANGUAGE_NAMES))} (ISO 639-1)"
+
+
+def code_meant(written: str) -> str | None:
+    """The code of the language written another way: in capitals or with spaces, with a region or a script
+    (en-US, zh_Hant, fra_Latn), as an ISO 639-2/3 or withdrawn code, or by its English name; None for a language
+    the harness does not know (no look-alike code: 'tur' is Turkish, not 'ur')."""
+    text = written.strip().lower()
+    for candidate in (TAG_SEPARATOR.split(text, maxsplit=1)[0], text):
+        meant = candidate if candidate in LANGUAGE_NAMES else OTHER_CODES.get(candidate) or NAMED.get(candidate)
+        if meant:
+            return meant
+    return None
 
 
 MIN_WORDS_TO_IDENTIFY = 20     # below it language ID is too noisy to refuse a text on
