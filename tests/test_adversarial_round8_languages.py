@@ -15,6 +15,7 @@ import yaml
 
 from harness.data.documents import load_dataset
 from harness.errors import UserError
+from harness.score.diagnostics import output_language
 from tests.adversarial import assert_one_line_error, run_cli, tree_checksum
 
 FRENCH = ["Le chat dort sur le canapé depuis ce matin.", "Nous avons mangé une tarte aux pommes délicieuse hier soir."]
@@ -86,3 +87,12 @@ def test_harness_score_names_the_language_option_and_the_code(tmp_path, option, 
                       env={"HARNESS_CACHE_DIR": str(tmp_path.parent / f"{tmp_path.name}-cache")})
     assert_one_line_error(outcome, option, f"'{written}'", f"write '{code}'")
     assert tree_checksum(tmp_path) == before
+
+
+# ---------------------------------------------------------------- source language equal to the target
+
+def test_a_source_in_the_target_language_has_no_negative_share_of_other_languages():
+    """harness-score --src-lang en --tgt-lang en (a paraphrase or post-editing set) stored 'other': -1.0 beside
+    'english': 1.0 and 'source_language': 1.0: the same sentences subtracted twice."""
+    language = output_language(ENGLISH * 3, "en", "en", line_aligned=True)
+    assert language["english"] == 1.0 and language["other"] == 0.0, language

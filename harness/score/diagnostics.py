@@ -54,7 +54,8 @@ def output_language(outputs: list[str], target_lang: str, source_lang: str, line
     written = [label for label in labels if label]
     share = lambda wanted: round(sum(label == wanted for label in written) / (len(written) or 1), 4)  # noqa: E731
     shares = {"english": share(target_lang), "source_language": share(source_lang)}
-    shares["other"] = round(1 - sum(shares.values()), 4) if written else 0.0
+    # the two languages counted once each: a source in the target language (a paraphrase or post-editing set) is one
+    shares["other"] = round(1 - sum(share(lang) for lang in {target_lang, source_lang}), 4) if written else 0.0
     shares["empty"] = round(sum(not output.strip() for output in outputs) / len(outputs), 4) if outputs else 0.0
     return {**shares, "per_segment": labels}
 
