@@ -290,6 +290,20 @@ class OneLineArgumentParser(argparse.ArgumentParser):
     def error(self, message: str) -> None:
         fail(f"{message}; see {self.prog} --help")
 
+    def parse_args(self, args=None, namespace=None):
+        args = sys.argv[1:] if args is None else list(args)
+        self.refuse_dashed_files(args)
+        return super().parse_args(args, namespace)
+
+    def refuse_dashed_files(self, args: list[str]) -> None:
+        """A file whose name starts with a dash is read as options: '-sys.txt' as '-s ys.txt' (the source option
+        with its value glued on), which left no hypothesis file or named another source."""
+        options = args[:args.index("--")] if "--" in args else args
+        dashed = next((arg for arg in options if arg.startswith("-") and arg not in self._option_string_actions
+                       and Path(arg).exists()), None)
+        if dashed:
+            self.error(f"'{dashed}' is read as options, not as the file of that name; name the file ./{dashed}")
+
 
 def compare_arguments() -> argparse.ArgumentParser:
     parser = OneLineArgumentParser(prog="harness-compare", description="Compare finished runs: leaderboard with "

@@ -96,3 +96,17 @@ def test_a_source_in_the_target_language_has_no_negative_share_of_other_language
     'english': 1.0 and 'source_language': 1.0: the same sentences subtracted twice."""
     language = output_language(ENGLISH * 3, "en", "en", line_aligned=True)
     assert language["english"] == 1.0 and language["other"] == 0.0, language
+
+
+# ---------------------------------------------------------------- command-line arguments
+
+def test_a_hypothesis_file_whose_name_starts_with_a_dash_is_named_with_the_fix(tmp_path):
+    """argparse read '-sys.txt' as '-s ys.txt' (the source option with its value glued on) and said only that a
+    hypothesis file was missing."""
+    for name, lines in (("src.txt", FRENCH), ("ref.txt", ENGLISH), ("-sys.txt", ENGLISH)):
+        (tmp_path / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    before = tree_checksum(tmp_path)
+    outcome = run_cli("score", ["-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", "-sys.txt", "--out",
+                                str(tmp_path / "out")], cwd=tmp_path)
+    assert_one_line_error(outcome, "-sys.txt", "./-sys.txt")
+    assert tree_checksum(tmp_path) == before
