@@ -35,11 +35,13 @@ WRITTEN = {   # written -> the code the error must tell the user to write
 UNKNOWN = ["sr-Latn", "null", "xx"]   # Serbian is not among the harness's languages; 'null' is not Dutch ('nl')
 
 
-def data_set(folder: Path, lang: str = "fr", target_lang: str = "en") -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "src.txt").write_text("\n".join(FRENCH) + "\n", encoding="utf-8")
+def data_set(folder: Path, lang: str = "fr", target_lang: str = "en", file: str = "src.txt",
+             reference: str = "ref.txt") -> Path:
+    (folder / "sub").mkdir(parents=True, exist_ok=True)
+    for path in ("src.txt", "sub/src.txt"):
+        (folder / path).write_text("\n".join(FRENCH) + "\n", encoding="utf-8")
     (folder / "ref.txt").write_text("\n".join(ENGLISH) + "\n", encoding="utf-8")
-    document = {"id": "doc", "lang": lang, "file": "src.txt", "reference": "ref.txt", "relation": "parallel"}
+    document = {"id": "doc", "lang": lang, "file": file, "reference": reference, "relation": "parallel"}
     manifest = {"target_lang": target_lang, "alignment": "lines", "documents": [document]}
     (folder / "manifest.yaml").write_text(yaml.safe_dump(manifest), encoding="utf-8")
     return folder
@@ -87,6 +89,20 @@ def test_harness_score_names_the_language_option_and_the_code(tmp_path, option, 
                       env={"HARNESS_CACHE_DIR": str(tmp_path.parent / f"{tmp_path.name}-cache")})
     assert_one_line_error(outcome, option, f"'{written}'", f"write '{code}'")
     assert tree_checksum(tmp_path) == before
+
+
+# ---------------------------------------------------------------- file names written for another system
+
+@pytest.mark.parametrize("field, written, fix", [
+    ("file", "sub\\src.txt", "forward slashes (sub/src.txt)"),   # a Windows path
+    ("file", "~/src.txt", "relative to the data folder"),
+    ("file", "https://example.org/src.txt", "URL is not downloaded"),
+    ("reference", "https://example.org/ref.txt", "URL is not downloaded"),
+], ids=["backslash", "tilde", "url", "reference-url"])
+def test_a_path_written_for_another_system_is_refused_with_its_fix(tmp_path, field, written, fix):
+    """'file not found; check the file name' named the resolved path (DATA/https:/example.org/src.txt) and no fix."""
+    message = refusal(data_set(tmp_path, **{field: written}))
+    assert f"'{written}'" in message and fix in message, message
 
 
 # ---------------------------------------------------------------- source language equal to the target

@@ -277,9 +277,24 @@ def parse_rules(spec: object, where: str) -> CleaningRules:
     return CleaningRules(tuple(patterns), repeated)
 
 
+def written_elsewhere(name: str) -> str | None:
+    """The fix for a manifest path written as another system or tool would read it, which names no file here."""
+    if "://" in name:
+        return "a URL is not downloaded; save the file into the data folder and name it by its path there"
+    if "\\" in name:
+        forward = name.replace("\\", "/")
+        return f"write the path with forward slashes ({forward}), as on every system"
+    if name.startswith("~"):
+        return "paths are relative to the data folder (~ is not your home folder there); name the file by its path in it"
+    return None
+
+
 def inside(folders: tuple[Path, ...], name: object, where: str) -> Path:
     """Resolve a manifest path and refuse one outside the folders handed to the run."""
     path = resolved_input(folders[0] / str(name), where)
+    fix = None if path.exists() or path.is_symlink() else written_elsewhere(str(name))
+    if fix:
+        raise UserError(f"{where}: no file '{name}' in {folders[0]}; {fix}")
     if not any(path.is_relative_to(folder.resolve()) for folder in folders):
         raise UserError(f"{where}: path '{name}' escapes the data folder {folders[0]}; keep files inside it")
     return path
