@@ -170,17 +170,25 @@ def unavailable_model(model_id: str, revision: str, reason: str, setting: str = 
                      "on a machine with network access and run with HF_HUB_OFFLINE=1")
 
 
-HASH_MEMO = "file_hashes.json"   # in the cache folder: path -> [size, modification time (ns), sha256]
+HASH_MEMO = "file_hashes.json"   # in the cache folder: path -> [*file_state, sha256]
+
+
+def file_state(path: Path) -> list[int]:
+    """What tells a file's content apart without reading it: size, modification time, and the inode's change time
+    and number. The modification time alone can be set back (cp -p, rsync -t, tar, os.utime): another model's
+    weights of the same size copied in with the old file's time read as the old file; the change time cannot be
+    set."""
+    stat = path.stat()
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
 
 
 def sha256_file(path: Path, memo_dir: Path | None = None) -> str:
-    """A file's sha256; with memo_dir, remembered there by its path, size and modification time, so that a model
-    file of hundreds of MB is read once, not on every run (a rewritten file has another time: hashed again)."""
+    """A file's sha256; with memo_dir, remembered there by its path and file_state, so that a model file of hundreds
+    of MB is read once, not on every run (a rewritten or replaced file has another change time: hashed again)."""
     memo = read_hash_memo(memo_dir)
-    stat = path.stat()
-    key, seen = str(path.resolve()), [stat.st_size, stat.st_mtime_ns]
-    if memo.get(key, [None, None])[:2] == seen:
-        return memo[key][2]
+    key, seen = str(path.resolve()), file_state(path)
+    if memo.get(key, [None])[:-1] == seen:
+        return memo[key][-1]
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -223,16 +231,15 @@ def replace_json(target: Path, record) -> None:
 
 def folder_digest(folder: Path, memo_dir: Path | None = None) -> str:
     """A local model folder's identity: the hashes of its files, so that a rebuilt model is a new model."""
-    files = tuple(sorted((str(p.relative_to(folder)), p.stat().st_size, p.stat().st_mtime_ns)
-                         for p in folder.rglob("*") if p.is_file()))
+    files = tuple(sorted((str(p.relative_to(folder)), *file_state(p)) for p in folder.rglob("*") if p.is_file()))
     return hashed_folder(folder.resolve(), files, memo_dir)
 
 
 @lru_cache(maxsize=16)
 def hashed_folder(folder: Path, files: tuple, memo_dir: Path | None = None) -> str:
-    """Memoized on the files' names, sizes and times, so a process hashes a large model once."""
+    """Memoized on the files' names and states (file_state), so a process hashes a large model once."""
     digest = hashlib.sha256()
-    for name, _, _ in files:
+    for name, *_ in files:
         digest.update(f"{name}:{sha256_file(folder / name, memo_dir)}\n".encode())
     return digest.hexdigest()
 
