@@ -49,3 +49,34 @@ def test_weights_replaced_with_the_old_files_size_and_time_are_another_model(tin
     assert weights.stat().st_size == state.st_size and weights.stat().st_mtime_ns == state.st_mtime_ns
     after = seq2seq(folder, tmp_path / "cache").fingerprint("fr", "en")
     assert after["extra"]["content_sha256"] != before["extra"]["content_sha256"]
+
+
+# ---------------------------------------------------------------- a user's backend code
+
+def backend_key(folder: Path, operation: str) -> dict:
+    """The cache key of a user's backend module mybackend.py in `folder` (as a project keeps one on its PYTHONPATH),
+    imported anew."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "mybackend.py").write_text(
+        "from harness.translate.backends.base import Backend\n\n\nclass Mine(Backend):\n    name = 'mine'\n\n"
+        f"    def translate_batch(self, texts, src_lang, tgt_lang):\n        return [t.{operation}() for t in texts]\n",
+        encoding="utf-8")
+    sys.modules.pop("mybackend", None)
+    sys.path.insert(0, str(folder))
+    try:
+        backend = importlib.import_module("mybackend").Mine(ModelSpec(name="mine"), GenerationSpec())
+        return backend.fingerprint("fr", "en")
+    finally:
+        sys.path.remove(str(folder))
+        sys.modules.pop("mybackend", None)
+
+
+@pytest.mark.parametrize("second", ["another-project's-file", "the-file-edited"])
+def test_a_users_backend_of_other_code_under_the_same_class_path_is_not_served_the_old_outputs(tmp_path, second):
+    """Own (round 8): two projects' mybackend.Mine (one upper-cases, the other lower-cases) sharing the default
+    cache: the second was served the first's 17 outputs of 002 (the key held the class path, not the code); so
+    was the same file edited between runs."""
+    first = backend_key(tmp_path / "projA", "upper")
+    other = backend_key(tmp_path / ("projB" if second.startswith("another") else "projA"), "lower")
+    assert first["class"] == other["class"] == "mybackend.Mine"
+    assert first != other
