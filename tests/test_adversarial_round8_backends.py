@@ -80,3 +80,60 @@ def test_a_users_backend_of_other_code_under_the_same_class_path_is_not_served_t
     other = backend_key(tmp_path / ("projB" if second.startswith("another") else "projA"), "lower")
     assert first["class"] == other["class"] == "mybackend.Mine"
     assert first != other
+
+
+# ---------------------------------------------------------------- model ids that are no model folder
+
+def refused(tmp_path: Path, *overrides: str, cwd: Path | None = None):
+    setup = make_setup(tmp_path)
+    before = tree_checksum(tmp_path, exclude=(tmp_path / "cache",))
+    outcome = run_cli("run", ["model=opus_mt", f"data.root={setup.data}", f"hydra.run.dir={setup.run_dir}",
+                              "alignment.embeddings=false", "generation.device=cpu", *overrides], cwd=cwd or tmp_path,
+                      env={"HARNESS_CACHE_DIR": str(tmp_path / "cache")})
+    assert "Traceback" not in outcome.stderr, outcome.stderr[-2000:]
+    assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == before
+    return outcome
+
+
+def test_a_model_id_that_is_a_file_is_called_a_file(tiny_marian, tmp_path):
+    """Own (round 8): model.model_id=.../model.safetensors was asked of the hub: 'the revision is not in the local
+    Hugging Face cache ... supply it as a local folder'."""
+    weights = shutil.copy(tiny_marian / "model.safetensors", tmp_path / "model.safetensors")
+    outcome = refused(tmp_path, f"model.model_id={weights}")
+    assert_one_line_error(outcome, f"model.model_id={weights} is a file, not a model folder", "config.json")
+
+
+def test_a_relative_model_folder_missing_from_the_working_folder_names_it(tmp_path):
+    """Own (round 8): model.model_id=./models/opus run from another folder read 'the revision is not in the local
+    Hugging Face cache'; it names the folder it was read from."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    outcome = refused(tmp_path, "model.model_id=./models/opus", cwd=elsewhere)
+    assert_one_line_error(outcome, "model.model_id=./models/opus: no such folder",
+                          f"read from the working folder {elsewhere}")
+
+
+def test_a_revision_given_with_a_local_folder_is_refused_not_ignored(tiny_marian, tmp_path):
+    """Own (round 8): model.revision=v2.0 with a local folder ran the folder as it is and wrote
+    'revision': 'v2.0' into result.json."""
+    outcome = refused(tmp_path, f"model.model_id={tiny_marian}", "model.revision=v2.0")
+    assert_one_line_error(outcome, "model.revision=v2.0", "is a local folder, which has no revisions")
+
+
+def test_a_model_folder_whose_name_holds_braces_is_a_folder_not_a_template(tiny_marian, tmp_path):
+    """Own (round 8): a folder named 'mödel {v2}' ended in KeyError: 'v2' (a traceback, exit 1): model.model_id was
+    filled in by str.format, which reads every brace; only {src} and {tgt} are placeholders."""
+    folder = shutil.copytree(tiny_marian, tmp_path / "my models" / "mödel {v2}")
+    spec = ModelSpec(name="tiny", model_id=str(folder))
+    assert model_id_for(spec, "fr", "en") == str(folder)
+    opus = ModelSpec(name="opus", model_id="Helsinki-NLP/opus-mt-{src}-{tgt}")
+    assert model_id_for(opus, "fr", "en") == "Helsinki-NLP/opus-mt-fr-en"
+    assert seq2seq(folder).translate_batch(["Bonjour."], "fr", "en")
+
+
+def test_max_new_tokens_beyond_the_decoders_positions_is_one_line(tiny_marian, tmp_path):
+    """Own (round 8): generation.max_new_tokens=256 on a Marian of 128 decoder positions ran until an output grew
+    past them, then ended in torch's 'IndexError: index out of range in self' (a traceback, exit 1, folder FAILED)."""
+    outcome = refused(tmp_path, f"model.model_id={tiny_marian}", "generation.max_new_tokens=256")
+    assert_one_line_error(outcome, "generation.max_new_tokens=256", "128 decoder positions",
+                          "generation.max_new_tokens=127 or less")

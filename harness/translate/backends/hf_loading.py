@@ -81,9 +81,29 @@ def generation_fingerprint(generation: GenerationSpec, device: str, dtype: str) 
 
 
 def model_id_for(model: ModelSpec, src_lang: str, tgt_lang: str) -> str:
+    """model.model_id for a language pair: its "{src}" and "{tgt}" filled in, every other character as written (a
+    folder named 'model {v2}' is a folder, not a template), checked as a location (check_local_path)."""
     if not model.model_id:
         raise UserError(f"model '{model.name}': no model.model_id; give a hub id or a local folder")
-    return model.model_id.format(src=src_lang, tgt=tgt_lang)
+    model_id = model.model_id.replace("{src}", src_lang).replace("{tgt}", tgt_lang)
+    check_local_path(model_id)
+    return model_id
+
+
+PATH_PREFIXES = ("/", "./", "../", "~")   # how a path starts; a hub id (owner/name) never does
+
+
+def check_local_path(model_id: str, setting: str = "model.model_id") -> None:
+    """A model id that names a file, or reads as a path (PATH_PREFIXES) and names nothing, is refused as what it
+    is; asked of the hub it read 'the revision is not in the local Hugging Face cache'."""
+    location = Path(model_id).expanduser()
+    if location.exists() and not location.is_dir():
+        raise UserError(f"{setting}={model_id} is a file, not a model folder; give the folder that holds it "
+                        "(config.json, the weights and the tokenizer's files, as save_pretrained writes them)")
+    if not location.exists() and model_id.startswith(PATH_PREFIXES):
+        where = "" if location.is_absolute() else f" (read from the working folder {Path.cwd()})"
+        raise UserError(f"{setting}={model_id}: no such folder{where}; give the folder of a model written by "
+                        "save_pretrained, as an absolute path, or a hub id (owner/name)")
 
 
 def offline() -> bool:
@@ -276,10 +296,21 @@ def model_identity(model_id: str, revision: str, setting: str = "model.model_id"
     """What cache keys and results name a transformers model by: a local folder by its content, a hub id by
     the commit its revision resolves to (`setting`: the config key named when it cannot be resolved; memo_dir:
     the cache folder, where file hashes are remembered)."""
+    check_local_path(model_id, setting)
     folder = Path(model_id).expanduser()
     if folder.is_dir():
+        check_no_revision(model_id, revision, setting)
         return {"model": model_id, "content_sha256": folder_digest(folder, memo_dir and Path(memo_dir))}
     return {"model": model_id, "revision": revision, "commit": resolved_revision(model_id, revision, setting)}
+
+
+def check_no_revision(folder: str, revision: str, setting: str = "model.model_id") -> None:
+    """A local folder has no revisions: one asked for (anything but the default "main") would be ignored by the
+    loader and still written in result.json as the revision that ran."""
+    if revision != "main":
+        revision_setting = setting.removesuffix("model_id") + "revision"
+        raise UserError(f"{revision_setting}={revision}: {setting}={folder} is a local folder, which has no "
+                        f"revisions (its content names the model); drop {revision_setting}, or give the hub id")
 
 
 def assemble_staged(package, path: Path) -> None:
