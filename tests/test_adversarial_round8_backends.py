@@ -137,3 +137,35 @@ def test_max_new_tokens_beyond_the_decoders_positions_is_one_line(tiny_marian, t
     outcome = refused(tmp_path, f"model.model_id={tiny_marian}", "generation.max_new_tokens=256")
     assert_one_line_error(outcome, "generation.max_new_tokens=256", "128 decoder positions",
                           "generation.max_new_tokens=127 or less")
+
+
+# ---------------------------------------------------------------- degraded and odd inputs
+
+def test_a_truncated_input_is_shown_on_a_rerun_served_from_the_cache(tiny_marian):
+    """Own (round 8): one word of 3,000 letters (it cannot be split at a word) was 'TRUNCATED by the tokenizer' in
+    the first run's table and in no re-run's: the truncation was counted, not kept with the output."""
+    cache = TranslationCache(None)
+    texts = ["x" * 3000, "Bonjour."]
+    first, second = seq2seq(tiny_marian), seq2seq(tiny_marian)
+    translate_with_cache(first, cache, texts, "fr", "en")
+    outputs, from_cache = translate_with_cache(second, cache, texts, "fr", "en")
+    assert all(from_cache) and first.stats["truncated_inputs"] == 1
+    assert second.stats["truncated_inputs"] == 1
+
+
+def test_a_line_with_no_visible_text_is_not_sent_to_the_model(tmp_path):
+    """Own (round 8): in a line-aligned document a line of direction marks or control characters went to the model
+    (a real one writes something for it, our tiny Marian wrote 'للؤardardض contre visite'), while an empty line
+    and a line of spaces did not; every line with no visible text now gets the empty output."""
+    data = tmp_path / "data"
+    data.mkdir()
+    lines = ["Bonjour.", "\u200f\u200f\u200e", "\x01\x02\x07", "😀🎉", "Merci."]
+    (data / "a.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (data / "r.txt").write_text("Hello.\n\n\n\nThank you.\n", encoding="utf-8")
+    (data / "manifest.yaml").write_text(yaml.safe_dump({"target_lang": "en", "alignment": "lines", "documents": [
+        {"id": "a", "lang": "fr", "file": "a.txt", "reference": "r.txt", "relation": "parallel"}]}), encoding="utf-8")
+    result = run(compose_config([f"data.root={data}", "model=identity", "metrics=[bleu]",
+                                 "alignment.embeddings=false"]), str(tmp_path / "run"))
+    hypotheses = (tmp_path / "run" / "hypotheses" / "a.txt").read_text(encoding="utf-8").split("\n")
+    assert hypotheses[:5] == ["Bonjour.", "", "", "😀🎉", "Merci."]
+    assert result["backend_stats"]["translated_segments"] == 3
