@@ -2,6 +2,7 @@
 files, and the sha256 of a model file that has not changed."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 
 import harness.data.languages as languages
 from harness import compose_config, run
-from harness.translate.backends.hf_loading import folder_digest, sha256_file
+from harness.translate.backends.hf_loading import HASH_MEMO, folder_digest, sha256_file
 from harness.cache import TranslationCache
 from harness.data.documents import load_dataset
 from harness.errors import UserError
@@ -60,10 +61,14 @@ def test_an_unchanged_model_file_is_hashed_once_and_a_rewritten_one_again(tmp_pa
     model.write_bytes(b"weights one")
     memo = tmp_path / "cache"
     first = sha256_file(model, memo)
+    remembered = json.loads((memo / HASH_MEMO).read_text())
+    remembered[str(model.resolve())][-1] = "remembered"         # unchanged: the memo's answer, the file not read
+    (memo / HASH_MEMO).write_text(json.dumps(remembered))
+    assert sha256_file(model, memo) == "remembered"
     stat = model.stat()
     model.write_bytes(b"weights two")                          # the same size ...
-    os.utime(model, ns=(stat.st_atime_ns, stat.st_mtime_ns))   # ... and time: taken as unchanged, not read
-    assert sha256_file(model, memo) == first
+    os.utime(model, ns=(stat.st_atime_ns, stat.st_mtime_ns))   # ... and time, set back: read again (round 8)
+    assert sha256_file(model, memo) == sha256_file(model) != first
     model.write_bytes(b"weights 2!!")                          # rewritten: another modification time
     assert sha256_file(model, memo) == sha256_file(model) != first
 

@@ -103,12 +103,14 @@ def translate_documents(documents: list[Document], backend: Translator, cache: T
     if backend.supplies_documents:
         return [read_translation(doc, backend, tgt_lang, max_segments, max_sentences) for doc in documents]
     segmented = {doc.id: source_segments(doc, max_segments, max_sentences) for doc in documents}
-    # an empty line of a line-aligned document is a segment whose output is empty: no model is asked
+    # a line of a line-aligned document with no visible text (empty, spaces, only direction marks or controls) is a
+    # segment whose output is empty: no model is asked (a real model writes something for it)
     outputs: dict[tuple[str, int], tuple[str, bool]] = {(doc.id, s.index): ("", False) for doc in documents
-                                                        for s in segmented[doc.id] if not s.text.strip()}
+                                                        for s in segmented[doc.id] if not has_visible_text(s.text)}
     languages = sorted({doc.src_lang for doc in documents})
     for number, lang in enumerate(languages, start=1):
-        segments = [s for doc in documents if doc.src_lang == lang for s in segmented[doc.id] if s.text.strip()]
+        segments = [s for doc in documents if doc.src_lang == lang for s in segmented[doc.id]
+                    if has_visible_text(s.text)]
         translated, from_cache = translate_with_cache(backend, cache, [s.text for s in segments], lang, tgt_lang,
                                                       stage_label(lang, tgt_lang, number, len(languages)),
                                                       before_generation)

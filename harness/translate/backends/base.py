@@ -12,12 +12,15 @@ commit, a rendered prompt, a numeric type) in `extra_fingerprint`; it never repl
 """
 from __future__ import annotations
 
+import hashlib
 import sys
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict
+from functools import lru_cache
+from pathlib import Path
 from typing import final
 
 from harness import progress
@@ -50,9 +53,28 @@ def class_path(translator: object) -> str:
 
 
 def model_fingerprint(translator: object, model: ModelSpec) -> dict:
-    """The part of a cache key that no translator leaves out: its name and class, and the whole model spec
-    (model_id, path, revision, prompt, language codes, ...), whichever of its fields the translator reads."""
-    return {"backend": translator.name, "class": class_path(translator), "model": asdict(model)}
+    """The part of a cache key that no translator leaves out: its name and class, the code of a user's class
+    (user_code), and the whole model spec (model_id, path, revision, prompt, language codes, ...), whichever of its
+    fields the translator reads."""
+    code = user_code(type(translator))
+    return {"backend": translator.name, "class": class_path(translator), **({"code": code} if code else {}),
+            "model": asdict(model)}
+
+
+@lru_cache(maxsize=None)
+def user_code(cls: type) -> dict[str, str]:
+    """The sha256 of each source file that defines one of the translator's classes outside the harness (a user's
+    backend): the class path alone served a backend's edited code, or another project's file of the same module
+    name, the outputs of the code that ran before. The harness's own classes are left out (their changes that
+    change outputs change their keys by name), so their keys stay as they were."""
+    files = {}
+    for base in cls.__mro__:
+        module = sys.modules.get(base.__module__)
+        source = getattr(module, "__file__", None)
+        if base.__module__.partition(".")[0] in ("harness", "builtins", "abc") or not source:
+            continue
+        files[base.__module__] = hashlib.sha256(Path(source).read_bytes()).hexdigest()
+    return files
 
 
 class Backend(ABC):

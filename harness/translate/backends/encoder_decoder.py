@@ -81,10 +81,12 @@ class EncoderDecoderBackend(Backend):
         return self.source_limit(self.tokenizer(src_lang, tgt_lang))
 
     def encode(self, texts: list[str], src_lang: str, tgt_lang: str, **kwargs):
-        """source_ids, counting the inputs cut at the limit in stats["truncated_inputs"]."""
+        """source_ids, flagging the inputs cut at the limit as "truncated_inputs" (kept with their outputs in the cache,
+        so that a re-run served from it still shows them)."""
         encoded = self.source_ids(texts, src_lang, tgt_lang, **kwargs)
         limit = self.source_limit(self.tokenizer(src_lang, tgt_lang))
-        self.stats["truncated_inputs"] += sum(int(sum(mask)) >= limit for mask in encoded["attention_mask"])
+        self.flag([k for k, mask in enumerate(encoded["attention_mask"]) if int(sum(mask)) >= limit],
+                  "truncated_inputs")
         return encoded
 
     def measure(self, texts: list[str], src_lang: str, tgt_lang: str) -> list[int]:

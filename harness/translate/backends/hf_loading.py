@@ -81,9 +81,29 @@ def generation_fingerprint(generation: GenerationSpec, device: str, dtype: str) 
 
 
 def model_id_for(model: ModelSpec, src_lang: str, tgt_lang: str) -> str:
+    """model.model_id for a language pair: its "{src}" and "{tgt}" filled in, every other character as written (a
+    folder named 'model {v2}' is a folder, not a template), checked as a location (check_local_path)."""
     if not model.model_id:
         raise UserError(f"model '{model.name}': no model.model_id; give a hub id or a local folder")
-    return model.model_id.format(src=src_lang, tgt=tgt_lang)
+    model_id = model.model_id.replace("{src}", src_lang).replace("{tgt}", tgt_lang)
+    check_local_path(model_id)
+    return model_id
+
+
+PATH_PREFIXES = ("/", "./", "../", "~")   # how a path starts; a hub id (owner/name) never does
+
+
+def check_local_path(model_id: str, setting: str = "model.model_id") -> None:
+    """A model id that names a file, or reads as a path (PATH_PREFIXES) and names nothing, is refused as what it
+    is; asked of the hub it read 'the revision is not in the local Hugging Face cache'."""
+    location = Path(model_id).expanduser()
+    if location.exists() and not location.is_dir():
+        raise UserError(f"{setting}={model_id} is a file, not a model folder; give the folder that holds it "
+                        "(config.json, the weights and the tokenizer's files, as save_pretrained writes them)")
+    if not location.exists() and model_id.startswith(PATH_PREFIXES):
+        where = "" if location.is_absolute() else f" (read from the working folder {Path.cwd()})"
+        raise UserError(f"{setting}={model_id}: no such folder{where}; give the folder of a model written by "
+                        "save_pretrained, as an absolute path, or a hub id (owner/name)")
 
 
 def offline() -> bool:
@@ -170,17 +190,25 @@ def unavailable_model(model_id: str, revision: str, reason: str, setting: str = 
                      "on a machine with network access and run with HF_HUB_OFFLINE=1")
 
 
-HASH_MEMO = "file_hashes.json"   # in the cache folder: path -> [size, modification time (ns), sha256]
+HASH_MEMO = "file_hashes.json"   # in the cache folder: path -> [*file_state, sha256]
+
+
+def file_state(path: Path) -> list[int]:
+    """What tells a file's content apart without reading it: size, modification time, and the inode's change time
+    and number. The modification time alone can be set back (cp -p, rsync -t, tar, os.utime): another model's
+    weights of the same size copied in with the old file's time read as the old file; the change time cannot be
+    set."""
+    stat = path.stat()
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
 
 
 def sha256_file(path: Path, memo_dir: Path | None = None) -> str:
-    """A file's sha256; with memo_dir, remembered there by its path, size and modification time, so that a model
-    file of hundreds of MB is read once, not on every run (a rewritten file has another time: hashed again)."""
+    """A file's sha256; with memo_dir, remembered there by its path and file_state, so that a model file of hundreds
+    of MB is read once, not on every run (a rewritten or replaced file has another change time: hashed again)."""
     memo = read_hash_memo(memo_dir)
-    stat = path.stat()
-    key, seen = str(path.resolve()), [stat.st_size, stat.st_mtime_ns]
-    if memo.get(key, [None, None])[:2] == seen:
-        return memo[key][2]
+    key, seen = str(path.resolve()), file_state(path)
+    if memo.get(key, [None])[:-1] == seen:
+        return memo[key][-1]
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -223,16 +251,15 @@ def replace_json(target: Path, record) -> None:
 
 def folder_digest(folder: Path, memo_dir: Path | None = None) -> str:
     """A local model folder's identity: the hashes of its files, so that a rebuilt model is a new model."""
-    files = tuple(sorted((str(p.relative_to(folder)), p.stat().st_size, p.stat().st_mtime_ns)
-                         for p in folder.rglob("*") if p.is_file()))
+    files = tuple(sorted((str(p.relative_to(folder)), *file_state(p)) for p in folder.rglob("*") if p.is_file()))
     return hashed_folder(folder.resolve(), files, memo_dir)
 
 
 @lru_cache(maxsize=16)
 def hashed_folder(folder: Path, files: tuple, memo_dir: Path | None = None) -> str:
-    """Memoized on the files' names, sizes and times, so a process hashes a large model once."""
+    """Memoized on the files' names and states (file_state), so a process hashes a large model once."""
     digest = hashlib.sha256()
-    for name, _, _ in files:
+    for name, *_ in files:
         digest.update(f"{name}:{sha256_file(folder / name, memo_dir)}\n".encode())
     return digest.hexdigest()
 
@@ -269,10 +296,21 @@ def model_identity(model_id: str, revision: str, setting: str = "model.model_id"
     """What cache keys and results name a transformers model by: a local folder by its content, a hub id by
     the commit its revision resolves to (`setting`: the config key named when it cannot be resolved; memo_dir:
     the cache folder, where file hashes are remembered)."""
+    check_local_path(model_id, setting)
     folder = Path(model_id).expanduser()
     if folder.is_dir():
+        check_no_revision(model_id, revision, setting)
         return {"model": model_id, "content_sha256": folder_digest(folder, memo_dir and Path(memo_dir))}
     return {"model": model_id, "revision": revision, "commit": resolved_revision(model_id, revision, setting)}
+
+
+def check_no_revision(folder: str, revision: str, setting: str = "model.model_id") -> None:
+    """A local folder has no revisions: one asked for (anything but the default "main") would be ignored by the
+    loader and still written in result.json as the revision that ran."""
+    if revision != "main":
+        revision_setting = setting.removesuffix("model_id") + "revision"
+        raise UserError(f"{revision_setting}={revision}: {setting}={folder} is a local folder, which has no "
+                        f"revisions (its content names the model); drop {revision_setting}, or give the hub id")
 
 
 def assemble_staged(package, path: Path) -> None:

@@ -4,6 +4,7 @@ MADLAD-400 (a "<2en> " source prefix). The language handling is shared with the 
 from __future__ import annotations
 
 
+from harness.errors import UserError
 from harness.translate.backends.encoder_decoder import EncoderDecoderBackend
 from harness.translate.backends.hf_loading import device_and_dtype, generation_fingerprint, load_pretrained, torch_dtype
 
@@ -21,7 +22,18 @@ class Seq2SeqBackend(EncoderDecoderBackend):
     def load_model(self, model_id: str):
         from transformers import AutoModelForSeq2SeqLM   # only when weights are needed
         model = load_pretrained(AutoModelForSeq2SeqLM, model_id, self.model, dtype=torch_dtype(self.dtype))
+        self.check_output_length(model_id, getattr(model.config, "max_position_embeddings", None))
         return model.to(self.device).eval()
+
+    def check_output_length(self, model_id: str, positions: int | None) -> None:
+        """An output longer than the decoder's positions (Marian's, BART's are a fixed table) ended the run with
+        torch's 'IndexError: index out of range in self' once a segment's output grew that long; refused at load,
+        before anything is generated."""
+        limit = self.generation.max_new_tokens
+        if positions is not None and limit >= positions:
+            raise UserError(f"generation.max_new_tokens={limit}: model '{model_id}' has {positions} decoder positions "
+                            f"(max_position_embeddings), so its outputs end at {positions - 1} tokens; use "
+                            f"generation.max_new_tokens={positions - 1} or less")
 
     def translate_batch(self, texts: list[str], src_lang: str, tgt_lang: str) -> list[str]:
         import torch
