@@ -291,16 +291,16 @@ def check_ranges(cfg: DictConfig) -> None:
     """Values a schema type cannot rule out (a batch of 0, an empty metric list, a path that is not UTF-8, a NaN)
     fail here, by name."""
     refuse_missing_values(cfg)
+    for key, value in leaf_values(to_plain(cfg)):   # first: a NaN or an infinity is named as what it is
+        if isinstance(value, str):
+            require_utf8(value, key)
+        elif isinstance(value, float) and not math.isfinite(value):   # a NaN would end the run unwritable
+            raise UserError(f"{key}={value}: must be a finite number")
     for key, (accepts, requirement) in RANGES.items():
         value = OmegaConf.select(cfg, key)
         if value is not None and not accepts(value):
             shown = OmegaConf.to_container(value) if isinstance(value, (DictConfig, ListConfig)) else value
             raise UserError(f"{key}={shown}: must be {requirement}")
-    for key, value in leaf_values(to_plain(cfg)):
-        if isinstance(value, str):
-            require_utf8(value, key)
-        elif isinstance(value, float) and not math.isfinite(value):   # a NaN would end the run unwritable
-            raise UserError(f"{key}={value}: must be a finite number")
     check_cache_dir(OmegaConf.select(cfg, "cache.dir"))
     check_declared_keys(cfg)
 
