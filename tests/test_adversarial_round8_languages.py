@@ -19,7 +19,8 @@ from harness.score.diagnostics import output_language
 from tests.adversarial import assert_one_line_error, run_cli, tree_checksum
 
 FRENCH = ["Le chat dort sur le canapé depuis ce matin.", "Nous avons mangé une tarte aux pommes délicieuse hier soir."]
-ENGLISH = ["The cat has been sleeping on the sofa since this morning.", "We ate a delicious apple pie last night."]
+ENGLISH = ["The cat has been sleeping on the sofa since this morning.", "The city council voted on the budget last night."]
+# (both English to py3langid 0.2 too, the comet extra's: it read "We ate a delicious apple pie last night." Spanish)
 
 # ---------------------------------------------------------------- language codes as people write them
 

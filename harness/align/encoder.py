@@ -19,6 +19,7 @@ from threadpoolctl import threadpool_limits
 
 from harness.cores import available_cores
 from harness.errors import UserError
+from harness.data.languages import written_in_capitals
 
 ENCODER_NAME = "USE multilingual v3"
 DIMENSION = 512
@@ -78,13 +79,6 @@ def covers(lang: str) -> bool:
 def uncovered(*langs: str) -> str | None:
     """The first of a pair's languages (source, target) the encoder does not cover; None when it covers both."""
     return next((lang for lang in langs if not covers(lang)), None)
-
-
-def written_in_capitals(text: str) -> bool:
-    """Every cased letter a capital, and most letters cased: 'LE MUSÉE ROUVRE', not 'l'AFP' in a sentence nor
-    '一名CIA官员说' (Latin capitals in a Chinese sentence, as MAC-Dev and MAC-Test have: left as they are)."""
-    letters = [c for c in text if c.isalpha()]
-    return text.isupper() and 2 * sum(c.isupper() for c in letters) >= len(letters)
 
 
 def encoder_text(text: str) -> str:
