@@ -28,19 +28,25 @@ SYSTEMS = {"sysA": "The cat is on the table.\nIt is nice today.\nWe go to the ma
            "sysB": "Cat on table.\nWeather nice.\nMarket tomorrow morning.\n"}
 
 
-@pytest.fixture(scope="module")
-def scored(tmp_path_factory) -> Path:
-    """Two systems scored by harness-score into OUT: OUT/sysA and OUT/sysB, finished runs to compare."""
-    root = tmp_path_factory.mktemp("scored")
+RESAMPLES = 20
+
+
+def score_systems_in(root: Path) -> Path:
+    """The two SYSTEMS scored by harness-score in root: OUT/sysA and OUT/sysB, finished runs to compare."""
     (root / "src.txt").write_text(SOURCE, encoding="utf-8")
     (root / "ref.txt").write_text(REFERENCE, encoding="utf-8")
     for name, text in SYSTEMS.items():
         (root / f"{name}.txt").write_text(text, encoding="utf-8")
-    done = run_cli("score", ["-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", "sysA.txt", "sysB.txt",
-                             "--resamples", "20", "--out", "out"], cwd=root,
+    done = run_cli("score", ["-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", *[f"{n}.txt" for n in SYSTEMS],
+                             "--resamples", str(RESAMPLES), "--out", "out"], cwd=root,
                    env={"HARNESS_CACHE_DIR": str(root / "cache")})
     assert done.code == 0, done.stderr[-3000:]
     return root / "out"
+
+
+@pytest.fixture(scope="module")
+def scored(tmp_path_factory) -> Path:
+    return score_systems_in(tmp_path_factory.mktemp("scored"))
 
 
 def runs_here(scored: Path, tmp_path: Path) -> list[str]:

@@ -28,27 +28,13 @@ from harness.compare.reports.page import comparison_html
 from harness.compare.reports.tables import comparison_csv, comparison_markdown, comparison_table, ranking_csv
 from harness.errors import UserError
 from tests.adversarial import assert_one_line_error, run_cli
-
-SOURCE = "Le chat est sur la table.\nIl fait beau aujourd'hui.\nNous allons au marché demain matin.\n"
-REFERENCE = "The cat is on the table.\nThe weather is nice today.\nWe are going to the market tomorrow morning.\n"
-SYSTEMS = {"sysA": "The cat is on the table.\nIt is nice today.\nWe go to the market tomorrow.\n",
-           "sysB": "Cat on table.\nWeather nice.\nMarket tomorrow morning.\n"}
-RESAMPLES = 20
+from tests.test_adversarial_round5_state import RESAMPLES, SYSTEMS, score_systems_in
 
 
 @pytest.fixture(scope="module")
 def scored(tmp_path_factory) -> Path:
     """Two systems scored by harness-score: OUT/sysA and OUT/sysB, finished runs of one line-aligned document."""
-    root = tmp_path_factory.mktemp("scored")
-    (root / "src.txt").write_text(SOURCE, encoding="utf-8")
-    (root / "ref.txt").write_text(REFERENCE, encoding="utf-8")
-    for name, text in SYSTEMS.items():
-        (root / f"{name}.txt").write_text(text, encoding="utf-8")
-    done = run_cli("score", ["-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", *[f"{n}.txt" for n in SYSTEMS],
-                             "--resamples", str(RESAMPLES), "--out", "out", "-q"], cwd=root,
-                   env={"HARNESS_CACHE_DIR": str(root / "cache")})
-    assert done.code == 0, done.stderr[-3000:]
-    return root / "out"
+    return score_systems_in(tmp_path_factory.mktemp("scored"))
 
 
 def edited(folder: Path, change: Callable[[dict], object]) -> Path:
