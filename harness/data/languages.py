@@ -215,13 +215,13 @@ def language_labels(texts: list[str], cache: TranslationCache | None = None) -> 
     sure, 69 of 126 unsure right; French of Text+Berg dev: 439 of 446 and 34 of 108). Remembered in the cache:
     the output-language check of a fully cached re-run does not load the identifier."""
     version = metadata.version("py3langid")
-    keys = {text: content_key("language_label", version, MOST_LIKELY, identifier_text(text))
-            for text in set(texts) if text.strip()}
+    read = {text: identifier_text(text) for text in set(texts) if text.strip()}   # what language ID reads of each
+    keys = {text: content_key("language_label", version, MOST_LIKELY, seen) for text, seen in read.items()}
     found = cache.get_many(keys.values(), "language_checks") if cache else {}
-    missing = {key: text for text, key in keys.items() if key not in found}
+    missing = {key: read[text] for text, key in keys.items() if key not in found}
     if missing:
         identifier = language_identifier(cache)
-        labels = {key: sure_label(*identifier.classify(identifier_text(text))) for key, text in missing.items()}
+        labels = {key: sure_label(*identifier.classify(seen)) for key, seen in missing.items()}
         if cache:
             cache.put_many(labels, "language_checks")
         found.update(labels)
