@@ -151,7 +151,9 @@ def test_a_line_over_the_limit_in_a_second_reference_is_left_out_of_ter_wherever
     """Own case (issues 21 and 22 together): a line whose second reference alone is longer than
     limits.max_segment_chars; TER leaves it out, in the aligned score and in the document score over the lines
     (also when TER is in metrics=[...] only: the document score then ran TER on every line, with no note), and
-    BLEU keeps it with both references, as the sacrebleu CLI scores the files."""
+    BLEU keeps it with both references, as the sacrebleu CLI scores the files. That TER was signed 'corpus over the
+    lines (alignment: lines), as sacrebleu REF -i HYP', which scores every line and prints another TER: its
+    signature says over how many lines it is; BLEU's, over every line, keeps the claim."""
     from sacrebleu.metrics import BLEU, TER
 
     from benchmarks.line_scoring import write_lines
@@ -170,12 +172,18 @@ def test_a_line_over_the_limit_in_a_second_reference_is_left_out_of_ter_wherever
     assert abs(record["metrics"]["ter"]["score"] - ter.score) <= 0.01, (record["metrics"]["ter"], ter)
     assert abs(record["metrics"]["bleu"]["score"] - BLEU().corpus_score(LINES_OUTPUT, references).score) <= 0.01
     assert "nrefs:2|" in record["metrics"]["ter"]["signature"]
+    assert record["metrics"]["ter"]["signature"].endswith(
+        "|corpus over 3 of the 4 lines (alignment: lines; limits.max_segment_chars), not sacrebleu REF -i HYP's "
+        "score of the files"), record["metrics"]["ter"]["signature"]
+    assert record["metrics"]["bleu"]["signature"].endswith("|corpus over the lines (alignment: lines), as sacrebleu "
+                                                           "REF -i HYP"), record["metrics"]["bleu"]["signature"]
     assert any(note.startswith("limits.max_segment_chars=200: 1 of 4 segments longer, left out of ter")
                for note in record["notes"]), record["notes"]
     if alignment_metrics == "[bleu,ter]":
         assert record["aligned"]["ter"] == record["metrics"]["ter"]
         assert set(record["segments"][1]["scores"]) == {"bleu"}
         assert all("ter" in record["segments"][k]["scores"] for k in short)
+
 
 
 def test_compare_of_line_aligned_runs_reads_every_reference_and_leaves_out_the_same_lines(tmp_path):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from harness.score.aligned_scoring import AlignedDocument, bounded_corpus_scores, extra_references, lines_level
+from harness.score.aligned_scoring import AlignedDocument, bounded_corpus_scores, extra_references
 from harness.data.documents import BYTE_ORDER_MARK
 from harness.score.metrics import DOCUMENT_LEVEL_EXCLUDED, Metric, Score
 from harness.translate.translate import Translation
@@ -69,7 +69,7 @@ def score_lines(translation: Translation, metrics: list[Metric], aligned: Aligne
     hypotheses, references = [s["hyp"] for s in segments], [s["ref"] for s in segments]
     missing = [m for m in metrics if not m.sentence_model and m.name not in aligned.aligned_scores]
     computed, notes = bounded_corpus_scores(segments, missing, max_segment_chars)
-    scores = {**aligned.aligned_scores, **lines_level(computed)}
+    scores = {**aligned.aligned_scores, **computed}
     return DocumentScores(translation, hypotheses, [references, *extra_references(segments)],
                           with_sentence_models(scores, metrics, aligned), [*byte_order_mark_notes(translation), *notes])
 
