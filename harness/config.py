@@ -382,6 +382,15 @@ def register_schemas() -> None:
     store.store(name="ct2_backend_schema", node=Ct2BackendSpec)
 
 
+def literal_override(key: str, value: str) -> str:
+    """key=VALUE for Hydra's override parser with VALUE read as written, whatever it holds (a path with an accent,
+    a space, a comma, brackets, parentheses, '#', a quote or '${'): single-quoted, a quote and the backslashes
+    before it escaped as Hydra reads them, and '${' escaped as OmegaConf reads it (no interpolation)."""
+    text = re.sub(r"(\\*)\$\{", lambda m: m.group(1) * 2 + "\\${", value)
+    text = re.sub(r"(\\*)('|$)", lambda m: m.group(1) * 2 + ("\\'" if m.group(2) else ""), text)
+    return f"{key}='{text}'"
+
+
 def compose_config(overrides: list[str] | None = None) -> DictConfig:
     """Compose the real configs from conf/ (for notebooks and tests), e.g. ["model=identity"]."""
     register_schemas()

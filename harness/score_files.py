@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +23,7 @@ import yaml
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
 
-from harness.config import compose_config
+from harness.config import compose_config, literal_override
 from harness.data.documents import (CleaningRules, Text, check_distinct, check_line_aligned, language_notes,
                                     load_text, read_text_file)
 from harness.errors import UserError
@@ -32,7 +33,7 @@ from harness.results.run_folder import (check_creatable, refuse_inside_a_run, re
                                         topmost_missing)
 from harness.translate.translate import hypothesis_lines
 
-UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+UNSAFE_NAME = re.compile(r"[^\w.-]+")   # a letter or digit of any script is safe in a name (\w), composed (NFC)
 REFERENCE_DIR = "references"
 DATA_DIR, INPUTS_DIR, COMPARISON_DIR = "data", "inputs", "comparison"   # harness-score's own folders in OUT
 
@@ -51,7 +52,7 @@ class ScoreRequest:
 
 def safe_name(path: Path) -> str:
     """A file's name without its extension, as a system or document name (also a folder name)."""
-    return UNSAFE_NAME.sub("_", path.stem).strip("._-") or "system"
+    return UNSAFE_NAME.sub("_", unicodedata.normalize("NFC", path.stem)).strip("._-") or "system"
 
 
 def system_names(hypotheses: list[Path]) -> list[str]:
@@ -140,7 +141,8 @@ def check_override_keys(overrides: list[str]) -> None:
 
 def system_config(data: Path, inputs: Path, name: str, overrides: list[str]):
     check_override_keys(overrides)
-    return compose_config([f"data.root={data}", "model=files", f"model.path={inputs}", f"model.name={name}",
+    return compose_config([literal_override("data.root", str(data)), "model=files",
+                           literal_override("model.path", str(inputs)), literal_override("model.name", name),
                            *overrides])
 
 

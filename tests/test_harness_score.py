@@ -126,6 +126,36 @@ def test_systems_named_as_the_commands_own_folders_are_scored_beside_them(test_s
     assert (out / "data" / "manifest.yaml").is_file() and (out / "inputs" / "data").is_dir()
 
 
+
+def test_systems_named_in_any_script_keep_their_names(test_set):
+    """Own (2026-12-05): a file name's letters outside ASCII were replaced, so 百度.txt and 谷歌.txt were both the
+    system 'system' (refused: "would both be the system 'system'") and système.txt read 'syst_me'. A name keeps
+    its letters in any script, composed (NFC: a decomposed è is the same name as a composed one)."""
+    decomposed = "syste\u0300me"
+    for name in ("百度", "谷歌", decomposed):
+        write_lines(test_set / f"{name}.txt", damaged(parallel_lines(LINES)[1], "dropped_words"))
+    out = test_set.parent / "out"
+    outcome = score(test_set, "-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", "百度.txt", "谷歌.txt",
+                    f"{decomposed}.txt", "--out", str(out), "--resamples", "50")
+    assert outcome.code == 0, outcome.stderr[-2000:]
+    comparison = json.loads((out / "comparison" / "comparison.json").read_text(encoding="utf-8"))
+    assert [system["name"] for system in comparison["systems"]] == ["百度", "谷歌", "système"]
+    assert all(read_record(out / name).model_name == name for name in ("百度", "谷歌", "système"))
+
+
+
+def test_an_output_folder_named_with_any_character_is_scored_into(test_set):
+    """Own (2026-12-05): harness-score hands its folders to the run as Hydra overrides (data.root=OUT/data), so an
+    --out (or a working folder, which the default --out is under) with an accent, a comma, parentheses, brackets,
+    '#' or a quote ended in a traceback of Hydra's override grammar, and left OUT behind, half made."""
+    out = test_set.parent / "résultats, copie (2) [v1] #3 l'essai"
+    outcome = score(test_set, "-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", "sysA.txt", "--out", str(out))
+    assert outcome.code == 0, outcome.stderr[-2000:]
+    assert read_record(out / "sysA").model_name == "sysA"
+    config = json.loads((out / "sysA" / "result.json").read_text(encoding="utf-8"))["config"]
+    assert config["data"]["root"] == str(out / "data") and config["model"]["path"] == str(out / "inputs" / "sysA")
+
+
 def test_two_files_for_one_run_folder_are_refused(test_set):
     write_lines(test_set / "data.txt", parallel_lines(LINES)[1])
     write_lines(test_set / "data-system.txt", parallel_lines(LINES)[1])
