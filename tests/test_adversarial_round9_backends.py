@@ -1,0 +1,186 @@
+"""Adversarial round 9: CTranslate2 conversions, summaries and experiment files.
+
+A converted model is published whole and never taken from another run that is converting or loading it; a
+damaged one is one line that says how to convert it anew; a summary setting of the wrong type, and an experiment
+file that cannot be read or lies outside conf/experiment/, are one line naming the input and the fix, exit 2.
+Tiny random-weight Marian models only (tests/builders.py).
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from harness.cache_folders import publish_folder, staged_folder
+from harness.config import GenerationSpec, ModelSpec
+from harness.errors import UserError
+from harness.translate.backends.ct2 import CONVERTED_MARKER, Ct2Backend
+from tests.builders import build_marian, seed_texts
+
+
+def ct2(folder: Path, cache: Path, compute_type: str = "int8") -> Ct2Backend:
+    return Ct2Backend(ModelSpec(name="tiny", model_id=str(folder)), GenerationSpec(device="cpu", max_new_tokens=6),
+                      cache_dir=str(cache), compute_type=compute_type)
+
+
+def converted_folders(cache: Path) -> list[Path]:
+    return sorted((cache / "ct2").iterdir())
+
+
+SOURCES = ["Bonjour.", "Le chat dort sur le canapé."]
+
+
+# ---------------------------------------------------------------- converted models in the cache
+
+@pytest.fixture(scope="module")
+def converted(tiny_marian, tmp_path_factory) -> tuple[Path, list[str]]:
+    """A cache holding the tiny Marian converted to int8, and what it translates SOURCES to."""
+    cache = tmp_path_factory.mktemp("ct2_round9")
+    return cache, ct2(tiny_marian, cache).translate_batch(SOURCES, "fr", "en")
+
+
+@pytest.mark.parametrize("damage", ["config.json deleted", "config.json cut short", "shared_vocabulary.json deleted",
+                                    "shared_vocabulary.json cut short", "model.bin emptied"])
+def test_a_converted_model_damaged_after_its_conversion_is_one_line_that_says_how_to_convert_it_anew(
+        tiny_marian, converted, tmp_path, damage):
+    """Held (round 9): any file of a converted model deleted or cut short (a full disk, a partial copy, a clean-up
+    by hand) is CTranslate2's reason in one line, naming the folder and the mv that has it converted anew."""
+    cache = Path(shutil.copytree(converted[0], tmp_path / "cache"))
+    folder = converted_folders(cache)[0]
+    name, _, how = damage.partition(" ")
+    target = folder / name
+    if how == "deleted":
+        target.unlink()
+    else:
+        target.write_bytes(target.read_bytes()[:target.stat().st_size // 2] if "short" in how else b"")
+    with pytest.raises(UserError) as refused:
+        ct2(tiny_marian, cache).translate_batch(SOURCES, "fr", "en")
+    message = str(refused.value)
+    assert "\n" not in message and f"cannot load the converted model in {folder}" in message
+    assert f"mv {folder} {folder}.damaged" in message
+
+
+def test_a_converted_model_deleted_while_the_translation_cache_names_it_is_converted_again(tiny_marian, converted,
+                                                                                           tmp_path):
+    """Held (round 9): the converted folder removed (rm -rf ~/.cache/mt-harness/ct2) is converted again, to the
+    same outputs."""
+    cache = Path(shutil.copytree(converted[0], tmp_path / "cache"))
+    shutil.rmtree(cache / "ct2")
+    assert ct2(tiny_marian, cache).translate_batch(SOURCES, "fr", "en") == converted[1]
+    assert [p.name for p in converted_folders(cache)] == [p.name for p in converted_folders(converted[0])]
+
+
+def test_a_conversion_a_killed_run_left_half_written_is_neither_loaded_nor_in_the_way(tiny_marian, converted,
+                                                                                       tmp_path):
+    """Held (round 9): a run killed (SIGKILL) while converting leaves its staging folder, and a folder of the
+    key's name without model.bin (a copy cut short) is no converted model: the next run converts anew, to the
+    same outputs."""
+    cache = Path(shutil.copytree(converted[0], tmp_path / "cache"))
+    folder = converted_folders(cache)[0]
+    staging = folder.with_name(f"{folder.name}.tmp-999999")
+    shutil.copytree(folder, staging)
+    (staging / CONVERTED_MARKER).write_bytes(b"\0" * 10)
+    (folder / CONVERTED_MARKER).unlink()
+    (folder / "config.json").write_text("{", encoding="utf-8")
+    assert ct2(tiny_marian, cache).translate_batch(SOURCES, "fr", "en") == converted[1]
+    assert json.loads((folder / "config.json").read_text(encoding="utf-8"))
+
+
+def test_the_same_model_under_two_compute_types_has_two_conversions_and_two_cache_keys(tiny_marian, converted,
+                                                                                       tmp_path):
+    """Held (round 9): int8 and int16 of one model are two folders and two translation-cache keys; neither is
+    served for the other."""
+    cache = Path(shutil.copytree(converted[0], tmp_path / "cache"))
+    int8, int16 = ct2(tiny_marian, cache, "int8"), ct2(tiny_marian, cache, "int16")
+    int16.translate_batch(SOURCES, "fr", "en")
+    assert len(converted_folders(cache)) == 2
+    assert int8.fingerprint("fr", "en") != int16.fingerprint("fr", "en")
+
+
+@pytest.mark.parametrize("compute_type", ["float16", "auto", "INT8"])
+def test_a_compute_type_the_machine_does_not_run_names_the_setting_and_the_types_it_does(tiny_marian, tmp_path,
+                                                                                        compute_type):
+    """Held (round 9): float16 on a CPU, CTranslate2's 'auto', a name in capitals: one line with the types this
+    device runs; nothing converted."""
+    with pytest.raises(UserError) as refused:
+        ct2(tiny_marian, tmp_path / "cache", compute_type)
+    assert str(refused.value).startswith(f"backend.compute_type={compute_type} is not supported on cpu; use one of ")
+    assert "int8" in str(refused.value) and not (tmp_path / "cache").exists()
+
+
+def test_a_source_model_changed_after_its_conversion_is_converted_again(tmp_path):
+    """Held (round 9): another model's weights saved into the same folder (a fine-tuning run writing its checkpoint
+    over the old) is a new conversion, whose outputs are the new model's."""
+    source = build_marian(tmp_path / "marian", seed_texts())
+    cache = tmp_path / "cache"
+    before = ct2(source, cache).translate_batch(SOURCES, "fr", "en")
+    retrained = build_marian(tmp_path / "retrained", seed_texts(), seed=1)
+    shutil.copy(retrained / "model.safetensors", source / "model.safetensors")
+    after = ct2(source, cache).translate_batch(SOURCES, "fr", "en")
+    assert len(converted_folders(cache)) == 2
+    assert after == ct2(retrained, tmp_path / "fresh").translate_batch(SOURCES, "fr", "en") != before
+
+
+# ---------------------------------------------------------------- two runs converting at once
+
+def test_two_runs_with_one_pid_converting_at_once_do_not_write_into_one_staging_folder(tmp_path, monkeypatch):
+    """Broke (round 9): the staging folder was named by the pid alone. Two containers sharing a cache volume run
+    their harness under the same pid (often 1 or 7): the second conversion deleted the first's staging folder and
+    both wrote into one, which was published as a whole model."""
+    monkeypatch.setattr(os, "getpid", lambda: 7)
+    target = tmp_path / "ct2" / "key"
+    target.parent.mkdir()
+    with staged_folder(target) as first:
+        first.mkdir()
+        (first / "model.bin").write_bytes(b"first")
+        with staged_folder(target) as second:
+            assert second != first and (first / "model.bin").read_bytes() == b"first"
+            second.mkdir(exist_ok=True)
+            (second / "model.bin").write_bytes(b"second")
+            publish_folder(second, target, "model.bin")
+        publish_folder(first, target, "model.bin")
+    assert (target / "model.bin").read_bytes() == b"second"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["key"]
+
+
+def test_a_model_another_run_publishes_while_this_one_publishes_is_kept_not_deleted_or_a_traceback(tmp_path,
+                                                                                                 monkeypatch):
+    """Broke (round 9): two runs finishing one conversion at the same moment: the second removed the folder the
+    first had just published (and was loading: 'cannot load the converted model'), or, published in between its
+    removal and its rename, ended in OSError 'Directory not empty', a traceback."""
+    target = tmp_path / "ct2" / "key"
+    target.parent.mkdir()
+    other = target.with_name("other-run")
+    other.mkdir()
+    (other / "model.bin").write_bytes(b"other")
+    ours = target.with_name("ours")
+    ours.mkdir()
+    (ours / "model.bin").write_bytes(b"ours")
+    def other_run_lands_first(move):   # the other run's rename lands just before ours
+        def moved(source, destination):
+            if Path(destination) == target and other.exists():
+                real_rename(other, target)
+            return move(source, destination)
+        return moved
+
+    real_rename = os.rename
+    monkeypatch.setattr(os, "rename", other_run_lands_first(os.rename))
+    monkeypatch.setattr(os, "replace", other_run_lands_first(os.replace))
+    publish_folder(ours, target, "model.bin")
+    assert (target / "model.bin").read_bytes() == b"other"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["key"]
+
+
+def test_an_unfinished_folder_in_the_way_is_replaced_by_the_published_one(tmp_path):
+    """Held (round 9): a folder of the key's name without its finished file is replaced."""
+    target = tmp_path / "key"
+    target.mkdir()
+    (target / "config.json").write_text("{", encoding="utf-8")
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    (staging / "model.bin").write_bytes(b"new")
+    publish_folder(staging, target, "model.bin")
+    assert sorted(p.name for p in target.iterdir()) == ["model.bin"] and not staging.exists()
