@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field, is_dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Dict, List, Optional, get_type_hints
+from typing import Any, Callable, Dict, List, Optional, get_type_hints
 
 from hydra import compose, initialize_config_dir
 from hydra.core.config_store import ConfigStore
@@ -223,8 +223,14 @@ class RunConfig:
     tracking: TrackingSpec = field(default_factory=TrackingSpec)
 
 
-AT_LEAST_ONE = (lambda v: v is None or v >= 1, "a whole number >= 1")
-AUTOMATIC_OR_MORE = (lambda v: v >= 0, "a whole number >= 0 (0: chosen for the machine)")
+def is_whole(value: object) -> bool:
+    """An int, not a bool: a summarizer's settings have no schema, so 2.5 or true reach the range check as they are."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+COUNT = (lambda v: is_whole(v) and v >= 1, "a whole number >= 1")
+AT_LEAST_ONE = (lambda v: v is None or COUNT[0](v), COUNT[1])   # null: no bound
+AUTOMATIC_OR_MORE = (lambda v: is_whole(v) and v >= 0, "a whole number >= 0 (0: chosen for the machine)")
 AT_LEAST_ZERO = (lambda v: v >= 0, ">= 0")
 SHARE = (lambda v: 0 <= v <= 1, "a share between 0 and 1")
 COSINE = (lambda v: -1 <= v <= 1, "a cosine between -1 and 1")
@@ -236,10 +242,10 @@ RANGES = {   # key: (accepts, what it must be); checked before anything runs
     "metric_settings.comet.batch_size": AT_LEAST_ONE,
     "metric_settings.cometkiwi.batch_size": AT_LEAST_ONE,
     "metric_settings.xcomet.batch_size": AT_LEAST_ONE,
-    "summarizer.sentences": AT_LEAST_ONE,          # lead, centrality
+    "summarizer.sentences": COUNT,          # lead, centrality
     "summarizer.damping": (lambda v: 0 < v < 1, "between 0 and 1, e.g. 0.85"),
-    "summarizer.max_new_tokens": AT_LEAST_ONE,     # hf_causal, hf_seq2seq
-    "summarizer.num_beams": AT_LEAST_ONE,
+    "summarizer.max_new_tokens": COUNT,     # hf_causal, hf_seq2seq
+    "summarizer.num_beams": COUNT,
     "summarizer.max_input_tokens": AT_LEAST_ONE,
     "crosslingual.largest_bead": (lambda v: v >= 2, "a whole number >= 2 (2: 1-1 beads only)"),
     # bead scores are mining margins, about 1: a skip far beyond them is no choice, and one near the largest float
@@ -267,7 +273,7 @@ RANGES = {   # key: (accepts, what it must be); checked before anything runs
     "diagnostics.hypothesis_side.parallel_min_similarity": COSINE,
     "diagnostics.hypothesis_side.comparable_min_name_overlap": SHARE,
     "diagnostics.hypothesis_side.comparable_min_coverage": SHARE,
-    "data.documents": (lambda v: len(v) > 0, "a non-empty list of document ids, e.g. [002] (null: every document)"),
+    "data.documents": (lambda v: v is None or len(v) > 0, "a non-empty list of document ids, e.g. [002] (null: every document)"),
     "data.max_segments": AT_LEAST_ONE,
     "data.max_sentences": AT_LEAST_ONE,
     "limits.max_segment_chars": AT_LEAST_ONE,
@@ -277,6 +283,7 @@ RANGES = {   # key: (accepts, what it must be); checked before anything runs
     "generation.max_new_tokens": AT_LEAST_ONE,
     "generation.min_new_tokens": (lambda v: v >= 0, "a whole number >= 0"),
     "metrics": (lambda v: len(v) > 0, "a non-empty list, e.g. metrics=[bleu,chrf]"),
+    "summary.metrics": (lambda v: len(v) > 0, "a non-empty list, e.g. summary.metrics=[rouge1,chrf]"),
     "alignment.segment_metrics": (lambda v: len(v) > 0, "a non-empty list"),
     "alignment.corpus_metrics": (lambda v: len(v) > 0, "a non-empty list"),
     "alignment.beads": (lambda v: len(v) > 0, "a non-empty list of beads such as [1-1, 2-1, 1-2, 1-0, 0-1]"),
@@ -297,12 +304,23 @@ def check_ranges(cfg: DictConfig) -> None:
         elif isinstance(value, float) and not math.isfinite(value):   # a NaN would end the run unwritable
             raise UserError(f"{key}={value}: must be a finite number")
     for key, (accepts, requirement) in RANGES.items():
-        value = OmegaConf.select(cfg, key)
-        if value is not None and not accepts(value):
+        value = OmegaConf.select(cfg, key, default=ABSENT)   # null is checked: summarizer.sentences=null
+        if value is not ABSENT and not in_range(accepts, value):
             shown = OmegaConf.to_container(value) if isinstance(value, (DictConfig, ListConfig)) else value
             raise UserError(f"{key}={shown}: must be {requirement}")
     check_cache_dir(OmegaConf.select(cfg, "cache.dir"))
     check_declared_keys(cfg)
+
+
+ABSENT = object()   # a key this config does not have (summarizer.sentences with summarizer=hf_causal)
+
+
+def in_range(accepts: Callable[[Any], bool], value: object) -> bool:
+    """A value of another type (a word, a list, true where a number is due) is out of range, not a TypeError."""
+    try:
+        return not isinstance(value, bool) and bool(accepts(value))
+    except TypeError:
+        return False
 
 
 def refuse_missing_values(cfg: DictConfig) -> None:

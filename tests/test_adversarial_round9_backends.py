@@ -13,12 +13,15 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from harness.cache_folders import publish_folder, staged_folder
 from harness.config import GenerationSpec, ModelSpec
 from harness.errors import UserError
 from harness.translate.backends.ct2 import CONVERTED_MARKER, Ct2Backend
+from tests.adversarial import assert_one_line_error, run_cli, tree_checksum
 from tests.builders import build_marian, seed_texts
+from tests.test_adversarial_run import make_setup
 
 
 def ct2(folder: Path, cache: Path, compute_type: str = "int8") -> Ct2Backend:
@@ -184,3 +187,66 @@ def test_an_unfinished_folder_in_the_way_is_replaced_by_the_published_one(tmp_pa
     (staging / "model.bin").write_bytes(b"new")
     publish_folder(staging, target, "model.bin")
     assert sorted(p.name for p in target.iterdir()) == ["model.bin"] and not staging.exists()
+
+
+# ---------------------------------------------------------------- summaries
+
+def summary_setup(tmp_path: Path, documents: dict[str, tuple[str, str]]) -> Path:
+    data = tmp_path / "data"
+    data.mkdir()
+    entries = []
+    for doc_id, (source, reference) in documents.items():
+        (data / f"{doc_id}.txt").write_text(source + "\n", encoding="utf-8")
+        (data / f"{doc_id}.ref.txt").write_text(reference + "\n", encoding="utf-8")
+        entries.append({"id": doc_id, "lang": "fr", "file": f"{doc_id}.txt", "reference": f"{doc_id}.ref.txt",
+                        "relation": "parallel"})
+    (data / "manifest.yaml").write_text(yaml.safe_dump({"target_lang": "en", "documents": entries}), encoding="utf-8")
+    return data
+
+
+def summarized(tmp_path: Path, *overrides: str):
+    setup = make_setup(tmp_path)
+    before = tree_checksum(tmp_path, exclude=(tmp_path / "cache",))
+    outcome = run_cli("run", ["model=identity", f"data.root={setup.data}", f"hydra.run.dir={setup.run_dir}",
+                              "alignment.embeddings=false", "metrics=[bleu]", "summary.metrics=[rouge1]", *overrides],
+                      cwd=tmp_path, env={"HARNESS_CACHE_DIR": str(tmp_path / "cache")})
+    assert "Traceback" not in outcome.stderr, outcome.stderr[-2000:]
+    return outcome, before
+
+
+@pytest.mark.parametrize("setting, requirement", [
+    ("summarizer=lead summarizer.sentences=2.5", "summarizer.sentences=2.5: must be a whole number >= 1"),
+    ("summarizer=lead summarizer.sentences=true", "summarizer.sentences=True: must be a whole number >= 1"),
+    ("summarizer=lead summarizer.sentences=abc", "summarizer.sentences=abc: must be a whole number >= 1"),
+    ("summarizer=lead summarizer.sentences=null", "summarizer.sentences=None: must be a whole number >= 1"),
+    ("summarizer=lead summarizer.sentences=[3]", "summarizer.sentences=[3]: must be a whole number >= 1"),
+    ("summarizer=centrality summarizer.damping=abc", "summarizer.damping=abc: must be between 0 and 1"),
+    ("summarizer=lead summary.metrics=[]", "summary.metrics=[]: must be a non-empty list"),
+])
+def test_a_summary_setting_of_the_wrong_type_is_one_line_before_anything_runs(tmp_path, setting, requirement):
+    """Broke (round 9): a summarizer's settings have no schema, and the range check compared whatever came:
+    summarizer.sentences=2.5 translated every document, then ended in 'TypeError: slice indices must be integers'
+    (a traceback, the folder FAILED); sentences=abc, damping=abc and sentences=[3] were a TypeError of the check
+    itself; sentences=true summarized in 1 sentence, sentences=null ended in a TypeError after translating, and
+    summary.metrics=[] wrote summaries with no score against any reference (metrics=[] is refused)."""
+    outcome, before = summarized(tmp_path, *setting.split())
+    assert_one_line_error(outcome, requirement)
+    assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == before
+
+
+def test_documents_that_give_no_real_summary_are_scored_with_what_they_are(tmp_path):
+    """Held (round 9): one sentence, no sentence end, digits only, markup only: lead-3 keeps the whole input (compression
+    1.00 in result.json and the table); a score against the reference is a number, never NaN."""
+    from harness import compose_config, run
+    data = summary_setup(tmp_path, {
+        "one": ("Le chat dort sur le canapé.", "The cat sleeps on the sofa."),
+        "noend": ("le chat dort sur le canapé et le chien mange sa soupe", "the cat sleeps on the sofa"),
+        "digits": ("12345 67890 2024", "12345 67890 2024"),
+        "markup": ("<p><b></b></p> <div></div>", "<p></p>")})
+    result = run(compose_config([f"data.root={data}", "model=identity", "metrics=[bleu]", "alignment.embeddings=false",
+                                 "summarizer=lead", "summary.metrics=[rouge1,chrf]"]), tmp_path / "run")
+    for document in result["documents"]:
+        summary = document["summary"]
+        assert summary["reference_free"]["compression_ratio"] == 1.0 and not summary["empty"]
+        assert all(isinstance(v, float) and v == v for v in summary["vs_reference_summary"].values())
+    assert (tmp_path / "run" / "summaries" / "noend.txt").read_text(encoding="utf-8").count("\n") == 1
