@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Callable
 
 import hydra
+import yaml
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.utils import JobStatus
 from hydra.core.override_parser.overrides_parser import OverridesParser
@@ -34,8 +35,9 @@ from harness import progress
 from harness.compare.compare import check_resamples, compare_collection
 from harness.compare.comparison import Comparison
 from harness.compare.discovery import Skipped, collect_runs
-from harness.config import CONF_DIR, check_interpolations, compose_config, register_schemas, unresolvable
-from harness.errors import Terminated, UserError, first_line, unknown_name
+from harness.config import (CONF_DIR, check_experiment_names, check_interpolations, compose_config, register_schemas,
+                            unresolvable)
+from harness.errors import Terminated, UserError, first_line, unknown_name, yaml_problem
 from harness.pipeline import check_settings, run
 from harness.progress import quiet_library_bars
 from harness.compare.reports.tables import (ReportPlace, comparison_table, group_folder, results_table,
@@ -122,7 +124,28 @@ def unreadable_override(err: OverrideParseException) -> str:
             f"whole override for the shell: {quoted}")
 
 
+GROUP_FILE = re.compile(r"In '(\w+)/([^']+)': ")   # how Hydra's message names a config group's file
+
+
+def group_file_message(err: Exception) -> str | None:
+    """A key in a config group's file (an experiment, a user's model config) that no schema has: the file, the key and
+    the fix. An experiment file without '# @package _global_' puts every key under 'experiment.'."""
+    found, cause = GROUP_FILE.match(str(err)), err.__cause__ or err.__context__
+    key = getattr(cause, "full_key", None)
+    if not found or not key or not isinstance(cause, (ConfigKeyError, ConfigAttributeError)):
+        return None
+    group, name = found.groups()
+    where = f"{group}={name} ({group}/{name}.yaml)"
+    if key == group:
+        return (f"{where} does not start with '# @package _global_', so its keys would go under '{group}.', which "
+                "is no config key; add that line first (conf/experiment/smoke.yaml starts with it)")
+    return f"{where}: {unknown_name('config key', key, known_keys(key))}; fix or remove the key in that file"
+
+
 def composition_message(err: Exception) -> str:
+    if isinstance(err, yaml.YAMLError):   # a config file of the user's (an experiment) that is no YAML
+        mark = getattr(err, "problem_mark", None)
+        return f"{mark.name if mark else 'a config file'}: not valid YAML ({yaml_problem(err)})"
     if isinstance(err, OverrideParseException):
         return unreadable_override(err)
     if isinstance(err, InterpolationResolutionError):
@@ -130,6 +153,9 @@ def composition_message(err: Exception) -> str:
     if isinstance(err, MissingConfigException) and err.options and err.missing_cfg_file:
         group, _, name = err.missing_cfg_file.rpartition("/")
         return str(unknown_name(f"{group} config", name, err.options))
+    in_file = group_file_message(err)
+    if in_file:
+        return in_file
     unknown_key = UNKNOWN_KEY.search(str(err))
     if unknown_key and isinstance(err.__cause__, (ConfigKeyError, ConfigAttributeError)):
         return str(unknown_name("config key", unknown_key.group(1), known_keys(unknown_key.group(1))))
@@ -148,7 +174,7 @@ def check_overrides(arguments: list[str]) -> None:
             cfg = compose_config(job)
             check_settings(cfg)
             require_mlflow(cfg.tracking)
-    except (HydraException, OmegaConfBaseException) as err:
+    except (HydraException, OmegaConfBaseException, yaml.YAMLError) as err:
         fail(composition_message(err))
     except UserError as err:
         fail(str(err))
@@ -268,13 +294,17 @@ def run_main() -> None:
     sys.argv[1:] = expand_home(expand_quiet(sys.argv[1:]))
     register_schemas()
     try:
+        check_experiment_names(sys.argv[1:])
+    except UserError as err:
+        fail(str(err))
+    try:
         if {"-m", "--multirun"} & set(sys.argv[1:]):
             check_overrides(sys.argv[1:])
             sweep_jobs[:] = [len(expand_sweeps(sys.argv[1:]))]
         else:
             os.environ[HYDRA_RAISES] = "1"
         hydra_run()
-    except (HydraException, OmegaConfBaseException) as err:
+    except (HydraException, OmegaConfBaseException, yaml.YAMLError) as err:
         if job_started:   # raised by the run itself, not by composing its config: a bug, with its traceback
             raise
         fail(composition_message(err))
@@ -418,7 +448,7 @@ def checked_overrides(overrides: list[str]) -> None:
     """Compose a run's config with the overrides first, so that a typo fails before anything is written."""
     try:
         check_settings(system_config(Path("."), Path("."), "check", overrides))
-    except (HydraException, OmegaConfBaseException) as err:
+    except (HydraException, OmegaConfBaseException, yaml.YAMLError) as err:
         fail(composition_message(err))
     except UserError as err:
         fail(str(err))

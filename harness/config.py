@@ -402,9 +402,24 @@ def register_schemas() -> None:
 
 def compose_config(overrides: list[str] | None = None) -> DictConfig:
     """Compose the real configs from conf/ (for notebooks and tests), e.g. ["model=identity"]."""
+    check_experiment_names(overrides or [])
     register_schemas()
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
         return compose(config_name="config", overrides=overrides or [])
+
+
+def check_experiment_names(overrides: list[str]) -> None:
+    """experiment=NAME (each value of a -m sweep's) is a file of conf/experiment/ or of a hydra.searchpath folder's
+    experiment/: a name with '..' read another group's file as an experiment (experiment=../model/identity ran the
+    model config, exit 0; experiment=../config read 'Could not find experiment/tracking/none')."""
+    for override in overrides:
+        key, _, names = override.partition("=")
+        for name in names.split(",") if key.lstrip("+~") == "experiment" else []:
+            if name.startswith("/") or ".." in Path(name).parts:
+                available = sorted(path.stem for path in (CONF_DIR / "experiment").glob("*.yaml"))
+                raise UserError(f"experiment={name}: not an experiment name (it leads out of the experiment folder); "
+                                "give the name of a file in conf/experiment/ or in the experiment/ folder of a "
+                                f"hydra.searchpath folder. Available: {', '.join(available)}")
 
 
 def to_plain(cfg: DictConfig) -> dict:

@@ -250,3 +250,67 @@ def test_documents_that_give_no_real_summary_are_scored_with_what_they_are(tmp_p
         assert summary["reference_free"]["compression_ratio"] == 1.0 and not summary["empty"]
         assert all(isinstance(v, float) and v == v for v in summary["vs_reference_summary"].values())
     assert (tmp_path / "run" / "summaries" / "noend.txt").read_text(encoding="utf-8").count("\n") == 1
+
+
+# ---------------------------------------------------------------- experiment=NAME
+
+def experiment(tmp_path: Path, name: str, *overrides: str, files: dict[str, str] | None = None):
+    """A run of experiment=name, with the user's own experiment files in a config folder on hydra.searchpath."""
+    setup = make_setup(tmp_path)
+    own = tmp_path / "myconf" / "experiment"
+    own.mkdir(parents=True)
+    for file_name, text in (files or {}).items():
+        (own / file_name).write_text(text, encoding="utf-8")
+    before = tree_checksum(tmp_path, exclude=(tmp_path / "cache",))
+    outcome = run_cli("run", [f"hydra.searchpath=[file://{own.parent}]", f"experiment={name}",
+                              f"data.root={setup.data}", f"hydra.run.dir={setup.run_dir}", "alignment.embeddings=false",
+                              "metrics=[bleu]", *overrides], cwd=tmp_path,
+                      env={"HARNESS_CACHE_DIR": str(tmp_path / "cache")})
+    assert "Traceback" not in outcome.stderr, outcome.stderr[-2000:]
+    assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == before
+    return outcome
+
+
+def test_an_experiment_that_does_not_exist_names_those_that_do(tmp_path):
+    """Held (round 9)."""
+    assert_one_line_error(experiment(tmp_path, "smokee"), "unknown experiment config 'smokee'", "smoke")
+
+
+@pytest.mark.parametrize("name", ["../model/identity", "../config", "../../../etc/passwd"])
+def test_an_experiment_name_that_leads_out_of_the_experiment_folder_is_refused(tmp_path, name):
+    """Broke (round 9): experiment=../model/identity ran the model config as an experiment (exit 0), experiment=
+    ../config read 'Could not find experiment/tracking/none' and ../../../etc/passwd 'unknown experiment/../../..
+    /etc config'; a name is one file of conf/experiment/ (or of a hydra.searchpath folder's experiment/)."""
+    outcome = experiment(tmp_path, name)
+    assert_one_line_error(outcome, f"experiment={name}: not an experiment name", "Available: smoke")
+
+
+@pytest.mark.parametrize("text, fragments", [
+    ("# @package _global_\ngeneration:\n  beams: 4\n",
+     ["experiment=mine (experiment/mine.yaml): unknown config key 'generation.beams'. Did you mean "
+      "'generation.num_beams'?", "fix or remove the key in that file"]),
+    ("data:\n  max_segments: 2\n",
+     ["experiment=mine (experiment/mine.yaml) does not start with '# @package _global_'",
+      "add that line first"]),
+    ("# @package _global_\ndata: [1,\n",
+     ["experiment/mine.yaml: not valid YAML (line 3, column 1: expected the node content"]),
+])
+def test_an_experiment_file_that_cannot_be_read_names_the_file_and_the_fix(tmp_path, text, fragments):
+    """Broke (round 9): a key the schema lacks read "In 'experiment/mine': ConfigKeyError raised while composing
+    config: Key 'beams' not in 'GenerationSpec' full_key: ..." (no fix); a file without '# @package _global_' read
+    "Key 'experiment' not in 'RunConfig'"; a YAML error was yaml's ParserError with its traceback (exit 1)."""
+    outcome = experiment(tmp_path, "mine", files={"mine.yaml": text})
+    assert_one_line_error(outcome, *fragments)
+
+
+def test_an_experiment_that_sets_a_value_out_of_range_is_named_like_the_command_lines(tmp_path):
+    """Held (round 9)."""
+    outcome = experiment(tmp_path, "mine", files={"mine.yaml": "# @package _global_\ngeneration:\n  batch_size: 0\n"})
+    assert_one_line_error(outcome, "generation.batch_size=0: must be a whole number >= 1")
+
+
+def test_a_sweep_over_experiments_refuses_the_one_that_does_not_exist_before_the_first_job(tmp_path):
+    """Held (round 9)."""
+    outcome = experiment(tmp_path, "smoke,nosuch", "-m", f"hydra.sweep.dir={tmp_path / 'sweep'}")
+    assert_one_line_error(outcome, "unknown experiment config 'nosuch'")
+    assert not (tmp_path / "sweep").exists()
