@@ -229,7 +229,7 @@ def hydra_run(cfg: DictConfig) -> str:
         if sweep_dir and finished_job(output_dir, list(hydra_cfg.overrides.task)):
             log.info("%s: finished by an earlier launch of this sweep; kept as it is", output_dir)
             return JOB_REUSED
-        result = run(cfg, output_dir, hydra_records(cfg), keep_failed=sweep_dir is not None)
+        result = run(cfg, output_dir, hydra_records(cfg), keep_failed=sweep_dir is not None, knob="hydra.run.dir")
     except UserError as err:
         if hydra_cfg.verbose:   # hydra.verbose=true: the user asked for the traceback
             raise

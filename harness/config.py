@@ -4,9 +4,12 @@ annotated with its schema class here (spec: AlignmentSpec); at run time it gets 
 schema checked, which has the same fields."""
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, is_dataclass
 from datetime import datetime
 from pathlib import Path
@@ -14,6 +17,7 @@ from typing import Any, Callable, Dict, List, Optional, get_type_hints
 
 from hydra import compose, initialize_config_dir
 from hydra.core.config_store import ConfigStore
+from hydra.core.global_hydra import GlobalHydra
 from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import InterpolationResolutionError
 
@@ -373,8 +377,12 @@ def folder_name(name: str) -> str:
 
 
 def new_run_folder(model_name: str) -> str:
-    """Where a run goes unless told otherwise (hydra.run.dir and the Python API share it)."""
-    return f"results/{datetime.now():%Y-%m-%d/%H-%M-%S}_{folder_name(model_name)}"
+    """Where a run goes unless told otherwise (hydra.run.dir and the Python API share it): a name no folder has yet
+    (-2, -3, ... after the second), so that two runs started in one second do not ask for one folder (a notebook's
+    loop of run(cfg) calls: the second was refused, 'already holds a finished run')."""
+    first = f"results/{datetime.now():%Y-%m-%d/%H-%M-%S}_{folder_name(model_name)}"
+    names = itertools.chain([first], (f"{first}-{number}" for number in itertools.count(2)))
+    return next(name for name in names if not os.path.lexists(name))
 
 
 def register_resolvers() -> None:
@@ -404,8 +412,24 @@ def compose_config(overrides: list[str] | None = None) -> DictConfig:
     """Compose the real configs from conf/ (for notebooks and tests), e.g. ["model=identity"]."""
     check_experiment_names(overrides or [])
     register_schemas()
-    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+    with hydra_of_our_own(), initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
         return compose(config_name="config", overrides=overrides or [])
+
+
+@contextmanager
+def hydra_of_our_own() -> Iterator[None]:
+    """Hydra's global state put aside while our configs are composed, and given back: a notebook or an application
+    that initialized Hydra for its own configs (hydra.initialize(...) outside a with-block, @hydra.main) made
+    compose_config fail with 'ValueError: GlobalHydra is already initialized'."""
+    global_hydra = GlobalHydra.instance()
+    theirs = global_hydra.hydra
+    global_hydra.clear()
+    try:
+        yield
+    finally:
+        GlobalHydra.instance().clear()
+        if theirs is not None:
+            GlobalHydra.instance().initialize(theirs)
 
 
 def check_experiment_names(overrides: list[str]) -> None:

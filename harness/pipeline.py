@@ -196,13 +196,15 @@ def prepare(cfg: DictConfig) -> Plan:
 
 
 def run(cfg: DictConfig, output_dir: str | Path | None = None, records: dict[str, str] | None = None,
-        keep_failed: bool = False) -> dict:
+        keep_failed: bool = False, knob: str = "output_dir") -> dict:
     """Translate the data set with the configured model, score it and write the run folder.
 
     records: extra files (Hydra's .hydra/ record) written once the folder is claimed. keep_failed: a user error
-    marks the folder FAILED with the error instead of taking back what the run wrote (a sweep's job)."""
+    marks the folder FAILED with the error instead of taking back what the run wrote (a sweep's job). knob: where
+    the caller chose output_dir, named in an error about the folder (the API's output_dir, harness-run's
+    hydra.run.dir)."""
     started = time.time()
-    folder = RunFolder.claim(output_dir or new_run_folder(cfg.model.name))
+    folder = RunFolder.claim(output_dir or new_run_folder(cfg.model.name), knob)
     try:
         refuse_cache_inside(cfg, folder.path)
         folder.start_log()
