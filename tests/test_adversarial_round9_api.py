@@ -125,3 +125,53 @@ def test_a_bad_experiment_name_is_refused_by_compose_config_too(tmp_path):
     experiment."""
     with pytest.raises(UserError, match=r"experiment=\.\./model/identity: not an experiment name"):
         compose_config(["experiment=../model/identity"])
+
+
+# ---------------------------------------------------------------- what the hub said, in an earlier run
+
+class Hub:
+    """The model hub as huggingface_hub's HfApi sees it: answering or not, and the commit 'main' names."""
+
+    def __init__(self):
+        self.answers, self.main = False, "a" * 40
+
+    def head(self, *args, **kwargs):
+        if not self.answers:
+            raise ConnectionError("Name or service not known")
+
+    def model_info(self, model_id, revision=None, timeout=None):
+        return type("Info", (), {"sha": self.main})()
+
+
+@pytest.fixture
+def hub(monkeypatch):
+    import huggingface_hub
+    import huggingface_hub.utils
+    from harness.translate.backends import hf_loading
+    answering = Hub()
+    monkeypatch.delenv("HF_HUB_OFFLINE")
+    monkeypatch.setattr(huggingface_hub.utils, "get_session", lambda: answering)
+    monkeypatch.setattr(huggingface_hub, "HfApi", lambda: answering)
+    hf_loading.hub_unreachable.cache_clear()
+    hf_loading.resolved_revision.cache_clear()
+    yield answering
+    hf_loading.hub_unreachable.cache_clear()
+    hf_loading.resolved_revision.cache_clear()
+
+
+def test_a_later_run_in_the_process_asks_the_hub_again(tmp_path, hub):
+    """Broke (round 9): what the hub said was remembered for the life of the process. A notebook whose first run
+    found the network down ran every later run offline ('the model hub ... is unreachable (Name or service not
+    known)') after it came back; and a model pushed to the hub after the first run kept the first run's commit
+    in the key, while transformers loaded the new 'main': the new weights' outputs cached, and recorded in
+    result.json, as the old commit's."""
+    from harness.translate.backends.hf_loading import hub_offline_reason, model_identity
+    cfg = identity_config(tmp_path)
+    assert "unreachable" in hub_offline_reason()
+    hub.answers = True
+    run(cfg, tmp_path / "first")
+    assert hub_offline_reason() is None
+    assert model_identity("org/model", "main")["commit"] == "a" * 40
+    hub.main = "b" * 40   # a new version pushed
+    run(cfg, tmp_path / "second")
+    assert model_identity("org/model", "main")["commit"] == "b" * 40
