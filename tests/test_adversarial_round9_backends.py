@@ -234,6 +234,31 @@ def test_a_summary_setting_of_the_wrong_type_is_one_line_before_anything_runs(tm
     assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == before
 
 
+@pytest.mark.parametrize("settings, named", [
+    (["summarizer.max_new_tokens=500"], "summarizer.max_new_tokens=500: model '{model}' has 128 decoder positions"),
+    (["summarizer.device=cuda"], "summarizer.device=cuda: no CUDA GPU is visible; use summarizer.device=cpu or auto"),
+    (["summarizer.dtype=fp16"], "summarizer.dtype=fp16: use auto"),
+    (["summarizer.model.revision=v2"], "summarizer.model.revision=v2: summarizer.model.model_id={model} is a local "
+                                       "folder, which has no revisions"),
+    (["summarizer.model.model_id={model}/model.safetensors"], "summarizer.model.model_id={model}/model.safetensors "
+                                                              "is a file, not a model folder"),
+])
+def test_a_summarizer_model_setting_that_cannot_work_is_named_as_the_summarizers(tiny_marian, tmp_path, settings,
+                                                                                 named):
+    """Broke (round 9): the summarizer's model runs behind a translation backend, whose errors named the run's
+    settings: 'generation.max_new_tokens=500: ... use generation.max_new_tokens=127 or less', 'model.revision=v2',
+    'generation.device=cuda'; the user changed the run's model or generation settings, which the summarizer does
+    not read, and got the same error again."""
+    if not any(setting.startswith("summarizer.model.model_id") for setting in settings):
+        settings = [f"summarizer.model.model_id={tiny_marian}", *settings]
+    outcome, before = summarized(tmp_path, "summarizer=hf_seq2seq", "summarizer.max_new_tokens=5", "summarizer.device=cpu",
+                                 *[setting.format(model=tiny_marian) for setting in settings])
+    errors = [line for line in outcome.error_lines if line.startswith("error: ")]   # transformers warns of the
+    assert outcome.code == 2 and len(errors) == 1, outcome.stderr[-2000:]          # document's length on the way
+    assert named.format(model=tiny_marian) in errors[0]
+    assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == before
+
+
 def test_documents_that_give_no_real_summary_are_scored_with_what_they_are(tmp_path):
     """Held (round 9): one sentence, no sentence end, digits only, markup only: lead-3 keeps the whole input (compression
     1.00 in result.json and the table); a score against the reference is a number, never NaN."""
