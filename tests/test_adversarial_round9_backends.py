@@ -259,6 +259,28 @@ def test_a_summarizer_model_setting_that_cannot_work_is_named_as_the_summarizers
     assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == before
 
 
+def test_a_summary_of_an_input_the_model_truncated_says_so_in_the_table(tiny_marian, tmp_path):
+    """Broke (round 9): a word longer than the summarizer's model accepts (a pasted hash, a URL of 3,000 characters)
+    is a chunk of its own, which the tokenizer truncates: result.json counted it (truncated_chunks: 1), the
+    summary table's degraded cell and the reference summary's line said nothing, while a translation's truncation
+    is shown."""
+    from harness import compose_config, run
+    from harness.compare.reports.tables import run_summary_table
+    long_word = "x" * 3000
+    data = summary_setup(tmp_path, {"long": (f"Le chat dort. {long_word} Fin.", f"The cat sleeps. {long_word} End.")})
+    result = run(compose_config([f"data.root={data}", "model=identity", "metrics=[bleu]", "alignment.embeddings=false",
+                                 "summarizer=hf_seq2seq", f"summarizer.model.model_id={tiny_marian}",
+                                 "summarizer.max_new_tokens=5", "summarizer.device=cpu",
+                                 "summary.metrics=[rouge1]"]), tmp_path / "run")
+    assert result["documents"][0]["summary"]["chunking"]["truncated_chunks"] == 1
+    assert result["reference_summary"]["chunking"]["truncated_chunks"] == 1
+    table = run_summary_table(result)
+    row = next(line for line in table.splitlines() if line.startswith("long "))
+    assert "1 input chunks TRUNCATED" in row
+    assert "reference summary: summaries/reference.txt" in table
+    assert "1 input chunks TRUNCATED" in next(line for line in table.splitlines() if line.startswith("reference summ"))
+
+
 def test_documents_that_give_no_real_summary_are_scored_with_what_they_are(tmp_path):
     """Held (round 9): one sentence, no sentence end, digits only, markup only: lead-3 keeps the whole input (compression
     1.00 in result.json and the table); a score against the reference is a number, never NaN."""
