@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from hydra import initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
+from omegaconf import OmegaConf
 
 from harness import compose_config, config, run
 from harness.errors import UserError
@@ -175,3 +176,17 @@ def test_a_later_run_in_the_process_asks_the_hub_again(tmp_path, hub):
     hub.main = "b" * 40   # a new version pushed
     run(cfg, tmp_path / "second")
     assert model_identity("org/model", "main")["commit"] == "b" * 40
+
+
+def test_one_config_run_twice_gives_the_same_result_the_second_from_the_cache(tmp_path):
+    """Held (round 9): run() leaves the config it is given as it was; the second run reads every output from the
+    cache and writes the same hypotheses and scores."""
+    cfg = identity_config(tmp_path)
+    before = OmegaConf.to_yaml(cfg)
+    first = run(cfg, tmp_path / "first")
+    second = run(cfg, tmp_path / "second")
+    assert OmegaConf.to_yaml(cfg) == before and first["config"] == second["config"]
+    assert [d["metrics"] for d in first["documents"]] == [d["metrics"] for d in second["documents"]]
+    assert second["backend_stats"].get("translated_segments", 0) == 0 < first["backend_stats"]["translated_segments"]
+    assert ((tmp_path / "first" / "hypotheses" / "a.txt").read_bytes()
+            == (tmp_path / "second" / "hypotheses" / "a.txt").read_bytes())
