@@ -127,6 +127,23 @@ def test_a_source_model_changed_after_its_conversion_is_converted_again(tmp_path
     assert after == ct2(retrained, tmp_path / "fresh").translate_batch(SOURCES, "fr", "en") != before
 
 
+def test_loading_a_converted_model_does_not_hash_the_source_folder_again(tiny_marian, converted, tmp_path,
+                                                                         monkeypatch):
+    """Broke (round 9): the load looked up its conversion by the source folder's content hashed without the cache's
+    memo of file hashes (file_hashes.json), so every run read every file of the model once more after the
+    fingerprint had (a 3 GB MADLAD-400: 3 GB read again at each start)."""
+    from harness.translate.backends import hf_loading
+    cache = Path(shutil.copytree(converted[0], tmp_path / "cache"))
+    hf_loading.hashed_folder.cache_clear()
+    backend = ct2(tiny_marian, cache)
+    backend.fingerprint("fr", "en")
+    read = []
+    hashed = hf_loading.sha256_file
+    monkeypatch.setattr(hf_loading, "sha256_file", lambda path, memo_dir=None: read.append(path) or hashed(path, memo_dir))
+    assert backend.translate_batch(SOURCES, "fr", "en") == converted[1]
+    assert read == []
+
+
 # ---------------------------------------------------------------- two runs converting at once
 
 def test_two_runs_with_one_pid_converting_at_once_do_not_write_into_one_staging_folder(tmp_path, monkeypatch):
