@@ -37,10 +37,23 @@ def staged_folder(target: Path, what: str | None = None) -> Iterator[Path]:
     except BaseException as err:
         if is_disk_full(err):
             raise no_room(what or target.name, target.parent, err) from None
+        if getattr(err, "errno", None) in NOT_WRITABLE:
+            raise not_writable(what or target.name, target.parent, err) from None
         raise
     finally:
         if holder is not None:
             shutil.rmtree(holder, ignore_errors=True)
+
+
+NOT_WRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)
+
+
+def not_writable(name: str, folder: Path, err: Exception) -> UserError:
+    """A cache folder on a read-only mount: cache.enabled=false, which the translation cache's own error suggests,
+    still needs it for a converted model (a traceback, the run FAILED)."""
+    return UserError(f"cannot write {name} into the cache folder {folder} ({first_line(err)}); converted models are "
+                     "kept there even with cache.enabled=false: point HARNESS_CACHE_DIR (or cache.dir=...) at a "
+                     "writable folder")
 
 
 def no_room(name: str, folder: Path, err: Exception) -> UserError:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from harness.translate.backends.ct2 import CONVERTED_MARKER, Ct2Backend
 from tests.adversarial import assert_one_line_error, run_cli, tree_checksum
 from tests.builders import build_marian, seed_texts
 from tests.test_adversarial_run import make_setup
+from tests.test_adversarial_state import small_disk  # noqa: F401 (a fixture)
 
 
 def ct2(folder: Path, cache: Path, compute_type: str = "int8") -> Ct2Backend:
@@ -192,6 +194,24 @@ def test_a_model_another_run_publishes_while_this_one_publishes_is_kept_not_dele
     publish_folder(ours, target, "model.bin")
     assert (target / "model.bin").read_bytes() == b"other"
     assert sorted(p.name for p in target.parent.iterdir()) == ["key"]
+
+
+def test_a_conversion_into_a_read_only_cache_is_one_line_even_with_the_cache_switched_off(tiny_marian, tmp_path,
+                                                                                         small_disk):
+    """Broke (round 9): a cache folder on a read-only mount is refused with '... or switch the cache off
+    (cache.enabled=false)'; a ct2 run that did so still converts its model into that folder, and ended in
+    'OSError: [Errno 30] Read-only file system' (a traceback, the run folder FAILED)."""
+    setup = make_setup(tmp_path)
+    cache = small_disk / "cache"
+    cache.mkdir()
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    outcome = run_cli("run", ["model=opus_mt", "backend=ct2", f"model.model_id={tiny_marian}", f"data.root={setup.data}",
+                              f"hydra.run.dir={setup.run_dir}", "alignment.embeddings=false", "generation.device=cpu",
+                              "generation.max_new_tokens=8", "metrics=[bleu]", "cache.enabled=false"], cwd=tmp_path,
+                      env={"HARNESS_CACHE_DIR": str(cache)})
+    assert_one_line_error(outcome, "cannot write the CTranslate2 int8 conversion of model 'opus_mt' into the cache "
+                                   f"folder {cache / 'ct2'}", "point HARNESS_CACHE_DIR")
+    assert not setup.run_dir.exists()
 
 
 def test_an_unfinished_folder_in_the_way_is_replaced_by_the_published_one(tmp_path):
