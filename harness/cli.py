@@ -10,7 +10,6 @@ import itertools
 import logging
 import os
 import re
-import shlex
 import signal
 import sys
 import threading
@@ -24,20 +23,19 @@ import yaml
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.utils import JobStatus
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from hydra.errors import HydraException, MissingConfigException, OverrideParseException
+from hydra.errors import HydraException
 from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
-from omegaconf.errors import (ConfigAttributeError, ConfigKeyError, InterpolationResolutionError,
-                              OmegaConfBaseException)
+from omegaconf.errors import InterpolationResolutionError, OmegaConfBaseException
 
 from harness import progress
 from harness.compare.compare import check_resamples, compare_collection
 from harness.compare.comparison import Comparison
 from harness.compare.discovery import Skipped, collect_runs
-from harness.config import (CONF_DIR, check_experiment_names, check_interpolations, compose_config, register_schemas,
-                            unresolvable)
-from harness.errors import Terminated, UserError, first_line, unknown_name, yaml_problem
+from harness.config import (CONF_DIR, check_experiment_names, check_interpolations, compose_config, composition_message,
+                            register_schemas, unresolvable)
+from harness.errors import Terminated, UserError, unknown_name
 from harness.pipeline import check_settings, run
 from harness.progress import quiet_library_bars
 from harness.compare.reports.tables import (ReportPlace, comparison_table, group_folder, results_table,
@@ -100,69 +98,6 @@ def expand_sweeps(arguments: list[str]) -> list[list[str]]:
 def is_job_override(argument: str) -> bool:
     key = argument.lstrip("+~")
     return not key.startswith("hydra") or key.startswith("hydra.searchpath=")
-
-
-UNKNOWN_KEY = re.compile(r"Could not override '([\w.]+)'")
-
-
-def known_keys(dotted: str) -> list[str]:
-    """The keys that exist beside a dotted key in the composed default config."""
-    parent, _, _ = dotted.rpartition(".")
-    node = OmegaConf.select(compose_config(), parent) if parent else compose_config()
-    return [f"{parent}.{key}" if parent else key for key in node] if isinstance(node, DictConfig) else []
-
-
-def unreadable_override(err: OverrideParseException) -> str:
-    """An override Hydra's grammar cannot read (a value with $( ) ; ' ` and the like, e.g. a shell command): name it
-    and how to quote it; Hydra's message names neither when the parser, not the lexer, stops."""
-    key, _, value = err.override.partition("=")
-    reason = first_line(err)
-    if reason.startswith("LexerNoViableAltException"):
-        reason = "a character the override grammar does not allow"
-    quoted = shlex.quote(f'{key}="{value}"')
-    return (f"override {err.override!r} cannot be read ({reason}); quote a value with special characters, and the "
-            f"whole override for the shell: {quoted}")
-
-
-GROUP_FILE = re.compile(r"In '(\w+)/([^']+)': ")   # how Hydra's message names a config group's file
-
-
-def group_file_message(err: Exception) -> str | None:
-    """A key in a config group's file (an experiment, a user's model config) that no schema has: the file, the key and
-    the fix. An experiment file without '# @package _global_' puts every key under 'experiment.'."""
-    found, cause = GROUP_FILE.match(str(err)), err.__cause__ or err.__context__
-    key = getattr(cause, "full_key", None)
-    if not found or not key or not isinstance(cause, (ConfigKeyError, ConfigAttributeError)):
-        return None
-    group, name = found.groups()
-    where = f"{group}={name} ({group}/{name}.yaml)"
-    if key == group:
-        return (f"{where} does not start with '# @package _global_', so its keys would go under '{group}.', which "
-                "is no config key; add that line first (conf/experiment/smoke.yaml starts with it)")
-    return f"{where}: {unknown_name('config key', key, known_keys(key))}; fix or remove the key in that file"
-
-
-def composition_message(err: Exception) -> str:
-    if isinstance(err, yaml.YAMLError):   # a config file of the user's (an experiment) that is no YAML
-        mark = getattr(err, "problem_mark", None)
-        return f"{mark.name if mark else 'a config file'}: not valid YAML ({yaml_problem(err)})"
-    if isinstance(err, OverrideParseException):
-        return unreadable_override(err)
-    if isinstance(err, InterpolationResolutionError):
-        return str(unresolvable(err))
-    if isinstance(err, MissingConfigException) and err.options and err.missing_cfg_file:
-        group, _, name = err.missing_cfg_file.rpartition("/")
-        return str(unknown_name(f"{group} config", name, err.options))
-    in_file = group_file_message(err)
-    if in_file:
-        return in_file
-    unknown_key = UNKNOWN_KEY.search(str(err))
-    if unknown_key and isinstance(err.__cause__, (ConfigKeyError, ConfigAttributeError)):
-        return str(unknown_name("config key", unknown_key.group(1), known_keys(unknown_key.group(1))))
-    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
-    if err.__cause__ is not None:   # e.g. "Value 'abc' of type 'str' could not be converted to Integer"
-        lines.append(str(err.__cause__).splitlines()[0])
-    return " ".join(lines)
 
 
 def check_overrides(arguments: list[str]) -> None:

@@ -8,6 +8,7 @@ import itertools
 import math
 import os
 import re
+import shlex
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, is_dataclass
@@ -15,13 +16,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, get_type_hints
 
+import yaml
 from hydra import compose, initialize_config_dir
 from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
+from hydra.errors import HydraException, MissingConfigException, OverrideParseException
 from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
-from omegaconf.errors import InterpolationResolutionError
+from omegaconf.errors import (ConfigAttributeError, ConfigKeyError, InterpolationResolutionError,
+                              OmegaConfBaseException)
 
-from harness.errors import UserError, require_utf8, unknown_name
+from harness.errors import UserError, first_line, require_utf8, unknown_name, yaml_problem
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 # conf/, seeds/ and references/ ship inside the package in a wheel (harness/conf); a checkout keeps them
@@ -412,8 +416,74 @@ def compose_config(overrides: list[str] | None = None) -> DictConfig:
     """Compose the real configs from conf/ (for notebooks and tests), e.g. ["model=identity"]."""
     check_experiment_names(overrides or [])
     register_schemas()
-    with hydra_of_our_own(), initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-        return compose(config_name="config", overrides=overrides or [])
+    try:
+        with hydra_of_our_own(), initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+            return compose(config_name="config", overrides=overrides or [])
+    except (HydraException, OmegaConfBaseException, yaml.YAMLError) as err:   # the API's caller gets harness-run's line
+        raise UserError(composition_message(err)) from err
+
+
+UNKNOWN_KEY = re.compile(r"Could not override '([\w.]+)'")
+
+
+def known_keys(dotted: str) -> list[str]:
+    """The keys that exist beside a dotted key in the composed default config."""
+    parent, _, _ = dotted.rpartition(".")
+    node = OmegaConf.select(compose_config(), parent) if parent else compose_config()
+    return [f"{parent}.{key}" if parent else key for key in node] if isinstance(node, DictConfig) else []
+
+
+def unreadable_override(err: OverrideParseException) -> str:
+    """An override Hydra's grammar cannot read (a value with $( ) ; ' ` and the like, e.g. a shell command): name it
+    and how to quote it; Hydra's message names neither when the parser, not the lexer, stops."""
+    key, _, value = err.override.partition("=")
+    reason = first_line(err)
+    if reason.startswith("LexerNoViableAltException"):
+        reason = "a character the override grammar does not allow"
+    quoted = shlex.quote(f'{key}="{value}"')
+    return (f"override {err.override!r} cannot be read ({reason}); quote a value with special characters, and the "
+            f"whole override for the shell: {quoted}")
+
+
+GROUP_FILE = re.compile(r"In '(\w+)/([^']+)': ")   # how Hydra's message names a config group's file
+
+
+def group_file_message(err: Exception) -> str | None:
+    """A key in a config group's file (an experiment, a user's model config) that no schema has: the file, the key and
+    the fix. An experiment file without '# @package _global_' puts every key under 'experiment.'."""
+    found, cause = GROUP_FILE.match(str(err)), err.__cause__ or err.__context__
+    key = getattr(cause, "full_key", None)
+    if not found or not key or not isinstance(cause, (ConfigKeyError, ConfigAttributeError)):
+        return None
+    group, name = found.groups()
+    where = f"{group}={name} ({group}/{name}.yaml)"
+    if key == group:
+        return (f"{where} does not start with '# @package _global_', so its keys would go under '{group}.', which "
+                "is no config key; add that line first (conf/experiment/smoke.yaml starts with it)")
+    return f"{where}: {unknown_name('config key', key, known_keys(key))}; fix or remove the key in that file"
+
+
+def composition_message(err: Exception) -> str:
+    if isinstance(err, yaml.YAMLError):   # a config file of the user's (an experiment) that is no YAML
+        mark = getattr(err, "problem_mark", None)
+        return f"{mark.name if mark else 'a config file'}: not valid YAML ({yaml_problem(err)})"
+    if isinstance(err, OverrideParseException):
+        return unreadable_override(err)
+    if isinstance(err, InterpolationResolutionError):
+        return str(unresolvable(err))
+    if isinstance(err, MissingConfigException) and err.options and err.missing_cfg_file:
+        group, _, name = err.missing_cfg_file.rpartition("/")
+        return str(unknown_name(f"{group} config", name, err.options))
+    in_file = group_file_message(err)
+    if in_file:
+        return in_file
+    unknown_key = UNKNOWN_KEY.search(str(err))
+    if unknown_key and isinstance(err.__cause__, (ConfigKeyError, ConfigAttributeError)):
+        return str(unknown_name("config key", unknown_key.group(1), known_keys(unknown_key.group(1))))
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    if err.__cause__ is not None:   # e.g. "Value 'abc' of type 'str' could not be converted to Integer"
+        lines.append(str(err.__cause__).splitlines()[0])
+    return " ".join(lines)
 
 
 @contextmanager

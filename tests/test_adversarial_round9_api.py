@@ -190,3 +190,18 @@ def test_one_config_run_twice_gives_the_same_result_the_second_from_the_cache(tm
     assert second["backend_stats"].get("translated_segments", 0) == 0 < first["backend_stats"]["translated_segments"]
     assert ((tmp_path / "first" / "hypotheses" / "a.txt").read_bytes()
             == (tmp_path / "second" / "hypotheses" / "a.txt").read_bytes())
+
+
+@pytest.mark.parametrize("override, message", [
+    ("model=opus", "unknown model config 'opus'. Did you mean 'opus_mt'?"),
+    ("generation.beams=4", "unknown config key 'generation.beams'. Did you mean 'generation.num_beams'?"),
+    ("generation.batch_size=abc", "Error merging override generation.batch_size=abc"),
+    ("model.name=$(touch x)", "override 'model.name=$(touch x)' cannot be read"),
+])
+def test_a_bad_override_given_to_compose_config_is_harness_runs_one_line(override, message):
+    """Broke (round 9): the API's compose_config raised Hydra's own errors, over several lines ("In 'config': Could
+    not find 'model/opus'\\n\\nAvailable options in 'model':\\n\\tfiles\\n..."), where harness-run says one line
+    naming the input and the fix; it raises that line now, as a UserError."""
+    with pytest.raises(UserError) as refused:
+        compose_config([override])
+    assert message in str(refused.value) and "\n" not in str(refused.value)
