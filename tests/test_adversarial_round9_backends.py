@@ -398,3 +398,16 @@ def test_a_sweep_over_experiments_refuses_the_one_that_does_not_exist_before_the
     outcome = experiment(tmp_path, "smoke,nosuch", "-m", f"hydra.sweep.dir={tmp_path / 'sweep'}")
     assert_one_line_error(outcome, "unknown experiment config 'nosuch'")
     assert not (tmp_path / "sweep").exists()
+
+
+@pytest.mark.parametrize("overrides, model, max_segments", [
+    (["experiment=smoke", "model=opus_mt"], "opus_mt", 2),
+    (["model=opus_mt", "experiment=smoke"], "opus_mt", 2),
+    (["experiment=smoke", "data.max_segments=5"], "identity", 5),
+])
+def test_the_command_line_wins_over_an_experiment_wherever_it_is_written(overrides, model, max_segments):
+    """Held (round 9): the experiment's own choice of model (override /model: identity) never replaces the one the
+    command line names, before or after experiment=; its keys yield to the command line's likewise."""
+    from harness.config import compose_config
+    cfg = compose_config(overrides)
+    assert (cfg.model.name, cfg.data.max_segments) == (model, max_segments)
