@@ -415,6 +415,7 @@ def register_schemas() -> None:
 def compose_config(overrides: list[str] | None = None) -> DictConfig:
     """Compose the real configs from conf/ (for notebooks and tests), e.g. ["model=identity"]."""
     check_experiment_names(overrides or [])
+    refuse_hydra_settings(overrides or [])
     register_schemas()
     try:
         with hydra_of_our_own(), initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
@@ -500,6 +501,18 @@ def hydra_of_our_own() -> Iterator[None]:
         GlobalHydra.instance().clear()
         if theirs is not None:
             GlobalHydra.instance().initialize(theirs)
+
+
+def refuse_hydra_settings(overrides: list[str]) -> None:
+    """Hydra's own settings (hydra.run.dir, hydra.verbose, ...) are harness-run's: composed here they were dropped
+    in silence, and run(cfg) wrote into results/<date>/<time>_<model>, not the folder asked for. hydra.searchpath,
+    which adds config folders of the user's, is composed here too."""
+    for override in overrides:
+        key, _, value = override.lstrip("+~").partition("=")
+        if key.startswith("hydra.") and key != "hydra.searchpath":
+            where = "give the folder to run(cfg, output_dir=...)" if key == "hydra.run.dir" else "leave it out"
+            raise UserError(f"{key}={value}: a setting of Hydra's, which harness-run reads and compose_config and "
+                            f"run() do not; {where}")
 
 
 def check_experiment_names(overrides: list[str]) -> None:

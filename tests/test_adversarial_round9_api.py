@@ -205,3 +205,17 @@ def test_a_bad_override_given_to_compose_config_is_harness_runs_one_line(overrid
     with pytest.raises(UserError) as refused:
         compose_config([override])
     assert message in str(refused.value) and "\n" not in str(refused.value)
+
+
+def test_hydras_own_settings_given_to_compose_config_are_refused_not_dropped(tmp_path):
+    """Broke (round 9): compose_config(["hydra.run.dir=mine", ...]) composed without a word, and run(cfg) wrote into
+    results/<date>/<time>_<model>, not the folder asked for; hydra.searchpath (the user's own config folders) is
+    still taken."""
+    with pytest.raises(UserError, match=r"^hydra\.run\.dir=mine: a setting of Hydra's, which harness-run reads .*"
+                                        r"give the folder to run\(cfg, output_dir=\.\.\.\)$"):
+        compose_config(["hydra.run.dir=mine", "model=identity"])
+    own = tmp_path / "myconf" / "experiment"
+    own.mkdir(parents=True)
+    (own / "mine.yaml").write_text("# @package _global_\ndata:\n  max_segments: 7\n", encoding="utf-8")
+    cfg = compose_config([f"hydra.searchpath=[file://{own.parent}]", "experiment=mine"])
+    assert cfg.data.max_segments == 7
