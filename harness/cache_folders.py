@@ -3,8 +3,10 @@ under a temporary name beside their place, then published by one rename, so that
 never leaves a half-written folder where a later run would read it."""
 from __future__ import annotations
 
+import errno
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,16 +25,35 @@ def current_umask() -> int:
 def staged_folder(target: Path, what: str | None = None) -> Iterator[Path]:
     """A temporary folder beside `target` for a model being written (published by publish_folder), removed when
     the writing fails or is interrupted: a Ctrl-C during a one-time conversion leaves no half-written copy
-    (1 GB for the dequantized Gemma) in the cache. A full disk is one error line about `what` is written."""
-    staging = target.with_name(f"{target.name}.tmp-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
+    (1 GB for the dequantized Gemma) in the cache. A full disk is one error line about `what` is written.
+    The folder yielded does not exist yet; it lies in a holder of a name no other writer gets (mkdtemp), not one
+    named by the pid: two containers sharing a cache volume run the harness under the same pid, and the second
+    conversion deleted the first's folder and wrote into it too."""
+    holder = None
     try:
-        yield staging
+        target.parent.mkdir(parents=True, exist_ok=True)
+        holder = Path(tempfile.mkdtemp(prefix=f"{target.name}.tmp-", dir=target.parent))
+        yield holder / target.name
     except BaseException as err:
-        shutil.rmtree(staging, ignore_errors=True)
         if is_disk_full(err):
             raise no_room(what or target.name, target.parent, err) from None
+        if getattr(err, "errno", None) in NOT_WRITABLE:
+            raise not_writable(what or target.name, target.parent, err) from None
         raise
+    finally:
+        if holder is not None:
+            shutil.rmtree(holder, ignore_errors=True)
+
+
+NOT_WRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)
+
+
+def not_writable(name: str, folder: Path, err: Exception) -> UserError:
+    """A cache folder on a read-only mount: cache.enabled=false, which the translation cache's own error suggests,
+    still needs it for a converted model (a traceback, the run FAILED)."""
+    return UserError(f"cannot write {name} into the cache folder {folder} ({first_line(err)}); converted models are "
+                     "kept there even with cache.enabled=false: point HARNESS_CACHE_DIR (or cache.dir=...) at a "
+                     "writable folder")
 
 
 def no_room(name: str, folder: Path, err: Exception) -> UserError:
@@ -43,15 +64,33 @@ def no_room(name: str, folder: Path, err: Exception) -> UserError:
 def publish_folder(staging: Path, target: Path, finished_file: str) -> None:
     """Move a folder written under a temporary name into place, its files and folders given the modes of normal
     creation under the process' umask: transformers writes model.safetensors 0600, which the other users of a
-    shared cache (HARNESS_CACHE_DIR, docs/running.md) could not read. Where another process published the same
-    folder meanwhile (target/finished_file exists: two runs converted the same model at once), that one is kept,
-    as it may be loading it, and this copy dropped; an unfinished target is replaced."""
-    if (target / finished_file).is_file():
-        shutil.rmtree(staging, ignore_errors=True)
-        return
+    shared cache (HARNESS_CACHE_DIR, docs/running.md) could not read. The rename never replaces a folder with
+    something in it: where another process published the same folder (target/finished_file exists: two runs
+    converted the same model at once), that one is kept, as it may be loading it, and this copy dropped, even when
+    it lands between this one's look and its rename; an unfinished target is set aside and removed first."""
     mask = current_umask()
     for path in [staging, *staging.rglob("*")]:
         if not path.is_symlink():
             path.chmod((0o777 if path.is_dir() else 0o666) & ~mask)
-    shutil.rmtree(target, ignore_errors=True)
-    os.replace(staging, target)
+    while True:
+        try:
+            os.rename(staging, target)   # fails on a folder that holds anything (ENOTEMPTY or EEXIST)
+            return
+        except OSError as err:
+            if err.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                raise
+        if (target / finished_file).is_file():
+            shutil.rmtree(staging, ignore_errors=True)
+            return
+        set_aside(target)
+
+
+def set_aside(folder: Path) -> None:
+    """Remove an unfinished folder by first renaming it to a name of its own: another writer's rename into its place
+    meanwhile is then never what is removed."""
+    aside = Path(tempfile.mkdtemp(prefix=f"{folder.name}.unfinished-", dir=folder.parent))
+    try:
+        os.rename(folder, aside / folder.name)
+    except FileNotFoundError:   # another writer set it aside first
+        pass
+    shutil.rmtree(aside, ignore_errors=True)

@@ -10,7 +10,6 @@ import itertools
 import logging
 import os
 import re
-import shlex
 import signal
 import sys
 import threading
@@ -20,22 +19,23 @@ from pathlib import Path
 from typing import Callable
 
 import hydra
+import yaml
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.utils import JobStatus
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from hydra.errors import HydraException, MissingConfigException, OverrideParseException
+from hydra.errors import HydraException
 from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
-from omegaconf.errors import (ConfigAttributeError, ConfigKeyError, InterpolationResolutionError,
-                              OmegaConfBaseException)
+from omegaconf.errors import InterpolationResolutionError, OmegaConfBaseException
 
 from harness import progress
 from harness.compare.compare import check_resamples, compare_collection
 from harness.compare.comparison import Comparison
 from harness.compare.discovery import Skipped, collect_runs
-from harness.config import CONF_DIR, check_interpolations, compose_config, register_schemas, unresolvable
-from harness.errors import Terminated, UserError, first_line, unknown_name
+from harness.config import (CONF_DIR, check_experiment_names, check_interpolations, compose_config, composition_message,
+                            register_schemas, unresolvable)
+from harness.errors import Terminated, UserError, unknown_name
 from harness.pipeline import check_settings, run
 from harness.progress import quiet_library_bars
 from harness.compare.reports.tables import (ReportPlace, comparison_table, group_folder, results_table,
@@ -100,45 +100,6 @@ def is_job_override(argument: str) -> bool:
     return not key.startswith("hydra") or key.startswith("hydra.searchpath=")
 
 
-UNKNOWN_KEY = re.compile(r"Could not override '([\w.]+)'")
-
-
-def known_keys(dotted: str) -> list[str]:
-    """The keys that exist beside a dotted key in the composed default config."""
-    parent, _, _ = dotted.rpartition(".")
-    node = OmegaConf.select(compose_config(), parent) if parent else compose_config()
-    return [f"{parent}.{key}" if parent else key for key in node] if isinstance(node, DictConfig) else []
-
-
-def unreadable_override(err: OverrideParseException) -> str:
-    """An override Hydra's grammar cannot read (a value with $( ) ; ' ` and the like, e.g. a shell command): name it
-    and how to quote it; Hydra's message names neither when the parser, not the lexer, stops."""
-    key, _, value = err.override.partition("=")
-    reason = first_line(err)
-    if reason.startswith("LexerNoViableAltException"):
-        reason = "a character the override grammar does not allow"
-    quoted = shlex.quote(f'{key}="{value}"')
-    return (f"override {err.override!r} cannot be read ({reason}); quote a value with special characters, and the "
-            f"whole override for the shell: {quoted}")
-
-
-def composition_message(err: Exception) -> str:
-    if isinstance(err, OverrideParseException):
-        return unreadable_override(err)
-    if isinstance(err, InterpolationResolutionError):
-        return str(unresolvable(err))
-    if isinstance(err, MissingConfigException) and err.options and err.missing_cfg_file:
-        group, _, name = err.missing_cfg_file.rpartition("/")
-        return str(unknown_name(f"{group} config", name, err.options))
-    unknown_key = UNKNOWN_KEY.search(str(err))
-    if unknown_key and isinstance(err.__cause__, (ConfigKeyError, ConfigAttributeError)):
-        return str(unknown_name("config key", unknown_key.group(1), known_keys(unknown_key.group(1))))
-    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
-    if err.__cause__ is not None:   # e.g. "Value 'abc' of type 'str' could not be converted to Integer"
-        lines.append(str(err.__cause__).splitlines()[0])
-    return " ".join(lines)
-
-
 def check_overrides(arguments: list[str]) -> None:
     """Compose every job of a -m sweep before the first runs, so a typo fails fast with exit 2. A single run is
     composed once, by Hydra (HYDRA_RAISES): its composition error reaches run_main, and its settings are checked
@@ -148,7 +109,7 @@ def check_overrides(arguments: list[str]) -> None:
             cfg = compose_config(job)
             check_settings(cfg)
             require_mlflow(cfg.tracking)
-    except (HydraException, OmegaConfBaseException) as err:
+    except (HydraException, OmegaConfBaseException, yaml.YAMLError) as err:
         fail(composition_message(err))
     except UserError as err:
         fail(str(err))
@@ -203,7 +164,7 @@ def hydra_run(cfg: DictConfig) -> str:
         if sweep_dir and finished_job(output_dir, list(hydra_cfg.overrides.task)):
             log.info("%s: finished by an earlier launch of this sweep; kept as it is", output_dir)
             return JOB_REUSED
-        result = run(cfg, output_dir, hydra_records(cfg), keep_failed=sweep_dir is not None)
+        result = run(cfg, output_dir, hydra_records(cfg), keep_failed=sweep_dir is not None, knob="hydra.run.dir")
     except UserError as err:
         if hydra_cfg.verbose:   # hydra.verbose=true: the user asked for the traceback
             raise
@@ -268,13 +229,17 @@ def run_main() -> None:
     sys.argv[1:] = expand_home(expand_quiet(sys.argv[1:]))
     register_schemas()
     try:
+        check_experiment_names(sys.argv[1:])
+    except UserError as err:
+        fail(str(err))
+    try:
         if {"-m", "--multirun"} & set(sys.argv[1:]):
             check_overrides(sys.argv[1:])
             sweep_jobs[:] = [len(expand_sweeps(sys.argv[1:]))]
         else:
             os.environ[HYDRA_RAISES] = "1"
         hydra_run()
-    except (HydraException, OmegaConfBaseException) as err:
+    except (HydraException, OmegaConfBaseException, yaml.YAMLError) as err:
         if job_started:   # raised by the run itself, not by composing its config: a bug, with its traceback
             raise
         fail(composition_message(err))
@@ -418,7 +383,7 @@ def checked_overrides(overrides: list[str]) -> None:
     """Compose a run's config with the overrides first, so that a typo fails before anything is written."""
     try:
         check_settings(system_config(Path("."), Path("."), "check", overrides))
-    except (HydraException, OmegaConfBaseException) as err:
+    except (HydraException, OmegaConfBaseException, yaml.YAMLError) as err:
         fail(composition_message(err))
     except UserError as err:
         fail(str(err))

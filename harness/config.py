@@ -4,20 +4,28 @@ annotated with its schema class here (spec: AlignmentSpec); at run time it gets 
 schema checked, which has the same fields."""
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import re
+import shlex
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, is_dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Dict, List, Optional, get_type_hints
+from typing import Any, Callable, Dict, List, Optional, get_type_hints
 
+import yaml
 from hydra import compose, initialize_config_dir
 from hydra.core.config_store import ConfigStore
+from hydra.core.global_hydra import GlobalHydra
+from hydra.errors import HydraException, MissingConfigException, OverrideParseException
 from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
-from omegaconf.errors import InterpolationResolutionError
+from omegaconf.errors import (ConfigAttributeError, ConfigKeyError, InterpolationResolutionError,
+                              OmegaConfBaseException)
 
-from harness.errors import UserError, require_utf8, unknown_name
+from harness.errors import UserError, first_line, require_utf8, unknown_name, yaml_problem
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 # conf/, seeds/ and references/ ship inside the package in a wheel (harness/conf); a checkout keeps them
@@ -223,8 +231,14 @@ class RunConfig:
     tracking: TrackingSpec = field(default_factory=TrackingSpec)
 
 
-AT_LEAST_ONE = (lambda v: v is None or v >= 1, "a whole number >= 1")
-AUTOMATIC_OR_MORE = (lambda v: v >= 0, "a whole number >= 0 (0: chosen for the machine)")
+def is_whole(value: object) -> bool:
+    """An int, not a bool: a summarizer's settings have no schema, so 2.5 or true reach the range check as they are."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+COUNT = (lambda v: is_whole(v) and v >= 1, "a whole number >= 1")
+AT_LEAST_ONE = (lambda v: v is None or COUNT[0](v), COUNT[1])   # null: no bound
+AUTOMATIC_OR_MORE = (lambda v: is_whole(v) and v >= 0, "a whole number >= 0 (0: chosen for the machine)")
 AT_LEAST_ZERO = (lambda v: v >= 0, ">= 0")
 SHARE = (lambda v: 0 <= v <= 1, "a share between 0 and 1")
 COSINE = (lambda v: -1 <= v <= 1, "a cosine between -1 and 1")
@@ -236,10 +250,10 @@ RANGES = {   # key: (accepts, what it must be); checked before anything runs
     "metric_settings.comet.batch_size": AT_LEAST_ONE,
     "metric_settings.cometkiwi.batch_size": AT_LEAST_ONE,
     "metric_settings.xcomet.batch_size": AT_LEAST_ONE,
-    "summarizer.sentences": AT_LEAST_ONE,          # lead, centrality
+    "summarizer.sentences": COUNT,          # lead, centrality
     "summarizer.damping": (lambda v: 0 < v < 1, "between 0 and 1, e.g. 0.85"),
-    "summarizer.max_new_tokens": AT_LEAST_ONE,     # hf_causal, hf_seq2seq
-    "summarizer.num_beams": AT_LEAST_ONE,
+    "summarizer.max_new_tokens": COUNT,     # hf_causal, hf_seq2seq
+    "summarizer.num_beams": COUNT,
     "summarizer.max_input_tokens": AT_LEAST_ONE,
     "crosslingual.largest_bead": (lambda v: v >= 2, "a whole number >= 2 (2: 1-1 beads only)"),
     # bead scores are mining margins, about 1: a skip far beyond them is no choice, and one near the largest float
@@ -267,7 +281,7 @@ RANGES = {   # key: (accepts, what it must be); checked before anything runs
     "diagnostics.hypothesis_side.parallel_min_similarity": COSINE,
     "diagnostics.hypothesis_side.comparable_min_name_overlap": SHARE,
     "diagnostics.hypothesis_side.comparable_min_coverage": SHARE,
-    "data.documents": (lambda v: len(v) > 0, "a non-empty list of document ids, e.g. [002] (null: every document)"),
+    "data.documents": (lambda v: v is None or len(v) > 0, "a non-empty list of document ids, e.g. [002] (null: every document)"),
     "data.max_segments": AT_LEAST_ONE,
     "data.max_sentences": AT_LEAST_ONE,
     "limits.max_segment_chars": AT_LEAST_ONE,
@@ -277,6 +291,7 @@ RANGES = {   # key: (accepts, what it must be); checked before anything runs
     "generation.max_new_tokens": AT_LEAST_ONE,
     "generation.min_new_tokens": (lambda v: v >= 0, "a whole number >= 0"),
     "metrics": (lambda v: len(v) > 0, "a non-empty list, e.g. metrics=[bleu,chrf]"),
+    "summary.metrics": (lambda v: len(v) > 0, "a non-empty list, e.g. summary.metrics=[rouge1,chrf]"),
     "alignment.segment_metrics": (lambda v: len(v) > 0, "a non-empty list"),
     "alignment.corpus_metrics": (lambda v: len(v) > 0, "a non-empty list"),
     "alignment.beads": (lambda v: len(v) > 0, "a non-empty list of beads such as [1-1, 2-1, 1-2, 1-0, 0-1]"),
@@ -297,12 +312,23 @@ def check_ranges(cfg: DictConfig) -> None:
         elif isinstance(value, float) and not math.isfinite(value):   # a NaN would end the run unwritable
             raise UserError(f"{key}={value}: must be a finite number")
     for key, (accepts, requirement) in RANGES.items():
-        value = OmegaConf.select(cfg, key)
-        if value is not None and not accepts(value):
+        value = OmegaConf.select(cfg, key, default=ABSENT)   # null is checked: summarizer.sentences=null
+        if value is not ABSENT and not in_range(accepts, value):
             shown = OmegaConf.to_container(value) if isinstance(value, (DictConfig, ListConfig)) else value
             raise UserError(f"{key}={shown}: must be {requirement}")
     check_cache_dir(OmegaConf.select(cfg, "cache.dir"))
     check_declared_keys(cfg)
+
+
+ABSENT = object()   # a key this config does not have (summarizer.sentences with summarizer=hf_causal)
+
+
+def in_range(accepts: Callable[[Any], bool], value: object) -> bool:
+    """A value of another type (a word, a list, true where a number is due) is out of range, not a TypeError."""
+    try:
+        return not isinstance(value, bool) and bool(accepts(value))
+    except TypeError:
+        return False
 
 
 def refuse_missing_values(cfg: DictConfig) -> None:
@@ -355,8 +381,12 @@ def folder_name(name: str) -> str:
 
 
 def new_run_folder(model_name: str) -> str:
-    """Where a run goes unless told otherwise (hydra.run.dir and the Python API share it)."""
-    return f"results/{datetime.now():%Y-%m-%d/%H-%M-%S}_{folder_name(model_name)}"
+    """Where a run goes unless told otherwise (hydra.run.dir and the Python API share it): a name no folder has yet
+    (-2, -3, ... after the second), so that two runs started in one second do not ask for one folder (a notebook's
+    loop of run(cfg) calls: the second was refused, 'already holds a finished run')."""
+    first = f"results/{datetime.now():%Y-%m-%d/%H-%M-%S}_{folder_name(model_name)}"
+    names = itertools.chain([first], (f"{first}-{number}" for number in itertools.count(2)))
+    return next(name for name in names if not os.path.lexists(name))
 
 
 def register_resolvers() -> None:
@@ -393,9 +423,119 @@ def literal_override(key: str, value: str) -> str:
 
 def compose_config(overrides: list[str] | None = None) -> DictConfig:
     """Compose the real configs from conf/ (for notebooks and tests), e.g. ["model=identity"]."""
+    check_experiment_names(overrides or [])
+    refuse_hydra_settings(overrides or [])
     register_schemas()
-    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-        return compose(config_name="config", overrides=overrides or [])
+    try:
+        with hydra_of_our_own(), initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+            return compose(config_name="config", overrides=overrides or [])
+    except (HydraException, OmegaConfBaseException, yaml.YAMLError) as err:   # the API's caller gets harness-run's line
+        raise UserError(composition_message(err)) from err
+
+
+UNKNOWN_KEY = re.compile(r"Could not override '([\w.]+)'")
+
+
+def known_keys(dotted: str) -> list[str]:
+    """The keys that exist beside a dotted key in the composed default config."""
+    parent, _, _ = dotted.rpartition(".")
+    node = OmegaConf.select(compose_config(), parent) if parent else compose_config()
+    return [f"{parent}.{key}" if parent else key for key in node] if isinstance(node, DictConfig) else []
+
+
+def unreadable_override(err: OverrideParseException) -> str:
+    """An override Hydra's grammar cannot read (a value with $( ) ; ' ` and the like, e.g. a shell command): name it
+    and how to quote it; Hydra's message names neither when the parser, not the lexer, stops."""
+    key, _, value = err.override.partition("=")
+    reason = first_line(err)
+    if reason.startswith("LexerNoViableAltException"):
+        reason = "a character the override grammar does not allow"
+    quoted = shlex.quote(f'{key}="{value}"')
+    return (f"override {err.override!r} cannot be read ({reason}); quote a value with special characters, and the "
+            f"whole override for the shell: {quoted}")
+
+
+GROUP_FILE = re.compile(r"In '(\w+)/([^']+)': ")   # how Hydra's message names a config group's file
+
+
+def group_file_message(err: Exception) -> str | None:
+    """A key in a config group's file (an experiment, a user's model config) that no schema has: the file, the key and
+    the fix. An experiment file without '# @package _global_' puts every key under 'experiment.'."""
+    found, cause = GROUP_FILE.match(str(err)), err.__cause__ or err.__context__
+    key = getattr(cause, "full_key", None)
+    if not found or not key or not isinstance(cause, (ConfigKeyError, ConfigAttributeError)):
+        return None
+    group, name = found.groups()
+    where = f"{group}={name} ({group}/{name}.yaml)"
+    if key == group:
+        return (f"{where} does not start with '# @package _global_', so its keys would go under '{group}.', which "
+                "is no config key; add that line first (conf/experiment/smoke.yaml starts with it)")
+    return f"{where}: {unknown_name('config key', key, known_keys(key))}; fix or remove the key in that file"
+
+
+def composition_message(err: Exception) -> str:
+    if isinstance(err, yaml.YAMLError):   # a config file of the user's (an experiment) that is no YAML
+        mark = getattr(err, "problem_mark", None)
+        return f"{mark.name if mark else 'a config file'}: not valid YAML ({yaml_problem(err)})"
+    if isinstance(err, OverrideParseException):
+        return unreadable_override(err)
+    if isinstance(err, InterpolationResolutionError):
+        return str(unresolvable(err))
+    if isinstance(err, MissingConfigException) and err.options and err.missing_cfg_file:
+        group, _, name = err.missing_cfg_file.rpartition("/")
+        return str(unknown_name(f"{group} config", name, err.options))
+    in_file = group_file_message(err)
+    if in_file:
+        return in_file
+    unknown_key = UNKNOWN_KEY.search(str(err))
+    if unknown_key and isinstance(err.__cause__, (ConfigKeyError, ConfigAttributeError)):
+        return str(unknown_name("config key", unknown_key.group(1), known_keys(unknown_key.group(1))))
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    if err.__cause__ is not None:   # e.g. "Value 'abc' of type 'str' could not be converted to Integer"
+        lines.append(str(err.__cause__).splitlines()[0])
+    return " ".join(lines)
+
+
+@contextmanager
+def hydra_of_our_own() -> Iterator[None]:
+    """Hydra's global state put aside while our configs are composed, and given back: a notebook or an application
+    that initialized Hydra for its own configs (hydra.initialize(...) outside a with-block, @hydra.main) made
+    compose_config fail with 'ValueError: GlobalHydra is already initialized'."""
+    global_hydra = GlobalHydra.instance()
+    theirs = global_hydra.hydra
+    global_hydra.clear()
+    try:
+        yield
+    finally:
+        GlobalHydra.instance().clear()
+        if theirs is not None:
+            GlobalHydra.instance().initialize(theirs)
+
+
+def refuse_hydra_settings(overrides: list[str]) -> None:
+    """Hydra's own settings (hydra.run.dir, hydra.verbose, ...) are harness-run's: composed here they were dropped
+    in silence, and run(cfg) wrote into results/<date>/<time>_<model>, not the folder asked for. hydra.searchpath,
+    which adds config folders of the user's, is composed here too."""
+    for override in overrides:
+        key, _, value = override.lstrip("+~").partition("=")
+        if key.startswith("hydra.") and key != "hydra.searchpath":
+            where = "give the folder to run(cfg, output_dir=...)" if key == "hydra.run.dir" else "leave it out"
+            raise UserError(f"{key}={value}: a setting of Hydra's, which harness-run reads and compose_config and "
+                            f"run() do not; {where}")
+
+
+def check_experiment_names(overrides: list[str]) -> None:
+    """experiment=NAME (each value of a -m sweep's) is a file of conf/experiment/ or of a hydra.searchpath folder's
+    experiment/: a name with '..' read another group's file as an experiment (experiment=../model/identity ran the
+    model config, exit 0; experiment=../config read 'Could not find experiment/tracking/none')."""
+    for override in overrides:
+        key, _, names = override.partition("=")
+        for name in names.split(",") if key.lstrip("+~") == "experiment" else []:
+            if name.startswith("/") or ".." in Path(name).parts:
+                available = sorted(path.stem for path in (CONF_DIR / "experiment").glob("*.yaml"))
+                raise UserError(f"experiment={name}: not an experiment name (it leads out of the experiment folder); "
+                                "give the name of a file in conf/experiment/ or in the experiment/ folder of a "
+                                f"hydra.searchpath folder. Available: {', '.join(available)}")
 
 
 def to_plain(cfg: DictConfig) -> dict:

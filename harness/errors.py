@@ -23,6 +23,13 @@ def unknown_name(kind: str, name: str, available: Iterable[str]) -> UserError:
     return UserError(f"unknown {kind} '{name}'.{hint} Available: {', '.join(options)}")
 
 
+def yaml_problem(err: Exception) -> str:
+    """Where a YAML file stops parsing and why (a yaml.YAMLError), e.g. "line 4, column 1: expected ',' or ']'"."""
+    mark = getattr(err, "problem_mark", None)
+    problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+    return f"line {mark.line + 1}, column {mark.column + 1}: {problem}" if mark else problem
+
+
 def first_line(err: BaseException) -> str:
     """An exception's message cut to one line for a one-line error, or its type when it has no message."""
     message = str(err).strip()

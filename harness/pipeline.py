@@ -25,6 +25,7 @@ from harness.align.crosslingual import check_bead_penalty
 from harness.align.encoder import covers, load_in_background
 from harness.score.align import check_alignment_settings
 from harness.score.aligned_scoring import AlignedMetrics, align_and_score, measures_adequacy
+from harness.translate.backends.hf_loading import forget_hub_answers
 from harness.translate.backends.protocol import Translator
 from harness.cache import TranslationCache
 from harness.config import check_ranges, new_run_folder, to_plain
@@ -196,13 +197,16 @@ def prepare(cfg: DictConfig) -> Plan:
 
 
 def run(cfg: DictConfig, output_dir: str | Path | None = None, records: dict[str, str] | None = None,
-        keep_failed: bool = False) -> dict:
+        keep_failed: bool = False, knob: str = "output_dir") -> dict:
     """Translate the data set with the configured model, score it and write the run folder.
 
     records: extra files (Hydra's .hydra/ record) written once the folder is claimed. keep_failed: a user error
-    marks the folder FAILED with the error instead of taking back what the run wrote (a sweep's job)."""
+    marks the folder FAILED with the error instead of taking back what the run wrote (a sweep's job). knob: where
+    the caller chose output_dir, named in an error about the folder (the API's output_dir, harness-run's
+    hydra.run.dir)."""
     started = time.time()
-    folder = RunFolder.claim(output_dir or new_run_folder(cfg.model.name))
+    forget_hub_answers()
+    folder = RunFolder.claim(output_dir or new_run_folder(cfg.model.name), knob)
     try:
         refuse_cache_inside(cfg, folder.path)
         folder.start_log()

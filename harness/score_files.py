@@ -178,7 +178,7 @@ def score_systems(request: ScoreRequest, out: Path) -> list[Path]:
             shutil.copyfile(path, inputs / f"{safe_name(request.source)}.txt")
             cfg = system_config(data, inputs, name, request.overrides)
             written.append(out / run_folder_name(name))
-            run(cfg, written[-1], {".hydra/config.yaml": OmegaConf.to_yaml(cfg)})
+            run(cfg, written[-1], {".hydra/config.yaml": OmegaConf.to_yaml(cfg)}, knob="--out")
         return written[2:]
     except UserError:   # a bad input: nothing of this command is left behind, its finished runs included
         for path in written:

@@ -18,7 +18,7 @@ import yaml
 from yaml.events import AliasEvent
 
 from harness.cache import TranslationCache
-from harness.errors import UserError, unknown_name
+from harness.errors import UserError, unknown_name, yaml_problem
 from harness.data.languages import check_language, language_code
 from harness.data.lines import split_lines
 from harness.data.relations import DECLARABLE
@@ -363,12 +363,6 @@ class ManifestLoader(yaml.SafeLoader):
             if key in TEXT_FIELDS and isinstance(value_node, yaml.ScalarNode):
                 value_node.tag = "tag:yaml.org,2002:str"   # the plain scalar's text, not YAML 1.1's reading
         return super().construct_mapping(node, deep=deep)
-
-
-def yaml_problem(err: yaml.YAMLError) -> str:
-    mark = getattr(err, "problem_mark", None)
-    problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-    return f"line {mark.line + 1}, column {mark.column + 1}: {problem}" if mark else problem
 
 
 def read_manifest(root: Path) -> dict:

@@ -146,12 +146,12 @@ def launch_created(path: Path) -> Path | None:
 FULL = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
 
 
-def storage_error(path: Path, err: OSError) -> UserError:
-    """A write that the disk refused, as one line that says what to do."""
+def storage_error(path: Path, err: OSError, knob: str = "hydra.run.dir") -> UserError:
+    """A write that the disk refused, as one line that says what to do (knob: where the output folder is chosen)."""
     if err.errno in FULL:
         return UserError(f"cannot write {path}: no space left on the device; free some space or choose another "
-                         "output folder (hydra.run.dir=...)")
-    return UserError(f"cannot write {path}: {err.strerror or err}; choose another output folder (hydra.run.dir=...)")
+                         f"output folder ({knob}=...)")
+    return UserError(f"cannot write {path}: {err.strerror or err}; choose another output folder ({knob}=...)")
 
 
 # ---------------------------------------------------------------- claims
@@ -289,14 +289,14 @@ def foreign_folder(path: Path, held: list[str], kind: str, knob: str) -> UserErr
                      f"folder ({knob}=...)")
 
 
-def unfinished_run(path: Path) -> str | None:
+def unfinished_run(path: Path, knob: str = "hydra.run.dir") -> str | None:
     """Refuse a folder that may not hold this run; what it holds when it is an unfinished run's (to resume), None
-    when it is new or empty."""
+    when it is new or empty. knob: where the output folder is chosen (hydra.run.dir, the API's output_dir)."""
     if not path.exists() or not contents(path):
         return None
     if (path / RESULT_FILE).exists():
         raise UserError(f"{path} already holds a finished run; choose another output folder "
-                        "(hydra.run.dir=...) so that no earlier result is overwritten")
+                        f"({knob}=...) so that no earlier result is overwritten")
     failed, running = Claim.read(path / FAILED_MARKER), Claim.read(path / RUNNING_MARKER)
     if failed:
         return f"resumed a run that failed ({first_marker_line(path / FAILED_MARKER)})"
@@ -304,9 +304,9 @@ def unfinished_run(path: Path) -> str | None:
         return ""   # the claim decides: a live run refuses, a dead one is taken over
     if (path / RUNNING_MARKER).is_file() and (path / RUNNING_MARKER).stat().st_size == 0:
         raise UserError(f"{path / RUNNING_MARKER} is empty: a run is writing its claim this moment (an older "
-                        "mt-harness), or one was killed while writing it; choose another output folder "
-                        "(hydra.run.dir=...), or delete it if no run works there")
-    raise foreign_folder(path, contents(path), "run", "hydra.run.dir")
+                        f"mt-harness), or one was killed while writing it; choose another output folder ({knob}=...), "
+                        "or delete it if no run works there")
+    raise foreign_folder(path, contents(path), "run", knob)
 
 
 def first_marker_line(marker: Path) -> str:
@@ -319,8 +319,9 @@ def first_marker_line(marker: Path) -> str:
 class RunFolder:
     """A claimed run folder that remembers what this run wrote into it."""
 
-    def __init__(self, path: Path, created_root: Path | None):
+    def __init__(self, path: Path, created_root: Path | None, knob: str = "hydra.run.dir"):
         self.path = path                     # resolved, once
+        self.knob = knob                     # where the folder was chosen, named in errors
         self.created_root = created_root     # the topmost folder this run (or its launch) created
         self.own_claim = Claim.of_this_process()
         self.resumed = False                 # the folder held an unfinished run's files
@@ -338,11 +339,11 @@ class RunFolder:
         try:
             path.mkdir(parents=True, exist_ok=True)
         except OSError as err:
-            raise storage_error(path, err) from None
-        folder = cls(path, created_root)
+            raise storage_error(path, err, knob) from None
+        folder = cls(path, created_root, knob)
         try:
             with claimers_take_turns(path):
-                folder.take(unfinished_run(path))
+                folder.take(unfinished_run(path, knob))
         except BaseException:
             remove_created_folders(path, created_root)
             raise
@@ -363,11 +364,11 @@ class RunFolder:
             raise UserError(f"{self.path} is being claimed by another run at this moment; choose another output "
                             "folder") from None
         except OSError as err:
-            raise storage_error(marker, err) from None
+            raise storage_error(marker, err, self.knob) from None
         self.written.append(marker)
         if (self.path / RESULT_FILE).exists():   # the run working here finished between our look and our claim
             marker.unlink()
-            unfinished_run(self.path)
+            unfinished_run(self.path, self.knob)
         if unfinished:
             (self.path / FAILED_MARKER).unlink(missing_ok=True)
             self.add_note(unfinished)
@@ -383,7 +384,7 @@ class RunFolder:
                             "if that run is dead")
         if claim.holder_alive():
             raise UserError(f"{self.path} is in use by run pid {claim.pid} (started {claim.started}); wait for it "
-                            "to finish or choose another output folder (hydra.run.dir=...)")
+                            f"to finish or choose another output folder ({self.knob}=...)")
         marker.unlink(missing_ok=True)   # the claimers take turns: nobody else removes or publishes meanwhile
         self.add_note(f"took over the folder from a run that died ({claim.describe()})")
 
@@ -418,7 +419,7 @@ class RunFolder:
         except BaseException as err:
             staging.unlink(missing_ok=True)
             if isinstance(err, OSError):
-                raise storage_error(target, err) from None
+                raise storage_error(target, err, self.knob) from None
             raise
         if new:
             self.written.append(target)
@@ -520,7 +521,7 @@ def claim_sweep_folder(path: str | Path) -> Path:
         pass   # an earlier launch of this sweep made it
     except OSError as err:
         remove_created_folders(path, launch_created(path))
-        raise storage_error(path / SWEEP_MARKER, err) from None
+        raise storage_error(path / SWEEP_MARKER, err, knob) from None
     return path
 
 

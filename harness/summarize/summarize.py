@@ -15,9 +15,11 @@ chunk is summarized and the chunk summaries are concatenated; the chunking is re
 from __future__ import annotations
 
 import json
+import re
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -167,6 +169,25 @@ def model_spec(model: dict) -> ModelSpec:
     return OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(ModelSpec), model))
 
 
+BACKEND_SETTING = re.compile(r"(?<![\w./-])(generation|model)\.(\w+)")   # a setting a backend's error names
+
+
+def summarizer_setting(message: str) -> str:
+    """A backend's error as the summarizer's: its model.X is summarizer.model.X, its generation.X summarizer.X."""
+    return BACKEND_SETTING.sub(lambda m: f"summarizer.{'model.' if m[1] == 'model' else ''}{m[2]}", message)
+
+
+@contextmanager
+def named_as_summarizer_settings() -> Iterator[None]:
+    """The summarizer's backend names the settings it was given as a run's (generation.max_new_tokens=500,
+    model.model_id=...): the user was told to change the run's model or generation settings, which the summarizer
+    does not read, and the same error came again."""
+    try:
+        yield
+    except UserError as err:
+        raise UserError(summarizer_setting(str(err))) from None
+
+
 class AbstractiveSummarizer(Summarizer):
     """A transformers model behind one of the translation backends; subclasses pick the backend."""
 
@@ -178,7 +199,8 @@ class AbstractiveSummarizer(Summarizer):
         super().__init__(name)
         generation = GenerationSpec(max_new_tokens=max_new_tokens, num_beams=num_beams, device=device, dtype=dtype,
                                     batch_size=batch_size)
-        self.backend = self.backend_class(model_spec(model), generation, cache_dir)
+        with named_as_summarizer_settings():
+            self.backend = self.backend_class(model_spec(model), generation, cache_dir)
         self.stats = self.backend.stats
         self.max_input_tokens = max_input_tokens
         self.multilingual = multilingual
@@ -187,7 +209,8 @@ class AbstractiveSummarizer(Summarizer):
         return {"max_input_tokens": self.max_input_tokens}
 
     def fingerprint(self, src_lang: str, tgt_lang: str) -> dict:
-        return {**super().fingerprint(src_lang, tgt_lang), **self.backend.fingerprint(src_lang, tgt_lang)}
+        with named_as_summarizer_settings():
+            return {**super().fingerprint(src_lang, tgt_lang), **self.backend.fingerprint(src_lang, tgt_lang)}
 
     def describe(self) -> dict:
         return {**super().describe(), "model": self.backend.describe()}
@@ -197,6 +220,10 @@ class AbstractiveSummarizer(Summarizer):
         """The input token limit for lang and a function counting a text's input tokens."""
 
     def summarize(self, text: str, lang: str) -> SummaryOutput:
+        with named_as_summarizer_settings():
+            return self.summarize_in_chunks(text, lang)
+
+    def summarize_in_chunks(self, text: str, lang: str) -> SummaryOutput:
         limit, count = self.limit_and_counter(lang)
         chunks = chunk_text(text, lang, lambda piece: count(piece) < limit)
         before = dict(self.backend.stats)

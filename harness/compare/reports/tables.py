@@ -23,7 +23,7 @@ from harness.compare.rows import (OFF_TARGET, BucketRow, Example, MetricInfo, Pa
 from harness.data.languages import language_name
 from harness.data.relations import MeasuredFrom, Relation
 from harness.errors import UserError
-from harness.results.results import DocumentRecord, RunRecord, as_run_record
+from harness.results.results import DocumentRecord, RunRecord, SummaryRecord, as_run_record
 from harness.results.run_folder import followed, refuse_inside_a_run, remove_created_folders, topmost_missing
 from harness.score.metrics import Score
 
@@ -214,17 +214,32 @@ def summary_row(document: DocumentRecord, similarity: list[str], cosine: bool) -
 
 
 def summary_degradations(document: DocumentRecord) -> str:
-    """The degraded cell of a summary: empty, chunk summaries cut at summarizer.max_new_tokens, or made from a
+    """The degraded cell of a summary: empty, what the summarizer cut (chunk_degradations), or made from a
     translation that is off-target (the run table's English column: a summary of a text that is not in the target
     language, by a summarizer that may read English only, says nothing of the system's summaries)."""
     summary = document.summary
     cells = ["empty"] if summary.empty else []
-    cut = (summary.chunking or {}).get("cut_chunks", 0)
-    if cut:
-        cells.append(f"{cut} cut at max_new_tokens")
+    cells += chunk_degradations(summary)
     if summarizes_off_target_output(document):
         cells.append("input off-target")
     return ", ".join(cells)
+
+
+def chunk_degradations(summary: SummaryRecord) -> list[str]:
+    """What an abstractive summarizer cut: input chunks the tokenizer truncated (a word longer than the model takes
+    is a chunk of its own), chunk summaries cut at summarizer.max_new_tokens."""
+    chunking = summary.chunking or {}
+    truncated, cut = chunking.get("truncated_chunks", 0), chunking.get("cut_chunks", 0)
+    return [*([f"{truncated} input chunks TRUNCATED"] if truncated else []),
+            *([f"{cut} cut at max_new_tokens"] if cut else [])]
+
+
+def reference_summary_note(reference: SummaryRecord) -> str:
+    """The line under the summary table about a reference summary, with what made it less than the reference."""
+    cut = chunk_degradations(reference)
+    return (f"reference summary: {reference.text_file} ({reference.words} words, from {reference.reference_file})"
+            + (" EMPTY: every score against it is 0" if reference.empty else "")
+            + (f"; degraded: {', '.join(cut)}" if cut else ""))
 
 
 def summarizes_off_target_output(document: DocumentRecord) -> bool:
@@ -251,8 +266,7 @@ def run_summary_table(result: dict | RunRecord) -> str:
     if any(summarizes_off_target_output(d) for d in documents):
         notes.append("input off-target: the translation summarized is not in the target language (the run table's "
                      "English column), so its summary's scores say nothing of the system's summaries")
-    notes += [f"reference summary: {r.text_file} ({r.words} words, from {r.reference_file})"
-              + (" EMPTY: every score against it is 0" if r.empty else "") for r in references]
+    notes += [reference_summary_note(reference) for reference in references]
     by_signature: dict[str, list[str]] = {}
     for name, signature in record.summary_metrics.items():
         by_signature.setdefault(signature, []).append(name)

@@ -228,7 +228,9 @@ class Ct2Backend(Ct2Runtime, EncoderDecoderBackend):
         return {**super().describe(), **self.runtime_record()}
 
     def load_model(self, model_id: str) -> ctranslate2.Translator:
-        identity = model_identity(model_id, self.model.revision)
+        """The conversion of the model as it is now (its content hashed again, through the cache's memo of file
+        hashes: without it every file of the model was read once more on every run)."""
+        identity = model_identity(model_id, self.model.revision, memo_dir=self.cache_dir)
         return self.open_converted(ctranslate2.Translator, self.converted(model_id, identity))
 
     def decoding_options(self) -> dict:

@@ -137,6 +137,15 @@ def hub_unreachable() -> str | None:
     return None
 
 
+def forget_hub_answers() -> None:
+    """What the hub said (whether it answers, the commit a branch names) holds for one run (harness.pipeline.run
+    calls this first), not for the life of the process: a notebook whose first run found the network down ran
+    every later run offline, and a model pushed after the first run kept its commit in the key while transformers
+    loaded the new 'main'. An unreachable hub costs each run its HUB_PROBE_SECONDS."""
+    hub_unreachable.cache_clear()
+    resolved_revision.cache_clear()
+
+
 def loads_weights(loader) -> bool:
     """Whether a transformers loader reads weights (a model class), not only a tokenizer or a config."""
     name = getattr(loader, "__name__", "")
