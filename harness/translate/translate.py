@@ -134,7 +134,7 @@ def stage_label(src_lang: str, tgt_lang: str, number: int, languages: int) -> st
 def assemble(document: Document, segments: list[Segment],
              outputs: dict[tuple[str, int], tuple[str, bool]]) -> Translation:
     pairs = [outputs[(document.id, s.index)] for s in segments]
-    texts = [as_line(text) if document.line_aligned else text for text, _ in pairs]
+    texts = [as_line(text) for text, _ in pairs]
     hits = sum(cached for _, cached in pairs)
     return Translation(document, segments, texts, join_paragraphs(segments, texts), True, hits)
 
@@ -164,7 +164,9 @@ def read_translation(document: Document, backend: DocumentSource, tgt_lang: str,
 
 
 def as_line(output: str) -> str:
-    """A model's output as one line of a line-aligned hypothesis file (hypotheses/<id>.txt), as it is scored."""
+    """A model's output on one line, as it is scored and written to hypotheses/<id>.txt: line i of a line-aligned
+    file, or its part of its paragraph's line (an output written on two lines would add a line that no source
+    paragraph has, and model=files of the file would lose the paragraph-by-paragraph partition)."""
     return " ".join(split_lines(output)).strip()
 
 
