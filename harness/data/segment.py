@@ -14,6 +14,8 @@ from itertools import accumulate
 from sentencex import segment as sentencex_segment
 
 HAS_WORD = re.compile(r"\w")
+ELLIPSIS = re.compile(r"…\s+(?=\w)")        # U+2026 and the space after it, before a word
+INITIAL = re.compile(r"(?:^|\s)\w\.$")       # a piece ending in a one-letter abbreviation ('M.', 'J.')
 
 
 @dataclass(frozen=True)
@@ -26,16 +28,32 @@ class Segment:
 
 
 def split_sentences(text: str, lang: str) -> list[str]:
-    """Split one paragraph into sentences; a piece with no word character (a stray '.') joins the previous one."""
-    pieces = [s.strip() for s in sentencex_segment(lang, text)]
-    return glued([p for p in pieces if p], lambda piece: bool(HAS_WORD.search(piece)))
+    """Split one paragraph into sentences; a piece with no word character (a stray '.') joins the previous one.
+    sentencex misses two cases, which are mended here: it ends a sentence at '...' before a capital but not at '…'
+    (a model's output ending in '…' ran into the next one), and it ends one at any capital's '.' before a capital,
+    so French 'M. Dupont a payé.' (Monsieur) was two sentences, 'M.' and the rest: a piece ending in a one-letter
+    capital abbreviation (an initial or a title) takes the next piece (so 'plan B. Then ...' reads as one)."""
+    pieces = [piece for s in sentencex_segment(lang, text) for piece in at_ellipses(s.strip())]
+    return glued([p for p in pieces if p], lambda piece: bool(HAS_WORD.search(piece)), ends_in_initial)
 
 
-def glued(pieces: list[str], stands_alone) -> list[str]:
-    """The pieces, each one that does not stand alone joined to the one before it (the first always stands)."""
+def at_ellipses(piece: str) -> list[str]:
+    """The piece cut after each '…' that a capital follows, as sentencex cuts after '...'."""
+    cuts = [match for match in ELLIPSIS.finditer(piece) if piece[match.end()].isupper()]
+    bounds = zip([0, *(match.end() for match in cuts)], [*(match.start() + 1 for match in cuts), len(piece)])
+    return [piece[start:end] for start, end in bounds]
+
+
+def ends_in_initial(piece: str) -> bool:
+    return bool(INITIAL.search(piece)) and piece[-2].isupper()
+
+
+def glued(pieces: list[str], stands_alone, continued=lambda unit: False) -> list[str]:
+    """The pieces, each one that does not stand alone joined to the one before it (the first always stands), and
+    each one after a unit that is continued (it ends in an initial) joined to that unit."""
     units: list[str] = []
     for piece in pieces:
-        if units and not stands_alone(piece):
+        if units and (not stands_alone(piece) or continued(units[-1])):
             units[-1] = f"{units[-1]} {piece}"
         else:
             units.append(piece)
