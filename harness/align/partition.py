@@ -144,7 +144,7 @@ def cached_partition(sources: list[str], outputs: list[str], cache: TranslationC
 def source_paragraphs(translation: Translation) -> list[tuple[int, int]] | None:
     """Each source paragraph's sentences and its output line's, when the output has one line per paragraph: blank
     lines between its paragraphs (a document's layout, as the source's blank lines are) are no paragraph's, unless
-    the lines match the paragraphs with them (a model's hypotheses/<id>.txt: a paragraph whose outputs are all empty)."""
+    the lines match the paragraphs with them (a model's hypotheses/<id>.txt: a paragraph whose outputs are empty)."""
     counts = list(Counter(segment.paragraph for segment in translation.segments).values())
     lines = translation.line_sentences
     if lines is not None and len(lines) != len(counts):
