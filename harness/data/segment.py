@@ -14,7 +14,7 @@ from itertools import accumulate
 from sentencex import segment as sentencex_segment
 
 HAS_WORD = re.compile(r"\w")
-ELLIPSIS = re.compile(r"…\s+(?=\w)")        # U+2026 and the space after it, before a word
+MISSED_END = re.compile(r"(?:…|[.!?…][)\]]+)(\s+)(?=\w)")   # '…' or 'bus.)', and the white space before a word
 INITIAL = re.compile(r"(?:^|\s)\w\.$")       # a piece ending in a one-letter abbreviation ('M.', 'J.')
 
 
@@ -28,32 +28,55 @@ class Segment:
 
 
 def split_sentences(text: str, lang: str) -> list[str]:
-    """Split one paragraph into sentences; a piece with no word character (a stray '.') joins the previous one.
-    sentencex misses two cases, which are mended here: it ends a sentence at '...' before a capital but not at '…'
-    (a model's output ending in '…' ran into the next one), and it ends one at any capital's '.' before a capital,
-    so French 'M. Dupont a payé.' (Monsieur) was two sentences, 'M.' and the rest: a piece ending in a one-letter
-    capital abbreviation (an initial or a title) takes the next piece (so 'plan B. Then ...' reads as one)."""
-    pieces = [piece for s in sentencex_segment(lang, text) for piece in at_ellipses(s.strip())]
-    return glued([p for p in pieces if p], lambda piece: bool(HAS_WORD.search(piece)), ends_in_initial)
+    """Split one paragraph into sentences, each as it is written there (sentence_spans)."""
+    return [text[start:end] for start, end in sentence_spans(text, lang)]
 
 
-def at_ellipses(piece: str) -> list[str]:
-    """The piece cut after each '…' that a capital follows, as sentencex cuts after '...'."""
-    cuts = [match for match in ELLIPSIS.finditer(piece) if piece[match.end()].isupper()]
-    bounds = zip([0, *(match.end() for match in cuts)], [*(match.start() + 1 for match in cuts), len(piece)])
-    return [piece[start:end] for start, end in bounds]
+def sentence_spans(text: str, lang: str) -> list[tuple[int, int]]:
+    """Where each sentence of one paragraph lies in it (start, end; the white space around it left out), so that a
+    sentence is read as it is written (joined with a space, a closing ')' made 'He left.)' read 'He left. )'). A
+    piece with no word character (a stray '.', a ')') belongs to the sentence before it. Two misses of sentencex
+    are mended: it ends a sentence at '...' or 'bus."' before a capital but not at '…' or 'bus.)' (a model's output
+    ending so ran into the next one), and it ends one at any capital's '.' before a capital, so French 'M. Dupont a
+    payé.' (Monsieur) was two sentences, 'M.' and the rest: a piece ending in a one-letter capital abbreviation (an
+    initial or a title) takes the next piece (so 'plan B. Then ...' reads as one sentence)."""
+    spans: list[tuple[int, int]] = []
+    for start, end in piece_spans(text, lang):
+        if spans and (not HAS_WORD.search(text[start:end]) or ends_in_initial(text[spans[-1][0]:spans[-1][1]])):
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    return spans
+
+
+def piece_spans(text: str, lang: str) -> list[tuple[int, int]]:
+    """sentencex's pieces of the text, cut after each '…' that a capital follows too, as (start, end) in it."""
+    spans, position = [], 0
+    for piece in sentencex_segment(lang, text):
+        for part in at_missed_ends(piece):
+            start = text.index(part, position) + len(part) - len(part.lstrip())
+            position = start + len(part.strip())
+            if position > start:
+                spans.append((start, position))
+    return spans
+
+
+def at_missed_ends(piece: str) -> list[str]:
+    """The piece cut after each '…', and each sentence end in a bracket ('(by bus.)'), that a capital follows, as
+    sentencex cuts after '...' and 'bus."' (the parts make the piece)."""
+    cuts = [match.start(1) for match in MISSED_END.finditer(piece) if piece[match.end()].isupper()]
+    return [piece[start:end] for start, end in zip([0, *cuts], [*cuts, len(piece)])]
 
 
 def ends_in_initial(piece: str) -> bool:
     return bool(INITIAL.search(piece)) and piece[-2].isupper()
 
 
-def glued(pieces: list[str], stands_alone, continued=lambda unit: False) -> list[str]:
-    """The pieces, each one that does not stand alone joined to the one before it (the first always stands), and
-    each one after a unit that is continued (it ends in an initial) joined to that unit."""
+def glued(pieces: list[str], stands_alone) -> list[str]:
+    """The pieces, each one that does not stand alone joined to the one before it (the first always stands)."""
     units: list[str] = []
     for piece in pieces:
-        if units and (not stands_alone(piece) or continued(units[-1])):
+        if units and not stands_alone(piece):
             units[-1] = f"{units[-1]} {piece}"
         else:
             units.append(piece)
