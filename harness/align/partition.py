@@ -159,8 +159,14 @@ def partitioned(translation: Translation, cache: TranslationCache | None) -> Tra
         return translation
     sources = [segment.text for segment in translation.segments]
     runs = cached_partition(sources, translation.outputs, cache, source_paragraphs(translation))
-    outputs = [" ".join(translation.outputs[start:end]) for start, end in runs]
-    return replace(translation, outputs=outputs, source_aligned=True)
+    return replace(translation, outputs=[run_text(translation, start, end) for start, end in runs], source_aligned=True)
+
+
+def run_text(translation: Translation, start: int, end: int) -> str:
+    """Output sentences start..end as the output writes them: what stands between two of them is kept (no space
+    where there was none: Chinese sentences, 'Wait..."No,"'), as a model's output for one sentence holds them."""
+    written = zip(translation.outputs[start:end], translation.gaps[start:end])
+    return "".join(sentence + gap for sentence, gap in written).strip()
 
 
 def partition_documents(translations: list[Translation], target_lang: str,
