@@ -184,6 +184,9 @@ SEARCHED = {   # outputs (source sentence -> output), the files layout of the mo
                                      "said. « It took almost an hour by bus. »"}, None),
     "one sentence translated as two": ({**TRANSLATED, FRENCH[2]: "The works cost 340 million euros. The European "
                                         "Union paid part of it."}, None),
+    "no output for a whole paragraph": ({**TRANSLATED, **dict.fromkeys(FRENCH[:3], "")}, None),
+    "a line break and CRLF inside an output": ({**TRANSLATED, FRENCH[4]: f"Residents' associations,\r\nhowever, "
+                                                "complain about the noise at night."}, None),
 }
 
 
@@ -205,17 +208,24 @@ def test_headings_and_bullets_score_the_same_from_a_model_and_from_files(tmp_pat
     assert what_is_scored(files) == what_is_scored(model)
 
 
-@pytest.mark.parametrize("target_lang, reference, hypothesis", [
+def test_a_paragraph_given_twice_scores_the_same_from_a_model_and_from_files(tmp_path):
+    """The same source paragraph twice (a duplicated block): the model's second output comes from the cache."""
+    model, files = model_and_files(tmp_path, [FIRST[0], FIRST[0]], [SECOND[0].replace("Lyon", "Paris"), SECOND[0]],
+                                   TRANSLATED)
+    assert what_is_scored(files) == what_is_scored(model)
+
+
+@pytest.mark.parametrize("target_lang, reference, hypothesis, joint", [
     ("de", GERMAN_REFERENCE,
-     ["Der Gemeinderat stimmte z. B. gestern Abend über das Budget ab.", *GERMAN_HYPOTHESIS[1:]]),
-    ("zh", CHINESE_REFERENCE, CHINESE_HYPOTHESIS),
+     ["Der Gemeinderat stimmte z. B. gestern Abend über das Budget ab.", *GERMAN_HYPOTHESIS[1:]], " "),
+    ("zh", CHINESE_REFERENCE, CHINESE_HYPOTHESIS, ""),
 ], ids=["German, with z. B.", "Chinese, no spaces"])
 def test_a_target_other_than_english_scores_the_same_from_a_model_and_from_files(target_lang, reference, hypothesis,
-                                                                                tmp_path):
+                                                                                joint, tmp_path):
     """The document-level files run re-splits the output in the target language (German abbreviations, Chinese
     sentence ends without spaces, written here as one line) and scores it with the target's tokenizer."""
-    model, files = model_and_files(tmp_path, [" ".join(SOURCE)], ["".join(reference)], dict(zip(SOURCE, hypothesis)),
-                                   lambda text: "".join(hypothesis) + "\n", target_lang)
+    model, files = model_and_files(tmp_path, [" ".join(SOURCE)], [joint.join(reference)], dict(zip(SOURCE, hypothesis)),
+                                   lambda text: joint.join(hypothesis) + "\n", target_lang)
     assert what_is_scored(files) == what_is_scored(model)
     comparison = compare_runs(load_runs([str(tmp_path / "model"), str(tmp_path / "files")]), n_resamples=50)
     for row in comparison.rows:   # harness-compare prints what each run stored
