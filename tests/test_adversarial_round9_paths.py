@@ -140,16 +140,18 @@ def test_a_model_output_ending_in_an_ellipsis_scores_the_same_from_files(tmp_pat
 DUPONT = "M. Dupont a inauguré lundi une nouvelle ligne de tramway reliant la gare à l'aéroport."
 
 
-@pytest.mark.parametrize("text, expected", [
-    (f"{DUPONT} {FRENCH[1]}", [DUPONT, FRENCH[1]]),
-    ("Le maire, M. Dupont, a promis une réunion. Les habitants se plaignent.",
+@pytest.mark.parametrize("lang, text, expected", [
+    ("fr", f"{DUPONT} {FRENCH[1]}", [DUPONT, FRENCH[1]]),
+    ("fr", "Le maire, M. Dupont, a promis une réunion. Les habitants se plaignent.",
      ["Le maire, M. Dupont, a promis une réunion.", "Les habitants se plaignent."]),
-    ("Il a vu M. Dupont hier. Le bus arrive.", ["Il a vu M. Dupont hier.", "Le bus arrive."]),
-], ids=["at a sentence start", "after a comma", "inside a sentence"])
-def test_an_initial_stays_with_the_name_it_begins(text, expected):
+    ("fr", "Il a vu M. Dupont hier. Le bus arrive.", ["Il a vu M. Dupont hier.", "Le bus arrive."]),
+    ("en", "He served in World War I. Then he left.", ["He served in World War I.", "Then he left."]),
+], ids=["at a sentence start", "after a comma", "inside a sentence", "a numeral after a name ends a sentence"])
+def test_an_initial_stays_with_the_name_it_begins(lang, text, expected):
     """sentencex cut French 'M. Dupont' (Monsieur) after 'M.' ('Le maire, M.' | 'Dupont, a promis ...'): a
-    one-letter abbreviation before a capital is an initial or a title, not a sentence end."""
-    assert split_sentences(text, "fr") == expected
+    one-letter abbreviation before a capital is an initial or a title, not a sentence end; after a capitalised word
+    it is a numeral or a name's letter ('World War I.') and ends the sentence as sentencex ends it."""
+    assert split_sentences(text, lang) == expected
 
 
 def test_a_source_sentence_that_begins_with_a_title_is_one_segment_from_a_model_and_from_files(tmp_path):

@@ -15,7 +15,7 @@ from sentencex import segment as sentencex_segment
 
 HAS_WORD = re.compile(r"\w")
 MISSED_END = re.compile(r"(?:…|[.!?…][)\]]+)(\s+)(?=\w)")   # '…' or 'bus.)', and the white space before a word
-INITIAL = re.compile(r"(?:^|\s)\w\.$")       # a piece ending in a one-letter abbreviation ('M.', 'J.')
+INITIAL = re.compile(r"(?:^|(?<!\w)(\w*)\W*\s)\w\.$")   # a one-letter abbreviation ending a piece, the word before it
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ def sentence_spans(text: str, lang: str) -> list[tuple[int, int]]:
     are mended: it ends a sentence at '...' or 'bus."' before a capital but not at '…' or 'bus.)' (a model's output
     ending so ran into the next one), and it ends one at any capital's '.' before a capital, so French 'M. Dupont a
     payé.' (Monsieur) was two sentences, 'M.' and the rest: a piece ending in a one-letter capital abbreviation (an
-    initial or a title) takes the next piece (so 'plan B. Then ...' reads as one sentence)."""
+    initial or a title, ends_in_initial) takes the next piece (so 'plan B. Then ...' reads as one sentence)."""
     spans: list[tuple[int, int]] = []
     for start, end in piece_spans(text, lang):
         if spans and (not HAS_WORD.search(text[start:end]) or ends_in_initial(text[spans[-1][0]:spans[-1][1]])):
@@ -69,7 +69,10 @@ def at_missed_ends(piece: str) -> list[str]:
 
 
 def ends_in_initial(piece: str) -> bool:
-    return bool(INITIAL.search(piece)) and piece[-2].isupper()
+    """Whether the piece ends in a capital's one-letter abbreviation that is a title or an initial ('M.' alone,
+    'vu M.', 'maire, M.'), not a numeral or a letter after a name ('World War I.', 'Vitamin D.')."""
+    initial = INITIAL.search(piece)
+    return bool(initial) and piece[-2].isupper() and not (initial.group(1) or "")[:1].isupper()
 
 
 def glued(pieces: list[str], stands_alone) -> list[str]:
