@@ -187,6 +187,8 @@ SEARCHED = {   # outputs (source sentence -> output), the files layout of the mo
     "one sentence translated as two": ({**TRANSLATED, FRENCH[2]: "The works cost 340 million euros. The European "
                                         "Union paid part of it."}, None),
     "no output for a whole paragraph": ({**TRANSLATED, **dict.fromkeys(FRENCH[:3], "")}, None),
+    "an output longer than limits.max_segment_chars": ({**TRANSLATED, FRENCH[2]: "The works cost 340 million euros "
+                                                        + " and the European Union paid part of it" * 60 + "."}, None),
     "a line break and CRLF inside an output": ({**TRANSLATED, FRENCH[4]: f"Residents' associations,\r\nhowever, "
                                                 "complain about the noise at night."}, None),
 }
@@ -285,6 +287,23 @@ def test_a_line_aligned_output_scores_the_same_by_every_way_in(hypothesis, targe
         assert what_is_scored(record)["aligned"] == expected
     comparison = compare_runs(load_runs([str(tmp_path / "model"), str(tmp_path / "files")]), n_resamples=50)
     assert {row.score for row in comparison.rows if row.metric == "bleu"} == {expected["bleu"]}
+
+
+def test_a_line_longer_than_the_limit_is_left_out_of_ter_alike_by_every_way_in(tmp_path):
+    """A 2,600-character output line: TER leaves it out (limits.max_segment_chars, said in a note and signed 'not
+    sacrebleu REF -i HYP's score of the files'), the same from the model, from files and from harness-score."""
+    hypothesis = [" ".join(["The town council voted the budget yesterday evening"] * 50) + ".", *HYPOTHESIS[1:]]
+    data = data_set(tmp_path / "data", SOURCE, REFERENCE, alignment="lines")
+    model = model_run(data, dict(zip(SOURCE, hypothesis)), tmp_path / "model", tmp_path / "cache")
+    files = files_run(data, hypothesis_file(tmp_path / "model"), tmp_path / "files", tmp_path / "cache")
+    request = ScoreRequest(data / "src.txt", [data / "ref0.txt"], [tmp_path / "model" / "hypotheses" / "doc.txt"], "fr",
+                           "en")
+    [scored] = score_systems(request, tmp_path / "out")
+    harness_score = json.loads((scored / "result.json").read_text(encoding="utf-8"))
+    said = [(record["documents"][0]["notes"], record["documents"][0]["aligned"]["ter"]["signature"])
+            for record in (model, files, harness_score)]
+    assert what_is_scored(files) == what_is_scored(harness_score) == what_is_scored(model)
+    assert said[0] == said[1] == said[2] and "left out of ter" in said[0][0][0] and "3 of the 4 lines" in said[0][1]
 
 
 def test_harness_run_on_the_command_line_scores_what_the_api_scores(tmp_path):
