@@ -115,7 +115,8 @@ def test_an_output_with_blank_lines_between_paragraphs_is_partitioned_paragraph_
 # ---------------------------------------------------------------- sentence ends the splitter missed
 
 def test_an_ellipsis_character_ends_a_sentence_as_three_dots_do():
-    """'…' (U+2026) before a capital ends a sentence, as '...' does: the splitter cut at '...' and not at '…'."""
+    """'…' (U+2026) ends a sentence where '...' does (before a capital, or in Chinese): sentencex cut at '...' and
+    never at '…'."""
     assert split_sentences("It took an hour by bus... The works cost a lot.", "en") == \
         ["It took an hour by bus...", "The works cost a lot."]
     assert split_sentences("It took an hour by bus… The works cost a lot.", "en") == \
@@ -124,6 +125,7 @@ def test_an_ellipsis_character_ends_a_sentence_as_three_dots_do():
         ["Le bus a mis une heure…", "Les travaux ont coûté cher."]
     assert split_sentences("It took twenty-five minutes… compared with an hour.", "en") == \
         ["It took twenty-five minutes… compared with an hour."]
+    assert split_sentences("他走了……她哭了。", "zh") == ["他走了……", "她哭了。"]
 
 
 def test_a_model_output_ending_in_an_ellipsis_scores_the_same_from_files(tmp_path):

@@ -14,7 +14,7 @@ from itertools import accumulate
 from sentencex import segment as sentencex_segment
 
 HAS_WORD = re.compile(r"\w")
-MISSED_END = re.compile(r"(?:…|[.!?…][)\]]+)(\s+)(?=\w)")   # '…' or 'bus.)', and the white space before a word
+BRACKET_END = re.compile(r"[.!?][)\]]+(\s+)(?=\w)")   # 'bus.)', and the white space before a word
 INITIAL = re.compile(r"(?:^|(?<!\w)(\w*)\W*\s)\w\.$")   # a one-letter abbreviation ending a piece, the word before it
 
 
@@ -36,10 +36,10 @@ def sentence_spans(text: str, lang: str) -> list[tuple[int, int]]:
     """Where each sentence of one paragraph lies in it (start, end; the white space around it left out), so that a
     sentence is read as it is written (joined with a space, a closing ')' made 'He left.)' read 'He left. )'). A
     piece with no word character (a stray '.', a ')') belongs to the sentence before it. Two misses of sentencex
-    are mended: it ends a sentence at '...' or 'bus."' before a capital but not at '…' or 'bus.)' (a model's output
-    ending so ran into the next one), and it ends one at any capital's '.' before a capital, so French 'M. Dupont a
-    payé.' (Monsieur) was two sentences, 'M.' and the rest: a piece ending in a one-letter capital abbreviation (an
-    initial or a title, ends_in_initial) takes the next piece (so 'plan B. Then ...' reads as one sentence)."""
+    are mended: it ends a sentence at '...' and 'bus."' but never at '…' nor at 'bus.)' (piece_spans: a model's
+    output ending so ran into the next one), and it ends one at any capital's '.' before a capital, so French
+    'M. Dupont a payé.' (Monsieur) was two sentences, 'M.' and the rest: a piece ending in a one-letter capital
+    abbreviation (an initial or a title, ends_in_initial) takes the next piece ('plan B. Then ...' reads as one)."""
     spans: list[tuple[int, int]] = []
     for start, end in piece_spans(text, lang):
         if spans and (not HAS_WORD.search(text[start:end]) or ends_in_initial(text[spans[-1][0]:spans[-1][1]])):
@@ -50,22 +50,28 @@ def sentence_spans(text: str, lang: str) -> list[tuple[int, int]]:
 
 
 def piece_spans(text: str, lang: str) -> list[tuple[int, int]]:
-    """sentencex's pieces of the text, cut after each '…' that a capital follows too, as (start, end) in it."""
+    """sentencex's pieces of the text as (start, end) in it, its white space left out. sentencex reads each '…' as
+    the '...' it stands for (it ends a sentence at '...' before a capital, or in Chinese, and never at '…'), and a
+    piece is cut after a sentence end in a bracket that a capital follows (at_bracket_ends)."""
+    dotted = text.replace("…", "...")
+    where = [k for k, character in enumerate(text) for _ in range(3 if character == "…" else 1)]   # dotted -> text
     spans, position = [], 0
-    for piece in sentencex_segment(lang, text):
-        for part in at_missed_ends(piece):
-            start = text.index(part, position) + len(part) - len(part.lstrip())
-            position = start + len(part.strip())
-            if position > start:
-                spans.append((start, position))
+    for piece in sentencex_segment(lang, dotted):
+        start = dotted.index(piece, position)
+        position = start + len(piece)
+        for part_start, part_end in at_bracket_ends(dotted, start, position):
+            if part_end > part_start:
+                spans.append((where[part_start], where[part_end - 1] + 1))
     return spans
 
 
-def at_missed_ends(piece: str) -> list[str]:
-    """The piece cut after each '…', and each sentence end in a bracket ('(by bus.)'), that a capital follows, as
-    sentencex cuts after '...' and 'bus."' (the parts make the piece)."""
-    cuts = [match.start(1) for match in MISSED_END.finditer(piece) if piece[match.end()].isupper()]
-    return [piece[start:end] for start, end in zip([0, *cuts], [*cuts, len(piece)])]
+def at_bracket_ends(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """text[start:end] cut after each sentence end in a bracket ('(by bus.)') that a capital follows, as sentencex
+    cuts after 'bus."'; each part without its surrounding white space."""
+    cuts = [match.start(1) for match in BRACKET_END.finditer(text, start, end) if text[match.end()].isupper()]
+    parts = zip([start, *cuts], [*cuts, end])
+    return [(first + len(text[first:last]) - len(text[first:last].lstrip()), first + len(text[first:last].rstrip()))
+            for first, last in parts]
 
 
 def ends_in_initial(piece: str) -> bool:
