@@ -326,11 +326,14 @@ def test_harness_run_on_the_command_line_scores_what_the_api_scores(tmp_path):
 
 # ---------------------------------------------------------------- what stands between two sentences of one output
 
-def test_two_chinese_sentences_of_one_output_score_the_same_from_files(tmp_path):
+@pytest.mark.parametrize("second", ["居民抱怨。工程的噪音很大。", "居民抱怨工程的噪音……"],
+                         ids=["two sentences, no space between", "ending in ……"])
+def test_two_chinese_sentences_of_one_output_score_the_same_from_files(second, tmp_path):
     """A model translated one French sentence as two Chinese sentences, written as Chinese is, with no space
     between them. model=files re-split its hypotheses file and joined the two with a space: that segment's TER
-    read 200.0 from files against 100.0 from the model (aligned TER 125.0 against 100.0)."""
-    hypothesis = [CHINESE_HYPOTHESIS[0], "居民抱怨。工程的噪音很大。", *CHINESE_HYPOTHESIS[2:]]
+    read 200.0 from files against 100.0 from the model (aligned TER 125.0 against 100.0). An output ending in '……'
+    ran into the next output (sentencex ends a sentence at '......', not at '……'), whose source got none."""
+    hypothesis = [CHINESE_HYPOTHESIS[0], second, *CHINESE_HYPOTHESIS[2:]]
     model, files = model_and_files(tmp_path, [" ".join(SOURCE)], ["".join(CHINESE_REFERENCE)],
                                    dict(zip(SOURCE, hypothesis)), target_lang="zh")
     assert what_is_scored(files) == what_is_scored(model)
