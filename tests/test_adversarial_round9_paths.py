@@ -385,3 +385,23 @@ def test_an_output_in_a_language_the_encoder_does_not_cover_keeps_its_headline_f
     model = model_run(data, outputs, tmp_path / "model", tmp_path / "cache")
     files = files_run(data, hypothesis_file(tmp_path / "model"), tmp_path / "files", tmp_path / "cache")
     assert what_is_scored(files) == what_is_scored(model)
+
+
+# ---------------------------------------------------------------- a text the splitter crashed on
+
+@pytest.mark.parametrize("space", ["\u00a0", "\u202f", "\u3000", "\u2009", "\u2028", "\u0085"],
+                         ids=["U+00A0", "U+202F", "U+3000", "U+2009", "U+2028", "U+0085"])
+def test_a_capital_a_wide_space_and_a_full_stop_are_split_not_crashed_on(space):
+    """'plan A\u00a0.': a capital, a white space of several bytes in UTF-8 and a full stop made sentencex panic (a
+    Rust PanicException, a BaseException, with a Rust backtrace), in every language."""
+    text = f"He chose plan A{space}. Then he left."
+    for lang in ("en", "fr", "de", "zh"):
+        assert " ".join(split_sentences(text, lang)) == text
+
+
+def test_an_output_the_splitter_crashed_on_scores_the_same_from_a_model_and_from_files(tmp_path):
+    """A model's output 'The works cost 340 million euros for plan A\u00a0.' ended the run with a Rust backtrace
+    (the output language is judged on its sentences) and left the folder FAILED; model=files of it likewise."""
+    outputs = {**TRANSLATED, FRENCH[2]: "The works cost 340 million euros for plan A\u00a0."}
+    model, files = model_and_files(tmp_path, FIRST, SECOND, outputs)
+    assert what_is_scored(files) == what_is_scored(model)

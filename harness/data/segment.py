@@ -15,6 +15,7 @@ from sentencex import segment as sentencex_segment
 
 HAS_WORD = re.compile(r"\w")
 BRACKET_END = re.compile(r"[.!?][)\]]+(\s+)(?=\w)")   # 'bus.)', and the white space before a word
+WIDE_SPACES = {code: " " for code in range(0x80, 0x3001) if chr(code).isspace()}   # U+00A0 ... U+3000
 INITIAL = re.compile(r"(?:^|(?<!\w)(\w*)\W*\s)\w\.$")   # a one-letter abbreviation ending a piece, the word before it
 
 
@@ -51,15 +52,17 @@ def sentence_spans(text: str, lang: str) -> list[tuple[int, int]]:
 
 def piece_spans(text: str, lang: str) -> list[tuple[int, int]]:
     """sentencex's pieces of the text as (start, end) in it, its white space left out. sentencex reads each '…' as
-    the '...' it stands for (it ends a sentence at '...' before a capital, or in Chinese, and never at '…'), and a
-    piece is cut after a sentence end in a bracket that a capital follows (at_bracket_ends)."""
-    dotted = text.replace("…", "...")
-    where = [k for k, character in enumerate(text) for _ in range(3 if character == "…" else 1)]   # dotted -> text
+    the '...' it stands for (it ends a sentence at '...' before a capital, or in Chinese, and never at '…'), and
+    any white space as a space (sentencex 1.x panicked, a Rust backtrace that ended the run, on a capital, a
+    U+00A0, U+3000 or other white space of several bytes, and a '.': 'plan A\u00a0.'); a piece is cut after a
+    sentence end in a bracket that a capital follows (at_bracket_ends)."""
+    read = text.replace("…", "...").translate(WIDE_SPACES)
+    where = [k for k, character in enumerate(text) for _ in range(3 if character == "…" else 1)]   # read -> text
     spans, position = [], 0
-    for piece in sentencex_segment(lang, dotted):
-        start = dotted.index(piece, position)
+    for piece in sentencex_segment(lang, read):
+        start = read.index(piece, position)
         position = start + len(piece)
-        for part_start, part_end in at_bracket_ends(dotted, start, position):
+        for part_start, part_end in at_bracket_ends(read, start, position):
             if part_end > part_start:
                 spans.append((where[part_start], where[part_end - 1] + 1))
     return spans
