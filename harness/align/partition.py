@@ -142,9 +142,13 @@ def cached_partition(sources: list[str], outputs: list[str], cache: TranslationC
 
 
 def source_paragraphs(translation: Translation) -> list[tuple[int, int]] | None:
-    """Each source paragraph's sentences and its output line's, when the output has one line per paragraph."""
+    """Each source paragraph's sentences and its output line's, when the output has one line per paragraph: blank
+    lines between its paragraphs (a document's layout, as the source's blank lines are) are no paragraph's, unless
+    the lines match the paragraphs with them (a model's hypotheses/<id>.txt: a paragraph whose outputs are empty)."""
     counts = list(Counter(segment.paragraph for segment in translation.segments).values())
     lines = translation.line_sentences
+    if lines is not None and len(lines) != len(counts):
+        lines = [sentences for sentences in lines if sentences]
     return list(zip(counts, lines)) if lines is not None and len(lines) == len(counts) else None
 
 
@@ -155,8 +159,14 @@ def partitioned(translation: Translation, cache: TranslationCache | None) -> Tra
         return translation
     sources = [segment.text for segment in translation.segments]
     runs = cached_partition(sources, translation.outputs, cache, source_paragraphs(translation))
-    outputs = [" ".join(translation.outputs[start:end]) for start, end in runs]
-    return replace(translation, outputs=outputs, source_aligned=True)
+    return replace(translation, outputs=[run_text(translation, start, end) for start, end in runs], source_aligned=True)
+
+
+def run_text(translation: Translation, start: int, end: int) -> str:
+    """Output sentences start..end as the output writes them: what stands between two of them is kept (no space
+    where there was none: Chinese sentences, 'Wait..."No,"'), as a model's output for one sentence holds them."""
+    written = zip(translation.outputs[start:end], translation.gaps[start:end])
+    return "".join(sentence + gap for sentence, gap in written).strip()
 
 
 def partition_documents(translations: list[Translation], target_lang: str,

@@ -14,6 +14,9 @@ from itertools import accumulate
 from sentencex import segment as sentencex_segment
 
 HAS_WORD = re.compile(r"\w")
+BRACKET_END = re.compile(r"[.!?][)\]]+(\s+)(?=\w)")   # 'bus.)', and the white space before a word
+WIDE_SPACES = {code: " " for code in range(0x80, 0x3001) if chr(code).isspace()}   # U+00A0 ... U+3000
+INITIAL = re.compile(r"(?:^|(?<!\w)(\w*)\W*\s)\w\.$")   # a one-letter abbreviation ending a piece, the word before it
 
 
 @dataclass(frozen=True)
@@ -26,9 +29,59 @@ class Segment:
 
 
 def split_sentences(text: str, lang: str) -> list[str]:
-    """Split one paragraph into sentences; a piece with no word character (a stray '.') joins the previous one."""
-    pieces = [s.strip() for s in sentencex_segment(lang, text)]
-    return glued([p for p in pieces if p], lambda piece: bool(HAS_WORD.search(piece)))
+    """Split one paragraph into sentences, each as it is written there (sentence_spans)."""
+    return [text[start:end] for start, end in sentence_spans(text, lang)]
+
+
+def sentence_spans(text: str, lang: str) -> list[tuple[int, int]]:
+    """Where each sentence of one paragraph lies in it (start, end; the white space around it left out), so that a
+    sentence is read as it is written (joined with a space, a closing ')' made 'He left.)' read 'He left. )'). A
+    piece with no word character (a stray '.', a ')') belongs to the sentence before it. Two misses of sentencex
+    are mended: it ends a sentence at '...' and 'bus."' but never at '…' nor at 'bus.)' (piece_spans: a model's
+    output ending so ran into the next one), and it ends one at any capital's '.' before a capital, so French
+    'M. Dupont a payé.' (Monsieur) was two sentences, 'M.' and the rest: a piece ending in a one-letter capital
+    abbreviation (an initial or a title, ends_in_initial) takes the next piece ('plan B. Then ...' reads as one)."""
+    spans: list[tuple[int, int]] = []
+    for start, end in piece_spans(text, lang):
+        if spans and (not HAS_WORD.search(text[start:end]) or ends_in_initial(text[spans[-1][0]:spans[-1][1]])):
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    return spans
+
+
+def piece_spans(text: str, lang: str) -> list[tuple[int, int]]:
+    """sentencex's pieces of the text as (start, end) in it, its white space left out. sentencex reads each '…' as
+    the '...' it stands for (it ends a sentence at '...' before a capital, or in Chinese, and never at '…'), and
+    any white space as a space (sentencex 1.x panicked, a Rust backtrace that ended the run, on a capital, a
+    U+00A0, U+3000 or other white space of several bytes, and a '.': 'plan A\u00a0.'); a piece is cut after a
+    sentence end in a bracket that a capital follows (at_bracket_ends)."""
+    read = text.replace("…", "...").translate(WIDE_SPACES)
+    where = [k for k, character in enumerate(text) for _ in range(3 if character == "…" else 1)]   # read -> text
+    spans, position = [], 0
+    for piece in sentencex_segment(lang, read):
+        start = read.index(piece, position)
+        position = start + len(piece)
+        for part_start, part_end in at_bracket_ends(read, start, position):
+            if part_end > part_start:
+                spans.append((where[part_start], where[part_end - 1] + 1))
+    return spans
+
+
+def at_bracket_ends(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """text[start:end] cut after each sentence end in a bracket ('(by bus.)') that a capital follows, as sentencex
+    cuts after 'bus."'; each part without its surrounding white space."""
+    cuts = [match.start(1) for match in BRACKET_END.finditer(text, start, end) if text[match.end()].isupper()]
+    parts = zip([start, *cuts], [*cuts, end])
+    return [(first + len(text[first:last]) - len(text[first:last].lstrip()), first + len(text[first:last].rstrip()))
+            for first, last in parts]
+
+
+def ends_in_initial(piece: str) -> bool:
+    """Whether the piece ends in a capital's one-letter abbreviation that is a title or an initial ('M.' alone,
+    'vu M.', 'maire, M.'), not a numeral or a letter after a name ('World War I.', 'Vitamin D.')."""
+    initial = INITIAL.search(piece)
+    return bool(initial) and piece[-2].isupper() and not (initial.group(1) or "")[:1].isupper()
 
 
 def glued(pieces: list[str], stands_alone) -> list[str]:

@@ -12,7 +12,7 @@ from harness.data.documents import BYTE_ORDER_MARK, Document, empty_file, has_vi
 from harness.errors import UserError
 from harness.data.lines import split_lines
 from harness.progress import progress
-from harness.data.segment import Segment, join_paragraphs, segment_paragraphs, split_sentences
+from harness.data.segment import Segment, join_paragraphs, segment_paragraphs, sentence_spans, split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +69,7 @@ class Translation:
     source_aligned: bool          # outputs[i] is the translation of segments[i]
     cache_hits: int = 0
     line_sentences: list[int] | None = None   # a document-level output: the sentences of each of its lines
+    gaps: list[str] | None = None             # ... and what is written after each sentence (written_after)
 
     @property
     def empty_outputs(self) -> int:
@@ -134,7 +135,7 @@ def stage_label(src_lang: str, tgt_lang: str, number: int, languages: int) -> st
 def assemble(document: Document, segments: list[Segment],
              outputs: dict[tuple[str, int], tuple[str, bool]]) -> Translation:
     pairs = [outputs[(document.id, s.index)] for s in segments]
-    texts = [as_line(text) if document.line_aligned else text for text, _ in pairs]
+    texts = [as_line(text) for text, _ in pairs]
     hits = sum(cached for _, cached in pairs)
     return Translation(document, segments, texts, join_paragraphs(segments, texts), True, hits)
 
@@ -158,13 +159,24 @@ def read_translation(document: Document, backend: DocumentSource, tgt_lang: str,
     text = text.removeprefix(BYTE_ORDER_MARK)   # a searched document is no file sacrebleu reads: the mark is no text
     if not has_visible_text(text):   # a whole document, with no line to count: nothing to split or align
         raise empty_file(backend.location(document.id), "hypothesis file")
-    lines = [split_sentences(line, tgt_lang) for line in split_lines(text)]
-    units = [sentence for line in lines for sentence in line]
-    return Translation(document, segments, units, text, False, line_sentences=[len(line) for line in lines])
+    lines = split_lines(text)
+    spans = [sentence_spans(line, tgt_lang) for line in lines]
+    units = [line[start:end] for line, sentences in zip(lines, spans) for start, end in sentences]
+    gaps = [gap for line, sentences in zip(lines, spans) for gap in written_after(line, sentences)]
+    return Translation(document, segments, units, text, False, line_sentences=[len(line) for line in spans],
+                       gaps=gaps)
+
+
+def written_after(line: str, spans: list[tuple[int, int]]) -> list[str]:
+    """What the line has between each of its sentences and the next ('' in '投票。居民' or 'Wait..."No"'), and a
+    space after its last (a line break reads as one, as a model's outputs are joined in its hypotheses file)."""
+    return [line[end:after] for (_, end), (after, _) in zip(spans, spans[1:])] + [" "] * bool(spans)
 
 
 def as_line(output: str) -> str:
-    """A model's output as one line of a line-aligned hypothesis file (hypotheses/<id>.txt), as it is scored."""
+    """A model's output on one line, as it is scored and written to hypotheses/<id>.txt: line i of a line-aligned
+    file, or its part of its paragraph's line (an output written on two lines would add a line that no source
+    paragraph has, and model=files of the file would lose the paragraph-by-paragraph partition)."""
     return " ".join(split_lines(output)).strip()
 
 
