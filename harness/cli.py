@@ -214,6 +214,10 @@ def hydra_run(cfg: DictConfig) -> str:
         return JOB_FAILED
     except KeyboardInterrupt as stop:
         interrupted(output_dir, sweep_dir, stop)
+    except Exception as err:
+        if sweep_dir is None:
+            raise
+        return job_crashed(output_dir, err)
     record = RunRecord.from_dict(result)   # the same typed record harness-compare reads from result.json
     show(results_table(record))
     summaries = run_summary_table(record)
@@ -221,6 +225,15 @@ def hydra_run(cfg: DictConfig) -> str:
         show("\n" + summaries)
     show(f"\nrun folder: {output_dir}")
     return JOB_FINISHED
+
+
+def job_crashed(output_dir: Path, err: Exception) -> str:
+    """A bug in one job of a sweep (the run marked its folder FAILED): its traceback, then the sweep goes on, as after
+    a user error: the other jobs run and are compared, the summary names the job, run_main exits 1. Hydra re-raised
+    the error once every job had run, which left the finished jobs uncompared and the failed one unnamed."""
+    log.error("%s: the job crashed; the sweep goes on with its other jobs", output_dir, exc_info=err)
+    failed_jobs[output_dir.name] = first_line(err)
+    return JOB_FAILED
 
 
 def announce_job(number: int, overrides: list[str]) -> None:
