@@ -476,7 +476,7 @@ class RunFolderCallback(Callback):
                                                                                   "hydra.run.dir"))
 
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
-        self.prepare(lambda: claim_sweep_folder(config.hydra.sweep.dir))
+        self.prepare(lambda: claim_sweep_folder(config.hydra.sweep.dir, list(config.hydra.overrides.task)))
 
     @staticmethod
     def prepare(make: Callable[[], Path]) -> None:
