@@ -385,6 +385,7 @@ class RunFolder:
             raise UserError(f"{self.path} is in use by run pid {claim.pid} (started {claim.started}); wait for it "
                             "to finish or choose another output folder (hydra.run.dir=...)")
         marker.unlink(missing_ok=True)   # the claimers take turns: nobody else removes or publishes meanwhile
+        remove_staging_files(self.path, claim.pid)
         self.add_note(f"took over the folder from a run that died ({claim.describe()})")
 
     def add_note(self, note: str) -> None:
@@ -485,6 +486,14 @@ class RunFolder:
         for folder in reversed(self.made):
             remove_if_empty(folder)
         remove_created_folders(self.path, self.created_root)
+
+
+def remove_staging_files(folder: Path, pid: int) -> None:
+    """The files a run killed while it wrote them left under their temporary names (.NAME.tmp-PID, write_text): a
+    finished run's folder would hold them beside the files they would have become."""
+    for path in folder.rglob(f".*.tmp-{pid}"):
+        if path.is_file() and not path.is_symlink():
+            path.unlink()
 
 
 def remove_created_folders(path: Path, created_root: Path | None) -> None:
