@@ -551,7 +551,7 @@ class TrackingCallback(Callback):
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
         store = Store.of(config.tracking)
         if store:
-            self.say_if_not_logged(lambda: end_sweep(store, Path(config.hydra.sweep.dir)))
+            self.say_if_not_logged(lambda: end_sweep(store, Path(config.hydra.sweep.dir), list(failed_jobs)))
 
     @staticmethod
     def say_if_not_logged(log_it: Callable[[], None]) -> None:
