@@ -48,7 +48,8 @@ from harness.compare.reports.run_index import list_runs
 from harness.score_files import (COMPARISON_DIR, ScoreRequest, run_folder_name, score_systems, system_config,
                                  system_names)
 from harness.compare.significance import DEFAULT_RESAMPLES
-from harness.track.tracking import Store, check_store, end_sweep, log_finished_run, require_mlflow, start_sweep
+from harness.track.tracking import (Store, check_store, end_sweep, interrupt_sweep, log_finished_run, require_mlflow,
+                                    start_sweep)
 
 EXIT_USER_ERROR = 2       # refused: nothing ran, nothing was written
 EXIT_PARTLY_FAILED = 1    # it ran, but a sweep's job failed or a finished run was not logged: each said so in a line
@@ -213,6 +214,8 @@ def hydra_run(cfg: DictConfig) -> str:
         failed_jobs[output_dir.name] = str(err)
         return JOB_FAILED
     except KeyboardInterrupt as stop:
+        if sweep_dir:
+            interrupt_sweep(Store.of(cfg.tracking), sweep_dir)
         interrupted(output_dir, sweep_dir, stop)
     except Exception as err:
         if sweep_dir is None:

@@ -343,18 +343,19 @@ def log_run(store: Store, folder: Path, overrides: list[str], parent_run_id: str
                    run_tags(record, folder, overrides))
         log_folder_items(mlflow, run.info.run_id, folder, list(RUN_ARTIFACTS))
     except BaseException:
-        mark_failed(mlflow, run.info.run_id)
+        end_quietly(mlflow, run.info.run_id, "FAILED")
         raise
     mlflow.set_terminated(run.info.run_id, "FINISHED",
                           end_time=milliseconds(record.started, record.run.wall_seconds or 0))
     return run.info.run_id
 
 
-def mark_failed(mlflow: MlflowClient, run_id: str) -> None:
-    """An MLflow run whose logging stopped half-way says so, rather than RUNNING for ever; a store that has stopped
-    answering keeps it as it is (the caller's error says the run was not logged)."""
+def end_quietly(mlflow: MlflowClient, run_id: str, status: str) -> None:
+    """An MLflow run that stopped (its logging half-way: FAILED; a sweep interrupted: KILLED) says so, rather than
+    RUNNING for ever; a store that has stopped answering keeps it as it is (the caller says what stopped)."""
     try:
-        mlflow.set_terminated(run_id, "FAILED")
+        with mlflow_quiet():
+            mlflow.set_terminated(run_id, status)
     except tracking_errors():
         pass
 
@@ -406,6 +407,14 @@ def finish_sweep(store: Store, sweep_dir: Path, failed_jobs: list[str]) -> None:
     reports = sorted(path.parent.name for path in sweep_dir.glob(f"*/{REPORT_FILES['json']}"))
     log_folder_items(mlflow, run_id, sweep_dir, reports)
     mlflow.set_terminated(run_id, "FAILED" if failed_jobs else "FINISHED")
+
+
+def interrupt_sweep(store: Store | None, sweep_dir: Path) -> None:
+    """Ctrl-C or SIGTERM in a sweep's job: its parent run ends KILLED (no end callback runs after it); the same
+    command resumes the sweep under it (start_sweep)."""
+    run_id = sweep_parent(sweep_dir) if store else None
+    if run_id is not None:
+        end_quietly(client(store), run_id, "KILLED")
 
 
 def log_finished_run(store: Store, folder: Path, overrides: list[str], sweep_dir: Path | None) -> None:
