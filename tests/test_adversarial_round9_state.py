@@ -166,6 +166,14 @@ if where == "scoring":   # killed when the translations are done and the alignme
     def killed(*args, **kwargs):
         os.kill(os.getpid(), signal.SIGKILL)
     pipeline.align_and_score = killed
+elif where == "RUNNING":   # killed when result.json is written, before the RUNNING marker goes
+    import pathlib
+    unlink = pathlib.Path.unlink
+    def killed_unlink(self, missing_ok=False):
+        if self.name == "RUNNING" and (self.parent / "result.json").is_file():
+            os.kill(os.getpid(), signal.SIGKILL)
+        unlink(self, missing_ok=missing_ok)
+    pathlib.Path.unlink = killed_unlink
 else:                    # killed when the file `where` is written whole under its temporary name, before its rename
     replace = os.replace
     def killed_replace(source, target):
@@ -204,6 +212,21 @@ def test_a_run_killed_then_run_again_gives_the_uninterrupted_scores_and_leaves_n
     leftovers = [str(p.relative_to(setup.run_dir)) for p in setup.run_dir.rglob(".*.tmp-*")]
     assert leftovers == [], leftovers
     assert "took over the folder from a run that died" in (setup.run_dir / "result.json").read_text()
+
+
+def test_a_sweep_killed_between_a_jobs_result_and_its_marker_is_finished_by_the_same_command(tmp_path):
+    """SIGKILL after job 0 wrote result.json, before its RUNNING marker went: the same command kept the finished job
+    (rightly) and ran the other, then said '1 of 2 jobs failed (0_identity)', exit 1, the marker being there, and so
+    again at every re-run: the sweep could never be finished."""
+    setup = make_setup(tmp_path)
+    sweep = tmp_path / "sweep"
+    args = sweep_args(sweep, str(setup.data), "generation.batch_size=1,2")
+    assert killed_run("RUNNING", args, tmp_path, cache_env(tmp_path)) == -signal.SIGKILL
+    assert (sweep / "0_identity" / "result.json").is_file() and (sweep / "0_identity" / "RUNNING").is_file()
+    again = run_cli("run", args, cwd=tmp_path, env=cache_env(tmp_path))
+    assert again.code == 0, again.stderr[-3000:]
+    assert not any(line.startswith("error:") for line in again.error_lines), again.error_lines
+    assert len(json.loads((sweep / "comparison" / "comparison.json").read_text())["systems"]) == 2
 
 
 # ---------------------------------------------------------------- the results index and harness-compare

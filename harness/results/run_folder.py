@@ -564,10 +564,11 @@ def sweep_overrides(record: Path) -> list[str] | None:
 
 
 def unfinished_jobs(sweep_dir: Path) -> dict[str, str]:
-    """A sweep's job folders that hold a FAILED or RUNNING claim, each with the marker's first line (what failed, or
-    which process was working there when the sweep ended)."""
+    """A sweep's job folders that hold a FAILED or RUNNING claim and no result.json, each with the marker's first line
+    (what failed, or which process was working there when the sweep ended). A RUNNING marker beside result.json is
+    that of a run killed after it had written its result (result.json is written last): the job is finished."""
     jobs = {}
-    for folder in sorted(p for p in sweep_dir.iterdir() if p.is_dir()):
+    for folder in sorted(p for p in sweep_dir.iterdir() if p.is_dir() and not (p / RESULT_FILE).is_file()):
         marker = next((folder / m for m in (FAILED_MARKER, RUNNING_MARKER) if Claim.read(folder / m)), None)
         if marker is not None:
             jobs[folder.name] = first_marker_line(marker)
