@@ -546,10 +546,12 @@ class TrackingCallback(Callback):
 
     def on_job_end(self, config: DictConfig, job_return, **kwargs) -> None:
         store = Store.of(config.tracking)
-        if store and job_return.status == JobStatus.COMPLETED and job_return.return_value == JOB_FINISHED:
+        finished = job_return.status == JobStatus.COMPLETED and job_return.return_value in (JOB_FINISHED, JOB_REUSED)
+        if store and finished:
             sweep_dir = Path(config.hydra.sweep.dir) if config.hydra.mode == RunMode.MULTIRUN else None
             self.say_if_not_logged(lambda: log_finished_run(store, Path(config.hydra.runtime.output_dir),
-                                                            list(config.hydra.overrides.task), sweep_dir))
+                                                            list(config.hydra.overrides.task), sweep_dir,
+                                                            unless_logged=job_return.return_value == JOB_REUSED))
 
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
         store = Store.of(config.tracking)

@@ -415,3 +415,21 @@ def test_ctrl_c_in_a_tracked_sweep_ends_its_parent_run_and_the_resume_finishes_i
     assert again.code == 0, again.stderr[-3000:]
     runs = store_runs(mlflow_client, uri)
     assert runs[str(sweep)].info.run_id == parent and runs[str(sweep)].info.status == "FINISHED"
+
+
+def test_a_job_finished_but_not_logged_when_the_sweep_was_killed_is_logged_by_the_resume(tmp_path, mlflow_client):
+    """SIGKILL after job 0 wrote its result, before it was logged: the same command kept the job as finished and
+    never logged it; MLflow's sweep lacked that run, and nothing said so."""
+    setup = make_setup(tmp_path)
+    uri, tracking = tracked(tmp_path)
+    sweep = tmp_path / "sweep"
+    args = [*sweep_args(sweep, str(setup.data), "generation.batch_size=1,2"), *tracking]
+    assert killed_run("RUNNING", args, tmp_path, cache_env(tmp_path)) == -signal.SIGKILL
+    again = run_cli("run", args, cwd=tmp_path, env=cache_env(tmp_path))
+    assert again.code == 0, again.stderr[-3000:]
+    runs = store_runs(mlflow_client, uri)
+    parent = (sweep / "mlflow_parent_run_id").read_text().strip()
+    assert set(runs) == {"0_identity", "1_identity", str(sweep)}
+    assert {runs[job].data.tags["mlflow.parentRunId"] for job in ("0_identity", "1_identity")} == {parent}
+    again = run_cli("run", args, cwd=tmp_path, env=cache_env(tmp_path))   # a third launch logs nothing twice
+    assert again.code == 0 and len(store_runs(mlflow_client, uri)) == 3, again.stderr[-3000:]

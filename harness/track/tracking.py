@@ -409,6 +409,12 @@ def finish_sweep(store: Store, sweep_dir: Path, failed_jobs: list[str]) -> None:
     mlflow.set_terminated(run_id, "FAILED" if failed_jobs else "FINISHED")
 
 
+def job_logged(store: Store, parent_run_id: str, folder: Path) -> bool:
+    """Whether the sweep's parent run has the run of this job folder (log_run tags each run with its folder)."""
+    children = client(store).search_runs([experiment_id(store)], f"tags.mlflow.parentRunId = '{parent_run_id}'")
+    return any(child.data.tags.get("run_dir") == str(folder.resolve()) for child in children)
+
+
 def interrupt_sweep(store: Store | None, sweep_dir: Path) -> None:
     """Ctrl-C or SIGTERM in a sweep's job: its parent run ends KILLED (no end callback runs after it); the same
     command resumes the sweep under it (start_sweep)."""
@@ -417,12 +423,18 @@ def interrupt_sweep(store: Store | None, sweep_dir: Path) -> None:
         end_quietly(client(store), run_id, "KILLED")
 
 
-def log_finished_run(store: Store, folder: Path, overrides: list[str], sweep_dir: Path | None) -> None:
-    """Log a finished run. A store that fails now raises one line that says so: the run folder stays as it is,
-    complete, and the caller makes the failure visible (harness-run then exits 1)."""
+def log_finished_run(store: Store, folder: Path, overrides: list[str], sweep_dir: Path | None,
+                     unless_logged: bool = False) -> None:
+    """Log a finished run; with unless_logged (a sweep's job that an earlier launch finished), only when the sweep's
+    parent run lacks it: that launch may have been killed between the job's result and its log. A store that fails
+    now raises one line that says so: the run folder stays as it is, complete, and the caller makes the failure
+    visible (harness-run then exits 1)."""
+    parent = sweep_parent(sweep_dir) if sweep_dir else None
     try:
         with mlflow_quiet():
-            run_id = log_run(store, folder, overrides, sweep_parent(sweep_dir) if sweep_dir else None)
+            if unless_logged and (parent is None or job_logged(store, parent, folder)):
+                return
+            run_id = log_run(store, folder, overrides, parent)
     except tracking_errors() as err:
         raise UserError(f"run NOT logged to MLflow ({store.uri}): {root_cause(err)}; the run folder {folder} is "
                         "complete, MLflow has no (or a partial) record of it") from err
