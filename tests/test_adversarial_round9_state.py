@@ -273,16 +273,25 @@ def test_runs_of_other_data_found_by_a_search_are_never_ranked_in_one_table(tmp_
     assert "group 1 of 2" in outcome.stdout and "group 2 of 2" in outcome.stdout
 
 
-def test_runs_whose_reference_was_edited_between_them_are_not_compared(tmp_path):
-    """The same data folder, its reference edited between two runs: refused, not ranked."""
+@pytest.mark.parametrize("edited, word, said", [
+    ("ref.txt", "twelve", "the reference sentences of 'identity@b'"),
+    ("a.txt", "douze", "are not comparable: different source sentences")])
+def test_runs_whose_data_was_edited_between_them_are_not_compared(tmp_path, edited, word, said):
+    """The same data folder, a word of the reference or of the source changed between two runs (the same file names,
+    the same number of sentences): refused, not ranked. The source edited was ranked in one table, though the two
+    systems translated different texts; a search puts such runs in groups of their own."""
     setup = make_setup(tmp_path)
     finished_run(setup, tmp_path / "results" / "a")
-    setup.write("ref.txt", (setup.data / "ref.txt").read_text().replace("twelve", "12"))
+    setup.write(edited, (setup.data / edited).read_text().replace(word, "13"))
     finished_run(setup, tmp_path / "results" / "b")
     outcome = run_cli("compare", [str(tmp_path / "results" / "a"), str(tmp_path / "results" / "b"), "--resamples",
                                   "20", "--out", str(tmp_path / "report")], cwd=tmp_path)
-    assert_one_line_error(outcome, "reference sentences of", "differ")
+    assert_one_line_error(outcome, said)
     assert not (tmp_path / "report").exists()
+    if edited == "a.txt":
+        searched = run_cli("compare", [str(tmp_path / "results"), "--resamples", "20", "--out",
+                                       str(tmp_path / "report")], cwd=tmp_path)
+        assert searched.code == 0 and "group 1 of 2" in searched.stdout, searched.stderr[-3000:]
 
 
 # ---------------------------------------------------------------- tracking=mlflow
@@ -433,3 +442,4 @@ def test_a_job_finished_but_not_logged_when_the_sweep_was_killed_is_logged_by_th
     assert {runs[job].data.tags["mlflow.parentRunId"] for job in ("0_identity", "1_identity")} == {parent}
     again = run_cli("run", args, cwd=tmp_path, env=cache_env(tmp_path))   # a third launch logs nothing twice
     assert again.code == 0 and len(store_runs(mlflow_client, uri)) == 3, again.stderr[-3000:]
+
