@@ -279,7 +279,8 @@ def test_runs_of_other_data_found_by_a_search_are_never_ranked_in_one_table(tmp_
 def test_runs_whose_data_was_edited_between_them_are_not_compared(tmp_path, edited, word, said):
     """The same data folder, a word of the reference or of the source changed between two runs (the same file names,
     the same number of sentences): refused, not ranked. The source edited was ranked in one table, though the two
-    systems translated different texts; a search puts such runs in groups of their own."""
+    systems translated different texts; a search puts such runs in groups of their own (and leaves out, with a
+    warning, runs whose references disagree: tests/test_adversarial_round2_tables.py)."""
     setup = make_setup(tmp_path)
     finished_run(setup, tmp_path / "results" / "a")
     setup.write(edited, (setup.data / edited).read_text().replace(word, "13"))

@@ -95,12 +95,12 @@ def data_identity(run: Run) -> dict:
 
 
 def differing_data(first: Run, other: Run) -> list[str]:
-    """What differs between two runs' data, in words: data_identity's parts, and the source sentences where both
-    runs record them (a run without segments, of document scores only, records none)."""
+    """What differs between two runs' data, in words: data_identity's parts, and the source sentences where both runs
+    record them (a run without segments, of document scores only, records none)."""
     mine, theirs = data_identity(first), data_identity(other)
     differing = [key for key in mine if mine[key] != theirs[key]]
-    sources = zip(map(source_digest, first.result.documents), map(source_digest, other.result.documents))
-    if any(a is not None and b is not None and a != b for a, b in sources):
+    sources = [(source_digest(a), source_digest(b)) for a, b in zip(first.result.documents, other.result.documents)]
+    if any(None not in pair and pair[0] != pair[1] for pair in sources):
         differing.append("source sentences")
     return differing
 
