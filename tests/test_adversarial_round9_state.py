@@ -240,7 +240,8 @@ def finished_run(setup: Setup, folder: Path, *extra: str) -> Path:
 
 def test_the_index_lists_finished_runs_and_names_a_killed_a_failed_and_an_older_run(tmp_path):
     """results/ holding a finished run, one killed (RUNNING of a dead process), one FAILED and one of an older result
-    format: the finished one is listed, each other one named in a warning line, no traceback, exit 0."""
+    format: the finished one is listed, each other one named in a warning line, no traceback, exit 0. The killed run
+    read 'still running or was killed': the user could wait for a run that nothing runs."""
     setup = make_setup(tmp_path)
     results = tmp_path / "results"
     finished_run(setup, results / "done")
@@ -257,6 +258,8 @@ def test_the_index_lists_finished_runs_and_names_a_killed_a_failed_and_an_older_
     warned = sorted(line.split(" is ")[0] for line in outcome.error_lines)
     assert warned == [f"warning: skipped {results / name}" for name in ("failed", "killed", "old")], \
         outcome.error_lines
+    killed = next(line for line in outcome.error_lines if f"{results / 'killed'} is" in line)
+    assert "is RUNNING: killed: its process is gone" in killed and "hydra.run.dir" in killed, killed
     assert "Traceback" not in outcome.stderr
 
 
