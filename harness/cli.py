@@ -59,6 +59,7 @@ JOB_FINISHED, JOB_REUSED, JOB_FAILED = "finished", "reused", "failed"   # hydra_
 failed_jobs: dict[str, str] = {}   # this launch's failures that did not stop it (a sweep's job folder name -> why) ...
 not_logged: list[str] = []         # ... and runs a tracking store did not take; run_main exits 1 when there are any
 sweep_jobs: list[int] = []         # the number of jobs of this launch's -m sweep, once counted (run_main)
+sweep_launch: dict[str, object] = {}   # this launch's sweep folder ("folder") and tracking store ("store"), claimed
 job_started = False                # hydra_run was called: Hydra composed the config without error
 # Hydra's documented switch: its errors (a misspelled override) are raised to the caller instead of printed over
 # several lines with exit 1, so that run_main says them in one line with exit 2
@@ -239,6 +240,17 @@ def job_crashed(output_dir: Path, err: Exception) -> str:
     return JOB_FAILED
 
 
+def sweep_stopped() -> str:
+    """Ctrl-C or SIGTERM outside a run, in a sweep (a parallel launcher's wait for its workers, or the comparison):
+    where the sweep is and how to resume it; its tracked parent run ends KILLED."""
+    folder = sweep_launch.get("folder")
+    if folder is None:
+        return ""
+    interrupt_sweep(sweep_launch.get("store"), folder)
+    return (f"the sweep in {folder} stopped before its end; run the same command with hydra.sweep.dir={folder} to "
+            "resume it")
+
+
 def announce_job(number: int, overrides: list[str]) -> None:
     """The overall line of a sweep's job ("job 2 of 3: model=opus_mt"), also the prefix of its progress lines; a
     parallel launcher's worker process did not count the jobs and says "job 2"."""
@@ -294,8 +306,8 @@ def run_main() -> None:
         if job_started:   # raised by the run itself, not by composing its config: a bug, with its traceback
             raise
         fail(composition_message(err))
-    except KeyboardInterrupt as stop:   # outside a run (composing, comparing a sweep): nothing to mark
-        stop_interrupted("", stop)
+    except KeyboardInterrupt as stop:   # outside a run (composing, a parallel sweep's wait, its comparison)
+        stop_interrupted(sweep_stopped(), stop)
     if failed_jobs or not_logged:
         sys.exit(EXIT_PARTLY_FAILED)
 
@@ -479,7 +491,13 @@ class RunFolderCallback(Callback):
                                                                                   "hydra.run.dir"))
 
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
-        self.prepare(lambda: claim_sweep_folder(config.hydra.sweep.dir, list(config.hydra.overrides.task)))
+        self.prepare(lambda: self.claim_sweep(config))
+
+    @staticmethod
+    def claim_sweep(config: DictConfig) -> Path:
+        """The sweep's folder, claimed, and remembered for a stop outside its runs (sweep_stopped)."""
+        sweep_launch["folder"] = claim_sweep_folder(config.hydra.sweep.dir, list(config.hydra.overrides.task))
+        return sweep_launch["folder"]
 
     @staticmethod
     def prepare(make: Callable[[], Path]) -> None:
@@ -543,6 +561,7 @@ class TrackingCallback(Callback):
         store, sweep_dir = Store.of(config.tracking), Path(config.hydra.sweep.dir)
         if store:
             self.refuse_unless(lambda: start_sweep(store, sweep_dir, list(config.hydra.overrides.task)), sweep_dir)
+            sweep_launch["store"] = store
 
     def on_job_end(self, config: DictConfig, job_return, **kwargs) -> None:
         store = Store.of(config.tracking)

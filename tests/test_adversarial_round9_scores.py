@@ -1,12 +1,13 @@
 """Round 9: a line-aligned test set's headline scores equal the sacrebleu CLI's on the same files, however nasty.
 
-Each case writes a small French-English test set whose reference or hypothesis file has one thing a file from another
-tool may have (Windows line ends, no line break after the last line, trailing white space, decomposed accents, zero-width
-characters, empty lines on one side, a no-break space, a tab, a byte-order mark, a second reference), scores it with
-harness-score in a child process, and compares BLEU, chrF, chrF++ (the document's headline) and TER (over the lines) with
-`sacrebleu REF... -i HYP` on the very files, signature included. The same files reached through a manifest
-(harness-run model=files) score the same, and a Chinese target is tokenized as `-l fr-zh` (and `-tok zh`) tokenizes it.
-Sentences that py3langid 1.x and 0.2 both identify (the command checks the languages of the source and references)."""
+Each case writes a small French-English test set whose reference or hypothesis file has one thing a file from
+another tool may have (Windows line ends, no line break after the last line, trailing white space, decomposed
+accents, zero-width characters, empty lines on one side, a no-break space, a tab, a byte-order mark, a second
+reference), scores it with harness-score in a child process, and compares BLEU, chrF, chrF++ (the document's
+headline) and TER (over the lines) with `sacrebleu REF... -i HYP` on the very files, signature included. The same
+files reached through a manifest (harness-run model=files) score the same, and a Chinese target is tokenized as `-l
+fr-zh` (and `-tok zh`) tokenizes it. Sentences that py3langid 1.x and 0.2 both identify (the command checks the
+languages of the source and references)."""
 from __future__ import annotations
 
 import json

@@ -1,12 +1,14 @@
 """Round 9: sweeps, resume after a crash, the results index and harness-compare, MLflow tracking.
 
-Each case runs the real CLI in a child process (tests/adversarial.py) on a tiny data set in tmp_path, with model=identity,
-and checks what the user sees (exit code, the lines on stderr) and what is left on disk. Earlier rounds covered a user
-error in one job of a sweep, a sweep killed and run again, a read-only or unreachable store and a store that fills up;
-these are the cases they left: a job that crashes (a bug, not a user error), a second sweep into a sweep folder (at the
-same time, or another sweep afterwards), a run killed while it scores or while it writes its result, runs that a search
-finds unfinished, of an older format or of other data, a tracking store whose artifact folder or parent is a file, an
-MLflow run whose logging fails half-way, and a sweep's parent run when a job fails and when the sweep is resumed."""
+Each case runs the real CLI in a child process (tests/adversarial.py) on a tiny data set in tmp_path, with
+model=identity, and checks what the user sees (exit code, the lines on stderr) and what is left on disk. Earlier
+rounds covered a user error in one job of a sweep, a sweep killed and run again, a read-only or unreachable store
+and a store that fills up; these are the cases they left: a job that crashes (a bug, not a user error), a second
+launch into a sweep folder (while the first runs, or another sweep afterwards), SIGTERM to a parallel sweep, a run
+killed while it scores, while it writes a file, or between its result and its marker, runs that a search finds
+killed, failed, of an older format or of other data, a source or reference edited between two runs, a tracking
+store whose artifact folder or parent is a file, an MLflow run whose logging fails half-way, and a sweep's parent
+run when a job fails, when the sweep is interrupted and when it is resumed."""
 from __future__ import annotations
 
 import json
@@ -447,3 +449,35 @@ def test_a_job_finished_but_not_logged_when_the_sweep_was_killed_is_logged_by_th
     again = run_cli("run", args, cwd=tmp_path, env=cache_env(tmp_path))   # a third launch logs nothing twice
     assert again.code == 0 and len(store_runs(mlflow_client, uri)) == 3, again.stderr[-3000:]
 
+
+
+def marker_pids(sweep: Path) -> list[int]:
+    return [int(line.split()[1]) for marker in sweep.glob("*/RUNNING")
+            for line in marker.read_text().splitlines() if line.startswith("pid ")]
+
+
+def test_sigterm_to_a_parallel_sweep_says_how_to_resume_it_and_ends_its_parent_run(tmp_path, mlflow_client):
+    """SIGTERM (a scheduler's time limit) to a joblib sweep: the workers' jobs stop in the main process's wait, where
+    no run handles it: 'terminated (SIGTERM)' alone, nothing about the sweep or how to resume it, and the MLflow parent
+    run left RUNNING."""
+    import psutil
+    setup = make_setup(tmp_path)
+    uri, tracking = tracked(tmp_path)
+    sweep = tmp_path / "sweep"
+    args = [*sweep_args(sweep, str(setup.data), SLOW, "cache.enabled=false", "generation.batch_size=1,2"), *tracking,
+            "hydra/launcher=local_parallel"]
+    child = start_run(args, tmp_path, tmp_path / "cache")
+    wait_for(sweep / "0_identity" / "RUNNING", child)
+    child.send_signal(signal.SIGTERM)
+    _, stderr = child.communicate(timeout=120)
+    assert child.returncode == 143 and "Traceback" not in stderr, stderr[-3000:]
+    said = [line for line in Outcome(143, "", stderr).error_lines if " mlflow." not in line]   # MLflow's own log
+    assert said == [f"terminated (SIGTERM): the sweep in {sweep} stopped before its end; run the same command with "
+                    f"hydra.sweep.dir={sweep} to resume it"], said
+    assert mlflow_client(uri).get_run((sweep / "mlflow_parent_run_id").read_text().strip()).info.status == "KILLED"
+    deadline = time.time() + 60   # the workers the launcher stopped are gone before the sweep is resumed
+    while any(psutil.pid_exists(pid) for pid in marker_pids(sweep)) and time.time() < deadline:
+        time.sleep(0.1)
+    again = run_cli("run", args, cwd=tmp_path, env=cache_env(tmp_path))
+    assert again.code == 0, again.stderr[-3000:]
+    assert sorted(p.parent.name for p in sweep.glob("*/result.json")) == ["0_identity", "1_identity"]

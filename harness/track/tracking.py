@@ -151,8 +151,8 @@ def refuse_file_in_the_way(store: Store, folder: Path, kept: str) -> None:
     existing = next(p for p in [folder, *folder.parents] if p.exists())
     if not existing.is_dir():
         raise UserError(f"tracking.uri={store.uri}: {existing} is a file, not a folder, where the store keeps {kept}; "
-                        "move the file away, point tracking.uri at another store (tracking.uri=sqlite:///PATH/mlflow.db) "
-                        "or run with tracking=none")
+                        "move the file away, point tracking.uri at another store "
+                        "(tracking.uri=sqlite:///PATH/mlflow.db) or run with tracking=none")
 
 
 def refuse_read_only(store: Store) -> None:
