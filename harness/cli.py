@@ -207,13 +207,11 @@ def hydra_run(cfg: DictConfig) -> str:
             return JOB_REUSED
         result = run(cfg, output_dir, hydra_records(cfg), keep_failed=sweep_dir is not None)
     except UserError as err:
-        if hydra_cfg.verbose:   # hydra.verbose=true: the user asked for the traceback
+        if sweep_dir is None and hydra_cfg.verbose:   # hydra.verbose=true: the user asked for the traceback
             raise
         if sweep_dir is None:
             fail(str(err))
-        print(f"error: {output_dir}: {err}", file=sys.stderr)   # the sweep goes on; run_main exits 1 at the end
-        failed_jobs[output_dir.name] = str(err)
-        return JOB_FAILED
+        return job_failed(output_dir, err, with_traceback=bool(hydra_cfg.verbose))
     except KeyboardInterrupt as stop:
         if sweep_dir:
             interrupt_sweep(Store.of(cfg.tracking), sweep_dir)
@@ -221,7 +219,7 @@ def hydra_run(cfg: DictConfig) -> str:
     except Exception as err:
         if sweep_dir is None:
             raise
-        return job_crashed(output_dir, err)
+        return job_failed(output_dir, err, with_traceback=True)
     record = RunRecord.from_dict(result)   # the same typed record harness-compare reads from result.json
     show(results_table(record))
     summaries = run_summary_table(record)
@@ -231,11 +229,14 @@ def hydra_run(cfg: DictConfig) -> str:
     return JOB_FINISHED
 
 
-def job_crashed(output_dir: Path, err: Exception) -> str:
-    """A bug in one job of a sweep (the run marked its folder FAILED): its traceback, then the sweep goes on, as after
-    a user error: the other jobs run and are compared, the summary names the job, run_main exits 1. Hydra re-raised
-    the error once every job had run, which left the finished jobs uncompared and the failed one unnamed."""
-    log.error("%s: the job crashed; the sweep goes on with its other jobs", output_dir, exc_info=err)
+def job_failed(output_dir: Path, err: Exception, with_traceback: bool) -> str:
+    """A job of a sweep that failed (the run marked its folder FAILED): a line naming it, after the traceback of a crash
+    (a bug) or of a user error under hydra.verbose=true; then the sweep goes on: the other jobs run and are compared,
+    the summary names the job, run_main exits 1. Hydra re-raised a job's error once every job had run, which left the
+    finished jobs uncompared and the failed one unnamed."""
+    if with_traceback:
+        log.error("%s: the job failed; the sweep goes on with its other jobs", output_dir, exc_info=err)
+    print(f"error: {output_dir}: {first_line(err)}", file=sys.stderr)
     failed_jobs[output_dir.name] = first_line(err)
     return JOB_FAILED
 

@@ -71,6 +71,21 @@ def test_a_job_that_crashes_is_recorded_and_the_other_jobs_are_compared(tmp_path
     assert [(Path(s["run_dir"]).name, s["state"]) for s in comparison["skipped"]] == [("1_identity", "FAILED")]
 
 
+def test_a_user_error_in_a_job_with_hydra_verbose_shows_its_traceback_and_the_sweep_goes_on(tmp_path):
+    """hydra.verbose=true (the traceback of a user error, asked for): the job's error was re-raised, so Hydra ended
+    the sweep on it once every job had run, with no comparison and no line naming the failed job."""
+    setup = make_setup(tmp_path)
+    sweep = tmp_path / "sweep"
+    outcome = run_cli("run", [*sweep_args(sweep, f"{setup.data},{tmp_path / 'nowhere'}"), "hydra.verbose=true"],
+                      cwd=tmp_path, env=cache_env(tmp_path))
+    assert outcome.code == 1 and "Traceback" in outcome.stderr, outcome.stderr[-3000:]
+    errors = [line for line in outcome.error_lines if line.startswith("error:")]
+    assert errors == [f"error: {sweep / '1_identity'}: data folder '{tmp_path / 'nowhere'}' not found; set data.root to "
+                      "a folder with a manifest.yaml", f"error: 1 of 2 jobs failed (1_identity); fix the cause and run "
+                      f"the same command with hydra.sweep.dir={sweep} to finish the sweep (its finished jobs are kept)"]
+    assert len(json.loads((sweep / "comparison" / "comparison.json").read_text())["systems"]) == 1
+
+
 def test_a_crashed_job_is_finished_by_the_same_command_once_the_cause_is_gone(tmp_path):
     """The cause of the crash gone, the same command finishes the sweep: the crashed job's folder is resumed (its
     FAILED marker names the crash), the finished ones are kept as they were."""
