@@ -48,7 +48,8 @@ from harness.compare.reports.run_index import list_runs
 from harness.score_files import (COMPARISON_DIR, ScoreRequest, run_folder_name, score_systems, system_config,
                                  system_names)
 from harness.compare.significance import DEFAULT_RESAMPLES
-from harness.track.tracking import Store, check_store, end_sweep, log_finished_run, require_mlflow, start_sweep
+from harness.track.tracking import (Store, check_store, end_sweep, interrupt_sweep, log_finished_run, require_mlflow,
+                                    start_sweep)
 
 EXIT_USER_ERROR = 2       # refused: nothing ran, nothing was written
 EXIT_PARTLY_FAILED = 1    # it ran, but a sweep's job failed or a finished run was not logged: each said so in a line
@@ -58,6 +59,7 @@ JOB_FINISHED, JOB_REUSED, JOB_FAILED = "finished", "reused", "failed"   # hydra_
 failed_jobs: dict[str, str] = {}   # this launch's failures that did not stop it (a sweep's job folder name -> why) ...
 not_logged: list[str] = []         # ... and runs a tracking store did not take; run_main exits 1 when there are any
 sweep_jobs: list[int] = []         # the number of jobs of this launch's -m sweep, once counted (run_main)
+sweep_launch: dict[str, object] = {}   # this launch's sweep folder ("folder") and tracking store ("store"), claimed
 job_started = False                # hydra_run was called: Hydra composed the config without error
 # Hydra's documented switch: its errors (a misspelled override) are raised to the caller instead of printed over
 # several lines with exit 1, so that run_main says them in one line with exit 2
@@ -166,15 +168,19 @@ def hydra_run(cfg: DictConfig) -> str:
             return JOB_REUSED
         result = run(cfg, output_dir, hydra_records(cfg), keep_failed=sweep_dir is not None, knob="hydra.run.dir")
     except UserError as err:
-        if hydra_cfg.verbose:   # hydra.verbose=true: the user asked for the traceback
+        if sweep_dir is None and hydra_cfg.verbose:   # hydra.verbose=true: the user asked for the traceback
             raise
         if sweep_dir is None:
             fail(str(err))
-        print(f"error: {output_dir}: {err}", file=sys.stderr)   # the sweep goes on; run_main exits 1 at the end
-        failed_jobs[output_dir.name] = str(err)
-        return JOB_FAILED
+        return job_failed(output_dir, err, with_traceback=bool(hydra_cfg.verbose))
     except KeyboardInterrupt as stop:
+        if sweep_dir:
+            interrupt_sweep(Store.of(cfg.tracking), sweep_dir)
         interrupted(output_dir, sweep_dir, stop)
+    except Exception as err:
+        if sweep_dir is None:
+            raise
+        return job_failed(output_dir, err, with_traceback=True)
     record = RunRecord.from_dict(result)   # the same typed record harness-compare reads from result.json
     show(results_table(record))
     summaries = run_summary_table(record)
@@ -182,6 +188,29 @@ def hydra_run(cfg: DictConfig) -> str:
         show("\n" + summaries)
     show(f"\nrun folder: {output_dir}")
     return JOB_FINISHED
+
+
+def job_failed(output_dir: Path, err: Exception, with_traceback: bool) -> str:
+    """A job of a sweep that failed (the run marked its folder FAILED): a line naming it, after the traceback of a crash
+    (a bug) or of a user error under hydra.verbose=true; then the sweep goes on: the other jobs run and are compared,
+    the summary names the job, run_main exits 1. Hydra re-raised a job's error once every job had run, which left the
+    finished jobs uncompared and the failed one unnamed."""
+    if with_traceback:
+        log.error("%s: the job failed; the sweep goes on with its other jobs", output_dir, exc_info=err)
+    print(f"error: {output_dir}: {first_line(err)}", file=sys.stderr)
+    failed_jobs[output_dir.name] = first_line(err)
+    return JOB_FAILED
+
+
+def sweep_stopped() -> str:
+    """Ctrl-C or SIGTERM outside a run, in a sweep (a parallel launcher's wait for its workers, or the comparison):
+    where the sweep is and how to resume it; its tracked parent run ends KILLED."""
+    folder = sweep_launch.get("folder")
+    if folder is None:
+        return ""
+    interrupt_sweep(sweep_launch.get("store"), folder)
+    return (f"the sweep in {folder} stopped before its end; run the same command with hydra.sweep.dir={folder} to "
+            "resume it")
 
 
 def announce_job(number: int, overrides: list[str]) -> None:
@@ -243,8 +272,8 @@ def run_main() -> None:
         if job_started:   # raised by the run itself, not by composing its config: a bug, with its traceback
             raise
         fail(composition_message(err))
-    except KeyboardInterrupt as stop:   # outside a run (composing, comparing a sweep): nothing to mark
-        stop_interrupted("", stop)
+    except KeyboardInterrupt as stop:   # outside a run (composing, a parallel sweep's wait, its comparison)
+        stop_interrupted(sweep_stopped(), stop)
     if failed_jobs or not_logged:
         sys.exit(EXIT_PARTLY_FAILED)
 
@@ -428,7 +457,13 @@ class RunFolderCallback(Callback):
                                                                                   "hydra.run.dir"))
 
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
-        self.prepare(lambda: claim_sweep_folder(config.hydra.sweep.dir))
+        self.prepare(lambda: self.claim_sweep(config))
+
+    @staticmethod
+    def claim_sweep(config: DictConfig) -> Path:
+        """The sweep's folder, claimed, and remembered for a stop outside its runs (sweep_stopped)."""
+        sweep_launch["folder"] = claim_sweep_folder(config.hydra.sweep.dir, list(config.hydra.overrides.task))
+        return sweep_launch["folder"]
 
     @staticmethod
     def prepare(make: Callable[[], Path]) -> None:
@@ -492,18 +527,21 @@ class TrackingCallback(Callback):
         store, sweep_dir = Store.of(config.tracking), Path(config.hydra.sweep.dir)
         if store:
             self.refuse_unless(lambda: start_sweep(store, sweep_dir, list(config.hydra.overrides.task)), sweep_dir)
+            sweep_launch["store"] = store
 
     def on_job_end(self, config: DictConfig, job_return, **kwargs) -> None:
         store = Store.of(config.tracking)
-        if store and job_return.status == JobStatus.COMPLETED and job_return.return_value == JOB_FINISHED:
+        finished = job_return.status == JobStatus.COMPLETED and job_return.return_value in (JOB_FINISHED, JOB_REUSED)
+        if store and finished:
             sweep_dir = Path(config.hydra.sweep.dir) if config.hydra.mode == RunMode.MULTIRUN else None
             self.say_if_not_logged(lambda: log_finished_run(store, Path(config.hydra.runtime.output_dir),
-                                                            list(config.hydra.overrides.task), sweep_dir))
+                                                            list(config.hydra.overrides.task), sweep_dir,
+                                                            unless_logged=job_return.return_value == JOB_REUSED))
 
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
         store = Store.of(config.tracking)
         if store:
-            self.say_if_not_logged(lambda: end_sweep(store, Path(config.hydra.sweep.dir)))
+            self.say_if_not_logged(lambda: end_sweep(store, Path(config.hydra.sweep.dir), list(failed_jobs)))
 
     @staticmethod
     def say_if_not_logged(log_it: Callable[[], None]) -> None:

@@ -93,3 +93,17 @@ class FixedTextBackend(Backend):
     def translate_batch(self, texts, src_lang, tgt_lang):
         outputs = json.loads(Path(self.model.path).read_text(encoding="utf-8"))
         return [outputs.get(text, text) for text in texts]
+
+
+class CrashesAtBatchSizeTwoBackend(Backend):
+    """Upper-cases each segment, except with generation.batch_size=2 while a file CRASH is in the working folder, where
+    it crashes as a GPU driver does: a bug, not a user error, in one job of a sweep over batch sizes, which removing
+    the file fixes (run with cache.enabled=false, or the cache answers)."""
+
+    name = "crashes_at_two"
+    cause = Path("CRASH")
+
+    def translate_batch(self, texts, src_lang, tgt_lang):
+        if self.generation.batch_size == 2 and self.cause.exists():
+            raise RuntimeError("CUDA error: an illegal memory access was encountered")
+        return [text.upper() for text in texts]

@@ -94,6 +94,28 @@ def data_identity(run: Run) -> dict:
     }
 
 
+def differing_data(first: Run, other: Run) -> list[str]:
+    """What differs between two runs' data, in words: data_identity's parts, and the source sentences where both runs
+    record them (a run without segments, of document scores only, records none)."""
+    mine, theirs = data_identity(first), data_identity(other)
+    differing = [key for key in mine if mine[key] != theirs[key]]
+    sources = [(source_digest(a), source_digest(b)) for a, b in zip(first.result.documents, other.result.documents)]
+    if any(None not in pair and pair[0] != pair[1] for pair in sources):
+        differing.append("source sentences")
+    return differing
+
+
+def source_digest(document: DocumentRecord) -> str | None:
+    """A digest of the source sentences the reference sentences were paired with, and of those left unpaired: a
+    source edited between two runs keeps its file name and sentence count, and its systems translated another text.
+    None where the pairing follows the system's output (the hypothesis-side path) or the run has no segments."""
+    if document.alignment.get("method") == "hypothesis" or not document.segments:
+        return None
+    sources = [segment.src or "" for segment in document.segments]
+    sources += [str(unpaired.get("src", "")) for unpaired in document.unmatched_source]
+    return hashlib.sha256("\0".join(sources).encode("utf-8", "surrogateescape")).hexdigest()
+
+
 def signatures(run: Run, level: str, metric_names: list[str]) -> dict:
     """What each metric's scores must share across runs: the signature, and the direction (higher or lower is
     better: a result edited to call TER higher-is-better would be ranked the other way round)."""
@@ -104,9 +126,8 @@ def signatures(run: Run, level: str, metric_names: list[str]) -> dict:
 
 def incomparability(first: Run, other: Run, level: str, metric_names: list[str]) -> str | None:
     """Why `other` cannot be compared with `first`, in words, or None when it can."""
-    mine = {**data_identity(first), **signatures(first, level, metric_names)}
-    theirs = {**data_identity(other), **signatures(other, level, metric_names)}
-    differing = [key for key in mine if mine[key] != theirs[key]]
+    mine, theirs = signatures(first, level, metric_names), signatures(other, level, metric_names)
+    differing = differing_data(first, other) + [key for key in mine if mine[key] != theirs[key]]
     return f"different {', '.join(differing)}" if differing else None
 
 
@@ -128,7 +149,7 @@ def comparable_groups(runs: list[Run], metric_names: list[str] | None = None) ->
     data set that cannot be split so (no metric in common) are skipped with the reason."""
     groups: list[list[Run]] = []
     skipped: list[Skipped] = []
-    for same_data in grouped(runs, lambda first, run: data_identity(first) == data_identity(run)):
+    for same_data in grouped(runs, lambda first, run: not differing_data(first, run)):
         try:
             groups += signature_groups(same_data, metric_names)
         except UserError as err:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import glob
 import re
+import socket
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,7 @@ from pathlib import Path
 from harness.data.documents import LINK_LOOP, in_a_loop
 from harness.errors import UserError, unknown_name
 from harness.results.results import RunRecord, as_run_record, read_record
-from harness.results.run_folder import FAILED_MARKER, RESULT_FILE, RUNNING_MARKER, TRACKING_STORES
+from harness.results.run_folder import FAILED_MARKER, RESULT_FILE, RUNNING_MARKER, TRACKING_STORES, Claim
 
 
 @dataclass(frozen=True)
@@ -68,11 +69,21 @@ def unfinished_state(folder: Path) -> Skipped | None:
         error = marker_lines(folder / FAILED_MARKER)
         return Skipped(folder, "FAILED", error[0] if error else "stopped on an error it did not record")
     if (folder / RUNNING_MARKER).is_file():
-        claim = ", ".join(marker_lines(folder / RUNNING_MARKER))
-        return Skipped(folder, "RUNNING", "still running or was killed" + (f" ({claim})" if claim else ""))
+        return Skipped(folder, "RUNNING", running_state(folder / RUNNING_MARKER))
     if (folder / ".hydra").is_dir():
         return Skipped(folder, "unfinished", f"no {RESULT_FILE}, no {RUNNING_MARKER} or {FAILED_MARKER} marker")
     return None
+
+
+def running_state(marker: Path) -> str:
+    """What a RUNNING marker says: a run whose process is gone on this host was killed (or its machine stopped), and
+    the same command resumes it; a claim this host cannot check may still run."""
+    claim = Claim.read(marker)
+    if claim is not None and claim.host == socket.gethostname() and not claim.holder_alive():
+        return (f"killed: its process is gone ({claim.describe()}); run its command again with this folder as "
+                "hydra.run.dir (or its sweep's as hydra.sweep.dir) to resume it")
+    lines = ", ".join(marker_lines(marker))
+    return "still running or was killed" + (f" ({lines})" if lines else "")
 
 
 def subfolders(folder: Path) -> list[Path]:

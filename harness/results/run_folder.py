@@ -386,6 +386,7 @@ class RunFolder:
             raise UserError(f"{self.path} is in use by run pid {claim.pid} (started {claim.started}); wait for it "
                             f"to finish or choose another output folder ({self.knob}=...)")
         marker.unlink(missing_ok=True)   # the claimers take turns: nobody else removes or publishes meanwhile
+        remove_staging_files(self.path, claim.pid)
         self.add_note(f"took over the folder from a run that died ({claim.describe()})")
 
     def add_note(self, note: str) -> None:
@@ -488,6 +489,14 @@ class RunFolder:
         remove_created_folders(self.path, self.created_root)
 
 
+def remove_staging_files(folder: Path, pid: int) -> None:
+    """The files a run killed while it wrote them left under their temporary names (.NAME.tmp-PID, write_text): a
+    finished run's folder would hold them beside the files they would have become."""
+    for path in folder.rglob(f".*.tmp-{pid}"):
+        if path.is_file() and not path.is_symlink():
+            path.unlink()
+
+
 def remove_created_folders(path: Path, created_root: Path | None) -> None:
     """Remove path and the parents up to created_root while they are empty: the folders a launch made."""
     if created_root is None:
@@ -507,29 +516,60 @@ def remove_if_empty(folder: Path) -> bool:
 
 # ---------------------------------------------------------------- the sweep folder
 
-def claim_sweep_folder(path: str | Path) -> Path:
-    """hydra.sweep.dir, before Hydra writes multirun.yaml into it: a new or empty folder, or an earlier sweep's
-    (its SWEEP marker), which a re-run resumes; never a folder of the user's. The resolved path."""
+def claim_sweep_folder(path: str | Path, overrides: list[str]) -> Path:
+    """hydra.sweep.dir, before Hydra writes multirun.yaml into it: a new or empty folder, or an earlier launch's of
+    this sweep (its SWEEP marker, the same overrides), which a re-run resumes; never a folder of the user's, another
+    sweep's, or that of a sweep still running. The resolved path."""
     knob = "hydra.sweep.dir"
     path = resolved(path, knob)
     if path.is_dir() and contents(path) and not Claim.read(path / SWEEP_MARKER):
         raise foreign_folder(path, contents(path), "sweep", knob)
+    refuse_another_sweep(path, overrides)
     make_launch_folder(path, knob)
     try:
-        publish_marker(path / SWEEP_MARKER, Claim.of_this_process().text())
-    except FileExistsError:
-        pass   # an earlier launch of this sweep made it
+        with claimers_take_turns(path):
+            take_sweep_marker(path / SWEEP_MARKER)
     except OSError as err:
         remove_created_folders(path, launch_created(path))
         raise storage_error(path / SWEEP_MARKER, err, knob) from None
     return path
 
 
+def take_sweep_marker(marker: Path) -> None:
+    """Put this launch's claim in the SWEEP marker, in place of an earlier launch's that is gone: a second launch
+    joining a sweep that runs would take over its jobs' folders as failed and write its comparison meanwhile."""
+    claim = Claim.read(marker)
+    if claim is not None and claim.host == socket.gethostname() and claim.holder_alive():
+        raise UserError(f"{marker.parent} is in use by the sweep pid {claim.pid} (started {claim.started}); wait for "
+                        "it to finish, or run this sweep into another folder (hydra.sweep.dir=...)")
+    marker.unlink(missing_ok=True)
+    publish_marker(marker, Claim.of_this_process().text())
+
+
+def refuse_another_sweep(path: Path, overrides: list[str]) -> None:
+    """A sweep folder resumes the sweep of the same overrides; Hydra would overwrite another sweep's multirun.yaml,
+    and every job of this one would be refused in a line of its own."""
+    earlier = sweep_overrides(path / "multirun.yaml")
+    if earlier is not None and earlier != overrides:
+        raise UserError(f"{path} holds another sweep (overrides: {' '.join(earlier)}); give a new hydra.sweep.dir, or "
+                        "run that sweep's command to resume it")
+
+
+def sweep_overrides(record: Path) -> list[str] | None:
+    """The command-line overrides of the sweep whose record (multirun.yaml) this is; None when there is none to read."""
+    try:
+        overrides = yaml.safe_load(record.read_text(encoding="utf-8"))["hydra"]["overrides"]["task"]
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, TypeError, KeyError):
+        return None
+    return [str(override) for override in overrides] if isinstance(overrides, list) else None
+
+
 def unfinished_jobs(sweep_dir: Path) -> dict[str, str]:
-    """A sweep's job folders that hold a FAILED or RUNNING claim, each with the marker's first line (what failed, or
-    which process was working there when the sweep ended)."""
+    """A sweep's job folders that hold a FAILED or RUNNING claim and no result.json, each with the marker's first line
+    (what failed, or which process was working there when the sweep ended). A RUNNING marker beside result.json is
+    that of a run killed after it had written its result (result.json is written last): the job is finished."""
     jobs = {}
-    for folder in sorted(p for p in sweep_dir.iterdir() if p.is_dir()):
+    for folder in sorted(p for p in sweep_dir.iterdir() if p.is_dir() and not (p / RESULT_FILE).is_file()):
         marker = next((folder / m for m in (FAILED_MARKER, RUNNING_MARKER) if Claim.read(folder / m)), None)
         if marker is not None:
             jobs[folder.name] = first_marker_line(marker)

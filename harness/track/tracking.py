@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlparse
 
 from harness.config import TrackingSpec
 from harness.errors import UserError, first_line, root_cause
@@ -124,13 +125,34 @@ def check_store(store: Store, run_folder: Path | None = None) -> None:
     database = sqlite_file(store.uri)
     if database is not None and run_folder is not None:
         refuse_store_inside(database, f"tracking.uri={store.uri}", run_folder)
+    if database is not None:
+        refuse_file_in_the_way(store, database.absolute().parent, "its database")
     refuse_read_only(store)
     refuse_foreign_file(store)
     try:
         with mlflow_quiet():
-            experiment_id(store)
+            artifacts = artifact_folder(store)
     except tracking_errors() as err:
         raise unreachable(store, err) from err
+    if artifacts is not None:
+        refuse_file_in_the_way(store, artifacts, "the runs' files (artifacts)")
+
+
+def artifact_folder(store: Store) -> Path | None:
+    """The local folder where the store's experiment keeps its runs' files; None when a server keeps them."""
+    mlflow = client(store)
+    location = urlparse(mlflow.get_experiment(experiment_id(store)).artifact_location)
+    return Path(unquote(location.path)) if location.scheme in ("", "file") else None
+
+
+def refuse_file_in_the_way(store: Store, folder: Path, kept: str) -> None:
+    """A file of the user's where the store's folder (or one above it) should be: MLflow would fail on it, the
+    artifacts only once the run had finished (the run not logged, an MLflow run left RUNNING)."""
+    existing = next(p for p in [folder, *folder.parents] if p.exists())
+    if not existing.is_dir():
+        raise UserError(f"tracking.uri={store.uri}: {existing} is a file, not a folder, where the store keeps {kept}; "
+                        "move the file away, point tracking.uri at another store "
+                        "(tracking.uri=sqlite:///PATH/mlflow.db) or run with tracking=none")
 
 
 def refuse_read_only(store: Store) -> None:
@@ -316,11 +338,26 @@ def log_run(store: Store, folder: Path, overrides: list[str], parent_run_id: str
     nested = {"mlflow.parentRunId": parent_run_id} if parent_run_id else None
     run = mlflow.create_run(experiment_id(store), start_time=milliseconds(record.started),
                             run_name=folder.name, tags=nested)
-    log_values(mlflow, run.info.run_id, run_params(record), run_metrics(record), run_tags(record, folder, overrides))
-    log_folder_items(mlflow, run.info.run_id, folder, list(RUN_ARTIFACTS))
+    try:
+        log_values(mlflow, run.info.run_id, run_params(record), run_metrics(record),
+                   run_tags(record, folder, overrides))
+        log_folder_items(mlflow, run.info.run_id, folder, list(RUN_ARTIFACTS))
+    except BaseException:
+        end_quietly(mlflow, run.info.run_id, "FAILED")
+        raise
     mlflow.set_terminated(run.info.run_id, "FINISHED",
                           end_time=milliseconds(record.started, record.run.wall_seconds or 0))
     return run.info.run_id
+
+
+def end_quietly(mlflow: MlflowClient, run_id: str, status: str) -> None:
+    """An MLflow run that stopped (its logging half-way: FAILED; a sweep interrupted: KILLED) says so, rather than
+    RUNNING for ever; a store that has stopped answering keeps it as it is (the caller says what stopped)."""
+    try:
+        with mlflow_quiet():
+            mlflow.set_terminated(run_id, status)
+    except tracking_errors():
+        pass
 
 
 def start_sweep(store: Store, sweep_dir: Path, overrides: list[str]) -> str:
@@ -328,6 +365,10 @@ def start_sweep(store: Store, sweep_dir: Path, overrides: list[str]) -> str:
     check_store(store)
     try:
         mlflow = client(store)
+        resumed = earlier_parent(mlflow, store, sweep_dir)
+        if resumed is not None:
+            mlflow.update_run(resumed, status="RUNNING")
+            return resumed
         run = mlflow.create_run(experiment_id(store), run_name=str(sweep_dir),
                                 tags=tag_names({"sweep_dir": str(sweep_dir.resolve()), **override_tags(overrides)}))
     except tracking_errors() as err:
@@ -336,39 +377,75 @@ def start_sweep(store: Store, sweep_dir: Path, overrides: list[str]) -> str:
     return run.info.run_id
 
 
+def earlier_parent(mlflow: MlflowClient, store: Store, sweep_dir: Path) -> str | None:
+    """The parent run of an earlier launch of this sweep, when this store's experiment holds it: a resumed sweep goes
+    on under it, rather than splitting its jobs between two parents and leaving the first as it ended."""
+    run_id = sweep_parent(sweep_dir)
+    if run_id is None:
+        return None
+    from mlflow.exceptions import MlflowException
+    try:
+        run = mlflow.get_run(run_id)
+    except MlflowException:   # another store's, or deleted from this one
+        return None
+    usable = run.info.experiment_id == experiment_id(store) and run.info.lifecycle_stage == "active"
+    return run_id if usable else None
+
+
 def sweep_parent(sweep_dir: Path) -> str | None:
     path = sweep_dir / PARENT_RUN_FILE
     return path.read_text(encoding="utf-8").strip() if path.is_file() else None
 
 
-def finish_sweep(store: Store, sweep_dir: Path) -> None:
-    """The parent run gets the sweep's comparison reports (every folder of the sweep holding comparison.json)."""
+def finish_sweep(store: Store, sweep_dir: Path, failed_jobs: list[str]) -> None:
+    """The parent run gets the sweep's comparison reports (every folder of the sweep holding comparison.json), and
+    ends FAILED when a job failed, as the sweep's summary and exit code say."""
     run_id = sweep_parent(sweep_dir)
     if run_id is None:
         return
     mlflow = client(store)
     reports = sorted(path.parent.name for path in sweep_dir.glob(f"*/{REPORT_FILES['json']}"))
     log_folder_items(mlflow, run_id, sweep_dir, reports)
-    mlflow.set_terminated(run_id, "FINISHED")
+    mlflow.set_terminated(run_id, "FAILED" if failed_jobs else "FINISHED")
 
 
-def log_finished_run(store: Store, folder: Path, overrides: list[str], sweep_dir: Path | None) -> None:
-    """Log a finished run. A store that fails now raises one line that says so: the run folder stays as it is,
-    complete, and the caller makes the failure visible (harness-run then exits 1)."""
+def job_logged(store: Store, parent_run_id: str, folder: Path) -> bool:
+    """Whether the sweep's parent run has the run of this job folder (log_run tags each run with its folder)."""
+    children = client(store).search_runs([experiment_id(store)], f"tags.mlflow.parentRunId = '{parent_run_id}'")
+    return any(child.data.tags.get("run_dir") == str(folder.resolve()) for child in children)
+
+
+def interrupt_sweep(store: Store | None, sweep_dir: Path) -> None:
+    """Ctrl-C or SIGTERM in a sweep's job: its parent run ends KILLED (no end callback runs after it); the same
+    command resumes the sweep under it (start_sweep)."""
+    run_id = sweep_parent(sweep_dir) if store else None
+    if run_id is not None:
+        end_quietly(client(store), run_id, "KILLED")
+
+
+def log_finished_run(store: Store, folder: Path, overrides: list[str], sweep_dir: Path | None,
+                     unless_logged: bool = False) -> None:
+    """Log a finished run; with unless_logged (a sweep's job that an earlier launch finished), only when the sweep's
+    parent run lacks it: that launch may have been killed between the job's result and its log. A store that fails
+    now raises one line that says so: the run folder stays as it is, complete, and the caller makes the failure
+    visible (harness-run then exits 1)."""
+    parent = sweep_parent(sweep_dir) if sweep_dir else None
     try:
         with mlflow_quiet():
-            run_id = log_run(store, folder, overrides, sweep_parent(sweep_dir) if sweep_dir else None)
+            if unless_logged and (parent is None or job_logged(store, parent, folder)):
+                return
+            run_id = log_run(store, folder, overrides, parent)
     except tracking_errors() as err:
         raise UserError(f"run NOT logged to MLflow ({store.uri}): {root_cause(err)}; the run folder {folder} is "
                         "complete, MLflow has no (or a partial) record of it") from err
     log.info("logged to MLflow %s, experiment '%s', run %s", store.uri, store.experiment, run_id)
 
 
-def end_sweep(store: Store, sweep_dir: Path) -> None:
+def end_sweep(store: Store, sweep_dir: Path, failed_jobs: list[str]) -> None:
     """The sweep's parent run gets the comparison; a store that fails raises one line, as log_finished_run."""
     try:
         with mlflow_quiet():
-            finish_sweep(store, sweep_dir)
+            finish_sweep(store, sweep_dir, failed_jobs)
     except tracking_errors() as err:
         raise UserError(f"sweep comparison NOT logged to MLflow ({store.uri}): {root_cause(err)}; it stays in "
                         f"{sweep_dir}") from err
