@@ -35,7 +35,7 @@ from harness.compare.comparison import Comparison
 from harness.compare.discovery import Skipped, collect_runs
 from harness.config import (CONF_DIR, check_experiment_names, check_interpolations, compose_config, composition_message,
                             register_schemas, unresolvable)
-from harness.errors import Terminated, UserError, unknown_name
+from harness.errors import Terminated, UserError, first_line, unknown_name
 from harness.pipeline import check_settings, run
 from harness.progress import quiet_library_bars
 from harness.compare.reports.tables import (ReportPlace, comparison_table, group_folder, results_table,
