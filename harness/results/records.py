@@ -351,6 +351,15 @@ class DocumentRecord(Record):
         return self.diagnostics.get("relation", {}).get("measured_from")
 
     @property
+    def relation_signals(self) -> dict:
+        return self.diagnostics.get("relation", {}).get("signals") or {}
+
+    @property
+    def cannot_judge_because(self) -> str | None:
+        """Why its relation cannot be judged, where the diagnostics know (absent from older results)."""
+        return self.diagnostics.get("relation", {}).get("cannot_judge_because")
+
+    @property
     def relation_agrees(self) -> bool | None:
         return self.diagnostics.get("relation", {}).get("agrees")
 

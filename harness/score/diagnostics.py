@@ -19,7 +19,7 @@ from harness.config import DiagnosticsSpec
 from harness.cache import TranslationCache
 from harness.align.crosslingual import PairAlignment
 from harness.align.encoder import has_letters
-from harness.data.languages import language_labels
+from harness.data.languages import language_labels, language_name
 from harness.data.segment import glued, split_sentences
 from harness.translate.translate import Translation
 
@@ -98,6 +98,12 @@ def hypothesis_signals(document: AlignedDocument) -> dict:
     }
 
 
+def copied_sentences(sources: list[str], references: list[str]) -> int:
+    """Reference sentences that are a source sentence word for word: text left untranslated, or a copy."""
+    written = {" ".join(source.split()) for source in sources}
+    return sum(" ".join(reference.split()) in written for reference in references)
+
+
 def pair_signals(pair: PairAlignment, sources: list[str], references: list[str]) -> dict:
     """Relation signals of the source <-> reference alignment: the same for every system."""
     sources = [s for s in sources if has_letters(s)]
@@ -119,6 +125,8 @@ def pair_signals(pair: PairAlignment, sources: list[str], references: list[str])
         # share of sentences in sure beads (mining margin); an abridged translation covers little of the longer
         # text but most of its own: take the better side
         "coverage": round(max(source_coverage, reference_coverage), 4),
+        # a translation pairs some sentence with one sentence; a summary's every sentence condenses several
+        "sure_one_to_one": sum(len(b.src) == len(b.ref) == 1 for b in sure),
         "aligned_similarity": round(aligned, 4),
         "alignment_gap": round(gap, 4),
         "background_similarity": background,
@@ -128,21 +136,41 @@ def pair_signals(pair: PairAlignment, sources: list[str], references: list[str])
         "name_share": round(len(pair.shared_names) / pair.reference_names, 4)
         if pair.shared_names is not None and pair.reference_names else None,
         "number_overlap": overlap(specific_numbers(" ".join(sources)), specific_numbers(" ".join(references))),
+        "copied_sentences": copied_sentences(sources, references),
     }
 
 
-def judge_pair(signals: dict, spec: DiagnosticsSpec) -> str:
+TOO_FEW_SENTENCES = "too few sentences: {reference} in the reference, {source} in the source (at least {least} needed)"
+ALIKE = ("its sentences are so alike that chance pairs match as well as translations (null {null:.2f}, above "
+         "{limit:.2f})")
+CONDENSED = ("every sentence aligned is a merge (no sentence of one side pairs one sentence of the other): a summary or "
+             "a retelling cannot be told from a translation")
+SAME_LANGUAGE = ("source and reference are both {lang}: a copy, a paraphrase or a back-translation of the source is "
+                 "no translation of it")
+
+
+def judged_pair(signals: dict, spec: DiagnosticsSpec) -> tuple[str, str | None]:
+    """The relation of a pair from its signals, and why it cannot be judged (None when it can)."""
     if signals["reference_sentences"] < spec.min_reference_sentences or not signals["source_sentences"]:
-        return Relation.CANNOT_JUDGE
+        return Relation.CANNOT_JUDGE, TOO_FEW_SENTENCES.format(reference=signals["reference_sentences"],
+                                                               source=signals["source_sentences"],
+                                                               least=spec.min_reference_sentences)
     if signals["coverage"] >= spec.parallel_min_coverage and signals["alignment_gap"] >= spec.parallel_min_gap:
-        return Relation.PARALLEL
+        if signals.get("sure_one_to_one") == 0:
+            return Relation.CANNOT_JUDGE, CONDENSED
+        return Relation.PARALLEL, None
     if signals["background_similarity"] > spec.max_background_similarity:   # any two sentences look alike
-        return Relation.CANNOT_JUDGE
+        return Relation.CANNOT_JUDGE, ALIKE.format(null=signals["background_similarity"],
+                                                   limit=spec.max_background_similarity)
     same_event = (signals["name_share"] or 0.0) >= spec.comparable_min_name_share \
         or (signals["number_overlap"] or 0.0) >= spec.comparable_min_number_overlap
     if signals["document_cosine"] >= spec.comparable_min_document_cosine and same_event:
-        return Relation.COMPARABLE
-    return Relation.UNRELATED
+        return Relation.COMPARABLE, None
+    return Relation.UNRELATED, None
+
+
+def judge_pair(signals: dict, spec: DiagnosticsSpec) -> str:
+    return judged_pair(signals, spec)[0]
 
 
 def judge_hypothesis_side(signals: dict, english_share: float, spec: DiagnosticsSpec) -> str:
@@ -159,15 +187,23 @@ def judge_hypothesis_side(signals: dict, english_share: float, spec: Diagnostics
     return Relation.UNRELATED
 
 
-def measure_relation(document: AlignedDocument, english_share: float, spec: DiagnosticsSpec) -> tuple[str, dict, str]:
-    """The relation, its signals and what it was measured from."""
-    if document.pair is not None:
+def measure_relation(document: AlignedDocument, english_share: float, spec: DiagnosticsSpec, source_lang: str,
+                     target_lang: str) -> tuple[str, str | None, dict, str]:
+    """The relation, why it cannot be judged (None when it can or no more is known), its signals and what it was
+    measured from."""
+    if document.pair is None:
+        signals = hypothesis_signals(document)
+        measured, reason = judge_hypothesis_side(signals, english_share, spec), None
+        measured_from = MeasuredFrom.HYPOTHESIS.value
+    elif document.pair.method == "lines" and all(bead.similarity is None for bead in document.pair.beads):
         signals = pair_signals(document.pair, document.sources, document.references)
-        if document.pair.method == "lines" and all(bead.similarity is None for bead in document.pair.beads):
-            return Relation.CANNOT_JUDGE, signals, MeasuredFrom.NOTHING.value
-        return judge_pair(signals, spec), signals, MeasuredFrom.PAIR.value
-    signals = hypothesis_signals(document)
-    return judge_hypothesis_side(signals, english_share, spec), signals, MeasuredFrom.HYPOTHESIS.value
+        measured, reason, measured_from = Relation.CANNOT_JUDGE, None, MeasuredFrom.NOTHING.value
+    else:
+        signals = pair_signals(document.pair, document.sources, document.references)
+        (measured, reason), measured_from = judged_pair(signals, spec), MeasuredFrom.PAIR.value
+    if source_lang == target_lang:   # the reference is checked to be in the target language
+        measured, reason = Relation.CANNOT_JUDGE, SAME_LANGUAGE.format(lang=language_name(source_lang))
+    return measured, reason, signals, measured_from
 
 
 def language_verdict(language: dict, spec: DiagnosticsSpec) -> str:
@@ -185,10 +221,11 @@ def diagnose(document: AlignedDocument, outputs: list[str], declared: str, targe
              spec: DiagnosticsSpec, cache: TranslationCache | None = None) -> dict:
     language = output_language(outputs, target_lang, source_lang, document.method == "lines", cache)
     language["verdict"] = language_verdict(language, spec)
-    measured, signals, measured_from = measure_relation(document, language["english"], spec)
+    measured, reason, signals, measured_from = measure_relation(document, language["english"], spec, source_lang,
+                                                                target_lang)
     agrees = None if measured == Relation.CANNOT_JUDGE else measured == declared
     return {"relation": {"declared": declared, "measured": measured, "measured_from": measured_from,
-                         "signals": signals, "agrees": agrees},
+                         "signals": signals, "agrees": agrees, "cannot_judge_because": reason},
             "output_language": language, "adequacy": document.adequacy}
 
 

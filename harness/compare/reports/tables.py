@@ -44,8 +44,12 @@ NOT_PARALLEL_NOTE = ("* the reference is not a translation of this source (decla
                      "its scores measure topical overlap, not translation quality")
 DISAGREE_NOTE = "! measured relation disagrees with the declared one: {documents}"
 CANNOT_JUDGE_NOTE = ("? relation cannot be judged (too few sentences, sentences so alike that chance pairs match as "
-                     "well as translations, hypothesis not {target}, or a language the encoder does not cover): "
+                     "well as translations, merged sentences only, a reference in the source's language, hypothesis "
+                     "not {target}, or a language the encoder does not cover; the declared relation counts): "
                      "{documents}")
+COPIED_NOTE = ("= {document}: {copied} of {sentences} reference sentences are source sentences word for word (text left "
+               "untranslated, or names and figures alone): a system that copies its source scores on them as on a "
+               "translation")
 UNCOVERED = "a language of the pair is not covered by the multilingual encoder"
 # documents whose relation does not come from source and reference, as the aln note says of every other one
 MEASURED_FROM_NOTES = {
@@ -142,6 +146,9 @@ def relation_notes(documents: tuple[DocumentRecord, ...], target_lang: str) -> l
     undecided = [d.id for d in documents if d.measured_relation == Relation.CANNOT_JUDGE]
     if undecided:
         notes.append(CANNOT_JUDGE_NOTE.format(target=target_lang, documents=", ".join(undecided)))
+    notes += [f"? {d.id}: {d.cannot_judge_because}" for d in documents if d.cannot_judge_because]
+    notes += [COPIED_NOTE.format(document=d.id, copied=copied, sentences=d.relation_signals["reference_sentences"])
+              for d in documents if (copied := d.relation_signals.get("copied_sentences"))]
     unidentified = [d.id for d in documents if d.output_language and d.output_language.verdict == "not_identified"]
     if unidentified:
         notes.append(NOT_IDENTIFIED_NOTE.format(documents=", ".join(unidentified)))
