@@ -19,8 +19,8 @@ from harness.compare.comparison import Comparison, DataSet, Significance
 from harness.compare.discovery import (Collection, Run, Skipped, baseline_index, collect_runs, load_runs,
                                        order_with_baseline, path_suffix, unknown_baseline)
 from harness.compare.rows import (BucketRow, PairRow, RankRow, Ranking, SystemExamples, TestedRow,
-                                  document_description, document_rows, duplicate_note, error_span_rows,
-                                  examples_both_ways, metric_description, skipped_document,
+                                  baseline_family_size, document_description, document_rows, duplicate_note,
+                                  error_span_rows, examples_both_ways, metric_description, skipped_document,
                                   skipped_records, split_by_relation, summary_rows, system_description, verdicts)
 from harness.compare.significance import DEFAULT_RESAMPLES, DEFAULT_SEED, p_floor
 from harness.compare.statistics import (ALPHA, BASELINE_FAMILY, MIN_BUCKET_SEGMENTS, bucket_rows, holm_within_systems,
@@ -72,9 +72,7 @@ def document_analysis(runs: list[Run], names: list[str], compared: list[int]) ->
 
 
 def baseline_family(rows: list[TestedRow]) -> str:
-    sizes = {sum(1 for r in rows if r.system == system and r.p_bootstrap is not None)
-             for system in dict.fromkeys(r.system for r in rows if r.delta is not None)}
-    return BASELINE_FAMILY.format(count=" or ".join(str(size) for size in sorted(sizes)) or "0")
+    return BASELINE_FAMILY.format(count=baseline_family_size(rows))
 
 
 MAX_RESAMPLES = 100_000   # the resampled counts take resamples x segments x 8 bytes: 1.6 GB for 2,000 segments

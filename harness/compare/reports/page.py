@@ -25,7 +25,8 @@ from pathlib import Path
 from harness.compare.comparison import Comparison
 from harness.compare.reports.charts import DELTA_CHART, write_charts
 from harness.compare.reports.tables import (LEADERBOARD_HEADERS, METRIC_LABELS, NO_OUTPUT, NO_OUTPUT_NOTE,
-                                           NO_SOURCE, REPORT_FILES, ReportPlace, comparison_csv, comparison_markdown,
+                                           NO_SOURCE, REPORT_FILES, ReportPlace, baseline_family_text,
+                                           comparison_csv, comparison_markdown,
                                            comparison_notes, example_headings, interval, group_folder,
                                            leaderboard_cells, metric_label, metric_rows, number, untested_rows,
                                            p_floor, p_text, ranking_csv, ranking_tables, score_with_interval,
@@ -375,7 +376,7 @@ def scores_section(comparison: Comparison, charts: list[dict]) -> str:
         cells = [[td(c, LEADERBOARD_KINDS.get(i, "num"), delta_class(r, metric.higher_is_better) if i == 6 else "")
                   for i, c in enumerate(leaderboard_cells(r, floor))] for r in rows]
         classes = ["baseline" if r.delta is None else "" for r in rows]
-        parts.append(f"<h3>{metric_name(metric)}</h3>"
+        parts.append(f"<h3>{metric_name(metric)}; {escape(baseline_family_text(comparison))}</h3>"
                      + table(LEADERBOARD_HEADERS, cells, set(range(4, len(LEADERBOARD_HEADERS))), classes))
     names = user_names(comparison)
     notes = "".join(f"<li dir=\"auto\">{with_names_isolated(n, names)}</li>" for n in comparison_notes(comparison))

@@ -19,7 +19,7 @@ from wcwidth import wcswidth
 
 from harness.compare.comparison import Comparison
 from harness.compare.rows import (OFF_TARGET, BucketRow, Example, MetricInfo, PairRow, RankRow, Ranking, ScoreRow,
-                                  SystemExamples, TestedRow, duplicate_note)
+                                  SystemExamples, TestedRow, baseline_family_size, duplicate_note)
 from harness.data.languages import language_name
 from harness.data.relations import MeasuredFrom, Relation
 from harness.errors import UserError
@@ -475,7 +475,8 @@ def comparison_notes(comparison: Comparison) -> list[str]:
     if test:
         notes.append(f"95% CI: bootstrap, {test.resamples} resamples of the aligned sentences (seed {test.seed}); "
                      f"p: paired bootstrap and paired approximate randomization vs the baseline, parallel documents "
-                     f"only; multiple testing: {test.correction}")
+                     f"only (approximate randomization: {test.resamples} trials, where sacrebleu --paired-ar runs "
+                     "10000 unless told; " + COUNTED_AS_EXTREME + f"); multiple testing: {test.correction}")
         notes.append(f"* significant: Holm-corrected p < {test.alpha} in both tests (parallel documents only)")
     notes += duplicate_note(ranking.duplicates)
     notes += comparison.metrics_left_out
@@ -484,6 +485,11 @@ def comparison_notes(comparison: Comparison) -> list[str]:
     notes += [f"degraded: {system.name}: {'; '.join(system.degraded)}"
               for system in comparison.systems if system.degraded]
     return notes + skipped_document_notes(comparison)
+
+
+COUNTED_AS_EXTREME = ("a p-value counts the resamples at least as extreme as the observed difference, sacrebleu only "
+                      "those strictly more: its p is lower by the resamples that tie the difference, which TER's "
+                      "whole edit counts make many on a small test set")
 
 
 def skipped_document_notes(comparison: Comparison) -> list[str]:
@@ -510,9 +516,22 @@ def ranking_cells(row: RankRow, floor: float | None) -> list[str]:
 
 
 def ranking_title(metric: MetricInfo, ranking: Ranking) -> str:
-    documents = len(ranking.documents)
+    """A ranking's title: what is ranked, and the family its p-values are Holm-corrected over (the tables of one
+    pair of systems show different p-values where their families differ)."""
+    documents, tests = len(ranking.documents), len(ranking.metric_rows(metric.name)) - 1
     return (f"Ranking by {metric_label(metric)}: corpus score over the aligned segments of {documents} parallel "
-            f"document{'s' if documents != 1 else ''}")
+            f"document{'s' if documents != 1 else ''}; p: Holm over the {tests} test{'s' if tests != 1 else ''} "
+            "between neighbours")
+
+
+def baseline_family_text(comparison: Comparison) -> str:
+    """The family the p-values against the baseline are Holm-corrected over, as the tables' titles say it."""
+    return f"p: Holm over each system's {baseline_family_size(comparison.rows)} tests (parallel documents x metrics)"
+
+
+def baseline_title(comparison: Comparison, metric: MetricInfo) -> str:
+    """A per-document table's title: the tests against the baseline, and their family (baseline_family_text)."""
+    return f"{metric_label(metric)} vs the baseline, per document; {baseline_family_text(comparison)}"
 
 
 def pair_cell(pairs: list[PairRow], system: str, other: str) -> str:
@@ -574,7 +593,7 @@ def comparison_table(comparison: Comparison) -> str:
     floor = p_floor(comparison)
     blocks = [f"{terminal_text(t.title)}\n" + format_table(t.headers, t.rows, left=t.labels)
               for t in ranking_tables(comparison)]
-    blocks += [terminal_text(f"{metric_label(m)} vs the baseline, per document") + "\n"
+    blocks += [terminal_text(baseline_title(comparison, m)) + "\n"
                + format_table(LEADERBOARD_HEADERS, [leaderboard_cells(r, floor) for r in
                                                     metric_rows(comparison, m.name)], left=4)
                for m in comparison.metrics if metric_rows(comparison, m.name)]
@@ -660,7 +679,7 @@ def comparison_markdown(comparison: Comparison) -> str:
     for m in comparison.metrics:
         rows = [leaderboard_cells(r, floor) for r in metric_rows(comparison, m.name)]
         if rows:
-            parts += [f"## {markdown_text(metric_label(m))} vs the baseline, per document", "",
+            parts += [f"## {markdown_text(baseline_title(comparison, m))}", "",
                       markdown_table(LEADERBOARD_HEADERS, rows), ""]
     for m in comparison.metrics:
         rows = [not_parallel_cells(r) for r in untested_rows(comparison, m.name)]
@@ -730,20 +749,23 @@ def comparison_csv(comparison: Comparison) -> str:
 
 RANKING_CSV_FIELDS = ["table", "metric", "rank", "cluster", "place", "system", "other", "duplicate_of", "score",
                       "ci_low", "ci_high", "delta", "delta_ci_low", "delta_ci_high", "p_bootstrap", "p_randomization",
-                      "significant"]
+                      "p_bootstrap_holm", "p_randomization_holm", "significant"]
 
 
 def ranking_csv(comparison: Comparison) -> str:
     """ranking.csv: each metric's ranking (the tests against the system above) and, with --all-pairs, every pair;
-    the p-values are the Holm-corrected ones (the families: the notes of the report)."""
+    the p-values raw and Holm-corrected under leaderboard.csv's names (the families: the notes of the report)."""
     ranking = comparison.ranking
     lines = [{"table": "ranking", "metric": row.metric, "rank": row.rank, "cluster": row.cluster,
               "place": row.place, "system": row.system, "duplicate_of": row.duplicate_of,
               "score": row.score, "ci_low": row.ci[0], "ci_high": row.ci[1], "delta": row.delta_above,
-              "p_bootstrap": row.p_bootstrap_above, "p_randomization": row.p_randomization_above,
+              "p_bootstrap": row.raw_p_above and row.raw_p_above[0],
+              "p_randomization": row.raw_p_above and row.raw_p_above[1],
+              "p_bootstrap_holm": row.p_bootstrap_above, "p_randomization_holm": row.p_randomization_above,
               "significant": row.significant_above} for row in ranking.rows]
     lines += [{"table": "pair", "metric": pair.metric, "system": pair.system, "other": pair.other,
                "delta": pair.delta, "delta_ci_low": pair.delta_ci[0], "delta_ci_high": pair.delta_ci[1],
-               "p_bootstrap": pair.p_bootstrap_holm, "p_randomization": pair.p_randomization_holm,
+               "p_bootstrap": pair.p_bootstrap, "p_randomization": pair.p_randomization,
+               "p_bootstrap_holm": pair.p_bootstrap_holm, "p_randomization_holm": pair.p_randomization_holm,
                "significant": pair.significant} for pair in ranking.pairs]
     return csv_text(RANKING_CSV_FIELDS, lines)
