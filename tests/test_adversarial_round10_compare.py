@@ -21,7 +21,7 @@ from harness.compare.compare import collect_runs, compare_runs
 from harness.compare.reports.page import comparison_html
 from harness.compare.reports.tables import comparison_csv, comparison_markdown, comparison_table, ranking_csv
 from harness.score_files import ScoreRequest, score_systems
-from tests.adversarial import run_cli
+from tests.adversarial import assert_one_line_error, run_cli
 
 SOURCE = ["Le chat est sur la table.", "Il fait beau aujourd'hui.", "Nous allons au marché demain matin.",
           "Mon frère habite à Paris depuis dix ans.", "Le train part à huit heures précises.",
@@ -301,3 +301,48 @@ def test_the_report_files_show_the_ranking_p_values_the_json_holds(runs, tmp_pat
     assert f"| {row.p_bootstrap_above:.3f} | {row.p_randomization_above:.3f} |" in markdown
     page = comparison_html(comparison, [])
     assert f"{row.p_bootstrap_above:.3f}" in page and f"{row.p_randomization_above:.3f}" in page
+
+
+# ---------------------------------------------------------------- the seed, one system, few resamples
+
+@pytest.mark.parametrize("value, said", [("None", None), ("abc", "'abc'"), ("-3", "'-3'"), ("1.5", "'1.5'")])
+def test_sacrebleus_seed_variable_is_read_as_sacrebleu_reads_it(runs, tmp_path, value, said):
+    """SACREBLEU_SEED=None is how sacrebleu is told to draw a fresh seed: harness-compare (and harness-score, and
+    every import of the harness's comparison) died on it with a ValueError traceback at import. None now draws a
+    fresh seed, which the report names; a value that is no seed is refused in one line."""
+    folders = [str(runs["sysA"]), str(runs["sysB"])]
+    outcome = run_cli("compare", [*folders, "--out", str(tmp_path / "report"), "--resamples", "50"], cwd=tmp_path,
+                      env={"HARNESS_CACHE_DIR": str(tmp_path / "cache"), "SACREBLEU_SEED": value})
+    if said is None:
+        assert outcome.code == 0, outcome.stderr[-2000:]
+        seed = json.loads((tmp_path / "report" / "comparison.json").read_text(encoding="utf-8"))["significance"]["seed"]
+        assert isinstance(seed, int) and f"(seed {seed})" in outcome.stdout
+    else:
+        assert_one_line_error(outcome, f"SACREBLEU_SEED={said}", "whole number")
+        assert not (tmp_path / "report").exists()
+
+
+def test_one_system_names_no_family_of_tests(runs):
+    """One system: no test, so no table title names a Holm family of 0 tests."""
+    text = comparison_table(compared(runs, ["sysA"]))
+    titles = [block.splitlines()[0] for block in text.split("\n\n")[:-1]]
+    assert len(titles) == 8 and not any("Holm" in title for title in titles), titles
+    assert "Ranking by BLEU ↑: corpus score over the aligned segments of 1 parallel document\n" in text
+
+
+@pytest.mark.parametrize("resamples, coverage", [(20, "90%"), (10, "82%"), (1, "0%")])
+def test_intervals_from_fewer_than_40_resamples_say_what_they_are(runs, resamples, coverage):
+    """--resamples 20: sacrebleu's 95% rule cuts resamples // 40 from each end, none below 40, so the '95% CI' was
+    the range of all 20 resamples (about a 90% interval) with nothing said. The note now says what they are."""
+    comparison = compare_runs(collect_runs([str(runs["sysA"]), str(runs["sysB"])]).runs, n_resamples=resamples)
+    row = against_baseline(comparison, "bleu", "sysA")
+    said = next(line for line in comparison_table(comparison).splitlines() if line.startswith("95% CI:"))
+    assert f"about a {coverage} interval, not 95%" in said, said
+    assert row.ci[0] <= row.score <= row.ci[1] or resamples == 1
+
+
+def test_forty_resamples_or_more_say_nothing_of_coverage(runs):
+    """From 40 resamples on a tail is cut as sacrebleu cuts it: the intervals are 95% ones and no note says more."""
+    said = next(line for line in comparison_table(compared(runs, ["sysA", "sysB"])).splitlines()
+                if line.startswith("95% CI:"))
+    assert "not 95%" not in said

@@ -376,7 +376,7 @@ def scores_section(comparison: Comparison, charts: list[dict]) -> str:
         cells = [[td(c, LEADERBOARD_KINDS.get(i, "num"), delta_class(r, metric.higher_is_better) if i == 6 else "")
                   for i, c in enumerate(leaderboard_cells(r, floor))] for r in rows]
         classes = ["baseline" if r.delta is None else "" for r in rows]
-        parts.append(f"<h3>{metric_name(metric)}; {escape(baseline_family_text(comparison))}</h3>"
+        parts.append(f"<h3>{metric_name(metric)}{escape(baseline_family_text(comparison))}</h3>"
                      + table(LEADERBOARD_HEADERS, cells, set(range(4, len(LEADERBOARD_HEADERS))), classes))
     names = user_names(comparison)
     notes = "".join(f"<li dir=\"auto\">{with_names_isolated(n, names)}</li>" for n in comparison_notes(comparison))

@@ -20,6 +20,7 @@ from wcwidth import wcswidth
 from harness.compare.comparison import Comparison
 from harness.compare.rows import (OFF_TARGET, BucketRow, Example, MetricInfo, PairRow, RankRow, Ranking, ScoreRow,
                                   SystemExamples, TestedRow, baseline_family_size, duplicate_note)
+from harness.compare.significance import short_of_95
 from harness.data.languages import language_name
 from harness.data.relations import MeasuredFrom, Relation
 from harness.errors import UserError
@@ -476,7 +477,8 @@ def comparison_notes(comparison: Comparison) -> list[str]:
         notes.append(f"95% CI: bootstrap, {test.resamples} resamples of the aligned sentences (seed {test.seed}); "
                      f"p: paired bootstrap and paired approximate randomization vs the baseline, parallel documents "
                      f"only (approximate randomization: {test.resamples} trials, where sacrebleu --paired-ar runs "
-                     "10000 unless told; " + COUNTED_AS_EXTREME + f"); multiple testing: {test.correction}")
+                     "10000 unless told; " + COUNTED_AS_EXTREME + f"); multiple testing: {test.correction}"
+                     + (f"; {short_of_95(test.resamples)}" if short_of_95(test.resamples) else ""))
         notes.append(f"* significant: Holm-corrected p < {test.alpha} in both tests (parallel documents only)")
     notes += duplicate_note(ranking.duplicates)
     notes += comparison.metrics_left_out
@@ -519,19 +521,21 @@ def ranking_title(metric: MetricInfo, ranking: Ranking) -> str:
     """A ranking's title: what is ranked, and the family its p-values are Holm-corrected over (the tables of one
     pair of systems show different p-values where their families differ)."""
     documents, tests = len(ranking.documents), len(ranking.metric_rows(metric.name)) - 1
+    family = f"; p: Holm over the {tests} test{'s' if tests != 1 else ''} between neighbours" if tests else ""
     return (f"Ranking by {metric_label(metric)}: corpus score over the aligned segments of {documents} parallel "
-            f"document{'s' if documents != 1 else ''}; p: Holm over the {tests} test{'s' if tests != 1 else ''} "
-            "between neighbours")
+            f"document{'s' if documents != 1 else ''}{family}")
 
 
 def baseline_family_text(comparison: Comparison) -> str:
-    """The family the p-values against the baseline are Holm-corrected over, as the tables' titles say it."""
-    return f"p: Holm over each system's {baseline_family_size(comparison.rows)} tests (parallel documents x metrics)"
+    """The family the p-values against the baseline are Holm-corrected over, as the tables' titles say it after
+    "; " (nothing where no system is tested: one system, or document-level scores)."""
+    size = baseline_family_size(comparison.rows)
+    return "" if size == "0" else f"; p: Holm over each system's {size} tests (parallel documents x metrics)"
 
 
 def baseline_title(comparison: Comparison, metric: MetricInfo) -> str:
     """A per-document table's title: the tests against the baseline, and their family (baseline_family_text)."""
-    return f"{metric_label(metric)} vs the baseline, per document; {baseline_family_text(comparison)}"
+    return f"{metric_label(metric)} vs the baseline, per document{baseline_family_text(comparison)}"
 
 
 def pair_cell(pairs: list[PairRow], system: str, other: str) -> str:
