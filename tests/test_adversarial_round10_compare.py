@@ -346,3 +346,80 @@ def test_forty_resamples_or_more_say_nothing_of_coverage(runs):
     said = next(line for line in comparison_table(compared(runs, ["sysA", "sysB"])).splitlines()
                 if line.startswith("95% CI:"))
     assert "not 95%" not in said
+
+
+# ---------------------------------------------------------------- two documents; sacrebleu's chrF++; every format
+
+def test_two_documents_rank_on_their_pooled_segments_as_sacrebleu_scores_them(tmp_path):
+    """Two parallel documents, the identity floor and the reference ceiling: the ranking's score is sacrebleu's
+    corpus score over the aligned segments of both documents together, each per-document row sacrebleu's over its
+    own, and the per-document title counts each system's 2 documents x 4 metrics."""
+    from harness import run
+    from harness.config import compose_config
+    from tests.test_adversarial_compare import write_dataset, write_references_as_outputs
+    data, outputs = write_dataset(tmp_path / "data"), write_references_as_outputs(tmp_path / "outputs")
+    common = [f"data.root={data}", f"cache.dir={tmp_path / 'cache'}", "alignment.embeddings=false"]
+    for name, overrides in (("identity", ["model=identity"]), ("reference", ["model=files", f"model.path={outputs}"])):
+        run(compose_config([*common, *overrides]), tmp_path / "runs" / name)
+    collection = collect_runs([str(tmp_path / "runs" / name) for name in ("identity", "reference")])
+    comparison = compare_runs(collection.runs, n_resamples=RESAMPLES)
+    segments = [[(s.hyp, s.ref) for d in r.result.documents for s in d.segments] for r in collection.runs]
+    for run_segments, system in zip(segments, comparison.system_names):
+        hyps, refs = [h for h, _ in run_segments], [r for _, r in run_segments]
+        assert rank_row(comparison, "bleu", system).score == pytest.approx(
+            BLEU().corpus_score(hyps, [refs]).score, abs=1e-4)
+    assert comparison.ranking.documents == ["a", "b"]
+    assert "per document; p: Holm over each system's 8 tests" in comparison_table(comparison)
+
+
+def test_chrf_plus_plus_tests_as_sacrebleus_chrf_with_word_order_two(runs):
+    """chrF++ is sacrebleu's chrF with --chrf-word-order 2: the same score and paired bootstrap p-value."""
+    comparison = compared(runs, ["sysA", "sysB"])
+    named = [("Baseline: first", SYSTEMS["sysA"]), ("s1", SYSTEMS["sysB"])]
+    _, results = PairedTest(named, {"chrF2++": CHRF(word_order=2)}, [REFERENCE], test_type="bs",
+                            n_samples=RESAMPLES)()
+    ours = against_baseline(comparison, "chrf++", "sysB")
+    assert ours.score == pytest.approx(results["chrF2++"][1].score, abs=1e-4)
+    assert ours.p_bootstrap == pytest.approx(results["chrF2++"][1].p_value, abs=1e-12)
+
+
+def test_all_pairs_and_the_ranking_agree_on_a_pair_tested_alone(runs):
+    """Two systems: the win matrix's one pair and the ranking's one neighbour test are the same test in a family of
+    one: the same p-values and star, and the delta of opposite sign read from the other side."""
+    comparison = compared(runs, ["sysA", "sysB"], all_pairs=True)
+    for metric in ("bleu", "ter"):
+        [pair] = comparison.ranking.metric_pairs(metric)
+        ranked = comparison.ranking.metric_rows(metric)[1]
+        assert (pair.p_bootstrap_holm, pair.p_randomization_holm) == (ranked.p_bootstrap_above,
+                                                                     ranked.p_randomization_above)
+        assert pair.significant == ranked.significant_above
+        assert abs(pair.delta) == pytest.approx(abs(ranked.delta_above), abs=1e-4)
+
+
+def test_an_empty_system_is_named_degraded_in_every_format(runs, tmp_path):
+    """A system whose every line is empty: its scores are 0 (TER 100) and every format says why (degraded: empty
+    outputs), comparison.json included."""
+    folders = score(tmp_path, {"sysA": SYSTEMS["sysA"], "blank": [""] * len(SOURCE)})
+    comparison = compare_runs(collect_runs([str(f) for f in folders]).runs, n_resamples=RESAMPLES)
+    assert rank_row(comparison, "ter", "blank").score == 100.0 and rank_row(comparison, "bleu", "blank").score == 0
+    said = "degraded: blank: empty outputs: src 10/10"
+    assert said in comparison_table(comparison) and said in comparison_markdown(comparison)
+    assert re.sub(r"</?bdi>", "", comparison_html(comparison, [])).count(said) == 1
+    assert comparison.as_record()["systems"][1]["degraded"] == ["empty outputs: src 10/10"]
+
+
+def test_every_file_shows_the_per_document_p_values_of_comparison_json(runs):
+    """leaderboard.csv holds comparison.json's raw and corrected p-values; the terminal, leaderboard.md and
+    report.html show the corrected ones alike."""
+    comparison = compared(runs, ["sysA", "sysB"])
+    record = {(r["metric"], r["system"]): r for r in comparison.as_record()["rows"]}
+    for line in csv.DictReader(io.StringIO(comparison_csv(comparison))):
+        if line["p_bootstrap"]:
+            row = record[(line["metric"], line["system"])]
+            assert float(line["p_bootstrap_holm"]) == row["p_bootstrap_holm"]
+            assert float(line["p_randomization"]) == row["p_randomization"]
+    row = against_baseline(comparison, "chrf", "sysB")
+    shown = f"{row.p_bootstrap_holm:.3f}", f"{row.p_randomization_holm:.3f}"
+    assert table_lines(comparison_table(comparison), "chrF ↑ vs the baseline")[-1].split()[-2:] == list(shown)
+    assert f"| {shown[0]} | {shown[1]} |" in comparison_markdown(comparison)
+    assert all(p in comparison_html(comparison, []) for p in shown)
