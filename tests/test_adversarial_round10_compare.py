@@ -19,7 +19,7 @@ from sacrebleu.significance import PairedTest
 
 from harness.compare.compare import collect_runs, compare_runs
 from harness.compare.reports.page import comparison_html
-from harness.compare.reports.tables import comparison_csv, comparison_markdown, comparison_table, ranking_csv
+from harness.compare.reports.tables import comparison_csv, comparison_markdown, comparison_table, p_text, ranking_csv
 from harness.score_files import ScoreRequest, score_systems
 from tests.adversarial import assert_one_line_error, run_cli
 
@@ -423,3 +423,17 @@ def test_every_file_shows_the_per_document_p_values_of_comparison_json(runs):
     assert table_lines(comparison_table(comparison), "chrF ↑ vs the baseline")[-1].split()[-2:] == list(shown)
     assert f"| {shown[0]} | {shown[1]} |" in comparison_markdown(comparison)
     assert all(p in comparison_html(comparison, []) for p in shown)
+
+
+# ---------------------------------------------------------------- p-values at the threshold
+
+@pytest.mark.parametrize("p, raw", [(50 / 1001, 50 / 1001), (2 * 25 / 1001, 25 / 1001), (50 / 1001, 1 / 1001),
+                                    (0.04996, 0.01), (0.0500, 0.0500), (0.05004, 0.05004)])
+def test_a_p_value_is_never_shown_on_the_other_side_of_the_threshold(p, raw):
+    """With 1000 resamples, 49 as extreme give p = 50/1001 = 0.04995: significant (p < 0.05), starred, and shown
+    '0.050', which reads as not significant; Holm's 2 x 25/1001 is the same number, and a raw p at its floor times
+    50 tests read '≤ 0.050'. A p-value is shown with as many decimals as keep it on its side of 0.05."""
+    shown = p_text(p, raw, 1 / 1001)
+    value = float(shown.lstrip("≤ "))
+    assert (value < 0.05) == (p < 0.05), shown
+    assert shown.startswith("≤") == (raw <= 1 / 1001)

@@ -21,6 +21,7 @@ from harness.compare.comparison import Comparison
 from harness.compare.rows import (OFF_TARGET, BucketRow, Example, MetricInfo, PairRow, RankRow, Ranking, ScoreRow,
                                   SystemExamples, TestedRow, baseline_family_size, duplicate_note)
 from harness.compare.significance import short_of_95
+from harness.compare.statistics import ALPHA
 from harness.data.languages import language_name
 from harness.data.relations import MeasuredFrom, Relation
 from harness.errors import UserError
@@ -428,13 +429,22 @@ def interval(ci: list[float] | None) -> str:
 
 
 def p_text(p: float | None, raw: float | None = None, floor: float | None = None) -> str:
-    """A p-value to 3 decimals; "≤" when the test's raw p is at its floor 1/(resamples + 1) (no resample was as
-    extreme as the observed difference: the true p may be smaller still), rounded up so that the bound holds."""
+    """A p-value to 3 decimals, more where 3 would show it on the other side of ALPHA than it is (50/1001 is
+    0.04995, significant, not "0.050"); "≤" when the test's raw p is at its floor 1/(resamples + 1) (no resample was
+    as extreme as the observed difference: the true p may be smaller still), rounded up so that the bound holds."""
     if p is None:
         return "n/a"
-    if floor is not None and raw is not None and raw <= floor * (1 + 1e-9):
-        return f"≤ {math.ceil(p * 1000 - 1e-9) / 1000:.3f}"
-    return f"{p:.3f}"
+    bound = floor is not None and raw is not None and raw <= floor * (1 + 1e-9)
+    decimals = 3
+    while (shown_p(p, decimals, bound) < ALPHA) != (p < ALPHA) and decimals < 9:
+        decimals += 1
+    return f"{'≤ ' if bound else ''}{shown_p(p, decimals, bound):.{decimals}f}"
+
+
+def shown_p(p: float, decimals: int, up: bool) -> float:
+    """p to so many decimals: rounded, or rounded up for a bound ("≤"), which must still hold."""
+    scale = 10 ** decimals
+    return math.ceil(p * scale - 1e-9) / scale if up else round(p, decimals)
 
 
 def p_floor(comparison: Comparison) -> float | None:
