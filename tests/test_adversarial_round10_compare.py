@@ -437,3 +437,12 @@ def test_a_p_value_is_never_shown_on_the_other_side_of_the_threshold(p, raw):
     value = float(shown.lstrip("≤ "))
     assert (value < 0.05) == (p < 0.05), shown
     assert shown.startswith("≤") == (raw <= 1 / 1001)
+
+
+def test_the_html_page_says_what_intervals_from_few_resamples_are(runs):
+    """report.html's legend called the intervals of 20 resamples 'the paired 95% bootstrap interval'; it now says
+    what they are, as the notes do."""
+    comparison = compare_runs(collect_runs([str(runs["sysA"]), str(runs["sysB"])]).runs, n_resamples=20)
+    page = comparison_html(comparison, [])
+    legend = re.search(r"<p class=\"note\">Δ: system minus baseline.*?</p>", page).group(0)
+    assert "about a 90% interval, not 95%" in legend, legend

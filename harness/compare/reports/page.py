@@ -30,6 +30,7 @@ from harness.compare.reports.tables import (LEADERBOARD_HEADERS, METRIC_LABELS, 
                                            comparison_notes, example_headings, interval, group_folder,
                                            leaderboard_cells, metric_label, metric_rows, number, untested_rows,
                                            p_floor, p_text, ranking_csv, ranking_tables, score_with_interval,
+                                           short_note,
                                            skipped_document_notes, summary_table)
 from harness.compare.reports.html_text import bdi, escape, isolated, said, with_names_isolated
 from harness.compare.reports.spans import error_spans_html
@@ -270,7 +271,8 @@ def holm_note(comparison: Comparison, documents: int) -> str:
     others, metrics = len(comparison.systems) - 1, len(comparison.metrics)
     cells = documents * metrics * others
     return (f"<p class=\"note\">Δ: system minus baseline, with the paired 95% bootstrap interval ({test.resamples} "
-            f"resamples of the aligned sentences, seed {test.seed}). p: paired bootstrap and paired approximate "
+            f"resamples of the aligned sentences, seed {test.seed}{escape(short_note(test.resamples))}). p: paired "
+            "bootstrap and paired approximate "
             "randomization tests, Holm-corrected; ≤ marks a p at its floor 1/(resamples + 1). Significant: "
             f"Holm-corrected p &lt; {test.alpha} in both tests; the interval and the tests are separate procedures "
             f"and can disagree near the threshold. What Holm covers: {escape(test.correction)}. The {cells} "

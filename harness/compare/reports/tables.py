@@ -488,7 +488,7 @@ def comparison_notes(comparison: Comparison) -> list[str]:
                      f"p: paired bootstrap and paired approximate randomization vs the baseline, parallel documents "
                      f"only (approximate randomization: {test.resamples} trials, where sacrebleu --paired-ar runs "
                      "10000 unless told; " + COUNTED_AS_EXTREME + f"); multiple testing: {test.correction}"
-                     + (f"; {short_of_95(test.resamples)}" if short_of_95(test.resamples) else ""))
+                     + short_note(test.resamples))
         notes.append(f"* significant: Holm-corrected p < {test.alpha} in both tests (parallel documents only)")
     notes += duplicate_note(ranking.duplicates)
     notes += comparison.metrics_left_out
@@ -497,6 +497,12 @@ def comparison_notes(comparison: Comparison) -> list[str]:
     notes += [f"degraded: {system.name}: {'; '.join(system.degraded)}"
               for system in comparison.systems if system.degraded]
     return notes + skipped_document_notes(comparison)
+
+
+def short_note(resamples: int) -> str:
+    """What the intervals are with too few resamples for sacrebleu's 95% rule (significance.short_of_95), after
+    "; "; nothing from 40 resamples on."""
+    return f"; {short_of_95(resamples)}" if short_of_95(resamples) else ""
 
 
 COUNTED_AS_EXTREME = ("a p-value counts the resamples at least as extreme as the observed difference, sacrebleu only "
