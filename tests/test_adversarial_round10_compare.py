@@ -446,3 +446,14 @@ def test_the_html_page_says_what_intervals_from_few_resamples_are(runs):
     page = comparison_html(comparison, [])
     legend = re.search(r"<p class=\"note\">Δ: system minus baseline.*?</p>", page).group(0)
     assert "about a 90% interval, not 95%" in legend, legend
+
+
+def test_one_metric_named_twice_is_compared_once_in_a_family_of_one(runs):
+    """--metrics bleu bleu: one BLEU table, and each system's family against the baseline holds its 1 test (the
+    title read 'Holm over each system's 1 tests'), so its p-values are the raw ones, the ranking's."""
+    comparison = compared(runs, ["sysA", "sysB"], metrics=["bleu", "bleu"])
+    text = comparison_table(comparison)
+    assert text.count("BLEU ↑ vs the baseline, per document") == 1
+    assert "per document; p: Holm over each system's 1 test, so the raw p (parallel" in text, text
+    row = against_baseline(comparison, "bleu", "sysB")
+    assert (row.p_bootstrap_holm, row.p_randomization_holm) == (row.p_bootstrap, row.p_randomization)

@@ -546,7 +546,8 @@ def baseline_family_text(comparison: Comparison) -> str:
     """The family the p-values against the baseline are Holm-corrected over, as the tables' titles say it after
     "; " (nothing where no system is tested: one system, or document-level scores)."""
     size = baseline_family_size(comparison.rows)
-    return "" if size == "0" else f"; p: Holm over each system's {size} tests (parallel documents x metrics)"
+    tests = "1 test, so the raw p" if size == "1" else f"{size} tests"
+    return "" if size == "0" else f"; p: Holm over each system's {tests} (parallel documents x metrics)"
 
 
 def baseline_title(comparison: Comparison, metric: MetricInfo) -> str:
