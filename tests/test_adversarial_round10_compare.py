@@ -457,3 +457,15 @@ def test_one_metric_named_twice_is_compared_once_in_a_family_of_one(runs):
     assert "per document; p: Holm over each system's 1 test, so the raw p (parallel" in text, text
     row = against_baseline(comparison, "bleu", "sysB")
     assert (row.p_bootstrap_holm, row.p_randomization_holm) == (row.p_bootstrap, row.p_randomization)
+
+
+def test_a_difference_on_one_line_of_ten_is_never_starred(tmp_path):
+    """sysA and a copy of it with one line changed: the paired bootstrap alone may read a small p (every resample
+    that draws the line differs), but approximate randomization swaps that line in half its trials, so p (AR) is
+    about 1 and the difference is not significant in any table."""
+    changed = [*SYSTEMS["sysA"][:4], "Something else entirely happened here.", *SYSTEMS["sysA"][5:]]
+    folders = score(tmp_path, {"sysA": SYSTEMS["sysA"], "edit": changed})
+    comparison = compare_runs(collect_runs([str(f) for f in folders]).runs, n_resamples=RESAMPLES, all_pairs=True)
+    assert all(r.p_randomization > 0.4 and not r.significant for r in comparison.rows if r.delta is not None)
+    assert not any(r.significant_above for r in comparison.ranking.rows) and not any(
+        p.significant for p in comparison.ranking.pairs)
