@@ -47,7 +47,7 @@ from harness.results.run_folder import (FAILED_MARKER, abandon_launch, claim_swe
 from harness.compare.reports.run_index import list_runs
 from harness.score_files import (COMPARISON_DIR, ScoreRequest, run_folder_name, score_systems, system_config,
                                  system_names)
-from harness.compare.significance import DEFAULT_RESAMPLES
+from harness.compare.significance import DEFAULT_RESAMPLES, environment_seed
 from harness.track.tracking import (Store, check_store, end_sweep, interrupt_sweep, log_finished_run, require_mlflow,
                                     start_sweep)
 
@@ -357,10 +357,11 @@ def compare_main() -> None:
             show(index)
             return
         check_resamples(args.resamples)   # before the runs are read: a search of a large folder takes a while
+        seed = environment_seed()
         place = ReportPlace.of(folder)
         collection = collect_runs(args.runs)
         warn_skipped(collection.skipped)
-        compared = compare_collection(collection, args.baseline, args.metrics, args.resamples,
+        compared = compare_collection(collection, args.baseline, args.metrics, args.resamples, seed,
                                       all_pairs=args.all_pairs)
         warn_skipped(compared.skipped)
         show_comparisons(compared.comparisons, publish(compared.comparisons, place))
@@ -430,13 +431,14 @@ def score_main() -> None:
         if args.baseline and args.baseline not in system_names(args.hypotheses):
             raise unknown_name("baseline system", args.baseline, system_names(args.hypotheses))
         check_resamples(args.resamples)
+        seed = environment_seed()         # before the systems are scored, as the other checks of the command line
         folders = score_systems(request, out)
         if len(folders) == 1:
             show(results_table(read_record(folders[0])))
             show(f"\nrun folder: {folders[0]}")
             return
         compared = compare_collection(collect_runs([str(folder) for folder in folders]), args.baseline, None,
-                                      args.resamples, all_pairs=args.all_pairs)
+                                      args.resamples, seed, all_pairs=args.all_pairs)
         warn_skipped(compared.skipped)
         show_comparisons(compared.comparisons, publish(compared.comparisons, ReportPlace.of(out / COMPARISON_DIR)))
         renamed = [f"{name} in {run_folder_name(name)}/" for name in system_names(args.hypotheses)

@@ -19,10 +19,10 @@ from harness.compare.comparison import Comparison, DataSet, Significance
 from harness.compare.discovery import (Collection, Run, Skipped, baseline_index, collect_runs, load_runs,
                                        order_with_baseline, path_suffix, unknown_baseline)
 from harness.compare.rows import (BucketRow, PairRow, RankRow, Ranking, SystemExamples, TestedRow,
-                                  document_description, document_rows, duplicate_note, error_span_rows,
-                                  examples_both_ways, metric_description, skipped_document,
+                                  baseline_family_size, document_description, document_rows, duplicate_note,
+                                  error_span_rows, examples_both_ways, metric_description, skipped_document,
                                   skipped_records, split_by_relation, summary_rows, system_description, verdicts)
-from harness.compare.significance import DEFAULT_RESAMPLES, DEFAULT_SEED, p_floor
+from harness.compare.significance import DEFAULT_RESAMPLES, environment_seed, p_floor
 from harness.compare.statistics import (ALPHA, BASELINE_FAMILY, MIN_BUCKET_SEGMENTS, bucket_rows, holm_within_systems,
                                         length_bucket, ranking, scored_over_source_units, statistics_by_system,
                                         tested_metrics, tested_rows)
@@ -72,9 +72,7 @@ def document_analysis(runs: list[Run], names: list[str], compared: list[int]) ->
 
 
 def baseline_family(rows: list[TestedRow]) -> str:
-    sizes = {sum(1 for r in rows if r.system == system and r.p_bootstrap is not None)
-             for system in dict.fromkeys(r.system for r in rows if r.delta is not None)}
-    return BASELINE_FAMILY.format(count=" or ".join(str(size) for size in sorted(sizes)) or "0")
+    return BASELINE_FAMILY.format(count=baseline_family_size(rows))
 
 
 MAX_RESAMPLES = 100_000   # the resampled counts take resamples x segments x 8 bytes: 1.6 GB for 2,000 segments
@@ -89,12 +87,13 @@ def check_resamples(n_resamples: int) -> None:
 
 
 def compare_runs(runs: list[Run], baseline: str | None = None, metrics: list[str] | None = None,
-                 n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED, skipped: list[Skipped] = (),
+                 n_resamples: int = DEFAULT_RESAMPLES, seed: int | None = None, skipped: list[Skipped] = (),
                  all_pairs: bool = False) -> Comparison:
     """The comparison of comparable runs: the ranking per metric (with every pair tested when all_pairs), the
     tests against a baseline (default: the first run); `skipped` run folders are recorded, so that the report
-    says what it leaves out."""
+    says what it leaves out. The seed: SACREBLEU_SEED's (environment_seed) unless given."""
     check_resamples(n_resamples)
+    seed = environment_seed() if seed is None else seed
     runs = order_with_baseline(runs, baseline)
     level = score_level(runs)
     names = choose_metrics(runs, level, metrics)
@@ -144,11 +143,12 @@ class Comparisons:
 
 
 def compare_collection(collection: Collection, baseline: str | None = None, metrics: list[str] | None = None,
-                       n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED,
+                       n_resamples: int = DEFAULT_RESAMPLES, seed: int | None = None,
                        all_pairs: bool = False) -> Comparisons:
     """Runs named one by one are one comparison; runs found by searching folders (a sweep, results/) are compared
     per data set, and a group that cannot be compared (a stale run, no metric in common) is skipped with its
     reason while the others are compared; it is an error only when no group can be."""
+    seed = environment_seed() if seed is None else seed      # one seed for every group, refused before any work
     groups, skipped = comparable_groups(collection.runs, metrics) if collection.searched else ([collection.runs], [])
     holding = [baseline is not None and baseline_index(runs, baseline) is not None for runs in groups]
     if baseline and len(groups) > 1 and not any(holding):

@@ -184,6 +184,14 @@ def examples_both_ways(runs: list[Run], compared: list[int],
     return [system_examples(runs, position, paired, limit) for position in range(1, len(runs))]
 
 
+def baseline_family_size(rows: list[TestedRow]) -> str:
+    """How many tests each system's Holm family against the baseline holds (statistics.holm_within_systems): its
+    tested rows, parallel documents x metrics ("4", or "4 or 8" where systems differ)."""
+    sizes = {sum(1 for r in rows if r.system == system and r.p_bootstrap is not None)
+             for system in dict.fromkeys(r.system for r in rows if r.delta is not None)}
+    return " or ".join(str(size) for size in sorted(sizes)) or "0"
+
+
 def verdicts(rows: list[TestedRow], metrics: list[MetricInfo]) -> list[Verdict]:
     """Per system, over the parallel documents x metrics: how often it is significantly better than the
     baseline, significantly worse, or not told apart (a metric's direction decides better and worse)."""

@@ -16,11 +16,25 @@ from functools import lru_cache
 
 import numpy as np
 
+from harness.errors import UserError
 from harness.score.metrics.base import Metric
 
 CONFIDENCE_TAIL = 40          # sacrebleu's estimate_ci: 1/40 of the resamples cut from each side -> 95%
 DEFAULT_RESAMPLES = 1000
-DEFAULT_SEED = int(os.environ.get("SACREBLEU_SEED", "12345"))   # sacrebleu's default seed, same variable
+DEFAULT_SEED = 12345          # sacrebleu's default seed; SACREBLEU_SEED changes both (environment_seed)
+SEED_VARIABLE = "SACREBLEU_SEED"
+
+
+def environment_seed() -> int:
+    """The resampling seed as sacrebleu reads SACREBLEU_SEED: unset, 12345; None, a fresh one (the report names it,
+    so that the same draws can be had again); a whole number, that one. Anything else is refused in one line."""
+    value = os.environ.get(SEED_VARIABLE, str(DEFAULT_SEED)).strip()
+    if value.lower() == "none":
+        return int(np.random.SeedSequence().entropy % 2**32)
+    if not value.isdigit():
+        raise UserError(f"{SEED_VARIABLE}={value!r}: the resampling seed must be a whole number >= 0, or None for a "
+                        f"fresh one (the report names it); unset it for sacrebleu's {DEFAULT_SEED}")
+    return int(value)
 
 
 def scores_from_stats(metric: Metric, stats: np.ndarray) -> np.ndarray:
@@ -60,6 +74,15 @@ def percentile_interval(resampled: np.ndarray) -> tuple[float, float]:
     ordered = np.sort(resampled)
     lower = len(ordered) // CONFIDENCE_TAIL
     return float(ordered[lower]), float(ordered[len(ordered) - lower - 1])
+
+
+def short_of_95(n_resamples: int) -> str:
+    """What the "95%" intervals are when there are too few resamples for a tail to be cut (sacrebleu's rule cuts
+    n // 40 from each side): the range of every resample, whose coverage is (n - 1) / (n + 1); "" from 40 on."""
+    if n_resamples >= CONFIDENCE_TAIL:
+        return ""
+    return (f"with fewer than {CONFIDENCE_TAIL} resamples no tail is cut: each interval spans every resample, about a "
+            f"{100 * (n_resamples - 1) / (n_resamples + 1):.0f}% interval, not 95%")
 
 
 def p_floor(n_samples: int) -> float:

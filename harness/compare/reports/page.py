@@ -25,10 +25,12 @@ from pathlib import Path
 from harness.compare.comparison import Comparison
 from harness.compare.reports.charts import DELTA_CHART, write_charts
 from harness.compare.reports.tables import (LEADERBOARD_HEADERS, METRIC_LABELS, NO_OUTPUT, NO_OUTPUT_NOTE,
-                                           NO_SOURCE, REPORT_FILES, ReportPlace, comparison_csv, comparison_markdown,
+                                           NO_SOURCE, REPORT_FILES, ReportPlace, baseline_family_text,
+                                           comparison_csv, comparison_markdown,
                                            comparison_notes, example_headings, interval, group_folder,
                                            leaderboard_cells, metric_label, metric_rows, number, untested_rows,
                                            p_floor, p_text, ranking_csv, ranking_tables, score_with_interval,
+                                           short_note,
                                            skipped_document_notes, summary_table)
 from harness.compare.reports.html_text import bdi, escape, isolated, said, with_names_isolated
 from harness.compare.reports.spans import error_spans_html
@@ -269,7 +271,8 @@ def holm_note(comparison: Comparison, documents: int) -> str:
     others, metrics = len(comparison.systems) - 1, len(comparison.metrics)
     cells = documents * metrics * others
     return (f"<p class=\"note\">Δ: system minus baseline, with the paired 95% bootstrap interval ({test.resamples} "
-            f"resamples of the aligned sentences, seed {test.seed}). p: paired bootstrap and paired approximate "
+            f"resamples of the aligned sentences, seed {test.seed}{escape(short_note(test.resamples))}). p: paired "
+            "bootstrap and paired approximate "
             "randomization tests, Holm-corrected; ≤ marks a p at its floor 1/(resamples + 1). Significant: "
             f"Holm-corrected p &lt; {test.alpha} in both tests; the interval and the tests are separate procedures "
             f"and can disagree near the threshold. What Holm covers: {escape(test.correction)}. The {cells} "
@@ -375,7 +378,7 @@ def scores_section(comparison: Comparison, charts: list[dict]) -> str:
         cells = [[td(c, LEADERBOARD_KINDS.get(i, "num"), delta_class(r, metric.higher_is_better) if i == 6 else "")
                   for i, c in enumerate(leaderboard_cells(r, floor))] for r in rows]
         classes = ["baseline" if r.delta is None else "" for r in rows]
-        parts.append(f"<h3>{metric_name(metric)}</h3>"
+        parts.append(f"<h3>{metric_name(metric)}{escape(baseline_family_text(comparison))}</h3>"
                      + table(LEADERBOARD_HEADERS, cells, set(range(4, len(LEADERBOARD_HEADERS))), classes))
     names = user_names(comparison)
     notes = "".join(f"<li dir=\"auto\">{with_names_isolated(n, names)}</li>" for n in comparison_notes(comparison))

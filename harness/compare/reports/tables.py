@@ -19,7 +19,9 @@ from wcwidth import wcswidth
 
 from harness.compare.comparison import Comparison
 from harness.compare.rows import (OFF_TARGET, BucketRow, Example, MetricInfo, PairRow, RankRow, Ranking, ScoreRow,
-                                  SystemExamples, TestedRow, duplicate_note)
+                                  SystemExamples, TestedRow, baseline_family_size, duplicate_note)
+from harness.compare.significance import short_of_95
+from harness.compare.statistics import ALPHA
 from harness.data.languages import language_name
 from harness.data.relations import MeasuredFrom, Relation
 from harness.errors import UserError
@@ -434,13 +436,22 @@ def interval(ci: list[float] | None) -> str:
 
 
 def p_text(p: float | None, raw: float | None = None, floor: float | None = None) -> str:
-    """A p-value to 3 decimals; "≤" when the test's raw p is at its floor 1/(resamples + 1) (no resample was as
-    extreme as the observed difference: the true p may be smaller still), rounded up so that the bound holds."""
+    """A p-value to 3 decimals, more where 3 would show it on the other side of ALPHA than it is (50/1001 is
+    0.04995, significant, not "0.050"); "≤" when the test's raw p is at its floor 1/(resamples + 1) (no resample was
+    as extreme as the observed difference: the true p may be smaller still), rounded up so that the bound holds."""
     if p is None:
         return "n/a"
-    if floor is not None and raw is not None and raw <= floor * (1 + 1e-9):
-        return f"≤ {math.ceil(p * 1000 - 1e-9) / 1000:.3f}"
-    return f"{p:.3f}"
+    bound = floor is not None and raw is not None and raw <= floor * (1 + 1e-9)
+    decimals = 3
+    while (shown_p(p, decimals, bound) < ALPHA) != (p < ALPHA) and decimals < 9:
+        decimals += 1
+    return f"{'≤ ' if bound else ''}{shown_p(p, decimals, bound):.{decimals}f}"
+
+
+def shown_p(p: float, decimals: int, up: bool) -> float:
+    """p to so many decimals: rounded, or rounded up for a bound ("≤"), which must still hold."""
+    scale = 10 ** decimals
+    return math.ceil(p * scale - 1e-9) / scale if up else round(p, decimals)
 
 
 def p_floor(comparison: Comparison) -> float | None:
@@ -482,7 +493,9 @@ def comparison_notes(comparison: Comparison) -> list[str]:
     if test:
         notes.append(f"95% CI: bootstrap, {test.resamples} resamples of the aligned sentences (seed {test.seed}); "
                      f"p: paired bootstrap and paired approximate randomization vs the baseline, parallel documents "
-                     f"only; multiple testing: {test.correction}")
+                     f"only (approximate randomization: {test.resamples} trials, where sacrebleu --paired-ar runs "
+                     "10000 unless told; " + COUNTED_AS_EXTREME + f"); multiple testing: {test.correction}"
+                     + short_note(test.resamples))
         notes.append(f"* significant: Holm-corrected p < {test.alpha} in both tests (parallel documents only)")
     notes += duplicate_note(ranking.duplicates)
     notes += comparison.metrics_left_out
@@ -491,6 +504,17 @@ def comparison_notes(comparison: Comparison) -> list[str]:
     notes += [f"degraded: {system.name}: {'; '.join(system.degraded)}"
               for system in comparison.systems if system.degraded]
     return notes + skipped_document_notes(comparison)
+
+
+def short_note(resamples: int) -> str:
+    """What the intervals are with too few resamples for sacrebleu's 95% rule (significance.short_of_95), after
+    "; "; nothing from 40 resamples on."""
+    return f"; {short_of_95(resamples)}" if short_of_95(resamples) else ""
+
+
+COUNTED_AS_EXTREME = ("a p-value counts the resamples at least as extreme as the observed difference, sacrebleu only "
+                      "those strictly more: its p is lower by the resamples that tie the difference, which TER's "
+                      "whole edit counts make many on a small test set")
 
 
 def skipped_document_notes(comparison: Comparison) -> list[str]:
@@ -517,9 +541,25 @@ def ranking_cells(row: RankRow, floor: float | None) -> list[str]:
 
 
 def ranking_title(metric: MetricInfo, ranking: Ranking) -> str:
-    documents = len(ranking.documents)
+    """A ranking's title: what is ranked, and the family its p-values are Holm-corrected over (the tables of one
+    pair of systems show different p-values where their families differ)."""
+    documents, tests = len(ranking.documents), len(ranking.metric_rows(metric.name)) - 1
+    family = f"; p: Holm over the {tests} test{'s' if tests != 1 else ''} between neighbours" if tests else ""
     return (f"Ranking by {metric_label(metric)}: corpus score over the aligned segments of {documents} parallel "
-            f"document{'s' if documents != 1 else ''}")
+            f"document{'s' if documents != 1 else ''}{family}")
+
+
+def baseline_family_text(comparison: Comparison) -> str:
+    """The family the p-values against the baseline are Holm-corrected over, as the tables' titles say it after
+    "; " (nothing where no system is tested: one system, or document-level scores)."""
+    size = baseline_family_size(comparison.rows)
+    tests = "1 test, so the raw p" if size == "1" else f"{size} tests"
+    return "" if size == "0" else f"; p: Holm over each system's {tests} (parallel documents x metrics)"
+
+
+def baseline_title(comparison: Comparison, metric: MetricInfo) -> str:
+    """A per-document table's title: the tests against the baseline, and their family (baseline_family_text)."""
+    return f"{metric_label(metric)} vs the baseline, per document{baseline_family_text(comparison)}"
 
 
 def pair_cell(pairs: list[PairRow], system: str, other: str) -> str:
@@ -581,7 +621,7 @@ def comparison_table(comparison: Comparison) -> str:
     floor = p_floor(comparison)
     blocks = [f"{terminal_text(t.title)}\n" + format_table(t.headers, t.rows, left=t.labels)
               for t in ranking_tables(comparison)]
-    blocks += [terminal_text(f"{metric_label(m)} vs the baseline, per document") + "\n"
+    blocks += [terminal_text(baseline_title(comparison, m)) + "\n"
                + format_table(LEADERBOARD_HEADERS, [leaderboard_cells(r, floor) for r in
                                                     metric_rows(comparison, m.name)], left=4)
                for m in comparison.metrics if metric_rows(comparison, m.name)]
@@ -667,7 +707,7 @@ def comparison_markdown(comparison: Comparison) -> str:
     for m in comparison.metrics:
         rows = [leaderboard_cells(r, floor) for r in metric_rows(comparison, m.name)]
         if rows:
-            parts += [f"## {markdown_text(metric_label(m))} vs the baseline, per document", "",
+            parts += [f"## {markdown_text(baseline_title(comparison, m))}", "",
                       markdown_table(LEADERBOARD_HEADERS, rows), ""]
     for m in comparison.metrics:
         rows = [not_parallel_cells(r) for r in untested_rows(comparison, m.name)]
@@ -737,20 +777,23 @@ def comparison_csv(comparison: Comparison) -> str:
 
 RANKING_CSV_FIELDS = ["table", "metric", "rank", "cluster", "place", "system", "other", "duplicate_of", "score",
                       "ci_low", "ci_high", "delta", "delta_ci_low", "delta_ci_high", "p_bootstrap", "p_randomization",
-                      "significant"]
+                      "p_bootstrap_holm", "p_randomization_holm", "significant"]
 
 
 def ranking_csv(comparison: Comparison) -> str:
     """ranking.csv: each metric's ranking (the tests against the system above) and, with --all-pairs, every pair;
-    the p-values are the Holm-corrected ones (the families: the notes of the report)."""
+    the p-values raw and Holm-corrected under leaderboard.csv's names (the families: the notes of the report)."""
     ranking = comparison.ranking
     lines = [{"table": "ranking", "metric": row.metric, "rank": row.rank, "cluster": row.cluster,
               "place": row.place, "system": row.system, "duplicate_of": row.duplicate_of,
               "score": row.score, "ci_low": row.ci[0], "ci_high": row.ci[1], "delta": row.delta_above,
-              "p_bootstrap": row.p_bootstrap_above, "p_randomization": row.p_randomization_above,
+              "p_bootstrap": row.raw_p_above and row.raw_p_above[0],
+              "p_randomization": row.raw_p_above and row.raw_p_above[1],
+              "p_bootstrap_holm": row.p_bootstrap_above, "p_randomization_holm": row.p_randomization_above,
               "significant": row.significant_above} for row in ranking.rows]
     lines += [{"table": "pair", "metric": pair.metric, "system": pair.system, "other": pair.other,
                "delta": pair.delta, "delta_ci_low": pair.delta_ci[0], "delta_ci_high": pair.delta_ci[1],
-               "p_bootstrap": pair.p_bootstrap_holm, "p_randomization": pair.p_randomization_holm,
+               "p_bootstrap": pair.p_bootstrap, "p_randomization": pair.p_randomization,
+               "p_bootstrap_holm": pair.p_bootstrap_holm, "p_randomization_holm": pair.p_randomization_holm,
                "significant": pair.significant} for pair in ranking.pairs]
     return csv_text(RANKING_CSV_FIELDS, lines)
