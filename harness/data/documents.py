@@ -247,9 +247,20 @@ def load_text(path: Path, lang: str, rules: CleaningRules, line_aligned: bool = 
     return Text(path, lang, tuple(kept), rules, tuple(dropped))
 
 
+# fields other tools' manifests have, which this one does not: what to write instead ("Did you mean 'relation'?" for
+# `segmentation: lines` sent the user after the wrong field)
+FIELDS_OF_OTHER_TOOLS = {
+    "segmentation": "a searched document's lines are never merged (a line is split only at its own sentence ends), "
+                    "so pre-split text needs no field; if line i of the source translates line i of the reference, "
+                    f"declare {ALIGNMENT_KEY}: lines",
+}
+
+
 def check_fields(record: dict, known: tuple[str, ...], kind: str, where: str) -> None:
     """A misspelled field must not be ignored silently."""
     for name in record:
+        if name in FIELDS_OF_OTHER_TOOLS and name not in known:
+            raise UserError(f"{where}: unknown {kind} '{name}': {FIELDS_OF_OTHER_TOOLS[name]}")
         if name not in known:
             raise UserError(f"{where}: {unknown_name(kind, str(name), known)}")
 
@@ -515,7 +526,12 @@ def load_document(entry: dict, manifest: dict, root: Path, references: Reference
 
 def manifest_target_lang(manifest: dict, manifest_path: Path) -> str:
     """The language of the data set's references, checked: the manifest's target_lang, English by default."""
-    return language_code(manifest.get("target_lang", "en"), f"{manifest_path}: target_lang")
+    target_lang = manifest.get("target_lang", "en")
+    if isinstance(target_lang, list):   # the references, the BLEU tokenizer and the output check follow one language
+        raise UserError(f"{manifest_path}: target_lang {reprlib.repr(target_lang)} names several languages; a data set "
+                        "has one target language: give each target language a data set (a folder and manifest) of "
+                        "its own")
+    return language_code(target_lang, f"{manifest_path}: target_lang")
 
 
 def data_set_target_lang(root: str | Path) -> str:
