@@ -18,6 +18,7 @@ import yaml
 from yaml.events import AliasEvent
 
 from harness.cache import TranslationCache
+from harness.config import read_unquoted
 from harness.errors import UserError, unknown_name, yaml_problem
 from harness.data.languages import check_language, language_code
 from harness.data.lines import split_lines
@@ -540,6 +541,13 @@ def data_set_target_lang(root: str | Path) -> str:
     return manifest_target_lang(read_manifest(root), root / "manifest.yaml")
 
 
+def quoting_hint(missing: str, ids: list[str]) -> str:
+    """The fix for an id that Hydra read as a number or true/false on the command line (1.10 -> 1.1)."""
+    written = next((doc_id for doc_id in ids if doc_id != missing and read_unquoted(doc_id) == missing), None)
+    return "" if written is None else (f" (Hydra reads an unquoted {written} as {missing}: quote it, "
+                                       f"'data.documents=[\"{written}\"]')")
+
+
 def load_dataset(root: str | Path, only: list[str] | None = None, reference_root: str | Path | None = None,
                  cache: TranslationCache | None = None) -> Dataset:
     """Load and clean every document of the data set (or only the ids listed) and their references.
@@ -555,9 +563,13 @@ def load_dataset(root: str | Path, only: list[str] | None = None, reference_root
     ids = [str(e["id"]) for e in entries]
     check_unique_ids(ids, manifest_path)
     if only:
+        twice = next((i for k, i in enumerate(only) if i in list(only)[:k]), None)
+        if twice is not None:   # run once, it would have looked like a list of documents the run did not score
+            raise UserError(f"data.documents: '{twice}' is named twice; name each document once")
         missing = [i for i in only if i not in ids]
         if missing:
-            raise UserError(f"data.documents: no document '{missing[0]}' in {manifest_path}; ids: {', '.join(ids)}")
+            raise UserError(f"data.documents: no document '{missing[0]}' in {manifest_path}; ids: {', '.join(ids)}"
+                            + quoting_hint(missing[0], ids))
         entries = [e for e in entries if str(e["id"]) in only]
     references = ReferenceFiles(manifest_path, reference_dir, manifest.get("references") or {}, target_lang,
                                 cache=cache)
