@@ -216,20 +216,30 @@ def conversion_hint(raw: bytes) -> str:
     return f"it looks like {name}; convert it to UTF-8 (iconv -f {name} -t UTF-8)"
 
 
+def as_seen(line: str) -> str:
+    """A line as a reader sees it: without the spaces and format characters (direction marks, zero-width spaces)
+    at its ends, which a drop_lines regex anchored with ^ or $ would miss: '\u200eAgence QMI' was kept and
+    translated against the rule ^Agence QMI$, with no note."""
+    shown = [k for k, ch in enumerate(line) if not ch.isspace() and unicodedata.category(ch) != "Cf"]
+    return line[shown[0]:shown[-1] + 1] if shown else ""
+
+
 def clean_lines(lines: list[str], rules: CleaningRules) -> tuple[list[str], list[DroppedLine]]:
-    """Keep the lines with visible text that no rule drops; return the kept lines and the dropped ones."""
+    """Keep the lines with visible text that no rule drops (each rule reads the line as_seen); return the kept lines
+    and the dropped ones."""
     patterns = [(pattern, re.compile(pattern)) for pattern in rules.drop_lines]
     kept, dropped, seen = [], [], set()
     for number, line in enumerate(lines, start=1):
         stripped = line.strip()
         if not has_visible_text(stripped):   # empty, or only zero-width and format characters: no sentence
             continue
-        rule = next((p for p, regex in patterns if regex.search(stripped)), None)
-        if rule is None and rules.drop_repeated_lines and stripped in seen:
+        shown = as_seen(stripped)
+        rule = next((p for p, regex in patterns if regex.search(shown)), None)
+        if rule is None and rules.drop_repeated_lines and shown in seen:
             rule = "drop_repeated_lines"
         if rule is None:
             kept.append(stripped)
-            seen.add(stripped)
+            seen.add(shown)
         else:
             dropped.append(DroppedLine(number, stripped, rule))
     return kept, dropped
