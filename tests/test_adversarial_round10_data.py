@@ -122,6 +122,19 @@ def unknown_document_case(t: Setup) -> list[str]:
     return ["data.documents=[A]"]
 
 
+def rules_for_a_misspelt_reference(t: Setup) -> list[str]:
+    """`references:` rules under 'ref.text' for the reference ref.txt: the rules were never applied, with no word."""
+    t.manifest(references={"ref.text": {"clean": {"drop_lines": ["^Posted at "]}}})
+    return []
+
+
+def fifty_thousand_sentences(t: Setup) -> list[str]:
+    """A document of 50,001 sentences against the default data.max_sentences, in a smoke run of 2: refused whole
+    (the search would read every reference sentence), never cut to the first 50,000."""
+    t.write("a.txt", FRENCH + " ".join(f"Le conseil a voté le budget numéro {k}." for k in range(49_998)) + "\n")
+    return ["data.max_segments=2"]
+
+
 def id_read_as_a_number(t: Setup) -> list[str]:
     """Ids 1.10 and 1_000 (version-like names): data.documents=[1.10] reached the harness as '1.1', and the error named
     an id the user never wrote, with no fix."""
@@ -150,6 +163,10 @@ REFUSED = [
                  id="relation-other-word"),
     pytest.param(overrides("data.documents=[a,a]"), ["data.documents", "'a' is named twice"],
                  id="documents-id-twice"),
+    pytest.param(rules_for_a_misspelt_reference, ["references: unknown reference file 'ref.text'",
+                                                  "Did you mean 'ref.txt'?", "would never apply"], id="rules-for-a-misspelt-reference"),
+    pytest.param(fifty_thousand_sentences, ["a.txt: 50001 sentences, more than data.max_sentences=50000"],
+                 id="document-of-50001-sentences"),
     pytest.param(id_read_as_a_number, ["no document '1.1'", "Hydra reads an unquoted 1.10 as 1.1",
                                        "data.documents=[\"1.10\"]"], id="documents-id-read-as-a-number"),
     pytest.param(documents_of({**DOCUMENT, "id": "İstanbul"}), ["id 'İstanbul' is not a plain file name"],

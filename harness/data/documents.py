@@ -459,9 +459,24 @@ def check_distinct(paths: list[Path], what: str) -> None:
         raise UserError(f"{what} {twice.name} is named twice; name each reference file once")
 
 
+def listed(reference: object) -> list:
+    """A document's `reference:` as a list: one file name, or the list of them."""
+    return reference if isinstance(reference, list) else [reference]
+
+
+def check_reference_rules(rules: dict, entries: list[dict], manifest_path: Path) -> None:
+    """Rules under `references:` for a file that no document names as its reference would never be applied (a
+    misspelt 'ref.text' for ref.txt left the reference uncleaned, with no word)."""
+    named = sorted({str(name) for entry in entries for name in listed(entry["reference"])})
+    for name in rules:
+        if str(name) not in named:
+            raise UserError(f"{manifest_path}: references: {unknown_name('reference file', str(name), named)}; "
+                            "rules for it would never apply")
+
+
 def reference_names(entry: dict, alignment: str, where: str) -> list[str]:
     """The document's reference file names: one, or a list of them for a line-aligned document."""
-    names = entry["reference"] if isinstance(entry["reference"], list) else [entry["reference"]]
+    names = listed(entry["reference"])
     if not names or not all(isinstance(name, (str, int, float)) and str(name).strip() for name in names):
         raise UserError(f"{where}: reference must be a file name or a list of file names, not {entry['reference']!r}")
     if len(names) > 1 and alignment != "lines":
@@ -572,6 +587,7 @@ def load_dataset(root: str | Path, only: list[str] | None = None, reference_root
     entries = [check_entry(e, i, manifest_path) for i, e in enumerate(manifest["documents"])]
     ids = [str(e["id"]) for e in entries]
     check_unique_ids(ids, manifest_path)
+    check_reference_rules(manifest.get("references") or {}, entries, manifest_path)
     if only:
         twice = next((i for k, i in enumerate(only) if i in list(only)[:k]), None)
         if twice is not None:   # run once, it would have looked like a list of documents the run did not score
