@@ -77,10 +77,10 @@ def reference_is_the_source(t: Setup) -> list[str]:
 
 
 def reference_in_german(t: Setup) -> list[str]:
-    t.write("ref.txt", "Der Stadtrat von Lyon hat am Montagabend ein Budget von zwölf Millionen Euro für die Renovierung "
-                       "der Schulen der Stadt beschlossen. Die Arbeiten beginnen im nächsten Frühjahr in sechs "
-                       "Stadtvierteln. Die Bürgermeisterin begrüßte eine Einigung nach drei Monaten Gesprächen mit "
-                       "den Eltern.\n")
+    t.write("ref.txt", "Der Stadtrat von Lyon hat am Montagabend ein Budget von zwölf Millionen Euro für die "
+                       "Renovierung der Schulen der Stadt beschlossen. Die Arbeiten beginnen im nächsten Frühjahr "
+                       "in sechs Stadtvierteln. Die Bürgermeisterin begrüßte eine Einigung nach drei Monaten "
+                       "Gesprächen mit den Eltern.\n")
     return []
 
 
@@ -159,12 +159,15 @@ REFUSED = [
     pytest.param(unknown_document_case, ["data.documents: no document 'A'", "ids: a"], id="documents-unknown-id"),
     pytest.param(documents_of({**DOCUMENT, "relation": "Parallel"}), ["relation 'Parallel' is not one of",
                                                                       "parallel"], id="relation-capitalised"),
+    pytest.param(documents_of({**DOCUMENT, "alignment": "Lines"}), ["alignment 'Lines' is not one of search, lines"],
+                 id="alignment-capitalised"),
     pytest.param(documents_of({**DOCUMENT, "relation": "translation"}), ["relation 'translation' is not one of"],
                  id="relation-other-word"),
     pytest.param(overrides("data.documents=[a,a]"), ["data.documents", "'a' is named twice"],
                  id="documents-id-twice"),
     pytest.param(rules_for_a_misspelt_reference, ["references: unknown reference file 'ref.text'",
-                                                  "Did you mean 'ref.txt'?", "would never apply"], id="rules-for-a-misspelt-reference"),
+                                                  "Did you mean 'ref.txt'?", "would never apply"],
+                 id="rules-for-a-misspelt-reference"),
     pytest.param(fifty_thousand_sentences, ["a.txt: 50001 sentences, more than data.max_sentences=50000"],
                  id="document-of-50001-sentences"),
     pytest.param(id_read_as_a_number, ["no document '1.1'", "Hydra reads an unquoted 1.10 as 1.1",
@@ -197,7 +200,8 @@ def test_max_segments_over_several_documents_says_what_each_lost(tmp_path):
     assert outcome.code == 0, outcome.stderr[-2000:]
     documents = {d["id"]: d for d in result_of(setup)["documents"]}
     for doc_id, total in (("a", 3), ("b", 6)):
-        expected = f"data.max_segments=1: the first 1 of {total} source sentences translated and scored"
+        expected = (f"data.max_segments=1: the first 1 of {total} source sentences translated and scored, against the "
+                    "whole reference; every score and verdict of this document is over that part")
         assert any(note.startswith(expected) for note in documents[doc_id]["notes"]), documents[doc_id]["notes"]
         assert f"note: {expected}" in outcome.stdout, outcome.stdout
 
@@ -252,9 +256,10 @@ def test_max_sentences_refuses_before_any_document_is_translated(tmp_path):
 
 # ---------------------------------------------------------------- manifests as files
 
-def test_a_manifest_with_a_byte_order_mark_runs(tmp_path):
+def test_a_manifest_with_a_byte_order_mark_and_windows_line_ends_runs(tmp_path):
     setup = make_setup(tmp_path)
-    setup.write("manifest.yaml", b"\xef\xbb\xbf" + (setup.data / "manifest.yaml").read_bytes())
+    written = (setup.data / "manifest.yaml").read_bytes().replace(b"\n", b"\r\n")
+    setup.write("manifest.yaml", b"\xef\xbb\xbf" + written)
     outcome = outcome_of(setup)
     assert outcome.code == 0, outcome.stderr[-2000:]
     assert [d["id"] for d in result_of(setup)["documents"]] == ["a"]

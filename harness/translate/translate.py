@@ -84,7 +84,7 @@ class Translation:
         kept, unit = len(self.segments), "lines" if self.document.line_aligned else "sentences"
         against = "their reference lines" if self.document.line_aligned else "the whole reference"
         return [f"data.max_segments={kept}: the first {kept} of {self.cut_from} source {unit} translated and scored, "
-                f"against {against}; every score of this document is over that part"]
+                f"against {against}; every score and verdict of this document is over that part"]
 
 
 def source_segments(document: Document, max_segments: int | None, max_sentences: int | None = None) -> list[Segment]:
