@@ -20,6 +20,7 @@ import yaml
 from hydra import compose, initialize_config_dir
 from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
+from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException, MissingConfigException, OverrideParseException
 from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import (ConfigAttributeError, ConfigKeyError, InterpolationResolutionError,
@@ -557,3 +558,12 @@ def check_interpolations(cfg: DictConfig) -> None:
     """Every interpolation of the run's settings resolves, checked before Hydra's own settings are read: the run
     folder's name interpolates model.name, and would otherwise be the key named."""
     to_plain(OmegaConf.masked_copy(cfg, [key for key in cfg if key != "hydra"]))
+
+
+def read_unquoted(text: str) -> str:
+    """What an unquoted element of a list of names (data.documents=[...]) becomes: Hydra reads 1.10 as the number
+    1.1, 1_000 as 1000 and true as True, and the setting keeps the number's text."""
+    try:
+        return str(OverridesParser.create().parse_override(f"x={text}").value())
+    except (HydraException, ValueError):
+        return text

@@ -18,6 +18,7 @@ import yaml
 from yaml.events import AliasEvent
 
 from harness.cache import TranslationCache
+from harness.config import read_unquoted
 from harness.errors import UserError, unknown_name, yaml_problem
 from harness.data.languages import check_language, language_code
 from harness.data.lines import split_lines
@@ -215,20 +216,30 @@ def conversion_hint(raw: bytes) -> str:
     return f"it looks like {name}; convert it to UTF-8 (iconv -f {name} -t UTF-8)"
 
 
+def as_seen(line: str) -> str:
+    """A line as a reader sees it: without the spaces and format characters (direction marks, zero-width spaces)
+    at its ends, which a drop_lines regex anchored with ^ or $ would miss: '\u200eAgence QMI' was kept and
+    translated against the rule ^Agence QMI$, with no note."""
+    shown = [k for k, ch in enumerate(line) if not ch.isspace() and unicodedata.category(ch) != "Cf"]
+    return line[shown[0]:shown[-1] + 1] if shown else ""
+
+
 def clean_lines(lines: list[str], rules: CleaningRules) -> tuple[list[str], list[DroppedLine]]:
-    """Keep the lines with visible text that no rule drops; return the kept lines and the dropped ones."""
+    """Keep the lines with visible text that no rule drops (each rule reads the line as_seen); return the kept lines
+    and the dropped ones."""
     patterns = [(pattern, re.compile(pattern)) for pattern in rules.drop_lines]
     kept, dropped, seen = [], [], set()
     for number, line in enumerate(lines, start=1):
         stripped = line.strip()
         if not has_visible_text(stripped):   # empty, or only zero-width and format characters: no sentence
             continue
-        rule = next((p for p, regex in patterns if regex.search(stripped)), None)
-        if rule is None and rules.drop_repeated_lines and stripped in seen:
+        shown = as_seen(stripped)
+        rule = next((p for p, regex in patterns if regex.search(shown)), None)
+        if rule is None and rules.drop_repeated_lines and shown in seen:
             rule = "drop_repeated_lines"
         if rule is None:
             kept.append(stripped)
-            seen.add(stripped)
+            seen.add(shown)
         else:
             dropped.append(DroppedLine(number, stripped, rule))
     return kept, dropped
@@ -247,9 +258,20 @@ def load_text(path: Path, lang: str, rules: CleaningRules, line_aligned: bool = 
     return Text(path, lang, tuple(kept), rules, tuple(dropped))
 
 
+# fields other tools' manifests have, which this one does not: what to write instead ("Did you mean 'relation'?" for
+# `segmentation: lines` sent the user after the wrong field)
+FIELDS_OF_OTHER_TOOLS = {
+    "segmentation": "a searched document's lines are never merged (a line is split only at its own sentence ends), "
+                    "so pre-split text needs no field; if line i of the source translates line i of the reference, "
+                    f"declare {ALIGNMENT_KEY}: lines",
+}
+
+
 def check_fields(record: dict, known: tuple[str, ...], kind: str, where: str) -> None:
     """A misspelled field must not be ignored silently."""
     for name in record:
+        if name in FIELDS_OF_OTHER_TOOLS and name not in known:
+            raise UserError(f"{where}: unknown {kind} '{name}': {FIELDS_OF_OTHER_TOOLS[name]}")
         if name not in known:
             raise UserError(f"{where}: {unknown_name(kind, str(name), known)}")
 
@@ -437,9 +459,24 @@ def check_distinct(paths: list[Path], what: str) -> None:
         raise UserError(f"{what} {twice.name} is named twice; name each reference file once")
 
 
+def listed(reference: object) -> list:
+    """A document's `reference:` as a list: one file name, or the list of them."""
+    return reference if isinstance(reference, list) else [reference]
+
+
+def check_reference_rules(rules: dict, entries: list[dict], manifest_path: Path) -> None:
+    """Rules under `references:` for a file that no document names as its reference would never be applied (a
+    misspelt 'ref.text' for ref.txt left the reference uncleaned, with no word)."""
+    named = sorted({str(name) for entry in entries for name in listed(entry["reference"])})
+    for name in rules:
+        if str(name) not in named:
+            raise UserError(f"{manifest_path}: references: {unknown_name('reference file', str(name), named)}; "
+                            "rules for it would never apply")
+
+
 def reference_names(entry: dict, alignment: str, where: str) -> list[str]:
     """The document's reference file names: one, or a list of them for a line-aligned document."""
-    names = entry["reference"] if isinstance(entry["reference"], list) else [entry["reference"]]
+    names = listed(entry["reference"])
     if not names or not all(isinstance(name, (str, int, float)) and str(name).strip() for name in names):
         raise UserError(f"{where}: reference must be a file name or a list of file names, not {entry['reference']!r}")
     if len(names) > 1 and alignment != "lines":
@@ -515,13 +552,25 @@ def load_document(entry: dict, manifest: dict, root: Path, references: Reference
 
 def manifest_target_lang(manifest: dict, manifest_path: Path) -> str:
     """The language of the data set's references, checked: the manifest's target_lang, English by default."""
-    return language_code(manifest.get("target_lang", "en"), f"{manifest_path}: target_lang")
+    target_lang = manifest.get("target_lang", "en")
+    if isinstance(target_lang, list):   # the references, the BLEU tokenizer and the output check follow one language
+        raise UserError(f"{manifest_path}: target_lang {reprlib.repr(target_lang)} names several languages; a data set "
+                        "has one target language: give each target language a data set (a folder and manifest) of "
+                        "its own")
+    return language_code(target_lang, f"{manifest_path}: target_lang")
 
 
 def data_set_target_lang(root: str | Path) -> str:
     """The data set's target language, read from its manifest alone (before anything is opened or written)."""
     root = resolved_input(Path(root), "data.root")
     return manifest_target_lang(read_manifest(root), root / "manifest.yaml")
+
+
+def quoting_hint(missing: str, ids: list[str]) -> str:
+    """The fix for an id that Hydra read as a number or true/false on the command line (1.10 -> 1.1)."""
+    written = next((doc_id for doc_id in ids if doc_id != missing and read_unquoted(doc_id) == missing), None)
+    return "" if written is None else (f" (Hydra reads an unquoted {written} as {missing}: quote it, "
+                                       f"'data.documents=[\"{written}\"]')")
 
 
 def load_dataset(root: str | Path, only: list[str] | None = None, reference_root: str | Path | None = None,
@@ -538,10 +587,15 @@ def load_dataset(root: str | Path, only: list[str] | None = None, reference_root
     entries = [check_entry(e, i, manifest_path) for i, e in enumerate(manifest["documents"])]
     ids = [str(e["id"]) for e in entries]
     check_unique_ids(ids, manifest_path)
+    check_reference_rules(manifest.get("references") or {}, entries, manifest_path)
     if only:
+        twice = next((i for k, i in enumerate(only) if i in list(only)[:k]), None)
+        if twice is not None:   # run once, it would have looked like a list of documents the run did not score
+            raise UserError(f"data.documents: '{twice}' is named twice; name each document once")
         missing = [i for i in only if i not in ids]
         if missing:
-            raise UserError(f"data.documents: no document '{missing[0]}' in {manifest_path}; ids: {', '.join(ids)}")
+            raise UserError(f"data.documents: no document '{missing[0]}' in {manifest_path}; ids: {', '.join(ids)}"
+                            + quoting_hint(missing[0], ids))
         entries = [e for e in entries if str(e["id"]) in only]
     references = ReferenceFiles(manifest_path, reference_dir, manifest.get("references") or {}, target_lang,
                                 cache=cache)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import re
+import reprlib
 import shutil
 import tempfile
 from array import array
@@ -52,6 +53,8 @@ def language_code(written: object, where: str) -> str:
     """A language code as written in a manifest or on the command line (`where`), if the harness knows it; any other
     spelling is refused with the code to write, so that one language is never stored, cached or compared under two
     codes."""
+    if isinstance(written, (list, dict)):   # `lang: [fr, de]`: a text is in one language
+        raise UserError(f"{where}: {reprlib.repr(written)} is not one language code; write one (ISO 639-1, as 'en')")
     code = str(written)
     if code not in LANGUAGE_NAMES:
         raise UserError(f"{where}: {unknown_language(code)}")

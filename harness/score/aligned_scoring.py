@@ -246,15 +246,16 @@ def score_segments(segments: list[dict], metrics: AlignedMetrics, cache: Transla
     return {name: corpus[name] for name in corpus_names if name in corpus}
 
 
-def bounded_corpus_scores(segments: list[dict], metrics: list[Metric], max_segment_chars: int | None
-                          ) -> tuple[dict[str, Score], list[str]]:
+def bounded_corpus_scores(segments: list[dict], metrics: list[Metric], max_segment_chars: int | None,
+                          cut_from: int | None = None) -> tuple[dict[str, Score], list[str]]:
     """The corpus scores of the segments, a metric not linear in cost over those within max_segment_chars (as in
     score_segments), signed as scores over the lines (lines_level), and the note of what that left out: a
     line-aligned document's scores of the metrics the alignment stage did not compute."""
     bounded = AlignedMetrics([], metrics, max_segment_chars)
     scores = {metric.name: metric.scores_of(statistics, references)[1]
               for _, metric, statistics, references in scored_groups(segments, bounded)}
-    return lines_level(scores, segments, bounded), over_limit_notes(segments, [], bounded, adequacy=False)
+    return (lines_level(scores, segments, bounded, cut_from),
+            over_limit_notes(segments, [], bounded, adequacy=False))
 
 
 def lacks_source(segments: list[dict], metric: Metric) -> bool:
@@ -383,18 +384,23 @@ def over_limit_notes(segments: list[dict], units: list[tuple[str, str]], metrics
 
 
 LINES_LEVEL = "corpus over the lines (alignment: lines), as sacrebleu REF -i HYP"
-SOME_LINES_LEVEL = ("corpus over {kept} of the {total} lines (alignment: lines; limits.max_segment_chars), not "
-                    "sacrebleu REF -i HYP's score of the files")
+SOME_LINES_LEVEL = ("corpus over {kept} of the {total} lines (alignment: lines; {why}), not sacrebleu REF -i HYP's "
+                    "score of the files")
 
 
-def lines_level(scores: dict[str, Score], segments: list[dict], metrics: AlignedMetrics) -> dict[str, Score]:
-    """A line-aligned document's corpus scores, signed as what they are: sacrebleu's score of the files, or, for a
-    metric that limits.max_segment_chars kept off some lines (over_limit_notes), a score over fewer lines."""
+def lines_level(scores: dict[str, Score], segments: list[dict], metrics: AlignedMetrics,
+                cut_from: int | None = None) -> dict[str, Score]:
+    """A line-aligned document's corpus scores, signed as what they are: sacrebleu's score of the files, or a score
+    over fewer lines: for a metric that limits.max_segment_chars kept off some lines (over_limit_notes), and for
+    every metric where data.max_segments cut the document, whose file has cut_from lines (Translation.cut_from)."""
     by_name = {metric.name: metric for metric in metrics.unique()}
+    total = cut_from or len(segments)
 
     def level(name: str) -> str:
         kept = sum(metrics.accepts(by_name[name], bounded_texts(segment)) for segment in segments)
-        return LINES_LEVEL if kept == len(segments) else SOME_LINES_LEVEL.format(kept=kept, total=len(segments))
+        why = [*(["data.max_segments"] if cut_from else []), *(["limits.max_segment_chars"] if kept < len(segments)
+                                                                else [])]
+        return SOME_LINES_LEVEL.format(kept=kept, total=total, why="; ".join(why)) if why else LINES_LEVEL
     return {name: replace(score, signature=f"{score.signature}|{level(name)}") for name, score in scores.items()}
 
 
@@ -456,7 +462,7 @@ def score_pair(translation: Translation, pair: PairAlignment, references: list[s
     add_extra_references(segments, translation)
     aligned_scores = score_segments(segments, metrics, cache)
     if pair.method == "lines":
-        aligned_scores = lines_level(aligned_scores, segments, metrics)
+        aligned_scores = lines_level(aligned_scores, segments, metrics, translation.cut_from)
     notes = [*pair.notes, *partition_note(translation), *first_reference_notes(translation, metrics),
              *pieces_notes(segments),
              *([LINE_ADEQUACY_NOTE] if skip_adequacy else [])]

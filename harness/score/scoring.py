@@ -69,7 +69,7 @@ def score_lines(translation: Translation, metrics: list[Metric], aligned: Aligne
     segments = aligned.segments
     hypotheses, references = [s["hyp"] for s in segments], [s["ref"] for s in segments]
     missing = [m for m in metrics if not m.sentence_model and m.name not in aligned.aligned_scores]
-    computed, notes = bounded_corpus_scores(segments, missing, max_segment_chars)
+    computed, notes = bounded_corpus_scores(segments, missing, max_segment_chars, translation.cut_from)
     scores = {**aligned.aligned_scores, **computed}
     return DocumentScores(translation, hypotheses, [references, *extra_references(segments)],
                           with_sentence_models(scores, metrics, aligned), [*byte_order_mark_notes(translation), *notes])

@@ -70,10 +70,21 @@ class Translation:
     cache_hits: int = 0
     line_sentences: list[int] | None = None   # a document-level output: the sentences of each of its lines
     gaps: list[str] | None = None             # ... and what is written after each sentence (written_after)
+    cut_from: int | None = None   # data.max_segments cut the source: how many segments the whole document has
 
     @property
     def empty_outputs(self) -> int:
         return sum(not output.strip() for output in self.outputs)
+
+    @property
+    def notes(self) -> list[str]:
+        """What data.max_segments cut off this document: every score of it is over the first segments alone."""
+        if self.cut_from is None:
+            return []
+        kept, unit = len(self.segments), "lines" if self.document.line_aligned else "sentences"
+        against = "their reference lines" if self.document.line_aligned else "the whole reference"
+        return [f"data.max_segments={kept}: the first {kept} of {self.cut_from} source {unit} translated and scored, "
+                f"against {against}; every score and verdict of this document is over that part"]
 
 
 def source_segments(document: Document, max_segments: int | None, max_sentences: int | None = None) -> list[Segment]:
@@ -86,6 +97,11 @@ def source_segments(document: Document, max_segments: int | None, max_sentences:
         raise UserError(f"{document.source.path}: {len(segments)} sentences, more than data.max_sentences="
                         f"{max_sentences}; split the document, or raise data.max_sentences (the alignment search "
                         "takes about a minute per 20,000 sentences on 2 cores)")
+    return first_segments(segments, max_segments)
+
+
+def first_segments(segments: list[Segment], max_segments: int | None) -> list[Segment]:
+    """The first data.max_segments segments of a document (a smoke run), or all of them."""
     return segments[:max_segments] if max_segments else segments
 
 
@@ -103,7 +119,8 @@ def translate_documents(documents: list[Document], backend: Translator, cache: T
     before_generation: called before the backend is asked for a segment (translate_with_cache)."""
     if backend.supplies_documents:
         return [read_translation(doc, backend, tgt_lang, max_segments, max_sentences) for doc in documents]
-    segmented = {doc.id: source_segments(doc, max_segments, max_sentences) for doc in documents}
+    whole = {doc.id: source_segments(doc, None, max_sentences) for doc in documents}
+    segmented = {doc_id: first_segments(segments, max_segments) for doc_id, segments in whole.items()}
     # a line of a line-aligned document with no visible text (empty, spaces, only direction marks or controls) is a
     # segment whose output is empty: no model is asked (a real model writes something for it)
     outputs: dict[tuple[str, int], tuple[str, bool]] = {(doc.id, s.index): ("", False) for doc in documents
@@ -116,7 +133,7 @@ def translate_documents(documents: list[Document], backend: Translator, cache: T
                                                       stage_label(lang, tgt_lang, number, len(languages)),
                                                       before_generation)
         outputs.update({(s.doc_id, s.index): pair for s, pair in zip(segments, zip(translated, from_cache))})
-    return [assemble(doc, segmented[doc.id], outputs) for doc in documents]
+    return [assemble(doc, segmented[doc.id], outputs, len(whole[doc.id])) for doc in documents]
 
 
 def release_model(backend: Translator) -> None:
@@ -132,12 +149,14 @@ def stage_label(src_lang: str, tgt_lang: str, number: int, languages: int) -> st
     return f"{src_lang}->{tgt_lang}" + (f" (language {number} of {languages})" if languages > 1 else "")
 
 
-def assemble(document: Document, segments: list[Segment],
-             outputs: dict[tuple[str, int], tuple[str, bool]]) -> Translation:
+def assemble(document: Document, segments: list[Segment], outputs: dict[tuple[str, int], tuple[str, bool]],
+             whole: int) -> Translation:
+    """whole: the document's number of source segments, more than len(segments) where data.max_segments cut it."""
     pairs = [outputs[(document.id, s.index)] for s in segments]
     texts = [as_line(text) for text, _ in pairs]
     hits = sum(cached for _, cached in pairs)
-    return Translation(document, segments, texts, join_paragraphs(segments, texts), True, hits)
+    return Translation(document, segments, texts, join_paragraphs(segments, texts), True, hits,
+                       cut_from=whole if whole > len(segments) else None)
 
 
 def uncut_documents(max_segments: int) -> UserError:
