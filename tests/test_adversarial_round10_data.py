@@ -90,17 +90,6 @@ def overrides(*values: str):
     return case
 
 
-def segmentation_lines(t: Setup) -> list[str]:
-    """`segmentation: lines` for pre-split text, a field this harness does not have: its fix is alignment: lines."""
-    t.manifest(segmentation="lines")
-    return []
-
-
-def document_segmentation_lines(t: Setup) -> list[str]:
-    t.manifest([{**DOCUMENT, "segmentation": "lines"}])
-    return []
-
-
 def two_target_languages(t: Setup) -> list[str]:
     t.manifest(target_lang=["en", "de"])
     return []
@@ -146,10 +135,8 @@ REFUSED = [
     pytest.param(reference_is_the_source, ["a.txt", "declared 'en'", "but the text is 'fr'"],
                  id="reference-is-the-source-file"),
     pytest.param(reference_in_german, ["ref.txt", "but the text is 'de'"], id="reference-not-in-target-lang"),
-    pytest.param(segmentation_lines, ["unknown manifest field 'segmentation'", "alignment: lines"],
-                 id="manifest-segmentation-lines"),
-    pytest.param(document_segmentation_lines, ["unknown document field 'segmentation'", "alignment: lines"],
-                 id="document-segmentation-lines"),
+    pytest.param(documents_of({**DOCUMENT, "segmentation": "words"}),
+                 ["segmentation 'words' is not one of sentences, lines"], id="segmentation-other-word"),
     pytest.param(two_target_languages, ["target_lang ['en', 'de'] names several languages", "one target language"],
                  id="two-target-languages"),
     pytest.param(documents_of({**DOCUMENT, "lang": ["fr", "de"]}), ["document #1: lang: ['fr', 'de'] is not one "
@@ -357,7 +344,7 @@ def test_a_line_aligned_document_with_blank_lines_and_two_sentences_on_a_line_ke
 
 
 def test_pre_split_lines_of_a_searched_document_are_never_merged(tmp_path):
-    """One sentence per line without full stops (pre-split text, no `segmentation:` field needed): each line stays
+    """One sentence per line without full stops (pre-split text, no `segmentation:` field declared): each line stays
     a sentence of its own, and a line of two sentences is split at its own sentence end."""
     lines = [line.rstrip(".") for line in LINES_FRENCH[:3]] + [LINES_FRENCH[3] + " " + LINES_FRENCH[0]]
     setup, _ = ran(tmp_path, {"a.txt": "\n".join(lines) + "\n",
@@ -374,3 +361,28 @@ def test_a_byline_behind_a_direction_mark_is_dropped_by_its_rule(tmp_path):
     dropped = result_of(setup)["documents"][0]["cleaning"]["source"]["dropped"]
     assert [d["line"] for d in dropped] == [1, 3], dropped
     assert "QMI" not in hypothesis_of(setup)
+
+
+@pytest.mark.parametrize("where", ["manifest", "document"])
+def test_segmentation_lines_takes_each_line_of_source_and_reference_as_one_sentence(tmp_path, where):
+    """Issue 20's pre-split text (gold alignment corpora, subtitles): `segmentation: lines`, for the manifest or one
+    document, makes each non-empty line of the source and of the reference one sentence, a line of two sentences
+    included, and the search aligns those lines. The field was refused ('unknown manifest field'), so a gold
+    corpus's own sentence split could not be kept."""
+    lines = LINES_FRENCH[:3] + [LINES_FRENCH[3] + " " + LINES_FRENCH[0]]
+    references = LINES_ENGLISH[:3] + [LINES_ENGLISH[3] + " " + LINES_ENGLISH[0]]
+    setup = make_setup(tmp_path)
+    setup.write("a.txt", "\n".join(lines) + "\n")
+    setup.write("ref.txt", "\n".join(references) + "\n")
+    if where == "manifest":
+        setup.manifest(segmentation="lines")
+    else:
+        setup.manifest([{**DOCUMENT, "segmentation": "lines"}])
+    outcome = outcome_of(setup)
+    assert outcome.code == 0, outcome.stderr[-2000:]
+    document = result_of(setup)["documents"][0]
+    assert document["source_segments"] == 4
+    assert hypothesis_of(setup).splitlines() == lines
+    assert document["diagnostics"]["relation"]["signals"]["reference_sentences"] == 4, document["diagnostics"]
+    assert document["alignment"]["beads"] == {"1-1": 4}
+    assert [segment["ref"] for segment in document["segments"]] == references

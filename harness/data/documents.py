@@ -33,8 +33,13 @@ DOCUMENT_FIELDS = ("id", "lang", "file", "reference", "relation")     # required
 # (`reference: [ref1.txt, ref2.txt]`, as `sacrebleu ref1.txt ref2.txt -i hyp.txt`).
 ALIGNMENT_KEY = "alignment"
 ALIGNMENTS = ("search", "lines")
-OPTIONAL_DOCUMENT_FIELDS = ("clean", ALIGNMENT_KEY)
-MANIFEST_FIELDS = ("documents", "target_lang", "reference_dir", "references", ALIGNMENT_KEY)
+# `segmentation:` (manifest level, or per document): how a searched document's text becomes sentences. sentences:
+# each line is split at its sentence ends (sentencex); lines: the text comes pre-split (gold alignment corpora,
+# subtitles), each non-empty line of the source and of the reference is one sentence and nothing is split.
+SEGMENTATION_KEY = "segmentation"
+SEGMENTATIONS = ("sentences", "lines")
+OPTIONAL_DOCUMENT_FIELDS = ("clean", ALIGNMENT_KEY, SEGMENTATION_KEY)
+MANIFEST_FIELDS = ("documents", "target_lang", "reference_dir", "references", ALIGNMENT_KEY, SEGMENTATION_KEY)
 REFERENCE_FIELDS = ("clean",)
 CLEANING_RULES = ("drop_lines", "drop_repeated_lines")
 # ids name files in the run folder (hypotheses/<id>.txt): a plain file name, nothing that could leave the folder
@@ -90,12 +95,18 @@ class Document:
     source: Text
     reference: Text
     alignment: str = "search"     # one of ALIGNMENTS
+    segmentation: str = "sentences"   # one of SEGMENTATIONS
     notes: tuple[str, ...] = ()   # checks that could not be made (a text too short to identify its language)
     extra_references: tuple[Text, ...] = ()   # a line-aligned document's second, third... reference
 
     @property
     def line_aligned(self) -> bool:
         return self.alignment == "lines"
+
+    @property
+    def pre_split(self) -> bool:
+        """Each line of source and reference is one sentence: line-aligned, or declared segmentation: lines."""
+        return self.line_aligned or self.segmentation == "lines"
 
     @property
     def references(self) -> tuple[Text, ...]:
@@ -258,20 +269,9 @@ def load_text(path: Path, lang: str, rules: CleaningRules, line_aligned: bool = 
     return Text(path, lang, tuple(kept), rules, tuple(dropped))
 
 
-# fields other tools' manifests have, which this one does not: what to write instead ("Did you mean 'relation'?" for
-# `segmentation: lines` sent the user after the wrong field)
-FIELDS_OF_OTHER_TOOLS = {
-    "segmentation": "a searched document's lines are never merged (a line is split only at its own sentence ends), "
-                    "so pre-split text needs no field; if line i of the source translates line i of the reference, "
-                    f"declare {ALIGNMENT_KEY}: lines",
-}
-
-
 def check_fields(record: dict, known: tuple[str, ...], kind: str, where: str) -> None:
     """A misspelled field must not be ignored silently."""
     for name in record:
-        if name in FIELDS_OF_OTHER_TOOLS and name not in known:
-            raise UserError(f"{where}: unknown {kind} '{name}': {FIELDS_OF_OTHER_TOOLS[name]}")
         if name not in known:
             raise UserError(f"{where}: {unknown_name(kind, str(name), known)}")
 
@@ -435,11 +435,12 @@ def check_unique_ids(ids: list[str], manifest_path: Path) -> None:
         seen[doc_id.casefold()] = doc_id
 
 
-def alignment_of(entry: dict, manifest: dict, where: str) -> str:
-    alignment = str(entry.get(ALIGNMENT_KEY, manifest.get(ALIGNMENT_KEY, "search")))
-    if alignment not in ALIGNMENTS:
-        raise UserError(f"{where}: {ALIGNMENT_KEY} '{alignment}' is not one of {', '.join(ALIGNMENTS)}")
-    return alignment
+def choice_of(entry: dict, manifest: dict, key: str, choices: tuple[str, ...], where: str) -> str:
+    """A document's `alignment:` or `segmentation:`, its own or the manifest's (the first choice by default)."""
+    choice = str(entry.get(key, manifest.get(key, choices[0])))
+    if choice not in choices:
+        raise UserError(f"{where}: {key} '{choice}' is not one of {', '.join(choices)}")
+    return choice
 
 
 def check_line_aligned(source: Text, references: list[Text], where: str) -> None:
@@ -534,7 +535,8 @@ class ReferenceFiles:
 
 def load_document(entry: dict, manifest: dict, root: Path, references: ReferenceFiles) -> Document:
     where = f"{references.manifest_path}: document '{entry['id']}'"
-    alignment = alignment_of(entry, manifest, where)
+    alignment = choice_of(entry, manifest, ALIGNMENT_KEY, ALIGNMENTS, where)
+    segmentation = choice_of(entry, manifest, SEGMENTATION_KEY, SEGMENTATIONS, where)
     line_aligned = alignment == "lines"
     rules = parse_rules(entry.get("clean"), where)
     if line_aligned:
@@ -547,7 +549,8 @@ def load_document(entry: dict, manifest: dict, root: Path, references: Reference
         check_line_aligned(source, texts, where)
     notes = language_notes(source, where, references.cache) + [note for name in dict.fromkeys(names)
                                                                 for note in references.notes[name]]
-    return Document(str(entry["id"]), entry["relation"], source, texts[0], alignment, tuple(notes), tuple(texts[1:]))
+    return Document(str(entry["id"]), entry["relation"], source, texts[0], alignment, segmentation, tuple(notes),
+                    tuple(texts[1:]))
 
 
 def manifest_target_lang(manifest: dict, manifest_path: Path) -> str:

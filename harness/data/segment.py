@@ -95,10 +95,12 @@ def glued(pieces: list[str], stands_alone) -> list[str]:
     return units
 
 
-def segment_paragraphs(doc_id: str, paragraphs: tuple[str, ...] | list[str], lang: str) -> list[Segment]:
+def segment_paragraphs(doc_id: str, paragraphs: tuple[str, ...] | list[str], lang: str, pre_split: bool = False
+                       ) -> list[Segment]:
+    """A searched document's sentences; pre_split (segmentation: lines): each paragraph (a non-empty line) is one."""
     segments: list[Segment] = []
     for number, paragraph in enumerate(paragraphs):
-        for sentence in split_sentences(paragraph, lang):
+        for sentence in [paragraph.strip()] if pre_split else split_sentences(paragraph, lang):
             segments.append(Segment(doc_id, len(segments), number, lang, sentence))
     return segments
 

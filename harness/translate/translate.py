@@ -92,7 +92,7 @@ def source_segments(document: Document, max_segments: int | None, max_sentences:
     if document.line_aligned:
         segments = [Segment(document.id, k, k, document.src_lang, line) for k, line in enumerate(document.source.paragraphs)]
     else:
-        segments = segment_paragraphs(document.id, document.source.paragraphs, document.src_lang)
+        segments = segment_paragraphs(document.id, document.source.paragraphs, document.src_lang, document.pre_split)
     if max_sentences and len(segments) > max_sentences and not document.line_aligned:   # only a search needs it
         raise UserError(f"{document.source.path}: {len(segments)} sentences, more than data.max_sentences="
                         f"{max_sentences}; split the document, or raise data.max_sentences (the alignment search "
@@ -106,8 +106,8 @@ def first_segments(segments: list[Segment], max_segments: int | None) -> list[Se
 
 
 def reference_sentences(document: Document, lang: str) -> list[str]:
-    """Reference sentences; in a line-aligned document every line is one."""
-    if document.line_aligned:
+    """Reference sentences; in a line-aligned or pre-split document every line is one."""
+    if document.pre_split:
         return list(document.reference.paragraphs)
     return [s for paragraph in document.reference.paragraphs for s in split_sentences(paragraph, lang)]
 
