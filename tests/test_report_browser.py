@@ -29,15 +29,16 @@ def rescored(segment: dict, hypothesis: str) -> None:
                          for m in select_metrics(list(segment["scores"]))}
 
 
-def with_markup(run_dir: Path, document: str) -> str:
-    """Append MARKUP to one output sentence of `document` (its sentence scores recomputed with real sacrebleu):
+def with_markup(run_dir: Path, document: str, answer: bool) -> None:
+    """MARKUP as the source of the first sentence of `document` (in every run: harness-compare refuses runs whose
+    sources differ) and, with `answer`, appended to its output (its sentence scores recomputed with real sacrebleu):
     the output now holds the reference itself, so it becomes the top example of this system beating the baseline."""
     result = read_result(run_dir)
     segment = next(d for d in result["documents"] if d["id"] == document)["segments"][0]
-    rescored(segment, f"{segment['ref']} {MARKUP}")
+    if answer:
+        rescored(segment, f"{segment['ref']} {MARKUP}")
     segment["src"] = MARKUP
     write_json_atomically(run_dir / "result.json", result)
-    return segment["hyp"]
 
 
 def with_arabic(run_dir: Path, document: str, answer: bool) -> None:
@@ -61,8 +62,8 @@ def report(tmp_path_factory) -> Path:
     add_segments(weak, 2)
     add_segments(marked, 3)
     add_segments(named, 4)
-    with_markup(marked, "002")
     for run_dir in (weak, marked, named):
+        with_markup(run_dir, "002", answer=run_dir == marked)
         with_arabic(run_dir, "004", answer=run_dir == named)
     comparison = compare_runs(load_runs([str(weak), str(marked), str(named)]), n_resamples=200)
     assert comparison.system_names == [WEAK, MARKED, OVERRIDE_NAME]
