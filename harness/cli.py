@@ -34,7 +34,7 @@ from harness.compare.compare import check_resamples, compare_collection
 from harness.compare.comparison import Comparison
 from harness.compare.discovery import Skipped, collect_runs
 from harness.config import (CONF_DIR, check_experiment_names, check_interpolations, compose_config, composition_message,
-                            register_schemas, unresolvable)
+                            is_hydra_setting, register_schemas, unresolvable)
 from harness.errors import Terminated, UserError, first_line, unknown_name
 from harness.pipeline import check_settings, run
 from harness.progress import quiet_library_bars
@@ -98,8 +98,7 @@ def expand_sweeps(arguments: list[str]) -> list[list[str]]:
 
 
 def is_job_override(argument: str) -> bool:
-    key = argument.lstrip("+~")
-    return not key.startswith("hydra") or key.startswith("hydra.searchpath=")
+    return not is_hydra_setting(argument)
 
 
 def check_overrides(arguments: list[str]) -> None:

@@ -513,13 +513,20 @@ def hydra_of_our_own() -> Iterator[None]:
             GlobalHydra.instance().initialize(theirs)
 
 
+def is_hydra_setting(override: str) -> bool:
+    """Whether an override sets Hydra itself (hydra.run.dir=, hydra.verbose=, hydra/launcher=...), which only
+    harness-run's launch reads, rather than the job's config; hydra.searchpath, which adds config folders of the
+    user's, belongs to the job's composition."""
+    key = override.lstrip("+~").partition("=")[0]
+    return (key == "hydra" or key.startswith(("hydra.", "hydra/"))) and key != "hydra.searchpath"
+
+
 def refuse_hydra_settings(overrides: list[str]) -> None:
-    """Hydra's own settings (hydra.run.dir, hydra.verbose, ...) are harness-run's: composed here they were dropped
-    in silence, and run(cfg) wrote into results/<date>/<time>_<model>, not the folder asked for. hydra.searchpath,
-    which adds config folders of the user's, is composed here too."""
+    """Hydra's own settings are harness-run's: composed here they were dropped in silence, and run(cfg) wrote into
+    results/<date>/<time>_<model>, not the folder asked for (hydra.run.dir), or ran no sweep (hydra/launcher=)."""
     for override in overrides:
         key, _, value = override.lstrip("+~").partition("=")
-        if key.startswith("hydra.") and key != "hydra.searchpath":
+        if is_hydra_setting(override):
             where = "give the folder to run(cfg, output_dir=...)" if key == "hydra.run.dir" else "leave it out"
             raise UserError(f"{key}={value}: a setting of Hydra's, which harness-run reads and compose_config and "
                             f"run() do not; {where}")

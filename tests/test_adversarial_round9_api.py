@@ -16,6 +16,7 @@ from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf
 
 from harness import compose_config, config, run
+from harness.cli import is_job_override
 from harness.errors import UserError
 from tests.adversarial import tree_checksum
 from tests.test_adversarial_run import make_setup
@@ -219,3 +220,14 @@ def test_hydras_own_settings_given_to_compose_config_are_refused_not_dropped(tmp
     (own / "mine.yaml").write_text("# @package _global_\ndata:\n  max_segments: 7\n", encoding="utf-8")
     cfg = compose_config([f"hydra.searchpath=[file://{own.parent}]", "experiment=mine"])
     assert cfg.data.max_segments == 7
+
+
+@pytest.mark.parametrize("override", ["hydra/launcher=local_parallel", "+hydra.job.chdir=true", "~hydra"])
+def test_hydras_group_choices_are_refused_by_compose_config_as_harness_run_leaves_them_to_hydra(override):
+    """One predicate (config.is_hydra_setting) says what is Hydra's own: harness-run leaves those overrides to Hydra's
+    launch, compose_config refuses them. A launcher chosen in compose_config was composed and then ignored by run(),
+    which launches nothing; the two commands decided with predicates of their own, which disagreed on it."""
+    assert not is_job_override(override)
+    with pytest.raises(UserError, match=r"a setting of Hydra's, which harness-run reads and compose_config and run\(\) "
+                                        r"do not; leave it out$"):
+        compose_config([override, "model=identity"])
