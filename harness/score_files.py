@@ -163,9 +163,19 @@ def claim_out(out: Path) -> Path | None:
     return created
 
 
+def refuse_interpolation_marks(out: Path) -> None:
+    """The run's folders are settings of its config (system_config): composed as written (literal_override), but the
+    backend's settings go through Hydra's instantiate, which reads a '${' in them as an interpolation again (an --out
+    of 'o${x}' ended in a traceback, its folder half made)."""
+    if "${" in str(out):
+        raise UserError(f"--out {out}: a folder name holding '${{' is read by the run's config as an interpolation; "
+                        "choose a folder whose path has no '${'")
+
+
 def score_systems(request: ScoreRequest, out: Path) -> list[Path]:
     """One run folder per hypothesis file (OUT/<system>), through the pipeline with model=files."""
     out = resolved(out, "--out")
+    refuse_interpolation_marks(out)
     refuse_cache_inside(compose_config(request.overrides), out)   # before check_inputs opens the cache
     check_inputs(request)
     created = claim_out(out)

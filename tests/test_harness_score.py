@@ -156,6 +156,16 @@ def test_an_output_folder_named_with_any_character_is_scored_into(test_set):
     assert config["data"]["root"] == str(out / "data") and config["model"]["path"] == str(out / "inputs" / "sysA")
 
 
+def test_an_output_folder_whose_name_holds_an_interpolation_mark_is_refused_in_one_line(test_set):
+    """Own (2026-12-05): an --out such as 'o${x}' was composed as written, then read as an interpolation by Hydra's
+    instantiate when the backend was built: a traceback (InterpolationKeyError, exit 1) and OUT left half made."""
+    before = tree_checksum(test_set.parent, exclude=(test_set.parent / "cache",))
+    outcome = score(test_set, "-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", "sysA.txt",
+                    "--out", str(test_set.parent / "o${x}"))
+    assert_one_line_error(outcome, "a folder name holding '${' is read by the run's config as an interpolation")
+    assert tree_checksum(test_set.parent, exclude=(test_set.parent / "cache",)) == before
+
+
 def test_two_files_for_one_run_folder_are_refused(test_set):
     write_lines(test_set / "data.txt", parallel_lines(LINES)[1])
     write_lines(test_set / "data-system.txt", parallel_lines(LINES)[1])
