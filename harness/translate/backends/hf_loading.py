@@ -214,10 +214,10 @@ def file_state(path: Path) -> list[int]:
 def sha256_file(path: Path, memo_dir: Path | None = None) -> str:
     """A file's sha256; with memo_dir, remembered there by its path and file_state, so that a model file of hundreds
     of MB is read once, not on every run (a rewritten or replaced file has another change time: hashed again)."""
-    memo = read_hash_memo(memo_dir)
     key, seen = str(path.resolve()), file_state(path)
-    if memo.get(key, [None])[:-1] == seen:
-        return memo[key][-1]
+    known = remembered_hash(read_hash_memo(memo_dir).get(key), seen)
+    if known is not None:
+        return known
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -225,6 +225,14 @@ def sha256_file(path: Path, memo_dir: Path | None = None) -> str:
     if memo_dir is not None:
         write_hash_memo(memo_dir, {**read_hash_memo(memo_dir), key: [*seen, digest.hexdigest()]})
     return digest.hexdigest()
+
+
+def remembered_hash(entry, seen: list[int]) -> str | None:
+    """The sha256 a memo entry ([*file_state, sha256]) remembers for a file now in state `seen`; None when the entry
+    is of another state, or no such list (a hand edit, another program's file of that name): the file is hashed."""
+    if isinstance(entry, list) and entry[:-1] == seen and isinstance(entry[-1], str):
+        return entry[-1]
+    return None
 
 
 def read_hash_memo(memo_dir: Path | None) -> dict[str, list]:
