@@ -189,7 +189,6 @@ def lexicon(folder: Path, pairs: dict[str, str]) -> Path:
     return folder
 
 
-@pytest.mark.xfail(strict=True, reason="backend.tag served the untagged outputs (3 of 3 from the cache)")
 def test_a_user_backends_own_setting_decides_its_cache_key(user_module, tmp_path):
     """A user's backend with a setting of its own (backend.tag, passed to its constructor by Hydra) that writes no
     extra_fingerprint, as docs/extending.md allows: run with +backend.tag=' [formal]', the run was served the
@@ -203,7 +202,6 @@ def test_a_user_backends_own_setting_decides_its_cache_key(user_module, tmp_path
     assert again == tagged and result["documents"][0]["cache_hits"] == 3
 
 
-@pytest.mark.xfail(strict=True, reason="the second project's lexicon was served the first's outputs")
 def test_a_user_backends_relative_model_folder_is_the_folder_it_names_where_the_run_starts(user_module, tmp_path,
                                                                                           monkeypatch):
     """model.model_id=lexicon (a folder relative to where the run starts) in two project folders names two models:
@@ -242,7 +240,6 @@ def summarizer_key(project: Path, operation: str = "strip", **settings) -> dict:
         sys.modules.pop("usersummary", None)
 
 
-@pytest.mark.xfail(strict=True, reason="keyed by the class name alone")
 def test_a_user_summarizers_own_setting_and_code_decide_its_cache_key(user_module):
     """docs/summaries.md: 'Summaries are cached like translations, keyed by the summarizer's settings'. A user's
     summarizer (summarizer._target_=usersummary.FirstWords) was keyed by its class name alone: summarizer.words=50

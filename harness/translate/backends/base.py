@@ -52,13 +52,50 @@ def class_path(translator: object) -> str:
     return f"{type(translator).__module__}.{type(translator).__qualname__}"
 
 
+PIPELINE_ARGUMENTS = ("model", "generation", "cache_dir")   # what the pipeline passes every backend (build_backend)
+
+
 def model_fingerprint(translator: object, model: ModelSpec) -> dict:
-    """The part of a cache key that no translator leaves out: its name and class, the code of a user's class
-    (user_code), and the whole model spec (model_id, path, revision, prompt, language codes, ...), whichever of its
-    fields the translator reads."""
-    code = user_code(type(translator))
-    return {"backend": translator.name, "class": class_path(translator), **({"code": code} if code else {}),
-            "model": asdict(model)}
+    """The part of a cache key that no translator leaves out: its name and class, what keys a user's class
+    (user_parts: its code, its own settings, the folders its model's paths name), and the whole model spec
+    (model_id, path, revision, prompt, language codes, ...), whichever of its fields the translator reads."""
+    user = user_parts(translator, PIPELINE_ARGUMENTS)
+    located = model_locations(model) if user else {}
+    return {"backend": translator.name, "class": class_path(translator), **user,
+            **({"located": located} if located else {}), "model": asdict(model)}
+
+
+def model_locations(model: ModelSpec) -> dict[str, str]:
+    """model.model_id and model.path where they name a local path other than as written (relative to where the run
+    starts, under ~, through a symbolic link): the path they name. A user's backend reads them as it likes, so
+    'lexicon' started from two project folders names two models."""
+    written = {"model_id": model.model_id, "path": model.path}
+    resolved = {field: str(Path(value).expanduser().resolve()) for field, value in written.items()
+                if value and Path(value).expanduser().exists()}
+    return {field: location for field, location in resolved.items() if location != written[field]}
+
+
+class BuiltWith:
+    """Keeps the keyword settings an object was built with (`built_with`): a config node's own keys, which Hydra
+    passes to the constructor of the class its _target_ names (backend.<setting>, summarizer.<setting>)."""
+
+    def __new__(cls, *args, **settings):
+        instance = super().__new__(cls)
+        instance.built_with = settings
+        return instance
+
+
+def user_parts(instance: object, passed: tuple[str, ...] = ()) -> dict:
+    """What keys the outputs of a user's class (one defined outside the harness) besides what the harness knows of
+    it: the code of its classes (user_code) and the settings it was built with (BuiltWith), less those `passed` to
+    every such object. A user's backend with a setting of its own (backend.tag) that it does not add to
+    extra_fingerprint was served the outputs of its other value. Nothing for the harness's own classes, which key
+    the settings that change their outputs by name (runtime_fingerprint, settings)."""
+    code = user_code(type(instance))
+    if not code:
+        return {}
+    settings = {name: value for name, value in getattr(instance, "built_with", {}).items() if name not in passed}
+    return {"code": code, **({"settings": settings} if settings else {})}
 
 
 @lru_cache(maxsize=None)
@@ -77,7 +114,7 @@ def user_code(cls: type) -> dict[str, str]:
     return files
 
 
-class Backend(ABC):
+class Backend(BuiltWith, ABC):
     """A segment translator (the harness.translate.backends.protocol.Translator protocol) built on translate_batch."""
 
     name: str = "base"
