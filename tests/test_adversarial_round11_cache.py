@@ -22,7 +22,7 @@ from harness.align.crosslingual import settings as crosslingual_settings
 from harness.cache import TranslationCache
 from harness.config import AlignmentSpec, CrosslingualSpec, GenerationSpec, ModelSpec, compose_config
 from harness.score.align import alignment_key
-from harness.translate.backends.ct2 import Ct2Backend
+from harness.translate.backends.ct2 import Ct2Backend, Ct2LMBackend
 from harness.translate.backends.hf_causal import CausalLMBackend
 from harness.translate.backends.hf_loading import HASH_MEMO, sha256_file
 from harness.translate.backends.hf_seq2seq import Seq2SeqBackend
@@ -94,7 +94,6 @@ def test_a_model_folders_other_file_edited_with_its_old_size_and_time_changes_th
     assert seq2seq(folder, cache).fingerprint("fr", "en") != before
 
 
-@pytest.mark.xfail(strict=True, reason="a moved folder re-translated every segment (0 of 3 from the cache): the key held the folder's path")
 def test_a_model_folder_moved_elsewhere_is_still_served_from_the_cache(tiny_marian, tmp_path):
     """A folder moved (or copied) to another path holds the same model: its translations are the same."""
     cache = tmp_path / "cache"
@@ -103,6 +102,25 @@ def test_a_model_folder_moved_elsewhere_is_still_served_from_the_cache(tiny_mari
     moved = shutil.move(first, tmp_path / "there")
     after, hits = translated(seq2seq(Path(moved), cache), cache)
     assert after == before and hits == len(SOURCES)
+
+
+@pytest.mark.parametrize("backend", [Seq2SeqBackend, Ct2Backend, CausalLMBackend, Ct2LMBackend],
+                         ids=lambda cls: cls.__name__)
+def test_every_harness_backend_keys_a_model_folder_by_its_content_not_its_path(tmp_path, backend):
+    """A copy of a model folder elsewhere has the original's key (the key held the folder's path: every segment was
+    translated again); a byte changed in the copy gives another key."""
+    original = tmp_path / "original"
+    original.mkdir()
+    (original / "weights.bin").write_bytes(b"weights of the model")
+
+    def key(folder: Path) -> dict:
+        spec = ModelSpec(name="tiny", model_id=str(folder))
+        return backend(spec, GenerationSpec(device="cpu"), cache_dir=str(tmp_path / "cache")).fingerprint("fr", "en")
+
+    copy = shutil.copytree(original, tmp_path / "elsewhere" / "copy")
+    assert key(copy) == key(original)
+    (copy / "weights.bin").write_bytes(b"weights of the modem")
+    assert key(copy) != key(original)
 
 
 def test_a_gguf_file_swapped_in_with_the_old_size_and_time_is_another_model(tmp_path):

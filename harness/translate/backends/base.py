@@ -75,6 +75,21 @@ def model_locations(model: ModelSpec) -> dict[str, str]:
     return {field: location for field, location in resolved.items() if location != written[field]}
 
 
+CONTENT_KEYED = "named by content_sha256"   # the key's model_id where the model's folder is keyed by its content
+
+
+def without_content_keyed_path(key: dict) -> dict:
+    """A harness backend's key without the path of a local model folder that its extra_fingerprint names by its
+    content (model_identity's content_sha256, of every file in it): the folder moved or copied elsewhere is the same
+    model, and its translations are served (its path in the key re-translated every segment). A user's class keeps
+    the path: what else it reads there is not hashed."""
+    extra = key["extra"]
+    if "content_sha256" not in extra:
+        return key
+    return {**key, "model": {**key["model"], "model_id": CONTENT_KEYED},
+            "extra": {name: value for name, value in extra.items() if name != "model"}}
+
+
 class BuiltWith:
     """Keeps the keyword settings an object was built with (`built_with`): a config node's own keys, which Hydra
     passes to the constructor of the class its _target_ names (backend.<setting>, summarizer.<setting>)."""
@@ -133,8 +148,9 @@ class Backend(BuiltWith, ABC):
     def fingerprint(self, src_lang: str, tgt_lang: str) -> dict:
         """Everything that decides the output for a segment; the translation cache is keyed by it. A subclass
         extends extra_fingerprint instead of overriding this, so the default parts are never lost."""
-        return {**model_fingerprint(self, self.model), "generation": output_settings(self.generation),
-                "extra": self.extra_fingerprint(src_lang, tgt_lang)}
+        key = {**model_fingerprint(self, self.model), "generation": output_settings(self.generation),
+               "extra": self.extra_fingerprint(src_lang, tgt_lang)}
+        return key if user_code(type(self)) else without_content_keyed_path(key)
 
     def extra_fingerprint(self, src_lang: str, tgt_lang: str) -> dict:
         """What else decides this backend's outputs besides the model spec and the generation settings: the
