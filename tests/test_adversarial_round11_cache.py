@@ -281,3 +281,120 @@ def test_a_damaged_file_hash_memo_entry_is_hashed_again_not_a_traceback(tmp_path
     (tmp_path / "cache" / HASH_MEMO).write_text(json.dumps({str(model.resolve()): entry}), encoding="utf-8")
     assert sha256_file(model, tmp_path / "cache") == sha256_file(model)
     assert sha256_file(model, tmp_path / "cache") == sha256_file(model)   # remembered anew
+
+
+# ---------------------------------------------------------------- alignments, references and segmentation
+
+SEEDS = Path(__file__).parents[1] / "seeds"
+REFERENCE = "001_8dfe5badceb79477.txt"
+
+
+def data_copy(tmp_path: Path) -> Path:
+    """The seeds and their reference folder copied, so that a case may change them; the seeds' root."""
+    shutil.copytree(SEEDS, tmp_path / "data" / "seeds")
+    shutil.copytree(SEEDS.parent / "references", tmp_path / "data" / "references")
+    return tmp_path / "data" / "seeds"
+
+
+def document_record(tmp_path: Path, name: str, root: Path, cache: Path, *overrides: str) -> dict:
+    """One document (by default 002) through the identity model (every stage after translation runs: alignment,
+    scores, language checks)."""
+    from harness import run
+    config = compose_config([f"data.root={root}", f"data.reference_root={root.parent / 'references'}",
+                             "model=identity", "metrics=[bleu,chrf,ter]", f"cache.dir={cache}",
+                             *overrides, *([] if any(o.startswith("data.documents=") for o in overrides)
+                                           else ["data.documents=[002]"])])
+    [document] = run(config, str(tmp_path / name))["documents"]
+    return {field: value for field, value in document.items() if field != "cache_hits"}
+
+
+def assert_cached_rerun_is_a_fresh_run(tmp_path: Path, change, *overrides: str) -> dict:
+    """Run, change one thing (change(root) -> overrides), run again on the same cache: the record is the one a run
+    on an empty cache gives, and another than before."""
+    root = data_copy(tmp_path)
+    before = document_record(tmp_path, "before", root, tmp_path / "cache", *overrides)
+    changed = [*overrides, *(change(root) or [])]
+    cached = document_record(tmp_path, "cached", root, tmp_path / "cache", *changed)
+    fresh = document_record(tmp_path, "fresh", root, tmp_path / "fresh_cache", *changed)
+    assert cached == fresh
+    assert cached != before
+    return cached
+
+
+def edit_reference_in_place(root: Path) -> None:
+    """One word of the reference changed, the file's size and modification time kept."""
+    path = root.parent / "references" / REFERENCE
+    text = path.read_bytes()
+    assert b" Japan " in text
+    rewrite_keeping_size_and_time(path, text.replace(b" Japan ", b" Japon ", 1))
+
+
+def test_a_reference_edited_in_place_with_its_old_size_and_time_is_aligned_and_scored_anew(tmp_path):
+    """Holds: alignments, language checks and segment statistics are keyed by the texts themselves, not by files."""
+    record = assert_cached_rerun_is_a_fresh_run(tmp_path, edit_reference_in_place)
+    assert any("Japon" in segment["ref"] for segment in record["segments"])
+
+
+def declare_lines(root: Path) -> None:
+    manifest = root / "manifest.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8") + "segmentation: lines\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("change, overrides", [
+    pytest.param(declare_lines, ["data.documents=[004]"], id="manifest-segmentation-lines"),
+    pytest.param(lambda root: ["crosslingual.skip=0.5"], [], id="crosslingual-skip"),
+    pytest.param(lambda root: ["crosslingual.sure_margin=5"], [], id="crosslingual-sure-margin"),
+])
+def test_a_changed_segmentation_or_alignment_setting_is_aligned_anew(tmp_path, change, overrides):
+    """Holds: a cached re-run after the change gives what a run on an empty cache gives (004 is one paragraph of
+    Arabic: one line, several sentences)."""
+    assert_cached_rerun_is_a_fresh_run(tmp_path, change, *overrides)
+
+
+def spied(spec, read: set[str]):
+    """spec, recording the name of every field read from it."""
+    class Spy:
+        def __getattr__(self, name):
+            read.add(name)
+            return getattr(spec, name)
+    return Spy()
+
+
+def changed_field(spec, field: str):
+    value = getattr(spec, field)
+    other = {bool: lambda v: not v, int: lambda v: v + 1, float: lambda v: v + 0.125, dict: lambda v: {**v, "9-9": 1.0},
+             list: lambda v: [*v, "1-3"], type(None): lambda v: 7}[type(value)](value)
+    return dataclasses.replace(spec, **{field: other})
+
+
+def test_every_crosslingual_setting_the_aligner_reads_is_in_its_cache_key():
+    """Holds: each field of crosslingual.* that the source <-> reference aligner reads (found by reading it through
+    a spy, on a pair with a dropped, a merged and a reordered sentence) changes the alignment's cache key."""
+    from omegaconf import OmegaConf
+    from harness.align.crosslingual import align_lines, align_sentences
+    spec = OmegaConf.to_object(compose_config([]).crosslingual)
+    src = ["Le chat dort sur le canapé.", "Il pleut depuis ce matin.", "Le ministre parle aux journalistes.",
+           "Partager sur Facebook", "La réunion commence à midi.", "Les enfants jouent dehors."]
+    ref = ["The cat sleeps on the sofa.", "It has been raining since this morning and the minister talks to reporters.",
+           "The children play outside.", "The meeting starts at noon."]
+    for method, aligner, pair in (("search", align_sentences, (src, ref)), ("lines", align_lines, (src, src))):
+        read: set[str] = set()
+        aligner(*pair, spied(spec, read))
+        assert read
+        for field in read:
+            assert crosslingual_settings(changed_field(spec, field), method) != crosslingual_settings(spec, method), \
+                (method, field)
+
+
+def test_every_alignment_setting_the_hypothesis_aligner_reads_is_in_its_cache_key():
+    """Holds: the same for alignment.* and the hypothesis <-> reference aligner (source languages the encoder does
+    not cover)."""
+    from omegaconf import OmegaConf
+    from harness.score.align import align_texts
+    spec = OmegaConf.to_object(compose_config([]).alignment)
+    hyp, ref = ["The cat sleeps.", "It rains.", "Noise here."], ["The cat is asleep.", "It is raining."]
+    read: set[str] = set()
+    align_texts(hyp, ref, spied(spec, read))
+    assert {"beads", "weights", "min_similarity", "merge_penalty", "embeddings"} <= read
+    for field in read:
+        assert alignment_key(hyp, ref, changed_field(spec, field)) != alignment_key(hyp, ref, spec), field
