@@ -398,3 +398,52 @@ def test_every_alignment_setting_the_hypothesis_aligner_reads_is_in_its_cache_ke
     assert {"beads", "weights", "min_similarity", "merge_penalty", "embeddings"} <= read
     for field in read:
         assert alignment_key(hyp, ref, changed_field(spec, field)) != alignment_key(hyp, ref, spec), field
+
+
+# ---------------------------------------------------------------- a model metric's segment scores
+
+def comet_layout(root: Path) -> tuple[Path, Path]:
+    """A checkpoint folder in COMET's layout (hparams.yaml naming a local encoder folder, checkpoints/model.ckpt) and
+    its encoder folder; the files are stand-ins: a cache key reads them, it loads no model."""
+    encoder = root / "encoder"
+    encoder.mkdir(parents=True)
+    (encoder / "tokenizer.json").write_text('{"vocab": [1, 2, 3]}', encoding="utf-8")
+    checkpoint = root / "checkpoint"
+    (checkpoint / "checkpoints").mkdir(parents=True)
+    (checkpoint / "checkpoints" / "model.ckpt").write_bytes(b"weights 1")
+    (checkpoint / "hparams.yaml").write_text(f"pretrained_model: {encoder}\n", encoding="utf-8")
+    return checkpoint, encoder
+
+
+@pytest.mark.parametrize("changed", ["checkpoint", "encoder"])
+def test_a_comet_checkpoint_or_its_encoder_rewritten_with_its_old_size_and_time_changes_the_scores_key(
+        tmp_path, changed, monkeypatch):
+    """Holds: COMET's segment scores are keyed by the checkpoint folder's content and the encoder's."""
+    from harness.score.metrics import comet
+    from harness.score.metrics.comet import CometMetric
+    monkeypatch.setattr(comet, "comet_version", lambda: "2.2.7")   # whether or not the comet extra is installed
+    checkpoint, encoder = comet_layout(tmp_path)
+
+    def key() -> str:
+        metric = CometMetric(model_id=str(checkpoint), cache_path=str(tmp_path / "cache" / "translations.sqlite"))
+        return metric.key("Le chat dort.", "The cat sleeps.", "The cat is asleep.")
+
+    before = key()
+    assert key() == before
+    if changed == "checkpoint":
+        rewrite_keeping_size_and_time(checkpoint / "checkpoints" / "model.ckpt", b"weights 2")
+    else:
+        rewrite_keeping_size_and_time(encoder / "tokenizer.json", b'{"vocab": [1, 2, 4]}')
+    assert key() != before
+
+
+def test_a_comet_upgrade_scores_anew_what_the_older_one_scored(tmp_path, monkeypatch):
+    """The signature of a COMET score names the unbabel-comet that made it, and harness-compare compares runs by it;
+    the cache key did not: after an upgrade the older version's cached scores were served under the new signature."""
+    from harness.score.metrics import comet
+    checkpoint, _ = comet_layout(tmp_path)
+    keys = []
+    for version in ("2.2.6", "2.2.7"):
+        monkeypatch.setattr(comet, "comet_version", lambda: version)
+        keys.append(comet.CometMetric(model_id=str(checkpoint)).key("Le chat dort.", "The cat sleeps.", "A cat."))
+    assert keys[0] != keys[1]
