@@ -34,7 +34,7 @@ SOURCES = ["Le chat dort sur le canapé.", "Bonjour.", "Le ministre du Canada et
 
 def seq2seq(folder: Path, cache: Path, backend: type = Seq2SeqBackend, **generation) -> Seq2SeqBackend:
     spec = ModelSpec(name="tiny", model_id=str(folder))
-    return backend(spec, GenerationSpec(device="cpu", max_new_tokens=8, **generation), cache_dir=str(cache))
+    return backend(spec, GenerationSpec(**{"device": "cpu", "max_new_tokens": 8, **generation}), cache_dir=str(cache))
 
 
 def translated(backend, cache: Path) -> tuple[list[str], int]:
@@ -447,3 +447,34 @@ def test_a_comet_upgrade_scores_anew_what_the_older_one_scored(tmp_path, monkeyp
         monkeypatch.setattr(comet, "comet_version", lambda: version)
         keys.append(comet.CometMetric(model_id=str(checkpoint)).key("Le chat dort.", "The cat sleeps.", "A cat."))
     assert keys[0] != keys[1]
+
+
+# ---------------------------------------------------------------- the cache file's rows
+
+def damage_rows(cache_file: Path, table: str) -> int:
+    """Every row of `table` given another output under its old checksum (a bit flipped on disk, a partial copy)."""
+    import sqlite3
+    with sqlite3.connect(cache_file) as connection:
+        rows = connection.execute(f"SELECT key, output FROM {table}").fetchall()
+        for key, output in rows:
+            connection.execute(f"UPDATE {table} SET output = ? WHERE key = ?", (output.replace("1", "0"), key))
+    connection.close()
+    return len(rows)
+
+
+def test_a_translation_whose_degradation_row_is_damaged_is_translated_again_not_served_unmarked(tiny_marian,
+                                                                                                 tmp_path):
+    """The degradations of an output (cut at max_new_tokens) are kept in their own row beside it: a damaged one
+    failed its checksum and was dropped, but the output was still served, unmarked (the re-run counted 0 outputs
+    cut where the first counted 3), while the run said the damaged entry was 'recomputed'."""
+    cache = tmp_path / "cache"
+    first = seq2seq(tiny_marian, cache, max_new_tokens=2)
+    translated(first, cache)
+    assert first.stats["cut_at_max_new_tokens"] == len(SOURCES)
+    assert damage_rows(cache / "translations.sqlite", "output_flags") == len(SOURCES)
+    again = seq2seq(tiny_marian, cache, max_new_tokens=2)
+    outputs, _ = translated(again, cache)
+    assert again.stats["cut_at_max_new_tokens"] == len(SOURCES)
+    third = seq2seq(tiny_marian, cache, max_new_tokens=2)
+    assert translated(third, cache) == (outputs, len(SOURCES))   # made again, with its degradations, then served
+    assert third.stats["cut_at_max_new_tokens"] == len(SOURCES)
