@@ -478,3 +478,15 @@ def test_a_translation_whose_degradation_row_is_damaged_is_translated_again_not_
     third = seq2seq(tiny_marian, cache, max_new_tokens=2)
     assert translated(third, cache) == (outputs, len(SOURCES))   # made again, with its degradations, then served
     assert third.stats["cut_at_max_new_tokens"] == len(SOURCES)
+
+
+@pytest.mark.parametrize("kept", ["[]", "{}", '{"stop_tokens": "\\n", "sliding_window": null}',
+                                  '{"stop_tokens": [1], "sliding_window": "512"}'])
+def test_a_converted_lms_kept_facts_of_another_shape_are_found_again_not_a_traceback(tmp_path, kept):
+    """A converted LM's stop tokens and attention window are kept beside it (harness_facts.json) and read back
+    whole: a file of valid JSON in another shape was a TypeError or KeyError on every run of that model."""
+    from harness.translate.backends.ct2 import FACTS_FILE, model_facts
+    found = {"stop_tokens": [1, 107], "sliding_window": 512}
+    (tmp_path / FACTS_FILE).write_text(kept, encoding="utf-8")
+    assert model_facts(tmp_path, lambda: found) == found
+    assert model_facts(tmp_path, lambda: pytest.fail("found again though kept")) == found
