@@ -283,6 +283,19 @@ def test_a_damaged_file_hash_memo_entry_is_hashed_again_not_a_traceback(tmp_path
     assert sha256_file(model, tmp_path / "cache") == sha256_file(model)   # remembered anew
 
 
+def test_an_older_harnesss_memo_entry_of_size_and_time_is_not_trusted_for_a_file_swapped_in_with_them(tmp_path):
+    """Holds: the memo an older harness wrote ([size, mtime, sha256]: before round 8, without the change time and
+    inode) names the old content; the same size and time of new content do not match the entry's state."""
+    model = tmp_path / "model.bin"
+    model.write_bytes(b"weights A")
+    state = model.stat()
+    old_entry = [state.st_size, state.st_mtime_ns, sha256_file(model)]
+    rewrite_keeping_size_and_time(model, b"weights B")
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / HASH_MEMO).write_text(json.dumps({str(model.resolve()): old_entry}), encoding="utf-8")
+    assert sha256_file(model, tmp_path / "cache") == sha256_file(model) != old_entry[-1]
+
+
 # ---------------------------------------------------------------- alignments, references and segmentation
 
 SEEDS = Path(__file__).parents[1] / "seeds"
@@ -335,6 +348,15 @@ def test_a_reference_edited_in_place_with_its_old_size_and_time_is_aligned_and_s
     assert any("Japon" in segment["ref"] for segment in record["segments"])
 
 
+def drop_a_reference_line(root: Path) -> None:
+    """A cleaning rule added for the reference in the manifest: its files are the same, its text is not."""
+    manifest = root / "manifest.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    rule = '        - "^Posted at "'
+    assert rule in text
+    manifest.write_text(text.replace(rule, f'{rule}\n        - "Japan"', 1), encoding="utf-8")
+
+
 def declare_lines(root: Path) -> None:
     manifest = root / "manifest.yaml"
     manifest.write_text(manifest.read_text(encoding="utf-8") + "segmentation: lines\n", encoding="utf-8")
@@ -342,6 +364,7 @@ def declare_lines(root: Path) -> None:
 
 @pytest.mark.parametrize("change, overrides", [
     pytest.param(declare_lines, ["data.documents=[004]"], id="manifest-segmentation-lines"),
+    pytest.param(drop_a_reference_line, [], id="manifest-reference-cleaning"),
     pytest.param(lambda root: ["crosslingual.skip=0.5"], [], id="crosslingual-skip"),
     pytest.param(lambda root: ["crosslingual.sure_margin=5"], [], id="crosslingual-sure-margin"),
 ])
@@ -490,3 +513,22 @@ def test_a_converted_lms_kept_facts_of_another_shape_are_found_again_not_a_trace
     (tmp_path / FACTS_FILE).write_text(kept, encoding="utf-8")
     assert model_facts(tmp_path, lambda: found) == found
     assert model_facts(tmp_path, lambda: pytest.fail("found again though kept")) == found
+
+
+@pytest.mark.parametrize("setting", ["prompt", "max_new_tokens", "max_input_tokens"])
+def test_a_causal_lm_summarizers_prompt_and_lengths_decide_its_cache_key(tmp_path, setting):
+    """Holds: summarizer.prompt (set on its backend after it is built), summarizer.max_new_tokens and
+    summarizer.max_input_tokens each change the key of the summaries."""
+    from harness.summarize.summarize import CausalLMSummarizer
+    folder = tmp_path / "lm"
+    folder.mkdir()
+    (folder / "weights.bin").write_bytes(b"an LM")
+    settings = {"prompt": "Article: {source}\nSummary:", "max_new_tokens": 128, "max_input_tokens": 2048}
+
+    def key(**changed) -> dict:
+        summarizer = CausalLMSummarizer("hf_causal", {"name": "lm", "model_id": str(folder)}, device="cpu",
+                                        cache_dir=str(tmp_path / "cache"), **{**settings, **changed})
+        return summarizer.fingerprint("fr", "en")
+
+    other = {"prompt": "Text: {source}\nIn short:", "max_new_tokens": 64, "max_input_tokens": 1024}[setting]
+    assert key() == key() != key(**{setting: other})
