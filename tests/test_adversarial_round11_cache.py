@@ -268,6 +268,33 @@ def test_a_user_summarizers_own_setting_and_code_decide_its_cache_key(user_modul
     assert summarizer_key(user_module, operation="upper", words=5) != first
 
 
+NOTEBOOK_BACKEND = USER_BACKEND.replace("+ self.tag", "+ self.tag + {suffix!r}")
+
+
+def notebook_class(suffix: str) -> type:
+    """Tagged as a notebook defines it: in a module with no source file (a notebook's __main__ has none)."""
+    import types
+    module = types.ModuleType("notebook_cells")
+    sys.modules["notebook_cells"] = module
+    exec(compile(NOTEBOOK_BACKEND.format(suffix=suffix), "<cell>", "exec"), module.__dict__)
+    return module.Tagged
+
+
+def test_a_backend_defined_in_a_notebook_is_keyed_by_its_definition_and_its_settings(tmp_path, monkeypatch):
+    """A class from a module with no source file was keyed as the harness's own classes are, by its class path:
+    a notebook's backend edited and defined again, or given another backend.tag, was served the outputs before."""
+    monkeypatch.setitem(sys.modules, "notebook_cells", None)   # taken away again after the test
+    spec = ModelSpec(name="tagged", model_id=str(tmp_path))
+
+    def key(cls: type, tag: str = "") -> dict:
+        return cls(model=spec, generation=GenerationSpec(), cache_dir=None, tag=tag).fingerprint("fr", "en")
+
+    first, edited = notebook_class("."), notebook_class("!")
+    assert key(first) == key(first)
+    assert key(edited) != key(first)
+    assert key(first, tag=" [formal]") != key(first)
+
+
 # ---------------------------------------------------------------- the cache folder's file-hash memo
 
 @pytest.mark.parametrize("entry", [5, None, {"size": 3}, [3], "stale"], ids=repr)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
+import uuid
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -118,14 +119,16 @@ def user_code(cls: type) -> dict[str, str]:
     """The sha256 of each source file that defines one of the translator's classes outside the harness (a user's
     backend): the class path alone served a backend's edited code, or another project's file of the same module
     name, the outputs of the code that ran before. The harness's own classes are left out (their changes that
-    change outputs change their keys by name), so their keys stay as they were."""
+    change outputs change their keys by name), so their keys stay as they were. A class with no source file (one
+    defined in a notebook, whose __main__ has none) was keyed as the harness's own, its edits and its settings
+    served the outputs of the code before: its outputs are kept for this process only (a token of the class)."""
     files = {}
     for base in cls.__mro__:
-        module = sys.modules.get(base.__module__)
-        source = getattr(module, "__file__", None)
-        if base.__module__.partition(".")[0] in ("harness", "builtins", "abc") or not source:
+        if base.__module__.partition(".")[0] in ("harness", "builtins", "abc"):
             continue
-        files[base.__module__] = hashlib.sha256(Path(source).read_bytes()).hexdigest()
+        source = getattr(sys.modules.get(base.__module__), "__file__", None)
+        files[base.__module__] = (hashlib.sha256(Path(source).read_bytes()).hexdigest() if source
+                                  else f"no source file: {uuid.uuid4()}")
     return files
 
 
