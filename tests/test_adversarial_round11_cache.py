@@ -559,3 +559,37 @@ def test_a_causal_lm_summarizers_prompt_and_lengths_decide_its_cache_key(tmp_pat
 
     other = {"prompt": "Text: {source}\nIn short:", "max_new_tokens": 64, "max_input_tokens": 1024}[setting]
     assert key() == key() != key(**{setting: other})
+
+
+# ---------------------------------------------------------------- converted models in the cache
+
+def test_a_converted_model_swapped_for_another_models_conversion_is_refused_not_translated_with(tiny_marian,
+                                                                                               other_marian, tmp_path):
+    """Two models' CTranslate2 conversions swapped in the cache (folders renamed or copied by hand, a sync tool):
+    the run loaded the other model's conversion, gave its outputs, and cached them as this model's (3 of 3 served
+    to every later run, after the folders were put right too)."""
+    from harness.errors import UserError
+    cache = tmp_path / "cache"
+    translated(seq2seq(tiny_marian, cache, Ct2Backend), cache)
+    translated(seq2seq(other_marian, cache, Ct2Backend), cache)
+    first, second = sorted((cache / "ct2").iterdir())
+    first.rename(tmp_path / "aside")
+    second.rename(first)
+    (tmp_path / "aside").rename(second)
+    (cache / "translations.sqlite").unlink()   # nothing cached: the conversion alone decides
+    with pytest.raises(UserError) as refused:
+        translated(seq2seq(tiny_marian, cache, Ct2Backend), cache)
+    message = str(refused.value)
+    assert "\n" not in message and "another model" in message and f"mv {first} {first}.damaged" in message
+
+
+def test_a_converted_model_published_before_its_name_was_kept_is_still_used(tiny_marian, tmp_path):
+    """Holds: a conversion in a cache of an earlier harness (no name kept in it) is loaded, not refused or redone."""
+    from harness.cache_folders import NAME_FILE
+    cache = tmp_path / "cache"
+    outputs, _ = translated(seq2seq(tiny_marian, cache, Ct2Backend), cache)
+    [folder] = (cache / "ct2").iterdir()
+    (folder / NAME_FILE).unlink()
+    (cache / "translations.sqlite").unlink()
+    assert translated(seq2seq(tiny_marian, cache, Ct2Backend), cache) == (outputs, 0)
+    assert [path.name for path in (cache / "ct2").iterdir()] == [folder.name] and not (folder / NAME_FILE).exists()

@@ -25,7 +25,7 @@ import ctranslate2
 
 from harness.translate.backends.encoder_decoder import EncoderDecoderBackend
 from harness.translate.backends.hf_causal import TransformersLMBackend
-from harness.cache_folders import publish_folder, staged_folder
+from harness.cache_folders import check_published_name, publish_folder, staged_folder
 from harness.translate.backends.hf_loading import (decoding_fingerprint, device_and_dtype, load_pretrained, model_id_for,
                                          model_identity, pickle_refused, replace_json)
 from harness.translate.backends.lm_tokenizer import plain_tokenizer
@@ -54,6 +54,7 @@ def convert_once(source: str, target: Path, quantization: str, model: ModelSpec)
     miss into a temporary folder renamed at the end, so that an interrupted conversion never leaves a half-written
     model behind."""
     if is_converted(target):
+        check_published_name(target, "the CTranslate2 conversion")
         return target
     folder = Path(source).expanduser()
     if folder.is_dir() and not model.allow_pickle and not any(folder.glob("*.safetensors")):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from harness.translate.backends.base import decoding_fingerprint
 from harness.config import GenerationSpec, ModelSpec
-from harness.cache_folders import no_room, publish_folder, staged_folder
+from harness.cache_folders import check_published_name, no_room, publish_folder, staged_folder
 from harness.errors import UserError, first_line, is_disk_full
 from harness.progress import activity
 
@@ -423,7 +423,9 @@ def dequantized_folder(gguf_path: Path, digest: str, cache_dir: Path) -> Path:
     """A GGUF model as a transformers folder (fp32 weights and the tokenizer) in cache_dir/converted/<sha256>,
     written once and reused by every later run and runtime (transformers, CTranslate2)."""
     converted = cache_dir / "converted" / digest
-    if not (converted / DEQUANTIZED_MARKER).is_file():
+    if (converted / DEQUANTIZED_MARKER).is_file():
+        check_published_name(converted, "the full-precision weights")
+    else:
         check_gguf_magic(gguf_path)
         with activity(f"one-time conversion of {gguf_path.name} ({megabytes(gguf_path.stat().st_size)}) to "
                       f"full-precision weights in {converted.parent}; a few minutes on 2 cores, and later runs "
