@@ -593,3 +593,23 @@ def test_a_converted_model_published_before_its_name_was_kept_is_still_used(tiny
     (cache / "translations.sqlite").unlink()
     assert translated(seq2seq(tiny_marian, cache, Ct2Backend), cache) == (outputs, 0)
     assert [path.name for path in (cache / "ct2").iterdir()] == [folder.name] and not (folder / NAME_FILE).exists()
+
+
+# ---------------------------------------------------------------- what a model folder's content is
+
+def test_a_file_in_a_linked_subfolder_of_a_model_folder_is_part_of_its_content(tmp_path):
+    """A model folder whose subfolder is a symbolic link (COMET's checkpoints/ pointing at a shared copy, as one keeps
+    a large checkpoint once): the files under the link were not hashed, so a checkpoint replaced there kept the
+    folder's key and its cached scores."""
+    from harness.translate.backends.hf_loading import folder_digest
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "model.ckpt").write_bytes(b"weights 1")
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "hparams.yaml").write_text("pretrained_model: xlm-roberta-large\n", encoding="utf-8")
+    (model / "checkpoints").symlink_to(shared, target_is_directory=True)
+    (model / "loop").symlink_to(model, target_is_directory=True)   # a link back up is read once, not forever
+    before = folder_digest(model, tmp_path / "cache")
+    rewrite_keeping_size_and_time(shared / "model.ckpt", b"weights 2")
+    assert folder_digest(model, tmp_path / "cache") != before

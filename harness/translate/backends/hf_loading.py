@@ -268,8 +268,22 @@ def replace_json(target: Path, record) -> None:
 
 def folder_digest(folder: Path, memo_dir: Path | None = None) -> str:
     """A local model folder's identity: the hashes of its files, so that a rebuilt model is a new model."""
-    files = tuple(sorted((str(p.relative_to(folder)), *file_state(p)) for p in folder.rglob("*") if p.is_file()))
+    files = tuple(sorted((str(p.relative_to(folder)), *file_state(p)) for p in folder_files(folder)))
     return hashed_folder(folder.resolve(), files, memo_dir)
+
+
+def folder_files(folder: Path) -> list[Path]:
+    """Every file in a folder, those under a linked subfolder too (rglob does not follow a link to a folder: a
+    COMET checkpoints/ kept elsewhere was left out of the content, and a checkpoint replaced there kept its key), each
+    folder read once (a link back up is no loop)."""
+    files, seen = [], set()
+    for root, folders, names in os.walk(folder, followlinks=True):
+        if os.path.realpath(root) in seen:
+            folders[:] = []
+            continue
+        seen.add(os.path.realpath(root))
+        files += [Path(root) / name for name in names]
+    return [path for path in files if path.is_file()]
 
 
 @lru_cache(maxsize=16)
