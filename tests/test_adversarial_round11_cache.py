@@ -123,6 +123,22 @@ def test_every_harness_backend_keys_a_model_folder_by_its_content_not_its_path(t
     assert key(copy) != key(original)
 
 
+@pytest.mark.parametrize("backend", [Seq2SeqBackend, Ct2Backend, CausalLMBackend, Ct2LMBackend],
+                         ids=lambda cls: cls.__name__)
+def test_a_model_run_under_another_name_is_served_from_the_cache(tmp_path, backend):
+    """model.name is the label a run goes by (results/<name>/...): the same model under another name re-translated
+    every segment."""
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "weights.bin").write_bytes(b"weights of the model")
+
+    def key(name: str) -> dict:
+        spec = ModelSpec(name=name, model_id=str(folder))
+        return backend(spec, GenerationSpec(device="cpu"), cache_dir=str(tmp_path / "cache")).fingerprint("fr", "en")
+
+    assert key("opus_mt") == key("opus_mt_fr_en_2026")
+
+
 def test_a_gguf_file_swapped_in_with_the_old_size_and_time_is_another_model(tmp_path):
     """Holds: a GGUF file's sha256 is remembered by its change time and inode too."""
     folder = tmp_path / "gguf_model"

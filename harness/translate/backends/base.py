@@ -79,6 +79,12 @@ def model_locations(model: ModelSpec) -> dict[str, str]:
 CONTENT_KEYED = "named by content_sha256"   # the key's model_id where the model's folder is keyed by its content
 
 
+def without_model_name(key: dict) -> dict:
+    """A harness backend's key without model.name, the label a run goes by (results/<name>/...), which the harness's
+    backends never read: a model run under another name re-translated every segment."""
+    return {**key, "model": {field: value for field, value in key["model"].items() if field != "name"}}
+
+
 def without_content_keyed_path(key: dict) -> dict:
     """A harness backend's key without the path of a local model folder that its extra_fingerprint names by its
     content (model_identity's content_sha256, of every file in it): the folder moved or copied elsewhere is the same
@@ -153,7 +159,7 @@ class Backend(BuiltWith, ABC):
         extends extra_fingerprint instead of overriding this, so the default parts are never lost."""
         key = {**model_fingerprint(self, self.model), "generation": output_settings(self.generation),
                "extra": self.extra_fingerprint(src_lang, tgt_lang)}
-        return key if user_code(type(self)) else without_content_keyed_path(key)
+        return key if user_code(type(self)) else without_content_keyed_path(without_model_name(key))
 
     def extra_fingerprint(self, src_lang: str, tgt_lang: str) -> dict:
         """What else decides this backend's outputs besides the model spec and the generation settings: the
