@@ -1,10 +1,14 @@
 """Adversarial round 11: the cache never serves a stale or foreign result.
 
-Each case runs once, changes one thing that decides a cached value (a model file rewritten with its old size and
-modification time, a tokenizer file, a GGUF file, a user backend's own setting, a user summarizer's code, an
-alignment setting, a reference edited in place, a COMET checkpoint's encoder, the file-hash memo), and runs
-again: the changed thing must take effect, and what did not change must still come from the cache (a model
-folder moved elsewhere, the batch size). Tiny random-weight Marian models only (tests/builders.py); no network.
+Each case runs once, changes one thing that decides a cached value, and runs again: the changed thing must take
+effect, and what did not change must still come from the cache. Changed: a model file rewritten with its old size
+and modification time (weights, tokenizer, generation_config.json, a GGUF file, a file under a linked subfolder), a
+user backend's or summarizer's own setting and code (a module on the path, a notebook's class, a relative model
+folder), a reference edited in place, a manifest's segmentation or cleaning, crosslingual and alignment settings,
+a COMET checkpoint, its encoder and the unbabel-comet version, rows of the cache damaged on disk, the file-hash
+memo and a converted LM's kept facts in another shape, two converted models swapped. Unchanged: a model folder
+moved elsewhere, a model under another name, the batch size. Tiny random-weight Marian models only
+(tests/builders.py); no network.
 """
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ import pytest
 
 from harness.align.crosslingual import settings as crosslingual_settings
 from harness.cache import TranslationCache
-from harness.config import AlignmentSpec, CrosslingualSpec, GenerationSpec, ModelSpec, compose_config
+from harness.config import GenerationSpec, ModelSpec, compose_config
 from harness.score.align import alignment_key
 from harness.translate.backends.ct2 import Ct2Backend, Ct2LMBackend
 from harness.translate.backends.hf_causal import CausalLMBackend
