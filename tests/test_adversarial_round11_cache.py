@@ -645,3 +645,22 @@ def test_damaged_segment_statistics_and_language_verdicts_are_computed_again(tmp
     first = document_record(tmp_path, "first", root, tmp_path / "cache")
     assert damage_rows(tmp_path / "cache" / "translations.sqlite", table) > 0
     assert document_record(tmp_path, "again", root, tmp_path / "cache") == first
+
+
+def test_a_dequantized_gguf_folder_put_in_another_ones_place_is_refused(tmp_path):
+    """The same for a GGUF model's dequantized weights (<cache>/converted/<sha256>, shared by hf_causal and ct2): a
+    folder published under another file's sha256 is refused in one line, not loaded as this file's model."""
+    from harness.cache_folders import publish_folder
+    from harness.errors import UserError
+    from harness.translate.backends.hf_loading import DEQUANTIZED_MARKER, dequantized_folder
+    gguf = tmp_path / "model.gguf"
+    gguf.write_bytes(b"GGUF and the rest")
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    (staging / DEQUANTIZED_MARKER).write_bytes(b"weights of another model")
+    (tmp_path / "cache" / "converted").mkdir(parents=True)
+    publish_folder(staging, tmp_path / "cache" / "converted" / "sha-of-another-file", DEQUANTIZED_MARKER)
+    (tmp_path / "cache" / "converted" / "sha-of-another-file").rename(tmp_path / "cache" / "converted" / "sha-of-this")
+    with pytest.raises(UserError) as refused:
+        dequantized_folder(gguf, "sha-of-this", tmp_path / "cache")
+    assert "\n" not in str(refused.value) and "published as sha-of-another-file" in str(refused.value)
