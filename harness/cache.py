@@ -117,12 +117,14 @@ class TranslationCache:
     """SQLite-backed key -> output store; path None keeps entries in memory for this process only.
 
     Every row carries a checksum of its key and output; a row that fails it is logged, counted in
-    `rejected` and treated as missing, so the output is recomputed and the row replaced."""
+    `rejected`, named in `damaged` (table, key) and treated as missing, so the output is recomputed and the row
+    replaced."""
 
     def __init__(self, path: Path | None):
         self.path = path
         self.reused = path is not None and path.is_file()   # an earlier process made it: a cache kept between runs
         self.rejected = 0
+        self.damaged: set[tuple[str, str]] = set()   # (table, key) of each row that failed its checksum
         try:
             if path is not None:
                 check_cache_location(path)
@@ -169,6 +171,7 @@ class TranslationCache:
                 good[key] = output
             else:
                 self.rejected += 1
+                self.damaged.add((table, key))
                 log.warning("cache %s: %s entry %s... fails its checksum; recomputing it", self.path, table, key[:12])
         return good
 
@@ -182,6 +185,7 @@ class TranslationCache:
                                             rows)
         except sqlite3.Error as err:
             raise cache_error(self.path, err) from None
+        self.damaged -= {(table, key) for key in entries}   # replaced
 
     def close(self) -> None:
         self.connection.close()

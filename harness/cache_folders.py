@@ -13,6 +13,8 @@ from pathlib import Path
 
 from harness.errors import UserError, first_line, is_disk_full
 
+NAME_FILE = ".harness_published_as"   # in a published folder: the name it was published under (check_published_name)
+
 
 def current_umask() -> int:
     """The process' umask (os.umask can only be read by setting it: set back at once)."""
@@ -68,6 +70,7 @@ def publish_folder(staging: Path, target: Path, finished_file: str) -> None:
     something in it: where another process published the same folder (target/finished_file exists: two runs
     converted the same model at once), that one is kept, as it may be loading it, and this copy dropped, even when
     it lands between this one's look and its rename; an unfinished target is set aside and removed first."""
+    (staging / NAME_FILE).write_text(target.name, encoding="utf-8")
     mask = current_umask()
     for path in [staging, *staging.rglob("*")]:
         if not path.is_symlink():
@@ -83,6 +86,22 @@ def publish_folder(staging: Path, target: Path, finished_file: str) -> None:
             shutil.rmtree(staging, ignore_errors=True)
             return
         set_aside(target)
+
+
+def check_published_name(folder: Path, what: str) -> None:
+    """A published folder keeps the name it was published under (NAME_FILE): one that names another folder holds
+    another's content put in its place (folders renamed or copied by hand, a sync tool), which would be loaded as
+    this one and its outputs cached as this one's; refused in one line. A folder published before the name was
+    kept has none, and is taken as it is."""
+    try:
+        published_as = (folder / NAME_FILE).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return
+    except (OSError, UnicodeDecodeError):
+        published_as = "an unreadable name"
+    if published_as != folder.name:
+        raise UserError(f"{folder} holds {what} of another model (published as {published_as}, not {folder.name}); "
+                        f"move it away (mv {folder} {folder}.damaged) and run again: it is made anew")
 
 
 def set_aside(folder: Path) -> None:

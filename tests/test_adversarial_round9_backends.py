@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.cache_folders import publish_folder, staged_folder
+from harness.cache_folders import NAME_FILE, publish_folder, staged_folder
 from harness.config import GenerationSpec, ModelSpec
 from harness.errors import UserError
 from harness.translate.backends.ct2 import CONVERTED_MARKER, Ct2Backend
@@ -223,7 +223,7 @@ def test_an_unfinished_folder_in_the_way_is_replaced_by_the_published_one(tmp_pa
     staging.mkdir()
     (staging / "model.bin").write_bytes(b"new")
     publish_folder(staging, target, "model.bin")
-    assert sorted(p.name for p in target.iterdir()) == ["model.bin"] and not staging.exists()
+    assert sorted(p.name for p in target.iterdir()) == sorted(["model.bin", NAME_FILE]) and not staging.exists()
 
 
 # ---------------------------------------------------------------- summaries

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 from omegaconf import OmegaConf
 
+from harness.translate.backends.base import BuiltWith, user_parts
 from harness.translate.backends.hf_causal import CausalLMBackend
 from harness.translate.backends.hf_seq2seq import Seq2SeqBackend
 from harness.cache import TranslationCache
@@ -65,7 +66,7 @@ class SummaryOutput:
         return cls(**json.loads(stored))
 
 
-class Summarizer(ABC):
+class Summarizer(BuiltWith, ABC):
     """Text in, summary out. It satisfies the Translator protocol (harness.translate.backends.protocol) so that the
     translation cache stores its outputs unchanged."""
 
@@ -81,7 +82,9 @@ class Summarizer(ABC):
         return {}
 
     def fingerprint(self, src_lang: str, tgt_lang: str) -> dict:
-        return {"task": "summary", "summarizer": type(self).__name__, **self.settings()}
+        """A user's summarizer is keyed by its code and the settings it was built with (user_parts) too."""
+        return {"task": "summary", "summarizer": type(self).__name__, **self.settings(),
+                **user_parts(self, ("name", "cache_dir"))}
 
     def describe(self) -> dict:
         return {"name": self.name, **self.settings()}

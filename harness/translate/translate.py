@@ -29,8 +29,11 @@ def translate_with_cache(backend: Translator, cache: TranslationCache, texts: li
     fingerprint = backend.fingerprint(src_lang, tgt_lang)
     keys = [content_key(fingerprint, src_lang, tgt_lang, text) for text in texts]
     found = cache.get_many(set(keys))
+    flags = cache.get_many(set(found), table=FLAGS_TABLE)
+    # an output whose degradations' row is damaged would be served unmarked: it is made again, with them
+    found = {key: output for key, output in found.items() if (FLAGS_TABLE, key) not in cache.damaged}
     from_cache = [key in found for key in keys]
-    recount_flags(backend, cache.get_many(set(found), table=FLAGS_TABLE))
+    recount_flags(backend, flags)
     missing = {key: text for key, text in zip(keys, texts) if key not in found}
     missing_keys, missing_texts = list(missing), list(missing.values())
     log.info("%s: %d segments, %d from the cache, %d to translate", label, len(texts), sum(from_cache),

@@ -9,9 +9,9 @@ fit, each piece scored, and its score is the mean over the pieces; the count of 
 segment ("comet" details), never silently truncated.
 
 Each segment's result is cached in the run's cache file (table metric_scores) under the model's identity (hub
-commit, or a local folder's content hash, and its encoder's), the metric and the three texts, so that a
-re-score loads no model. harness-compare reads the stored segment scores (the statistics of a mean), so it
-never runs the model either.
+commit, or a local folder's content hash, and its encoder's), the metric, the unbabel-comet version and the three
+texts, so that a re-score loads no model. harness-compare reads the stored segment scores (the statistics of a
+mean), so it never runs the model either.
 
 The model is a hub id at a revision resolved to a commit, or a local folder in COMET's layout
 (checkpoints/model.ckpt and hparams.yaml, as the hub repositories hold them). The encoder named in hparams.yaml
@@ -186,9 +186,14 @@ class CometMetric(Metric):
 
     # ------------------------------------------------------------ scoring
 
+    @cached_property
+    def scorer(self) -> dict:
+        """What decides a segment's result besides its texts: the metric, the checkpoint's and encoder's identity, and
+        the unbabel-comet that scores (its signature names it: scores an older one cached were served under it)."""
+        return {"metric": self.name, "version": CACHE_VERSION, "unbabel-comet": comet_version(), **self.identity}
+
     def key(self, source: str, hypothesis: str, reference: str | None) -> str:
-        return content_key({"metric": self.name, "version": CACHE_VERSION, **self.identity},
-                           source, hypothesis, reference if self.uses_reference else None)
+        return content_key(self.scorer, source, hypothesis, reference if self.uses_reference else None)
 
     def segment_scores(self, hypotheses: list[str], references: list[str],
                        sources: list[str] | None = None) -> list[float]:

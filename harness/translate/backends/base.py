@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
+import uuid
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -52,13 +53,71 @@ def class_path(translator: object) -> str:
     return f"{type(translator).__module__}.{type(translator).__qualname__}"
 
 
+PIPELINE_ARGUMENTS = ("model", "generation", "cache_dir")   # what the pipeline passes every backend (build_backend)
+
+
 def model_fingerprint(translator: object, model: ModelSpec) -> dict:
-    """The part of a cache key that no translator leaves out: its name and class, the code of a user's class
-    (user_code), and the whole model spec (model_id, path, revision, prompt, language codes, ...), whichever of its
-    fields the translator reads."""
-    code = user_code(type(translator))
-    return {"backend": translator.name, "class": class_path(translator), **({"code": code} if code else {}),
-            "model": asdict(model)}
+    """The part of a cache key that no translator leaves out: its name and class, what keys a user's class
+    (user_parts: its code, its own settings, the folders its model's paths name), and the whole model spec
+    (model_id, path, revision, prompt, language codes, ...), whichever of its fields the translator reads."""
+    user = user_parts(translator, PIPELINE_ARGUMENTS)
+    located = model_locations(model) if user else {}
+    return {"backend": translator.name, "class": class_path(translator), **user,
+            **({"located": located} if located else {}), "model": asdict(model)}
+
+
+def model_locations(model: ModelSpec) -> dict[str, str]:
+    """model.model_id and model.path where they name a local path other than as written (relative to where the run
+    starts, under ~, through a symbolic link): the path they name. A user's backend reads them as it likes, so
+    'lexicon' started from two project folders names two models."""
+    written = {"model_id": model.model_id, "path": model.path}
+    resolved = {field: str(Path(value).expanduser().resolve()) for field, value in written.items()
+                if value and Path(value).expanduser().exists()}
+    return {field: location for field, location in resolved.items() if location != written[field]}
+
+
+CONTENT_KEYED = "named by content_sha256"   # the key's model_id where the model's folder is keyed by its content
+
+
+def without_model_name(key: dict) -> dict:
+    """A harness backend's key without model.name, the label a run goes by (results/<name>/...), which the harness's
+    backends never read: a model run under another name re-translated every segment."""
+    return {**key, "model": {field: value for field, value in key["model"].items() if field != "name"}}
+
+
+def without_content_keyed_path(key: dict) -> dict:
+    """A harness backend's key without the path of a local model folder that its extra_fingerprint names by its
+    content (model_identity's content_sha256, of every file in it): the folder moved or copied elsewhere is the same
+    model, and its translations are served (its path in the key re-translated every segment). A user's class keeps
+    the path: what else it reads there is not hashed."""
+    extra = key["extra"]
+    if "content_sha256" not in extra:
+        return key
+    return {**key, "model": {**key["model"], "model_id": CONTENT_KEYED},
+            "extra": {name: value for name, value in extra.items() if name != "model"}}
+
+
+class BuiltWith:
+    """Keeps the keyword settings an object was built with (`built_with`): a config node's own keys, which Hydra
+    passes to the constructor of the class its _target_ names (backend.<setting>, summarizer.<setting>)."""
+
+    def __new__(cls, *args, **settings):
+        instance = super().__new__(cls)
+        instance.built_with = settings
+        return instance
+
+
+def user_parts(instance: object, passed: tuple[str, ...] = ()) -> dict:
+    """What keys the outputs of a user's class (one defined outside the harness) besides what the harness knows of
+    it: the code of its classes (user_code) and the settings it was built with (BuiltWith), less those `passed` to
+    every such object. A user's backend with a setting of its own (backend.tag) that it does not add to
+    extra_fingerprint was served the outputs of its other value. Nothing for the harness's own classes, which key
+    the settings that change their outputs by name (runtime_fingerprint, settings)."""
+    code = user_code(type(instance))
+    if not code:
+        return {}
+    settings = {name: value for name, value in getattr(instance, "built_with", {}).items() if name not in passed}
+    return {"code": code, **({"settings": settings} if settings else {})}
 
 
 @lru_cache(maxsize=None)
@@ -66,18 +125,20 @@ def user_code(cls: type) -> dict[str, str]:
     """The sha256 of each source file that defines one of the translator's classes outside the harness (a user's
     backend): the class path alone served a backend's edited code, or another project's file of the same module
     name, the outputs of the code that ran before. The harness's own classes are left out (their changes that
-    change outputs change their keys by name), so their keys stay as they were."""
+    change outputs change their keys by name), so their keys stay as they were. A class with no source file (one
+    defined in a notebook, whose __main__ has none) was keyed as the harness's own, its edits and its settings
+    served the outputs of the code before: its outputs are kept for this process only (a token of the class)."""
     files = {}
     for base in cls.__mro__:
-        module = sys.modules.get(base.__module__)
-        source = getattr(module, "__file__", None)
-        if base.__module__.partition(".")[0] in ("harness", "builtins", "abc") or not source:
+        if base.__module__.partition(".")[0] in ("harness", "builtins", "abc"):
             continue
-        files[base.__module__] = hashlib.sha256(Path(source).read_bytes()).hexdigest()
+        source = getattr(sys.modules.get(base.__module__), "__file__", None)
+        files[base.__module__] = (hashlib.sha256(Path(source).read_bytes()).hexdigest() if source
+                                  else f"no source file: {uuid.uuid4()}")
     return files
 
 
-class Backend(ABC):
+class Backend(BuiltWith, ABC):
     """A segment translator (the harness.translate.backends.protocol.Translator protocol) built on translate_batch."""
 
     name: str = "base"
@@ -96,8 +157,9 @@ class Backend(ABC):
     def fingerprint(self, src_lang: str, tgt_lang: str) -> dict:
         """Everything that decides the output for a segment; the translation cache is keyed by it. A subclass
         extends extra_fingerprint instead of overriding this, so the default parts are never lost."""
-        return {**model_fingerprint(self, self.model), "generation": output_settings(self.generation),
-                "extra": self.extra_fingerprint(src_lang, tgt_lang)}
+        key = {**model_fingerprint(self, self.model), "generation": output_settings(self.generation),
+               "extra": self.extra_fingerprint(src_lang, tgt_lang)}
+        return key if user_code(type(self)) else without_content_keyed_path(without_model_name(key))
 
     def extra_fingerprint(self, src_lang: str, tgt_lang: str) -> dict:
         """What else decides this backend's outputs besides the model spec and the generation settings: the

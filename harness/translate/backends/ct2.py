@@ -25,7 +25,7 @@ import ctranslate2
 
 from harness.translate.backends.encoder_decoder import EncoderDecoderBackend
 from harness.translate.backends.hf_causal import TransformersLMBackend
-from harness.cache_folders import publish_folder, staged_folder
+from harness.cache_folders import check_published_name, publish_folder, staged_folder
 from harness.translate.backends.hf_loading import (decoding_fingerprint, device_and_dtype, load_pretrained, model_id_for,
                                          model_identity, pickle_refused, replace_json)
 from harness.translate.backends.lm_tokenizer import plain_tokenizer
@@ -54,6 +54,7 @@ def convert_once(source: str, target: Path, quantization: str, model: ModelSpec)
     miss into a temporary folder renamed at the end, so that an interrupted conversion never leaves a half-written
     model behind."""
     if is_converted(target):
+        check_published_name(target, "the CTranslate2 conversion")
         return target
     folder = Path(source).expanduser()
     if folder.is_dir() and not model.allow_pickle and not any(folder.glob("*.safetensors")):
@@ -277,15 +278,27 @@ def model_facts(converted: Path, find) -> dict:
     whose key names the model's content: later runs read it instead of importing transformers. A cache folder
     that cannot be written only costs finding them again."""
     facts_file = converted / FACTS_FILE
-    try:
-        return json.loads(facts_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        facts = find()
+    kept = kept_facts(facts_file)
+    if kept is not None:
+        return kept
+    facts = find()
     try:
         replace_json(facts_file, facts)
     except OSError as err:
         log.info("facts of the converted model not kept in %s (%s); they are found again next time", facts_file, err)
     return facts
+
+
+def kept_facts(facts_file: Path) -> dict | None:
+    """The facts kept in facts_file; None when it is missing, unreadable or not such a record (a hand edit, another
+    version's file: '[]' was a TypeError on every run of the model), so that they are found again."""
+    try:
+        facts = json.loads(facts_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    stops, window = (facts.get("stop_tokens"), facts.get("sliding_window", "")) if isinstance(facts, dict) else ([], "")
+    well_formed = isinstance(stops, list) and all(type(token) is int for token in stops)
+    return facts if well_formed and (window is None or type(window) is int) else None
 
 
 def shared_prefix_length(prompts: list[list[str]]) -> int:

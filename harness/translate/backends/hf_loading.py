@@ -18,7 +18,7 @@ from pathlib import Path
 
 from harness.translate.backends.base import decoding_fingerprint
 from harness.config import GenerationSpec, ModelSpec
-from harness.cache_folders import no_room, publish_folder, staged_folder
+from harness.cache_folders import check_published_name, no_room, publish_folder, staged_folder
 from harness.errors import UserError, first_line, is_disk_full
 from harness.progress import activity
 
@@ -214,10 +214,10 @@ def file_state(path: Path) -> list[int]:
 def sha256_file(path: Path, memo_dir: Path | None = None) -> str:
     """A file's sha256; with memo_dir, remembered there by its path and file_state, so that a model file of hundreds
     of MB is read once, not on every run (a rewritten or replaced file has another change time: hashed again)."""
-    memo = read_hash_memo(memo_dir)
     key, seen = str(path.resolve()), file_state(path)
-    if memo.get(key, [None])[:-1] == seen:
-        return memo[key][-1]
+    known = remembered_hash(read_hash_memo(memo_dir).get(key), seen)
+    if known is not None:
+        return known
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -225,6 +225,14 @@ def sha256_file(path: Path, memo_dir: Path | None = None) -> str:
     if memo_dir is not None:
         write_hash_memo(memo_dir, {**read_hash_memo(memo_dir), key: [*seen, digest.hexdigest()]})
     return digest.hexdigest()
+
+
+def remembered_hash(entry, seen: list[int]) -> str | None:
+    """The sha256 a memo entry ([*file_state, sha256]) remembers for a file now in state `seen`; None when the entry
+    is of another state, or no such list (a hand edit, another program's file of that name): the file is hashed."""
+    if isinstance(entry, list) and entry[:-1] == seen and isinstance(entry[-1], str):
+        return entry[-1]
+    return None
 
 
 def read_hash_memo(memo_dir: Path | None) -> dict[str, list]:
@@ -260,8 +268,22 @@ def replace_json(target: Path, record) -> None:
 
 def folder_digest(folder: Path, memo_dir: Path | None = None) -> str:
     """A local model folder's identity: the hashes of its files, so that a rebuilt model is a new model."""
-    files = tuple(sorted((str(p.relative_to(folder)), *file_state(p)) for p in folder.rglob("*") if p.is_file()))
+    files = tuple(sorted((str(p.relative_to(folder)), *file_state(p)) for p in folder_files(folder)))
     return hashed_folder(folder.resolve(), files, memo_dir)
+
+
+def folder_files(folder: Path) -> list[Path]:
+    """Every file in a folder, those under a linked subfolder too (rglob does not follow a link to a folder: a
+    COMET checkpoints/ kept elsewhere was left out of the content, and a checkpoint replaced there kept its key), each
+    folder read once (a link back up is no loop)."""
+    files, seen = [], set()
+    for root, folders, names in os.walk(folder, followlinks=True):
+        if os.path.realpath(root) in seen:
+            folders[:] = []
+            continue
+        seen.add(os.path.realpath(root))
+        files += [Path(root) / name for name in names]
+    return [path for path in files if path.is_file()]
 
 
 @lru_cache(maxsize=16)
@@ -415,7 +437,9 @@ def dequantized_folder(gguf_path: Path, digest: str, cache_dir: Path) -> Path:
     """A GGUF model as a transformers folder (fp32 weights and the tokenizer) in cache_dir/converted/<sha256>,
     written once and reused by every later run and runtime (transformers, CTranslate2)."""
     converted = cache_dir / "converted" / digest
-    if not (converted / DEQUANTIZED_MARKER).is_file():
+    if (converted / DEQUANTIZED_MARKER).is_file():
+        check_published_name(converted, "the full-precision weights")
+    else:
         check_gguf_magic(gguf_path)
         with activity(f"one-time conversion of {gguf_path.name} ({megabytes(gguf_path.stat().st_size)}) to "
                       f"full-precision weights in {converted.parent}; a few minutes on 2 cores, and later runs "

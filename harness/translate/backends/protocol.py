@@ -7,9 +7,10 @@ backend and a summarizer all satisfy it, and a new backend needs no harness clas
 
 - `fingerprint` names everything that decides an output; the output cache is keyed by it, so a
   setting missing from it serves stale outputs. `backends.base.Backend` gives a safe one (its class, the
-  whole model spec and every output-deciding generation setting) that a subclass extends through
-  `extra_fingerprint` and never replaces; a translator built without that base starts from
-  `backends.base.model_fingerprint`.
+  whole model spec and every output-deciding generation setting; for a user's class also its code, the
+  settings its config node passes to its constructor and the folders its model's paths name) that a subclass
+  extends through `extra_fingerprint` and never replaces; a translator built without that base starts from
+  `backends.base.model_fingerprint` (and inherits `backends.base.BuiltWith` for its settings to count).
 - `translate` yields (indices, outputs) as segments finish, so the cache saves progress as it goes.
 - `describe` is the model record in result.json; `stats` are the counters it reports (loads, splits, ...).
 - `supplies_documents` is a capability, not a type: a translator that already holds whole translated
