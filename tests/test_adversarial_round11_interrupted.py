@@ -1,0 +1,233 @@
+"""Round 11: interrupted and concurrent work never loses or corrupts data.
+
+Each case starts the real CLI in a child process (tests/adversarial.py), stops it with SIGINT, SIGTERM or SIGKILL at
+a stage it announces itself (a stall installed in the child touches TRANSLATING in its working folder, or a marker
+the harness writes appears; never a guessed sleep), then checks the exit code and its one line, what is left on
+disk (no temporary file in the user's folders, an unfinished folder marked, an earlier report where it was), and
+that the same command run again completes with what an uninterrupted command gives. Earlier rounds covered Ctrl-C
+and SIGTERM in a run, a score and a compare's chart writing, SIGKILL of a run while it scores or writes its files,
+sweeps killed or interrupted in a job, and two commands racing for one folder; these are the moments and pairs they
+left: a comparison killed or stopped while it writes its report or while it swaps an earlier report for the new
+one, a sweep stopped while it writes its comparison, a run folder that is a link to the user's folder stopped while
+it translates, and SIGTERM in harness-score.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.adversarial import LOG_RECORD, REPO, run_cli, tree_checksum
+from tests.test_adversarial_round2_runs import sweep_args
+from tests.test_adversarial_round5_state import RESAMPLES, SOURCE, REFERENCE, SYSTEMS, runs_here, score_systems_in
+from tests.test_adversarial_round9_state import scores
+from tests.test_adversarial_run import Setup, base_args, make_setup
+from tests.test_adversarial_state import SLOW
+
+STALLED = Path("TRANSLATING")   # what a stall installed in a child touches in its working folder (as StallingBackend)
+
+
+@pytest.fixture(scope="module")
+def scored(tmp_path_factory) -> Path:
+    return score_systems_in(tmp_path_factory.mktemp("scored"))
+
+
+def score_files_in(folder: Path) -> None:
+    """The source, reference and two systems' files round 5 scores, in folder."""
+    (folder / "src.txt").write_text(SOURCE, encoding="utf-8")
+    (folder / "ref.txt").write_text(REFERENCE, encoding="utf-8")
+    for name, text in SYSTEMS.items():
+        (folder / f"{name}.txt").write_text(text, encoding="utf-8")
+
+
+def start(code: str, args: list[str], cwd: Path, env: dict | None = None) -> subprocess.Popen:
+    environment = {**os.environ, "PYTHONPATH": str(REPO), "HARNESS_CACHE_DIR": str(cwd / "cache"), **(env or {})}
+    return subprocess.Popen([sys.executable, "-c", code, *args], cwd=cwd, env=environment,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_for(path: Path, child: subprocess.Popen, seconds: float = 120) -> None:
+    deadline = time.time() + seconds
+    while not path.exists() and child.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
+    assert path.exists(), f"{path} never appeared ({child.poll()})"
+
+
+def stop_when(path: Path, child: subprocess.Popen, signum: int) -> list[str]:
+    """Send signum once path appears; the child's stderr lines besides the log (none is a traceback)."""
+    wait_for(path, child)
+    child.send_signal(signum)
+    _, stderr = child.communicate(timeout=120)
+    assert "Traceback" not in stderr, stderr[-3000:]
+    return [line for line in stderr.splitlines() if line.strip() and not LOG_RECORD.match(line)]
+
+
+# ---------------------------------------------------------------- a comparison stopped while it publishes its report
+
+WRITING_REPORT = ("from tests.backends_for_tests import stall_writing_report; stall_writing_report(); "
+                  "from harness.cli import compare_main; compare_main()")
+# stalls once the earlier report at --out is moved aside, before the new report takes its place
+SWAPPING_REPORT = """
+import pathlib, time
+rename = pathlib.Path.rename
+def stalled(self, target):
+    moved = rename(self, target)
+    if ".replaced-" in pathlib.Path(target).name:
+        pathlib.Path("TRANSLATING").touch()
+        time.sleep(120)
+    return moved
+pathlib.Path.rename = stalled
+from harness.cli import compare_main
+compare_main()
+"""
+STAGES = {"writing": WRITING_REPORT, "swapping": SWAPPING_REPORT}
+
+
+def compare_args(runs: list[str], out: Path) -> list[str]:
+    return [*runs, "--resamples", str(RESAMPLES), "--out", str(out)]
+
+
+def hidden_leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(".report."))
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_a_comparison_killed_while_it_publishes_leaves_nothing_once_run_again(scored, tmp_path, stage):
+    """SIGKILL while the report was written (its staging folder .report.partial-PID half full) or while an earlier
+    report was swapped for the new one: the same command run again wrote its report, and the killed one's folders
+    stayed beside it for good, hidden (.report.partial-PID half a report; .report.replaced-PID the earlier report,
+    gone from --out, which the new one 'replaced' without saying so)."""
+    runs = runs_here(scored, tmp_path)
+    assert run_cli("compare", compare_args(runs, tmp_path / "report"), cwd=tmp_path).code == 0
+    child = start(STAGES[stage], compare_args(runs, tmp_path / "report"), tmp_path)
+    stop_when(tmp_path / STALLED, child, signal.SIGKILL)
+    assert child.returncode == -signal.SIGKILL
+    (tmp_path / STALLED).unlink()
+    again = run_cli("compare", compare_args(runs, tmp_path / "report"), cwd=tmp_path)
+    assert again.code == 0, again.stderr[-3000:]
+    assert (tmp_path / "report" / "comparison.json").is_file()
+    assert f"note: replaced the earlier report in {tmp_path / 'report'}" in again.error_lines, again.error_lines
+    assert hidden_leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("signum, code, said", [(signal.SIGINT, 130, "interrupted"),
+                                                (signal.SIGTERM, 143, "terminated (SIGTERM)")])
+def test_ctrl_c_or_sigterm_while_an_earlier_report_is_swapped_keeps_it_in_place(scored, tmp_path, signum, code,
+                                                                                 said):
+    """Ctrl-C or SIGTERM after the earlier report was moved aside: 'no report written', and the earlier report was
+    gone from --out, hidden under .report.replaced-PID."""
+    runs = runs_here(scored, tmp_path)
+    assert run_cli("compare", compare_args(runs, tmp_path / "report"), cwd=tmp_path).code == 0
+    earlier = tree_checksum(tmp_path)
+    child = start(SWAPPING_REPORT, compare_args(runs, tmp_path / "report"), tmp_path)
+    lines = stop_when(tmp_path / STALLED, child, signum)
+    assert child.returncode == code and lines == [f"{said}: no report written"], (child.returncode, lines)
+    (tmp_path / STALLED).unlink()
+    assert tree_checksum(tmp_path) == earlier
+
+
+# ---------------------------------------------------------------- a sweep stopped while it writes its comparison
+
+SWEEP_WRITING_REPORT = WRITING_REPORT.replace("compare_main", "run_main")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGKILL])
+def test_a_sweep_stopped_while_it_writes_its_comparison_is_finished_by_the_same_command(tmp_path, signum):
+    """Ctrl-C or SIGKILL once every job is finished, while the sweep writes its comparison: the same command keeps
+    every job as it is, writes the comparison, and leaves no half-written one in the sweep folder."""
+    setup = make_setup(tmp_path)
+    sweep = tmp_path / "sweep"
+    args = sweep_args(sweep, str(setup.data), "generation.batch_size=1,2")
+    child = start(SWEEP_WRITING_REPORT, args, tmp_path)
+    lines = stop_when(tmp_path / STALLED, child, signum)
+    if signum == signal.SIGINT:
+        assert child.returncode == 130 and lines == [
+            f"interrupted: the sweep in {sweep} stopped before its end; run the same command with "
+            f"hydra.sweep.dir={sweep} to resume it"], (child.returncode, lines)
+    (tmp_path / STALLED).unlink()
+    kept = {job: (sweep / job / "result.json").read_bytes() for job in ("0_identity", "1_identity")}
+    again = run_cli("run", args, cwd=tmp_path, env={"HARNESS_CACHE_DIR": str(tmp_path / "cache")})
+    assert again.code == 0, again.stderr[-3000:]
+    assert {job: (sweep / job / "result.json").read_bytes() for job in kept} == kept
+    assert len(json.loads((sweep / "comparison" / "comparison.json").read_text())["systems"]) == 2
+    assert sorted(p.name for p in sweep.iterdir() if p.name.startswith(".")) == []
+
+
+# ---------------------------------------------------------------- a run folder that is a link to the user's folder
+
+def clean_scores(setup: Setup, *extra: str) -> list[dict]:
+    """The scores of the same run uninterrupted, in a folder of its own with a cache of its own."""
+    clean = setup.root / "clean"
+    done = run_cli("run", [*base_args(setup), f"hydra.run.dir={clean}", *extra], cwd=setup.root,
+                   env={"HARNESS_CACHE_DIR": str(setup.root / "clean_cache")})
+    assert done.code == 0, done.stderr[-3000:]
+    return scores(clean)
+
+
+def translating(run_dir: Path, child: subprocess.Popen) -> Path:
+    """The run's log once it says it is translating (the first batch of the slow backend is in flight)."""
+    log_file = run_dir / "run.log"
+    deadline = time.time() + 120
+    while child.poll() is None and time.time() < deadline:
+        if log_file.is_file() and "to translate" in log_file.read_text(encoding="utf-8", errors="replace"):
+            return log_file
+        time.sleep(0.05)
+    raise AssertionError(f"{log_file} never said it was translating ({child.poll()})")
+
+
+@pytest.mark.parametrize("signum, code, said", [(signal.SIGINT, 130, "interrupted"),
+                                                (signal.SIGTERM, 143, "terminated (SIGTERM)")])
+def test_a_run_folder_linked_to_the_users_folder_stopped_mid_translation_resumes_through_the_link(tmp_path, signum,
+                                                                                                   code, said):
+    """hydra.run.dir a symbolic link to an empty folder of the user's, stopped while it translates; the user then
+    puts notes.txt into the folder: the same command resumes through the link, keeps the note and the link, and
+    scores what an uninterrupted run scores."""
+    setup = make_setup(tmp_path)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    setup.run_dir.parent.mkdir()
+    setup.run_dir.symlink_to(mine)
+    args = [*base_args(setup), SLOW, "generation.batch_size=1"]
+    child = start("from harness.cli import run_main; run_main()", args, tmp_path)
+    translating(mine, child)
+    child.send_signal(signum)
+    _, stderr = child.communicate(timeout=120)
+    lines = [line for line in stderr.splitlines() if line.strip() and not LOG_RECORD.match(line)]
+    assert child.returncode == code and lines == [
+        f"{said}: {setup.run_dir} is marked FAILED; run the same command with hydra.run.dir={setup.run_dir} to "
+        "resume it"], (child.returncode, stderr[-3000:])
+    assert (mine / "FAILED").is_file() and not (mine / "RUNNING").exists()
+    (mine / "notes.txt").write_text("my notes on this run\n", encoding="utf-8")
+    again = run_cli("run", args, cwd=tmp_path)
+    assert again.code == 0, again.stderr[-3000:]
+    assert setup.run_dir.is_symlink() and (mine / "notes.txt").read_text() == "my notes on this run\n"
+    assert scores(mine) == clean_scores(setup, SLOW, "generation.batch_size=1")
+    assert [p.name for p in mine.rglob(".*.tmp-*")] == [] and not (mine / "FAILED").exists()
+
+
+# ---------------------------------------------------------------- harness-score stopped by a scheduler
+
+def test_sigterm_in_a_score_is_one_line_exit_143_and_leaves_nothing_in_the_users_folder(tmp_path):
+    """SIGTERM (a scheduler's time limit) while harness-score reads the first system: exit 143, one line saying what
+    was kept, the system's run marked FAILED, and the user's folder as it was."""
+    user = tmp_path / "user"
+    user.mkdir()
+    score_files_in(user)
+    untouched = tree_checksum(user)
+    code = ("from tests.backends_for_tests import stall_reading_files; stall_reading_files(); "
+            "from harness.cli import score_main; score_main()")
+    child = start(code, ["-q", "-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", "sysA.txt", "sysB.txt",
+                         "--out", str(tmp_path / "out")], user, env={"HARNESS_CACHE_DIR": str(tmp_path / "cache")})
+    lines = stop_when(user / STALLED, child, signal.SIGTERM)
+    assert child.returncode == 143 and lines == [
+        f"terminated (SIGTERM): {tmp_path / 'out'} keeps the systems scored so far; score again into a new --out"]
+    assert (tmp_path / "out" / "sysA" / "FAILED").read_text().startswith("terminated (SIGTERM)\n")
+    assert not (tmp_path / "out" / "sysB").exists()
+    (user / STALLED).unlink()
+    assert tree_checksum(user) == untouched
