@@ -9,7 +9,7 @@ and SIGTERM in a run, a score and a compare's chart writing, SIGKILL of a run wh
 sweeps killed or interrupted in a job, and two commands racing for one folder; these are the moments and pairs they
 left: a comparison killed or stopped while it writes its report or while it swaps an earlier report for the new
 one, a sweep stopped while it writes its comparison, a run folder that is a link to the user's folder stopped while
-it translates, and SIGTERM in harness-score.
+it translates, SIGTERM in harness-score, and a comparison reading a run that is being written.
 """
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ from tests.test_adversarial_round9_state import scores
 from tests.test_adversarial_run import Setup, base_args, make_setup
 from tests.test_adversarial_state import SLOW
 
+STALLING = "backend._target_=tests.backends_for_tests.StallingBackend"
 STALLED = Path("TRANSLATING")   # what a stall installed in a child touches in its working folder (as StallingBackend)
 
 
@@ -114,6 +115,24 @@ def test_a_comparison_killed_while_it_publishes_leaves_nothing_once_run_again(sc
     assert (tmp_path / "report" / "comparison.json").is_file()
     assert f"note: replaced the earlier report in {tmp_path / 'report'}" in again.error_lines, again.error_lines
     assert hidden_leftovers(tmp_path) == []
+
+
+def test_the_folders_a_live_comparison_or_another_host_publishes_beside_out_are_left_alone(tmp_path):
+    """Only a dead process's leftovers on this host are cleared: a comparison publishing at this moment (a live pid),
+    or one on another machine sharing the folder (its pid means nothing here), keeps its folders."""
+    from harness.compare.reports.tables import ASIDE, STAGING, ReportPlace, publish_folder
+
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = int(ended.stdout)
+    live = publish_folder(tmp_path / "report", STAGING, os.getpid())
+    elsewhere = [tmp_path / f".report.{kind}-{dead}@another-host" for kind in (STAGING, ASIDE)]
+    for folder in [live, *elsewhere]:
+        folder.mkdir()
+        (folder / "comparison.json").write_text("{}", encoding="utf-8")
+    before = tree_checksum(tmp_path)
+    ReportPlace.of(tmp_path / "report")
+    assert tree_checksum(tmp_path) == before
+    assert not (tmp_path / "report").exists()
 
 
 @pytest.mark.parametrize("signum, code, said", [(signal.SIGINT, 130, "interrupted"),
@@ -231,3 +250,34 @@ def test_sigterm_in_a_score_is_one_line_exit_143_and_leaves_nothing_in_the_users
     assert not (tmp_path / "out" / "sysB").exists()
     (user / STALLED).unlink()
     assert tree_checksum(user) == untouched
+
+
+# ---------------------------------------------------------------- a comparison reading a run that is being written
+
+def test_a_comparison_of_a_run_being_written_says_it_is_running_and_leaves_it_alone(tmp_path):
+    """harness-compare and --list over a finished run and one in the middle of translating: the running one was
+    'still running or was killed', although its process was there to ask; the comparison goes ahead without it and
+    changes nothing in it."""
+    setup = make_setup(tmp_path)
+    done = run_cli("run", [*base_args(setup), f"hydra.run.dir={tmp_path / 'results' / 'done'}"], cwd=tmp_path,
+                   env={"HARNESS_CACHE_DIR": str(tmp_path / "cache")})
+    assert done.code == 0, done.stderr[-3000:]
+    live = tmp_path / "results" / "live"
+    child = start("from harness.cli import run_main; run_main()",
+                  [*base_args(setup), f"hydra.run.dir={live}", STALLING, "cache.enabled=false"], tmp_path)
+    wait_for(tmp_path / STALLED, child)
+    try:
+        claim = (live / "RUNNING").read_text().splitlines()
+        as_it_was = tree_checksum(live)
+        listed = run_cli("compare", ["results", "--list"], cwd=tmp_path)
+        compared = run_cli("compare", ["results", "--resamples", "20", "--out", "report"], cwd=tmp_path)
+        assert tree_checksum(live) == as_it_was
+    finally:
+        child.send_signal(signal.SIGTERM)
+        child.communicate(timeout=120)
+    pid, started = claim[0].split()[1], claim[3].split(" ", 1)[1]
+    for outcome in (listed, compared):
+        assert outcome.code == 0, outcome.stderr[-3000:]
+        assert [line for line in outcome.error_lines if "live" in line] == [
+            f"warning: skipped results/live is RUNNING: still running (pid {pid}, started {started}); compare it once "
+            "it has finished"], outcome.error_lines

@@ -10,6 +10,7 @@ import math
 import os
 import re
 import shutil
+import socket
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -414,24 +415,25 @@ class ReportPlace:
 
 
 STAGING, ASIDE = "partial", "replaced"   # beside a report folder while a comparison publishes into it
-PUBLISH_FOLDER = re.compile(rf"\.(?P<name>.+)\.(?P<kind>{STAGING}|{ASIDE})-(?P<pid>\d+)")
+PUBLISH_FOLDER = re.compile(rf"\.(?P<name>.+)\.(?P<kind>{STAGING}|{ASIDE})-(?P<pid>\d+)@(?P<host>.+)")
 
 
 def publish_folder(folder: Path, kind: str, pid: int) -> Path:
-    """The new report being written (STAGING), or the earlier one moved aside for it (ASIDE), by process pid."""
-    return folder.parent / f".{folder.name}.{kind}-{pid}"
+    """The new report being written (STAGING), or the earlier one moved aside for it (ASIDE), by process pid on this
+    host (a pid another host or container uses on a shared folder says nothing here)."""
+    return folder.parent / f".{folder.name}.{kind}-{pid}@{socket.gethostname()}"
 
 
 def recover_killed_publishes(folder: Path) -> None:
     """What a comparison killed while it published into folder (SIGKILL, a power cut) left beside it, hidden: its
     half-written staging folder goes; an earlier report it had moved aside goes back in place when nothing took its
-    place, else goes as the replaced report it was. A live process's folders are its own business."""
+    place, else goes as the replaced report it was. A live process's folders, and another host's, are left alone."""
     if not folder.parent.is_dir():
         return
     for entry in sorted(folder.parent.iterdir()):
         found = PUBLISH_FOLDER.fullmatch(entry.name)
-        if (not found or found["name"] != folder.name or entry.is_symlink() or not entry.is_dir()
-                or psutil.pid_exists(int(found["pid"]))):
+        if (not found or found["name"] != folder.name or found["host"] != socket.gethostname() or entry.is_symlink()
+                or not entry.is_dir() or psutil.pid_exists(int(found["pid"]))):
             continue
         if found["kind"] == STAGING:
             shutil.rmtree(entry)
