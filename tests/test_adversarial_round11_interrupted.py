@@ -16,14 +16,17 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
-from tests.adversarial import LOG_RECORD, REPO, run_cli, tree_checksum
+from harness.cache import entry_checksum
+from tests.adversarial import LOG_RECORD, REPO, assert_one_line_error, run_cli, tree_checksum
 from tests.test_adversarial_round2_runs import sweep_args
 from tests.test_adversarial_round5_state import RESAMPLES, SOURCE, REFERENCE, SYSTEMS, runs_here, score_systems_in
 from tests.test_adversarial_round9_state import scores
@@ -281,3 +284,48 @@ def test_a_comparison_of_a_run_being_written_says_it_is_running_and_leaves_it_al
         assert [line for line in outcome.error_lines if "live" in line] == [
             f"warning: skipped results/live is RUNNING: still running (pid {pid}, started {started}); compare it once "
             "it has finished"], outcome.error_lines
+
+
+# ---------------------------------------------------------------- a cache folder that is a symbolic link
+
+@pytest.mark.parametrize("below", ["", "sub"])
+def test_a_cache_folder_linked_to_a_disk_that_is_not_mounted_is_called_so(tmp_path, below):
+    """HARNESS_CACHE_DIR a symbolic link (or a folder under one) to a disk that is not mounted: 'cache folder ...:
+    File exists', which sent the user looking for a file in the way."""
+    setup = make_setup(tmp_path)
+    link = tmp_path / "cache_link"
+    link.symlink_to(tmp_path / "usb" / "mt-cache")
+    cache = link / below if below else link
+    untouched = tree_checksum(tmp_path)
+    outcome = run_cli("run", base_args(setup), cwd=tmp_path, env={"HARNESS_CACHE_DIR": str(cache)})
+    assert_one_line_error(outcome, f"cache folder {cache}: {link} is a symbolic link to {tmp_path / 'usb' / 'mt-cache'}"
+                          ", which does not exist (a disk that is not mounted?)", "HARNESS_CACHE_DIR")
+    assert tree_checksum(tmp_path) == untouched
+
+
+def test_runs_through_a_linked_cache_folder_and_its_target_at_once_share_one_sound_cache(tmp_path):
+    """Two runs at once, one reaching the cache through a symbolic link to its folder, the other by the folder itself,
+    the first killed (SIGKILL) in the middle of translating: the second finishes, the cache passes SQLite's
+    integrity check with every row's checksum sound, and the killed run run again scores what an uninterrupted
+    run scores."""
+    setup = make_setup(tmp_path)
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache_link").symlink_to(tmp_path / "cache")
+    slow = [SLOW, "generation.batch_size=1"]
+    killed = start("from harness.cli import run_main; run_main()", [*base_args(setup), *slow], tmp_path,
+                   env={"HARNESS_CACHE_DIR": str(tmp_path / "cache_link")})
+    other = start("from harness.cli import run_main; run_main()",
+                  [*base_args(setup), *slow, f"hydra.run.dir={tmp_path / 'other'}"], tmp_path)
+    translating(setup.run_dir, killed)
+    killed.send_signal(signal.SIGKILL)
+    killed.communicate(timeout=120)
+    _, stderr = other.communicate(timeout=120)
+    assert other.returncode == 0, stderr[-3000:]
+    with closing(sqlite3.connect(tmp_path / "cache" / "translations.sqlite")) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        rows = connection.execute("SELECT key, output, checksum FROM translations").fetchall()
+    assert rows and all(checksum == entry_checksum(key, output) for key, output, checksum in rows)
+    again = run_cli("run", [*base_args(setup), *slow], cwd=tmp_path,
+                    env={"HARNESS_CACHE_DIR": str(tmp_path / "cache_link")})
+    assert again.code == 0, again.stderr[-3000:]
+    assert scores(setup.run_dir) == scores(tmp_path / "other") == clean_scores(setup, *slow)

@@ -42,7 +42,7 @@ from pathlib import Path
 import psutil
 import yaml
 
-from harness.errors import Terminated, UserError, require_utf8
+from harness.errors import Terminated, UserError, dangling_link, require_utf8
 
 RESULT_FILE = "result.json"
 RUNNING_MARKER = "RUNNING"   # the claim of the run working in this folder (or killed in it)
@@ -73,10 +73,10 @@ def resolved(path: str | Path, knob: str) -> Path:
 
 def followed(absolute: Path, knob: str) -> Path:
     """An absolute path with its symbolic links followed; a link to nothing, or a loop of links, refused."""
-    for prefix in [*reversed(absolute.parents), absolute]:
-        if prefix.is_symlink() and not prefix.exists():
-            raise UserError(f"{knob}={absolute}: {prefix} is a symbolic link to {os.readlink(prefix)}, which does not "
-                            "exist (a disk that is not mounted?); mount or create it, or choose another output folder")
+    link = dangling_link(absolute)
+    if link is not None:
+        raise UserError(f"{knob}={absolute}: {link} is a symbolic link to {os.readlink(link)}, which does not "
+                        "exist (a disk that is not mounted?); mount or create it, or choose another output folder")
     try:
         return absolute.resolve()
     except (OSError, RuntimeError) as err:   # a loop of links
