@@ -329,3 +329,55 @@ def test_runs_through_a_linked_cache_folder_and_its_target_at_once_share_one_sou
                     env={"HARNESS_CACHE_DIR": str(tmp_path / "cache_link")})
     assert again.code == 0, again.stderr[-3000:]
     assert scores(setup.run_dir) == scores(tmp_path / "other") == clean_scores(setup, *slow)
+
+
+# ---------------------------------------------------------------- a run stopped while it claims its folder
+
+CLAIMING = """
+import os, pathlib, time
+import harness.results.run_folder as run_folder
+link = os.link
+def stalled(source, target):
+    link(source, target)
+    if os.path.basename(target) == "RUNNING":   # the claim is published, the run not yet started
+        pathlib.Path("TRANSLATING").touch()
+        time.sleep(120)
+run_folder.os.link = stalled
+from harness.cli import run_main
+run_main()
+"""
+
+
+@pytest.mark.parametrize("signum, code, said", [(signal.SIGINT, 130, "interrupted"),
+                                                (signal.SIGTERM, 143, "terminated (SIGTERM)")])
+def test_a_run_stopped_while_it_claims_its_folder_leaves_nothing(tmp_path, signum, code, said):
+    """Ctrl-C or SIGTERM just after the run published its claim: 'before the run started', and yet the new folder
+    stayed, holding the dead run's RUNNING marker, which --list then named as a killed run to resume."""
+    setup = make_setup(tmp_path)
+    untouched = tree_checksum(tmp_path)
+    child = start(CLAIMING, base_args(setup), tmp_path)
+    lines = stop_when(tmp_path / STALLED, child, signum)
+    assert child.returncode == code and lines == [f"{said}: before the run started"], (child.returncode, lines)
+    (tmp_path / STALLED).unlink()
+    assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == untouched
+
+
+def test_a_resumed_run_stopped_while_it_claims_the_folder_keeps_it_marked_and_resumable(tmp_path):
+    """Ctrl-C just after a run resuming a failed run's folder published its claim (the earlier FAILED marker already
+    gone): the folder is marked FAILED again with everything the earlier run wrote, never left unmarked (then it
+    would be refused as a folder of the user's), and the same command then finishes it."""
+    setup = make_setup(tmp_path)
+    failed = start("from harness.cli import run_main; run_main()", [*base_args(setup), STALLING], tmp_path)
+    stop_when(tmp_path / STALLED, failed, signal.SIGTERM)
+    (tmp_path / STALLED).unlink()
+    earlier = tree_checksum(setup.run_dir, exclude=(setup.run_dir / "FAILED", setup.run_dir / "run.log"))
+    child = start(CLAIMING, base_args(setup), tmp_path)
+    lines = stop_when(tmp_path / STALLED, child, signal.SIGINT)
+    assert child.returncode == 130 and lines == [
+        f"interrupted: {setup.run_dir} is marked FAILED; run the same command with hydra.run.dir={setup.run_dir} to "
+        "resume it"], lines
+    assert (setup.run_dir / "FAILED").read_text().startswith("interrupted (Ctrl-C)\n")
+    assert tree_checksum(setup.run_dir, exclude=(setup.run_dir / "FAILED", setup.run_dir / "run.log")) == earlier
+    again = run_cli("run", base_args(setup), cwd=tmp_path)
+    assert again.code == 0, again.stderr[-3000:]
+    assert scores(setup.run_dir) == clean_scores(setup)

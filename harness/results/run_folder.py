@@ -344,10 +344,22 @@ class RunFolder:
         try:
             with claimers_take_turns(path):
                 folder.take(unfinished_run(path, knob))
-        except BaseException:
+        except BaseException as err:
+            folder.abandon_claim(err)
             remove_created_folders(path, created_root)
             raise
         return folder
+
+    def abandon_claim(self, error: BaseException) -> None:
+        """Stopped while it claimed the folder (Ctrl-C, SIGTERM), after its marker was published: a folder that holds
+        nothing but this claim is left as it was found; one that holds an earlier run's files is marked FAILED, as a
+        run stopped later marks it."""
+        if Claim.read(self.path / RUNNING_MARKER) != self.own_claim:
+            return
+        if contents(self.path) == [RUNNING_MARKER]:
+            (self.path / RUNNING_MARKER).unlink()
+        else:
+            self.fail(error)
 
     def take(self, unfinished: str | None) -> None:
         """Publish this run's RUNNING marker (taking over a dead run's), then drop a resumed run's FAILED marker:
