@@ -142,7 +142,20 @@ def stop_interrupted(where: str, stop: KeyboardInterrupt) -> None:
     said, code = (("terminated (SIGTERM)", EXIT_TERMINATED) if isinstance(stop, Terminated)
                   else ("interrupted", EXIT_INTERRUPTED))
     print(f"{said}{': ' if where else ''}{terminal_text(where)}", file=sys.stderr)
+    end_at_once_on_another_stop(code)
     sys.exit(code)
+
+
+def end_at_once_on_another_stop(code: int) -> None:
+    """Once its line is said the process may still wait, for the multilingual encoder it was loading in the background
+    (harness.align.encoder.load_in_background): a second Ctrl-C or SIGTERM then ends it at once with the same exit
+    code, where the interpreter's shutdown printed a traceback. Only where the interpreter will wait for a thread: a
+    caller's process that catches the exit keeps its own handlers."""
+    main = threading.main_thread()
+    if threading.current_thread() is main and any(thread is not main and not thread.daemon and thread.is_alive()
+                                                  for thread in threading.enumerate()):
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: os._exit(code))
 
 
 def interrupted(folder: Path, sweep_dir: Path | None, stop: KeyboardInterrupt) -> None:

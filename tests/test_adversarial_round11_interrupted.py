@@ -381,3 +381,39 @@ def test_a_resumed_run_stopped_while_it_claims_the_folder_keeps_it_marked_and_re
     again = run_cli("run", base_args(setup), cwd=tmp_path)
     assert again.code == 0, again.stderr[-3000:]
     assert scores(setup.run_dir) == clean_scores(setup)
+
+
+# ---------------------------------------------------------------- a second Ctrl-C while the process ends
+
+SLOW_ENCODER_LOAD = """
+import functools, time
+import harness.align.encoder as encoder
+encoder.encoder_backend = functools.lru_cache(maxsize=1)(lambda: time.sleep(120))   # the load in the background
+from harness.cli import run_main
+run_main()
+"""
+
+
+@pytest.mark.parametrize("second", [signal.SIGINT, signal.SIGTERM])
+def test_a_second_ctrl_c_while_the_process_ends_is_no_traceback(tmp_path, second):
+    """Ctrl-C while translating, then Ctrl-C (or a scheduler's SIGTERM) again while the process, its line said,
+    waits for the multilingual encoder it was loading in the background: 'Exception ignored in: <module
+    'threading'>', a traceback and KeyboardInterrupt on the console after the one line."""
+    setup = make_setup(tmp_path)
+    stderr_file = tmp_path / "stderr.txt"
+    with stderr_file.open("w") as stderr:
+        child = subprocess.Popen([sys.executable, "-c", SLOW_ENCODER_LOAD, *base_args(setup), SLOW,
+                                  "generation.batch_size=1"], cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=stderr,
+                                 env={**os.environ, "PYTHONPATH": str(REPO),
+                                      "HARNESS_CACHE_DIR": str(tmp_path / "cache")})
+        translating(setup.run_dir, child)
+        child.send_signal(signal.SIGINT)
+        deadline = time.time() + 60
+        while "interrupted:" not in stderr_file.read_text() and time.time() < deadline:
+            time.sleep(0.05)
+        child.send_signal(second)
+        child.wait(timeout=60)
+    said = [line for line in stderr_file.read_text().splitlines() if line.strip() and not LOG_RECORD.match(line)]
+    assert child.returncode == 130 and said == [
+        f"interrupted: {setup.run_dir} is marked FAILED; run the same command with hydra.run.dir={setup.run_dir} to "
+        "resume it"], (child.returncode, said)
