@@ -42,8 +42,8 @@ from harness.compare.reports.tables import (ReportPlace, comparison_table, group
                                            run_summary_table, terminal_text)
 from harness.results.records import RunRecord
 from harness.results.results import read_record
-from harness.results.run_folder import (FAILED_MARKER, abandon_launch, claim_sweep_folder, finished_job,
-                                make_launch_folder, resolved, unfinished_jobs)
+from harness.results.run_folder import (FAILED_MARKER, RUNNING_MARKER, Claim, abandon_launch, claim_sweep_folder,
+                                        finished_job, make_launch_folder, resolved, unfinished_jobs)
 from harness.compare.reports.run_index import list_runs
 from harness.score_files import (COMPARISON_DIR, ScoreRequest, run_folder_name, score_systems, system_config,
                                  system_names)
@@ -161,8 +161,20 @@ def end_at_once_on_another_stop(code: int) -> None:
 def interrupted(folder: Path, sweep_dir: Path | None, stop: KeyboardInterrupt) -> None:
     """Ctrl-C or SIGTERM in a run: where it stopped and how to resume it."""
     resume = f"hydra.sweep.dir={sweep_dir}" if sweep_dir else f"hydra.run.dir={folder}"
-    stop_interrupted(f"{folder} is marked FAILED; run the same command with {resume} to resume it"
-                     if (folder / FAILED_MARKER).is_file() else "before the run started", stop)
+    state = left_as(folder)
+    stop_interrupted(f"{folder} {state}; run the same command with {resume} to resume it" if state else
+                     "before the run started", stop)
+
+
+def left_as(folder: Path) -> str:
+    """How a run stopped by Ctrl-C or SIGTERM left its folder: marked FAILED, or, stopped again while it was being
+    marked, still under this process's RUNNING claim (which the next run takes over); "" when it had not claimed it."""
+    if (folder / FAILED_MARKER).is_file():
+        return "is marked FAILED"
+    claim = Claim.read(folder / RUNNING_MARKER)
+    if claim is not None and claim.pid == os.getpid():
+        return "is left unfinished (its RUNNING marker stays)"
+    return ""
 
 
 @hydra.main(config_path=str(CONF_DIR), config_name="config", version_base="1.3")

@@ -417,3 +417,36 @@ def test_a_second_ctrl_c_while_the_process_ends_is_no_traceback(tmp_path, second
     assert child.returncode == 130 and said == [
         f"interrupted: {setup.run_dir} is marked FAILED; run the same command with hydra.run.dir={setup.run_dir} to "
         "resume it"], (child.returncode, said)
+
+
+MARKING_FAILED = """
+import pathlib, time
+import harness.results.run_folder as run_folder
+write_durably = run_folder.write_durably
+def stalled(path, text):
+    if path.name.startswith(".FAILED.tmp"):   # the first Ctrl-C is being recorded
+        pathlib.Path("TRANSLATING").touch()
+        time.sleep(120)
+    write_durably(path, text)
+run_folder.write_durably = stalled
+from harness.cli import run_main
+run_main()
+"""
+
+
+def test_a_second_ctrl_c_while_the_folder_is_marked_says_where_the_run_stopped(tmp_path):
+    """Ctrl-C while translating, and again while the folder was being marked FAILED: 'interrupted: before the run
+    started', though the run had claimed its folder and written into it (its RUNNING marker stays, which the same
+    command takes over). The line names the folder and how to resume it, and the same command does."""
+    setup = make_setup(tmp_path)
+    child = start(MARKING_FAILED, [*base_args(setup), SLOW, "generation.batch_size=1"], tmp_path)
+    translating(setup.run_dir, child)
+    child.send_signal(signal.SIGINT)
+    lines = stop_when(tmp_path / STALLED, child, signal.SIGINT)
+    assert child.returncode == 130 and lines == [
+        f"interrupted: {setup.run_dir} is left unfinished (its RUNNING marker stays); run the same command with "
+        f"hydra.run.dir={setup.run_dir} to resume it"], lines
+    (tmp_path / STALLED).unlink()
+    again = run_cli("run", [*base_args(setup), SLOW, "generation.batch_size=1"], cwd=tmp_path)
+    assert again.code == 0, again.stderr[-3000:]
+    assert scores(setup.run_dir) == clean_scores(setup, SLOW, "generation.batch_size=1")
