@@ -10,6 +10,7 @@ import itertools
 import logging
 import os
 import re
+import shlex
 import signal
 import sys
 import threading
@@ -452,6 +453,7 @@ def score_main() -> None:
     out = args.out or Path("results/score") / datetime.now().strftime("%Y-%m-%d/%H-%M-%S")
     checked_overrides(args.override)
     request = ScoreRequest(args.source, args.references, args.hypotheses, args.src_lang, args.tgt_lang, args.override)
+    folders: list[Path] = []
     try:
         if args.baseline and args.baseline not in system_names(args.hypotheses):
             raise unknown_name("baseline system", args.baseline, system_names(args.hypotheses))
@@ -472,7 +474,18 @@ def score_main() -> None:
     except UserError as err:
         fail(str(err))
     except KeyboardInterrupt as stop:   # each system's run folder is finished, or marked FAILED by the run
-        stop_interrupted(f"{out} keeps the systems scored so far; score again into a new --out", stop)
+        stop_interrupted(comparison_left_to_write(out, folders, args) if len(folders) > 1 else
+                         f"{out} keeps the systems scored so far; score again into a new --out", stop)
+
+
+def comparison_left_to_write(out: Path, folders: list[Path], args: argparse.Namespace) -> str:
+    """harness-score stopped once every system was scored: the harness-compare command that writes the comparison it
+    would have written (its runs in the command's order, so the same baseline; its options)."""
+    command = ["harness-compare", *map(str, folders), "--out", str(out / COMPARISON_DIR)]
+    command += ["--baseline", args.baseline] if args.baseline else []
+    command += ["--resamples", str(args.resamples)] if args.resamples != DEFAULT_RESAMPLES else []
+    command += ["--all-pairs"] if args.all_pairs else []
+    return f"{out} holds every system's run but not their comparison; write it with: {shlex.join(command)}"
 
 
 class RunFolderCallback(Callback):

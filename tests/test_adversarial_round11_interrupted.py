@@ -450,3 +450,33 @@ def test_a_second_ctrl_c_while_the_folder_is_marked_says_where_the_run_stopped(t
     again = run_cli("run", [*base_args(setup), SLOW, "generation.batch_size=1"], cwd=tmp_path)
     assert again.code == 0, again.stderr[-3000:]
     assert scores(setup.run_dir) == clean_scores(setup, SLOW, "generation.batch_size=1")
+
+
+# ---------------------------------------------------------------- harness-score stopped while it compares
+
+def test_a_score_stopped_while_it_compares_says_how_to_compare_what_it_scored(tmp_path):
+    """Ctrl-C once every system was scored, while harness-score wrote the comparison: 'keeps the systems scored so
+    far; score again into a new --out', which scores every system again. The line gives the harness-compare command
+    that finishes the job, and that command writes the comparison an uninterrupted harness-score writes."""
+    user = tmp_path / "user"
+    user.mkdir()
+    score_files_in(user)
+    options = ["-q", "-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", "sysB.txt", "sysA.txt", "--resamples",
+               str(RESAMPLES), "--all-pairs"]
+    env = {"HARNESS_CACHE_DIR": str(tmp_path / "cache")}
+    code = ("from tests.backends_for_tests import stall_writing_report; stall_writing_report(); "
+            "from harness.cli import score_main; score_main()")
+    child = start(code, [*options, "--out", str(tmp_path / "out")], user, env=env)
+    lines = stop_when(user / STALLED, child, signal.SIGINT)
+    (user / STALLED).unlink()
+    out = tmp_path / "out"
+    command = (f"harness-compare {out / 'sysB'} {out / 'sysA'} --out {out / 'comparison'} --resamples {RESAMPLES} "
+               "--all-pairs")
+    assert child.returncode == 130 and lines == [
+        f"interrupted: {out} holds every system's run but not their comparison; write it with: {command}"], lines
+    finished = run_cli("compare", command.split()[1:], cwd=user)
+    assert finished.code == 0, finished.stderr[-3000:]
+    uninterrupted = run_cli("score", [*options, "--out", str(tmp_path / "clean")], cwd=user, env=env)
+    assert uninterrupted.code == 0, uninterrupted.stderr[-3000:]
+    for name in ("leaderboard.csv", "ranking.csv"):
+        assert (out / "comparison" / name).read_bytes() == (tmp_path / "clean" / "comparison" / name).read_bytes()
