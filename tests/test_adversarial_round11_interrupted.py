@@ -480,3 +480,40 @@ def test_a_score_stopped_while_it_compares_says_how_to_compare_what_it_scored(tm
     assert uninterrupted.code == 0, uninterrupted.stderr[-3000:]
     for name in ("leaderboard.csv", "ranking.csv"):
         assert (out / "comparison" / name).read_bytes() == (tmp_path / "clean" / "comparison" / name).read_bytes()
+
+
+def test_a_sweep_stopped_while_it_claims_its_folder_leaves_nothing(tmp_path):
+    """Ctrl-C just after a sweep published its SWEEP claim, before its first job: 'interrupted', and the new sweep
+    folder stayed, holding the claim, so that a run given that folder was refused as a folder of the user's."""
+    setup = make_setup(tmp_path)
+    untouched = tree_checksum(tmp_path)
+    child = start(CLAIMING.replace('"RUNNING"', '"SWEEP"'), sweep_args(tmp_path / "sweep", str(setup.data),
+                                                                      "generation.batch_size=1,2"), tmp_path)
+    lines = stop_when(tmp_path / STALLED, child, signal.SIGINT)
+    assert child.returncode == 130 and lines == ["interrupted"], (child.returncode, lines)
+    (tmp_path / STALLED).unlink()
+    assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == untouched
+
+
+def test_a_sweep_refused_for_its_store_on_resuming_keeps_its_folder_resumable(tmp_path):
+    """A tracked sweep run again (to resume it) while its MLflow store is broken (its artifact folder a file): refused
+    in one line, rightly, but the launch had taken over the sweep's SWEEP claim and then removed it, so that once the
+    store was mended the same command refused the sweep's own folder as a folder of the user's."""
+    pytest.importorskip("mlflow", reason="tracking=mlflow needs the tracking extra: pip install -e '.[tracking]'")
+    setup = make_setup(tmp_path)
+    sweep = tmp_path / "sweep"
+    uri = f"sqlite:///{tmp_path / 'store' / 'mlflow.db'}"
+    args = sweep_args(sweep, str(setup.data), "generation.batch_size=1,2", "tracking=mlflow", f"tracking.uri={uri}")
+    env = {"HARNESS_CACHE_DIR": str(tmp_path / "cache")}
+    first = run_cli("run", args, cwd=tmp_path, env=env)
+    assert first.code == 0, first.stderr[-3000:]
+    artifacts = tmp_path / "store" / "mlartifacts"
+    kept = artifacts.with_name("kept")
+    artifacts.rename(kept)
+    artifacts.write_text("my notes\n")
+    refused = run_cli("run", args, cwd=tmp_path, env=env)
+    assert_one_line_error(refused, f"{artifacts} is a file")
+    artifacts.unlink()
+    kept.rename(artifacts)
+    again = run_cli("run", args, cwd=tmp_path, env=env)
+    assert again.code == 0, again.stderr[-3000:]

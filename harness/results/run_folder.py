@@ -544,6 +544,9 @@ def claim_sweep_folder(path: str | Path, overrides: list[str]) -> Path:
     except OSError as err:
         remove_created_folders(path, launch_created(path))
         raise storage_error(path / SWEEP_MARKER, err, knob) from None
+    except BaseException:   # Ctrl-C or SIGTERM once the marker may be published
+        abandon_launch(path)
+        raise
     return path
 
 
@@ -604,9 +607,11 @@ def finished_job(folder: Path, overrides: list[str]) -> bool:
 
 
 def abandon_launch(path: str | Path) -> None:
-    """A launch refused after it made its folder: remove the SWEEP marker it wrote, then the folders it made."""
+    """A launch refused or stopped after it made its folder: remove the SWEEP marker it wrote where the folder holds
+    nothing else, then the folders it made. An earlier launch's sweep folder keeps the marker (a dead launch's, which
+    the next launch takes over): without it, the folder of its jobs would be refused as a folder of the user's."""
     path = Path(path).expanduser().absolute().resolve()
     claim = Claim.read(path / SWEEP_MARKER)
-    if claim is not None and claim.pid == os.getpid():
+    if claim is not None and claim.pid == os.getpid() and contents(path) == [SWEEP_MARKER]:
         (path / SWEEP_MARKER).unlink()
     remove_created_folders(path, launch_created(path))
