@@ -101,21 +101,26 @@ def hidden_leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.startswith(".report."))
 
 
+@pytest.mark.parametrize("linked", [False, True])
 @pytest.mark.parametrize("stage", STAGES)
-def test_a_comparison_killed_while_it_publishes_leaves_nothing_once_run_again(scored, tmp_path, stage):
+def test_a_comparison_killed_while_it_publishes_leaves_nothing_once_run_again(scored, tmp_path, stage, linked):
     """SIGKILL while the report was written (its staging folder .report.partial-PID half full) or while an earlier
     report was swapped for the new one: the same command run again wrote its report, and the killed one's folders
     stayed beside it for good, hidden (.report.partial-PID half a report; .report.replaced-PID the earlier report,
-    gone from --out, which the new one 'replaced' without saying so)."""
+    gone from --out, which the new one 'replaced' without saying so). Linked: --out a symbolic link to the report
+    folder, whose target the report replaces."""
     runs = runs_here(scored, tmp_path)
     assert run_cli("compare", compare_args(runs, tmp_path / "report"), cwd=tmp_path).code == 0
-    child = start(STAGES[stage], compare_args(runs, tmp_path / "report"), tmp_path)
+    out = tmp_path / "link" if linked else tmp_path / "report"
+    if linked:
+        out.symlink_to(tmp_path / "report")
+    child = start(STAGES[stage], compare_args(runs, out), tmp_path)
     stop_when(tmp_path / STALLED, child, signal.SIGKILL)
     assert child.returncode == -signal.SIGKILL
     (tmp_path / STALLED).unlink()
-    again = run_cli("compare", compare_args(runs, tmp_path / "report"), cwd=tmp_path)
+    again = run_cli("compare", compare_args(runs, out), cwd=tmp_path)
     assert again.code == 0, again.stderr[-3000:]
-    assert (tmp_path / "report" / "comparison.json").is_file()
+    assert (tmp_path / "report" / "comparison.json").is_file() and out.is_symlink() == linked
     assert f"note: replaced the earlier report in {tmp_path / 'report'}" in again.error_lines, again.error_lines
     assert hidden_leftovers(tmp_path) == []
 
@@ -517,3 +522,48 @@ def test_a_sweep_refused_for_its_store_on_resuming_keeps_its_folder_resumable(tm
     kept.rename(artifacts)
     again = run_cli("run", args, cwd=tmp_path, env=env)
     assert again.code == 0, again.stderr[-3000:]
+
+
+# ---------------------------------------------------------------- two processes through links to one folder
+
+def test_two_runs_through_two_links_to_one_folder_one_is_refused_and_the_other_left_alone(tmp_path):
+    """Two runs at once whose hydra.run.dir are two symbolic links to one folder of the user's: the second is refused in
+    one line naming the first's pid, and nothing of the first changes."""
+    setup = make_setup(tmp_path)
+    (tmp_path / "mine").mkdir()
+    for name in ("first", "second"):
+        (tmp_path / name).symlink_to(tmp_path / "mine")
+    child = start("from harness.cli import run_main; run_main()",
+                  [*base_args(setup), f"hydra.run.dir={tmp_path / 'first'}", STALLING, "cache.enabled=false"], tmp_path)
+    wait_for(tmp_path / STALLED, child)
+    try:
+        as_it_was = tree_checksum(tmp_path)
+        second = run_cli("run", [*base_args(setup), f"hydra.run.dir={tmp_path / 'second'}"], cwd=tmp_path)
+        assert_one_line_error(second, f"{tmp_path / 'mine'} is in use by run pid {child.pid}")
+        assert tree_checksum(tmp_path) == as_it_was
+    finally:
+        child.send_signal(signal.SIGTERM)
+        child.communicate(timeout=120)
+
+
+def test_a_sweep_folder_linked_to_the_users_folder_stopped_in_a_job_resumes_through_the_link(tmp_path):
+    """hydra.sweep.dir a symbolic link to an empty folder of the user's, SIGTERM in the second job: the line names the
+    sweep as given, and the same command through the link keeps the first job and finishes the second."""
+    setup = make_setup(tmp_path)
+    (tmp_path / "mine").mkdir()
+    sweep = tmp_path / "sweep"
+    sweep.symlink_to(tmp_path / "mine")
+    args = sweep_args(sweep, str(setup.data), SLOW, "cache.enabled=false", "generation.batch_size=1,2")
+    child = start("from harness.cli import run_main; run_main()", args, tmp_path)
+    translating(tmp_path / "mine" / "1_identity", child)
+    child.send_signal(signal.SIGTERM)
+    _, stderr = child.communicate(timeout=120)
+    said = [line for line in stderr.splitlines() if line.strip() and not LOG_RECORD.match(line)]
+    assert child.returncode == 143 and said == [
+        f"terminated (SIGTERM): {sweep / '1_identity'} is marked FAILED; run the same command with "
+        f"hydra.sweep.dir={sweep} to resume it"], (child.returncode, said)
+    kept = (tmp_path / "mine" / "0_identity" / "result.json").read_bytes()
+    again = run_cli("run", args, cwd=tmp_path, env={"HARNESS_CACHE_DIR": str(tmp_path / "cache")})
+    assert again.code == 0, again.stderr[-3000:]
+    assert sweep.is_symlink() and (tmp_path / "mine" / "0_identity" / "result.json").read_bytes() == kept
+    assert len(json.loads((tmp_path / "mine" / "comparison" / "comparison.json").read_text())["systems"]) == 2

@@ -370,8 +370,10 @@ class ReportPlace:
 
     @classmethod
     def of(cls, folder: Path) -> ReportPlace:
+        # first, where the folder is or would be: a link to a report folder that a killed swap moved aside leads to
+        # nothing until the report is put back
+        recover_killed_publishes(Path(os.path.realpath(folder)))
         folder = followed(folder.absolute(), "--out")   # a link to a report folder: the report replaces its target
-        recover_killed_publishes(folder)
         check_report_folder(folder)
         refuse_inside_a_run(folder, "--out")
         return cls(folder, folder_state(folder))
