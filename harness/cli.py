@@ -474,8 +474,17 @@ def score_main() -> None:
     except UserError as err:
         fail(str(err))
     except KeyboardInterrupt as stop:   # each system's run folder is finished, or marked FAILED by the run
-        stop_interrupted(comparison_left_to_write(out, folders, args) if len(folders) > 1 else
-                         f"{out} keeps the systems scored so far; score again into a new --out", stop)
+        stop_interrupted(where_the_score_stopped(out, folders, args), stop)
+
+
+def where_the_score_stopped(out: Path, folders: list[Path], args: argparse.Namespace) -> str:
+    """What harness-score stopped by Ctrl-C or SIGTERM left, and what to do: nothing (stopped while it checked its
+    inputs, --out not made yet); every system scored (the comparison to write); the systems scored so far."""
+    if len(folders) > 1:
+        return comparison_left_to_write(out, folders, args)
+    if not out.is_dir() or not any(out.iterdir()):
+        return "nothing was written"
+    return f"{out} keeps the systems scored so far; score again into a new --out"
 
 
 def comparison_left_to_write(out: Path, folders: list[Path], args: argparse.Namespace) -> str:

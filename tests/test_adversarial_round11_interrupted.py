@@ -567,3 +567,28 @@ def test_a_sweep_folder_linked_to_the_users_folder_stopped_in_a_job_resumes_thro
     assert again.code == 0, again.stderr[-3000:]
     assert sweep.is_symlink() and (tmp_path / "mine" / "0_identity" / "result.json").read_bytes() == kept
     assert len(json.loads((tmp_path / "mine" / "comparison" / "comparison.json").read_text())["systems"]) == 2
+
+
+def test_a_score_stopped_while_it_checks_its_inputs_says_nothing_was_written(tmp_path):
+    """Ctrl-C while harness-score checked its files' languages, before it made --out: 'OUT keeps the systems scored so
+    far; score again into a new --out', about a folder that does not exist."""
+    user = tmp_path / "user"
+    user.mkdir()
+    score_files_in(user)
+    untouched = tree_checksum(tmp_path)
+    code = """
+import pathlib, time
+import harness.score_files as score_files
+def stalled(*args):
+    pathlib.Path("TRANSLATING").touch()
+    time.sleep(120)
+score_files.check_languages = stalled
+from harness.cli import score_main
+score_main()
+"""
+    child = start(code, ["-q", "-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", "sysA.txt", "--out",
+                         str(tmp_path / "out")], user, env={"HARNESS_CACHE_DIR": str(tmp_path / "cache")})
+    lines = stop_when(user / STALLED, child, signal.SIGINT)
+    assert child.returncode == 130 and lines == ["interrupted: nothing was written"], lines
+    (user / STALLED).unlink()
+    assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == untouched
