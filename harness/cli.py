@@ -207,13 +207,21 @@ def hydra_run(cfg: DictConfig) -> str:
         if sweep_dir is None:
             raise
         return job_failed(output_dir, err, with_traceback=True)
-    record = RunRecord.from_dict(result)   # the same typed record harness-compare reads from result.json
+    try:
+        show_run(RunRecord.from_dict(result), output_dir)   # the typed record harness-compare reads from result.json
+    except KeyboardInterrupt as stop:
+        if sweep_dir:   # the sweep is not finished: run_main says how to resume it
+            raise
+        stop_interrupted(f"the run is finished ({output_dir}); its table was not all printed", stop)
+    return JOB_FINISHED
+
+
+def show_run(record: RunRecord, output_dir: Path) -> None:
     show(results_table(record))
     summaries = run_summary_table(record)
     if summaries:
         show("\n" + summaries)
     show(f"\nrun folder: {output_dir}")
-    return JOB_FINISHED
 
 
 def job_failed(output_dir: Path, err: Exception, with_traceback: bool) -> str:
@@ -376,6 +384,7 @@ def compare_main() -> None:
     args = compare_arguments().parse_args()
     stop_on_sigterm()
     folder = args.out or Path("results/comparisons") / datetime.now().strftime("%Y-%m-%d/%H-%M-%S")
+    pages: list[Path] = []
     try:
         if args.list:
             index, collection = list_runs(args.runs)
@@ -390,11 +399,17 @@ def compare_main() -> None:
         compared = compare_collection(collection, args.baseline, args.metrics, args.resamples, seed,
                                       all_pairs=args.all_pairs)
         warn_skipped(compared.skipped)
-        show_comparisons(compared.comparisons, publish(compared.comparisons, place))
+        pages = publish(compared.comparisons, place)
+        show_comparisons(compared.comparisons, pages)
     except UserError as err:
         fail(str(err))
     except KeyboardInterrupt as stop:   # the report is published whole or not at all (ReportPlace.publish)
-        stop_interrupted("no report written", stop)
+        stop_interrupted(report_written(pages) if pages else "no report written", stop)
+
+
+def report_written(pages: list[Path]) -> str:
+    """Ctrl-C or SIGTERM while the tables of a published report were printed (into a pager, a slow terminal)."""
+    return f"the report is written ({', '.join(map(str, pages))}); its tables were not all printed"
 
 
 def score_arguments() -> argparse.ArgumentParser:
@@ -454,6 +469,7 @@ def score_main() -> None:
     checked_overrides(args.override)
     request = ScoreRequest(args.source, args.references, args.hypotheses, args.src_lang, args.tgt_lang, args.override)
     folders: list[Path] = []
+    pages: list[Path] = []
     try:
         if args.baseline and args.baseline not in system_names(args.hypotheses):
             raise unknown_name("baseline system", args.baseline, system_names(args.hypotheses))
@@ -467,14 +483,15 @@ def score_main() -> None:
         compared = compare_collection(collect_runs([str(folder) for folder in folders]), args.baseline, None,
                                       args.resamples, seed, all_pairs=args.all_pairs)
         warn_skipped(compared.skipped)
-        show_comparisons(compared.comparisons, publish(compared.comparisons, ReportPlace.of(out / COMPARISON_DIR)))
+        pages = publish(compared.comparisons, ReportPlace.of(out / COMPARISON_DIR))
+        show_comparisons(compared.comparisons, pages)
         renamed = [f"{name} in {run_folder_name(name)}/" for name in system_names(args.hypotheses)
                    if run_folder_name(name) != name]
         show(f"run folders: {out}/<system>" + (f" ({', '.join(renamed)})" if renamed else ""))
     except UserError as err:
         fail(str(err))
     except KeyboardInterrupt as stop:   # each system's run folder is finished, or marked FAILED by the run
-        stop_interrupted(where_the_score_stopped(out, folders, args), stop)
+        stop_interrupted(report_written(pages) if pages else where_the_score_stopped(out, folders, args), stop)
 
 
 def where_the_score_stopped(out: Path, folders: list[Path], args: argparse.Namespace) -> str:

@@ -592,3 +592,37 @@ score_main()
     assert child.returncode == 130 and lines == ["interrupted: nothing was written"], lines
     (user / STALLED).unlink()
     assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == untouched
+
+
+PRINTING = """
+import pathlib, time
+import harness.cli as cli
+def stalled(text):   # stalls as a pager or a slow terminal does once the work is done
+    pathlib.Path("TRANSLATING").touch()
+    time.sleep(120)
+cli.show = stalled
+cli.{main}()
+"""
+
+
+def test_a_comparison_stopped_while_it_prints_its_tables_says_its_report_is_written(scored, tmp_path):
+    """Ctrl-C while the tables were printed (into a pager or a slow terminal), the report already in place: 'no report
+    written', and the user ran the comparison again for a report that was there."""
+    runs = runs_here(scored, tmp_path)
+    child = start(PRINTING.format(main="compare_main"), compare_args(runs, tmp_path / "report"), tmp_path)
+    lines = stop_when(tmp_path / STALLED, child, signal.SIGINT)
+    assert child.returncode == 130 and lines == [
+        f"interrupted: the report is written ({tmp_path / 'report' / 'report.html'}); its tables were not all "
+        "printed"], lines
+    assert (tmp_path / "report" / "comparison.json").is_file()
+
+
+def test_a_run_stopped_while_it_prints_its_table_says_it_is_finished(tmp_path):
+    """Ctrl-C while the run's table was printed, result.json written: a bare 'interrupted', exit 130, as if the run
+    had not finished. The line names the finished run's folder."""
+    setup = make_setup(tmp_path)
+    child = start(PRINTING.format(main="run_main"), base_args(setup), tmp_path)
+    lines = stop_when(tmp_path / STALLED, child, signal.SIGINT)
+    assert child.returncode == 130 and lines == [
+        f"interrupted: the run is finished ({setup.run_dir}); its table was not all printed"], lines
+    assert (setup.run_dir / "result.json").is_file() and not (setup.run_dir / "RUNNING").exists()
