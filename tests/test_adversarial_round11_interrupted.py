@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from harness.cache import entry_checksum
-from tests.adversarial import LOG_RECORD, REPO, assert_one_line_error, run_cli, tree_checksum
+from tests.adversarial import LOG_RECORD, REPO, Outcome, assert_one_line_error, run_cli, tree_checksum
 from tests.test_adversarial_round2_runs import sweep_args
 from tests.test_adversarial_round5_state import RESAMPLES, SOURCE, REFERENCE, SYSTEMS, runs_here, score_systems_in
 from tests.test_adversarial_round9_state import scores
@@ -626,3 +626,35 @@ def test_a_run_stopped_while_it_prints_its_table_says_it_is_finished(tmp_path):
     assert child.returncode == 130 and lines == [
         f"interrupted: the run is finished ({setup.run_dir}); its table was not all printed"], lines
     assert (setup.run_dir / "result.json").is_file() and not (setup.run_dir / "RUNNING").exists()
+
+
+PAUSED_WRITING_REPORT = """
+import pathlib, time
+from harness.compare.reports import page
+write_charts = page.write_charts
+def paused(comparison, folder):   # says so (TRANSLATING) and waits until the test removes it
+    marker = pathlib.Path("TRANSLATING")
+    marker.touch()
+    while marker.exists():
+        time.sleep(0.05)
+    return write_charts(comparison, folder)
+page.write_charts = paused
+from harness.cli import compare_main
+compare_main()
+"""
+
+
+def test_a_file_of_the_users_put_into_out_while_the_comparison_runs_is_named_and_kept(scored, tmp_path):
+    """The user put notes.txt into --out (an earlier report) while the comparison wrote the new one: nothing was
+    overwritten, rightly, but the line blamed 'another comparison' for a report written there; it names the file."""
+    runs = runs_here(scored, tmp_path)
+    assert run_cli("compare", compare_args(runs, tmp_path / "report"), cwd=tmp_path).code == 0
+    child = start(PAUSED_WRITING_REPORT, compare_args(runs, tmp_path / "report"), tmp_path)
+    wait_for(tmp_path / STALLED, child)
+    (tmp_path / "report" / "notes.txt").write_text("my notes on this report\n", encoding="utf-8")
+    as_it_is = tree_checksum(tmp_path)
+    (tmp_path / STALLED).unlink()
+    _, stderr = child.communicate(timeout=120)
+    assert_one_line_error(Outcome(child.returncode, "", stderr), f"--out {tmp_path / 'report'}: notes.txt appeared "
+                          "there while this comparison ran; nothing was overwritten and this report was not written")
+    assert tree_checksum(tmp_path) == {k: v for k, v in as_it_is.items() if k != STALLED.name}

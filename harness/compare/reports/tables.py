@@ -393,6 +393,11 @@ class ReportPlace:
 
     def move_into_place(self, staging: Path) -> bool:
         if folder_state(self.folder) != self.found:
+            foreign = foreign_entries(self.folder) if self.folder.is_dir() else []
+            if foreign:   # not another report: files of someone's
+                raise UserError(f"--out {self.folder}: {', '.join(foreign[:3])} appeared there while this comparison "
+                                "ran; nothing was overwritten and this report was not written: run it again with "
+                                "another --out, or once they are moved out")
             raise UserError(REPORT_CHANGED.format(folder=self.folder))
         if self.found is None:
             try:
