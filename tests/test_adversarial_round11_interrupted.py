@@ -7,9 +7,15 @@ disk (no temporary file in the user's folders, an unfinished folder marked, an e
 that the same command run again completes with what an uninterrupted command gives. Earlier rounds covered Ctrl-C
 and SIGTERM in a run, a score and a compare's chart writing, SIGKILL of a run while it scores or writes its files,
 sweeps killed or interrupted in a job, and two commands racing for one folder; these are the moments and pairs they
-left: a comparison killed or stopped while it writes its report or while it swaps an earlier report for the new
-one, a sweep stopped while it writes its comparison, a run folder that is a link to the user's folder stopped while
-it translates, SIGTERM in harness-score, and a comparison reading a run that is being written.
+left: a comparison killed or stopped while it writes its report, while it swaps an earlier report for the new one
+(--out a folder or a link to one) or while it prints its tables, and a file of the user's put into --out meanwhile;
+a run stopped while it claims its folder (new, or a failed run's it resumes), while it translates (its folder a link
+to the user's, which the user then adds a note to), while it writes an alignment file or result.json, while a first
+Ctrl-C is being recorded, while it prints its table, and a second Ctrl-C while it ends; a sweep stopped while it
+claims its folder or writes its comparison, linked to the user's folder, or refused for its store on resuming;
+harness-score stopped while it checks its inputs, reads a system or writes its comparison; harness-compare and
+--list reading a run that is being written; two runs through two links to one folder; a cache folder that is a link,
+to nothing or shared by two runs at once, one killed.
 """
 from __future__ import annotations
 
@@ -658,3 +664,63 @@ def test_a_file_of_the_users_put_into_out_while_the_comparison_runs_is_named_and
     assert_one_line_error(Outcome(child.returncode, "", stderr), f"--out {tmp_path / 'report'}: notes.txt appeared "
                           "there while this comparison ran; nothing was overwritten and this report was not written")
     assert tree_checksum(tmp_path) == {k: v for k, v in as_it_is.items() if k != STALLED.name}
+
+
+def test_a_users_note_put_into_a_new_run_folder_before_the_run_refuses_its_data_is_kept(tmp_path):
+    """notes.txt put into the new run folder while the run read its data set, which it then refused (a document
+    without text): the run takes back exactly what it wrote, and the note and its folder stay."""
+    setup = make_setup(tmp_path)
+    setup.write("a.txt", "   \n")
+    code = """
+import pathlib, time
+import harness.pipeline as pipeline
+load_dataset = pipeline.load_dataset
+def paused(*args):   # says so (TRANSLATING) and waits until the test removes it
+    marker = pathlib.Path("TRANSLATING")
+    marker.touch()
+    while marker.exists():
+        time.sleep(0.05)
+    return load_dataset(*args)
+pipeline.load_dataset = paused
+from harness.cli import run_main
+run_main()
+"""
+    child = start(code, base_args(setup), tmp_path)
+    wait_for(tmp_path / STALLED, child)
+    (setup.run_dir / "notes.txt").write_text("my notes\n", encoding="utf-8")
+    (tmp_path / STALLED).unlink()
+    _, stderr = child.communicate(timeout=120)
+    assert_one_line_error(Outcome(child.returncode, "", stderr), "a.txt: document is empty")
+    assert sorted(p.name for p in setup.run_dir.iterdir()) == ["notes.txt"]
+
+
+WRITING_FILE = """
+import os, pathlib, sys, time
+import harness.results.run_folder as run_folder
+where = sys.argv.pop(1)
+replace = os.replace
+def stalled(source, target):   # the file is whole under its temporary name, not yet in place
+    if os.path.basename(str(target)) == where:
+        pathlib.Path("TRANSLATING").touch()
+        time.sleep(120)
+    replace(source, target)
+run_folder.os.replace = stalled
+from harness.cli import run_main
+run_main()
+"""
+
+
+@pytest.mark.parametrize("where, signum, code", [("a.tsv", signal.SIGINT, 130), ("result.json", signal.SIGTERM, 143)])
+def test_a_run_stopped_while_it_writes_a_file_leaves_no_part_of_it_and_resumes(tmp_path, where, signum, code):
+    """Ctrl-C while an alignment file is written, SIGTERM while result.json is: the folder is marked FAILED with no
+    temporary file and no result.json, and the same command scores what an uninterrupted run scores."""
+    setup = make_setup(tmp_path)
+    child = start(WRITING_FILE, [where, *base_args(setup)], tmp_path)
+    stop_when(tmp_path / STALLED, child, signum)
+    (tmp_path / STALLED).unlink()
+    assert child.returncode == code and (setup.run_dir / "FAILED").is_file()
+    assert not (setup.run_dir / "result.json").exists() and list(setup.run_dir.rglob(".*.tmp-*")) == []
+    again = run_cli("run", base_args(setup), cwd=tmp_path)
+    assert again.code == 0, again.stderr[-3000:]
+    assert scores(setup.run_dir) == clean_scores(setup)
+    assert list(setup.run_dir.rglob(".*.tmp-*")) == []
