@@ -10,6 +10,7 @@ import itertools
 import logging
 import os
 import re
+import shlex
 import signal
 import sys
 import threading
@@ -42,8 +43,8 @@ from harness.compare.reports.tables import (ReportPlace, comparison_table, group
                                            run_summary_table, terminal_text)
 from harness.results.records import RunRecord
 from harness.results.results import read_record
-from harness.results.run_folder import (FAILED_MARKER, abandon_launch, claim_sweep_folder, finished_job,
-                                make_launch_folder, resolved, unfinished_jobs)
+from harness.results.run_folder import (FAILED_MARKER, RUNNING_MARKER, Claim, abandon_launch, claim_sweep_folder,
+                                        finished_job, make_launch_folder, resolved, unfinished_jobs)
 from harness.compare.reports.run_index import list_runs
 from harness.score_files import (COMPARISON_DIR, ScoreRequest, run_folder_name, score_systems, system_config,
                                  system_names)
@@ -141,14 +142,39 @@ def stop_interrupted(where: str, stop: KeyboardInterrupt) -> None:
     said, code = (("terminated (SIGTERM)", EXIT_TERMINATED) if isinstance(stop, Terminated)
                   else ("interrupted", EXIT_INTERRUPTED))
     print(f"{said}{': ' if where else ''}{terminal_text(where)}", file=sys.stderr)
+    end_at_once_on_another_stop(code)
     sys.exit(code)
+
+
+def end_at_once_on_another_stop(code: int) -> None:
+    """Once its line is said the process may still wait, for the multilingual encoder it was loading in the background
+    (harness.align.encoder.load_in_background): a second Ctrl-C or SIGTERM then ends it at once with the same exit
+    code, where the interpreter's shutdown printed a traceback. Only where the interpreter will wait for a thread: a
+    caller's process that catches the exit keeps its own handlers."""
+    main = threading.main_thread()
+    if threading.current_thread() is main and any(thread is not main and not thread.daemon and thread.is_alive()
+                                                  for thread in threading.enumerate()):
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: os._exit(code))
 
 
 def interrupted(folder: Path, sweep_dir: Path | None, stop: KeyboardInterrupt) -> None:
     """Ctrl-C or SIGTERM in a run: where it stopped and how to resume it."""
     resume = f"hydra.sweep.dir={sweep_dir}" if sweep_dir else f"hydra.run.dir={folder}"
-    stop_interrupted(f"{folder} is marked FAILED; run the same command with {resume} to resume it"
-                     if (folder / FAILED_MARKER).is_file() else "before the run started", stop)
+    state = left_as(folder)
+    stop_interrupted(f"{folder} {state}; run the same command with {resume} to resume it" if state else
+                     "before the run started", stop)
+
+
+def left_as(folder: Path) -> str:
+    """How a run stopped by Ctrl-C or SIGTERM left its folder: marked FAILED, or, stopped again while it was being
+    marked, still under this process's RUNNING claim (which the next run takes over); "" when it had not claimed it."""
+    if (folder / FAILED_MARKER).is_file():
+        return "is marked FAILED"
+    claim = Claim.read(folder / RUNNING_MARKER)
+    if claim is not None and claim.pid == os.getpid():
+        return "is left unfinished (its RUNNING marker stays)"
+    return ""
 
 
 @hydra.main(config_path=str(CONF_DIR), config_name="config", version_base="1.3")
@@ -180,13 +206,21 @@ def hydra_run(cfg: DictConfig) -> str:
         if sweep_dir is None:
             raise
         return job_failed(output_dir, err, with_traceback=True)
-    record = RunRecord.from_dict(result)   # the same typed record harness-compare reads from result.json
+    try:
+        show_run(RunRecord.from_dict(result), output_dir)   # the typed record harness-compare reads from result.json
+    except KeyboardInterrupt as stop:
+        if sweep_dir:   # the sweep is not finished: run_main says how to resume it
+            raise
+        stop_interrupted(f"the run is finished ({output_dir}); its table was not all printed", stop)
+    return JOB_FINISHED
+
+
+def show_run(record: RunRecord, output_dir: Path) -> None:
     show(results_table(record))
     summaries = run_summary_table(record)
     if summaries:
         show("\n" + summaries)
     show(f"\nrun folder: {output_dir}")
-    return JOB_FINISHED
 
 
 def job_failed(output_dir: Path, err: Exception, with_traceback: bool) -> str:
@@ -349,6 +383,7 @@ def compare_main() -> None:
     args = compare_arguments().parse_args()
     stop_on_sigterm()
     folder = args.out or Path("results/comparisons") / datetime.now().strftime("%Y-%m-%d/%H-%M-%S")
+    pages: list[Path] = []
     try:
         if args.list:
             index, collection = list_runs(args.runs)
@@ -363,11 +398,17 @@ def compare_main() -> None:
         compared = compare_collection(collection, args.baseline, args.metrics, args.resamples, seed,
                                       all_pairs=args.all_pairs)
         warn_skipped(compared.skipped)
-        show_comparisons(compared.comparisons, publish(compared.comparisons, place))
+        pages = publish(compared.comparisons, place)
+        show_comparisons(compared.comparisons, pages)
     except UserError as err:
         fail(str(err))
     except KeyboardInterrupt as stop:   # the report is published whole or not at all (ReportPlace.publish)
-        stop_interrupted("no report written", stop)
+        stop_interrupted(report_written(pages) if pages else "no report written", stop)
+
+
+def report_written(pages: list[Path]) -> str:
+    """Ctrl-C or SIGTERM while the tables of a published report were printed (into a pager, a slow terminal)."""
+    return f"the report is written ({', '.join(map(str, pages))}); its tables were not all printed"
 
 
 def score_arguments() -> argparse.ArgumentParser:
@@ -426,6 +467,8 @@ def score_main() -> None:
     out = args.out or Path("results/score") / datetime.now().strftime("%Y-%m-%d/%H-%M-%S")
     checked_overrides(args.override)
     request = ScoreRequest(args.source, args.references, args.hypotheses, args.src_lang, args.tgt_lang, args.override)
+    folders: list[Path] = []
+    pages: list[Path] = []
     try:
         if args.baseline and args.baseline not in system_names(args.hypotheses):
             raise unknown_name("baseline system", args.baseline, system_names(args.hypotheses))
@@ -439,14 +482,35 @@ def score_main() -> None:
         compared = compare_collection(collect_runs([str(folder) for folder in folders]), args.baseline, None,
                                       args.resamples, seed, all_pairs=args.all_pairs)
         warn_skipped(compared.skipped)
-        show_comparisons(compared.comparisons, publish(compared.comparisons, ReportPlace.of(out / COMPARISON_DIR)))
+        pages = publish(compared.comparisons, ReportPlace.of(out / COMPARISON_DIR))
+        show_comparisons(compared.comparisons, pages)
         renamed = [f"{name} in {run_folder_name(name)}/" for name in system_names(args.hypotheses)
                    if run_folder_name(name) != name]
         show(f"run folders: {out}/<system>" + (f" ({', '.join(renamed)})" if renamed else ""))
     except UserError as err:
         fail(str(err))
     except KeyboardInterrupt as stop:   # each system's run folder is finished, or marked FAILED by the run
-        stop_interrupted(f"{out} keeps the systems scored so far; score again into a new --out", stop)
+        stop_interrupted(report_written(pages) if pages else where_the_score_stopped(out, folders, args), stop)
+
+
+def where_the_score_stopped(out: Path, folders: list[Path], args: argparse.Namespace) -> str:
+    """What harness-score stopped by Ctrl-C or SIGTERM left, and what to do: nothing (stopped while it checked its
+    inputs, --out not made yet); every system scored (the comparison to write); the systems scored so far."""
+    if len(folders) > 1:
+        return comparison_left_to_write(out, folders, args)
+    if not out.is_dir() or not any(out.iterdir()):
+        return "nothing was written"
+    return f"{out} keeps the systems scored so far; score again into a new --out"
+
+
+def comparison_left_to_write(out: Path, folders: list[Path], args: argparse.Namespace) -> str:
+    """harness-score stopped once every system was scored: the harness-compare command that writes the comparison it
+    would have written (its runs in the command's order, so the same baseline; its options)."""
+    command = ["harness-compare", *map(str, folders), "--out", str(out / COMPARISON_DIR)]
+    command += ["--baseline", args.baseline] if args.baseline else []
+    command += ["--resamples", str(args.resamples)] if args.resamples != DEFAULT_RESAMPLES else []
+    command += ["--all-pairs"] if args.all_pairs else []
+    return f"{out} holds every system's run but not their comparison; write it with: {shlex.join(command)}"
 
 
 class RunFolderCallback(Callback):

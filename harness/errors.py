@@ -4,6 +4,7 @@ from __future__ import annotations
 import difflib
 import errno
 from collections.abc import Iterable
+from pathlib import Path
 
 
 class UserError(Exception):
@@ -57,3 +58,10 @@ def require_utf8(text: str, what: str) -> None:
         shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
         raise UserError(f"{what}={shown}: the path is not UTF-8 (a name written in another encoding); results record "
                         "paths as UTF-8 text, so rename it to UTF-8 or choose another") from None
+
+
+def dangling_link(absolute: Path) -> Path | None:
+    """The first symbolic link along an absolute path that leads to nothing (a disk that is not mounted), if any:
+    a folder made there would fail on the link ('File exists') or, once it is followed, be made in the disk's place."""
+    return next((prefix for prefix in [*reversed(absolute.parents), absolute]
+                 if prefix.is_symlink() and not prefix.exists()), None)

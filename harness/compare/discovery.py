@@ -77,9 +77,12 @@ def unfinished_state(folder: Path) -> Skipped | None:
 
 def running_state(marker: Path) -> str:
     """What a RUNNING marker says: a run whose process is gone on this host was killed (or its machine stopped), and
-    the same command resumes it; a claim this host cannot check may still run."""
+    the same command resumes it; one whose process lives on this host is running; a claim this host cannot check
+    may still run."""
     claim = Claim.read(marker)
-    if claim is not None and claim.host == socket.gethostname() and not claim.holder_alive():
+    if claim is not None and claim.host == socket.gethostname():
+        if claim.holder_alive():
+            return f"still running ({claim.describe()}); compare it once it has finished"
         return (f"killed: its process is gone ({claim.describe()}); run its command again with this folder as "
                 "hydra.run.dir (or its sweep's as hydra.sweep.dir) to resume it")
     lines = ", ".join(marker_lines(marker))

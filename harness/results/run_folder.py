@@ -42,7 +42,7 @@ from pathlib import Path
 import psutil
 import yaml
 
-from harness.errors import Terminated, UserError, require_utf8
+from harness.errors import Terminated, UserError, dangling_link, require_utf8
 
 RESULT_FILE = "result.json"
 RUNNING_MARKER = "RUNNING"   # the claim of the run working in this folder (or killed in it)
@@ -73,10 +73,10 @@ def resolved(path: str | Path, knob: str) -> Path:
 
 def followed(absolute: Path, knob: str) -> Path:
     """An absolute path with its symbolic links followed; a link to nothing, or a loop of links, refused."""
-    for prefix in [*reversed(absolute.parents), absolute]:
-        if prefix.is_symlink() and not prefix.exists():
-            raise UserError(f"{knob}={absolute}: {prefix} is a symbolic link to {os.readlink(prefix)}, which does not "
-                            "exist (a disk that is not mounted?); mount or create it, or choose another output folder")
+    link = dangling_link(absolute)
+    if link is not None:
+        raise UserError(f"{knob}={absolute}: {link} is a symbolic link to {os.readlink(link)}, which does not "
+                        "exist (a disk that is not mounted?); mount or create it, or choose another output folder")
     try:
         return absolute.resolve()
     except (OSError, RuntimeError) as err:   # a loop of links
@@ -344,10 +344,22 @@ class RunFolder:
         try:
             with claimers_take_turns(path):
                 folder.take(unfinished_run(path, knob))
-        except BaseException:
+        except BaseException as err:
+            folder.abandon_claim(err)
             remove_created_folders(path, created_root)
             raise
         return folder
+
+    def abandon_claim(self, error: BaseException) -> None:
+        """Stopped while it claimed the folder (Ctrl-C, SIGTERM), after its marker was published: a folder that holds
+        nothing but this claim is left as it was found; one that holds an earlier run's files is marked FAILED, as a
+        run stopped later marks it."""
+        if Claim.read(self.path / RUNNING_MARKER) != self.own_claim:
+            return
+        if contents(self.path) == [RUNNING_MARKER]:
+            (self.path / RUNNING_MARKER).unlink()
+        else:
+            self.fail(error)
 
     def take(self, unfinished: str | None) -> None:
         """Publish this run's RUNNING marker (taking over a dead run's), then drop a resumed run's FAILED marker:
@@ -532,6 +544,9 @@ def claim_sweep_folder(path: str | Path, overrides: list[str]) -> Path:
     except OSError as err:
         remove_created_folders(path, launch_created(path))
         raise storage_error(path / SWEEP_MARKER, err, knob) from None
+    except BaseException:   # Ctrl-C or SIGTERM once the marker may be published
+        abandon_launch(path)
+        raise
     return path
 
 
@@ -592,9 +607,11 @@ def finished_job(folder: Path, overrides: list[str]) -> bool:
 
 
 def abandon_launch(path: str | Path) -> None:
-    """A launch refused after it made its folder: remove the SWEEP marker it wrote, then the folders it made."""
+    """A launch refused or stopped after it made its folder: remove the SWEEP marker it wrote where the folder holds
+    nothing else, then the folders it made. An earlier launch's sweep folder keeps the marker (a dead launch's, which
+    the next launch takes over): without it, the folder of its jobs would be refused as a folder of the user's."""
     path = Path(path).expanduser().absolute().resolve()
     claim = Claim.read(path / SWEEP_MARKER)
-    if claim is not None and claim.pid == os.getpid():
+    if claim is not None and claim.pid == os.getpid() and contents(path) == [SWEEP_MARKER]:
         (path / SWEEP_MARKER).unlink()
     remove_created_folders(path, launch_created(path))

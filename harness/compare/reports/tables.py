@@ -10,11 +10,13 @@ import math
 import os
 import re
 import shutil
+import socket
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, TypeVar
 
+import psutil
 from wcwidth import wcswidth
 
 from harness.compare.comparison import Comparison
@@ -368,14 +370,17 @@ class ReportPlace:
 
     @classmethod
     def of(cls, folder: Path) -> ReportPlace:
-        check_report_folder(folder)
+        # first, where the folder is or would be: a link to a report folder that a killed swap moved aside leads to
+        # nothing until the report is put back
+        recover_killed_publishes(Path(os.path.realpath(folder)))
         folder = followed(folder.absolute(), "--out")   # a link to a report folder: the report replaces its target
+        check_report_folder(folder)
         refuse_inside_a_run(folder, "--out")
         return cls(folder, folder_state(folder))
 
     def publish(self, write: Callable[[Path], Written]) -> tuple[Written, bool]:
         """What `write` returns for the staging folder, and whether an earlier report was replaced."""
-        staging = self.folder.parent / f".{self.folder.name}.partial-{os.getpid()}"
+        staging = publish_folder(self.folder, STAGING, os.getpid())
         created = topmost_missing(self.folder.parent)
         try:
             written = write(staging)
@@ -388,6 +393,11 @@ class ReportPlace:
 
     def move_into_place(self, staging: Path) -> bool:
         if folder_state(self.folder) != self.found:
+            foreign = foreign_entries(self.folder) if self.folder.is_dir() else []
+            if foreign:   # not another report: files of someone's
+                raise UserError(f"--out {self.folder}: {', '.join(foreign[:3])} appeared there while this comparison "
+                                "ran; nothing was overwritten and this report was not written: run it again with "
+                                "another --out, or once they are moved out")
             raise UserError(REPORT_CHANGED.format(folder=self.folder))
         if self.found is None:
             try:
@@ -399,11 +409,45 @@ class ReportPlace:
             for entry in staging.iterdir():
                 entry.rename(self.folder / entry.name)
             return False
-        aside = self.folder.parent / f".{self.folder.name}.replaced-{os.getpid()}"
-        self.folder.rename(aside)
-        staging.rename(self.folder)
+        aside = publish_folder(self.folder, ASIDE, os.getpid())
+        try:
+            self.folder.rename(aside)
+            staging.rename(self.folder)
+        except BaseException:   # Ctrl-C or SIGTERM between the two: the earlier report goes back in place
+            if aside.exists() and not self.folder.exists():
+                aside.rename(self.folder)
+            raise
         discard_replaced(aside)
         return True
+
+
+STAGING, ASIDE = "partial", "replaced"   # beside a report folder while a comparison publishes into it
+PUBLISH_FOLDER = re.compile(rf"\.(?P<name>.+)\.(?P<kind>{STAGING}|{ASIDE})-(?P<pid>\d+)@(?P<host>.+)")
+
+
+def publish_folder(folder: Path, kind: str, pid: int) -> Path:
+    """The new report being written (STAGING), or the earlier one moved aside for it (ASIDE), by process pid on this
+    host (a pid another host or container uses on a shared folder says nothing here)."""
+    return folder.parent / f".{folder.name}.{kind}-{pid}@{socket.gethostname()}"
+
+
+def recover_killed_publishes(folder: Path) -> None:
+    """What a comparison killed while it published into folder (SIGKILL, a power cut) left beside it, hidden: its
+    half-written staging folder goes; an earlier report it had moved aside goes back in place when nothing took its
+    place, else goes as the replaced report it was. A live process's folders, and another host's, are left alone."""
+    if not folder.parent.is_dir():
+        return
+    for entry in sorted(folder.parent.iterdir()):
+        found = PUBLISH_FOLDER.fullmatch(entry.name)
+        if (not found or found["name"] != folder.name or found["host"] != socket.gethostname() or entry.is_symlink()
+                or not entry.is_dir() or psutil.pid_exists(int(found["pid"]))):
+            continue
+        if found["kind"] == STAGING:
+            shutil.rmtree(entry)
+        elif not folder.exists():
+            entry.rename(folder)
+        else:
+            discard_replaced(entry)
 
 
 def discard_replaced(aside: Path) -> None:
