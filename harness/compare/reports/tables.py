@@ -270,8 +270,10 @@ def run_summary_table(result: dict | RunRecord) -> str:
     headers = ["document", "lang", "relation", "words", *[METRIC_LABELS.get(n, n) for n in similarity],
                *(["cos ref"] if cosine else []), *SUMMARY_FREE_COLUMNS.values(), "degraded"]
     table = format_table(headers, [summary_row(d, similarity, cosine) for d in documents])
-    notes = [f"summaries: {first.summarizer} of each {first.input}, "
-             "scored against the reference summary (cos ref: against the full reference)"]
+    # no human summary: a summary is scored against the same summarizer's summary of the reference text
+    notes = [f"summaries: {first.summarizer} of each {first.input}, scored against {first.summarizer}'s summary of "
+             f"the reference ({references[0].text_file if len(references) == 1 else 'summaries/reference_*.txt'}; "
+             "cos ref: against the full reference)"]
     if any(summarizes_off_target_output(d) for d in documents):
         notes.append("input off-target: the translation summarized is not in the target language (the run table's "
                      "English column), so its summary's scores say nothing of the system's summaries")

@@ -1,0 +1,145 @@
+"""Adversarial round 11 on summaries, end to end: the summary stage attacked as a demanding user and as a reviewer who
+knows how summaries are evaluated. Each summary score is recomputed here with the library the field uses on the very
+files the run wrote (rouge-score's RougeScorer with the Porter stemmer on summaries/<doc>.txt and
+summaries/reference.txt; sacrebleu's chrF and BLEU); the same text reaches the summary stage from a model, from
+model=files, from harness-score and from the cache; a target language other than English, degenerate translations,
+summary lengths out of range, summarizers that return nothing, the summary cache under other settings, and
+harness-compare's summary table over runs with other summary settings. Refusals are one line, exit 2, nothing
+written (tests.adversarial.tree_checksum). Round 9 held the types of summary settings and a summarizer model's errors;
+they are not repeated here."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from rouge_score.rouge_scorer import RougeScorer
+from sacrebleu.metrics import BLEU, CHRF
+
+from harness import run
+from harness.compare.compare import compare_runs, load_runs
+from harness.compare.reports.tables import comparison_markdown, run_summary_table
+from harness.config import compose_config
+from harness.score_files import ScoreRequest, score_systems
+from tests.adversarial import assert_one_line_error, run_cli, tree_checksum
+from tests.test_shared_segments import ENGLISH, FRENCH
+
+ROUGE = ("rouge1", "rouge2", "rougeL", "rougeLsum")
+# a system's English: paraphrases, so that every score is somewhere between 0 and 100
+SYSTEM = ["Lyon opened a new tram line on Monday between the station and the airport.",
+          "The trip now lasts twenty-five minutes instead of nearly an hour by bus.",
+          "The work cost 340 million euros, partly paid for by the European Union.",
+          "The mayor said tickets would cost the same as an ordinary ticket until the end of the year.",
+          "Local residents' groups complain about noise at night, though.",
+          "A second line to the east of the city should open in 2027."]
+QUIET = ["alignment.embeddings=false", "metrics=[bleu,chrf]"]
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def paragraphs(sentences: list[str]) -> str:
+    return " ".join(sentences[:3]) + "\n" + " ".join(sentences[3:]) + "\n"
+
+
+def data_set(folder: Path, reference: list[str] = ENGLISH, target_lang: str = "en", relation: str = "parallel",
+             documents: tuple[str, ...] = ("doc",)) -> Path:
+    write(folder / "src.txt", paragraphs(FRENCH))
+    write(folder / "ref.txt", paragraphs(reference))
+    entries = [{"id": doc_id, "lang": "fr", "file": "src.txt", "reference": "ref.txt", "relation": relation}
+               for doc_id in documents]
+    write(folder / "manifest.yaml", yaml.safe_dump({"target_lang": target_lang, "documents": entries}))
+    return folder
+
+
+def outputs_folder(folder: Path, text: str, documents: tuple[str, ...] = ("doc",)) -> Path:
+    for doc_id in documents:
+        write(folder / f"{doc_id}.txt", text)
+    return folder
+
+
+def files_run(tmp_path: Path, name: str, text: str, *overrides: str, data: Path | None = None,
+              documents: tuple[str, ...] = ("doc",)) -> dict:
+    data = data or data_set(tmp_path / "data", documents=documents)
+    outputs = outputs_folder(tmp_path / f"{name}_outputs", text, documents)
+    return run(compose_config([f"data.root={data}", "model=files", f"model.path={outputs}", f"model.name={name}",
+                               *QUIET, *overrides]), tmp_path / name)
+
+
+def read(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def summary_files(folder: Path, doc_id: str = "doc") -> tuple[str, str]:
+    return read(folder / "summaries" / f"{doc_id}.txt"), read(folder / "summaries" / "reference.txt")
+
+
+# ---------------------------------------------------------------- the truth of the scores
+
+def test_summary_rouge_is_rouge_scores_on_the_very_files_the_run_wrote(tmp_path):
+    """Held: each ROUGE of result.json is Google's RougeScorer (Porter stemmer) on summaries/doc.txt against
+    summaries/reference.txt (ROUGE-Lsum reads them one sentence per line, as written) and against the full
+    reference text; the signature says the stemmer and the tokenizer."""
+    result = files_run(tmp_path, "sys", paragraphs(SYSTEM), "summarizer=lead", "summarizer.sentences=2",
+                       f"summary.metrics=[{','.join(ROUGE)}]")
+    summary, reference_summary = summary_files(tmp_path / "sys")
+    full_reference = "\n".join(ENGLISH)   # one sentence per line, as the harness gives ROUGE-Lsum a text
+    scorer = RougeScorer(list(ROUGE), use_stemmer=True)
+    scored = result["documents"][0]["summary"]
+    expected = scorer.score(reference_summary, summary)
+    assert scored["vs_reference_summary"] == {name: round(expected[name].fmeasure * 100, 4) for name in ROUGE}
+    expected = scorer.score(full_reference, summary)
+    assert scored["vs_reference"] == pytest.approx({name: expected[name].fmeasure * 100 for name in ROUGE}, abs=1e-4)
+    assert 0 < scored["vs_reference_summary"]["rouge2"] < 100
+    assert all("stemmer:porter" in result["summary_metrics"][name] for name in ROUGE)
+
+
+def test_summary_chrf_and_bleu_are_sacrebleus_on_the_same_texts(tmp_path):
+    """Held: chrF and BLEU of a summary are sacrebleu's sentence scores of the summary against the reference summary,
+    each read as one segment (the sentences joined by spaces)."""
+    result = files_run(tmp_path, "sys", paragraphs(SYSTEM), "summarizer=lead", "summary.metrics=[chrf,bleu]")
+    summary, reference_summary = (" ".join(text.split("\n")).strip() for text in summary_files(tmp_path / "sys"))
+    scores = result["documents"][0]["summary"]["vs_reference_summary"]
+    assert scores["chrf"] == round(CHRF().sentence_score(summary, [reference_summary]).score, 4)
+    assert scores["bleu"] == pytest.approx(BLEU(effective_order=True).sentence_score(summary, [reference_summary]).score,
+                                           abs=1e-4)
+
+
+def test_the_table_says_what_the_summaries_are_scored_against(tmp_path):
+    """What a summary is scored against is the same summarizer's summary of the reference (no human summary exists):
+    the run table's note and result.json say so and name the file."""
+    result = files_run(tmp_path, "sys", paragraphs(SYSTEM), "summarizer=lead", "summary.metrics=[rouge1]")
+    note = run_summary_table(result).splitlines()
+    assert any("scored against lead's summary of the reference (summaries/reference.txt" in line for line in note), note
+    assert result["reference_summary"]["details"]["name"] == "lead"
+    assert result["reference_summary"]["input"] == "reference"
+
+
+# ---------------------------------------------------------------- same text, same score
+
+def what_summaries_score(record: dict) -> dict:
+    summary = record["documents"][0]["summary"]
+    return {key: summary[key] for key in ("words", "sentences", "vs_reference_summary", "vs_reference",
+                                          "reference_free")}
+
+
+def test_a_summary_scores_the_same_from_files_harness_score_and_the_cache(tmp_path):
+    """Held: the same translation summarized through model=files, through harness-score and again from the cache
+    (every summary a cache hit) scores the same, and writes the same summary."""
+    text = paragraphs(SYSTEM)
+    data = data_set(tmp_path / "data")
+    first = files_run(tmp_path, "first", text, "summarizer=lead", "summary.metrics=[rouge1,rougeLsum,chrf]", data=data)
+    again = files_run(tmp_path, "again", text, "summarizer=lead", "summary.metrics=[rouge1,rougeLsum,chrf]", data=data)
+    assert again["documents"][0]["summary"]["cache_hit"] and again["reference_summary"]["cache_hit"]
+    hypothesis = write(tmp_path / "hyp" / "sys.txt", text)
+    out = tmp_path / "scored"
+    [folder] = score_systems(ScoreRequest(data / "src.txt", [data / "ref.txt"], [hypothesis], "fr", "en",
+                                          ["alignment.embeddings=false", "metrics=[bleu,chrf]", "summarizer=lead",
+                                           "summary.metrics=[rouge1,rougeLsum,chrf]"]), out)
+    scored = json.loads(read(folder / "result.json"))
+    assert what_summaries_score(first) == what_summaries_score(again) == what_summaries_score(scored)
+    assert summary_files(tmp_path / "first") == summary_files(folder, scored["documents"][0]["id"])
