@@ -143,3 +143,74 @@ def test_a_summary_scores_the_same_from_files_harness_score_and_the_cache(tmp_pa
     scored = json.loads(read(folder / "result.json"))
     assert what_summaries_score(first) == what_summaries_score(again) == what_summaries_score(scored)
     assert summary_files(tmp_path / "first") == summary_files(folder, scored["documents"][0]["id"])
+
+
+# ---------------------------------------------------------------- a target language other than English
+
+RUSSIAN = ["Город Лион в понедельник открыл новую линию трамвая, связывающую вокзал с аэропортом.",
+           "Поездка теперь занимает двадцать пять минут вместо почти часа на автобусе.",
+           "Работы обошлись в 340 миллионов евро и частично финансировались Европейским союзом.",
+           "Мэр пообещал, что билеты будут стоить как обычный талон до конца года.",
+           "Ассоциации жителей, однако, жалуются на шум ночью.",
+           "Вторая линия на восток агломерации должна открыться в 2027 году."]
+CHINESE = ["里昂市周一开通了一条连接火车站和机场的新有轨电车线路。", "现在的行程只需二十五分钟，而乘公共汽车需要近一个小时。",
+           "工程耗资三亿四千万欧元，部分由欧盟资助。", "市长承诺，到年底前票价将保持普通车票的价格。",
+           "不过，居民协会抱怨夜间的噪音。", "通往东部地区的第二条线路预计将于2027年开通。"]
+CHINESE_SYSTEM = ["里昂周一开通了连接车站与机场的新电车线。", "行程现在需要二十五分钟，坐公交车则要将近一小时。",
+                  "工程花费三亿四千万欧元，部分资金来自欧盟。", "市长表示年底前车票价格和普通车票一样。",
+                  "但是居民团体抱怨晚上的噪音。", "向东的第二条线路应在2027年开通。"]
+
+
+def foreign_target_cli(tmp_path: Path, reference: list[str], target_lang: str, *overrides: str):
+    data = data_set(tmp_path / "data", reference, target_lang)
+    outputs = outputs_folder(tmp_path / "outputs", paragraphs(reference))
+    before = tree_checksum(tmp_path, exclude=(tmp_path / "cache",))
+    outcome = run_cli("run", [f"data.root={data}", "model=files", f"model.path={outputs}", *QUIET,
+                              f"hydra.run.dir={tmp_path / 'runs' / 'run'}", *overrides],
+                      cwd=tmp_path, env={"HARNESS_CACHE_DIR": str(tmp_path / "cache")})
+    return outcome, before
+
+
+@pytest.mark.parametrize("metrics", ["", "summary.metrics=[chrf,rouge2]", "summary.metrics=[embedding_cosine]"],
+                         ids=["default", "rouge2", "embedding_cosine"])
+def test_an_english_only_summary_metric_on_a_russian_target_is_one_line_before_anything_runs(tmp_path, metrics):
+    """Broke: rouge-score's tokenizer keeps a-z and 0-9 only, so a Russian summary identical to the reference summary
+    read ROUGE-2 0.0 and ROUGE-1 100.0 (its one number, '340', the only token), shown as quality under the default
+    summary.metrics; embedding_cosine reads Cyrillic with an English MiniLM. Now refused by name, before anything
+    runs, with the fix (chrf, which reads any script)."""
+    outcome, before = foreign_target_cli(tmp_path, RUSSIAN, "ru", "summarizer=lead", *[m for m in [metrics] if m])
+    name = "embedding_cosine" if "embedding" in metrics else ("rouge2" if "rouge2" in metrics else "rouge1")
+    assert_one_line_error(outcome, f"'{name}' reads English only", "target_lang: ru", "chrf")
+    assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == before
+
+
+def test_a_translation_metric_that_reads_english_only_is_refused_on_a_russian_target(tmp_path):
+    """Broke: metrics=[rouge1] on a Russian target scored each document on its digits alone, the same way."""
+    outcome, before = foreign_target_cli(tmp_path, RUSSIAN, "ru", "metrics=[chrf,rougeL]")
+    assert_one_line_error(outcome, "'rougeL' reads English only", "target_lang: ru")
+    assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == before
+
+
+def test_the_centrality_summarizer_refuses_a_target_its_english_encoder_cannot_read(tmp_path):
+    """Broke: summarizer=centrality ranks sentences by an English MiniLM; on a Russian target it ran and ranked
+    Cyrillic tokens the model does not know. Now one line naming summarizer=lead."""
+    outcome, before = foreign_target_cli(tmp_path, RUSSIAN, "ru", "summarizer=centrality", "summary.metrics=[chrf]")
+    assert_one_line_error(outcome, "summarizer=centrality reads English only", "target_lang: ru", "summarizer=lead")
+    assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == before
+
+
+def test_a_chinese_summary_is_cut_in_chinese_sentences_and_bleu_tokenizes_it_as_sacrebleu_does(tmp_path):
+    """Broke: the summary stage read every translation as English: lead cut Chinese text with English rules, and a
+    summary's BLEU used the 13a tokenizer, so a Chinese summary read as a few 'words' (sacrebleu -l fr-zh tokenizes
+    zh). Now the summary is cut in Chinese sentences and BLEU and chrF are sacrebleu's for the target language."""
+    data = data_set(tmp_path / "data", CHINESE, "zh")
+    result = files_run(tmp_path, "sys", paragraphs(CHINESE_SYSTEM), "summarizer=lead", "summarizer.sentences=2",
+                       "summary.metrics=[bleu,chrf]", data=data)
+    summary, reference_summary = summary_files(tmp_path / "sys")
+    assert summary.splitlines() == CHINESE_SYSTEM[:2] and reference_summary.splitlines() == CHINESE[:2]
+    scores = result["documents"][0]["summary"]["vs_reference_summary"]
+    hypothesis, reference = " ".join(CHINESE_SYSTEM[:2]), " ".join(CHINESE[:2])
+    assert scores["bleu"] == pytest.approx(
+        BLEU(trg_lang="zh", effective_order=True).sentence_score(hypothesis, [reference]).score, abs=1e-4)
+    assert scores["chrf"] == round(CHRF().sentence_score(hypothesis, [reference]).score, 4)
+    assert "tok:zh" in result["summary_metrics"]["bleu"]

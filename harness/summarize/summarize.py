@@ -80,6 +80,14 @@ class Summarizer(ABC):
         """Everything besides the name that decides the summary."""
         return {}
 
+    def reads(self, lang: str) -> bool:
+        """Whether it summarizes a text written in lang."""
+        return lang == SUMMARY_LANG or self.multilingual
+
+    def summary_lang(self, input_lang: str) -> str:
+        """The language of its summary of a text in input_lang: the input's (its summary is sentences of it)."""
+        return input_lang
+
     def fingerprint(self, src_lang: str, tgt_lang: str) -> dict:
         return {"task": "summary", "summarizer": type(self).__name__, **self.settings()}
 
@@ -102,6 +110,9 @@ class LeadSummarizer(Summarizer):
 
     def settings(self) -> dict:
         return {"sentences": self.sentences}
+
+    def reads(self, lang: str) -> bool:
+        return True   # sentences cut in the input's language
 
     def summarize(self, text: str, lang: str) -> SummaryOutput:
         return SummaryOutput(sentences_of(text, lang)[:self.sentences])
@@ -208,6 +219,9 @@ class AbstractiveSummarizer(Summarizer):
     def settings(self) -> dict:
         return {"max_input_tokens": self.max_input_tokens}
 
+    def summary_lang(self, input_lang: str) -> str:
+        return SUMMARY_LANG   # the backend is asked for a summary in English
+
     def fingerprint(self, src_lang: str, tgt_lang: str) -> dict:
         with named_as_summarizer_settings():
             return {**super().fingerprint(src_lang, tgt_lang), **self.backend.fingerprint(src_lang, tgt_lang)}
@@ -298,23 +312,23 @@ def summarize_texts(summarizer: Summarizer, cache: TranslationCache, texts: list
     return [(SummaryOutput.from_json(output), hit) for output, hit in zip(outputs, hits)]
 
 
-def summary_input(translation: Translation, cross_lingual: bool) -> tuple[str, str, str]:
+def summary_input(translation: Translation, cross_lingual: bool, target_lang: str) -> tuple[str, str, str]:
     """(kind, text, lang) that a document's summary is made from."""
     document = translation.document
     if cross_lingual:
         return "source", "\n".join(document.source.paragraphs), document.src_lang
-    return "translation", translation.text, SUMMARY_LANG
+    return "translation", translation.text, target_lang
 
 
 def reference_text(document: Document) -> str:
     return "\n".join(document.reference.paragraphs)
 
 
-def summarize_references(summarizer: Summarizer, cache: TranslationCache,
-                         translations: list[Translation]) -> dict[str, DocumentSummary]:
+def summarize_references(summarizer: Summarizer, cache: TranslationCache, translations: list[Translation],
+                         target_lang: str) -> dict[str, DocumentSummary]:
     """One summary per reference file: "reference" when the data set has one, "reference_<stem>" otherwise."""
     texts = {t.document.reference.path.name: reference_text(t.document) for t in translations}
-    outputs = summarize_texts(summarizer, cache, list(texts.values()), SUMMARY_LANG)
+    outputs = summarize_texts(summarizer, cache, list(texts.values()), target_lang)
     single = len(texts) == 1
     return {name: DocumentSummary("reference" if single else f"reference_{Path(name).stem}", "reference", output, hit,
                                   {"reference_free": reference_free(output.text, text)})
@@ -322,8 +336,9 @@ def summarize_references(summarizer: Summarizer, cache: TranslationCache,
 
 
 def summarize_document(translation: Translation, output: SummaryOutput, hit: bool, input_text: str, kind: str,
-                       reference: DocumentSummary, metrics: SummaryMetrics) -> DocumentSummary:
-    full_reference = sentences_of(reference_text(translation.document), SUMMARY_LANG)
+                       reference: DocumentSummary, stage: SummaryStage) -> DocumentSummary:
+    metrics = stage.metrics
+    full_reference = sentences_of(reference_text(translation.document), stage.target_lang)
     scores = {"vs_reference_summary": metrics.similarity(output.sentences, reference.output.sentences),
               "vs_reference": metrics.similarity(output.sentences, full_reference),
               "reference_free": reference_free(output.text, input_text)}
@@ -332,15 +347,24 @@ def summarize_document(translation: Translation, output: SummaryOutput, hit: boo
 
 @dataclass
 class SummaryStage:
-    """What the run does with summaries: the summarizer, the similarity metrics, and whether documents
+    """What the run does with summaries: the summarizer, the similarity metrics (of summaries in the summarizer's
+    output language), the data set's target language (of the translations and the reference), and whether documents
     are summarized from their source (cross-lingual) instead of their translation. Built before translating,
     so a bad name or setting fails fast."""
 
     summarizer: Summarizer
-    metrics: SummaryMetrics
+    metric_names: list[str]
+    target_lang: str = SUMMARY_LANG
     cross_lingual: bool = False
+    metrics: SummaryMetrics = field(init=False)
 
     def __post_init__(self):
+        if not self.summarizer.reads(self.target_lang):   # before the metrics: the summarizer decides their language
+            raise UserError(f"summarizer={self.summarizer.name} reads English only, and the translations and the "
+                            f"reference are {language_name(self.target_lang)} (target_lang: {self.target_lang}); use "
+                            "summarizer=lead (any language), summarizer=hf_causal, or summarizer=hf_seq2seq with a "
+                            "multilingual model and summarizer.multilingual=true")
+        self.metrics = SummaryMetrics(self.metric_names, self.summarizer.summary_lang(self.target_lang))
         if self.cross_lingual and not self.summarizer.multilingual:
             raise UserError(f"summary.cross_lingual=true needs a multilingual summarizer; '{self.summarizer.name}' "
                             "summarizes in the input's language -- use summarizer=hf_causal, or "
@@ -352,8 +376,8 @@ def summarize_documents(stage: SummaryStage | None, translations: list[Translati
     """Summarize the reference(s) and every document, and score each summary; None with summarizer=none."""
     if stage is None:
         return None
-    references = summarize_references(stage.summarizer, cache, translations)
-    inputs = [(t, *summary_input(t, stage.cross_lingual)) for t in translations]
+    references = summarize_references(stage.summarizer, cache, translations, stage.target_lang)
+    inputs = [(t, *summary_input(t, stage.cross_lingual, stage.target_lang)) for t in translations]
     documents: dict[str, DocumentSummary] = {}
     for lang in sorted({lang for *_, lang in inputs}):
         group = [(t, kind, text) for t, kind, text, input_lang in inputs if input_lang == lang]
@@ -361,6 +385,6 @@ def summarize_documents(stage: SummaryStage | None, translations: list[Translati
         for (translation, kind, text), (output, hit) in zip(group, outputs):
             reference = references[translation.document.reference.path.name]
             documents[translation.document.id] = summarize_document(translation, output, hit, text, kind,
-                                                                    reference, stage.metrics)
+                                                                    reference, stage)
     ordered = {t.document.id: documents[t.document.id] for t in translations}
     return SummaryEvaluation(stage.summarizer, references, ordered, stage.metrics.signatures())

@@ -43,8 +43,9 @@ DOCUMENT_LEVEL_EXCLUDED = {"ter"}
 
 
 def target_settings(target_lang: str) -> dict[str, dict]:
-    """The constructor arguments that follow the target language: BLEU's tokenizer, as sacrebleu -l SRC-TGT picks it."""
-    return {"bleu": {"target_lang": target_lang}}
+    """The constructor arguments that follow the target language: BLEU's tokenizer, as sacrebleu -l SRC-TGT picks it;
+    the metrics that read English only (ROUGE, embedding cosine) refuse another."""
+    return {name: {"target_lang": target_lang} for name in ("bleu", *text_similarity_metrics())}
 
 
 def available_metrics() -> dict[str, Metric]:
