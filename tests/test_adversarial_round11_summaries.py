@@ -214,3 +214,55 @@ def test_a_chinese_summary_is_cut_in_chinese_sentences_and_bleu_tokenizes_it_as_
         BLEU(trg_lang="zh", effective_order=True).sentence_score(hypothesis, [reference]).score, abs=1e-4)
     assert scores["chrf"] == round(CHRF().sentence_score(hypothesis, [reference]).score, 4)
     assert "tok:zh" in result["summary_metrics"]["bleu"]
+
+
+# ---------------------------------------------------------------- comparisons
+
+def compared_summaries(tmp_path: Path, first: list[str], second: list[str], relation: str = "comparable") -> str:
+    data = data_set(tmp_path / "data", relation=relation)
+    files_run(tmp_path, "sysA", paragraphs(SYSTEM), "summarizer=lead", *first, data=data)
+    files_run(tmp_path, "sysB", paragraphs(ENGLISH), "summarizer=lead", *second, data=data)
+    comparison = compare_runs(load_runs([str(tmp_path / "sysA"), str(tmp_path / "sysB")]), n_resamples=50)
+    return comparison_markdown(comparison).split("## Summaries", 1)[1]
+
+
+def test_compared_summaries_made_with_other_settings_are_labelled_and_not_presented_as_comparable(tmp_path):
+    """Broke: harness-compare put sysA's lead-2 summaries (R-1 73.3 against a lead-2 reference summary) beside sysB's
+    lead-3 (R-1 100.0 against a lead-3 one) in one table, with no word of the summarizer or its settings, nor of the
+    comparable document's relation (the translation tables say 'not translations'). Now each row names its
+    summarizer and settings and the relation, and the table says the rows are not comparable."""
+    section = compared_summaries(tmp_path, ["summarizer.sentences=2", "summary.metrics=[rouge1]"],
+                                 ["summarizer.sentences=3", "summary.metrics=[rouge1]"])
+    header, _, *rows = [line for line in section.splitlines() if line.startswith("|")]
+    assert "relation" in header and "summarizer" in header
+    assert [("comparable" in row, "lead (sentences=2)" in row, "lead (sentences=3)" in row) for row in rows] == [
+        (True, True, False), (True, False, True)]
+    assert "not comparable" in section and "sysA" in section.split("not comparable", 1)[1]
+
+
+def test_compared_summaries_made_alike_are_one_table_without_a_warning(tmp_path):
+    """Held after the fix: runs with the same summarizer, settings and metric signatures share the table plainly."""
+    section = compared_summaries(tmp_path, ["summary.metrics=[rouge1]"], ["summary.metrics=[rouge1]"], "parallel")
+    assert "not comparable" not in section and section.count("lead (sentences=3)") == 2
+
+
+def causal_summaries(tmp_path: Path, name: str, model: Path, data: Path, *overrides: str) -> dict:
+    return files_run(tmp_path, name, paragraphs(SYSTEM), "summarizer=hf_causal", f"summarizer.model.model_id={model}",
+                     "summarizer.model.gguf_file=null", "summarizer.model.gguf_package=null", "summarizer.device=cpu",
+                     "summary.metrics=[rouge1]", *overrides, data=data)
+
+
+def test_an_abstractive_summarizers_length_and_prompt_are_recorded_and_compared(tmp_path, tiny_causal_lm):
+    """Broke: result.json's record of an abstractive summarizer (reference_summary.details) held its model and
+    max_input_tokens, not the summary length (summarizer.max_new_tokens), the beams or the prompt, so two runs
+    summarized with 8 and 12 new tokens, or with two prompts, said the same and were compared as alike."""
+    data = data_set(tmp_path / "data")
+    short = causal_summaries(tmp_path, "short", tiny_causal_lm, data, "summarizer.max_new_tokens=8")
+    causal_summaries(tmp_path, "longer", tiny_causal_lm, data, "summarizer.max_new_tokens=12")
+    causal_summaries(tmp_path, "other_prompt", tiny_causal_lm, data, "summarizer.max_new_tokens=8",
+                     "summarizer.prompt='Text: {source} Summary in {tgt_name}:'")
+    details = short["reference_summary"]["details"]
+    assert (details["max_new_tokens"], details["num_beams"]) == (8, 1) and "{source}" in details["prompt"]
+    for other in ("longer", "other_prompt"):
+        comparison = compare_runs(load_runs([str(tmp_path / "short"), str(tmp_path / other)]), n_resamples=50)
+        assert "not comparable between systems" in comparison_markdown(comparison), other

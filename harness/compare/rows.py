@@ -6,6 +6,7 @@ holds them; comparison.json holds them as dicts (Comparison.as_record).
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, fields
 
 from harness.compare.comparability import metric_records, paired_segments, scored_documents
@@ -106,9 +107,15 @@ class Verdict:
 
 @dataclass(frozen=True)
 class SummaryRow:
+    """One document's summary scores in one run, with what made them: the summarizer and its settings (a label, and
+    `setup`, everything that decides the summaries and the reference summary they are scored against, with the
+    metrics' signatures). Rows of different setups are not comparable."""
     document: str
     lang: str
+    relation: str
     system: str
+    summarizer: str
+    setup: str
     scores: dict[str, float]
 
 
@@ -210,9 +217,44 @@ def verdicts(rows: list[TestedRow], metrics: list[MetricInfo]) -> list[Verdict]:
     return list(tally.values())
 
 
+def summarizer_label(name: str, details: dict | None) -> str:
+    """'lead (sentences=3)': the summarizer with its settings and its model's name, from the reference summary's
+    record (details: the summarizer's describe(); absent from older results)."""
+    details = details or {}
+    model = details.get("model", {}).get("name") if isinstance(details.get("model"), dict) else None
+    settings = [f"{key}={json.dumps(value, ensure_ascii=False) if isinstance(value, str) else value}"   # a prompt
+                for key, value in details.items() if key not in ("name", "model")]                   # on one line
+    settings += [f"model={model}"] if model else []
+    return f"{name} ({', '.join(settings)})" if settings else name
+
+
+def summary_setup(run: Run) -> tuple[str, str]:
+    """A run's summarizer label and its whole summary setup (as JSON: what a summary is made from, the reference
+    summaries' records of the summarizer, the summary metrics' signatures)."""
+    record = run.result
+    references = record.reference_summaries or ()
+    first = next(d.summary for d in record.documents if d.summary is not None)
+    details = references[0].details if references else None
+    setup = {"input": first.input, "summarizer": [r.details or r.summarizer for r in references] or first.summarizer,
+             "metrics": record.summary_metrics}
+    return summarizer_label(first.summarizer or "?", details), json.dumps(setup, sort_keys=True, ensure_ascii=False)
+
+
 def summary_rows(runs: list[Run]) -> list[SummaryRow]:
-    return [SummaryRow(document.id, document.src_lang, run.name, document.summary.flat_scores())
-            for run in runs for document in run.result.documents if document.summary is not None]
+    rows = []
+    for run in runs:
+        documents = [document for document in run.result.documents if document.summary is not None]
+        label, setup = summary_setup(run) if documents else ("", "")
+        rows += [SummaryRow(document.id, document.src_lang, document.relation, run.name, label, setup,
+                            document.summary.flat_scores()) for document in documents]
+    return rows
+
+
+def summary_setups_differ(rows: list[SummaryRow]) -> dict[str, str]:
+    """Each system's summarizer label when the systems' summaries were made or scored differently (empty when all
+    alike): each is scored against its own summarizer's summary of the reference."""
+    setups = {row.system: (row.summarizer, row.setup) for row in rows}
+    return {system: label for system, (label, _) in setups.items()} if len({s for _, s in setups.values()}) > 1 else {}
 
 
 @dataclass(frozen=True)

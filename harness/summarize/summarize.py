@@ -227,7 +227,11 @@ class AbstractiveSummarizer(Summarizer):
             return {**super().fingerprint(src_lang, tgt_lang), **self.backend.fingerprint(src_lang, tgt_lang)}
 
     def describe(self) -> dict:
-        return {**super().describe(), "model": self.backend.describe()}
+        """Its record in result.json: with the summary length and the beams, which decide the summaries (they are in
+        the cache key through the backend's fingerprint)."""
+        generation = self.backend.generation
+        return {**super().describe(), "max_new_tokens": generation.max_new_tokens, "num_beams": generation.num_beams,
+                "model": self.backend.describe()}
 
     @abstractmethod
     def limit_and_counter(self, lang: str) -> tuple[int, Callable[[str], int]]:
@@ -281,6 +285,9 @@ class CausalLMSummarizer(AbstractiveSummarizer):
         if "{source}" not in prompt:
             raise UserError("summarizer.prompt: put {source} where the document goes")
         self.backend.summary_prompt = prompt
+
+    def describe(self) -> dict:
+        return {**super().describe(), "prompt": self.backend.summary_prompt}
 
     def limit_and_counter(self, lang: str) -> tuple[int, Callable[[str], int]]:
         return self.max_input_tokens, lambda text: self.backend.measure(

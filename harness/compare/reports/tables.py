@@ -19,7 +19,8 @@ from wcwidth import wcswidth
 
 from harness.compare.comparison import Comparison
 from harness.compare.rows import (OFF_TARGET, BucketRow, Example, MetricInfo, PairRow, RankRow, Ranking, ScoreRow,
-                                  SystemExamples, TestedRow, baseline_family_size, duplicate_note)
+                                  SystemExamples, TestedRow, baseline_family_size, duplicate_note,
+                                  summary_setups_differ)
 from harness.compare.significance import short_of_95
 from harness.compare.statistics import ALPHA
 from harness.data.languages import language_name
@@ -671,11 +672,29 @@ def bucket_table(comparison: Comparison, metric: str) -> tuple[list[str], list[l
     return ["document", "lang", "reference words", "segments", *systems], rows
 
 
+SUMMARY_NAME_COLUMNS = 5   # document, lang, relation, system, summarizer: then one column per score
+
+
 def summary_table(comparison: Comparison) -> tuple[list[str], list[list[str]]]:
     columns = list(dict.fromkeys(key for row in comparison.summaries for key in row.scores))
-    rows = [[row.document, row.lang, row.system, *[number(row.scores.get(c)) for c in columns]]
-            for row in comparison.summaries]
-    return ["document", "lang", "system", *columns], rows
+    rows = [[row.document, row.lang, row.relation, row.system, row.summarizer,
+             *[number(row.scores.get(c)) for c in columns]] for row in comparison.summaries]
+    return ["document", "lang", "relation", "system", "summarizer", *columns], rows
+
+
+def summary_notes(comparison: Comparison) -> list[str]:
+    """What the summary table's rows are scored against, and whether they may be compared."""
+    notes = ["each summary is scored against its summarizer's summary of the reference (vs_reference: against the "
+             "full reference)"]
+    if any(row.relation != "parallel" for row in comparison.summaries):
+        notes.append("relation not parallel: the summary is made from a text that does not translate the reference, "
+                     "so its scores measure how much the two texts' summaries share, not translation quality")
+    differ = summary_setups_differ(comparison.summaries)
+    if differ:
+        notes.append("not comparable between systems: their summaries were made or scored differently ("
+                     + "; ".join(f"{system}: {label}" for system, label in differ.items())
+                     + "), each against its own summarizer's summary of the reference; re-run them alike to compare")
+    return notes
 
 
 NO_OUTPUT = "(nothing aligned)"
@@ -729,7 +748,8 @@ def comparison_markdown(comparison: Comparison) -> str:
            for o in x.outputs):
         parts += [markdown_text(NO_OUTPUT_NOTE), ""]
     if comparison.summaries:
-        parts += ["## Summaries", "", markdown_table(*summary_table(comparison)), ""]
+        parts += ["## Summaries", "", markdown_table(*summary_table(comparison)), "",
+                  *[f"- {markdown_text(note)}" for note in summary_notes(comparison)], ""]
     return "\n".join(parts)
 
 
