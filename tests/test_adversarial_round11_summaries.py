@@ -266,3 +266,48 @@ def test_an_abstractive_summarizers_length_and_prompt_are_recorded_and_compared(
     for other in ("longer", "other_prompt"):
         comparison = compare_runs(load_runs([str(tmp_path / "short"), str(tmp_path / other)]), n_resamples=50)
         assert "not comparable between systems" in comparison_markdown(comparison), other
+
+
+# ---------------------------------------------------------------- degenerate translations and lengths
+
+def summary_row(table: str, doc_id: str = "doc") -> str:
+    return next(line for line in table.splitlines() if line.startswith(f"{doc_id} "))
+
+
+def test_a_summary_of_punctuation_alone_is_shown_empty_and_its_words_are_the_words_scored(tmp_path):
+    """Broke: a translation of punctuation alone ('... !!! ---', '— ?') gave a 'summary' of 5 'words' (runs of non-space:
+    the table's words column), not empty and not degraded, while its compression, coverage and density counted 0 words
+    (runs of letters and digits). The summary's words are now counted once, as the metrics count them: 0, and the
+    summary is shown empty."""
+    result = files_run(tmp_path, "sys", "... !!! ---\n— ?\n", "summarizer=lead", "summary.metrics=[rouge1,chrf]")
+    summary = result["documents"][0]["summary"]
+    assert (summary["words"], summary["empty"]) == (0, True)
+    assert summary_row(run_summary_table(result)).rstrip().endswith("empty")
+    one = files_run(tmp_path, "one", "Lyon opened a new tram line on twenty-five May.\n", "summarizer=lead",
+                    "summary.metrics=[rouge1]", data=tmp_path / "data")["documents"][0]["summary"]
+    assert one["words"] == 10 and one["reference_free"]["compression_ratio"] == 1.0   # 'twenty-five' is two words
+
+
+@pytest.mark.parametrize("sentences", ["1000000000000", "2147483648"])
+def test_a_huge_summary_length_keeps_the_whole_text(tmp_path, sentences):
+    """Held: a summary length beyond any document keeps every sentence (compression 1.00), in the cache key as given."""
+    result = files_run(tmp_path, "sys", paragraphs(SYSTEM), "summarizer=lead", f"summarizer.sentences={sentences}",
+                       "summary.metrics=[rouge1]")
+    summary = result["documents"][0]["summary"]
+    assert summary["sentences"] == len(SYSTEM) and summary["reference_free"]["compression_ratio"] == 1.0
+    assert result["reference_summary"]["details"]["sentences"] == int(sentences)
+
+
+def test_summaries_of_documents_whose_reference_is_no_translation_say_what_they_measure(tmp_path):
+    """Broke: the run's summary table showed a comparable or unrelated document's summary scores with only the relation
+    in a column, while the translation table says its scores measure topical overlap; now a note says what such a
+    summary score measures (the docs hold that it is meaningful: a summary of a comparable text should share facts)."""
+    data = data_set(tmp_path / "data", relation="unrelated")
+    table = run_summary_table(files_run(tmp_path, "sys", paragraphs(SYSTEM), "summarizer=lead",
+                                        "summary.metrics=[rouge1]", data=data))
+    assert "unrelated" in summary_row(table)
+    assert any(line.startswith("relation not parallel:") and "not translation quality" in line
+               for line in table.splitlines())
+    parallel = run_summary_table(files_run(tmp_path, "par", paragraphs(SYSTEM), "summarizer=lead",
+                                           "summary.metrics=[rouge1]", data=data_set(tmp_path / "data2")))
+    assert "relation not parallel" not in parallel

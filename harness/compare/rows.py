@@ -113,6 +113,7 @@ class SummaryRow:
     document: str
     lang: str
     relation: str
+    parallel: bool            # declared parallel and not measured otherwise (DocumentRecord.parallel)
     system: str
     summarizer: str
     setup: str
@@ -245,8 +246,8 @@ def summary_rows(runs: list[Run]) -> list[SummaryRow]:
     for run in runs:
         documents = [document for document in run.result.documents if document.summary is not None]
         label, setup = summary_setup(run) if documents else ("", "")
-        rows += [SummaryRow(document.id, document.src_lang, document.relation, run.name, label, setup,
-                            document.summary.flat_scores()) for document in documents]
+        rows += [SummaryRow(document.id, document.src_lang, document.relation, document.parallel, run.name, label,
+                            setup, document.summary.flat_scores()) for document in documents]
     return rows
 
 

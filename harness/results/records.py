@@ -231,8 +231,9 @@ class SummaryRecord(Record):
     input: str | None = entry("what was summarized: translation, source or reference", default=None)
     text_file: str | None = entry("the summary, in the run folder", default=None)
     sentences: int | None = entry("the summary's sentences", default=None)
-    words: int | None = entry("the summary's words", default=None)
-    empty: bool = entry("whether the summary is empty", default=False, read=bool)
+    words: int | None = entry("the summary's words (runs of letters and digits, as its metrics count them)",
+                              default=None)
+    empty: bool = entry("whether the summary is empty (no word: punctuation alone is empty)", default=False, read=bool)
     cache_hit: bool | None = entry("whether it came from the cache", default=None)
     sections: dict[str, dict] = entry("score sections by comparison (vs_reference_summary, vs_reference, "
                                       "reference_free): by metric, its score", default_factory=dict, rest=True)
@@ -242,8 +243,8 @@ class SummaryRecord(Record):
     @classmethod
     def of(cls, summary: DocumentSummary, summarizer: str, **reference: Any) -> SummaryRecord:
         return cls(**reference, summarizer=summarizer, input=summary.input_kind, text_file=summary_file(summary),
-                   sentences=len(summary.output.sentences), words=len(summary.output.text.split()),
-                   empty=not summary.output.text.strip(), cache_hit=summary.cache_hit, sections=summary.scores,
+                   sentences=len(summary.output.sentences), words=len(summary.output.words),
+                   empty=not summary.output.words, cache_hit=summary.cache_hit, sections=summary.scores,
                    chunking=summary.output.chunking or None)
 
     def section(self, name: str) -> dict:

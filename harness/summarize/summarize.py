@@ -34,7 +34,7 @@ from harness.data.documents import Document
 from harness.score.embeddings import cosine_matrix
 from harness.errors import UserError
 from harness.data.languages import language_name
-from harness.score.metrics.summary import SummaryMetrics, reference_free
+from harness.score.metrics.summary import SummaryMetrics, reference_free, words
 from harness.data.lines import split_lines
 from harness.data.segment import split_sentences
 from harness.translate.translate import Translation, translate_with_cache
@@ -56,6 +56,11 @@ class SummaryOutput:
     @property
     def text(self) -> str:
         return "\n".join(self.sentences) + "\n"
+
+    @property
+    def words(self) -> list[str]:
+        """Its words as the summary metrics count them (runs of letters and digits): punctuation alone is no word."""
+        return words(self.text)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)

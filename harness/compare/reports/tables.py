@@ -252,6 +252,11 @@ def reference_summary_note(reference: SummaryRecord) -> str:
             + (f"; degraded: {', '.join(cut)}" if cut else ""))
 
 
+NOT_PARALLEL_SUMMARY_NOTE = ("relation not parallel: the summary is made from a text that does not translate the "
+                             "reference, so its scores measure how much the two texts' summaries share, not "
+                             "translation quality")
+
+
 def summarizes_off_target_output(document: DocumentRecord) -> bool:
     """The summary was made from the system's output, and that output is not in the target language."""
     return document.summary.input == "translation" and document.off_target
@@ -275,6 +280,8 @@ def run_summary_table(result: dict | RunRecord) -> str:
     notes = [f"summaries: {first.summarizer} of each {first.input}, scored against {first.summarizer}'s summary of "
              f"the reference ({references[0].text_file if len(references) == 1 else 'summaries/reference_*.txt'}; "
              "cos ref: against the full reference)"]
+    if not all(d.parallel for d in documents):
+        notes.append(NOT_PARALLEL_SUMMARY_NOTE)
     if any(summarizes_off_target_output(d) for d in documents):
         notes.append("input off-target: the translation summarized is not in the target language (the run table's "
                      "English column), so its summary's scores say nothing of the system's summaries")
@@ -686,9 +693,8 @@ def summary_notes(comparison: Comparison) -> list[str]:
     """What the summary table's rows are scored against, and whether they may be compared."""
     notes = ["each summary is scored against its summarizer's summary of the reference (vs_reference: against the "
              "full reference)"]
-    if any(row.relation != "parallel" for row in comparison.summaries):
-        notes.append("relation not parallel: the summary is made from a text that does not translate the reference, "
-                     "so its scores measure how much the two texts' summaries share, not translation quality")
+    if not all(row.parallel for row in comparison.summaries):
+        notes.append(NOT_PARALLEL_SUMMARY_NOTE)
     differ = summary_setups_differ(comparison.summaries)
     if differ:
         notes.append("not comparable between systems: their summaries were made or scored differently ("
