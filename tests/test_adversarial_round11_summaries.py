@@ -311,3 +311,17 @@ def test_summaries_of_documents_whose_reference_is_no_translation_say_what_they_
     parallel = run_summary_table(files_run(tmp_path, "par", paragraphs(SYSTEM), "summarizer=lead",
                                            "summary.metrics=[rouge1]", data=data_set(tmp_path / "data2")))
     assert "relation not parallel" not in parallel
+
+
+def test_a_degraded_summary_is_shown_degraded_in_the_comparison(tmp_path):
+    """Broke: the run's table marks a summary 'empty' (or truncated, or made from an off-target translation), but
+    harness-compare's summary table had no such cell: sysB's empty summary read R-1 0.0 as a score among others.
+    Now the comparison's row carries the run table's degraded cell."""
+    data = data_set(tmp_path / "data")
+    files_run(tmp_path, "sysA", paragraphs(SYSTEM), "summarizer=lead", "summary.metrics=[rouge1]", data=data)
+    files_run(tmp_path, "sysB", "... !!! ---\n— ?\n", "summarizer=lead", "summary.metrics=[rouge1]", data=data)
+    comparison = compare_runs(load_runs([str(tmp_path / "sysA"), str(tmp_path / "sysB")]), n_resamples=50)
+    section = comparison_markdown(comparison).split("## Summaries", 1)[1]
+    header, _, first, second = [line for line in section.splitlines() if line.startswith("|")]
+    assert "degraded" in header
+    assert "sysB" in second and "| empty |" in second and "empty" not in first

@@ -118,6 +118,7 @@ class SummaryRow:
     summarizer: str
     setup: str
     scores: dict[str, float]
+    degraded: list[str]       # the run table's degraded cell, and what degraded the reference summary it is scored against
 
 
 @dataclass(frozen=True)
@@ -247,8 +248,16 @@ def summary_rows(runs: list[Run]) -> list[SummaryRow]:
         documents = [document for document in run.result.documents if document.summary is not None]
         label, setup = summary_setup(run) if documents else ("", "")
         rows += [SummaryRow(document.id, document.src_lang, document.relation, document.parallel, run.name, label,
-                            setup, document.summary.flat_scores()) for document in documents]
+                            setup, document.summary.flat_scores(), summary_degradations(run, document))
+                 for document in documents]
     return rows
+
+
+def summary_degradations(run: Run, document: DocumentRecord) -> list[str]:
+    """The document's summary degradations (DocumentRecord.summary_degradations), and its reference summary's."""
+    references = [r for r in run.result.reference_summaries or () if r.reference_file == document.reference_file]
+    reference = [f"reference summary {cell}" for r in references for cell in (["EMPTY"] if r.empty else []) + r.cuts()]
+    return document.summary_degradations() + reference
 
 
 def summary_setups_differ(rows: list[SummaryRow]) -> dict[str, str]:

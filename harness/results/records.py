@@ -250,6 +250,14 @@ class SummaryRecord(Record):
     def section(self, name: str) -> dict:
         return self.sections.get(name, {})
 
+    def cuts(self) -> list[str]:
+        """What an abstractive summarizer cut: input chunks the tokenizer truncated (a word longer than the model takes
+        is a chunk of its own), chunk summaries cut at summarizer.max_new_tokens."""
+        chunking = self.chunking or {}
+        truncated, cut = chunking.get("truncated_chunks", 0), chunking.get("cut_chunks", 0)
+        return [*([f"{truncated} input chunks TRUNCATED"] if truncated else []),
+                *([f"{cut} cut at max_new_tokens"] if cut else [])]
+
     def flat_scores(self) -> dict:
         """Flat "<comparison> <metric>" -> score over the score sections (issue 5's shape)."""
         flat = {}
@@ -375,6 +383,18 @@ class DocumentRecord(Record):
         """Whether its output is not in the target language (harness.score.diagnostics.language_verdict)."""
         language = self.output_language
         return language is not None and language.verdict == "off_target"
+
+    @property
+    def summarizes_off_target_output(self) -> bool:
+        """Its summary was made from the system's output, and that output is not in the target language."""
+        return self.summary is not None and self.summary.input == "translation" and self.off_target
+
+    def summary_degradations(self) -> list[str]:
+        """What makes its summary less than a summary of the system's output: empty, what the summarizer cut (cuts),
+        or made from an off-target output (a summary of a text not in the target language, by a summarizer that may
+        read English only, says nothing of the system's summaries)."""
+        return [*(["empty"] if self.summary.empty else []), *self.summary.cuts(),
+                *(["input off-target"] if self.summarizes_off_target_output else [])]
 
     @property
     def adequacy(self) -> float | None:

@@ -481,8 +481,9 @@ def summaries_section(comparison: Comparison, charts: list[dict]) -> str:
     if not comparison.summaries:
         return ""
     headers, cells = summary_table(comparison)
-    rows = [[td(c, "name" if i < SUMMARY_NAME_COLUMNS else "num") for i, c in enumerate(row)] for row in cells]
-    scores = set(range(SUMMARY_NAME_COLUMNS, len(headers)))
+    scores = set(range(SUMMARY_NAME_COLUMNS, len(headers) - 1))   # the last column: what was degraded, in words
+    kinds = ["num" if i in scores else "name" if i < SUMMARY_NAME_COLUMNS else "plain" for i in range(len(headers))]
+    rows = [[td(c, kind) for c, kind in zip(row, kinds)] for row in cells]
     return table(headers, rows, scores, names=scores) + "".join(f"<p>{escape(note)}</p>"
                                                                 for note in summary_notes(comparison))
 

@@ -224,29 +224,12 @@ def summary_row(document: DocumentRecord, similarity: list[str], cosine: bool) -
 
 
 def summary_degradations(document: DocumentRecord) -> str:
-    """The degraded cell of a summary: empty, what the summarizer cut (chunk_degradations), or made from a
-    translation that is off-target (the run table's English column: a summary of a text that is not in the target
-    language, by a summarizer that may read English only, says nothing of the system's summaries)."""
-    summary = document.summary
-    cells = ["empty"] if summary.empty else []
-    cells += chunk_degradations(summary)
-    if summarizes_off_target_output(document):
-        cells.append("input off-target")
-    return ", ".join(cells)
-
-
-def chunk_degradations(summary: SummaryRecord) -> list[str]:
-    """What an abstractive summarizer cut: input chunks the tokenizer truncated (a word longer than the model takes
-    is a chunk of its own), chunk summaries cut at summarizer.max_new_tokens."""
-    chunking = summary.chunking or {}
-    truncated, cut = chunking.get("truncated_chunks", 0), chunking.get("cut_chunks", 0)
-    return [*([f"{truncated} input chunks TRUNCATED"] if truncated else []),
-            *([f"{cut} cut at max_new_tokens"] if cut else [])]
+    return ", ".join(document.summary_degradations())
 
 
 def reference_summary_note(reference: SummaryRecord) -> str:
     """The line under the summary table about a reference summary, with what made it less than the reference."""
-    cut = chunk_degradations(reference)
+    cut = reference.cuts()
     return (f"reference summary: {reference.text_file} ({reference.words} words, from {reference.reference_file})"
             + (" EMPTY: every score against it is 0" if reference.empty else "")
             + (f"; degraded: {', '.join(cut)}" if cut else ""))
@@ -255,11 +238,6 @@ def reference_summary_note(reference: SummaryRecord) -> str:
 NOT_PARALLEL_SUMMARY_NOTE = ("relation not parallel: the summary is made from a text that does not translate the "
                              "reference, so its scores measure how much the two texts' summaries share, not "
                              "translation quality")
-
-
-def summarizes_off_target_output(document: DocumentRecord) -> bool:
-    """The summary was made from the system's output, and that output is not in the target language."""
-    return document.summary.input == "translation" and document.off_target
 
 
 def run_summary_table(result: dict | RunRecord) -> str:
@@ -282,7 +260,7 @@ def run_summary_table(result: dict | RunRecord) -> str:
              "cos ref: against the full reference)"]
     if not all(d.parallel for d in documents):
         notes.append(NOT_PARALLEL_SUMMARY_NOTE)
-    if any(summarizes_off_target_output(d) for d in documents):
+    if any(d.summarizes_off_target_output for d in documents):
         notes.append("input off-target: the translation summarized is not in the target language (the run table's "
                      "English column), so its summary's scores say nothing of the system's summaries")
     notes += [reference_summary_note(reference) for reference in references]
@@ -685,8 +663,8 @@ SUMMARY_NAME_COLUMNS = 5   # document, lang, relation, system, summarizer: then 
 def summary_table(comparison: Comparison) -> tuple[list[str], list[list[str]]]:
     columns = list(dict.fromkeys(key for row in comparison.summaries for key in row.scores))
     rows = [[row.document, row.lang, row.relation, row.system, row.summarizer,
-             *[number(row.scores.get(c)) for c in columns]] for row in comparison.summaries]
-    return ["document", "lang", "relation", "system", "summarizer", *columns], rows
+             *[number(row.scores.get(c)) for c in columns], ", ".join(row.degraded)] for row in comparison.summaries]
+    return ["document", "lang", "relation", "system", "summarizer", *columns, "degraded"], rows
 
 
 def summary_notes(comparison: Comparison) -> list[str]:
