@@ -325,3 +325,62 @@ def test_a_degraded_summary_is_shown_degraded_in_the_comparison(tmp_path):
     header, _, first, second = [line for line in section.splitlines() if line.startswith("|")]
     assert "degraded" in header
     assert "sysB" in second and "| empty |" in second and "empty" not in first
+
+
+# ---------------------------------------------------------------- the summary cache
+
+@pytest.mark.parametrize("first, second", [
+    (["summarizer=lead", "summarizer.sentences=2"], ["summarizer=lead", "summarizer.sentences=3"]),
+    (["summarizer=lead", "summarizer.sentences=2"], ["summarizer=centrality", "summarizer.sentences=2"]),
+    (["summarizer=centrality", "summarizer.sentences=2"], ["summarizer=centrality", "summarizer.sentences=2",
+                                                           "summarizer.damping=0.5"]),
+], ids=["lead-length", "lead-then-centrality", "centrality-damping"])
+def test_a_summary_made_under_other_settings_is_never_served_from_the_cache(tmp_path, first, second):
+    """Held: the summary cache key holds the summarizer and every setting; a re-run under the first settings hits."""
+    data = data_set(tmp_path / "data")
+    files_run(tmp_path, "first", paragraphs(SYSTEM), *first, "summary.metrics=[rouge1]", data=data)
+    other = files_run(tmp_path, "second", paragraphs(SYSTEM), *second, "summary.metrics=[rouge1]", data=data)
+    assert not other["documents"][0]["summary"]["cache_hit"] and not other["reference_summary"]["cache_hit"]
+    again = files_run(tmp_path, "again", paragraphs(SYSTEM), *first, "summary.metrics=[rouge1]", data=data)
+    assert again["documents"][0]["summary"]["cache_hit"]
+    assert summary_files(tmp_path / "again") == summary_files(tmp_path / "first")
+
+
+def test_an_abstractive_summary_under_another_prompt_or_length_is_never_served_from_the_cache(tmp_path, tiny_causal_lm):
+    """Held: the causal summarizer's prompt and summary length are in its cache key (the backend's rendered prompt)."""
+    data = data_set(tmp_path / "data")
+    causal_summaries(tmp_path, "first", tiny_causal_lm, data, "summarizer.max_new_tokens=8")
+    for name, setting in [("prompt", "summarizer.prompt='Text: {source} Summary in {tgt_name}:'"),
+                          ("length", "summarizer.max_new_tokens=9")]:
+        other = causal_summaries(tmp_path, name, tiny_causal_lm, data, "summarizer.max_new_tokens=8", setting)
+        assert not other["documents"][0]["summary"]["cache_hit"], name
+    again = causal_summaries(tmp_path, "again", tiny_causal_lm, data, "summarizer.max_new_tokens=8")
+    assert again["documents"][0]["summary"]["cache_hit"]
+
+
+def test_one_summarizer_model_under_two_systems_names_is_one_cache_entry_and_comparable(tmp_path, tiny_causal_lm):
+    """Broke: an abstractive summarizer's model is named after the run's model (summarizer.model.name=${model.name}),
+    and that label was in its cache key: harness-score summarized the reference again for every system (a cache miss
+    per system, the whole model run again). Its record names the model by that label too ('sysA', 'sysB'), and the
+    record's 'loaded' list is empty when a re-run loads nothing: the comparison's summary setup leaves both out, and
+    names the model by its id."""
+    data = data_set(tmp_path / "data")
+    causal_summaries(tmp_path, "sysA", tiny_causal_lm, data, "summarizer.max_new_tokens=8")
+    second = causal_summaries(tmp_path, "sysB", tiny_causal_lm, data, "summarizer.max_new_tokens=8")
+    assert second["reference_summary"]["cache_hit"] and second["documents"][0]["summary"]["cache_hit"]
+    comparison = compare_runs(load_runs([str(tmp_path / "sysA"), str(tmp_path / "sysB")]), n_resamples=50)
+    assert "not comparable" not in comparison_markdown(comparison).split("## Summaries", 1)[1]
+    assert all(f"model={tiny_causal_lm}" in row.summarizer for row in comparison.summaries)
+
+
+def test_a_fresh_and_a_cached_seq2seq_summary_run_are_comparable(tmp_path, tiny_marian):
+    """Held after the fix: the seq2seq record's 'loaded' (the first run loaded the model, the cached one nothing) is
+    no summary setting."""
+    data = data_set(tmp_path / "data")
+    settings = ["summarizer=hf_seq2seq", f"summarizer.model.model_id={tiny_marian}", "summarizer.max_new_tokens=5",
+                "summarizer.num_beams=1", "summarizer.device=cpu", "summary.metrics=[rouge1]"]
+    first = files_run(tmp_path, "sysA", paragraphs(SYSTEM), *settings, data=data)
+    second = files_run(tmp_path, "sysB", paragraphs(SYSTEM), *settings, data=data)
+    assert first["reference_summary"]["details"]["model"]["loaded"] != second["reference_summary"]["details"]["model"]["loaded"]
+    comparison = compare_runs(load_runs([str(tmp_path / "sysA"), str(tmp_path / "sysB")]), n_resamples=50)
+    assert "not comparable" not in comparison_markdown(comparison).split("## Summaries", 1)[1]

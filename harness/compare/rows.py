@@ -219,14 +219,25 @@ def verdicts(rows: list[TestedRow], metrics: list[MetricInfo]) -> list[Verdict]:
     return list(tally.values())
 
 
+MODEL_LABELS = ("name", "loaded")   # a summarizer model's record: its label (by default the run's model's name)
+                                    # and what this run loaded (nothing when cached), which decide no summary
+
+
+def summarizer_model(details: dict) -> dict:
+    """The summarizer model's record (an abstractive summarizer's), less what decides no summary."""
+    model = details.get("model")
+    return {key: value for key, value in model.items() if key not in MODEL_LABELS} if isinstance(model, dict) else {}
+
+
 def summarizer_label(name: str, details: dict | None) -> str:
-    """'lead (sentences=3)': the summarizer with its settings and its model's name, from the reference summary's
-    record (details: the summarizer's describe(); absent from older results)."""
+    """'lead (sentences=3)': the summarizer with its settings and its model (hub id, local folder or GGUF source),
+    from the reference summary's record (details: the summarizer's describe(); absent from older results)."""
     details = details or {}
-    model = details.get("model", {}).get("name") if isinstance(details.get("model"), dict) else None
+    model = summarizer_model(details)
     settings = [f"{key}={json.dumps(value, ensure_ascii=False) if isinstance(value, str) else value}"   # a prompt
                 for key, value in details.items() if key not in ("name", "model")]                   # on one line
-    settings += [f"model={model}"] if model else []
+    shown = model.get("id") or model.get("source")
+    settings += [f"model={shown}"] if shown else []
     return f"{name} ({', '.join(settings)})" if settings else name
 
 
@@ -237,8 +248,8 @@ def summary_setup(run: Run) -> tuple[str, str]:
     references = record.reference_summaries or ()
     first = next(d.summary for d in record.documents if d.summary is not None)
     details = references[0].details if references else None
-    setup = {"input": first.input, "summarizer": [r.details or r.summarizer for r in references] or first.summarizer,
-             "metrics": record.summary_metrics}
+    made_by = [{**r.details, "model": summarizer_model(r.details)} if r.details else r.summarizer for r in references]
+    setup = {"input": first.input, "summarizer": made_by or first.summarizer, "metrics": record.summary_metrics}
     return summarizer_label(first.summarizer or "?", details), json.dumps(setup, sort_keys=True, ensure_ascii=False)
 
 

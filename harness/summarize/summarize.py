@@ -229,7 +229,10 @@ class AbstractiveSummarizer(Summarizer):
 
     def fingerprint(self, src_lang: str, tgt_lang: str) -> dict:
         with named_as_summarizer_settings():
-            return {**super().fingerprint(src_lang, tgt_lang), **self.backend.fingerprint(src_lang, tgt_lang)}
+            backend = self.backend.fingerprint(src_lang, tgt_lang)
+        # the model's name is a label, by default the run's model's (harness-score: each system's name): the same
+        # summarizer model under another run's name makes the same summaries
+        return {**super().fingerprint(src_lang, tgt_lang), **backend, "model": {**backend["model"], "name": None}}
 
     def describe(self) -> dict:
         """Its record in result.json: with the summary length and the beams, which decide the summaries (they are in
