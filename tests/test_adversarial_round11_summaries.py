@@ -384,3 +384,17 @@ def test_a_fresh_and_a_cached_seq2seq_summary_run_are_comparable(tmp_path, tiny_
     assert first["reference_summary"]["details"]["model"]["loaded"] != second["reference_summary"]["details"]["model"]["loaded"]
     comparison = compare_runs(load_runs([str(tmp_path / "sysA"), str(tmp_path / "sysB")]), n_resamples=50)
     assert "not comparable" not in comparison_markdown(comparison).split("## Summaries", 1)[1]
+
+
+def test_a_summary_cut_by_another_sentence_splitter_is_not_served_from_the_cache(tmp_path, monkeypatch):
+    """Broke: a summary is cached by the whole text it summarizes, but it is the splitter's sentences (lead's first k,
+    the abstractive chunks and output sentences). The summary key named no splitter, so a harness whose splitting
+    rules changed (round 9 mended 'M. Dupont' and 'bus.)') or another sentencex served the summaries cut by the old
+    rules. The key now holds the splitter's signature (sentencex's version and the harness's rules' version)."""
+    from harness.data import segment
+    data = data_set(tmp_path / "data")
+    files_run(tmp_path, "before", paragraphs(SYSTEM), "summarizer=lead", "summary.metrics=[rouge1]", data=data)
+    monkeypatch.setattr(segment, "SPLITTING_RULES_VERSION", getattr(segment, "SPLITTING_RULES_VERSION", 0) + 1,
+                        raising=False)   # what the next change of the rules does
+    after = files_run(tmp_path, "after", paragraphs(SYSTEM), "summarizer=lead", "summary.metrics=[rouge1]", data=data)
+    assert not after["documents"][0]["summary"]["cache_hit"] and not after["reference_summary"]["cache_hit"]

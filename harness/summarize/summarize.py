@@ -36,7 +36,7 @@ from harness.errors import UserError
 from harness.data.languages import language_name
 from harness.score.metrics.summary import SummaryMetrics, reference_free, words
 from harness.data.lines import split_lines
-from harness.data.segment import split_sentences
+from harness.data.segment import split_sentences, splitter_signature
 from harness.translate.translate import Translation, translate_with_cache
 
 SUMMARY_LANG = "en"
@@ -94,7 +94,10 @@ class Summarizer(ABC):
         return input_lang
 
     def fingerprint(self, src_lang: str, tgt_lang: str) -> dict:
-        return {"task": "summary", "summarizer": type(self).__name__, **self.settings()}
+        """A summary is kept by the whole text it summarizes, but it is made of that text's sentences (or of chunks
+        cut at them): the splitter is part of its key."""
+        return {"task": "summary", "summarizer": type(self).__name__, "sentences_cut_by": splitter_signature(),
+                **self.settings()}
 
     def describe(self) -> dict:
         return {"name": self.name, **self.settings()}
