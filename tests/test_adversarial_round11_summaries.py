@@ -398,3 +398,43 @@ def test_a_summary_cut_by_another_sentence_splitter_is_not_served_from_the_cache
                         raising=False)   # what the next change of the rules does
     after = files_run(tmp_path, "after", paragraphs(SYSTEM), "summarizer=lead", "summary.metrics=[rouge1]", data=data)
     assert not after["documents"][0]["summary"]["cache_hit"] and not after["reference_summary"]["cache_hit"]
+
+
+# ---------------------------------------------------------------- the causal summarizer's prompt, cross-lingual
+
+def causal_cli(tmp_path: Path, model: Path, *overrides: str):
+    data = data_set(tmp_path / "data")
+    outputs = outputs_folder(tmp_path / "outputs", paragraphs(SYSTEM))
+    before = tree_checksum(tmp_path, exclude=(tmp_path / "cache",))
+    outcome = run_cli("run", [f"data.root={data}", "model=files", f"model.path={outputs}", *QUIET,
+                              f"hydra.run.dir={tmp_path / 'runs' / 'run'}", "summarizer=hf_causal",
+                              f"summarizer.model.model_id={model}", "summarizer.model.gguf_file=null",
+                              "summarizer.model.gguf_package=null", "summarizer.device=cpu",
+                              "summarizer.max_new_tokens=8", "summary.metrics=[rouge1]", *overrides],
+                      cwd=tmp_path, env={"HARNESS_CACHE_DIR": str(tmp_path / "cache")})
+    return outcome, before
+
+
+@pytest.mark.parametrize("prompt, named", [
+    ("'Summarize {text}: {source}'", "{text}"),
+    ("'Summarize {source} as JSON {\"summary\": ...}'", "{"),
+], ids=["unknown-placeholder", "literal-brace"])
+def test_a_summary_prompt_the_harness_cannot_fill_is_one_line_before_anything_runs(tmp_path, tiny_causal_lm, prompt,
+                                                                                   named):
+    """A prompt with a placeholder the harness does not fill, or a literal brace (a JSON example), is refused by name
+    before anything runs, not a KeyError after every document is translated."""
+    outcome, before = causal_cli(tmp_path, tiny_causal_lm, f"summarizer.prompt={prompt}")
+    assert "Traceback" not in outcome.stderr, outcome.stderr[-2000:]
+    assert_one_line_error(outcome, "summarizer.prompt", named)
+    assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == before
+
+
+def test_the_translation_instruction_shares_the_prompts_placeholder_check(tiny_causal_lm):
+    """The same KeyError waited in model.prompt.instruction ('Translate {source_lang} ...'): one check fills both."""
+    from harness.config import GenerationSpec, ModelSpec, PromptSpec
+    from harness.errors import UserError
+    from harness.translate.backends.hf_causal import CausalLMBackend
+    spec = ModelSpec(name="tiny_lm", model_id=str(tiny_causal_lm),
+                     prompt=PromptSpec(use_chat_template="never", instruction="Translate {source_lang} to {tgt_name}."))
+    with pytest.raises(UserError, match=r"model.prompt.instruction: \{source_lang\} is no placeholder"):
+        CausalLMBackend(spec, GenerationSpec(max_new_tokens=8, device="cpu")).prompt_template("fr", "en")

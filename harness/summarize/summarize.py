@@ -27,6 +27,7 @@ import numpy as np
 from omegaconf import OmegaConf
 
 from harness.translate.backends.hf_causal import CausalLMBackend
+from harness.translate.backends.prompted import filled
 from harness.translate.backends.hf_seq2seq import Seq2SeqBackend
 from harness.cache import TranslationCache
 from harness.config import GenerationSpec, ModelSpec
@@ -284,8 +285,8 @@ class CausalSummaryBackend(CausalLMBackend):
     summary_prompt = "{source}"
 
     def prompt_template(self, src_lang: str, tgt_lang: str) -> str:
-        return self.summary_prompt.format(src_name=language_name(src_lang), tgt_name=language_name(tgt_lang),
-                                          source="{source}")
+        return filled(self.summary_prompt, "summarizer.prompt", src_name=language_name(src_lang),
+                      tgt_name=language_name(tgt_lang), source="{source}")
 
 
 class CausalLMSummarizer(AbstractiveSummarizer):
@@ -296,6 +297,7 @@ class CausalLMSummarizer(AbstractiveSummarizer):
         if "{source}" not in prompt:
             raise UserError("summarizer.prompt: put {source} where the document goes")
         self.backend.summary_prompt = prompt
+        self.backend.prompt_template(SUMMARY_LANG, SUMMARY_LANG)   # a placeholder it cannot fill fails here
 
     def describe(self) -> dict:
         return {**super().describe(), "prompt": self.backend.summary_prompt}
