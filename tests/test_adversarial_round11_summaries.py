@@ -438,3 +438,20 @@ def test_the_translation_instruction_shares_the_prompts_placeholder_check(tiny_c
                      prompt=PromptSpec(use_chat_template="never", instruction="Translate {source_lang} to {tgt_name}."))
     with pytest.raises(UserError, match=r"model.prompt.instruction: \{source_lang\} is no placeholder"):
         CausalLMBackend(spec, GenerationSpec(max_new_tokens=8, device="cpu")).prompt_template("fr", "en")
+
+
+def test_a_cross_lingual_summary_gets_no_extractiveness_measured_against_a_text_in_another_language(tmp_path,
+                                                                                                   tiny_causal_lm):
+    """Broke: with summary.cross_lingual=true an English summary is made from the French source, and its coverage,
+    density and novel n-grams were measured against that French text: any English summary reads as wholly abstractive
+    (novel words ~1.0), a fact of the two languages, not of the summary. Now left out, and the table says why; the
+    reference summary (English from English) keeps them."""
+    result = files_run(tmp_path, "sys", paragraphs(SYSTEM), "summarizer=hf_causal", "summary.cross_lingual=true",
+                       f"summarizer.model.model_id={tiny_causal_lm}", "summarizer.model.gguf_file=null",
+                       "summarizer.model.gguf_package=null", "summarizer.device=cpu", "summarizer.max_new_tokens=8",
+                       "summary.metrics=[rouge1]")
+    summary = result["documents"][0]["summary"]
+    assert summary["input"] == "source" and "reference_free" not in summary
+    assert "coverage" in result["reference_summary"]["reference_free"]
+    table = run_summary_table(result)
+    assert any(line.startswith("reference-free scores left out") for line in table.splitlines()), table

@@ -355,13 +355,16 @@ def summarize_references(summarizer: Summarizer, cache: TranslationCache, transl
             for (name, text), (output, hit) in zip(texts.items(), outputs)}
 
 
-def summarize_document(translation: Translation, output: SummaryOutput, hit: bool, input_text: str, kind: str,
+def summarize_document(translation: Translation, output: SummaryOutput, hit: bool, summarized: tuple[str, str, str],
                        reference: DocumentSummary, stage: SummaryStage) -> DocumentSummary:
+    """summarized: (kind, text, lang) of what the summary was made from (summary_input)."""
+    kind, input_text, input_lang = summarized
     metrics = stage.metrics
     full_reference = sentences_of(reference_text(translation.document), stage.target_lang)
     scores = {"vs_reference_summary": metrics.similarity(output.sentences, reference.output.sentences),
-              "vs_reference": metrics.similarity(output.sentences, full_reference),
-              "reference_free": reference_free(output.text, input_text)}
+              "vs_reference": metrics.similarity(output.sentences, full_reference)}
+    if stage.summarizer.summary_lang(input_lang) == input_lang:   # extractiveness: words shared with the input
+        scores["reference_free"] = reference_free(output.text, input_text)
     return DocumentSummary(translation.document.id, kind, output, hit, scores)
 
 
@@ -404,7 +407,7 @@ def summarize_documents(stage: SummaryStage | None, translations: list[Translati
         outputs = summarize_texts(stage.summarizer, cache, [text for *_, text in group], lang)
         for (translation, kind, text), (output, hit) in zip(group, outputs):
             reference = references[translation.document.reference.path.name]
-            documents[translation.document.id] = summarize_document(translation, output, hit, text, kind,
+            documents[translation.document.id] = summarize_document(translation, output, hit, (kind, text, lang),
                                                                     reference, stage)
     ordered = {t.document.id: documents[t.document.id] for t in translations}
     return SummaryEvaluation(stage.summarizer, references, ordered, stage.metrics.signatures())

@@ -260,6 +260,9 @@ def run_summary_table(result: dict | RunRecord) -> str:
              "cos ref: against the full reference)"]
     if not all(d.parallel for d in documents):
         notes.append(NOT_PARALLEL_SUMMARY_NOTE)
+    if any(not d.summary.section("reference_free") for d in documents):
+        notes.append("reference-free scores left out (-) of summaries in another language than their input (summary."
+                     "cross_lingual): a summary shares no words with a text in another language")
     if any(d.summarizes_off_target_output for d in documents):
         notes.append("input off-target: the translation summarized is not in the target language (the run table's "
                      "English column), so its summary's scores say nothing of the system's summaries")
