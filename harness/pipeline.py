@@ -32,7 +32,7 @@ from harness.config import check_ranges, new_run_folder, to_plain
 from harness.score.diagnostics import diagnose_documents
 from harness.data.documents import Dataset, data_set_target_lang, load_dataset
 from harness.errors import UserError, require_utf8, root_cause, unknown_name
-from harness.score.metrics import Metric, check_code_allowed, select_metrics, target_settings
+from harness.score.metrics import Metric, check_code_allowed, check_metric_names, select_metrics, target_settings
 from harness.align.partition import partition_documents
 from harness.results.results import Evaluation, build_result, write_run
 from harness.results.run_folder import RunFolder, refuse_store_inside
@@ -158,10 +158,20 @@ def check_settings(cfg: DictConfig) -> None:
     """What a composed config must pass before anything runs (each job of a sweep, before the first starts):
     ranges, then the aligners' settings (bead names are read by harness.align.beads)."""
     check_ranges(cfg)
+    check_summary_settings(cfg)
     check_alignment_settings(cfg.alignment)
     check_bead_penalty(cfg.crosslingual)
     if cfg.data.max_segments and supplies_documents(cfg.backend):
         raise uncut_documents(cfg.data.max_segments)
+
+
+def check_summary_settings(cfg: DictConfig) -> None:
+    """Summary settings are read even with summarizer=none (the default), which reads none of them: a misspelt
+    summary metric is named before any job of a sweep runs, and a cross-lingual summary asked for is not dropped."""
+    check_metric_names(list(cfg.summary.metrics), "summary metric")
+    if cfg.summary.cross_lingual and cfg.summarizer.name == "none":
+        raise UserError("summary.cross_lingual=true: summarizer=none makes no summaries; name a multilingual "
+                        "summarizer, e.g. summarizer=hf_causal")
 
 
 def supplies_documents(backend: DictConfig) -> bool:

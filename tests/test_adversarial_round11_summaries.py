@@ -105,8 +105,8 @@ def test_summary_chrf_and_bleu_are_sacrebleus_on_the_same_texts(tmp_path):
     summary, reference_summary = (" ".join(text.split("\n")).strip() for text in summary_files(tmp_path / "sys"))
     scores = result["documents"][0]["summary"]["vs_reference_summary"]
     assert scores["chrf"] == round(CHRF().sentence_score(summary, [reference_summary]).score, 4)
-    assert scores["bleu"] == pytest.approx(BLEU(effective_order=True).sentence_score(summary, [reference_summary]).score,
-                                           abs=1e-4)
+    bleu = BLEU(effective_order=True).sentence_score(summary, [reference_summary]).score
+    assert scores["bleu"] == pytest.approx(bleu, abs=1e-4)
 
 
 def test_the_table_says_what_the_summaries_are_scored_against(tmp_path):
@@ -275,10 +275,10 @@ def summary_row(table: str, doc_id: str = "doc") -> str:
 
 
 def test_a_summary_of_punctuation_alone_is_shown_empty_and_its_words_are_the_words_scored(tmp_path):
-    """Broke: a translation of punctuation alone ('... !!! ---', '— ?') gave a 'summary' of 5 'words' (runs of non-space:
-    the table's words column), not empty and not degraded, while its compression, coverage and density counted 0 words
-    (runs of letters and digits). The summary's words are now counted once, as the metrics count them: 0, and the
-    summary is shown empty."""
+    """Broke: a translation of punctuation alone ('... !!! ---', '— ?') gave a 'summary' of 5 'words' (runs of
+    non-space: the table's words column), not empty and not degraded, while its compression, coverage and density
+    counted 0 words (runs of letters and digits). The summary's words are now counted once, as the metrics count them:
+    0, and the summary is shown empty."""
     result = files_run(tmp_path, "sys", "... !!! ---\n— ?\n", "summarizer=lead", "summary.metrics=[rouge1,chrf]")
     summary = result["documents"][0]["summary"]
     assert (summary["words"], summary["empty"]) == (0, True)
@@ -381,7 +381,8 @@ def test_a_fresh_and_a_cached_seq2seq_summary_run_are_comparable(tmp_path, tiny_
                 "summarizer.num_beams=1", "summarizer.device=cpu", "summary.metrics=[rouge1]"]
     first = files_run(tmp_path, "sysA", paragraphs(SYSTEM), *settings, data=data)
     second = files_run(tmp_path, "sysB", paragraphs(SYSTEM), *settings, data=data)
-    assert first["reference_summary"]["details"]["model"]["loaded"] != second["reference_summary"]["details"]["model"]["loaded"]
+    loaded = [run["reference_summary"]["details"]["model"]["loaded"] for run in (first, second)]
+    assert loaded[0] != loaded[1]
     comparison = compare_runs(load_runs([str(tmp_path / "sysA"), str(tmp_path / "sysB")]), n_resamples=50)
     assert "not comparable" not in comparison_markdown(comparison).split("## Summaries", 1)[1]
 
@@ -455,3 +456,24 @@ def test_a_cross_lingual_summary_gets_no_extractiveness_measured_against_a_text_
     assert "coverage" in result["reference_summary"]["reference_free"]
     table = run_summary_table(result)
     assert any(line.startswith("reference-free scores left out") for line in table.splitlines()), table
+
+
+# ---------------------------------------------------------------- summary settings without a summarizer
+
+@pytest.mark.parametrize("setting, named", [
+    ("summary.metrics=[rogue1]", "unknown summary metric 'rogue1'"),
+    ("summary.cross_lingual=true", "summary.cross_lingual=true: summarizer=none makes no summaries"),
+], ids=["misspelt-metric", "cross-lingual"])
+def test_a_summary_setting_with_no_summarizer_is_not_silently_ignored(tmp_path, setting, named):
+    """Broke: with summarizer=none (the default) a misspelt summary metric passed unseen (in a sweep over summarizer=
+    none,lead it would fail only in the lead job, after the none job ran), and summary.cross_lingual=true made no
+    summary and said nothing.
+    Now both are one line before anything runs."""
+    data = data_set(tmp_path / "data")
+    outputs = outputs_folder(tmp_path / "outputs", paragraphs(SYSTEM))
+    before = tree_checksum(tmp_path, exclude=(tmp_path / "cache",))
+    outcome = run_cli("run", [f"data.root={data}", "model=files", f"model.path={outputs}", *QUIET,
+                              f"hydra.run.dir={tmp_path / 'runs' / 'run'}", setting],
+                      cwd=tmp_path, env={"HARNESS_CACHE_DIR": str(tmp_path / "cache")})
+    assert_one_line_error(outcome, named)
+    assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == before

@@ -118,7 +118,7 @@ class SummaryRow:
     summarizer: str
     setup: str
     scores: dict[str, float]
-    degraded: list[str]       # the run table's degraded cell, and what degraded the reference summary it is scored against
+    degraded: list[str]       # the run table's degraded cell, and the degradations of its reference summary
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ def first_line(completion: str) -> str:
 
 def filled(template: str, setting: str, **values: str) -> str:
     """A prompt setting with its placeholders filled (str.format); a placeholder the harness does not fill, or a lone
-    brace (a JSON example), is the user's to mend, named here rather than a KeyError once the documents are translated."""
+    brace (a JSON example), is the user's to mend: named here, not a KeyError once the documents are translated."""
     try:
         fields = {name for _, name, _, _ in Formatter().parse(template) if name is not None}
     except ValueError as err:
