@@ -34,6 +34,7 @@ SYSTEM = ["Lyon opened a new tram line on Monday between the station and the air
           "Local residents' groups complain about noise at night, though.",
           "A second line to the east of the city should open in 2027."]
 QUIET = ["alignment.embeddings=false", "metrics=[bleu,chrf]"]
+FIXED_TEXT = "tests.backends_for_tests.FixedTextBackend"
 
 
 def write(path: Path, text: str) -> Path:
@@ -127,11 +128,17 @@ def what_summaries_score(record: dict) -> dict:
                                           "reference_free")}
 
 
-def test_a_summary_scores_the_same_from_files_harness_score_and_the_cache(tmp_path):
-    """Held: the same translation summarized through model=files, through harness-score and again from the cache
-    (every summary a cache hit) scores the same, and writes the same summary."""
+def test_a_summary_scores_the_same_from_a_model_files_harness_score_and_the_cache(tmp_path):
+    """Held: the same translation summarized from a model (a test backend returning fixed text), through model=files,
+    through harness-score and again from the cache (every summary a cache hit) scores the same, and writes the same
+    summary."""
     text = paragraphs(SYSTEM)
     data = data_set(tmp_path / "data")
+    table = write(tmp_path / "model_outputs.json", json.dumps(dict(zip(FRENCH, SYSTEM)), ensure_ascii=False))
+    model = run(compose_config([f"data.root={data}", "model=identity", f"backend._target_={FIXED_TEXT}",
+                                f"model.path={table}", *QUIET, "summarizer=lead",
+                                "summary.metrics=[rouge1,rougeLsum,chrf]"]), tmp_path / "model")
+    assert read(tmp_path / "model" / "hypotheses" / "doc.txt") == text
     first = files_run(tmp_path, "first", text, "summarizer=lead", "summary.metrics=[rouge1,rougeLsum,chrf]", data=data)
     again = files_run(tmp_path, "again", text, "summarizer=lead", "summary.metrics=[rouge1,rougeLsum,chrf]", data=data)
     assert again["documents"][0]["summary"]["cache_hit"] and again["reference_summary"]["cache_hit"]
@@ -141,8 +148,10 @@ def test_a_summary_scores_the_same_from_files_harness_score_and_the_cache(tmp_pa
                                           ["alignment.embeddings=false", "metrics=[bleu,chrf]", "summarizer=lead",
                                            "summary.metrics=[rouge1,rougeLsum,chrf]"]), out)
     scored = json.loads(read(folder / "result.json"))
-    assert what_summaries_score(first) == what_summaries_score(again) == what_summaries_score(scored)
-    assert summary_files(tmp_path / "first") == summary_files(folder, scored["documents"][0]["id"])
+    assert what_summaries_score(model) == what_summaries_score(first) == what_summaries_score(again) == \
+        what_summaries_score(scored)
+    assert summary_files(tmp_path / "model") == summary_files(tmp_path / "first") == \
+        summary_files(folder, scored["documents"][0]["id"])
 
 
 # ---------------------------------------------------------------- a target language other than English
@@ -475,5 +484,24 @@ def test_a_summary_setting_with_no_summarizer_is_not_silently_ignored(tmp_path, 
     outcome = run_cli("run", [f"data.root={data}", "model=files", f"model.path={outputs}", *QUIET,
                               f"hydra.run.dir={tmp_path / 'runs' / 'run'}", setting],
                       cwd=tmp_path, env={"HARNESS_CACHE_DIR": str(tmp_path / "cache")})
+    assert_one_line_error(outcome, named)
+    assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == before
+
+
+@pytest.mark.parametrize("model_id, named", [("{tmp}/no_such_model", "summarizer.model.model_id"),
+                                             ("{tmp}/empty_folder", "empty_folder (")], ids=["missing", "empty-folder"])
+def test_a_summarizer_model_that_cannot_load_is_one_line_naming_it(tmp_path, model_id, named):
+    """Held: a summarizer model folder that is not there is named as summarizer.model.model_id (not the run's
+    model.model_id); a folder that holds no model is named with what to put in it; one line, exit 2, nothing left."""
+    (tmp_path / "empty_folder").mkdir()
+    data = data_set(tmp_path / "data")
+    outputs = outputs_folder(tmp_path / "outputs", paragraphs(SYSTEM))
+    before = tree_checksum(tmp_path, exclude=(tmp_path / "cache",))
+    outcome = run_cli("run", [f"data.root={data}", "model=files", f"model.path={outputs}", *QUIET,
+                              f"hydra.run.dir={tmp_path / 'runs' / 'run'}", "summarizer=hf_seq2seq",
+                              f"summarizer.model.model_id={model_id.format(tmp=tmp_path)}", "summarizer.device=cpu",
+                              "summary.metrics=[rouge1]"],
+                      cwd=tmp_path, env={"HARNESS_CACHE_DIR": str(tmp_path / "cache"), "HF_HUB_OFFLINE": "1"})
+    assert "Traceback" not in outcome.stderr, outcome.stderr[-2000:]
     assert_one_line_error(outcome, named)
     assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == before
