@@ -1,7 +1,7 @@
 """Adversarial round 11 on summaries, end to end: the summary stage attacked as a demanding user and as a reviewer who
 knows how summaries are evaluated. Each summary score is recomputed here with the library the field uses on the very
 files the run wrote (rouge-score's RougeScorer with the Porter stemmer on summaries/<doc>.txt and
-summaries/reference.txt; sacrebleu's chrF and BLEU); the same text reaches the summary stage from a model, from
+summaries/references/<reference file>; sacrebleu's chrF and BLEU); the same text reaches the summary stage from a model, from
 model=files, from harness-score and from the cache; a target language other than English, degenerate translations,
 summary lengths out of range, summarizers that return nothing, the summary cache under other settings, and
 harness-compare's summary table over runs with other summary settings. Refusals are one line, exit 2, nothing
@@ -76,14 +76,15 @@ def read(path: Path) -> str:
 
 
 def summary_files(folder: Path, doc_id: str = "doc") -> tuple[str, str]:
-    return read(folder / "summaries" / f"{doc_id}.txt"), read(folder / "summaries" / "reference.txt")
+    """A document's summary and the reference summary, as the run wrote them."""
+    return read(folder / "summaries" / f"{doc_id}.txt"), read(folder / "summaries" / "references" / "ref.txt")
 
 
 # ---------------------------------------------------------------- the truth of the scores
 
 def test_summary_rouge_is_rouge_scores_on_the_very_files_the_run_wrote(tmp_path):
     """Held: each ROUGE of result.json is Google's RougeScorer (Porter stemmer) on summaries/doc.txt against
-    summaries/reference.txt (ROUGE-Lsum reads them one sentence per line, as written) and against the full
+    summaries/references/ref.txt (ROUGE-Lsum reads them one sentence per line, as written) and against the full
     reference text; the signature says the stemmer and the tokenizer."""
     result = files_run(tmp_path, "sys", paragraphs(SYSTEM), "summarizer=lead", "summarizer.sentences=2",
                        f"summary.metrics=[{','.join(ROUGE)}]")
@@ -115,7 +116,7 @@ def test_the_table_says_what_the_summaries_are_scored_against(tmp_path):
     the run table's note and result.json say so and name the file."""
     result = files_run(tmp_path, "sys", paragraphs(SYSTEM), "summarizer=lead", "summary.metrics=[rouge1]")
     note = run_summary_table(result).splitlines()
-    assert any("scored against lead's summary of the reference (summaries/reference.txt" in line for line in note), note
+    assert any("scored against lead's summary of the reference (summaries/references/ref.txt" in line for line in note), note
     assert result["reference_summary"]["details"]["name"] == "lead"
     assert result["reference_summary"]["input"] == "reference"
 
@@ -505,3 +506,18 @@ def test_a_summarizer_model_that_cannot_load_is_one_line_naming_it(tmp_path, mod
     assert "Traceback" not in outcome.stderr, outcome.stderr[-2000:]
     assert_one_line_error(outcome, named)
     assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == before
+
+
+@pytest.mark.parametrize("doc_id", ["reference", "references", "ref"])
+def test_a_document_named_like_the_reference_summary_keeps_both_summaries(tmp_path, doc_id):
+    """Broke: a document whose id is 'reference' had its summary written to summaries/reference.txt, over the reference
+    summary's file (result.json named that one file for both; the same waited for 'reference_<stem>' with several
+    reference files). Reference summaries now go to summaries/references/<reference file>, which no document's
+    summary file can be: each file the record names holds that summary."""
+    data = data_set(tmp_path / "data", documents=(doc_id,))
+    result = files_run(tmp_path, "sys", paragraphs(SYSTEM), "summarizer=lead", "summarizer.sentences=1",
+                       "summary.metrics=[rouge1]", data=data, documents=(doc_id,))
+    document_file = tmp_path / "sys" / result["documents"][0]["summary"]["text_file"]
+    reference_file = tmp_path / "sys" / result["reference_summary"]["text_file"]
+    assert document_file != reference_file
+    assert read(document_file).strip() == SYSTEM[0] and read(reference_file).strip() == ENGLISH[0]

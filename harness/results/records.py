@@ -216,7 +216,14 @@ class OutputLanguage:
 
 
 def summary_file(summary: DocumentSummary) -> str:
+    """summaries/<doc_id>.txt, and a reference's summary in summaries/references/ under its reference file's name,
+    which no document's summary can take (a document 'reference' overwrote the reference summary's file)."""
+    if summary.input_kind == "reference":
+        return f"{REFERENCE_SUMMARIES}/{summary.doc_id}"
     return f"summaries/{summary.doc_id}.txt"
+
+
+REFERENCE_SUMMARIES = "summaries/references"
 
 
 @dataclass(frozen=True, kw_only=True)

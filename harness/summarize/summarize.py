@@ -21,7 +21,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import numpy as np
 from omegaconf import OmegaConf
@@ -309,7 +308,7 @@ class CausalLMSummarizer(AbstractiveSummarizer):
 
 @dataclass
 class DocumentSummary:
-    """One summary with its scores; doc_id is "reference" for the reference summary."""
+    """One summary with its scores; doc_id is the reference file's name for a reference summary."""
 
     doc_id: str
     input_kind: str               # translation, source or reference
@@ -346,11 +345,10 @@ def reference_text(document: Document) -> str:
 
 def summarize_references(summarizer: Summarizer, cache: TranslationCache, translations: list[Translation],
                          target_lang: str) -> dict[str, DocumentSummary]:
-    """One summary per reference file: "reference" when the data set has one, "reference_<stem>" otherwise."""
+    """One summary per reference file, under its file's name."""
     texts = {t.document.reference.path.name: reference_text(t.document) for t in translations}
     outputs = summarize_texts(summarizer, cache, list(texts.values()), target_lang)
-    single = len(texts) == 1
-    return {name: DocumentSummary("reference" if single else f"reference_{Path(name).stem}", "reference", output, hit,
+    return {name: DocumentSummary(name, "reference", output, hit,
                                   {"reference_free": reference_free(output.text, text)})
             for (name, text), (output, hit) in zip(texts.items(), outputs)}
 

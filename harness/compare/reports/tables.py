@@ -26,6 +26,7 @@ from harness.compare.statistics import ALPHA
 from harness.data.languages import language_name
 from harness.data.relations import MeasuredFrom, Relation
 from harness.errors import UserError
+from harness.results.records import REFERENCE_SUMMARIES
 from harness.results.results import DocumentRecord, RunRecord, SummaryRecord, as_run_record
 from harness.results.run_folder import followed, refuse_inside_a_run, remove_created_folders, topmost_missing
 from harness.score.metrics import Score
@@ -256,7 +257,7 @@ def run_summary_table(result: dict | RunRecord) -> str:
     table = format_table(headers, [summary_row(d, similarity, cosine) for d in documents])
     # no human summary: a summary is scored against the same summarizer's summary of the reference text
     notes = [f"summaries: {first.summarizer} of each {first.input}, scored against {first.summarizer}'s summary of "
-             f"the reference ({references[0].text_file if len(references) == 1 else 'summaries/reference_*.txt'}; "
+             f"the reference ({references[0].text_file if len(references) == 1 else REFERENCE_SUMMARIES + '/'}; "
              "cos ref: against the full reference)"]
     if not all(d.parallel for d in documents):
         notes.append(NOT_PARALLEL_SUMMARY_NOTE)
