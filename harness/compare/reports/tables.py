@@ -20,7 +20,7 @@ from wcwidth import wcswidth
 from harness.compare.comparison import Comparison
 from harness.compare.rows import (OFF_TARGET, BucketRow, Example, MetricInfo, PairRow, RankRow, Ranking, ScoreRow,
                                   SystemExamples, TestedRow, baseline_family_size, duplicate_note,
-                                  summary_setups_differ)
+                                  summarizer_label, summary_setups_differ)
 from harness.compare.significance import short_of_95
 from harness.compare.statistics import ALPHA
 from harness.data.languages import language_name
@@ -256,7 +256,8 @@ def run_summary_table(result: dict | RunRecord) -> str:
                *(["cos ref"] if cosine else []), *SUMMARY_FREE_COLUMNS.values(), "degraded"]
     table = format_table(headers, [summary_row(d, similarity, cosine) for d in documents])
     # no human summary: a summary is scored against the same summarizer's summary of the reference text
-    notes = [f"summaries: {first.summarizer} of each {first.input}, scored against {first.summarizer}'s summary of "
+    made_by = summarizer_label(first.summarizer, references[0].details)
+    notes = [f"summaries: {made_by} of each {first.input}, scored against {first.summarizer}'s summary of "
              f"the reference ({references[0].text_file if len(references) == 1 else REFERENCE_SUMMARIES + '/'}; "
              "cos ref: against the full reference)"]
     if not all(d.parallel for d in documents):
