@@ -538,3 +538,24 @@ def test_a_document_named_like_the_reference_summary_keeps_both_summaries(tmp_pa
     reference_file = tmp_path / "sys" / result["reference_summary"]["text_file"]
     assert document_file != reference_file
     assert read(document_file).strip() == SYSTEM[0] and read(reference_file).strip() == ENGLISH[0]
+
+
+@pytest.mark.parametrize("setting, requirement", [
+    ("summarizer=lead summarizer.sentences=0", "summarizer.sentences=0: must be a whole number >= 1"),
+    ("summarizer=centrality summarizer.sentences=-2", "summarizer.sentences=-2: must be a whole number >= 1"),
+    ("summarizer=hf_seq2seq summarizer.max_new_tokens=0", "summarizer.max_new_tokens=0: must be a whole number >= 1"),
+    ("summarizer=hf_causal summarizer.max_new_tokens=12.5", "summarizer.max_new_tokens=12.5: must be a whole number"),
+    ("summarizer=hf_causal summarizer.max_input_tokens=0", "summarizer.max_input_tokens=0: must be a whole number"),
+    ("summarizer=centrality summarizer.damping=1.0", "summarizer.damping=1.0: must be between 0 and 1"),
+], ids=["lead-0", "centrality-negative", "seq2seq-0-tokens", "causal-half-token", "causal-0-input", "damping-1"])
+def test_a_summary_length_out_of_range_is_one_line_before_any_model_loads(tmp_path, setting, requirement):
+    """Held: a summary length of 0, negative or not whole, and a damping that stalls PageRank, are named with what they
+    must be before anything is built (round 9 held the wrong types of summarizer.sentences)."""
+    data = data_set(tmp_path / "data")
+    outputs = outputs_folder(tmp_path / "outputs", paragraphs(SYSTEM))
+    before = tree_checksum(tmp_path, exclude=(tmp_path / "cache",))
+    outcome = run_cli("run", [f"data.root={data}", "model=files", f"model.path={outputs}", *QUIET,
+                              f"hydra.run.dir={tmp_path / 'runs' / 'run'}", *setting.split()],
+                      cwd=tmp_path, env={"HARNESS_CACHE_DIR": str(tmp_path / "cache"), "HF_HUB_OFFLINE": "1"})
+    assert_one_line_error(outcome, requirement)
+    assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == before
