@@ -559,3 +559,26 @@ def test_a_summary_length_out_of_range_is_one_line_before_any_model_loads(tmp_pa
                       cwd=tmp_path, env={"HARNESS_CACHE_DIR": str(tmp_path / "cache"), "HF_HUB_OFFLINE": "1"})
     assert_one_line_error(outcome, requirement)
     assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == before
+
+
+def test_two_reference_files_of_one_name_in_two_folders_each_get_their_summary(tmp_path):
+    """Broke: reference summaries were keyed by the reference file's name, so documents whose references are a/ref.txt
+    (the tram story) and b/ref.txt (another story) were both scored against the summary of b/ref.txt: the parallel
+    document read R-1 10.0 against a summary of a text it does not translate, and one summaries/reference.txt stood
+    for both. Each reference now has its summary (summaries/references/a/ref.txt, .../b/ref.txt), and each document's
+    summary record names the reference summary it is scored against."""
+    data = tmp_path / "data"
+    write(data / "src.txt", paragraphs(FRENCH))
+    write(data / "a" / "ref.txt", paragraphs(ENGLISH))
+    write(data / "b" / "ref.txt", "A different story about cats.\nCats sleep all day long.\n")
+    write(data / "manifest.yaml", yaml.safe_dump({"target_lang": "en", "documents": [
+        {"id": "a", "lang": "fr", "file": "src.txt", "reference": "a/ref.txt", "relation": "parallel"},
+        {"id": "b", "lang": "fr", "file": "src.txt", "reference": "b/ref.txt", "relation": "unrelated"}]}))
+    result = files_run(tmp_path, "sys", paragraphs(SYSTEM), "summarizer=lead", "summarizer.sentences=1",
+                       "summary.metrics=[rouge1]", data=data, documents=("a", "b"))
+    against = {d["id"]: d["summary"]["scored_against"] for d in result["documents"]}
+    assert against == {"a": "summaries/references/a/ref.txt", "b": "summaries/references/b/ref.txt"}
+    assert read(tmp_path / "sys" / against["a"]).strip() == ENGLISH[0]
+    scorer = RougeScorer(["rouge1"], use_stemmer=True)
+    expected = scorer.score(ENGLISH[0], SYSTEM[0])["rouge1"].fmeasure * 100
+    assert result["documents"][0]["summary"]["vs_reference_summary"]["rouge1"] == pytest.approx(expected, abs=1e-4)

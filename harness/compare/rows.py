@@ -266,7 +266,9 @@ def summary_rows(runs: list[Run]) -> list[SummaryRow]:
 
 def summary_degradations(run: Run, document: DocumentRecord) -> list[str]:
     """The document's summary degradations (DocumentRecord.summary_degradations), and its reference summary's."""
-    references = [r for r in run.result.reference_summaries or () if r.reference_file == document.reference_file]
+    against = document.summary.scored_against   # absent from older results: the reference file's name tells
+    references = [r for r in run.result.reference_summaries or ()
+                  if (r.text_file == against if against else r.reference_file == document.reference_file)]
     reference = [f"reference summary {cell}" for r in references for cell in (["EMPTY"] if r.empty else []) + r.cuts()]
     return document.summary_degradations() + reference
 

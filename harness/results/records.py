@@ -230,7 +230,8 @@ REFERENCE_SUMMARIES = "summaries/references"
 class SummaryRecord(Record):
     """A summary's record: what made it, its text file and size, and its score sections (every dict-valued
     field, in the order written: vs_reference_summary, vs_reference, reference_free, ...)."""
-    reference_file: str | None = entry("a reference summary's reference file", default=None,
+    reference_file: str | None = entry("a reference summary's reference file (its path below the folder of all the "
+                                       "references when two share a name)", default=None,
                                        left_out=LeftOut("reference_file", none))
     details: dict | None = entry("a reference summary's summarizer and its settings", default=None,
                                  left_out=LeftOut("details", none))
@@ -246,13 +247,16 @@ class SummaryRecord(Record):
                                       "reference_free): by metric, its score", default_factory=dict, rest=True)
     chunking: dict | None = entry("how a long input was cut into chunks (harness.summarize)", default=None,
                                   left_out=LeftOut("chunking", none))
+    scored_against: str | None = entry("a document's summary: the reference summary's file it is scored against",
+                                       default=None, left_out=LeftOut("scored_against", none))
 
     @classmethod
     def of(cls, summary: DocumentSummary, summarizer: str, **reference: Any) -> SummaryRecord:
         return cls(**reference, summarizer=summarizer, input=summary.input_kind, text_file=summary_file(summary),
                    sentences=len(summary.output.sentences), words=len(summary.output.words),
                    empty=not summary.output.words, cache_hit=summary.cache_hit, sections=summary.scores,
-                   chunking=summary.output.chunking or None)
+                   chunking=summary.output.chunking or None,
+                   scored_against=summary_file(summary.reference) if summary.reference else None)
 
     def section(self, name: str) -> dict:
         return self.sections.get(name, {})

@@ -15,12 +15,14 @@ chunk is summarized and the chunk summaries are concatenated; the chunking is re
 from __future__ import annotations
 
 import json
+import os
 import re
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import numpy as np
 from omegaconf import OmegaConf
@@ -308,13 +310,14 @@ class CausalLMSummarizer(AbstractiveSummarizer):
 
 @dataclass
 class DocumentSummary:
-    """One summary with its scores; doc_id is the reference file's name for a reference summary."""
+    """One summary with its scores; doc_id is the reference file's path (reference_key) for a reference summary."""
 
     doc_id: str
     input_kind: str               # translation, source or reference
     output: SummaryOutput
     cache_hit: bool
     scores: dict = field(default_factory=dict)
+    reference: DocumentSummary | None = None   # a document's: the reference summary it is scored against
 
 
 @dataclass
@@ -343,10 +346,19 @@ def reference_text(document: Document) -> str:
     return "\n".join(document.reference.paragraphs)
 
 
+def reference_keys(translations: list[Translation]) -> dict[Path, str]:
+    """Each reference file by its path below the folder that holds them all: its name when they share one folder,
+    a/ref.txt and b/ref.txt when two share a name (keyed by name, both documents were scored against one of them)."""
+    paths = sorted({t.document.reference.path for t in translations})
+    common = Path(os.path.commonpath([path.parent for path in paths]))
+    return {path: path.relative_to(common).as_posix() for path in paths}
+
+
 def summarize_references(summarizer: Summarizer, cache: TranslationCache, translations: list[Translation],
                          target_lang: str) -> dict[str, DocumentSummary]:
-    """One summary per reference file, under its file's name."""
-    texts = {t.document.reference.path.name: reference_text(t.document) for t in translations}
+    """One summary per reference file, under its reference_keys key."""
+    keys = reference_keys(translations)
+    texts = {keys[t.document.reference.path]: reference_text(t.document) for t in translations}
     outputs = summarize_texts(summarizer, cache, list(texts.values()), target_lang)
     return {name: DocumentSummary(name, "reference", output, hit,
                                   {"reference_free": reference_free(output.text, text)})
@@ -363,7 +375,7 @@ def summarize_document(translation: Translation, output: SummaryOutput, hit: boo
               "vs_reference": metrics.similarity(output.sentences, full_reference)}
     if stage.summarizer.summary_lang(input_lang) == input_lang:   # extractiveness: words shared with the input
         scores["reference_free"] = reference_free(output.text, input_text)
-    return DocumentSummary(translation.document.id, kind, output, hit, scores)
+    return DocumentSummary(translation.document.id, kind, output, hit, scores, reference)
 
 
 @dataclass
@@ -398,13 +410,14 @@ def summarize_documents(stage: SummaryStage | None, translations: list[Translati
     if stage is None:
         return None
     references = summarize_references(stage.summarizer, cache, translations, stage.target_lang)
+    keys = reference_keys(translations)
     inputs = [(t, *summary_input(t, stage.cross_lingual, stage.target_lang)) for t in translations]
     documents: dict[str, DocumentSummary] = {}
     for lang in sorted({lang for *_, lang in inputs}):
         group = [(t, kind, text) for t, kind, text, input_lang in inputs if input_lang == lang]
         outputs = summarize_texts(stage.summarizer, cache, [text for *_, text in group], lang)
         for (translation, kind, text), (output, hit) in zip(group, outputs):
-            reference = references[translation.document.reference.path.name]
+            reference = references[keys[translation.document.reference.path]]
             documents[translation.document.id] = summarize_document(translation, output, hit, (kind, text, lang),
                                                                     reference, stage)
     ordered = {t.document.id: documents[t.document.id] for t in translations}
