@@ -582,3 +582,18 @@ def test_two_reference_files_of_one_name_in_two_folders_each_get_their_summary(t
     scorer = RougeScorer(["rouge1"], use_stemmer=True)
     expected = scorer.score(ENGLISH[0], SYSTEM[0])["rouge1"].fmeasure * 100
     assert result["documents"][0]["summary"]["vs_reference_summary"]["rouge1"] == pytest.approx(expected, abs=1e-4)
+
+
+@pytest.mark.parametrize("layout", [lambda text: text.replace("\n", "\n\n"), lambda text: text.replace("\n", "\r\n"),
+                                    lambda text: "\ufeff" + text.replace(" The", "\nThe")],
+                         ids=["blank-lines", "windows-line-ends", "bom-and-a-sentence-a-line"])
+def test_the_same_translation_laid_out_otherwise_summarizes_and_scores_the_same(tmp_path, layout):
+    """Held: blank lines between paragraphs, Windows line ends, a byte order mark or a sentence per line change
+    neither the summary nor any of its scores (lead and centrality read sentences)."""
+    data = data_set(tmp_path / "data")
+    for summarizer in ("lead", "centrality"):
+        settings = [f"summarizer={summarizer}", "summarizer.sentences=2", "summary.metrics=[rouge1,rougeLsum,chrf]"]
+        plain = files_run(tmp_path, f"plain_{summarizer}", paragraphs(SYSTEM), *settings, data=data)
+        other = files_run(tmp_path, f"other_{summarizer}", layout(paragraphs(SYSTEM)), *settings, data=data)
+        assert what_summaries_score(other) == what_summaries_score(plain), summarizer
+        assert summary_files(tmp_path / f"other_{summarizer}") == summary_files(tmp_path / f"plain_{summarizer}")
