@@ -597,3 +597,19 @@ def test_the_same_translation_laid_out_otherwise_summarizes_and_scores_the_same(
         other = files_run(tmp_path, f"other_{summarizer}", layout(paragraphs(SYSTEM)), *settings, data=data)
         assert what_summaries_score(other) == what_summaries_score(plain), summarizer
         assert summary_files(tmp_path / f"other_{summarizer}") == summary_files(tmp_path / f"plain_{summarizer}")
+
+
+def test_ter_as_a_summary_metric_is_one_line_before_anything_runs(tmp_path):
+    """Broke: summary.metrics=[ter] scored each summary against the whole reference as one segment, which the translation
+    scores never do (TER's edit distance is super-linear: 1.4 s for a 60-word summary against the 486-word seed
+    reference, minutes for a long one, per document), and its lower-is-better score sat among the summary scores with
+    no direction shown. Refused as at document level, with the metrics that can score a whole text."""
+    data = data_set(tmp_path / "data")
+    outputs = outputs_folder(tmp_path / "outputs", paragraphs(SYSTEM))
+    before = tree_checksum(tmp_path, exclude=(tmp_path / "cache",))
+    outcome = run_cli("run", [f"data.root={data}", "model=files", f"model.path={outputs}", *QUIET,
+                              f"hydra.run.dir={tmp_path / 'runs' / 'run'}", "summarizer=lead",
+                              "summary.metrics=[rouge1,ter]"],
+                      cwd=tmp_path, env={"HARNESS_CACHE_DIR": str(tmp_path / "cache")})
+    assert_one_line_error(outcome, "summary metric 'ter'", "chrf")
+    assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == before

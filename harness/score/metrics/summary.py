@@ -16,7 +16,7 @@ import re
 
 from harness.errors import UserError
 from harness.data.lines import split_lines
-from harness.score.metrics import Metric, select_metrics, target_settings
+from harness.score.metrics import DOCUMENT_LEVEL_EXCLUDED, Metric, select_metrics, target_settings
 
 NOVEL_NGRAM_ORDERS = (1, 2, 3)
 WORD = re.compile(r"\w+")
@@ -37,6 +37,11 @@ class SummaryMetrics:
             if metric.needs_source:
                 raise UserError(f"summary metric '{metric.name}' needs the source; summaries are scored against "
                                 "a reference text alone")
+            if metric.name in DOCUMENT_LEVEL_EXCLUDED or metric.sentence_model:
+                raise UserError(f"summary metric '{metric.name}' is never given a whole text as one segment (a "
+                                "sentence model, or TER, whose edit distance is super-linear in length: minutes for a "
+                                "long reference), and a summary is scored against the whole reference as one; use "
+                                "chrf, bleu, rouge1/2/L/Lsum or embedding_cosine")
 
     def signatures(self) -> dict[str, str]:
         """How each score was computed, stored once per run in result.json."""
