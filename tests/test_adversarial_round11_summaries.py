@@ -613,3 +613,20 @@ def test_ter_as_a_summary_metric_is_one_line_before_anything_runs(tmp_path):
                       cwd=tmp_path, env={"HARNESS_CACHE_DIR": str(tmp_path / "cache")})
     assert_one_line_error(outcome, "summary metric 'ter'", "chrf")
     assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == before
+
+
+def test_a_summarizer_that_returns_nothing_is_shown_empty_in_the_run_and_the_comparison(tmp_path):
+    """Held (run table) and broke (comparison, fixed with its degraded cell): a summarizer whose model returns nothing
+    gives empty summaries, the reference's too, so every score against the reference summary is 0; the run table says
+    so on the reference summary's line and each row, and the comparison's rows now say 'empty, reference summary
+    EMPTY'."""
+    data = data_set(tmp_path / "data")
+    settings = ["summarizer=lead", "summarizer._target_=tests.backends_for_tests.empty_summarizer",
+                "summary.metrics=[rouge1,chrf]"]
+    result = files_run(tmp_path, "sysA", paragraphs(SYSTEM), *settings, data=data)
+    files_run(tmp_path, "sysB", paragraphs(ENGLISH), *settings, data=data)
+    table = run_summary_table(result)
+    assert "EMPTY: every score against it is 0" in table and summary_row(table).rstrip().endswith("empty")
+    assert result["documents"][0]["summary"]["vs_reference_summary"] == {"rouge1": 0.0, "chrf": 0.0}
+    comparison = compare_runs(load_runs([str(tmp_path / "sysA"), str(tmp_path / "sysB")]), n_resamples=50)
+    assert all(row.degraded == ["empty", "reference summary EMPTY"] for row in comparison.summaries)
