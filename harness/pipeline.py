@@ -32,8 +32,7 @@ from harness.config import check_ranges, new_run_folder, to_plain
 from harness.score.diagnostics import diagnose_documents
 from harness.data.documents import Dataset, data_set_target_lang, load_dataset
 from harness.errors import UserError, require_utf8, root_cause, unknown_name
-from harness.score.metrics import Metric, check_code_allowed, select_metrics, target_settings
-from harness.score.metrics.summary import SummaryMetrics
+from harness.score.metrics import Metric, check_code_allowed, check_metric_names, select_metrics, target_settings
 from harness.align.partition import partition_documents
 from harness.results.results import Evaluation, build_result, write_run
 from harness.results.run_folder import RunFolder, refuse_store_inside
@@ -83,11 +82,11 @@ def build_backend(cfg: DictConfig) -> Translator:
                                  cache_dir=cfg.cache.dir)
 
 
-def build_summary_stage(cfg: DictConfig) -> SummaryStage | None:
+def build_summary_stage(cfg: DictConfig, target_lang: str) -> SummaryStage | None:
     """The summarizer and summary metrics, built before translating so that mistakes fail fast."""
     if cfg.summarizer.name == "none":
         return None
-    return SummaryStage(instantiate_component(cfg.summarizer, "summarizer"), SummaryMetrics(list(cfg.summary.metrics)),
+    return SummaryStage(instantiate_component(cfg.summarizer, "summarizer"), list(cfg.summary.metrics), target_lang,
                         cfg.summary.cross_lingual)
 
 
@@ -159,10 +158,20 @@ def check_settings(cfg: DictConfig) -> None:
     """What a composed config must pass before anything runs (each job of a sweep, before the first starts):
     ranges, then the aligners' settings (bead names are read by harness.align.beads)."""
     check_ranges(cfg)
+    check_summary_settings(cfg)
     check_alignment_settings(cfg.alignment)
     check_bead_penalty(cfg.crosslingual)
     if cfg.data.max_segments and supplies_documents(cfg.backend):
         raise uncut_documents(cfg.data.max_segments)
+
+
+def check_summary_settings(cfg: DictConfig) -> None:
+    """Summary settings are read even with summarizer=none (the default), which reads none of them: a misspelt
+    summary metric is named before any job of a sweep runs, and a cross-lingual summary asked for is not dropped."""
+    check_metric_names(list(cfg.summary.metrics), "summary metric")
+    if cfg.summary.cross_lingual and cfg.summarizer.name == "none":
+        raise UserError("summary.cross_lingual=true: summarizer=none makes no summaries; name a multilingual "
+                        "summarizer, e.g. summarizer=hf_causal")
 
 
 def supplies_documents(backend: DictConfig) -> bool:
@@ -182,7 +191,8 @@ def prepare(cfg: DictConfig) -> Plan:
     stage_metrics = [*cfg.metrics, *cfg.alignment.segment_metrics, *cfg.alignment.corpus_metrics]
     check_code_allowed(stage_metrics + ([] if cfg.summarizer.name == "none" else list(cfg.summary.metrics)),
                        cfg.allow_metric_code)
-    settings = metric_settings(cfg, data_set_target_lang(cfg.data.root))
+    target_lang = data_set_target_lang(cfg.data.root)
+    settings = metric_settings(cfg, target_lang)
     metrics = select_metrics(list(cfg.metrics), settings=settings)
     aligned_metrics = AlignedMetrics.build(cfg.alignment, metrics, settings, cfg.limits.max_segment_chars)
     for metric in {id(m): m for m in [*metrics, *aligned_metrics.segment, *aligned_metrics.corpus]}.values():
@@ -193,7 +203,7 @@ def prepare(cfg: DictConfig) -> Plan:
     finally:
         cache.close()
     require_utf8(str(dataset.root), "data.root")   # a relative data.root inside a folder whose name is not UTF-8
-    return Plan(dataset, metrics, aligned_metrics, build_backend(cfg), build_summary_stage(cfg))
+    return Plan(dataset, metrics, aligned_metrics, build_backend(cfg), build_summary_stage(cfg, target_lang))
 
 
 def run(cfg: DictConfig, output_dir: str | Path | None = None, records: dict[str, str] | None = None,

@@ -107,3 +107,14 @@ class CrashesAtBatchSizeTwoBackend(Backend):
         if self.generation.batch_size == 2 and self.cause.exists():
             raise RuntimeError("CUDA error: an illegal memory access was encountered")
         return [text.upper() for text in texts]
+
+
+def empty_summarizer(name: str = "lead", sentences: int = 3):
+    """A summarizer whose model returns nothing (summarizer=lead summarizer._target_=tests.backends_for_tests.
+    empty_summarizer): every summary, the reference's included, is empty."""
+    from harness.summarize.summarize import LeadSummarizer, SummaryOutput
+
+    class EmptySummarizer(LeadSummarizer):
+        def summarize(self, text, lang):
+            return SummaryOutput([])
+    return EmptySummarizer(name, sentences)

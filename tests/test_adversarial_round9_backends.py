@@ -314,7 +314,7 @@ def test_a_summary_of_an_input_the_model_truncated_says_so_in_the_table(tiny_mar
     table = run_summary_table(result)
     row = next(line for line in table.splitlines() if line.startswith("long "))
     assert "1 input chunks TRUNCATED" in row
-    assert "reference summary: summaries/reference.txt" in table
+    assert "reference summary: summaries/references/long.ref.txt" in table
     assert "1 input chunks TRUNCATED" in next(line for line in table.splitlines() if line.startswith("reference summ"))
 
 

@@ -93,7 +93,7 @@ def test_absent_and_null_adequacy_stay_apart():
 def test_a_summary_s_chunking_and_settings_are_not_scores():
     summary = SummaryRecord.from_dict({
         "reference_file": "ref.txt", "details": {"name": "hf_causal", "max_input_tokens": 512},
-        "summarizer": "hf_causal", "input": "reference", "text_file": "summaries/reference.txt", "sentences": 2,
+        "summarizer": "hf_causal", "input": "reference", "text_file": "summaries/references/ref.txt", "sentences": 2,
         "words": 30, "empty": False, "cache_hit": False, "reference_free": {"compression": 0.2},
         "chunking": {"input_limit": 512, "chunk_tokens": [400, 300], "combined": "concatenated",
                      "truncated_chunks": 0}})

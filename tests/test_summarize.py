@@ -11,6 +11,7 @@ from harness.compare.reports.tables import run_summary_table
 from harness.summarize.summarize import CentralitySummarizer, LeadSummarizer, centrality, chunk_text
 from tests.conftest import SEEDS
 
+REFERENCE = "001_8dfe5badceb79477.txt"   # the seeds' reference file: its summary is summaries/references/<it>
 MARKETS = ("Stock markets fell sharply on Monday. The weather in Paris was sunny and warm.\n"
            "Shares dropped on stock exchanges around the world. Investors sold stocks as markets tumbled.")
 
@@ -53,8 +54,8 @@ def test_lead_run_writes_summaries_and_scores_and_the_second_run_is_cached(tmp_p
     first = run(seeds_config("summarizer=lead", "summarizer.sentences=2", "summary.metrics=[rouge1,chrf]"),
                 tmp_path / "a")
     reference = first["reference_summary"]
-    assert reference["text_file"] == "summaries/reference.txt" and reference["sentences"] == 2
-    reference_lines = (tmp_path / "a" / "summaries" / "reference.txt").read_text(encoding="utf-8").splitlines()
+    assert reference["text_file"] == f"summaries/references/{REFERENCE}" and reference["sentences"] == 2
+    reference_lines = (tmp_path / "a" / reference["text_file"]).read_text(encoding="utf-8").splitlines()
     assert reference_lines[0].startswith("(Ottawa) Canada and Japan have launched talks")
     for document in first["documents"]:
         summary = document["summary"]
@@ -68,7 +69,7 @@ def test_lead_run_writes_summaries_and_scores_and_the_second_run_is_cached(tmp_p
     second = run(seeds_config("summarizer=lead", "summarizer.sentences=2", "summary.metrics=[rouge1,chrf]"),
                  tmp_path / "b")
     assert second["reference_summary"]["cache_hit"] and all(d["summary"]["cache_hit"] for d in second["documents"])
-    assert "R-1" in run_summary_table(second) and "summaries/reference.txt" in run_summary_table(second)
+    assert "R-1" in run_summary_table(second) and f"summaries/references/{REFERENCE}" in run_summary_table(second)
     # own (2026-12-04): the identity run's outputs are the sources, not English; its summary rows said nothing
     rows = run_summary_table(second).splitlines()[2:2 + len(second["documents"])]
     assert len(rows) == 4 and all(row.rstrip().endswith("input off-target") for row in rows)

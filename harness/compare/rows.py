@@ -6,6 +6,7 @@ holds them; comparison.json holds them as dicts (Comparison.as_record).
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, fields
 
 from harness.compare.comparability import metric_records, paired_segments, scored_documents
@@ -106,10 +107,18 @@ class Verdict:
 
 @dataclass(frozen=True)
 class SummaryRow:
+    """One document's summary scores in one run, with what made them: the summarizer and its settings (a label, and
+    `setup`, everything that decides the summaries and the reference summary they are scored against, with the
+    metrics' signatures). Rows of different setups are not comparable."""
     document: str
     lang: str
+    relation: str
+    parallel: bool            # declared parallel and not measured otherwise (DocumentRecord.parallel)
     system: str
+    summarizer: str
+    setup: str
     scores: dict[str, float]
+    degraded: list[str]       # the run table's degraded cell, and the degradations of its reference summary
 
 
 @dataclass(frozen=True)
@@ -210,9 +219,65 @@ def verdicts(rows: list[TestedRow], metrics: list[MetricInfo]) -> list[Verdict]:
     return list(tally.values())
 
 
+MODEL_LABELS = ("name", "loaded")   # a summarizer model's record: its label (by default the run's model's name)
+                                    # and what this run loaded (nothing when cached), which decide no summary
+
+
+def summarizer_model(details: dict) -> dict:
+    """The summarizer model's record (an abstractive summarizer's), less what decides no summary."""
+    model = details.get("model")
+    return {key: value for key, value in model.items() if key not in MODEL_LABELS} if isinstance(model, dict) else {}
+
+
+def summarizer_label(name: str, details: dict | None) -> str:
+    """'lead (sentences=3)': the summarizer with its settings and its model (hub id, local folder or GGUF source),
+    from the reference summary's record (details: the summarizer's describe(); absent from older results)."""
+    details = details or {}
+    model = summarizer_model(details)
+    settings = [f"{key}={json.dumps(value, ensure_ascii=False) if isinstance(value, str) else value}"   # a prompt
+                for key, value in details.items() if key not in ("name", "model")]                   # on one line
+    shown = model.get("id") or model.get("source")
+    settings += [f"model={shown}"] if shown else []
+    return f"{name} ({', '.join(settings)})" if settings else name
+
+
+def summary_setup(run: Run) -> tuple[str, str]:
+    """A run's summarizer label and its whole summary setup (as JSON: what a summary is made from, the reference
+    summaries' records of the summarizer, the summary metrics' signatures)."""
+    record = run.result
+    references = record.reference_summaries or ()
+    first = next(d.summary for d in record.documents if d.summary is not None)
+    details = references[0].details if references else None
+    made_by = [{**r.details, "model": summarizer_model(r.details)} if r.details else r.summarizer for r in references]
+    setup = {"input": first.input, "summarizer": made_by or first.summarizer, "metrics": record.summary_metrics}
+    return summarizer_label(first.summarizer or "?", details), json.dumps(setup, sort_keys=True, ensure_ascii=False)
+
+
 def summary_rows(runs: list[Run]) -> list[SummaryRow]:
-    return [SummaryRow(document.id, document.src_lang, run.name, document.summary.flat_scores())
-            for run in runs for document in run.result.documents if document.summary is not None]
+    rows = []
+    for run in runs:
+        documents = [document for document in run.result.documents if document.summary is not None]
+        label, setup = summary_setup(run) if documents else ("", "")
+        rows += [SummaryRow(document.id, document.src_lang, document.relation, document.parallel, run.name, label,
+                            setup, document.summary.flat_scores(), summary_degradations(run, document))
+                 for document in documents]
+    return rows
+
+
+def summary_degradations(run: Run, document: DocumentRecord) -> list[str]:
+    """The document's summary degradations (DocumentRecord.summary_degradations), and its reference summary's."""
+    against = document.summary.scored_against   # absent from older results: the reference file's name tells
+    references = [r for r in run.result.reference_summaries or ()
+                  if (r.text_file == against if against else r.reference_file == document.reference_file)]
+    reference = [f"reference summary {cell}" for r in references for cell in (["EMPTY"] if r.empty else []) + r.cuts()]
+    return document.summary_degradations() + reference
+
+
+def summary_setups_differ(rows: list[SummaryRow]) -> dict[str, str]:
+    """Each system's summarizer label when the systems' summaries were made or scored differently (empty when all
+    alike): each is scored against its own summarizer's summary of the reference."""
+    setups = {row.system: (row.summarizer, row.setup) for row in rows}
+    return {system: label for system, (label, _) in setups.items()} if len({s for _, s in setups.values()}) > 1 else {}
 
 
 @dataclass(frozen=True)

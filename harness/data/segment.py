@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
+from importlib import metadata
 from itertools import accumulate
 
 from sentencex import segment as sentencex_segment
 
+SPLITTING_RULES_VERSION = 1   # raise it when a rule here changes where a text is cut (splitter_signature)
 HAS_WORD = re.compile(r"\w")
 BRACKET_END = re.compile(r"[.!?][)\]]+(\s+)(?=\w)")   # 'bus.)', and the white space before a word
 WIDE_SPACES = {code: " " for code in range(0x80, 0x3001) if chr(code).isspace()}   # U+00A0 ... U+3000
@@ -26,6 +28,11 @@ class Segment:
     paragraph: int      # index of the source line it came from
     lang: str
     text: str
+
+
+def splitter_signature() -> str:
+    """Which splitter cut a text: a result kept by the whole text it was cut from (a summary) names it in its key."""
+    return f"sentencex {metadata.version('sentencex')}|rules {SPLITTING_RULES_VERSION}"
 
 
 def split_sentences(text: str, lang: str) -> list[str]:

@@ -216,14 +216,22 @@ class OutputLanguage:
 
 
 def summary_file(summary: DocumentSummary) -> str:
+    """summaries/<doc_id>.txt, and a reference's summary in summaries/references/ under its reference file's name,
+    which no document's summary can take (a document 'reference' overwrote the reference summary's file)."""
+    if summary.input_kind == "reference":
+        return f"{REFERENCE_SUMMARIES}/{summary.doc_id}"
     return f"summaries/{summary.doc_id}.txt"
+
+
+REFERENCE_SUMMARIES = "summaries/references"
 
 
 @dataclass(frozen=True, kw_only=True)
 class SummaryRecord(Record):
     """A summary's record: what made it, its text file and size, and its score sections (every dict-valued
     field, in the order written: vs_reference_summary, vs_reference, reference_free, ...)."""
-    reference_file: str | None = entry("a reference summary's reference file", default=None,
+    reference_file: str | None = entry("a reference summary's reference file (its path below the folder of all the "
+                                       "references when two share a name)", default=None,
                                        left_out=LeftOut("reference_file", none))
     details: dict | None = entry("a reference summary's summarizer and its settings", default=None,
                                  left_out=LeftOut("details", none))
@@ -231,23 +239,35 @@ class SummaryRecord(Record):
     input: str | None = entry("what was summarized: translation, source or reference", default=None)
     text_file: str | None = entry("the summary, in the run folder", default=None)
     sentences: int | None = entry("the summary's sentences", default=None)
-    words: int | None = entry("the summary's words", default=None)
-    empty: bool = entry("whether the summary is empty", default=False, read=bool)
+    words: int | None = entry("the summary's words (runs of letters and digits, as its metrics count them)",
+                              default=None)
+    empty: bool = entry("whether the summary is empty (no word: punctuation alone is empty)", default=False, read=bool)
     cache_hit: bool | None = entry("whether it came from the cache", default=None)
     sections: dict[str, dict] = entry("score sections by comparison (vs_reference_summary, vs_reference, "
                                       "reference_free): by metric, its score", default_factory=dict, rest=True)
     chunking: dict | None = entry("how a long input was cut into chunks (harness.summarize)", default=None,
                                   left_out=LeftOut("chunking", none))
+    scored_against: str | None = entry("a document's summary: the reference summary's file it is scored against",
+                                       default=None, left_out=LeftOut("scored_against", none))
 
     @classmethod
     def of(cls, summary: DocumentSummary, summarizer: str, **reference: Any) -> SummaryRecord:
         return cls(**reference, summarizer=summarizer, input=summary.input_kind, text_file=summary_file(summary),
-                   sentences=len(summary.output.sentences), words=len(summary.output.text.split()),
-                   empty=not summary.output.text.strip(), cache_hit=summary.cache_hit, sections=summary.scores,
-                   chunking=summary.output.chunking or None)
+                   sentences=len(summary.output.sentences), words=len(summary.output.words),
+                   empty=not summary.output.words, cache_hit=summary.cache_hit, sections=summary.scores,
+                   chunking=summary.output.chunking or None,
+                   scored_against=summary_file(summary.reference) if summary.reference else None)
 
     def section(self, name: str) -> dict:
         return self.sections.get(name, {})
+
+    def cuts(self) -> list[str]:
+        """What an abstractive summarizer cut: input chunks the tokenizer truncated (a word longer than the model takes
+        is a chunk of its own), chunk summaries cut at summarizer.max_new_tokens."""
+        chunking = self.chunking or {}
+        truncated, cut = chunking.get("truncated_chunks", 0), chunking.get("cut_chunks", 0)
+        return [*([f"{truncated} input chunks TRUNCATED"] if truncated else []),
+                *([f"{cut} cut at max_new_tokens"] if cut else [])]
 
     def flat_scores(self) -> dict:
         """Flat "<comparison> <metric>" -> score over the score sections (issue 5's shape)."""
@@ -374,6 +394,18 @@ class DocumentRecord(Record):
         """Whether its output is not in the target language (harness.score.diagnostics.language_verdict)."""
         language = self.output_language
         return language is not None and language.verdict == "off_target"
+
+    @property
+    def summarizes_off_target_output(self) -> bool:
+        """Its summary was made from the system's output, and that output is not in the target language."""
+        return self.summary is not None and self.summary.input == "translation" and self.off_target
+
+    def summary_degradations(self) -> list[str]:
+        """What makes its summary less than a summary of the system's output: empty, what the summarizer cut (cuts),
+        or made from an off-target output (a summary of a text not in the target language, by a summarizer that may
+        read English only, says nothing of the system's summaries)."""
+        return [*(["empty"] if self.summary.empty else []), *self.summary.cuts(),
+                *(["input off-target"] if self.summarizes_off_target_output else [])]
 
     @property
     def adequacy(self) -> float | None:

@@ -15,6 +15,7 @@ chunk is summarized and the chunk summaries are concatenated; the chunking is re
 from __future__ import annotations
 
 import json
+import os
 import re
 from abc import ABC, abstractmethod
 from collections import Counter
@@ -28,6 +29,7 @@ from omegaconf import OmegaConf
 
 from harness.translate.backends.base import BuiltWith, user_parts
 from harness.translate.backends.hf_causal import CausalLMBackend
+from harness.translate.backends.prompted import filled
 from harness.translate.backends.hf_seq2seq import Seq2SeqBackend
 from harness.cache import TranslationCache
 from harness.config import GenerationSpec, ModelSpec
@@ -35,9 +37,9 @@ from harness.data.documents import Document
 from harness.score.embeddings import cosine_matrix
 from harness.errors import UserError
 from harness.data.languages import language_name
-from harness.score.metrics.summary import SummaryMetrics, reference_free
+from harness.score.metrics.summary import SummaryMetrics, reference_free, words
 from harness.data.lines import split_lines
-from harness.data.segment import split_sentences
+from harness.data.segment import split_sentences, splitter_signature
 from harness.translate.translate import Translation, translate_with_cache
 
 SUMMARY_LANG = "en"
@@ -57,6 +59,11 @@ class SummaryOutput:
     @property
     def text(self) -> str:
         return "\n".join(self.sentences) + "\n"
+
+    @property
+    def words(self) -> list[str]:
+        """Its words as the summary metrics count them (runs of letters and digits): punctuation alone is no word."""
+        return words(self.text)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)
@@ -81,10 +88,20 @@ class Summarizer(BuiltWith, ABC):
         """Everything besides the name that decides the summary."""
         return {}
 
+    def reads(self, lang: str) -> bool:
+        """Whether it summarizes a text written in lang."""
+        return lang == SUMMARY_LANG or self.multilingual
+
+    def summary_lang(self, input_lang: str) -> str:
+        """The language of its summary of a text in input_lang: the input's (its summary is sentences of it)."""
+        return input_lang
+
     def fingerprint(self, src_lang: str, tgt_lang: str) -> dict:
-        """A user's summarizer is keyed by its code and the settings it was built with (user_parts) too."""
-        return {"task": "summary", "summarizer": type(self).__name__, **self.settings(),
-                **user_parts(self, ("name", "cache_dir"))}
+        """A summary is kept by the whole text it summarizes, but it is made of that text's sentences (or of chunks
+        cut at them): the splitter is part of its key. A user's summarizer is keyed by its code and the settings it
+        was built with (user_parts) too."""
+        return {"task": "summary", "summarizer": type(self).__name__, "sentences_cut_by": splitter_signature(),
+                **self.settings(), **user_parts(self, ("name", "cache_dir"))}
 
     def describe(self) -> dict:
         return {"name": self.name, **self.settings()}
@@ -105,6 +122,9 @@ class LeadSummarizer(Summarizer):
 
     def settings(self) -> dict:
         return {"sentences": self.sentences}
+
+    def reads(self, lang: str) -> bool:
+        return True   # sentences cut in the input's language
 
     def summarize(self, text: str, lang: str) -> SummaryOutput:
         return SummaryOutput(sentences_of(text, lang)[:self.sentences])
@@ -211,12 +231,22 @@ class AbstractiveSummarizer(Summarizer):
     def settings(self) -> dict:
         return {"max_input_tokens": self.max_input_tokens}
 
+    def summary_lang(self, input_lang: str) -> str:
+        return SUMMARY_LANG   # the backend is asked for a summary in English
+
     def fingerprint(self, src_lang: str, tgt_lang: str) -> dict:
         with named_as_summarizer_settings():
-            return {**super().fingerprint(src_lang, tgt_lang), **self.backend.fingerprint(src_lang, tgt_lang)}
+            backend = self.backend.fingerprint(src_lang, tgt_lang)
+        # the model's name is a label, by default the run's model's (harness-score: each system's name): the same
+        # summarizer model under another run's name makes the same summaries
+        return {**super().fingerprint(src_lang, tgt_lang), **backend, "model": {**backend["model"], "name": None}}
 
     def describe(self) -> dict:
-        return {**super().describe(), "model": self.backend.describe()}
+        """Its record in result.json: with the summary length and the beams, which decide the summaries (they are in
+        the cache key through the backend's fingerprint)."""
+        generation = self.backend.generation
+        return {**super().describe(), "max_new_tokens": generation.max_new_tokens, "num_beams": generation.num_beams,
+                "model": self.backend.describe()}
 
     @abstractmethod
     def limit_and_counter(self, lang: str) -> tuple[int, Callable[[str], int]]:
@@ -258,8 +288,8 @@ class CausalSummaryBackend(CausalLMBackend):
     summary_prompt = "{source}"
 
     def prompt_template(self, src_lang: str, tgt_lang: str) -> str:
-        return self.summary_prompt.format(src_name=language_name(src_lang), tgt_name=language_name(tgt_lang),
-                                          source="{source}")
+        return filled(self.summary_prompt, "summarizer.prompt", src_name=language_name(src_lang),
+                      tgt_name=language_name(tgt_lang), source="{source}")
 
 
 class CausalLMSummarizer(AbstractiveSummarizer):
@@ -270,6 +300,10 @@ class CausalLMSummarizer(AbstractiveSummarizer):
         if "{source}" not in prompt:
             raise UserError("summarizer.prompt: put {source} where the document goes")
         self.backend.summary_prompt = prompt
+        self.backend.prompt_template(SUMMARY_LANG, SUMMARY_LANG)   # a placeholder it cannot fill fails here
+
+    def describe(self) -> dict:
+        return {**super().describe(), "prompt": self.backend.summary_prompt}
 
     def limit_and_counter(self, lang: str) -> tuple[int, Callable[[str], int]]:
         return self.max_input_tokens, lambda text: self.backend.measure(
@@ -278,13 +312,14 @@ class CausalLMSummarizer(AbstractiveSummarizer):
 
 @dataclass
 class DocumentSummary:
-    """One summary with its scores; doc_id is "reference" for the reference summary."""
+    """One summary with its scores; doc_id is the reference file's path (reference_key) for a reference summary."""
 
     doc_id: str
     input_kind: str               # translation, source or reference
     output: SummaryOutput
     cache_hit: bool
     scores: dict = field(default_factory=dict)
+    reference: DocumentSummary | None = None   # a document's: the reference summary it is scored against
 
 
 @dataclass
@@ -301,49 +336,70 @@ def summarize_texts(summarizer: Summarizer, cache: TranslationCache, texts: list
     return [(SummaryOutput.from_json(output), hit) for output, hit in zip(outputs, hits)]
 
 
-def summary_input(translation: Translation, cross_lingual: bool) -> tuple[str, str, str]:
+def summary_input(translation: Translation, cross_lingual: bool, target_lang: str) -> tuple[str, str, str]:
     """(kind, text, lang) that a document's summary is made from."""
     document = translation.document
     if cross_lingual:
         return "source", "\n".join(document.source.paragraphs), document.src_lang
-    return "translation", translation.text, SUMMARY_LANG
+    return "translation", translation.text, target_lang
 
 
 def reference_text(document: Document) -> str:
     return "\n".join(document.reference.paragraphs)
 
 
-def summarize_references(summarizer: Summarizer, cache: TranslationCache,
-                         translations: list[Translation]) -> dict[str, DocumentSummary]:
-    """One summary per reference file: "reference" when the data set has one, "reference_<stem>" otherwise."""
-    texts = {t.document.reference.path.name: reference_text(t.document) for t in translations}
-    outputs = summarize_texts(summarizer, cache, list(texts.values()), SUMMARY_LANG)
-    single = len(texts) == 1
-    return {name: DocumentSummary("reference" if single else f"reference_{Path(name).stem}", "reference", output, hit,
+def reference_keys(translations: list[Translation]) -> dict[Path, str]:
+    """Each reference file by its path below the folder that holds them all: its name when they share one folder,
+    a/ref.txt and b/ref.txt when two share a name (keyed by name, both documents were scored against one of them)."""
+    paths = sorted({t.document.reference.path for t in translations})
+    common = Path(os.path.commonpath([path.parent for path in paths]))
+    return {path: path.relative_to(common).as_posix() for path in paths}
+
+
+def summarize_references(summarizer: Summarizer, cache: TranslationCache, translations: list[Translation],
+                         target_lang: str) -> dict[str, DocumentSummary]:
+    """One summary per reference file, under its reference_keys key."""
+    keys = reference_keys(translations)
+    texts = {keys[t.document.reference.path]: reference_text(t.document) for t in translations}
+    outputs = summarize_texts(summarizer, cache, list(texts.values()), target_lang)
+    return {name: DocumentSummary(name, "reference", output, hit,
                                   {"reference_free": reference_free(output.text, text)})
             for (name, text), (output, hit) in zip(texts.items(), outputs)}
 
 
-def summarize_document(translation: Translation, output: SummaryOutput, hit: bool, input_text: str, kind: str,
-                       reference: DocumentSummary, metrics: SummaryMetrics) -> DocumentSummary:
-    full_reference = sentences_of(reference_text(translation.document), SUMMARY_LANG)
+def summarize_document(translation: Translation, output: SummaryOutput, hit: bool, summarized: tuple[str, str, str],
+                       reference: DocumentSummary, stage: SummaryStage) -> DocumentSummary:
+    """summarized: (kind, text, lang) of what the summary was made from (summary_input)."""
+    kind, input_text, input_lang = summarized
+    metrics = stage.metrics
+    full_reference = sentences_of(reference_text(translation.document), stage.target_lang)
     scores = {"vs_reference_summary": metrics.similarity(output.sentences, reference.output.sentences),
-              "vs_reference": metrics.similarity(output.sentences, full_reference),
-              "reference_free": reference_free(output.text, input_text)}
-    return DocumentSummary(translation.document.id, kind, output, hit, scores)
+              "vs_reference": metrics.similarity(output.sentences, full_reference)}
+    if stage.summarizer.summary_lang(input_lang) == input_lang:   # extractiveness: words shared with the input
+        scores["reference_free"] = reference_free(output.text, input_text)
+    return DocumentSummary(translation.document.id, kind, output, hit, scores, reference)
 
 
 @dataclass
 class SummaryStage:
-    """What the run does with summaries: the summarizer, the similarity metrics, and whether documents
+    """What the run does with summaries: the summarizer, the similarity metrics (of summaries in the summarizer's
+    output language), the data set's target language (of the translations and the reference), and whether documents
     are summarized from their source (cross-lingual) instead of their translation. Built before translating,
     so a bad name or setting fails fast."""
 
     summarizer: Summarizer
-    metrics: SummaryMetrics
+    metric_names: list[str]
+    target_lang: str = SUMMARY_LANG
     cross_lingual: bool = False
+    metrics: SummaryMetrics = field(init=False)
 
     def __post_init__(self):
+        if not self.summarizer.reads(self.target_lang):   # before the metrics: the summarizer decides their language
+            raise UserError(f"summarizer={self.summarizer.name} reads English only, and the translations and the "
+                            f"reference are {language_name(self.target_lang)} (target_lang: {self.target_lang}); use "
+                            "summarizer=lead (any language), summarizer=hf_causal, or summarizer=hf_seq2seq with a "
+                            "multilingual model and summarizer.multilingual=true")
+        self.metrics = SummaryMetrics(self.metric_names, self.summarizer.summary_lang(self.target_lang))
         if self.cross_lingual and not self.summarizer.multilingual:
             raise UserError(f"summary.cross_lingual=true needs a multilingual summarizer; '{self.summarizer.name}' "
                             "summarizes in the input's language -- use summarizer=hf_causal, or "
@@ -355,15 +411,16 @@ def summarize_documents(stage: SummaryStage | None, translations: list[Translati
     """Summarize the reference(s) and every document, and score each summary; None with summarizer=none."""
     if stage is None:
         return None
-    references = summarize_references(stage.summarizer, cache, translations)
-    inputs = [(t, *summary_input(t, stage.cross_lingual)) for t in translations]
+    references = summarize_references(stage.summarizer, cache, translations, stage.target_lang)
+    keys = reference_keys(translations)
+    inputs = [(t, *summary_input(t, stage.cross_lingual, stage.target_lang)) for t in translations]
     documents: dict[str, DocumentSummary] = {}
     for lang in sorted({lang for *_, lang in inputs}):
         group = [(t, kind, text) for t, kind, text, input_lang in inputs if input_lang == lang]
         outputs = summarize_texts(stage.summarizer, cache, [text for *_, text in group], lang)
         for (translation, kind, text), (output, hit) in zip(group, outputs):
-            reference = references[translation.document.reference.path.name]
-            documents[translation.document.id] = summarize_document(translation, output, hit, text, kind,
-                                                                    reference, stage.metrics)
+            reference = references[keys[translation.document.reference.path]]
+            documents[translation.document.id] = summarize_document(translation, output, hit, (kind, text, lang),
+                                                                    reference, stage)
     ordered = {t.document.id: documents[t.document.id] for t in translations}
     return SummaryEvaluation(stage.summarizer, references, ordered, stage.metrics.signatures())

@@ -31,7 +31,8 @@ from harness.compare.reports.tables import (LEADERBOARD_HEADERS, METRIC_LABELS, 
                                            leaderboard_cells, metric_label, metric_rows, number, untested_rows,
                                            p_floor, p_text, ranking_csv, ranking_tables, score_with_interval,
                                            short_note,
-                                           skipped_document_notes, summary_table)
+                                           skipped_document_notes, SUMMARY_NAME_COLUMNS, summary_notes,
+                                           summary_table)
 from harness.compare.reports.html_text import bdi, escape, isolated, said, with_names_isolated
 from harness.compare.reports.spans import error_spans_html
 from harness.compare.rows import (BucketRow, DocumentInfo, Example, ExampleOutput, MetricInfo, SystemInfo,
@@ -480,9 +481,11 @@ def summaries_section(comparison: Comparison, charts: list[dict]) -> str:
     if not comparison.summaries:
         return ""
     headers, cells = summary_table(comparison)
-    rows = [[td(c, "name" if i < 3 else "num") for i, c in enumerate(row)] for row in cells]
-    scores = set(range(3, len(headers)))
-    return table(headers, rows, scores, names=scores)
+    scores = set(range(SUMMARY_NAME_COLUMNS, len(headers) - 1))   # the last column: what was degraded, in words
+    kinds = ["num" if i in scores else "name" if i < SUMMARY_NAME_COLUMNS else "plain" for i in range(len(headers))]
+    rows = [[td(c, kind) for c, kind in zip(row, kinds)] for row in cells]
+    return table(headers, rows, scores, names=scores) + "".join(f"<p>{escape(note)}</p>"
+                                                                for note in summary_notes(comparison))
 
 
 # ---------------------------------------------------------------- what was compared: metadata, last

@@ -21,12 +21,14 @@ from wcwidth import wcswidth
 
 from harness.compare.comparison import Comparison
 from harness.compare.rows import (OFF_TARGET, BucketRow, Example, MetricInfo, PairRow, RankRow, Ranking, ScoreRow,
-                                  SystemExamples, TestedRow, baseline_family_size, duplicate_note)
+                                  SystemExamples, TestedRow, baseline_family_size, duplicate_note,
+                                  summarizer_label, summary_setups_differ)
 from harness.compare.significance import short_of_95
 from harness.compare.statistics import ALPHA
 from harness.data.languages import language_name
 from harness.data.relations import MeasuredFrom, Relation
 from harness.errors import UserError
+from harness.results.records import REFERENCE_SUMMARIES
 from harness.results.results import DocumentRecord, RunRecord, SummaryRecord, as_run_record
 from harness.results.run_folder import followed, refuse_inside_a_run, remove_created_folders, topmost_missing
 from harness.score.metrics import Score
@@ -225,37 +227,20 @@ def summary_row(document: DocumentRecord, similarity: list[str], cosine: bool) -
 
 
 def summary_degradations(document: DocumentRecord) -> str:
-    """The degraded cell of a summary: empty, what the summarizer cut (chunk_degradations), or made from a
-    translation that is off-target (the run table's English column: a summary of a text that is not in the target
-    language, by a summarizer that may read English only, says nothing of the system's summaries)."""
-    summary = document.summary
-    cells = ["empty"] if summary.empty else []
-    cells += chunk_degradations(summary)
-    if summarizes_off_target_output(document):
-        cells.append("input off-target")
-    return ", ".join(cells)
-
-
-def chunk_degradations(summary: SummaryRecord) -> list[str]:
-    """What an abstractive summarizer cut: input chunks the tokenizer truncated (a word longer than the model takes
-    is a chunk of its own), chunk summaries cut at summarizer.max_new_tokens."""
-    chunking = summary.chunking or {}
-    truncated, cut = chunking.get("truncated_chunks", 0), chunking.get("cut_chunks", 0)
-    return [*([f"{truncated} input chunks TRUNCATED"] if truncated else []),
-            *([f"{cut} cut at max_new_tokens"] if cut else [])]
+    return ", ".join(document.summary_degradations())
 
 
 def reference_summary_note(reference: SummaryRecord) -> str:
     """The line under the summary table about a reference summary, with what made it less than the reference."""
-    cut = chunk_degradations(reference)
+    cut = reference.cuts()
     return (f"reference summary: {reference.text_file} ({reference.words} words, from {reference.reference_file})"
             + (" EMPTY: every score against it is 0" if reference.empty else "")
             + (f"; degraded: {', '.join(cut)}" if cut else ""))
 
 
-def summarizes_off_target_output(document: DocumentRecord) -> bool:
-    """The summary was made from the system's output, and that output is not in the target language."""
-    return document.summary.input == "translation" and document.off_target
+NOT_PARALLEL_SUMMARY_NOTE = ("relation not parallel: the summary is made from a text that does not translate the "
+                             "reference, so its scores measure how much the two texts' summaries share, not "
+                             "translation quality")
 
 
 def run_summary_table(result: dict | RunRecord) -> str:
@@ -272,9 +257,17 @@ def run_summary_table(result: dict | RunRecord) -> str:
     headers = ["document", "lang", "relation", "words", *[METRIC_LABELS.get(n, n) for n in similarity],
                *(["cos ref"] if cosine else []), *SUMMARY_FREE_COLUMNS.values(), "degraded"]
     table = format_table(headers, [summary_row(d, similarity, cosine) for d in documents])
-    notes = [f"summaries: {first.summarizer} of each {first.input}, "
-             "scored against the reference summary (cos ref: against the full reference)"]
-    if any(summarizes_off_target_output(d) for d in documents):
+    # no human summary: a summary is scored against the same summarizer's summary of the reference text
+    made_by = summarizer_label(first.summarizer, references[0].details)
+    notes = [f"summaries: {made_by} of each {first.input}, scored against {first.summarizer}'s summary of "
+             f"the reference ({references[0].text_file if len(references) == 1 else REFERENCE_SUMMARIES + '/'}; "
+             "cos ref: against the full reference)"]
+    if not all(d.parallel for d in documents):
+        notes.append(NOT_PARALLEL_SUMMARY_NOTE)
+    if any(not d.summary.section("reference_free") for d in documents):
+        notes.append("reference-free scores left out (-) of summaries in another language than their input (summary."
+                     "cross_lingual): a summary shares no words with a text in another language")
+    if any(d.summarizes_off_target_output for d in documents):
         notes.append("input off-target: the translation summarized is not in the target language (the run table's "
                      "English column), so its summary's scores say nothing of the system's summaries")
     notes += [reference_summary_note(reference) for reference in references]
@@ -713,11 +706,28 @@ def bucket_table(comparison: Comparison, metric: str) -> tuple[list[str], list[l
     return ["document", "lang", "reference words", "segments", *systems], rows
 
 
+SUMMARY_NAME_COLUMNS = 5   # document, lang, relation, system, summarizer: then one column per score
+
+
 def summary_table(comparison: Comparison) -> tuple[list[str], list[list[str]]]:
     columns = list(dict.fromkeys(key for row in comparison.summaries for key in row.scores))
-    rows = [[row.document, row.lang, row.system, *[number(row.scores.get(c)) for c in columns]]
-            for row in comparison.summaries]
-    return ["document", "lang", "system", *columns], rows
+    rows = [[row.document, row.lang, row.relation, row.system, row.summarizer,
+             *[number(row.scores.get(c)) for c in columns], ", ".join(row.degraded)] for row in comparison.summaries]
+    return ["document", "lang", "relation", "system", "summarizer", *columns, "degraded"], rows
+
+
+def summary_notes(comparison: Comparison) -> list[str]:
+    """What the summary table's rows are scored against, and whether they may be compared."""
+    notes = ["each summary is scored against its summarizer's summary of the reference (vs_reference: against the "
+             "full reference)"]
+    if not all(row.parallel for row in comparison.summaries):
+        notes.append(NOT_PARALLEL_SUMMARY_NOTE)
+    differ = summary_setups_differ(comparison.summaries)
+    if differ:
+        notes.append("not comparable between systems: their summaries were made or scored differently ("
+                     + "; ".join(f"{system}: {label}" for system, label in differ.items())
+                     + "), each against its own summarizer's summary of the reference; re-run them alike to compare")
+    return notes
 
 
 NO_OUTPUT = "(nothing aligned)"
@@ -771,7 +781,8 @@ def comparison_markdown(comparison: Comparison) -> str:
            for o in x.outputs):
         parts += [markdown_text(NO_OUTPUT_NOTE), ""]
     if comparison.summaries:
-        parts += ["## Summaries", "", markdown_table(*summary_table(comparison)), ""]
+        parts += ["## Summaries", "", markdown_table(*summary_table(comparison)), "",
+                  *[f"- {markdown_text(note)}" for note in summary_notes(comparison)], ""]
     return "\n".join(parts)
 
 

@@ -20,7 +20,8 @@ from harness.score.metrics.evaluate_metrics import EVALUATE_PREFIX, EvaluateMetr
 from harness.score.metrics.sacrebleu_metrics import sacrebleu_metrics
 from harness.score.metrics.text_similarity import text_similarity_metrics
 
-__all__ = ["Metric", "Score", "available_metrics", "select_metrics", "target_settings", "check_code_allowed",
+__all__ = ["Metric", "Score", "available_metrics", "check_metric_names", "select_metrics", "target_settings",
+           "check_code_allowed",
            "DOCUMENT_LEVEL_EXCLUDED",
            "EVALUATE_PREFIX", "REGISTRY", "is_metric_name"]
 
@@ -43,8 +44,9 @@ DOCUMENT_LEVEL_EXCLUDED = {"ter"}
 
 
 def target_settings(target_lang: str) -> dict[str, dict]:
-    """The constructor arguments that follow the target language: BLEU's tokenizer, as sacrebleu -l SRC-TGT picks it."""
-    return {"bleu": {"target_lang": target_lang}}
+    """The constructor arguments that follow the target language: BLEU's tokenizer, as sacrebleu -l SRC-TGT picks it;
+    the metrics that read English only (ROUGE, embedding cosine) refuse another."""
+    return {name: {"target_lang": target_lang} for name in ("bleu", *text_similarity_metrics())}
 
 
 def available_metrics() -> dict[str, Metric]:
@@ -86,12 +88,17 @@ def build_metric(name: str, kind: str, settings: Mapping[str, dict]) -> Metric:
     return metric_from_path(name, kind)
 
 
-def select_metrics(names: list[str], kind: str = "metric", settings: Mapping[str, dict] | None = None) -> list[Metric]:
-    """The named metrics, each built once (a name given twice gives the same object); `settings` holds the
-    constructor arguments of registered metrics by name (metric_settings.NAME: a COMET metric's model)."""
+def check_metric_names(names: list[str], kind: str = "metric") -> None:
+    """Each name can denote a metric, or "Did you mean": checked without building any."""
     for name in names:
         if not is_metric_name(name):
             raise unknown_name(kind, name, [*REGISTRY, f"{EVALUATE_PREFIX}NAME", "package.module.MetricClass"])
+
+
+def select_metrics(names: list[str], kind: str = "metric", settings: Mapping[str, dict] | None = None) -> list[Metric]:
+    """The named metrics, each built once (a name given twice gives the same object); `settings` holds the
+    constructor arguments of registered metrics by name (metric_settings.NAME: a COMET metric's model)."""
+    check_metric_names(names, kind)
     built: dict[str, Metric] = {}
     for name in names:
         if name not in built:

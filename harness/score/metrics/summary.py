@@ -16,7 +16,7 @@ import re
 
 from harness.errors import UserError
 from harness.data.lines import split_lines
-from harness.score.metrics import Metric, select_metrics
+from harness.score.metrics import DOCUMENT_LEVEL_EXCLUDED, Metric, select_metrics, target_settings
 
 NOVEL_NGRAM_ORDERS = (1, 2, 3)
 WORD = re.compile(r"\w+")
@@ -29,12 +29,19 @@ def joined(metric: Metric, sentences: list[str]) -> str:
 class SummaryMetrics:
     """The similarity metrics named in `summary.metrics`, built (evaluate modules loaded) up front."""
 
-    def __init__(self, names: list[str]):
-        self.metrics = select_metrics(list(names), kind="summary metric")
+    def __init__(self, names: list[str], lang: str = "en"):
+        """lang: the summaries' language (BLEU tokenizes as sacrebleu does for it; an English-only metric refuses
+        another)."""
+        self.metrics = select_metrics(list(names), kind="summary metric", settings=target_settings(lang))
         for metric in self.metrics:
             if metric.needs_source:
                 raise UserError(f"summary metric '{metric.name}' needs the source; summaries are scored against "
                                 "a reference text alone")
+            if metric.name in DOCUMENT_LEVEL_EXCLUDED or metric.sentence_model:
+                raise UserError(f"summary metric '{metric.name}' is never given a whole text as one segment (a "
+                                "sentence model, or TER, whose edit distance is super-linear in length: minutes for a "
+                                "long reference), and a summary is scored against the whole reference as one; use "
+                                "chrf, bleu, rouge1/2/L/Lsum or embedding_cosine")
 
     def signatures(self) -> dict[str, str]:
         """How each score was computed, stored once per run in result.json."""

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gc
 from abc import abstractmethod
+from string import Formatter
 
 from harness.translate.backends.base import Backend, decoding_fingerprint
 from harness.translate.backends.hf_loading import model_id_for, model_identity
@@ -29,6 +30,20 @@ from harness.data.languages import language_name
 def first_line(completion: str) -> str:
     """An LM keeps writing after its translation (the next few-shot turn); the translation is the first line."""
     return completion.strip().split("\n", 1)[0].strip()
+
+
+def filled(template: str, setting: str, **values: str) -> str:
+    """A prompt setting with its placeholders filled (str.format); a placeholder the harness does not fill, or a lone
+    brace (a JSON example), is the user's to mend: named here, not a KeyError once the documents are translated."""
+    try:
+        fields = {name for _, name, _, _ in Formatter().parse(template) if name is not None}
+    except ValueError as err:
+        raise UserError(f"{setting}: {err} in {template!r}; write a literal brace twice ({{{{ or }}}})") from None
+    unknown = sorted(fields - set(values))
+    if unknown:
+        raise UserError(f"{setting}: {{{unknown[0]}}} is no placeholder the harness fills (it fills "
+                        f"{', '.join(f'{{{name}}}' for name in values)}); write a literal brace twice ({{{{ or }}}})")
+    return template.format(**values)
 
 
 class PromptedLMBackend(Backend):
@@ -94,7 +109,8 @@ class PromptedLMBackend(Backend):
     def prompt_template(self, src_lang: str, tgt_lang: str) -> str:
         """The few-shot prompt with a {source} slot; an example pair per source language from config."""
         src_name, tgt_name = language_name(src_lang), language_name(tgt_lang)
-        lines = [self.model.prompt.instruction.format(src_name=src_name, tgt_name=tgt_name)]
+        lines = [filled(self.model.prompt.instruction, "model.prompt.instruction", src_name=src_name,
+                        tgt_name=tgt_name)]
         for example_source, example_target in self.model.prompt.examples.get(src_lang, []):
             lines += [f"{src_name}: {example_source}", f"{tgt_name}: {example_target}", ""]
         return "\n".join(lines + [f"{src_name}: {{source}}", f"{tgt_name}:"])
