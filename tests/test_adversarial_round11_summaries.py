@@ -430,17 +430,22 @@ def test_a_summary_cut_by_another_sentence_splitter_is_not_served_from_the_cache
 
 # ---------------------------------------------------------------- the causal summarizer's prompt, cross-lingual
 
-def causal_cli(tmp_path: Path, model: Path, *overrides: str):
+def summarizer_cli(tmp_path: Path, *overrides: str, env: dict | None = None):
+    """harness-run over model=files outputs with a summarizer (overrides), and the tree's checksum before it."""
     data = data_set(tmp_path / "data")
     outputs = outputs_folder(tmp_path / "outputs", paragraphs(SYSTEM))
     before = tree_checksum(tmp_path, exclude=(tmp_path / "cache",))
     outcome = run_cli("run", [f"data.root={data}", "model=files", f"model.path={outputs}", *QUIET,
-                              f"hydra.run.dir={tmp_path / 'runs' / 'run'}", "summarizer=hf_causal",
-                              f"summarizer.model.model_id={model}", "summarizer.model.gguf_file=null",
-                              "summarizer.model.gguf_package=null", "summarizer.device=cpu",
-                              "summarizer.max_new_tokens=8", "summary.metrics=[rouge1]", *overrides],
-                      cwd=tmp_path, env={"HARNESS_CACHE_DIR": str(tmp_path / "cache")})
+                              f"hydra.run.dir={tmp_path / 'runs' / 'run'}", "summarizer.device=cpu",
+                              "summary.metrics=[rouge1]", *overrides],
+                      cwd=tmp_path, env={"HARNESS_CACHE_DIR": str(tmp_path / "cache"), **(env or {})})
     return outcome, before
+
+
+def causal_cli(tmp_path: Path, model: Path, *overrides: str):
+    return summarizer_cli(tmp_path, "summarizer=hf_causal", f"summarizer.model.model_id={model}",
+                          "summarizer.model.gguf_file=null", "summarizer.model.gguf_package=null",
+                          "summarizer.max_new_tokens=8", *overrides)
 
 
 @pytest.mark.parametrize("prompt, named", [
@@ -512,14 +517,9 @@ def test_a_summarizer_model_that_cannot_load_is_one_line_naming_it(tmp_path, mod
     """Held: a summarizer model folder that is not there is named as summarizer.model.model_id (not the run's
     model.model_id); a folder that holds no model is named with what to put in it; one line, exit 2, nothing left."""
     (tmp_path / "empty_folder").mkdir()
-    data = data_set(tmp_path / "data")
-    outputs = outputs_folder(tmp_path / "outputs", paragraphs(SYSTEM))
-    before = tree_checksum(tmp_path, exclude=(tmp_path / "cache",))
-    outcome = run_cli("run", [f"data.root={data}", "model=files", f"model.path={outputs}", *QUIET,
-                              f"hydra.run.dir={tmp_path / 'runs' / 'run'}", "summarizer=hf_seq2seq",
-                              f"summarizer.model.model_id={model_id.format(tmp=tmp_path)}", "summarizer.device=cpu",
-                              "summary.metrics=[rouge1]"],
-                      cwd=tmp_path, env={"HARNESS_CACHE_DIR": str(tmp_path / "cache"), "HF_HUB_OFFLINE": "1"})
+    outcome, before = summarizer_cli(tmp_path, "summarizer=hf_seq2seq",
+                                     f"summarizer.model.model_id={model_id.format(tmp=tmp_path)}",
+                                     env={"HF_HUB_OFFLINE": "1"})
     assert "Traceback" not in outcome.stderr, outcome.stderr[-2000:]
     assert_one_line_error(outcome, named)
     assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == before

@@ -235,11 +235,11 @@ class AbstractiveSummarizer(Summarizer):
         return SUMMARY_LANG   # the backend is asked for a summary in English
 
     def fingerprint(self, src_lang: str, tgt_lang: str) -> dict:
+        """The backend's key leaves out the model's name (base.without_model_name): a label, by default the run's
+        model's (harness-score: each system's name), so the same summarizer model under another run's name makes the
+        same summaries."""
         with named_as_summarizer_settings():
-            backend = self.backend.fingerprint(src_lang, tgt_lang)
-        # the model's name is a label, by default the run's model's (harness-score: each system's name): the same
-        # summarizer model under another run's name makes the same summaries
-        return {**super().fingerprint(src_lang, tgt_lang), **backend, "model": {**backend["model"], "name": None}}
+            return {**super().fingerprint(src_lang, tgt_lang), **self.backend.fingerprint(src_lang, tgt_lang)}
 
     def describe(self) -> dict:
         """Its record in result.json: with the summary length and the beams, which decide the summaries (they are in
@@ -357,9 +357,8 @@ def reference_keys(translations: list[Translation]) -> dict[Path, str]:
 
 
 def summarize_references(summarizer: Summarizer, cache: TranslationCache, translations: list[Translation],
-                         target_lang: str) -> dict[str, DocumentSummary]:
-    """One summary per reference file, under its reference_keys key."""
-    keys = reference_keys(translations)
+                         target_lang: str, keys: dict[Path, str]) -> dict[str, DocumentSummary]:
+    """One summary per reference file, under its key (reference_keys)."""
     texts = {keys[t.document.reference.path]: reference_text(t.document) for t in translations}
     outputs = summarize_texts(summarizer, cache, list(texts.values()), target_lang)
     return {name: DocumentSummary(name, "reference", output, hit,
@@ -411,8 +410,8 @@ def summarize_documents(stage: SummaryStage | None, translations: list[Translati
     """Summarize the reference(s) and every document, and score each summary; None with summarizer=none."""
     if stage is None:
         return None
-    references = summarize_references(stage.summarizer, cache, translations, stage.target_lang)
     keys = reference_keys(translations)
+    references = summarize_references(stage.summarizer, cache, translations, stage.target_lang, keys)
     inputs = [(t, *summary_input(t, stage.cross_lingual, stage.target_lang)) for t in translations]
     documents: dict[str, DocumentSummary] = {}
     for lang in sorted({lang for *_, lang in inputs}):
