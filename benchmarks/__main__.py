@@ -19,7 +19,7 @@ from benchmarks import compare_ranking, line_scoring
 from benchmarks.results_file import replace_suite_part
 from benchmarks.figures import (GIB, Figure, batched_vs_naive, cached_rerun, ct2_vs_transformers, overhead,
                                 peak_memory)
-from benchmarks.machine import machine_record
+from benchmarks.machine import bytecode_as_installed, machine_record
 from benchmarks.measure import REPO, ProcessRun, harness_process
 from harness.translate.backends.ct2 import conversion_key
 from harness.translate.backends.hf_loading import HASH_MEMO
@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only-lines", action="store_true", help="only figures 6 and 7 (the line-aligned test set "
                         "and the comparison of 10 systems), printed, RESULTS.md left as it is")
     args = parser.parse_args(argv)
-    started = time.perf_counter()
+    started, bytecode = time.perf_counter(), bytecode_as_installed()
     with tempfile.TemporaryDirectory(prefix="mt-harness-bench-") as work:
         figures = [] if args.only_lines else marian_figures(Path(work), args.device, args.new_tokens,
                                                             args.marian_sentences or None)
@@ -197,7 +197,7 @@ def main(argv: list[str] | None = None) -> None:
                 f"Gemma (default config): {sentences(args.gemma_sentences)}; line-aligned: 2,000 lines, one "
                 "damaged hypothesis file; comparison: 10 damaged hypothesis files of the same 2,000 lines")
     results = REPO / "benchmarks" / name
-    suite = render(figures, machine_record(args.device), workload, time.perf_counter() - started)
+    suite = render(figures, machine_record(args.device, bytecode), workload, time.perf_counter() - started)
     results.write_text(replace_suite_part(results.read_text(encoding="utf-8") if results.exists() else "", suite))
     print(f"\nwrote benchmarks/{name}")
 
