@@ -3,15 +3,13 @@ under a temporary name beside their place, then published by one rename, so that
 never leaves a half-written folder where a later run would read it.
 
 A writer killed outright (SIGKILL, the OOM killer, a power cut) cannot remove its temporary folder: 1.1 GB for the
-dequantized Gemma. Its writer holds an flock on a file in it for as long as it writes, which the kernel releases
-when the process ends however it ends, so the next writer into the same cache folder finds the folders whose lock
-it can take and removes them (remove_abandoned): no pid is needed, which could not tell a live writer in another
-container sharing the cache volume from a dead one. A folder whose lock file is missing (made before this rule, or
-in the instant between its making and its lock) is never removed, nor is any folder where flock does not work."""
+dequantized Gemma. Its writer holds a lock in it for as long as it writes (harness.writer_lock), so the next writer
+into the same cache folder finds the folders whose lock it can take and removes them (remove_abandoned). A folder
+whose lock file is missing (made before this rule, or in the instant between its making and its lock) is never
+removed, nor is any folder where flock does not work."""
 from __future__ import annotations
 
 import errno
-import fcntl
 import logging
 import os
 import shutil
@@ -20,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from harness import writer_lock
 from harness.errors import UserError, first_line, is_disk_full
 
 NAME_FILE = ".harness_published_as"   # in a published folder: the name it was published under (check_published_name)
@@ -49,7 +48,7 @@ def staged_folder(target: Path, what: str | None = None) -> Iterator[Path]:
         target.parent.mkdir(parents=True, exist_ok=True)
         remove_abandoned(target.parent)
         holder = Path(tempfile.mkdtemp(prefix=f"{target.name}{HOLDER_MARK}", dir=target.parent))
-        lock = hold_writer_lock(holder)
+        lock = writer_lock.hold(holder / WRITER_LOCK)
         yield holder / target.name
     except BaseException as err:
         if is_disk_full(err):
@@ -60,41 +59,18 @@ def staged_folder(target: Path, what: str | None = None) -> Iterator[Path]:
     finally:
         if holder is not None:
             shutil.rmtree(holder, ignore_errors=True)
-        if lock is not None:
-            os.close(lock)
+        writer_lock.release(lock)
 
 
 HOLDER_MARK = ".tmp-"   # a staged folder's holder: <target name>.tmp-<random>
 
 
-def hold_writer_lock(holder: Path) -> int | None:
-    """An flock on holder/WRITER_LOCK, held until the descriptor is closed or the process ends. The file is locked
-    under another name and then renamed into place, so that WRITER_LOCK is never there unlocked while its writer
-    lives. None where the file system has no flock: the holder is then never taken for abandoned."""
-    pending = holder / f"{WRITER_LOCK}.pending"
-    descriptor = os.open(pending, os.O_CREAT | os.O_WRONLY, 0o666)
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError as err:
-        os.close(descriptor)
-        log.debug("%s: no flock here (%s); if its writer is killed, this folder is left", holder, err)
-        return None
-    os.rename(pending, holder / WRITER_LOCK)
-    return descriptor
-
-
 def remove_abandoned(folder: Path) -> None:
     """Remove the staged folders' holders in `folder` whose writer has ended without removing them (killed
-    outright): those whose WRITER_LOCK this process can lock. Each is logged with its size."""
+    outright): those whose WRITER_LOCK this process can take (harness.writer_lock). Each is logged with its size."""
     for holder in folder.glob(f"*{HOLDER_MARK}*"):
-        try:
-            descriptor = os.open(holder / WRITER_LOCK, os.O_RDONLY)
-        except OSError:   # not a holder of this rule's, or not ours to judge
-            continue
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:   # its writer is alive (or no flock here)
-            os.close(descriptor)
+        descriptor = writer_lock.take_if_abandoned(holder / WRITER_LOCK)
+        if descriptor is None:
             continue
         try:
             size = folder_size(holder)
@@ -102,7 +78,7 @@ def remove_abandoned(folder: Path) -> None:
             log.info("removed %s: a folder left by a conversion that was killed before it finished (%.1f MB)",
                      holder, size / 1e6)
         finally:
-            os.close(descriptor)
+            writer_lock.release(descriptor)
 
 
 def folder_size(folder: Path) -> int:

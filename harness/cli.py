@@ -500,7 +500,7 @@ def where_the_score_stopped(out: Path, folders: list[Path], args: argparse.Names
         return comparison_left_to_write(out, folders, args)
     if not out.is_dir() or not any(out.iterdir()):
         return "nothing was written"
-    return f"{out} keeps the systems scored so far; score again into a new --out"
+    return f"{out} keeps the systems scored so far; run the same command again to finish"
 
 
 def comparison_left_to_write(out: Path, folders: list[Path], args: argparse.Namespace) -> str:

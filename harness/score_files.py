@@ -13,6 +13,9 @@ anything is written; a user error leaves nothing behind.
 """
 from __future__ import annotations
 
+import filecmp
+import json
+import os
 import re
 import shutil
 import unicodedata
@@ -23,12 +26,14 @@ import yaml
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
 
+from harness import writer_lock
 from harness.config import compose_config, literal_override
 from harness.data.documents import (CleaningRules, Text, check_distinct, check_line_aligned, language_notes,
                                     load_text, read_text_file)
 from harness.errors import UserError
 from harness.data.languages import language_code
 from harness.pipeline import open_cache, refuse_cache_inside, run
+from harness.results.results import write_json_atomically
 from harness.results.run_folder import (check_creatable, refuse_inside_a_run, remove_created_folders, resolved,
                                         topmost_missing)
 from harness.translate.translate import hypothesis_lines
@@ -36,6 +41,8 @@ from harness.translate.translate import hypothesis_lines
 UNSAFE_NAME = re.compile(r"[^\w.-]+")   # a letter or digit of any script is safe in a name (\w), composed (NFC)
 REFERENCE_DIR = "references"
 DATA_DIR, INPUTS_DIR, COMPARISON_DIR = "data", "inputs", "comparison"   # harness-score's own folders in OUT
+RECORD_FILE = ".harness-score.json"   # in OUT: what the command scores (request_record), once OUT/data is whole
+LOCK_FILE = ".harness-score.lock"     # in OUT: held by the command while it works (harness.writer_lock)
 
 
 @dataclass
@@ -173,25 +180,118 @@ def refuse_interpolation_marks(out: Path) -> None:
 
 
 def score_systems(request: ScoreRequest, out: Path) -> list[Path]:
-    """One run folder per hypothesis file (OUT/<system>), through the pipeline with model=files."""
+    """One run folder per hypothesis file (OUT/<system>), through the pipeline with model=files. An --out holding
+    an earlier harness-score of the same files and settings whose command has ended (killed, stopped) is taken
+    over: its finished systems are kept, the others scored (resumed from the cache)."""
     out = resolved(out, "--out")
     refuse_interpolation_marks(out)
     refuse_cache_inside(compose_config(request.overrides), out)   # before check_inputs opens the cache
     check_inputs(request)
+    lock = earlier_score_to_finish(out, request)
+    if lock is not None:
+        try:
+            return scored_systems(request, out)
+        finally:
+            writer_lock.release(lock)
     created = claim_out(out)
-    written = [out / DATA_DIR, out / INPUTS_DIR]
+    lock = writer_lock.hold(out / LOCK_FILE)
+    written = [out / DATA_DIR, out / INPUTS_DIR, out / RECORD_FILE, out / LOCK_FILE]
     try:
-        data = write_data_set(out / DATA_DIR, request)
-        for path, name in zip(request.hypotheses, system_names(request.hypotheses)):
-            inputs = out / INPUTS_DIR / name
-            inputs.mkdir(parents=True)
-            shutil.copyfile(path, inputs / f"{safe_name(request.source)}.txt")
-            cfg = system_config(data, inputs, name, request.overrides)
-            written.append(out / run_folder_name(name))
-            run(cfg, written[-1], {".hydra/config.yaml": OmegaConf.to_yaml(cfg)}, knob="--out")
-        return written[2:]
+        write_data_set(out / DATA_DIR, request)
+        write_json_atomically(out / RECORD_FILE, request_record(request))
+        return scored_systems(request, out, written)
     except UserError:   # a bad input: nothing of this command is left behind, its finished runs included
         for path in written:
-            shutil.rmtree(path, ignore_errors=True)
+            remove_written(path)
         remove_created_folders(out, created)
         raise
+    finally:
+        writer_lock.release(lock)
+
+
+def remove_written(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def scored_systems(request: ScoreRequest, out: Path, written: list[Path] | None = None) -> list[Path]:
+    """Each system's run folder, scored where it is not finished; `written` gets each folder made."""
+    folders = []
+    for path, name in zip(request.hypotheses, system_names(request.hypotheses)):
+        folder = out / run_folder_name(name)
+        folders.append(folder)
+        if (folder / "result.json").is_file():   # finished by the command this one takes over
+            continue
+        if written is not None and not folder.exists():
+            written.append(folder)
+        inputs = copied_hypothesis(path, out / INPUTS_DIR / name, request.source)
+        cfg = system_config(out / DATA_DIR, inputs, name, request.overrides)
+        run(cfg, folder, {".hydra/config.yaml": OmegaConf.to_yaml(cfg)}, knob="--out")
+    return folders
+
+
+def copied_hypothesis(path: Path, inputs: Path, source: Path) -> Path:
+    """The system's folder for model=files: the hypothesis file copied whole under the source's name (through a
+    temporary name: a command killed while copying leaves no part of it there)."""
+    copy = inputs / f"{safe_name(source)}.txt"
+    if not copy.is_file():
+        inputs.mkdir(parents=True, exist_ok=True)
+        partial = copy.with_name(f".{copy.name}.tmp-{os.getpid()}")
+        shutil.copyfile(path, partial)
+        os.replace(partial, copy)
+    return inputs
+
+
+def request_record(request: ScoreRequest) -> dict:
+    """What an --out was made for: the files by name, the languages and the overrides (their contents are checked
+    against the copies in --out: copies_differ)."""
+    return {"source": request.source.name, "references": [path.name for path in request.references],
+            "hypotheses": [path.name for path in request.hypotheses], "src_lang": request.src_lang,
+            "tgt_lang": request.tgt_lang, "overrides": list(request.overrides)}
+
+
+def earlier_score_to_finish(out: Path, request: ScoreRequest) -> int | None:
+    """The lock of an --out that an earlier harness-score of this very request made and left unfinished (killed
+    outright, stopped by Ctrl-C or SIGTERM), held for this command; None for an --out of no such command (new,
+    empty, or the user's: claim_out decides). Refused in one line: an --out another harness-score is writing now,
+    or one made for other files or settings."""
+    record = read_record_file(out / RECORD_FILE)
+    if record is None:
+        return None
+    lock = writer_lock.take_if_abandoned(out / LOCK_FILE)
+    if lock is None and (out / LOCK_FILE).exists():
+        raise UserError(f"--out {out} is being written by another harness-score now; wait for it to finish, or name a "
+                        "new folder")
+    if lock is None:
+        raise UserError(f"--out {out} holds an earlier harness-score whose end cannot be told here (its file system "
+                        "has no file locks: that command may still be working); name a new folder")
+    differs = None if record == request_record(request) else "the command line"
+    differs = differs or copies_differ(out, request)
+    if differs:
+        writer_lock.release(lock)
+        raise UserError(f"--out {out} holds an earlier harness-score of other files or settings ({differs} differs); "
+                        "name a new folder, or give the same files and options to finish that one")
+    return lock
+
+
+def read_record_file(path: Path) -> dict | None:
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def copies_differ(out: Path, request: ScoreRequest) -> str | None:
+    """The first of the user's files whose copy in --out differs (edited since the earlier command), or None. A
+    hypothesis file not copied yet (the earlier command stopped before its system) has nothing to differ from."""
+    data = out / DATA_DIR
+    copies = [(request.source, data / request.source.name)]
+    copies += [(path, data / REFERENCE_DIR / path.name) for path in request.references]
+    hypotheses = [(path, out / INPUTS_DIR / name / f"{safe_name(request.source)}.txt")
+                  for path, name in zip(request.hypotheses, system_names(request.hypotheses))]
+    copies += [(path, copy) for path, copy in hypotheses if copy.is_file()]
+    return next((str(path) for path, copy in copies if not (copy.is_file() and filecmp.cmp(path, copy, shallow=False))),
+                None)

@@ -260,7 +260,7 @@ def test_sigterm_in_a_score_is_one_line_exit_143_and_leaves_nothing_in_the_users
                          "--out", str(tmp_path / "out")], user, env={"HARNESS_CACHE_DIR": str(tmp_path / "cache")})
     lines = stop_when(user / STALLED, child, signal.SIGTERM)
     assert child.returncode == 143 and lines == [
-        f"terminated (SIGTERM): {tmp_path / 'out'} keeps the systems scored so far; score again into a new --out"]
+        f"terminated (SIGTERM): {tmp_path / 'out'} keeps the systems scored so far; run the same command again to finish"]
     assert (tmp_path / "out" / "sysA" / "FAILED").read_text().startswith("terminated (SIGTERM)\n")
     assert not (tmp_path / "out" / "sysB").exists()
     (user / STALLED).unlink()
@@ -727,12 +727,6 @@ def test_a_run_stopped_while_it_writes_a_file_leaves_no_part_of_it_and_resumes(t
     assert list(setup.run_dir.rglob(".*.tmp-*")) == []
 
 
-@pytest.mark.xfail(strict=True, reason="measured: harness-score killed (SIGKILL) while it read its first system, then "
-                   "the same command: 'error: --out OUT already exists and is not an empty folder; name a new folder', "
-                   "exit 2; every system is scored again into a new --out (the cache makes that cheap). Resuming needs "
-                   "claim_out to recognise an earlier harness-score of the same files and overrides, take turns with a "
-                   "concurrent one, and never remove that command's data/ and inputs/ on a user error: more than "
-                   "this round's time")
 def test_a_score_killed_outright_is_finished_by_the_same_command(tmp_path):
     """SIGKILL (a power cut, the OOM killer) while harness-score read its first system: the same command finishes the
     job, as harness-run resumes a killed run."""

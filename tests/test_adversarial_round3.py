@@ -140,7 +140,7 @@ def test_ctrl_c_in_a_score_is_one_line_exit_130_and_the_unfinished_run_marked(tm
     lines = [line for line in stderr.splitlines() if line.strip()]
     assert child.returncode == 130, stderr[-3000:]
     assert "Traceback" not in stderr and lines == [
-        f"interrupted: {tmp_path / 'out'} keeps the systems scored so far; score again into a new --out"], stderr[-3000:]
+        f"interrupted: {tmp_path / 'out'} keeps the systems scored so far; run the same command again to finish"], stderr[-3000:]
     assert (tmp_path / "out" / "sysA" / "FAILED").read_text().startswith("interrupted")
 
 

@@ -13,7 +13,7 @@ from tests.conftest import REPO
 from tests.test_import_graph import PACKAGE, import_graph
 
 STAGES = ["data", "translate", "align", "score", "summarize", "results", "compare", "track"]   # the flow's order
-FOUNDATION = ["errors", "progress", "config", "cache", "cache_folders", "cores", "moved"]    # used by every stage; imports no stage
+FOUNDATION = ["errors", "progress", "config", "cache", "cache_folders", "writer_lock", "cores", "moved"]    # used by every stage; imports no stage
 ENTRY_POINTS = ["entry", "cli", "pipeline", "score_files"]         # and the package itself: they assemble stages
 RENDERINGS = "harness.compare.reports"   # inside compare/: renders what the comparison's own modules make
 
