@@ -20,7 +20,9 @@ from harness.errors import UserError
 # one when its search or scoring changes, and its cached results are recomputed. Different searches, so one
 # number each; a value is never reused for a different search.
 HYPOTHESIS_ALIGNER_VERSION = 2   # hypothesis <-> reference (harness.score.align)
-CROSSLINGUAL_VERSION = 8         # source <-> reference, and pair cosines (harness.align.crosslingual); 6: dropped sentences trimmed; 7: 1-5 beads; 8: HTML tags are no letters
+# source <-> reference, and pair cosines (harness.align.crosslingual); 6: dropped sentences trimmed; 7: 1-5 beads;
+# 8: HTML tags are no letters; 9: merges searched again from their joined text
+CROSSLINGUAL_VERSION = 9
 PARTITION_VERSION = 1            # a document-level output over the source sentences (harness.align.partition)
 
 SHAPE = re.compile(r"(\d+)-(\d+)")

