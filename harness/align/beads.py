@@ -21,7 +21,8 @@ from harness.errors import UserError
 # number each; a value is never reused for a different search.
 HYPOTHESIS_ALIGNER_VERSION = 2   # hypothesis <-> reference (harness.score.align)
 # source <-> reference, and pair cosines (harness.align.crosslingual); 6: dropped sentences trimmed; 7: 1-5 beads;
-# 8: HTML tags are no letters; 9: merges searched again from their joined text
+# 8: HTML tags are no letters; 9: merges searched again from their joined text, names not compared for a source
+# written without spaces between words
 CROSSLINGUAL_VERSION = 9
 PARTITION_VERSION = 1            # a document-level output over the source sentences (harness.align.partition)
 

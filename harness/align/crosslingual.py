@@ -33,7 +33,7 @@ from harness.cache import TranslationCache, content_key, remembered
 from harness.config import CrosslingualSpec
 from harness.align.beads import CROSSLINGUAL_VERSION, Bead, bead_shape, shape_counts, shape_name
 from harness.align.encoder import EMBEDDED, embed, encoder_signature, has_letters, mean_direction, pooled_token_sums
-from harness.align.names import shared_names
+from harness.align.names import shared_names, written_without_spaces
 from harness.errors import UserError
 
 MAX_RUN = 5           # the most sentences on one side of a bead
@@ -622,10 +622,12 @@ def align_sentences(src: list[str], ref: list[str], spec: CrosslingualSpec) -> P
     if judged != found:
         alignment.judged = with_figures(src, ref, judged)
         alignment.judged_background = document_statistics(src, ref, alignment.judged)[0]
-    if max(len(src), len(ref)) <= spec.names_max_sentences:
-        alignment.shared_names, alignment.reference_names = shared_names(src, ref, spec.name_min_similarity)
-    else:
+    if max(len(src), len(ref)) > spec.names_max_sentences:
         notes.append("long document: names not compared")
+    elif written_without_spaces(src):
+        notes.append("source written without spaces between words: names not compared")
+    else:
+        alignment.shared_names, alignment.reference_names = shared_names(src, ref, spec.name_min_similarity)
     return alignment
 
 
