@@ -75,15 +75,19 @@ def remove_abandoned(folder: Path) -> None:
         try:
             size = folder_size(holder)
             shutil.rmtree(holder, ignore_errors=True)
-            log.info("removed %s: a folder left by a conversion that was killed before it finished (%.1f MB)",
-                     holder, size / 1e6)
+            log.info("removed %s: a folder left by a conversion that was killed before it finished (%s)", holder,
+                     megabytes(size))
         finally:
             writer_lock.release(descriptor)
 
 
 def folder_size(folder: Path) -> int:
-    """The bytes of the files under a folder, links not followed."""
+    """The bytes of the files under a folder (a conversion's, published or abandoned), links not followed."""
     return sum(os.lstat(os.path.join(root, name)).st_size for root, _, names in os.walk(folder) for name in names)
+
+
+def megabytes(size: int) -> str:
+    return f"{size / 1e9:.1f} GB" if size >= 1e9 else f"{size / 1e6:.0f} MB"
 
 
 NOT_WRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)

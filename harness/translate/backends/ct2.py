@@ -25,7 +25,7 @@ import ctranslate2
 
 from harness.translate.backends.encoder_decoder import EncoderDecoderBackend
 from harness.translate.backends.hf_causal import TransformersLMBackend
-from harness.cache_folders import check_published_name, publish_folder, staged_folder
+from harness.cache_folders import check_published_name, folder_size, publish_folder, staged_folder
 from harness.translate.backends.hf_loading import (decoding_fingerprint, device_and_dtype, load_pretrained, model_id_for,
                                          model_identity, pickle_refused, replace_json)
 from harness.translate.backends.lm_tokenizer import plain_tokenizer
@@ -43,10 +43,6 @@ def conversion_key(identity: dict, quantization: str) -> str:
     """identity: what names the source model (model_identity, or a GGUF file's sha256)."""
     named = json.dumps(identity, sort_keys=True)
     return hashlib.sha256(f"{named}|{quantization}|ctranslate2-{ctranslate2.__version__}".encode()).hexdigest()[:32]
-
-
-def folder_size(folder: Path) -> int:
-    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
 
 
 def convert_once(source: str, target: Path, quantization: str, model: ModelSpec) -> Path:

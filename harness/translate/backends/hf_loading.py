@@ -18,7 +18,8 @@ from pathlib import Path
 
 from harness.translate.backends.base import decoding_fingerprint
 from harness.config import GenerationSpec, ModelSpec
-from harness.cache_folders import check_published_name, no_room, publish_folder, staged_folder
+from harness.cache_folders import (check_published_name, folder_size, megabytes, no_room, publish_folder,
+                                   staged_folder)
 from harness.errors import UserError, first_line, is_disk_full
 from harness.progress import activity
 
@@ -395,14 +396,6 @@ def gguf_location(model: ModelSpec, cache_dir: Path) -> tuple[Path, str]:
         raise UserError(f"cannot fetch {model.gguf_file} from '{model.model_id}': {reason} -- "
                         "download it on a machine with network access and set model.model_id to its folder") from err
     return path, sha256_file(path, cache_dir)
-
-
-def megabytes(size: int) -> str:
-    return f"{size / 1e9:.1f} GB" if size >= 1e9 else f"{size / 1e6:.0f} MB"
-
-
-def folder_size(folder: Path) -> int:
-    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
 
 
 DEQUANTIZED_MARKER = "config.json"   # a dequantized folder is published whole, so any of its files says it is there
