@@ -117,6 +117,7 @@ def pair_signals(pair: PairAlignment, sources: list[str], references: list[str])
     sure_measured = [b.similarity for b in sure if b.similarity is not None]
     # how far the sure pairs stand above the pair's own null: the sentence pairs the alignment does not pair
     gap = sum(sure_measured) / len(sure_measured) - background if sure_measured else 0.0
+    paired = sum(len(b.src) * len(b.ref) for b in beads if b.similarity is not None)
     return {
         "source_sentences": len(sources),
         "reference_sentences": len(references),
@@ -130,6 +131,8 @@ def pair_signals(pair: PairAlignment, sources: list[str], references: list[str])
         "aligned_similarity": round(aligned, 4),
         "alignment_gap": round(gap, 4),
         "background_similarity": background,
+        # sentence pairs no bead pairs, whose cosines are the null; none where one bead holds every sentence
+        "chance_pairs": len(sources) * len(references) - paired,
         "margin": round(aligned - background, 4),
         "document_cosine": pair.document_cosine,
         "shared_names": pair.shared_names,
@@ -140,11 +143,15 @@ def pair_signals(pair: PairAlignment, sources: list[str], references: list[str])
     }
 
 
-TOO_FEW_SENTENCES = "too few sentences: {reference} in the reference, {source} in the source (at least {least} needed)"
+TOO_FEW_SENTENCES = "too few sentences: {reference} in the reference, {other} in the {side} (at least {least} needed)"
 ALIKE = ("its sentences are so alike that chance pairs match as well as translations (null {null:.2f}, above "
          "{limit:.2f})")
 CONDENSED = ("every sentence aligned is a merge (no sentence of one side pairs one sentence of the other): a summary or "
              "a retelling cannot be told from a translation")
+NO_NULL = ("every sentence pair is in a bead ({source} source, {reference} reference sentences): no pair is left to "
+           "show what chance pairing reaches, so the alignment cannot show a translation")
+COPIED = ("every reference sentence is a source sentence word for word ({copied} of {reference}): a copy of the source "
+          "is no translation of it")
 SAME_LANGUAGE = ("source and reference are both {lang}: a copy, a paraphrase or a back-translation of the source is "
                  "no translation of it")
 
@@ -153,8 +160,14 @@ def judged_pair(signals: dict, spec: DiagnosticsSpec) -> tuple[str, str | None]:
     """The relation of a pair from its signals, and why it cannot be judged (None when it can)."""
     if signals["reference_sentences"] < spec.min_reference_sentences or not signals["source_sentences"]:
         return Relation.CANNOT_JUDGE, TOO_FEW_SENTENCES.format(reference=signals["reference_sentences"],
-                                                               source=signals["source_sentences"],
+                                                               other=signals["source_sentences"], side="source",
                                                                least=spec.min_reference_sentences)
+    if signals.get("copied_sentences") == signals["reference_sentences"]:
+        return Relation.CANNOT_JUDGE, COPIED.format(copied=signals["copied_sentences"],
+                                                    reference=signals["reference_sentences"])
+    if signals.get("chance_pairs") == 0:
+        return Relation.CANNOT_JUDGE, NO_NULL.format(source=signals["source_sentences"],
+                                                     reference=signals["reference_sentences"])
     if signals["coverage"] >= spec.parallel_min_coverage and signals["alignment_gap"] >= spec.parallel_min_gap:
         if signals.get("sure_one_to_one") == 0:
             return Relation.CANNOT_JUDGE, CONDENSED

@@ -50,9 +50,9 @@ NOT_PARALLEL_NOTE = ("* the reference is not a translation of this source (decla
                      "its scores measure topical overlap, not translation quality")
 DISAGREE_NOTE = "! measured relation disagrees with the declared one: {documents}"
 CANNOT_JUDGE_NOTE = ("? relation cannot be judged (too few sentences, sentences so alike that chance pairs match as "
-                     "well as translations, merged sentences only, a reference in the source's language, hypothesis "
-                     "not {target}, or a language the encoder does not cover; the declared relation counts): "
-                     "{documents}")
+                     "well as translations, every sentence pair in a bead, merged sentences only, a copy of the source "
+                     "or of the reference, a reference in the source's language, hypothesis not {target}, or a "
+                     "language the encoder does not cover; the declared relation counts): {documents}")
 COPIED_NOTE = ("= {document}: {copied} of {sentences} reference sentences are source sentences word for word (text left "
                "untranslated, or names and figures alone): a system that copies its source scores on them as on a "
                "translation")
