@@ -33,6 +33,10 @@ def signals(**changed):
     ({"coverage": 0.3, "background_similarity": 0.4}, "comparable"),             # at the limit: judged
     ({"sure_one_to_one": 0}, "cannot_judge"),     # every sure bead a merge: a summary reads as a translation
     ({"sure_one_to_one": 1}, "parallel"),
+    ({"copied_sentences": 10}, "cannot_judge"),   # every reference sentence is a source sentence: a copy
+    ({"copied_sentences": 9}, "parallel"),        # ... some left untranslated: named under the table, still judged
+    ({"chance_pairs": 0}, "cannot_judge"),        # every sentence pair in a bead: no null to stand above
+    ({"chance_pairs": 1}, "parallel"),
 ])
 def test_relation_from_the_signals_of_the_pair(changed, expected):
     spec = type("Spec", (), SPEC)
@@ -115,7 +119,8 @@ def test_table_shows_measured_relation_marks_and_warns():
     assert "10.0*" in rows["003"]                                          # declared comparable stays marked
     assert "! measured relation disagrees with the declared one: 002" in table
     assert ("? relation cannot be judged (too few sentences, sentences so alike that chance pairs match as well as "
-            "translations, merged sentences only, a reference in the source's language, hypothesis not en, or a "
+            "translations, every sentence pair in a bead, merged sentences only, a copy of the source or of the "
+            "reference, a reference in the source's language, hypothesis not en, or a "
             "language the encoder does not cover; the declared relation counts): 003") in table
     assert "0.71" in rows["001"] and "100%" in rows["001"] and "0%!" in rows["004"]   # adequacy, output language
     assert "! output not in en (off-target: untranslated or another language): 004" in table

@@ -93,6 +93,10 @@ def hypothesis_signals(document: AlignedDocument) -> dict:
         "reference_coverage": round(reference_coverage, 4),
         "coverage": round(reference_coverage, 4),
         "aligned_similarity": round(aligned, 4),
+        # a translation pairs some sentence with one sentence; a summary's every sentence condenses several
+        "one_to_one": sum(s["bead"] == "1-1" for s in matched),
+        # the reference handed in as the output says nothing of the source
+        "copied_from_reference": copied_sentences(hypotheses, document.references),
         "name_overlap": overlap(names(hypotheses), names(document.references)),
         "number_overlap": overlap(numbers(" ".join(hypotheses)), numbers(" ".join(document.references))),
     }
@@ -117,6 +121,7 @@ def pair_signals(pair: PairAlignment, sources: list[str], references: list[str])
     sure_measured = [b.similarity for b in sure if b.similarity is not None]
     # how far the sure pairs stand above the pair's own null: the sentence pairs the alignment does not pair
     gap = sum(sure_measured) / len(sure_measured) - background if sure_measured else 0.0
+    paired = sum(len(b.src) * len(b.ref) for b in beads if b.similarity is not None)
     return {
         "source_sentences": len(sources),
         "reference_sentences": len(references),
@@ -130,6 +135,8 @@ def pair_signals(pair: PairAlignment, sources: list[str], references: list[str])
         "aligned_similarity": round(aligned, 4),
         "alignment_gap": round(gap, 4),
         "background_similarity": background,
+        # sentence pairs no bead pairs, whose cosines are the null; none where one bead holds every sentence
+        "chance_pairs": len(sources) * len(references) - paired,
         "margin": round(aligned - background, 4),
         "document_cosine": pair.document_cosine,
         "shared_names": pair.shared_names,
@@ -140,11 +147,19 @@ def pair_signals(pair: PairAlignment, sources: list[str], references: list[str])
     }
 
 
-TOO_FEW_SENTENCES = "too few sentences: {reference} in the reference, {source} in the source (at least {least} needed)"
+TOO_FEW_SENTENCES = "too few sentences: {reference} in the reference, {other} in the {side} (at least {least} needed)"
 ALIKE = ("its sentences are so alike that chance pairs match as well as translations (null {null:.2f}, above "
          "{limit:.2f})")
 CONDENSED = ("every sentence aligned is a merge (no sentence of one side pairs one sentence of the other): a summary or "
              "a retelling cannot be told from a translation")
+NO_NULL = ("every sentence pair is in a bead ({source} source, {reference} reference sentences): no pair is left to "
+           "show what chance pairing reaches, so the alignment cannot show a translation")
+COPIED = ("every reference sentence is a source sentence word for word ({copied} of {reference}): a copy of the source "
+          "is no translation of it")
+HYPOTHESIS_COPIED = ("the output is the reference word for word ({copied} of {reference} sentences): it says nothing "
+                     "of the source")
+OFF_TARGET = ("the output is not known to be in the target language ({share:.0%} of the sentences language ID is sure "
+              "of): it cannot stand for the source")
 SAME_LANGUAGE = ("source and reference are both {lang}: a copy, a paraphrase or a back-translation of the source is "
                  "no translation of it")
 
@@ -153,8 +168,14 @@ def judged_pair(signals: dict, spec: DiagnosticsSpec) -> tuple[str, str | None]:
     """The relation of a pair from its signals, and why it cannot be judged (None when it can)."""
     if signals["reference_sentences"] < spec.min_reference_sentences or not signals["source_sentences"]:
         return Relation.CANNOT_JUDGE, TOO_FEW_SENTENCES.format(reference=signals["reference_sentences"],
-                                                               source=signals["source_sentences"],
+                                                               other=signals["source_sentences"], side="source",
                                                                least=spec.min_reference_sentences)
+    if signals.get("copied_sentences") == signals["reference_sentences"]:
+        return Relation.CANNOT_JUDGE, COPIED.format(copied=signals["copied_sentences"],
+                                                    reference=signals["reference_sentences"])
+    if signals.get("chance_pairs") == 0:
+        return Relation.CANNOT_JUDGE, NO_NULL.format(source=signals["source_sentences"],
+                                                     reference=signals["reference_sentences"])
     if signals["coverage"] >= spec.parallel_min_coverage and signals["alignment_gap"] >= spec.parallel_min_gap:
         if signals.get("sure_one_to_one") == 0:
             return Relation.CANNOT_JUDGE, CONDENSED
@@ -173,18 +194,28 @@ def judge_pair(signals: dict, spec: DiagnosticsSpec) -> str:
     return judged_pair(signals, spec)[0]
 
 
-def judge_hypothesis_side(signals: dict, english_share: float, spec: DiagnosticsSpec) -> str:
+def judged_hypothesis_side(signals: dict, english_share: float, spec: DiagnosticsSpec) -> tuple[str, str | None]:
+    """The relation measured from one system's output (a source language the encoder does not cover), and why it
+    cannot be judged (None when it can)."""
     fallback = spec.hypothesis_side
-    if english_share < spec.min_english_share or signals["reference_sentences"] < spec.min_reference_sentences \
-            or not signals["hypothesis_sentences"]:
-        return Relation.CANNOT_JUDGE
+    if signals["reference_sentences"] < spec.min_reference_sentences or not signals["hypothesis_sentences"]:
+        return Relation.CANNOT_JUDGE, TOO_FEW_SENTENCES.format(reference=signals["reference_sentences"],
+                                                               other=signals["hypothesis_sentences"], side="output",
+                                                               least=spec.min_reference_sentences)
+    if english_share < spec.min_english_share:
+        return Relation.CANNOT_JUDGE, OFF_TARGET.format(share=english_share)
+    if signals["copied_from_reference"] == signals["reference_sentences"]:
+        return Relation.CANNOT_JUDGE, HYPOTHESIS_COPIED.format(copied=signals["copied_from_reference"],
+                                                               reference=signals["reference_sentences"])
     if signals["coverage"] >= fallback.parallel_min_coverage and \
             signals["aligned_similarity"] >= fallback.parallel_min_similarity:
-        return Relation.PARALLEL
+        if signals["one_to_one"] == 0:
+            return Relation.CANNOT_JUDGE, CONDENSED
+        return Relation.PARALLEL, None
     if (signals["name_overlap"] or 0.0) >= fallback.comparable_min_name_overlap \
             or signals["coverage"] >= fallback.comparable_min_coverage:
-        return Relation.COMPARABLE
-    return Relation.UNRELATED
+        return Relation.COMPARABLE, None
+    return Relation.UNRELATED, None
 
 
 def measure_relation(document: AlignedDocument, english_share: float, spec: DiagnosticsSpec, source_lang: str,
@@ -193,7 +224,7 @@ def measure_relation(document: AlignedDocument, english_share: float, spec: Diag
     measured from."""
     if document.pair is None:
         signals = hypothesis_signals(document)
-        measured, reason = judge_hypothesis_side(signals, english_share, spec), None
+        measured, reason = judged_hypothesis_side(signals, english_share, spec)
         measured_from = MeasuredFrom.HYPOTHESIS.value
     elif document.pair.method == "lines" and all(bead.similarity is None for bead in document.pair.beads):
         signals = pair_signals(document.pair, document.sources, document.references)

@@ -41,7 +41,8 @@ METRIC_LABELS = {"bleu": "BLEU", "chrf": "chrF", "chrf++": "chrF++", "ter": "TER
 SUMMARY_FREE_COLUMNS = {"coverage": "coverage", "density": "density", "compression_ratio": "compression"}
 ALIGNED_COLUMNS = ["bleu", "chrf", "ter"]   # corpus scores over aligned segments shown in the table
 ALIGNED_NOTE = ("aln: corpus scores over the segments shared by every system (reference sentences with a source "
-                "counterpart, alignment/<id>.tsv){lower}; relation measured from source and reference")
+                "counterpart, alignment/<id>.tsv){lower}; relation measured from source and reference{besides}")
+ALIGNED_BESIDES = ", except in the documents named below"   # where the relation is measured from an output, or not
 ADEQUACY_NOTE = ("adeq: reference-free adequacy, mean cosine of source and output in the multilingual space "
                  "(a copied source scores high: read it with {target}, the share of output sentences in the target "
                  "language, of those language ID is sure of; ! marks an off-target output)")
@@ -50,9 +51,9 @@ NOT_PARALLEL_NOTE = ("* the reference is not a translation of this source (decla
                      "its scores measure topical overlap, not translation quality")
 DISAGREE_NOTE = "! measured relation disagrees with the declared one: {documents}"
 CANNOT_JUDGE_NOTE = ("? relation cannot be judged (too few sentences, sentences so alike that chance pairs match as "
-                     "well as translations, merged sentences only, a reference in the source's language, hypothesis "
-                     "not {target}, or a language the encoder does not cover; the declared relation counts): "
-                     "{documents}")
+                     "well as translations, every sentence pair in a bead, merged sentences only, a copy of the source "
+                     "or of the reference, a reference in the source's language, hypothesis not {target}, or a "
+                     "language the encoder does not cover; the declared relation counts): {documents}")
 COPIED_NOTE = ("= {document}: {copied} of {sentences} reference sentences are source sentences word for word (text left "
                "untranslated, or names and figures alone): a system that copies its source scores on them as on a "
                "translation")
@@ -193,7 +194,9 @@ def results_table(result: dict | RunRecord) -> str:
     notes = [f"model: {record.model_name} ({record.backend})"]
     lower = lower_is_better(documents, metric_names, aligned_names)
     if aligned_names:
-        notes.append(ALIGNED_NOTE.format(lower=f", {lower}" if lower else ""))
+        besides = any(d.relation_measured_from in MEASURED_FROM_NOTES for d in documents)
+        notes.append(ALIGNED_NOTE.format(lower=f", {lower}" if lower else "",
+                                         besides=ALIGNED_BESIDES if besides else ""))
     elif lower:
         notes.append(lower)
     not_aligned = [d.id for d in documents if d.has_segments and not d.aligned]
