@@ -23,6 +23,20 @@ def test_split_sentences(text, lang, expected):
     assert split_sentences(text, lang) == expected
 
 
+@pytest.mark.parametrize("bullet", ["•", "●", "■", "◆", "○", "★", "➤"])
+@pytest.mark.parametrize("text, lang, expected", [
+    ("{b} Prices rose. Sales fell.", "en", ["{b} Prices rose.", "Sales fell."]),
+    ("  {b} Les prix ont monté. Les ventes ont baissé.", "fr", ["{b} Les prix ont monté.", "Les ventes ont baissé."]),
+    ("{b} 中古住宅取引が好調だ。 価格は上昇した。", "ja", ["{b} 中古住宅取引が好調だ。", "価格は上昇した。"]),
+])
+def test_a_paragraph_opening_with_a_bullet_splits_as_without_it(bullet, text, lang, expected):
+    """sentencex leaves a paragraph that opens with a bullet and a space in one piece (WMT 2022's ja-en news have
+    '● ...' paragraphs of several sentences); the harness splits it where it splits the same text without one."""
+    text, expected = text.format(b=bullet), [sentence.format(b=bullet) for sentence in expected]
+    assert split_sentences(text, lang) == expected
+    assert split_sentences(text.replace(f"{bullet} ", ""), lang) == [e.replace(f"{bullet} ", "") for e in expected]
+
+
 def test_segments_keep_document_and_paragraph_links_and_rejoin():
     segments = segment_paragraphs("d1", ["A one. A two.", "B one."], "en")
     assert [(s.doc_id, s.index, s.paragraph) for s in segments] == [("d1", 0, 0), ("d1", 1, 0), ("d1", 2, 1)]

@@ -14,10 +14,15 @@ from itertools import accumulate
 
 from sentencex import segment as sentencex_segment
 
-SPLITTING_RULES_VERSION = 1   # raise it when a rule here changes where a text is cut (splitter_signature)
+SPLITTING_RULES_VERSION = 2   # raise it when a rule here changes where a text is cut (splitter_signature)
 HAS_WORD = re.compile(r"\w")
 BRACKET_END = re.compile(r"[.!?][)\]]+(\s+)(?=\w)")   # 'bus.)', and the white space before a word
 WIDE_SPACES = {code: " " for code in range(0x80, 0x3001) if chr(code).isspace()}   # U+00A0 ... U+3000
+# sentencex does not split a paragraph that opens with one of these bullets and a space ('● Prices rose. Sales fell.'
+# stays one sentence, in every language; found by trying every character of U+0021-U+2FFF on sentencex 1.0.32): such a
+# bullet is read as a dash, with which it splits as without one (opening_bullet)
+OPENING_BULLET = re.compile(r"^\s*([\u2022\u2043\u204c\u204d\u25a0\u25a1\u25aa\u25ab\u25b6\u25b8\u25ba\u25c6\u25c7\u25cb"
+                            r"\u25cf\u25e6\u2605\u2606\u27a2-\u27a4])(?=\s)")
 INITIAL = re.compile(r"(?:^|(?<!\w)(\w*)\W*\s)\w\.$")   # a one-letter abbreviation ending a piece, the word before it
 
 
@@ -62,8 +67,10 @@ def piece_spans(text: str, lang: str) -> list[tuple[int, int]]:
     the '...' it stands for (it ends a sentence at '...' before a capital, or in Chinese, and never at '…'), and
     any white space as a space (sentencex 1.x panicked, a Rust backtrace that ended the run, on a capital, a
     U+00A0, U+3000 or other white space of several bytes, and a '.': 'plan A\u00a0.'); a piece is cut after a
-    sentence end in a bracket that a capital follows (at_bracket_ends)."""
+    sentence end in a bracket that a capital follows (at_bracket_ends); a bullet opening the paragraph is read as a
+    dash (OPENING_BULLET: before it, a bulleted paragraph of several sentences was one sentence)."""
     read = text.replace("…", "...").translate(WIDE_SPACES)
+    read = OPENING_BULLET.sub(lambda bullet: bullet[0][:-1] + "-", read, count=1)
     where = [k for k, character in enumerate(text) for _ in range(3 if character == "…" else 1)]   # read -> text
     spans, position = [], 0
     for piece in sentencex_segment(lang, read):
