@@ -8,7 +8,9 @@ corpora stay outside this repository: MAC-Dev is data/mac/dev of github bfsujaso
 3c432d0 (files `zh/<doc>`, `en/<doc>`: rename to `<doc>.zh`, `<doc>.en`), MAC-Test is corpus/mac/test/split
 and eval/mac/test/gold at commit e9c1428. Text+Berg (de->fr, Bleualign's dev and test sets) is bleualign_data of
 github thompsonb/vecalign at commit f372627: `dev.de`, `dev.fr`, gold `dev.defr` -> `gold/dev.align` (and
-test0..test6 likewise, in a folder of their own). Without a `.en` side, the second file name in order is the target.
+test0..test6 likewise, in a folder of their own). Without a `.en` side, the second file name in order is the target;
+`--source LANG` names the source side where that guess is wrong (a WMT set from English, or fr->de:
+benchmarks.wmt_documents).
 
 Prints strict and lax precision/recall/F1 with Vecalign's scoring definition (bertalign's eval.py:
 summed over documents; strict = the exact bead, lax = a bead overlapping a gold bead on both sides;
@@ -46,11 +48,17 @@ def read_gold(path: Path) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
     return beads
 
 
-def document_files(corpus: Path, gold: Path) -> tuple[Path, Path]:
-    """The source and target files of a gold file: `<doc>.<lang>`, the `.en` one (else the second) the target."""
+def document_files(corpus: Path, gold: Path, source_lang: str | None = None) -> tuple[Path, Path]:
+    """The source and target files of a gold file: `<doc>.<lang>`, the one of source_lang the source, else the `.en`
+    one (else the second) the target."""
     sides = sorted(p for p in corpus.glob(f"{gold.stem}.*"))
     if len(sides) != 2:
         raise SystemExit(f"{corpus}: expected two files {gold.stem}.<lang>, found {[p.name for p in sides]}")
+    if source_lang is not None:
+        source = next((p for p in sides if p.suffix == f".{source_lang}"), None)
+        if source is None:
+            raise SystemExit(f"{corpus}: no {gold.stem}.{source_lang} for --source {source_lang}")
+        return source, next(p for p in sides if p != source)
     target = next(p for p in sides if p.suffix == ".en") if any(p.suffix == ".en" for p in sides) else sides[1]
     return next(p for p in sides if p != target), target
 
@@ -59,18 +67,18 @@ def gold_files(corpus: Path) -> list[Path]:
     return sorted((corpus / "gold").glob("*.align"))
 
 
-def corpus_documents(corpus: Path) -> list[tuple[str, list[str], list[str], list]]:
+def corpus_documents(corpus: Path, source_lang: str | None = None) -> list[tuple[str, list[str], list[str], list]]:
     """(name, source lines, target lines, gold beads) for every gold file; the languages from the file names."""
     documents = []
     for gold in gold_files(corpus):
-        source, target = document_files(corpus, gold)
+        source, target = document_files(corpus, gold, source_lang)
         documents.append((gold.stem, read_lines(source), read_lines(target), read_gold(gold)))
     return documents
 
 
-def corpus_languages(corpus: Path) -> tuple[str, str]:
+def corpus_languages(corpus: Path, source_lang: str | None = None) -> tuple[str, str]:
     """The source and target language codes, from the first document's file names."""
-    source, target = document_files(corpus, gold_files(corpus)[0])
+    source, target = document_files(corpus, gold_files(corpus)[0], source_lang)
     return source.suffix[1:], target.suffix[1:]
 
 
@@ -166,10 +174,12 @@ def main() -> None:
     parser.add_argument("--pairs", action="store_true", help="also judge true, half-target and mismatched pairs")
     parser.add_argument("--resegment", action="store_true",
                         help="also judge the true pairs split into sentences by the harness, not by the gold")
+    parser.add_argument("--source", metavar="LANG", help="the source side's file suffix, where the target is not "
+                        "the .en side (or, without one, the second file name in order)")
     parser.add_argument("overrides", nargs="*")
     args = parser.parse_args()
     cfg = compose_config(args.overrides)
-    documents = corpus_documents(args.corpus)
+    documents = corpus_documents(args.corpus, args.source)
     wall, cpu = time.perf_counter(), time.process_time()
     results = [(gold, predicted(align_sentences(src, tgt, cfg.crosslingual))) for _, src, tgt, gold in documents]
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
@@ -183,7 +193,7 @@ def main() -> None:
         print_relations(relation_rows(documents, cfg))
     if args.resegment:
         print("resegmented by the harness (each side's lines joined, then split into sentences):")
-        print_relations(resegmented_relations(documents, corpus_languages(args.corpus), cfg))
+        print_relations(resegmented_relations(documents, corpus_languages(args.corpus, args.source), cfg))
 
 
 if __name__ == "__main__":

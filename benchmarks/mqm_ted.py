@@ -51,17 +51,24 @@ def refuse(message: str) -> None:
     sys.exit(2)
 
 
+def checked_paths(data: Path, pattern: str, expected: str, out: Path) -> tuple[str, str]:
+    """The language pair that the data file's name gives; refused (exit 2): another file, or an OUT that exists."""
+    pair = re.search(pattern, data.name)
+    if pair is None or not data.is_file():
+        refuse(f"{data}: expected {expected}")
+    if out.exists():
+        refuse(f"{out}: already exists; name a new folder")
+    return pair[1], pair[2]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("tsv", type=Path, help="mqm_ted_ende.tsv or mqm_ted_zhen.tsv")
     parser.add_argument("out", type=Path, help="a new folder for the corpus")
     args = parser.parse_args()
-    pair = re.search(r"mqm_ted_([a-z]{2})([a-z]{2})\.tsv$", args.tsv.name)
-    if pair is None or not args.tsv.is_file():
-        refuse(f"{args.tsv}: expected ted/<pair>/mqm_ted_<pair>.tsv of google/wmt-mqm-human-evaluation")
-    if args.out.exists():
-        refuse(f"{args.out}: already exists; name a new folder")
-    write_corpus(reference_segments(args.tsv), (pair[1], pair[2]), args.out)
+    languages = checked_paths(args.tsv, r"mqm_ted_([a-z]{2})([a-z]{2})\.tsv$",
+                              "ted/<pair>/mqm_ted_<pair>.tsv of google/wmt-mqm-human-evaluation", args.out)
+    write_corpus(reference_segments(args.tsv), languages, args.out)
 
 
 if __name__ == "__main__":

@@ -57,3 +57,41 @@ def test_resegmenting_joins_each_side_and_splits_it_in_its_own_language(monkeypa
     rows = gold_alignment.resegmented_relations(documents, ("fr", "en"), cfg=None)
     assert rows == [("true", "parallel", {})]
     assert seen == [(["Il pleut.", "Il fait froid."], ["It rains.", "It is cold.", "Very."])]
+
+
+WMT_XML = """<?xml version='1.0' encoding='utf-8'?>
+<dataset id="wmttest2022"><collection id="general">
+{docs}
+</collection></dataset>"""
+
+
+def wmt_doc(doc_id: str, domain: str, origlang: str, lines: int) -> str:
+    segs = lambda text: "".join(f'<seg id="{k}">{text} {k}.</seg>' for k in range(1, lines + 1))  # noqa: E731
+    return (f'<doc origlang="{origlang}" id="{doc_id}" domain="{domain}"><src lang="fr"><p>{segs("Phrase")}</p></src>'
+            f'<ref lang="de" translator="B"><p>{segs("Andere")}</p></ref>'
+            f'<ref lang="de" translator="A"><p>{segs("Satz")}</p></ref>'
+            f'<hyp system="X" lang="de"><p>{segs("System")}</p></hyp></doc>')
+
+
+def test_a_wmt_corpus_takes_translator_a_of_source_original_documents_per_domain(tmp_path):
+    from benchmarks.wmt_documents import documents
+    xml = tmp_path / "wmttest2022.fr-de.all.xml"
+    xml.write_text(WMT_XML.format(docs="".join([
+        wmt_doc("n1", "news", "fr", 3), wmt_doc("n2", "news", "de", 3),   # written in German: left out
+        wmt_doc("n3", "news", "fr", 1),                                   # too short: left out
+        wmt_doc("n4", "news", "fr", 2), wmt_doc("n5", "news", "fr", 2), wmt_doc("s1", "social", "fr", 2)])))
+    dev = documents(xml, "fr", per_domain=1, skip=0, min_segments=2)
+    test = documents(xml, "fr", per_domain=1, skip=1, min_segments=2)
+    assert list(dev) == ["news-n1", "social-s1"] and list(test) == ["news-n4"]
+    assert dev["news-n1"] == {0: ("Phrase 1.", "Satz 1."), 1: ("Phrase 2.", "Satz 2."), 2: ("Phrase 3.", "Satz 3.")}
+
+
+def test_the_source_side_can_be_named_where_the_file_names_do_not_tell(tmp_path):
+    (tmp_path / "gold").mkdir()
+    (tmp_path / "d.fr").write_text("Phrase.\n")
+    (tmp_path / "d.de").write_text("Satz.\n")
+    (tmp_path / "gold" / "d.align").write_text("[0]:[0]\n")
+    assert gold_alignment.corpus_languages(tmp_path) == ("de", "fr")   # without .en: the second name the target
+    assert gold_alignment.corpus_languages(tmp_path, "fr") == ("fr", "de")
+    [(_, source, target, _)] = gold_alignment.corpus_documents(tmp_path, "fr")
+    assert (source, target) == (["Phrase."], ["Satz."])
