@@ -169,6 +169,8 @@ class DiagnosticsSpec:
     parallel_min_coverage: float = MISSING      # share of sentences in sure beads, on the better-covered side ...
     parallel_min_gap: float = MISSING           # ... whose mean cosine is this far above that of the sentence pairs
                                                 # the alignment does not pair (the pair's own null)
+    parallel_high_coverage: float = MISSING     # or this share of sentences in sure beads ...
+    parallel_high_coverage_min_gap: float = MISSING   # ... standing this far above the null (a narrow topic's high null)
     comparable_min_document_cosine: float = MISSING   # else comparable: the same topic (document cosine) ...
     comparable_min_name_share: float = MISSING        # ... and the same event: this share of the reference's names
     comparable_min_number_overlap: float = MISSING    # found in the source, or this Jaccard overlap of numbers > 10
@@ -274,6 +276,7 @@ RANGES = {   # key: (accepts, what it must be); checked before anything runs
     "diagnostics.min_english_share": SHARE,
     "diagnostics.min_reference_sentences": AT_LEAST_ONE,
     "diagnostics.parallel_min_coverage": SHARE,
+    "diagnostics.parallel_high_coverage": SHARE,
     "diagnostics.comparable_min_document_cosine": COSINE,
     "diagnostics.comparable_min_name_share": SHARE,
     "diagnostics.comparable_min_number_overlap": SHARE,

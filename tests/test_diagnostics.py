@@ -8,6 +8,7 @@ from tests.alignment_cases import FLOOD_STORY
 
 FRENCH = ["La pluie a fait déborder la rivière dimanche matin.", "Les écoles resteront fermées jusqu'à mercredi."]
 SPEC = {"min_reference_sentences": 2, "parallel_min_coverage": 0.5, "parallel_min_gap": 0.35,
+        "parallel_high_coverage": 0.9, "parallel_high_coverage_min_gap": 0.28,
         "comparable_min_document_cosine": 0.55, "comparable_min_name_share": 0.2, "comparable_min_number_overlap": 0.12,
         "max_background_similarity": 0.4}
 
@@ -21,7 +22,11 @@ def signals(**changed):
 @pytest.mark.parametrize("changed, expected", [
     ({}, "parallel"),
     ({"coverage": 0.49}, "comparable"),                                     # too little surely aligned
-    ({"alignment_gap": 0.34}, "comparable"),                                # aligned, but barely above chance
+    ({"coverage": 0.8, "alignment_gap": 0.34}, "comparable"),               # aligned, but barely above chance
+    ({"coverage": 0.89, "alignment_gap": 0.34}, "comparable"),
+    ({"coverage": 0.9, "alignment_gap": 0.28}, "parallel"),     # nearly every sentence sure: a narrow topic's null
+    ({"coverage": 0.9, "alignment_gap": 0.27}, "comparable"),
+    ({"coverage": 1.0, "alignment_gap": 0.3, "background_similarity": 0.43}, "cannot_judge"),   # ... not a template's
     ({"coverage": 0.3, "name_share": 0.0, "number_overlap": 0.0}, "unrelated"),   # same topic, no shared facts
     ({"coverage": 0.3, "name_share": 0.0, "number_overlap": 0.2}, "comparable"),  # numbers are the shared facts
     ({"coverage": 0.3, "name_share": None, "number_overlap": None}, "unrelated"),  # nothing to compare
