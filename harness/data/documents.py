@@ -43,7 +43,8 @@ MANIFEST_FIELDS = ("documents", "target_lang", "reference_dir", "references", AL
 REFERENCE_FIELDS = ("clean",)
 CLEANING_RULES = ("drop_lines", "drop_repeated_lines")
 # ids name files in the run folder (hypotheses/<id>.txt): a plain file name, nothing that could leave the folder
-SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+MAX_ID_CHARS = 128
+SAFE_ID = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._-]{{0,{MAX_ID_CHARS - 1}}}")
 BYTE_ORDER_MARK = "\ufeff"   # U+FEFF at the start of a file: UTF-8's byte-order mark (read_text_file)
 INVISIBLE = {"Cc", "Cf", "Zs", "Zl", "Zp", "Mn"}   # controls, zero-width and other format characters, spaces
 # Fields that name things: read as the text written, whatever YAML 1.1 makes of it (010 -> 8, 12:30 -> 750,
@@ -344,7 +345,7 @@ def check_id(value: object, where: str) -> str:
     doc_id = str(value)
     if not is_plain_id(doc_id):
         raise UserError(f"{where}: id {reprlib.repr(doc_id)} is not a plain file name; use letters, digits, '.', "
-                        "'_' and '-' (at most 128, starting with a letter or digit)")
+                        f"'_' and '-' (at most {MAX_ID_CHARS}, starting with a letter or digit)")
     return doc_id
 
 
