@@ -100,11 +100,13 @@ def check_inputs(request: ScoreRequest) -> None:
     if len(set(names)) < len(names):
         raise UserError(f"two references share the file name {next(n for n in names if names.count(n) > 1)}; "
                         "give them different names")
-    source = load_text(request.source, request.src_lang, CleaningRules(), line_aligned=True)
-    references = [load_text(path, request.tgt_lang, CleaningRules(), line_aligned=True, keep_byte_order_mark=True)
-                  for path in request.references]
-    check_line_aligned(source, references, "harness-score")
+    source = load_text(request.source, request.src_lang, CleaningRules(), line_aligned=True, what="source")
+    references = [load_text(path, request.tgt_lang, CleaningRules(), line_aligned=True, keep_byte_order_mark=True,
+                            what="reference") for path in request.references]
+    check_line_aligned(source, references, "harness-score", fix="give files with one segment per line: line i of "
+                       "each reference translates line i of the source")
     check_languages(source, references, request.overrides)
+    check_distinct(request.hypotheses, "hypothesis file", "hypothesis file")
     for path in request.hypotheses:
         text = read_text_file(path, "hypothesis file", require_text=False, keep_byte_order_mark=True)
         hypothesis_lines(text, len(source.paragraphs), str(path))
