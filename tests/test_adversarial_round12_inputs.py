@@ -254,6 +254,26 @@ def test_bad_input_to_harness_score_is_one_line_and_writes_nothing(tmp_path, cas
     assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == before
 
 
+LINE_COUNT_HINTS = {   # a file's text, the line count expected, what the hint says ('' for none)
+    "one blank line after the last": ("a\nb\n\n", 2, "its last line is empty"),
+    "two blank lines after the last, Windows line ends": ("a\r\nb\r\n\r\n \r\n", 2, "its last 2 lines are empty"),
+    "lone CR line ends": ("a\rb\rc\r", 3, "lone CR"),
+    "lone CR line ends, no final one": ("a\rb\rc", 3, "lone CR"),
+    "a blank last line, but too many lines before it": ("a\nb\nc\n\n", 2, ""),
+    "a lone CR inside one line of a file a line short": ("a\rb\nc\n", 4, ""),
+    "one line short, nothing to tell": ("a\nb\n", 3, ""),
+}
+
+
+@pytest.mark.parametrize("case", LINE_COUNT_HINTS)
+def test_a_line_count_is_explained_only_where_the_text_explains_it(case):
+    """A hint that did not account for the difference would send the user to fix what is not wrong."""
+    from harness.data.lines import line_count_hint, split_lines
+    file_text, expected, said = LINE_COUNT_HINTS[case]
+    hint = line_count_hint(split_lines(file_text), expected)
+    assert (said in hint) if said else hint == "", hint
+
+
 # ---------------------------------------------------------------- harness-run model=files on a line-aligned manifest
 
 def line_aligned_set(folder: Path, source: bytes, reference: bytes) -> Path:
