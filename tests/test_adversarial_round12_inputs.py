@@ -234,6 +234,10 @@ REFUSED = {   # arguments, what the line must say
     "a hypothesis that is a link to a folder": ([*SET, "folder-link.txt"], ["folder-link.txt: is a folder"]),
     "a reference that is a named pipe": (["-r", "pipe.txt", "-s", "src.txt", "--src-lang", "fr", "hyp.txt"],
                                          ["pipe.txt: is not a regular file"]),
+    "standard input as the hypothesis (as sacrebleu reads '-')": ([*SET, "-"],
+                                                                  ["-: standard input is not read", "save it to a file"]),
+    "standard input as the reference": (["-r", "-", "-s", "src.txt", "--src-lang", "fr", "hyp.txt"],
+                                        ["-: standard input is not read"]),
     "one hypothesis file named twice": ([*SET, "hyp.txt", "./hyp.txt"],
                                         ["hypothesis file hyp.txt is named twice", "name each"]),
     "two names that differ in normalization only": (

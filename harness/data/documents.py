@@ -150,6 +150,9 @@ def resolved_input(path: Path, where: str) -> Path:
     return path.resolve()
 
 
+STANDARD_INPUT = "-"   # what sacrebleu and other tools read as standard input in place of a file name
+
+
 def why_not_a_file(path: Path) -> str:
     """Why a path that is neither a folder nor a regular file cannot be read, and the fix."""
     if in_a_loop(path):
@@ -158,6 +161,9 @@ def why_not_a_file(path: Path) -> str:
         return f"is a link to {os.readlink(path)}, which does not exist; point the link at a text file"
     if path.exists():   # reading a pipe or a device could wait for ever or never end
         return "is not a regular file (a pipe, a device or a socket); save the text to a file and name that"
+    if str(path) == STANDARD_INPUT:
+        return ("standard input is not read (each file is read twice: checked, then copied); save it to a file and "
+                "name that")
     return "file not found; check the file name"
 
 
