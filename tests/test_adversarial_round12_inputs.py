@@ -10,8 +10,9 @@ Attacked here (each case as a user runs it, in a child process, the user's folde
   `manifest.yaml`): scored, and the scores are `sacrebleu REF -i HYP -m bleu chrf ter`'s on the same files;
 - an empty hypothesis, reference or source, a reference of blank lines, NUL bytes, Latin-1, a hypothesis that is
   a folder or a link to one, a reference that is a named pipe, one hypothesis file named twice, two file names that
-  differ only in Unicode normalization (NFC, NFD), a second reference one blank line longer: refused in one line
-  naming the file and the fix, exit code 2, nothing written;
+  differ only in Unicode normalization (NFC, NFD), a second reference one blank line longer, '-' for standard input
+  (as sacrebleu reads it): refused in one line naming the file and the fix, exit code 2, nothing written; the hint
+  on a line count is given only where the blank lines or lone CRs account for the whole difference;
 - the same through `harness-run model=files` on a manifest (line-aligned), where the run's folder is left behind.
 
 Covered by earlier rounds and not repeated: CRLF, a lone CR inside one line, no final newline, trailing and leading
