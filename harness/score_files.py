@@ -3,8 +3,9 @@ by the user.
 
     harness-score -r ref.txt [-r ref2.txt] -s src.txt --src-lang fr sysA.txt sysB.txt
 
-The test set is written as a data set of the harness into the command's own output folder (OUT/data: copies of
-the source and references and a manifest declaring `alignment: lines`), each hypothesis file is copied to
+The test set is written as a data set of the harness into the command's own output folder (OUT/data: a manifest
+declaring `alignment: lines`, and copies of the source in source/ and of the references in references/, so that no
+file name of the user's meets the manifest's), each hypothesis file is copied to
 OUT/inputs/<system>/, and each system is then one ordinary run of the pipeline with model=files into
 OUT/<system>/ (OUT/<system>-system/ for a system named data, inputs or comparison); cli.score_main compares them
 as harness-compare does (OUT/comparison/). Nothing is written next
@@ -28,8 +29,8 @@ from omegaconf import OmegaConf
 
 from harness import writer_lock
 from harness.config import compose_config, literal_override
-from harness.data.documents import (CleaningRules, Text, check_distinct, check_line_aligned, language_notes,
-                                    load_text, read_text_file)
+from harness.data.documents import (MAX_ID_CHARS, CleaningRules, Text, check_distinct, check_line_aligned,
+                                    language_notes, load_text, read_text_file)
 from harness.errors import UserError
 from harness.data.languages import language_code
 from harness.pipeline import open_cache, refuse_cache_inside, run
@@ -39,7 +40,8 @@ from harness.results.run_folder import (check_creatable, refuse_inside_a_run, re
 from harness.translate.translate import hypothesis_lines
 
 UNSAFE_NAME = re.compile(r"[^\w.-]+")   # a letter or digit of any script is safe in a name (\w), composed (NFC)
-REFERENCE_DIR = "references"
+NOT_IN_AN_ID = re.compile(r"[^A-Za-z0-9._-]+")   # what a manifest's id may not hold (documents.SAFE_ID)
+SOURCE_DIR, REFERENCE_DIR = "source", "references"   # in OUT/data, beside manifest.yaml
 DATA_DIR, INPUTS_DIR, COMPARISON_DIR = "data", "inputs", "comparison"   # harness-score's own folders in OUT
 RECORD_FILE = ".harness-score.json"   # in OUT: what the command scores (request_record), once OUT/data is whole
 LOCK_FILE = ".harness-score.lock"     # in OUT: held by the command while it works (harness.writer_lock)
@@ -60,6 +62,14 @@ class ScoreRequest:
 def safe_name(path: Path) -> str:
     """A file's name without its extension, as a system or document name (also a folder name)."""
     return UNSAFE_NAME.sub("_", unicodedata.normalize("NFC", path.stem)).strip("._-") or "system"
+
+
+def document_id(source: Path) -> str:
+    """The source file's name without its extension as the test set's document id, which a manifest takes as a plain
+    file name of at most 128 characters (documents.is_plain_id): a letter outside ASCII becomes '_' (源文本.txt,
+    whose name a manifest refuses, is the document 'document'). The id names the document in the tables and the
+    copy of each hypothesis file; the files keep their names."""
+    return NOT_IN_AN_ID.sub("_", source.stem).strip("._-")[:MAX_ID_CHARS].rstrip("._-") or "document"
 
 
 def system_names(hypotheses: list[Path]) -> list[str]:
@@ -90,11 +100,13 @@ def check_inputs(request: ScoreRequest) -> None:
     if len(set(names)) < len(names):
         raise UserError(f"two references share the file name {next(n for n in names if names.count(n) > 1)}; "
                         "give them different names")
-    source = load_text(request.source, request.src_lang, CleaningRules(), line_aligned=True)
-    references = [load_text(path, request.tgt_lang, CleaningRules(), line_aligned=True, keep_byte_order_mark=True)
-                  for path in request.references]
-    check_line_aligned(source, references, "harness-score")
+    source = load_text(request.source, request.src_lang, CleaningRules(), line_aligned=True, what="source")
+    references = [load_text(path, request.tgt_lang, CleaningRules(), line_aligned=True, keep_byte_order_mark=True,
+                            what="reference") for path in request.references]
+    check_line_aligned(source, references, "harness-score", fix="give files with one segment per line: line i of "
+                       "each reference translates line i of the source")
     check_languages(source, references, request.overrides)
+    check_distinct(request.hypotheses, "hypothesis file", "hypothesis file")
     for path in request.hypotheses:
         text = read_text_file(path, "hypothesis file", require_text=False, keep_byte_order_mark=True)
         hypothesis_lines(text, len(source.paragraphs), str(path))
@@ -117,15 +129,21 @@ def check_languages(source: Text, references: list[Text], overrides: list[str]) 
 def manifest(request: ScoreRequest) -> dict:
     references = [path.name for path in request.references]
     return {"target_lang": request.tgt_lang, "alignment": "lines", "reference_dir": REFERENCE_DIR, "documents": [
-        {"id": safe_name(request.source), "lang": request.src_lang, "file": request.source.name,
+        {"id": document_id(request.source), "lang": request.src_lang,
+         "file": f"{SOURCE_DIR}/{request.source.name}",
          "reference": references if len(references) > 1 else references[0], "relation": "parallel"}]}
 
 
+def data_set_copies(data: Path, request: ScoreRequest) -> list[tuple[Path, Path]]:
+    """Each file of the test set and where OUT/data holds its copy."""
+    return [(request.source, data / SOURCE_DIR / request.source.name),
+            *[(path, data / REFERENCE_DIR / path.name) for path in request.references]]
+
+
 def write_data_set(folder: Path, request: ScoreRequest) -> Path:
-    (folder / REFERENCE_DIR).mkdir(parents=True)
-    shutil.copyfile(request.source, folder / request.source.name)
-    for path in request.references:
-        shutil.copyfile(path, folder / REFERENCE_DIR / path.name)
+    for path, copy in data_set_copies(folder, request):
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, copy)
     (folder / "manifest.yaml").write_text(yaml.safe_dump(manifest(request), allow_unicode=True), encoding="utf-8")
     return folder
 
@@ -235,13 +253,18 @@ def scored_systems(request: ScoreRequest, out: Path, written: list[Path] | None 
 def copied_hypothesis(path: Path, inputs: Path, source: Path) -> Path:
     """The system's folder for model=files: the hypothesis file copied whole under the source's name (through a
     temporary name: a command killed while copying leaves no part of it there)."""
-    copy = inputs / f"{safe_name(source)}.txt"
+    copy = hypothesis_copy(inputs, source)
     if not copy.is_file():
         inputs.mkdir(parents=True, exist_ok=True)
         partial = copy.with_name(f".{copy.name}.tmp-{os.getpid()}")
         shutil.copyfile(path, partial)
         os.replace(partial, copy)
     return inputs
+
+
+def hypothesis_copy(inputs: Path, source: Path) -> Path:
+    """Where a system's folder for model=files holds its hypothesis file: under the document's id."""
+    return inputs / f"{document_id(source)}.txt"
 
 
 def request_record(request: ScoreRequest) -> dict:
@@ -287,10 +310,8 @@ def read_record_file(path: Path) -> dict | None:
 def copies_differ(out: Path, request: ScoreRequest) -> str | None:
     """The first of the user's files whose copy in --out differs (edited since the earlier command), or None. A
     hypothesis file not copied yet (the earlier command stopped before its system) has nothing to differ from."""
-    data = out / DATA_DIR
-    copies = [(request.source, data / request.source.name)]
-    copies += [(path, data / REFERENCE_DIR / path.name) for path in request.references]
-    hypotheses = [(path, out / INPUTS_DIR / name / f"{safe_name(request.source)}.txt")
+    copies = data_set_copies(out / DATA_DIR, request)
+    hypotheses = [(path, hypothesis_copy(out / INPUTS_DIR / name, request.source))
                   for path, name in zip(request.hypotheses, system_names(request.hypotheses))]
     copies += [(path, copy) for path, copy in hypotheses if copy.is_file()]
     return next((str(path) for path, copy in copies if not (copy.is_file() and filecmp.cmp(path, copy, shallow=False))),

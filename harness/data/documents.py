@@ -21,7 +21,7 @@ from harness.cache import TranslationCache
 from harness.config import read_unquoted
 from harness.errors import UserError, unknown_name, yaml_problem
 from harness.data.languages import check_language, language_code
-from harness.data.lines import split_lines
+from harness.data.lines import line_count_hint, split_lines
 from harness.data.relations import DECLARABLE
 
 RELATIONS = tuple(relation.value for relation in DECLARABLE)
@@ -43,7 +43,8 @@ MANIFEST_FIELDS = ("documents", "target_lang", "reference_dir", "references", AL
 REFERENCE_FIELDS = ("clean",)
 CLEANING_RULES = ("drop_lines", "drop_repeated_lines")
 # ids name files in the run folder (hypotheses/<id>.txt): a plain file name, nothing that could leave the folder
-SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+MAX_ID_CHARS = 128
+SAFE_ID = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._-]{{0,{MAX_ID_CHARS - 1}}}")
 BYTE_ORDER_MARK = "\ufeff"   # U+FEFF at the start of a file: UTF-8's byte-order mark (read_text_file)
 INVISIBLE = {"Cc", "Cf", "Zs", "Zl", "Zp", "Mn"}   # controls, zero-width and other format characters, spaces
 # Fields that name things: read as the text written, whatever YAML 1.1 makes of it (010 -> 8, 12:30 -> 750,
@@ -149,6 +150,9 @@ def resolved_input(path: Path, where: str) -> Path:
     return path.resolve()
 
 
+STANDARD_INPUT = "-"   # what sacrebleu and other tools read as standard input in place of a file name
+
+
 def why_not_a_file(path: Path) -> str:
     """Why a path that is neither a folder nor a regular file cannot be read, and the fix."""
     if in_a_loop(path):
@@ -157,6 +161,9 @@ def why_not_a_file(path: Path) -> str:
         return f"is a link to {os.readlink(path)}, which does not exist; point the link at a text file"
     if path.exists():   # reading a pipe or a device could wait for ever or never end
         return "is not a regular file (a pipe, a device or a socket); save the text to a file and name that"
+    if str(path) == STANDARD_INPUT:
+        return ("standard input is not read (each file is read twice: checked, then copied); save it to a file and "
+                "name that")
     return "file not found; check the file name"
 
 
@@ -257,10 +264,11 @@ def clean_lines(lines: list[str], rules: CleaningRules) -> tuple[list[str], list
 
 
 def load_text(path: Path, lang: str, rules: CleaningRules, line_aligned: bool = False,
-              keep_byte_order_mark: bool = False) -> Text:
+              keep_byte_order_mark: bool = False, what: str = "document") -> Text:
     """A text's paragraphs after cleaning; in a line-aligned document every line as sacrebleu reads it (a
-    reference's byte-order mark too: keep_byte_order_mark)."""
-    lines = split_lines(read_text_file(path, keep_byte_order_mark=keep_byte_order_mark))
+    reference's byte-order mark too: keep_byte_order_mark). `what` the text is (document, reference, source) names
+    it in the error for an empty file."""
+    lines = split_lines(read_text_file(path, what, keep_byte_order_mark=keep_byte_order_mark))
     if line_aligned:
         return Text(path, lang, tuple(lines), rules)
     kept, dropped = clean_lines(lines, rules)
@@ -344,7 +352,7 @@ def check_id(value: object, where: str) -> str:
     doc_id = str(value)
     if not is_plain_id(doc_id):
         raise UserError(f"{where}: id {reprlib.repr(doc_id)} is not a plain file name; use letters, digits, '.', "
-                        "'_' and '-' (at most 128, starting with a letter or digit)")
+                        f"'_' and '-' (at most {MAX_ID_CHARS}, starting with a letter or digit)")
     return doc_id
 
 
@@ -443,21 +451,29 @@ def choice_of(entry: dict, manifest: dict, key: str, choices: tuple[str, ...], w
     return choice
 
 
-def check_line_aligned(source: Text, references: list[Text], where: str) -> None:
+MANIFEST_LINES_FIX = "give files with one segment per line (or, in a manifest, remove alignment: lines)"
+
+
+def check_line_aligned(source: Text, references: list[Text], where: str, fix: str = MANIFEST_LINES_FIX) -> None:
+    """Every reference as many lines as the source; the fix is the manifest's unless `fix` says another."""
     for reference in references:
-        if len(source.paragraphs) != len(reference.paragraphs):
+        lines, source_lines = list(reference.paragraphs), list(source.paragraphs)
+        if len(source_lines) != len(lines):
+            hints = [f"{text.path.name}: {hint}" for text, hint in
+                     ((reference, line_count_hint(lines, len(source_lines))),
+                      (source, line_count_hint(source_lines, len(lines)))) if hint]
             raise UserError(f"{where}: declared alignment: lines, but the reference {reference.path.name} has "
-                            f"{len(reference.paragraphs)} lines and the source {source.path.name} "
-                            f"{len(source.paragraphs)}; give files with one segment per line (or, in a manifest, remove "
-                            "alignment: lines)")
+                            f"{len(lines)} lines and the source {source.path.name} {len(source_lines)}; "
+                            f"{''.join(hint + '; ' for hint in hints)}{fix}")
 
 
-def check_distinct(paths: list[Path], what: str) -> None:
-    """One file named twice as a reference would be scored as two references (nrefs:2) that are one."""
+def check_distinct(paths: list[Path], what: str, kind: str = "reference file") -> None:
+    """One file named twice as a reference would be scored as two references (nrefs:2) that are one; as a
+    hypothesis file, as two systems of one name."""
     resolved = [resolved_input(path, what) for path in paths]
     twice = next((path for k, path in enumerate(paths) if resolved[k] in resolved[:k]), None)
     if twice is not None:
-        raise UserError(f"{what} {twice.name} is named twice; name each reference file once")
+        raise UserError(f"{what} {twice.name} is named twice; name each {kind} once")
 
 
 def listed(reference: object) -> list:
@@ -527,7 +543,7 @@ class ReferenceFiles:
             if line_aligned:
                 refuse_cleaning_of_lines(rules, where)
             text = load_text(inside((self.folder,), name, ref_where), self.lang, rules, line_aligned,
-                             keep_byte_order_mark=line_aligned)
+                             keep_byte_order_mark=line_aligned, what="reference")
             self.texts[name, line_aligned] = text
             self.notes.setdefault(name, language_notes(text, ref_where, self.cache))
         return self.texts[name, line_aligned]

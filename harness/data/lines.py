@@ -14,3 +14,19 @@ def split_lines(text: str) -> list[str]:
     if lines[-1] == "":
         lines.pop()
     return [line.rstrip() for line in lines]
+
+
+def line_count_hint(lines: list[str], expected: int) -> str:
+    """Why a file's lines, cut as split_lines cuts them, number other than `expected`, where the text tells: blank
+    lines after the last line (too many, for sacrebleu too), or lines ended by a lone CR as in old Mac files (too
+    few: only '\\n' ends a line). '' where neither accounts for the difference."""
+    extra = lines[expected:]
+    if extra == [""]:
+        return "its last line is empty (a blank line after the last line is a line, for sacrebleu too): remove it"
+    if extra and not any(extra):
+        return (f"its last {len(extra)} lines are empty (blank lines after the last line are lines, for sacrebleu "
+                "too): remove them")
+    if len(lines) < expected and len(lines) + sum(line.count("\r") for line in lines) == expected:
+        return ("its lines end in a lone CR (\\r, as in old Mac files), and only \\n ends a line, for sacrebleu too: "
+                "convert them (tr '\\r' '\\n')")
+    return ""

@@ -10,7 +10,7 @@ from harness.translate.backends.protocol import DocumentSource, Translator
 from harness.cache import TranslationCache, content_key
 from harness.data.documents import BYTE_ORDER_MARK, Document, empty_file, has_visible_text
 from harness.errors import UserError
-from harness.data.lines import split_lines
+from harness.data.lines import line_count_hint, split_lines
 from harness.progress import progress
 from harness.data.segment import Segment, join_paragraphs, segment_paragraphs, sentence_spans, split_sentences
 
@@ -207,7 +207,9 @@ def hypothesis_lines(text: str, source_lines: int, location: str) -> list[str]:
     split into sentences nor searched; a file with another number of lines is refused."""
     lines = split_lines(text)
     if len(lines) != source_lines:
-        raise UserError(f"{location}: {len(lines)} lines, but the source has {source_lines}; in a line-aligned data "
+        hint = line_count_hint(lines, source_lines)
+        raise UserError(f"{location}: {len(lines)} lines, but the source has {source_lines}"
+                        f"{'; ' + hint if hint else ''}; in a line-aligned data "
                         "set (alignment: lines) line i of the hypothesis file is the output for source line i: give "
                         "one line per source line (an empty line for a missing output)")
     return lines
