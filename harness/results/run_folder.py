@@ -42,7 +42,7 @@ from pathlib import Path
 import psutil
 import yaml
 
-from harness.errors import Terminated, UserError, dangling_link, require_utf8
+from harness.errors import Terminated, UserError, dangling_link, is_disk_full, require_utf8
 
 RESULT_FILE = "result.json"
 RUNNING_MARKER = "RUNNING"   # the claim of the run working in this folder (or killed in it)
@@ -143,12 +143,9 @@ def launch_created(path: Path) -> Path | None:
     return None
 
 
-FULL = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
-
-
 def storage_error(path: Path, err: OSError, knob: str = "hydra.run.dir") -> UserError:
     """A write that the disk refused, as one line that says what to do (knob: where the output folder is chosen)."""
-    if err.errno in FULL:
+    if is_disk_full(err):
         return UserError(f"cannot write {path}: no space left on the device; free some space or choose another "
                          f"output folder ({knob}=...)")
     return UserError(f"cannot write {path}: {err.strerror or err}; choose another output folder ({knob}=...)")
