@@ -67,8 +67,8 @@ def cache_error(path: Path | None, err: sqlite3.Error) -> UserError:
                          "point HARNESS_CACHE_DIR (or cache.dir=...) at a writable folder, or switch the cache off "
                          "(cache.enabled=false)")
     if "disk i/o error" in str(err).lower():   # a write the disk refused: a quota, a file size limit, a failing disk
-        return UserError(f"cache {where} cannot be written: the disk reported an I/O error (full, over a quota or a file "
-                         "size limit, or failing); free some space, or move the cache (HARNESS_CACHE_DIR=...) or "
+        return UserError(f"cache {where} cannot be written: the disk reported an I/O error (full, over a quota or a "
+                         "file size limit, or failing); free some space, or move the cache (HARNESS_CACHE_DIR=...) or "
                          "switch it off (cache.enabled=false)")
     if "locked" in str(err):
         return UserError(f"cache {where} stayed locked by another process for over a minute; let that run finish, "
@@ -164,7 +164,7 @@ class TranslationCache:
     def create(self, table: str) -> None:
         self.connection.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, output TEXT NOT NULL, "
                                 "checksum TEXT)")
-        if "checksum" not in columns(self.connection, table):   # a cache written before checksums: its rows are recomputed once
+        if "checksum" not in columns(self.connection, table):   # written before checksums: rows recomputed once
             self.connection.execute(f"ALTER TABLE {table} ADD COLUMN checksum TEXT")
 
     def get_many(self, keys: Iterable[str], table: str = "translations") -> dict[str, str]:
