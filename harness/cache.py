@@ -28,6 +28,7 @@ TABLES = ("translations", "alignments", "metric_scores", "language_checks", "out
 #  segment statistics (remembered.py), a language identification (languages.py), the degradations of a translation
 #  (under its key: cut at max_new_tokens, split; harness.translate.translate)
 
+ROW_COLUMNS = {"key", "output"}   # what every table of the cache has had, in every version (checksum came later)
 APPLICATION_ID = 0x4D54484E   # "MTHN": SQLite's application_id of the cache file (pragma application_id)
 
 
@@ -65,6 +66,10 @@ def cache_error(path: Path | None, err: sqlite3.Error) -> UserError:
         return UserError(f"cache {where} cannot be written: it is on a read-only file system or not yours to write; "
                          "point HARNESS_CACHE_DIR (or cache.dir=...) at a writable folder, or switch the cache off "
                          "(cache.enabled=false)")
+    if "disk i/o error" in str(err).lower():   # a write the disk refused: a quota, a file size limit, a failing disk
+        return UserError(f"cache {where} cannot be written: the disk reported an I/O error (full, over a quota or a "
+                         "file size limit, or failing); free some space, or move the cache (HARNESS_CACHE_DIR=...) or "
+                         "switch it off (cache.enabled=false)")
     if "locked" in str(err):
         return UserError(f"cache {where} stayed locked by another process for over a minute; let that run finish, "
                          "or give this run its own cache (HARNESS_CACHE_DIR=... or cache.dir=...)")
@@ -106,17 +111,25 @@ def check_cache_location(path: Path) -> None:
 
 def refuse_foreign_database(connection: sqlite3.Connection, path: Path | None) -> None:
     """A SQLite file stamped by another program, or unstamped with tables the cache never makes (an older
-    cache has only these), is another program's database: it is not written to, not even switched to WAL."""
+    cache has only these), is another program's database, and one whose table of a cache's name lacks the columns
+    every version wrote is another program's or version's: it is not written to, not even switched to WAL."""
     stamp = connection.execute("PRAGMA application_id").fetchone()[0]
     tables = [row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
     foreign = sorted(set(tables) - set(TABLES))
-    if stamp == APPLICATION_ID or (stamp == 0 and not foreign):
+    misshapen = [table for table in tables if table in TABLES and not ROW_COLUMNS <= columns(connection, table)]
+    if not misshapen and (stamp == APPLICATION_ID or (stamp == 0 and not foreign)):
         return
     connection.close()
-    what = f"tables: {', '.join(foreign[:5])}" if foreign else f"application id {stamp}"
-    raise UserError(f"cache {path} is another program's SQLite database ({what}), not the harness's cache; it was "
+    what = (f"its {misshapen[0]} table has no {' and '.join(sorted(ROW_COLUMNS))} columns" if misshapen
+            else f"tables: {', '.join(foreign[:5])}" if foreign else f"application id {stamp}")
+    kind = "another program's SQLite database" + (" or another version's cache" if misshapen else "")
+    raise UserError(f"cache {path} is {kind} ({what}), not the harness's cache; it was "
                     "left as it was: point HARNESS_CACHE_DIR (or cache.dir=...) at another folder, or switch the "
                     "cache off (cache.enabled=false)")
+
+
+def columns(connection: sqlite3.Connection, table: str) -> set[str]:
+    return {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
 
 
 class TranslationCache:
@@ -151,8 +164,7 @@ class TranslationCache:
     def create(self, table: str) -> None:
         self.connection.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, output TEXT NOT NULL, "
                                 "checksum TEXT)")
-        columns = [row[1] for row in self.connection.execute(f"PRAGMA table_info({table})")]
-        if "checksum" not in columns:   # a cache written before checksums: its rows are recomputed once
+        if "checksum" not in columns(self.connection, table):   # written before checksums: rows recomputed once
             self.connection.execute(f"ALTER TABLE {table} ADD COLUMN checksum TEXT")
 
     def get_many(self, keys: Iterable[str], table: str = "translations") -> dict[str, str]:

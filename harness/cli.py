@@ -36,7 +36,7 @@ from harness.compare.comparison import Comparison
 from harness.compare.discovery import Skipped, collect_runs
 from harness.config import (CONF_DIR, check_experiment_names, check_interpolations, compose_config, composition_message,
                             is_hydra_setting, register_schemas, unresolvable)
-from harness.errors import Terminated, UserError, first_line, unknown_name
+from harness.errors import Terminated, UserError, first_line, is_disk_full, unknown_name
 from harness.pipeline import check_settings, run
 from harness.progress import quiet_library_bars
 from harness.compare.reports.tables import (ReportPlace, comparison_table, group_folder, results_table,
@@ -351,14 +351,16 @@ def compare_arguments() -> argparse.ArgumentParser:
     return parser
 
 
-def publish(comparisons: list[Comparison], place: ReportPlace) -> list[Path]:
-    """Write the reports into place whole; say so when an earlier report there was replaced."""
+def publish(comparisons: list[Comparison], place: ReportPlace,
+            fix: str = "choose another folder with --out") -> list[Path]:
+    """Write the reports into place whole; say so when an earlier report there was replaced. fix: what to do when the
+    report cannot be written (harness-compare and harness-score: --out; a sweep: the harness-compare that writes it)."""
     from harness.compare.reports.page import publish_comparisons   # matplotlib: imported only for a comparison
     try:
         pages, replaced = publish_comparisons(comparisons, place)
     except OSError as err:
-        raise UserError(f"cannot write the report into {place.folder}: {err.strerror or err}; "
-                        "choose another folder with --out") from err
+        why = "no space left on the device" if is_disk_full(err) else err.strerror or str(err)
+        raise UserError(f"cannot write the report into {place.folder}: {why}; {fix}") from err
     if replaced:
         print(f"note: replaced the earlier report in {terminal_text(place.folder)}", file=sys.stderr)
     return pages
@@ -558,8 +560,9 @@ class CompareSweepCallback(Callback):
             count = len(compared.comparisons)
             folders = [sweep_dir / "comparison"] if count == 1 else [group_folder(sweep_dir, n, count)
                                                                      for n in range(1, count + 1)]
+            fix = f"write it later with: harness-compare {shlex.quote(str(sweep_dir))}"
             show_comparisons(compared.comparisons, [page for comparison, folder in zip(compared.comparisons, folders)
-                                                    for page in publish([comparison], ReportPlace.of(folder))])
+                                                    for page in publish([comparison], ReportPlace.of(folder), fix)])
         except UserError as err:   # a finished sweep stays finished: say why there is no comparison
             log.warning("no comparison written for %s: %s", sweep_dir, err)
         for job, why in unfinished_jobs(sweep_dir).items():   # also the jobs of worker processes (joblib, SLURM)

@@ -37,9 +37,13 @@ def first_line(err: BaseException) -> str:
     return message.splitlines()[0] if message else type(err).__name__
 
 
+FULL = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)   # a full disk, a file over the size limit, a quota used up
+
+
 def is_disk_full(err: BaseException) -> bool:
-    """A full disk, as an OSError or as a library's own error that says so only in its message (safetensors)."""
-    return getattr(err, "errno", None) == errno.ENOSPC or "No space left on device" in str(err)
+    """A full disk (or quota, or file size limit), as an OSError or as a library's own error that says so only in its
+    message (safetensors)."""
+    return getattr(err, "errno", None) in FULL or "No space left on device" in str(err)
 
 
 def root_cause(err: BaseException) -> str:

@@ -20,6 +20,8 @@ import os
 import re
 import shutil
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,7 +38,7 @@ from harness.data.languages import language_code
 from harness.pipeline import open_cache, refuse_cache_inside, run
 from harness.results.results import write_json_atomically
 from harness.results.run_folder import (check_creatable, refuse_inside_a_run, remove_created_folders, resolved,
-                                        topmost_missing)
+                                        storage_error, topmost_missing)
 from harness.translate.translate import hypothesis_lines
 
 UNSAFE_NAME = re.compile(r"[^\w.-]+")   # a letter or digit of any script is safe in a name (\w), composed (NFC)
@@ -212,19 +214,31 @@ def score_systems(request: ScoreRequest, out: Path) -> list[Path]:
         finally:
             writer_lock.release(lock)
     created = claim_out(out)
-    lock = writer_lock.hold(out / LOCK_FILE)
+    lock = None
     written = [out / DATA_DIR, out / INPUTS_DIR, out / RECORD_FILE, out / LOCK_FILE]
     try:
-        write_data_set(out / DATA_DIR, request)
-        write_json_atomically(out / RECORD_FILE, request_record(request))
+        with storage_errors_named(out):
+            lock = writer_lock.hold(out / LOCK_FILE)
+            write_data_set(out / DATA_DIR, request)
+            write_json_atomically(out / RECORD_FILE, request_record(request))
         return scored_systems(request, out, written)
-    except UserError:   # a bad input: nothing of this command is left behind, its finished runs included
+    except UserError:   # a bad input or a full disk: nothing of this command is left behind, its finished runs included
         for path in written:
             remove_written(path)
         remove_created_folders(out, created)
         raise
     finally:
         writer_lock.release(lock)
+
+
+@contextmanager
+def storage_errors_named(out: Path) -> Iterator[None]:
+    """A write of the command's own into --out (its lock, copies and record, written with os, shutil and open) that the
+    disk refuses (full, over a quota, a file size limit), as one line naming --out; the runs say their own."""
+    try:
+        yield
+    except OSError as err:
+        raise storage_error(out, err, "--out") from None
 
 
 def remove_written(path: Path) -> None:
@@ -244,7 +258,8 @@ def scored_systems(request: ScoreRequest, out: Path, written: list[Path] | None 
             continue
         if written is not None and not folder.exists():
             written.append(folder)
-        inputs = copied_hypothesis(path, out / INPUTS_DIR / name, request.source)
+        with storage_errors_named(out):
+            inputs = copied_hypothesis(path, out / INPUTS_DIR / name, request.source)
         cfg = system_config(out / DATA_DIR, inputs, name, request.overrides)
         run(cfg, folder, {".hydra/config.yaml": OmegaConf.to_yaml(cfg)}, knob="--out")
     return folders
@@ -257,8 +272,11 @@ def copied_hypothesis(path: Path, inputs: Path, source: Path) -> Path:
     if not copy.is_file():
         inputs.mkdir(parents=True, exist_ok=True)
         partial = copy.with_name(f".{copy.name}.tmp-{os.getpid()}")
-        shutil.copyfile(path, partial)
-        os.replace(partial, copy)
+        try:
+            shutil.copyfile(path, partial)
+            os.replace(partial, copy)
+        finally:
+            partial.unlink(missing_ok=True)
     return inputs
 
 

@@ -14,6 +14,7 @@ from harness.data.lines import split_lines
 from harness.errors import UserError, unknown_name
 from harness.results.results import DocumentRecord, Segment
 from harness.score.metrics import Score, is_metric_name
+from harness.translate.backends.files import HYPOTHESES_DIR
 
 
 def has_segments(run: Run) -> bool:
@@ -194,7 +195,7 @@ def output_fingerprint(run: Run) -> str:
     its aligned segments."""
     digest = hashlib.sha256()
     for document in run.result.documents:
-        path = run.path / "hypotheses" / f"{document.id}.txt"
+        path = run.path / HYPOTHESES_DIR / f"{document.id}.txt"
         lines = (split_lines(path.read_text(encoding="utf-8", errors="surrogateescape"))
                  if is_plain_id(document.id) and path.is_file() else [s.hyp for s in document.segments or ()])
         text = "\n".join(lines).encode("utf-8", "surrogateescape")

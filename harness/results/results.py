@@ -36,6 +36,7 @@ from harness.score.aligned_scoring import AlignedDocument, alignment_path, align
 from harness.score.metrics.base import Metric
 from harness.score.scoring import DocumentScores
 from harness.summarize.summarize import SummaryEvaluation
+from harness.translate.backends.files import HYPOTHESES_DIR
 from harness.translate.backends.protocol import Translator
 
 
@@ -126,7 +127,7 @@ def write_run(folder: RunFolder, result: RunRecord, evaluation: Evaluation) -> P
         folder.write_text(alignment_path(scored.translation.document.id), alignment_table(alignment))
     for scored in documents:
         doc_id = scored.translation.document.id
-        folder.write_text(f"hypotheses/{doc_id}.txt", scored.translation.text)
+        folder.write_text(f"{HYPOTHESES_DIR}/{doc_id}.txt", scored.translation.text)
         folder.write_text(f"scored/{doc_id}.hyp.txt", lines_text(scored.hypothesis_lines))
         for number, lines in enumerate(scored.reference_lines, start=1):
             folder.write_text(f"scored/{doc_id}.ref{number if number > 1 else ''}.txt", lines_text(lines))

@@ -33,7 +33,8 @@ import logging
 import os
 import re
 import socket
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,7 +43,7 @@ from pathlib import Path
 import psutil
 import yaml
 
-from harness.errors import Terminated, UserError, dangling_link, require_utf8
+from harness.errors import Terminated, UserError, dangling_link, is_disk_full, require_utf8
 
 RESULT_FILE = "result.json"
 RUNNING_MARKER = "RUNNING"   # the claim of the run working in this folder (or killed in it)
@@ -143,12 +144,9 @@ def launch_created(path: Path) -> Path | None:
     return None
 
 
-FULL = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
-
-
 def storage_error(path: Path, err: OSError, knob: str = "hydra.run.dir") -> UserError:
     """A write that the disk refused, as one line that says what to do (knob: where the output folder is chosen)."""
-    if err.errno in FULL:
+    if is_disk_full(err):
         return UserError(f"cannot write {path}: no space left on the device; free some space or choose another "
                          f"output folder ({knob}=...)")
     return UserError(f"cannot write {path}: {err.strerror or err}; choose another output folder ({knob}=...)")
@@ -316,6 +314,48 @@ def first_marker_line(marker: Path) -> str:
 
 # ---------------------------------------------------------------- the run folder
 
+class RunLog(logging.FileHandler):
+    """run.log. A write the disk refuses (full, a quota, a file size limit) ends the file, with one warning on the
+    console and a note in result.json (run.notes), where logging's own handler printed a traceback for every later
+    line and one more on closing the file, which failed the finished run."""
+
+    def __init__(self, path: Path, note: Callable[[str], None]):
+        super().__init__(path, encoding="utf-8")
+        self.note = note
+        self.lost = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not self.lost:
+            super().emit(record)
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        error = sys.exc_info()[1]
+        if not isinstance(error, OSError):
+            super().handleError(record)
+            return
+        self.stop_writing(error)
+
+    def flush(self) -> None:
+        try:
+            super().flush()
+        except OSError as err:
+            self.stop_writing(err)
+
+    def close(self) -> None:
+        try:
+            super().close()
+        except OSError as err:   # the lines still buffered could not be written either
+            self.stop_writing(err)
+
+    def stop_writing(self, error: OSError) -> None:
+        if self.lost:
+            return
+        self.lost = True
+        self.note(f"{LOG_FILE} is incomplete: it could not be written from "
+                  f"{datetime.now().isoformat(timespec='seconds')} on ({error.strerror or error}); the console showed "
+                  "every line")
+
+
 class RunFolder:
     """A claimed run folder that remembers what this run wrote into it."""
 
@@ -328,7 +368,7 @@ class RunFolder:
         self.written: list[Path] = []        # files this run created, in order
         self.made: list[Path] = []           # folders this run created inside path
         self.notes: list[str] = []
-        self.log_handler: logging.Handler | None = None
+        self.log_handler: RunLog | None = None
 
     @classmethod
     def claim(cls, path: str | Path, knob: str = "hydra.run.dir") -> RunFolder:
@@ -450,7 +490,7 @@ class RunFolder:
         run appends to the earlier run's log."""
         target = self.confined(LOG_FILE)
         new = not target.exists()
-        self.log_handler = logging.FileHandler(target, encoding="utf-8")
+        self.log_handler = RunLog(target, self.add_note)
         self.log_handler.setFormatter(logging.Formatter("[%(asctime)s][%(name)s][%(levelname)s] - %(message)s"))
         logging.getLogger().addHandler(self.log_handler)
         if new:

@@ -15,6 +15,9 @@ from harness.data.documents import read_text_file, resolved_input
 from harness.errors import UserError
 
 
+HYPOTHESES_DIR = "hypotheses"   # in a run folder: its outputs as <doc_id>.txt (harness.results.results writes them)
+
+
 class FilesBackend:
     name = "files"
     supplies_documents = True
@@ -39,9 +42,17 @@ class FilesBackend:
             raise UserError(f"{named} leads to {path}, outside model.path {self.folder}; copy the file into "
                             "model.path")
         if not path.exists():   # a folder or pipe of that name: read_text_file says which
-            raise UserError(f"{path}: no hypothesis for document '{doc_id}'; add {doc_id}.txt to model.path")
+            raise self.missing(path, doc_id)
         return read_text_file(path, "hypothesis file", require_text=False,   # judged by read_translation
                               keep_byte_order_mark=True)
+
+    def missing(self, path: Path, doc_id: str) -> UserError:
+        """No <doc_id>.txt: a run folder's outputs are one folder down, and a run folder is no place to add a file."""
+        outputs = self.folder / HYPOTHESES_DIR
+        if (outputs / f"{doc_id}.txt").is_file():
+            return UserError(f"model.path {self.folder} is a run folder: its outputs are in {outputs}; set "
+                             f"model.path={outputs}")
+        return UserError(f"{path}: no hypothesis for document '{doc_id}'; add {doc_id}.txt to model.path")
 
     def fingerprint(self, src_lang: str, tgt_lang: str) -> dict:
         return {**model_fingerprint(self, self.model), "path": str(self.folder.resolve())}
