@@ -275,7 +275,7 @@ def test_a_reference_that_holds_the_translation_twice_is_named(tmp_path):
     ("fr", STRIKE_FR, STRIKE_EN + STRIKE_FR, ("reference 'ref.txt'", "declared 'en'", "'fr'", "fix lang")),
     ("ru", FLOOD_RU, FLOOD_RU_LATIN, ("reference 'ref.txt'", "declared 'en'", "fix lang")),
     ("he", FLOOD_HE, FLOOD_EN + FLOOD_HE, ("reference 'ref.txt'", "declared 'en'", "'he'", "fix lang")),
-    ("fr", STRIKE_FR, [" "], ("ref.txt", "document is empty", "give a file with text")),
+    ("fr", STRIKE_FR, [" "], ("ref.txt", "reference is empty", "give a file with text")),
 ], ids=["turkish-declared-french", "source-appended-to-reference", "russian-transliterated-reference",
         "hebrew-source-appended", "empty-reference"])
 def test_a_pair_that_is_no_translation_in_the_declared_languages_is_refused_in_one_line(tmp_path, src_lang, source,
