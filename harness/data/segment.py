@@ -20,7 +20,7 @@ BRACKET_END = re.compile(r"[.!?][)\]]+(\s+)(?=\w)")   # 'bus.)', and the white s
 WIDE_SPACES = {code: " " for code in range(0x80, 0x3001) if chr(code).isspace()}   # U+00A0 ... U+3000
 # sentencex does not split a paragraph that opens with one of these bullets and a space ('● Prices rose. Sales fell.'
 # stays one sentence, in every language; found by trying every character of U+0021-U+2FFF on sentencex 1.0.32): such a
-# bullet is read as a dash, with which it splits as without one (opening_bullet)
+# bullet is read as a dash, with which it splits as without one (piece_spans)
 OPENING_BULLET = re.compile(r"^\s*([\u2022\u2043\u204c\u204d\u25a0\u25a1\u25aa\u25ab\u25b6\u25b8\u25ba\u25c6\u25c7\u25cb"
                             r"\u25cf\u25e6\u2605\u2606\u27a2-\u27a4])(?=\s)")
 INITIAL = re.compile(r"(?:^|(?<!\w)(\w*)\W*\s)\w\.$")   # a one-letter abbreviation ending a piece, the word before it
