@@ -34,19 +34,8 @@ import pytest
 import yaml
 
 from tests.adversarial import assert_one_line_error, run_cli, tree_checksum
+from tests.test_adversarial_round9_scores import HYPOTHESIS, REFERENCE, SOURCE   # the tram line test set
 
-SOURCE = ["Le maire a inauguré une nouvelle ligne de tramway lundi matin dans le centre de la ville.",
-          "Le trajet entre la gare et l'université dure maintenant vingt-cinq minutes.",
-          "Les travaux ont coûté trois cent quarante millions d'euros à la région.",
-          "Les habitants du quartier se disent très contents du résultat final."]
-REFERENCE = ["The mayor opened a new tram line on Monday morning in the city centre.",
-             "The journey between the station and the university now takes twenty-five minutes.",
-             "The works cost the region three hundred and forty million euros.",
-             "The residents of the neighbourhood say they are very happy with the café's final result."]
-HYPOTHESIS = ["The mayor opened a tram line on Monday morning in the centre of the city.",
-              "The trip from the station to the university now lasts twenty-five minutes.",
-              "The work cost the region 340 million euros.",
-              "Residents of the district say they are very pleased with the café's final outcome."]
 SCORED = ("bleu", "chrf", "ter")
 
 
