@@ -31,7 +31,7 @@ def segments(side: ET.Element) -> dict[str, str]:
 
 
 def reference_of(doc: ET.Element) -> ET.Element | None:
-    """Translator A's reference (the first one where the set has several)."""
+    """Translator A's reference where the document has one, else its first reference, else None."""
     references = doc.findall("ref")
     return next((ref for ref in references if ref.get("translator") == "A"), references[0] if references else None)
 
