@@ -1,5 +1,5 @@
-"""benchmarks.mqm_ted (a gold corpus from the MQM ratings' human references) and benchmarks.gold_alignment's
---resegment (the true pairs split into sentences by the harness, not by the gold)."""
+"""benchmarks.mqm_ted (a gold corpus from the MQM ratings' human references, TED and WMT 2023) and
+benchmarks.gold_alignment's --resegment (the true pairs split into sentences by the harness, not by the gold)."""
 from __future__ import annotations
 
 import subprocess
@@ -48,6 +48,35 @@ def test_an_existing_output_folder_is_refused_and_left_as_it_was(tmp_path):
     assert done.returncode == 2
     assert done.stderr.strip() == f"{out}: already exists; name a new folder"
     assert [p.name for p in out.iterdir()] == ["mine.txt"] and (out / "mine.txt").read_text() == "keep"
+
+
+WMT23_HEADER = "system\tdoc\tdocSegId\tglobalSegId\trater\tsource\ttarget\tcategory\tseverity\tmetadata\n"
+WMT23_ROWS = [
+    ("refA", "news_bbc.12:en-de", "2", "8", "rater1", "Second.", "<v>Zweiter</v>.", "Style", "Minor", "{}"),
+    ("refA", "news_bbc.12:en-de", "1", "7", "rater2", "First.", "Erster.", "No-error", "no-error", '{"a": 1}'),
+    ("ONLINE-A", "news_bbc.12:en-de", "1", "7", "rater2", "First.", "Erst.", "No-error", "no-error", "{}"),
+]
+
+
+def test_the_wmt_2023_ratings_give_translator_a_per_document_in_segment_order(tmp_path):
+    tsv, out = tmp_path / "sxs_mqm_generalMT2023_ende.3ratingsPerSegment.tsv", tmp_path / "corpus"
+    tsv.write_text(WMT23_HEADER + "".join("\t".join(row) + "\n" for row in WMT23_ROWS), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "benchmarks.mqm_ted", str(tsv), str(out)], cwd=REPO,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert (out / "news_bbc12.en").read_text() == "First.\nSecond.\n"
+    assert (out / "news_bbc12.de").read_text() == "Erster.\nZweiter.\n"   # translator A's, no error marks
+    assert gold_alignment.corpus_languages(out, "en") == ("en", "de")
+
+
+def test_ratings_without_a_human_translation_are_refused_and_nothing_is_written(tmp_path):
+    tsv, out = tmp_path / "sxs_mqm_generalMT2023_zhen.3ratingsPerSegment.tsv", tmp_path / "corpus"
+    tsv.write_text(WMT23_HEADER + "\t".join(WMT23_ROWS[2]) + "\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "benchmarks.mqm_ted", str(tsv), str(out)], cwd=REPO,
+                          capture_output=True, text=True)
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"{tsv}: no human translation in it (system ref or refA); name a file that has one"
+    assert not out.exists()
 
 
 def test_resegmenting_joins_each_side_and_splits_it_in_its_own_language(monkeypatch):
