@@ -21,6 +21,7 @@ import re
 import sys
 import xml.etree.ElementTree as ET
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 from benchmarks.mqm_ted import checked_paths, clean, refuse, write_corpus
@@ -39,7 +40,12 @@ def reference_of(doc: ET.Element) -> ET.Element | None:
 def documents(xml: Path, source_lang: str, per_domain: int, skip: int, min_segments: int) -> dict[str, dict[int, tuple]]:
     """Per document, segment number -> (source, reference), for the first per_domain documents of each domain after
     the first `skip`."""
-    taken: dict[str, dict[int, tuple]] = {}
+    return {name: pairs for name, _, pairs in selected(xml, source_lang, per_domain, skip, min_segments)}
+
+
+def selected(xml: Path, source_lang: str, per_domain: int, skip: int, min_segments: int
+             ) -> Iterator[tuple[str, ET.Element, dict[int, tuple]]]:
+    """The documents `documents` takes: (name, the document's element, segment number -> (source, reference))."""
     per: Counter = Counter()
     for doc in ET.parse(xml).getroot().iter("doc"):
         reference, domain = reference_of(doc), doc.get("domain") or "any"
@@ -50,8 +56,7 @@ def documents(xml: Path, source_lang: str, per_domain: int, skip: int, min_segme
         if sum(all(pair) for pair in pairs.values()) >= min_segments:
             per[domain] += 1
             if per[domain] > skip:
-                taken[f"{domain}-{re.sub(r'[^A-Za-z0-9]+', '_', doc.get('id'))}"] = pairs
-    return taken
+                yield f"{domain}-{re.sub(r'[^A-Za-z0-9]+', '_', doc.get('id'))}", doc, pairs
 
 
 def main() -> None:

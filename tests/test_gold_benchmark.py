@@ -2,6 +2,7 @@
 benchmarks.gold_alignment's --resegment (the true pairs split into sentences by the harness, not by the gold)."""
 from __future__ import annotations
 
+import random
 import subprocess
 import sys
 
@@ -124,3 +125,22 @@ def test_the_source_side_can_be_named_where_the_file_names_do_not_tell(tmp_path)
     assert gold_alignment.corpus_languages(tmp_path, "fr") == ("fr", "de")
     [(_, source, target, _)] = gold_alignment.corpus_documents(tmp_path, "fr")
     assert (source, target) == (["Phrase."], ["Satz."])
+
+
+def test_merges_and_omissions_are_made_from_one_system_s_own_outputs(tmp_path):
+    """benchmarks.merged_outputs: a merge puts two segments' outputs at the first and leaves the second empty; an
+    omission leaves the second's output out; the other outputs stay as the system wrote them."""
+    from benchmarks.merged_outputs import cases
+    xml = tmp_path / "wmttest2022.fr-de.all.xml"
+    xml.write_text(WMT_XML.format(docs=wmt_doc("n1", "news", "fr", 8)))
+    [merge, omission, merge_right, omission_right] = cases(xml, skip=0, per_domain=4, samples=1, rng=random.Random(0))
+    drawn = random.Random(0)
+    drawn.choice(["X"])
+    k = drawn.randrange(6)
+    source, outputs = [f"Phrase {n}." for n in range(1, 9)], [f"System {n}." for n in range(1, 9)]
+    changed = lambda *texts: outputs[:k] + list(texts) + outputs[k + len(texts):]  # noqa: E731
+    x, y, z = outputs[k:k + 3]
+    assert merge == ("merge", ([k], k + 1, source, changed(f"{x} {y}", ""), 1.0))
+    assert omission == ("omission", ([k], k + 1, source, changed(x, ""), 1.0))
+    assert merge_right == ("merge", ([k + 2], k + 1, source, changed(x, "", f"{y} {z}"), 1.0))
+    assert omission_right == ("omission", ([k + 2], k + 1, source, changed(x, "", z), 1.0))

@@ -10,7 +10,7 @@ from harness import run
 from harness.config import compose_config
 from harness.score.diagnostics import output_language
 from harness.cache import TranslationCache
-from harness.align.partition import cached_partition, partition
+from harness.align.partition import cached_partition, partition, translated_together
 from tests.backends_for_tests import GEMMA_SEED_OUTPUTS
 from tests.conftest import SEEDS
 from tests.test_shared_segments import ENGLISH, FRENCH, files_run, write_dataset
@@ -183,3 +183,46 @@ def test_the_english_share_is_over_the_output_sentences_and_omissions_are_counte
                               "northern districts will stay closed until Wednesday.", "", ""], "en", "fr")
     assert (shares["english"], shares["empty"]) == (1.0, 0.6667)
     assert shares["per_segment"] == ["en", "en"]
+
+
+# Sentences 2 and 3 of FRENCH in one English sentence, as a translator or a model may write them
+TWO_IN_ONE = ("The journey now takes twenty-five minutes, compared with almost an hour by bus, and the works cost "
+              "340 million euros, partly financed by the European Union.")
+
+
+@pytest.mark.parametrize("outputs, together", [
+    (ENGLISH[:1] + [TWO_IN_ONE, ""] + ENGLISH[3:], [(1, 2)]),            # the output stands at the first sentence
+    (ENGLISH[:1] + ["", TWO_IN_ONE] + ENGLISH[3:], [(1, 2)]),            # ... or at the second
+    (ENGLISH[:2] + [""] + ENGLISH[3:], []),                              # an omission
+    (ENGLISH[:1] + ["", ""] + ENGLISH[3:], []),                          # two
+    (ENGLISH[:1] + [STRAY, ""] + ENGLISH[3:], []),                       # beside an output that translates nothing
+    (ENGLISH, []),
+])
+def test_source_sentences_one_output_translates_together_are_told_from_omissions(outputs, together):
+    assert translated_together(FRENCH, outputs) == together
+
+
+def test_two_sentences_in_one_output_are_one_unit_and_no_omission(tmp_path):
+    data = write_dataset(tmp_path / "data", FRENCH, ENGLISH)
+    merged = files_run(data, "\n".join(ENGLISH[:1] + [TWO_IN_ONE] + ENGLISH[3:]), tmp_path / "merged")["documents"][0]
+    omitted = files_run(data, "\n".join(ENGLISH[:2] + ENGLISH[3:]), tmp_path / "omitted")["documents"][0]
+    assert (merged["empty_outputs"], merged["hypothesis_units"]) == (0, len(FRENCH) - 1)
+    assert (omitted["empty_outputs"], omitted["hypothesis_units"]) == (1, len(FRENCH))
+    assert "source sentences translated together by one output: 2-3 (each run one unit for adequacy and " \
+           "reference-free scores; no omission)" in merged["alignment"]["notes"]
+    assert merged["diagnostics"]["output_language"]["empty"] == 0.0 < omitted["diagnostics"]["output_language"]["empty"]
+    assert merged["diagnostics"]["adequacy"] > omitted["diagnostics"]["adequacy"]
+    assert sum(TWO_IN_ONE in s["hyp"] for s in merged["segments"]) == 1   # scored once, whatever the beads
+
+
+def test_two_sentences_in_one_output_score_the_same_from_a_model_and_from_files(tmp_path):
+    data = write_dataset(tmp_path / "data", FRENCH, ENGLISH)
+    table = tmp_path / "outputs.json"
+    table.write_text(json.dumps({**dict(zip(FRENCH, ENGLISH)), FRENCH[1]: TWO_IN_ONE, FRENCH[2]: ""}), encoding="utf-8")
+    model = run(compose_config([f"data.root={data}", "model=identity", "model.name=fixed",
+                                "backend._target_=tests.backends_for_tests.FixedTextBackend", f"model.path={table}"]),
+                tmp_path / "model")["documents"][0]
+    files = run(compose_config([f"data.root={data}", "model=files", f"model.path={tmp_path / 'model' / 'hypotheses'}"]),
+                tmp_path / "files")["documents"][0]
+    assert model["empty_outputs"] == 0 and model["hypothesis_units"] == len(FRENCH) - 1
+    assert {key: files[key] for key in SAME} == {key: model[key] for key in SAME}

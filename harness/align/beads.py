@@ -25,6 +25,7 @@ HYPOTHESIS_ALIGNER_VERSION = 2   # hypothesis <-> reference (harness.score.align
 # written without spaces between words
 CROSSLINGUAL_VERSION = 9
 PARTITION_VERSION = 1            # a document-level output over the source sentences (harness.align.partition)
+TOGETHER_VERSION = 1             # source sentences one output translates together (harness.align.partition)
 
 SHAPE = re.compile(r"(\d+)-(\d+)")
 

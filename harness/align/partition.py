@@ -23,6 +23,7 @@ are searched in a band of +-BAND output sentences around the diagonal.
 """
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import replace
 
@@ -30,12 +31,13 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from harness.cache import TranslationCache, content_key, remembered
-from harness.align.beads import PARTITION_VERSION
-from harness.align.encoder import covers, encoder_signature, has_letters, pooled_token_sums
+from harness.align.beads import PARTITION_VERSION, TOGETHER_VERSION
+from harness.align.encoder import covers, embed, encoder_signature, has_letters, pooled_token_sums
 from harness.translate.translate import Translation
 
 MAX_RUN = 8             # the most output sentences (or groups of them) in one run
 BAND = 200              # output sentences searched either side of the diagonal
+MIN_GAIN = 0.08         # joins_output: how much closer an output must read to the joined sentences (WMT22 dev)
 
 Run = tuple[int, int]   # output sentences start..end (end excluded) of one source sentence
 
@@ -171,10 +173,89 @@ def run_text(translation: Translation, start: int, end: int) -> str:
 
 def partition_documents(translations: list[Translation], target_lang: str,
                         cache: TranslationCache | None) -> list[Translation]:
-    """Every document-level output in languages the encoder covers, partitioned over its source sentences; in
-    another language the output is aligned to the reference instead (harness.score.align)."""
-    return [partitioned(t, cache) if covers(t.document.src_lang) and covers(target_lang) else t
+    """Every document-level output in languages the encoder covers, partitioned over its source sentences, and every
+    output's source sentences translated together found (with_merges); in another language the output is aligned to
+    the reference instead (harness.score.align)."""
+    return [with_merges(partitioned(t, cache), cache) if covers(t.document.src_lang) and covers(target_lang) else t
             for t in translations]
+
+
+def with_merges(translation: Translation, cache: TranslationCache | None) -> Translation:
+    """The translation with its runs of source sentences that one output translates together (Translation.merged),
+    from a model as from files: an empty output beside them is no omission. Nothing to look for (and no encoder
+    loaded) where no output is empty, or every one is, or the document is line-aligned (a line is its own unit)."""
+    outputs = translation.outputs
+    written = sum(bool(output.strip()) for output in outputs)
+    if translation.document.line_aligned or written in (0, len(outputs)):
+        return translation
+    sources = [segment.text for segment in translation.segments]
+    key = content_key({"version": TOGETHER_VERSION, "encoder": encoder_signature(), "what": "translated together"},
+                      sources, outputs)
+    runs = remembered(cache, "alignments", key, lambda: translated_together(sources, outputs))
+    return replace(translation, merged=tuple(tuple(run) for run in runs))
+
+
+def translated_together(sources: list[str], outputs: list[str]) -> list[tuple[int, ...]]:
+    """Runs of consecutive source sentences that one output translates together (outputs[k] is source sentence k's,
+    empty for some). Each stretch of sentences with an empty output is offered to its neighbours' outputs, a sentence
+    at a time: from its start to the output on its left, then from its end to the output on its right; a sentence
+    joins while the neighbour's output reads closer to the joined sentences than to its own (joins_output). A
+    translation that made one sentence of two, or an output whose quotation the sentence splitter kept whole where
+    the source's was cut (WMT 2023 en->de news: „...“), leaves such an empty output; an omission does not: the
+    neighbour's output lacks its content and its length."""
+    written = [k for k, output in enumerate(outputs) if output.strip()]
+    ratio = sum(len(outputs[k]) for k in written) / max(sum(len(sources[k]) for k in written), 1)
+    group = {k: [k] for k in written}   # a written sentence -> its run (one list shared by the run's members)
+    k = 0
+    while k < len(outputs):
+        if outputs[k].strip():
+            k += 1
+            continue
+        end = next((j for j in range(k, len(outputs)) if outputs[j].strip()), len(outputs))
+        joined_left = k
+        if k > 0:
+            left = group[k - 1]
+            while joined_left < end and joins_output(left, joined_left, sources, outputs, ratio):
+                left.append(joined_left)
+                group[joined_left] = left
+                joined_left += 1
+        if end < len(outputs):
+            right = group[end]
+            for i in range(end - 1, joined_left - 1, -1):
+                if not joins_output(right, i, sources, outputs, ratio):
+                    break
+                right.insert(0, i)
+                group[i] = right
+        k = end
+    runs = {id(run): run for run in group.values()}.values()
+    return sorted(tuple(run) for run in runs if len(run) > 1)
+
+
+def joins_output(run: list[int], sentence: int, sources: list[str], outputs: list[str], ratio: float,
+                 min_gain: float = MIN_GAIN) -> bool:
+    """Whether the output of `run` (consecutive source sentences) translates `sentence` too: the output's cosine
+    with the run's sentences joined with it is higher than with the run's alone and than with any source sentence
+    translated by another output (an output that reads as nothing, as a broken system's, is no translation of them),
+    and the output's length, divided by the document's output:source length ratio, is nearer the joined sentences'
+    length. Measured by benchmarks/merged_outputs.py (docs/alignment.md)."""
+    output = " ".join(outputs[k].strip() for k in run if outputs[k].strip())
+    alone = " ".join(sources[k] for k in run)
+    joined = " ".join(sources[k] for k in sorted([*run, sentence]))
+    others = [sources[k] for k in range(len(sources)) if outputs[k].strip() and k not in run]   # translated apart
+    vectors = embed([output, alone, joined, *others])
+    cosines = vectors[1:] @ vectors[0]
+    misfit = lambda source: abs(math.log(max(len(output), 1) / max(ratio * len(source), 1)))  # noqa: E731
+    beyond_chance = not others or cosines[1] > cosines[2:].max()
+    return cosines[1] - cosines[0] > min_gain and beyond_chance and misfit(joined) < misfit(alone)
+
+
+def together_note(translation: Translation) -> list[str]:
+    """The runs of source sentences one output translates together, for the document's alignment notes."""
+    if not translation.merged:
+        return []
+    runs = ", ".join(f"{run[0] + 1}-{run[-1] + 1}" for run in translation.merged)
+    return [f"source sentences translated together by one output: {runs} (each run one unit for adequacy and "
+            f"reference-free scores; no omission)"]
 
 
 def partition_note(translation: Translation) -> list[str]:
@@ -182,8 +263,8 @@ def partition_note(translation: Translation) -> list[str]:
     if translation.line_sentences is None:
         return []
     paragraphs = line_by_line(source_paragraphs(translation))
-    empty = sum(not output.strip() and has_letters(segment.text)   # a markup tag or a figure needs no output
-                for segment, output in zip(translation.segments, translation.outputs))
+    empty = sum(not output and any(has_letters(translation.segments[k].text) for k in unit)   # a markup tag or a
+                for unit, output in zip(translation.units(), translation.unit_outputs))      # figure needs no output
     return [f"document-level output: its {sum(translation.line_sentences)} sentences partitioned over the "
             f"{len(translation.segments)} source sentences (harness.align.partition"
             + (", each paragraph over its own line" if paragraphs else "") + f"); {empty} source sentences have "

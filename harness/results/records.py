@@ -296,8 +296,9 @@ class DocumentRecord(Record):
                                              write=as_list, read=tuple,
                                              left_out=LeftOut("reference_files", empty))
     source_segments: int | None = entry("source sentences (or lines) translated")
-    hypothesis_units: int | None = entry("outputs the backend returned", default=None)
-    empty_outputs: int | None = entry("outputs that are empty", default=None)
+    hypothesis_units: int | None = entry("output units: one per source sentence (or line); source sentences that one "
+                                         "output translates together count once", default=None)
+    empty_outputs: int | None = entry("output units that are empty (omissions)", default=None)
     cache_hits: int | None = entry("outputs served by the translation cache", default=None)
     notes: tuple[str, ...] = entry("what could not be checked, or was left out or cut", default=(),
                                    write=as_list, read=tuple)
@@ -341,7 +342,7 @@ class DocumentRecord(Record):
             id=document.id, src_lang=document.src_lang, relation=document.relation,
             source_file=document.source.path.name, reference_file=document.reference.path.name,
             reference_files=reference_files(document), source_segments=len(translation.segments),
-            hypothesis_units=len(translation.outputs), empty_outputs=translation.empty_outputs,
+            hypothesis_units=len(translation.units()), empty_outputs=translation.empty_outputs,
             cache_hits=translation.cache_hits,
             notes=(*document.notes, *translation.notes, *aligned.degradations, *scored.notes),
             cleaning={"source": document.source.cleaning_record(), "reference": document.reference.cleaning_record()},

@@ -48,7 +48,7 @@ from harness.score.metrics import Metric, Score, select_metrics
 from harness.score.metrics.base import within_limit
 from harness.score.metrics.remembered import recalled_statistics, remember
 from harness.score.metrics.side_process import side_statistics
-from harness.align.partition import partition_note, partitioned
+from harness.align.partition import partition_note, partitioned, together_note
 from harness.progress import progress
 from harness.data.segment import share_hypothesis
 from harness.translate.translate import Translation, reference_sentences
@@ -91,17 +91,16 @@ class AlignedDocument:
 
 
 def output_units(translation: Translation) -> list[OutputUnit]:
-    """Each source sentence and its output (a document-level output: its run, harness.align.partition)."""
-    return [OutputUnit((k,), (k,)) for k in range(len(translation.outputs))]
+    """Each source sentence and its output (a document-level output: its run, harness.align.partition), or a run of
+    source sentences and the output that translates them together (Translation.merged)."""
+    return [OutputUnit(unit, tuple(k for k in unit if translation.outputs[k].strip()) or unit)
+            for unit in translation.units()]
 
 
-def outputs_by_source(units: list[OutputUnit]) -> dict[int, tuple[int, ...]]:
-    return {i: unit.outputs for unit in units for i in unit.src}
-
-
-def outputs_for(source_ids: tuple[int, ...], by_source: dict[int, tuple[int, ...]], outputs: list[str]) -> str:
-    chosen = sorted({o for i in source_ids for o in by_source.get(i, ())})
-    return " ".join(outputs[o].strip() for o in chosen if outputs[o].strip())
+def outputs_for(source_ids: tuple[int, ...], outputs: list[str]) -> str:
+    """The outputs of these source sentences: each output stands at one source sentence, so it is never counted
+    twice, whatever the beads."""
+    return " ".join(outputs[i].strip() for i in sorted(set(source_ids)) if outputs[i].strip())
 
 
 def bead_segments(bead: Bead, sources: list[str], references: list[str], hypothesis: str,
@@ -452,8 +451,7 @@ def score_pair(translation: Translation, pair: PairAlignment, references: list[s
     translation = partitioned(translation, cache)
     sources, outputs = [s.text for s in translation.segments], translation.outputs
     units = output_units(translation)
-    by_source = outputs_by_source(units)
-    hypotheses = [outputs_for(bead.src, by_source, outputs) for bead in pair.beads]
+    hypotheses = [outputs_for(bead.src, outputs) for bead in pair.beads]
     skip_adequacy = not measures_adequacy(pair.method == "lines", crosslingual)
     bead_adequacy, adequacy = ([None] * len(pair.beads), None) if skip_adequacy else \
         adequacy_cosines(pair, units, hypotheses, sources, outputs, cache, metrics)
@@ -463,7 +461,8 @@ def score_pair(translation: Translation, pair: PairAlignment, references: list[s
     aligned_scores = score_segments(segments, metrics, cache)
     if pair.method == "lines":
         aligned_scores = lines_level(aligned_scores, segments, metrics, translation.cut_from)
-    notes = [*pair.notes, *partition_note(translation), *first_reference_notes(translation, metrics),
+    notes = [*pair.notes, *partition_note(translation), *together_note(translation),
+             *first_reference_notes(translation, metrics),
              *pieces_notes(segments),
              *([LINE_ADEQUACY_NOTE] if skip_adequacy else [])]
     unit_pairs = unit_texts(units, sources, outputs)
@@ -474,7 +473,7 @@ def score_pair(translation: Translation, pair: PairAlignment, references: list[s
     return AlignedDocument(
         pair, sources, references, segments,
         [{"ref_index": j, "ref": references[j]} for j in pair.unmatched_reference],
-        [{"src_index": i, "src": sources[i], "hyp": outputs_for((i,), by_source, outputs)} for i in pair.unmatched_source],
+        [{"src_index": i, "src": sources[i], "hyp": outputs_for((i,), outputs)} for i in pair.unmatched_source],
         [], aligned_scores, adequacy, notes, pair.method,
         reference_free_scores(free_units, metrics), len(free_units), degradations,
         statistics_kinds(metrics, segments))

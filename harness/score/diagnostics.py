@@ -48,7 +48,7 @@ def output_language(outputs: list[str], target_lang: str, source_lang: str, line
                     cache: TranslationCache | None = None) -> dict:
     """Shares of the output's sentences (language_units) in the target language, the source language and any
     other, among those the identifier is sure of (language_labels: a sentence of a few words is often not);
-    `empty`: the share of the outputs (one per source sentence or line) that are empty. cache: where the
+    `empty`: the share of the outputs (one per output unit, Translation.unit_outputs) that are empty. cache: where the
     sentences' language labels are remembered."""
     labels = language_labels(language_units(outputs, target_lang, line_aligned), cache)
     written = [label for label in labels if label]
@@ -277,5 +277,5 @@ def diagnose(document: AlignedDocument, outputs: list[str], declared: str, targe
 def diagnose_documents(translations: list[Translation], aligned: list[AlignedDocument], target_lang: str,
                        spec: DiagnosticsSpec, cache: TranslationCache | None = None) -> list[dict]:
     """cache: where the language labels of the outputs are remembered."""
-    return [diagnose(a, t.outputs, t.document.relation, target_lang, t.document.src_lang, spec, cache)
+    return [diagnose(a, t.unit_outputs, t.document.relation, target_lang, t.document.src_lang, spec, cache)
             for t, a in zip(translations, aligned, strict=True)]

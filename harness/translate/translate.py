@@ -74,10 +74,26 @@ class Translation:
     line_sentences: list[int] | None = None   # a document-level output: the sentences of each of its lines
     gaps: list[str] | None = None             # ... and what is written after each sentence (written_after)
     cut_from: int | None = None   # data.max_segments cut the source: how many segments the whole document has
+    # runs of consecutive source sentences that one output translates together (harness.align.partition.
+    # translated_together): the output stands at one of them, the others' are empty and no omission
+    merged: tuple[tuple[int, ...], ...] = ()
+
+    def units(self) -> list[tuple[int, ...]]:
+        """The source sentences of each output unit: a merged run together, every other sentence alone."""
+        starts = {run[0]: run for run in self.merged}
+        inside = {k for run in self.merged for k in run[1:]}
+        return [starts.get(k, (k,)) for k in range(len(self.outputs)) if k not in inside]
+
+    @property
+    def unit_outputs(self) -> list[str]:
+        """The output of each unit (units): a merged run's once."""
+        return [self.outputs[unit[0]] if len(unit) == 1 else " ".join(self.outputs[k].strip() for k in unit
+                                                                      if self.outputs[k].strip())
+                for unit in self.units()]
 
     @property
     def empty_outputs(self) -> int:
-        return sum(not output.strip() for output in self.outputs)
+        return sum(not output.strip() for output in self.unit_outputs)
 
     @property
     def notes(self) -> list[str]:
