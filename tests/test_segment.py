@@ -23,6 +23,20 @@ def test_split_sentences(text, lang, expected):
     assert split_sentences(text, lang) == expected
 
 
+@pytest.mark.parametrize("text, expected", [
+    # a typed apostrophe (WMT 2023 en-de news): read as a quotation mark, it paired with the quote that opens later
+    ('He lost the seat in 2017"s election. Asked why, she said: "I do not know. He was a terrible case."',
+     ['He lost the seat in 2017"s election.', 'Asked why, she said: "I do not know. He was a terrible case."']),
+    ('She said "no." Then she left.', ['She said "no."', "Then she left."]),   # a quotation is still one
+    # quotes that pair up are quotation marks, even inside a word (MAC-Dev, WMT 2022 fr-de)
+    ('She heard "okay"s. Then she left.', ['She heard "okay"s.', "Then she left."]),
+    ('J"ohn, I am tired. I want it", she cried. Then she left.', ['J"ohn, I am tired. I want it", she cried.',
+                                                                 "Then she left."]),
+])
+def test_a_double_quote_inside_a_word_is_no_quotation_mark(text, expected):
+    assert split_sentences(text, "en") == expected
+
+
 @pytest.mark.parametrize("bullet", ["•", "●", "■", "◆", "○", "★", "➤"])
 @pytest.mark.parametrize("text, lang, expected", [
     ("{b} Prices rose. Sales fell.", "en", ["{b} Prices rose.", "Sales fell."]),
