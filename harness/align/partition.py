@@ -234,14 +234,16 @@ def translated_together(sources: list[str], outputs: list[str]) -> list[tuple[in
 def joins_output(run: list[int], sentence: int, sources: list[str], outputs: list[str], ratio: float,
                  min_gain: float = MIN_GAIN) -> bool:
     """Whether the output of `run` (consecutive source sentences) translates `sentence` too: the output's cosine
-    with the run's sentences joined with it is higher than with the run's alone and than with any source sentence
-    translated by another output (an output that reads as nothing, as a broken system's, is no translation of them),
-    and the output's length, divided by the document's output:source length ratio, is nearer the joined sentences'
-    length. Measured by benchmarks/merged_outputs.py (docs/alignment.md)."""
+    with the run's sentences joined with it is higher than with the run's alone, by more than min_gain, and higher
+    than with any source sentence within BAND that another output translates (an output that reads as nothing, as a
+    broken system's, is no translation of them); and the output's length, divided by the document's output:source
+    length ratio, is nearer the joined sentences' length. Measured by benchmarks/merged_outputs.py
+    (docs/alignment.md)."""
     output = " ".join(outputs[k].strip() for k in run if outputs[k].strip())
     alone = " ".join(sources[k] for k in run)
     joined = " ".join(sources[k] for k in sorted([*run, sentence]))
-    others = [sources[k] for k in range(len(sources)) if outputs[k].strip() and k not in run]   # translated apart
+    nearby = range(max(0, sentence - BAND), min(len(sources), sentence + BAND + 1))   # a long document: its part
+    others = [sources[k] for k in nearby if outputs[k].strip() and k not in run]   # translated apart
     vectors = embed([output, alone, joined, *others])
     cosines = vectors[1:] @ vectors[0]
     misfit = lambda source: abs(math.log(max(len(output), 1) / max(ratio * len(source), 1)))  # noqa: E731
