@@ -34,11 +34,11 @@ def cases(xml: Path, skip: int, per_domain: int, samples: int, rng: random.Rando
     joiner = SEPARATOR.get(target_lang, " ")
     found = []
     for _, doc, _ in selected(xml, source_lang, per_domain, skip, 8):
-        source = list(segments(doc.find("src")).values())
-        systems = system_outputs(doc)
+        keyed = segments(doc.find("src"))
+        source, systems = list(keyed.values()), system_outputs(doc)
         for _ in range(samples):
             name = rng.choice(sorted(systems))
-            outputs = [systems[name].get(key, "") for key in segments(doc.find("src"))]
+            outputs = [systems[name].get(key, "") for key in keyed]
             if len(source) < 3 or not all(outputs):
                 continue
             ratio = sum(map(len, outputs)) / max(sum(map(len, source)), 1)

@@ -33,7 +33,7 @@ from threadpoolctl import threadpool_limits
 from harness.cache import TranslationCache, content_key, remembered
 from harness.align.beads import PARTITION_VERSION, TOGETHER_VERSION
 from harness.align.encoder import covers, embed, encoder_signature, has_letters, pooled_token_sums
-from harness.translate.translate import Translation
+from harness.translate.translate import Translation, joined_outputs
 
 MAX_RUN = 8             # the most output sentences (or groups of them) in one run
 BAND = 200              # output sentences searched either side of the diagonal
@@ -239,7 +239,7 @@ def joins_output(run: list[int], sentence: int, sources: list[str], outputs: lis
     broken system's, is no translation of them); and the output's length, divided by the document's output:source
     length ratio, is nearer the joined sentences' length. Measured by benchmarks/merged_outputs.py
     (docs/alignment.md)."""
-    output = " ".join(outputs[k].strip() for k in run if outputs[k].strip())
+    output = joined_outputs(outputs, run)
     alone = " ".join(sources[k] for k in run)
     joined = " ".join(sources[k] for k in sorted([*run, sentence]))
     nearby = range(max(0, sentence - BAND), min(len(sources), sentence + BAND + 1))   # a long document: its part

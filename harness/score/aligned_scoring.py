@@ -51,7 +51,7 @@ from harness.score.metrics.side_process import side_statistics
 from harness.align.partition import partition_note, partitioned, together_note
 from harness.progress import progress
 from harness.data.segment import share_hypothesis
-from harness.translate.translate import Translation, reference_sentences
+from harness.translate.translate import Translation, joined_outputs, reference_sentences
 
 HYPOTHESIS_SIDE_NOTE = ("{lang} is not covered by the multilingual encoder ({encoder}): aligned from the "
                         "hypothesis side (harness.score.align), so the relation and segments depend on this system")
@@ -95,12 +95,6 @@ def output_units(translation: Translation) -> list[OutputUnit]:
     source sentences and the output that translates them together (Translation.merged)."""
     return [OutputUnit(unit, tuple(k for k in unit if translation.outputs[k].strip()) or unit)
             for unit in translation.units()]
-
-
-def outputs_for(source_ids: tuple[int, ...], outputs: list[str]) -> str:
-    """The outputs of these source sentences: each output stands at one source sentence, so it is never counted
-    twice, whatever the beads."""
-    return " ".join(outputs[i].strip() for i in sorted(set(source_ids)) if outputs[i].strip())
 
 
 def bead_segments(bead: Bead, sources: list[str], references: list[str], hypothesis: str,
@@ -451,7 +445,7 @@ def score_pair(translation: Translation, pair: PairAlignment, references: list[s
     translation = partitioned(translation, cache)
     sources, outputs = [s.text for s in translation.segments], translation.outputs
     units = output_units(translation)
-    hypotheses = [outputs_for(bead.src, outputs) for bead in pair.beads]
+    hypotheses = [joined_outputs(outputs, bead.src) for bead in pair.beads]
     skip_adequacy = not measures_adequacy(pair.method == "lines", crosslingual)
     bead_adequacy, adequacy = ([None] * len(pair.beads), None) if skip_adequacy else \
         adequacy_cosines(pair, units, hypotheses, sources, outputs, cache, metrics)
@@ -473,7 +467,7 @@ def score_pair(translation: Translation, pair: PairAlignment, references: list[s
     return AlignedDocument(
         pair, sources, references, segments,
         [{"ref_index": j, "ref": references[j]} for j in pair.unmatched_reference],
-        [{"src_index": i, "src": sources[i], "hyp": outputs_for((i,), outputs)} for i in pair.unmatched_source],
+        [{"src_index": i, "src": sources[i], "hyp": joined_outputs(outputs, (i,))} for i in pair.unmatched_source],
         [], aligned_scores, adequacy, notes, pair.method,
         reference_free_scores(free_units, metrics), len(free_units), degradations,
         statistics_kinds(metrics, segments))

@@ -87,8 +87,7 @@ class Translation:
     @property
     def unit_outputs(self) -> list[str]:
         """The output of each unit (units): a merged run's once."""
-        return [self.outputs[unit[0]] if len(unit) == 1 else " ".join(self.outputs[k].strip() for k in unit
-                                                                      if self.outputs[k].strip())
+        return [self.outputs[unit[0]] if len(unit) == 1 else joined_outputs(self.outputs, unit)
                 for unit in self.units()]
 
     @property
@@ -104,6 +103,12 @@ class Translation:
         against = "their reference lines" if self.document.line_aligned else "the whole reference"
         return [f"data.max_segments={kept}: the first {kept} of {self.cut_from} source {unit} translated and scored, "
                 f"against {against}; every score and verdict of this document is over that part"]
+
+
+def joined_outputs(outputs: list[str], sentences: tuple[int, ...] | list[int]) -> str:
+    """The outputs of these source sentences, the empty ones left out, in source order and joined with a space: each
+    output stands at one source sentence, so it is never counted twice, whatever groups the sentences."""
+    return " ".join(outputs[k].strip() for k in sorted(set(sentences)) if outputs[k].strip())
 
 
 def source_segments(document: Document, max_segments: int | None, max_sentences: int | None = None) -> list[Segment]:
