@@ -10,7 +10,7 @@ from harness import run
 from harness.config import compose_config
 from harness.score.diagnostics import output_language
 from harness.cache import TranslationCache
-from harness.align.partition import cached_partition, partition, translated_together
+from harness.align.partition import cached_partition, follows_lines, partition, translated_together
 from tests.backends_for_tests import GEMMA_SEED_OUTPUTS
 from tests.conftest import SEEDS
 from tests.test_shared_segments import ENGLISH, FRENCH, files_run, write_dataset
@@ -56,6 +56,25 @@ def test_an_output_with_one_line_per_source_paragraph_is_partitioned_line_by_lin
     assert partition(FRENCH, ENGLISH) == own(1, 1, 1, 1, 1, 1)
     assert partition(FRENCH, ENGLISH, paragraphs=[(1, 6), (5, 0)]) == own(6, 0, 0, 0, 0, 0)
     assert partition(FRENCH, ENGLISH * 2, paragraphs=[(1, 9), (5, 3)])[0] != (0, 9)   # 9 > MAX_RUN: not paired
+
+
+def test_lines_are_followed_only_where_they_read_as_their_paragraphs():
+    footer = "Translated with DeepL (www.deepl.com/translator)."
+    assert follows_lines(FRENCH, ENGLISH, [(1, 1)] * 6) and follows_lines(FRENCH, ENGLISH, [(2, 3), (4, 3)])
+    assert not follows_lines(FRENCH, ENGLISH[:2] + ENGLISH[3:] + [footer], [(1, 1)] * 6)   # shifted by one
+
+
+def test_an_omission_with_a_line_added_elsewhere_is_still_an_omission(tmp_path):
+    """As many lines as source paragraphs, but not theirs: sentence 3 omitted and a translator's footer added
+    (adversarial round 13: every line after the omission was scored against the next paragraph's reference, and
+    no omission was shown)."""
+    data = write_dataset(tmp_path / "data", FRENCH, ENGLISH)
+    output = ENGLISH[:2] + ENGLISH[3:] + ["Translated with DeepL (www.deepl.com/translator)."]
+    document = files_run(data, "\n".join(output), tmp_path / "footer")["documents"][0]
+    assert document["empty_outputs"] == 1
+    hypotheses = [s["hyp"] for s in document["segments"]]
+    assert hypotheses[2] == "" and all(hypotheses[k].startswith(ENGLISH[k]) for k in (0, 1, 3, 4, 5))
+    assert "each paragraph over its own line" not in " ".join(document["alignment"]["notes"])
 
 
 @pytest.mark.parametrize("where", [0, 3, 6])
@@ -212,7 +231,28 @@ def test_two_sentences_in_one_output_are_one_unit_and_no_omission(tmp_path):
            "reference-free scores; no omission)" in merged["alignment"]["notes"]
     assert merged["diagnostics"]["output_language"]["empty"] == 0.0 < omitted["diagnostics"]["output_language"]["empty"]
     assert merged["diagnostics"]["adequacy"] > omitted["diagnostics"]["adequacy"]
-    assert sum(TWO_IN_ONE in s["hyp"] for s in merged["segments"]) == 1   # scored once, whatever the beads
+    # scored once, cut over the two reference sentences as a 1-2 bead's output is: a faithful merge scores above an
+    # omission (adversarial round 13: whole against the first reference sentence, the second's segment empty, it
+    # scored below)
+    hypotheses = [s["hyp"] for s in merged["segments"]]
+    assert " ".join(hypotheses[1:3]) == TWO_IN_ONE and all(hypotheses[1:3])
+    assert merged["aligned"]["chrf"]["score"] > omitted["aligned"]["chrf"]["score"]
+    assert merged["aligned"]["bleu"]["score"] > omitted["aligned"]["bleu"]["score"]
+
+
+def test_a_merge_scores_the_same_whichever_of_its_sentences_the_output_stands_at(tmp_path):
+    data = write_dataset(tmp_path / "data", FRENCH, ENGLISH)
+    results = []
+    for where, (first, second) in enumerate([(TWO_IN_ONE, ""), ("", TWO_IN_ONE)]):
+        table = tmp_path / f"outputs{where}.json"
+        table.write_text(json.dumps({**dict(zip(FRENCH, ENGLISH)), FRENCH[1]: first, FRENCH[2]: second}),
+                         encoding="utf-8")
+        results.append(run(compose_config([f"data.root={data}", "model=identity", f"model.name=at{where}",
+                                           "backend._target_=tests.backends_for_tests.FixedTextBackend",
+                                           f"model.path={table}"]), tmp_path / f"at{where}")["documents"][0])
+    assert results[0]["empty_outputs"] == results[1]["empty_outputs"] == 0
+    assert results[0]["aligned"] == results[1]["aligned"]
+    assert [s["hyp"] for s in results[0]["segments"]] == [s["hyp"] for s in results[1]["segments"]]
 
 
 def test_two_sentences_in_one_output_score_the_same_from_a_model_and_from_files(tmp_path):

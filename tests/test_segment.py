@@ -28,6 +28,13 @@ def test_split_sentences(text, lang, expected):
     ('He lost the seat in 2017"s election. Asked why, she said: "I do not know. He was a terrible case."',
      ['He lost the seat in 2017"s election.', 'Asked why, she said: "I do not know. He was a terrible case."']),
     ('She said "no." Then she left.', ['She said "no."', "Then she left."]),   # a quotation is still one
+    ('I don"t know. We"ll see. She said "maybe.', ['I don"t know.', 'We"ll see.', 'She said "maybe.']),   # contractions
+    # a closing quote typed without its space is a quote, not an apostrophe: it ends the quotation (adversarial
+    # round 13: the three sentences were one)
+    ('He called it "the end"and left. Then he went home. She said "no more.',
+     ['He called it "the end"and left.', 'Then he went home.', 'She said "no more.']),
+    ('"We won"they said. The crowd cheered. Later "the mayor left.',
+     ['"We won"they said.', 'The crowd cheered.', 'Later "the mayor left.']),
     # quotes that pair up are quotation marks, even inside a word (MAC-Dev, WMT 2022 fr-de)
     ('She heard "okay"s. Then she left.', ['She heard "okay"s.', "Then she left."]),
     ('J"ohn, I am tired. I want it", she cried. Then she left.', ['J"ohn, I am tired. I want it", she cried.',

@@ -24,7 +24,8 @@ HYPOTHESIS_ALIGNER_VERSION = 2   # hypothesis <-> reference (harness.score.align
 # 8: HTML tags are no letters; 9: merges searched again from their joined text, names not compared for a source
 # written without spaces between words
 CROSSLINGUAL_VERSION = 9
-PARTITION_VERSION = 1            # a document-level output over the source sentences (harness.align.partition)
+PARTITION_VERSION = 2            # a document-level output over the source sentences (harness.align.partition); 2:
+                                 # its lines followed only where they read as their paragraphs'
 TOGETHER_VERSION = 1             # source sentences one output translates together (harness.align.partition)
 
 SHAPE = re.compile(r"(\d+)-(\d+)")

@@ -15,9 +15,9 @@ TokenSums); an empty run counts 0, as an empty output does in the document's ade
 the reading of the output under which its source sentences are best translated: a run takes the output
 sentences that translate its source sentence, and an output sentence that translates nothing (a web line, a
 hallucination) joins the neighbour it harms least. An output with one line per source paragraph (as a model's
-hypotheses/<id>.txt, and most translations of a document) is partitioned paragraph by paragraph: the sentences
-of line p go to the sentences of paragraph p, so an output whose sentence ends carry no punctuation still stays
-in its paragraph. A run holds at most MAX_RUN output sentences; an output with more sentences than that per
+hypotheses/<id>.txt, and most translations of a document) is partitioned paragraph by paragraph where each line
+reads closer to its own paragraph than to those beside it (follows_lines): the sentences of line p go to the
+sentences of paragraph p, so an output whose sentence ends carry no punctuation still stays in its paragraph. A run holds at most MAX_RUN output sentences; an output with more sentences than that per
 source sentence is cut between groups of consecutive sentences instead. Documents longer than BAND sentences
 are searched in a band of +-BAND output sentences around the diagonal.
 """
@@ -160,8 +160,41 @@ def partitioned(translation: Translation, cache: TranslationCache | None) -> Tra
     if translation.source_aligned or not translation.segments:
         return translation
     sources = [segment.text for segment in translation.segments]
-    runs = cached_partition(sources, translation.outputs, cache, source_paragraphs(translation))
-    return replace(translation, outputs=[run_text(translation, start, end) for start, end in runs], source_aligned=True)
+    paragraphs = source_paragraphs(translation)
+    if not (line_by_line(paragraphs) and cached_follows_lines(sources, translation.outputs, paragraphs, cache)):
+        paragraphs = None
+    runs = cached_partition(sources, translation.outputs, cache, paragraphs)
+    return replace(translation, outputs=[run_text(translation, start, end) for start, end in runs], source_aligned=True,
+                   by_lines=paragraphs is not None)
+
+
+def cached_follows_lines(sources: list[str], outputs: list[str], paragraphs: list[tuple[int, int]],
+                         cache: TranslationCache | None) -> bool:
+    """follows_lines, remembered with the alignments."""
+    key = content_key({"version": PARTITION_VERSION, "encoder": encoder_signature(), "what": "output follows lines"},
+                      sources, outputs, paragraphs)
+    return remembered(cache, "alignments", key, lambda: follows_lines(sources, outputs, paragraphs))
+
+
+def follows_lines(sources: list[str], outputs: list[str], paragraphs: list[tuple[int, int]]) -> bool:
+    """Whether each output line reads closer to its own source paragraph than to the paragraphs beside it that have a
+    line of their own (an empty line's paragraph may be translated with its neighbour's: a merge). An output
+    can have one line per source paragraph and not follow them: one that drops a paragraph and adds a line
+    elsewhere (a translator's footer) pairs every line between the two with the wrong paragraph, and its omission
+    would read as none (adversarial round 13). Such an output is partitioned as one text."""
+    source_texts, line_texts, source_start, output_start = [], [], 0, 0
+    for sentences, lines in paragraphs:
+        source_texts.append(" ".join(sources[source_start:source_start + sentences]))
+        line_texts.append(" ".join(outputs[output_start:output_start + lines]))
+        source_start, output_start = source_start + sentences, output_start + lines
+    written = [k for k, text in enumerate(line_texts) if has_letters(text) and has_letters(source_texts[k])]
+    if len(paragraphs) < 2 or not written:
+        return True
+    with threadpool_limits(1, user_api="blas"):
+        cosines = embed([line_texts[k] for k in written]) @ embed(source_texts).T
+    has_own_line = set(written)   # a line may translate the paragraph beside it too where that one's line is empty
+    return all(cosines[row, k] >= cosines[row, beside] for row, k in enumerate(written)
+               for beside in (k - 1, k + 1) if beside in has_own_line)
 
 
 def run_text(translation: Translation, start: int, end: int) -> str:
@@ -264,10 +297,9 @@ def partition_note(translation: Translation) -> list[str]:
     """What the partition did, for the document's alignment notes (none for a model's outputs)."""
     if translation.line_sentences is None:
         return []
-    paragraphs = line_by_line(source_paragraphs(translation))
     empty = sum(not output and any(has_letters(translation.segments[k].text) for k in unit)   # a markup tag or a
                 for unit, output in zip(translation.units(), translation.unit_outputs))      # figure needs no output
     return [f"document-level output: its {sum(translation.line_sentences)} sentences partitioned over the "
             f"{len(translation.segments)} source sentences (harness.align.partition"
-            + (", each paragraph over its own line" if paragraphs else "") + f"); {empty} source sentences have "
+            + (", each paragraph over its own line" if translation.by_lines else "") + f"); {empty} source sentences have "
             f"no output" + (" (they score 0)" if empty else "")]

@@ -14,7 +14,7 @@ from itertools import accumulate
 
 from sentencex import segment as sentencex_segment
 
-SPLITTING_RULES_VERSION = 3   # raise it when a rule here changes where a text is cut (splitter_signature)
+SPLITTING_RULES_VERSION = 4   # raise it when a rule here changes where a text is cut (splitter_signature)
 HAS_WORD = re.compile(r"\w")
 BRACKET_END = re.compile(r"[.!?][)\]]+(\s+)(?=\w)")   # 'bus.)', and the white space before a word
 WIDE_SPACES = {code: " " for code in range(0x80, 0x3001) if chr(code).isspace()}   # U+00A0 ... U+3000
@@ -23,11 +23,13 @@ WIDE_SPACES = {code: " " for code in range(0x80, 0x3001) if chr(code).isspace()}
 # bullet is read as a dash, with which it splits as without one (piece_spans)
 OPENING_BULLET = re.compile(r"^\s*([\u2022\u2043\u204c\u204d\u25a0\u25a1\u25aa\u25ab\u25b6\u25b8\u25ba\u25c6\u25c7\u25cb"
                             r"\u25cf\u25e6\u2605\u2606\u27a2-\u27a4])(?=\s)")
-# A straight double quote between two word characters, in a paragraph with an odd number of them, is no quotation
-# mark but a typed apostrophe ('in 2017"s election', WMT 2023 en-de): read as an opening quote, it pairs with the next
-# real one and the full stops between them end no sentence. With an even number it may close or open a pair
-# ('a series of "okay"s', MAC-Dev; 'J"ohn, ... mérité"', WMT 2022 fr-de) and is left as it is.
-INNER_QUOTE = re.compile(r'(?<=\w)"(?=\w)')
+# A straight double quote between two word characters, one of them a word of one or two letters (an elision or a
+# contraction: '2017"s', 'don"t', 'we"ll', 'l"homme', 'qu"il'), in a paragraph with an odd number of them, is no
+# quotation mark but a typed apostrophe ('in 2017"s election', WMT 2023 en-de): read as an opening quote, it pairs with
+# the next real one and the full stops between them end no sentence. A closing quote typed without its space ('"the
+# end"and left') is left a quote. With an even number it may close or open a pair ('a series of "okay"s', MAC-Dev;
+# 'J"ohn, ... mérité"', WMT 2022 fr-de) and is left as it is.
+INNER_QUOTE = re.compile(r'(?:(?<=\b\w)|(?<=\b\w\w))"(?=\w)|(?<=\w)"(?=\w{1,2}\b)')
 INITIAL = re.compile(r"(?:^|(?<!\w)(\w*)\W*\s)\w\.$")   # a one-letter abbreviation ending a piece, the word before it
 
 

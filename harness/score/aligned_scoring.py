@@ -97,6 +97,29 @@ def output_units(translation: Translation) -> list[OutputUnit]:
             for unit in translation.units()]
 
 
+def spread_merges(translation: Translation, beads: list[Bead], references: list[str]) -> list[str]:
+    """The outputs, each that translates several source sentences together (Translation.merged) cut over the beads
+    its sentences are aligned in, at the words nearest the beads' reference lengths, as a bead's hypothesis is cut
+    over its reference sentences (share_hypothesis); each part stands at the unit's first sentence in its bead.
+    Whole against one bead's reference, a faithful merge scored below an omission (adversarial round 13), and
+    differently as it stood at its first sentence or its last."""
+    outputs = list(translation.outputs)
+    bead_of = {i: k for k, bead in enumerate(beads) for i in bead.src}
+    for unit in translation.merged:
+        first_in_bead = {}   # bead -> the unit's first sentence in it, in source order
+        for i in unit:
+            if i in bead_of:
+                first_in_bead.setdefault(bead_of[i], i)
+        if len(first_in_bead) < 2:
+            continue
+        parts = share_hypothesis(joined_outputs(outputs, unit),
+                                 [" ".join(references[j] for j in beads[k].ref) for k in first_in_bead])
+        outputs[unit[0]:unit[-1] + 1] = [""] * len(unit)
+        for i, part in zip(first_in_bead.values(), parts):
+            outputs[i] = part
+    return outputs
+
+
 def bead_segments(bead: Bead, sources: list[str], references: list[str], hypothesis: str,
                   adequacy: float | None) -> list[dict]:
     source = " ".join(sources[i] for i in bead.src)
@@ -445,7 +468,8 @@ def score_pair(translation: Translation, pair: PairAlignment, references: list[s
     translation = partitioned(translation, cache)
     sources, outputs = [s.text for s in translation.segments], translation.outputs
     units = output_units(translation)
-    hypotheses = [joined_outputs(outputs, bead.src) for bead in pair.beads]
+    placed = spread_merges(translation, pair.beads, references)
+    hypotheses = [joined_outputs(placed, bead.src) for bead in pair.beads]
     skip_adequacy = not measures_adequacy(pair.method == "lines", crosslingual)
     bead_adequacy, adequacy = ([None] * len(pair.beads), None) if skip_adequacy else \
         adequacy_cosines(pair, units, hypotheses, sources, outputs, cache, metrics)

@@ -73,6 +73,7 @@ class Translation:
     cache_hits: int = 0
     line_sentences: list[int] | None = None   # a document-level output: the sentences of each of its lines
     gaps: list[str] | None = None             # ... and what is written after each sentence (written_after)
+    by_lines: bool = False        # ... partitioned each paragraph over its own line (harness.align.partition)
     cut_from: int | None = None   # data.max_segments cut the source: how many segments the whole document has
     # runs of consecutive source sentences that one output translates together (harness.align.partition.
     # translated_together): the output stands at one of them, the others' are empty and no omission
