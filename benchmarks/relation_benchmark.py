@@ -97,7 +97,7 @@ def tune(rows: list[dict], spec) -> None:
     """Every threshold set on a grid; prints the best accuracy and the central set reaching it."""
     scored = []
     for values in itertools.product(*GRID.values()):
-        fixed = {name: spec[name] for name in ("min_reference_sentences", "max_background_similarity",
+        fixed = {name: spec[name] for name in ("min_reference_sentences", "max_background_similarity", "null_error_z",
                                                "parallel_high_coverage", "parallel_high_coverage_min_gap")}
         candidate = type("Spec", (), {**fixed, **dict(zip(GRID, values))})
         scored.append((accuracy(confusion(rows, candidate)), values))

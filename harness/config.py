@@ -176,6 +176,9 @@ class DiagnosticsSpec:
     comparable_min_number_overlap: float = MISSING    # found in the source, or this Jaccard overlap of numbers > 10
     max_background_similarity: float = MISSING  # a pair that is not parallel, whose unpaired sentences reach this
                                                 # mean cosine, is not judged: the gap cannot show a translation there
+    null_error_z: float = MISSING               # a pair that is not parallel but would be with its gap raised by this
+                                                # many standard errors of its null's mean is not judged (a null of a
+                                                # few pairs)
     hypothesis_side: HypothesisSideThresholds = field(default_factory=HypothesisSideThresholds)
 
 
@@ -281,6 +284,7 @@ RANGES = {   # key: (accepts, what it must be); checked before anything runs
     "diagnostics.comparable_min_name_share": SHARE,
     "diagnostics.comparable_min_number_overlap": SHARE,
     "diagnostics.max_background_similarity": COSINE,
+    "diagnostics.null_error_z": AT_LEAST_ZERO,
     "diagnostics.hypothesis_side.parallel_min_coverage": SHARE,
     "diagnostics.hypothesis_side.parallel_min_similarity": COSINE,
     "diagnostics.hypothesis_side.comparable_min_name_overlap": SHARE,

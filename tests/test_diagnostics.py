@@ -2,7 +2,7 @@
 import pytest
 
 from harness.config import compose_config
-from harness.score.diagnostics import (judge_pair, language_verdict, names, numbers, output_language, overlap,
+from harness.score.diagnostics import (judge_pair, judged_pair, language_verdict, names, numbers, output_language, overlap,
                                       specific_numbers)
 from tests.alignment_cases import FLOOD_STORY
 
@@ -10,7 +10,7 @@ FRENCH = ["La pluie a fait déborder la rivière dimanche matin.", "Les écoles 
 SPEC = {"min_reference_sentences": 2, "parallel_min_coverage": 0.5, "parallel_min_gap": 0.35,
         "parallel_high_coverage": 0.9, "parallel_high_coverage_min_gap": 0.28,
         "comparable_min_document_cosine": 0.55, "comparable_min_name_share": 0.2, "comparable_min_number_overlap": 0.12,
-        "max_background_similarity": 0.4}
+        "max_background_similarity": 0.4, "null_error_z": 1}
 
 
 def signals(**changed):
@@ -42,10 +42,26 @@ def signals(**changed):
     ({"copied_sentences": 9}, "parallel"),        # ... some left untranslated: named under the table, still judged
     ({"chance_pairs": 0}, "cannot_judge"),        # every sentence pair in a bead: no null to stand above
     ({"chance_pairs": 1}, "parallel"),
+    # a null of 2 pairs, spread 0.1: its mean may be 0.1 / sqrt(2) = 0.07 off, so a gap of 0.277 at full coverage
+    # (WMT 2023 en-de: a story of 4 paragraphs against its translation's first 2) cannot be told from 0.28
+    ({"coverage": 1.0, "alignment_gap": 0.277, "chance_pairs": 2, "background_spread": 0.1}, "cannot_judge"),
+    ({"coverage": 1.0, "alignment_gap": 0.277, "chance_pairs": 400, "background_spread": 0.1}, "cannot_judge"),  # 0.005
+    ({"coverage": 1.0, "alignment_gap": 0.265, "chance_pairs": 400, "background_spread": 0.1}, "comparable"),
+    ({"coverage": 1.0, "alignment_gap": 0.1, "chance_pairs": 2, "background_spread": 0.1}, "comparable"),   # far short
+    ({"coverage": 0.3, "alignment_gap": 0.3, "chance_pairs": 2, "background_spread": 0.1}, "comparable"),  # too little
+    # aligned: the gap's error cannot open a route the coverage does not
 ])
 def test_relation_from_the_signals_of_the_pair(changed, expected):
     spec = type("Spec", (), SPEC)
     assert judge_pair(signals(**changed), spec) == expected
+
+
+def test_a_null_of_a_few_pairs_says_why_the_pair_is_not_judged():
+    relation, reason = judged_pair(signals(alignment_gap=0.277, chance_pairs=2, background_spread=0.1),
+                                   type("Spec", (), SPEC))
+    assert relation == "cannot_judge"
+    assert reason.startswith("the sentences stand 0.277 above what chance pairs reach, within that null's error of the "
+                             "0.28 of a translation (null 0.20 \u00b1 0.07, from 2 pairs")
 
 
 def test_the_configured_thresholds_are_the_ones_the_table_above_exercises():

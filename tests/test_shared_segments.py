@@ -334,9 +334,10 @@ def test_a_translation_that_drops_sentences_leaves_them_out_and_keeps_its_relati
         total += len(pair.beads)
         if alignment.judged is not None:   # the relation is judged on the beads before the trimming
             trimmed += 1
-            beads, background = alignment.relation_basis()
-            assert beads is alignment.judged and pair_signals(alignment, pair.src, pair.ref)[
-                "background_similarity"] == background == alignment.judged_background
+            beads, background, spread = alignment.relation_basis()
+            signals = pair_signals(alignment, pair.src, pair.ref)
+            assert beads is alignment.judged and signals["background_similarity"] == background == \
+                alignment.judged_background and signals["background_spread"] == spread == alignment.judged_background_spread
     assert exact / total >= 0.95 and trimmed
 
 

@@ -62,12 +62,14 @@ class PairAlignment:
     # would make a retelling look closer to a translation than it is. None: the beads above.
     judged: list[Bead] | None = None
     judged_background: float | None = None
+    background_spread: float = 0.0              # standard deviation of the null's cosines
+    judged_background_spread: float | None = None
 
-    def relation_basis(self) -> tuple[list[Bead], float]:
-        """The beads the relation is judged on, and their null."""
+    def relation_basis(self) -> tuple[list[Bead], float, float]:
+        """The beads the relation is judged on, and their null: its mean and spread."""
         if self.judged is None:
-            return self.beads, self.background_similarity
-        return self.judged, self.judged_background
+            return self.beads, self.background_similarity, self.background_spread
+        return self.judged, self.judged_background, self.judged_background_spread
 
     def bead_counts(self) -> dict[str, int]:
         """The matched beads' shapes, then each sentence with no counterpart as a 1-0 or 0-1 bead."""
@@ -80,14 +82,15 @@ class PairAlignment:
                 "background": self.background_similarity, "document_cosine": self.document_cosine,
                 "notes": self.notes, "method": self.method, "shared_names": self.shared_names,
                 "reference_names": self.reference_names, "judged": bead_rows(self.judged),
-                "judged_background": self.judged_background}
+                "judged_background": self.judged_background, "background_spread": self.background_spread,
+                "judged_background_spread": self.judged_background_spread}
 
     @classmethod
     def from_record(cls, record: dict) -> PairAlignment:
         return cls(record_beads(record["beads"]), record["unmatched_source"], record["unmatched_reference"],
                    record["background"], record["document_cosine"], record["notes"], record["method"],
                    record["shared_names"], record["reference_names"], record_beads(record["judged"]),
-                   record["judged_background"])
+                   record["judged_background"], record["background_spread"], record["judged_background_spread"])
 
 
 def bead_rows(beads: list[Bead] | None) -> list[list] | None:
@@ -588,13 +591,13 @@ def with_figures(src: list[str], ref: list[str], beads: list[Bead]) -> list[Bead
     return sorted(beads + figures_beads(src, ref, beads), key=lambda b: (b.ref[0], b.src[0]))
 
 
-def document_statistics(src: list[str], ref: list[str], beads: list[Bead]) -> tuple[float, float]:
-    """The null of the pair: the mean cosine of its sentence pairs that the alignment does not pair (what
-    chance pairing reaches; an evenly spaced sample of NULL_SAMPLE sentences a side in long documents); and
-    the documents' cosine."""
+def document_statistics(src: list[str], ref: list[str], beads: list[Bead]) -> tuple[float, float, float]:
+    """The null of the pair: the mean and standard deviation of the cosines of its sentence pairs that the
+    alignment does not pair (what chance pairing reaches; an evenly spaced sample of NULL_SAMPLE sentences a side
+    in long documents); and the documents' cosine."""
     src_ids, ref_ids = letter_ids(src), letter_ids(ref)
     if not src_ids or not ref_ids:
-        return 0.0, 0.0
+        return 0.0, 0.0, 0.0
     src_vectors, ref_vectors = embed([src[i] for i in src_ids]), embed([ref[j] for j in ref_ids])
     rows, columns = evenly_spaced(len(src_ids), NULL_SAMPLE), evenly_spaced(len(ref_ids), NULL_SAMPLE)
     cosines = src_vectors[rows] @ ref_vectors[columns].T
@@ -605,7 +608,7 @@ def document_statistics(src: list[str], ref: list[str], beads: list[Bead]) -> tu
         chance[np.ix_([row_of[i] for i in bead.src if i in row_of], [column_of[j] for j in bead.ref if j in column_of])] = False
     null = cosines[chance] if chance.any() else cosines.ravel()
     document_cosine = float(mean_direction(src_vectors) @ mean_direction(ref_vectors))
-    return round(float(null.mean()), 4), round(document_cosine, 4)
+    return round(float(null.mean()), 4), round(float(null.std()), 4), round(document_cosine, 4)
 
 
 def align_sentences(src: list[str], ref: list[str], spec: CrosslingualSpec) -> PairAlignment:
@@ -616,12 +619,13 @@ def align_sentences(src: list[str], ref: list[str], spec: CrosslingualSpec) -> P
     with threadpool_limits(1, user_api="blas"):   # many small products: a second BLAS thread only spins
         found, judged = search_beads(src, ref, src_ids, ref_ids, spec)
     beads = with_figures(src, ref, found)
-    background, document_cosine = document_statistics(src, ref, beads)
+    background, spread, document_cosine = document_statistics(src, ref, beads)
     alignment = PairAlignment(beads, unmatched(len(src), beads, "src"), unmatched(len(ref), beads, "ref"),
-                              background, document_cosine, notes)
+                              background, document_cosine, notes, background_spread=spread)
     if judged != found:
         alignment.judged = with_figures(src, ref, judged)
-        alignment.judged_background = document_statistics(src, ref, alignment.judged)[0]
+        alignment.judged_background, alignment.judged_background_spread = \
+            document_statistics(src, ref, alignment.judged)[:2]
     if max(len(src), len(ref)) > spec.names_max_sentences:
         notes.append("long document: names not compared")
     elif written_without_spaces(src):
@@ -644,12 +648,12 @@ def align_lines(src: list[str], ref: list[str], spec: CrosslingualSpec) -> PairA
     sample = evenly_spaced(len(src), spec.line_sample)
     cosines = dict(zip(sample, np.einsum("ij,ij->i", embed([src[k] for k in sample]), embed([ref[k] for k in sample]))))
     beads = [Bead((k,), (k,), round(float(cosines[k]), 4) if k in cosines else None) for k in range(len(src))]
-    background, document_cosine = document_statistics([src[k] for k in sample], [ref[k] for k in sample],
-                                                      [Bead((k,), (k,), None) for k in range(len(sample))])
+    background, spread, document_cosine = document_statistics([src[k] for k in sample], [ref[k] for k in sample],
+                                                              [Bead((k,), (k,), None) for k in range(len(sample))])
     notes = [] if len(sample) == len(src) else [
         f"line-aligned: cosines (the relation; adequacy when measured) on {len(sample)} evenly spaced lines of "
         f"{len(src)}"]
-    return PairAlignment(beads, [], [], background, document_cosine, notes, "lines")
+    return PairAlignment(beads, [], [], background, document_cosine, notes, "lines", background_spread=spread)
 
 
 def unmatched(count: int, beads: list[Bead], side: str) -> list[int]:
