@@ -60,6 +60,9 @@ def test_several_edits_in_one_document_without_embeddings(chrf_only):
     ("one two three four", ["a", "bbbbbbbbbbbbb"], ["", "one two three four"]),
     ("alpha beta", ["x" * 10], ["alpha beta"]),
     ("", ["a", "b"], ["", ""]),
+    # a text written without spaces is cut at its characters: at its words it was one, all in the first part
+    ("他说今天天气很好。我们明天一起去北京。", ["今天天气很好。", "我们明天一起去北京。"], ["他说今天天气很好", "。我们明天一起去北京。"]),
+    ("今日は晴れです。明日は雨です。", ["今日は晴れです。", "明日は雨です。"], ["今日は晴れです。", "明日は雨です。"]),
 ])
 def test_one_hypothesis_is_shared_at_the_reference_length_ratio(text, refs, expected):
     assert share_hypothesis(text, refs) == expected

@@ -2,7 +2,8 @@
 import pytest
 
 from harness.align.crosslingual import align_sentences
-from harness.align.names import reference_names, shared_names, written_without_spaces
+from harness.align.names import reference_names, shared_names
+from harness.data.languages import written_without_spaces
 from harness.config import compose_config
 
 REFERENCE = ["Canada and Japan began talks on Tuesday, Mélanie Joly said in Tokyo.",

@@ -33,7 +33,8 @@ from harness.cache import TranslationCache, content_key, remembered
 from harness.config import CrosslingualSpec
 from harness.align.beads import CROSSLINGUAL_VERSION, Bead, bead_shape, shape_counts, shape_name
 from harness.align.encoder import EMBEDDED, embed, encoder_signature, has_letters, mean_direction, pooled_token_sums
-from harness.align.names import shared_names, written_without_spaces
+from harness.align.names import shared_names
+from harness.data.languages import written_without_spaces
 from harness.errors import UserError
 
 MAX_RUN = 5           # the most sentences on one side of a bead

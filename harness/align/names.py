@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 
 from harness.align.encoder import embed
-from harness.data.languages import UNSPACED_CHARACTER
 
 NAME_SPAN = re.compile(r"(?<![.!?]\s)(?<![.!?][\"“”’']\s)(?<![“\"‘(])(?<!^)\b[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*")
 POSSESSIVE = re.compile(r"(’s|'s)$")
@@ -43,13 +42,6 @@ def source_spans(sentences: list[str]) -> list[str]:
         spans.update(words)
         spans.update(" ".join(words[k:k + 2]) for k in range(len(words) - 1))
     return sorted(spans)
-
-
-def written_without_spaces(sentences: list[str]) -> bool:
-    """Most of the letters are of a script written without spaces between words (languages.UNSPACED_CHARACTER)."""
-    text = "".join(sentences)
-    letters = sum(char.isalpha() for char in text)
-    return letters > 0 and len(UNSPACED_CHARACTER.findall(text)) > letters / 2
 
 
 def shared_names(source: list[str], reference: list[str], min_similarity: float) -> tuple[list[str], int]:

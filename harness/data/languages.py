@@ -240,6 +240,13 @@ UNSPACED_CHARACTER = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040
                                 r"\uf900-\ufaff]")
 
 
+def written_without_spaces(sentences: list[str]) -> bool:
+    """Most of the letters are of a script written without spaces between words (languages.UNSPACED_CHARACTER)."""
+    text = "".join(sentences)
+    letters = sum(char.isalpha() for char in text)
+    return letters > 0 and len(UNSPACED_CHARACTER.findall(text)) > letters / 2
+
+
 def word_count(text: str) -> int:
     """Words as language ID sees evidence: spaced words, and each character of a script written without spaces
     (a Chinese paragraph of 200 characters is 4 'words' to str.split)."""

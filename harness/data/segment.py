@@ -14,6 +14,8 @@ from itertools import accumulate
 
 from sentencex import segment as sentencex_segment
 
+from harness.data.languages import written_without_spaces
+
 SPLITTING_RULES_VERSION = 4   # raise it when a rule here changes where a text is cut (splitter_signature)
 HAS_WORD = re.compile(r"\w")
 BRACKET_END = re.compile(r"[.!?][)\]]+(\s+)(?=\w)")   # 'bus.)', and the white space before a word
@@ -139,13 +141,15 @@ def join_paragraphs(segments: list[Segment], outputs: list[str]) -> str:
 
 def share_hypothesis(text: str, references: list[str]) -> list[str]:
     """Cut one hypothesis into len(references) parts at the words nearest the references' length ratios (one
-    reference: the text as it is)."""
+    reference: the text as it is); a text written without spaces between words (Chinese, Japanese, Thai) at the
+    characters: at its words it was one word, whole in the first part and nothing in the others."""
     if len(references) == 1:
         return [text]
-    words = text.split()
+    unspaced = written_without_spaces([text])
+    words, glue = (list(text.strip()), "") if unspaced else (text.split(), " ")
     total = sum(len(r) for r in references) or 1
-    # prefix[k] = len(" ".join(words[:k])): strictly increasing, so the nearest cut is found by bisection
-    prefix = [0, *(length - 1 for length in accumulate(len(word) + 1 for word in words))]
+    # prefix[k] = len(glue.join(words[:k])): strictly increasing, so the nearest cut is found by bisection
+    prefix = [0, *(length - len(glue) for length in accumulate(len(word) + len(glue) for word in words))]
     parts, start, covered = [], 0, 0
     for reference in references[:-1]:
         covered += len(reference)
@@ -153,6 +157,6 @@ def share_hypothesis(text: str, references: list[str]) -> list[str]:
         after = bisect_left(prefix, target, lo=start)
         cut = after - 1 if after > start and (after == len(prefix)
                                               or target - prefix[after - 1] <= prefix[after] - target) else after
-        parts.append(" ".join(words[start:cut]))
+        parts.append(glue.join(words[start:cut]).strip())
         start = cut
-    return parts + [" ".join(words[start:])]
+    return parts + [glue.join(words[start:]).strip()]
