@@ -1,9 +1,11 @@
 """Diagnostics: the relation judged from the signals of a document pair, numbers and names, output language."""
 import pytest
 
+from harness.align.beads import Bead
+from harness.align.crosslingual import PairAlignment
 from harness.config import compose_config
 from harness.score.diagnostics import (judge_pair, judged_pair, language_verdict, names, numbers, output_language, overlap,
-                                      specific_numbers)
+                                      pair_signals, specific_numbers)
 from tests.alignment_cases import FLOOD_STORY
 
 FRENCH = ["La pluie a fait déborder la rivière dimanche matin.", "Les écoles resteront fermées jusqu'à mercredi."]
@@ -62,6 +64,17 @@ def test_a_null_of_a_few_pairs_says_why_the_pair_is_not_judged():
     assert relation == "cannot_judge"
     assert reason.startswith("the sentences stand 0.277 above what chance pairs reach, within that null's error of the "
                              "0.28 of a translation (null 0.20 \u00b1 0.07, from 2 pairs")
+
+
+def test_lines_without_letters_count_in_no_signal_of_a_line_aligned_pair():
+    """A line-aligned pair's beads take every line, those without letters too (a line of direction marks, an empty
+    line): counted, they made chance_pairs negative (2 x 2 sentences with letters, 5 measured beads: -1, and the
+    null's error a math domain error) and the coverage 2.5."""
+    sources = ["Bonjour.", "\u200f\u200e", "", "Merci."]
+    references = ["Hello.", "", "", "Thank you."]
+    beads = [Bead((k,), (k,), 0.9, 1.0, False, True) for k in range(4)]
+    signals = pair_signals(PairAlignment(beads, [], [], 0.2, 0.9, [], "lines", background_spread=0.1), sources, references)
+    assert (signals["chance_pairs"], signals["coverage"]) == (2, 1.0)
 
 
 def test_the_configured_thresholds_are_the_ones_the_table_above_exercises():

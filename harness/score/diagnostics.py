@@ -111,18 +111,22 @@ def copied_sentences(sources: list[str], references: list[str]) -> int:
 
 def pair_signals(pair: PairAlignment, sources: list[str], references: list[str]) -> dict:
     """Relation signals of the source <-> reference alignment: the same for every system."""
-    sources = [s for s in sources if has_letters(s)]
-    references = [r for r in references if has_letters(r)]
+    lettered_sources = {i for i, s in enumerate(sources) if has_letters(s)}
+    lettered_references = {j for j, r in enumerate(references) if has_letters(r)}
+    sources = [sources[i] for i in sorted(lettered_sources)]
+    references = [references[j] for j in sorted(lettered_references)]
     beads, background, spread = pair.relation_basis()
     sure = [b for b in beads if b.sure]
-    source_coverage = sum(len(b.src) for b in sure) / max(len(sources), 1)
-    reference_coverage = sum(len(b.ref) for b in sure) / max(len(references), 1)
+    source_coverage = sum(len(lettered_sources.intersection(b.src)) for b in sure) / max(len(sources), 1)
+    reference_coverage = sum(len(lettered_references.intersection(b.ref)) for b in sure) / max(len(references), 1)
     measured = [b.similarity for b in beads if b.similarity is not None]   # a line-aligned pair: its sample
     aligned = sum(measured) / len(measured) if measured else 0.0
     sure_measured = [b.similarity for b in sure if b.similarity is not None]
     # how far the sure pairs stand above the pair's own null: the sentence pairs the alignment does not pair
     gap = sum(sure_measured) / len(sure_measured) - background if sure_measured else 0.0
-    paired = sum(len(b.src) * len(b.ref) for b in beads if b.similarity is not None)
+    # the measured beads' sentence pairs among sentences with letters (a line-aligned pair's beads take every line)
+    paired = sum(len(lettered_sources.intersection(b.src)) * len(lettered_references.intersection(b.ref))
+                 for b in beads if b.similarity is not None)
     return {
         "source_sentences": len(sources),
         "reference_sentences": len(references),
