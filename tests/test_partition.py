@@ -216,6 +216,11 @@ TWO_IN_ONE = ("The journey now takes twenty-five minutes, compared with almost a
     (ENGLISH[:1] + ["", ""] + ENGLISH[3:], []),                          # two
     (ENGLISH[:1] + [STRAY, ""] + ENGLISH[3:], []),                       # beside an output that translates nothing
     (ENGLISH, []),
+    # three sentences in one output: the third moves the joined text less, and needs less gain; in a document of
+    # six, the output:source length ratio is taken from the outputs with no empty output beside them
+    (ENGLISH[:1] + [" ".join(ENGLISH[1:4]), "", ""] + ENGLISH[4:], [(1, 2, 3)]),
+    ([" ".join(ENGLISH[:3]), "", ""] + ENGLISH[3:], [(0, 1, 2)]),
+    (ENGLISH[:1] + [" ".join(ENGLISH[1:3]), "", ""] + ENGLISH[4:], [(1, 2)]),   # two together, the third omitted
 ])
 def test_source_sentences_one_output_translates_together_are_told_from_omissions(outputs, together):
     assert translated_together(FRENCH, outputs) == together

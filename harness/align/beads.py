@@ -26,7 +26,8 @@ HYPOTHESIS_ALIGNER_VERSION = 2   # hypothesis <-> reference (harness.score.align
 CROSSLINGUAL_VERSION = 10
 PARTITION_VERSION = 2            # a document-level output over the source sentences (harness.align.partition); 2:
                                  # its lines followed only where they read as their paragraphs'
-TOGETHER_VERSION = 1             # source sentences one output translates together (harness.align.partition)
+TOGETHER_VERSION = 2             # source sentences one output translates together (harness.align.partition);
+                                 # 2: a longer run needs less gain
 
 SHAPE = re.compile(r"(\d+)-(\d+)")
 
