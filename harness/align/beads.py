@@ -23,7 +23,8 @@ HYPOTHESIS_ALIGNER_VERSION = 2   # hypothesis <-> reference (harness.score.align
 # source <-> reference, and pair cosines (harness.align.crosslingual); 6: dropped sentences trimmed; 7: 1-5 beads;
 # 8: HTML tags are no letters; 9: merges searched again from their joined text, names not compared for a source
 # written without spaces between words; 10: the null's spread kept (the relation weighs a null of few pairs)
-CROSSLINGUAL_VERSION = 10
+# 11: a block of edge sentences may leave a merged bead (a reference that stops halfway)
+CROSSLINGUAL_VERSION = 11
 PARTITION_VERSION = 2            # a document-level output over the source sentences (harness.align.partition); 2:
                                  # its lines followed only where they read as their paragraphs'
 TOGETHER_VERSION = 2             # source sentences one output translates together (harness.align.partition);
