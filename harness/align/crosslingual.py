@@ -401,23 +401,23 @@ def trimmed(bead: tuple[int, int, int, int], src: Side, ref: Side, background: B
     is crosslingual.trim_below standard deviations under the pair's background, and leaving it out raises
     the bead's cosine. An edge piece that does not end as a sentence while the rest of its side does
     ('Partager sur Facebook' beside a sentence) leaves at crosslingual.trim_fragment_below: no likeness
-    beyond chance. In a translation that drops sentences (`dropping`, drops_sentences), an edge also leaves
-    when the bead's cosine is more than crosslingual.trim_gain higher without it."""
+    beyond chance. In a translation that drops sentences (`dropping`, drops_sentences), a block of edge sentences
+    (one to all but one, edge_blocks_left) also leaves when the bead's cosine is more than crosslingual.trim_gain
+    higher without it."""
     def bar(side: Side, piece: int, start: int, end: int) -> float:
         fragment = not side.sentence_like[piece] and all(side.sentence_like[k] for k in range(start, end) if k != piece)
         return -spec.trim_fragment_below if fragment else -spec.trim_below
 
     def leaves(edge, rest, side: Side, piece: int, start: int, end: int, whole: float) -> bool:
         gain = run_cosine(src, ref, *rest) - whole
-        return (gain > 0 and background.z(run_cosine(src, ref, *edge)) < bar(side, piece, start, end)
-                or dropping and gain > spec.trim_gain)
+        return gain > 0 and background.z(run_cosine(src, ref, *edge)) < bar(side, piece, start, end)
 
     def smaller(s0, s1, r0, r1):   # the beads left when an edge sentence (or, dropping, a block of them) leaves
         whole = run_cosine(src, ref, s0, s1, r0, r1)
         return [rest for name, k, edge, rest in bead_edges((s0, s1, r0, r1))
                 if leaves(edge, rest, *((src, k, s0, s1) if name == "src" else (ref, k, r0, r1)), whole)] + \
-            [rest for rest in edge_blocks_left((s0, s1, r0, r1)) if dropping and
-             run_cosine(src, ref, *rest) - whole > spec.trim_gain]
+            ([rest for rest in edge_blocks_left((s0, s1, r0, r1)) if run_cosine(src, ref, *rest) - whole > spec.trim_gain]
+             if dropping else [])
 
     while options := smaller(*bead):
         bead = max(options, key=lambda c: run_cosine(src, ref, *c))

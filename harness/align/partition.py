@@ -17,8 +17,9 @@ sentences that translate its source sentence, and an output sentence that transl
 hallucination) joins the neighbour it harms least. An output with one line per source paragraph (as a model's
 hypotheses/<id>.txt, and most translations of a document) is partitioned paragraph by paragraph where each line
 reads closer to its own paragraph than to those beside it (follows_lines): the sentences of line p go to the
-sentences of paragraph p, so an output whose sentence ends carry no punctuation still stays in its paragraph. A run holds at most MAX_RUN output sentences; an output with more sentences than that per
-source sentence is cut between groups of consecutive sentences instead. Documents longer than BAND sentences
+sentences of paragraph p, so an output whose sentence ends carry no punctuation still stays in its paragraph. A
+run holds at most MAX_RUN output sentences; an output with more sentences than that per source sentence is cut
+between groups of consecutive sentences instead. Documents longer than BAND sentences
 are searched in a band of +-BAND output sentences around the diagonal.
 """
 from __future__ import annotations

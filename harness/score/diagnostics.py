@@ -189,11 +189,11 @@ def judged_pair(signals: dict, spec: DiagnosticsSpec) -> tuple[str, str | None]:
         if signals.get("sure_one_to_one") == 0:
             return Relation.CANNOT_JUDGE, CONDENSED
         return Relation.PARALLEL, None
-    error = null_error(signals, spec)
-    if error and surely_aligned({**signals, "alignment_gap": signals["alignment_gap"] + error}, spec):
+    error, needed = null_error(signals, spec), gap_needed(signals, spec)
+    if error and needed is not None and signals["alignment_gap"] + error >= needed:
         return Relation.CANNOT_JUDGE, THIN_NULL.format(
             pairs=signals["chance_pairs"], null=signals["background_similarity"], error=error,
-            gap=signals["alignment_gap"], limit=gap_needed(signals, spec))
+            gap=signals["alignment_gap"], limit=needed)
     if signals["background_similarity"] > spec.max_background_similarity:   # any two sentences look alike
         return Relation.CANNOT_JUDGE, ALIKE.format(null=signals["background_similarity"],
                                                    limit=spec.max_background_similarity)
@@ -211,11 +211,8 @@ def surely_aligned(signals: dict, spec: DiagnosticsSpec) -> bool:
     retelling whose every sentence finds a counterpart stays at 0.26 (relation corpus dev). Not where chance pairs
     match as well as translations (max_background_similarity): there lines of one template ('Bayern beat Dortmund
     2-1') each find a counterpart of the same shape, a translation or not."""
-    coverage, gap = signals["coverage"], signals["alignment_gap"]
-    if coverage >= spec.parallel_min_coverage and gap >= spec.parallel_min_gap:
-        return True
-    return coverage >= spec.parallel_high_coverage and gap >= spec.parallel_high_coverage_min_gap \
-        and signals["background_similarity"] <= spec.max_background_similarity
+    needed = gap_needed(signals, spec)
+    return needed is not None and signals["alignment_gap"] >= needed
 
 
 def null_error(signals: dict, spec: DiagnosticsSpec) -> float:
@@ -227,12 +224,14 @@ def null_error(signals: dict, spec: DiagnosticsSpec) -> float:
     return spec.null_error_z * signals.get("background_spread", 0.0) / math.sqrt(pairs) if pairs and pairs > 0 else 0.0
 
 
-def gap_needed(signals: dict, spec: DiagnosticsSpec) -> float:
-    """The gap above the null that makes the pair parallel at its coverage."""
-    if signals["coverage"] >= spec.parallel_high_coverage \
-            and signals["background_similarity"] <= spec.max_background_similarity:
-        return spec.parallel_high_coverage_min_gap
-    return spec.parallel_min_gap
+def gap_needed(signals: dict, spec: DiagnosticsSpec) -> float | None:
+    """The least gap above the null that makes the pair parallel at its coverage (surely_aligned's two routes);
+    None where its coverage opens neither."""
+    coverage = signals["coverage"]
+    bars = [spec.parallel_min_gap] if coverage >= spec.parallel_min_coverage else []
+    if coverage >= spec.parallel_high_coverage and signals["background_similarity"] <= spec.max_background_similarity:
+        bars.append(spec.parallel_high_coverage_min_gap)
+    return min(bars, default=None)
 
 
 def judge_pair(signals: dict, spec: DiagnosticsSpec) -> str:
