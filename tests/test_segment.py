@@ -44,6 +44,23 @@ def test_a_double_quote_inside_a_word_is_no_quotation_mark(text, expected):
     assert split_sentences(text, "en") == expected
 
 
+@pytest.mark.parametrize("text, expected", [
+    # NTREX-128's English types every plural's apostrophe as a double quote: read as a quote, it paired with the
+    # quotation that opens later and the sentences between them were one
+    ('It became clear that Mercedes" team orders would decide. From pole, Bottas got a good start. Vettel pitted '
+     'first. "The team did an exceptional job," said Hamilton.',
+     ['It became clear that Mercedes" team orders would decide.', 'From pole, Bottas got a good start.',
+      'Vettel pitted first.', '"The team did an exceptional job," said Hamilton.']),
+    # where a quotation is open, the same shape closes it
+    ('The so-called "experts" say it is fine. They are wrong. "Trust me," he said.',
+     ['The so-called "experts" say it is fine.', 'They are wrong.', '"Trust me," he said.']),
+    ('He said "the Lakers" season is over. It was long." Then he left.',
+     ['He said "the Lakers" season is over.', 'It was long."', 'Then he left.']),
+])
+def test_a_double_quote_after_a_plural_with_no_quotation_open_is_an_apostrophe(text, expected):
+    assert split_sentences(text, "en") == expected
+
+
 @pytest.mark.parametrize("bullet", ["•", "●", "■", "◆", "○", "★", "➤"])
 @pytest.mark.parametrize("text, lang, expected", [
     ("{b} Prices rose. Sales fell.", "en", ["{b} Prices rose.", "Sales fell."]),

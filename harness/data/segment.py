@@ -16,7 +16,7 @@ from sentencex import segment as sentencex_segment
 
 from harness.data.languages import written_without_spaces
 
-SPLITTING_RULES_VERSION = 4   # raise it when a rule here changes where a text is cut (splitter_signature)
+SPLITTING_RULES_VERSION = 5   # raise it when a rule here changes where a text is cut (splitter_signature)
 HAS_WORD = re.compile(r"\w")
 BRACKET_END = re.compile(r"[.!?][)\]]+(\s+)(?=\w)")   # 'bus.)', and the white space before a word
 WIDE_SPACES = {code: " " for code in range(0x80, 0x3001) if chr(code).isspace()}   # U+00A0 ... U+3000
@@ -32,6 +32,12 @@ OPENING_BULLET = re.compile(r"^\s*([\u2022\u2043\u204c\u204d\u25a0\u25a1\u25aa\u
 # end"and left') is left a quote. With an even number it may close or open a pair ('a series of "okay"s', MAC-Dev;
 # 'J"ohn, ... mérité"', WMT 2022 fr-de) and is left as it is.
 INNER_QUOTE = re.compile(r'(?:(?<=\b\w)|(?<=\b\w\w))"(?=\w)|(?<=\w)"(?=\w{1,2}\b)')
+# A straight double quote after a plural's s and before the next word, with no quotation open before it in the
+# paragraph ('that Mercedes" team orders would', 'Dragons" Den', 'the Lakers" six-game preseason': NTREX-128's
+# English, where every such apostrophe was typed as a double quote), cannot close a quotation: it is a typed apostrophe.
+# Read as a quote it paired with the paragraph's next real one and the sentences between them were one.
+PLURAL_APOSTROPHE = re.compile(r'(?<=\ws)"(?=\s+\w)')
+OTHER_OPENING_QUOTES = re.compile(r"[\u201c\u201e\u00ab\u201a\u2039]")   # “ „ « ‚ ‹: a quotation they open is not counted
 INITIAL = re.compile(r"(?:^|(?<!\w)(\w*)\W*\s)\w\.$")   # a one-letter abbreviation ending a piece, the word before it
 
 
@@ -78,11 +84,13 @@ def piece_spans(text: str, lang: str) -> list[tuple[int, int]]:
     U+00A0, U+3000 or other white space of several bytes, and a '.': 'plan A\u00a0.'); a piece is cut after a
     sentence end in a bracket that a capital follows (at_bracket_ends); a bullet opening the paragraph is read as a
     dash (OPENING_BULLET: before it, a bulleted paragraph of several sentences was one sentence), and a double quote
-    inside a word, where the paragraph's double quotes do not pair up, as an apostrophe (INNER_QUOTE)."""
+    inside a word where the paragraph's double quotes do not pair up (INNER_QUOTE), or after a plural's s where no
+    quotation is open (PLURAL_APOSTROPHE), as an apostrophe."""
     read = text.replace("…", "...").translate(WIDE_SPACES)
     read = OPENING_BULLET.sub(lambda bullet: bullet[0][:-1] + "-", read, count=1)
     if read.count('"') % 2:
         read = INNER_QUOTE.sub("'", read)   # one character for one: the offsets into the text stay
+    read = plural_apostrophes(read)
     where = [k for k, character in enumerate(text) for _ in range(3 if character == "…" else 1)]   # read -> text
     spans, position = [], 0
     for piece in sentencex_segment(lang, read):
@@ -92,6 +100,17 @@ def piece_spans(text: str, lang: str) -> list[tuple[int, int]]:
             if part_end > part_start:
                 spans.append((where[part_start], where[part_end - 1] + 1))
     return spans
+
+
+def plural_apostrophes(read: str) -> str:
+    """The text with each PLURAL_APOSTROPHE that no quotation before it in the paragraph can be closing (an even
+    number of straight double quotes before it, none of the other opening quotes) read as an apostrophe."""
+    characters = list(read)
+    for match in PLURAL_APOSTROPHE.finditer(read):
+        before = "".join(characters[:match.start()])
+        if before.count('"') % 2 == 0 and not OTHER_OPENING_QUOTES.search(before):
+            characters[match.start()] = "'"
+    return "".join(characters)
 
 
 def at_bracket_ends(text: str, start: int, end: int) -> list[tuple[int, int]]:
