@@ -10,7 +10,8 @@ and eval/mac/test/gold at commit e9c1428. Text+Berg (de->fr, Bleualign's dev and
 github thompsonb/vecalign at commit f372627: `dev.de`, `dev.fr`, gold `dev.defr` -> `gold/dev.align` (and
 test0..test6 likewise, in a folder of their own). Without a `.en` side, the second file name in order is the target;
 `--source LANG` names the source side where that guess is wrong (a WMT set from English, or fr->de:
-benchmarks.wmt_documents).
+benchmarks.wmt_documents). NTREX-128's documents in French, Turkish, Arabic and 125 more languages against their
+English originals: benchmarks.ntrex_documents.
 
 Prints strict and lax precision/recall/F1 with Vecalign's scoring definition (bertalign's eval.py:
 summed over documents; strict = the exact bead, lax = a bead overlapping a gold bead on both sides;

@@ -116,6 +116,31 @@ def test_a_wmt_corpus_takes_translator_a_of_source_original_documents_per_domain
     assert dev["news-n1"] == {0: ("Phrase 1.", "Satz 1."), 1: ("Phrase 2.", "Satz 2."), 2: ("Phrase 3.", "Satz 3.")}
 
 
+def ntrex_checkout(root, english, translated, ids):
+    (root / "NTREX-128").mkdir(parents=True)
+    (root / "NTREX-128" / "newstest2019-src.eng.txt").write_text("".join(f"{line}\n" for line in english))
+    (root / "NTREX-128" / "newstest2019-ref.tur.txt").write_text("".join(f"{line}\n" for line in translated))
+    (root / "DOCUMENT_IDS.tsv").write_text("".join(f"{name}\t{k}\n" for k, name in enumerate(ids)))
+    return root
+
+
+def test_an_ntrex_corpus_alternates_documents_between_dev_and_test_with_the_translation_as_source(tmp_path):
+    from benchmarks.ntrex_documents import documents
+    ntrex = ntrex_checkout(tmp_path / "ntrex", ["A one.", "A two.", "B one.", "C one.", "C two."],
+                           ["A bir.", "A iki.", "B bir.", "C bir.", "C iki."], ["a.1", "a.1", "b.2", "c.3", "c.3"])
+    assert documents(ntrex, "tur", "dev") == {"a_1": {0: ("A bir.", "A one."), 1: ("A iki.", "A two.")},
+                                             "c_3": {0: ("C bir.", "C one."), 1: ("C iki.", "C two.")}}
+    assert documents(ntrex, "tur", "test") == {"b_2": {0: ("B bir.", "B one.")}}
+
+
+def test_an_ntrex_checkout_whose_files_do_not_line_up_is_refused_and_nothing_is_written(tmp_path):
+    ntrex = ntrex_checkout(tmp_path / "ntrex", ["A one.", "A two."], ["A bir."], ["a.1", "a.1"])
+    out = tmp_path / "corpus"
+    done = subprocess.run([sys.executable, "-m", "benchmarks.ntrex_documents", str(ntrex), "tur", str(out),
+                           "--split", "dev"], cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 2 and "2 English lines, 1 in tur" in done.stderr and not out.exists()
+
+
 def test_the_source_side_can_be_named_where_the_file_names_do_not_tell(tmp_path):
     (tmp_path / "gold").mkdir()
     (tmp_path / "d.fr").write_text("Phrase.\n")
