@@ -66,9 +66,14 @@ def checked_paths(data: Path, pattern: str, expected: str, out: Path) -> tuple[s
     pair = re.search(pattern, data.name)
     if pair is None or not data.is_file():
         refuse(f"{data}: expected {expected}")
+    refuse_existing(out)
+    return pair[1], pair[2]
+
+
+def refuse_existing(out: Path) -> None:
+    """A corpus goes only into a new folder (exit 2 where OUT exists)."""
     if out.exists():
         refuse(f"{out}: already exists; name a new folder")
-    return pair[1], pair[2]
 
 
 def main() -> None:

@@ -20,11 +20,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from benchmarks.mqm_ted import clean, refuse, write_corpus
+from benchmarks.mqm_ted import clean, refuse, refuse_existing, write_corpus
+from harness.data.languages import code_meant
 
 SPLITS = ("dev", "test")
-TWO_LETTER = {"fra": "fr", "tur": "tr", "arb": "ar", "deu": "de", "spa": "es", "rus": "ru", "jpn": "ja",
-              "ita": "it", "por": "pt", "pol": "pl", "nld": "nl", "kor": "ko", "zho-CN": "zh", "tha": "th"}
 
 
 def lines(path: Path) -> list[str]:
@@ -57,9 +56,9 @@ def main() -> None:
     parser.add_argument("out", type=Path, help="a new folder for the corpus")
     parser.add_argument("--split", choices=SPLITS, required=True)
     args = parser.parse_args()
-    if args.out.exists():
-        refuse(f"{args.out}: already exists; name a new folder")
-    write_corpus(documents(args.ntrex, args.lang, args.split), (TWO_LETTER.get(args.lang, args.lang), "en"), args.out)
+    refuse_existing(args.out)
+    source_lang = code_meant(args.lang) or args.lang   # fra -> fr, as the harness names it; a language it lacks as written
+    write_corpus(documents(args.ntrex, args.lang, args.split), (source_lang, "en"), args.out)
 
 
 if __name__ == "__main__":
