@@ -35,7 +35,7 @@ from harness.compare.compare import check_resamples, compare_collection
 from harness.compare.comparison import Comparison
 from harness.compare.discovery import Skipped, collect_runs
 from harness.config import (CONF_DIR, check_experiment_names, check_interpolations, compose_config, composition_message,
-                            is_hydra_setting, register_schemas, unresolvable)
+                            is_hydra_setting, refuse_owned_hydra_settings, register_schemas, unresolvable)
 from harness.errors import Terminated, UserError, first_line, is_disk_full, unknown_name
 from harness.pipeline import check_settings, run
 from harness.progress import quiet_library_bars
@@ -292,6 +292,7 @@ def run_main() -> None:
     register_schemas()
     try:
         check_experiment_names(sys.argv[1:])
+        refuse_owned_hydra_settings(sys.argv[1:])
     except UserError as err:
         fail(str(err))
     try:

@@ -539,6 +539,21 @@ def refuse_hydra_settings(overrides: list[str]) -> None:
                             f"run() do not; {where}")
 
 
+# Hydra's settings that the harness owns: set by a user they undid what it guarantees
+OWNED_HYDRA_SETTINGS = {
+    # Hydra wrote its record there before any check, so a refused run replaced a user's config.yaml (..) or a finished
+    # run's .hydra/ record; the run writes .hydra/ into its own folder itself, once it has claimed it
+    "hydra.output_subdir": "the run writes Hydra's record into .hydra/ of its own folder once its checks have passed",
+}
+
+
+def refuse_owned_hydra_settings(overrides: list[str]) -> None:
+    for override in overrides:
+        key, _, value = override.lstrip("+~").partition("=")
+        if key in OWNED_HYDRA_SETTINGS:
+            raise UserError(f"{key}={value}: {OWNED_HYDRA_SETTINGS[key]}; leave it out")
+
+
 def check_experiment_names(overrides: list[str]) -> None:
     """experiment=NAME (each value of a -m sweep's) is a file of conf/experiment/ or of a hydra.searchpath folder's
     experiment/: a name with '..' read another group's file as an experiment (experiment=../model/identity ran the
