@@ -5,6 +5,7 @@ schema checked, which has the same fields."""
 from __future__ import annotations
 
 import itertools
+import logging
 import math
 import os
 import re
@@ -547,11 +548,20 @@ OWNED_HYDRA_SETTINGS = {
 }
 
 
+LOG_LEVEL_KEY = re.compile(r"^hydra\.(job|hydra)_logging\..*\blevel$")
+
+
 def refuse_owned_hydra_settings(overrides: list[str]) -> None:
+    """Hydra settings that would undo the harness's guarantees, and log levels logging does not know: Hydra makes
+    the run's folder, then sets up logging, which raised a traceback for hydra.job_logging.root.level=debug and left
+    the folder behind."""
     for override in overrides:
         key, _, value = override.lstrip("+~").partition("=")
         if key in OWNED_HYDRA_SETTINGS:
             raise UserError(f"{key}={value}: {OWNED_HYDRA_SETTINGS[key]}; leave it out")
+        if LOG_LEVEL_KEY.match(key) and not (value.isdigit() or value in logging.getLevelNamesMapping()):
+            raise UserError(f"{key}={value}: not a logging level; give one of DEBUG, INFO, WARNING, ERROR, CRITICAL "
+                            "(upper case)")
 
 
 def check_experiment_names(overrides: list[str]) -> None:

@@ -5,6 +5,9 @@
   does not exist) still wrote it, and a run refused for a folder that holds a finished run replaced that run's
   .hydra/ record. The harness writes .hydra/ itself once the run has claimed its folder: the setting is refused in
   one line, exit 2, before anything is written, in a single run and a -m sweep.
+- a log level logging does not know (hydra.job_logging.root.level=debug, lower case): Hydra made the run's folder,
+  then raised a 58-line traceback (exit 1) setting up logging and left the folder behind. Refused in one line naming
+  the levels, exit 2, nothing made; a level logging knows (WARNING, 10, --quiet's) still runs.
 """
 from __future__ import annotations
 
@@ -46,3 +49,25 @@ def test_a_finished_runs_record_is_kept_when_output_subdir_is_given(tmp_path):
                                  "hydra.output_subdir=.hydra"])
     assert_one_line_error(outcome, "hydra.output_subdir=.hydra")
     assert tree_checksum(user) == before
+
+
+@pytest.mark.parametrize("override", ["hydra.job_logging.root.level=debug", "hydra.hydra_logging.root.level=LOUD",
+                                      "++hydra.job_logging.handlers.console.level=Warning"])
+def test_an_unknown_log_level_is_refused_before_the_folder_is_made(tmp_path, override):
+    user = tmp_path / "user"
+    user.mkdir()
+    data = write_dataset(user / "data")
+    before = tree_checksum(user)
+    outcome = harness_run(user, ["model=identity", f"data.root={data}", "hydra.run.dir=run", override])
+    assert_one_line_error(outcome, override.lstrip("+"), "not a logging level", "DEBUG")
+    assert tree_checksum(user) == before
+
+
+@pytest.mark.parametrize("override", ["hydra.job_logging.root.level=WARNING", "hydra.job_logging.root.level=10", "-q"])
+def test_a_known_log_level_runs(tmp_path, override):
+    user = tmp_path / "user"
+    user.mkdir()
+    data = write_dataset(user / "data")
+    outcome = harness_run(user, ["model=identity", f"data.root={data}", "hydra.run.dir=run", override])
+    assert outcome.code == 0, outcome.stderr[-2000:]
+    assert (user / "run" / "result.json").is_file()
