@@ -35,6 +35,7 @@ import yaml
 from benchmarks.relation_pairs import load_stories
 from harness.data.lines import split_lines
 from harness.cores import available_cores
+from harness.score.metrics.base import SCORE_DIGITS
 
 REPO = Path(__file__).resolve().parents[1]
 # characters that str.splitlines takes for line ends and sacrebleu does not: put inside lines of the set
@@ -122,9 +123,9 @@ def write_hypotheses(folder: Path, data: Path, damage: str) -> Path:
 
 
 def sacrebleu_cli(references: list[Path], hypothesis: Path, options: list[str]) -> list[dict]:
-    """The sacrebleu command line on the files, its JSON scores (4 decimals)."""
+    """The sacrebleu command line on the files, its JSON scores (to the decimals the harness stores)."""
     done = subprocess.run([sys.executable, "-m", "sacrebleu", *map(str, references), "-i", str(hypothesis),
-                           *options, "-w", "4", "-f", "json"], capture_output=True, text=True, check=True)
+                           *options, "-w", str(SCORE_DIGITS), "-f", "json"], capture_output=True, text=True, check=True)
     scores = json.loads(done.stdout)
     return scores if isinstance(scores, list) else [scores]
 

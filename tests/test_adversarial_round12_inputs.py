@@ -33,6 +33,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from harness.score.metrics.base import SCORE_DIGITS
 from tests.adversarial import assert_one_line_error, run_cli, tree_checksum
 from tests.test_adversarial_round9_scores import HYPOTHESIS, REFERENCE, SOURCE   # the tram line test set
 
@@ -57,7 +58,7 @@ def harness_score(user: Path, arguments: list[str], out: Path):
 def sacrebleu_cli(references: list[Path], hypothesis: Path) -> dict[str, float]:
     """`sacrebleu REF... -i HYP -m bleu chrf ter`, run as a user runs it, on the user's files."""
     done = subprocess.run([sys.executable, "-m", "sacrebleu", *map(str, references), "-i", str(hypothesis),
-                           "-m", *SCORED, "-w", "4", "-f", "json"], capture_output=True, text=True, check=True)
+                           "-m", *SCORED, "-w", str(SCORE_DIGITS), "-f", "json"], capture_output=True, text=True, check=True)
     return {name: score["score"] for name, score in zip(SCORED, json.loads(done.stdout))}
 
 
@@ -164,7 +165,8 @@ def test_a_line_of_sixty_thousand_characters_is_scored_and_its_ter_left_out_is_s
     hypotheses, references = [" ".join(HYPOTHESIS * repeat)], [[" ".join(REFERENCE * repeat)]]
     expected = {"bleu": BLEU(), "chrf": CHRF(), "chrf++": CHRF(word_order=2)}
     for name, metric in expected.items():
-        assert document["aligned"][name]["score"] == round(metric.corpus_score(hypotheses, references).score, 4), name
+        expected_score = round(metric.corpus_score(hypotheses, references).score, SCORE_DIGITS)
+        assert document["aligned"][name]["score"] == expected_score, name
     assert any("left out of ter" in note for note in document["notes"]), document["notes"]
 
 

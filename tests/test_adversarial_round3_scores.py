@@ -11,6 +11,7 @@ import yaml
 from sacrebleu.metrics import BLEU, CHRF, TER
 from sacrebleu.utils import smart_open
 
+from harness.score.metrics.base import SCORE_DIGITS
 from harness import run
 from harness.config import compose_config
 from harness.errors import UserError
@@ -37,9 +38,10 @@ def cli_lines(path: Path) -> list[str]:
 
 
 def sacrebleu_scores(references: list[Path], hypothesis: Path) -> dict[str, float]:
-    """sacrebleu's corpus scores of the files, to the 4 decimals the harness stores."""
+    """sacrebleu's corpus scores of the files, to the decimals the harness stores."""
     hypotheses, streams = cli_lines(hypothesis), [cli_lines(path) for path in references]
-    return {name: round(metric.corpus_score(hypotheses, streams).score, 4) for name, metric in cli_metrics().items()}
+    return {name: round(metric.corpus_score(hypotheses, streams).score, SCORE_DIGITS)
+            for name, metric in cli_metrics().items()}
 
 
 def write(path: Path, text: str) -> Path:

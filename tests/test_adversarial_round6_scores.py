@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.score.metrics.base import SCORE_DIGITS
 from harness.compare.significance import compare_systems
 from harness.score.metrics.sacrebleu_metrics import sacrebleu_metrics
 from harness.score_files import ScoreRequest, score_systems
@@ -16,9 +17,9 @@ from tests.test_adversarial_round3_scores import HYPOTHESIS, REFERENCE, SOURCE, 
 
 
 def cli_scores(references: list[Path], hypothesis: Path, target_lang: str = "en") -> dict[str, float]:
-    """sacrebleu's corpus scores of the files with the command line's settings for -l fr-TGT, to 4 decimals."""
+    """sacrebleu's corpus scores of the files with the command line's settings for -l fr-TGT, to the decimals the harness stores."""
     hypotheses, streams = cli_lines(hypothesis), [cli_lines(path) for path in references]
-    return {name: round(metric.corpus_score(hypotheses, streams).score, 4)
+    return {name: round(metric.corpus_score(hypotheses, streams).score, SCORE_DIGITS)
             for name, metric in cli_metrics(target_lang).items()}
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from harness.score.metrics.base import SCORE_DIGITS
 from harness import run
 from harness.compare.compare import compare_runs, load_runs
 from harness.config import compose_config
@@ -283,7 +284,7 @@ def test_a_line_aligned_output_scores_the_same_by_every_way_in(hypothesis, targe
     [scored] = score_systems(ScoreRequest(data / "src.txt", paths, [written], "fr", target_lang), tmp_path / "out")
     harness_score = json.loads((scored / "result.json").read_text(encoding="utf-8"))
     streams = [cli_lines(path) for path in paths]
-    expected = {name: round(metric.corpus_score(cli_lines(written), streams).score, 4)
+    expected = {name: round(metric.corpus_score(cli_lines(written), streams).score, SCORE_DIGITS)
                 for name, metric in cli_metrics(target_lang).items()}
     for record in (model, again, files, harness_score):
         assert what_is_scored(record) == what_is_scored(model)

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from harness.score.metrics.base import SCORE_DIGITS
 from tests.adversarial import run_cli
 
 SOURCE = ["Le maire a inauguré une nouvelle ligne de tramway lundi matin dans le centre de la ville.",
@@ -97,7 +98,7 @@ def sacrebleu_cli(references: list[Path], hypothesis: Path, *options: str) -> di
     scores = {}
     for names, metrics in CLI_METRICS.items():
         done = subprocess.run([sys.executable, "-m", "sacrebleu", *map(str, references), "-i", str(hypothesis),
-                               *metrics, *options, "-w", "4", "-f", "json"], capture_output=True, text=True, check=True)
+                               *metrics, *options, "-w", str(SCORE_DIGITS), "-f", "json"], capture_output=True, text=True, check=True)
         found = json.loads(done.stdout)
         scores |= dict(zip(names, found if isinstance(found, list) else [found]))
     return scores

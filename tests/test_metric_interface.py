@@ -6,6 +6,7 @@ import re
 import pytest
 from sacrebleu.metrics import BLEU, CHRF, TER
 
+from harness.score.metrics.base import SCORE_DIGITS
 from harness.errors import UserError
 from harness.score.metrics import REGISTRY, Metric, select_metrics
 from harness.score.metrics.summary import SummaryMetrics
@@ -47,7 +48,7 @@ def test_scores_from_public_statistics_are_sacrebleus_exactly(name):
     hyps, refs = [h for h, _ in pairs], [r for _, r in pairs]
     metric = select_metrics([name])[0]
     sentences, corpus = metric.sentence_and_corpus_scores(hyps, refs)
-    assert corpus.score == round(corpus_metric.corpus_score(hyps, [refs]).score, 4)
+    assert corpus.score == round(corpus_metric.corpus_score(hyps, [refs]).score, SCORE_DIGITS)
     assert metric.score_from_statistics(metric.segment_statistics(hyps, refs).sum(axis=0)) == \
         corpus_metric.corpus_score(hyps, [refs]).score
     assert sentences == [sentence_metric.sentence_score(h, [r]).score for h, r in pairs]
@@ -67,7 +68,7 @@ def test_several_references_per_segment_are_read_as_sacrebleu_reads_them(name):
     metric = select_metrics([name])[0]
     sentences, corpus = metric.sentence_and_corpus_scores(hyps, first, None, [second])
     expected = corpus_metric.corpus_score(hyps, [first, second])
-    assert corpus.score == round(expected.score, 4)
+    assert corpus.score == round(expected.score, SCORE_DIGITS)
     assert corpus.signature == f"{expected.name}|{corpus_metric.get_signature()}" and "nrefs:2|" in corpus.signature
     assert sentences == [sentence_metric.sentence_score(h, [a, b]).score for h, a, b in zip(hyps, first, second)]
     assert corpus.score != metric.corpus_score(hyps, first).score

@@ -12,9 +12,8 @@ from dataclasses import dataclass, field, fields
 from harness.compare.comparability import metric_records, paired_segments, scored_documents
 from harness.compare.discovery import Run, Skipped
 from harness.results.results import DocumentRecord, Segment
+from harness.score.metrics.base import SCORE_DIGITS
 
-
-SCORE_DECIMALS = 4
 EXAMPLES_PER_DIRECTION = 3     # per system: where it beats the baseline most, and where the baseline beats it most
 EXAMPLE_METRICS = ("chrf", "bleu")    # sentence chrF is stable on short segments; BLEU is not
 SPAN_SEGMENTS_PER_SYSTEM = 10         # the lowest-scored segments with error spans, per system and metric
@@ -143,7 +142,7 @@ def document_rows(runs: list[Run], doc_index: int, metric_names: list[str]) -> l
         for position, run in enumerate(runs):
             score = run.result.documents[doc_index].metrics[name].score
             rows.append(score_row(run, doc_index, name, score, None,
-                                      None if position == 0 else round(score - base, SCORE_DECIMALS)))
+                                      None if position == 0 else round(score - base, SCORE_DIGITS)))
     return rows
 
 
@@ -155,7 +154,7 @@ def score_row(run: Run, doc_index: int, metric: str, score: float, ci, delta) ->
 
 
 def rounded(interval: tuple[float, float] | None) -> list[float] | None:
-    return None if interval is None else [round(bound, SCORE_DECIMALS) for bound in interval]
+    return None if interval is None else [round(bound, SCORE_DIGITS) for bound in interval]
 
 
 def example_metric(segment: Segment) -> str | None:
@@ -165,7 +164,7 @@ def example_metric(segment: Segment) -> str | None:
 def example(document: DocumentRecord, pair: tuple[Segment, Segment], names: tuple[str, str], metric: str) -> Example:
     baseline, system = pair
     return Example(document.id, document.src_lang, baseline.ref_index, baseline.ref, baseline.src or system.src,
-                   metric, round(system.scores[metric] - baseline.scores[metric], SCORE_DECIMALS),
+                   metric, round(system.scores[metric] - baseline.scores[metric], SCORE_DIGITS),
                    [ExampleOutput(name, segment.hyp, segment.scores[metric]) for name, segment in zip(names, pair)])
 
 

@@ -12,12 +12,13 @@ import numpy as np
 
 from harness.compare.comparability import metric_records, paired_segments, scored_documents
 from harness.compare.discovery import Run
-from harness.compare.rows import BucketRow, PairRow, RankRow, Ranking, SCORE_DECIMALS, TestedRow, rounded, score_row
+from harness.compare.rows import BucketRow, PairRow, RankRow, Ranking, TestedRow, rounded, score_row
 from harness.compare.significance import PairTest, Resampled, compare_systems, holm, resample
 from harness.errors import UserError
 from harness.results.results import Segment
 from harness.results.run_folder import RESULT_FILE
 from harness.score.metrics import REGISTRY, Metric, Score, check_code_allowed, select_metrics, target_settings
+from harness.score.metrics.base import SCORE_DIGITS
 
 
 log = logging.getLogger(__name__)
@@ -82,9 +83,9 @@ def tested_rows(runs: list[Run], doc_index: int, metric: Metric, stats: list[np.
     baseline (raw p-values here: holm_within_systems corrects them); a document whose reference is not a
     translation of its source gets no test (its scores measure topical overlap, not translation quality)."""
     tests = compare_systems(metric, stats, n_resamples, seed)
-    scores = [round(t.score, SCORE_DECIMALS) for t in tests]   # as harness.score.metrics stores scores
+    scores = [round(t.score, SCORE_DIGITS) for t in tests]   # as harness.score.metrics stores scores
     rows = [score_row(run, doc_index, metric.name, score, rounded(t.ci),
-                      None if i == 0 else round(score - scores[0], SCORE_DECIMALS))
+                      None if i == 0 else round(score - scores[0], SCORE_DIGITS))
             for i, (run, t, score) in enumerate(zip(runs, tests, scores))]
     for row, test in zip(rows[1:], tests[1:]):
         row.delta_ci = rounded(test.delta_ci)
@@ -178,7 +179,7 @@ def statistics_by_system(runs: list[Run], doc_index: int, metrics: dict[str, Met
     return statistics
 
 
-SCORE_TOLERANCE = 1e-3   # a stored score is rounded to SCORE_DECIMALS (4); its statistics' score agrees to 1e-9
+SCORE_TOLERANCE = 1e-3   # a stored score is rounded to SCORE_DIGITS decimals; its statistics' score agrees to 1e-9
 
 
 def check_stored_scores(runs: list[Run], doc_index: int, metric: Metric, stats: list[np.ndarray]) -> None:
@@ -194,7 +195,7 @@ def check_stored_scores(runs: list[Run], doc_index: int, metric: Metric, stats: 
         if abs(given - stored) > SCORE_TOLERANCE:
             raise UserError(f"{run.path / RESULT_FILE}: document '{document.id}' of '{run.name}': its stored "
                             f"{metric.name} score {stored} is one its segment statistics do not give (they give "
-                            f"{round(given, SCORE_DECIMALS)}): the file was edited or damaged; re-run it")
+                            f"{round(given, SCORE_DIGITS)}): the file was edited or damaged; re-run it")
 
 
 def length_bucket(words: int) -> str:
@@ -222,9 +223,9 @@ def bucket_rows(runs: list[Run], doc_index: int, stats: dict, metrics: dict[str,
             small = count < MIN_BUCKET_SEGMENTS
             for position, (run, score) in enumerate(zip(runs, shared.scores)):
                 rows.append(BucketRow(document.id, document.src_lang, bucket, count, small, run.name, name,
-                                      round(score, SCORE_DECIMALS),
+                                      round(score, SCORE_DIGITS),
                                       None if small else rounded(shared.interval(position)),
-                                      None if position == 0 else round(score - shared.scores[0], SCORE_DECIMALS),
+                                      None if position == 0 else round(score - shared.scores[0], SCORE_DIGITS),
                                       None if small or position == 0 else rounded(shared.delta_interval(position, 0))))
     return rows
 
@@ -276,12 +277,12 @@ def metric_ranking(runs: list[Run], metric: Metric, shared: Resampled, duplicate
     rows = []
     for place, system in enumerate(order):
         above = {} if place == 0 else {
-            "delta_above": round(tests[place - 1].delta, SCORE_DECIMALS),
+            "delta_above": round(tests[place - 1].delta, SCORE_DIGITS),
             "p_bootstrap_above": adjusted[place - 1][0], "p_randomization_above": adjusted[place - 1][1],
             "significant_above": significant[place - 1],
             "raw_p_above": (tests[place - 1].p_bootstrap, tests[place - 1].p_randomization)}
         rows.append(RankRow(metric.name, runs[system].name, place + 1, cluster_of[place], ranks[place],
-                            round(shared.scores[system], SCORE_DECIMALS), tuple(rounded(shared.interval(system))),
+                            round(shared.scores[system], SCORE_DIGITS), tuple(rounded(shared.interval(system))),
                             **above, duplicate_of=duplicate_of.get(runs[system].name)))
     return rows
 
@@ -290,7 +291,7 @@ def metric_pairs(runs: list[Run], metric: Metric, shared: Resampled) -> list[Pai
     """Every pair of systems (in the order given) with both paired tests, Holm-corrected over the pairs."""
     pairs = [(i, j) for i in range(len(runs)) for j in range(i + 1, len(runs))]
     tests = [shared.pair(i, j) for i, j in pairs]
-    return [PairRow(metric.name, runs[i].name, runs[j].name, round(t.delta, SCORE_DECIMALS), tuple(rounded(t.delta_ci)),
+    return [PairRow(metric.name, runs[i].name, runs[j].name, round(t.delta, SCORE_DIGITS), tuple(rounded(t.delta_ci)),
                     t.p_bootstrap, t.p_randomization, p_bs, p_ar, max(p_bs, p_ar) < ALPHA)
             for (i, j), t, (p_bs, p_ar) in zip(pairs, tests, corrected(tests))]
 
