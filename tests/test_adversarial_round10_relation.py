@@ -416,8 +416,8 @@ def test_an_uncovered_source_left_untranslated_cannot_be_judged(tmp_path):
 @pytest.mark.parametrize("src_lang, source, reference, fragments", [
     ("fr", STRIKE_ES, STRIKE_EN, ("document 'doc'", "src.txt", "declared 'fr'", "'es'", "fix lang")),
     ("fr", STRIKE_EN, STRIKE_EN, ("document 'doc'", "src.txt", "declared 'fr'", "'en'", "fix lang")),
-    ("fr", STRIKE_FR, STRIKE_DE, ("reference 'ref.txt'", "declared 'en'", "'de'", "fix lang")),       # a third language
-    ("fr", STRIKE_FR, STRIKE_FR_BACK, ("reference 'ref.txt'", "declared 'en'", "'fr'", "fix lang")),  # the source's
+    ("fr", STRIKE_FR, STRIKE_DE, ("reference 'ref.txt'", "declared 'en'", "'de'", "fix target_lang")),       # a third language
+    ("fr", STRIKE_FR, STRIKE_FR_BACK, ("reference 'ref.txt'", "declared 'en'", "'fr'", "fix target_lang")),  # the source's
     ("sw", STRIKE_SW, STRIKE_EN[:6], ("lang: unknown language code 'sw'",)),
 ], ids=["spanish-declared-french", "english-declared-french", "reference-in-german", "reference-in-french",
         "swahili"])

@@ -321,6 +321,9 @@ def written_elsewhere(name: str) -> str | None:
 
 def inside(folders: tuple[Path, ...], name: object, where: str) -> Path:
     """Resolve a manifest path and refuse one outside the folders handed to the run."""
+    if not isinstance(name, (str, int, float)) or isinstance(name, bool) or not str(name).strip():
+        raise UserError(f"{where}: a file name is expected, not {reprlib.repr(name)}; name one file, by its path in "
+                        f"{folders[0]}")
     path = resolved_input(folders[0] / str(name), where)
     fix = None if path.exists() or path.is_symlink() else written_elsewhere(str(name))
     if fix:
@@ -510,6 +513,8 @@ def refuse_cleaning_of_lines(rules: CleaningRules, where: str) -> None:
                         "outputs alike")
 
 
+# a reference's language is the manifest's target_lang, not a document's lang (which is its source's)
+REFERENCE_LANGUAGE_FIX = "name a reference in the target language, or fix target_lang in the manifest"
 LANGUAGE_CHECK_LINES = 200   # a longer text is checked on this many evenly spaced lines (a 2,000-line test set)
 
 
@@ -545,7 +550,7 @@ class ReferenceFiles:
             text = load_text(inside((self.folder,), name, ref_where), self.lang, rules, line_aligned,
                              keep_byte_order_mark=line_aligned, what="reference")
             self.texts[name, line_aligned] = text
-            self.notes.setdefault(name, language_notes(text, ref_where, self.cache))
+            self.notes.setdefault(name, language_notes(text, ref_where, self.cache, REFERENCE_LANGUAGE_FIX))
         return self.texts[name, line_aligned]
 
 
