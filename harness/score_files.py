@@ -164,6 +164,10 @@ def check_override_keys(overrides: list[str]) -> None:
             raise UserError(f"--override {override.input_line}: harness-score sets {owned} itself from the files it "
                             "is given (-r, -s, --src-lang, the hypothesis files, --out); leave it out, or run "
                             "harness-run with a manifest to translate with a model (docs/datasets.md)")
+        if key == "tracking" or key.startswith("tracking."):   # its runs were scored and logged nowhere, in silence
+            raise UserError(f"--override {override.input_line}: harness-score logs to no tracking store; leave it "
+                            "out, or score the files with harness-run model=files on a manifest and tracking=mlflow "
+                            "(docs/tracking.md)")
 
 
 def system_config(data: Path, inputs: Path, name: str, overrides: list[str]):

@@ -80,6 +80,9 @@ def test_the_default_output_folder_is_under_results_in_the_working_folder(test_s
     ("two systems of one name", ["-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", "sysA.txt", "a/sysA.txt"],
      ["'sysA'", "different names"]),
     ("unknown language", ["-r", "ref.txt", "-s", "src.txt", "--src-lang", "french", "sysA.txt"], ["french"]),
+    # own (2026-12-06, round 15): the runs were scored and logged to no store, exit 0, no word
+    ("tracking override", ["-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", "sysA.txt", "--override",
+                           "tracking=mlflow"], ["--override tracking=mlflow", "logs to no tracking store"]),
     ("misspelt override", ["-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", "sysA.txt", "--override",
                            "metric=[bleu]"], ["metric"]),
     ("unknown baseline", ["-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", "sysA.txt", "sysB.txt",

@@ -54,6 +54,8 @@ CANNOT_JUDGE_NOTE = ("? relation cannot be judged (too few sentences, sentences 
                      "well as translations, every sentence pair in a bead, merged sentences only, a copy of the source "
                      "or of the reference, a reference in the source's language, hypothesis not {target}, or a "
                      "language the encoder does not cover; the declared relation counts): {documents}")
+CANNOT_JUDGE_COMPARED_NOTE = ("? relation cannot be judged, so the declared relation counts (each run's table says "
+                              "why): {documents}")
 COPIED_NOTE = ("= {document}: {copied} of {sentences} reference sentences are source sentences word for word (text left "
                "untranslated, or names and figures alone): a system that copies its source scores on them as on a "
                "translation")
@@ -529,6 +531,9 @@ def comparison_notes(comparison: Comparison) -> list[str]:
     if unrelated:
         notes.append(f"{', '.join(d.id for d in unrelated)}: " + NOT_PARALLEL_NOTE.format(
             relations=", ".join(sorted({d.relation for d in unrelated})))[2:])
+    undecided = [d.id for d in comparison.data.documents if d.measured_relation == Relation.CANNOT_JUDGE]
+    if undecided:
+        notes.append(CANNOT_JUDGE_COMPARED_NOTE.format(documents=", ".join(undecided)))
     test = comparison.significance
     if test:
         notes.append(f"95% CI: bootstrap, {test.resamples} resamples of the aligned sentences (seed {test.seed}); "
