@@ -272,9 +272,9 @@ def test_a_reference_that_holds_the_translation_twice_is_named(tmp_path):
 
 @pytest.mark.parametrize("src_lang, source, reference, fragments", [
     ("fr", STRIKE_TR, STRIKE_EN, ("document 'doc'", "src.txt", "declared 'fr'", "'tr'", "fix lang")),
-    ("fr", STRIKE_FR, STRIKE_EN + STRIKE_FR, ("reference 'ref.txt'", "declared 'en'", "'fr'", "fix lang")),
-    ("ru", FLOOD_RU, FLOOD_RU_LATIN, ("reference 'ref.txt'", "declared 'en'", "fix lang")),
-    ("he", FLOOD_HE, FLOOD_EN + FLOOD_HE, ("reference 'ref.txt'", "declared 'en'", "'he'", "fix lang")),
+    ("fr", STRIKE_FR, STRIKE_EN + STRIKE_FR, ("reference 'ref.txt'", "declared 'en'", "'fr'", "fix target_lang")),
+    ("ru", FLOOD_RU, FLOOD_RU_LATIN, ("reference 'ref.txt'", "declared 'en'", "fix target_lang")),
+    ("he", FLOOD_HE, FLOOD_EN + FLOOD_HE, ("reference 'ref.txt'", "declared 'en'", "'he'", "fix target_lang")),
     ("fr", STRIKE_FR, [" "], ("ref.txt", "reference is empty", "give a file with text")),
 ], ids=["turkish-declared-french", "source-appended-to-reference", "russian-transliterated-reference",
         "hebrew-source-appended", "empty-reference"])

@@ -96,13 +96,13 @@ def test_a_conversion_a_killed_run_left_half_written_is_neither_loaded_nor_in_th
 
 def test_the_same_model_under_two_compute_types_has_two_conversions_and_two_cache_keys(tiny_marian, converted,
                                                                                        tmp_path):
-    """Held (round 9): int8 and int16 of one model are two folders and two translation-cache keys; neither is
-    served for the other."""
+    """Held (round 9): int8 and float32 of one model are two folders and two translation-cache keys; neither is
+    served for the other. (float32, not int16: CTranslate2 runs int16 only on some CPUs, none of an AMD EPYC's.)"""
     cache = Path(shutil.copytree(converted[0], tmp_path / "cache"))
-    int8, int16 = ct2(tiny_marian, cache, "int8"), ct2(tiny_marian, cache, "int16")
-    int16.translate_batch(SOURCES, "fr", "en")
+    int8, float32 = ct2(tiny_marian, cache, "int8"), ct2(tiny_marian, cache, "float32")
+    float32.translate_batch(SOURCES, "fr", "en")
     assert len(converted_folders(cache)) == 2
-    assert int8.fingerprint("fr", "en") != int16.fingerprint("fr", "en")
+    assert int8.fingerprint("fr", "en") != float32.fingerprint("fr", "en")
 
 
 @pytest.mark.parametrize("compute_type", ["float16", "auto", "INT8"])
