@@ -319,9 +319,15 @@ def written_elsewhere(name: str) -> str | None:
     return None
 
 
+def names_a_file(name: object) -> bool:
+    """A manifest value that can be a file's name: text, or a number YAML read from one ('2024'); not a list, a
+    mapping, true/false or blank."""
+    return isinstance(name, (str, int, float)) and not isinstance(name, bool) and bool(str(name).strip())
+
+
 def inside(folders: tuple[Path, ...], name: object, where: str) -> Path:
     """Resolve a manifest path and refuse one outside the folders handed to the run."""
-    if not isinstance(name, (str, int, float)) or isinstance(name, bool) or not str(name).strip():
+    if not names_a_file(name):
         raise UserError(f"{where}: a file name is expected, not {reprlib.repr(name)}; name one file, by its path in "
                         f"{folders[0]}")
     path = resolved_input(folders[0] / str(name), where)
@@ -497,7 +503,7 @@ def check_reference_rules(rules: dict, entries: list[dict], manifest_path: Path)
 def reference_names(entry: dict, alignment: str, where: str) -> list[str]:
     """The document's reference file names: one, or a list of them for a line-aligned document."""
     names = listed(entry["reference"])
-    if not names or not all(isinstance(name, (str, int, float)) and str(name).strip() for name in names):
+    if not names or not all(names_a_file(name) for name in names):
         raise UserError(f"{where}: reference must be a file name or a list of file names, not {entry['reference']!r}")
     if len(names) > 1 and alignment != "lines":
         raise UserError(f"{where}: several references are read only for a line-aligned document (alignment: lines); "
