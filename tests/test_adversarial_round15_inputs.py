@@ -152,3 +152,22 @@ def test_a_source_that_names_no_one_file_is_refused_as_such(tmp_path, named):
     outcome = harness_run(user, ["model=identity", f"data.root={data}", "hydra.run.dir=run"])
     assert_one_line_error(outcome, "document 'a'", "a file name is expected", "name one file")
     assert tree_checksum(user) == before
+
+
+def test_the_alignment_notes_are_shown_in_the_table(tmp_path):
+    """Several references: BLEU and chrF read all of them, the relation, TER and adequacy the first; result.json's
+    alignment.notes said so, and no table did."""
+    user = tmp_path / "user"
+    user.mkdir()
+    (user / "src.fr").write_text("\n".join(DOUBLE_ROUNDING_SOURCE) + "\n", encoding="utf-8")
+    (user / "ref.en").write_text("\n".join(DOUBLE_ROUNDING_REFERENCE) + "\n", encoding="utf-8")
+    (user / "ref2.en").write_text("\n".join(DOUBLE_ROUNDING_HYPOTHESES["hyp1"]) + "\n", encoding="utf-8")
+    (user / "sys.txt").write_text("\n".join(DOUBLE_ROUNDING_HYPOTHESES["hyp2"]) + "\n", encoding="utf-8")
+    outcome = run_cli("score", ["-q", "-r", "ref.en", "-r", "ref2.en", "-s", "src.fr", "--src-lang", "fr", "--out",
+                                "out", "sys.txt"], cwd=user, env={"HARNESS_CACHE_DIR": str(tmp_path / "cache")})
+    assert outcome.code == 0, outcome.stderr[-2000:]
+    record = json.loads((user / "out" / "sys" / "result.json").read_text(encoding="utf-8"))
+    notes = record["documents"][0]["alignment"]["notes"]
+    assert any("2 references (ref.en, ref2.en)" in note for note in notes), notes
+    for note in notes:
+        assert f"note: {record['documents'][0]['id']}: {note}" in outcome.stdout

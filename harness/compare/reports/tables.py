@@ -211,6 +211,7 @@ def results_table(result: dict | RunRecord) -> str:
               for score in record.system.values()]
     notes += [f"note: {note}" for note in record.notes]
     notes += [f"note: {note}" for d in documents for note in d.notes]
+    notes += [f"note: {d.id}: {note}" for d in documents for note in d.alignment.get("notes", [])]
     signatures = {d.metrics[n].signature for d in documents for n in metric_names if n in d.metrics}
     signatures |= {d.aligned[n].signature for d in documents for n in aligned_names if n in d.aligned}
     notes += sorted(signatures)
