@@ -171,3 +171,29 @@ def test_the_alignment_notes_are_shown_in_the_table(tmp_path):
     assert any("2 references (ref.en, ref2.en)" in note for note in notes), notes
     for note in notes:
         assert f"note: {record['documents'][0]['id']}: {note}" in outcome.stdout
+
+
+@pytest.mark.parametrize("alignment", ["search", "lines"])
+def test_an_output_that_starts_with_a_byte_order_mark_scores_as_its_hypotheses_file(tmp_path, alignment):
+    """model=identity copies a source line that starts with U+FEFF (the file's second one: the first is its mark):
+    the model route scored the character, model=files of the run's own hypotheses file read it as the file's
+    byte-order mark and scored without it (BLEU 54.77 against 55.92 in the round)."""
+    from harness.config import compose_config
+    from harness.pipeline import run
+    data = tmp_path / "data"
+    (data / "refs").mkdir(parents=True)
+    line_aligned = ", alignment: lines" if alignment == "lines" else ""
+    (data / "manifest.yaml").write_text(
+        "target_lang: en\nreference_dir: refs\ndocuments:\n"
+        f"  - {{id: d, lang: fr, file: d.txt, reference: d.txt, relation: parallel{line_aligned}}}\n",
+        encoding="utf-8")
+    (data / "d.txt").write_text("\ufeff\ufeff" + "\n".join(DOUBLE_ROUNDING_SOURCE) + "\n", encoding="utf-8")
+    (data / "refs" / "d.txt").write_text("\n".join(DOUBLE_ROUNDING_REFERENCE) + "\n", encoding="utf-8")
+    common = [f"data.root={data}", f"cache.dir={tmp_path / 'cache'}"]
+    model = run(compose_config([*common, "model=identity"]), tmp_path / "identity")
+    written = tmp_path / "identity" / "hypotheses" / "d.txt"
+    assert not written.read_text(encoding="utf-8").startswith("\ufeff")
+    files = run(compose_config([*common, "model=files", f"model.path={written.parent}"]), tmp_path / "files")
+    scores = [{name: score["score"] for name, score in record["documents"][0]["metrics"].items()}
+              for record in (model, files)]
+    assert scores[0] == scores[1]

@@ -220,8 +220,10 @@ def written_after(line: str, spans: list[tuple[int, int]]) -> list[str]:
 def as_line(output: str) -> str:
     """A model's output on one line, as it is scored and written to hypotheses/<id>.txt: line i of a line-aligned
     file, or its part of its paragraph's line (an output written on two lines would add a line that no source
-    paragraph has, and model=files of the file would lose the paragraph-by-paragraph partition)."""
-    return " ".join(split_lines(output)).strip()
+    paragraph has, and model=files of the file would lose the paragraph-by-paragraph partition). A byte-order mark
+    (U+FEFF) that starts it is dropped: at the start of the hypotheses file, model=files reads it as the file's mark,
+    not as text, and scores without it."""
+    return " ".join(split_lines(output)).strip().removeprefix(BYTE_ORDER_MARK).strip()
 
 
 def hypothesis_lines(text: str, source_lines: int, location: str) -> list[str]:
