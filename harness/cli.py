@@ -34,8 +34,9 @@ from harness import progress
 from harness.compare.compare import check_resamples, compare_collection
 from harness.compare.comparison import Comparison
 from harness.compare.discovery import Skipped, collect_runs
-from harness.config import (CONF_DIR, check_experiment_names, check_interpolations, compose_config, composition_message,
-                            is_hydra_setting, refuse_owned_hydra_settings, register_schemas, unresolvable)
+from harness.config import (CONF_DIR, check_experiment_names, check_interpolations, check_model_folder_name,
+                            compose_config, composition_message, is_hydra_setting, refuse_owned_hydra_settings,
+                            register_schemas, unresolvable)
 from harness.errors import Terminated, UserError, first_line, is_disk_full, unknown_name
 from harness.pipeline import check_settings, run
 from harness.progress import quiet_library_bars
@@ -521,8 +522,8 @@ class RunFolderCallback(Callback):
     cannot be made and remember which folders this launch creates, so that a failed run removes only those."""
 
     def on_run_start(self, config: DictConfig, **kwargs) -> None:
-        self.prepare(lambda: check_interpolations(config) or make_launch_folder(config.hydra.run.dir,
-                                                                                  "hydra.run.dir"))
+        self.prepare(lambda: check_interpolations(config) or check_model_folder_name(config.model.name)
+                     or make_launch_folder(config.hydra.run.dir, "hydra.run.dir"))
 
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
         self.prepare(lambda: self.claim_sweep(config))

@@ -389,6 +389,18 @@ def folder_name(name: str) -> str:
     return UNSAFE_IN_FOLDER_NAME.sub("_", name).strip(".") or "_"
 
 
+MODEL_FOLDER_NAME_LIMIT = 200   # a file system allows 255 characters a name; a run folder adds '<time>_' or '<job>_'
+
+
+def check_model_folder_name(model_name: str) -> None:
+    """model.name names the run's folder (and each sweep job's): one too long for a folder name is refused before any
+    folder is made (a sweep's second job failed with a traceback, after the first had run)."""
+    length = len(folder_name(model_name))
+    if length > MODEL_FOLDER_NAME_LIMIT:
+        raise UserError(f"model.name={model_name[:40]}...: {length} characters, too long to name the run's folder "
+                        f"(at most {MODEL_FOLDER_NAME_LIMIT}); give a shorter model.name")
+
+
 def new_run_folder(model_name: str) -> str:
     """Where a run goes unless told otherwise (hydra.run.dir and the Python API share it): a name no folder has yet
     (-2, -3, ... after the second), so that two runs started in one second do not ask for one folder (a notebook's

@@ -28,7 +28,7 @@ from harness.score.aligned_scoring import AlignedMetrics, align_and_score, measu
 from harness.translate.backends.hf_loading import forget_hub_answers
 from harness.translate.backends.protocol import Translator
 from harness.cache import TranslationCache
-from harness.config import check_ranges, new_run_folder, to_plain
+from harness.config import check_model_folder_name, check_ranges, new_run_folder, to_plain
 from harness.score.diagnostics import diagnose_documents
 from harness.data.documents import Dataset, data_set_target_lang, load_dataset
 from harness.errors import UserError, require_utf8, root_cause, unknown_name
@@ -158,6 +158,7 @@ def check_settings(cfg: DictConfig) -> None:
     """What a composed config must pass before anything runs (each job of a sweep, before the first starts):
     ranges, then the aligners' settings (bead names are read by harness.align.beads)."""
     check_ranges(cfg)
+    check_model_folder_name(cfg.model.name)
     check_summary_settings(cfg)
     check_alignment_settings(cfg.alignment)
     check_bead_penalty(cfg.crosslingual)

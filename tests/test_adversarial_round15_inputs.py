@@ -197,3 +197,29 @@ def test_an_output_that_starts_with_a_byte_order_mark_scores_as_its_hypotheses_f
     scores = [{name: score["score"] for name, score in record["documents"][0]["metrics"].items()}
               for record in (model, files)]
     assert scores[0] == scores[1]
+
+
+LONG_NAME = "x" * 300
+
+
+@pytest.mark.parametrize("arguments", [[f"model.name={LONG_NAME}"], ["-m", f"model.name=short,{LONG_NAME}"]])
+def test_a_model_name_too_long_for_a_folder_is_refused_before_anything_is_made(tmp_path, arguments):
+    """A 300-character model.name: a single run left an empty results/<date>/ and named hydra.run.dir as the fix; a
+    sweep ran its first job, then failed with Hydra's traceback on the second's folder."""
+    user = tmp_path / "user"
+    user.mkdir()
+    data = write_dataset(user / "data")
+    before = tree_checksum(user)
+    outcome = harness_run(user, ["model=identity", f"data.root={data}", *arguments])
+    assert_one_line_error(outcome, "model.name=xxxx", "300 characters", "give a shorter model.name")
+    assert tree_checksum(user) == before
+
+
+def test_a_run_folder_name_too_long_leaves_no_parent_behind(tmp_path):
+    user = tmp_path / "user"
+    user.mkdir()
+    data = write_dataset(user / "data")
+    before = tree_checksum(user)
+    outcome = harness_run(user, ["model=identity", f"data.root={data}", f"hydra.run.dir=new/deeper/{LONG_NAME}"])
+    assert_one_line_error(outcome, "a name of 300 characters", "hydra.run.dir=")
+    assert tree_checksum(user) == before

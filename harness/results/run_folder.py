@@ -131,6 +131,7 @@ def make_launch_folder(path: str | Path, knob: str) -> Path:
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as err:
+        remove_created_folders(path.parent, missing)   # the parents made before the leaf failed (a name too long)
         raise storage_error(path, err) from None
     os.environ[NEW_FOLDER_ROOT] = str(missing) if missing else ""
     return path
@@ -149,6 +150,11 @@ def storage_error(path: Path, err: OSError, knob: str = "hydra.run.dir") -> User
     if is_disk_full(err):
         return UserError(f"cannot write {path}: no space left on the device; free some space or choose another "
                          f"output folder ({knob}=...)")
+    if err.errno == errno.ENAMETOOLONG:
+        longest = max(path.parts, key=len)
+        return UserError(f"cannot write {path}: a name of {len(longest)} characters, longer than the file system "
+                         f"allows; shorten it (a run folder's name ends with model.name) or choose another output "
+                         f"folder ({knob}=...)")
     return UserError(f"cannot write {path}: {err.strerror or err}; choose another output folder ({knob}=...)")
 
 
