@@ -223,3 +223,21 @@ def test_a_run_folder_name_too_long_leaves_no_parent_behind(tmp_path):
     outcome = harness_run(user, ["model=identity", f"data.root={data}", f"hydra.run.dir=new/deeper/{LONG_NAME}"])
     assert_one_line_error(outcome, "a name of 300 characters", "hydra.run.dir=")
     assert tree_checksum(user) == before
+
+
+@pytest.mark.parametrize("kind", ["missing", "file"])
+def test_a_reference_root_that_is_no_folder_is_refused(tmp_path, kind):
+    """data.reference_root that does not exist was accepted where the references lie in the data folder, and named as
+    its own fix where they did not."""
+    user = tmp_path / "user"
+    user.mkdir()
+    data = write_dataset(user / "data")
+    given = user / "refs-elsewhere"
+    if kind == "file":
+        given.write_text("not a folder\n")
+    before = tree_checksum(user)
+    outcome = harness_run(user, ["model=identity", f"data.root={data}", "hydra.run.dir=run",
+                                 f"data.reference_root={given}"])
+    assert_one_line_error(outcome, f"data.reference_root={given}", "no such folder" if kind == "missing" else
+                          "not a folder", "leave data.reference_root out")
+    assert tree_checksum(user) == before

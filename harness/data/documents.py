@@ -343,13 +343,22 @@ def reference_folder(root: Path, manifest: dict, reference_root: str | Path | No
     """reference_dir must lie inside the data folder or inside data.reference_root, the folder the user
     hands to the run for references kept elsewhere."""
     reference_dir = resolved_input(root / str(manifest.get("reference_dir", ".")), f"{manifest_path}: reference_dir")
-    allowed = [root] + ([resolved_input(Path(reference_root).expanduser(), "data.reference_root")]
-                        if reference_root else [])
+    allowed = [root] + ([handed_reference_root(reference_root)] if reference_root else [])
     if not any(reference_dir.is_relative_to(folder) for folder in allowed):
         raise UserError(f"{manifest_path}: reference_dir '{manifest.get('reference_dir')}' is outside the data folder "
                         f"{root}; move the references into it, or hand their folder to the run with "
                         f"data.reference_root={reference_dir}")
     return reference_dir
+
+
+def handed_reference_root(reference_root: str | Path) -> Path:
+    """data.reference_root, a folder that exists (one that did not was accepted wherever the manifest's reference_dir
+    lay in the data folder, and named as its own fix where it did not)."""
+    folder = resolved_input(Path(reference_root).expanduser(), "data.reference_root")
+    if not folder.is_dir():
+        raise UserError(f"data.reference_root={reference_root}: {'not a folder' if folder.exists() else 'no such folder'};"
+                        " give the folder that holds the references, or leave data.reference_root out")
+    return folder
 
 
 def is_plain_id(doc_id: str) -> bool:
