@@ -30,7 +30,7 @@ from harness.translate.backends.protocol import Translator
 from harness.cache import TranslationCache
 from harness.config import check_model_folder_name, check_ranges, new_run_folder, to_plain
 from harness.score.diagnostics import diagnose_documents
-from harness.data.documents import Dataset, data_set_target_lang, load_dataset
+from harness.data.documents import Dataset, data_set_target_lang, load_dataset, resolved_input
 from harness.errors import UserError, require_utf8, root_cause, unknown_name
 from harness.score.metrics import Metric, check_code_allowed, check_metric_names, select_metrics, target_settings
 from harness.align.partition import partition_documents
@@ -99,6 +99,16 @@ def refuse_cache_inside(cfg: DictConfig, folder: Path) -> None:
     cache = cache_file(cfg)
     if cache is not None:
         refuse_store_inside(cache.parent, f"cache.dir={cfg.cache.dir} (HARNESS_CACHE_DIR)", folder)
+
+
+def refuse_cache_in_data(cfg: DictConfig) -> None:
+    """The data folder is the run's input, which it only reads: HARNESS_CACHE_DIR at it put translations.sqlite
+    beside the manifest."""
+    cache = cache_file(cfg)
+    if cache is not None:
+        refuse_store_inside(cache.parent, f"cache.dir={cfg.cache.dir} (HARNESS_CACHE_DIR)",
+                            resolved_input(Path(cfg.data.root).expanduser().absolute(), "data.root"), "data folder",
+                            "the run's input")
 
 
 def open_cache(cfg: DictConfig) -> TranslationCache:
@@ -198,6 +208,7 @@ def prepare(cfg: DictConfig) -> Plan:
     aligned_metrics = AlignedMetrics.build(cfg.alignment, metrics, settings, cfg.limits.max_segment_chars)
     for metric in {id(m): m for m in [*metrics, *aligned_metrics.segment, *aligned_metrics.corpus]}.values():
         metric.check_ready()
+    refuse_cache_in_data(cfg)
     cache = open_cache(cfg)   # the language checks of the files, remembered
     try:
         dataset = load_dataset(cfg.data.root, cfg.data.documents, cfg.data.reference_root, cache)

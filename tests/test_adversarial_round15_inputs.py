@@ -241,3 +241,17 @@ def test_a_reference_root_that_is_no_folder_is_refused(tmp_path, kind):
     assert_one_line_error(outcome, f"data.reference_root={given}", "no such folder" if kind == "missing" else
                           "not a folder", "leave data.reference_root out")
     assert tree_checksum(user) == before
+
+
+@pytest.mark.parametrize("inside", [".", "sub"])
+def test_a_cache_in_the_data_folder_is_refused(tmp_path, inside):
+    """HARNESS_CACHE_DIR at the data folder put translations.sqlite beside the manifest: the run's input, which a run
+    only reads."""
+    user = tmp_path / "user"
+    user.mkdir()
+    data = write_dataset(user / "data")
+    before = tree_checksum(user)
+    outcome = run_cli("run", ["model=identity", f"data.root={data}", "hydra.run.dir=run"], cwd=user,
+                      env={"HARNESS_CACHE_DIR": str(data / inside)})
+    assert_one_line_error(outcome, "(HARNESS_CACHE_DIR) lies inside the data folder", "point it outside")
+    assert tree_checksum(user) == before

@@ -85,17 +85,18 @@ def followed(absolute: Path, knob: str) -> Path:
                         "folder") from None
 
 
-def refuse_store_inside(store: Path, setting: str, folder: Path) -> None:
+def refuse_store_inside(store: Path, setting: str, folder: Path, kind: str = "output folder",
+                        holds: str = "one run's files") -> None:
     """A store that every run uses (the translation cache, an MLflow database) may not lie inside a run's output
     folder: a run refused there takes back its own files, not the store, so the folder is left holding it, no run
-    folder, and the same command is then refused for it."""
+    folder, and the same command is then refused for it. Nor in the data folder (kind, holds), which runs only read."""
     try:
         inside = Path(store).expanduser().absolute().resolve().is_relative_to(folder)
     except (OSError, RuntimeError):   # a loop of links: the store's own check names it
         return
     if inside:
-        raise UserError(f"{setting} lies inside the output folder {folder}, which holds one run's files and not a "
-                        "store every run uses; point it outside that folder")
+        raise UserError(f"{setting} lies inside the {kind} {folder}, which holds {holds} and not a store every run "
+                        "uses; point it outside that folder")
 
 
 def topmost_missing(path: Path) -> Path | None:
