@@ -274,6 +274,15 @@ def expand_quiet(arguments: list[str]) -> list[str]:
     return kept[:first] + list(QUIET_OVERRIDES) + kept[first:]
 
 
+MULTIRUN_FLAGS = ("-m", "--multirun")
+
+
+def multirun_first(arguments: list[str]) -> list[str]:
+    """-m where a user writes it, after an override too: Hydra's parser wants its overrides in one run, and answered
+    `harness-run model=x -m model.name=a,b` with its 8-line usage ('unrecognized arguments: model.name=a,b')."""
+    return [a for a in arguments if a in MULTIRUN_FLAGS] + [a for a in arguments if a not in MULTIRUN_FLAGS]
+
+
 HOME_VALUE = re.compile(r"^([^-=][^=]*)=(~[^/,]*)(?=/|$)")
 
 
@@ -289,7 +298,7 @@ def run_main() -> None:
         show(harness_version())
         return
     stop_on_sigterm()
-    sys.argv[1:] = expand_home(expand_quiet(sys.argv[1:]))
+    sys.argv[1:] = expand_home(expand_quiet(multirun_first(sys.argv[1:])))
     register_schemas()
     try:
         check_experiment_names(sys.argv[1:])
@@ -297,7 +306,7 @@ def run_main() -> None:
     except UserError as err:
         fail(str(err))
     try:
-        if {"-m", "--multirun"} & set(sys.argv[1:]):
+        if set(MULTIRUN_FLAGS) & set(sys.argv[1:]):
             check_overrides(sys.argv[1:])
             sweep_jobs[:] = [len(expand_sweeps(sys.argv[1:]))]
         else:

@@ -255,3 +255,28 @@ def test_a_cache_in_the_data_folder_is_refused(tmp_path, inside):
                       env={"HARNESS_CACHE_DIR": str(data / inside)})
     assert_one_line_error(outcome, "(HARNESS_CACHE_DIR) lies inside the data folder", "point it outside")
     assert tree_checksum(user) == before
+
+
+@pytest.mark.parametrize("arguments", [["hydra.run.dir='run '"], ["hydra.run.dir=run\\ "],
+                                       ["-m", "model.name=a,b", "hydra.sweep.dir='sweep\n'"]])
+def test_an_output_folder_name_with_space_at_an_end_is_refused(tmp_path, arguments):
+    """hydra.run.dir='run ' (quoted: Hydra strips a plain value's spaces) made a folder named with the space, beside
+    the one meant."""
+    user = tmp_path / "user"
+    user.mkdir()
+    data = write_dataset(user / "data")
+    before = tree_checksum(user)
+    outcome = harness_run(user, ["model=identity", f"data.root={data}", *arguments])
+    assert_one_line_error(outcome, "white space or a line break", "remove it")
+    assert tree_checksum(user) == before
+
+
+def test_a_sweep_flag_after_an_override_runs_the_sweep(tmp_path):
+    """`harness-run model=identity -m model.name=a,b`: Hydra's parser printed its 8-line usage, 'unrecognized
+    arguments: model.name=a,b'; -m is taken wherever it stands."""
+    user = tmp_path / "user"
+    user.mkdir()
+    data = write_dataset(user / "data")
+    outcome = harness_run(user, ["model=identity", f"data.root={data}", "-m", "model.name=a,b", "hydra.sweep.dir=sweep"])
+    assert outcome.code == 0, outcome.stderr[-2000:]
+    assert sorted(path.parent.name for path in (user / "sweep").glob("*/result.json")) == ["0_a", "1_b"]

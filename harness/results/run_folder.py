@@ -67,6 +67,9 @@ log = logging.getLogger(__name__)
 def resolved(path: str | Path, knob: str) -> Path:
     """An output folder as every check compares it: ~ expanded, absolute, symbolic links followed. A link to
     nothing (a disk that is not mounted) is refused rather than followed into a folder made in its place."""
+    if str(path) != str(path).strip():   # a copied path's line end, a quoted space: a second folder beside the one meant
+        raise UserError(f"{knob}={str(path)!r}: the folder name begins or ends with white space or a line break; "
+                        "remove it")
     absolute = Path(path).expanduser().absolute()
     require_utf8(str(absolute), knob)
     return followed(absolute, knob)
