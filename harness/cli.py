@@ -34,9 +34,9 @@ from harness import progress
 from harness.compare.compare import check_resamples, compare_collection
 from harness.compare.comparison import Comparison
 from harness.compare.discovery import Skipped, collect_runs
-from harness.config import (CONF_DIR, check_experiment_names, check_interpolations, check_model_folder_name,
-                            compose_config, composition_message, is_hydra_setting, refuse_owned_hydra_settings,
-                            register_schemas, unresolvable)
+from harness.config import (CONF_DIR, check_experiment_names, check_interpolations, check_launch,
+                            check_model_folder_name, compose_launch, composition_message, is_hydra_setting,
+                            refuse_owned_hydra_settings, register_schemas, unresolvable)
 from harness.errors import Terminated, UserError, first_line, is_disk_full, unknown_name
 from harness.pipeline import check_settings, run
 from harness.progress import quiet_library_bars
@@ -89,7 +89,7 @@ def show(text: str) -> None:
 def expand_sweeps(arguments: list[str]) -> list[list[str]]:
     """Every job's override list of a command line (one list without -m sweeps), hydra.* left out except
     hydra.searchpath, which adds the user's own config folders (a model or backend kept outside conf/)."""
-    tokens = [a for a in arguments if "=" in a and not a.startswith("-") and is_job_override(a)]
+    tokens = [a for a in overrides_of(arguments) if is_job_override(a)]
     choices = []
     for override in OverridesParser.create().parse_overrides(tokens):
         key = override.get_key_element()
@@ -99,17 +99,25 @@ def expand_sweeps(arguments: list[str]) -> list[list[str]]:
     return [list(job) for job in itertools.product(*choices)]
 
 
+def overrides_of(arguments: list[str]) -> list[str]:
+    return [a for a in arguments if "=" in a and not a.startswith("-")]
+
+
 def is_job_override(argument: str) -> bool:
     return not is_hydra_setting(argument)
 
 
 def check_overrides(arguments: list[str]) -> None:
-    """Compose every job of a -m sweep before the first runs, so a typo fails fast with exit 2. A single run is
-    composed once, by Hydra (HYDRA_RAISES): its composition error reaches run_main, and its settings are checked
-    by the run before it writes anything (harness.pipeline.prepare)."""
+    """Compose every job of a -m sweep before the first runs, with Hydra's own settings (a launcher's, a config group
+    of Hydra's), so a typo fails fast with exit 2 before Hydra writes the sweep folder. A single run is composed once,
+    by Hydra (HYDRA_RAISES): its composition error reaches run_main, and its settings are checked by the run before it
+    writes anything (harness.pipeline.prepare)."""
+    launch_settings = [a for a in overrides_of(arguments) if is_hydra_setting(a)]
     try:
-        for job in expand_sweeps(arguments):
-            cfg = compose_config(job)
+        for number, job in enumerate(expand_sweeps(arguments)):
+            cfg = compose_launch([*job, *launch_settings])
+            check_launch(cfg, number)
+            cfg = OmegaConf.masked_copy(cfg, [key for key in cfg if key != "hydra"])
             check_settings(cfg)
             require_mlflow(cfg.tracking)
     except (HydraException, OmegaConfBaseException, yaml.YAMLError) as err:

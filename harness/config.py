@@ -23,9 +23,9 @@ from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException, MissingConfigException, OverrideParseException
-from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
+from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf, open_dict
 from omegaconf.errors import (ConfigAttributeError, ConfigKeyError, InterpolationResolutionError,
-                              OmegaConfBaseException)
+                              InterpolationToMissingValueError, OmegaConfBaseException)
 
 from harness.errors import UserError, first_line, require_utf8, unknown_name, yaml_problem
 
@@ -446,10 +446,21 @@ def compose_config(overrides: list[str] | None = None) -> DictConfig:
     """Compose the real configs from conf/ (for notebooks and tests), e.g. ["model=identity"]."""
     check_experiment_names(overrides or [])
     refuse_hydra_settings(overrides or [])
+    return composed(overrides or [])
+
+
+def compose_launch(overrides: list[str]) -> DictConfig:
+    """A -m sweep job's config as harness-run's launch composes it: Hydra's own settings (hydra.*, hydra/launcher=...)
+    applied and kept under 'hydra', so that one Hydra refuses (in several lines, exit 1) is refused before the launch."""
+    check_experiment_names(overrides)
+    return composed(overrides, with_hydra=True)
+
+
+def composed(overrides: list[str], with_hydra: bool = False) -> DictConfig:
     register_schemas()
     try:
         with hydra_of_our_own(), initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-            return compose(config_name="config", overrides=overrides or [])
+            return compose(config_name="config", overrides=overrides, return_hydra_config=with_hydra)
     except (HydraException, OmegaConfBaseException, yaml.YAMLError) as err:   # the API's caller gets harness-run's line
         raise UserError(composition_message(err)) from err
 
@@ -460,7 +471,8 @@ UNKNOWN_KEY = re.compile(r"Could not override '([\w.]+)'")
 def known_keys(dotted: str) -> list[str]:
     """The keys that exist beside a dotted key in the composed default config."""
     parent, _, _ = dotted.rpartition(".")
-    node = OmegaConf.select(compose_config(), parent) if parent else compose_config()
+    default = composed([], with_hydra=dotted.startswith("hydra."))
+    node = OmegaConf.select(default, parent) if parent else default
     return [f"{parent}.{key}" if parent else key for key in node] if isinstance(node, DictConfig) else []
 
 
@@ -494,6 +506,10 @@ def group_file_message(err: Exception) -> str | None:
     return f"{where}: {unknown_name('config key', key, known_keys(key))}; fix or remove the key in that file"
 
 
+LAUNCHER_HINT = ("; hydra.launcher.* are the settings of the launcher that hydra/launcher= chooses (the default, "
+                 "basic, runs the jobs one after another and has none; add hydra/launcher=local_parallel for n_jobs)")
+
+
 def composition_message(err: Exception) -> str:
     if isinstance(err, yaml.YAMLError):   # a config file of the user's (an experiment) that is no YAML
         mark = getattr(err, "problem_mark", None)
@@ -510,7 +526,9 @@ def composition_message(err: Exception) -> str:
         return in_file
     unknown_key = UNKNOWN_KEY.search(str(err))
     if unknown_key and isinstance(err.__cause__, (ConfigKeyError, ConfigAttributeError)):
-        return str(unknown_name("config key", unknown_key.group(1), known_keys(unknown_key.group(1))))
+        key = unknown_key.group(1)
+        return str(unknown_name("config key", key, known_keys(key))) + (LAUNCHER_HINT if key.startswith(
+            "hydra.launcher.") else "")
     lines = [line.strip() for line in str(err).splitlines() if line.strip()]
     if err.__cause__ is not None:   # e.g. "Value 'abc' of type 'str' could not be converted to Integer"
         lines.append(str(err.__cause__).splitlines()[0])
@@ -574,6 +592,28 @@ def refuse_owned_hydra_settings(overrides: list[str]) -> None:
         if LOG_LEVEL_KEY.match(key) and not (value.isdigit() or value in logging.getLevelNamesMapping()):
             raise UserError(f"{key}={value}: not a logging level; give one of DEBUG, INFO, WARNING, ERROR, CRITICAL "
                             "(upper case)")
+
+
+def check_launch(cfg: DictConfig, number: int) -> None:
+    """Hydra's settings of a -m sweep's job (cfg: compose_launch's; number: the job's place in the sweep) that Hydra
+    reads only once it has written the sweep folder (multirun.yaml, which the failed launch left behind)."""
+    check_job_folder_name(cfg, number)
+    if cfg.hydra.launcher.get("n_jobs") == 0:   # joblib's ValueError, a traceback once the jobs were launched
+        raise UserError("hydra.launcher.n_jobs=0: no job would run; give the number of jobs to run at once (1 or "
+                        "more), or -1 for one per CPU core")
+
+
+def check_job_folder_name(cfg: DictConfig, number: int) -> None:
+    """hydra.sweep.subdir, the job's folder in the sweep folder, resolves (${oc.env:UNSET}, ${nope}: Hydra's traceback
+    as it launched the first job). Settings that the launcher gives each job (hydra.job.id) are left to it."""
+    with open_dict(cfg.hydra.job):
+        cfg.hydra.job.num = number
+    try:
+        cfg.hydra.sweep.subdir   # resolved as it is read
+    except InterpolationToMissingValueError:
+        pass
+    except InterpolationResolutionError as err:
+        raise unresolvable(err) from None
 
 
 def check_experiment_names(overrides: list[str]) -> None:

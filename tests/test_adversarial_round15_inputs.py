@@ -8,6 +8,10 @@
 - a log level logging does not know (hydra.job_logging.root.level=debug, lower case): Hydra made the run's folder,
   then raised a 58-line traceback (exit 1) setting up logging and left the folder behind. Refused in one line naming
   the levels, exit 2, nothing made; a level logging knows (WARNING, 10, --quiet's) still runs.
+- a -m sweep's Hydra settings that Hydra refuses (hydra.launcher.n_jobs with the basic launcher, which has none;
+  hydra/sweeper=nope; joblib's n_jobs=0; a hydra.sweep.subdir that cannot be resolved): Hydra's lines or a traceback,
+  exit 1, the last two after the sweep folder (multirun.yaml, SWEEP) was written. The harness's pre-check of every
+  job now composes it with Hydra's settings too: one line, exit 2, nothing made.
 """
 from __future__ import annotations
 
@@ -280,3 +284,54 @@ def test_a_sweep_flag_after_an_override_runs_the_sweep(tmp_path):
     outcome = harness_run(user, ["model=identity", f"data.root={data}", "-m", "model.name=a,b", "hydra.sweep.dir=sweep"])
     assert outcome.code == 0, outcome.stderr[-2000:]
     assert sorted(path.parent.name for path in (user / "sweep").glob("*/result.json")) == ["0_a", "1_b"]
+
+
+LAUNCH_SETTINGS = [
+    # the configured launcher (basic) has no n_jobs: Hydra's 7 lines "Could not override 'hydra.launcher.n_jobs'", exit 1
+    (["hydra.launcher.n_jobs=0"], ["hydra.launcher.n_jobs", "hydra/launcher=local_parallel"]),
+    (["hydra.launcher.n_jobs=abc"], ["hydra.launcher.n_jobs", "hydra/launcher=local_parallel"]),
+    # joblib's n_jobs=0: a ValueError traceback once the sweep folder (multirun.yaml, SWEEP) was written, exit 1
+    (["hydra/launcher=local_parallel", "hydra.launcher.n_jobs=0"], ["hydra.launcher.n_jobs=0", "1 or more"]),
+    (["hydra/launcher=local_parallel", "hydra.launcher.n_jobs=abc"], ["hydra.launcher.n_jobs=abc", "Integer"]),
+    # a config group of Hydra's without that option: "Could not find 'hydra/sweeper/nope'" in 10 lines, exit 1
+    (["hydra/sweeper=nope"], ["hydra/sweeper config 'nope'", "Available: basic"]),
+    (["hydra/launcher=nope"], ["hydra/launcher config 'nope'", "local_parallel"]),
+    # a job folder name that cannot be resolved: Hydra's "error ... exception formatting" lines as it launched the
+    # first job, after the sweep folder was written
+    (["hydra.sweep.subdir=${oc.env:HARNESS_UNSET_VARIABLE}"], ["hydra.sweep.subdir", "HARNESS_UNSET_VARIABLE"]),
+    (["hydra.sweep.subdir=${nope}"], ["hydra.sweep.subdir", "'nope'", "give the value itself"]),
+]
+
+
+@pytest.mark.parametrize("settings, named", LAUNCH_SETTINGS)
+def test_a_sweeps_launch_setting_hydra_refuses_is_refused_before_anything_is_written(tmp_path, settings, named):
+    user = tmp_path / "user"
+    user.mkdir()
+    data = write_dataset(user / "data")
+    before = tree_checksum(user)
+    outcome = harness_run(user, ["-m", "model=identity", "model.name=a,b", f"data.root={data}", *settings])
+    assert_one_line_error(outcome, *named)
+    assert tree_checksum(user) == before
+
+
+def test_a_single_runs_launcher_setting_names_the_launcher_that_has_it(tmp_path):
+    """A single run's hydra.launcher.n_jobs=0 said 'unknown config key ... Available: ' (an empty list)."""
+    user = tmp_path / "user"
+    user.mkdir()
+    data = write_dataset(user / "data")
+    before = tree_checksum(user)
+    outcome = harness_run(user, ["model=identity", f"data.root={data}", "hydra.launcher.n_jobs=0"])
+    assert_one_line_error(outcome, "hydra.launcher.n_jobs", "Available: hydra.launcher._target_",
+                          "hydra/launcher=local_parallel")
+    assert tree_checksum(user) == before
+
+
+def test_a_job_folder_name_the_launcher_completes_is_not_refused(tmp_path):
+    """hydra.job.id is set by the launcher for each job: the check of hydra.sweep.subdir leaves it to it."""
+    user = tmp_path / "user"
+    user.mkdir()
+    data = write_dataset(user / "data")
+    outcome = harness_run(user, ["-m", "-q", "model=identity", "model.name=a,b", f"data.root={data}",
+                                 "hydra.sweep.dir=sweep", "hydra.sweep.subdir=${hydra.job.id}_${model.name}"])
+    assert outcome.code == 0, outcome.stderr[-2000:]
+    assert (user / "sweep" / "0_a" / "result.json").is_file() and (user / "sweep" / "1_b" / "result.json").is_file()
