@@ -335,3 +335,25 @@ def test_a_job_folder_name_the_launcher_completes_is_not_refused(tmp_path):
                                  "hydra.sweep.dir=sweep", "hydra.sweep.subdir=${hydra.job.id}_${model.name}"])
     assert outcome.code == 0, outcome.stderr[-2000:]
     assert (user / "sweep" / "0_a" / "result.json").is_file() and (user / "sweep" / "1_b" / "result.json").is_file()
+
+
+@pytest.mark.parametrize("line_aligned", [True, False])
+def test_the_reference_handed_in_as_the_hypothesis_is_said(tmp_path, line_aligned):
+    """The reference file given as the hypothesis scored 100 with no word (scored as sacrebleu scores it: round 12)."""
+    from harness.config import compose_config
+    from harness.pipeline import run
+    from tests.test_adversarial_compare import write_references_as_outputs
+    data = write_dataset(tmp_path / "data")
+    if line_aligned:
+        manifest = data / "manifest.yaml"
+        manifest.write_text(manifest.read_text(encoding="utf-8").replace("parallel}", "parallel, alignment: lines}"),
+                            encoding="utf-8")
+    outputs = write_references_as_outputs(tmp_path / "outputs")
+    record = run(compose_config([f"data.root={data}", f"cache.dir={tmp_path / 'cache'}", "model=files",
+                                 f"model.path={outputs}"]), tmp_path / "run")
+    for document in record["documents"]:
+        assert document["metrics"]["bleu"]["score"] == 100.0
+        assert any("the output is its reference word for word" in note for note in document["notes"])
+    other = run(compose_config([f"data.root={data}", f"cache.dir={tmp_path / 'cache'}", "model=identity"]),
+                tmp_path / "identity")
+    assert not any("word for word" in note for document in other["documents"] for note in document["notes"])

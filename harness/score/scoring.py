@@ -48,7 +48,19 @@ def score_document(translation: Translation, metrics: list[Metric], aligned: Ali
     source = [one_line([segment.text for segment in translation.segments])]
     scores = {m.name: m.corpus_score([hypothesis], [reference], source if m.needs_source else None)
               for m in metrics if m.name not in DOCUMENT_LEVEL_EXCLUDED and not m.sentence_model}
-    return DocumentScores(translation, [hypothesis], [[reference]], with_sentence_models(scores, metrics, aligned))
+    return DocumentScores(translation, [hypothesis], [[reference]], with_sentence_models(scores, metrics, aligned),
+                          reference_copy_notes([hypothesis], [reference], translation.document.id))
+
+
+REFERENCE_COPY_NOTE = ("{doc}: the output is its reference word for word; its scores of 100 measure no translation "
+                       "(was the reference file handed in as the hypothesis?)")
+
+
+def reference_copy_notes(hypotheses: list[str], references: list[str], doc_id: str) -> list[str]:
+    """An output that is its reference, word for word (the reference file handed in as a hypothesis): scored, as
+    sacrebleu scores it, and said."""
+    same = any(h.strip() for h in hypotheses) and [h.split() for h in hypotheses] == [r.split() for r in references]
+    return [REFERENCE_COPY_NOTE.format(doc=doc_id)] if same else []
 
 
 def with_sentence_models(scores: dict[str, Score], metrics: list[Metric], aligned: AlignedDocument | None
@@ -72,7 +84,9 @@ def score_lines(translation: Translation, metrics: list[Metric], aligned: Aligne
     computed, notes = bounded_corpus_scores(segments, missing, max_segment_chars, translation.cut_from)
     scores = {**aligned.aligned_scores, **computed}
     return DocumentScores(translation, hypotheses, [references, *extra_references(segments)],
-                          with_sentence_models(scores, metrics, aligned), [*byte_order_mark_notes(translation), *notes])
+                          with_sentence_models(scores, metrics, aligned),
+                          [*byte_order_mark_notes(translation), *notes,
+                           *reference_copy_notes(hypotheses, references, translation.document.id)])
 
 
 def byte_order_mark_notes(translation: Translation) -> list[str]:
