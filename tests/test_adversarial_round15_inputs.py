@@ -357,3 +357,19 @@ def test_the_reference_handed_in_as_the_hypothesis_is_said(tmp_path, line_aligne
     other = run(compose_config([f"data.root={data}", f"cache.dir={tmp_path / 'cache'}", "model=identity"]),
                 tmp_path / "identity")
     assert not any("word for word" in note for document in other["documents"] for note in document["notes"])
+
+
+def test_a_drop_lines_regex_that_backtracks_without_end_is_refused(tmp_path):
+    """clean.drop_lines: ['^(a+)+$'] on a line of 40 a's and a b: Python's re backtracked for hours, and the run hung.
+    The regex module finds that one at once; '^(a|aa)+$' still backtracks without end, and is stopped."""
+    user = tmp_path / "user"
+    user.mkdir()
+    data = write_dataset(user / "data")
+    manifest = data / "manifest.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(
+        "relation: parallel}", "relation: parallel, clean: {drop_lines: ['^(a+)+$', '^(a|aa)+$', '^QMI$']}}"), encoding="utf-8")
+    (data / "a.txt").write_text((data / "a.txt").read_text(encoding="utf-8") + "a" * 40 + "b\n", encoding="utf-8")
+    before = tree_checksum(user)
+    outcome = harness_run(user, ["model=identity", f"data.root={data}", "hydra.run.dir=run"])
+    assert_one_line_error(outcome, "a.txt, line 2: the drop_lines regex '^(a|aa)+$' did not finish", "rewrite the regex")
+    assert tree_checksum(user) == before

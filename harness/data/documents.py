@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import regex
 import yaml
 from yaml.events import AliasEvent
 
@@ -242,17 +243,21 @@ def as_seen(line: str) -> str:
     return line[shown[0]:shown[-1] + 1] if shown else ""
 
 
-def clean_lines(lines: list[str], rules: CleaningRules) -> tuple[list[str], list[DroppedLine]]:
+DROP_LINE_SECONDS = 1.0   # a drop_lines regex's time on one line: microseconds, unless it backtracks without end
+
+
+def clean_lines(lines: list[str], rules: CleaningRules, where: str = "text") -> tuple[list[str], list[DroppedLine]]:
     """Keep the lines with visible text that no rule drops (each rule reads the line as_seen); return the kept lines
-    and the dropped ones."""
-    patterns = [(pattern, re.compile(pattern)) for pattern in rules.drop_lines]
+    and the dropped ones. `where` names the text in the error for a rule that does not finish on a line."""
+    patterns = [(pattern, regex.compile(pattern)) for pattern in rules.drop_lines]
     kept, dropped, seen = [], [], set()
     for number, line in enumerate(lines, start=1):
         stripped = line.strip()
         if not has_visible_text(stripped):   # empty, or only zero-width and format characters: no sentence
             continue
         shown = as_seen(stripped)
-        rule = next((p for p, regex in patterns if regex.search(shown)), None)
+        rule = next((p for p, compiled in patterns if rule_matches(p, compiled, shown, f"{where}, line {number}")),
+                    None)
         if rule is None and rules.drop_repeated_lines and shown in seen:
             rule = "drop_repeated_lines"
         if rule is None:
@@ -263,6 +268,17 @@ def clean_lines(lines: list[str], rules: CleaningRules) -> tuple[list[str], list
     return kept, dropped
 
 
+def rule_matches(pattern: str, compiled: regex.Pattern, line: str, where: str) -> bool:
+    """Whether a drop_lines rule matches the line; a rule that backtracks without end (^(a+)+$ on a long line of a's
+    and one b: Python's re has no time limit, and the run hung) is refused by name after DROP_LINE_SECONDS."""
+    try:
+        return compiled.search(line, timeout=DROP_LINE_SECONDS) is not None
+    except TimeoutError:
+        raise UserError(f"{where}: the drop_lines regex {reprlib.repr(pattern)} did not finish in "
+                        f"{DROP_LINE_SECONDS:g} s on this line (nested repetition such as (a+)+ backtracks without "
+                        "end); rewrite the regex") from None
+
+
 def load_text(path: Path, lang: str, rules: CleaningRules, line_aligned: bool = False,
               keep_byte_order_mark: bool = False, what: str = "document") -> Text:
     """A text's paragraphs after cleaning; in a line-aligned document every line as sacrebleu reads it (a
@@ -271,7 +287,7 @@ def load_text(path: Path, lang: str, rules: CleaningRules, line_aligned: bool = 
     lines = split_lines(read_text_file(path, what, keep_byte_order_mark=keep_byte_order_mark))
     if line_aligned:
         return Text(path, lang, tuple(lines), rules)
-    kept, dropped = clean_lines(lines, rules)
+    kept, dropped = clean_lines(lines, rules, str(path))
     if not any(has_visible_text(line) for line in kept):
         raise UserError(f"{path}: cleaning rules removed every line; loosen the rules in the manifest")
     return Text(path, lang, tuple(kept), rules, tuple(dropped))
@@ -298,8 +314,8 @@ def parse_rules(spec: object, where: str) -> CleaningRules:
         raise UserError(f"{usage}; entry {wrong + 1} is {reprlib.repr(patterns[wrong])}, not a string")
     for pattern in patterns:
         try:
-            re.compile(pattern)
-        except re.error as err:
+            regex.compile(pattern)
+        except regex.error as err:
             raise UserError(f"{where}: bad regex {reprlib.repr(pattern)} in drop_lines ({err})") from None
     repeated = spec.get("drop_repeated_lines", False)
     if not isinstance(repeated, bool):
