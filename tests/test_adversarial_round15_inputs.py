@@ -373,3 +373,45 @@ def test_a_drop_lines_regex_that_backtracks_without_end_is_refused(tmp_path):
     outcome = harness_run(user, ["model=identity", f"data.root={data}", "hydra.run.dir=run"])
     assert_one_line_error(outcome, "a.txt, line 2: the drop_lines regex '^(a|aa)+$' did not finish", "rewrite the regex")
     assert tree_checksum(user) == before
+
+
+# A damaged result.json (cut short by a full disk or a machine that stopped) in a finished sweep job: the sweep run
+# again kept the job as finished, hydra.run.dir refused the folder as finished, and harness-compare said "re-run that
+# run", which nothing did. Such a job is unfinished: the same command runs it again in place; compare says so.
+
+def sweep_with_damaged_job(user: Path, damage: str) -> list[str]:
+    data = write_dataset(user / "data")
+    sweep = ["-m", "model=identity", "model.name=a,b", f"data.root={data}", "hydra.sweep.dir=S"]
+    assert harness_run(user, sweep).code == 0
+    (user / "S" / "0_a" / "result.json").write_text(damage)
+    return sweep
+
+
+@pytest.mark.parametrize("damage", ["{not json", ""])
+def test_a_sweep_job_whose_result_is_damaged_runs_again(tmp_path, damage):
+    user = tmp_path / "user"
+    user.mkdir()
+    sweep = sweep_with_damaged_job(user, damage)
+    kept = (user / "S" / "1_b" / "result.json").read_bytes()
+    before = tree_checksum(user)
+    outcome = run_cli("compare", ["S/0_a"], cwd=user)
+    assert_one_line_error(outcome, "S/0_a/result.json", "hydra.sweep.dir")
+    assert tree_checksum(user) == before
+    outcome = harness_run(user, sweep)
+    assert outcome.code == 0, outcome.stderr[-2000:]
+    assert json.loads((user / "S" / "0_a" / "result.json").read_text())["schema_version"]
+    assert (user / "S" / "1_b" / "result.json").read_bytes() == kept
+    assert run_cli("compare", ["S/0_a"], cwd=user).code == 0
+
+
+def test_a_run_folder_whose_result_is_damaged_runs_again_with_its_hydra_run_dir(tmp_path):
+    user = tmp_path / "user"
+    user.mkdir()
+    data = write_dataset(user / "data")
+    single = ["model=identity", f"data.root={data}", "hydra.run.dir=run"]
+    assert harness_run(user, single).code == 0
+    (user / "run" / "result.json").write_text("{not json")
+    assert_one_line_error(run_cli("compare", ["run"], cwd=user), "run/result.json", "hydra.run.dir")
+    outcome = harness_run(user, single)
+    assert outcome.code == 0, outcome.stderr[-2000:]
+    assert json.loads((user / "run" / "result.json").read_text())["schema_version"]

@@ -31,7 +31,7 @@ from harness.data.relations import counts_as_parallel
 from harness.errors import UserError
 from harness.results.records import (READABLE_SCHEMA_VERSIONS, SCHEMA_VERSION, DataRecord, DocumentRecord, RunInfo,
                                      RunRecord, Segment, SummaryRecord, summary_file)
-from harness.results.run_folder import RESULT_FILE, RunFolder
+from harness.results.run_folder import RESULT_FILE, RunFolder, has_run_record, parse_result
 from harness.score.aligned_scoring import AlignedDocument, alignment_path, alignment_table, system_scores
 from harness.score.metrics.base import Metric
 from harness.score.scoring import DocumentScores
@@ -149,24 +149,28 @@ def as_run_record(result: dict | RunRecord) -> RunRecord:
 
 # ---------------------------------------------------------------- reading result.json
 
-def refuse_constant(name: str) -> float:
-    raise ValueError(f"{name} is not a number JSON allows")
-
-
 def parse_result_text(path: Path) -> object:
     try:
-        return json.loads(path.read_text(encoding="utf-8"), parse_constant=refuse_constant)
+        return parse_result(path)
     except json.JSONDecodeError as err:
         raise UserError(f"{path}: not valid JSON ({err.msg}, line {err.lineno} column {err.colno}); the file is "
-                        "truncated or damaged: re-run that run or leave it out of the comparison") from err
+                        f"truncated or damaged: {redo_damaged(path)}") from err
     except (UnicodeDecodeError, ValueError) as err:
-        raise UserError(f"{path}: not a valid result file ({err}); re-run that run or leave it out of the "
-                        "comparison") from err
+        raise UserError(f"{path}: not a valid result file ({err}); {redo_damaged(path)}") from err
     except RecursionError:   # lists or objects nested thousands deep: no result.json is (a hostile or broken file)
-        raise UserError(f"{path}: not a valid result file (nested deeper than a JSON reader follows); re-run that run "
-                        "or leave it out of the comparison") from None
+        raise UserError(f"{path}: not a valid result file (nested deeper than a JSON reader follows); "
+                        f"{redo_damaged(path)}") from None
     except OSError as err:
         raise UserError(f"{path}: cannot be read ({err.strerror}); check its permissions") from err
+
+
+def redo_damaged(path: Path) -> str:
+    """How to get a whole result file back: a run folder's damaged result.json is redone in place by its command
+    (harness.results.run_folder.damaged_result); a file elsewhere is no run's to redo."""
+    if path.name == RESULT_FILE and has_run_record(path.parent):
+        return ("run its command again with the same hydra.run.dir (a sweep's job: the sweep's command, the same "
+                "hydra.sweep.dir) to redo it, or leave it out of the comparison")
+    return "pass a run folder (or its result.json) that harness-run finished, or leave this file out"
 
 
 def malformed_scores(where: str, records: object) -> list[str]:

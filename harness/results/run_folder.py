@@ -270,11 +270,50 @@ def failure_text(error: BaseException) -> str:
 
 # ---------------------------------------------------------------- what a folder holds
 
+def refuse_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def parse_result(path: Path) -> object:
+    """A result.json's JSON (NaN and infinity refused: a run never writes them). OSError when it cannot be read;
+    ValueError (json.JSONDecodeError, UnicodeDecodeError) or RecursionError when it is no JSON."""
+    return json.loads(path.read_text(encoding="utf-8"), parse_constant=refuse_constant)
+
+
+def damaged_result(folder: Path) -> str | None:
+    """Why the result.json of a run folder (beside its run.log or .hydra/ record) is no JSON: cut short by a full
+    disk or a machine that stopped, or overwritten; None when it reads, or is no such file. A run writes result.json
+    last, whole, under a temporary name: a damaged one is the harness's own, and its run unfinished, which the same
+    command runs again in place."""
+    result = folder / RESULT_FILE
+    if result.is_symlink() or not result.is_file() or not has_run_record(folder):
+        return None
+    try:
+        parse_result(result)
+    except ValueError as err:   # json.JSONDecodeError, UnicodeDecodeError, NaN
+        return str(err)
+    except RecursionError:
+        return "nested deeper than a JSON reader follows"
+    except OSError:   # cannot tell (no permission): taken for finished, as before
+        return None
+    return None
+
+
+def holds_result(folder: Path) -> bool:
+    """A finished run is here: its result.json, unless that is damaged (damaged_result)."""
+    return (folder / RESULT_FILE).exists() and damaged_result(folder) is None
+
+
+def has_run_record(folder: Path) -> bool:
+    """The log every run writes, or the .hydra/ record of a command-line run."""
+    return (folder / LOG_FILE).is_file() or (folder / ".hydra").is_dir()
+
+
 def is_run_folder(folder: Path) -> bool:
     """A run of ours lives here: a claim, or a finished run (result.json beside the log every run writes, or the
     .hydra/ record of a command-line run). Used to refuse, never to claim."""
     return (any(Claim.read(folder / marker) for marker in (RUNNING_MARKER, FAILED_MARKER))
-            or ((folder / RESULT_FILE).is_file() and ((folder / LOG_FILE).is_file() or (folder / ".hydra").is_dir())))
+            or ((folder / RESULT_FILE).is_file() and has_run_record(folder)))
 
 
 def refuse_inside_a_run(path: Path, knob: str = "") -> None:
@@ -302,10 +341,13 @@ def unfinished_run(path: Path, knob: str = "hydra.run.dir") -> str | None:
     when it is new or empty. knob: where the output folder is chosen (hydra.run.dir, the API's output_dir)."""
     if not path.exists() or not contents(path):
         return None
-    if (path / RESULT_FILE).exists():
+    if holds_result(path):
         raise UserError(f"{path} already holds a finished run; choose another output folder "
                         f"({knob}=...) so that no earlier result is overwritten")
     failed, running = Claim.read(path / FAILED_MARKER), Claim.read(path / RUNNING_MARKER)
+    damaged = damaged_result(path)
+    if damaged:
+        return f"resumed a run whose {RESULT_FILE} was damaged ({damaged}); running it again"
     if failed:
         return f"resumed a run that failed ({first_marker_line(path / FAILED_MARKER)})"
     if running:
@@ -428,7 +470,7 @@ class RunFolder:
         except OSError as err:
             raise storage_error(marker, err, self.knob) from None
         self.written.append(marker)
-        if (self.path / RESULT_FILE).exists():   # the run working here finished between our look and our claim
+        if holds_result(self.path):   # the run working here finished between our look and our claim
             marker.unlink()
             unfinished_run(self.path, self.knob)
         if unfinished:
@@ -634,7 +676,7 @@ def unfinished_jobs(sweep_dir: Path) -> dict[str, str]:
     (what failed, or which process was working there when the sweep ended). A RUNNING marker beside result.json is
     that of a run killed after it had written its result (result.json is written last): the job is finished."""
     jobs = {}
-    for folder in sorted(p for p in sweep_dir.iterdir() if p.is_dir() and not (p / RESULT_FILE).is_file()):
+    for folder in sorted(p for p in sweep_dir.iterdir() if p.is_dir() and not holds_result(p)):
         marker = next((folder / m for m in (FAILED_MARKER, RUNNING_MARKER) if Claim.read(folder / m)), None)
         if marker is not None:
             jobs[folder.name] = first_marker_line(marker)
@@ -644,7 +686,7 @@ def unfinished_jobs(sweep_dir: Path) -> dict[str, str]:
 def finished_job(folder: Path, overrides: list[str]) -> bool:
     """A sweep run again (the same hydra.sweep.dir): a job whose folder holds the finished run of the same overrides
     (its .hydra/overrides.yaml) is kept as it is; one of other overrides is another sweep's, and refused."""
-    if not (folder / RESULT_FILE).is_file():
+    if not holds_result(folder):   # none yet, or a damaged one: the job runs (again)
         return False
     try:
         recorded = yaml.safe_load((folder / ".hydra" / "overrides.yaml").read_text(encoding="utf-8"))
