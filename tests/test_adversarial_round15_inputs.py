@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -415,3 +416,32 @@ def test_a_run_folder_whose_result_is_damaged_runs_again_with_its_hydra_run_dir(
     outcome = harness_run(user, single)
     assert outcome.code == 0, outcome.stderr[-2000:]
     assert json.loads((user / "run" / "result.json").read_text())["schema_version"]
+
+
+# harness-compare given a file of a run folder other than its result.json (run.log) parsed it as a result and said
+# "re-run that run"; a result.json that is a FIFO read as "no result.json" (and reading it would block).
+
+@pytest.mark.parametrize("inside", ["run.log", ".hydra/config.yaml"])
+def test_a_file_inside_a_run_folder_is_refused_as_no_result(tmp_path, inside):
+    user = tmp_path / "user"
+    user.mkdir()
+    data = write_dataset(user / "data")
+    assert harness_run(user, ["model=identity", f"data.root={data}", "hydra.run.dir=run"]).code == 0
+    before = tree_checksum(user)
+    outcome = run_cli("compare", [f"run/{inside}"], cwd=user)
+    assert_one_line_error(outcome, f"run/{inside}", "inside the run folder run", "pass the run folder")
+    assert "re-run" not in outcome.stderr
+    assert tree_checksum(user) == before
+
+
+@pytest.mark.parametrize("argument", ["S/1_b", "S/1_b/result.json"])
+def test_a_result_that_is_a_fifo_is_named_as_no_regular_file(tmp_path, argument):
+    user = tmp_path / "user"
+    user.mkdir()
+    sweep_with_damaged_job(user, "{not json")
+    (user / "S" / "1_b" / "result.json").unlink()
+    os.mkfifo(user / "S" / "1_b" / "result.json")
+    outcome = run_cli("compare", [argument], cwd=user, timeout=60)
+    assert_one_line_error(outcome, "S/1_b", "FIFO", "not a regular file")
+    outcome = run_cli("compare", ["S"], cwd=user, timeout=60)
+    assert_one_line_error(outcome, "S/1_b", "not a regular file", "S/0_a", "hydra.sweep.dir")

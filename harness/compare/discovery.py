@@ -14,7 +14,8 @@ from pathlib import Path
 from harness.data.documents import LINK_LOOP, in_a_loop
 from harness.errors import UserError, unknown_name
 from harness.results.results import RunRecord, as_run_record, read_record
-from harness.results.run_folder import FAILED_MARKER, RESULT_FILE, RUNNING_MARKER, TRACKING_STORES, Claim
+from harness.results.run_folder import (FAILED_MARKER, RESULT_FILE, RUNNING_MARKER, TRACKING_STORES, Claim,
+                                        is_run_folder)
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,9 @@ def folder_contents(folder: Path) -> tuple[list[Path], list[Skipped]]:
     results/ folder), and the unfinished run folders among them."""
     if (folder / RESULT_FILE).is_file():
         return [folder / RESULT_FILE], []
+    if (folder / RESULT_FILE).exists():   # a FIFO would block the reader; a folder or a device is no result either
+        return [], [Skipped(folder, "unreadable", f"its {RESULT_FILE} is {not_a_file(folder / RESULT_FILE)}, not "
+                            "a regular file, so no run wrote it; leave this folder out of the comparison")]
     own_state = unfinished_state(folder)
     if own_state:
         return [], [own_state]
@@ -124,12 +128,30 @@ def result_files(argument: str) -> tuple[list[Path], list[Skipped]]:
     skipped: list[Skipped] = []
     for path in matching_paths(argument):
         if path.is_file():
+            refuse_file_inside_a_run(path)
             found.append(path)
         elif path.is_dir():
             files, unfinished = folder_contents(path)
             found += files
             skipped += unfinished
     return found, skipped
+
+
+def not_a_file(path: Path) -> str:
+    """What a path that is no regular file is, as a user would name it."""
+    kinds = [(path.is_dir, "a folder"), (path.is_fifo, "a FIFO (named pipe)"), (path.is_socket, "a socket"),
+             (path.is_block_device, "a device"), (path.is_char_device, "a device")]
+    return next((name for is_kind, name in kinds if is_kind()), "not a file")
+
+
+def refuse_file_inside_a_run(path: Path) -> None:
+    """A run's other files (run.log, .hydra/config.yaml, hypotheses/...) are no result: the run folder is what to pass."""
+    if path.name == RESULT_FILE:
+        return
+    folder = next((parent for parent in path.parents if is_run_folder(parent)), None)
+    if folder is not None:
+        raise UserError(f"'{path}' is a file inside the run folder {folder}, not a result; pass the run folder "
+                        f"({folder}), a folder of runs, or its {RESULT_FILE}")
 
 
 def path_suffix(folder: Path, depth: int) -> str:
@@ -171,8 +193,10 @@ def check_cut_files_run(path: Path, result: RunRecord) -> None:
 
 
 def not_finished_message(skipped: list[Skipped]) -> str:
-    return (f"no finished run to compare: {'; '.join(s.describe() for s in skipped)}; "
-            "wait for the runs to finish, or re-run the failed ones")
+    """Every folder's reason; the advice for runs not finished where some are (an unreadable one names its own fix)."""
+    waiting = any(s.state in ("FAILED", "RUNNING", "unfinished") for s in skipped)
+    return (f"no finished run to compare: {'; '.join(s.describe() for s in skipped)}"
+            + ("; wait for the runs to finish, or re-run the failed ones" if waiting else ""))
 
 
 def named_files(arguments: list[str]) -> set[Path]:
@@ -213,6 +237,9 @@ def nothing_found(argument: str) -> UserError:
     if not Path(argument).exists():
         return UserError(f"'{argument}' does not exist; pass finished run folders, a sweep folder or a results "
                          "folder")
+    if not Path(argument).is_dir():
+        return UserError(f"'{argument}' is {not_a_file(Path(argument))}, not a regular file or folder; pass finished "
+                         "run folders, a sweep folder or a results folder")
     return UserError(f"'{argument}': no {RESULT_FILE} found; pass finished run folders or a sweep folder")
 
 
