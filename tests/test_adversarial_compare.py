@@ -231,7 +231,7 @@ class Case:
 
 CASES = [
     # result.json that is not a harness result
-    Case("not JSON", corrupt("this is not json {"), fragments=("run/result.json", "not valid JSON", "re-run")),
+    Case("not JSON", corrupt("this is not json {"), fragments=("run/result.json", "not valid JSON", "run its command again")),
     Case("truncated JSON", truncated, fragments=("run/result.json", "truncated or damaged")),
     Case("not UTF-8", corrupt(b"\xff\xfe{\x00"), fragments=("run/result.json", "not a valid result file")),
     Case("empty object", corrupt("{}"), fragments=("run/result.json", "no schema_version")),
