@@ -469,11 +469,14 @@ UNKNOWN_KEY = re.compile(r"Could not override '([\w.]+)'")
 
 
 def known_keys(dotted: str) -> list[str]:
-    """The keys that exist beside a dotted key in the composed default config."""
-    parent, _, _ = dotted.rpartition(".")
+    """The keys that exist beside a dotted key in the composed default config, or beside the nearest of its parents
+    that exists (hydra.job_logging.handlers.file.filename: the handlers there are, not an empty list)."""
     default = composed([], with_hydra=dotted.startswith("hydra."))
+    parent = dotted.rpartition(".")[0]
+    while parent and not isinstance(OmegaConf.select(default, parent), DictConfig):
+        parent = parent.rpartition(".")[0]
     node = OmegaConf.select(default, parent) if parent else default
-    return [f"{parent}.{key}" if parent else key for key in node] if isinstance(node, DictConfig) else []
+    return [f"{parent}.{key}" if parent else key for key in node]
 
 
 def unreadable_override(err: OverrideParseException) -> str:

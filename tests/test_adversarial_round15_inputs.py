@@ -445,3 +445,17 @@ def test_a_result_that_is_a_fifo_is_named_as_no_regular_file(tmp_path, argument)
     assert_one_line_error(outcome, "S/1_b", "FIFO", "not a regular file")
     outcome = run_cli("compare", ["S"], cwd=user, timeout=60)
     assert_one_line_error(outcome, "S/1_b", "not a regular file", "S/0_a", "hydra.sweep.dir")
+
+
+@pytest.mark.parametrize("override, available", [
+    ("hydra.job_logging.handlers.file.filename=x.log", "Available: hydra.job_logging.handlers.console"),
+    ("generation.nope.deeper=3", "Available: generation.batch_size")])
+def test_a_key_under_a_missing_parent_lists_what_the_nearest_parent_holds(tmp_path, override, available):
+    """A key two levels below what exists listed nothing ('Available: ', an empty list)."""
+    user = tmp_path / "user"
+    user.mkdir()
+    data = write_dataset(user / "data")
+    before = tree_checksum(user)
+    outcome = harness_run(user, ["model=identity", f"data.root={data}", "hydra.run.dir=run", override])
+    assert_one_line_error(outcome, f"unknown config key '{override.split('=')[0]}'", available)
+    assert tree_checksum(user) == before
