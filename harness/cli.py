@@ -351,6 +351,13 @@ class OneLineArgumentParser(argparse.ArgumentParser):
             self.error(f"'{dashed}' is read as options, not as the file of that name; name the file ./{dashed}")
 
 
+def folder_argument(text: str) -> Path:
+    """--out as given: an empty one ('') named the working folder, and was refused for what the working folder held."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty folder name; give the folder to write")
+    return Path(text)
+
+
 def compare_arguments() -> argparse.ArgumentParser:
     parser = OneLineArgumentParser(prog="harness-compare", description="Compare finished runs: leaderboard with "
                                      "95% intervals, paired significance tests, charts and an HTML report.")
@@ -361,7 +368,7 @@ def compare_arguments() -> argparse.ArgumentParser:
                         "each, and compare nothing")
     parser.add_argument("--version", action="version", version=harness_version())
     parser.add_argument("--baseline", help="the system the others are tested against (default: the first run)")
-    parser.add_argument("--out", type=Path, help="report folder (default: results/comparisons/<date>/<time>)")
+    parser.add_argument("--out", type=folder_argument, help="report folder (default: results/comparisons/<date>/<time>)")
     parser.add_argument("--metrics", nargs="+", help="metrics to compare (default: those every run has)")
     parser.add_argument("--resamples", type=int, default=DEFAULT_RESAMPLES,
                         help="bootstrap resamples and randomization trials")
@@ -443,7 +450,7 @@ def score_arguments() -> argparse.ArgumentParser:
     parser.add_argument("-s", "--source", type=Path, required=True, help="source file (relation, adequacy, COMET)")
     parser.add_argument("--src-lang", required=True, help="source language code, e.g. fr")
     parser.add_argument("--tgt-lang", default="en", help="target language code (default: en)")
-    parser.add_argument("--out", type=Path, help="output folder, new or empty (default: results/score/<date>/<time>)")
+    parser.add_argument("--out", type=folder_argument, help="output folder, new or empty (default: results/score/<date>/<time>)")
     parser.add_argument("--baseline", help="the system the others are tested against (default: the first file)")
     parser.add_argument("--resamples", type=int, default=DEFAULT_RESAMPLES,
                         help="bootstrap resamples and randomization trials")

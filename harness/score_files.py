@@ -185,12 +185,15 @@ def claim_out(out: Path) -> Path | None:
     check_creatable(out, "--out")
     refuse_inside_a_run(out, "--out")
     created = topmost_missing(out)
-    out.mkdir(parents=True, exist_ok=True)
     try:
+        out.mkdir(parents=True, exist_ok=True)
         (out / DATA_DIR).mkdir()
     except FileExistsError:   # its folders are the other command's: none is removed
         raise UserError(f"--out {out} was taken by another harness-score at this moment (two started in the same "
                         "second share the default --out); name a new folder") from None
+    except OSError as err:   # /proc/x, a name too long: what it made is taken back
+        remove_created_folders(out, created)
+        raise storage_error(out, err, "--out") from None
     return created
 
 

@@ -459,3 +459,27 @@ def test_a_key_under_a_missing_parent_lists_what_the_nearest_parent_holds(tmp_pa
     outcome = harness_run(user, ["model=identity", f"data.root={data}", "hydra.run.dir=run", override])
     assert_one_line_error(outcome, f"unknown config key '{override.split('=')[0]}'", available)
     assert tree_checksum(user) == before
+
+
+# ---------------------------------------------------------------- round 16 (a helper's probe of 2026-12-06)
+
+def score_files(user: Path) -> list[str]:
+    (user / "src.fr").write_text("\n".join(DOUBLE_ROUNDING_SOURCE) + "\n", encoding="utf-8")
+    (user / "ref.en").write_text("\n".join(DOUBLE_ROUNDING_REFERENCE) + "\n", encoding="utf-8")
+    (user / "sys.txt").write_text("\n".join(DOUBLE_ROUNDING_HYPOTHESES["hyp1"]) + "\n", encoding="utf-8")
+    return ["-q", "-r", "ref.en", "-s", "src.fr", "--src-lang", "fr", "sys.txt"]
+
+
+@pytest.mark.parametrize("out, said", [("/proc/harness-out", "cannot write /proc/harness-out"),
+                                       (f"new/deeper/{LONG_NAME}", "a name of 300 characters"),
+                                       ("", "--out: an empty folder name")])
+def test_a_score_out_folder_that_cannot_be_made_is_one_line(tmp_path, out, said):
+    """harness-score --out /proc/x: a 24-line traceback (FileNotFoundError from mkdir); --out '' named the working
+    folder, and was refused for the cache inside it."""
+    user = tmp_path / "user"
+    user.mkdir()
+    arguments = score_files(user)
+    before = tree_checksum(user)
+    outcome = run_cli("score", [*arguments, "--out", out], cwd=user, env={"HARNESS_CACHE_DIR": str(tmp_path / "cache")})
+    assert_one_line_error(outcome, said)
+    assert tree_checksum(user) == before

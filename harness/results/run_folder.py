@@ -135,7 +135,7 @@ def make_launch_folder(path: str | Path, knob: str) -> Path:
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        remove_created_folders(path.parent, missing)   # the parents made before the leaf failed (a name too long)
+        remove_created_folders(path, missing)   # the parents made before the leaf failed (a name too long)
         raise storage_error(path, err) from None
     os.environ[NEW_FOLDER_ROOT] = str(missing) if missing else ""
     return path
@@ -606,7 +606,9 @@ def remove_created_folders(path: Path, created_root: Path | None) -> None:
     if created_root is None:
         return
     for folder in [path, *path.parents]:
-        if not folder.is_relative_to(created_root) or not remove_if_empty(folder):
+        if not folder.is_relative_to(created_root):
+            break
+        if os.path.isdir(folder) and not remove_if_empty(folder):   # one a failed mkdir never made is passed over
             break
 
 
