@@ -483,3 +483,33 @@ def test_a_score_out_folder_that_cannot_be_made_is_one_line(tmp_path, out, said)
     outcome = run_cli("score", [*arguments, "--out", out], cwd=user, env={"HARNESS_CACHE_DIR": str(tmp_path / "cache")})
     assert_one_line_error(outcome, said)
     assert tree_checksum(user) == before
+
+
+DAMAGED_SEGMENTS = {
+    "a statistics row of another length": (lambda s: s["statistics"].update(bleu=[1, 2, 3]), "rows of different lengths"),
+    "negative counts": (lambda s: s["statistics"].update(bleu=[-5] * 10), "they give no score"),
+    "no output text": (lambda s: s.update(hyp=None), "segments[0].hyp"),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGED_SEGMENTS))
+def test_a_result_with_damaged_segments_is_refused_in_one_line(tmp_path, damage):
+    """harness-compare on a result.json whose segment statistics or texts were edited: a traceback (numpy's
+    inhomogeneous shape, math domain error, a join of None)."""
+    user = tmp_path / "user"
+    user.mkdir()
+    arguments = score_files(user)
+    outcome = run_cli("score", [*arguments, "--out", "out"], cwd=user, env={"HARNESS_CACHE_DIR": str(tmp_path / "cache")})
+    assert outcome.code == 0, outcome.stderr[-2000:]
+    record = json.loads((user / "out" / "sys" / "result.json").read_text(encoding="utf-8"))
+    edit, said = DAMAGED_SEGMENTS[damage]
+    edit(record["documents"][0]["segments"][0])
+    (user / "edited").mkdir()
+    (user / "edited" / "result.json").write_text(json.dumps(record), encoding="utf-8")
+    (user / "other").mkdir()
+    (user / "other" / "result.json").write_text((user / "out" / "sys" / "result.json").read_text(encoding="utf-8"),
+                                                encoding="utf-8")
+    before = tree_checksum(user)
+    outcome = run_cli("compare", ["other", "edited", "--out", "report"], cwd=user)
+    assert_one_line_error(outcome, "edited/result.json", said, "edited or damaged")
+    assert tree_checksum(user) == before

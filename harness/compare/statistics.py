@@ -6,6 +6,7 @@ correction, length buckets, and the ranking with its clusters and all-pairs test
 from __future__ import annotations
 
 import logging
+import math
 from itertools import compress
 
 import numpy as np
@@ -191,11 +192,15 @@ def check_stored_scores(runs: list[Run], doc_index: int, metric: Metric, stats: 
             continue
         document = run.result.documents[doc_index]
         stored = document.aligned[metric.name].score
-        given = metric.score_from_statistics(rows.sum(axis=0))
-        if abs(given - stored) > SCORE_TOLERANCE:
+        try:
+            given = metric.score_from_statistics(rows.sum(axis=0))
+        except (ArithmeticError, ValueError):   # a negative count: BLEU's log of it
+            given = math.nan
+        if not abs(given - stored) <= SCORE_TOLERANCE:
             raise UserError(f"{run.path / RESULT_FILE}: document '{document.id}' of '{run.name}': its stored "
                             f"{metric.name} score {stored} is one its segment statistics do not give (they give "
-                            f"{round(given, SCORE_DIGITS)}): the file was edited or damaged; re-run it")
+                            f"{'no score' if math.isnan(given) else round(given, SCORE_DIGITS)}): the file was "
+                            "edited or damaged; re-run it")
 
 
 def length_bucket(words: int) -> str:

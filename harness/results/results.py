@@ -195,12 +195,28 @@ def malformed_statistics(where: str, record: object) -> list[str]:
     return [f"{where}.statistics.{name}" for name, row in statistics.items() if not is_number_row(row)]
 
 
+SEGMENT_TEXTS = {"ref": (str,), "hyp": (str,), "src": (str, type(None))}   # what a comparison joins and splits
+
+
 def malformed_segments(where: str, segments: object) -> list[str]:
     if not isinstance(segments, list):
         return [where]
     return [f"{where}[{number}].{key}" for number, record in enumerate(segments) for key in REQUIRED_SEGMENT_FIELDS
-            if not isinstance(record, dict) or key not in record] + [
-        problem for number, record in enumerate(segments) for problem in malformed_statistics(f"{where}[{number}]", record)]
+            if not isinstance(record, dict) or key not in record
+            or key in SEGMENT_TEXTS and not isinstance(record[key], SEGMENT_TEXTS[key])] + [
+        problem for number, record in enumerate(segments) for problem in malformed_statistics(f"{where}[{number}]", record)
+    ] + uneven_statistics(where, segments)
+
+
+def uneven_statistics(where: str, segments: list) -> list[str]:
+    """A metric whose segments' statistics rows differ in length (a metric's rows are all one length)."""
+    widths: dict[str, set[int]] = {}
+    for record in segments:
+        statistics = record.get("statistics") if isinstance(record, dict) else None
+        for name, row in statistics.items() if isinstance(statistics, dict) else ():
+            widths.setdefault(name, set()).add(len(row) if isinstance(row, list) else -1)
+    return [f"{where}[].statistics.{name} (rows of different lengths)" for name, sizes in widths.items()
+            if len(sizes) > 1]
 
 
 def document_problems(number: int, document: object) -> list[str]:
