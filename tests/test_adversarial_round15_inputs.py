@@ -513,3 +513,18 @@ def test_a_result_with_damaged_segments_is_refused_in_one_line(tmp_path, damage)
     outcome = run_cli("compare", ["other", "edited", "--out", "report"], cwd=user)
     assert_one_line_error(outcome, "edited/result.json", said, "edited or damaged")
     assert tree_checksum(user) == before
+
+
+@pytest.mark.parametrize("named", ["[refs]", "{refs: x}", "''"])
+def test_a_reference_dir_that_names_no_one_folder_is_refused_as_such(tmp_path, named):
+    """reference_dir: [references] was looked for as the folder "['references']" ('file not found')."""
+    user = tmp_path / "user"
+    user.mkdir()
+    data = write_dataset(user / "data")
+    manifest = data / "manifest.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace("reference_dir: refs", f"reference_dir: {named}"),
+                        encoding="utf-8")
+    before = tree_checksum(user)
+    outcome = harness_run(user, ["model=identity", f"data.root={data}", "hydra.run.dir=run"])
+    assert_one_line_error(outcome, "reference_dir: a folder name is expected", "name one folder")
+    assert tree_checksum(user) == before

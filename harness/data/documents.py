@@ -358,7 +358,11 @@ def inside(folders: tuple[Path, ...], name: object, where: str) -> Path:
 def reference_folder(root: Path, manifest: dict, reference_root: str | Path | None, manifest_path: Path) -> Path:
     """reference_dir must lie inside the data folder or inside data.reference_root, the folder the user
     hands to the run for references kept elsewhere."""
-    reference_dir = resolved_input(root / str(manifest.get("reference_dir", ".")), f"{manifest_path}: reference_dir")
+    named = manifest.get("reference_dir", ".")
+    if not names_a_file(named):   # [references] was looked for as the folder "['references']"
+        raise UserError(f"{manifest_path}: reference_dir: a folder name is expected, not {reprlib.repr(named)}; name "
+                        f"one folder, by its path in {root}")
+    reference_dir = resolved_input(root / str(named), f"{manifest_path}: reference_dir")
     allowed = [root] + ([handed_reference_root(reference_root)] if reference_root else [])
     if not any(reference_dir.is_relative_to(folder) for folder in allowed):
         raise UserError(f"{manifest_path}: reference_dir '{manifest.get('reference_dir')}' is outside the data folder "
