@@ -267,7 +267,7 @@ RANGES = {   # key: (accepts, what it must be); checked before anything runs
     # made the search's sums overflow (no path found)
     "crosslingual.skip": (lambda v: -10 <= v <= 10, "a score between -10 and 10 (a bead scores its margin, about 1)"),
     "crosslingual.size_penalty": AT_LEAST_ZERO,
-    "crosslingual.bead_penalty": (lambda v: all(p >= 0 for p in v.values()), 'penalties >= 0, e.g. {"1-2": 0.02}'),
+    "crosslingual.bead_penalty": (lambda v: all(p >= 0 for p in v.values()), 'penalties >= 0, e.g. {1-2: 0.02}'),
     "crosslingual.top_k": AT_LEAST_ONE,
     "crosslingual.anchor_window": AT_LEAST_ZERO,
     "crosslingual.anchor_share": SHARE,
@@ -486,9 +486,26 @@ def unreadable_override(err: OverrideParseException) -> str:
     reason = first_line(err)
     if reason.startswith("LexerNoViableAltException"):
         reason = "a character the override grammar does not allow"
-    quoted = shlex.quote(f'{key}="{value}"')
+    readable = readable_override(key, value)
+    if readable is None:
+        return (f"override {err.override!r} cannot be read ({reason}); write it in Hydra's override grammar "
+                "(https://hydra.cc/docs/advanced/override_grammar/basic/)")
     return (f"override {err.override!r} cannot be read ({reason}); quote a value with special characters, and the "
-            f"whole override for the shell: {quoted}")
+            f"whole override for the shell: {shlex.quote(readable)}")
+
+
+def readable_override(key: str, value: str) -> str | None:
+    """The override written so that Hydra's grammar reads it, as the fix to name: a mapping or list with the quotes
+    around its keys dropped (the grammar has none: {"1-2": 0.02} is {1-2: 0.02}), else the value quoted; None when
+    neither reads (the quoted form was named whether or not it read, and sent users round in circles)."""
+    forms = [f"{key}={value.replace(chr(34), '')}"] if value.lstrip().startswith(("{", "[")) else []
+    for form in [*forms, f'{key}="{value}"']:
+        try:
+            OverridesParser.create().parse_overrides([form])
+        except OverrideParseException:
+            continue
+        return form
+    return None
 
 
 GROUP_FILE = re.compile(r"In '(\w+)/([^']+)': ")   # how Hydra's message names a config group's file
@@ -599,7 +616,9 @@ def refuse_owned_hydra_settings(overrides: list[str]) -> None:
 
 def check_launch(cfg: DictConfig, number: int) -> None:
     """Hydra's settings of a -m sweep's job (cfg: compose_launch's; number: the job's place in the sweep) that Hydra
-    reads only once it has written the sweep folder (multirun.yaml, which the failed launch left behind)."""
+    reads only once it has written the sweep folder (multirun.yaml, which the failed launch left behind). The job's
+    own settings are resolved first: the job folder's name interpolates model.name, which is the key to name."""
+    check_interpolations(cfg)
     check_job_folder_name(cfg, number)
     if cfg.hydra.launcher.get("n_jobs") == 0:   # joblib's ValueError, a traceback once the jobs were launched
         raise UserError("hydra.launcher.n_jobs=0: no job would run; give the number of jobs to run at once (1 or "

@@ -528,3 +528,18 @@ def test_a_reference_dir_that_names_no_one_folder_is_refused_as_such(tmp_path, n
     outcome = harness_run(user, ["model=identity", f"data.root={data}", "hydra.run.dir=run"])
     assert_one_line_error(outcome, "reference_dir: a folder name is expected", "name one folder")
     assert tree_checksum(user) == before
+
+
+@pytest.mark.parametrize("override", ['crosslingual.bead_penalty={"1-2":0.05}', 'model.name=$(echo x)'])
+def test_the_fix_named_for_an_unreadable_override_reads(tmp_path, override):
+    """crosslingual.bead_penalty={"1-1":-5}: the fix named ('...="{"1-1":-5}"') could not be read either, nor the
+    one named for that, nor the range error's example {"1-2": 0.02}."""
+    import shlex
+    user = tmp_path / "user"
+    user.mkdir()
+    data = write_dataset(user / "data")
+    outcome = harness_run(user, ["model=identity", f"data.root={data}", "hydra.run.dir=run", override])
+    assert_one_line_error(outcome, "cannot be read", "for the shell: ")
+    [fixed] = shlex.split(outcome.error_lines[0].split("for the shell: ")[1])
+    again = harness_run(user, ["model=identity", f"data.root={data}", "hydra.run.dir=run", fixed])
+    assert again.code == 0, again.stderr[-2000:]
