@@ -543,3 +543,21 @@ def test_the_fix_named_for_an_unreadable_override_reads(tmp_path, override):
     [fixed] = shlex.split(outcome.error_lines[0].split("for the shell: ")[1])
     again = harness_run(user, ["model=identity", f"data.root={data}", "hydra.run.dir=run", fixed])
     assert again.code == 0, again.stderr[-2000:]
+
+
+def test_systems_one_of_which_has_a_line_over_the_limit_are_ranked_together(tmp_path):
+    """harness-score of two systems, one with a line over limits.max_segment_chars (TER leaves it out): 'not
+    comparable: different ter signature', exit 2, every run folder written; a sweep split them into two groups.
+    They pair over the lines both score, and the TER legend says so."""
+    user = tmp_path / "user"
+    user.mkdir()
+    arguments = score_files(user)
+    long_line = DOUBLE_ROUNDING_HYPOTHESES["hyp2"].copy()
+    long_line[2] = " ".join(["cat table morning"] * 200)
+    (user / "long.txt").write_text("\n".join(long_line) + "\n", encoding="utf-8")
+    outcome = run_cli("score", [*arguments, "long.txt", "--out", "out"], cwd=user,
+                      env={"HARNESS_CACHE_DIR": str(tmp_path / "cache")})
+    assert outcome.code == 0, outcome.stderr[-2000:]
+    assert "1 of 5 segments longer than limits.max_segment_chars left out of ter" in outcome.stderr
+    legend = next(line for line in outcome.stdout.splitlines() if line.startswith("TER ↓: "))
+    assert "corpus over 4 of the 5 lines" in legend

@@ -13,6 +13,7 @@ from harness.data.documents import is_plain_id
 from harness.data.lines import split_lines
 from harness.errors import UserError, unknown_name
 from harness.results.results import DocumentRecord, Segment
+from harness.score.aligned_scoring import comparable_signature
 from harness.score.metrics import Score, is_metric_name
 from harness.translate.backends.files import HYPOTHESES_DIR
 
@@ -121,8 +122,9 @@ def signatures(run: Run, level: str, metric_names: list[str]) -> dict:
     """What each metric's scores must share across runs: the signature, and the direction (higher or lower is
     better: a result edited to call TER higher-is-better would be ranked the other way round)."""
     records = [metric_records(d, level) for d in scored_documents(run, level)]
-    return {f"{name} {part}": sorted({getattr(record[name], field) for record in records})
-            for name in metric_names for part, field in (("signature", "signature"), ("direction", "higher_is_better"))}
+    return {f"{name} signature": sorted({comparable_signature(record[name].signature) for record in records})
+            for name in metric_names} | {f"{name} direction": sorted({record[name].higher_is_better for record in records})
+                                         for name in metric_names}
 
 
 def incomparability(first: Run, other: Run, level: str, metric_names: list[str]) -> str | None:

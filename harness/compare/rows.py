@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields
 from harness.compare.comparability import metric_records, paired_segments, scored_documents
 from harness.compare.discovery import Run, Skipped
 from harness.results.results import DocumentRecord, Segment
+from harness.score.aligned_scoring import comparable_signature
 from harness.score.metrics.base import SCORE_DIGITS
 
 EXAMPLES_PER_DIRECTION = 3     # per system: where it beats the baseline most, and where the baseline beats it most
@@ -420,9 +421,12 @@ def document_description(document: DocumentRecord) -> DocumentInfo:
                         document.parallel, None if document.segments is None else len(document.segments))
 
 
-def metric_description(run: Run, level: str, name: str) -> MetricInfo:
-    """A compared metric, described by the record a run stored for it."""
-    record = metric_records(scored_documents(run, level)[0], level)[name]
+def metric_description(runs: list[Run], level: str, name: str) -> MetricInfo:
+    """A compared metric, described by the record the first run stored for it, or by that of a run whose lines
+    limits.max_segment_chars cut (comparable_signature): the comparison pairs only the lines every run scores, and
+    its signature says it is not sacrebleu's score of the files."""
+    records = [metric_records(scored_documents(run, level)[0], level)[name] for run in runs]
+    record = next((r for r in records if r.signature != comparable_signature(r.signature)), records[0])
     return MetricInfo(name, record.signature, record.higher_is_better, record.name or None)
 
 

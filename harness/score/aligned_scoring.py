@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Iterator, Mapping
@@ -402,6 +403,23 @@ def over_limit_notes(segments: list[dict], units: list[tuple[str, str]], metrics
 LINES_LEVEL = "corpus over the lines (alignment: lines), as sacrebleu REF -i HYP"
 SOME_LINES_LEVEL = ("corpus over {kept} of the {total} lines (alignment: lines; {why}), not sacrebleu REF -i HYP's "
                     "score of the files")
+
+
+def limited_lines_pattern() -> re.Pattern:
+    """SOME_LINES_LEVEL where only limits.max_segment_chars left lines out, any counts."""
+    parts = SOME_LINES_LEVEL.format(kept="\0", total="\0", why="limits.max_segment_chars").split("\0")
+    return re.compile(r"\d+".join(map(re.escape, parts)))
+
+
+LIMITED_LINES = limited_lines_pattern()
+
+
+def comparable_signature(signature: str) -> str:
+    """A score's signature without how many lines limits.max_segment_chars kept it off: two systems of one test set,
+    one with a line over the limit, pair over the lines both score (harness.compare.statistics.scored_segments);
+    harness-score refused to rank them ('different ter signature')."""
+    head, _, level = signature.rpartition("|")
+    return f"{head}|{LINES_LEVEL}" if head and LIMITED_LINES.fullmatch(level) else signature
 
 
 def lines_level(scores: dict[str, Score], segments: list[dict], metrics: AlignedMetrics,
