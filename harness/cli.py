@@ -414,6 +414,7 @@ def compare_main() -> None:
     pages: list[Path] = []
     try:
         if args.list:
+            refuse_comparison_options(args)
             index, collection = list_runs(args.runs)
             warn_skipped(collection.skipped)
             show(index)
@@ -432,6 +433,19 @@ def compare_main() -> None:
         fail(str(err))
     except KeyboardInterrupt as stop:   # the report is published whole or not at all (ReportPlace.publish)
         stop_interrupted(report_written(pages) if pages else "no report written", stop)
+
+
+COMPARISON_OPTIONS = {"baseline": None, "out": None, "metrics": None, "resamples": DEFAULT_RESAMPLES,
+                      "all_pairs": False}   # harness-compare's options that shape a comparison, and their defaults
+
+
+def refuse_comparison_options(args: argparse.Namespace) -> None:
+    """--list compares nothing: an option of the comparison given with it was ignored, exit 0 (--baseline nope too)."""
+    given = [f"--{name.replace('_', '-')}" for name, default in COMPARISON_OPTIONS.items()
+             if getattr(args, name) != default]
+    if given:
+        raise UserError(f"--list lists the runs and compares nothing, so {', '.join(given)} would do nothing; leave "
+                        f"{'it' if len(given) == 1 else 'them'} out, or drop --list to compare")
 
 
 def report_written(pages: list[Path]) -> str:

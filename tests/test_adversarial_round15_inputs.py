@@ -561,3 +561,19 @@ def test_systems_one_of_which_has_a_line_over_the_limit_are_ranked_together(tmp_
     assert "1 of 5 segments longer than limits.max_segment_chars left out of ter" in outcome.stderr
     legend = next(line for line in outcome.stdout.splitlines() if line.startswith("TER ↓: "))
     assert "corpus over 4 of the 5 lines" in legend
+
+
+def test_comparison_options_given_with_list_are_refused(tmp_path):
+    """harness-compare --list RUNS --baseline nope --metrics foo --resamples 0: exit 0, each option ignored."""
+    user = tmp_path / "user"
+    user.mkdir()
+    arguments = score_files(user)
+    assert run_cli("score", [*arguments, "--out", "out"], cwd=user,
+                   env={"HARNESS_CACHE_DIR": str(tmp_path / "cache")}).code == 0
+    before = tree_checksum(user)
+    outcome = run_cli("compare", ["--list", "out", "--baseline", "nope", "--resamples", "0"], cwd=user)
+    assert_one_line_error(outcome, "--list lists the runs and compares nothing", "--baseline, --resamples",
+                          "leave them out")
+    assert tree_checksum(user) == before
+    listed = run_cli("compare", ["--list", "out"], cwd=user)
+    assert listed.code == 0 and "sys" in listed.stdout
