@@ -549,10 +549,38 @@ def composition_message(err: Exception) -> str:
         key = unknown_key.group(1)
         return str(unknown_name("config key", key, known_keys(key))) + (LAUNCHER_HINT if key.startswith(
             "hydra.launcher.") else "")
+    mistyped = mistyped_override(err)
+    if mistyped:
+        return mistyped
     lines = [line.strip() for line in str(err).splitlines() if line.strip()]
     if err.__cause__ is not None:   # e.g. "Value 'abc' of type 'str' could not be converted to Integer"
         lines.append(str(err.__cause__).splitlines()[0])
     return " ".join(lines)
+
+
+MERGING_OVERRIDE = re.compile(r"^Error merging override (\S+)")
+EXPECTED_VALUE = [   # what OmegaConf's type check said, and what the setting takes, as a user writes it
+    (re.compile(r"could not be converted to Integer"), "a whole number", ""),
+    (re.compile(r"could not be converted to Float"), "a number", ""),
+    (re.compile(r"is not a valid bool"), "true or false", ""),
+    (re.compile(r"is not a ListConfig"), "a list", ", e.g. {key}=[{value}]"),
+    (re.compile(r"to Dict\[|is not a DictConfig|is not a subclass of"), "a mapping", ", e.g. {key}={{name: value}}"),
+]
+
+
+def mistyped_override(err: Exception) -> str | None:
+    """An override whose value is not of its setting's type, said with what the setting takes: OmegaConf's
+    'Error merging override limits.max_segment_chars=abc Value 'abc' of type 'str' could not be converted to
+    Integer' and 'str is not a ListConfig' (metrics=bleu) named no fix. None for any other error."""
+    merging = MERGING_OVERRIDE.match(str(err))
+    if merging is None or err.__cause__ is None:
+        return None
+    override = merging.group(1)
+    key, _, value = override.lstrip("+~").partition("=")
+    for said, takes, example in EXPECTED_VALUE:
+        if said.search(str(err.__cause__)):
+            return f"{override}: {key} takes {takes}; give one{example.format(key=key, value=value)}"
+    return None
 
 
 @contextmanager
@@ -601,17 +629,41 @@ OWNED_HYDRA_SETTINGS = {
 LOG_LEVEL_KEY = re.compile(r"^hydra\.(job|hydra)_logging\..*\blevel$")
 
 
+LOG_HANDLER_KEY = re.compile(r"^(hydra\.(job|hydra)_logging\.handlers\.[^.]+)\.(\w+)$")
+
+
 def refuse_owned_hydra_settings(overrides: list[str]) -> None:
-    """Hydra settings that would undo the harness's guarantees, and log levels logging does not know: Hydra makes
-    the run's folder, then sets up logging, which raised a traceback for hydra.job_logging.root.level=debug and left
-    the folder behind."""
-    for override in overrides:
-        key, _, value = override.lstrip("+~").partition("=")
+    """Hydra settings that would undo the harness's guarantees, and logging settings that logging cannot set up:
+    Hydra makes the run's folder, then sets up logging, which raised a traceback for hydra.job_logging.root.level=debug
+    and left the folder behind."""
+    settings = dict(override.lstrip("+~").partition("=")[::2] for override in overrides)
+    for key, value in settings.items():
         if key in OWNED_HYDRA_SETTINGS:
             raise UserError(f"{key}={value}: {OWNED_HYDRA_SETTINGS[key]}; leave it out")
         if LOG_LEVEL_KEY.match(key) and not (value.isdigit() or value in logging.getLevelNamesMapping()):
             raise UserError(f"{key}={value}: not a logging level; give one of DEBUG, INFO, WARNING, ERROR, CRITICAL "
                             "(upper case)")
+        handler = LOG_HANDLER_KEY.match(key)
+        if handler:
+            check_log_handler(key, value, handler.group(1), handler.group(2), settings)
+
+
+def check_log_handler(key: str, value: str, handler: str, kind: str, settings: dict[str, str]) -> None:
+    """A logging handler's setting: of a handler that the harness's logging config has or that is given a class, and a
+    log file in a folder that exists (+hydra.job_logging.handlers.file.filename=x.log, a handler with no class, and a
+    file in a missing folder raised logging's traceback after Hydra had made the run's folder)."""
+    if handler.rpartition(".")[2] not in logging_handlers(kind) and f"{handler}.class" not in settings:
+        raise UserError(f"{key}={value}: {handler} is no handler of the harness's logging (it has "
+                        f"{', '.join(sorted(logging_handlers(kind)))}; each run writes its run.log itself); give the "
+                        f"handler's class too (+{handler}.class=logging.FileHandler), or leave it out")
+    if key.endswith(".filename") and not Path(value).expanduser().absolute().parent.is_dir():
+        raise UserError(f"{key}={value}: no folder {Path(value).expanduser().absolute().parent} to write the log in; "
+                        "make it first, or give a file in a folder that exists")
+
+
+def logging_handlers(kind: str) -> set[str]:
+    """The handlers of the harness's job_logging or hydra_logging config (conf/hydra/)."""
+    return set(OmegaConf.load(CONF_DIR / "hydra" / f"{kind}_logging" / "harness.yaml").get("handlers") or {})
 
 
 def check_launch(cfg: DictConfig, number: int) -> None:

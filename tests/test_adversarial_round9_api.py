@@ -196,7 +196,7 @@ def test_one_config_run_twice_gives_the_same_result_the_second_from_the_cache(tm
 @pytest.mark.parametrize("override, message", [
     ("model=opus", "unknown model config 'opus'. Did you mean 'opus_mt'?"),
     ("generation.beams=4", "unknown config key 'generation.beams'. Did you mean 'generation.num_beams'?"),
-    ("generation.batch_size=abc", "Error merging override generation.batch_size=abc"),
+    ("generation.batch_size=abc", "generation.batch_size=abc: generation.batch_size takes a whole number"),
     ("model.name=$(touch x)", "override 'model.name=$(touch x)' cannot be read"),
 ])
 def test_a_bad_override_given_to_compose_config_is_harness_runs_one_line(override, message):
