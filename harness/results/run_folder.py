@@ -296,7 +296,7 @@ def damaged_result(folder: Path) -> str | None:
         return "nested deeper than a JSON reader follows"
     except OSError:   # cannot tell (no permission): taken for finished, as before
         return None
-    return None
+    return None   # JSON, even of no run's shape ({}): kept, never written over
 
 
 def holds_result(folder: Path) -> bool:
@@ -341,13 +341,13 @@ def unfinished_run(path: Path, knob: str = "hydra.run.dir") -> str | None:
     when it is new or empty. knob: where the output folder is chosen (hydra.run.dir, the API's output_dir)."""
     if not path.exists() or not contents(path):
         return None
-    if holds_result(path):
-        raise UserError(f"{path} already holds a finished run; choose another output folder "
-                        f"({knob}=...) so that no earlier result is overwritten")
-    failed, running = Claim.read(path / FAILED_MARKER), Claim.read(path / RUNNING_MARKER)
     damaged = damaged_result(path)
     if damaged:
         return f"resumed a run whose {RESULT_FILE} was damaged ({damaged}); running it again"
+    if (path / RESULT_FILE).exists():
+        raise UserError(f"{path} already holds a finished run; choose another output folder "
+                        f"({knob}=...) so that no earlier result is overwritten")
+    failed, running = Claim.read(path / FAILED_MARKER), Claim.read(path / RUNNING_MARKER)
     if failed:
         return f"resumed a run that failed ({first_marker_line(path / FAILED_MARKER)})"
     if running:
