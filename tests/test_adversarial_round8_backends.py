@@ -7,7 +7,6 @@ are shown on a re-run served from the cache too. Tiny random-weight Marian model
 from __future__ import annotations
 
 import importlib
-import json
 import os
 import shutil
 import sys

@@ -21,7 +21,6 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 
 from tests.adversarial import REPO, Outcome, assert_one_line_error, run_cli, tree_checksum
 from tests.test_adversarial_round2_runs import sweep_args

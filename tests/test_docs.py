@@ -14,7 +14,6 @@ import importlib.util
 import re
 import shlex
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from hydra import compose, initialize_config_dir

@@ -2,7 +2,6 @@
 answer first under a table of contents (tests/test_report_browser.py checks the same page as Chromium draws it)."""
 from dataclasses import replace
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 
