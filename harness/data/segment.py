@@ -7,6 +7,7 @@ pysbd cuts it at 27 Arabic commas, and pysbd has no Turkish; see docs/datasets.m
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_left
 from dataclasses import dataclass
 from importlib import metadata
@@ -16,7 +17,7 @@ from sentencex import segment as sentencex_segment
 
 from harness.data.languages import written_without_spaces
 
-SPLITTING_RULES_VERSION = 5   # raise it when a rule here changes where a text is cut (splitter_signature)
+SPLITTING_RULES_VERSION = 6   # raise it when a rule here changes where a text is cut (splitter_signature)
 HAS_WORD = re.compile(r"\w")
 BRACKET_END = re.compile(r"[.!?][)\]]+(\s+)(?=\w)")   # 'bus.)', and the white space before a word
 WIDE_SPACES = {code: " " for code in range(0x80, 0x3001) if chr(code).isspace()}   # U+00A0 ... U+3000
@@ -67,14 +68,32 @@ def sentence_spans(text: str, lang: str) -> list[tuple[int, int]]:
     are mended: it ends a sentence at '...' and 'bus."' but never at '…' nor at 'bus.)' (piece_spans: a model's
     output ending so ran into the next one), and it ends one at any capital's '.' before a capital, so French
     'M. Dupont a payé.' (Monsieur) was two sentences, 'M.' and the rest: a piece ending in a one-letter capital
-    abbreviation (an initial or a title, ends_in_initial) takes the next piece ('plan B. Then ...' reads as one)."""
+    abbreviation (an initial or a title, ends_in_initial) takes the next piece ('plan B. Then ...' reads as one).
+    Direction marks and other format characters written right after a sentence's end stay with it (after_format_marks)."""
     spans: list[tuple[int, int]] = []
     for start, end in piece_spans(text, lang):
+        if spans and start == spans[-1][1]:
+            marks = after_format_marks(text, start, end)
+            spans[-1], start = (spans[-1][0], marks), marks + len(text[marks:end]) - len(text[marks:end].lstrip())
+        if start == end:
+            continue
         if spans and (not HAS_WORD.search(text[start:end]) or ends_in_initial(text[spans[-1][0]:spans[-1][1]])):
             spans[-1] = (spans[-1][0], end)
         else:
             spans.append((start, end))
     return spans
+
+
+def after_format_marks(text: str, start: int, end: int) -> int:
+    """Where the format characters (Cf: direction marks, zero-width spaces) that open text[start:end] end, if white
+    space or the piece's end follows them; else start. sentencex cuts right after a sentence's full stop, so a mark
+    written after it ('bus.\u200f \u200fThe') opened the next piece: the output a model wrote as '\u200fX.\u200f' was,
+    read back from its hypotheses file, two sentences cut elsewhere ('\u200fX.' and '\u200f \u200fY.'), and scored
+    otherwise. Such marks belong to the sentence they follow (sentence_spans)."""
+    marks = start
+    while marks < end and unicodedata.category(text[marks]) == "Cf":
+        marks += 1
+    return marks if marks > start and (marks == end or text[marks].isspace()) else start
 
 
 def piece_spans(text: str, lang: str) -> list[tuple[int, int]]:

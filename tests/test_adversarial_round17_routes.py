@@ -1,0 +1,33 @@
+"""Round 17 on routes: the same text gets the same scores whichever way it reaches the harness (a model's output,
+model=files reading the model's own hypotheses file, harness-score), and a line-aligned set's headline is the
+sacrebleu CLI's on the very files.
+
+- direction marks written around each output ('\u200fX.\u200f', as right-to-left text copied from a web page carries
+  them): sentencex cut the hypotheses file right after each full stop, so the mark after it opened the next sentence
+  ('\u200f \u200fY.'); model=files of the model's own file scored other segments than the model (chrF++ over the
+  aligned segments 96.84 against 95.13, segment 1's BLEU 94.26 against 89.15).
+"""
+from __future__ import annotations
+
+import pytest
+
+from harness.data.segment import split_sentences
+from tests.test_adversarial_round9_paths import FIRST, SECOND, TRANSLATED, model_and_files, what_is_scored
+
+RLM, LRM = "\u200f", "\u200e"
+
+
+@pytest.mark.parametrize("text, sentences", [
+    (f"{RLM}The line opened.{RLM} {RLM}The trip is short.{RLM}", [f"{RLM}The line opened.{RLM}",
+                                                               f"{RLM}The trip is short.{RLM}"]),
+    (f"The line opened.\u200b The trip is short. {LRM}It cost a lot.", ["The line opened.\u200b",
+                                                                        "The trip is short.", f"{LRM}It cost a lot."]),
+])
+def test_a_direction_mark_after_a_sentence_end_stays_with_that_sentence(text, sentences):
+    """A mark written right after the full stop ends that sentence; one written after the space opens the next."""
+    assert split_sentences(text, "en") == sentences
+
+
+def test_outputs_in_direction_marks_score_the_same_from_a_model_and_from_files(tmp_path):
+    model, files = model_and_files(tmp_path, FIRST, SECOND, {k: f"{RLM}{v}{RLM}" for k, v in TRANSLATED.items()})
+    assert what_is_scored(files) == what_is_scored(model)
