@@ -6,6 +6,8 @@ sacrebleu CLI's on the very files.
   them): sentencex cut the hypotheses file right after each full stop, so the mark after it opened the next sentence
   ('\u200f \u200fY.'); model=files of the model's own file scored other segments than the model (chrF++ over the
   aligned segments 96.84 against 95.13, segment 1's BLEU 94.26 against 89.15).
+- a model's output holding a NUL character: scored, and written into hypotheses/doc.txt, which model=files and
+  harness-score then refused as binary. The NUL is dropped from the output.
 """
 from __future__ import annotations
 
@@ -30,4 +32,13 @@ def test_a_direction_mark_after_a_sentence_end_stays_with_that_sentence(text, se
 
 def test_outputs_in_direction_marks_score_the_same_from_a_model_and_from_files(tmp_path):
     model, files = model_and_files(tmp_path, FIRST, SECOND, {k: f"{RLM}{v}{RLM}" for k, v in TRANSLATED.items()})
+    assert what_is_scored(files) == what_is_scored(model)
+
+
+def test_an_output_with_a_nul_character_scores_the_same_from_a_model_and_from_files(tmp_path):
+    """A model's output holding NUL was scored with it and written to hypotheses/doc.txt, which model=files and
+    harness-score then refused as binary ('it contains NUL bytes'): the NUL is dropped from the output, as the
+    route from files never reads one."""
+    outputs = {**TRANSLATED, next(iter(TRANSLATED)): next(iter(TRANSLATED.values())).replace(" ", "\x00", 1)}
+    model, files = model_and_files(tmp_path, FIRST, SECOND, outputs)
     assert what_is_scored(files) == what_is_scored(model)

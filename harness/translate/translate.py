@@ -222,8 +222,9 @@ def as_line(output: str) -> str:
     file, or its part of its paragraph's line (an output written on two lines would add a line that no source
     paragraph has, and model=files of the file would lose the paragraph-by-paragraph partition). A byte-order mark
     (U+FEFF) that starts it is dropped: at the start of the hypotheses file, model=files reads it as the file's mark,
-    not as text, and scores without it."""
-    return " ".join(split_lines(output)).strip().removeprefix(BYTE_ORDER_MARK).strip()
+    not as text, and scores without it. So is a NUL character: model=files and harness-score refuse a file that holds
+    one as binary, and refused the run's own hypotheses file."""
+    return " ".join(split_lines(output.replace("\x00", ""))).strip().removeprefix(BYTE_ORDER_MARK).strip()
 
 
 def hypothesis_lines(text: str, source_lines: int, location: str) -> list[str]:
