@@ -207,7 +207,7 @@ def user_folder(user: Path) -> None:
 SET = ["-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr"]
 REFUSED = {   # arguments, what the line must say
     "an empty hypothesis file": ([*SET, "empty.txt"], ["empty.txt: 0 lines, but the source has 4"]),
-    "a hypothesis with lone CR line ends": ([*SET, "cr.txt"], ["cr.txt: 1 lines, but the source has 4",
+    "a hypothesis with lone CR line ends": ([*SET, "cr.txt"], ["cr.txt: 1 line, but the source has 4",
                                                                 "lone CR", "tr '\\r' '\\n'"]),
     "a hypothesis with a blank line after the last": ([*SET, "extra.txt"], ["extra.txt: 5 lines, but the source has 4",
                                                                            "its last line is empty"]),
@@ -298,7 +298,7 @@ def output_folder(outputs: Path) -> None:
 
 RUN_REFUSED = {   # the reference's bytes, how the output is placed, what the line must say
     "an output with lone CR line ends": (text(REFERENCE), output_file(text(HYPOTHESIS, "\r")),
-                                         ["doc.txt: 1 lines, but the source has 4", "lone CR"]),
+                                         ["doc.txt: 1 line, but the source has 4", "lone CR"]),
     "an output with a blank line after the last": (text(REFERENCE), output_file(text(HYPOTHESIS) + b"\n"),
                                                    ["doc.txt: 5 lines", "its last line is empty"]),
     "an output that is a folder": (text(REFERENCE), output_folder, ["doc.txt: is a folder, not a file"]),

@@ -14,6 +14,8 @@ from __future__ import annotations
 import pytest
 
 from harness.data.segment import split_sentences
+from harness.errors import UserError
+from harness.translate.translate import hypothesis_lines
 from tests.test_adversarial_round9_paths import FIRST, SECOND, TRANSLATED, model_and_files, what_is_scored
 
 RLM, LRM = "\u200f", "\u200e"
@@ -42,3 +44,13 @@ def test_an_output_with_a_nul_character_scores_the_same_from_a_model_and_from_fi
     outputs = {**TRANSLATED, next(iter(TRANSLATED)): next(iter(TRANSLATED.values())).replace(" ", "\x00", 1)}
     model, files = model_and_files(tmp_path, FIRST, SECOND, outputs)
     assert what_is_scored(files) == what_is_scored(model)
+
+
+@pytest.mark.parametrize("separator, named", [("\u2028", "U+2028 (LINE SEPARATOR)"), ("\x85", "U+0085 (NEXT LINE)"),
+                                              ("\x0c", "a form feed")])
+def test_a_hypothesis_file_whose_lines_end_in_a_unicode_separator_says_so(separator, named):
+    """Lines ended by U+2028 or U+0085 (which str.splitlines takes for line ends, sacrebleu not) were refused as
+    '1 lines, but the source has 4', with no word of why."""
+    with pytest.raises(UserError) as refused:
+        hypothesis_lines(separator.join(["a", "b", "c", "d"]) + "\n", 4, "sys.txt")
+    assert f"sys.txt: 1 line, but the source has 4; its lines end in {named}" in str(refused.value)

@@ -18,15 +18,24 @@ def split_lines(text: str) -> list[str]:
 
 def line_count_hint(lines: list[str], expected: int) -> str:
     """Why a file's lines, cut as split_lines cuts them, number other than `expected`, where the text tells: blank
-    lines after the last line (too many, for sacrebleu too), or lines ended by a lone CR as in old Mac files (too
-    few: only '\\n' ends a line). '' where neither accounts for the difference."""
+    lines after the last line (too many, for sacrebleu too), or lines ended by a lone CR as in old Mac files or by a
+    Unicode line separator (too few: only '\\n' ends a line). '' where none accounts for the difference."""
     extra = lines[expected:]
     if extra == [""]:
         return "its last line is empty (a blank line after the last line is a line, for sacrebleu too): remove it"
     if extra and not any(extra):
         return (f"its last {len(extra)} lines are empty (blank lines after the last line are lines, for sacrebleu "
                 "too): remove them")
-    if len(lines) < expected and len(lines) + sum(line.count("\r") for line in lines) == expected:
-        return ("its lines end in a lone CR (\\r, as in old Mac files), and only \\n ends a line, for sacrebleu too: "
-                "convert them (tr '\\r' '\\n')")
+    for separator, (name, fix) in LINE_ENDS_NOT_READ.items():
+        if len(lines) < expected and len(lines) + sum(line.count(separator) for line in lines) == expected:
+            return f"its lines end in {name}, and only \\n ends a line, for sacrebleu too: {fix}"
     return ""
+
+
+# what ends a line for some programs (str.splitlines among them) and not for sacrebleu nor the harness
+REPLACE_EACH = "replace each with a line break"
+LINE_ENDS_NOT_READ = {"\r": ("a lone CR (\\r, as in old Mac files)", "convert them (tr '\\r' '\\n')"),
+                      "\u2028": ("U+2028 (LINE SEPARATOR)", REPLACE_EACH),
+                      "\u2029": ("U+2029 (PARAGRAPH SEPARATOR)", REPLACE_EACH),
+                      "\x85": ("U+0085 (NEXT LINE)", REPLACE_EACH), "\x0b": ("a vertical tab", REPLACE_EACH),
+                      "\x0c": ("a form feed", REPLACE_EACH)}

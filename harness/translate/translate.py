@@ -233,8 +233,8 @@ def hypothesis_lines(text: str, source_lines: int, location: str) -> list[str]:
     lines = split_lines(text)
     if len(lines) != source_lines:
         hint = line_count_hint(lines, source_lines)
-        raise UserError(f"{location}: {len(lines)} lines, but the source has {source_lines}"
-                        f"{'; ' + hint if hint else ''}; in a line-aligned data "
+        raise UserError(f"{location}: {len(lines)} line{'' if len(lines) == 1 else 's'}, but the source has "
+                        f"{source_lines}{'; ' + hint if hint else ''}; in a line-aligned data "
                         "set (alignment: lines) line i of the hypothesis file is the output for source line i: give "
                         "one line per source line (an empty line for a missing output)")
     return lines
