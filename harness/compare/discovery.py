@@ -90,15 +90,20 @@ def running_state(marker: Path) -> str:
     return "still running or was killed" + (f" ({lines})" if lines else "")
 
 
-def subfolders(folder: Path) -> list[Path]:
+def subfolders(folder: Path) -> tuple[list[Path], list[Skipped]]:
     """The folders a search looks into: not hidden ones, symbolic links (no loops) or MLflow's stores, which hold
-    copies of result.json (harness.track.tracking)."""
+    copies of result.json (harness.track.tracking); and the links to folders it does not follow, named, since a run
+    linked into a sweep or into results/ was left out of the comparison and of --list without a word."""
     try:
         children = list(folder.iterdir())
     except OSError:   # a folder this user cannot list holds nothing to compare
-        return []
-    return sorted((child for child in children if child.is_dir() and not child.is_symlink()
-                   and not child.name.startswith(".") and child.name not in TRACKING_STORES), key=natural_key)
+        return [], []
+    searched = sorted((child for child in children if child.is_dir() and not child.name.startswith(".")
+                       and child.name not in TRACKING_STORES), key=natural_key)
+    return ([child for child in searched if not child.is_symlink()],
+            [Skipped(child, "a symbolic link", "a search does not follow links (they can loop, or find a run twice); "
+                     f"name it on the command line (harness-compare {child}) to take the runs there")
+             for child in searched if child.is_symlink()])
 
 
 def folder_contents(folder: Path) -> tuple[list[Path], list[Skipped]]:
@@ -113,8 +118,8 @@ def folder_contents(folder: Path) -> tuple[list[Path], list[Skipped]]:
     if own_state:
         return [], [own_state]
     found: list[Path] = []
-    skipped: list[Skipped] = []
-    for child in subfolders(folder):
+    children, skipped = subfolders(folder)
+    for child in children:
         files, unfinished = folder_contents(child)
         found += files
         skipped += unfinished
