@@ -5,6 +5,10 @@
   results/): the search does not follow links, and it left the run out of `--list` and of the comparison without a
   word, though every other run folder it leaves out is named. It is now named on stderr (and in the report's list of
   skipped runs), with the fix: name the link on the command line.
+- tracking=mlflow with tracking.uri at a folder of the user's (file:///home/me/notes, or a bare path) under MLflow's
+  file store (MLFLOW_ALLOW_FILE_STORE=true): MLflow added its .trash/ and an experiment folder to the user's folder,
+  and printed two tracebacks ("Malformed experiment 'sub'") for the user's own subfolder, exit 0. Refused before the
+  run, in one line, as a SQLite file of another program is; a new or empty folder, or an MLflow file store, is used.
 """
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ import pytest
 
 from harness import run
 from harness.config import compose_config
-from tests.adversarial import run_cli, tree_checksum
+from tests.adversarial import assert_one_line_error, run_cli, tree_checksum
 from tests.test_adversarial_compare import write_dataset
 
 
@@ -56,3 +60,26 @@ def test_a_linked_run_beside_a_real_one_is_warned_about(tmp_path, finished_run):
                for line in outcome.error_lines), outcome.stderr
     named = run_cli("compare", ["--list", str(results / "linked")], cwd=tmp_path)   # the fix the warning names
     assert named.code == 0 and "1 finished run" in named.stdout, named.stderr
+
+
+@pytest.mark.parametrize("form", ["file://{folder}", "{folder}"])
+def test_a_file_store_at_the_users_folder_is_refused_before_the_run(tmp_path, form):
+    pytest.importorskip("mlflow")
+    mine = tmp_path / "mine"
+    (mine / "sub").mkdir(parents=True)
+    (mine / "thesis.tex").write_text("precious\n")
+    (mine / "sub" / "notes.txt").write_text("mine\n")
+    data = write_dataset(tmp_path / "data")
+    before = tree_checksum(tmp_path)
+    arguments = ["model=identity", f"data.root={data}", "alignment.embeddings=false", "tracking=mlflow",
+                 f"tracking.uri={form.format(folder=mine)}", f"hydra.run.dir={tmp_path / 'run'}"]
+    env = {"MLFLOW_ALLOW_FILE_STORE": "true", "HARNESS_CACHE_DIR": str(tmp_path / "cache")}
+    outcome = run_cli("run", arguments, cwd=tmp_path, env=env)
+    assert_one_line_error(outcome, f"tracking.uri={form.format(folder=mine)}", "not an MLflow store", "tracking=none")
+    assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == before
+
+    store = tmp_path / "store"   # a new folder becomes a store, and a store is used again
+    for _ in range(2):
+        arguments[-2:] = [f"tracking.uri={form.format(folder=store)}", f"hydra.run.dir={tmp_path / 'run' / str(_)}"]
+        outcome = run_cli("run", arguments, cwd=tmp_path, env=env)
+        assert outcome.code == 0, outcome.stderr[-3000:]

@@ -129,6 +129,7 @@ def check_store(store: Store, run_folder: Path | None = None) -> None:
         refuse_file_in_the_way(store, database.absolute().parent, "its database")
     refuse_read_only(store)
     refuse_foreign_file(store)
+    refuse_foreign_folder(store)
     try:
         with mlflow_quiet():
             artifacts = artifact_folder(store)
@@ -171,6 +172,27 @@ def refuse_read_only(store: Store) -> None:
 
 
 MLFLOW_TABLES = {"alembic_version", "experiments", "runs"}   # in every SQLite store MLflow made
+
+
+def file_store_folder(uri: str) -> Path | None:
+    """The local folder of MLflow's file store (file:///PATH, or a bare path); None for a database or a server."""
+    location = urlparse(uri)
+    local = location.scheme in ("", "file") and location.path and uri != "databricks"   # MLflow's name, no path
+    return Path(unquote(location.path)) if local else None
+
+
+def refuse_foreign_folder(store: Store) -> None:
+    """A file store (MLFLOW_ALLOW_FILE_STORE=true) at a folder of the user's that is no MLflow store: MLflow added its
+    .trash/ and an experiment folder to it, and printed a traceback for each of the user's own subfolders."""
+    folder = file_store_folder(store.uri)
+    if folder is None or not folder.is_dir() or (folder / ".trash").is_dir():   # every file store holds .trash/
+        return
+    held = sorted(child.name for child in folder.iterdir())
+    if held:
+        shown = ", ".join(held[:3]) + (", ..." if len(held) > 3 else "")
+        raise UserError(f"tracking.uri={store.uri}: {folder} holds files of its own ({shown}) and is not an MLflow "
+                        "store, and MLflow would add its experiment folders to it; point tracking.uri at a new folder "
+                        "or an MLflow store (or tracking.uri=sqlite:///PATH/mlflow.db) or run with tracking=none")
 
 
 def refuse_foreign_file(store: Store) -> None:
