@@ -406,11 +406,21 @@ def warn_skipped(skipped: list[Skipped]) -> None:
         print(f"warning: skipped {terminal_text(folder.describe())}", file=sys.stderr)
 
 
+def default_out(kind: str, now: datetime | None = None) -> Path:
+    """The output folder of a harness-compare or harness-score without --out: results/<kind>/<date>/<time>, with
+    -2, -3... where an earlier command of the same second has it (its report was replaced, with a note, though no
+    one had named the folder)."""
+    stamped = Path("results", kind, (now or datetime.now()).strftime("%Y-%m-%d/%H-%M-%S"))
+    numbered = (stamped.with_name(f"{stamped.name}-{n}") for n in itertools.count(2))
+    return next(folder for folder in itertools.chain([stamped], numbered)
+                if not (folder.exists() or folder.is_symlink()))
+
+
 def compare_main() -> None:
     """harness-compare: compare finished runs, e.g. `harness-compare results/multirun/2026-11-22/08-00-00`."""
     args = compare_arguments().parse_args()
     stop_on_sigterm()
-    folder = args.out or Path("results/comparisons") / datetime.now().strftime("%Y-%m-%d/%H-%M-%S")
+    folder = args.out or default_out("comparisons")
     pages: list[Path] = []
     try:
         if args.list:
@@ -506,7 +516,7 @@ def score_main() -> None:
     args = score_arguments().parse_args()
     stop_on_sigterm()
     score_logging(args.quiet)
-    out = args.out or Path("results/score") / datetime.now().strftime("%Y-%m-%d/%H-%M-%S")
+    out = args.out or default_out("score")
     checked_overrides(args.override)
     request = ScoreRequest(args.source, args.references, args.hypotheses, args.src_lang, args.tgt_lang, args.override)
     folders: list[Path] = []

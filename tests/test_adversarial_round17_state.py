@@ -13,11 +13,13 @@
 from __future__ import annotations
 
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from harness import run
+from harness.cli import default_out
 from harness.config import compose_config
 from tests.adversarial import assert_one_line_error, run_cli, tree_checksum
 from tests.test_adversarial_compare import write_dataset
@@ -83,3 +85,18 @@ def test_a_file_store_at_the_users_folder_is_refused_before_the_run(tmp_path, fo
         arguments[-2:] = [f"tracking.uri={form.format(folder=store)}", f"hydra.run.dir={tmp_path / 'run' / str(_)}"]
         outcome = run_cli("run", arguments, cwd=tmp_path, env=env)
         assert outcome.code == 0, outcome.stderr[-3000:]
+
+
+def test_a_default_output_folder_of_the_same_second_is_a_new_one(tmp_path, monkeypatch):
+    """harness-compare (or harness-score) without --out twice in one second took the same results/comparisons/<date>/
+    <time>: the second replaced the first's report, with only a note, though no one had named the folder."""
+    monkeypatch.chdir(tmp_path)
+    moment = datetime(2026, 12, 6, 15, 30, 0)
+    first = default_out("comparisons", moment)
+    assert first == Path("results/comparisons/2026-12-06/15-30-00")
+    first.mkdir(parents=True)
+    second = default_out("comparisons", moment)
+    assert second == Path("results/comparisons/2026-12-06/15-30-00-2")
+    second.mkdir()
+    assert default_out("score", moment) == Path("results/score/2026-12-06/15-30-00")
+    assert default_out("comparisons", moment) == Path("results/comparisons/2026-12-06/15-30-00-3")
