@@ -100,3 +100,20 @@ def test_a_default_output_folder_of_the_same_second_is_a_new_one(tmp_path, monke
     second.mkdir()
     assert default_out("score", moment) == Path("results/score/2026-12-06/15-30-00")
     assert default_out("comparisons", moment) == Path("results/comparisons/2026-12-06/15-30-00-3")
+
+
+def test_a_file_store_mlflow_will_not_open_names_the_fixes_for_a_folder(tmp_path, monkeypatch):
+    """tracking.uri at a folder (MLflow's file store, which MLflow 3 opens only with MLFLOW_ALLOW_FILE_STORE=true) was
+    told 'the MLflow store does not answer ...; start the tracking server', where there is no server to start."""
+    pytest.importorskip("mlflow")
+    monkeypatch.delenv("MLFLOW_ALLOW_FILE_STORE", raising=False)
+    data = write_dataset(tmp_path / "data")
+    before = tree_checksum(tmp_path)
+    uri = f"file://{tmp_path / 'store'}"
+    outcome = run_cli("run", ["model=identity", f"data.root={data}", "alignment.embeddings=false", "tracking=mlflow",
+                              f"tracking.uri={uri}", f"hydra.run.dir={tmp_path / 'run'}"],
+                      cwd=tmp_path, env={"HARNESS_CACHE_DIR": str(tmp_path / "cache")})
+    assert_one_line_error(outcome, f"tracking.uri={uri}: MLflow's file store", "sqlite:///",
+                          "MLFLOW_ALLOW_FILE_STORE=true to use the folder", "tracking=none")
+    assert "tracking server" not in outcome.error_lines[0]
+    assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == before

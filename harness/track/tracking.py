@@ -115,6 +115,10 @@ def experiment_id(store: Store) -> str:
 
 
 def unreachable(store: Store, err: BaseException) -> UserError:
+    if file_store_folder(store.uri) is not None:   # a folder: no server to start (MLflow 3 opens file stores on request)
+        return UserError(f"tracking.uri={store.uri}: MLflow's file store at that folder cannot be opened "
+                         f"({first_line(err)}); point tracking.uri at a SQLite store (sqlite:///PATH/mlflow.db), set "
+                         "MLFLOW_ALLOW_FILE_STORE=true to use the folder, or run with tracking=none")
     return UserError(f"tracking.uri={store.uri}: the MLflow store does not answer ({first_line(err)}); start the "
                      "tracking server, fix tracking.uri, or run with tracking=none")
 
