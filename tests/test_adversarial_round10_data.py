@@ -190,7 +190,7 @@ def test_max_segments_over_several_documents_says_what_each_lost(tmp_path):
         expected = (f"data.max_segments=1: the first 1 of {total} source sentences translated and scored, against the "
                     "whole reference; every score and verdict of this document is over that part")
         assert any(note.startswith(expected) for note in documents[doc_id]["notes"]), documents[doc_id]["notes"]
-        assert f"note: {expected}" in outcome.stdout, outcome.stdout
+        assert f"note: {doc_id}: {expected}" in outcome.stdout, outcome.stdout
 
 
 def test_max_segments_above_a_document_length_notes_nothing(tmp_path):

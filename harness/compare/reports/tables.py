@@ -210,7 +210,8 @@ def results_table(result: dict | RunRecord) -> str:
     notes += [f"{score.signature.rsplit('|', 1)[-1]}: {score_label(score)} {score.score:.1f}"
               for score in record.system.values()]
     notes += [f"note: {note}" for note in record.notes]
-    notes += [f"note: {note}" for d in documents for note in d.notes]
+    # a document's notes name it: data.max_segments' and the bounds' notes say "this document" without an id
+    notes += [f"note: {d.id}: {note}" for d in documents for note in d.notes]
     notes += [f"note: {d.id}: {note}" for d in documents for note in d.alignment.get("notes", [])]
     signatures = {d.metrics[n].signature for d in documents for n in metric_names if n in d.metrics}
     signatures |= {d.aligned[n].signature for d in documents for n in aligned_names if n in d.aligned}

@@ -1,0 +1,26 @@
+"""Round 18: data sets as users bring them, and what the harness says about them.
+
+- data.max_segments over several documents: the run table printed each cut document's note without its id ("note:
+  data.max_segments=3: the first 3 of 13 source sentences translated and scored, ...; every score and verdict of this
+  document is over that part"), so two documents of the same length gave two identical lines and no one could tell
+  which rows of the table were over a part (the bounds' notes, limits.max_segment_chars and the encoder window, alike).
+  Each document note now names its document, as the alignment notes already did.
+"""
+from __future__ import annotations
+
+from tests.test_adversarial_round10_data import outcome_of, result_of
+from tests.test_adversarial_run import DOCUMENT, FRENCH, make_setup
+
+
+def test_each_cut_document_is_named_in_the_run_table(tmp_path):
+    setup = make_setup(tmp_path)
+    setup.write("b.txt", FRENCH)
+    setup.manifest([DOCUMENT, {**DOCUMENT, "id": "b", "file": "b.txt"}])
+    outcome = outcome_of(setup, "data.max_segments=1")
+    assert outcome.code == 0, outcome.stderr[-2000:]
+    lines = outcome.stdout.splitlines()
+    for document in result_of(setup)["documents"]:
+        cut = [note for note in document["notes"] if note.startswith("data.max_segments=1: the first 1 of 3")]
+        assert len(cut) == 1, document["notes"]
+        assert f"note: {document['id']}: {cut[0]}" in lines, outcome.stdout
+
