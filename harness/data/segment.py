@@ -17,7 +17,7 @@ from sentencex import segment as sentencex_segment
 
 from harness.data.languages import written_without_spaces
 
-SPLITTING_RULES_VERSION = 6   # raise it when a rule here changes where a text is cut (splitter_signature)
+SPLITTING_RULES_VERSION = 7   # raise it when a rule here changes where a text is cut (splitter_signature)
 HAS_WORD = re.compile(r"\w")
 BRACKET_END = re.compile(r"[.!?][)\]]+(\s+)(?=\w)")   # 'bus.)', and the white space before a word
 WIDE_SPACES = {code: " " for code in range(0x80, 0x3001) if chr(code).isspace()}   # U+00A0 ... U+3000
@@ -40,6 +40,9 @@ INNER_QUOTE = re.compile(r'(?:(?<=\b\w)|(?<=\b\w\w))"(?=\w)|(?<=\w)"(?=\w{1,2}\b
 PLURAL_APOSTROPHE = re.compile(r'(?<=\ws)"(?=\s+\w)')
 OTHER_OPENING_QUOTES = re.compile(r"[\u201c\u201e\u00ab\u201a\u2039]")   # “ „ « ‚ ‹: a quotation they open is not counted
 INITIAL = re.compile(r"(?:^|(?<!\w)(\w*)\W*\s)\w\.$")   # a one-letter abbreviation ending a piece, the word before it
+# a title that sentencex 1.0 ends a sentence after where it does not after Mr., Mrs., Dr. or Prof.: 'In passing, Ms. Joly
+# condemned ...' was 'In passing, Ms.' and the rest, and the aligner paired that fragment with an unrelated one
+UNKNOWN_TITLE = re.compile(r"(?<!\w)Ms\.$")
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,8 @@ def sentence_spans(text: str, lang: str) -> list[tuple[int, int]]:
     are mended: it ends a sentence at '...' and 'bus."' but never at '…' nor at 'bus.)' (piece_spans: a model's
     output ending so ran into the next one), and it ends one at any capital's '.' before a capital, so French
     'M. Dupont a payé.' (Monsieur) was two sentences, 'M.' and the rest: a piece ending in a one-letter capital
-    abbreviation (an initial or a title, ends_in_initial) takes the next piece ('plan B. Then ...' reads as one).
+    abbreviation (an initial or a title, ends_in_initial) takes the next piece ('plan B. Then ...' reads as one), as
+    does one ending in 'Ms.', a title sentencex alone of Mr., Mrs., Ms. and Dr. cuts after (ends_in_title).
     Direction marks and other format characters written right after a sentence's end stay with it (after_format_marks)."""
     spans: list[tuple[int, int]] = []
     for start, end in piece_spans(text, lang):
@@ -77,7 +81,7 @@ def sentence_spans(text: str, lang: str) -> list[tuple[int, int]]:
             spans[-1], start = (spans[-1][0], marks), marks + len(text[marks:end]) - len(text[marks:end].lstrip())
         if start == end:
             continue
-        if spans and (not HAS_WORD.search(text[start:end]) or ends_in_initial(text[spans[-1][0]:spans[-1][1]])):
+        if spans and (not HAS_WORD.search(text[start:end]) or ends_in_title(text[spans[-1][0]:spans[-1][1]])):
             spans[-1] = (spans[-1][0], end)
         else:
             spans.append((start, end))
@@ -146,6 +150,12 @@ def ends_in_initial(piece: str) -> bool:
     'vu M.', 'maire, M.'), not a numeral or a letter after a name ('World War I.', 'Vitamin D.')."""
     initial = INITIAL.search(piece)
     return bool(initial) and piece[-2].isupper() and not (initial.group(1) or "")[:1].isupper()
+
+
+def ends_in_title(piece: str) -> bool:
+    """Whether the piece ends in an abbreviation that the next piece's name follows: a one-letter initial or title
+    (ends_in_initial), or a title sentencex does not know (UNKNOWN_TITLE, 'Ms.')."""
+    return ends_in_initial(piece) or bool(UNKNOWN_TITLE.search(piece))
 
 
 def glued(pieces: list[str], stands_alone) -> list[str]:
