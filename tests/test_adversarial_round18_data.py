@@ -9,6 +9,9 @@
   Ms. Joly condemned Russia's attacks on Ukrainian civilians.' was two reference sentences, 'In passing, Ms.' and the
   rest; in a translation of the seeds' 000 cut to its first six sentences, the aligner paired that fragment with the
   source's byline 'Agence QMI' (cosine 0.14) as a reordered bead. 'Ms.' now takes the next piece, as 'M.' does.
+- a reference that translates only part of the source: parallel, the rest listed as unmatched, and the table said
+  nothing of the document scores reading the output of sentences the reference lacks. A note says so where more
+  than a third of the source has no counterpart.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ import pytest
 
 from harness.data.segment import split_sentences
 from tests.test_adversarial_round10_data import outcome_of, result_of
+from tests.test_adversarial_round10_relation import STRIKE_EN, STRIKE_ES, STRIKE_TR, note_lines, one_document
 from tests.test_adversarial_run import DOCUMENT, FRENCH, make_setup
 
 
@@ -40,3 +44,19 @@ def test_each_cut_document_is_named_in_the_run_table(tmp_path):
 ])
 def test_ms_before_a_name_ends_no_sentence(text, sentences):
     assert split_sentences(text, "en") == sentences
+
+
+# A reference that translates only part of the source: judged parallel (an abridged translation), its cut part listed
+# as unmatched, and nothing in the table said that the document scores read the output of the sentences it lacks
+# (chrF 27.2 against 35.7 for the whole translation, on seed 000's first half)
+
+def test_a_reference_of_part_of_the_source_is_said_to_lower_the_document_scores(tmp_path):
+    record, table = one_document(tmp_path, "es", STRIKE_ES, STRIKE_EN[:4])
+    unmatched = len(record["unmatched_source"])
+    assert unmatched > len(STRIKE_ES) / 3
+    assert note_lines(table, f"note: doc: {unmatched} of {len(STRIKE_ES)} source sentences have no counterpart")
+
+
+def test_a_whole_translation_has_no_such_note(tmp_path):
+    _, table = one_document(tmp_path, "tr", STRIKE_TR, STRIKE_EN)
+    assert not [line for line in table.splitlines() if "have no counterpart in the reference" in line]
