@@ -107,7 +107,7 @@ def compare_runs(runs: list[Run], baseline: str | None = None, metrics: list[str
                 if level == "aligned" else document_analysis(runs, names, compared))
     names = [name for name in names if name not in analysis.left_out]
     rows, not_parallel = split_by_relation(analysis.rows)
-    metric_list = [metric_description(runs, "document" if name in analysis.over_units else level, name)
+    metric_list = [metric_description(runs, "document" if name in analysis.over_units else level, name, compared)
                    for name in names]
     return Comparison(
         created=datetime.now().isoformat(timespec="seconds"),

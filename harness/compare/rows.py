@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, fields
 
-from harness.compare.comparability import metric_records, paired_segments, scored_documents
+from harness.compare.comparability import metric_records, paired_segments
 from harness.compare.discovery import Run, Skipped
 from harness.results.results import DocumentRecord, Segment
-from harness.score.aligned_scoring import comparable_signature
+from harness.score.aligned_scoring import compared_signature
 from harness.score.metrics.base import SCORE_DIGITS
 
 EXAMPLES_PER_DIRECTION = 3     # per system: where it beats the baseline most, and where the baseline beats it most
@@ -421,13 +421,15 @@ def document_description(document: DocumentRecord) -> DocumentInfo:
                         document.parallel, None if document.segments is None else len(document.segments))
 
 
-def metric_description(runs: list[Run], level: str, name: str) -> MetricInfo:
-    """A compared metric, described by the record the first run stored for it, or by that of a run whose lines
-    limits.max_segment_chars cut (comparable_signature): the comparison pairs only the lines every run scores, and
-    its signature says it is not sacrebleu's score of the files."""
-    records = [metric_records(scored_documents(run, level)[0], level)[name] for run in runs]
-    record = next((r for r in records if r.signature != comparable_signature(r.signature)), records[0])
-    return MetricInfo(name, record.signature, record.higher_is_better, record.name or None)
+def metric_description(runs: list[Run], level: str, name: str, compared: list[int]) -> MetricInfo:
+    """A compared metric, described by the record the first run stored for it on the first compared document, with
+    the signature of what the comparison scores (compared_signature): every run's records on every compared document
+    count, as a line over limits.max_segment_chars in any of them leaves that line out for every system."""
+    records = [record for run in runs for i in compared
+               if (record := metric_records(run.result.documents[i], level).get(name)) is not None]
+    first = records[0]
+    return MetricInfo(name, compared_signature([r.signature for r in records]), first.higher_is_better,
+                      first.name or None)
 
 
 def skipped_document(runs: list[Run], doc_index: int) -> SkippedDocument:

@@ -422,6 +422,20 @@ def comparable_signature(signature: str) -> str:
     return f"{head}|{LINES_LEVEL}" if head and LIMITED_LINES.fullmatch(level) else signature
 
 
+COMPARED_LINES_LEVEL = ("corpus over the lines every compared system scores (alignment: lines; limits.max_segment_chars "
+                        "left some out of a run), not sacrebleu REF -i HYP's score of the files")
+
+
+def compared_signature(signatures: list[str]) -> str:
+    """The signature of a comparison's scores of one metric, from every compared run's signatures of it on every
+    compared document: where limits.max_segment_chars left a line out of any run, the comparison scores every
+    system over the lines all of them score (harness.compare.statistics.scored_segments), which is neither
+    sacrebleu's score of the files nor any one run's count of lines (one run cutting line 1, another line 2: each
+    '3 of the 4 lines', the comparison 2), so it says neither."""
+    limited = next((s for s in signatures if s != comparable_signature(s)), None)
+    return signatures[0] if limited is None else f"{limited.rpartition('|')[0]}|{COMPARED_LINES_LEVEL}"
+
+
 def lines_level(scores: dict[str, Score], segments: list[dict], metrics: AlignedMetrics,
                 cut_from: int | None = None) -> dict[str, Score]:
     """A line-aligned document's corpus scores, signed as what they are: sacrebleu's score of the files, or a score
