@@ -369,7 +369,8 @@ def compare_arguments() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=harness_version())
     parser.add_argument("--baseline", help="the system the others are tested against (default: the first run)")
     parser.add_argument("--out", type=folder_argument, help="report folder (default: results/comparisons/<date>/<time>)")
-    parser.add_argument("--metrics", nargs="+", help="metrics to compare (default: those every run has)")
+    parser.add_argument("--metrics", nargs="+", action="extend",   # given twice, both count: the second replaced the first
+                        help="metrics to compare (default: those every run has)")
     parser.add_argument("--resamples", type=int, default=DEFAULT_RESAMPLES,
                         help="bootstrap resamples and randomization trials")
     parser.add_argument("--all-pairs", action="store_true", help="also test every pair of systems (a win matrix "

@@ -88,3 +88,15 @@ def test_the_ter_legend_keeps_the_claim_when_every_line_is_scored(tmp_path):
     data = two_documents(tmp_path / "data")
     runs = [files_run(tmp_path, data, name, {"a": OUTPUT, "b": OUTPUT[::-1]}) for name in ("one", "two")]
     assert ter_legend(runs).endswith("|corpus over the lines (alignment: lines), as sacrebleu REF -i HYP")
+
+
+def test_metrics_given_twice_compares_both(tmp_path):
+    """`--metrics bleu --metrics ter` compared TER alone: the second --metrics replaced the first, without a word."""
+    data = two_documents(tmp_path / "data")
+    runs = [files_run(tmp_path, data, name, {"a": OUTPUT, "b": OUTPUT[::-1]}) for name in ("one", "two")]
+    outcome = run_cli("compare", [*map(str, runs), "--metrics", "bleu", "--metrics", "ter", "--out", "report"],
+                      cwd=tmp_path)
+    assert outcome.code == 0, outcome.stderr[-2000:]
+    assert "Ranking by BLEU" in outcome.stdout and "Ranking by TER" in outcome.stdout, outcome.stdout
+    compared = json.loads((tmp_path / "report" / "comparison.json").read_text(encoding="utf-8"))
+    assert [metric["name"] for metric in compared["metrics"]] == ["bleu", "ter"]
