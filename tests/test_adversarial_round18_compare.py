@@ -8,6 +8,7 @@ together, a difference called significant only when it is, each score the sacreb
   took one run's count ('3 of the 4 lines') for a comparison over 2 of them.
 - `--metrics bleu --metrics chrf`: the second --metrics replaced the first, and chrF alone was compared, without a
   word.
+- `--baseline RUN/result.json`: 'unknown baseline system', though RUN/result.json names the run as a RUN_DIR.
 """
 from __future__ import annotations
 
@@ -100,3 +101,13 @@ def test_metrics_given_twice_compares_both(tmp_path):
     assert "Ranking by BLEU" in outcome.stdout and "Ranking by TER" in outcome.stdout, outcome.stdout
     compared = json.loads((tmp_path / "report" / "comparison.json").read_text(encoding="utf-8"))
     assert [metric["name"] for metric in compared["metrics"]] == ["bleu", "ter"]
+
+
+def test_a_baseline_named_by_its_result_file_is_the_run_it_names(tmp_path):
+    """A run is given to harness-compare as its folder or its result.json; --baseline took the folder and refused the
+    file ('unknown baseline system .../result.json')."""
+    from harness.compare.compare import compare_runs, load_runs
+    data = two_documents(tmp_path / "data")
+    runs = [files_run(tmp_path, data, name, {"a": OUTPUT, "b": OUTPUT[::-1]}) for name in ("one", "two")]
+    for named in (runs[1], runs[1] / "result.json"):
+        assert compare_runs(load_runs([str(run) for run in runs]), baseline=str(named)).baseline == "two"

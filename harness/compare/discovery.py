@@ -275,12 +275,15 @@ def load_runs(arguments: list[str]) -> list[Run]:
 
 
 def baseline_index(runs: list[Run], baseline: str) -> int | None:
-    """Which run the baseline names (a system's name, or its run folder); None when none."""
+    """Which run the baseline names (a system's name, its run folder, or its result.json, as a run is given to
+    harness-compare either way); None when none."""
     names = [run.name for run in runs]
     if baseline in names:
         return names.index(baseline)
     folders = [run.path.resolve() for run in runs]
-    return folders.index(Path(baseline).resolve()) if Path(baseline).resolve() in folders else None
+    named = Path(baseline).resolve()
+    folder = named.parent if named.name == RESULT_FILE and named.is_file() else named
+    return folders.index(folder) if folder in folders else None
 
 
 def unknown_baseline(runs: list[Run], baseline: str) -> UserError:
