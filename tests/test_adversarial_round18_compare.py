@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.adversarial import run_cli
+from tests.adversarial import assert_one_line_error, run_cli
 
 SOURCE = ["Le maire a ouvert une ligne de tram lundi.", "Le conseil a voté un gros budget.",
           "Le trajet dure vingt-cinq minutes.", "Les travaux ont coûté 340 millions d'euros."]
@@ -111,3 +111,14 @@ def test_a_baseline_named_by_its_result_file_is_the_run_it_names(tmp_path):
     runs = [files_run(tmp_path, data, name, {"a": OUTPUT, "b": OUTPUT[::-1]}) for name in ("one", "two")]
     for named in (runs[1], runs[1] / "result.json"):
         assert compare_runs(load_runs([str(run) for run in runs]), baseline=str(named)).baseline == "two"
+
+
+def test_a_file_that_is_no_result_is_not_called_a_damaged_one(tmp_path):
+    """A sweep's multirun.yaml handed in (a shell glob over the sweep folder) was 'not valid JSON ...; the file is
+    truncated or damaged': it is another file, not a damaged result."""
+    sweep = tmp_path / "sweep"
+    sweep.mkdir()
+    (sweep / "multirun.yaml").write_text("hydra:\n  mode: MULTIRUN\n")
+    outcome = run_cli("compare", [str(sweep / "multirun.yaml")], cwd=tmp_path)
+    assert_one_line_error(outcome, "multirun.yaml: not JSON, so no result.json of harness-run", "pass a run folder")
+    assert "damaged" not in outcome.error_lines[0]

@@ -153,6 +153,8 @@ def parse_result_text(path: Path) -> object:
     try:
         return parse_result(path)
     except json.JSONDecodeError as err:
+        if path.name != RESULT_FILE:   # another file handed in (a sweep's multirun.yaml): not a damaged result
+            raise UserError(f"{path}: not JSON, so no {RESULT_FILE} of harness-run; {redo_damaged(path)}") from err
         raise UserError(f"{path}: not valid JSON ({err.msg}, line {err.lineno} column {err.colno}); the file is "
                         f"truncated or damaged: {redo_damaged(path)}") from err
     except (UnicodeDecodeError, ValueError) as err:
