@@ -186,7 +186,8 @@ def paired_segments(runs: list[Run], doc_index: int) -> list[tuple[Segment, ...]
         if system_keys != keys[0]:
             doc_id = runs[0].result.documents[doc_index].id
             raise UserError(f"document '{doc_id}': the reference sentences of '{run.name}' ({run.path}) differ from "
-                            f"'{runs[0].name}'; runs from different segmentations cannot be paired, re-run both")
+                            f"'{runs[0].name}' (the reference was edited between the runs, or split otherwise); "
+                            "runs scored against other reference text cannot be paired: re-run both on the same data")
     return segments
 
 
