@@ -420,6 +420,7 @@ def default_out(kind: str, now: datetime | None = None) -> Path:
 def compare_main() -> None:
     """harness-compare: compare finished runs, e.g. `harness-compare results/multirun/2026-11-22/08-00-00`."""
     args = compare_arguments().parse_args()
+    args.metrics = args.metrics and [name for value in args.metrics for name in value.split(",") if name]   # bleu,ter
     stop_on_sigterm()
     folder = args.out or default_out("comparisons")
     pages: list[Path] = []

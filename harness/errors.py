@@ -17,9 +17,11 @@ class Terminated(KeyboardInterrupt):
 
 
 def unknown_name(kind: str, name: str, available: Iterable[str]) -> UserError:
-    """An error for an unknown name that lists what exists and suggests the closest match."""
+    """An error for an unknown name that lists what exists and suggests the closest match (the same name written in
+    another case first: 'BLEU' for bleu, which difflib's ratio does not find)."""
     options = sorted(available)
-    close = difflib.get_close_matches(name, options, n=1)
+    same_but_case = [option for option in options if option.lower() == name.lower()]
+    close = same_but_case or difflib.get_close_matches(name, options, n=1)
     hint = f" Did you mean '{close[0]}'?" if close else ""
     return UserError(f"unknown {kind} '{name}'.{hint} Available: {', '.join(options)}")
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.errors import unknown_name
 from tests.adversarial import assert_one_line_error, run_cli
 
 SOURCE = ["Le maire a ouvert une ligne de tram lundi.", "Le conseil a voté un gros budget.",
@@ -91,12 +92,13 @@ def test_the_ter_legend_keeps_the_claim_when_every_line_is_scored(tmp_path):
     assert ter_legend(runs).endswith("|corpus over the lines (alignment: lines), as sacrebleu REF -i HYP")
 
 
-def test_metrics_given_twice_compares_both(tmp_path):
-    """`--metrics bleu --metrics ter` compared TER alone: the second --metrics replaced the first, without a word."""
+@pytest.mark.parametrize("options", [["--metrics", "bleu", "--metrics", "ter"], ["--metrics", "bleu,ter"]])
+def test_metrics_given_twice_compares_both(tmp_path, options):
+    """`--metrics bleu --metrics ter` compared TER alone: the second --metrics replaced the first, without a word;
+    `--metrics bleu,ter` was 'unknown metric 'bleu,ter'. Did you mean 'bleu'?'."""
     data = two_documents(tmp_path / "data")
     runs = [files_run(tmp_path, data, name, {"a": OUTPUT, "b": OUTPUT[::-1]}) for name in ("one", "two")]
-    outcome = run_cli("compare", [*map(str, runs), "--metrics", "bleu", "--metrics", "ter", "--out", "report"],
-                      cwd=tmp_path)
+    outcome = run_cli("compare", [*map(str, runs), *options, "--out", "report"], cwd=tmp_path)
     assert outcome.code == 0, outcome.stderr[-2000:]
     assert "Ranking by BLEU" in outcome.stdout and "Ranking by TER" in outcome.stdout, outcome.stdout
     compared = json.loads((tmp_path / "report" / "comparison.json").read_text(encoding="utf-8"))
@@ -122,3 +124,9 @@ def test_a_file_that_is_no_result_is_not_called_a_damaged_one(tmp_path):
     outcome = run_cli("compare", [str(sweep / "multirun.yaml")], cwd=tmp_path)
     assert_one_line_error(outcome, "multirun.yaml: not JSON, so no result.json of harness-run", "pass a run folder")
     assert "damaged" not in outcome.error_lines[0]
+
+
+def test_an_unknown_name_in_another_case_suggests_the_name():
+    """--metrics BLEU was 'unknown metric' with no suggestion: difflib's ratio finds no match for bleu."""
+    assert "Did you mean 'bleu'?" in str(unknown_name("metric", "BLEU", ["bleu", "chrf", "ter"]))
+    assert "Did you mean 'chrf++'?" in str(unknown_name("metric", "chrF++", ["bleu", "chrf", "chrf++"]))
