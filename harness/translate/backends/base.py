@@ -153,6 +153,17 @@ class Backend(BuiltWith, ABC):
         self.batch_flags: list[set[str]] = []   # while a batch runs: each of its outputs' degradations (flag)
         self.timed_since: dict[str, float] = {}   # a running timed stage -> when its time was last counted
 
+    def __init_subclass__(cls, **kwargs):
+        """Refuse a subclass of its own `fingerprint`: @final binds a type checker only, and two user backends that
+        returned {"backend": self.name} (the key before issue 23) shared one key, the second served the first's
+        translations. What else decides an output belongs in extra_fingerprint, beside the default parts."""
+        super().__init_subclass__(**kwargs)
+        if "fingerprint" in vars(cls):
+            raise UserError(f"{cls.__module__}.{cls.__qualname__} overrides Backend.fingerprint, the translation "
+                            "cache's key, which holds the backend's class, code, settings and model spec: return "
+                            "what else decides its outputs from extra_fingerprint(src_lang, tgt_lang) instead, and "
+                            "leave fingerprint alone (docs/extending.md)")
+
     @final
     def fingerprint(self, src_lang: str, tgt_lang: str) -> dict:
         """Everything that decides the output for a segment; the translation cache is keyed by it. A subclass
