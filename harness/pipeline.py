@@ -26,6 +26,7 @@ from harness.align.encoder import covers, load_in_background
 from harness.score.align import check_alignment_settings
 from harness.score.aligned_scoring import AlignedMetrics, align_and_score, measures_adequacy
 from harness.translate.backends.hf_loading import forget_hub_answers
+from harness.translate.backends.base import BuiltWith
 from harness.translate.backends.protocol import Translator
 from harness.cache import TranslationCache
 from harness.config import check_model_folder_name, check_ranges, new_run_folder, to_plain
@@ -49,7 +50,7 @@ UNEXPECTED_ARGUMENT = re.compile(r"unexpected keyword argument '(\w+)'")   # a c
 def instantiate_component(node: DictConfig, key: str, **kwargs):
     """Build the class `node` names (_target_) from its settings; `key` is the node's place in the config."""
     try:
-        return instantiate(node, **kwargs, _convert_="object")
+        return keyed_as_configured(instantiate(node, **kwargs, _convert_="object"), node)
     except InstantiationException as err:
         if isinstance(err.__cause__, UserError):   # Hydra wraps constructor errors; keep the user's message
             raise err.__cause__ from None
@@ -65,6 +66,17 @@ def instantiate_component(node: DictConfig, key: str, **kwargs):
                 raise UserError(f"unknown config key '{setting}': {node._target_} takes no settings of its own")
             raise unknown_name("config key", setting, [f"{key}.{name}" for name in known]) from None
         raise
+
+
+def keyed_as_configured(built: object, node: DictConfig) -> object:
+    """A user's class is keyed by the settings it was built with (base.BuiltWith). A setting with a _target_ of its
+    own reaches the constructor as the object Hydra built from it, which no key can hold (the run stopped with a
+    traceback once the cache was asked for its key) nor tell from one built with other settings: each setting is
+    keyed as configured, which is the same as built for plain data, so those keys stay as they were."""
+    if isinstance(built, BuiltWith):
+        configured = to_plain(node)
+        built.built_with = {name: configured.get(name, value) for name, value in built.built_with.items()}
+    return built
 
 
 def settings_of(node: DictConfig, given: dict) -> list[str] | None:

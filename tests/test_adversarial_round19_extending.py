@@ -40,3 +40,66 @@ def test_a_backend_that_overrides_its_cache_key_is_refused():
     class AddsToKey(IdentityBackend):   # the documented way stays open
         def extra_fingerprint(self, src_lang, tgt_lang):
             return {"lexicon": "v2"}
+
+
+HELPER_MODULE = '''
+from harness.translate.backends.base import Backend
+
+
+class Tagger:
+    def __init__(self, tag):
+        self.tag = tag
+
+
+class Tagged(Backend):
+    name = "tagged"
+
+    def __init__(self, *args, tagger=None, **settings):
+        super().__init__(*args, **settings)
+        self.tagger = tagger
+
+    def translate_batch(self, texts, src_lang, tgt_lang):
+        return [f"{text} <{self.tagger.tag}>" for text in texts]
+
+
+class Tags(Backend):
+    name = "tags"
+
+    def __init__(self, *args, opts=None, **settings):
+        super().__init__(*args, **settings)
+        self.opts = opts
+
+    def translate_batch(self, texts, src_lang, tgt_lang):
+        return [f"{text} {self.opts}" for text in texts]
+'''
+
+
+@pytest.fixture
+def user_module(tmp_path, monkeypatch):
+    """round19_tagged.py on the path, as a project keeps its backend module, imported anew."""
+    (tmp_path / "round19_tagged.py").write_text(HELPER_MODULE, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "round19_tagged", raising=False)
+
+
+def tagged_key(tag: str) -> str:
+    cfg = compose_config(["model=identity", "backend._target_=round19_tagged.Tagged",
+                          f"+backend.tagger={{_target_: round19_tagged.Tagger, tag: {tag}}}"])
+    return content_key(build_backend(cfg).fingerprint("fr", "en"), "fr", "en", "Bonjour.")
+
+
+def test_a_backend_setting_built_from_its_own_target_is_keyed_by_its_settings(user_module):
+    """Own (round 19): +backend.tagger={_target_: mod.Tagger, tag: x1} (Hydra builds the setting into an object
+    before the backend) stopped the run with a traceback (TypeError: Object of type Tagger is not JSON serializable)
+    once the translation cache was asked for its key. The key holds the setting as configured: tag x2 is another
+    key, tag x1 again the same."""
+    first = tagged_key("x1")
+    assert tagged_key("x2") != first
+    assert tagged_key("x1") == first
+
+
+def test_plain_settings_keep_their_keys(user_module):
+    """Settings that are plain data (a dict holding a list) are keyed as they were, so their cached translations
+    stay."""
+    cfg = compose_config(["model=identity", "backend._target_=round19_tagged.Tags", "+backend.opts={tags: [a, b]}"])
+    assert build_backend(cfg).fingerprint("fr", "en")["settings"] == {"opts": {"tags": ["a", "b"]}}
