@@ -103,3 +103,53 @@ def test_plain_settings_keep_their_keys(user_module):
     stay."""
     cfg = compose_config(["model=identity", "backend._target_=round19_tagged.Tags", "+backend.opts={tags: [a, b]}"])
     assert build_backend(cfg).fingerprint("fr", "en")["settings"] == {"opts": {"tags": ["a", "b"]}}
+
+
+# ---------------------------------------------------------------- a metric's own scores
+
+class NotANumber(Metric):
+    name = "not_a_number"
+    signature = "not-a-number|v1"
+
+    def segment_scores(self, hypotheses, references, sources=None):
+        return [math.nan if k == 0 else 50.0 for k in range(len(hypotheses))]
+
+
+class OneScore(Metric):
+    name = "one_score"
+    signature = "one-score|v1"
+
+    def segment_scores(self, hypotheses, references, sources=None):
+        return [1.0]
+
+
+@pytest.mark.parametrize("metric, said", [
+    ("NotANumber", "a score that is not a finite number (nan) for segment 1 of 3"),
+    ("OneScore", "1 score rows for 3 segments")])
+def test_a_metric_of_ones_own_that_returns_no_finite_score_for_each_segment_is_named(metric, said):
+    """Own (round 19): a NaN from a metric's segment_scores stopped the run after the work with a traceback that
+    named result.json, not the metric (RuntimeError: result.json: a value is not a finite number); a metric that
+    returned one score for three segments was stored as if it scored them all."""
+    [selected] = select_metrics([f"tests.test_adversarial_round19_extending.{metric}"])
+    with pytest.raises(UserError, match=re.escape(f"tests.test_adversarial_round19_extending.{metric}' returned {said}")):
+        selected.corpus_score(["a b", "c d", "e f"], ["a b", "c d", "e f"])
+
+
+def test_a_metric_whose_scores_are_not_finite_is_one_line_and_leaves_nothing(tmp_path):
+    """The same through harness-run: exit 2, one line naming the metric, no run folder left, no file changed."""
+    setup = make_setup(tmp_path)
+    before = tree_checksum(tmp_path, exclude=(tmp_path / "cache",))
+    done = run_cli("run", [f"data.root={setup.data}", "model=identity", f"hydra.run.dir={setup.run_dir}",
+                           "metrics=[bleu,tests.test_adversarial_round19_extending.NotANumber]",
+                           "alignment.embeddings=false"],
+                   cwd=tmp_path, env={"HARNESS_CACHE_DIR": str(tmp_path / "cache")})
+    assert_one_line_error(done, "tests.test_adversarial_round19_extending.NotANumber", "not a finite number")
+    assert not setup.run_dir.exists()
+    assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == before
+
+
+def test_statistics_of_the_harness_metrics_pass_the_check():
+    """BLEU's n-gram counts and chrF's are rows of finite numbers, one per segment: the check lets them through."""
+    for metric in select_metrics(["bleu", "chrf", "ter"]):
+        rows = metric.statistics(["a b c", "d"], ["a b c", "e"], None)
+        assert rows.shape[0] == 2 and np.isfinite(rows).all()

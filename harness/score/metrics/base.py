@@ -165,8 +165,24 @@ class Metric(ABC):
         list per further reference) a metric with multiple_references reads them all, any other the first."""
         sources = self.checked_sources(sources, len(hypotheses))
         if self.references_used(extra_references) > 1:
-            return self.multi_reference_statistics(hypotheses, [references, *extra_references])
-        return self.segment_statistics(hypotheses, references, sources)
+            return self.checked_rows(self.multi_reference_statistics(hypotheses, [references, *extra_references]),
+                                     len(hypotheses))
+        return self.checked_rows(self.segment_statistics(hypotheses, references, sources), len(hypotheses))
+
+    def checked_rows(self, rows: np.ndarray, count: int) -> np.ndarray:
+        """A metric's statistics as scored: one row of finite numbers per segment. A NaN from a metric of one's own
+        stopped the run after the work with a traceback naming result.json, not the metric; one score for three
+        segments was stored as if it scored them all."""
+        numbers = np.asarray(rows, dtype=np.float64)   # for the check only: the rows keep their type (counts)
+        if numbers.ndim == 0 or len(numbers) != count:
+            raise UserError(f"metric '{self.name}' returned {len(numbers) if numbers.ndim else 1} score rows for "
+                            f"{count} segments; fix its segment_scores (or segment_statistics) to give one per segment")
+        bad = np.flatnonzero(~np.isfinite(numbers).all(axis=tuple(range(1, numbers.ndim))))
+        if bad.size:
+            value = next(v for v in np.ravel(numbers[bad[0]]) if not np.isfinite(v))
+            raise UserError(f"metric '{self.name}' returned a score that is not a finite number ({value}) for "
+                            f"segment {bad[0] + 1} of {count}; fix its segment_scores (or segment_statistics)")
+        return rows
 
     def corpus_score(self, hypotheses: list[str], references: list[str], sources: list[str] | None = None,
                      extra_references: list[list[str]] | tuple = ()) -> Score:
