@@ -509,9 +509,19 @@ def check_distinct(paths: list[Path], what: str, kind: str = "reference file") -
     """One file named twice as a reference would be scored as two references (nrefs:2) that are one; as a
     hypothesis file, as two systems of one name."""
     resolved = [resolved_input(path, what) for path in paths]
-    twice = next((path for k, path in enumerate(paths) if resolved[k] in resolved[:k]), None)
+    twice = next((k for k, path in enumerate(paths) if resolved[k] in resolved[:k]), None)
     if twice is not None:
-        raise UserError(f"{what} {twice.name} is named twice; name each {kind} once")
+        first = paths[resolved.index(resolved[twice])]
+        raise UserError(f"{what} {same_file(paths[twice], first)}; name each {kind} once")
+
+
+def same_file(twice: Path, first: Path) -> str:
+    """How a path reaches a file named before it: written again (hyp.txt, ./hyp.txt), or through a symbolic link
+    (sysLink.txt -> sysA.txt, or a linked folder), which was said as 'sysLink.txt is named twice' though the user
+    had named it once, and hid the file it is."""
+    if os.path.abspath(twice) == os.path.abspath(first):
+        return f"{twice.name} is named twice"
+    return f"{twice} is the file {first} under another name (reached through a symbolic link)"
 
 
 def listed(reference: object) -> list:
