@@ -75,20 +75,25 @@ def document_id(source: Path) -> str:
 
 
 def system_names(hypotheses: list[Path]) -> list[str]:
+    """Each file's system name, which names its folders in --out (OUT/<system>, OUT/inputs/<system>). Two names that
+    differ only in case (A.txt, a.txt) are refused as the same name is: on a file system that ignores case (macOS,
+    Windows) their folders are one, and the second system was taken for the first's finished run, with its scores."""
     names = [safe_name(path) for path in hypotheses]
     folders = [run_folder_name(name) for name in names]
     for folder in folders:
-        paths = [str(path) for path, other in zip(hypotheses, folders) if other == folder]
-        if len(paths) > 1:
-            raise UserError(f"{' and '.join(paths)} would both be the system '{folder}'; give the files different "
-                            "names")
+        alike = [(str(path), other) for path, other in zip(hypotheses, folders) if other.casefold() == folder.casefold()]
+        if len(alike) > 1:
+            cased = "" if len({other for _, other in alike}) == 1 else " (case ignored, as by the file systems of " \
+                "macOS and Windows)"
+            raise UserError(f"{' and '.join(path for path, _ in alike)} would both be the system '{folder}'{cased}; "
+                            "give the files different names")
     return names
 
 
 def run_folder_name(system: str) -> str:
     """A system's run folder in OUT: its name, or NAME-system where one of harness-score's own folders has the name
-    (a file data.txt, inputs.txt or comparison.txt)."""
-    return f"{system}-system" if system in (DATA_DIR, INPUTS_DIR, COMPARISON_DIR) else system
+    (a file data.txt, inputs.txt or comparison.txt), case ignored: Data/ is data/ on macOS and Windows."""
+    return f"{system}-system" if system.casefold() in (DATA_DIR, INPUTS_DIR, COMPARISON_DIR) else system
 
 
 def check_inputs(request: ScoreRequest) -> None:
