@@ -474,8 +474,10 @@ def score_arguments() -> argparse.ArgumentParser:
     parser.add_argument("-r", "--reference", action="append", type=Path, required=True, dest="references",
                         help="reference file; repeat for several references (as sacrebleu ref1.txt ref2.txt)")
     parser.add_argument("-s", "--source", type=Path, required=True, help="source file (relation, adequacy, COMET)")
-    parser.add_argument("--src-lang", required=True, help="source language code, e.g. fr")
-    parser.add_argument("--tgt-lang", default="en", help="target language code (default: en)")
+    parser.add_argument("--src-lang", help="source language code, e.g. fr (required, here or in -l)")
+    parser.add_argument("--tgt-lang", help="target language code (default: en)")
+    parser.add_argument("-l", "--language-pair", metavar="SRC-TGT", help="both codes as sacrebleu's -l takes them, "
+                        "e.g. fr-en")
     parser.add_argument("--out", type=folder_argument, help="output folder, new or empty (default: results/score/<date>/<time>)")
     parser.add_argument("--baseline", help="the system the others are tested against (default: the first file)")
     parser.add_argument("--resamples", type=int, default=DEFAULT_RESAMPLES,
@@ -513,9 +515,28 @@ def checked_overrides(overrides: list[str]) -> None:
         fail(str(err))
 
 
+def score_languages(args: argparse.Namespace, parser: argparse.ArgumentParser) -> tuple[str, str]:
+    """The source and target codes from --src-lang/--tgt-lang or sacrebleu's -l SRC-TGT (fr-en), which a user of
+    sacrebleu writes first: it was 'unrecognized arguments: -l'. Both ways at once must agree."""
+    src, tgt = args.src_lang, args.tgt_lang
+    if args.language_pair:
+        pair_src, dash, pair_tgt = args.language_pair.partition("-")
+        if not (dash and pair_src and pair_tgt):
+            parser.error(f"-l {args.language_pair}: give the pair as SRC-TGT, e.g. -l fr-en")
+        if (src or pair_src) != pair_src or (tgt or pair_tgt) != pair_tgt:
+            parser.error(f"-l {args.language_pair} disagrees with --src-lang {src or pair_src} --tgt-lang "
+                         f"{tgt or pair_tgt}; give the languages one way")
+        src, tgt = pair_src, pair_tgt
+    if not src:
+        parser.error("the following arguments are required: --src-lang (or -l SRC-TGT, e.g. -l fr-en)")
+    return src, tgt or "en"
+
+
 def score_main() -> None:
     """harness-score: score files without a manifest, e.g. `harness-score -r ref.txt -s src.txt --src-lang fr a.txt`."""
-    args = score_arguments().parse_args()
+    parser = score_arguments()
+    args = parser.parse_args()
+    args.src_lang, args.tgt_lang = score_languages(args, parser)
     stop_on_sigterm()
     score_logging(args.quiet)
     out = args.out or default_out("score")

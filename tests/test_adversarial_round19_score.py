@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.cli import score_arguments, score_languages
 from harness.errors import UserError
 from harness.score_files import run_folder_name, system_names
 from tests.adversarial import assert_one_line_error, tree_checksum
@@ -59,3 +60,25 @@ def test_a_and_a_capital_a_are_refused_before_anything_is_written(tmp_path):
     outcome = harness_score(tmp_path / "user", [*SET, "A.txt", "a.txt"], tmp_path / "out")
     assert_one_line_error(outcome, "A.txt and a.txt would both be the system 'A'", "give the files different names")
     assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == before
+
+
+@pytest.mark.parametrize("languages, said", [
+    (["-l", "fr-en"], None),
+    (["--language-pair", "fr-en", "--src-lang", "fr"], None),
+    (["-l", "fren"], "-l fren: give the pair as SRC-TGT, e.g. -l fr-en"),
+    (["-l", "fr-en", "--src-lang", "tr"], "-l fr-en disagrees with --src-lang tr"),
+    ([], "the following arguments are required: --src-lang (or -l SRC-TGT"),
+])
+def test_sacrebleus_language_pair_option_is_taken(capsys, languages, said):
+    """A sacrebleu user writes -l fr-en: it was 'the following arguments are required: --src-lang', and beside
+    --src-lang 'unrecognized arguments: -l'."""
+    parser = score_arguments()
+    args = parser.parse_args(["-r", "ref.en", "-s", "src.fr", *languages, "sys.txt"])
+    if said is None:
+        assert score_languages(args, parser) == ("fr", "en")
+        return
+    with pytest.raises(SystemExit) as stopped:
+        score_languages(args, parser)
+    assert stopped.value.code == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"error: {said}") and line.endswith("see harness-score --help"), line
