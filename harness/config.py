@@ -637,6 +637,7 @@ def refuse_owned_hydra_settings(overrides: list[str]) -> None:
     Hydra makes the run's folder, then sets up logging, which raised a traceback for hydra.job_logging.root.level=debug
     and left the folder behind."""
     settings = dict(override.lstrip("+~").partition("=")[::2] for override in overrides)
+    added = {override.lstrip("+").partition("=")[0] for override in overrides if override.startswith("+")}
     for key, value in settings.items():
         if key in OWNED_HYDRA_SETTINGS:
             raise UserError(f"{key}={value}: {OWNED_HYDRA_SETTINGS[key]}; leave it out")
@@ -644,7 +645,7 @@ def refuse_owned_hydra_settings(overrides: list[str]) -> None:
             raise UserError(f"{key}={value}: not a logging level; give one of DEBUG, INFO, WARNING, ERROR, CRITICAL "
                             "(upper case)")
         handler = LOG_HANDLER_KEY.match(key)
-        if handler:
+        if handler and key in added:   # a key not added with + is Hydra's to refuse, with the keys there are
             check_log_handler(key, value, handler.group(1), handler.group(2), settings)
 
 

@@ -293,7 +293,8 @@ LAUNCH_SETTINGS = [
     (["hydra.launcher.n_jobs=abc"], ["hydra.launcher.n_jobs", "hydra/launcher=local_parallel"]),
     # joblib's n_jobs=0: a ValueError traceback once the sweep folder (multirun.yaml, SWEEP) was written, exit 1
     (["hydra/launcher=local_parallel", "hydra.launcher.n_jobs=0"], ["hydra.launcher.n_jobs=0", "1 or more"]),
-    (["hydra/launcher=local_parallel", "hydra.launcher.n_jobs=abc"], ["hydra.launcher.n_jobs=abc", "Integer"]),
+    (["hydra/launcher=local_parallel", "hydra.launcher.n_jobs=abc"],
+     ["hydra.launcher.n_jobs=abc", "takes a whole number"]),   # round 17: OmegaConf's 'converted to Integer' before
     # a config group of Hydra's without that option: "Could not find 'hydra/sweeper/nope'" in 10 lines, exit 1
     (["hydra/sweeper=nope"], ["hydra/sweeper config 'nope'", "Available: basic"]),
     (["hydra/launcher=nope"], ["hydra/launcher config 'nope'", "local_parallel"]),
