@@ -145,8 +145,12 @@ def check_store(store: Store, run_folder: Path | None = None) -> None:
 
 def artifact_folder(store: Store) -> Path | None:
     """The local folder where the store's experiment keeps its runs' files; None when a server keeps them."""
-    mlflow = client(store)
-    location = urlparse(mlflow.get_experiment(experiment_id(store)).artifact_location)
+    return local_folder(client(store).get_experiment(experiment_id(store)).artifact_location)
+
+
+def local_folder(uri: str) -> Path | None:
+    """The folder a file:///PATH or bare-path URI names; None for any other scheme (a database, a server)."""
+    location = urlparse(uri)
     return Path(unquote(location.path)) if location.scheme in ("", "file") else None
 
 
@@ -180,9 +184,8 @@ MLFLOW_TABLES = {"alembic_version", "experiments", "runs"}   # in every SQLite s
 
 def file_store_folder(uri: str) -> Path | None:
     """The local folder of MLflow's file store (file:///PATH, or a bare path); None for a database or a server."""
-    location = urlparse(uri)
-    local = location.scheme in ("", "file") and location.path and uri != "databricks"   # MLflow's name, no path
-    return Path(unquote(location.path)) if local else None
+    named = urlparse(uri).path and uri != "databricks"   # MLflow's name for a server, no path
+    return local_folder(uri) if named else None
 
 
 def refuse_foreign_folder(store: Store) -> None:
