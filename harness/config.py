@@ -653,13 +653,15 @@ def check_log_handler(key: str, value: str, handler: str, kind: str, settings: d
     """A logging handler's setting: of a handler that the harness's logging config has or that is given a class, and a
     log file in a folder that exists (+hydra.job_logging.handlers.file.filename=x.log, a handler with no class, and a
     file in a missing folder raised logging's traceback after Hydra had made the run's folder)."""
-    if handler.rpartition(".")[2] not in logging_handlers(kind) and f"{handler}.class" not in settings:
+    configured = logging_handlers(kind)
+    if handler.rpartition(".")[2] not in configured and f"{handler}.class" not in settings:
         raise UserError(f"{key}={value}: {handler} is no handler of the harness's logging (it has "
-                        f"{', '.join(sorted(logging_handlers(kind)))}; each run writes its run.log itself); give the "
+                        f"{', '.join(sorted(configured))}; each run writes its run.log itself); give the "
                         f"handler's class too (+{handler}.class=logging.FileHandler), or leave it out")
-    if key.endswith(".filename") and not Path(value).expanduser().absolute().parent.is_dir():
-        raise UserError(f"{key}={value}: no folder {Path(value).expanduser().absolute().parent} to write the log in; "
-                        "make it first, or give a file in a folder that exists")
+    folder = Path(value).expanduser().absolute().parent
+    if key.endswith(".filename") and not folder.is_dir():
+        raise UserError(f"{key}={value}: no folder {folder} to write the log in; make it first, or give a file in a "
+                        "folder that exists")
 
 
 def logging_handlers(kind: str) -> set[str]:
