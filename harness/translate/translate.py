@@ -178,10 +178,18 @@ def assemble(document: Document, segments: list[Segment], outputs: dict[tuple[st
              whole: int) -> Translation:
     """whole: the document's number of source segments, more than len(segments) where data.max_segments cut it."""
     pairs = [outputs[(document.id, s.index)] for s in segments]
-    texts = [as_line(text) for text, _ in pairs]
+    texts = [visible_or_empty(as_line(text), document.line_aligned) for text, _ in pairs]
     hits = sum(cached for _, cached in pairs)
     return Translation(document, segments, texts, join_paragraphs(segments, texts), True, hits,
                        cut_from=whole if whole > len(segments) else None)
+
+
+def visible_or_empty(output: str, line_aligned: bool) -> str:
+    """An output of a searched document with no visible text (only U+200B or direction marks) is an empty one: in
+    its paragraph's line of hypotheses/<id>.txt the marks cannot stand as a sentence, so model=files of the file read
+    them as the start of the next sentence (aligned BLEU 83.54 against 84.40 from the model). A line-aligned
+    document's line keeps them, as the sacrebleu CLI reads that line of a file."""
+    return output if line_aligned or has_visible_text(output) else ""
 
 
 def uncut_documents(max_segments: int) -> UserError:
