@@ -75,9 +75,25 @@ def metric_from_path(path: str, kind: str) -> Metric:
     if not (isinstance(found, type) and issubclass(found, Metric)):
         raise UserError(f"{kind} '{path}' is not a subclass of harness.score.metrics.base.Metric")
     metric = found()
+    missing = undeclared(metric)
+    if missing:
+        raise UserError(f"{kind} '{path}': {found.__name__} has {' and '.join(missing)}; add "
+                        f"{'them' if len(missing) > 1 else 'it'} to the class (docs/extending.md, 'A metric', lists what "
+                        "a metric declares)")
     declared = getattr(metric, "name", None)
     metric.name, metric.declared_name = path, declared if declared != path else None
     return metric
+
+
+def undeclared(metric: Metric) -> list[str]:
+    """What a metric named by its path lacks of what every score needs: its signature (a string that says how it was
+    computed) and a way to score (segment_scores or segment_statistics). Both were found only once the outputs were
+    made, in a traceback that marked the run FAILED."""
+    missing = [] if isinstance(getattr(metric, "signature", None), str) and metric.signature.strip() else [
+        "no signature (a string that says how its scores are computed)"]
+    if type(metric).segment_scores is Metric.segment_scores and type(metric).segment_statistics is Metric.segment_statistics:
+        missing.append("neither segment_scores nor segment_statistics")
+    return missing
 
 
 def build_metric(name: str, kind: str, settings: Mapping[str, dict]) -> Metric:
