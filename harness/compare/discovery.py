@@ -14,8 +14,8 @@ from pathlib import Path
 from harness.data.documents import LINK_LOOP, in_a_loop
 from harness.errors import UserError, unknown_name
 from harness.results.results import RunRecord, as_run_record, read_record
-from harness.results.run_folder import (FAILED_MARKER, RESULT_FILE, RUNNING_MARKER, TRACKING_STORES, Claim,
-                                        is_run_folder)
+from harness.results.run_folder import (FAILED_MARKER, RESULT_FILE, RUNNING_MARKER, SWEEP_MARKER, TRACKING_STORES,
+                                        Claim, is_run_folder)
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,10 @@ def result_files(argument: str) -> tuple[list[Path], list[Skipped]]:
     found: list[Path] = []
     skipped: list[Skipped] = []
     for path in matching_paths(argument):
-        if path.is_file():
+        own = sweep_record(path) or comparison_report(path)
+        if own:
+            skipped.append(own)
+        elif path.is_file():
             refuse_file_inside_a_run(path)
             found.append(path)
         elif path.is_dir():
@@ -140,6 +143,26 @@ def result_files(argument: str) -> tuple[list[Path], list[Skipped]]:
             found += files
             skipped += unfinished
     return found, skipped
+
+
+SWEEP_RECORDS = (SWEEP_MARKER, "multirun.yaml")   # beside a sweep's job folders: the harness's claim, Hydra's record
+
+
+def sweep_record(path: Path) -> Skipped | None:
+    """A sweep folder's record of itself, which `harness-compare sweep/*` passes beside the job folders: named and
+    left out (it was refused as 'not JSON', and the comparison of the sweep's runs with it)."""
+    if path.name in SWEEP_RECORDS and path.is_file() and (path.parent / SWEEP_MARKER).is_file():
+        return Skipped(path, "the sweep's own record", "no run; its runs are the job folders beside it")
+    return None
+
+
+def comparison_report(path: Path) -> Skipped | None:
+    """A report folder of harness-compare (a sweep's comparison/, results/comparisons/<date>/<time>), which a glob
+    passes beside the runs: named and left out (it was refused as holding no result.json)."""
+    from harness.compare.reports.tables import holds_a_comparison   # the reports' module reads runs found here
+    if path.is_dir() and not (path / RESULT_FILE).exists() and holds_a_comparison(path):
+        return Skipped(path, "a comparison report", "harness-compare's report of runs, not a run")
+    return None
 
 
 def not_a_file(path: Path) -> str:
