@@ -5,6 +5,7 @@ finished run (RUNNING, FAILED) are named and left out, never passed over in sile
 from __future__ import annotations
 
 import glob
+import json
 import re
 import socket
 import unicodedata
@@ -156,10 +157,22 @@ def sweep_record(path: Path) -> Skipped | None:
     return None
 
 
+COMPARISON_FILE = "comparison.json"   # the record a report writes (harness.compare.reports.tables.REPORT_FILES)
+COMPARISON_KEYS = {"created", "harness_version", "baseline", "systems", "metrics"}   # Comparison.as_record's
+
+
+def holds_a_comparison(folder: Path) -> bool:
+    """Whether the folder's comparison.json is one a report wrote: a file of that name is not enough."""
+    try:
+        record = json.loads((folder / COMPARISON_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):   # RecursionError: nested thousands deep, so no report's
+        return False
+    return isinstance(record, dict) and COMPARISON_KEYS <= record.keys()
+
+
 def comparison_report(path: Path) -> Skipped | None:
     """A report folder of harness-compare (a sweep's comparison/, results/comparisons/<date>/<time>), which a glob
     passes beside the runs: named and left out (it was refused as holding no result.json)."""
-    from harness.compare.reports.tables import holds_a_comparison   # the reports' module reads runs found here
     if path.is_dir() and not (path / RESULT_FILE).exists() and holds_a_comparison(path):
         return Skipped(path, "a comparison report", "harness-compare's report of runs, not a run")
     return None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import logging
 import math
 import os
@@ -20,6 +19,7 @@ import psutil
 from wcwidth import wcswidth
 
 from harness.compare.comparison import Comparison
+from harness.compare.discovery import COMPARISON_FILE, holds_a_comparison
 from harness.compare.rows import (OFF_TARGET, BucketRow, Example, MetricInfo, PairRow, RankRow, Ranking, ScoreRow,
                                   SystemExamples, TestedRow, baseline_family_size, duplicate_note,
                                   summarizer_label, summary_setups_differ)
@@ -287,7 +287,7 @@ def run_summary_table(result: dict | RunRecord) -> str:
 
 # ---------------------------------------------------------------- comparisons (harness-compare)
 
-REPORT_FILES = {"json": "comparison.json", "markdown": "leaderboard.md", "csv": "leaderboard.csv",
+REPORT_FILES = {"json": COMPARISON_FILE, "markdown": "leaderboard.md", "csv": "leaderboard.csv",
                 "ranking_csv": "ranking.csv", "html": "report.html", "charts": "charts"}
 
 
@@ -298,18 +298,6 @@ GROUP_FOLDER_NAME = re.compile(r"comparison_\d+")
 def group_folder(folder: Path, number: int, count: int) -> Path:
     """Where group `number` of `count` goes: the folder itself when there is one group."""
     return folder if count == 1 else folder / GROUP_FOLDER.format(number=number)
-
-
-COMPARISON_KEYS = {"created", "harness_version", "baseline", "systems", "metrics"}   # Comparison.as_record's
-
-
-def holds_a_comparison(folder: Path) -> bool:
-    """Whether the folder's comparison.json is one a report wrote: a file of that name is not enough."""
-    try:
-        record = json.loads((folder / REPORT_FILES["json"]).read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):   # RecursionError: nested thousands deep, so no report's
-        return False
-    return isinstance(record, dict) and COMPARISON_KEYS <= record.keys()
 
 
 def written_by_a_report(entry: Path, in_a_report: bool) -> bool:
