@@ -658,8 +658,10 @@ def check_log_handler(key: str, value: str, handler: str, kind: str, settings: d
         raise UserError(f"{key}={value}: {handler} is no handler of the harness's logging (it has "
                         f"{', '.join(sorted(configured))}; each run writes its run.log itself); give the "
                         f"handler's class too (+{handler}.class=logging.FileHandler), or leave it out")
+    if not key.endswith(".filename"):
+        return
     folder = Path(value).expanduser().absolute().parent
-    if key.endswith(".filename") and not folder.is_dir():
+    if not folder.is_dir():
         raise UserError(f"{key}={value}: no folder {folder} to write the log in; make it first, or give a file in a "
                         "folder that exists")
 

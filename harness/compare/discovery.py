@@ -15,8 +15,8 @@ from pathlib import Path
 from harness.data.documents import LINK_LOOP, in_a_loop
 from harness.errors import UserError, unknown_name
 from harness.results.results import RunRecord, as_run_record, read_record
-from harness.results.run_folder import (FAILED_MARKER, RESULT_FILE, RUNNING_MARKER, SWEEP_MARKER, TRACKING_STORES,
-                                        Claim, is_run_folder)
+from harness.results.run_folder import (FAILED_MARKER, RESULT_FILE, RUNNING_MARKER, SWEEP_MARKER, SWEEP_RECORD,
+                                        TRACKING_STORES, Claim, is_run_folder)
 
 
 @dataclass(frozen=True)
@@ -146,7 +146,7 @@ def result_files(argument: str) -> tuple[list[Path], list[Skipped]]:
     return found, skipped
 
 
-SWEEP_RECORDS = (SWEEP_MARKER, "multirun.yaml")   # beside a sweep's job folders: the harness's claim, Hydra's record
+SWEEP_RECORDS = (SWEEP_MARKER, SWEEP_RECORD)   # beside a sweep's job folders: the harness's claim, Hydra's record
 
 
 def sweep_record(path: Path) -> Skipped | None:

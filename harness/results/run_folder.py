@@ -49,6 +49,7 @@ RESULT_FILE = "result.json"
 RUNNING_MARKER = "RUNNING"   # the claim of the run working in this folder (or killed in it)
 FAILED_MARKER = "FAILED"     # the error a run stopped on, then its claim
 SWEEP_MARKER = "SWEEP"       # in a sweep folder: the claim of the launch that made it
+SWEEP_RECORD = "multirun.yaml"   # in a sweep folder: Hydra's record of the sweep's config and overrides
 LOG_FILE = "run.log"
 TRACKING_ARTIFACTS = "mlartifacts"   # MLflow's artifact store beside results/mlflow.db (harness.track.tracking) ...
 TRACKING_STORES = {TRACKING_ARTIFACTS, "mlruns"}   # ... and MLflow's default: copies of result.json, no run folders
@@ -658,7 +659,7 @@ def take_sweep_marker(marker: Path) -> None:
 def refuse_another_sweep(path: Path, overrides: list[str]) -> None:
     """A sweep folder resumes the sweep of the same overrides; Hydra would overwrite another sweep's multirun.yaml,
     and every job of this one would be refused in a line of its own."""
-    earlier = sweep_overrides(path / "multirun.yaml")
+    earlier = sweep_overrides(path / SWEEP_RECORD)
     if earlier is not None and earlier != overrides:
         raise UserError(f"{path} holds another sweep (overrides: {' '.join(earlier)}); give a new hydra.sweep.dir, or "
                         "run that sweep's command to resume it")
