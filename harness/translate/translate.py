@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 import logging
+import textwrap
+from collections import Counter
 from dataclasses import dataclass
 from typing import Callable
 
@@ -97,6 +99,11 @@ class Translation:
 
     @property
     def notes(self) -> list[str]:
+        """What a reader of this document's scores must know of its translation: what data.max_segments cut off,
+        one output repeated for many source sentences."""
+        return [*self.cut_notes(), *repeated_output_notes(self)]
+
+    def cut_notes(self) -> list[str]:
         """What data.max_segments cut off this document: every score of it is over the first segments alone."""
         if self.cut_from is None:
             return []
@@ -104,6 +111,30 @@ class Translation:
         against = "their reference lines" if self.document.line_aligned else "the whole reference"
         return [f"data.max_segments={kept}: the first {kept} of {self.cut_from} source {unit} translated and scored, "
                 f"against {against}; every score and verdict of this document is over that part"]
+
+
+REPEATED_OUTPUT_MIN = 3       # times one output sentence (or line) stands in the output, more than any source one ...
+REPEATED_OUTPUT_SHARE = 0.2   # ... and a fifth of the source's at least: subtitles repeat "Yes." on a few percent
+
+
+def repeated_output_notes(translation: Translation) -> list[str]:
+    """One sentence (a line in a line-aligned document) standing more often in the output than any source sentence
+    does: a model stuck on one sentence. Scored as it is, and said. Read from the output as written
+    (hypotheses/<id>.txt), so that a model's output and the same text from files get the same note, however the
+    output is then partitioned; a source that repeats itself ("Oui." five times) may get "Yes." as often."""
+    lines = [line for line in split_lines(translation.text) if line.strip()]
+    if not translation.document.line_aligned:
+        lines = [s for line in lines for s in split_sentences(line, translation.document.reference.lang)]
+    output = Counter(" ".join(line.split()) for line in lines)
+    sources = Counter(" ".join(segment.text.split()) for segment in translation.segments)
+    text, times = max(output.items(), key=lambda item: item[1], default=("", 0))
+    most_in_source = max(sources.values(), default=0)
+    if times <= most_in_source or times < max(REPEATED_OUTPUT_MIN, REPEATED_OUTPUT_SHARE * len(translation.segments)):
+        return []
+    kind = "lines" if translation.document.line_aligned else "sentences"
+    return [f"the output gives {textwrap.shorten(text, 60)!r} {times} times for {len(translation.segments)} source "
+            f"{kind} (none of them repeated {times} times): a model repeating one sentence; its scores measure "
+            "that output"]
 
 
 def joined_outputs(outputs: list[str], sentences: tuple[int, ...] | list[int]) -> str:
