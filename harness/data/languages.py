@@ -235,6 +235,8 @@ def sure_label(language: str, probability: float) -> str:
     return language if probability >= MOST_LIKELY else ""
 
 
+# languages written without spaces between words (Chinese, Japanese, Thai, Lao, Khmer, Burmese)
+UNSPACED_LANGUAGES = frozenset({"zh", "ja", "th", "lo", "km", "my"})
 # a character of a script written without spaces between words (Han, kana, Thai, Lao, Khmer, Myanmar): one word
 UNSPACED_CHARACTER = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
                                 r"\uf900-\ufaff]")

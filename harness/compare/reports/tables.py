@@ -25,7 +25,7 @@ from harness.compare.rows import (OFF_TARGET, BucketRow, Example, MetricInfo, Pa
                                   summarizer_label, summary_setups_differ)
 from harness.compare.significance import short_of_95
 from harness.compare.statistics import ALPHA
-from harness.data.languages import language_name
+from harness.data.languages import UNSPACED_LANGUAGES, language_name
 from harness.data.relations import MeasuredFrom, Relation
 from harness.errors import UserError
 from harness.results.records import REFERENCE_SUMMARIES
@@ -70,6 +70,9 @@ NO_VALUE = "-"   # the cell of a value that does not exist: every row keeps ever
 UNMEASURED_LANGUAGE = ("no_output", "not_identified")   # every output empty; no sentence language ID is sure of
 NOT_IDENTIFIED_NOTE = (f"{NO_VALUE} output language not measured: language ID was sure of none of its sentences "
                        "(lines of a word or two): {documents}")
+UNSPACED_TER_NOTE = ("TER of a {language} target: sacrebleu's TER (asian:no, as its command line scores it) takes "
+                     "what spaces separate for words, and {language} puts no spaces between words, so its TER counts "
+                     "edits of whole clauses and may pass 100 by far; compare it between systems, read chrF for quality")
 NOT_ALIGNED_NOTE = (f"{NO_VALUE}: no aligned segment (no reference sentence has a source counterpart): {{documents}}; "
                     "its aligned scores do not exist")
 
@@ -205,6 +208,8 @@ def results_table(result: dict | RunRecord) -> str:
     if not_aligned:
         notes.append(NOT_ALIGNED_NOTE.format(documents=", ".join(not_aligned)))
     notes.append(ADEQUACY_NOTE.format(target=language_name(record.target_lang)))
+    if "ter" in [*metric_names, *aligned_names] and record.target_lang in UNSPACED_LANGUAGES:
+        notes.append(UNSPACED_TER_NOTE.format(language=language_name(record.target_lang)))
     notes += relation_notes(documents, record.target_lang)
     notes += [f"degraded: {degradation}" for degradation in record.degradations()]
     notes += [f"{score.signature.rsplit('|', 1)[-1]}: {score_label(score)} {score.score:.1f}"
