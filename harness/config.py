@@ -166,7 +166,7 @@ class DiagnosticsSpec:
     The relation thresholds are chosen on the dev split of benchmarks/relation_benchmark.py."""
 
     min_english_share: float = MISSING          # below it: the output is off-target
-    min_reference_sentences: int = MISSING      # fewer: too little to judge
+    min_reference_sentences: int = MISSING      # fewer in the reference, or in the source: too little to judge
     parallel_min_coverage: float = MISSING      # share of sentences in sure beads, on the better-covered side ...
     parallel_min_gap: float = MISSING           # ... whose mean cosine is this far above that of the sentence pairs
                                                 # the alignment does not pair (the pair's own null)

@@ -175,7 +175,7 @@ SAME_LANGUAGE = ("source and reference are both {lang}: a copy, a paraphrase or 
 
 def judged_pair(signals: dict, spec: DiagnosticsSpec) -> tuple[str, str | None]:
     """The relation of a pair from its signals, and why it cannot be judged (None when it can)."""
-    if signals["reference_sentences"] < spec.min_reference_sentences or not signals["source_sentences"]:
+    if min(signals["reference_sentences"], signals["source_sentences"]) < spec.min_reference_sentences:
         return Relation.CANNOT_JUDGE, TOO_FEW_SENTENCES.format(reference=signals["reference_sentences"],
                                                                other=signals["source_sentences"], side="source",
                                                                least=spec.min_reference_sentences)
@@ -242,7 +242,7 @@ def judged_hypothesis_side(signals: dict, english_share: float, spec: Diagnostic
     """The relation measured from one system's output (a source language the encoder does not cover), and why it
     cannot be judged (None when it can)."""
     fallback = spec.hypothesis_side
-    if signals["reference_sentences"] < spec.min_reference_sentences or not signals["hypothesis_sentences"]:
+    if min(signals["reference_sentences"], signals["hypothesis_sentences"]) < spec.min_reference_sentences:
         return Relation.CANNOT_JUDGE, TOO_FEW_SENTENCES.format(reference=signals["reference_sentences"],
                                                                other=signals["hypothesis_sentences"], side="output",
                                                                least=spec.min_reference_sentences)
