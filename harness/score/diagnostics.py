@@ -173,12 +173,20 @@ SAME_LANGUAGE = ("source and reference are both {lang}: a copy, a paraphrase or 
                  "no translation of it")
 
 
+def too_few_sentences(reference: int, other: int, side: str, spec: DiagnosticsSpec) -> str | None:
+    """Why a pair cannot be judged when either side has fewer sentences than diagnostics.min_reference_sentences
+    (side: the source, or the output a relation is judged from); None when both have enough."""
+    if min(reference, other) < spec.min_reference_sentences:
+        return TOO_FEW_SENTENCES.format(reference=reference, other=other, side=side,
+                                        least=spec.min_reference_sentences)
+    return None
+
+
 def judged_pair(signals: dict, spec: DiagnosticsSpec) -> tuple[str, str | None]:
     """The relation of a pair from its signals, and why it cannot be judged (None when it can)."""
-    if min(signals["reference_sentences"], signals["source_sentences"]) < spec.min_reference_sentences:
-        return Relation.CANNOT_JUDGE, TOO_FEW_SENTENCES.format(reference=signals["reference_sentences"],
-                                                               other=signals["source_sentences"], side="source",
-                                                               least=spec.min_reference_sentences)
+    too_few = too_few_sentences(signals["reference_sentences"], signals["source_sentences"], "source", spec)
+    if too_few:
+        return Relation.CANNOT_JUDGE, too_few
     if signals.get("copied_sentences") == signals["reference_sentences"]:
         return Relation.CANNOT_JUDGE, COPIED.format(copied=signals["copied_sentences"],
                                                     reference=signals["reference_sentences"])
@@ -242,10 +250,9 @@ def judged_hypothesis_side(signals: dict, english_share: float, spec: Diagnostic
     """The relation measured from one system's output (a source language the encoder does not cover), and why it
     cannot be judged (None when it can)."""
     fallback = spec.hypothesis_side
-    if min(signals["reference_sentences"], signals["hypothesis_sentences"]) < spec.min_reference_sentences:
-        return Relation.CANNOT_JUDGE, TOO_FEW_SENTENCES.format(reference=signals["reference_sentences"],
-                                                               other=signals["hypothesis_sentences"], side="output",
-                                                               least=spec.min_reference_sentences)
+    too_few = too_few_sentences(signals["reference_sentences"], signals["hypothesis_sentences"], "output", spec)
+    if too_few:
+        return Relation.CANNOT_JUDGE, too_few
     if english_share < spec.min_english_share:
         return Relation.CANNOT_JUDGE, OFF_TARGET.format(share=english_share)
     if signals["copied_from_reference"] == signals["reference_sentences"]:
