@@ -342,6 +342,7 @@ def test_a_job_folder_name_the_launcher_completes_is_not_refused(tmp_path):
 @pytest.mark.parametrize("line_aligned", [True, False])
 def test_the_reference_handed_in_as_the_hypothesis_is_said(tmp_path, line_aligned):
     """The reference file given as the hypothesis scored 100 with no word (scored as sacrebleu scores it: round 12)."""
+    from harness.compare.reports.tables import results_table
     from harness.config import compose_config
     from harness.pipeline import run
     from tests.test_adversarial_compare import write_references_as_outputs
@@ -356,6 +357,11 @@ def test_the_reference_handed_in_as_the_hypothesis_is_said(tmp_path, line_aligne
     for document in record["documents"]:
         assert document["metrics"]["bleu"]["score"] == 100.0
         assert any("the output is its reference word for word" in note for note in document["notes"])
+    # the table names each document once (it read 'note: a: a: the output is ...')
+    table = results_table(record)
+    for document in record["documents"]:
+        assert f"note: {document['id']}: the output is its reference word for word" in table
+        assert f"{document['id']}: {document['id']}:" not in table
     other = run(compose_config([f"data.root={data}", f"cache.dir={tmp_path / 'cache'}", "model=identity"]),
                 tmp_path / "identity")
     assert not any("word for word" in note for document in other["documents"] for note in document["notes"])

@@ -49,18 +49,18 @@ def score_document(translation: Translation, metrics: list[Metric], aligned: Ali
     scores = {m.name: m.corpus_score([hypothesis], [reference], source if m.needs_source else None)
               for m in metrics if m.name not in DOCUMENT_LEVEL_EXCLUDED and not m.sentence_model}
     return DocumentScores(translation, [hypothesis], [[reference]], with_sentence_models(scores, metrics, aligned),
-                          reference_copy_notes([hypothesis], [reference], translation.document.id))
+                          reference_copy_notes([hypothesis], [reference]))
 
 
-REFERENCE_COPY_NOTE = ("{doc}: the output is its reference word for word; its scores of 100 measure no translation "
+REFERENCE_COPY_NOTE = ("the output is its reference word for word; its scores of 100 measure no translation "
                        "(was the reference file handed in as the hypothesis?)")
 
 
-def reference_copy_notes(hypotheses: list[str], references: list[str], doc_id: str) -> list[str]:
+def reference_copy_notes(hypotheses: list[str], references: list[str]) -> list[str]:
     """An output that is its reference, word for word (the reference file handed in as a hypothesis): scored, as
-    sacrebleu scores it, and said."""
+    sacrebleu scores it, and said (a document's note: the table names the document)."""
     same = any(h.strip() for h in hypotheses) and [h.split() for h in hypotheses] == [r.split() for r in references]
-    return [REFERENCE_COPY_NOTE.format(doc=doc_id)] if same else []
+    return [REFERENCE_COPY_NOTE] if same else []
 
 
 def with_sentence_models(scores: dict[str, Score], metrics: list[Metric], aligned: AlignedDocument | None
@@ -86,7 +86,7 @@ def score_lines(translation: Translation, metrics: list[Metric], aligned: Aligne
     return DocumentScores(translation, hypotheses, [references, *extra_references(segments)],
                           with_sentence_models(scores, metrics, aligned),
                           [*byte_order_mark_notes(translation), *notes,
-                           *reference_copy_notes(hypotheses, references, translation.document.id)])
+                           *reference_copy_notes(hypotheses, references)])
 
 
 def byte_order_mark_notes(translation: Translation) -> list[str]:
