@@ -20,7 +20,9 @@ import json
 import logging
 import os
 import re
+import socket
 import sqlite3
+import urllib.request
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -134,6 +136,7 @@ def check_store(store: Store, run_folder: Path | None = None) -> None:
     refuse_read_only(store)
     refuse_foreign_file(store)
     refuse_foreign_folder(store)
+    refuse_closed_server(store)
     try:
         with mlflow_quiet():
             artifacts = artifact_folder(store)
@@ -141,6 +144,30 @@ def check_store(store: Store, run_folder: Path | None = None) -> None:
         raise unreachable(store, err) from err
     if artifacts is not None:
         refuse_file_in_the_way(store, artifacts, "the runs' files (artifacts)")
+
+
+SERVER_PROBE_SECONDS = 10   # a tracking server that takes longer to accept a connection does not answer
+
+
+def refuse_closed_server(store: Store) -> None:
+    """A tracking server that refuses the connection, or whose host is not found: MLflow retries such a request with
+    growing waits, and gave up only after about four minutes (printing a line for each try); one connection says so
+    at once. Not where a proxy carries the requests (MLflow's requests go through it): MLflow asks there."""
+    location = urlparse(store.uri)
+    if location.scheme not in ("http", "https") or not location.hostname or proxied(location.scheme,
+                                                                                   location.hostname):
+        return
+    port = location.port or (443 if location.scheme == "https" else 80)
+    try:
+        socket.create_connection((location.hostname, port), timeout=SERVER_PROBE_SECONDS).close()
+    except OSError as err:
+        raise unreachable(store, err) from err
+
+
+def proxied(scheme: str, host: str) -> bool:
+    """Whether the environment's proxy settings (HTTP_PROXY, HTTPS_PROXY, NO_PROXY) send requests to host through a
+    proxy, as the requests library that MLflow uses reads them."""
+    return scheme in urllib.request.getproxies() and not urllib.request.proxy_bypass(host)
 
 
 def artifact_folder(store: Store) -> Path | None:
