@@ -25,8 +25,9 @@ HYPOTHESIS_ALIGNER_VERSION = 2   # hypothesis <-> reference (harness.score.align
 # written without spaces between words; 10: the null's spread kept (the relation weighs a null of few pairs)
 # 11: a block of edge sentences may leave a merged bead (a reference that stops halfway)
 CROSSLINGUAL_VERSION = 11
-PARTITION_VERSION = 2            # a document-level output over the source sentences (harness.align.partition); 2:
-                                 # its lines followed only where they read as their paragraphs'
+PARTITION_VERSION = 3            # a document-level output over the source sentences (harness.align.partition); 2:
+                                 # its lines followed only where they read as their paragraphs'; 3: a sentence
+                                 # written twice in a row pooled once in a run (TokenSums.repeats_once)
 TOGETHER_VERSION = 2             # source sentences one output translates together (harness.align.partition);
                                  # 2: a longer run needs less gain
 

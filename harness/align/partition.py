@@ -48,7 +48,7 @@ class RunCosines:
 
     def __init__(self, sources: list[str], outputs: list[str], longest: int):
         self.sources = pooled_token_sums(sources).runs(1)
-        sums = pooled_token_sums(outputs)
+        sums = pooled_token_sums(outputs).repeats_once(outputs)
         self.runs = [sums.runs(k) for k in range(1, longest + 1)]
 
     def of(self, source: int, size: int, starts: np.ndarray) -> np.ndarray:
