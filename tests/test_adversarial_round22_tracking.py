@@ -34,6 +34,18 @@ def test_a_tracking_server_that_is_not_running_is_named_at_once(tmp_path: Path):
     assert "Retrying" not in done.stderr and not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("port", ["abc", "99999"])
+def test_a_port_that_is_no_port_number_is_still_refused_before_the_run(tmp_path: Path, port: str):
+    """The check first read the port and stopped on it (ValueError): the run went on and failed to log at its end
+    (exit 1); MLflow's own check refuses such a URL before the run, as it did before."""
+    pytest.importorskip("mlflow", reason="tracking=mlflow needs the tracking extra: pip install -e '.[tracking]'")
+    uri = f"http://127.0.0.1:{port}"
+    done = run_cli("run", [f"data.root={write_dataset(tmp_path / 'data')}", "model=identity", "tracking=mlflow",
+                           f"tracking.uri={uri}", "hydra.run.dir=out/run"], cwd=tmp_path, env=ONE_RETRY)
+    assert_one_line_error(done, f"tracking.uri={uri}", "does not answer", "tracking=none")
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_host_that_is_not_found_is_named_without_asking_mlflow(monkeypatch):
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
         monkeypatch.delenv(name, raising=False)

@@ -157,7 +157,10 @@ def refuse_closed_server(store: Store) -> None:
     if location.scheme not in ("http", "https") or not location.hostname or proxied(location.scheme,
                                                                                    location.hostname):
         return
-    port = location.port or (443 if location.scheme == "https" else 80)
+    try:
+        port = location.port or (443 if location.scheme == "https" else 80)
+    except ValueError:   # no port number ('host:abc', 'host:99999'): MLflow names the URL it cannot read
+        return
     try:
         socket.create_connection((location.hostname, port), timeout=SERVER_PROBE_SECONDS).close()
     except OSError as err:
