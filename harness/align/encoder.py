@@ -163,7 +163,7 @@ class TokenSums:
         self.opening, self.closing = opening, closing
         self.inner = np.vstack([np.zeros((1, inner.shape[1]), np.float32), np.cumsum(inner, axis=0)])   # prefix sums
         self.lengths = np.concatenate([[0.0], np.cumsum(lengths)])
-        self.own_inner, self.own_lengths = inner, lengths
+        self.sentence_inner, self.sentence_lengths = inner, lengths
 
     def repeats_once(self, texts: list[str]) -> TokenSums:
         """The same sentences, where a run holds a sentence and, right after it, the same sentence again, pooled as
@@ -173,36 +173,35 @@ class TokenSums:
         again = np.array([k > 0 and texts[k] == texts[k - 1] for k in range(len(texts))], dtype=bool)
         if not again.any():
             return self
-        return RepeatsOnce(self.own_inner, self.opening, self.closing, self.own_lengths, again)
+        return RepeatsOnce(self, again)
 
     def runs(self, size: int) -> np.ndarray:
         """Unit vectors; row k: sentences k .. k+size-1 pooled together (len - size + 1 rows)."""
         count = len(self.opening) - size + 1
         if count <= 0:
             return np.zeros((0, DIMENSION), np.float32)
-        inner, lengths = self.inner, self.lengths
-        pooled = inner[size:] - inner[:count] + self.opening[:count] + self.closing[size - 1:]
-        return finish_pooled(loaded_encoder(), pooled, lengths[size:] - lengths[:count] + 2)
+        inner, lengths = self.inner_sums(size, count)
+        return finish_pooled(loaded_encoder(), inner + self.opening[:count] + self.closing[size - 1:], lengths + 2)
+
+    def inner_sums(self, size: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+        """The inner tokens' sum and count of each run of size sentences (count runs)."""
+        return self.inner[size:] - self.inner[:count], self.lengths[size:] - self.lengths[:count]
 
 
 class RepeatsOnce(TokenSums):
     """TokenSums whose runs leave out the inner tokens of each sentence that repeats the one before it, unless the
     run starts there (TokenSums.repeats_once)."""
 
-    def __init__(self, inner: np.ndarray, opening: np.ndarray, closing: np.ndarray, lengths: np.ndarray,
-                 again: np.ndarray):
-        super().__init__(np.where(again[:, None], 0, inner).astype(np.float32), opening, closing,
-                         np.where(again, 0, lengths))
-        self.own_inner, self.own_lengths = inner, lengths
+    def __init__(self, sums: TokenSums, again: np.ndarray):
+        first_inner, first_lengths = sums.sentence_inner, sums.sentence_lengths   # a run's first sentence: whole
+        super().__init__(np.where(again[:, None], 0, first_inner).astype(np.float32), sums.opening, sums.closing,
+                         np.where(again, 0, first_lengths))
+        self.first_inner, self.first_lengths = first_inner, first_lengths
 
-    def runs(self, size: int) -> np.ndarray:
-        count = len(self.opening) - size + 1
-        if count <= 0:
-            return np.zeros((0, DIMENSION), np.float32)
-        pooled = (self.own_inner[:count] + self.inner[size:] - self.inner[1:count + 1] + self.opening[:count]
-                  + self.closing[size - 1:])
-        lengths = self.own_lengths[:count] + self.lengths[size:] - self.lengths[1:count + 1] + 2
-        return finish_pooled(loaded_encoder(), pooled, lengths)
+    def inner_sums(self, size: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+        """The run's first sentence whole, each sentence after it unless it repeats the one before it."""
+        return (self.first_inner[:count] + self.inner[size:] - self.inner[1:count + 1],
+                self.first_lengths[:count] + self.lengths[size:] - self.lengths[1:count + 1])
 
 
 POOLED = BoundedMemo(8192)   # 15 KiB a sentence: 120 MiB at most
