@@ -62,3 +62,11 @@ def test_a_proxied_server_is_left_to_mlflow(monkeypatch):
     assert proxied("http", "tracking.example")
     monkeypatch.setenv("NO_PROXY", "tracking.example")
     assert not proxied("http", "tracking.example")
+
+
+def test_a_server_behind_all_proxy_is_left_to_mlflow(monkeypatch):
+    """requests sends http and https through ALL_PROXY where no proxy of the scheme is set."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ALL_PROXY", "http://proxy.example:3128")
+    assert proxied("http", "tracking.example") and proxied("https", "tracking.example")

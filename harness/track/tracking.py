@@ -168,9 +168,10 @@ def refuse_closed_server(store: Store) -> None:
 
 
 def proxied(scheme: str, host: str) -> bool:
-    """Whether the environment's proxy settings (HTTP_PROXY, HTTPS_PROXY, NO_PROXY) send requests to host through a
-    proxy, as the requests library that MLflow uses reads them."""
-    return scheme in urllib.request.getproxies() and not urllib.request.proxy_bypass(host)
+    """Whether the environment's proxy settings (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, NO_PROXY) send requests to host
+    through a proxy, as the requests library that MLflow uses reads them."""
+    proxies = urllib.request.getproxies()
+    return (scheme in proxies or "all" in proxies) and not urllib.request.proxy_bypass(host)
 
 
 def artifact_folder(store: Store) -> Path | None:
