@@ -55,6 +55,7 @@ from harness.track.tracking import (Store, check_store, end_sweep, interrupt_swe
 
 EXIT_USER_ERROR = 2       # refused: nothing ran, nothing was written
 EXIT_PARTLY_FAILED = 1    # it ran, but a sweep's job failed or a finished run was not logged: each said so in a line
+EXIT_BUG = 1              # an error that is no user error, after its traceback, as Python exits on one
 EXIT_INTERRUPTED = 130    # Ctrl-C, as shells report SIGINT
 EXIT_TERMINATED = 143     # SIGTERM, as shells report it
 JOB_FINISHED, JOB_REUSED, JOB_FAILED = "finished", "reused", "failed"   # hydra_run's return: Hydra's JobReturn
@@ -684,6 +685,9 @@ class TrackingCallback(Callback):
         if store:
             self.say_if_not_logged(lambda: end_sweep(store, Path(config.hydra.sweep.dir), list(failed_jobs)))
 
+    # Hydra turns an error raised in a callback into a warning and goes on: an error that is no user error (a bug)
+    # let a run go on unchecked, or end unlogged with exit 0. Each is said with its traceback here instead.
+
     @staticmethod
     def say_if_not_logged(log_it: Callable[[], None]) -> None:
         """A store that fails after the run: one line under the run's table; harness-run exits 1 at the end."""
@@ -692,12 +696,20 @@ class TrackingCallback(Callback):
         except UserError as err:
             print(f"error: {err}", file=sys.stderr)
             not_logged.append(str(err))
+        except Exception as err:
+            log.error("MLflow logging failed: %s", first_line(err), exc_info=err)
+            not_logged.append(first_line(err))
 
     @staticmethod
     def refuse_unless(start: Callable[[], object], folder: Path) -> None:
-        """Run the tracking start; on a user error, take back what this launch made (its folder), then exit."""
+        """Run the tracking start; on a user error, take back what this launch made (its folder), then exit 2; on
+        another error the same, with its traceback, and exit 1."""
         try:
             start()
         except UserError as err:
             abandon_launch(folder)
             fail(str(err))
+        except Exception as err:
+            abandon_launch(folder)
+            log.error("the tracking store could not be checked, so nothing ran: %s", first_line(err), exc_info=err)
+            sys.exit(EXIT_BUG)

@@ -80,10 +80,13 @@ def require_mlflow(tracking: TrackingSpec) -> None:
 
 
 def tracking_errors() -> tuple[type[BaseException], ...]:
-    """What a store that cannot be reached or written raises (MLflow wraps HTTP and database errors)."""
+    """What a store that cannot be reached or written raises (MLflow wraps HTTP and database errors). Also unwrapped:
+    a database store's driver that is not installed (ImportError: 'postgresql://...' without psycopg) and a URL that
+    cannot be read (ValueError: 'http://[::1'). Those two went past every check as errors of no store: Hydra turns a
+    callback's error into a warning, so the run went on unlogged and harness-run exited 0."""
     from mlflow.exceptions import MlflowException
     from sqlalchemy.exc import SQLAlchemyError   # a SQLite store's database errors reach the caller unwrapped
-    return MlflowException, SQLAlchemyError, OSError
+    return MlflowException, SQLAlchemyError, OSError, ImportError, ValueError
 
 
 # ---------------------------------------------------------------- the store
@@ -117,6 +120,10 @@ def experiment_id(store: Store) -> str:
 
 
 def unreachable(store: Store, err: BaseException) -> UserError:
+    if isinstance(err, ImportError):   # SQLAlchemy imports a database's driver when MLflow opens the store
+        return UserError(f"tracking.uri={store.uri}: MLflow cannot open that store without a module that is not "
+                         f"installed ({first_line(err)}); install the database's driver into this environment, point "
+                         "tracking.uri at a SQLite store (sqlite:///PATH/mlflow.db), or run with tracking=none")
     if file_store_folder(store.uri) is not None:   # a folder: no server to start (MLflow 3 opens file stores on request)
         return UserError(f"tracking.uri={store.uri}: MLflow's file store at that folder cannot be opened "
                          f"({first_line(err)}); point tracking.uri at a SQLite store (sqlite:///PATH/mlflow.db), set "
@@ -153,13 +160,13 @@ def refuse_closed_server(store: Store) -> None:
     """A tracking server that refuses the connection, or whose host is not found: MLflow retries such a request with
     growing waits, and gave up only after about four minutes (printing a line for each try); one connection says so
     at once. Not where a proxy carries the requests (MLflow's requests go through it): MLflow asks there."""
-    location = urlparse(store.uri)
+    try:
+        location = urlparse(store.uri)
+        port = location.port or (443 if location.scheme == "https" else 80)
+    except ValueError:   # no port number ('host:abc', 'host:99999'), a bracket left open: MLflow names the URL
+        return
     if location.scheme not in ("http", "https") or not location.hostname or proxied(location.scheme,
                                                                                    location.hostname):
-        return
-    try:
-        port = location.port or (443 if location.scheme == "https" else 80)
-    except ValueError:   # no port number ('host:abc', 'host:99999'): MLflow names the URL it cannot read
         return
     try:
         socket.create_connection((location.hostname, port), timeout=SERVER_PROBE_SECONDS).close()
@@ -215,7 +222,10 @@ MLFLOW_TABLES = {"alembic_version", "experiments", "runs"}   # in every SQLite s
 
 def file_store_folder(uri: str) -> Path | None:
     """The local folder of MLflow's file store (file:///PATH, or a bare path); None for a database or a server."""
-    named = urlparse(uri).path and uri != "databricks"   # MLflow's name for a server, no path
+    try:
+        named = urlparse(uri).path and uri != "databricks"   # MLflow's name for a server, no path
+    except ValueError:   # a URL that cannot be read ('http://[::1'): no folder; MLflow's check names it
+        return None
     return local_folder(uri) if named else None
 
 
