@@ -623,7 +623,13 @@ OWNED_HYDRA_SETTINGS = {
     # Hydra wrote its record there before any check, so a refused run replaced a user's config.yaml (..) or a finished
     # run's .hydra/ record; the run writes .hydra/ into its own folder itself, once it has claimed it
     "hydra.output_subdir": "the run writes Hydra's record into .hydra/ of its own folder once its checks have passed",
+    # Hydra ran the job inside its run folder, so every relative path given (data.root=my_data, model.path=hyps) was
+    # read from there and refused as not found, with no word of why
+    "hydra.job.chdir": "harness-run reads the relative paths it is given (data.root, model.path, cache.dir, ...) from "
+                       "the folder it starts in, and writes into the run folder by its full path; run inside that "
+                       "folder, it would read them from there",
 }
+UNCHANGED_BY = {"hydra.job.chdir": {"false", "no", "off", "0", "null", ""}}   # values that keep the harness's setting
 
 
 LOG_LEVEL_KEY = re.compile(r"^hydra\.(job|hydra)_logging\..*\blevel$")
@@ -639,7 +645,7 @@ def refuse_owned_hydra_settings(overrides: list[str]) -> None:
     settings = dict(override.lstrip("+~").partition("=")[::2] for override in overrides)
     added = {override.lstrip("+").partition("=")[0] for override in overrides if override.startswith("+")}
     for key, value in settings.items():
-        if key in OWNED_HYDRA_SETTINGS:
+        if key in OWNED_HYDRA_SETTINGS and value.strip().lower() not in UNCHANGED_BY.get(key, ()):
             raise UserError(f"{key}={value}: {OWNED_HYDRA_SETTINGS[key]}; leave it out")
         if LOG_LEVEL_KEY.match(key) and not (value.isdigit() or value in logging.getLevelNamesMapping()):
             raise UserError(f"{key}={value}: not a logging level; give one of DEBUG, INFO, WARNING, ERROR, CRITICAL "
