@@ -178,14 +178,22 @@ class Plan:
 
 def check_settings(cfg: DictConfig) -> None:
     """What a composed config must pass before anything runs (each job of a sweep, before the first starts):
-    ranges, then the aligners' settings (bead names are read by harness.align.beads)."""
+    ranges, the metrics' names, then the aligners' settings (bead names are read by harness.align.beads)."""
     check_ranges(cfg)
     check_model_folder_name(cfg.model.name)
+    check_metric_names(stage_metrics(cfg))
+    check_code_allowed(stage_metrics(cfg) + ([] if cfg.summarizer.name == "none" else list(cfg.summary.metrics)),
+                       cfg.allow_metric_code)
     check_summary_settings(cfg)
     check_alignment_settings(cfg.alignment)
     check_bead_penalty(cfg.crosslingual)
     if cfg.data.max_segments and supplies_documents(cfg.backend):
         raise uncut_documents(cfg.data.max_segments)
+
+
+def stage_metrics(cfg: DictConfig) -> list[str]:
+    """The names of the metrics the run scores translations with: document level, then the aligned segments'."""
+    return [*cfg.metrics, *cfg.alignment.segment_metrics, *cfg.alignment.corpus_metrics]
 
 
 def check_summary_settings(cfg: DictConfig) -> None:
@@ -211,9 +219,6 @@ def prepare(cfg: DictConfig) -> Plan:
     """Every check that can refuse the run, settings and metrics first (nothing written yet: BLEU tokenizes as the
     manifest's target language asks), then the data set, whose language checks are remembered in the cache."""
     check_settings(cfg)
-    stage_metrics = [*cfg.metrics, *cfg.alignment.segment_metrics, *cfg.alignment.corpus_metrics]
-    check_code_allowed(stage_metrics + ([] if cfg.summarizer.name == "none" else list(cfg.summary.metrics)),
-                       cfg.allow_metric_code)
     target_lang = data_set_target_lang(cfg.data.root)
     settings = metric_settings(cfg, target_lang)
     metrics = select_metrics(list(cfg.metrics), settings=settings)

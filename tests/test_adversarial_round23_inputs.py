@@ -3,7 +3,12 @@ inside its run folder, so every relative path given was read from there: `model=
 the working folder failed with "model.path 'hyps': folder not found", and `data.root=my_data` with "data folder
 '<run folder>/my_data' not found", with no word of why. The harness writes into the run folder by its full path and
 needs no change of folder, so the setting is refused in one line that says so, exit 2, nothing written; false (the
-harness's own setting) still runs."""
+harness's own setting) still runs.
+
+A -m sweep is composed job by job before its first job runs, so that a typo is refused before the sweep folder is
+written; the metrics' names were not among the checks then (only the summary metrics'). `metrics=[blue]`,
+`alignment.segment_metrics=[bleu,tre]`, or an evaluate: metric without allow_metric_code=true wrote the sweep folder
+and failed every job (exit 1). They are refused now before anything is written, exit 2, as in a single run."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -38,3 +43,18 @@ def test_the_harness_own_setting_still_runs_with_relative_paths(tmp_path: Path):
     outcome = harness_run(user, ["model=identity", "data.root=my_data", "hydra.run.dir=run", "hydra.job.chdir=false"])
     assert outcome.code == 0, outcome.stderr[-2000:]
     assert (user / "run" / "result.json").is_file()
+
+
+@pytest.mark.parametrize("override, named", [("metrics=[blue]", "unknown metric 'blue'"),
+                                             ("alignment.segment_metrics=[bleu,tre]", "unknown metric 'tre'"),
+                                             ("alignment.corpus_metrics=[chrf,evaluate:x]", "allow_metric_code=true")])
+def test_a_sweep_with_a_metric_that_cannot_run_is_refused_before_its_folder_is_written(tmp_path: Path, override: str,
+                                                                                      named: str):
+    user = tmp_path / "user"
+    user.mkdir()
+    data = write_dataset(user / "data")
+    before = tree_checksum(user)
+    outcome = harness_run(user, ["-m", "model=identity", "model.name=x,y", f"data.root={data}", override,
+                                 "hydra.sweep.dir=sweep"])
+    assert_one_line_error(outcome, named)
+    assert tree_checksum(user) == before
