@@ -288,8 +288,18 @@ MULTIRUN_FLAGS = ("-m", "--multirun")
 
 def multirun_first(arguments: list[str]) -> list[str]:
     """-m where a user writes it, after an override too: Hydra's parser wants its overrides in one run, and answered
-    `harness-run model=x -m model.name=a,b` with its 8-line usage ('unrecognized arguments: model.name=a,b')."""
-    return [a for a in arguments if a in MULTIRUN_FLAGS] + [a for a in arguments if a not in MULTIRUN_FLAGS]
+    `harness-run model=x -m model.name=a,b` with its 8-line usage ('unrecognized arguments: model.name=a,b').
+    hydra.mode=MULTIRUN, Hydra's other way to ask for a sweep, counts as -m: such a sweep skipped the check of every
+    job before the first runs, and wrote its folder for a misspelt metric."""
+    flags = [a for a in arguments if a in MULTIRUN_FLAGS]
+    if not flags and any(asks_multirun(a) for a in arguments):
+        flags = [MULTIRUN_FLAGS[0]]
+    return flags + [a for a in arguments if a not in MULTIRUN_FLAGS]
+
+
+def asks_multirun(argument: str) -> bool:
+    key, _, value = argument.partition("=")
+    return key == "hydra.mode" and value.strip().upper() == "MULTIRUN"
 
 
 HOME_VALUE = re.compile(r"^([^-=][^=]*)=(~[^/,]*)(?=/|$)")

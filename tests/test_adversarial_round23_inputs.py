@@ -8,7 +8,8 @@ harness's own setting) still runs.
 A -m sweep is composed job by job before its first job runs, so that a typo is refused before the sweep folder is
 written; the metrics' names were not among the checks then (only the summary metrics'). `metrics=[blue]`,
 `alignment.segment_metrics=[bleu,tre]`, or an evaluate: metric without allow_metric_code=true wrote the sweep folder
-and failed every job (exit 1). They are refused now before anything is written, exit 2, as in a single run."""
+and failed every job (exit 1). They are refused now before anything is written, exit 2, as in a single run. A sweep
+asked for with hydra.mode=MULTIRUN (Hydra's other way to ask for one) skipped that check altogether: it counts as -m."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -48,13 +49,24 @@ def test_the_harness_own_setting_still_runs_with_relative_paths(tmp_path: Path):
 @pytest.mark.parametrize("override, named", [("metrics=[blue]", "unknown metric 'blue'"),
                                              ("alignment.segment_metrics=[bleu,tre]", "unknown metric 'tre'"),
                                              ("alignment.corpus_metrics=[chrf,evaluate:x]", "allow_metric_code=true")])
+@pytest.mark.parametrize("asked", ["-m", "hydra.mode=MULTIRUN"])
 def test_a_sweep_with_a_metric_that_cannot_run_is_refused_before_its_folder_is_written(tmp_path: Path, override: str,
-                                                                                      named: str):
+                                                                                      named: str, asked: str):
     user = tmp_path / "user"
     user.mkdir()
     data = write_dataset(user / "data")
     before = tree_checksum(user)
-    outcome = harness_run(user, ["-m", "model=identity", "model.name=x,y", f"data.root={data}", override,
+    outcome = harness_run(user, [asked, "model=identity", "model.name=x,y", f"data.root={data}", override,
                                  "hydra.sweep.dir=sweep"])
     assert_one_line_error(outcome, named)
     assert tree_checksum(user) == before
+
+
+def test_a_sweep_asked_for_with_hydra_mode_runs_every_job(tmp_path: Path):
+    user = tmp_path / "user"
+    user.mkdir()
+    data = write_dataset(user / "data")
+    outcome = harness_run(user, ["model=identity", "model.name=x,y", f"data.root={data}", "hydra.mode=MULTIRUN",
+                                 "hydra.sweep.dir=sweep"])
+    assert outcome.code == 0, outcome.stderr[-2000:]
+    assert (user / "sweep" / "0_x" / "result.json").is_file() and (user / "sweep" / "1_y" / "result.json").is_file()
