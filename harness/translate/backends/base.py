@@ -13,7 +13,9 @@ commit, a rendered prompt, a numeric type) in `extra_fingerprint`; it never repl
 from __future__ import annotations
 
 import hashlib
+import site
 import sys
+import sysconfig
 import uuid
 from abc import ABC, abstractmethod
 from collections import Counter
@@ -22,6 +24,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import asdict
 from functools import lru_cache
 from pathlib import Path
+from types import FunctionType, ModuleType
 from typing import final
 
 from harness import progress
@@ -123,19 +126,48 @@ def user_parts(instance: object, passed: tuple[str, ...] = ()) -> dict:
 @lru_cache(maxsize=None)
 def user_code(cls: type) -> dict[str, str]:
     """The sha256 of each source file that defines one of the translator's classes outside the harness (a user's
-    backend): the class path alone served a backend's edited code, or another project's file of the same module
-    name, the outputs of the code that ran before. The harness's own classes are left out (their changes that
-    change outputs change their keys by name), so their keys stay as they were. A class with no source file (one
-    defined in a notebook, whose __main__ has none) was keyed as the harness's own, its edits and its settings
-    served the outputs of the code before: its outputs are kept for this process only (a token of the class)."""
-    files = {}
-    for base in cls.__mro__:
-        if base.__module__.partition(".")[0] in ("harness", "builtins", "abc"):
+    backend), and of each module of the user's whose names those files use (helper_modules): the class path alone
+    served a backend's edited code, or another project's file of the same module name, the outputs of the code that
+    ran before, and the class's file alone those of an edited helper that does the translating. The harness's own
+    classes are left out (their changes that change outputs change their keys by name), so their keys stay as they
+    were. A class with no source file (one defined in a notebook, whose __main__ has none) was keyed as the
+    harness's own, its edits and its settings served the outputs of the code before: its outputs are kept for this
+    process only (a token of the class)."""
+    files: dict[str, str] = {}
+    pending = [base.__module__ for base in cls.__mro__
+               if base.__module__.partition(".")[0] not in ("harness", "builtins", "abc")]
+    while pending:
+        name = pending.pop(0)
+        if name in files:
             continue
-        source = getattr(sys.modules.get(base.__module__), "__file__", None)
-        files[base.__module__] = (hashlib.sha256(Path(source).read_bytes()).hexdigest() if source
-                                  else f"no source file: {uuid.uuid4()}")
+        module = sys.modules.get(name)
+        source = getattr(module, "__file__", None)
+        files[name] = (hashlib.sha256(Path(source).read_bytes()).hexdigest() if source
+                       else f"no source file: {uuid.uuid4()}")
+        pending += helper_modules(module)
     return files
+
+
+LIBRARY_FOLDERS = tuple({Path(folder).resolve() for folder in [
+    *(sysconfig.get_paths()[kind] for kind in ("stdlib", "platstdlib", "purelib", "platlib")),
+    site.getusersitepackages()]})
+
+
+def helper_modules(module: ModuleType | None) -> list[str]:
+    """The user's modules that `module`'s names come from: one imported whole (import helper), or the one that
+    defines a function or class imported from it (from helper import translate), at the module's top level. A
+    module imported inside a function is not seen until it runs, so it is not keyed (docs/extending.md)."""
+    names = {value.__name__ if isinstance(value, ModuleType) else getattr(value, "__module__", None)
+             for value in vars(module).values() if isinstance(value, (ModuleType, type, FunctionType))} if module else ()
+    return sorted(name for name in names if isinstance(name, str) and written_by_user(name))
+
+
+def written_by_user(name: str) -> bool:
+    """A module with a source file outside the Python installation and its installed packages (whose changes come
+    with a version), and not the harness's."""
+    source = getattr(sys.modules.get(name), "__file__", None)
+    return (name.partition(".")[0] != "harness" and source is not None
+            and not any(Path(source).resolve().is_relative_to(folder) for folder in LIBRARY_FOLDERS))
 
 
 class Backend(BuiltWith, ABC):
