@@ -34,9 +34,9 @@ from harness import progress
 from harness.compare.compare import check_resamples, compare_collection
 from harness.compare.comparison import Comparison
 from harness.compare.discovery import Skipped, collect_runs
-from harness.config import (CONF_DIR, check_experiment_names, check_interpolations, check_launch,
+from harness.config import (CONF_DIR, LaunchFlags, check_experiment_names, check_interpolations, check_launch,
                             check_model_folder_name, compose_launch, composition_message, is_hydra_setting,
-                            refuse_owned_hydra_settings, register_schemas, unresolvable)
+                            refuse_owned_hydra_settings, refuse_owned_hydra_values, register_schemas, unresolvable)
 from harness.errors import Terminated, UserError, first_line, is_disk_full, unknown_name
 from harness.pipeline import check_settings, run
 from harness.progress import quiet_library_bars
@@ -116,7 +116,7 @@ def check_overrides(arguments: list[str]) -> None:
     launch_settings = [a for a in overrides_of(arguments) if is_hydra_setting(a)]
     try:
         for number, job in enumerate(expand_sweeps(arguments)):
-            cfg = compose_launch([*job, *launch_settings])
+            cfg = compose_launch([*job, *launch_settings], LaunchFlags.of(arguments))
             check_launch(cfg, number)
             cfg = OmegaConf.masked_copy(cfg, [key for key in cfg if key != "hydra"])
             check_settings(cfg)
@@ -604,7 +604,8 @@ class RunFolderCallback(Callback):
     cannot be made and remember which folders this launch creates, so that a failed run removes only those."""
 
     def on_run_start(self, config: DictConfig, **kwargs) -> None:
-        self.prepare(lambda: check_interpolations(config) or check_model_folder_name(config.model.name)
+        self.prepare(lambda: check_interpolations(config) or refuse_owned_hydra_values(config)
+                     or check_model_folder_name(config.model.name)
                      or make_launch_folder(config.hydra.run.dir, "hydra.run.dir"))
 
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:

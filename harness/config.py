@@ -4,6 +4,7 @@ annotated with its schema class here (spec: AlignmentSpec); at run time it gets 
 schema checked, which has the same fields."""
 from __future__ import annotations
 
+import argparse
 import itertools
 import logging
 import math
@@ -449,18 +450,62 @@ def compose_config(overrides: list[str] | None = None) -> DictConfig:
     return composed(overrides or [])
 
 
-def compose_launch(overrides: list[str]) -> DictConfig:
+def compose_launch(overrides: list[str], flags: LaunchFlags | None = None) -> DictConfig:
     """A -m sweep job's config as harness-run's launch composes it: Hydra's own settings (hydra.*, hydra/launcher=...)
-    applied and kept under 'hydra', so that one Hydra refuses (in several lines, exit 1) is refused before the launch."""
+    applied and kept under 'hydra', so that one Hydra refuses (in several lines, exit 1) is refused before the launch;
+    read from the configs the launch's flags name (--config-name, --config-dir)."""
     check_experiment_names(overrides)
-    return composed(overrides, with_hydra=True)
+    flags = flags or LaunchFlags()
+    return composed(flags.searched(overrides), with_hydra=True, config_name=flags.config_name,
+                    config_dir=flags.primary_folder())
 
 
-def composed(overrides: list[str], with_hydra: bool = False) -> DictConfig:
+@dataclass(frozen=True)
+class LaunchFlags:
+    """Hydra's command-line flags that choose where a launch reads its configs: --config-name (-cn), the primary
+    config, and --config-dir (-cd), a folder searched after conf/. A -m sweep's jobs were checked against conf/'s
+    config.yaml alone: `harness-run --config-dir my_conf -m experiment=mine` was refused ('unknown experiment config
+    'mine''), and -cn my_config read 'Cannot find primary config' in several lines (exit 1), where the same commands
+    without -m ran."""
+
+    config_name: str = "config"
+    config_dir: str | None = None
+
+    @classmethod
+    def of(cls, arguments: list[str]) -> LaunchFlags:
+        parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+        parser.add_argument("--config-name", "-cn", default="config")
+        parser.add_argument("--config-dir", "-cd")
+        flags, _ = parser.parse_known_args(arguments)
+        return cls(flags.config_name, flags.config_dir and os.path.abspath(os.path.expanduser(flags.config_dir)))
+
+    def primary_folder(self) -> Path:
+        """conf/, or the --config-dir folder where the primary config is found there only."""
+        if self.config_dir is None or (CONF_DIR / f"{self.config_name}.yaml").is_file():
+            return CONF_DIR
+        return Path(self.config_dir)
+
+    def searched(self, overrides: list[str]) -> list[str]:
+        """The other folder (--config-dir, or conf/ where the primary config is the --config-dir's) in hydra.searchpath
+        before the folders the overrides name there, as Hydra searches it: after the primary config's folder, before
+        hydra.searchpath's. (A primary config of the --config-dir's reads a file that both folders hold from the
+        --config-dir, where Hydra reads conf/'s.)"""
+        if self.config_dir is None:
+            return overrides
+        other = Path(self.config_dir) if self.primary_folder() == CONF_DIR else CONF_DIR
+        given = next((o for o in overrides if o.lstrip("+").partition("=")[0] == "hydra.searchpath"), None)
+        folders = [f"file://{other}", *(OverridesParser.create().parse_override(given.lstrip("+")).value() if given
+                                          else [])]
+        quoted = ",".join("'" + str(f).replace("\\", "\\\\").replace("'", "\\'") + "'" for f in folders)
+        return [o for o in overrides if o is not given] + [f"hydra.searchpath=[{quoted}]"]
+
+
+def composed(overrides: list[str], with_hydra: bool = False, config_name: str = "config",
+             config_dir: Path = CONF_DIR) -> DictConfig:
     register_schemas()
     try:
-        with hydra_of_our_own(), initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-            return compose(config_name="config", overrides=overrides, return_hydra_config=with_hydra)
+        with hydra_of_our_own(), initialize_config_dir(config_dir=str(config_dir), version_base="1.3"):
+            return compose(config_name=config_name, overrides=overrides, return_hydra_config=with_hydra)
     except (HydraException, OmegaConfBaseException, yaml.YAMLError) as err:   # the API's caller gets harness-run's line
         raise UserError(composition_message(err)) from err
 
@@ -632,6 +677,16 @@ OWNED_HYDRA_SETTINGS = {
 UNCHANGED_BY = {"hydra.job.chdir": {"false", "no", "off", "0", "null", ""}}   # values that keep the harness's setting
 
 
+def refuse_owned_hydra_values(cfg: DictConfig) -> None:
+    """The owned settings as a config file sets them (an experiment of the user's --config-dir, a hydra.searchpath
+    folder), read from the composed config before the launcher makes a folder: hydra.job.chdir: true there ran the
+    job inside its run folder, and a relative data.root was refused as 'data folder .../out/my_data not found'."""
+    for key, why in OWNED_HYDRA_SETTINGS.items():
+        value = OmegaConf.select(cfg, key)
+        if value not in (None, False):   # the harness's own values (conf/hydra/: no output_subdir, no chdir)
+            raise UserError(f"{key}={value}, set in a config file: {why}; take it out of that file")
+
+
 LOG_LEVEL_KEY = re.compile(r"^hydra\.(job|hydra)_logging\..*\blevel$")
 
 
@@ -682,6 +737,7 @@ def check_launch(cfg: DictConfig, number: int) -> None:
     reads only once it has written the sweep folder (multirun.yaml, which the failed launch left behind). The job's
     own settings are resolved first: the job folder's name interpolates model.name, which is the key to name."""
     check_interpolations(cfg)
+    refuse_owned_hydra_values(cfg)
     check_job_folder_name(cfg, number)
     if cfg.hydra.launcher.get("n_jobs") == 0:   # joblib's ValueError, a traceback once the jobs were launched
         raise UserError("hydra.launcher.n_jobs=0: no job would run; give the number of jobs to run at once (1 or "

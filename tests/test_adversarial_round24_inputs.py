@@ -1,0 +1,89 @@
+"""Round 24 on inputs: configs of the user's own, in a folder named with Hydra's --config-dir (-cd), and a primary
+config of theirs named with --config-name (-cn).
+
+A -m sweep is composed job by job before its first job runs (harness.cli.check_overrides), but from conf/'s
+config.yaml alone: `harness-run --config-dir my_conf -m experiment=mine` was refused ("unknown experiment config
+'mine'"), and `-cd my_conf -cn mine -m ...` read Hydra's "Cannot find primary config" in several lines (exit 1), where
+the same commands without -m ran. Round 23's refusal of hydra.job.chdir=true read the command line only: set in such
+a config file, the job ran inside its run folder and a relative data.root was refused as "data folder
+'<run folder>/my_data' not found"; hydra.output_subdir set there let Hydra write its record before any check."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness.config import CONF_DIR
+from tests.adversarial import assert_one_line_error, run_cli, tree_checksum
+from tests.test_adversarial_compare import write_dataset
+
+QUICK = ["model=identity", "alignment.embeddings=false"]
+
+
+def harness_run(user: Path, arguments: list[str]):
+    return run_cli("run", arguments, cwd=user, env={"HARNESS_CACHE_DIR": str(user.parent / "cache")})
+
+
+def users_folder(tmp_path: Path, experiments: dict[str, str]) -> Path:
+    """The user's working folder: a data set (my_data) and a config folder (my_conf) with these experiments."""
+    user = tmp_path / "user"
+    (user / "my_conf" / "experiment").mkdir(parents=True)
+    write_dataset(user / "my_data")
+    for name, body in experiments.items():
+        (user / "my_conf" / "experiment" / f"{name}.yaml").write_text(f"# @package _global_\n{body}", encoding="utf-8")
+    return user
+
+
+OWNED_IN_A_FILE = {"hydra.job.chdir": ("hydra:\n  job:\n    chdir: true\n", "hydra.job.chdir=True", "relative paths"),
+                   "hydra.output_subdir": ("hydra:\n  output_subdir: .hydra\n", "hydra.output_subdir=.hydra",
+                                           "Hydra's record")}
+
+
+@pytest.mark.parametrize("setting", list(OWNED_IN_A_FILE))
+@pytest.mark.parametrize("sweep", [False, True])
+def test_a_hydra_setting_the_harness_owns_set_in_a_config_file_is_refused_before_anything_is_written(
+        tmp_path: Path, setting: str, sweep: bool):
+    body, said, why = OWNED_IN_A_FILE[setting]
+    user = users_folder(tmp_path, {"mine": body})
+    before = tree_checksum(user)
+    folder = ["-m", "model.name=x,y", "hydra.sweep.dir=sweep"] if sweep else ["hydra.run.dir=run"]
+    outcome = harness_run(user, ["--config-dir", "my_conf", "experiment=mine", *QUICK, "data.root=my_data", *folder])
+    assert_one_line_error(outcome, said, "set in a config file", why, "take it out of that file")
+    assert tree_checksum(user) == before
+
+
+@pytest.mark.parametrize("flag", ["--config-dir", "-cd"])
+def test_a_sweep_of_the_users_own_experiments_runs_as_a_single_run_of_one_does(tmp_path: Path, flag: str):
+    user = users_folder(tmp_path, {"bleu_only": "metrics: [bleu]\n", "chrf_only": "metrics: [chrf]\n"})
+    outcome = harness_run(user, [flag, "my_conf", "-m", "experiment=bleu_only,chrf_only", *QUICK, "data.root=my_data",
+                                 "hydra.sweep.dir=sweep"])
+    assert outcome.code == 0, outcome.stderr[-2000:]
+    configs = sorted((user / "sweep").glob("*/.hydra/config.yaml"))
+    assert [c.read_text().split("metrics:\n- ")[1].split("\n")[0] for c in configs] == ["bleu", "chrf"]
+
+
+def primary_config(user: Path, metrics: str) -> None:
+    """my_conf/mine.yaml: the harness's config.yaml with the user's document metrics."""
+    text = (CONF_DIR / "config.yaml").read_text(encoding="utf-8")
+    lines = [f"metrics: {metrics}" if line.startswith("metrics:") else line for line in text.splitlines()]
+    assert lines != text.splitlines()
+    (user / "my_conf" / "mine.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_a_sweep_from_the_users_primary_config_is_checked_and_runs_from_it(tmp_path: Path):
+    user = users_folder(tmp_path, {})
+    primary_config(user, "[chrf]")
+    outcome = harness_run(user, ["-cd", "my_conf", "-cn", "mine", "-m", "model.name=x,y", *QUICK,
+                                 "data.root=my_data", "hydra.sweep.dir=sweep"])
+    assert outcome.code == 0, outcome.stderr[-2000:]
+    assert all("metrics:\n- chrf\n" in c.read_text() for c in (user / "sweep").glob("*/.hydra/config.yaml"))
+
+
+def test_a_misspelt_metric_in_the_users_primary_config_is_refused_before_the_sweep_folder(tmp_path: Path):
+    user = users_folder(tmp_path, {})
+    primary_config(user, "[chrff]")
+    before = tree_checksum(user)
+    outcome = harness_run(user, ["-cd", "my_conf", "-cn", "mine", "-m", "model.name=x,y", *QUICK,
+                                 "data.root=my_data", "hydra.sweep.dir=sweep"])
+    assert_one_line_error(outcome, "unknown metric 'chrff'")
+    assert tree_checksum(user) == before
