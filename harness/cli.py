@@ -292,9 +292,27 @@ def multirun_first(arguments: list[str]) -> list[str]:
     hydra.mode=MULTIRUN, Hydra's other way to ask for a sweep, counts as -m: such a sweep skipped the check of every
     job before the first runs, and wrote its folder for a misspelt metric."""
     flags = [a for a in arguments if a in MULTIRUN_FLAGS]
-    if not flags and any(asks_multirun(a) for a in arguments):
+    if not flags and not hydra_modes(arguments) and any(asks_multirun(a) for a in arguments):
         flags = [MULTIRUN_FLAGS[0]]
     return flags + [a for a in arguments if a not in MULTIRUN_FLAGS]
+
+
+HYDRA_MODES = {"--run": "--run", "-r": "--run", "--multirun": "-m", "-m": "-m", "--cfg": "--cfg", "-c": "--cfg",
+               "--info": "--info", "-i": "--info", "--shell-completion": "--shell-completion",
+               "-sc": "--shell-completion"}   # Hydra's flags of what a launch does, of which it takes one
+
+
+def hydra_modes(arguments: list[str]) -> list[str]:
+    return sorted({HYDRA_MODES[a.partition("=")[0]] for a in arguments if a.partition("=")[0] in HYDRA_MODES})
+
+
+def refuse_two_modes(arguments: list[str]) -> None:
+    """`-m --cfg job` (print a sweep's config) ended in Hydra's traceback, 'ValueError: Only one of --run,
+    --multirun, --cfg, --info and --shell_completion can be specified'."""
+    modes = hydra_modes(arguments)
+    if len(modes) > 1:
+        raise UserError(f"{' and '.join(modes)} given together: harness-run does one of --run (a run, the default), "
+                        "-m (a sweep), --cfg (print the config), --info and --shell-completion at a time; give one")
 
 
 def asks_multirun(argument: str) -> bool:
@@ -320,6 +338,7 @@ def run_main() -> None:
     sys.argv[1:] = expand_home(expand_quiet(multirun_first(sys.argv[1:])))
     register_schemas()
     try:
+        refuse_two_modes(sys.argv[1:])
         check_experiment_names(sys.argv[1:])
         refuse_owned_hydra_settings(sys.argv[1:])
     except UserError as err:

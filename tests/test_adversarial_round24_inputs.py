@@ -87,3 +87,25 @@ def test_a_misspelt_metric_in_the_users_primary_config_is_refused_before_the_swe
                                  "data.root=my_data", "hydra.sweep.dir=sweep"])
     assert_one_line_error(outcome, "unknown metric 'chrff'")
     assert tree_checksum(user) == before
+
+
+@pytest.mark.parametrize("flags, said", [(["-m", "--cfg", "job"], "--cfg and -m given together"),
+                                         (["--run", "-m"], "--run and -m given together"),
+                                         (["--cfg=job", "--info"], "--cfg and --info given together")])
+def test_two_things_for_a_launch_to_do_are_one_line(tmp_path: Path, flags: list[str], said: str):
+    """`-m --cfg job` (a sweep's config printed) ended in Hydra's traceback: 'ValueError: Only one of --run,
+    --multirun, --cfg, --info and --shell_completion can be specified'."""
+    user = users_folder(tmp_path, {})
+    before = tree_checksum(user)
+    outcome = harness_run(user, [*flags, "model=identity,files", "data.root=my_data"])
+    assert_one_line_error(outcome, said, "give one")
+    assert tree_checksum(user) == before
+
+
+def test_the_config_is_printed_with_hydra_mode_multirun_as_hydra_prints_it(tmp_path: Path):
+    """hydra.mode=MULTIRUN counts as -m (round 23), except beside --cfg, which prints the config: it read as
+    '--cfg and -m given together'."""
+    user = users_folder(tmp_path, {})
+    outcome = harness_run(user, ["--cfg", "job", "hydra.mode=MULTIRUN", "model=identity", "data.root=my_data"])
+    assert outcome.code == 0, outcome.stderr[-2000:]
+    assert "root: my_data" in outcome.stdout
