@@ -36,7 +36,8 @@ from harness.compare.comparison import Comparison
 from harness.compare.discovery import Skipped, collect_runs
 from harness.config import (CONF_DIR, LaunchFlags, check_experiment_names, check_interpolations, check_launch,
                             check_model_folder_name, compose_launch, composition_message, is_hydra_setting,
-                            refuse_owned_hydra_settings, refuse_owned_hydra_values, register_schemas, unresolvable)
+                            job_settings, refuse_missing_values, refuse_owned_hydra_settings,
+                            refuse_owned_hydra_values, register_schemas, unresolvable)
 from harness.errors import Terminated, UserError, first_line, is_disk_full, unknown_name
 from harness.pipeline import check_settings, run
 from harness.progress import quiet_library_bars
@@ -118,7 +119,7 @@ def check_overrides(arguments: list[str]) -> None:
         for number, job in enumerate(expand_sweeps(arguments)):
             cfg = compose_launch([*job, *launch_settings], LaunchFlags.of(arguments))
             check_launch(cfg, number)
-            cfg = OmegaConf.masked_copy(cfg, [key for key in cfg if key != "hydra"])
+            cfg = job_settings(cfg)
             check_settings(cfg)
             require_mlflow(cfg.tracking)
     except (HydraException, OmegaConfBaseException, yaml.YAMLError) as err:
@@ -624,7 +625,7 @@ class RunFolderCallback(Callback):
 
     def on_run_start(self, config: DictConfig, **kwargs) -> None:
         self.prepare(lambda: check_interpolations(config) or refuse_owned_hydra_values(config)
-                     or check_model_folder_name(config.model.name)
+                     or refuse_missing_values(job_settings(config)) or check_model_folder_name(config.model.name)
                      or make_launch_folder(config.hydra.run.dir, "hydra.run.dir"))
 
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:

@@ -789,7 +789,12 @@ def unresolvable(err: InterpolationResolutionError) -> UserError:
 def check_interpolations(cfg: DictConfig) -> None:
     """Every interpolation of the run's settings resolves, checked before Hydra's own settings are read: the run
     folder's name interpolates model.name, and would otherwise be the key named."""
-    to_plain(OmegaConf.masked_copy(cfg, [key for key in cfg if key != "hydra"]))
+    to_plain(job_settings(cfg))
+
+
+def job_settings(cfg: DictConfig) -> DictConfig:
+    """A launch's composed config less Hydra's own settings (the 'hydra' node): the run's config."""
+    return OmegaConf.masked_copy(cfg, [key for key in cfg if key != "hydra"])
 
 
 def read_unquoted(text: str) -> str:

@@ -109,3 +109,15 @@ def test_the_config_is_printed_with_hydra_mode_multirun_as_hydra_prints_it(tmp_p
     outcome = harness_run(user, ["--cfg", "job", "hydra.mode=MULTIRUN", "model=identity", "data.root=my_data"])
     assert outcome.code == 0, outcome.stderr[-2000:]
     assert "root: my_data" in outcome.stdout
+
+
+@pytest.mark.parametrize("removed", ["~model", "~metrics"])
+def test_a_setting_removed_with_a_tilde_is_one_line_and_leaves_no_folder(tmp_path: Path, removed: str):
+    """Own (round 24): `harness-run model=identity ~model` printed Hydra's 4-line warning that the run folder's
+    callback raised MissingMandatoryValue, then the one line; and Hydra, its folder's check skipped, made the run
+    folder, which stayed behind empty."""
+    user = users_folder(tmp_path, {})
+    before = tree_checksum(user)
+    outcome = harness_run(user, ["model=identity", removed, "data.root=my_data", "hydra.run.dir=run"])
+    assert_one_line_error(outcome, f"{removed[1:]}: has no value", f"drop the {removed}")
+    assert tree_checksum(user) == before
