@@ -37,7 +37,7 @@ from harness.compare.discovery import Skipped, collect_runs
 from harness.config import (CONF_DIR, LaunchFlags, check_experiment_names, check_interpolations, check_launch,
                             check_model_folder_name, compose_launch, composition_message, is_hydra_setting,
                             job_settings, refuse_missing_values, refuse_owned_hydra_settings,
-                            refuse_owned_hydra_values, register_schemas, unresolvable)
+                            refuse_owned_hydra_values, register_schemas, to_plain, unresolvable)
 from harness.errors import Terminated, UserError, first_line, is_disk_full, unknown_name
 from harness.pipeline import check_settings, run
 from harness.progress import quiet_library_bars
@@ -88,10 +88,12 @@ def show(text: str) -> None:
         os.close(devnull)
 
 
-def expand_sweeps(arguments: list[str]) -> list[list[str]]:
-    """Every job's override list of a command line (one list without -m sweeps), hydra.* left out except
+def expand_sweeps(arguments: list[str], params: dict[str, str] | None = None) -> list[list[str]]:
+    """Every job's override list of a command line (one list without -m sweeps), after the sweep that a config file
+    writes (`params`: hydra.sweeper.params, which Hydra's sweeper puts first), hydra.* left out except
     hydra.searchpath, which adds the user's own config folders (a model or backend kept outside conf/)."""
-    tokens = [a for a in overrides_of(arguments) if is_job_override(a)]
+    written = [f"{key}={value}" for key, value in (params or {}).items()]
+    tokens = [a for a in written + overrides_of(arguments) if is_job_override(a)]
     choices = []
     for override in OverridesParser.create().parse_overrides(tokens):
         key = override.get_key_element()
@@ -109,14 +111,35 @@ def is_job_override(argument: str) -> bool:
     return not is_hydra_setting(argument)
 
 
-def check_overrides(arguments: list[str]) -> None:
+BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"   # Hydra's own, the default
+
+
+def sweeper_params(cfg: DictConfig) -> dict[str, str]:
+    """The sweep a config file writes (hydra.sweeper.params), as Hydra's basic sweeper runs it; another sweeper
+    (Optuna's, Ax's) reads its params as a search space, whose jobs are not known before it runs."""
+    params = cfg.hydra.sweeper.get("params") if cfg.hydra.sweeper.get("_target_") == BASIC_SWEEPER else None
+    return to_plain(params) if params else {}
+
+
+def sweep_jobs_of(arguments: list[str]) -> list[list[str]]:
+    """Every job of a -m sweep: the sweep a config file writes (hydra.sweeper.params, read from the config composed
+    without the command line's sweeps, as Hydra composes it), then the command line's."""
+    parser = OverridesParser.create()
+    fixed = [a for a in overrides_of(arguments) if not parser.parse_override(a).is_sweep_override()]
+    return expand_sweeps(arguments, sweeper_params(compose_launch(fixed, LaunchFlags.of(arguments))))
+
+
+def check_overrides(arguments: list[str]) -> int:
     """Compose every job of a -m sweep before the first runs, with Hydra's own settings (a launcher's, a config group
-    of Hydra's), so a typo fails fast with exit 2 before Hydra writes the sweep folder. A single run is composed once,
-    by Hydra (HYDRA_RAISES): its composition error reaches run_main, and its settings are checked by the run before it
-    writes anything (harness.pipeline.prepare)."""
+    of Hydra's), so a typo fails fast with exit 2 before Hydra writes the sweep folder; the number of jobs. A single
+    run is composed once, by Hydra (HYDRA_RAISES): its composition error reaches run_main, and its settings are
+    checked by the run before it writes anything (harness.pipeline.prepare). A sweep written in a config file
+    (hydra.sweeper.params) was not checked: `metrics: "[bleu],[blue]"` there wrote the sweep folder and failed a job
+    (exit 1), which said '1 of 1 jobs failed' of 2."""
     launch_settings = [a for a in overrides_of(arguments) if is_hydra_setting(a)]
     try:
-        for number, job in enumerate(expand_sweeps(arguments)):
+        jobs = sweep_jobs_of(arguments)
+        for number, job in enumerate(jobs):
             cfg = compose_launch([*job, *launch_settings], LaunchFlags.of(arguments))
             check_launch(cfg, number)
             cfg = job_settings(cfg)
@@ -126,6 +149,7 @@ def check_overrides(arguments: list[str]) -> None:
         fail(composition_message(err))
     except UserError as err:
         fail(str(err))
+    return len(jobs)
 
 
 def hydra_records(cfg: DictConfig) -> dict[str, str]:
@@ -346,8 +370,7 @@ def run_main() -> None:
         fail(str(err))
     try:
         if set(MULTIRUN_FLAGS) & set(sys.argv[1:]):
-            check_overrides(sys.argv[1:])
-            sweep_jobs[:] = [len(expand_sweeps(sys.argv[1:]))]
+            sweep_jobs[:] = [check_overrides(sys.argv[1:])]
         else:
             os.environ[HYDRA_RAISES] = "1"
         hydra_run()
@@ -673,7 +696,7 @@ class CompareSweepCallback(Callback):
         for job, why in unfinished_jobs(sweep_dir).items():   # also the jobs of worker processes (joblib, SLURM)
             failed_jobs.setdefault(job, why)
         if failed_jobs:
-            jobs = len(expand_sweeps(list(config.hydra.overrides.task)))
+            jobs = len(expand_sweeps(list(config.hydra.overrides.task), sweeper_params(config)))
             print(f"error: {len(failed_jobs)} of {jobs} jobs failed ({', '.join(failed_jobs)}); "
                   f"fix the cause and run the same command with hydra.sweep.dir={sweep_dir} to finish the sweep (its "
                   "finished jobs are kept)", file=sys.stderr)

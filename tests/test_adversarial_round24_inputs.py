@@ -121,3 +121,20 @@ def test_a_setting_removed_with_a_tilde_is_one_line_and_leaves_no_folder(tmp_pat
     outcome = harness_run(user, ["model=identity", removed, "data.root=my_data", "hydra.run.dir=run"])
     assert_one_line_error(outcome, f"{removed[1:]}: has no value", f"drop the {removed}")
     assert tree_checksum(user) == before
+
+
+def test_a_sweep_written_in_a_config_file_is_checked_job_by_job_before_its_folder(tmp_path: Path):
+    """Own (round 24): hydra.sweeper.params in an experiment (a sweep written in a config file, which Hydra's sweeper
+    runs before the command line's) was not among the jobs checked before the first ran: `metrics: "[bleu],[blue]"`
+    wrote the sweep folder, failed the second job (exit 1), and said '1 of 1 jobs failed'."""
+    sweep = "hydra:\n  sweeper:\n    params:\n      metrics: \"{}\"\n"
+    user = users_folder(tmp_path, {"typo": sweep.format("[bleu],[blue]"), "good": sweep.format("[bleu],[chrf]")})
+    before = tree_checksum(user)
+    common = ["-cd", "my_conf", "-m", *QUICK, "data.root=my_data", "hydra.sweep.dir=sweep"]
+    outcome = harness_run(user, [*common, "experiment=typo"])
+    assert_one_line_error(outcome, "unknown metric 'blue'")
+    assert tree_checksum(user) == before
+    outcome = harness_run(user, [*common, "experiment=good", "model.name=a,b"])
+    assert outcome.code == 0, outcome.stderr[-2000:]
+    assert [f"job {k} of 4" in outcome.stderr for k in range(1, 5)] == [True] * 4
+    assert len(list((user / "sweep").glob("*/result.json"))) == 4
