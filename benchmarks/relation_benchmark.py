@@ -98,7 +98,8 @@ def tune(rows: list[dict], spec) -> None:
     scored = []
     for values in itertools.product(*GRID.values()):
         fixed = {name: spec[name] for name in ("min_reference_sentences", "max_background_similarity", "null_error_z",
-                                               "parallel_high_coverage", "parallel_high_coverage_min_gap")}
+                                               "parallel_high_coverage", "parallel_high_coverage_min_gap",
+                                               "parallel_one_to_one_share", "parallel_one_to_one_min_gap")}
         candidate = type("Spec", (), {**fixed, **dict(zip(GRID, values))})
         scored.append((accuracy(confusion(rows, candidate)), values))
     best = max(score for score, _ in scored)

@@ -173,6 +173,9 @@ class DiagnosticsSpec:
                                                 # the alignment does not pair (the pair's own null)
     parallel_high_coverage: float = MISSING     # or this share of sentences in sure beads ...
     parallel_high_coverage_min_gap: float = MISSING   # ... standing this far above the null (a narrow topic's high null)
+    parallel_one_to_one_share: float = MISSING      # or this share of the longer side's sentences each paired with one
+                                                    # sentence of the other in sure beads ...
+    parallel_one_to_one_min_gap: float = MISSING    # ... standing this far above the null
     comparable_min_document_cosine: float = MISSING   # else comparable: the same topic (document cosine) ...
     comparable_min_name_share: float = MISSING        # ... and the same event: this share of the reference's names
     comparable_min_number_overlap: float = MISSING    # found in the source, or this Jaccard overlap of numbers > 10

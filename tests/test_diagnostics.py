@@ -11,6 +11,7 @@ from tests.alignment_cases import FLOOD_STORY
 FRENCH = ["La pluie a fait déborder la rivière dimanche matin.", "Les écoles resteront fermées jusqu'à mercredi."]
 SPEC = {"min_reference_sentences": 2, "parallel_min_coverage": 0.5, "parallel_min_gap": 0.35,
         "parallel_high_coverage": 0.9, "parallel_high_coverage_min_gap": 0.28,
+        "parallel_one_to_one_share": 0.9, "parallel_one_to_one_min_gap": 0.15,
         "comparable_min_document_cosine": 0.55, "comparable_min_name_share": 0.2, "comparable_min_number_overlap": 0.12,
         "max_background_similarity": 0.4, "null_error_z": 1}
 
@@ -29,6 +30,14 @@ def signals(**changed):
     ({"coverage": 0.9, "alignment_gap": 0.28}, "parallel"),     # nearly every sentence sure: a narrow topic's null
     ({"coverage": 0.9, "alignment_gap": 0.27}, "comparable"),
     ({"coverage": 1.0, "alignment_gap": 0.3, "background_similarity": 0.43}, "cannot_judge"),   # ... not a template's
+    # nearly every sentence paired one to one in sure beads: a translation sentence for sentence whose narrow topic's
+    # null leaves its gap narrow (NTREX ja-en: 14 of 14 at gap 0.27)
+    ({"coverage": 0.9, "alignment_gap": 0.27, "sure_one_to_one": 9}, "parallel"),
+    ({"coverage": 0.9, "alignment_gap": 0.15, "sure_one_to_one": 9}, "parallel"),
+    ({"coverage": 0.9, "alignment_gap": 0.27, "sure_one_to_one": 8}, "comparable"),
+    ({"coverage": 1.0, "alignment_gap": 0.14, "sure_one_to_one": 10}, "comparable"),
+    ({"coverage": 1.0, "alignment_gap": 0.2, "sure_one_to_one": 10, "reference_sentences": 20}, "comparable"),  # half
+    ({"coverage": 1.0, "alignment_gap": 0.2, "sure_one_to_one": 10, "background_similarity": 0.43}, "cannot_judge"),
     ({"coverage": 0.3, "name_share": 0.0, "number_overlap": 0.0}, "unrelated"),   # same topic, no shared facts
     ({"coverage": 0.3, "name_share": 0.0, "number_overlap": 0.2}, "comparable"),  # numbers are the shared facts
     ({"coverage": 0.3, "name_share": None, "number_overlap": None}, "unrelated"),  # nothing to compare
