@@ -350,7 +350,8 @@ def refuse_missing_values(cfg: DictConfig) -> None:
     missing = sorted(OmegaConf.missing_keys(cfg) | {key for key in get_type_hints(RunConfig) if key not in cfg})
     if missing:
         raise UserError(f"{missing[0]}: has no value; give it one ({missing[0]}=...), or drop the ~{missing[0]} "
-                        "that removed it")
+                        "that removed it (a config file of your own made from an older conf/config.yaml: copy the "
+                        "setting from the harness's)")
 
 
 def check_cache_dir(folder: str | None) -> None:
@@ -480,7 +481,11 @@ class LaunchFlags:
         parser.add_argument("--config-name", "-cn", default="config")
         parser.add_argument("--config-dir", "-cd")
         flags, _ = parser.parse_known_args(arguments)
-        return cls(flags.config_name, flags.config_dir and os.path.abspath(os.path.expanduser(flags.config_dir)))
+        folder = flags.config_dir and os.path.abspath(os.path.expanduser(flags.config_dir))
+        if folder and not os.path.isdir(folder):   # Hydra's own check comes after a warning of its search path's
+            raise UserError(f"--config-dir {flags.config_dir}: no such folder ({folder}); give the folder that holds "
+                            "your configs")
+        return cls(flags.config_name, folder)
 
     def primary_folder(self) -> Path:
         """conf/, or the --config-dir folder where the primary config is found there only."""

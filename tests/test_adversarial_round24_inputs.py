@@ -138,3 +138,27 @@ def test_a_sweep_written_in_a_config_file_is_checked_job_by_job_before_its_folde
     assert outcome.code == 0, outcome.stderr[-2000:]
     assert [f"job {k} of 4" in outcome.stderr for k in range(1, 5)] == [True] * 4
     assert len(list((user / "sweep").glob("*/result.json"))) == 4
+
+
+def test_a_config_folder_that_is_not_there_is_one_line_for_a_sweep_too(tmp_path: Path):
+    """Own (round 24): `-m -cd my_cnof` printed Hydra's 2-line warning that the search path's folder is not available,
+    then its 'Additional config directory ... not found' (exit 1); a single run said it in one line (exit 2)."""
+    user = users_folder(tmp_path, {})
+    before = tree_checksum(user)
+    outcome = harness_run(user, ["-m", "-cd", "my_cnof", "model.name=x,y", *QUICK, "data.root=my_data",
+                                 "hydra.sweep.dir=sweep"])
+    assert_one_line_error(outcome, "--config-dir my_cnof: no such folder", "give the folder that holds your configs")
+    assert tree_checksum(user) == before
+
+
+def test_a_primary_config_of_the_users_without_a_newer_setting_names_the_setting_and_where_to_copy_it(tmp_path):
+    """A config.yaml copied before a setting was added lacks it: the line said only to give it or drop a ~ the user
+    never wrote."""
+    user = users_folder(tmp_path, {})
+    primary_config(user, "[chrf]")
+    config = user / "my_conf" / "mine.yaml"
+    config.write_text(config.read_text().replace("  null_error_z:", "  # null_error_z:"), encoding="utf-8")
+    outcome = harness_run(user, ["-cd", "my_conf", "-cn", "mine", *QUICK, "data.root=my_data", "hydra.run.dir=run"])
+    assert_one_line_error(outcome, "diagnostics.null_error_z: has no value", "older conf/config.yaml",
+                          "copy the setting from the harness's")
+    assert not (user / "run").exists()
