@@ -121,12 +121,12 @@ def sweeper_params(cfg: DictConfig) -> dict[str, str]:
     return to_plain(params) if params else {}
 
 
-def sweep_jobs_of(arguments: list[str]) -> list[list[str]]:
+def sweep_jobs_of(arguments: list[str], flags: LaunchFlags) -> list[list[str]]:
     """Every job of a -m sweep: the sweep a config file writes (hydra.sweeper.params, read from the config composed
     without the command line's sweeps, as Hydra composes it), then the command line's."""
     parser = OverridesParser.create()
     fixed = [a for a in overrides_of(arguments) if not parser.parse_override(a).is_sweep_override()]
-    return expand_sweeps(arguments, sweeper_params(compose_launch(fixed, LaunchFlags.of(arguments))))
+    return expand_sweeps(arguments, sweeper_params(compose_launch(fixed, flags)))
 
 
 def check_overrides(arguments: list[str]) -> int:
@@ -138,9 +138,10 @@ def check_overrides(arguments: list[str]) -> int:
     (exit 1), which said '1 of 1 jobs failed' of 2."""
     launch_settings = [a for a in overrides_of(arguments) if is_hydra_setting(a)]
     try:
-        jobs = sweep_jobs_of(arguments)
+        flags = LaunchFlags.of(arguments)
+        jobs = sweep_jobs_of(arguments, flags)
         for number, job in enumerate(jobs):
-            cfg = compose_launch([*job, *launch_settings], LaunchFlags.of(arguments))
+            cfg = compose_launch([*job, *launch_settings], flags)
             check_launch(cfg, number)
             cfg = job_settings(cfg)
             check_settings(cfg)
