@@ -25,7 +25,7 @@ class Helped(Backend):
     name = "helped"
 
     def translate_batch(self, texts, src_lang, tgt_lang):
-        return [{call}(text) for text in texts]
+{lazy}        return [{call}(text) for text in texts]
 '''
 
 IMPORTS = {   # how the backend reaches the helper: the import, and the call
@@ -33,7 +33,13 @@ IMPORTS = {   # how the backend reaches the helper: the import, and the call
     "from-import": ("from userhelper import transform", "transform"),
     "package-relative": ("from .helper import transform", "transform"),
     "helper-of-helper": ("from userhelper import transform", "transform"),
+    "inside-the-function": ("        from userhelper import transform\n", "transform"),   # when a batch runs
 }
+
+
+def backend_text(route: str, imports: str, call: str) -> str:
+    lazy = route == "inside-the-function"
+    return BACKEND.format(imports="" if lazy else imports, lazy=imports if lazy else "", call=call)
 
 
 def helper(operation: str) -> str:
@@ -48,10 +54,10 @@ def write_project(project: Path, route: str, operation: str) -> str:
         package.mkdir(parents=True, exist_ok=True)
         (package / "__init__.py").write_text("", encoding="utf-8")
         (package / "helper.py").write_text(helper(operation), encoding="utf-8")
-        (package / "backend.py").write_text(BACKEND.format(imports=imports, call=call), encoding="utf-8")
+        (package / "backend.py").write_text(backend_text(route, imports, call), encoding="utf-8")
         return "userpkg.backend.Helped"
     project.mkdir(parents=True, exist_ok=True)
-    (project / "userbackend.py").write_text(BACKEND.format(imports=imports, call=call), encoding="utf-8")
+    (project / "userbackend.py").write_text(backend_text(route, imports, call), encoding="utf-8")
     if route == "helper-of-helper":   # the backend's helper passes the work on to one more module
         (project / "userhelper.py").write_text("from userdeeper import transform\n", encoding="utf-8")
         (project / "userdeeper.py").write_text(helper(operation), encoding="utf-8")
@@ -127,8 +133,20 @@ def test_the_key_holds_the_users_modules_and_no_librarys(project):
     assert sorted(backend_code_key(class_path)) == ["userbackend", "userhelper"]
 
 
+def test_a_library_imported_inside_a_function_is_neither_keyed_nor_imported_by_the_key(project):
+    """The key reads the imports of the user's files without running them; finding an installed package's submodule
+    would import the package (a backend that imports torch.nn when it loads its model)."""
+    if "wsgiref.simple_server" in sys.modules:
+        pytest.skip("wsgiref.simple_server is imported already in this process")
+    project.mkdir()
+    body = BACKEND.format(imports="", lazy="        import wsgiref.simple_server  # noqa: F401\n", call="str.strip")
+    (project / "userbackend.py").write_text(body)
+    assert list(backend_code_key("userbackend.Helped")) == ["userbackend"]
+    assert "wsgiref.simple_server" not in sys.modules
+
+
 def test_a_backend_that_imports_no_module_of_the_users_keeps_its_key(project):
     """A backend in one file is keyed by that file alone, as before round 24, so its cached outputs stay valid."""
     project.mkdir()
-    (project / "userbackend.py").write_text(BACKEND.format(imports="import re", call="str.strip"))
+    (project / "userbackend.py").write_text(BACKEND.format(imports="import re", lazy="", call="str.strip"))
     assert list(backend_code_key("userbackend.Helped")) == ["userbackend"]

@@ -12,7 +12,9 @@ commit, a rendered prompt, a numeric type) in `extra_fingerprint`; it never repl
 """
 from __future__ import annotations
 
+import ast
 import hashlib
+import importlib.util
 import site
 import sys
 import sysconfig
@@ -24,7 +26,6 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import asdict
 from functools import lru_cache
 from pathlib import Path
-from types import FunctionType, ModuleType
 from typing import final
 
 from harness import progress
@@ -126,7 +127,7 @@ def user_parts(instance: object, passed: tuple[str, ...] = ()) -> dict:
 @lru_cache(maxsize=None)
 def user_code(cls: type) -> dict[str, str]:
     """The sha256 of each source file that defines one of the translator's classes outside the harness (a user's
-    backend), and of each module of the user's whose names those files use (helper_modules): the class path alone
+    backend), and of each module of the user's that those files import (helper_modules): the class path alone
     served a backend's edited code, or another project's file of the same module name, the outputs of the code that
     ran before, and the class's file alone those of an edited helper that does the translating. The harness's own
     classes are left out (their changes that change outputs change their keys by name), so their keys stay as they
@@ -140,12 +141,51 @@ def user_code(cls: type) -> dict[str, str]:
         name = pending.pop(0)
         if name in files:
             continue
-        module = sys.modules.get(name)
-        source = getattr(module, "__file__", None)
+        source = module_source(name)
         files[name] = (hashlib.sha256(Path(source).read_bytes()).hexdigest() if source
                        else f"no source file: {uuid.uuid4()}")
-        pending += helper_modules(module)
+        pending += helper_modules(name, source)
     return files
+
+
+def module_source(name: str) -> str | None:
+    """The file a module is read from: the loaded module's, or the one importing it would read (a helper imported
+    inside a function that has not run yet); None for one with no file (built in, or defined in a notebook)."""
+    if name in sys.modules:
+        return getattr(sys.modules[name], "__file__", None)
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):   # a name imported from a module that is no package: a function, a class
+        return None
+    return spec.origin if spec is not None and spec.has_location else None
+
+
+def helper_modules(name: str, source: str | None) -> list[str]:
+    """The user's modules that the module `name` (read from `source`) imports anywhere in it: import helper,
+    from helper import translate, from .helper import translate, and an import inside a function, which has not run
+    when the key is made (docs/extending.md)."""
+    if not source or not source.endswith(".py"):
+        return []
+    try:
+        tree = ast.parse(Path(source).read_bytes())
+    except (SyntaxError, ValueError):   # edited since it was imported: the run that imports it says so
+        return []
+    package = name if Path(source).name == "__init__.py" else name.rpartition(".")[0]
+    imported: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and (base := imported_from(node, package)):
+            imported.update([base, *(f"{base}.{alias.name}" for alias in node.names)])   # a submodule, maybe
+    return sorted(module for module in imported if written_by_user(module))
+
+
+def imported_from(node: ast.ImportFrom, package: str) -> str | None:
+    """The module a `from ... import` reads, its dots resolved within `package`; None beyond its top."""
+    try:
+        return importlib.util.resolve_name("." * node.level + (node.module or ""), package)
+    except (ImportError, ValueError):
+        return None
 
 
 LIBRARY_FOLDERS = tuple({Path(folder).resolve() for folder in [
@@ -153,21 +193,15 @@ LIBRARY_FOLDERS = tuple({Path(folder).resolve() for folder in [
     site.getusersitepackages()]})
 
 
-def helper_modules(module: ModuleType | None) -> list[str]:
-    """The user's modules that `module`'s names come from: one imported whole (import helper), or the one that
-    defines a function or class imported from it (from helper import translate), at the module's top level. A
-    module imported inside a function is not seen until it runs, so it is not keyed (docs/extending.md)."""
-    names = {value.__name__ if isinstance(value, ModuleType) else getattr(value, "__module__", None)
-             for value in vars(module).values() if isinstance(value, (ModuleType, type, FunctionType))} if module else ()
-    return sorted(name for name in names if isinstance(name, str) and written_by_user(name))
-
-
 def written_by_user(name: str) -> bool:
     """A module with a source file outside the Python installation and its installed packages (whose changes come
-    with a version), and not the harness's."""
-    source = getattr(sys.modules.get(name), "__file__", None)
-    return (name.partition(".")[0] != "harness" and source is not None
-            and not any(Path(source).resolve().is_relative_to(folder) for folder in LIBRARY_FOLDERS))
+    with a version), and not the harness's. A submodule is looked up only in a package of the user's: finding it
+    imports its package, which an installed library's (torch.nn) would cost."""
+    top = name.partition(".")[0]
+    if top == "harness" or (top != name and not written_by_user(top)):
+        return False
+    source = module_source(name)
+    return source is not None and not any(Path(source).resolve().is_relative_to(folder) for folder in LIBRARY_FOLDERS)
 
 
 class Backend(BuiltWith, ABC):
