@@ -346,12 +346,13 @@ def asks_multirun(argument: str) -> bool:
     return key == "hydra.mode" and value.strip().upper() == "MULTIRUN"
 
 
-HOME_VALUE = re.compile(r"^([^-=][^=]*)=(~[^/,]*)(?=/|$)")
+HOME_VALUE = re.compile(r"^(--config-dir|-cd|[^-=][^=]*)=(~[^/,]*)(?=/|$)")
 
 
 def expand_home(arguments: list[str]) -> list[str]:
     """`hydra.run.dir=~/x` as the user means it: a shell expands ~ only at the start of a word, and Hydra's
-    override grammar has no ~ at the start of a value (a lexer error)."""
+    override grammar has no ~ at the start of a value (a lexer error). So too `--config-dir=~/conf`, which Hydra
+    read as the folder '~' in the working folder."""
     return [HOME_VALUE.sub(lambda m: f"{m[1]}={os.path.expanduser(m[2])}", argument) for argument in arguments]
 
 

@@ -481,7 +481,7 @@ class LaunchFlags:
         parser.add_argument("--config-name", "-cn", default="config")
         parser.add_argument("--config-dir", "-cd")
         flags, _ = parser.parse_known_args(arguments)
-        folder = flags.config_dir and os.path.abspath(os.path.expanduser(flags.config_dir))
+        folder = flags.config_dir and os.path.abspath(flags.config_dir)   # as Hydra reads it (~: cli.expand_home)
         if folder and not os.path.isdir(folder):   # Hydra's own check comes after a warning of its search path's
             raise UserError(f"--config-dir {flags.config_dir}: no such folder ({folder}); give the folder that holds "
                             "your configs")

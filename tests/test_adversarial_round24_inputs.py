@@ -162,3 +162,16 @@ def test_a_primary_config_of_the_users_without_a_newer_setting_names_the_setting
     assert_one_line_error(outcome, "diagnostics.null_error_z: has no value", "older conf/config.yaml",
                           "copy the setting from the harness's")
     assert not (user / "run").exists()
+
+
+@pytest.mark.parametrize("sweep", [False, True])
+def test_a_config_folder_written_from_the_home_folder_is_read_from_there(tmp_path: Path, sweep: bool):
+    """Own (round 24): `--config-dir=~/my_conf` (no shell expands ~ after '=') was read by Hydra as the folder '~' in
+    the working folder: 'Additional config directory .../~/my_conf not found', in several lines for a sweep (exit 1),
+    whose pre-check had expanded it."""
+    user = users_folder(tmp_path, {"bleu_only": "metrics: [bleu]\n"})
+    folder = ["-m", "model.name=x,y", "hydra.sweep.dir=out"] if sweep else ["hydra.run.dir=out"]
+    outcome = run_cli("run", ["--config-dir=~/my_conf", "experiment=bleu_only", *folder, *QUICK, "data.root=my_data"],
+                      cwd=user, env={"HARNESS_CACHE_DIR": str(tmp_path / "cache"), "HOME": str(user)})
+    assert outcome.code == 0, outcome.stderr[-2000:]
+    assert len(list((user / "out").glob("**/result.json"))) == (2 if sweep else 1)
