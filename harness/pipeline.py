@@ -181,8 +181,9 @@ def check_settings(cfg: DictConfig) -> None:
     ranges, the metrics' names, then the aligners' settings (bead names are read by harness.align.beads)."""
     check_ranges(cfg)
     check_model_folder_name(cfg.model.name)
-    check_metric_names(stage_metrics(cfg))
-    check_code_allowed(stage_metrics(cfg) + ([] if cfg.summarizer.name == "none" else list(cfg.summary.metrics)),
+    metrics = stage_metrics(cfg)
+    check_metric_names(metrics)
+    check_code_allowed(metrics + ([] if cfg.summarizer.name == "none" else list(cfg.summary.metrics)),
                        cfg.allow_metric_code)
     check_summary_settings(cfg)
     check_alignment_settings(cfg.alignment)
