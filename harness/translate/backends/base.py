@@ -188,9 +188,13 @@ def imported_from(node: ast.ImportFrom, package: str) -> str | None:
         return None
 
 
-LIBRARY_FOLDERS = tuple({Path(folder).resolve() for folder in [
-    *(sysconfig.get_paths()[kind] for kind in ("stdlib", "platstdlib", "purelib", "platlib")),
-    site.getusersitepackages()]})
+@lru_cache(maxsize=1)
+def library_folders() -> tuple[Path, ...]:
+    """Where the Python installation and its installed packages live; read once a user's class is keyed, not at every
+    start."""
+    return tuple({Path(folder).resolve() for folder in [
+        *(sysconfig.get_paths()[kind] for kind in ("stdlib", "platstdlib", "purelib", "platlib")),
+        site.getusersitepackages()]})
 
 
 def written_by_user(name: str) -> bool:
@@ -201,7 +205,7 @@ def written_by_user(name: str) -> bool:
     if top == "harness" or (top != name and not written_by_user(top)):
         return False
     source = module_source(name)
-    return source is not None and not any(Path(source).resolve().is_relative_to(folder) for folder in LIBRARY_FOLDERS)
+    return source is not None and not any(Path(source).resolve().is_relative_to(folder) for folder in library_folders())
 
 
 class Backend(BuiltWith, ABC):
