@@ -214,11 +214,12 @@ def judged_pair(signals: dict, spec: DiagnosticsSpec) -> tuple[str, str | None]:
 
 def surely_aligned(signals: dict, spec: DiagnosticsSpec) -> bool:
     """Half the sentences or more in sure beads that stand well above the pair's null, or nearly every sentence in
-    sure beads (or paired one to one in them: one_to_one_share) that stand above it by less: the sentences of a story on one narrow topic are alike, so its null is
-    high and its translation's gap narrow (WMT 2022 ja-en news: null 0.31, gap 0.32-0.35 at full coverage), where a
-    retelling whose every sentence finds a counterpart stays at 0.26 (relation corpus dev). Not where chance pairs
-    match as well as translations (max_background_similarity): there lines of one template ('Bayern beat Dortmund
-    2-1') each find a counterpart of the same shape, a translation or not."""
+    sure beads (or paired one to one in them: one_to_one_share) that stand above it by less: the sentences of a story
+    on one narrow topic are alike, so its null is high and its translation's gap narrow (WMT 2022 ja-en news: null
+    0.31, gap 0.32-0.35 at full coverage), where a retelling whose every sentence finds a counterpart stays at 0.26
+    (relation corpus dev). Not where chance pairs match as well as translations (max_background_similarity): there
+    lines of one template ('Bayern beat Dortmund 2-1') each find a counterpart of the same shape, a translation or
+    not."""
     needed = gap_needed(signals, spec)
     return needed is not None and signals["alignment_gap"] >= needed
 
@@ -248,8 +249,9 @@ def gap_needed(signals: dict, spec: DiagnosticsSpec) -> float | None:
 def one_to_one_share(signals: dict) -> float:
     """The share of the longer side's sentences that a sure bead pairs with one sentence of the other: a translation
     made sentence for sentence pairs nearly all of them so, which a retelling or another story on the topic does not
-    (dev sets: at most 0.8, at a gap of 0.08, and 0.6 at a gap of 0.1 or more), even where a narrow topic's null leaves the translation's
-    gap narrow (NTREX ja-en: 14 of 14 and 21 of 21 sentences, gap 0.27, were judged comparable)."""
+    (dev sets: at most 0.8, at a gap of 0.08, and 0.6 at a gap of 0.1 or more), even where a narrow topic's null
+    leaves the translation's gap narrow (NTREX ja-en: 14 of 14 and 21 of 21 sentences, gap 0.27, were judged
+    comparable)."""
     longer = max(signals["source_sentences"], signals["reference_sentences"])
     return (signals.get("sure_one_to_one") or 0) / longer if longer else 0.0
 
