@@ -5,13 +5,16 @@ Each record is a dataclass whose fields are result.json's keys in the order writ
 Record.from_dict walk those fields, so a record has one writer and one reader and a field is added in one place:
 the record's class (its field, and the line of its `of` that fills it from the run's stages; docs/extending.md).
 from_dict takes a result that harness.results.results.check_result has checked (or one the writer just built); a
-field with a default may be absent from older results (schema_version 2) and reads as that default.
+field with a default may be absent from older results (schema_version 2) and reads as that default. Record.malformed
+checks a written record against its fields' types (a tuple is a JSON list, a record a JSON object), so that a key
+edited by hand to another type is named in one line rather than met by a reader.
 """
 from __future__ import annotations
 
+import types
 from collections.abc import Callable
 from dataclasses import MISSING, Field, dataclass, field, fields
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict, Union, get_args, get_origin, get_type_hints, is_typeddict
 
 from harness.data.relations import counts_as_parallel
 from harness.score.metrics.base import Score
@@ -66,13 +69,14 @@ class Entry:
     read: Callable[[Any], Any] = same
     left_out: LeftOut | None = None
     rest: bool = False      # the record's remaining dict-valued keys, written in place (a summary's score sections)
+    written_as: Any = None  # the JSON form's type where the field's own says less (a dict's keys) or differs
 
 
 def entry(about: str, *, key: str | None = None, default: Any = MISSING, default_factory: Any = MISSING,
           write: Callable[[Any], Any] = same, read: Callable[[Any], Any] = same, left_out: LeftOut | None = None,
-          rest: bool = False) -> Any:
+          rest: bool = False, written_as: Any = None) -> Any:
     """A record field: `about` says what it holds; no default means every result has it (check_result)."""
-    metadata = {"entry": Entry(key, about, write, read, left_out, rest)}
+    metadata = {"entry": Entry(key, about, write, read, left_out, rest, written_as)}
     return field(default=default, default_factory=default_factory, metadata=metadata)
 
 
@@ -121,6 +125,93 @@ class Record:
     def required_keys(cls) -> tuple[str, ...]:
         """The keys every result has (the checks of harness.results.results.check_result)."""
         return tuple(key_of(f) for f in fields(cls) if is_required(f))
+
+    @classmethod
+    def malformed(cls, written: dict, where: str = "") -> list[str]:
+        """The dotted names of the keys of a written record that are missing (required ones) or hold a value of
+        another JSON type than their field's: what a hand edit or a damaged file left, found before a reader
+        meets it (a list where a reader takes a dict was a traceback in harness-compare)."""
+        hints = get_type_hints(cls)
+        problems = []
+        for record_field in fields(cls):
+            spec, key = entry_of(record_field), key_of(record_field)
+            if spec.rest:
+                continue
+            if key not in written:
+                problems += [inside(where, key)] if is_required(record_field) else []
+                continue
+            problems += malformed_value(spec.written_as or hints[record_field.name], written[key], inside(where, key))
+        return problems
+
+
+# ---------------------------------------------------------------- the JSON form of a field's type
+
+def inside(where: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{where}[{key}]"
+    return f"{where}.{key}" if where else key
+
+
+JSON_SCALARS = {str: (str,), int: (int,), float: (int, float), bool: (bool,), type(None): (type(None),)}
+
+
+def is_scalar(kind: Any, value: Any) -> bool:
+    """A JSON scalar of the type: a number is never a bool (True is an int to Python, not to a reader)."""
+    return isinstance(value, JSON_SCALARS[kind]) and (kind is bool or not isinstance(value, bool))
+
+
+def malformed_value(kind: Any, value: Any, where: str) -> list[str]:
+    """Where a value read from JSON is not of the type `kind` (a field's type, as records and TypedDicts declare
+    them: tuples are JSON lists, records and other classes JSON objects); [] where it is."""
+    origin, arguments = get_origin(kind), get_args(kind)
+    if kind is Any:
+        return []
+    if origin in (Union, types.UnionType):
+        return malformed_option(arguments, value, where)
+    if kind in JSON_SCALARS:
+        return [] if is_scalar(kind, value) else [where]
+    if kind is Absent:   # a key the writer leaves out holds no value at all
+        return [where]
+    if origin in (tuple, list) or kind in (tuple, list):
+        return malformed_items(arguments[0] if arguments else Any, value, where)
+    if origin is dict or kind is dict:
+        return malformed_entries(arguments[1] if arguments else Any, value, where)
+    if not isinstance(value, dict):
+        return [where]
+    if isinstance(kind, type) and issubclass(kind, Record):
+        return kind.malformed(value, where)
+    if is_typeddict(kind):
+        return malformed_typed_dict(kind, value, where)
+    return []   # another class read from an object (a Score: its fields are checked with the scores)
+
+
+def malformed_option(options: tuple, value: Any, where: str) -> list[str]:
+    """[] where the value is of one of the types; else what is wrong inside the one whose JSON type it has (the
+    field of a record), or the value itself."""
+    found = [malformed_value(option, value, where) for option in options]
+    if any(not problems for problems in found):
+        return []
+    return next((problems for problems in found if problems != [where]), [where])
+
+
+def malformed_items(kind: Any, value: Any, where: str) -> list[str]:
+    if not isinstance(value, list):
+        return [where]
+    return [problem for number, item in enumerate(value)
+            for problem in malformed_value(kind, item, inside(where, number))]
+
+
+def malformed_entries(kind: Any, value: Any, where: str) -> list[str]:
+    if not isinstance(value, dict):
+        return [where]
+    return [problem for key, item in value.items() for problem in malformed_value(kind, item, inside(where, key))]
+
+
+def malformed_typed_dict(kind: Any, value: dict, where: str) -> list[str]:
+    hints = get_type_hints(kind)
+    return [inside(where, key) for key in kind.__required_keys__ if key not in value] + [
+        problem for key, item in value.items() if key in hints
+        for problem in malformed_value(hints[key], item, inside(where, key))]
 
 
 # ---------------------------------------------------------------- how fields are written and read
@@ -213,6 +304,30 @@ class Segment(Record):
 class OutputLanguage:
     english: float
     verdict: str | None
+
+
+# what DocumentRecord's properties read of its diagnostics (harness.score.diagnostics.diagnose writes them)
+class RelationWritten(TypedDict, total=False):
+    declared: str
+    measured: str | None
+    measured_from: str | None
+    signals: dict[str, Any] | None
+    agrees: bool | None
+    cannot_judge_because: str | None
+
+
+class OutputLanguageShares(TypedDict):
+    english: float
+
+
+class OutputLanguageWritten(OutputLanguageShares, total=False):
+    verdict: str | None
+
+
+class DiagnosticsWritten(TypedDict, total=False):
+    relation: RelationWritten
+    output_language: OutputLanguageWritten | None
+    adequacy: float | None
 
 
 def summary_file(summary: DocumentSummary) -> str:
@@ -327,7 +442,7 @@ class DocumentRecord(Record):
                               default=0, left_out=LeftOut("reference_free", empty))
     alignment: dict = entry("the alignment's method, bead counts and notes", default_factory=dict)
     diagnostics: dict = entry("the measured relation (with its signals), the output language, adequacy",
-                              default_factory=dict)
+                              default_factory=dict, written_as=DiagnosticsWritten)
     summary: SummaryRecord | None = entry("the document's summary (summarizer=...)", default=None,
                                           write=record_written, read=record_reader(SummaryRecord),
                                           left_out=LeftOut("summary", none))
@@ -451,7 +566,8 @@ class RunRecord(Record):
                          read=record_reader(RunInfo))
     config: dict = entry("the whole composed configuration")
     model: dict = entry("the backend's description: name, backend, model and generation settings")
-    versions: dict | None = entry("python, torch, transformers, sacrebleu, harness, git commit", default=None)
+    versions: dict[str, str | None] | None = entry("python, torch, transformers, sacrebleu, harness, git commit",
+                                                   default=None)
     data: DataRecord = entry("the data set", write=record_written, read=record_reader(DataRecord))
     system: dict[str, Score] = entry("sentence models' run scores (mean over all segments)", default_factory=dict,
                                      write=scores_written, read=scores_read, left_out=LeftOut("system", empty))
@@ -462,7 +578,7 @@ class RunRecord(Record):
     reference_summaries: tuple[SummaryRecord, ...] | None = entry(
         "the reference summary (a list when the data set has several references)", key="reference_summary",
         default=None, write=one_or_list, read=one_or_list_reader(SummaryRecord),
-        left_out=LeftOut("reference_summaries", none))
+        left_out=LeftOut("reference_summaries", none), written_as=SummaryRecord | list[SummaryRecord] | None)
     summary_metrics: dict[str, str] = entry("each summary metric's signature", default_factory=dict,
                                             left_out=LeftOut("reference_summaries", none))
 

@@ -248,6 +248,7 @@ def missing_fields(result: dict) -> list[str]:
         missing += malformed_scores("system", result["system"]) if "system" in result else []
         for number, document in enumerate(result["documents"]):
             missing += document_problems(number, document)
+        missing += [problem for problem in RunRecord.malformed(result) if problem not in missing]
     return missing
 
 
