@@ -413,7 +413,8 @@ class DocumentRecord(Record):
     source_segments: int | None = entry("source sentences (or lines) translated")
     hypothesis_units: int | None = entry("output units: one per source sentence (or line); source sentences that one "
                                          "output translates together count once", default=None)
-    empty_outputs: int | None = entry("output units that are empty (omissions)", default=None)
+    empty_outputs: int | None = entry("output units that are empty where their source has text (omissions)",
+                                      default=None)
     cache_hits: int | None = entry("outputs served by the translation cache", default=None)
     notes: tuple[str, ...] = entry("what could not be checked, or was left out or cut", default=(),
                                    write=as_list, read=tuple)
