@@ -11,6 +11,7 @@ edited by hand to another type is named in one line rather than met by a reader.
 """
 from __future__ import annotations
 
+import functools
 import types
 from collections.abc import Callable
 from dataclasses import MISSING, Field, dataclass, field, fields
@@ -131,7 +132,7 @@ class Record:
         """The dotted names of the keys of a written record that are missing (required ones) or hold a value of
         another JSON type than their field's: what a hand edit or a damaged file left, found before a reader
         meets it (a list where a reader takes a dict was a traceback in harness-compare)."""
-        hints = get_type_hints(cls)
+        hints = declared_types(cls)
         problems = []
         for record_field in fields(cls):
             spec, key = entry_of(record_field), key_of(record_field)
@@ -145,6 +146,12 @@ class Record:
 
 
 # ---------------------------------------------------------------- the JSON form of a field's type
+
+@functools.cache
+def declared_types(kind: type) -> dict[str, Any]:
+    """A record's or TypedDict's field types, evaluated once (a result holds a Segment per reference sentence)."""
+    return get_type_hints(kind)
+
 
 def inside(where: str, key: str | int) -> str:
     if isinstance(key, int):
@@ -163,13 +170,13 @@ def is_scalar(kind: Any, value: Any) -> bool:
 def malformed_value(kind: Any, value: Any, where: str) -> list[str]:
     """Where a value read from JSON is not of the type `kind` (a field's type, as records and TypedDicts declare
     them: tuples are JSON lists, records and other classes JSON objects); [] where it is."""
+    if kind in JSON_SCALARS:
+        return [] if is_scalar(kind, value) else [where]
     origin, arguments = get_origin(kind), get_args(kind)
     if kind is Any:
         return []
     if origin in (Union, types.UnionType):
         return malformed_option(arguments, value, where)
-    if kind in JSON_SCALARS:
-        return [] if is_scalar(kind, value) else [where]
     if kind is Absent:   # a key the writer leaves out holds no value at all
         return [where]
     if origin in (tuple, list) or kind in (tuple, list):
@@ -197,6 +204,8 @@ def malformed_option(options: tuple, value: Any, where: str) -> list[str]:
 def malformed_items(kind: Any, value: Any, where: str) -> list[str]:
     if not isinstance(value, list):
         return [where]
+    if kind in JSON_SCALARS and all(is_scalar(kind, item) for item in value):   # a statistics row: the common case
+        return []
     return [problem for number, item in enumerate(value)
             for problem in malformed_value(kind, item, inside(where, number))]
 
@@ -208,7 +217,7 @@ def malformed_entries(kind: Any, value: Any, where: str) -> list[str]:
 
 
 def malformed_typed_dict(kind: Any, value: dict, where: str) -> list[str]:
-    hints = get_type_hints(kind)
+    hints = declared_types(kind)
     return [inside(where, key) for key in kind.__required_keys__ if key not in value] + [
         problem for key, item in value.items() if key in hints
         for problem in malformed_value(hints[key], item, inside(where, key))]
