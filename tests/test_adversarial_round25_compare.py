@@ -7,6 +7,11 @@ null`, a segment's `"src": 5` or a segment score `null`) passed the reader's che
 segments and statistics only, and both `harness-compare RUN RUN` and `harness-compare --list` ended in a Python
 traceback (AttributeError, TypeError, KeyError) far from the file. The check now walks every key of the records
 (harness.results.records.Record.malformed), and the diagnostics' keys the readers take.
+
+A folder of runs in which one run folder's result.json is a symbolic link to another run's (a run filed twice):
+`harness-compare runs/` compared the run with itself, under names such as 'sysA@//tmp/.../sysA#1' and '#3', and the
+extra test entered each Holm family (sysA against sysB: p 0.090 instead of the 0.045 of the two runs alone);
+`--list` listed it twice. A search now takes each result file once and names the folder it left out.
 """
 from __future__ import annotations
 
@@ -96,3 +101,20 @@ def test_the_runs_as_written_still_compare(scored, tmp_path):
     done = run_cli("compare", ["runs/sysA", "runs/sysB", "--out", "comparison"], cwd=tmp_path)
     assert done.code == 0, done.stderr[-2000:]
     assert (tmp_path / "comparison" / "report.html").is_file()
+
+
+def test_a_result_linked_into_another_folder_is_one_run_in_a_search(scored, tmp_path):
+    shutil.copytree(scored, tmp_path / "runs")
+    (tmp_path / "runs" / "again").mkdir()
+    (tmp_path / "runs" / "again" / "result.json").symlink_to("../sysA/result.json")
+    alone = run_cli("compare", ["runs/sysA", "runs/sysB", "--out", "alone"], cwd=tmp_path)
+    searched = run_cli("compare", ["runs", "--out", "searched"], cwd=tmp_path)
+    assert alone.code == 0 and searched.code == 0, searched.stderr[-2000:]
+    noted = "skipped runs/again (the run of runs/sysA: its result.json and that run's are one file (a symbolic link), " \
+            "so the run is compared once)\n"
+    assert searched.stdout.replace("searched", "alone").replace(noted, "") == alone.stdout
+    assert [line for line in searched.error_lines if "runs/again" in line] == [
+        "warning: skipped runs/again is the run of runs/sysA: its result.json and that run's are one file (a symbolic "
+        "link), so the run is compared once"]
+    listed = run_cli("compare", ["--list", "runs"], cwd=tmp_path)
+    assert "2 finished runs;" in listed.stdout and "runs/again" not in listed.stdout

@@ -284,6 +284,17 @@ def nothing_found(argument: str) -> UserError:
     return UserError(f"'{argument}': no {RESULT_FILE} found; pass finished run folders or a sweep folder")
 
 
+def once_each(matched: list[Path], earlier: list[Path]) -> tuple[list[Path], list[tuple[Path, Path]]]:
+    """The result files not met before (in `earlier`, or earlier in `matched`), and those met again with the path
+    they were first met by: a result.json linked to another run's is that run, which a search found twice and
+    compared with itself (a test more in each Holm family, so the other p-values rose)."""
+    first = {path.resolve(): path for path in earlier}
+    for path in sorted(matched, key=Path.is_symlink):   # a run's own file before a link to it
+        first.setdefault(path.resolve(), path)
+    return ([path for path in matched if first[path.resolve()] is path],
+            [(path, first[path.resolve()]) for path in matched if first[path.resolve()] is not path])
+
+
 def collect_runs(arguments: list[str]) -> Collection:
     """The finished runs behind the command-line arguments, and the unfinished run folders among them."""
     files: list[Path] = []
@@ -292,9 +303,12 @@ def collect_runs(arguments: list[str]) -> Collection:
         matched, unfinished = result_files(argument)
         if not matched and not unfinished:
             raise nothing_found(argument)
-        new = [path for path in matched if path.resolve() not in {f.resolve() for f in files}]
+        new, repeated = once_each(matched, files)
         if matched and not new:   # `harness-compare A A` (a typo for A B?) would compare A alone, in silence
             skipped.append(Skipped(Path(argument), "already given", "its runs are compared once"))
+        else:
+            skipped += [Skipped(path.parent, f"the run of {first.parent}", f"its {RESULT_FILE} and that run's are "
+                                "one file (a symbolic link), so the run is compared once") for path, first in repeated]
         files += new
         skipped += unfinished
     named = named_files(arguments)
