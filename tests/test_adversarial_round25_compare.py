@@ -110,11 +110,20 @@ def test_a_result_linked_into_another_folder_is_one_run_in_a_search(scored, tmp_
     alone = run_cli("compare", ["runs/sysA", "runs/sysB", "--out", "alone"], cwd=tmp_path)
     searched = run_cli("compare", ["runs", "--out", "searched"], cwd=tmp_path)
     assert alone.code == 0 and searched.code == 0, searched.stderr[-2000:]
-    noted = "skipped runs/again (the run of runs/sysA: its result.json and that run's are one file (a symbolic link), " \
-            "so the run is compared once)\n"
+    noted = ("skipped runs/again (the run of runs/sysA: its result.json and that run's are one file (a symbolic "
+             "link), so the run is compared once)\n")
     assert searched.stdout.replace("searched", "alone").replace(noted, "") == alone.stdout
     assert [line for line in searched.error_lines if "runs/again" in line] == [
         "warning: skipped runs/again is the run of runs/sysA: its result.json and that run's are one file (a symbolic "
         "link), so the run is compared once"]
     listed = run_cli("compare", ["--list", "runs"], cwd=tmp_path)
     assert "2 finished runs;" in listed.stdout and "runs/again" not in listed.stdout
+
+
+def test_the_folder_left_out_still_names_its_run_as_the_baseline(scored, tmp_path):
+    shutil.copytree(scored, tmp_path / "runs")
+    (tmp_path / "runs" / "again").mkdir()
+    (tmp_path / "runs" / "again" / "result.json").symlink_to("../sysA/result.json")
+    done = run_cli("compare", ["runs", "--baseline", "runs/again", "--out", "searched"], cwd=tmp_path)
+    assert done.code == 0, done.stderr[-2000:]
+    assert "baseline" in next(line for line in done.stdout.splitlines() if line.startswith("src ") and " sysA " in line)

@@ -330,10 +330,10 @@ def baseline_index(runs: list[Run], baseline: str) -> int | None:
     names = [run.name for run in runs]
     if baseline in names:
         return names.index(baseline)
-    folders = [run.path.resolve() for run in runs]
-    named = Path(baseline).resolve()
-    folder = named.parent if named.name == RESULT_FILE and named.is_file() else named
-    return folders.index(folder) if folder in folders else None
+    results = [(run.path / RESULT_FILE).resolve() for run in runs]   # a folder whose result.json links to a run's too
+    named = Path(baseline)
+    result = (named if named.name == RESULT_FILE and named.is_file() else named / RESULT_FILE).resolve()
+    return results.index(result) if result in results else None
 
 
 def unknown_baseline(runs: list[Run], baseline: str) -> UserError:
