@@ -528,7 +528,8 @@ def score_arguments() -> argparse.ArgumentParser:
     parser.add_argument("hypotheses", nargs="+", type=Path, metavar="HYP", help="hypothesis files, one line per "
                         "source line; each is a system named after its file")
     parser.add_argument("-r", "--reference", action="append", type=Path, required=True, dest="references",
-                        help="reference file; repeat for several references (as sacrebleu ref1.txt ref2.txt)")
+                        help="reference file; repeat -r for several references (-r ref1.txt -r ref2.txt, as sacrebleu "
+                        "ref1.txt ref2.txt): a file after -r's one file is read as a hypothesis file")
     parser.add_argument("-s", "--source", type=Path, required=True, help="source file (relation, adequacy, COMET)")
     parser.add_argument("--src-lang", help="source language code, e.g. fr (required, here or in -l)")
     parser.add_argument("--tgt-lang", help="target language code (default: en)")
