@@ -127,3 +127,19 @@ def test_the_folder_left_out_still_names_its_run_as_the_baseline(scored, tmp_pat
     done = run_cli("compare", ["runs", "--baseline", "runs/again", "--out", "searched"], cwd=tmp_path)
     assert done.code == 0, done.stderr[-2000:]
     assert "baseline" in next(line for line in done.stdout.splitlines() if line.startswith("src ") and " sysA " in line)
+
+
+def test_a_document_id_written_twice_is_named(scored, tmp_path):
+    """A result holding one document twice under its id (a hand edit: a run scores each document once) was compared
+    with both under that id, alone, and called 'different documents' beside another run: now named in one line."""
+    runs = tmp_path / "runs"
+    shutil.copytree(scored, runs)
+    result_file = runs / "sysA" / "result.json"
+    result = json.loads(result_file.read_text(encoding="utf-8"))
+    result["documents"].append(result["documents"][0])
+    result_file.write_text(json.dumps(result), encoding="utf-8")
+    before = tree_checksum(tmp_path)
+    for arguments in (["runs/sysA"], ["runs/sysA", "runs/sysB"]):
+        done = run_cli("compare", [*arguments, "--out", "out"], cwd=tmp_path)
+        assert_one_line_error(done, "documents[1].id (the id of documents[0] again)")
+        assert tree_checksum(tmp_path) == before

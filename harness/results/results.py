@@ -249,7 +249,21 @@ def missing_fields(result: dict) -> list[str]:
         for number, document in enumerate(result["documents"]):
             missing += document_problems(number, document)
         missing += [problem for problem in RunRecord.malformed(result) if problem not in missing]
+        missing += repeated_ids(result["documents"])
     return missing
+
+
+def repeated_ids(documents: list) -> list[str]:
+    """The documents whose id an earlier document of the run has: a run scores each document once, so a result
+    holding one id twice was edited (harness-compare showed both under that id, or called two runs' documents
+    different)."""
+    first: dict[str, int] = {}
+    repeated = []
+    for number, document in enumerate(documents):
+        doc_id = document.get("id") if isinstance(document, dict) else None
+        if isinstance(doc_id, str) and first.setdefault(doc_id, number) != number:
+            repeated.append(f"documents[{number}].id (the id of documents[{first[doc_id]}] again)")
+    return repeated
 
 
 def check_result(path: Path, result: object) -> dict:
