@@ -143,3 +143,21 @@ def test_a_document_id_written_twice_is_named(scored, tmp_path):
         done = run_cli("compare", [*arguments, "--out", "out"], cwd=tmp_path)
         assert_one_line_error(done, "documents[1].id (the id of documents[0] again)")
         assert tree_checksum(tmp_path) == before
+
+
+@pytest.mark.parametrize("metric", ["chrf", "ter"])
+def test_statistics_edited_past_the_float_range_are_one_line(scored, tmp_path, metric):
+    """A segment's stored count edited to 1e308: the counts summed to inf, and numpy's two-line RuntimeWarning
+    ('overflow encountered in reduce') came before the one-line error."""
+    runs = tmp_path / "runs"
+    shutil.copytree(scored, runs)
+    result_file = runs / "sysA" / "result.json"
+    result = json.loads(result_file.read_text(encoding="utf-8"))
+    for segment in result["documents"][0]["segments"]:
+        segment["statistics"][metric][0] = 1e308
+    result_file.write_text(json.dumps(result), encoding="utf-8")
+    before = tree_checksum(tmp_path)
+    done = run_cli("compare", ["runs/sysA", "runs/sysB", "--out", "out"], cwd=tmp_path)
+    assert_one_line_error(done, "sysA", f"its stored {metric} score")
+    assert "RuntimeWarning" not in done.stderr
+    assert tree_checksum(tmp_path) == before
