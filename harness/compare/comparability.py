@@ -12,7 +12,7 @@ from harness.compare.discovery import Run, Skipped
 from harness.data.documents import is_plain_id
 from harness.data.lines import split_lines
 from harness.errors import UserError, unknown_name
-from harness.results.results import DocumentRecord, Segment
+from harness.results.records import DocumentRecord, Segment
 from harness.score.aligned_scoring import comparable_signature
 from harness.score.metrics import Score, is_metric_name
 from harness.translate.backends.files import HYPOTHESES_DIR

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, fields
 
 from harness.compare.comparability import metric_records, paired_segments
 from harness.compare.discovery import Run, Skipped
-from harness.results.results import DocumentRecord, Segment
+from harness.results.records import DocumentRecord, Segment
 from harness.score.aligned_scoring import compared_signature
 from harness.score.metrics.base import SCORE_DIGITS
 

@@ -16,7 +16,7 @@ from harness.compare.discovery import Run
 from harness.compare.rows import BucketRow, PairRow, RankRow, Ranking, TestedRow, rounded, score_row
 from harness.compare.significance import PairTest, Resampled, compare_systems, holm, resample
 from harness.errors import UserError
-from harness.results.results import Segment
+from harness.results.records import Segment
 from harness.results.run_folder import RESULT_FILE
 from harness.score.metrics import REGISTRY, Metric, Score, check_code_allowed, select_metrics, target_settings
 from harness.score.metrics.base import SCORE_DIGITS

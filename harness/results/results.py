@@ -30,7 +30,7 @@ from harness.data.documents import Dataset
 from harness.data.relations import counts_as_parallel
 from harness.errors import UserError
 from harness.results.records import (READABLE_SCHEMA_VERSIONS, SCHEMA_VERSION, DataRecord, DocumentRecord, RunInfo,
-                                     RunRecord, Segment, SummaryRecord, summary_file)
+                                     RunRecord, SummaryRecord, summary_file)
 from harness.results.run_folder import RESULT_FILE, RunFolder, has_run_record, parse_result
 from harness.score.aligned_scoring import AlignedDocument, alignment_path, alignment_table, system_scores
 from harness.score.metrics.base import Metric
@@ -136,11 +136,8 @@ def write_run(folder: RunFolder, result: RunRecord, evaluation: Evaluation) -> P
     return folder.finish(result.to_dict())
 
 
-REQUIRED_FIELDS = {"model": dict, "data": dict, "config": dict, "documents": list}   # RunRecord's, with their types
-REQUIRED_DOCUMENT_FIELDS = DocumentRecord.required_keys()
 REQUIRED_SCORE_FIELDS = {"score": (int, float), "signature": str, "higher_is_better": bool}
 OPTIONAL_SCORE_FIELDS = {"name": str}   # the name a metric stored under its dotted path declares (Score.name)
-REQUIRED_SEGMENT_FIELDS = Segment.required_keys()
 
 
 def as_run_record(result: dict | RunRecord) -> RunRecord:
@@ -176,44 +173,20 @@ def redo_damaged(path: Path) -> str:
 
 
 def malformed_scores(where: str, records: object) -> list[str]:
-    """The score records (a document's metrics or aligned scores) that lack a field or hold the wrong type."""
+    """The fields of a section's score records (a document's metrics, aligned scores...) that are missing or of
+    another type. RunRecord.malformed names a section or a record that is not a JSON object; it does not look
+    inside a Score."""
     if not isinstance(records, dict):
-        return [where]
-    return [f"{where}.{name}.{key}" for name, record in records.items()
+        return []
+    return [f"{where}.{name}.{key}" for name, record in records.items() if isinstance(record, dict)
             for key, kind in {**REQUIRED_SCORE_FIELDS, **OPTIONAL_SCORE_FIELDS}.items()
-            if not isinstance(record, dict) or not (isinstance(record.get(key), kind) or
-                                                    key in OPTIONAL_SCORE_FIELDS and key not in record)]
+            if not (isinstance(record.get(key), kind) or key in OPTIONAL_SCORE_FIELDS and key not in record)]
 
 
-def is_number_row(row: object) -> bool:
-    return isinstance(row, list) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in row)
-
-
-def malformed_statistics(where: str, record: object) -> list[str]:
-    """A segment's stored statistics that are not rows of numbers by metric."""
-    statistics = record.get("statistics", {}) if isinstance(record, dict) else {}
-    if not isinstance(statistics, dict):
-        return [f"{where}.statistics"]
-    return [f"{where}.statistics.{name}" for name, row in statistics.items() if not is_number_row(row)]
-
-
-SEGMENT_TEXTS = {"ref": (str,), "hyp": (str,), "src": (str, type(None))}   # what a comparison joins and splits
-
-
-def malformed_segments(where: str, segments: object) -> list[str]:
-    if not isinstance(segments, list):
-        return [where]
-    return [f"{where}[{number}].{key}" for number, record in enumerate(segments) for key in REQUIRED_SEGMENT_FIELDS
-            if not isinstance(record, dict) or key not in record
-            or key in SEGMENT_TEXTS and not isinstance(record[key], SEGMENT_TEXTS[key])] + [
-        problem for number, record in enumerate(segments) for problem in malformed_statistics(f"{where}[{number}]", record)
-    ] + uneven_statistics(where, segments)
-
-
-def uneven_statistics(where: str, segments: list) -> list[str]:
+def uneven_statistics(where: str, segments: object) -> list[str]:
     """A metric whose segments' statistics rows differ in length (a metric's rows are all one length)."""
     widths: dict[str, set[int]] = {}
-    for record in segments:
+    for record in segments if isinstance(segments, list) else ():
         statistics = record.get("statistics") if isinstance(record, dict) else None
         for name, row in statistics.items() if isinstance(statistics, dict) else ():
             widths.setdefault(name, set()).add(len(row) if isinstance(row, list) else -1)
@@ -221,35 +194,36 @@ def uneven_statistics(where: str, segments: list) -> list[str]:
             if len(sizes) > 1]
 
 
-def document_problems(number: int, document: object) -> list[str]:
-    fields = document if isinstance(document, dict) else {}
-    where = f"documents[{number}]"
-    missing = [f"{where}.{key}" for key in REQUIRED_DOCUMENT_FIELDS if key not in fields]
-    if "metrics" in fields:
-        missing += malformed_scores(f"{where}.metrics", fields["metrics"])
-    for section in ("aligned", "reference_free"):
-        if section in fields:
-            missing += malformed_scores(f"{where}.{section}", fields[section])
-    if "segments" in fields:
-        missing += malformed_segments(f"{where}.segments", fields["segments"])
-    kinds = fields.get("segment_statistics", {})
-    if not isinstance(kinds, dict) or any(kind not in ("mean", "own") for kind in kinds.values()):
-        missing.append(f"{where}.segment_statistics")
-    return missing
+SCORE_SECTIONS = ("metrics", "aligned", "reference_free")
+SUMMING_KINDS = ("mean", "own")   # DocumentRecord.segment_statistics: how a metric's rows sum to a score
+
+
+def document_problems(where: str, document: dict) -> list[str]:
+    """What a document's JSON types allow but its readers do not: score records' fields, uneven statistics rows, a
+    way of summing rows that no reader knows."""
+    problems = [problem for section in SCORE_SECTIONS
+                for problem in malformed_scores(f"{where}.{section}", document.get(section))]
+    problems += uneven_statistics(f"{where}.segments", document.get("segments"))
+    kinds = document.get("segment_statistics")
+    if isinstance(kinds, dict) and any(isinstance(kind, str) and kind not in SUMMING_KINDS for kind in kinds.values()):
+        problems.append(f"{where}.segment_statistics")
+    return problems
 
 
 def missing_fields(result: dict) -> list[str]:
-    """The required fields a result lacks (or holds with the wrong type), as dotted names."""
-    missing = [key for key, kind in REQUIRED_FIELDS.items() if not isinstance(result.get(key), kind)]
-    if not missing:
-        missing += ["model.name"] if not isinstance(result["model"].get("name"), str) else []
-        missing += ["data.root"] if not isinstance(result["data"].get("root"), str) else []
-        missing += ["config.data"] if not isinstance(result["config"].get("data"), dict) else []
-        missing += malformed_scores("system", result["system"]) if "system" in result else []
-        for number, document in enumerate(result["documents"]):
-            missing += document_problems(number, document)
-        missing += [problem for problem in RunRecord.malformed(result) if problem not in missing]
-        missing += repeated_ids(result["documents"])
+    """The fields a result lacks or holds with another JSON type (RunRecord.malformed, from the records' declared
+    types), then what those types do not say: the names a reader needs, the fields of score records, and each
+    document id once."""
+    missing = RunRecord.malformed(result)
+    model, data, config = (result.get(key) for key in ("model", "data", "config"))
+    missing += ["model.name"] if isinstance(model, dict) and not isinstance(model.get("name"), str) else []
+    missing += ["data.root"] if isinstance(data, dict) and data.get("root") is None else []
+    missing += ["config.data"] if isinstance(config, dict) and not isinstance(config.get("data"), dict) else []
+    missing += malformed_scores("system", result.get("system"))
+    documents = result.get("documents")
+    for number, document in enumerate(documents if isinstance(documents, list) else ()):
+        missing += document_problems(f"documents[{number}]", document) if isinstance(document, dict) else []
+    missing += repeated_ids(documents) if isinstance(documents, list) else []
     return missing
 
 
