@@ -103,8 +103,18 @@ def expand_sweeps(arguments: list[str], params: dict[str, str] | None = None) ->
     return [list(job) for job in itertools.product(*choices)]
 
 
+# Hydra's flags that take a value (hydra/_internal/utils.py's get_args_parser): the value is no override
+HYDRA_VALUE_FLAGS = ("--config-path", "-cp", "--config-name", "-cn", "--config-dir", "-cd", "--package", "-p",
+                     "--experimental-rerun")
+
+
 def overrides_of(arguments: list[str]) -> list[str]:
-    return [a for a in arguments if "=" in a and not a.startswith("-")]
+    """The overrides among harness-run's arguments: key=value, and ~key (a deletion needs no value: left out, a
+    sweep's ~key was not composed before its launch, and a key that is not there read Hydra's message in several
+    lines, exit 1); not a flag, nor the value of a flag of Hydra's (-cd ~/conf)."""
+    return [argument for before, argument in zip(["", *arguments], arguments)
+            if not argument.startswith("-") and before not in HYDRA_VALUE_FLAGS
+            and ("=" in argument or argument.startswith("~"))]
 
 
 def is_job_override(argument: str) -> bool:

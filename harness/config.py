@@ -707,6 +707,8 @@ def refuse_owned_hydra_settings(overrides: list[str]) -> None:
     and left the folder behind."""
     settings = dict(override.lstrip("+~").partition("=")[::2] for override in overrides)
     added = {override.lstrip("+").partition("=")[0] for override in overrides if override.startswith("+")}
+    for override in overrides:
+        refuse_sweeper_params(override)
     for key, value in settings.items():
         if key in OWNED_HYDRA_SETTINGS and value.strip().lower() not in UNCHANGED_BY.get(key, ()):
             raise UserError(f"{key}={value}: {OWNED_HYDRA_SETTINGS[key]}; leave it out")
@@ -716,6 +718,20 @@ def refuse_owned_hydra_settings(overrides: list[str]) -> None:
         handler = LOG_HANDLER_KEY.match(key)
         if handler and key in added:   # a key not added with + is Hydra's to refuse, with the keys there are
             check_log_handler(key, value, handler.group(1), handler.group(2), settings)
+
+
+SWEEPER_PARAMS = "hydra.sweeper.params"
+
+
+def refuse_sweeper_params(override: str) -> None:
+    """Hydra cannot set its basic sweeper's params from the command line: they are empty (null) by default, and
+    every form of the override (.x=a, +.x=a, ={x: a}) ended in an OmegaConf traceback, a -m sweep's or a single run's.
+    Removing them (~hydra.sweeper.params, a config file's sweep) is Hydra's to do."""
+    key, _, value = override.lstrip("+").partition("=")
+    if key == SWEEPER_PARAMS or key.startswith(SWEEPER_PARAMS + "."):
+        raise UserError(f"{key}={value}: Hydra reads the sweeper's params from a config file only; give the sweep "
+                        "on the command line as key=a,b with -m, or write it under hydra: sweeper: params: in an "
+                        "experiment's config file")
 
 
 def check_log_handler(key: str, value: str, handler: str, kind: str, settings: dict[str, str]) -> None:

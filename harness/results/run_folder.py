@@ -631,6 +631,7 @@ def claim_sweep_folder(path: str | Path, overrides: list[str]) -> Path:
     path = resolved(path, knob)
     if path.is_dir() and contents(path) and not Claim.read(path / SWEEP_MARKER):
         raise foreign_folder(path, contents(path), "sweep", knob)
+    refuse_unwritable_sweep_record(path / SWEEP_RECORD, knob)
     refuse_another_sweep(path, overrides)
     make_launch_folder(path, knob)
     try:
@@ -654,6 +655,15 @@ def take_sweep_marker(marker: Path) -> None:
                         "it to finish, or run this sweep into another folder (hydra.sweep.dir=...)")
     marker.unlink(missing_ok=True)
     publish_marker(marker, Claim.of_this_process().text())
+
+
+def refuse_unwritable_sweep_record(record: Path, knob: str) -> None:
+    """Hydra writes the sweep's record (multirun.yaml) at every launch, through a link and not over a folder: a link
+    would have it overwrite the file the link names, a folder would end the launch in a traceback."""
+    if record.is_symlink() or (record.exists() and not record.is_file()):
+        what = "a link" if record.is_symlink() else "not a file"
+        raise UserError(f"{record} is {what}, where Hydra writes the sweep's record of its config; move it away (the "
+                        f"sweep's runs are kept and resumed), or give a new {knob}")
 
 
 def refuse_another_sweep(path: Path, overrides: list[str]) -> None:
