@@ -22,7 +22,7 @@ from harness.cache import TranslationCache
 from harness.config import read_unquoted
 from harness.errors import UserError, unknown_name, yaml_problem
 from harness.data.languages import check_language, language_code
-from harness.data.lines import line_count_hint, split_lines
+from harness.data.lines import line_count_hint, split_lines, split_paragraphs
 from harness.data.relations import DECLARABLE
 
 RELATIONS = tuple(relation.value for relation in DECLARABLE)
@@ -284,10 +284,10 @@ def load_text(path: Path, lang: str, rules: CleaningRules, line_aligned: bool = 
     """A text's paragraphs after cleaning; in a line-aligned document every line as sacrebleu reads it (a
     reference's byte-order mark too: keep_byte_order_mark). `what` the text is (document, reference, source) names
     it in the error for an empty file."""
-    lines = split_lines(read_text_file(path, what, keep_byte_order_mark=keep_byte_order_mark))
+    text = read_text_file(path, what, keep_byte_order_mark=keep_byte_order_mark)
     if line_aligned:
-        return Text(path, lang, tuple(lines), rules)
-    kept, dropped = clean_lines(lines, rules, str(path))
+        return Text(path, lang, tuple(split_lines(text)), rules)
+    kept, dropped = clean_lines(split_paragraphs(text), rules, str(path))
     if not any(has_visible_text(line) for line in kept):
         raise UserError(f"{path}: cleaning rules removed every line; loosen the rules in the manifest")
     return Text(path, lang, tuple(kept), rules, tuple(dropped))

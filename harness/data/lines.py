@@ -1,4 +1,5 @@
-"""Lines of a text, cut as sacrebleu reads its files: the one rule for data, reference and hypothesis text.
+"""Lines of a text, cut as sacrebleu reads its files: the one rule for data, reference and hypothesis text (a
+searched document's text, which no tool reads line by line, also ends a line at a lone CR: split_paragraphs).
 
 sacrebleu (sacrebleu.py, utils.smart_open) opens files with newline="\\n" and takes `line.rstrip()` of each
 line: only '\\n' ends a line, and a line keeps everything but its trailing whitespace (so a Windows '\\r' goes).
@@ -14,6 +15,14 @@ def split_lines(text: str) -> list[str]:
     if lines[-1] == "":
         lines.pop()
     return [line.rstrip() for line in lines]
+
+
+def split_paragraphs(text: str) -> list[str]:
+    """The lines of a searched document's text (a source, reference or output that is split into sentences and
+    searched, which no tool reads line by line): a lone CR (\\r, as in old Mac files) ends a line too, as Python's
+    universal newlines read a file. With only '\\n' ending one, a file of lone CRs was one line: its list items and
+    headings, which have no full stop, one sentence, and its relation could not be judged."""
+    return split_lines(text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def line_count_hint(lines: list[str], expected: int) -> str:

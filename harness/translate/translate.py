@@ -12,7 +12,7 @@ from harness.translate.backends.protocol import DocumentSource, Translator
 from harness.cache import TranslationCache, content_key
 from harness.data.documents import BYTE_ORDER_MARK, Document, empty_file, has_visible_text
 from harness.errors import UserError
-from harness.data.lines import line_count_hint, split_lines
+from harness.data.lines import line_count_hint, split_lines, split_paragraphs
 from harness.progress import progress
 from harness.data.segment import Segment, join_paragraphs, segment_paragraphs, sentence_spans, split_sentences
 
@@ -131,8 +131,9 @@ def repeated_output_notes(translation: Translation) -> list[str]:
     does: a model stuck on one sentence. Scored as it is, and said. Read from the output as written
     (hypotheses/<id>.txt), so that a model's output and the same text from files get the same note, however the
     output is then partitioned; a source that repeats itself ("Oui." five times) may get "Yes." as often."""
-    lines = [line for line in split_lines(translation.text) if line.strip()]
-    if not translation.document.line_aligned:
+    line_aligned = translation.document.line_aligned
+    lines = [line for line in (split_lines if line_aligned else split_paragraphs)(translation.text) if line.strip()]
+    if not line_aligned:
         lines = [s for line in lines for s in split_sentences(line, translation.document.reference.lang)]
     output = Counter(" ".join(line.split()) for line in lines)
     sources = Counter(" ".join(segment.text.split()) for segment in translation.segments)
@@ -251,7 +252,7 @@ def read_translation(document: Document, backend: DocumentSource, tgt_lang: str,
     text = text.removeprefix(BYTE_ORDER_MARK)   # a searched document is no file sacrebleu reads: the mark is no text
     if not has_visible_text(text):   # a whole document, with no line to count: nothing to split or align
         raise empty_file(backend.location(document.id), "hypothesis file")
-    lines = split_lines(text)
+    lines = split_paragraphs(text)
     spans = [sentence_spans(line, tgt_lang) for line in lines]
     units = [line[start:end] for line, sentences in zip(lines, spans) for start, end in sentences]
     gaps = [gap for line, sentences in zip(lines, spans) for gap in written_after(line, sentences)]
@@ -272,7 +273,7 @@ def as_line(output: str) -> str:
     (U+FEFF) that starts it is dropped: at the start of the hypotheses file, model=files reads it as the file's mark,
     not as text, and scores without it. So is a NUL character: model=files and harness-score refuse a file that holds
     one as binary, and refused the run's own hypotheses file."""
-    return " ".join(split_lines(output.replace("\x00", ""))).strip().removeprefix(BYTE_ORDER_MARK).strip()
+    return " ".join(split_paragraphs(output.replace("\x00", ""))).strip().removeprefix(BYTE_ORDER_MARK).strip()
 
 
 def hypothesis_lines(text: str, source_lines: int, location: str) -> list[str]:

@@ -1,0 +1,43 @@
+"""Round 27 on the documents a user hands to harness-run and harness-score: real-world files.
+
+Line ends: a searched document (source, reference or model=files output) saved with lone CRs (old Mac files) was read
+as one line, since only '\\n' ended one: a bulleted agenda, whose items have no full stop, became one sentence on each
+side, its relation `cannot_judge` ("too few sentences: 1 in the reference, 1 in the source") and its aligned scores
+those of one segment (BLEU 65.4 where the same text with '\\n' scored 48.6), with nothing naming the line ends.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from harness import run
+from harness.config import compose_config
+
+AGENDA = ["Ordre du jour :", "- ouverture de la séance", "- vote du budget de la ville",
+          "- questions diverses des habitants", "- clôture de la réunion"]
+AGENDA_REFERENCE = ["Agenda:", "- opening of the session", "- vote on the city budget",
+                    "- various questions from residents", "- closing of the meeting"]
+AGENDA_OUTPUT = ["Agenda:", "- opening of the session", "- vote of the city budget", "- various questions of residents",
+                 "- closing the meeting"]
+MANIFEST = "target_lang: en\ndocuments:\n  - {id: a, lang: fr, file: a.txt, reference: ref.txt, relation: parallel}\n"
+
+
+def agenda_run(tmp_path: Path, name: str, line_end: str) -> dict:
+    """The agenda, its reference and a system's output (model=files), every file's lines ended by line_end."""
+    data, outputs = tmp_path / name / "data", tmp_path / name / "outputs"
+    data.mkdir(parents=True)
+    outputs.mkdir()
+    (data / "manifest.yaml").write_text(MANIFEST, encoding="utf-8")
+    for path, lines in ((data / "a.txt", AGENDA), (data / "ref.txt", AGENDA_REFERENCE),
+                        (outputs / "a.txt", AGENDA_OUTPUT)):
+        path.write_bytes("".join(line + line_end for line in lines).encode("utf-8"))
+    return run(compose_config([f"data.root={data}", f"cache.dir={tmp_path / 'cache'}", "model=files",
+                               f"model.path={outputs}"]), tmp_path / name / "run")["documents"][0]
+
+
+def test_a_searched_document_with_lone_cr_line_ends_reads_as_the_same_text_with_line_feeds(tmp_path):
+    unix, mac = agenda_run(tmp_path, "unix", "\n"), agenda_run(tmp_path, "mac", "\r")
+    assert unix["diagnostics"]["relation"]["measured"] == "parallel"
+    assert mac["diagnostics"]["relation"] == unix["diagnostics"]["relation"]
+    assert mac["source_segments"] == unix["source_segments"] == len(AGENDA)
+    assert mac["aligned"] == unix["aligned"]
+    assert mac["metrics"] == unix["metrics"]
