@@ -62,4 +62,5 @@ def test_a_blank_line_is_no_empty_output_of_a_hypothesis_file_and_an_omission_st
     assert empty_outputs(tmp_path / "out" / "whole") == 0
     assert empty_outputs(tmp_path / "out" / "omits") == 1
     degraded = [line for line in done.stdout.splitlines() if line.startswith("degraded:")]
-    assert degraded == ["degraded: omits: empty outputs: src 1/4"], done.stdout[-3000:]
+    assert degraded == ["degraded: whole: output is the reference word for word (its scores of 100 measure no "
+                        "translation): src", "degraded: omits: empty outputs: src 1/4"], done.stdout[-3000:]

@@ -4,6 +4,10 @@ Line ends: a searched document (source, reference or model=files output) saved w
 as one line, since only '\\n' ended one: a bulleted agenda, whose items have no full stop, became one sentence on each
 side, its relation `cannot_judge` ("too few sentences: 1 in the reference, 1 in the source") and its aligned scores
 those of one segment (BLEU 65.4 where the same text with '\\n' scored 48.6), with nothing naming the line ends.
+
+The reference handed in as a hypothesis: a single run's table says "the output is its reference word for word" (round
+15), but a comparison of it with real systems (harness-score sysA.txt ref-copy.txt, harness-compare) ranked it first at
+BLEU 100, and its notes said nothing of it.
 """
 from __future__ import annotations
 
@@ -11,6 +15,8 @@ from pathlib import Path
 
 from harness import run
 from harness.config import compose_config
+from tests.adversarial import run_cli
+from tests.test_adversarial_round3_scores import HYPOTHESIS, REFERENCE, SOURCE
 
 AGENDA = ["Ordre du jour :", "- ouverture de la séance", "- vote du budget de la ville",
           "- questions diverses des habitants", "- clôture de la réunion"]
@@ -41,3 +47,14 @@ def test_a_searched_document_with_lone_cr_line_ends_reads_as_the_same_text_with_
     assert mac["source_segments"] == unix["source_segments"] == len(AGENDA)
     assert mac["aligned"] == unix["aligned"]
     assert mac["metrics"] == unix["metrics"]
+
+
+def test_a_system_that_is_the_reference_is_named_in_the_comparison_it_tops(tmp_path):
+    for name, lines in (("src.txt", SOURCE), ("ref.txt", REFERENCE), ("sysA.txt", HYPOTHESIS), ("ref-copy.txt", REFERENCE)):
+        (tmp_path / name).write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    done = run_cli("score", ["-s", "src.txt", "-r", "ref.txt", "--src-lang", "fr", "sysA.txt", "ref-copy.txt",
+                             "--out", "out"], cwd=tmp_path, env={"HARNESS_CACHE_DIR": str(tmp_path / "cache")})
+    assert done.code == 0, done.stderr[-2000:]
+    degraded = [line for line in done.stdout.splitlines() if line.startswith("degraded:")]
+    assert degraded == ["degraded: ref-copy: output is the reference word for word (its scores of 100 measure no "
+                        "translation): src"], done.stdout[-3000:]

@@ -109,7 +109,9 @@ def test_the_comparison_shows_which_systems_output_is_off_target_or_empty(tmp_pa
                       env={"HARNESS_CACHE_DIR": str(tmp_path / "cache")})
     assert outcome.code == 0, outcome.stderr[-2000:]
     notes = [line for line in outcome.stdout.splitlines() if line.startswith("degraded: ")]
-    assert notes == ["degraded: copy: output not in en (off-target: untranslated or another language): src",
+    assert notes == ["degraded: good: output is the reference word for word (its scores of 100 measure no "
+                     "translation): src",
+                     "degraded: copy: output not in en (off-target: untranslated or another language): src",
                      "degraded: blank: empty outputs: src 4/4"]
     assert all(note in (tmp_path / "out" / "comparison" / "leaderboard.md").read_text(encoding="utf-8")
                for note in notes)
