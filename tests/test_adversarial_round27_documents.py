@@ -5,6 +5,11 @@ as one line, since only '\\n' ended one: a bulleted agenda, whose items have no 
 side, its relation `cannot_judge` ("too few sentences: 1 in the reference, 1 in the source") and its aligned scores
 those of one segment (BLEU 65.4 where the same text with '\\n' scored 48.6), with nothing naming the line ends.
 
+Files joined with cat: each Windows-made part keeps its UTF-8 byte-order mark, which starts a line inside the joined
+file. A searched document drops the mark at the file's start ("the mark is no text"), but one that started a later line
+stayed, glued to its first word: a source, reference and model=files output each joined so scored chrF 69.4 where
+the same text without the marks scored 69.6.
+
 The reference handed in as a hypothesis: a single run's table says "the output is its reference word for word" (round
 15), but a comparison of it with real systems (harness-score sysA.txt ref-copy.txt, harness-compare) ranked it first at
 BLEU 100, and its notes said nothing of it.
@@ -58,3 +63,24 @@ def test_a_system_that_is_the_reference_is_named_in_the_comparison_it_tops(tmp_p
     degraded = [line for line in done.stdout.splitlines() if line.startswith("degraded:")]
     assert degraded == ["degraded: ref-copy: output is the reference word for word (its scores of 100 measure no "
                         "translation): src"], done.stdout[-3000:]
+
+
+def joined_with_cat(lines: list[str]) -> bytes:
+    """A file made by `cat part1.txt part2.txt`, each part saved with a UTF-8 byte-order mark."""
+    return b"".join(b"\xef\xbb\xbf" + f"{line}\n".encode("utf-8") for line in lines)
+
+
+def test_a_byte_order_mark_that_starts_a_line_of_a_searched_document_is_no_text(tmp_path):
+    def document_scores(name: str, encode) -> dict:
+        data, outputs = tmp_path / name / "data", tmp_path / name / "outputs"
+        data.mkdir(parents=True)
+        outputs.mkdir()
+        (data / "manifest.yaml").write_text(MANIFEST, encoding="utf-8")
+        for path, lines in ((data / "a.txt", SOURCE), (data / "ref.txt", REFERENCE), (outputs / "a.txt", HYPOTHESIS)):
+            path.write_bytes(encode(lines))
+        result = run(compose_config([f"data.root={data}", f"cache.dir={tmp_path / 'cache'}", "model=files",
+                                     f"model.path={outputs}", "alignment.embeddings=false"]), tmp_path / name / "run")
+        return result["documents"][0]["metrics"]
+
+    plain = document_scores("plain", lambda lines: "".join(f"{line}\n" for line in lines).encode("utf-8"))
+    assert document_scores("joined", joined_with_cat) == plain

@@ -46,7 +46,6 @@ CLEANING_RULES = ("drop_lines", "drop_repeated_lines")
 # ids name files in the run folder (hypotheses/<id>.txt): a plain file name, nothing that could leave the folder
 MAX_ID_CHARS = 128
 SAFE_ID = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._-]{{0,{MAX_ID_CHARS - 1}}}")
-BYTE_ORDER_MARK = "\ufeff"   # U+FEFF at the start of a file: UTF-8's byte-order mark (read_text_file)
 INVISIBLE = {"Cc", "Cf", "Zs", "Zl", "Zp", "Mn"}   # controls, zero-width and other format characters, spaces
 # Fields that name things: read as the text written, whatever YAML 1.1 makes of it (010 -> 8, 12:30 -> 750,
 # ~ -> None, yes -> True, no -> False: the Norwegian language code)

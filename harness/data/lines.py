@@ -17,12 +17,18 @@ def split_lines(text: str) -> list[str]:
     return [line.rstrip() for line in lines]
 
 
+BYTE_ORDER_MARK = "\ufeff"   # U+FEFF at the start of a file: UTF-8's byte-order mark (documents.read_text_file)
+
+
 def split_paragraphs(text: str) -> list[str]:
     """The lines of a searched document's text (a source, reference or output that is split into sentences and
     searched, which no tool reads line by line): a lone CR (\\r, as in old Mac files) ends a line too, as Python's
-    universal newlines read a file. With only '\\n' ending one, a file of lone CRs was one line: its list items and
-    headings, which have no full stop, one sentence, and its relation could not be judged."""
-    return split_lines(text.replace("\r\n", "\n").replace("\r", "\n"))
+    universal newlines read a file, and a byte-order mark that starts a line is no text, as at the file's start (files
+    joined with cat keep each one's mark: it made the line's first word another token, and the same text scored
+    lower). With only '\\n' ending one, a file of lone CRs was one line: its list items and headings, which have no
+    full stop, one sentence, and its relation could not be judged."""
+    lines = split_lines(text.replace("\r\n", "\n").replace("\r", "\n"))
+    return [line.removeprefix(BYTE_ORDER_MARK) for line in lines]
 
 
 def line_count_hint(lines: list[str], expected: int) -> str:

@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from harness.score.aligned_scoring import AlignedDocument, bounded_corpus_scores, extra_references
-from harness.data.documents import BYTE_ORDER_MARK
-from harness.data.lines import split_lines
+from harness.data.lines import BYTE_ORDER_MARK
 from harness.score.metrics import DOCUMENT_LEVEL_EXCLUDED, Metric, Score
 from harness.translate.translate import Translation
 
@@ -43,7 +42,7 @@ def score_document(translation: Translation, metrics: list[Metric], aligned: Ali
     """max_segment_chars (limits.max_segment_chars) bounds the lines of a line-aligned document (score_lines)."""
     if aligned is not None and aligned.method == "lines":
         return score_lines(translation, metrics, aligned, max_segment_chars)
-    hypothesis = one_line(split_lines(translation.text))   # as written: a files output left unpartitioned too
+    hypothesis = one_line(translation.written_lines())   # as written: a files output left unpartitioned too
     reference = one_line(translation.document.reference.paragraphs)
     source = [one_line([segment.text for segment in translation.segments])]
     scores = {m.name: m.corpus_score([hypothesis], [reference], source if m.needs_source else None)

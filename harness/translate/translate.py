@@ -10,9 +10,9 @@ from typing import Callable
 
 from harness.translate.backends.protocol import DocumentSource, Translator
 from harness.cache import TranslationCache, content_key
-from harness.data.documents import BYTE_ORDER_MARK, Document, empty_file, has_visible_text
+from harness.data.documents import Document, empty_file, has_visible_text
 from harness.errors import UserError
-from harness.data.lines import line_count_hint, split_lines, split_paragraphs
+from harness.data.lines import BYTE_ORDER_MARK, line_count_hint, split_lines, split_paragraphs
 from harness.progress import progress
 from harness.data.segment import Segment, join_paragraphs, segment_paragraphs, sentence_spans, split_sentences
 
@@ -81,6 +81,11 @@ class Translation:
     # translated_together): the output stands at one of them, the others' are empty and no omission
     merged: tuple[tuple[int, ...], ...] = ()
 
+    def written_lines(self) -> list[str]:
+        """The lines of the output as written: a line-aligned document's as sacrebleu reads them, a searched one's as
+        its source and reference are read (split_paragraphs)."""
+        return (split_lines if self.document.line_aligned else split_paragraphs)(self.text)
+
     def units(self) -> list[tuple[int, ...]]:
         """The source sentences of each output unit: a merged run together, every other sentence alone."""
         starts = {run[0]: run for run in self.merged}
@@ -131,9 +136,8 @@ def repeated_output_notes(translation: Translation) -> list[str]:
     does: a model stuck on one sentence. Scored as it is, and said. Read from the output as written
     (hypotheses/<id>.txt), so that a model's output and the same text from files get the same note, however the
     output is then partitioned; a source that repeats itself ("Oui." five times) may get "Yes." as often."""
-    line_aligned = translation.document.line_aligned
-    lines = [line for line in (split_lines if line_aligned else split_paragraphs)(translation.text) if line.strip()]
-    if not line_aligned:
+    lines = [line for line in translation.written_lines() if line.strip()]
+    if not translation.document.line_aligned:
         lines = [s for line in lines for s in split_sentences(line, translation.document.reference.lang)]
     output = Counter(" ".join(line.split()) for line in lines)
     sources = Counter(" ".join(segment.text.split()) for segment in translation.segments)
