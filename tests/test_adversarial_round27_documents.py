@@ -10,6 +10,9 @@ file. A searched document drops the mark at the file's start ("the mark is no te
 stayed, glued to its first word: a source, reference and model=files output each joined so scored chrF 69.4 where
 the same text without the marks scored 69.6.
 
+A manifest naming a file by its Windows path (`file: C:\\Users\\me\\src.txt`) was told to "write the path with forward
+slashes (C:/Users/me/src.txt), as on every system"; written so, it read "file not found; check the file name".
+
 The reference handed in as a hypothesis: a single run's table says "the output is its reference word for word" (round
 15), but a comparison of it with real systems (harness-score sysA.txt ref-copy.txt, harness-compare) ranked it first at
 BLEU 100, and its notes said nothing of it.
@@ -18,9 +21,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from harness import run
 from harness.config import compose_config
 from tests.adversarial import run_cli
+from tests.test_adversarial_round8_languages import data_set, refusal
 from tests.test_adversarial_round3_scores import HYPOTHESIS, REFERENCE, SOURCE
 
 AGENDA = ["Ordre du jour :", "- ouverture de la séance", "- vote du budget de la ville",
@@ -84,3 +90,10 @@ def test_a_byte_order_mark_that_starts_a_line_of_a_searched_document_is_no_text(
 
     plain = document_scores("plain", lambda lines: "".join(f"{line}\n" for line in lines).encode("utf-8"))
     assert document_scores("joined", joined_with_cat) == plain
+
+
+@pytest.mark.parametrize("written", ["C:\\Users\\me\\src.txt", "C:/Users/me/src.txt", "\\\\server\\share\\src.txt"])
+def test_a_windows_drive_or_network_path_in_the_manifest_is_refused_with_a_fix_that_works(tmp_path, written):
+    message = refusal(data_set(tmp_path, file=written))
+    assert f"no file '{written}'" in message and "a Windows drive or network path names no file here" in message
+    assert "save the file into the data folder" in message and "forward slashes" not in message, message

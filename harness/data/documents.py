@@ -322,10 +322,17 @@ def parse_rules(spec: object, where: str) -> CleaningRules:
     return CleaningRules(tuple(patterns), repeated)
 
 
+WINDOWS_ABSOLUTE = re.compile(r"[A-Za-z]:[\\/]|\\\\")   # C:\Users\..., C:/Users/..., \\server\share\...
+INTO_THE_DATA_FOLDER = "save the file into the data folder and name it by its path there"
+
+
 def written_elsewhere(name: str) -> str | None:
     """The fix for a manifest path written as another system or tool would read it, which names no file here."""
     if "://" in name:
-        return "a URL is not downloaded; save the file into the data folder and name it by its path there"
+        return f"a URL is not downloaded; {INTO_THE_DATA_FOLDER}"
+    if WINDOWS_ABSOLUTE.match(name):   # its forward-slash form (C:/Users/...) names no file either
+        return ("a Windows drive or network path names no file here (paths are relative to the data folder); "
+                + INTO_THE_DATA_FOLDER)
     if "\\" in name:
         forward = name.replace("\\", "/")
         return f"write the path with forward slashes ({forward}), as on every system"
