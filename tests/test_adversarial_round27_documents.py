@@ -13,18 +13,25 @@ the same text without the marks scored 69.6.
 A manifest naming a file by its Windows path (`file: C:\\Users\\me\\src.txt`) was told to "write the path with forward
 slashes (C:/Users/me/src.txt), as on every system"; written so, it read "file not found; check the file name".
 
+Hard-wrapped text (an e-mail, a PDF or Project Gutenberg extract, cut every 60 characters): a searched document's
+lines are never joined, so each piece of a sentence was read as a sentence; a true translation's relation read
+cannot_judge ("every sentence aligned is a merge ...: a summary or a retelling"), and a model=files output that
+translated every sentence was shown as `7/14 empty`, with no word of the line breaks. A note now names them.
+
 The reference handed in as a hypothesis: a single run's table says "the output is its reference word for word" (round
 15), but a comparison of it with real systems (harness-score sysA.txt ref-copy.txt, harness-compare) ranked it first at
 BLEU 100, and its notes said nothing of it.
 """
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import pytest
 
 from harness import run
 from harness.config import compose_config
+from harness.data.documents import load_dataset
 from tests.adversarial import run_cli
 from tests.test_adversarial_round8_languages import data_set, refusal
 from tests.test_adversarial_round3_scores import HYPOTHESIS, REFERENCE, SOURCE
@@ -97,3 +104,29 @@ def test_a_windows_drive_or_network_path_in_the_manifest_is_refused_with_a_fix_t
     message = refusal(data_set(tmp_path, file=written))
     assert f"no file '{written}'" in message and "a Windows drive or network path names no file here" in message
     assert "save the file into the data folder" in message and "forward slashes" not in message, message
+
+
+WRAPPED = "hard-wrapped text? Each line is read as sentences of its own"
+ARTICLE = ("Le maire a inauguré lundi une nouvelle ligne de tramway dans le centre-ville. Les travaux ont duré trois ans "
+           "et ont coûté plus de deux cents millions d'euros. Selon la municipalité, la ligne transportera vingt mille "
+           "voyageurs par jour. Les commerçants du quartier se plaignent encore du bruit des chantiers.")
+ARTICLE_REFERENCE = ("The mayor opened a new tram line in the city centre on Monday. The works lasted three years and "
+                     "cost more than two hundred million euros. According to the city, the line will carry twenty "
+                     "thousand passengers a day. Shopkeepers in the area still complain about the noise of the works.")
+
+
+def document_notes(folder: Path, source: str, reference: str) -> list[str]:
+    folder.mkdir()
+    (folder / "manifest.yaml").write_text(MANIFEST, encoding="utf-8")
+    (folder / "a.txt").write_text(source, encoding="utf-8")
+    (folder / "ref.txt").write_text(reference, encoding="utf-8")
+    return list(load_dataset(folder).documents[0].notes)
+
+
+def test_hard_wrapped_text_is_said_and_a_list_or_a_paragraph_per_line_is_not(tmp_path):
+    notes = document_notes(tmp_path / "wrapped", textwrap.fill(ARTICLE, 60) + "\n", ARTICLE_REFERENCE + "\n")
+    assert [note.split(":")[0] for note in notes if WRAPPED in note] == ["the source a.txt"], notes
+    assert not any(WRAPPED in note for note in document_notes(tmp_path / "agenda", "\n".join(AGENDA) + "\n",
+                                                                   "\n".join(AGENDA_REFERENCE) + "\n"))
+    assert not any(WRAPPED in note for note in document_notes(tmp_path / "article", ARTICLE.replace(". ", ".\n"),
+                                                                   ARTICLE_REFERENCE.replace(". ", ".\n")))

@@ -577,6 +577,30 @@ def language_notes(text: Text, where: str, cache: TranslationCache | None = None
     return [note] if note else []
 
 
+WRAPPED_SHARE = 0.5    # of a text's line breaks inside a sentence: hard-wrapped, not headings, a list or a byline
+WRAPPED_MIN_BREAKS = 3
+SENTENCE_ENDS = ".!?…:;。！？"
+
+
+def breaks_inside_a_sentence(lines: tuple[str, ...]) -> int:
+    """Line breaks that fall inside a sentence: the line ends with no sentence end and the next goes on in lower
+    case."""
+    return sum(line[-1:] not in SENTENCE_ENDS and following[:1].islower() for line, following in zip(lines, lines[1:]))
+
+
+def wrapped_lines_notes(text: Text, what: str) -> list[str]:
+    """A text hard-wrapped at a fixed width (e-mail, PDF or Project Gutenberg text): a searched document's lines are
+    never joined, so each piece of a sentence cut by a line break was read as a sentence of its own, with no word of
+    why: a translation's relation read cannot_judge ('every sentence aligned is a merge') and a model=files output
+    that translates every sentence '7/14 empty'."""
+    breaks, inside = len(text.paragraphs) - 1, breaks_inside_a_sentence(text.paragraphs)
+    if breaks < WRAPPED_MIN_BREAKS or inside < WRAPPED_SHARE * breaks:
+        return []
+    return [f"the {what} {text.path.name}: {inside} of its {breaks} line breaks fall inside a sentence (the next line "
+            "goes on in lower case): hard-wrapped text? Each line is read as sentences of its own, so a sentence cut "
+            "by a line break is translated and aligned in pieces; join the lines of each paragraph"]
+
+
 @dataclass
 class ReferenceFiles:
     """The manifest's reference files, each read once (per way of reading it: cleaned, or line by line) and its
@@ -621,6 +645,8 @@ def load_document(entry: dict, manifest: dict, root: Path, references: Reference
         check_line_aligned(source, texts, where)
     notes = language_notes(source, where, references.cache) + [note for name in dict.fromkeys(names)
                                                                 for note in references.notes[name]]
+    if segmentation == "sentences" and not line_aligned:
+        notes += wrapped_lines_notes(source, "source") + wrapped_lines_notes(texts[0], "reference")
     return Document(str(entry["id"]), entry["relation"], source, texts[0], alignment, segmentation, tuple(notes),
                     tuple(texts[1:]))
 
