@@ -18,6 +18,11 @@ lines are never joined, so each piece of a sentence was read as a sentence; a tr
 cannot_judge ("every sentence aligned is a merge ...: a summary or a retelling"), and a model=files output that
 translated every sentence was shown as `7/14 empty`, with no word of the line breaks. A note now names them.
 
+Control characters: a hypothesis file captured from a coloured terminal (each line in ESC[32m ... ESC[0m) was scored
+as sacrebleu scores it (BLEU 17.6 for the same text's 24.0) with no word of the codes; in a searched document the
+ESC[0m pieces were read as sentences, and the only note was "the output gives '\\x1b[0m' 3 times ...: a model
+repeating one sentence". The source, references and output now name them.
+
 The reference handed in as a hypothesis: a single run's table says "the output is its reference word for word" (round
 15), but a comparison of it with real systems (harness-score sysA.txt ref-copy.txt, harness-compare) ranked it first at
 BLEU 100, and its notes said nothing of it.
@@ -130,3 +135,15 @@ def test_hard_wrapped_text_is_said_and_a_list_or_a_paragraph_per_line_is_not(tmp
                                                                    "\n".join(AGENDA_REFERENCE) + "\n"))
     assert not any(WRAPPED in note for note in document_notes(tmp_path / "article", ARTICLE.replace(". ", ".\n"),
                                                                    ARTICLE_REFERENCE.replace(". ", ".\n")))
+
+
+def test_terminal_colour_codes_in_a_hypothesis_file_are_named(tmp_path):
+    for name, lines in (("src.txt", SOURCE), ("ref.txt", REFERENCE),
+                        ("coloured.txt", [f"\x1b[32m{line}\x1b[0m" for line in HYPOTHESIS])):
+        (tmp_path / name).write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    done = run_cli("score", ["-s", "src.txt", "-r", "ref.txt", "--src-lang", "fr", "coloured.txt", "--out", "out"],
+                   cwd=tmp_path, env={"HARNESS_CACHE_DIR": str(tmp_path / "cache")})
+    assert done.code == 0, done.stderr[-2000:]
+    said = f"note: src: the output holds control characters on {len(HYPOTHESIS)} of its {len(HYPOTHESIS)} lines"
+    assert said in done.stdout and "(the first U+001B; ESC, U+001B, starts a coloured terminal's colour codes)" \
+        in done.stdout, done.stdout[-3000:]

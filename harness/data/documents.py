@@ -130,6 +130,24 @@ def has_visible_text(text: str) -> bool:
     return any(unicodedata.category(ch) not in INVISIBLE for ch in text)
 
 
+def is_control_character(ch: str) -> bool:
+    """A control character that is no white space (ESC, BEL, DEL, ...): no text holds one."""
+    return unicodedata.category(ch) == "Cc" and not ch.isspace()
+
+
+def control_character_notes(lines: list[str] | tuple[str, ...], what: str) -> list[str]:
+    """A text holding control characters (a file captured from a coloured terminal holds its ESC[32m colour codes):
+    they are read, translated and scored as the characters they are, as sacrebleu reads them, and a searched output's
+    ESC[0m was read as sentences of its own ('a model repeating one sentence'); said, with the fix."""
+    marked = [line for line in lines if any(is_control_character(ch) for ch in line)]
+    if not marked:
+        return []
+    first = next(ch for ch in marked[0] if is_control_character(ch))
+    return [f"the {what} holds control characters on {len(marked)} of its {len(lines)} lines (the first "
+            f"U+{ord(first):04X}; ESC, U+001B, starts a coloured terminal's colour codes): they are kept as text, "
+            "handed to a model and scored as sacrebleu scores them; remove them"]
+
+
 LINK_LOOP = "is a symbolic link in a loop (it leads back to itself); point it at a file or folder"
 
 
@@ -645,6 +663,8 @@ def load_document(entry: dict, manifest: dict, root: Path, references: Reference
         check_line_aligned(source, texts, where)
     notes = language_notes(source, where, references.cache) + [note for name in dict.fromkeys(names)
                                                                 for note in references.notes[name]]
+    notes += [note for what, text in (("source", source), *(("reference", text) for text in texts))
+              for note in control_character_notes(text.paragraphs, f"{what} {text.path.name}")]
     if segmentation == "sentences" and not line_aligned:
         notes += wrapped_lines_notes(source, "source") + wrapped_lines_notes(texts[0], "reference")
     return Document(str(entry["id"]), entry["relation"], source, texts[0], alignment, segmentation, tuple(notes),
