@@ -23,6 +23,9 @@ as sacrebleu scores it (BLEU 17.6 for the same text's 24.0) with no word of the 
 ESC[0m pieces were read as sentences, and the only note was "the output gives '\\x1b[0m' 3 times ...: a model
 repeating one sentence". The source, references and output now name them.
 
+A model=files output named B.txt for document b (found on macOS and Windows, whose disks ignore case) read on Linux
+"no hypothesis for document 'b'; add b.txt to model.path", beside the file; so did one saved as b or b.txt.txt.
+
 The reference handed in as a hypothesis: a single run's table says "the output is its reference word for word" (round
 15), but a comparison of it with real systems (harness-score sysA.txt ref-copy.txt, harness-compare) ranked it first at
 BLEU 100, and its notes said nothing of it.
@@ -37,8 +40,10 @@ import pytest
 from harness import run
 from harness.config import compose_config
 from harness.data.documents import load_dataset
+from harness.errors import UserError
 from tests.adversarial import run_cli
 from tests.test_adversarial_round8_languages import data_set, refusal
+from tests.test_adversarial_compare import REFERENCES, write_dataset
 from tests.test_adversarial_round3_scores import HYPOTHESIS, REFERENCE, SOURCE
 
 AGENDA = ["Ordre du jour :", "- ouverture de la séance", "- vote du budget de la ville",
@@ -147,3 +152,17 @@ def test_terminal_colour_codes_in_a_hypothesis_file_are_named(tmp_path):
     said = f"note: src: the output holds control characters on {len(HYPOTHESIS)} of its {len(HYPOTHESIS)} lines"
     assert said in done.stdout and "(the first U+001B; ESC, U+001B, starts a coloured terminal's colour codes)" \
         in done.stdout, done.stdout[-3000:]
+
+
+@pytest.mark.parametrize("saved_as", ["B.txt", "b", "b.txt.txt"])
+def test_an_output_file_named_all_but_right_is_named_in_the_error(tmp_path, saved_as):
+    data, outputs = write_dataset(tmp_path / "data"), tmp_path / "outputs"
+    outputs.mkdir()
+    (outputs / "a.txt").write_text(REFERENCES["a"], encoding="utf-8")
+    (outputs / saved_as).write_text(REFERENCES["b"], encoding="utf-8")
+    with pytest.raises(UserError) as refused:
+        run(compose_config([f"data.root={data}", f"cache.dir={tmp_path / 'cache'}", "model=files",
+                            f"model.path={outputs}", "alignment.embeddings=false"]), tmp_path / "run")
+    assert str(refused.value).endswith(f"add b.txt to model.path ({saved_as} is there: rename it to b.txt, the name "
+                                       "matched as written)"), refused.value
+    assert not (tmp_path / "run").exists()

@@ -52,7 +52,16 @@ class FilesBackend:
         if (outputs / f"{doc_id}.txt").is_file():
             return UserError(f"model.path {self.folder} is a run folder: its outputs are in {outputs}; set "
                              f"model.path={outputs}")
-        return UserError(f"{path}: no hypothesis for document '{doc_id}'; add {doc_id}.txt to model.path")
+        return UserError(f"{path}: no hypothesis for document '{doc_id}'; add {doc_id}.txt to model.path"
+                         + self.named_otherwise(doc_id))
+
+    def named_otherwise(self, doc_id: str) -> str:
+        """The fix for an output file whose name differs from <doc_id>.txt only in case (B.txt for b: found on macOS
+        and Windows, not on Linux) or by its extension (b, b.txt.txt), after '; add b.txt ...'."""
+        wanted = f"{doc_id}.txt"
+        near = sorted(path.name for path in self.folder.iterdir() if path.is_file() and path.name != wanted
+                      and (path.name.casefold() == wanted.casefold() or path.name in (doc_id, f"{wanted}.txt")))
+        return f" ({', '.join(near)} is there: rename it to {wanted}, the name matched as written)" if near else ""
 
     def fingerprint(self, src_lang: str, tgt_lang: str) -> dict:
         return {**model_fingerprint(self, self.model), "path": str(self.folder.resolve())}
