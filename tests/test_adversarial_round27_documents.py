@@ -42,9 +42,9 @@ from harness.config import compose_config
 from harness.data.documents import load_dataset
 from harness.errors import UserError
 from tests.adversarial import run_cli
-from tests.test_adversarial_round8_languages import data_set, refusal
 from tests.test_adversarial_compare import REFERENCES, write_dataset
 from tests.test_adversarial_round3_scores import HYPOTHESIS, REFERENCE, SOURCE
+from tests.test_adversarial_round8_languages import data_set, refusal
 
 AGENDA = ["Ordre du jour :", "- ouverture de la séance", "- vote du budget de la ville",
           "- questions diverses des habitants", "- clôture de la réunion"]
