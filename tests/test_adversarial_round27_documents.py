@@ -26,6 +26,9 @@ repeating one sentence". The source, references and output now name them.
 A model=files output named B.txt for document b (found on macOS and Windows, whose disks ignore case) read on Linux
 "no hypothesis for document 'b'; add b.txt to model.path", beside the file; so did one saved as b or b.txt.txt.
 
+A manifest naming café.txt (é typed as one character) where the file, copied from macOS, is named with e and a
+combining accent: "file not found; check the file name", for a name that reads the same as the one on disk.
+
 The reference handed in as a hypothesis: a single run's table says "the output is its reference word for word" (round
 15), but a comparison of it with real systems (harness-score sysA.txt ref-copy.txt, harness-compare) ranked it first at
 BLEU 100, and its notes said nothing of it.
@@ -33,6 +36,7 @@ BLEU 100, and its notes said nothing of it.
 from __future__ import annotations
 
 import textwrap
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -166,3 +170,13 @@ def test_an_output_file_named_all_but_right_is_named_in_the_error(tmp_path, save
     assert str(refused.value).endswith(f"add b.txt to model.path ({saved_as} is there: rename it to b.txt, the name "
                                        "matched as written)"), refused.value
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("on_disk, written", [("NFD", "NFC"), ("NFC", "NFD")])
+def test_a_file_name_in_another_unicode_form_is_named_in_the_error(tmp_path, on_disk, written):
+    data = data_set(tmp_path)
+    name = "café.txt"
+    (data / "src.txt").rename(data / unicodedata.normalize(on_disk, name))
+    message = refusal(data_set(tmp_path, file=unicodedata.normalize(written, name)))
+    assert f"the file there is named {ascii(unicodedata.normalize(on_disk, name))}, the same letters in another " \
+           "Unicode form" in message, message

@@ -359,6 +359,18 @@ def written_elsewhere(name: str) -> str | None:
     return None
 
 
+def named_otherwise(path: Path) -> str | None:
+    """The fix for a name that matches a file there only in another Unicode form: café.txt typed with é, the file
+    written by macOS with e and a combining accent. Both look alike, and 'file not found; check the file name' left
+    nothing to check."""
+    wanted = unicodedata.normalize("NFC", path.name)
+    there = [p.name for p in path.parent.iterdir() if unicodedata.normalize("NFC", p.name) == wanted] \
+        if path.parent.is_dir() else []
+    return (f"the file there is named {ascii(there[0])}, the same letters in another Unicode form (macOS writes "
+            "names decomposed); write its name as on disk, or rename it (convmv -f utf8 -t utf8 --nfc --notest)"
+            ) if there else None
+
+
 def names_a_file(name: object) -> bool:
     """A manifest value that can be a file's name: text, or a number YAML read from one ('2024'); not a list, a
     mapping, true/false or blank."""
@@ -371,7 +383,7 @@ def inside(folders: tuple[Path, ...], name: object, where: str) -> Path:
         raise UserError(f"{where}: a file name is expected, not {reprlib.repr(name)}; name one file, by its path in "
                         f"{folders[0]}")
     path = resolved_input(folders[0] / str(name), where)
-    fix = None if path.exists() or path.is_symlink() else written_elsewhere(str(name))
+    fix = None if path.exists() or path.is_symlink() else written_elsewhere(str(name)) or named_otherwise(path)
     if fix:
         raise UserError(f"{where}: no file '{name}' in {folders[0]}; {fix}")
     if not any(path.is_relative_to(folder.resolve()) for folder in folders):
