@@ -62,6 +62,8 @@ EDITS = [  # (the key, the value written by hand, the dotted name the error give
      "documents[0].diagnostics.output_language.english"),
     (("documents", 0, "segments", 0, "src"), 5, "documents[0].segments[0].src"),
     (("documents", 0, "segments", 0, "scores", "chrf"), None, "documents[0].segments[0].scores.chrf"),
+    (("documents", 0, "metrics", "chrf", "score"), True, "documents[0].metrics.chrf.score"),   # a bool is no number
+    (("documents", 0, "aligned", "chrf", "name"), None, "documents[0].aligned.chrf.name"),
 ]
 
 

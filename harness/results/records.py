@@ -187,9 +187,9 @@ def malformed_value(kind: Any, value: Any, where: str) -> list[str]:
         return [where]
     if isinstance(kind, type) and issubclass(kind, Record):
         return kind.malformed(value, where)
-    if is_typeddict(kind):
-        return malformed_typed_dict(kind, value, where)
-    return []   # another class read from an object (a Score: its fields are checked with the scores)
+    if is_typeddict(kind) or kind in WRITTEN_FORMS:
+        return malformed_typed_dict(WRITTEN_FORMS.get(kind, kind), value, where)
+    return []   # another class read from an object
 
 
 def malformed_option(options: tuple, value: Any, where: str) -> list[str]:
@@ -313,6 +313,20 @@ class Segment(Record):
 class OutputLanguage:
     english: float
     verdict: str | None
+
+
+class ScoreFields(TypedDict):
+    score: float
+    signature: str
+    higher_is_better: bool
+
+
+class ScoreWritten(ScoreFields, total=False):
+    """A Score as Score.as_dict writes it: its metric is the key it is stored under, its name only where it has one."""
+    name: str
+
+
+WRITTEN_FORMS = {Score: ScoreWritten}   # a class's JSON form, where it is no record (malformed_value)
 
 
 # what DocumentRecord's properties read of its diagnostics (harness.score.diagnostics.diagnose writes them)

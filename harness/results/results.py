@@ -136,10 +136,6 @@ def write_run(folder: RunFolder, result: RunRecord, evaluation: Evaluation) -> P
     return folder.finish(result.to_dict())
 
 
-REQUIRED_SCORE_FIELDS = {"score": (int, float), "signature": str, "higher_is_better": bool}
-OPTIONAL_SCORE_FIELDS = {"name": str}   # the name a metric stored under its dotted path declares (Score.name)
-
-
 def as_run_record(result: dict | RunRecord) -> RunRecord:
     return result if isinstance(result, RunRecord) else RunRecord.from_dict(result)
 
@@ -172,17 +168,6 @@ def redo_damaged(path: Path) -> str:
     return "pass a run folder (or its result.json) that harness-run finished, or leave this file out"
 
 
-def malformed_scores(where: str, records: object) -> list[str]:
-    """The fields of a section's score records (a document's metrics, aligned scores...) that are missing or of
-    another type. RunRecord.malformed names a section or a record that is not a JSON object; it does not look
-    inside a Score."""
-    if not isinstance(records, dict):
-        return []
-    return [f"{where}.{name}.{key}" for name, record in records.items() if isinstance(record, dict)
-            for key, kind in {**REQUIRED_SCORE_FIELDS, **OPTIONAL_SCORE_FIELDS}.items()
-            if not (isinstance(record.get(key), kind) or key in OPTIONAL_SCORE_FIELDS and key not in record)]
-
-
 def uneven_statistics(where: str, segments: object) -> list[str]:
     """A metric whose segments' statistics rows differ in length (a metric's rows are all one length)."""
     widths: dict[str, set[int]] = {}
@@ -194,16 +179,13 @@ def uneven_statistics(where: str, segments: object) -> list[str]:
             if len(sizes) > 1]
 
 
-SCORE_SECTIONS = ("metrics", "aligned", "reference_free")
 SUMMING_KINDS = ("mean", "own")   # DocumentRecord.segment_statistics: how a metric's rows sum to a score
 
 
 def document_problems(where: str, document: dict) -> list[str]:
-    """What a document's JSON types allow but its readers do not: score records' fields, uneven statistics rows, a
-    way of summing rows that no reader knows."""
-    problems = [problem for section in SCORE_SECTIONS
-                for problem in malformed_scores(f"{where}.{section}", document.get(section))]
-    problems += uneven_statistics(f"{where}.segments", document.get("segments"))
+    """What a document's JSON types allow but its readers do not: uneven statistics rows, a way of summing rows
+    that no reader knows."""
+    problems = uneven_statistics(f"{where}.segments", document.get("segments"))
     kinds = document.get("segment_statistics")
     if isinstance(kinds, dict) and any(isinstance(kind, str) and kind not in SUMMING_KINDS for kind in kinds.values()):
         problems.append(f"{where}.segment_statistics")
@@ -212,14 +194,13 @@ def document_problems(where: str, document: dict) -> list[str]:
 
 def missing_fields(result: dict) -> list[str]:
     """The fields a result lacks or holds with another JSON type (RunRecord.malformed, from the records' declared
-    types), then what those types do not say: the names a reader needs, the fields of score records, and each
-    document id once."""
+    types; a Score's fields by its written form, ScoreWritten), then what those types do not say: the names a reader
+    needs, and each document id once."""
     missing = RunRecord.malformed(result)
     model, data, config = (result.get(key) for key in ("model", "data", "config"))
     missing += ["model.name"] if isinstance(model, dict) and not isinstance(model.get("name"), str) else []
     missing += ["data.root"] if isinstance(data, dict) and data.get("root") is None else []
     missing += ["config.data"] if isinstance(config, dict) and not isinstance(config.get("data"), dict) else []
-    missing += malformed_scores("system", result.get("system"))
     documents = result.get("documents")
     for number, document in enumerate(documents if isinstance(documents, list) else ()):
         missing += document_problems(f"documents[{number}]", document) if isinstance(document, dict) else []
