@@ -2,8 +2,9 @@
 
     PYTHONPATH=. python -m benchmarks.gold_alignment --corpus PATH [--pairs] [--resegment] [overrides ...]
 
-PATH holds bertalign's layout: `<doc>.<src>` and `<doc>.<tgt>` with one sentence per line (the gold
-split, taken as it is: no re-segmentation) and `gold/<doc>.align` with lines such as `[0]:[0, 1]`. The
+PATH holds bertalign's layout: `<doc>.<src>` and `<doc>.<tgt>`, or `<src>/<doc>` and `<tgt>/<doc>` (a folder per
+language, as bertalign ships text+berg/), with one sentence per line (the gold split, taken as it is: no
+re-segmentation), and `gold/<doc>.align` or `gold/<doc>` with lines such as `[0]:[0, 1]`. The
 corpora stay outside this repository: MAC-Dev is data/mac/dev of github bfsujason/bertalign at commit
 3c432d0 (files `zh/<doc>`, `en/<doc>`: rename to `<doc>.zh`, `<doc>.en`), MAC-Test is corpus/mac/test/split
 and eval/mac/test/gold at commit e9c1428. Text+Berg (de->fr, Bleualign's dev and test sets) is bleualign_data of
@@ -38,7 +39,9 @@ from harness.score.diagnostics import judge_pair, pair_signals
 
 
 def read_lines(path: Path) -> list[str]:
-    return path.read_text(encoding="utf-8").split("\n")[:-1] if path.stat().st_size else []
+    """A file's lines split at line feeds, as bertalign and Vecalign read them; a last line without one is kept."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    return lines[:-1] if lines[-1] == "" else lines
 
 
 def read_gold(path: Path) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
@@ -49,38 +52,67 @@ def read_gold(path: Path) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
     return beads
 
 
-def document_files(corpus: Path, gold: Path, source_lang: str | None = None) -> tuple[Path, Path]:
-    """The source and target files of a gold file: `<doc>.<lang>`, the one of source_lang the source, else the `.en`
-    one (else the second) the target."""
-    sides = sorted(p for p in corpus.glob(f"{gold.stem}.*"))
-    if len(sides) != 2:
-        raise SystemExit(f"{corpus}: expected two files {gold.stem}.<lang>, found {[p.name for p in sides]}")
-    if source_lang is not None:
-        source = next((p for p in sides if p.suffix == f".{source_lang}"), None)
-        if source is None:
-            raise SystemExit(f"{corpus}: no {gold.stem}.{source_lang} for --source {source_lang}")
-        return source, next(p for p in sides if p != source)
-    target = next(p for p in sides if p.suffix == ".en") if any(p.suffix == ".en" for p in sides) else sides[1]
-    return next(p for p in sides if p != target), target
-
-
 def gold_files(corpus: Path) -> list[Path]:
-    return sorted((corpus / "gold").glob("*.align"))
+    """gold/<doc>.align, or gold/<doc> as bertalign ships Text+Berg."""
+    gold = corpus / "gold"
+    files = sorted(p for p in gold.iterdir() if p.is_file() and p.suffix in ("", ".align")) if gold.is_dir() else []
+    if not files:
+        raise SystemExit(f"{corpus}: no gold alignments (gold/<doc>.align or gold/<doc>)")
+    return files
+
+
+def document_sides(corpus: Path, document: str) -> dict[str, Path]:
+    """A document's file in each language: `<doc>.<lang>` beside gold/, or `<lang>/<doc>` in a folder per language
+    (bertalign's layout: text+berg/de/001, text+berg/fr/001)."""
+    beside = {p.suffix[1:]: p for p in corpus.glob(f"{document}.*") if p.is_file()}
+    in_folders = {folder.name: folder / document for folder in corpus.iterdir()
+                  if folder.is_dir() and folder.name != "gold" and "." not in folder.name
+                  and (folder / document).is_file()}
+    return beside or in_folders
+
+
+def document_files(corpus: Path, gold: Path, source_lang: str | None = None) -> tuple[tuple[str, Path], ...]:
+    """The (language, file) of a gold file's source and target: source_lang's the source, else the English one
+    (else the second language in order) the target."""
+    document = gold.name.removesuffix(".align")
+    sides = document_sides(corpus, document)
+    if len(sides) != 2:
+        raise SystemExit(f"{corpus}: expected {document} in two languages ({document}.<lang> or <lang>/{document}), "
+                         f"found {sorted(map(str, sides.values()))}")
+    if source_lang is not None and source_lang not in sides:
+        raise SystemExit(f"{corpus}: no {document} in {source_lang} for --source {source_lang}")
+    target = ("en" if "en" in sides else sorted(sides)[1]) if source_lang is None else None
+    source = source_lang or next(lang for lang in sides if lang != target)
+    target = target or next(lang for lang in sides if lang != source)
+    return (source, sides[source]), (target, sides[target])
+
+
+def checked_gold(gold: Path, beads: list, source: tuple[str, list[str]], target: tuple[str, list[str]]) -> list:
+    """The gold beads, refused where one names a sentence past either file's end: a truncated file, or a gold
+    whose first column is the other language (bertalign's Bible lists English first)."""
+    for side, (lang, lines), what in ((0, source, "source"), (1, target, "target")):
+        named = max((i for bead in beads for i in bead[side]), default=-1)
+        if named >= len(lines):
+            raise SystemExit(f"{gold}: names {what} sentence {named} (from 0), but the {what} side ({lang}) has "
+                             f"{len(lines)} lines; if its first column is {target[0]}, give --source {target[0]}")
+    return beads
 
 
 def corpus_documents(corpus: Path, source_lang: str | None = None) -> list[tuple[str, list[str], list[str], list]]:
     """(name, source lines, target lines, gold beads) for every gold file; the languages from the file names."""
     documents = []
     for gold in gold_files(corpus):
-        source, target = document_files(corpus, gold, source_lang)
-        documents.append((gold.stem, read_lines(source), read_lines(target), read_gold(gold)))
+        (src_lang, source), (tgt_lang, target) = document_files(corpus, gold, source_lang)
+        src, tgt = read_lines(source), read_lines(target)
+        beads = checked_gold(gold, read_gold(gold), (src_lang, src), (tgt_lang, tgt))
+        documents.append((gold.name.removesuffix(".align"), src, tgt, beads))
     return documents
 
 
 def corpus_languages(corpus: Path, source_lang: str | None = None) -> tuple[str, str]:
     """The source and target language codes, from the first document's file names."""
-    source, target = document_files(corpus, gold_files(corpus)[0], source_lang)
-    return source.suffix[1:], target.suffix[1:]
+    (source, _), (target, _) = document_files(corpus, gold_files(corpus)[0], source_lang)
+    return source, target
 
 
 def predicted(alignment) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:

@@ -152,6 +152,52 @@ def test_the_source_side_can_be_named_where_the_file_names_do_not_tell(tmp_path)
     assert (source, target) == (["Phrase."], ["Satz."])
 
 
+def bertalign_layout(root, documents: dict[str, tuple[str, str, str]]):
+    """bertalign's text+berg/ as it ships: de/<doc>, fr/<doc>, gold/<doc> (no .align)."""
+    for folder in ("de", "fr", "gold"):
+        (root / folder).mkdir(parents=True)
+    for name, (german, french, gold) in documents.items():
+        (root / "de" / name).write_text(german)
+        (root / "fr" / name).write_text(french)
+        (root / "gold" / name).write_text(gold)
+    return root
+
+
+def test_bertalign_s_folder_per_language_layout_is_read_as_it_ships(tmp_path):
+    corpus = bertalign_layout(tmp_path / "text+berg", {
+        "001": ("Ein Satz.\nZwei Sätze.\n", "Une phrase.\nDeux phrases.\n", "[0]:[0]\n[1]:[1]\n"),
+        "002": ("Drei.\n", "Trois.\n", "[0]:[0]\n")})
+    (corpus / "auto").mkdir()
+    (corpus / "auto" / "001.align").write_text("[0]:[0]\n")   # another aligner's output beside the gold: not a side
+    assert gold_alignment.corpus_languages(corpus) == ("de", "fr")
+    assert gold_alignment.corpus_documents(corpus) == [
+        ("001", ["Ein Satz.", "Zwei Sätze."], ["Une phrase.", "Deux phrases."], [((0,), (0,)), ((1,), (1,))]),
+        ("002", ["Drei."], ["Trois."], [((0,), (0,))])]
+    assert gold_alignment.corpus_languages(corpus, "fr") == ("fr", "de")
+
+
+def test_a_last_line_without_a_line_feed_is_a_sentence(tmp_path):
+    corpus = bertalign_layout(tmp_path / "c", {"001": ("Eins.\nZwei.", "Un.\nDeux.\n", "[0]:[0]\n[1]:[1]")})
+    [(_, source, target, gold)] = gold_alignment.corpus_documents(corpus)
+    assert source == ["Eins.", "Zwei."] and target == ["Un.", "Deux."] and gold == [((0,), (0,)), ((1,), (1,))]
+
+
+def test_a_gold_bead_past_a_file_s_end_names_the_gold_file_and_both_counts(tmp_path):
+    corpus = bertalign_layout(tmp_path / "c", {"001": ("Eins.\n", "Un.\nDeux.\n", "[0]:[0, 1]\n[1]:[]\n")})
+    done = subprocess.run([sys.executable, "-m", "benchmarks.gold_alignment", "--corpus", str(corpus)], cwd=REPO,
+                          capture_output=True, text=True)
+    assert done.returncode == 1   # SystemExit with a message
+    assert done.stderr.strip() == (f"{corpus / 'gold' / '001'}: names source sentence 1 (from 0), but the source "
+                                   f"side (de) has 1 lines; if its first column is fr, give --source fr")
+
+
+def test_a_corpus_without_gold_alignments_says_where_they_are_looked_for(tmp_path):
+    (tmp_path / "de").mkdir()
+    done = subprocess.run([sys.executable, "-m", "benchmarks.gold_alignment", "--corpus", str(tmp_path)], cwd=REPO,
+                          capture_output=True, text=True)
+    assert done.stderr.strip() == f"{tmp_path}: no gold alignments (gold/<doc>.align or gold/<doc>)"
+
+
 def test_merges_and_omissions_are_made_from_one_system_s_own_outputs(tmp_path):
     """benchmarks.merged_outputs: a merge puts two segments' outputs at the first and leaves the second empty; an
     omission leaves the second's output out; the other outputs stay as the system wrote them."""
