@@ -17,7 +17,8 @@ English originals: benchmarks.ntrex_documents.
 Prints strict and lax precision/recall/F1 with Vecalign's scoring definition (bertalign's eval.py:
 summed over documents; strict = the exact bead, lax = a bead overlapping a gold bead on both sides;
 precision counts predicted 1-0/0-1 beads, recall only gold beads with both sides), the same per gold bead
-type, and the wall and CPU time of the alignment. With --pairs it also judges the relation (harness
+type, and the wall and CPU time of the alignment. With --verses (a verse-level gold: bertalign's Bible) the
+predicted beads of one verse are joined before scoring, as bertalign's bin/eval_bible.py does. With --pairs it also judges the relation (harness
 diagnostics) of every true pair, of each true pair with its target cut in half (an abridged translation:
 parallel, the cut half unmatched), and of every mismatched pair (document i's source with document j's
 target, i != j): none may be called parallel. With --resegment it judges every true pair again as the harness
@@ -121,6 +122,46 @@ def predicted(alignment) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
     return beads
 
 
+def in_document_order(beads: list) -> list:
+    """Beads in the order an aligner writes them: by their first source sentence, each 0-1 bead before the first
+    bead whose target sentences come after it."""
+    pending = sorted((bead for bead in beads if not bead[0]), key=lambda bead: bead[1])
+    ordered = []
+    for bead in sorted((bead for bead in beads if bead[0]), key=lambda bead: bead[0]):
+        while pending and bead[1] and pending[0][1][0] < min(bead[1]):
+            ordered.append(pending.pop(0))
+        ordered.append(bead)
+    return ordered + pending
+
+
+def read_verses(path: Path) -> list[str]:
+    """A verse file: the verse of each sentence, one a line (bertalign's data/bible/en.verse: `Gen:1:2`)."""
+    return [line.strip() for line in read_lines(path)]
+
+
+def bead_verse(bead: tuple, source_verses: list[str], target_verses: list[str]) -> str | None:
+    """The one verse a bead lies in (an empty side lies anywhere), else None: bertalign's find_beads_type."""
+    sides = [set(verses[i] for i in side) or {None} for side, verses in zip(bead, (source_verses, target_verses))]
+    if any(len(side) != 1 for side in sides):
+        return None
+    verses = {verse for side in sides for verse in side} - {None}
+    return verses.pop() if len(verses) == 1 else None
+
+
+def merged_by_verse(beads: list, source_verses: list[str], target_verses: list[str]) -> list:
+    """Consecutive beads of one verse joined, as bertalign's bin/eval_bible.py does before scoring sentence
+    alignments against the Bible's verse-level gold."""
+    merged, last = [], None
+    for bead in beads:
+        verse = bead_verse(bead, source_verses, target_verses)
+        if last is not None and verse == last:
+            merged[-1] = (merged[-1][0] + bead[0], merged[-1][1] + bead[1])
+        else:
+            merged.append(bead)
+        last = verse
+    return merged
+
+
 def counts(gold: list, test: list) -> Counter:
     """Vecalign's _precision: strict and lax true/false positives of `test` against `gold`."""
     gold_set, result = set(gold), Counter()
@@ -201,6 +242,20 @@ def print_relations(rows: list) -> None:
               f"max {values[-1]:.3f}")
 
 
+def verses_of(paths: list[Path], documents: list) -> tuple[list[str], list[str]]:
+    """The source and target verse files, which must number the one document's sentences."""
+    if len(documents) != 1:
+        raise SystemExit(f"--verses: the corpus has {len(documents)} documents; verse files number one document's "
+                         f"sentences")
+    [(_, source, target, _)] = documents
+    verses = tuple(read_verses(path) for path in paths)
+    for path, lines, sentences in zip(paths, verses, (source, target)):
+        if len(lines) != len(sentences):
+            raise SystemExit(f"{path}: {len(lines)} verses for {len(sentences)} sentences; give the source's "
+                             f"verse file first")
+    return verses
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, required=True)
@@ -209,12 +264,18 @@ def main() -> None:
                         help="also judge the true pairs split into sentences by the harness, not by the gold")
     parser.add_argument("--source", metavar="LANG", help="the source side's file suffix, where the target is not "
                         "the .en side (or, without one, the second file name in order)")
+    parser.add_argument("--verses", nargs=2, type=Path, metavar=("SOURCE_VERSES", "TARGET_VERSES"),
+                        help="verse files of a one-document corpus (bertalign's data/bible/en.verse zh.verse): "
+                        "predicted beads of one verse are joined before scoring, as bin/eval_bible.py does")
     parser.add_argument("overrides", nargs="*")
     args = parser.parse_args()
     cfg = compose_config(args.overrides)
     documents = corpus_documents(args.corpus, args.source)
     wall, cpu = time.perf_counter(), time.process_time()
     results = [(gold, predicted(align_sentences(src, tgt, cfg.crosslingual))) for _, src, tgt, gold in documents]
+    if args.verses:
+        results = [(gold, merged_by_verse(in_document_order(test), *verses_of(args.verses, documents)))
+                   for gold, test in results]
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     sentences = sum(len(src) + len(tgt) for _, src, tgt, _ in documents)
     print(f"{args.corpus}: {len(documents)} documents, {sentences} sentences; aligned in {wall:.1f} s wall, "

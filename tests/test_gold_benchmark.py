@@ -198,6 +198,37 @@ def test_a_corpus_without_gold_alignments_says_where_they_are_looked_for(tmp_pat
     assert done.stderr.strip() == f"{tmp_path}: no gold alignments (gold/<doc>.align or gold/<doc>)"
 
 
+def test_beads_are_put_in_the_order_an_aligner_writes_them():
+    beads = [((2,), (3,)), ((0,), (0,)), ((), (2,)), ((1,), ()), ((), (4,)), ((), (1,))]
+    assert gold_alignment.in_document_order(beads) == [
+        ((0,), (0,)), ((1,), ()), ((), (1,)), ((), (2,)), ((2,), (3,)), ((), (4,))]
+
+
+def test_beads_of_one_verse_are_joined_as_bertalign_s_bible_evaluation_joins_them():
+    """bin/eval_bible.py of bertalign (commit 3c432d0): consecutive beads whose sides lie in one verse each, the
+    same one (an empty side lies anywhere), are joined; a bead across verses is never joined."""
+    source_verses = ["Gen:1:1", "Gen:1:2", "Gen:1:2", "Gen:1:3", "Gen:1:4"]
+    target_verses = ["Gen:1:1", "Gen:1:2", "Gen:1:2", "Gen:1:2", "Gen:1:3", "Gen:1:4"]
+    beads = [((0,), (0,)), ((1,), (1,)), ((2,), (2,)), ((), (3,)), ((3, 4), (4, 5))]
+    assert gold_alignment.merged_by_verse(beads, source_verses, target_verses) == [
+        ((0,), (0,)), ((1, 2), (1, 2, 3)), ((3, 4), (4, 5))]
+    across = [((0, 1), (0,)), ((2,), (1,)), ((3,), (4,)), ((), (5,))]   # verse 1-2, then 2, 3, 4: none joined
+    assert gold_alignment.merged_by_verse(across, source_verses, target_verses) == across
+
+
+def test_verse_files_must_number_the_one_document_s_sentences(tmp_path):
+    corpus = bertalign_layout(tmp_path / "c", {"001": ("Eins.\nZwei.\n", "Un.\n", "[0, 1]:[0]\n")})
+    (tmp_path / "de.verse").write_text("A:1:1\nA:1:1\n")
+    (tmp_path / "fr.verse").write_text("A:1:1\n")
+    documents = gold_alignment.corpus_documents(corpus)
+    assert gold_alignment.verses_of([tmp_path / "de.verse", tmp_path / "fr.verse"], documents) == (
+        ["A:1:1", "A:1:1"], ["A:1:1"])
+    done = subprocess.run([sys.executable, "-m", "benchmarks.gold_alignment", "--corpus", str(corpus), "--verses",
+                           str(tmp_path / "fr.verse"), str(tmp_path / "de.verse")], cwd=REPO, capture_output=True,
+                          text=True)
+    assert done.stderr.strip() == f"{tmp_path / 'fr.verse'}: 1 verses for 2 sentences; give the source's verse file first"
+
+
 def test_merges_and_omissions_are_made_from_one_system_s_own_outputs(tmp_path):
     """benchmarks.merged_outputs: a merge puts two segments' outputs at the first and leaves the second empty; an
     omission leaves the second's output out; the other outputs stay as the system wrote them."""
