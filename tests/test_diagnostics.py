@@ -51,6 +51,9 @@ def signals(**changed):
     ({"sure_one_to_one": 1}, "parallel"),
     ({"copied_sentences": 10}, "cannot_judge"),   # every reference sentence is a source sentence: a copy
     ({"copied_sentences": 9}, "parallel"),        # ... some left untranslated: named under the table, still judged
+    # every source sentence in the reference word for word, each beside its translation: the source left in it
+    ({"reference_sentences": 20, "copied_sentences": 10, "source_sentences_in_reference": 10}, "cannot_judge"),
+    ({"reference_sentences": 20, "copied_sentences": 9, "source_sentences_in_reference": 9}, "parallel"),
     ({"chance_pairs": 0}, "cannot_judge"),        # every sentence pair in a bead: no null to stand above
     ({"chance_pairs": 1}, "parallel"),
     # a null of 2 pairs, spread 0.1: its mean may be 0.1 / sqrt(2) = 0.07 off, so a gap of 0.277 at full coverage
@@ -163,7 +166,7 @@ def test_table_shows_measured_relation_marks_and_warns():
     assert "! measured relation disagrees with the declared one: 002" in table
     assert ("? relation cannot be judged (too few sentences, sentences so alike that chance pairs match as well as "
             "translations, every sentence pair in a bead, merged sentences only, a copy of the source or of the "
-            "reference, a reference in the source's language, hypothesis not en, or a "
+            "reference, the source left in the reference, a reference in the source's language, hypothesis not en, or a "
             "language the encoder does not cover; the declared relation counts): 003") in table
     assert "0.71" in rows["001"] and "100%" in rows["001"] and "0%!" in rows["004"]   # adequacy, output language
     assert "! output not in en (off-target: untranslated or another language): 004" in table

@@ -104,7 +104,8 @@ def hypothesis_signals(document: AlignedDocument) -> dict:
 
 
 def copied_sentences(sources: list[str], references: list[str]) -> int:
-    """Reference sentences that are a source sentence word for word: text left untranslated, or a copy."""
+    """Reference sentences that are a source sentence word for word: text left untranslated, or a copy. With the
+    sides swapped, source sentences found in the reference word for word."""
     written = {" ".join(source.split()) for source in sources}
     return sum(" ".join(reference.split()) in written for reference in references)
 
@@ -150,6 +151,8 @@ def pair_signals(pair: PairAlignment, sources: list[str], references: list[str])
         if pair.shared_names is not None and pair.reference_names else None,
         "number_overlap": overlap(specific_numbers(" ".join(sources)), specific_numbers(" ".join(references))),
         "copied_sentences": copied_sentences(sources, references),
+        # the source itself left in the reference (each source sentence followed by its translation)
+        "source_sentences_in_reference": copied_sentences(references, sources),
     }
 
 
@@ -169,6 +172,8 @@ OFF_TARGET = ("the output is not known to be in the target language ({share:.0%}
 THIN_NULL = ("the sentences stand {gap:.3f} above what chance pairs reach, within that null's error of the {limit:.2f} "
              "of a translation (null {null:.2f} \u00b1 {error:.2f}, from {pairs} pairs the alignment leaves unpaired): "
              "too close to tell")
+HOLDS_THE_SOURCE = ("every source sentence is in the reference word for word ({copied} of {source}, beside {other} "
+                    "reference sentences of its own): a reference that holds the source text is no translation of it")
 SAME_LANGUAGE = ("source and reference are both {lang}: a copy, a paraphrase or a back-translation of the source is "
                  "no translation of it")
 
@@ -190,6 +195,10 @@ def judged_pair(signals: dict, spec: DiagnosticsSpec) -> tuple[str, str | None]:
     if signals.get("copied_sentences") == signals["reference_sentences"]:
         return Relation.CANNOT_JUDGE, COPIED.format(copied=signals["copied_sentences"],
                                                     reference=signals["reference_sentences"])
+    if signals.get("source_sentences_in_reference") == signals["source_sentences"]:
+        return Relation.CANNOT_JUDGE, HOLDS_THE_SOURCE.format(
+            copied=signals["source_sentences"], source=signals["source_sentences"],
+            other=signals["reference_sentences"] - signals.get("copied_sentences", 0))
     if signals.get("chance_pairs") == 0:
         return Relation.CANNOT_JUDGE, NO_NULL.format(source=signals["source_sentences"],
                                                      reference=signals["reference_sentences"])

@@ -52,7 +52,7 @@ NOT_PARALLEL_NOTE = ("* the reference is not a translation of this source (decla
 DISAGREE_NOTE = "! measured relation disagrees with the declared one: {documents}"
 CANNOT_JUDGE_NOTE = ("? relation cannot be judged (too few sentences, sentences so alike that chance pairs match as "
                      "well as translations, every sentence pair in a bead, merged sentences only, a copy of the source "
-                     "or of the reference, a reference in the source's language, hypothesis not {target}, or a "
+                     "or of the reference, the source left in the reference, a reference in the source's language, hypothesis not {target}, or a "
                      "language the encoder does not cover; the declared relation counts): {documents}")
 CANNOT_JUDGE_COMPARED_NOTE = ("? relation cannot be judged, so the declared relation counts (each run's table says "
                               "why): {documents}")
