@@ -459,20 +459,31 @@ def add_extra_references(segments: list[dict], translation: Translation) -> None
         segment["extra_refs"] = [text.paragraphs[segment["ref_index"]] for text in extra]
 
 
-UNMATCHED_SOURCE_SHARE = 1 / 3   # a byline or two have no counterpart in many a true translation; a third is more
+UNMATCHED_SHARE = 1 / 3   # a byline or two have no counterpart in many a true translation; a third is more
+UNMATCHED_SOURCE = ("{unmatched} of {sentences} source sentences have no counterpart in the reference (a partial or "
+                    "abridged translation, or not a translation): the document scores read their output too, against "
+                    "a reference that lacks them; the aln columns leave them out")
+UNMATCHED_REFERENCE = ("{unmatched} of {sentences} reference sentences have no counterpart in the source (text the "
+                       "source lacks: another article in the same file, a preface, or not a translation): the "
+                       "document scores read them too, against an output that cannot hold them; the aln columns "
+                       "leave them out")
 
 
-def unmatched_source_note(pair: PairAlignment, source_sentences: int) -> list[str]:
-    """A reference that translates only part of the source (an abridged or partial translation): the document scores
-    read the output of every source sentence against a reference that lacks many of them, which lowers them for no
-    fault of the system; the aln columns leave those sentences out. Said where more than a third have no
-    counterpart, so that the two kinds of score are read for what they are."""
-    unmatched = len(pair.unmatched_source)
-    if pair.method != "search" or unmatched <= UNMATCHED_SOURCE_SHARE * source_sentences:
+def unmatched_notes(pair: PairAlignment, source_sentences: int, reference_sentences: int) -> list[str]:
+    """A reference that translates only part of the source (an abridged or partial translation), or holds more than
+    the source (another article after the translation): the document scores read every sentence of each side
+    against the other, which lowers them for no fault of the system; the aln columns leave those sentences out.
+    Said where more than a third of a side has no counterpart, so that the two kinds of score are read for what
+    they are."""
+    if pair.method != "search":
         return []
-    return [f"{unmatched} of {source_sentences} source sentences have no counterpart in the reference (a partial or "
-            "abridged translation, or not a translation): the document scores read their output "
-            "too, against a reference that lacks them; the aln columns leave them out"]
+    return [*unmatched_note(len(pair.unmatched_source), source_sentences, UNMATCHED_SOURCE),
+            *unmatched_note(len(pair.unmatched_reference), reference_sentences, UNMATCHED_REFERENCE)]
+
+
+def unmatched_note(unmatched: int, sentences: int, template: str) -> list[str]:
+    return [template.format(unmatched=unmatched, sentences=sentences)] if unmatched > UNMATCHED_SHARE * sentences \
+        else []
 
 
 def first_reference_notes(translation: Translation, metrics: AlignedMetrics) -> list[str]:
@@ -527,7 +538,7 @@ def score_pair(translation: Translation, pair: PairAlignment, references: list[s
     aligned_scores = score_segments(segments, metrics, cache)
     if pair.method == "lines":
         aligned_scores = lines_level(aligned_scores, segments, metrics, translation.cut_from)
-    notes = [*pair.notes, *unmatched_source_note(pair, len(sources)), *partition_note(translation),
+    notes = [*pair.notes, *unmatched_notes(pair, len(sources), len(references)), *partition_note(translation),
              *together_note(translation),
              *first_reference_notes(translation, metrics),
              *pieces_notes(segments),
