@@ -48,17 +48,19 @@ def score_document(translation: Translation, metrics: list[Metric], aligned: Ali
     scores = {m.name: m.corpus_score([hypothesis], [reference], source if m.needs_source else None)
               for m in metrics if m.name not in DOCUMENT_LEVEL_EXCLUDED and not m.sentence_model}
     return DocumentScores(translation, [hypothesis], [[reference]], with_sentence_models(scores, metrics, aligned),
-                          reference_copy_notes([hypothesis], [reference]))
+                          reference_copy_notes([hypothesis], [[reference]]))
 
 
 REFERENCE_COPY_NOTE = ("the output is its reference word for word; its scores of 100 measure no translation "
                        "(was the reference file handed in as the hypothesis?)")
 
 
-def reference_copy_notes(hypotheses: list[str], references: list[str]) -> list[str]:
+def reference_copy_notes(hypotheses: list[str], references: list[list[str]]) -> list[str]:
     """An output that is its reference, word for word (the reference file handed in as a hypothesis): scored, as
-    sacrebleu scores it, and said (a document's note: the table names the document)."""
-    same = any(h.strip() for h in hypotheses) and [h.split() for h in hypotheses] == [r.split() for r in references]
+    sacrebleu scores it, and said (a document's note: the table names the document). With several references, any
+    of them: the second reference file handed in scored 100 and ranked first, with no word."""
+    words = [h.split() for h in hypotheses]
+    same = any(h.strip() for h in hypotheses) and any(words == [r.split() for r in stream] for stream in references)
     return [REFERENCE_COPY_NOTE] if same else []
 
 
@@ -82,10 +84,10 @@ def score_lines(translation: Translation, metrics: list[Metric], aligned: Aligne
     missing = [m for m in metrics if not m.sentence_model and m.name not in aligned.aligned_scores]
     computed, notes = bounded_corpus_scores(segments, missing, max_segment_chars, translation.cut_from)
     scores = {**aligned.aligned_scores, **computed}
-    return DocumentScores(translation, hypotheses, [references, *extra_references(segments)],
-                          with_sentence_models(scores, metrics, aligned),
+    every_reference = [references, *extra_references(segments)]
+    return DocumentScores(translation, hypotheses, every_reference, with_sentence_models(scores, metrics, aligned),
                           [*byte_order_mark_notes(translation), *notes,
-                           *reference_copy_notes(hypotheses, references)])
+                           *reference_copy_notes(hypotheses, every_reference)])
 
 
 def byte_order_mark_notes(translation: Translation) -> list[str]:
