@@ -52,3 +52,47 @@ def test_a_comparison_lists_the_second_reference_handed_in_under_degraded(tmp_pa
 def test_a_hypothesis_that_matches_neither_reference_has_no_such_note(tmp_path):
     document, _ = scored(tmp_path, [lines(REFERENCE), lines(SECOND_REFERENCE)], lines(HYPOTHESIS))
     assert REFERENCE_COPY_NOTE not in document["notes"]
+
+
+# ---------------------------------------------------------------- byte-order marks after the first line
+
+def marked(rows: list[str], *numbers: int) -> list[str]:
+    """rows with a byte-order mark at the start of the given lines (1-based), as `cat a.txt b.txt` leaves them."""
+    return [BOM + row if number in numbers else row for number, row in enumerate(rows, 1)]
+
+
+def mark_notes(document: dict) -> list[str]:
+    return [note for note in document["notes"] if "byte-order mark" in note]
+
+
+def test_a_mark_at_the_start_of_a_later_hypothesis_line_is_scored_as_sacrebleu_reads_it_and_named(tmp_path):
+    document, expected = scored(tmp_path, [lines(REFERENCE)], lines(marked(HYPOTHESIS, 3)))
+    assert stored_scores(document) == expected
+    assert mark_notes(document) == [
+        "line 3 of the hypothesis file starts with a UTF-8 byte-order mark (files joined with cat, each saved with "
+        "one?), which sacrebleu reads as a character of the line, and so do these scores (they equal sacrebleu REF "
+        "-i HYP's); remove it to score the line without it"]
+
+
+def test_marks_at_the_start_of_later_reference_lines_are_named_with_the_file(tmp_path):
+    document, expected = scored(tmp_path, [lines(REFERENCE), lines(marked(SECOND_REFERENCE, 2, 4))],
+                                lines(HYPOTHESIS))
+    assert stored_scores(document) == expected
+    [note] = mark_notes(document)
+    assert note.startswith("lines 2, 4 of the reference ref1.txt file start with a UTF-8 byte-order mark")
+
+
+def test_a_mark_at_the_start_of_the_file_and_of_a_later_line_gets_both_notes(tmp_path):
+    document, expected = scored(tmp_path, [lines(REFERENCE)], lines(marked(HYPOTHESIS, 1, 4)))
+    assert stored_scores(document) == expected
+    assert [note.split(",")[0] for note in mark_notes(document)] == [
+        "the hypothesis file starts with a UTF-8 byte-order mark", "line 4 of the hypothesis file starts with a UTF-8 "
+        "byte-order mark (files joined with cat"]
+
+
+def test_a_mark_inside_a_line_is_no_line_start_and_gets_no_note(tmp_path):
+    """U+FEFF inside a line is a zero-width no-break space, scored as sacrebleu scores it (round 3), not a file's mark."""
+    inside = [HYPOTHESIS[0].replace(" ", " " + BOM, 1), *HYPOTHESIS[1:]]
+    document, expected = scored(tmp_path, [lines(REFERENCE)], lines(inside))
+    assert stored_scores(document) == expected
+    assert mark_notes(document) == []

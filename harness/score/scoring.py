@@ -91,11 +91,31 @@ def score_lines(translation: Translation, metrics: list[Metric], aligned: Aligne
 
 
 def byte_order_mark_notes(translation: Translation) -> list[str]:
-    """A line-aligned reference or hypothesis file that starts with a UTF-8 byte-order mark: sacrebleu reads the
-    mark as a character of line 1, and so do the scores (equal to `sacrebleu REF -i HYP`'s); said, since it costs
-    line 1 its first word's match."""
-    texts = [("hypothesis", translation.outputs[:1]),
-             *((f"reference {text.path.name}", text.paragraphs[:1]) for text in translation.document.references)]
-    return [f"the {what} file starts with a UTF-8 byte-order mark, which sacrebleu reads as a character of line 1, "
-            "and so do these scores (they equal sacrebleu REF -i HYP's); remove it to score line 1 without it"
-            for what, first in texts if first and first[0].startswith(BYTE_ORDER_MARK)]
+    """A line-aligned reference or hypothesis file with a UTF-8 byte-order mark at the start of a line: at the file's
+    start, or at a later line's (files joined with cat, each saved with one). sacrebleu reads each mark as a character
+    of its line, and so do the scores (equal to `sacrebleu REF -i HYP`'s); said, since it costs the line its first
+    word's match (a mark after line 1 was scored with no word)."""
+    texts = [("hypothesis", translation.outputs),
+             *((f"reference {text.path.name}", text.paragraphs) for text in translation.document.references)]
+    return [note for what, lines in texts for note in marked_line_notes(what, lines)]
+
+
+def marked_line_notes(what: str, lines: list[str] | tuple[str, ...]) -> list[str]:
+    """byte_order_mark_notes of one file: its first line's mark, then those of its later lines."""
+    marked = [number for number, line in enumerate(lines, 1) if line.startswith(BYTE_ORDER_MARK)]
+    later = [number for number in marked if number > 1]
+    first = [f"the {what} file starts with a UTF-8 byte-order mark, which sacrebleu reads as a character of line 1, "
+             "and so do these scores (they equal sacrebleu REF -i HYP's); remove it to score line 1 without it"]
+    return first * (marked[:1] == [1]) + [later_marks_note(what, later)] * bool(later)
+
+
+def later_marks_note(what: str, numbers: list[int]) -> str:
+    """The note on byte-order marks that start lines after the first (files joined with cat)."""
+    shown = ", ".join(map(str, numbers[:5])) + (f" and {len(numbers) - 5} more" if len(numbers) > 5 else "")
+    if len(numbers) == 1:
+        return (f"line {shown} of the {what} file starts with a UTF-8 byte-order mark (files joined with cat, each "
+                "saved with one?), which sacrebleu reads as a character of the line, and so do these scores (they "
+                "equal sacrebleu REF -i HYP's); remove it to score the line without it")
+    return (f"lines {shown} of the {what} file start with a UTF-8 byte-order mark (files joined with cat, each saved "
+            "with one?), which sacrebleu reads as a character of each line, and so do these scores (they equal "
+            "sacrebleu REF -i HYP's); remove the marks to score those lines without them")
