@@ -12,15 +12,28 @@ the CLI's, and the routes agreed. What they did not say:
 - a byte-order mark at the start of a later line of a line-aligned hypothesis or reference file (files joined with
   `cat`, each saved with one) was scored as sacrebleu reads it, a character of the line, with no word; the same mark
   at the start of the file has a note.
+- a comparison of a test set whose documents have different numbers of references (two for one, one for the other)
+  ranked the systems over the lines of both, as sacrebleu scores a corpus with a variable number of references, and
+  signed it with the first document's `nrefs:2`; sacrebleu signs such a corpus `nrefs:var`.
 """
 from __future__ import annotations
 
-from harness.compare.compare import collect_runs
+from pathlib import Path
+
+import yaml
+from sacrebleu.metrics import BLEU, CHRF, TER
+
+from harness import run
+from harness.compare.compare import collect_runs, compare_runs
+from harness.config import compose_config
 from harness.compare.rows import REFERENCE_COPIED, output_degradations
+from harness.score.metrics.base import SCORE_DIGITS
 from harness.score.scoring import REFERENCE_COPY_NOTE
 from harness.score_files import ScoreRequest, score_systems
 from tests.test_adversarial_round3_scores import HYPOTHESIS, REFERENCE, SOURCE, lines, write
 from tests.test_adversarial_round6_scores import scored, stored_scores
+from tests.test_adversarial_round9_scores import HYPOTHESIS as TRAM_HYPOTHESIS, REFERENCE as TRAM_REFERENCE, \
+    SOURCE as TRAM_SOURCE
 
 SECOND_REFERENCE = ["Last night the council passed the budget.", "People living there say the building work is noisy.",
                     "The mayor pledged a public meeting for March.", "The new school opens in September."]
@@ -96,3 +109,45 @@ def test_a_mark_inside_a_line_is_no_line_start_and_gets_no_note(tmp_path):
     document, expected = scored(tmp_path, [lines(REFERENCE)], lines(inside))
     assert stored_scores(document) == expected
     assert mark_notes(document) == []
+
+
+# ---------------------------------------------------------------- documents with different numbers of references
+
+def mixed_references_runs(folder: Path) -> list:
+    """Two systems' model=files runs of a line-aligned set: 'council' with two references, 'tram' with one."""
+    write(folder / "data" / "council.txt", lines(SOURCE))
+    write(folder / "data" / "tram.txt", lines(TRAM_SOURCE))
+    for name, rows in (("council.en", REFERENCE), ("council2.en", SECOND_REFERENCE), ("tram.en", TRAM_REFERENCE)):
+        write(folder / "data" / name, lines(rows))
+    documents = [{"id": "council", "lang": "fr", "file": "council.txt", "reference": ["council.en", "council2.en"],
+                  "relation": "parallel"},
+                 {"id": "tram", "lang": "fr", "file": "tram.txt", "reference": "tram.en", "relation": "parallel"}]
+    write(folder / "data" / "manifest.yaml", yaml.safe_dump({"target_lang": "en", "alignment": "lines",
+                                                             "documents": documents}))
+    outputs = {"sysA": (HYPOTHESIS, TRAM_HYPOTHESIS), "sysB": (SECOND_REFERENCE, TRAM_HYPOTHESIS[::-1])}
+    for name, (council, tram) in outputs.items():
+        write(folder / name / "council.txt", lines(council))
+        write(folder / name / "tram.txt", lines(tram))
+        run(compose_config([f"data.root={folder / 'data'}", "model=files", f"model.path={folder / name}",
+                            f"model.name={name}"]), folder / "runs" / name)
+    return collect_runs([str(folder / "runs" / name) for name in outputs]).runs
+
+
+def pooled_scores(hypotheses: list[str]) -> dict[str, float]:
+    """sacrebleu's corpus scores of both documents' lines, the second reference None where a document has none (its
+    way to score a corpus with a variable number of references; the command line cannot)."""
+    references = [REFERENCE + TRAM_REFERENCE, SECOND_REFERENCE + [None] * len(TRAM_REFERENCE)]
+    metrics = {"bleu": BLEU(), "chrf": CHRF(), "chrf++": CHRF(word_order=2), "ter": TER()}
+    return {name: round(metric.corpus_score(hypotheses, references).score, SCORE_DIGITS)
+            for name, metric in metrics.items()}
+
+
+def test_a_ranking_over_documents_with_different_numbers_of_references_is_signed_nrefs_var(tmp_path):
+    comparison = compare_runs(mixed_references_runs(tmp_path), metrics=["bleu", "chrf", "chrf++", "ter"],
+                              n_resamples=100)
+    assert {metric.name: metric.signature.split("|")[1] for metric in comparison.metrics} == {
+        "bleu": "nrefs:var", "chrf": "nrefs:var", "chrf++": "nrefs:var", "ter": "nrefs:var"}
+    ranked = {(row.system, row.metric): round(row.score, SCORE_DIGITS) for row in comparison.ranking.rows}
+    for system, hypotheses in (("sysA", HYPOTHESIS + TRAM_HYPOTHESIS), ("sysB", SECOND_REFERENCE + TRAM_HYPOTHESIS[::-1])):
+        assert {metric: ranked[system, metric] for metric in ("bleu", "chrf", "chrf++", "ter")} == \
+            pooled_scores(hypotheses)

@@ -433,7 +433,19 @@ def compared_signature(signatures: list[str]) -> str:
     sacrebleu's score of the files nor any one run's count of lines (one run cutting line 1, another line 2: each
     '3 of the 4 lines', the comparison 2), so it says neither."""
     limited = next((s for s in signatures if s != comparable_signature(s)), None)
-    return signatures[0] if limited is None else f"{limited.rpartition('|')[0]}|{COMPARED_LINES_LEVEL}"
+    signature = signatures[0] if limited is None else f"{limited.rpartition('|')[0]}|{COMPARED_LINES_LEVEL}"
+    return pooled_reference_count(signature, signatures)
+
+
+REFERENCE_COUNT = re.compile(r"\|nrefs:[^|]+\|")   # sacrebleu's signature field of the number of references
+
+
+def pooled_reference_count(signature: str, signatures: list[str]) -> str:
+    """nrefs:var, as sacrebleu signs a corpus whose segments have different numbers of references, where the compared
+    documents do (a test set with two references beside one with one): the ranking pools their lines, and the
+    comparison signed it with the first document's nrefs:2."""
+    counts = {match.group() for s in signatures if (match := REFERENCE_COUNT.search(s))}
+    return REFERENCE_COUNT.sub("|nrefs:var|", signature, count=1) if len(counts) > 1 else signature
 
 
 def lines_level(scores: dict[str, Score], segments: list[dict], metrics: AlignedMetrics,
