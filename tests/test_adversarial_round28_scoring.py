@@ -11,7 +11,8 @@ the CLI's, and the routes agreed. What they did not say:
   scored 100, as sacrebleu scores it, with no note and no `degraded:` line: only the first reference was compared.
 - a byte-order mark at the start of a later line of a line-aligned hypothesis or reference file (files joined with
   `cat`, each saved with one) was scored as sacrebleu reads it, a character of the line, with no word; the same mark
-  at the start of the file has a note.
+  at the start of the file has a note. In a line-aligned source such a mark was handed to the model with its line
+  (the file's own mark is dropped), so the same source text was translated as other text; it is now dropped too.
 - a comparison of a test set whose documents have different numbers of references (two for one, one for the other)
   ranked the systems over the lines of both, as sacrebleu scores a corpus with a variable number of references, and
   signed it with the first document's `nrefs:2`; sacrebleu signs such a corpus `nrefs:var`.
@@ -32,6 +33,7 @@ from harness.score.scoring import REFERENCE_COPY_NOTE
 from harness.score_files import ScoreRequest, score_systems
 from tests.test_adversarial_round3_scores import HYPOTHESIS, REFERENCE, SOURCE, lines, write
 from tests.test_adversarial_round6_scores import scored, stored_scores
+from tests.test_adversarial_round9_paths import data_set, model_run, what_is_scored
 from tests.test_adversarial_round9_scores import HYPOTHESIS as TRAM_HYPOTHESIS, REFERENCE as TRAM_REFERENCE, \
     SOURCE as TRAM_SOURCE
 
@@ -109,6 +111,17 @@ def test_a_mark_inside_a_line_is_no_line_start_and_gets_no_note(tmp_path):
     document, expected = scored(tmp_path, [lines(REFERENCE)], lines(inside))
     assert stored_scores(document) == expected
     assert mark_notes(document) == []
+
+
+def test_a_mark_at_the_start_of_a_later_source_line_is_not_handed_to_the_model(tmp_path):
+    """A model that translates each source line (FixedTextBackend: a table from source text to output) got line 3 with
+    the mark, which matched no source text it knew: the same source scored otherwise than without the mark."""
+    outputs = dict(zip(SOURCE, HYPOTHESIS))
+    records = [model_run(data_set(tmp_path / name / "data", source, REFERENCE, alignment="lines"), outputs,
+                         tmp_path / name / "run", tmp_path / "cache")
+               for name, source in (("plain", SOURCE), ("joined", marked(SOURCE, 3)))]
+    assert what_is_scored(records[1]) == what_is_scored(records[0])
+    assert [segment["src"] for segment in records[1]["documents"][0]["segments"]] == SOURCE
 
 
 # ---------------------------------------------------------------- documents with different numbers of references

@@ -22,7 +22,7 @@ from harness.cache import TranslationCache
 from harness.config import read_unquoted
 from harness.errors import UserError, unknown_name, yaml_problem
 from harness.data.languages import check_language, language_code
-from harness.data.lines import line_count_hint, split_lines, split_paragraphs
+from harness.data.lines import BYTE_ORDER_MARK, line_count_hint, split_lines, split_paragraphs
 from harness.data.relations import DECLARABLE
 
 RELATIONS = tuple(relation.value for relation in DECLARABLE)
@@ -296,6 +296,14 @@ def rule_matches(pattern: str, compiled: regex.Pattern, line: str, where: str) -
                         "end); rewrite the regex") from None
 
 
+def aligned_lines(text: str, keep_byte_order_mark: bool) -> list[str]:
+    """A line-aligned text's lines as sacrebleu reads them; a source's (which sacrebleu never reads) without a
+    byte-order mark at the start of a line, as its file's own mark is dropped: files joined with cat keep each one's,
+    and the model was handed the mark with line 3, so the same source text was translated as other text."""
+    lines = split_lines(text)
+    return lines if keep_byte_order_mark else [line.removeprefix(BYTE_ORDER_MARK) for line in lines]
+
+
 def load_text(path: Path, lang: str, rules: CleaningRules, line_aligned: bool = False,
               keep_byte_order_mark: bool = False, what: str = "document") -> Text:
     """A text's paragraphs after cleaning; in a line-aligned document every line as sacrebleu reads it (a
@@ -303,7 +311,7 @@ def load_text(path: Path, lang: str, rules: CleaningRules, line_aligned: bool = 
     it in the error for an empty file."""
     text = read_text_file(path, what, keep_byte_order_mark=keep_byte_order_mark)
     if line_aligned:
-        return Text(path, lang, tuple(split_lines(text)), rules)
+        return Text(path, lang, tuple(aligned_lines(text, keep_byte_order_mark)), rules)
     kept, dropped = clean_lines(split_paragraphs(text), rules, str(path))
     if not any(has_visible_text(line) for line in kept):
         raise UserError(f"{path}: cleaning rules removed every line; loosen the rules in the manifest")
