@@ -13,6 +13,10 @@ the CLI's, and the routes agreed. What they did not say:
   `cat`, each saved with one) was scored as sacrebleu reads it, a character of the line, with no word; the same mark
   at the start of the file has a note. In a line-aligned source such a mark was handed to the model with its line
   (the file's own mark is dropped), so the same source text was translated as other text; it is now dropped too.
+- a line-aligned source line longer than `limits.max_segment_chars` (2,000) left its line out of TER, whose cost is
+  that of the output and reference (short here), and TER never reads the source: the headline TER was 32.00 against
+  the CLI's 35.29, signed 'corpus over 3 of the 4 lines'. The bound now reads the texts a metric reads (the source
+  for COMET).
 - a comparison of a test set whose documents have different numbers of references (two for one, one for the other)
   ranked the systems over the lines of both, as sacrebleu scores a corpus with a variable number of references, and
   signed it with the first document's `nrefs:2`; sacrebleu signs such a corpus `nrefs:var`.
@@ -122,6 +126,30 @@ def test_a_mark_at_the_start_of_a_later_source_line_is_not_handed_to_the_model(t
                for name, source in (("plain", SOURCE), ("joined", marked(SOURCE, 3)))]
     assert what_is_scored(records[1]) == what_is_scored(records[0])
     assert [segment["src"] for segment in records[1]["documents"][0]["segments"]] == SOURCE
+
+
+# ---------------------------------------------------------------- a long source line
+
+def test_a_long_source_line_leaves_ter_as_the_clis(tmp_path):
+    long_source = [" ".join([SOURCE[0]] * 45), *SOURCE[1:]]
+    assert len(long_source[0]) > 2000
+    document, expected = scored(tmp_path, [lines(REFERENCE)], lines(HYPOTHESIS), source_text=lines(long_source))
+    assert stored_scores(document) == expected
+    assert document["aligned"]["ter"]["signature"].endswith("corpus over the lines (alignment: lines), as sacrebleu "
+                                                            "REF -i HYP")
+    assert not [note for note in document["notes"] if "max_segment_chars" in note]
+
+
+def test_a_long_output_line_is_still_left_out_of_ter_with_its_note(tmp_path):
+    long_output = [" ".join([HYPOTHESIS[0]] * 45), *HYPOTHESIS[1:]]
+    document, expected = scored(tmp_path, [lines(REFERENCE)], lines(long_output))
+    assert {name: score for name, score in stored_scores(document).items() if name != "ter"} == \
+        {name: score for name, score in expected.items() if name != "ter"}
+    assert document["aligned"]["ter"]["signature"].endswith("corpus over 3 of the 4 lines (alignment: lines; "
+                                                            "limits.max_segment_chars), not sacrebleu REF -i HYP's "
+                                                            "score of the files")
+    assert "limits.max_segment_chars=2000: 1 of 4 segments longer, left out of ter (scored by bleu, chrf, chrf++ " \
+           "only)" in document["notes"]
 
 
 # ---------------------------------------------------------------- documents with different numbers of references

@@ -381,19 +381,20 @@ def adequacy_cosines(pair: PairAlignment, units: list[OutputUnit], hypotheses: l
 
 def over_limit_notes(segments: list[dict], units: list[tuple[str, str]], metrics: AlignedMetrics,
                      adequacy: bool) -> list[str]:
-    """What limits.max_segment_chars left out of this document's scores: segments (source, output or reference
-    too long) out of the metrics not linear in cost; source units (source or output too long) out of the
+    """What limits.max_segment_chars left out of this document's scores: segments (a text the metric reads too long:
+    output or reference, the source for a metric that needs it) out of the metrics not linear in cost; source units (source or output too long) out of the
     reference-free metrics and the adequacy cosine."""
     limit, names = metrics.max_segment_chars, metrics.unique()
-    bounded = [m.name for m in names if not m.linear_cost]
     linear = [m.name for m in names if m.linear_cost]
-    long_segments = sum(not metrics.within_limit(bounded_texts(s)) for s in segments)
+    left_out: dict[int, list[str]] = {}   # segments left out -> the metrics that leave that many out (Metric.accepts)
+    for metric in (m for m in names if not m.linear_cost):
+        count = sum(not metrics.accepts(metric, bounded_texts(s)) for s in segments)
+        left_out.setdefault(count, []).append(metric.name)
     long_units = sum(not metrics.within_limit(texts) for texts in units)
     unit_users = [m.name for m in names if m.reference_free and not m.linear_cost] + (["adequacy"] if adequacy else [])
-    notes = []
-    if long_segments and bounded:
-        notes.append(f"limits.max_segment_chars={limit}: {long_segments} of {len(segments)} segments longer, left "
-                     f"out of {', '.join(bounded)}" + (f" (scored by {', '.join(linear)} only)" if linear else ""))
+    notes = [f"limits.max_segment_chars={limit}: {count} of {len(segments)} segments longer, left out of "
+             f"{', '.join(bounded)}" + (f" (scored by {', '.join(linear)} only)" if linear else "")
+             for count, bounded in left_out.items() if count]
     if long_units and unit_users:
         notes.append(f"limits.max_segment_chars={limit}: {long_units} of {len(units)} source sentences (or their "
                      f"outputs) longer, left out of {', '.join(unit_users)}")

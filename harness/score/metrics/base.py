@@ -104,8 +104,10 @@ class Metric(ABC):
 
     def accepts(self, texts: tuple[str | None, ...], max_chars: int | None) -> bool:
         """Whether it scores a segment of these texts (source, hypothesis, each reference) under limits.max_segment_chars
-        (None: no bound)."""
-        return self.linear_cost or within_limit(texts, max_chars)
+        (None: no bound): the texts it reads are bounded, the source only for a metric that needs it (TER never
+        reads it: a long source line left a line of short output and reference out of TER, not sacrebleu's then)."""
+        read = texts if self.needs_source else (None, *texts[1:])
+        return self.linear_cost or within_limit(read, max_chars)
 
     def multi_reference_statistics(self, hypotheses: list[str], references: list[list[str]]) -> np.ndarray:
         """One statistics row per segment against all its references; `references` holds one list per reference
