@@ -1,11 +1,14 @@
 """Round 28 on scoring: the same text gets the same score whichever way it reached the harness, and the headline is
-the sacrebleu CLI's. A differential fuzz (54 small line-aligned test sets with one quirk each: CRLF, lone CR, U+2028,
+the sacrebleu CLI's. A differential fuzz (61 small line-aligned test sets with one quirk each: CRLF, lone CR, U+2028,
 U+2029, U+0085, form feed, vertical tab, byte-order marks at the start of a file and of a later line, NBSP and U+202F
 before French punctuation, tabs, leading and trailing spaces, empty or blank lines on one side, no line break after
-the last line, NFD text, Turkish, Arabic with tatweel and harakat, Chinese, long lines, the reference itself, a file of
-empty lines, two references) compared harness-score, harness-run model=files on a manifest and harness-compare of
-those runs with `sacrebleu REF [REF2] -i HYP -m bleu chrf ter` and `-m chrf --chrf-word-order 2`: every headline was
-the CLI's, and the routes agreed. What they did not say:
+the last line, NFD text, Turkish, Arabic with tatweel and harakat, Chinese, Japanese, long lines, the reference itself,
+a file of empty lines, two references) compared harness-score, harness-run model=files on a manifest and
+harness-compare of those runs with `sacrebleu REF [REF2] -i HYP -m bleu chrf ter -l SRC-TGT` and `-m chrf
+--chrf-word-order 2`, and 25 quirky model outputs with model=files of the run's own hypotheses file. The routes agreed,
+and every headline was the CLI's but one, or a documented refusal (a NUL byte, a blank last line, lone-CR line ends, a
+Japanese target without MeCab: one line, exit 2) or bound (a 2,000-character output line left out of TER). The one,
+and what the scores did not say:
 
 - a hypothesis file that is the second reference word for word (`harness-score -r ref1.txt -r ref2.txt ref2.txt`)
   scored 100, as sacrebleu scores it, with no note and no `degraded:` line: only the first reference was compared.
