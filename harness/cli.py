@@ -157,7 +157,7 @@ def check_overrides(arguments: list[str]) -> int:
             check_settings(cfg)
             require_mlflow(cfg.tracking)
     except (HydraException, OmegaConfBaseException, yaml.YAMLError) as err:
-        fail(composition_message(err))
+        fail(composition_message(err, arguments))
     except UserError as err:
         fail(str(err))
     return len(jobs)
@@ -389,7 +389,7 @@ def run_main() -> None:
     except (HydraException, OmegaConfBaseException, yaml.YAMLError) as err:
         if job_started:   # raised by the run itself, not by composing its config: a bug, with its traceback
             raise
-        fail(composition_message(err))
+        fail(composition_message(err, sys.argv[1:]))
     except KeyboardInterrupt as stop:   # outside a run (composing, a parallel sweep's wait, its comparison)
         stop_interrupted(sweep_stopped(), stop)
     if failed_jobs or not_logged:
@@ -577,7 +577,7 @@ def checked_overrides(overrides: list[str]) -> None:
     try:
         check_settings(system_config(Path("."), Path("."), "check", overrides))
     except (HydraException, OmegaConfBaseException, yaml.YAMLError) as err:
-        fail(composition_message(err))
+        fail(composition_message(err, overrides))
     except UserError as err:
         fail(str(err))
 

@@ -11,7 +11,7 @@ import math
 import os
 import re
 import shlex
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, is_dataclass
 from datetime import datetime
@@ -515,20 +515,34 @@ def composed(overrides: list[str], with_hydra: bool = False, config_name: str = 
         with hydra_of_our_own(), initialize_config_dir(config_dir=str(config_dir), version_base="1.3"):
             return compose(config_name=config_name, overrides=overrides, return_hydra_config=with_hydra)
     except (HydraException, OmegaConfBaseException, yaml.YAMLError) as err:   # the API's caller gets harness-run's line
-        raise UserError(composition_message(err)) from err
+        raise UserError(composition_message(err, overrides)) from err
 
 
 UNKNOWN_KEY = re.compile(r"Could not override '([\w.]+)'")
 
 
-def known_keys(dotted: str) -> list[str]:
-    """The keys that exist beside a dotted key in the composed default config, or beside the nearest of its parents
-    that exists (hydra.job_logging.handlers.file.filename: the handlers there are, not an empty list)."""
-    default = composed([], with_hydra=dotted.startswith("hydra."))
+GROUP_CHOICE = re.compile(r"[a-z_]+(/[a-z_]+)*=[\w.-]+")   # model=identity, hydra/launcher=local_parallel: no sweep
+
+
+def group_choices(overrides: Iterable[str]) -> list[str]:
+    """The overrides that choose a config group's option: they decide which keys exist (model=identity's backend
+    has none of ct2's settings)."""
+    return [override for override in overrides if GROUP_CHOICE.fullmatch(override)]
+
+
+def known_keys(dotted: str, overrides: Iterable[str] = ()) -> list[str]:
+    """The keys that exist beside a dotted key in the config composed with the run's group choices (the default
+    config where those do not compose), or beside the nearest of its parents that exists
+    (hydra.job_logging.handlers.file.filename: the handlers there are, not an empty list)."""
+    with_hydra = dotted.startswith("hydra.")
+    try:
+        config = composed(group_choices(overrides), with_hydra=with_hydra)
+    except UserError:
+        config = composed([], with_hydra=with_hydra)
     parent = dotted.rpartition(".")[0]
-    while parent and not isinstance(OmegaConf.select(default, parent), DictConfig):
+    while parent and not isinstance(OmegaConf.select(config, parent), DictConfig):
         parent = parent.rpartition(".")[0]
-    node = OmegaConf.select(default, parent) if parent else default
+    node = OmegaConf.select(config, parent) if parent else config
     return [f"{parent}.{key}" if parent else key for key in node]
 
 
@@ -583,7 +597,9 @@ LAUNCHER_HINT = ("; hydra.launcher.* are the settings of the launcher that hydra
                  "basic, runs the jobs one after another and has none; add hydra/launcher=local_parallel for n_jobs)")
 
 
-def composition_message(err: Exception) -> str:
+def composition_message(err: Exception, overrides: Iterable[str] = ()) -> str:
+    """One line for a config that does not compose; `overrides`: the run's, whose group choices decide which keys
+    an unknown key's message lists."""
     if isinstance(err, yaml.YAMLError):   # a config file of the user's (an experiment) that is no YAML
         mark = getattr(err, "problem_mark", None)
         return f"{mark.name if mark else 'a config file'}: not valid YAML ({yaml_problem(err)})"
@@ -600,7 +616,7 @@ def composition_message(err: Exception) -> str:
     unknown_key = UNKNOWN_KEY.search(str(err))
     if unknown_key and isinstance(err.__cause__, (ConfigKeyError, ConfigAttributeError)):
         key = unknown_key.group(1)
-        return str(unknown_name("config key", key, known_keys(key))) + (LAUNCHER_HINT if key.startswith(
+        return str(unknown_name("config key", key, known_keys(key, overrides))) + (LAUNCHER_HINT if key.startswith(
             "hydra.launcher.") else "")
     mistyped = mistyped_override(err)
     if mistyped:
