@@ -521,13 +521,16 @@ def composed(overrides: list[str], with_hydra: bool = False, config_name: str = 
 UNKNOWN_KEY = re.compile(r"Could not override '([\w.]+)'")
 
 
-GROUP_CHOICE = re.compile(r"[a-z_]+(/[a-z_]+)*=[\w.-]+")   # model=identity, hydra/launcher=local_parallel: no sweep
+GROUP_CHOICE = re.compile(r"([a-z_]+(?:/[a-z_]+)*)=[\w.-]+")   # model=identity, hydra/launcher=basic: no sweep
 
 
 def group_choices(overrides: Iterable[str]) -> list[str]:
-    """The overrides that choose a config group's option: they decide which keys exist (model=identity's backend
-    has none of ct2's settings)."""
-    return [override for override in overrides if GROUP_CHOICE.fullmatch(override)]
+    """The overrides that choose an option of a config group (a folder of conf/, or Hydra's): they decide which keys
+    exist (model=identity's backend has none of ct2's settings). Only these, so that composing them cannot fail on
+    the unknown key being explained."""
+    chosen = (GROUP_CHOICE.fullmatch(override) for override in overrides)
+    return [found.group(0) for found in chosen
+            if found and (found.group(1).startswith("hydra/") or (CONF_DIR / found.group(1)).is_dir())]
 
 
 def known_keys(dotted: str, overrides: Iterable[str] = ()) -> list[str]:

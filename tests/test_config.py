@@ -59,6 +59,7 @@ def harness_run(*args, cwd):
     # ("unknown config key 'backend.inter_threads'. Did you mean 'backend.inter_threads'?")
     (["model=identity", "backend.inter_threads=2"], "unknown config key 'backend.inter_threads'. "
      "Available: backend._target_"),
+    (["model=identity", "seed=1"], "unknown config key 'seed'. Available: alignment, allow_metric_code"),
 ])
 def test_user_errors_exit_2_with_one_line_and_leave_no_run_folder(tmp_path, args, message):
     if "generation.device=cuda:7" in args:
