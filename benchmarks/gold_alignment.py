@@ -6,7 +6,7 @@ PATH holds bertalign's layout: `<doc>.<src>` and `<doc>.<tgt>`, or `<src>/<doc>`
 language, as bertalign ships text+berg/), with one sentence per line (the gold split, taken as it is: no
 re-segmentation), and `gold/<doc>.align` or `gold/<doc>` with lines such as `[0]:[0, 1]`. The
 corpora stay outside this repository: MAC-Dev is data/mac/dev of github bfsujason/bertalign at commit
-3c432d0 (files `zh/<doc>`, `en/<doc>`: rename to `<doc>.zh`, `<doc>.en`), MAC-Test is corpus/mac/test/split
+3c432d0 (files `zh/<doc>`, `en/<doc>`, read as they are), MAC-Test is corpus/mac/test/split
 and eval/mac/test/gold at commit e9c1428. Text+Berg (de->fr, Bleualign's dev and test sets) is bleualign_data of
 github thompsonb/vecalign at commit f372627: `dev.de`, `dev.fr`, gold `dev.defr` -> `gold/dev.align` (and
 test0..test6 likewise, in a folder of their own). Without a `.en` side, the second file name in order is the target;
@@ -262,8 +262,8 @@ def main() -> None:
     parser.add_argument("--pairs", action="store_true", help="also judge true, half-target and mismatched pairs")
     parser.add_argument("--resegment", action="store_true",
                         help="also judge the true pairs split into sentences by the harness, not by the gold")
-    parser.add_argument("--source", metavar="LANG", help="the source side's file suffix, where the target is not "
-                        "the .en side (or, without one, the second file name in order)")
+    parser.add_argument("--source", metavar="LANG", help="the source side's language (its file suffix or folder), "
+                        "where the target is not the English side (or, without one, the second language in order)")
     parser.add_argument("--verses", nargs=2, type=Path, metavar=("SOURCE_VERSES", "TARGET_VERSES"),
                         help="verse files of a one-document corpus (bertalign's data/bible/en.verse zh.verse): "
                         "predicted beads of one verse are joined before scoring, as bin/eval_bible.py does")
@@ -271,12 +271,12 @@ def main() -> None:
     args = parser.parse_args()
     cfg = compose_config(args.overrides)
     documents = corpus_documents(args.corpus, args.source)
+    verses = verses_of(args.verses, documents) if args.verses else None
     wall, cpu = time.perf_counter(), time.process_time()
     results = [(gold, predicted(align_sentences(src, tgt, cfg.crosslingual))) for _, src, tgt, gold in documents]
-    if args.verses:
-        results = [(gold, merged_by_verse(in_document_order(test), *verses_of(args.verses, documents)))
-                   for gold, test in results]
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    if verses:
+        results = [(gold, merged_by_verse(in_document_order(test), *verses)) for gold, test in results]
     sentences = sum(len(src) + len(tgt) for _, src, tgt, _ in documents)
     print(f"{args.corpus}: {len(documents)} documents, {sentences} sentences; aligned in {wall:.1f} s wall, "
           f"{cpu:.1f} s CPU")

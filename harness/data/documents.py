@@ -22,7 +22,7 @@ from harness.cache import TranslationCache
 from harness.config import read_unquoted
 from harness.errors import UserError, unknown_name, yaml_problem
 from harness.data.languages import check_language, language_code
-from harness.data.lines import BYTE_ORDER_MARK, line_count_hint, split_lines, split_paragraphs
+from harness.data.lines import line_count_hint, split_lines, split_paragraphs, unmarked
 from harness.data.relations import DECLARABLE
 
 RELATIONS = tuple(relation.value for relation in DECLARABLE)
@@ -301,7 +301,7 @@ def aligned_lines(text: str, keep_byte_order_mark: bool) -> list[str]:
     byte-order mark at the start of a line, as its file's own mark is dropped: files joined with cat keep each one's,
     and the model was handed the mark with line 3, so the same source text was translated as other text."""
     lines = split_lines(text)
-    return lines if keep_byte_order_mark else [line.removeprefix(BYTE_ORDER_MARK) for line in lines]
+    return lines if keep_byte_order_mark else unmarked(lines)
 
 
 def load_text(path: Path, lang: str, rules: CleaningRules, line_aligned: bool = False,

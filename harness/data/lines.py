@@ -27,7 +27,12 @@ def split_paragraphs(text: str) -> list[str]:
     joined with cat keep each one's mark: it made the line's first word another token, and the same text scored
     lower). With only '\\n' ending one, a file of lone CRs was one line: its list items and headings, which have no
     full stop, one sentence, and its relation could not be judged."""
-    lines = split_lines(text.replace("\r\n", "\n").replace("\r", "\n"))
+    return unmarked(split_lines(text.replace("\r\n", "\n").replace("\r", "\n")))
+
+
+def unmarked(lines: list[str]) -> list[str]:
+    """Lines without a byte-order mark at their start: no text, as at a file's start (files joined with cat keep each
+    one's)."""
     return [line.removeprefix(BYTE_ORDER_MARK) for line in lines]
 
 
