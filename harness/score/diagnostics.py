@@ -172,7 +172,7 @@ OFF_TARGET = ("the output is not known to be in the target language ({share:.0%}
 THIN_NULL = ("the sentences stand {gap:.3f} above what chance pairs reach, within that null's error of the {limit:.2f} "
              "of a translation (null {null:.2f} \u00b1 {error:.2f}, from {pairs} pairs the alignment leaves unpaired): "
              "too close to tell")
-HOLDS_THE_SOURCE = ("every source sentence is in the reference word for word ({copied} of {source}, beside {other} "
+HOLDS_THE_SOURCE = ("every source sentence is in the reference word for word (all {source}, beside {other} "
                     "reference sentences of its own): a reference that holds the source text is no translation of it")
 SAME_LANGUAGE = ("source and reference are both {lang}: a copy, a paraphrase or a back-translation of the source is "
                  "no translation of it")
@@ -196,9 +196,9 @@ def judged_pair(signals: dict, spec: DiagnosticsSpec) -> tuple[str, str | None]:
         return Relation.CANNOT_JUDGE, COPIED.format(copied=signals["copied_sentences"],
                                                     reference=signals["reference_sentences"])
     if signals.get("source_sentences_in_reference") == signals["source_sentences"]:
-        return Relation.CANNOT_JUDGE, HOLDS_THE_SOURCE.format(
-            copied=signals["source_sentences"], source=signals["source_sentences"],
-            other=signals["reference_sentences"] - signals.get("copied_sentences", 0))
+        return Relation.CANNOT_JUDGE, HOLDS_THE_SOURCE.format(source=signals["source_sentences"],
+                                                           other=signals["reference_sentences"]
+                                                           - signals.get("copied_sentences", 0))
     if signals.get("chance_pairs") == 0:
         return Relation.CANNOT_JUDGE, NO_NULL.format(source=signals["source_sentences"],
                                                      reference=signals["reference_sentences"])
