@@ -463,7 +463,7 @@ def show_comparisons(comparisons: list[Comparison], pages: list[Path]) -> None:
     for number, (comparison, page) in enumerate(zip(comparisons, pages), start=1):
         if len(comparisons) > 1:
             show(f"\n== group {number} of {len(comparisons)}: data set {comparison.data.root}, "
-                 f"{len(comparison.systems)} runs")
+                 f"{len(comparison.systems)} run{'s' if len(comparison.systems) != 1 else ''}")
         show(comparison_table(comparison))
         show(f"\nreport: {page}")
 
