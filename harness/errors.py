@@ -21,9 +21,19 @@ def unknown_name(kind: str, name: str, available: Iterable[str]) -> UserError:
     another case first: 'BLEU' for bleu, which difflib's ratio does not find)."""
     options = sorted(available)
     same_but_case = [option for option in options if option.lower() == name.lower()]
-    close = same_but_case or difflib.get_close_matches(name, options, n=1)
+    close = same_but_case or closest(name, options)
     hint = f" Did you mean '{close[0]}'?" if close else ""
     return UserError(f"unknown {kind} '{name}'.{hint} Available: {', '.join(options)}")
+
+
+def closest(name: str, options: list[str]) -> list[str]:
+    """The option nearest to name, by the last dotted part among the options under the same parent: the parent they
+    share makes 'backend.compute_type' look like 'backend._target_' to difflib over the whole key."""
+    parent, _, leaf = name.rpartition(".")
+    siblings = {option.rpartition(".")[2]: option for option in options if option.rpartition(".")[0] == parent}
+    if not siblings:
+        return difflib.get_close_matches(name, options, n=1)
+    return [siblings[found] for found in difflib.get_close_matches(leaf, siblings, n=1)]
 
 
 def yaml_problem(err: Exception) -> str:

@@ -60,6 +60,10 @@ def harness_run(*args, cwd):
     (["model=identity", "backend.inter_threads=2"], "unknown config key 'backend.inter_threads'. "
      "Available: backend._target_"),
     (["model=identity", "seed=1"], "unknown config key 'seed'. Available: alignment, allow_metric_code"),
+    # own (2026-12-07): difflib over the whole key found 'backend.compute_type' near 'backend._target_' (the parent
+    # they share): "Did you mean 'backend._target_'?". Keys are now matched by their last part among their siblings
+    (["model=identity", "backend.compute_type=int8"], "unknown config key 'backend.compute_type'. "
+     "Available: backend._target_"),
 ])
 def test_user_errors_exit_2_with_one_line_and_leave_no_run_folder(tmp_path, args, message):
     if "generation.device=cuda:7" in args:
