@@ -76,6 +76,16 @@ def test_a_comparison_lists_the_second_reference_handed_in_under_degraded(tmp_pa
     assert degraded == {"sysA": [], "ref2": [REFERENCE_COPIED.format(documents="src")]}
 
 
+def test_lines_taken_from_either_reference_are_named(tmp_path):
+    """Own (2026-12-07): each line from one of the two references, the first two from the second: sacrebleu scores
+    it 100 against both, and the harness said nothing (the note compared the output with each reference whole)."""
+    mixed = SECOND_REFERENCE[:2] + REFERENCE[2:]
+    document, expected = scored(tmp_path, [lines(REFERENCE), lines(SECOND_REFERENCE)], lines(mixed))
+    assert stored_scores(document) == expected
+    assert expected["bleu"] == 100.0
+    assert REFERENCE_COPY_NOTE in document["notes"]
+
+
 def test_a_hypothesis_that_matches_neither_reference_has_no_such_note(tmp_path):
     document, _ = scored(tmp_path, [lines(REFERENCE), lines(SECOND_REFERENCE)], lines(HYPOTHESIS))
     assert REFERENCE_COPY_NOTE not in document["notes"]

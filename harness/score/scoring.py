@@ -59,9 +59,11 @@ REFERENCE_COPY_NOTE = ("the output is its reference word for word; its scores of
 def reference_copy_notes(hypotheses: list[str], references: list[list[str]]) -> list[str]:
     """An output that is its reference, word for word (the reference file handed in as a hypothesis): scored, as
     sacrebleu scores it, and said (a document's note: the table names the document). With several references, any
-    of them: the second reference file handed in scored 100 and ranked first, with no word."""
-    words = [h.split() for h in hypotheses]
-    same = any(h.strip() for h in hypotheses) and any(words == [r.split() for r in stream] for stream in references)
+    of them, line by line: the second reference file handed in scored 100 and ranked first, with no word, and so did
+    lines taken from either."""
+    same = any(h.strip() for h in hypotheses) and all(
+        any(hypothesis.split() == stream[number].split() for stream in references)
+        for number, hypothesis in enumerate(hypotheses))
     return [REFERENCE_COPY_NOTE] if same else []
 
 
