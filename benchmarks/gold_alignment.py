@@ -95,7 +95,8 @@ def checked_gold(gold: Path, beads: list, source: tuple[str, list[str]], target:
         named = max((i for bead in beads for i in bead[side]), default=-1)
         if named >= len(lines):
             raise SystemExit(f"{gold}: names {what} sentence {named} (from 0), but the {what} side ({lang}) has "
-                             f"{len(lines)} lines; if its first column is {target[0]}, give --source {target[0]}")
+                             f"{len(lines)} line{'' if len(lines) == 1 else 's'}; if its first column is {target[0]}, "
+                             f"give --source {target[0]}")
     return beads
 
 

@@ -188,7 +188,7 @@ def test_a_gold_bead_past_a_file_s_end_names_the_gold_file_and_both_counts(tmp_p
                           capture_output=True, text=True)
     assert done.returncode == 1   # SystemExit with a message
     assert done.stderr.strip() == (f"{corpus / 'gold' / '001'}: names source sentence 1 (from 0), but the source "
-                                   f"side (de) has 1 lines; if its first column is fr, give --source fr")
+                                   f"side (de) has 1 line; if its first column is fr, give --source fr")
 
 
 def test_a_corpus_without_gold_alignments_says_where_they_are_looked_for(tmp_path):

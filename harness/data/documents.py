@@ -545,7 +545,8 @@ def check_line_aligned(source: Text, references: list[Text], where: str, fix: st
                      ((reference, line_count_hint(lines, len(source_lines))),
                       (source, line_count_hint(source_lines, len(lines)))) if hint]
             raise UserError(f"{where}: declared alignment: lines, but the reference {reference.path.name} has "
-                            f"{len(lines)} lines and the source {source.path.name} {len(source_lines)}; "
+                            f"{len(lines)} line{'' if len(lines) == 1 else 's'} and the source {source.path.name} "
+                            f"{len(source_lines)}; "
                             f"{''.join(hint + '; ' for hint in hints)}{fix}")
 
 
