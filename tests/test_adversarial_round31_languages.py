@@ -29,8 +29,13 @@ embeddings, NBSP, tatweel or presentation forms, and French in fullwidth letters
 """
 from __future__ import annotations
 
+import pytest
+
+from harness.align.encoder import encoder_text
+from harness.data.languages import identifier_text
 from tests.test_adversarial_round10_relation import note_lines, one_document
 from tests.test_adversarial_round28_scoring import FRENCH_HYPOTHESIS, FRENCH_REFERENCE, FRENCH_SOURCE, decomposed
+from tests.test_adversarial_round29_relation import judged, seed, sentences_of
 
 # ---------------------------------------------------------------- decomposed accents in a searched document
 
@@ -56,3 +61,27 @@ def test_a_decomposed_reference_of_a_searched_document_is_named(tmp_path):
 def test_a_composed_searched_document_has_no_such_note(tmp_path):
     _, table = one_document(tmp_path, "en", FRENCH_SOURCE, FRENCH_REFERENCE, FRENCH_HYPOTHESIS, "fr")
     assert "decomposed characters" not in table
+
+
+# ---------------------------------------------------------------- Turkish in capitals
+
+def turkish_capitals(text: str) -> str:
+    """Turkish written in capitals as Turkish writes them: i as İ, ı as I."""
+    return text.replace("i", "İ").replace("ı", "I").upper()
+
+
+@pytest.mark.parametrize("read", [encoder_text, identifier_text], ids=["encoder", "language-id"])
+def test_turkish_capitals_are_read_lowered_as_turkish(read):
+    """str.lower gave 'i̇stanbul'da işiklar yandi' (i and a combining dot, i for ı)."""
+    assert read("İSTANBUL'DA IŞIKLAR YANDI") == "istanbul'da ışıklar yandı"
+    assert read("THE LIGHTS IN PARIS WENT OUT") == "the lights in paris went out"   # no İ: lowered as before
+
+
+def test_half_a_turkish_translation_in_capitals_is_parallel():
+    """The first half of the seeds' Turkish 002 in capitals against the whole English reference: cannot_judge before
+    (gap 0.35, mean cosine 0.41), parallel as written (gap 0.56)."""
+    lang, source, reference = seed("002")
+    turkish = sentences_of(source, lang)
+    measured, _, signals = judged([turkish_capitals(s) for s in turkish[: len(turkish) // 2]],
+                                  sentences_of(reference, "en"))
+    assert measured == "parallel", signals

@@ -19,7 +19,7 @@ from threadpoolctl import threadpool_limits
 
 from harness.cores import available_cores
 from harness.errors import UserError
-from harness.data.languages import written_in_capitals
+from harness.data.languages import capitals_lowered
 
 ENCODER_NAME = "USE multilingual v3"
 DIMENSION = 512
@@ -84,8 +84,7 @@ def uncovered(*langs: str) -> str | None:
 def encoder_text(text: str) -> str:
     """What the encoder reads of a text: its first WINDOW_CHARS characters, Arabic vowel marks and tatweel dropped
     (ARABIC_MARKS), lowered where it is written in capitals."""
-    text = ARABIC_MARKS.sub("", text[:WINDOW_CHARS])
-    return text.lower() if written_in_capitals(text) else text
+    return capitals_lowered(ARABIC_MARKS.sub("", text[:WINDOW_CHARS]))
 
 
 def has_letters(text: str) -> bool:
@@ -99,7 +98,8 @@ def encoder_signature() -> str:
     """Which weights and tokenizer embed: everything computed from embeddings is cached under it."""
     try:
         return (f"{ENCODER_NAME} ({PACKAGE} {metadata.version(PACKAGE)}, sentencepiece "
-                f"{metadata.version('sentencepiece')}, first {WINDOW_CHARS} characters, capitals lowered, Arabic marks dropped)")
+                f"{metadata.version('sentencepiece')}, first {WINDOW_CHARS} characters, capitals lowered (Turkish İ "
+                "and I as i and ı), Arabic marks dropped)")
     except metadata.PackageNotFoundError:
         return f"{ENCODER_NAME} (not installed)"
 

@@ -191,8 +191,20 @@ def identifier_text(text: str) -> str:
     space, a tab) glues the words into one unknown token: English joined by U+00A0 read 'en' at 0.23, unsure,
     where spaces read 0.98; and py3langid 0.2 (the comet extra's) read a French paragraph in capitals as Amharic
     at 1.00, refusing a source declared French, where lowered it reads French at 1.00."""
-    words = " ".join(text.split())
-    return words.lower() if written_in_capitals(words) else words
+    return capitals_lowered(" ".join(text.split()))
+
+
+def capitals_lowered(text: str) -> str:
+    """A text as it is usually written: lowered where it is written in capitals (written_in_capitals), a Turkish or
+    Azerbaijani one as those languages lower their capitals (a text with a dotted capital İ: İ to i, I to a dotless ı).
+    str.lower read İ as i and a combining dot, and I as i: the seeds' Turkish 002 in capitals read a mean cosine of
+    0.48 with its English translation (0.75 as written), half of it `cannot_judge` (round 31); lowered so, 0.69."""
+    if not written_in_capitals(text):
+        return text
+    return (text.translate(TURKISH_CAPITALS) if "İ" in text else text).lower()
+
+
+TURKISH_CAPITALS = str.maketrans({"İ": "i", "I": "ı"})
 
 
 def written_in_capitals(text: str) -> bool:
