@@ -33,7 +33,8 @@ import pytest
 
 from harness.align.encoder import encoder_text
 from harness.data.languages import identifier_text
-from tests.test_adversarial_round10_relation import note_lines, one_document
+from tests.adversarial import assert_one_line_error, run_cli, tree_checksum
+from tests.test_adversarial_round10_relation import STRIKE_EN, note_lines, one_document, write_document
 from tests.test_adversarial_round28_scoring import FRENCH_HYPOTHESIS, FRENCH_REFERENCE, FRENCH_SOURCE, decomposed
 from tests.test_adversarial_round29_relation import judged, seed, sentences_of
 
@@ -85,3 +86,40 @@ def test_half_a_turkish_translation_in_capitals_is_parallel():
     measured, _, signals = judged([turkish_capitals(s) for s in turkish[: len(turkish) // 2]],
                                   sentences_of(reference, "en"))
     assert measured == "parallel", signals
+
+
+# ---------------------------------------------------------------- Urdu declared Hindi, and the reverse
+
+HINDI = [
+    "रॉटरडैम बंदरगाह के गोदी मज़दूरों ने बुधवार को वेतन और काम के घंटों को लेकर 48 घंटे की हड़ताल शुरू की।",
+    "एफएनवी यूनियन ने कहा कि कंटेनर टर्मिनलों पर लगभग 3,500 मज़दूरों ने काम बंद कर दिया था।",
+    "शाम तक चालीस से अधिक जहाज़ तट के पास लंगर डाले इंतज़ार कर रहे थे।",
+    "यूनियन 9 प्रतिशत वेतन वृद्धि और दस घंटे से लंबी रात की पालियों को ख़त्म करने की माँग कर रही है।",
+    "नियोक्ताओं ने अब तक दो वर्षों में 4 प्रतिशत की पेशकश की है।",
+    "यूनियन नेता नीक स्टाम ने कहा कि कोई समझौता न होने पर मज़दूर हड़ताल बढ़ाने के लिए तैयार हैं।",
+]
+URDU = [
+    "روٹرڈیم بندرگاہ کے گودی مزدوروں نے بدھ کو تنخواہوں اور کام کے اوقات پر اڑتالیس گھنٹے کی ہڑتال شروع کی۔",
+    "یونین نے کہا کہ کنٹینر ٹرمینلز پر تقریباً ساڑھے تین ہزار مزدوروں نے کام بند کر دیا تھا۔",
+    "شام تک چالیس سے زیادہ جہاز ساحل کے قریب لنگر انداز ہو کر انتظار کر رہے تھے۔",
+    "یونین نو فیصد تنخواہ میں اضافے اور دس گھنٹے سے لمبی رات کی شفٹوں کے خاتمے کا مطالبہ کر رہی ہے۔",
+    "آجروں نے اب تک دو سال کے لیے چار فیصد کی پیشکش کی ہے۔",
+    "یونین کے رہنما نے کہا کہ اگر کوئی معاہدہ نہ ہوا تو مزدور ہڑتال بڑھانے کے لیے تیار ہیں۔",
+]
+
+
+@pytest.mark.parametrize("declared, text, identified", [("hi", URDU, "ur"), ("ur", HINDI, "hi")],
+                         ids=["urdu-declared-hindi", "hindi-declared-urdu"])
+def test_a_text_in_the_other_script_is_refused_in_one_line(tmp_path, declared, text, identified):
+    """Kept as declared before, with a note: 'identified as 'ur', a close relative of the declared 'hi''."""
+    overrides = write_document(tmp_path, declared, text, STRIKE_EN[:6])
+    before = tree_checksum(tmp_path, exclude=(tmp_path / "cache",))
+    outcome = run_cli("run", [*overrides, f"hydra.run.dir={tmp_path / 'run'}"], tmp_path)
+    assert_one_line_error(outcome, "document 'doc'", f"declared '{declared}'", f"the text is '{identified}'",
+                          "fix lang in the manifest")
+    assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == before
+
+
+def test_a_hindi_text_declared_hindi_is_kept(tmp_path):
+    record, _ = one_document(tmp_path, "hi", HINDI, STRIKE_EN[:6])
+    assert record["src_lang"] == "hi"
