@@ -34,9 +34,10 @@ import pytest
 from harness.align.encoder import encoder_text
 from harness.data.languages import identifier_text
 from tests.adversarial import assert_one_line_error, run_cli, tree_checksum
-from tests.test_adversarial_round10_relation import STRIKE_EN, note_lines, one_document, write_document
+from tests.test_adversarial_round10_relation import STRIKE_EN, note_lines, one_document, relation, write_document
 from tests.test_adversarial_round28_scoring import FRENCH_HYPOTHESIS, FRENCH_REFERENCE, FRENCH_SOURCE, decomposed
 from tests.test_adversarial_round29_relation import judged, seed, sentences_of
+from tests.test_adversarial_round8_languages import data_set, refusal
 
 # ---------------------------------------------------------------- decomposed accents in a searched document
 
@@ -123,3 +124,37 @@ def test_a_text_in_the_other_script_is_refused_in_one_line(tmp_path, declared, t
 def test_a_hindi_text_declared_hindi_is_kept(tmp_path):
     record, _ = one_document(tmp_path, "hi", HINDI, STRIKE_EN[:6])
     assert record["src_lang"] == "hi"
+
+
+# ---------------------------------------------------------------- Norwegian Nynorsk
+
+BOKMAL = [
+    "Havnearbeiderne i Rotterdam startet onsdag en streik på 48 timer på grunn av lønn og arbeidstid.",
+    "Fagforeningen FNV sa at rundt 3500 arbeidere hadde lagt ned arbeidet ved containerterminalene.",
+    "Om kvelden ventet mer enn førti skip for anker utenfor kysten.",
+    "Fagforeningen krever en lønnsøkning på 9 prosent og slutt på nattskift som varer lenger enn ti timer.",
+    "Arbeidsgiverne har så langt tilbudt 4 prosent over to år.",
+    "Fagforeningsleder Niek Stam sa at arbeiderne var klare til å forlenge streiken hvis det ikke ble noen avtale.",
+]
+NYNORSK = [
+    "Hamnearbeidarane i Rotterdam starta onsdag ein streik på 48 timar på grunn av løn og arbeidstid.",
+    "Fagforeininga FNV sa at rundt 3500 arbeidarar hadde lagt ned arbeidet ved containerterminalane.",
+    "Om kvelden venta meir enn førti skip for anker utanfor kysten.",
+    "Fagforeininga krev ei lønsauke på 9 prosent og slutt på nattskift som varer lenger enn ti timar.",
+    "Arbeidsgjevarane har så langt tilbode 4 prosent over to år.",
+    "Fagforeiningsleiar Niek Stam sa at arbeidarane var klare til å forlengje streiken dersom det ikkje vart nokon "
+    "avtale.",
+]
+
+
+def test_a_nynorsk_translation_into_norwegian_is_on_target(tmp_path):
+    """'Norwegian 0%!' and `cannot_judge` ('hypothesis not no') before."""
+    record, table = one_document(tmp_path, "en", STRIKE_EN[:6], BOKMAL, NYNORSK, target_lang="no")
+    assert record["diagnostics"]["output_language"]["english"] == 1.0
+    assert not note_lines(table, "! output not in no")
+    assert relation(record)["measured"] == "parallel"
+
+
+def test_nynorsk_written_as_its_own_code_is_told_to_write_no(tmp_path):
+    message = refusal(data_set(tmp_path, lang="nn"))
+    assert "'nn'" in message and "write 'no' (Norwegian)" in message, message
