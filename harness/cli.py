@@ -38,6 +38,7 @@ from harness.config import (CONF_DIR, LaunchFlags, check_experiment_names, check
                             check_model_folder_name, compose_launch, composition_message, is_hydra_setting,
                             job_settings, refuse_missing_values, refuse_owned_hydra_settings,
                             refuse_owned_hydra_values, register_schemas, to_plain, unresolvable)
+from harness.data.languages import language_code
 from harness.errors import Terminated, UserError, first_line, is_disk_full, unknown_name
 from harness.pipeline import check_settings, run
 from harness.progress import quiet_library_bars
@@ -593,6 +594,11 @@ def score_languages(args: argparse.Namespace, parser: argparse.ArgumentParser) -
         if (src or pair_src) != pair_src or (tgt or pair_tgt) != pair_tgt:
             parser.error(f"-l {args.language_pair} disagrees with --src-lang {src or pair_src} --tgt-lang "
                          f"{tgt or pair_tgt}; give the languages one way")
+        for code in (pair_src, pair_tgt):   # named as written: -l fr-zh-Hant was "--tgt-lang: unknown ... 'zh-Hant'"
+            try:
+                language_code(code, f"-l {args.language_pair}")
+            except UserError as err:
+                parser.error(str(err))
         src, tgt = pair_src, pair_tgt
     if not src:
         parser.error("the following arguments are required: --src-lang (or -l SRC-TGT, e.g. -l fr-en)")

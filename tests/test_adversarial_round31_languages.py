@@ -158,3 +158,17 @@ def test_a_nynorsk_translation_into_norwegian_is_on_target(tmp_path):
 def test_nynorsk_written_as_its_own_code_is_told_to_write_no(tmp_path):
     message = refusal(data_set(tmp_path, lang="nn"))
     assert "'nn'" in message and "write 'no' (Norwegian)" in message, message
+
+
+# ---------------------------------------------------------------- harness-score -l
+
+@pytest.mark.parametrize("pair, written, code", [("fr-zh-Hant", "zh-Hant", "zh"), ("FR-ZH", "FR", "fr")],
+                         ids=["script-tag", "capitals"])
+def test_a_language_pair_written_another_way_is_named_as_written(tmp_path, pair, written, code):
+    for name, lines in (("src.txt", FRENCH_HYPOTHESIS), ("ref.txt", FRENCH_SOURCE), ("sys.txt", FRENCH_SOURCE)):
+        (tmp_path / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    before = tree_checksum(tmp_path)
+    outcome = run_cli("score", ["-r", "ref.txt", "-s", "src.txt", "-l", pair, "sys.txt", "--out",
+                                str(tmp_path / "out")], cwd=tmp_path)
+    assert_one_line_error(outcome, f"-l {pair}: unknown language code '{written}'", f"write '{code}'")
+    assert tree_checksum(tmp_path) == before
