@@ -600,9 +600,9 @@ def score_languages(args: argparse.Namespace, parser: argparse.ArgumentParser) -
             except UserError as err:
                 parser.error(str(err))
         src, tgt = pair_src, pair_tgt
-    if not src:
+    if src is None:
         parser.error("the following arguments are required: --src-lang (or -l SRC-TGT, e.g. -l fr-en)")
-    return src, tgt or "en"
+    return src, "en" if tgt is None else tgt   # an empty --tgt-lang= (an unset $TGT) is refused, not read as en
 
 
 def score_main() -> None:

@@ -18,7 +18,8 @@ harness-score and the comparison, against `sacrebleu REF -i HYP -l SRC-TGT`. Wha
   and its relation `cannot_judge` ('hypothesis not no'): py3langid labels Nynorsk 'nn'. It is now Norwegian; 'nn' in
   a manifest is refused with 'write no', as 'nb' is.
 - harness-score -l fr-zh-Hant was refused as '--tgt-lang: unknown language code ...', an option the user did not
-  write; it now names -l fr-zh-Hant.
+  write; it now names -l fr-zh-Hant. An empty --tgt-lang= (an unset $TGT) was read as English, the default; it is
+  refused.
 
 Held: a Chinese target's BLEU is signed tok:zh and equals `sacrebleu -l fr-zh` in harness-score, a searched document
 (its scored/ files) and the comparison; a Japanese target without MeCab is refused before anything is written;
@@ -28,6 +29,8 @@ embeddings, NBSP, tatweel or presentation forms, and French in fullwidth letters
 (romanized Hindi) reference declared English is refused.
 """
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
@@ -160,15 +163,30 @@ def test_nynorsk_written_as_its_own_code_is_told_to_write_no(tmp_path):
     assert "'nn'" in message and "write 'no' (Norwegian)" in message, message
 
 
-# ---------------------------------------------------------------- harness-score -l
+# ---------------------------------------------------------------- harness-score's languages
+
+def french_set(folder: Path) -> None:
+    """A line-aligned French-English set with one system, the reference itself."""
+    for name, lines in (("src.txt", FRENCH_HYPOTHESIS), ("ref.txt", FRENCH_SOURCE), ("sys.txt", FRENCH_SOURCE)):
+        (folder / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
 
 @pytest.mark.parametrize("pair, written, code", [("fr-zh-Hant", "zh-Hant", "zh"), ("FR-ZH", "FR", "fr")],
                          ids=["script-tag", "capitals"])
 def test_a_language_pair_written_another_way_is_named_as_written(tmp_path, pair, written, code):
-    for name, lines in (("src.txt", FRENCH_HYPOTHESIS), ("ref.txt", FRENCH_SOURCE), ("sys.txt", FRENCH_SOURCE)):
-        (tmp_path / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    french_set(tmp_path)
     before = tree_checksum(tmp_path)
     outcome = run_cli("score", ["-r", "ref.txt", "-s", "src.txt", "-l", pair, "sys.txt", "--out",
                                 str(tmp_path / "out")], cwd=tmp_path)
     assert_one_line_error(outcome, f"-l {pair}: unknown language code '{written}'", f"write '{code}'")
+    assert tree_checksum(tmp_path) == before
+
+
+def test_an_empty_target_language_is_refused_not_read_as_english(tmp_path):
+    """--tgt-lang= (an unset $TGT) was read as the default, English: an English set scored with no word."""
+    french_set(tmp_path)
+    before = tree_checksum(tmp_path)
+    outcome = run_cli("score", ["-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", "--tgt-lang=", "sys.txt",
+                                "--out", str(tmp_path / "out")], cwd=tmp_path)
+    assert_one_line_error(outcome, "--tgt-lang: unknown language code ''")
     assert tree_checksum(tmp_path) == before
