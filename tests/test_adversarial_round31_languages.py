@@ -13,7 +13,8 @@ harness-score and the comparison, against `sacrebleu REF -i HYP -l SRC-TGT`. Wha
   i, I to ı): 0.69, parallel (the encoder and language ID read it so: languages.capitals_lowered).
 - an Urdu text declared Hindi (and a Hindi one declared Urdu) was kept as declared, with only a note ('a close
   relative'), and handed to a model as the other language: language ID is sure of it (1.00) and never confuses the
-  two scripts. It is refused in one line, as any other language is; so is Tajik (Cyrillic) declared Persian.
+  two scripts. It is refused in one line, as any other language is; so is Tajik (Cyrillic) declared Persian, and a
+  Japanese text (language ID reads it by its kana, which Chinese does not write) declared Chinese.
 - a Nynorsk translation into target_lang 'no' (the harness's one code for Norwegian) read 'Norwegian 0%!', off-target,
   and its relation `cannot_judge` ('hypothesis not no'): py3langid labels Nynorsk 'nn'. It is now Norwegian; 'nn' in
   a manifest is refused with 'write no', as 'nb' is.
@@ -121,6 +122,20 @@ def test_a_text_in_the_other_script_is_refused_in_one_line(tmp_path, declared, t
     outcome = run_cli("run", [*overrides, f"hydra.run.dir={tmp_path / 'run'}"], tmp_path)
     assert_one_line_error(outcome, "document 'doc'", f"declared '{declared}'", f"the text is '{identified}'",
                           "fix lang in the manifest")
+    assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == before
+
+
+JAPANESE = ["猫は今朝からずっとソファの上で眠っています。", "私たちは昨日の夜、とてもおいしいアップルパイを食べました。",
+            "市議会は昨夜、来年度の予算案について採決を行いました。", "図書館は二年間の改修工事を終えて、土曜日に再開しました。"]
+
+
+def test_a_japanese_text_declared_chinese_is_refused(tmp_path):
+    """Kept as Chinese before, with a note ('a close relative'): language ID reads Japanese by its kana, which Chinese
+    does not write. A Chinese text declared Japanese keeps its note (Japanese written mostly in kanji reads so)."""
+    overrides = write_document(tmp_path, "zh", JAPANESE, STRIKE_EN[:4])
+    before = tree_checksum(tmp_path, exclude=(tmp_path / "cache",))
+    outcome = run_cli("run", [*overrides, f"hydra.run.dir={tmp_path / 'run'}"], tmp_path)
+    assert_one_line_error(outcome, "declared 'zh'", "the text is 'ja'", "fix lang in the manifest")
     assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == before
 
 

@@ -91,8 +91,10 @@ DECLARED_RULED_OUT = 0.001     # ... while the declared one has less than this
 CLOSE_LANGUAGES = ({"bs", "hr", "sr"}, {"ms", "id"}, {"no", "nb", "nn", "da", "sv"}, {"es", "gl", "pt", "ast", "ca"},
                    {"fr", "oc", "ca", "wa"}, {"tr", "az", "crh"}, {"cs", "sk"}, {"ru", "uk", "be", "bg", "mk"},
                    {"nl", "af", "fy", "li"}, {"ar", "ary", "arz", "apc", "acm"}, {"fa", "prs"},
-                   {"hi", "mr", "ne"}, {"de", "lb", "gsw", "nds"}, {"it", "co", "sc", "scn", "vec"},
-                   {"zh", "ja"})   # Japanese written mostly in kanji
+                   {"hi", "mr", "ne"}, {"de", "lb", "gsw", "nds"}, {"it", "co", "sc", "scn", "vec"})
+# (declared, identified): Japanese written mostly in kanji reads as Chinese; never the reverse, since language ID reads
+# Japanese by its kana, which Chinese does not write (a Japanese text declared 'zh' was kept as Chinese, round 31)
+READ_AS_RELATIVE = {("ja", "zh")}
 
 
 UNPACKED_IDENTIFIER = "language_identifier"   # the cache folder's unpacked copy of py3langid's model, per version
@@ -288,7 +290,7 @@ def check_language(text: str, declared: str, where: str, cache: TranslationCache
     if not clearly_other(verdict, declared):
         return None
     top = verdict["top"]
-    if any({top, declared} <= group for group in CLOSE_LANGUAGES):
+    if any({top, declared} <= group for group in CLOSE_LANGUAGES) or (declared, top) in READ_AS_RELATIVE:
         return f"{where}: identified as '{top}', a close relative of the declared '{declared}'; kept as declared"
     rest = words_besides_names(text)
     if word_count(rest) < MIN_WORDS_TO_IDENTIFY:
