@@ -6,7 +6,8 @@ harness-score and the comparison, against `sacrebleu REF -i HYP -l SRC-TGT`. Wha
 
 - a searched document's output with decomposed accents (NFD) against a composed reference read BLEU 48.0 for the
   reference's own French words, as sacrebleu scores those strings, with no word: the note round 28 gave a line-aligned
-  file was not given a searched document. It now is, for a decomposed reference too.
+  file was not given a searched document. It now is, for a decomposed reference too. Under a comparison (harness-score
+  of several files prints nothing else) the decomposed system ranked last with no word: it is now under `degraded:`.
 - a Turkish text written in capitals was lowered by str.lower, which reads the dotted capital İ as i and a combining dot
   and the dotless I as i: the seeds' Turkish 002 in capitals read a mean cosine of 0.48 with its English translation
   (0.75 as written), and its first half `cannot_judge` where it is a translation. Lowered as Turkish lowers it (İ to
@@ -62,6 +63,20 @@ def test_a_decomposed_output_of_a_searched_document_is_named_under_the_table(tmp
 def test_a_decomposed_reference_of_a_searched_document_is_named(tmp_path):
     record, table = one_document(tmp_path, "en", FRENCH_SOURCE, decomposed(FRENCH_REFERENCE), FRENCH_HYPOTHESIS, "fr")
     assert [line for line in note_lines(table, "note: doc: the reference ref.txt file has decomposed characters")]
+
+
+def test_a_decomposed_output_is_named_under_a_comparison(tmp_path):
+    """harness-score of two systems prints only the comparison: the system in NFD ranked last with no word (its note was
+    in its result.json alone)."""
+    for name, lines in (("src.txt", FRENCH_SOURCE), ("ref.txt", FRENCH_REFERENCE), ("composed.txt", FRENCH_HYPOTHESIS),
+                        ("decomposed.txt", decomposed(FRENCH_HYPOTHESIS))):
+        (tmp_path / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    outcome = run_cli("score", ["-r", "ref.txt", "-s", "src.txt", "-l", "en-fr", "composed.txt", "decomposed.txt",
+                                "--out", str(tmp_path / "out")], cwd=tmp_path)
+    assert outcome.code == 0, outcome.stderr[-2000:]
+    [line] = [line for line in outcome.stdout.splitlines() if "decomposed characters" in line]
+    assert line.startswith("degraded: decomposed: output has decomposed characters (not Unicode NFC)"), line
+    assert line.endswith("convert it to NFC: src"), line
 
 
 def test_a_composed_searched_document_has_no_such_note(tmp_path):

@@ -14,7 +14,7 @@ from harness.compare.discovery import Run, Skipped
 from harness.results.records import DocumentRecord, Segment
 from harness.score.aligned_scoring import compared_signature
 from harness.score.metrics.base import SCORE_DIGITS
-from harness.score.scoring import REFERENCE_COPY_NOTE
+from harness.score.scoring import DECOMPOSED_OUTPUT, REFERENCE_COPY_NOTE
 
 EXAMPLES_PER_DIRECTION = 3     # per system: where it beats the baseline most, and where the baseline beats it most
 EXAMPLE_METRICS = ("chrf", "bleu")    # sentence chrF is stable on short segments; BLEU is not
@@ -403,19 +403,24 @@ OFF_TARGET = "output not in {target} (off-target: untranslated or another langua
 
 
 REFERENCE_COPIED = "output is the reference word for word (its scores of 100 measure no translation): {documents}"
+DECOMPOSED = ("output has decomposed characters (not Unicode NFC), which match no composed character of the reference: "
+              "its scores are lower than the same text's; convert it to NFC: {documents}")
 
 
 def output_degradations(run: Run) -> list[str]:
     """What the run table shows of the outputs themselves, for the comparison's notes: the documents whose output
-    is off-target, those with empty outputs (the run table's ! and degraded column) and those whose output is their
-    reference (its note: the reference file handed in as a hypothesis ranked first at 100, with no word)."""
+    is off-target, those with empty outputs (the run table's ! and degraded column), those whose output is their
+    reference (its note: the reference file handed in as a hypothesis ranked first at 100, with no word) and those
+    whose output is decomposed (NFD) against a composed reference (its note: ranked last, with no word, round 31)."""
     documents = run.result.documents
     off_target = [d.id for d in documents if d.off_target]
     empty = [f"{d.id} {d.empty_outputs}/{d.hypothesis_units}" for d in documents if d.empty_outputs]
     copied = [d.id for d in documents if REFERENCE_COPY_NOTE in d.notes]
+    decomposed = [d.id for d in documents if any(note.startswith(DECOMPOSED_OUTPUT) for note in d.notes)]
     return ([OFF_TARGET.format(target=run.result.target_lang, documents=", ".join(off_target))] if off_target else []) \
         + ([f"empty outputs: {', '.join(empty)}"] if empty else []) \
-        + ([REFERENCE_COPIED.format(documents=", ".join(copied))] if copied else [])
+        + ([REFERENCE_COPIED.format(documents=", ".join(copied))] if copied else []) \
+        + ([DECOMPOSED.format(documents=", ".join(decomposed))] if decomposed else [])
 
 
 def system_description(run: Run) -> SystemInfo:

@@ -146,8 +146,12 @@ def uncomposed_lines(lines: list[str] | tuple[str, ...]) -> int:
     return sum(not unicodedata.is_normalized("NFC", line) for line in lines)
 
 
+DECOMPOSED_NOTE_START = "the {what} file has decomposed characters"
+DECOMPOSED_OUTPUT = DECOMPOSED_NOTE_START.format(what="hypothesis")   # how the output's note starts (the comparison's)
+
+
 def uncomposed_note(what: str, count: int, total: int, other: str) -> str:
-    return (f"the {what} file has decomposed characters (not Unicode NFC: a letter and a combining accent) on {count} "
+    return (f"{DECOMPOSED_NOTE_START.format(what=what)} (not Unicode NFC: a letter and a combining accent) on {count} "
             f"of its {total} lines, and {other} none: sacrebleu compares characters, so they match no composed character "
             f"of {other}, and these scores (sacrebleu REF -i HYP's) are lower than the same text's; convert the file "
             "to NFC (uconv -x any-nfc, or Python's unicodedata.normalize('NFC', text))")
