@@ -154,6 +154,21 @@ def test_a_japanese_text_declared_chinese_is_refused(tmp_path):
     assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == before
 
 
+def test_the_datas_language_notes_are_under_a_comparison(tmp_path):
+    """harness-score of two systems on a Hindi set (a language the encoder does not cover) printed the comparison alone,
+    with the relation 'parallel' (declared) and no word that it was not measured: the run tables that said so are not
+    printed. The notes every run holds of a document (the data's) are now under the comparison, once."""
+    for name, lines in (("src.txt", HINDI), ("ref.txt", STRIKE_EN[:6]), ("a.txt", STRIKE_EN[:6]),
+                        ("b.txt", STRIKE_EN[1:6] + STRIKE_EN[:1])):
+        (tmp_path / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    outcome = run_cli("score", ["-r", "ref.txt", "-s", "src.txt", "--src-lang", "hi", "a.txt", "b.txt", "--out",
+                                str(tmp_path / "out")], cwd=tmp_path)
+    assert outcome.code == 0, outcome.stderr[-2000:]
+    [line] = [line for line in outcome.stdout.splitlines() if "not covered by the multilingual encoder" in line
+              and line.startswith("note: src: ")]
+    assert "the relation and adequacy are not measured" in line, line
+
+
 def test_a_hindi_text_declared_hindi_is_kept(tmp_path):
     record, _ = one_document(tmp_path, "hi", HINDI, STRIKE_EN[:6])
     assert record["src_lang"] == "hi"

@@ -362,14 +362,16 @@ class SystemInfo:
 
 @dataclass(frozen=True)
 class DocumentInfo:
-    """A compared document: its relation as declared and as measured, and its number of segments (None: none
-    stored)."""
+    """A compared document: its relation as declared and as measured, its number of segments (None: none
+    stored), and the notes every compared run holds of it: the data's, not a system's (its language check, a language
+    the encoder does not cover, reference sentences the source lacks)."""
     id: str
     lang: str
     relation: str
     measured_relation: str | None
     parallel: bool
     segments: int | None
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -428,9 +430,14 @@ def system_description(run: Run) -> SystemInfo:
                       run.result.degradations() + output_degradations(run))
 
 
-def document_description(document: DocumentRecord) -> DocumentInfo:
+def document_description(records: list[DocumentRecord]) -> DocumentInfo:
+    """A compared document as every run stored it (the first run's record, the notes all of them hold: harness-score of
+    several files prints the comparison alone, and a reference in a close relative of its language, or a source
+    language the encoder does not cover, was said in no table, round 31)."""
+    document, notes = records[0], [[*r.notes, *r.alignment.get("notes", [])] for r in records]
+    shared = tuple(note for note in notes[0] if all(note in other for other in notes[1:]))
     return DocumentInfo(document.id, document.src_lang, document.relation, document.measured_relation,
-                        document.parallel, None if document.segments is None else len(document.segments))
+                        document.parallel, None if document.segments is None else len(document.segments), shared)
 
 
 def metric_description(runs: list[Run], level: str, name: str, compared: list[int]) -> MetricInfo:

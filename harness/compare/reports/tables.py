@@ -543,6 +543,7 @@ def comparison_notes(comparison: Comparison) -> list[str]:
     notes += [f"skipped {s.run_dir} ({s.state}: {s.reason})" for s in comparison.skipped]
     notes += [f"degraded: {system.name}: {'; '.join(system.degraded)}"
               for system in comparison.systems if system.degraded]
+    notes += [f"note: {d.id}: {note}" for d in comparison.data.documents for note in d.notes]
     return notes + skipped_document_notes(comparison)
 
 
