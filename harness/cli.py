@@ -42,12 +42,13 @@ from harness.data.languages import language_code
 from harness.errors import Terminated, UserError, first_line, is_disk_full, unknown_name
 from harness.pipeline import check_settings, run
 from harness.progress import quiet_library_bars
-from harness.compare.reports.tables import (ReportPlace, comparison_table, group_folder, results_table,
-                                           run_summary_table, terminal_text)
+from harness.compare.reports.tables import (GROUP_FOLDER_NAME, ReportPlace, comparison_table, group_folder,
+                                           results_table, run_summary_table, terminal_text)
 from harness.results.records import RunRecord
 from harness.results.results import read_record
-from harness.results.run_folder import (FAILED_MARKER, RUNNING_MARKER, Claim, abandon_launch, claim_sweep_folder,
-                                        finished_job, make_launch_folder, resolved, unfinished_jobs)
+from harness.results.run_folder import (FAILED_MARKER, RUNNING_MARKER, SWEEP_MARKER, SWEEP_RECORD, Claim,
+                                        abandon_launch, claim_sweep_folder, finished_job, make_launch_folder, resolved,
+                                        unfinished_jobs)
 from harness.compare.reports.run_index import list_runs
 from harness.score_files import (COMPARISON_DIR, ScoreRequest, run_folder_name, score_systems, system_config,
                                  system_names)
@@ -151,17 +152,48 @@ def check_overrides(arguments: list[str]) -> int:
     try:
         flags = LaunchFlags.of(arguments)
         jobs = sweep_jobs_of(arguments, flags)
+        folders = []
         for number, job in enumerate(jobs):
             cfg = compose_launch([*job, *launch_settings], flags)
-            check_launch(cfg, number)
+            folders.append(check_launch(cfg, number))
             cfg = job_settings(cfg)
             check_settings(cfg)
             require_mlflow(cfg.tracking)
+        check_job_folders(folders)
     except (HydraException, OmegaConfBaseException, yaml.YAMLError) as err:
         fail(composition_message(err, arguments))
     except UserError as err:
         fail(str(err))
     return len(jobs)
+
+
+SWEEP_COMPARISON = "comparison"   # a sweep's report, beside its jobs' folders (comparison_<n>: one per data set)
+
+
+def check_job_folders(folders: list[str | None]) -> None:
+    """Each job of a -m sweep in a folder of its own inside the sweep folder (hydra.sweep.subdir, resolved per job;
+    None where the launcher gives what it reads). Jobs given one folder ran the first and refused the next as 'a
+    finished run of other overrides' after the launch, whose fix (the same command again) refused it again; '.' put a
+    job in the sweep folder itself, '../x' outside it (its comparison found no run), 'comparison' where the sweep's
+    report is written."""
+    first_in: dict[str, int] = {}
+    for number, folder in enumerate(folders):
+        if folder is None:
+            continue
+        name = os.path.normpath(folder)
+        top = name.split(os.sep)[0]
+        if os.path.isabs(name) or top in (os.curdir, os.pardir, SWEEP_MARKER, SWEEP_RECORD, SWEEP_COMPARISON) \
+                or GROUP_FOLDER_NAME.fullmatch(top):
+            why = ("is not a folder inside the sweep folder" if os.path.isabs(name) or top in (os.curdir, os.pardir) else
+                   "is where the sweep keeps its own record or report")
+            raise UserError(f"hydra.sweep.subdir: job {number}'s folder '{folder}' {why}; give each job a folder of its "
+                            "own inside hydra.sweep.dir, or leave hydra.sweep.subdir out (its default: "
+                            "${hydra.job.num}_<model.name>)")
+        first = first_in.setdefault(name.casefold(), number)
+        if first != number:
+            raise UserError(f"hydra.sweep.subdir: jobs {first} and {number} would both run in the folder '{folder}' of "
+                            "the sweep (the second refused once the first finished); put ${hydra.job.num} in it, or "
+                            "leave hydra.sweep.subdir out (its default: ${hydra.job.num}_<model.name>)")
 
 
 def hydra_records(cfg: DictConfig) -> dict[str, str]:
@@ -705,7 +737,7 @@ class CompareSweepCallback(Callback):
             for folder in collection.skipped + compared.skipped:
                 log.warning("not in the comparison: %s", folder.describe())
             count = len(compared.comparisons)
-            folders = [sweep_dir / "comparison"] if count == 1 else [group_folder(sweep_dir, n, count)
+            folders = [sweep_dir / SWEEP_COMPARISON] if count == 1 else [group_folder(sweep_dir, n, count)
                                                                      for n in range(1, count + 1)]
             fix = f"write it later with: harness-compare {shlex.quote(str(sweep_dir))}"
             show_comparisons(compared.comparisons, [page for comparison, folder in zip(compared.comparisons, folders)

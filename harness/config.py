@@ -775,27 +775,30 @@ def logging_handlers(kind: str) -> set[str]:
     return set(OmegaConf.load(CONF_DIR / "hydra" / f"{kind}_logging" / "harness.yaml").get("handlers") or {})
 
 
-def check_launch(cfg: DictConfig, number: int) -> None:
+def check_launch(cfg: DictConfig, number: int) -> str | None:
     """Hydra's settings of a -m sweep's job (cfg: compose_launch's; number: the job's place in the sweep) that Hydra
     reads only once it has written the sweep folder (multirun.yaml, which the failed launch left behind). The job's
-    own settings are resolved first: the job folder's name interpolates model.name, which is the key to name."""
+    own settings are resolved first: the job folder's name interpolates model.name, which is the key to name. The
+    job's folder in the sweep folder (check_job_folder_name)."""
     check_interpolations(cfg)
     refuse_owned_hydra_values(cfg)
-    check_job_folder_name(cfg, number)
+    folder = check_job_folder_name(cfg, number)
     if cfg.hydra.launcher.get("n_jobs") == 0:   # joblib's ValueError, a traceback once the jobs were launched
         raise UserError("hydra.launcher.n_jobs=0: no job would run; give the number of jobs to run at once (1 or "
                         "more), or -1 for one per CPU core")
+    return folder
 
 
-def check_job_folder_name(cfg: DictConfig, number: int) -> None:
+def check_job_folder_name(cfg: DictConfig, number: int) -> str | None:
     """hydra.sweep.subdir, the job's folder in the sweep folder, resolves (${oc.env:UNSET}, ${nope}: Hydra's traceback
-    as it launched the first job). Settings that the launcher gives each job (hydra.job.id) are left to it."""
+    as it launched the first job); its value. Settings that the launcher gives each job (hydra.job.id) are left to it:
+    None."""
     with open_dict(cfg.hydra.job):
         cfg.hydra.job.num = number
     try:
-        cfg.hydra.sweep.subdir   # resolved as it is read
+        return str(cfg.hydra.sweep.subdir)   # resolved as it is read
     except InterpolationToMissingValueError:
-        pass
+        return None
     except InterpolationResolutionError as err:
         raise unresolvable(err) from None
 
