@@ -96,8 +96,9 @@ def run_folder_name(system: str) -> str:
     return f"{system}-system" if system.casefold() in (DATA_DIR, INPUTS_DIR, COMPARISON_DIR) else system
 
 
-def check_inputs(request: ScoreRequest) -> None:
-    """Every file readable, and the test set line-aligned on every side, before anything is written."""
+def check_inputs(request: ScoreRequest) -> list[str]:
+    """Every file readable, and the test set line-aligned on every side, before anything is written; the text of each
+    hypothesis file as checked, which its copy in --out is made of (copied_hypothesis)."""
     language_code(request.src_lang, "--src-lang")
     language_code(request.tgt_lang, "--tgt-lang")
     if not request.hypotheses:
@@ -114,10 +115,12 @@ def check_inputs(request: ScoreRequest) -> None:
                        "each reference translates line i of the source")
     check_languages(source, references, request.overrides)
     check_distinct(request.hypotheses, "hypothesis file", "hypothesis file")
+    hypotheses = []
     for path in request.hypotheses:
-        text = read_text_file(path, "hypothesis file", require_text=False, keep_byte_order_mark=True)
-        hypothesis_lines(text, len(source.paragraphs), str(path))
+        hypotheses.append(read_text_file(path, "hypothesis file", require_text=False, keep_byte_order_mark=True))
+        hypothesis_lines(hypotheses[-1], len(source.paragraphs), str(path))
     system_names(request.hypotheses)
+    return hypotheses
 
 
 def check_languages(source: Text, references: list[Text], overrides: list[str]) -> None:
@@ -218,11 +221,11 @@ def score_systems(request: ScoreRequest, out: Path) -> list[Path]:
     out = resolved(out, "--out")
     refuse_interpolation_marks(out)
     refuse_cache_inside(compose_config(request.overrides), out)   # before check_inputs opens the cache
-    check_inputs(request)
+    hypotheses = check_inputs(request)
     lock = earlier_score_to_finish(out, request)
     if lock is not None:
         try:
-            return scored_systems(request, out)
+            return scored_systems(request, out, hypotheses)
         finally:
             writer_lock.release(lock)
     created = claim_out(out)
@@ -233,7 +236,7 @@ def score_systems(request: ScoreRequest, out: Path) -> list[Path]:
             lock = writer_lock.hold(out / LOCK_FILE)
             write_data_set(out / DATA_DIR, request)
             write_json_atomically(out / RECORD_FILE, request_record(request))
-        return scored_systems(request, out, written)
+        return scored_systems(request, out, hypotheses, written)
     except UserError:   # a bad input or a full disk: nothing of this command is left behind, its finished runs included
         for path in written:
             remove_written(path)
@@ -260,10 +263,12 @@ def remove_written(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def scored_systems(request: ScoreRequest, out: Path, written: list[Path] | None = None) -> list[Path]:
-    """Each system's run folder, scored where it is not finished; `written` gets each folder made."""
+def scored_systems(request: ScoreRequest, out: Path, hypotheses: list[str],
+                   written: list[Path] | None = None) -> list[Path]:
+    """Each system's run folder, scored where it is not finished, from its hypothesis file's checked text;
+    `written` gets each folder made."""
     folders = []
-    for path, name in zip(request.hypotheses, system_names(request.hypotheses)):
+    for text, name in zip(hypotheses, system_names(request.hypotheses)):
         folder = out / run_folder_name(name)
         folders.append(folder)
         if (folder / "result.json").is_file():   # finished by the command this one takes over
@@ -271,21 +276,23 @@ def scored_systems(request: ScoreRequest, out: Path, written: list[Path] | None 
         if written is not None and not folder.exists():
             written.append(folder)
         with storage_errors_named(out):
-            inputs = copied_hypothesis(path, out / INPUTS_DIR / name, request.source)
+            inputs = copied_hypothesis(text, out / INPUTS_DIR / name, request.source)
         cfg = system_config(out / DATA_DIR, inputs, name, request.overrides)
         run(cfg, folder, {".hydra/config.yaml": OmegaConf.to_yaml(cfg)}, knob="--out")
     return folders
 
 
-def copied_hypothesis(path: Path, inputs: Path, source: Path) -> Path:
-    """The system's folder for model=files: the hypothesis file copied whole under the source's name (through a
-    temporary name: a command killed while copying leaves no part of it there)."""
+def copied_hypothesis(text: str, inputs: Path, source: Path) -> Path:
+    """The system's folder for model=files: the hypothesis file's text, byte for byte as check_inputs read and checked
+    it, under the source's name (through a temporary name: a command killed while copying leaves no part of it there).
+    The file is not read again: one edited while earlier systems were scored was copied unchecked and refused under
+    the name of its copy in --out, which the clean-up then removed with every finished system."""
     copy = hypothesis_copy(inputs, source)
     if not copy.is_file():
         inputs.mkdir(parents=True, exist_ok=True)
         partial = copy.with_name(f".{copy.name}.tmp-{os.getpid()}")
         try:
-            shutil.copyfile(path, partial)
+            partial.write_bytes(text.encode("utf-8"))
             os.replace(partial, copy)
         finally:
             partial.unlink(missing_ok=True)
