@@ -1,0 +1,87 @@
+"""Round 32 on the user's files and processes under hostile conditions: where each job of a sweep writes, and a
+hypothesis file edited while harness-score works.
+
+A -m sweep puts each job in hydra.sweep.dir/<hydra.sweep.subdir>, the subdir resolved per job. A subdir that gives
+two jobs one folder (`same`, `${model.name}` over a sweep of seeds) ran the first job and refused the second after the
+launch as 'a finished run of other overrides' (exit 1), with the fix 'run the same command ... to finish the sweep',
+which refused it again; `.` ran the job in the sweep folder itself (refused after the launch), `../x` outside the
+sweep folder (its comparison found no run: 'no comparison written'), `comparison` in the folder the sweep's report
+goes to. Each is now one line before the sweep folder is made.
+
+harness-score checked every hypothesis file first, then copied each into --out just before its system was scored,
+reading it again: a file edited meanwhile (its system after others, a tool still writing it) was copied unchecked and
+refused under the name of its copy in --out, which the clean-up then removed with every finished system. The copy is
+now written from the text that was checked.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness import score_files
+from harness.score_files import ScoreRequest, score_systems
+from tests.adversarial import assert_one_line_error, run_cli, tree_checksum
+from tests.test_adversarial_compare import write_dataset
+
+QUICK = ["model=identity", "alignment.embeddings=false", "data.root=my_data", "metrics=[bleu]"]
+
+
+def harness_run(user: Path, arguments: list[str]):
+    return run_cli("run", arguments, cwd=user, env={"HARNESS_CACHE_DIR": str(user.parent / "cache")})
+
+
+@pytest.mark.parametrize("sweep, folder, fragments", [
+    (["generation.seed=1,2", "hydra.sweep.subdir=same"], None, ["jobs 0 and 1", "'same'", "${hydra.job.num}"]),
+    (["generation.seed=1,2", "hydra.sweep.subdir=${model.name}"], None, ["jobs 0 and 1", "'identity'"]),
+    (["model.name=Run,run", "hydra.sweep.subdir=${model.name}"], None, ["jobs 0 and 1", "'run'"]),
+    (["hydra.sweep.subdir=."], "sweep", ["job 0's folder '.'", "not a folder inside the sweep folder"]),
+    (["hydra.sweep.subdir=../escaped"], "escaped", ["'../escaped'", "not a folder inside the sweep folder"]),
+    (["hydra.sweep.subdir=comparison"], "sweep/comparison", ["'comparison'", "the sweep keeps its own"]),
+], ids=["one-name", "model-name", "case-apart", "the-sweep-folder", "outside", "the-report-folder"])
+def test_sweep_jobs_without_a_folder_of_their_own_are_refused_before_the_launch(tmp_path, sweep, folder, fragments):
+    user = tmp_path / "user"
+    write_dataset(user / "my_data")
+    before = tree_checksum(user)
+    outcome = harness_run(user, ["-m", *QUICK, "hydra.sweep.dir=sweep", *sweep])
+    assert_one_line_error(outcome, "hydra.sweep.subdir", *fragments)
+    assert tree_checksum(user) == before   # no sweep folder, no job folder, nothing of the user's touched
+    assert folder is None or not (user / folder).exists()
+
+
+def test_a_sweep_whose_subdir_names_each_job_still_runs(tmp_path):
+    user = tmp_path / "user"
+    write_dataset(user / "my_data")
+    outcome = harness_run(user, ["-m", *QUICK, "generation.seed=1,2", "hydra.sweep.dir=sweep",
+                                 "hydra.sweep.subdir=seed_${generation.seed}"])
+    assert outcome.code == 0, outcome.stderr[-2000:]
+    assert all((user / "sweep" / name / "result.json").is_file() for name in ("seed_1", "seed_2"))
+
+
+SOURCE = ["Le maire a ouvert une ligne de tram lundi.", "Le conseil a voté un gros budget."]
+REFERENCE = ["The mayor opened a tram line on Monday.", "The council voted a large budget."]
+
+
+def test_a_hypothesis_file_edited_while_earlier_systems_are_scored_is_scored_as_checked(tmp_path, monkeypatch):
+    """sysB.txt is cut to one line once sysA's run is done (a tool rewriting it): the error named
+    OUT/inputs/sysB/src.txt, a file the clean-up removed, and sysA's finished run went with it."""
+    for name, lines in (("src", SOURCE), ("ref", REFERENCE), ("sysA", REFERENCE), ("sysB", REFERENCE)):
+        (tmp_path / f"{name}.txt").write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path / "cache"))
+    scored = score_files.run
+
+    def run_then_edit(cfg, folder, *args, **kwargs):
+        result = scored(cfg, folder, *args, **kwargs)
+        (tmp_path / "sysB.txt").write_text("a line the check never saw\n", encoding="utf-8")
+        return result
+
+    monkeypatch.setattr(score_files, "run", run_then_edit)
+    request = ScoreRequest(Path("src.txt"), [Path("ref.txt")], [Path("sysA.txt"), Path("sysB.txt")], "fr",
+                           overrides=["metrics=[bleu]", "alignment.embeddings=false"])
+    folders = score_systems(request, tmp_path / "out")
+    assert [folder.name for folder in folders] == ["sysA", "sysB"]
+    assert all((folder / "result.json").is_file() for folder in folders)
+    copy = tmp_path / "out" / "inputs" / "sysB" / "src.txt"
+    assert copy.read_bytes() == (tmp_path / "sysA.txt").read_bytes()   # the text checked, byte for byte
+    assert (tmp_path / "sysB.txt").read_text(encoding="utf-8") == "a line the check never saw\n"
