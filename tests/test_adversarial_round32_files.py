@@ -12,16 +12,23 @@ harness-score checked every hypothesis file first, then copied each into --out j
 reading it again: a file edited meanwhile (its system after others, a tool still writing it) was copied unchecked and
 refused under the name of its copy in --out, which the clean-up then removed with every finished system. The copy is
 now written from the text that was checked.
+
+A large binary file handed in as a text file (a model's weights, by a glob or a tab completion) was read whole before
+the check that calls it binary: 37 s and 4 GB of memory for 2 GB, a MemoryError traceback where less was left. Its
+first 64 KiB now decide.
 """
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from harness import score_files
 from harness.score_files import ScoreRequest, score_systems
-from tests.adversarial import assert_one_line_error, run_cli, tree_checksum
+from tests.adversarial import REPO, Outcome, assert_one_line_error, run_cli, tree_checksum
 from tests.test_adversarial_compare import write_dataset
 
 QUICK = ["model=identity", "alignment.embeddings=false", "data.root=my_data", "metrics=[bleu]"]
@@ -85,3 +92,40 @@ def test_a_hypothesis_file_edited_while_earlier_systems_are_scored_is_scored_as_
     copy = tmp_path / "out" / "inputs" / "sysB" / "src.txt"
     assert copy.read_bytes() == (tmp_path / "sysA.txt").read_bytes()   # the text checked, byte for byte
     assert (tmp_path / "sysB.txt").read_text(encoding="utf-8") == "a line the check never saw\n"
+
+
+# run in the child: the process may grow by HEADROOM bytes of address space from the moment harness-score checks its
+# inputs (RLIMIT_AS; a machine with little memory left, or a container's limit), then the command
+LITTLE_MEMORY = """
+import resource, sys
+from harness import score_files
+headroom = int(sys.argv.pop(1))
+checked = score_files.check_inputs
+def with_little_memory(*args, **kwargs):
+    size = next(int(line.split()[1]) * 1024 for line in open("/proc/self/status") if line.startswith("VmSize:"))
+    resource.setrlimit(resource.RLIMIT_AS, (size + headroom, resource.RLIM_INFINITY))
+    return checked(*args, **kwargs)
+score_files.check_inputs = with_little_memory
+from harness.cli import score_main
+score_main()
+"""
+HEADROOM = 512 << 20
+WEIGHTS = 1 << 30   # a model's weights: binary, and larger than the memory left
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").is_file(), reason="reads the process's size from /proc")
+def test_a_large_binary_file_named_as_a_hypothesis_is_refused_from_its_start(tmp_path):
+    """model.bin named by mistake (a glob, a tab completion): read whole before the check that calls it binary (a
+    2 GB file: 37 s and 4 GB of memory), which a machine with less memory left answered with a MemoryError traceback;
+    now one line, from the file's first 64 KiB."""
+    for name, lines in (("src", SOURCE), ("ref", REFERENCE)):
+        (tmp_path / f"{name}.txt").write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    with open(tmp_path / "model.bin", "wb") as weights:   # sparse: no disk space taken
+        weights.truncate(WEIGHTS)
+    before = tree_checksum(tmp_path)
+    environment = {**os.environ, "PYTHONPATH": str(REPO), "HARNESS_CACHE_DIR": str(tmp_path / "cache")}
+    done = subprocess.run([sys.executable, "-c", LITTLE_MEMORY, str(HEADROOM), "-r", "ref.txt", "-s", "src.txt",
+                           "--src-lang", "fr", "model.bin", "--out", "out"], cwd=tmp_path, env=environment,
+                          capture_output=True, text=True, errors="backslashreplace", timeout=300)
+    assert_one_line_error(Outcome(done.returncode, done.stdout, done.stderr), "model.bin", "looks binary")
+    assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == before
