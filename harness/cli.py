@@ -645,11 +645,11 @@ def score_main() -> None:
     stop_on_sigterm()
     score_logging(args.quiet)
     out = args.out or default_out("score")
-    checked_overrides(args.override)
     request = ScoreRequest(args.source, args.references, args.hypotheses, args.src_lang, args.tgt_lang, args.override)
     folders: list[Path] = []
     pages: list[Path] = []
     try:
+        checked_overrides(args.override)   # a second of composing: a Ctrl-C or SIGTERM there is said in one line too
         if args.baseline and args.baseline not in system_names(args.hypotheses):
             raise unknown_name("baseline system", args.baseline, system_names(args.hypotheses))
         check_resamples(args.resamples)
