@@ -15,7 +15,8 @@ now written from the text that was checked.
 
 A large binary file handed in as a text file (a model's weights, by a glob or a tab completion) was read whole before
 the check that calls it binary: 37 s and 4 GB of memory for 2 GB, a MemoryError traceback where less was left. Its
-first 64 KiB now decide.
+first 64 KiB now decide. harness-score stopped by Ctrl-C or SIGTERM while it composed its overrides (its first
+second) printed a traceback and exited 1; now one line.
 """
 from __future__ import annotations
 
@@ -129,3 +130,34 @@ def test_a_large_binary_file_named_as_a_hypothesis_is_refused_from_its_start(tmp
                           capture_output=True, text=True, errors="backslashreplace", timeout=300)
     assert_one_line_error(Outcome(done.returncode, done.stdout, done.stderr), "model.bin", "looks binary")
     assert tree_checksum(tmp_path, exclude=(tmp_path / "cache",)) == before
+
+
+# run in the child: the signal named arrives while harness-score composes its overrides (a second or so of its start)
+STOPPED_WHILE_CHECKING = """
+import os, signal, sys
+from harness import cli
+stop = getattr(signal, sys.argv.pop(1))
+checked = cli.checked_overrides
+def stopped(*args, **kwargs):
+    os.kill(os.getpid(), stop)
+    return checked(*args, **kwargs)
+cli.checked_overrides = stopped
+cli.score_main()
+"""
+
+
+@pytest.mark.parametrize("stop, code, said", [("SIGTERM", 143, "terminated (SIGTERM)"), ("SIGINT", 130, "interrupted")])
+def test_harness_score_stopped_while_it_checks_its_overrides_says_so_in_one_line(tmp_path, stop, code, said):
+    """harness-score checked its overrides outside the block that turns Ctrl-C and SIGTERM into one line: stopped then
+    (its first second), it printed a traceback of Hydra's composing and exited 1."""
+    for name, lines in (("src", SOURCE), ("ref", REFERENCE), ("sysA", REFERENCE)):
+        (tmp_path / f"{name}.txt").write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    before = tree_checksum(tmp_path)
+    environment = {**os.environ, "PYTHONPATH": str(REPO), "HARNESS_CACHE_DIR": str(tmp_path / "cache")}
+    done = subprocess.run([sys.executable, "-c", STOPPED_WHILE_CHECKING, stop, "-r", "ref.txt", "-s", "src.txt",
+                           "--src-lang", "fr", "sysA.txt", "--out", "out"], cwd=tmp_path, env=environment,
+                          capture_output=True, text=True, errors="backslashreplace", timeout=300)
+    assert done.returncode == code, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    assert done.stderr.splitlines() == [f"{said}: nothing was written"]
+    assert tree_checksum(tmp_path) == before
