@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from harness.errors import UserError, dangling_link
+from harness.errors import LINK_LOOP, UserError, dangling_link, looping_link
 
 log = logging.getLogger(__name__)
 TABLES = ("translations", "alignments", "metric_scores", "language_checks", "output_flags")   # key -> a translation,
@@ -100,6 +100,10 @@ def check_cache_location(path: Path) -> None:
         raise UserError(f"cache folder {path.parent}: {link} is a symbolic link to {os.readlink(link)}, which does not "
                         "exist (a disk that is not mounted?); mount or create it, or point HARNESS_CACHE_DIR (or "
                         "cache.dir=...) at another folder, or switch the cache off (cache.enabled=false)")
+    loop = looping_link(path.parent.absolute())
+    if loop is not None:
+        raise UserError(f"cache folder {path.parent}: {loop} {LINK_LOOP}, or point HARNESS_CACHE_DIR (or cache.dir=...) "
+                        "at another folder, or switch the cache off (cache.enabled=false)")
     blocking = next((p for p in [path.parent, *path.parent.parents] if p.exists() and not p.is_dir()), None)
     if blocking is not None:
         raise UserError(f"cache folder {path.parent}: {blocking} is a file, not a folder; point HARNESS_CACHE_DIR "

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import difflib
 import errno
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -76,8 +77,27 @@ def require_utf8(text: str, what: str) -> None:
                         "paths as UTF-8 text, so rename it to UTF-8 or choose another") from None
 
 
+LINK_LOOP = "is a symbolic link in a loop (it leads back to itself); point it at a file or folder"
+
+
+def in_a_loop(path: Path) -> bool:
+    """Whether following the path's symbolic links leads round in a circle (a -> b -> a)."""
+    try:
+        os.stat(path)
+    except OSError as err:
+        return err.errno == errno.ELOOP
+    return False
+
+
 def dangling_link(absolute: Path) -> Path | None:
     """The first symbolic link along an absolute path that leads to nothing (a disk that is not mounted), if any:
-    a folder made there would fail on the link ('File exists') or, once it is followed, be made in the disk's place."""
+    a folder made there would fail on the link ('File exists') or, once it is followed, be made in the disk's place.
+    A link in a loop leads somewhere, round in a circle: not this (in_a_loop)."""
     return next((prefix for prefix in [*reversed(absolute.parents), absolute]
-                 if prefix.is_symlink() and not prefix.exists()), None)
+                 if prefix.is_symlink() and not prefix.exists() and not in_a_loop(prefix)), None)
+
+
+def looping_link(absolute: Path) -> Path | None:
+    """The first symbolic link along an absolute path that is in a loop, if any (Python 3.13's resolve returns such a
+    path unresolved, and a folder made there fails with 'File exists' or 'Too many levels of symbolic links')."""
+    return next((prefix for prefix in [*reversed(absolute.parents), absolute] if in_a_loop(prefix)), None)

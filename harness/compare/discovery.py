@@ -12,8 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.data.documents import LINK_LOOP, in_a_loop
-from harness.errors import UserError, unknown_name
+from harness.errors import LINK_LOOP, UserError, in_a_loop, unknown_name
 from harness.results.results import RunRecord, as_run_record, read_record
 from harness.results.run_folder import (FAILED_MARKER, RESULT_FILE, RUNNING_MARKER, SWEEP_MARKER, SWEEP_RECORD,
                                         TRACKING_STORES, Claim, is_run_folder)

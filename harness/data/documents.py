@@ -6,7 +6,6 @@ dropped line is kept so that the result can show what was removed.
 from __future__ import annotations
 
 import codecs
-import errno
 import os
 import re
 import reprlib
@@ -20,7 +19,7 @@ from yaml.events import AliasEvent
 
 from harness.cache import TranslationCache
 from harness.config import read_unquoted
-from harness.errors import UserError, unknown_name, yaml_problem
+from harness.errors import LINK_LOOP, UserError, in_a_loop, unknown_name, yaml_problem
 from harness.data.languages import check_language, language_code
 from harness.data.lines import line_count_hint, split_lines, split_paragraphs, unmarked
 from harness.data.relations import DECLARABLE
@@ -146,18 +145,6 @@ def control_character_notes(lines: list[str] | tuple[str, ...], what: str) -> li
     return [f"the {what} holds control characters on {len(marked)} of its {len(lines)} lines (the first "
             f"U+{ord(first):04X}; ESC, U+001B, starts a coloured terminal's colour codes): they are kept as text, "
             "handed to a model and scored as sacrebleu scores them; remove them"]
-
-
-LINK_LOOP = "is a symbolic link in a loop (it leads back to itself); point it at a file or folder"
-
-
-def in_a_loop(path: Path) -> bool:
-    """Whether following the path's symbolic links leads round in a circle (a -> b -> a)."""
-    try:
-        os.stat(path)
-    except OSError as err:
-        return err.errno == errno.ELOOP
-    return False
 
 
 def resolved_input(path: Path, where: str) -> Path:

@@ -43,7 +43,8 @@ from pathlib import Path
 import psutil
 import yaml
 
-from harness.errors import Terminated, UserError, dangling_link, is_disk_full, require_utf8
+from harness.errors import (LINK_LOOP, Terminated, UserError, dangling_link, is_disk_full, looping_link,
+                            require_utf8)
 
 RESULT_FILE = "result.json"
 RUNNING_MARKER = "RUNNING"   # the claim of the run working in this folder (or killed in it)
@@ -82,6 +83,9 @@ def followed(absolute: Path, knob: str) -> Path:
     if link is not None:
         raise UserError(f"{knob}={absolute}: {link} is a symbolic link to {os.readlink(link)}, which does not "
                         "exist (a disk that is not mounted?); mount or create it, or choose another output folder")
+    loop = looping_link(absolute)
+    if loop is not None:
+        raise UserError(f"{knob}={absolute}: {loop} {LINK_LOOP}, or choose another output folder")
     try:
         return absolute.resolve()
     except (OSError, RuntimeError) as err:   # a loop of links
