@@ -16,7 +16,8 @@ now written from the text that was checked.
 A large binary file handed in as a text file (a model's weights, by a glob or a tab completion) was read whole before
 the check that calls it binary: 37 s and 4 GB of memory for 2 GB, a MemoryError traceback where less was left. Its
 first 64 KiB now decide. harness-score stopped by Ctrl-C or SIGTERM while it composed its overrides (its first
-second) printed a traceback and exited 1; now one line.
+second) printed a traceback and exited 1; now one line. An output folder (run, sweep, report, --out, cache) at a
+symbolic link in a loop was said to be a link to a file that does not exist, with 'mount or create it' as the fix.
 """
 from __future__ import annotations
 
@@ -161,3 +162,35 @@ def test_harness_score_stopped_while_it_checks_its_overrides_says_so_in_one_line
     assert "Traceback" not in done.stderr
     assert done.stderr.splitlines() == [f"{said}: nothing was written"]
     assert tree_checksum(tmp_path) == before
+
+
+def loop_in(folder: Path) -> Path:
+    (folder / "la").symlink_to("lb")
+    (folder / "lb").symlink_to("la")
+    return folder / "la"
+
+
+@pytest.mark.parametrize("entry, arguments", [
+    ("run", [*QUICK, "hydra.run.dir={out}"]),
+    ("run", ["-m", *QUICK, "hydra.sweep.dir={out}"]),
+    ("compare", ["run", "--out", "{out}"]),
+    ("score", ["-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", "sysA.txt", "--out", "{out}"]),
+    ("run", [*QUICK, "hydra.run.dir=new", "cache.dir={out}"]),
+], ids=["run-folder", "sweep-folder", "report-folder", "score-out", "cache-folder"])
+@pytest.mark.parametrize("below", [False, True], ids=["the-link", "below-it"])
+def test_an_output_folder_at_a_link_in_a_loop_is_called_one(tmp_path, entry, arguments, below):
+    """Such a link was said to lead to a file that 'does not exist (a disk that is not mounted?)', with the fix 'mount
+    or create it': the file it names exists, a link back (and the cache folder read 'File exists')."""
+    user = tmp_path / "user"
+    write_dataset(user / "my_data")
+    for name, lines in (("src", SOURCE), ("ref", REFERENCE), ("sysA", REFERENCE)):
+        (user / f"{name}.txt").write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    if entry == "compare":
+        assert harness_run(user, [*QUICK, "hydra.run.dir=run"]).code == 0
+    out = loop_in(user) / "sub" if below else loop_in(user)
+    before = tree_checksum(user)
+    outcome = run_cli(entry, [argument.format(out=out) for argument in arguments], cwd=user,
+                      env={"HARNESS_CACHE_DIR": str(tmp_path / "cache")})
+    assert_one_line_error(outcome, f"{user / 'la'} is a symbolic link in a loop")
+    assert "does not exist" not in outcome.stderr
+    assert tree_checksum(user) == before
