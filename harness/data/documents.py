@@ -134,17 +134,30 @@ def is_control_character(ch: str) -> bool:
     return unicodedata.category(ch) == "Cc" and not ch.isspace()
 
 
-def control_character_notes(lines: list[str] | tuple[str, ...], what: str) -> list[str]:
+REPLACEMENT_CHARACTER = "\ufffd"   # what a decoder puts for bytes it cannot read (errors="replace")
+
+
+def character_notes(lines: list[str] | tuple[str, ...], what: str) -> list[str]:
     """A text holding control characters (a file captured from a coloured terminal holds its ESC[32m colour codes):
     they are read, translated and scored as the characters they are, as sacrebleu reads them, and a searched output's
-    ESC[0m was read as sentences of its own ('a model repeating one sentence'); said, with the fix."""
+    ESC[0m was read as sentences of its own ('a model repeating one sentence'). A text holding U+FFFD, the character
+    a conversion from another encoding puts for each one it could not read (a Latin-1 file decoded as UTF-8 with its
+    errors replaced; a model's bytes cut inside a character): those characters are lost, and the text was translated
+    and scored without them, with no word. Each said, with the fix."""
+    notes = []
     marked = [line for line in lines if any(is_control_character(ch) for ch in line)]
-    if not marked:
-        return []
-    first = next(ch for ch in marked[0] if is_control_character(ch))
-    return [f"the {what} holds control characters on {len(marked)} of its {len(lines)} lines (the first "
-            f"U+{ord(first):04X}; ESC, U+001B, starts a coloured terminal's colour codes): they are kept as text, "
-            "handed to a model and scored as sacrebleu scores them; remove them"]
+    if marked:
+        first = next(ch for ch in marked[0] if is_control_character(ch))
+        notes.append(f"the {what} holds control characters on {len(marked)} of its {len(lines)} lines (the first "
+                     f"U+{ord(first):04X}; ESC, U+001B, starts a coloured terminal's colour codes): they are kept as "
+                     "text, handed to a model and scored as sacrebleu scores them; remove them")
+    replaced = [line for line in lines if REPLACEMENT_CHARACTER in line]
+    if replaced:
+        notes.append(f"the {what} holds the replacement character U+FFFD on {len(replaced)} of its {len(lines)} lines, "
+                     "which a conversion from another encoding puts for each character it could not read: those "
+                     "characters are lost, and the text is handed to a model and scored as it stands; convert the "
+                     "original to UTF-8 again (iconv -f ENCODING -t UTF-8)")
+    return notes
 
 
 def resolved_input(path: Path, where: str) -> Path:
@@ -685,7 +698,7 @@ def load_document(entry: dict, manifest: dict, root: Path, references: Reference
     notes = language_notes(source, where, references.cache) + [note for name in dict.fromkeys(names)
                                                                 for note in references.notes[name]]
     notes += [note for what, text in (("source", source), *(("reference", text) for text in texts))
-              for note in control_character_notes(text.paragraphs, f"{what} {text.path.name}")]
+              for note in character_notes(text.paragraphs, f"{what} {text.path.name}")]
     if segmentation == "sentences" and not line_aligned:
         notes += wrapped_lines_notes(source, "source") + wrapped_lines_notes(texts[0], "reference")
     return Document(str(entry["id"]), entry["relation"], source, texts[0], alignment, segmentation, tuple(notes),

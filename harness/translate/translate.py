@@ -10,7 +10,7 @@ from typing import Callable
 
 from harness.translate.backends.protocol import DocumentSource, Translator
 from harness.cache import TranslationCache, content_key
-from harness.data.documents import Document, control_character_notes, empty_file, has_visible_text
+from harness.data.documents import Document, character_notes, empty_file, has_visible_text
 from harness.errors import UserError
 from harness.data.lines import BYTE_ORDER_MARK, line_count_hint, split_lines, split_paragraphs
 from harness.progress import progress
@@ -114,9 +114,8 @@ class Translation:
     @property
     def notes(self) -> list[str]:
         """What a reader of this document's scores must know of its translation: what data.max_segments cut off,
-        one output repeated for many source sentences, control characters in the output."""
-        return [*self.cut_notes(), *repeated_output_notes(self),
-                *control_character_notes(self.written_lines(), "output")]
+        one output repeated for many source sentences, control or replacement characters in the output."""
+        return [*self.cut_notes(), *repeated_output_notes(self), *character_notes(self.written_lines(), "output")]
 
     def cut_notes(self) -> list[str]:
         """What data.max_segments cut off this document: every score of it is over the first segments alone."""
