@@ -18,6 +18,8 @@ the check that calls it binary: 37 s and 4 GB of memory for 2 GB, a MemoryError 
 first 64 KiB now decide. harness-score stopped by Ctrl-C or SIGTERM while it composed its overrides (its first
 second) printed a traceback and exited 1; now one line. An output folder (run, sweep, report, --out, cache) at a
 symbolic link in a loop was said to be a link to a file that does not exist, with 'mount or create it' as the fix.
+A reference or hypothesis holding U+FFFD (characters lost to a conversion from another encoding) was scored as it stood
+with no word; now a note names it, as control characters are named.
 """
 from __future__ import annotations
 
@@ -194,3 +196,24 @@ def test_an_output_folder_at_a_link_in_a_loop_is_called_one(tmp_path, entry, arg
     assert_one_line_error(outcome, f"{user / 'la'} is a symbolic link in a loop")
     assert "does not exist" not in outcome.stderr
     assert tree_checksum(user) == before
+
+
+def test_text_that_lost_characters_to_another_encoding_is_named_in_a_note(tmp_path):
+    """A reference that went through a lossy conversion (Latin-1 read as UTF-8 with its errors replaced: every accent
+    a U+FFFD) and a hypothesis file alike were scored as they stood, every system against the damaged reference, with
+    no word: the file is valid UTF-8, so nothing refused it."""
+    source = ["Le maire a inauguré la ligne de tramway lundi.", "Le conseil a voté un budget très élevé."]
+    reference = ["The mayor opened the tram line on Monday.", "The council voted a very high budget, café included."]
+    lossy = [line.encode("latin-1").decode("utf-8", errors="replace") for line in reference]
+    for name, lines in (("src", source), ("ref", lossy), ("sysA", lossy)):
+        (tmp_path / f"{name}.txt").write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    done = run_cli("score", ["-r", "ref.txt", "-s", "src.txt", "--src-lang", "fr", "sysA.txt", "--out", "out"],
+                   cwd=tmp_path, env={"HARNESS_CACHE_DIR": str(tmp_path / "cache")})
+    assert done.code == 0, done.stderr[-2000:]
+    notes = [line for line in done.stdout.splitlines() if "U+FFFD" in line]
+    assert [note.split(": ")[2] for note in notes] == [
+        "the reference ref.txt holds the replacement character U+FFFD on 1 of its 2 lines, which a conversion from "
+        "another encoding puts for each character it could not read", "the output holds the replacement character "
+        "U+FFFD on 1 of its 2 lines, which a conversion from another encoding puts for each character it could not "
+        "read"], done.stdout[-3000:]
+    assert all("iconv -f ENCODING -t UTF-8" in note for note in notes)
