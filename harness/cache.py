@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from harness.errors import LINK_LOOP, UserError, dangling_link, looping_link
+from harness.errors import LINK_LOOP, LOOPS, UserError, dangling_link, in_a_loop, looping_link
 
 log = logging.getLogger(__name__)
 TABLES = ("translations", "alignments", "metric_scores", "language_checks", "output_flags")   # key -> a translation,
@@ -111,6 +111,20 @@ def check_cache_location(path: Path) -> None:
     if path.is_dir():
         raise UserError(f"cache {path} is a folder, not the cache's file; point HARNESS_CACHE_DIR (or cache.dir=...) "
                         "at another folder, or switch the cache off (cache.enabled=false)")
+    if path.is_symlink() and not path.exists() or path.exists() and not path.is_file():
+        raise UserError(f"cache {path} {not_a_database_file(path)}; move it away, or point HARNESS_CACHE_DIR (or "
+                        "cache.dir=...) at another folder, or switch the cache off (cache.enabled=false)")
+
+
+def not_a_database_file(path: Path) -> str:
+    """Why the cache's file cannot be opened as one: SQLite followed a link to nothing and made the file it names,
+    outside the cache folder, and one to /dev/null (a way to switch a cache off) wrote its journal beside the device
+    (/dev/null-journal) and was then said to be a disk full or failing, as a pipe was."""
+    if in_a_loop(path):
+        return LOOPS
+    if not path.exists():
+        return f"is a symbolic link to {os.readlink(path)}, which does not exist"
+    return "is not a regular file (a pipe, a device or a socket)"
 
 
 def refuse_foreign_database(connection: sqlite3.Connection, path: Path | None) -> None:

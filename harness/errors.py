@@ -77,7 +77,8 @@ def require_utf8(text: str, what: str) -> None:
                         "paths as UTF-8 text, so rename it to UTF-8 or choose another") from None
 
 
-LINK_LOOP = "is a symbolic link in a loop (it leads back to itself); point it at a file or folder"
+LOOPS = "is a symbolic link in a loop (it leads back to itself)"
+LINK_LOOP = f"{LOOPS}; point it at a file or folder"
 
 
 def in_a_loop(path: Path) -> bool:
