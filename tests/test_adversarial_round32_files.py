@@ -19,7 +19,9 @@ first 64 KiB now decide. harness-score stopped by Ctrl-C or SIGTERM while it com
 second) printed a traceback and exited 1; now one line. An output folder (run, sweep, report, --out, cache) at a
 symbolic link in a loop was said to be a link to a file that does not exist, with 'mount or create it' as the fix.
 A reference or hypothesis holding U+FFFD (characters lost to a conversion from another encoding) was scored as it stood
-with no word; now a note names it, as control characters are named.
+with no word; now a note names it, as control characters are named. A cache file that is a pipe, a link to a device
+or a link to nothing was opened by SQLite (a disk 'full or failing'; /dev/null-journal written; the file a link names
+made outside the cache folder); now one line says what it is.
 """
 from __future__ import annotations
 
@@ -217,3 +219,29 @@ def test_text_that_lost_characters_to_another_encoding_is_named_in_a_note(tmp_pa
         "U+FFFD on 1 of its 2 lines, which a conversion from another encoding puts for each character it could not "
         "read"], done.stdout[-3000:]
     assert all("iconv -f ENCODING -t UTF-8" in note for note in notes)
+
+
+@pytest.mark.parametrize("make, said", [
+    (lambda cache: os.mkfifo(cache / "translations.sqlite"), "is not a regular file (a pipe, a device or a socket)"),
+    (lambda cache: os.mkfifo(cache.parent / "pipe") or (cache / "translations.sqlite").symlink_to(cache.parent / "pipe"),
+     "is not a regular file"),
+    (lambda cache: (cache / "translations.sqlite").symlink_to(cache.parent / "elsewhere.sqlite"),
+     "is a symbolic link to"),
+], ids=["pipe", "link-to-a-pipe", "link-to-nothing"])
+def test_a_cache_file_that_is_no_database_file_is_called_what_it_is(tmp_path, make, said):
+    """SQLite opened what it found there: a pipe, or a link to one or to /dev/null (a way to switch a cache off, which
+    also wrote /dev/null-journal beside the device where it could; not built here, so that no failure writes into
+    /dev), read 'the disk reported an I/O error (full, over a quota or a file size limit, or failing); free some
+    space'; a link to nothing had SQLite make the file it names, outside the cache folder."""
+    user = tmp_path / "user"
+    write_dataset(user / "my_data")
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    make(cache)
+    before = tree_checksum(tmp_path)
+    outcome = harness_run(user, [*QUICK, "hydra.run.dir=run"])
+    assert_one_line_error(outcome, f"cache {cache / 'translations.sqlite'} {said}", "move it away",
+                          "cache.enabled=false")
+    assert "disk" not in outcome.error_lines[0]
+    assert tree_checksum(tmp_path) == before
+    assert not (tmp_path / "elsewhere.sqlite").exists()
