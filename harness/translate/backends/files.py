@@ -29,8 +29,9 @@ class FilesBackend:
         self.model = model
         self.folder = Path(model.path).expanduser()
         self.stats: Counter = Counter()
-        if not self.folder.is_dir():
-            raise UserError(f"model.path '{model.path}': folder not found; point it at a folder of <doc_id>.txt files")
+        if not self.folder.is_dir():   # an existing file was 'folder not found': model.path=my_outputs.txt
+            found = "is not a folder" if self.folder.exists() else "folder not found"
+            raise UserError(f"model.path '{model.path}': {found}; point it at a folder of <doc_id>.txt files")
 
     def location(self, doc_id: str) -> str:
         return str(self.folder / f"{doc_id}.txt")
