@@ -21,7 +21,8 @@ symbolic link in a loop was said to be a link to a file that does not exist, wit
 A reference or hypothesis holding U+FFFD (characters lost to a conversion from another encoding) was scored as it stood
 with no word; now a note names it, as control characters are named. A cache file that is a pipe, a link to a device
 or a link to nothing was opened by SQLite (a disk 'full or failing'; /dev/null-journal written; the file a link names
-made outside the cache folder); now one line says what it is.
+made outside the cache folder); now one line says what it is. model.path at a file (model=files
+model.path=my_outputs.txt) read 'folder not found'.
 """
 from __future__ import annotations
 
@@ -245,3 +246,16 @@ def test_a_cache_file_that_is_no_database_file_is_called_what_it_is(tmp_path, ma
     assert "disk" not in outcome.error_lines[0]
     assert tree_checksum(tmp_path) == before
     assert not (tmp_path / "elsewhere.sqlite").exists()
+
+
+def test_model_path_at_a_file_is_not_called_missing(tmp_path):
+    """model=files model.path=my_outputs.txt, a file where a folder of <doc_id>.txt files is read: 'folder not found',
+    which sent the user looking for a typo in a name that is there."""
+    user = tmp_path / "user"
+    write_dataset(user / "my_data")
+    (user / "my_outputs.txt").write_text("The cat sleeps.\n", encoding="utf-8")
+    before = tree_checksum(user)
+    outcome = harness_run(user, ["model=files", "model.path=my_outputs.txt", "data.root=my_data", "hydra.run.dir=run"])
+    assert_one_line_error(outcome, "model.path 'my_outputs.txt': is not a folder", "a folder of <doc_id>.txt files")
+    assert "not found" not in outcome.stderr
+    assert tree_checksum(user) == before
