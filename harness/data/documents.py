@@ -260,7 +260,7 @@ def conversion_hint(raw: bytes) -> str:
     import chardet   # here: only a file that is not UTF-8 needs it (30 ms of every run's start)
     guess = chardet.detect(raw, prefer_superset=True, compat_names=False)
     if guess["encoding"] is None or guess["confidence"] < MIN_ENCODING_CONFIDENCE:
-        return "its encoding cannot be told from so little text; convert it to UTF-8 (iconv -f ENCODING -t UTF-8)"
+        return "its encoding cannot be told from its bytes; convert it to UTF-8 (iconv -f ENCODING -t UTF-8)"
     name = codecs.lookup(guess["encoding"]).name.upper()   # CP1252, KOI8-R, CP932: names iconv knows
     return f"it looks like {name}; convert it to UTF-8 (iconv -f {name} -t UTF-8)"
 
