@@ -21,6 +21,7 @@ from harness import run
 from harness.compare.compare import compare_runs, load_runs
 from harness.compare.reports.tables import comparison_markdown, run_summary_table
 from harness.config import compose_config
+from harness.score.metrics.base import SCORE_DIGITS
 from harness.score_files import ScoreRequest, score_systems
 from tests.adversarial import assert_one_line_error, run_cli, tree_checksum
 from tests.test_shared_segments import ENGLISH, FRENCH
@@ -93,7 +94,8 @@ def test_summary_rouge_is_rouge_scores_on_the_very_files_the_run_wrote(tmp_path)
     scorer = RougeScorer(list(ROUGE), use_stemmer=True)
     scored = result["documents"][0]["summary"]
     expected = scorer.score(reference_summary, summary)
-    assert scored["vs_reference_summary"] == {name: round(expected[name].fmeasure * 100, 4) for name in ROUGE}
+    assert scored["vs_reference_summary"] == {name: round(expected[name].fmeasure * 100, SCORE_DIGITS)
+                                              for name in ROUGE}
     expected = scorer.score(full_reference, summary)
     assert scored["vs_reference"] == pytest.approx({name: expected[name].fmeasure * 100 for name in ROUGE}, abs=1e-4)
     assert 0 < scored["vs_reference_summary"]["rouge2"] < 100
@@ -106,7 +108,7 @@ def test_summary_chrf_and_bleu_are_sacrebleus_on_the_same_texts(tmp_path):
     result = files_run(tmp_path, "sys", paragraphs(SYSTEM), "summarizer=lead", "summary.metrics=[chrf,bleu]")
     summary, reference_summary = (" ".join(text.split("\n")).strip() for text in summary_files(tmp_path / "sys"))
     scores = result["documents"][0]["summary"]["vs_reference_summary"]
-    assert scores["chrf"] == round(CHRF().sentence_score(summary, [reference_summary]).score, 4)
+    assert scores["chrf"] == round(CHRF().sentence_score(summary, [reference_summary]).score, SCORE_DIGITS)
     bleu = BLEU(effective_order=True).sentence_score(summary, [reference_summary]).score
     assert scores["bleu"] == pytest.approx(bleu, abs=1e-4)
 
@@ -239,7 +241,7 @@ def test_a_chinese_summary_is_cut_in_chinese_sentences_and_bleu_tokenizes_it_as_
     hypothesis, reference = " ".join(CHINESE_SYSTEM[:2]), " ".join(CHINESE[:2])
     assert scores["bleu"] == pytest.approx(
         BLEU(trg_lang="zh", effective_order=True).sentence_score(hypothesis, [reference]).score, abs=1e-4)
-    assert scores["chrf"] == round(CHRF().sentence_score(hypothesis, [reference]).score, 4)
+    assert scores["chrf"] == round(CHRF().sentence_score(hypothesis, [reference]).score, SCORE_DIGITS)
     assert "tok:zh" in result["summary_metrics"]["bleu"]
 
 

@@ -17,6 +17,7 @@ import re
 from harness.errors import UserError
 from harness.data.lines import split_lines
 from harness.score.metrics import DOCUMENT_LEVEL_EXCLUDED, Metric, select_metrics, target_settings
+from harness.score.metrics.base import SCORE_DIGITS
 
 NOVEL_NGRAM_ORDERS = (1, 2, 3)
 WORD = re.compile(r"\w+")
@@ -49,7 +50,8 @@ class SummaryMetrics:
 
     def similarity(self, summary: list[str], reference: list[str]) -> dict[str, float]:
         """Scores of a summary against a reference text, both given as lists of sentences."""
-        return {metric.name: round(metric.sentence_score(joined(metric, summary), joined(metric, reference)), 4)
+        return {metric.name: round(metric.sentence_score(joined(metric, summary), joined(metric, reference)),
+                                   SCORE_DIGITS)
                 for metric in self.metrics}
 
 
