@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from sacrebleu.metrics import CHRF
 
-from harness.compare.reports.tables import run_summary_table
+from harness.compare.compare import compare_runs, load_runs
+from harness.compare.reports.tables import comparison_markdown, run_summary_table
 from tests.test_adversarial_round11_summaries import ENGLISH, SYSTEM, data_set, files_run, paragraphs, summary_files
 
 # a summary sentence and a reference summary sentence whose chrF is 19.349977: sacrebleu shows 19.3; kept to four
@@ -45,3 +46,22 @@ def test_a_summary_chrf_is_shown_as_sacrebleu_shows_it(tmp_path):
     assert abs(stored - expected) < 1e-9
     [row] = table_rows(run_summary_table(result))
     assert row[4] == f"{expected:.1f}" == "19.3", row
+
+
+def test_a_comparison_shows_each_summary_score_with_the_run_tables_decimals(tmp_path):
+    """Broke: harness-compare's summary table (Markdown and HTML) showed every summary score with one decimal, a cosine
+    of 0.3 and a coverage of 1.0 where the run table showed 0.347 and 1.00, so two systems whose summaries' cosines
+    differ by up to 0.1 read alike. Now a comparison shows each score with the run table's decimals."""
+    result = files_run(tmp_path, "sys", paragraphs(SYSTEM), "summarizer=lead",
+                       "summary.metrics=[rouge1,embedding_cosine]")
+    scores = result["documents"][0]["summary"]
+    [row] = table_rows(run_summary_table(result))
+    cosine, free = scores["vs_reference_summary"]["embedding_cosine"], scores["reference_free"]
+    assert f"{cosine:.3f}" in row and f"{free['coverage']:.2f}" in row
+    section = comparison_markdown(compare_runs(load_runs([str(tmp_path / "sys")]), n_resamples=50))
+    header, row = markdown_summary_rows(section, with_header=True)
+    cells = dict(zip(header, row))
+    assert cells[r"vs\_reference\_summary embedding\_cosine"] == f"{cosine:.3f}"
+    assert cells[r"vs\_reference embedding\_cosine"] == f"{scores['vs_reference']['embedding_cosine']:.3f}"
+    assert cells[r"reference\_free coverage"] == f"{free['coverage']:.2f}"
+    assert cells[r"vs\_reference\_summary rouge1"] == f"{scores['vs_reference_summary']['rouge1']:.1f}"

@@ -224,18 +224,26 @@ def results_table(result: dict | RunRecord) -> str:
     return "\n".join([table, "", *notes])
 
 
-def summary_cell(scores: dict, name: str, decimals: int) -> str:
-    return f"{scores[name]:.{decimals}f}" if name in scores else NO_VALUE
+def summary_decimals(section: str, name: str) -> int:
+    """The decimals a summary score is shown with, in a run's table and in a comparison: a cosine 3, what a summary
+    does with its input (a ratio, a coverage, a share of novel n-grams) 2, a score out of 100 (ROUGE, chrF) 1."""
+    return 2 if section == "reference_free" else 3 if name == "embedding_cosine" else 1
+
+
+def summary_cell(section: str, name: str, score: float | None, missing: str = NO_VALUE) -> str:
+    return missing if score is None else f"{score:.{summary_decimals(section, name)}f}"
 
 
 def summary_row(document: DocumentRecord, similarity: list[str], cosine: bool) -> list[str]:
     summary = document.summary
-    close = summary.section("vs_reference_summary")
-    free = summary.section("reference_free")
-    full = [summary_cell(summary.section("vs_reference"), "embedding_cosine", 3)] if cosine else []
+
+    def cell(section: str, name: str) -> str:
+        return summary_cell(section, name, summary.section(section).get(name))
+
+    full = [cell("vs_reference", "embedding_cosine")] if cosine else []
     return [document.id, document.src_lang, document.relation, str(summary.words),
-            *[summary_cell(close, name, 3 if name == "embedding_cosine" else 1) for name in similarity],
-            *full, *[summary_cell(free, name, 2) for name in SUMMARY_FREE_COLUMNS], summary_degradations(document)]
+            *[cell("vs_reference_summary", name) for name in similarity],
+            *full, *[cell("reference_free", name) for name in SUMMARY_FREE_COLUMNS], summary_degradations(document)]
 
 
 def summary_degradations(document: DocumentRecord) -> str:
@@ -716,7 +724,8 @@ SUMMARY_NAME_COLUMNS = 5   # document, lang, relation, system, summarizer: then 
 def summary_table(comparison: Comparison) -> tuple[list[str], list[list[str]]]:
     columns = list(dict.fromkeys(key for row in comparison.summaries for key in row.scores))
     rows = [[row.document, row.lang, row.relation, row.system, row.summarizer,
-             *[number(row.scores.get(c)) for c in columns], ", ".join(row.degraded)] for row in comparison.summaries]
+             *[summary_cell(*column.split(" ", 1), row.scores.get(column), "n/a") for column in columns],
+             ", ".join(row.degraded)] for row in comparison.summaries]
     return ["document", "lang", "relation", "system", "summarizer", *columns, "degraded"], rows
 
 
