@@ -6,12 +6,21 @@ than declared, and an English summary of a text in another target language set a
 they are not repeated here."""
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
+import yaml
 from sacrebleu.metrics import CHRF
 
+from harness import run
 from harness.compare.compare import compare_runs, load_runs
 from harness.compare.reports.tables import comparison_markdown, run_summary_table
-from tests.test_adversarial_round11_summaries import ENGLISH, SYSTEM, data_set, files_run, paragraphs, summary_files
+from harness.config import compose_config
+from harness.results.results import as_run_record
+from tests.test_adversarial_round11_summaries import (ENGLISH, SYSTEM, data_set, files_run, paragraphs, summary_files,
+                                                      write)
 
+REPO = Path(__file__).resolve().parents[1]
 # a summary sentence and a reference summary sentence whose chrF is 19.349977: sacrebleu shows 19.3; kept to four
 # decimals it was 19.35, which a table shows as 19.4
 SUMMARY = "Tram monday between would lyon in new and year."
@@ -65,3 +74,46 @@ def test_a_comparison_shows_each_summary_score_with_the_run_tables_decimals(tmp_
     assert cells[r"vs\_reference embedding\_cosine"] == f"{scores['vs_reference']['embedding_cosine']:.3f}"
     assert cells[r"reference\_free coverage"] == f"{free['coverage']:.2f}"
     assert cells[r"vs\_reference\_summary rouge1"] == f"{scores['vs_reference_summary']['rouge1']:.1f}"
+
+
+def seed_data(folder: Path) -> Path:
+    """The seeds' 003 (a French press release about another meeting) declared a translation of the AP story."""
+    folder.mkdir(parents=True)
+    for name in ("003_b4c583ebb9432b98.txt", "002_ec956db8ad584669.txt"):
+        shutil.copy(REPO / "seeds" / name, folder / name)
+    shutil.copy(REPO / "references" / "001_8dfe5badceb79477.txt", folder / "ref.txt")
+    documents = [{"id": doc_id, "lang": lang, "file": name, "reference": "ref.txt", "relation": "parallel"}
+                 for doc_id, lang, name in (("003", "fr", "003_b4c583ebb9432b98.txt"),
+                                            ("002", "tr", "002_ec956db8ad584669.txt"))]
+    write(folder / "manifest.yaml", yaml.safe_dump({"target_lang": "en", "documents": documents}))
+    return folder
+
+
+MEETING = ("TOKYO, Japan, March 6, 2026 - Today, Prime Minister Mark Carney met with the Prime Minister of Japan, "
+           "Takaichi Sanae, during his bilateral visit to Japan.\nPrime Minister Carney congratulated Prime Minister "
+           "Takaichi on her decisive election victory. The leaders reaffirmed the close relationship between their "
+           "countries, rooted in democratic values and strong economic ties.\n")
+TALKS = ("Canada and Japan have started talks to share military intelligence as the two countries try to counter "
+         "growing threats from China and Russia.\nForeign Minister Melanie Joly said that sharing intelligence would "
+         "help counter threats at home and bring more stability to the region.\n")
+
+
+def test_a_summary_of_a_document_measured_unrelated_is_not_shown_as_parallel(tmp_path):
+    """Broke: a document declared parallel and measured unrelated (the seeds' 003, another meeting) read
+    'parallel/unrelated!' in the run table, starred, but 'parallel' in the summary table, beside a note that some
+    summary's relation is not parallel (which one, no row said), and 'parallel' in harness-compare's summary table. Now
+    both summary tables show the relation as the run table does."""
+    data = seed_data(tmp_path / "data")
+    outputs = tmp_path / "outputs"
+    write(outputs / "003.txt", MEETING)
+    write(outputs / "002.txt", TALKS)
+    result = run(compose_config([f"data.root={data}", "model=files", f"model.path={outputs}", "model.name=sys",
+                                 "metrics=[chrf]", "summarizer=lead", "summary.metrics=[rouge1]"]), tmp_path / "sys")
+    record = as_run_record(result)
+    relations = {d.id: (d.measured_relation, d.parallel) for d in record.documents}
+    assert relations == {"003": ("unrelated", False), "002": ("parallel", True)}
+    rows = {row[0]: row[2] for row in table_rows(run_summary_table(result))}
+    assert rows == {"003": "parallel/unrelated!", "002": "parallel/parallel"}
+    compared = markdown_summary_rows(comparison_markdown(compare_runs(load_runs([str(tmp_path / "sys")]),
+                                                                      n_resamples=50)))
+    assert {row[0]: row[2] for row in compared} == {"003": r"parallel/unrelated\!", "002": "parallel/parallel"}

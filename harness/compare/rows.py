@@ -259,7 +259,7 @@ def summary_rows(runs: list[Run]) -> list[SummaryRow]:
     for run in runs:
         documents = [document for document in run.result.documents if document.summary is not None]
         label, setup = summary_setup(run) if documents else ("", "")
-        rows += [SummaryRow(document.id, document.src_lang, document.relation, document.parallel, run.name, label,
+        rows += [SummaryRow(document.id, document.src_lang, document.shown_relation, document.parallel, run.name, label,
                             setup, document.summary.flat_scores(), summary_degradations(run, document))
                  for document in documents]
     return rows

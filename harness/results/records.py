@@ -508,6 +508,15 @@ class DocumentRecord(Record):
         return self.diagnostics.get("relation", {}).get("measured")
 
     @property
+    def shown_relation(self) -> str:
+        """Its relation as a table shows it: as declared, then as measured where it was ('parallel/unrelated!': '!'
+        where the two disagree), so that no row reads 'parallel' beside a note that it is not."""
+        measured = self.measured_relation
+        if measured is None:
+            return self.relation
+        return f"{self.relation}/{measured}{'!' if self.relation_agrees is False else ''}"
+
+    @property
     def relation_measured_from(self) -> str | None:
         return self.diagnostics.get("relation", {}).get("measured_from")
 

@@ -77,14 +77,6 @@ NOT_ALIGNED_NOTE = (f"{NO_VALUE}: no aligned segment (no reference sentence has 
                     "its aligned scores do not exist")
 
 
-def relation_cell(document: DocumentRecord) -> str:
-    measured = document.measured_relation
-    if measured is None:
-        return document.relation
-    flag = "!" if document.relation_agrees is False else ""
-    return f"{document.relation}/{measured}{flag}"
-
-
 def english_cell(document: DocumentRecord) -> str:
     language = document.output_language
     if not language or language.verdict in UNMEASURED_LANGUAGE:
@@ -137,7 +129,7 @@ def document_row(document: DocumentRecord, metric_names: list[str], aligned_name
                for name in aligned_names]
     empty = document.empty_outputs
     degraded = f"{empty}/{document.hypothesis_units} empty" if empty else ""
-    return [document.id, document.src_lang, relation_cell(document), *scores, *aligned,
+    return [document.id, document.src_lang, document.shown_relation, *scores, *aligned,
             adequacy_cell(document), english_cell(document), degraded]
 
 
@@ -241,7 +233,7 @@ def summary_row(document: DocumentRecord, similarity: list[str], cosine: bool) -
         return summary_cell(section, name, summary.section(section).get(name))
 
     full = [cell("vs_reference", "embedding_cosine")] if cosine else []
-    return [document.id, document.src_lang, document.relation, str(summary.words),
+    return [document.id, document.src_lang, document.shown_relation, str(summary.words),
             *[cell("vs_reference_summary", name) for name in similarity],
             *full, *[cell("reference_free", name) for name in SUMMARY_FREE_COLUMNS], summary_degradations(document)]
 
