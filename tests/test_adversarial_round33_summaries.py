@@ -19,6 +19,7 @@ from harness.config import compose_config
 from harness.results.results import as_run_record
 from tests.test_adversarial_round11_summaries import (ENGLISH, SYSTEM, data_set, files_run, paragraphs, summary_files,
                                                       write)
+from tests.test_shared_segments import FRENCH
 
 REPO = Path(__file__).resolve().parents[1]
 # a summary sentence and a reference summary sentence whose chrF is 19.349977: sacrebleu shows 19.3; kept to four
@@ -117,3 +118,24 @@ def test_a_summary_of_a_document_measured_unrelated_is_not_shown_as_parallel(tmp
     compared = markdown_summary_rows(comparison_markdown(compare_runs(load_runs([str(tmp_path / "sys")]),
                                                                       n_resamples=50)))
     assert {row[0]: row[2] for row in compared} == {"003": r"parallel/unrelated\!", "002": "parallel/parallel"}
+
+
+def test_an_english_summary_of_a_french_target_is_not_scored_against_the_french_reference(tmp_path, tiny_causal_lm):
+    """Broke: on a French target, summarizer=hf_causal summarizes every text in English, and each English summary was
+    scored against the full French reference too (`vs_reference`): ROUGE-1 0.0 and a 'cos ref' of 0.2 from the English
+    MiniLM, English-only metrics reading French, which require_english refuses everywhere else, shown as a score. Now
+    the summaries are scored against the reference's English summary alone, and the table says why."""
+    data = tmp_path / "data"
+    write(data / "src.txt", paragraphs(ENGLISH))
+    write(data / "ref.txt", paragraphs(FRENCH))
+    write(data / "manifest.yaml", yaml.safe_dump({"target_lang": "fr", "documents": [
+        {"id": "doc", "lang": "en", "file": "src.txt", "reference": "ref.txt", "relation": "parallel"}]}))
+    result = files_run(tmp_path, "sys", paragraphs(FRENCH), "summarizer=hf_causal",
+                       f"summarizer.model.model_id={tiny_causal_lm}", "summarizer.model.gguf_file=null",
+                       "summarizer.model.gguf_package=null", "summarizer.device=cpu", "summarizer.max_new_tokens=12",
+                       "summary.metrics=[rouge1,embedding_cosine]", data=data)
+    summary = result["documents"][0]["summary"]
+    assert "vs_reference_summary" in summary and "vs_reference" not in summary
+    table = run_summary_table(result)
+    assert "cos ref" not in table.splitlines()[0]
+    assert "not scored against the full reference (no cos ref): it is French" in table

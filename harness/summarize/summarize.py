@@ -2,7 +2,8 @@
 
 Each translated document (or, with summary.cross_lingual, its source) and the English reference are
 summarized by the same summarizer; summaries go through the translation cache (keyed by the summarizer's
-fingerprint), then are scored by harness.score.metrics.summary against the reference summary and the full reference.
+fingerprint), then are scored by harness.score.metrics.summary against the reference summary and the full reference
+(where the summaries are in its language).
 
 - lead: the first k sentences, the standard news baseline.
 - centrality: LexRank-style ranking (PageRank over the cosine graph of all-MiniLM-L6-v2 sentence embeddings);
@@ -371,9 +372,10 @@ def summarize_document(translation: Translation, output: SummaryOutput, hit: boo
     """summarized: (kind, text, lang) of what the summary was made from (summary_input)."""
     kind, input_text, input_lang = summarized
     metrics = stage.metrics
-    full_reference = sentences_of(reference_text(translation.document), stage.target_lang)
-    scores = {"vs_reference_summary": metrics.similarity(output.sentences, reference.output.sentences),
-              "vs_reference": metrics.similarity(output.sentences, full_reference)}
+    scores = {"vs_reference_summary": metrics.similarity(output.sentences, reference.output.sentences)}
+    if stage.summary_lang == stage.target_lang:   # an English summary of a French text is never scored against it
+        full_reference = sentences_of(reference_text(translation.document), stage.target_lang)
+        scores["vs_reference"] = metrics.similarity(output.sentences, full_reference)
     if stage.summarizer.summary_lang(input_lang) == input_lang:   # extractiveness: words shared with the input
         scores["reference_free"] = reference_free(output.text, input_text)
     return DocumentSummary(translation.document.id, kind, output, hit, scores, reference)
@@ -392,13 +394,19 @@ class SummaryStage:
     cross_lingual: bool = False
     metrics: SummaryMetrics = field(init=False)
 
+    @property
+    def summary_lang(self) -> str:
+        """The language of the summaries, of the reference as of the translations (an abstractive summarizer's:
+        English), which their metrics read."""
+        return self.summarizer.summary_lang(self.target_lang)
+
     def __post_init__(self):
         if not self.summarizer.reads(self.target_lang):   # before the metrics: the summarizer decides their language
             raise UserError(f"summarizer={self.summarizer.name} reads English only, and the translations and the "
                             f"reference are {language_name(self.target_lang)} (target_lang: {self.target_lang}); use "
                             "summarizer=lead (any language), summarizer=hf_causal, or summarizer=hf_seq2seq with a "
                             "multilingual model and summarizer.multilingual=true")
-        self.metrics = SummaryMetrics(self.metric_names, self.summarizer.summary_lang(self.target_lang))
+        self.metrics = SummaryMetrics(self.metric_names, self.summary_lang)
         if self.cross_lingual and not self.summarizer.multilingual:
             raise UserError(f"summary.cross_lingual=true needs a multilingual summarizer; '{self.summarizer.name}' "
                             "summarizes in the input's language -- use summarizer=hf_causal, or "

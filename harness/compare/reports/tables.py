@@ -272,13 +272,18 @@ def run_summary_table(result: dict | RunRecord) -> str:
     # no human summary: a summary is scored against the same summarizer's summary of the reference text
     made_by = summarizer_label(first.summarizer, references[0].details)
     notes = [f"summaries: {made_by} of each {first.input}, scored against {first.summarizer}'s summary of "
-             f"the reference ({references[0].text_file if len(references) == 1 else REFERENCE_SUMMARIES + '/'}; "
-             "cos ref: against the full reference)"]
+             f"the reference ({references[0].text_file if len(references) == 1 else REFERENCE_SUMMARIES + '/'}"
+             f"{'; cos ref: against the full reference' if cosine else ''})"]
+    if any(not d.summary.section("vs_reference") for d in documents):
+        notes.append(f"not scored against the full reference (no cos ref): it is {language_name(record.target_lang)}, "
+                     f"and {first.summarizer}'s summaries are English; no summary metric compares texts in two "
+                     "languages")
     if not all(d.parallel for d in documents):
         notes.append(NOT_PARALLEL_SUMMARY_NOTE)
     if any(not d.summary.section("reference_free") for d in documents):
         notes.append("reference-free scores left out (-) of summaries in another language than their input (summary."
-                     "cross_lingual): a summary shares no words with a text in another language")
+                     "cross_lingual, or an abstractive summarizer's English summary of a text in another language): a "
+                     "summary shares no words with a text in another language")
     if any(d.summarizes_off_target_output for d in documents):
         notes.append("input off-target: the translation summarized is not in the target language (the run table's "
                      "English column), so its summary's scores say nothing of the system's summaries")
