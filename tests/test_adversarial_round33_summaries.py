@@ -139,3 +139,17 @@ def test_an_english_summary_of_a_french_target_is_not_scored_against_the_french_
     table = run_summary_table(result)
     assert "cos ref" not in table.splitlines()[0]
     assert "not scored against the full reference (no cos ref): it is French" in table
+
+
+def test_a_summarys_compression_is_shown_as_the_ratio_itself(tmp_path):
+    """Broke: the reference-free figures were kept to four decimals too, so a summary of 101 words from a translation of
+    858 (compression 8.49505) was stored as 8.495 and shown as 8.49. Now they are kept as the scores are: 8.50."""
+    first = " ".join(["Alpha", *["beta"] * 99, "gamma."])                 # 101 words, the summary
+    rest = [" ".join(["Delta", *["epsilon"] * 47, "zeta."])] * 15 + [" ".join(["Eta", *["theta"] * 20, "iota."])]
+    assert sum(len(sentence.split()) for sentence in [first, *rest]) == 858
+    result = files_run(tmp_path, "sys", "\n".join([first, *rest]) + "\n", "summarizer=lead", "summarizer.sentences=1",
+                       "summary.metrics=[chrf]")
+    free = result["documents"][0]["summary"]["reference_free"]
+    assert free["compression_ratio"] == round(858 / 101, 10)
+    [row] = table_rows(run_summary_table(result))
+    assert row[-1] == "8.50", row
