@@ -6,6 +6,7 @@ than declared, and an English summary of a text in another target language set a
 they are not repeated here."""
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -17,8 +18,8 @@ from harness.compare.compare import compare_runs, load_runs
 from harness.compare.reports.tables import comparison_markdown, run_summary_table
 from harness.config import compose_config
 from harness.results.results import as_run_record
-from tests.test_adversarial_round11_summaries import (ENGLISH, SYSTEM, data_set, files_run, paragraphs, summary_files,
-                                                      write)
+from tests.test_adversarial_round11_summaries import (ENGLISH, FIXED_TEXT, QUIET, SYSTEM, data_set, files_run,
+                                                      paragraphs, summary_files, write)
 from tests.test_shared_segments import FRENCH
 
 REPO = Path(__file__).resolve().parents[1]
@@ -153,3 +154,23 @@ def test_a_summarys_compression_is_shown_as_the_ratio_itself(tmp_path):
     assert free["compression_ratio"] == round(858 / 101, 10)
     [row] = table_rows(run_summary_table(result))
     assert row[-1] == "8.50", row
+
+
+def test_a_summary_of_a_translation_cut_by_max_segments_is_shown_degraded(tmp_path):
+    """Broke: with data.max_segments=2 the summary was made from the output of the first 2 of 6 source sentences and
+    scored against the summary of the whole reference (ROUGE-1 61.1), with an empty `degraded` cell in the run's and the
+    comparison's summary tables: only the translation table's note said the document was cut. Now both say `input
+    cut`, and the run's summary table says what it means."""
+    data = data_set(tmp_path / "data")
+    table = write(tmp_path / "outputs.json", json.dumps(dict(zip(FRENCH, SYSTEM)), ensure_ascii=False))
+    result = run(compose_config([f"data.root={data}", "model=identity", f"backend._target_={FIXED_TEXT}",
+                                 f"model.path={table}", *QUIET, "summarizer=lead", "summary.metrics=[rouge1]",
+                                 "data.max_segments=2"]), tmp_path / "sys")
+    assert result["documents"][0]["summary"]["sentences"] == 2
+    summaries = run_summary_table(result)
+    [row] = table_rows(summaries)
+    assert row[-1] == "input cut", row
+    assert "input cut: the translation summarized is of the first source sentences alone" in summaries
+    [compared] = markdown_summary_rows(comparison_markdown(compare_runs(load_runs([str(tmp_path / "sys")]),
+                                                                        n_resamples=50)))
+    assert compared[-1] == "input cut", compared

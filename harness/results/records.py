@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypedDict, Union, get_args, get_origin, g
 
 from harness.data.relations import counts_as_parallel
 from harness.score.metrics.base import Score
+from harness.translate.translate import CUT_NOTE_START
 
 if TYPE_CHECKING:
     from harness.score.aligned_scoring import AlignedDocument
@@ -549,12 +550,20 @@ class DocumentRecord(Record):
         """Its summary was made from the system's output, and that output is not in the target language."""
         return self.summary is not None and self.summary.input == "translation" and self.off_target
 
+    @property
+    def summarizes_cut_output(self) -> bool:
+        """Its summary was made from the system's output of the first source sentences alone (data.max_segments), and
+        is scored against the summary of the whole reference."""
+        return (self.summary is not None and self.summary.input == "translation"
+                and any(note.startswith(CUT_NOTE_START) for note in self.notes))
+
     def summary_degradations(self) -> list[str]:
         """What makes its summary less than a summary of the system's output: empty, what the summarizer cut (cuts),
-        or made from an off-target output (a summary of a text not in the target language, by a summarizer that may
-        read English only, says nothing of the system's summaries)."""
+        made from an off-target output (a summary of a text not in the target language, by a summarizer that may
+        read English only, says nothing of the system's summaries) or from the output of part of the source."""
         return [*(["empty"] if self.summary.empty else []), *self.summary.cuts(),
-                *(["input off-target"] if self.summarizes_off_target_output else [])]
+                *(["input off-target"] if self.summarizes_off_target_output else []),
+                *(["input cut"] if self.summarizes_cut_output else [])]
 
     @property
     def adequacy(self) -> float | None:

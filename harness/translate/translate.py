@@ -123,8 +123,11 @@ class Translation:
             return []
         kept, unit = len(self.segments), "lines" if self.document.line_aligned else "sentences"
         against = "their reference lines" if self.document.line_aligned else "the whole reference"
-        return [f"data.max_segments={kept}: the first {kept} of {self.cut_from} source {unit} translated and scored, "
+        return [f"{CUT_NOTE_START}{kept}: the first {kept} of {self.cut_from} source {unit} translated and scored, "
                 f"against {against}; every score and verdict of this document is over that part"]
+
+
+CUT_NOTE_START = "data.max_segments="   # how a cut document's note starts (its summary is marked: harness.results)
 
 
 REPEATED_OUTPUT_MIN = 3       # times one output sentence (or line) stands in the output, more than any source one ...

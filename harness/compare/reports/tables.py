@@ -287,6 +287,9 @@ def run_summary_table(result: dict | RunRecord) -> str:
     if any(d.summarizes_off_target_output for d in documents):
         notes.append("input off-target: the translation summarized is not in the target language (the run table's "
                      "English column), so its summary's scores say nothing of the system's summaries")
+    if any(d.summarizes_cut_output for d in documents):
+        notes.append("input cut: the translation summarized is of the first source sentences alone (data.max_segments, "
+                     "the run table's note), and its summary is scored against the summary of the whole reference")
     notes += [reference_summary_note(reference) for reference in references]
     by_signature: dict[str, list[str]] = {}
     for name, signature in record.summary_metrics.items():
