@@ -121,25 +121,39 @@ def test_a_summary_of_a_document_measured_unrelated_is_not_shown_as_parallel(tmp
     assert {row[0]: row[2] for row in compared} == {"003": r"parallel/unrelated\!", "002": "parallel/parallel"}
 
 
-def test_an_english_summary_of_a_french_target_is_not_scored_against_the_french_reference(tmp_path, tiny_causal_lm):
-    """Broke: on a French target, summarizer=hf_causal summarizes every text in English, and each English summary was
-    scored against the full French reference too (`vs_reference`): ROUGE-1 0.0 and a 'cos ref' of 0.2 from the English
-    MiniLM, English-only metrics reading French, which require_english refuses everywhere else, shown as a score. Now
-    the summaries are scored against the reference's English summary alone, and the table says why."""
+def english_summaries_of_a_french_target(tmp_path: Path, model: Path) -> dict:
+    """hf_causal's English summaries of a French translation and of the French reference."""
     data = tmp_path / "data"
     write(data / "src.txt", paragraphs(ENGLISH))
     write(data / "ref.txt", paragraphs(FRENCH))
     write(data / "manifest.yaml", yaml.safe_dump({"target_lang": "fr", "documents": [
         {"id": "doc", "lang": "en", "file": "src.txt", "reference": "ref.txt", "relation": "parallel"}]}))
-    result = files_run(tmp_path, "sys", paragraphs(FRENCH), "summarizer=hf_causal",
-                       f"summarizer.model.model_id={tiny_causal_lm}", "summarizer.model.gguf_file=null",
-                       "summarizer.model.gguf_package=null", "summarizer.device=cpu", "summarizer.max_new_tokens=12",
-                       "summary.metrics=[rouge1,embedding_cosine]", data=data)
+    return files_run(tmp_path, "sys", paragraphs(FRENCH), "summarizer=hf_causal",
+                     f"summarizer.model.model_id={model}", "summarizer.model.gguf_file=null",
+                     "summarizer.model.gguf_package=null", "summarizer.device=cpu", "summarizer.max_new_tokens=12",
+                     "summary.metrics=[rouge1,embedding_cosine]", data=data)
+
+
+def test_an_english_summary_of_a_french_target_is_not_scored_against_the_french_reference(tmp_path, tiny_causal_lm):
+    """Broke: on a French target, summarizer=hf_causal summarizes every text in English, and each English summary was
+    scored against the full French reference too (`vs_reference`): ROUGE-1 0.0 and a 'cos ref' of 0.2 from the English
+    MiniLM, English-only metrics reading French, which require_english refuses everywhere else, shown as a score. Now
+    the summaries are scored against the reference's English summary alone, and the table says why."""
+    result = english_summaries_of_a_french_target(tmp_path, tiny_causal_lm)
     summary = result["documents"][0]["summary"]
     assert "vs_reference_summary" in summary and "vs_reference" not in summary
     table = run_summary_table(result)
     assert "cos ref" not in table.splitlines()[0]
     assert "not scored against the full reference (no cos ref): it is French" in table
+
+
+def test_an_english_summary_of_a_french_reference_gets_no_extractiveness(tmp_path, tiny_causal_lm):
+    """Broke: round 11 left out the reference-free scores of a document's summary in another language than its input,
+    but not of the reference summary: hf_causal's English summary of the French reference was stored with coverage 0.0
+    and 100% novel n-grams in result.json, as if written from nothing. Now it has none, as a document's has none."""
+    result = english_summaries_of_a_french_target(tmp_path, tiny_causal_lm)
+    assert "reference_free" not in result["reference_summary"]
+    assert "reference_free" not in result["documents"][0]["summary"]
 
 
 def test_a_summarys_compression_is_shown_as_the_ratio_itself(tmp_path):

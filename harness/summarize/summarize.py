@@ -362,9 +362,15 @@ def summarize_references(summarizer: Summarizer, cache: TranslationCache, transl
     """One summary per reference file, under its key (reference_keys)."""
     texts = {keys[t.document.reference.path]: reference_text(t.document) for t in translations}
     outputs = summarize_texts(summarizer, cache, list(texts.values()), target_lang)
-    return {name: DocumentSummary(name, "reference", output, hit,
-                                  {"reference_free": reference_free(output.text, text)})
+    return {name: DocumentSummary(name, "reference", output, hit, extractiveness(summarizer, output, text, target_lang))
             for (name, text), (output, hit) in zip(texts.items(), outputs)}
+
+
+def extractiveness(summarizer: Summarizer, output: SummaryOutput, text: str, lang: str) -> dict:
+    """The reference-free scores of a summary of text (written in lang), under "reference_free"; none for a summary
+    in another language (an abstractive summarizer's English of a French text), which shares no word with it: its
+    coverage read 0.0 and its novel n-grams 100%, as if it were written from nothing."""
+    return {"reference_free": reference_free(output.text, text)} if summarizer.summary_lang(lang) == lang else {}
 
 
 def summarize_document(translation: Translation, output: SummaryOutput, hit: bool, summarized: tuple[str, str, str],
@@ -376,8 +382,7 @@ def summarize_document(translation: Translation, output: SummaryOutput, hit: boo
     if stage.summary_lang == stage.target_lang:   # an English summary of a French text is never scored against it
         full_reference = sentences_of(reference_text(translation.document), stage.target_lang)
         scores["vs_reference"] = metrics.similarity(output.sentences, full_reference)
-    if stage.summarizer.summary_lang(input_lang) == input_lang:   # extractiveness: words shared with the input
-        scores["reference_free"] = reference_free(output.text, input_text)
+    scores.update(extractiveness(stage.summarizer, output, input_text, input_lang))
     return DocumentSummary(translation.document.id, kind, output, hit, scores, reference)
 
 
