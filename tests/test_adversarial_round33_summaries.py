@@ -170,6 +170,12 @@ def test_a_summarys_compression_is_shown_as_the_ratio_itself(tmp_path):
     assert row[-1] == "8.50", row
 
 
+def compared_degraded_cell(run_folder: Path) -> str:
+    """The `degraded` cell of the one summary row of harness-compare's report on one run."""
+    [compared] = markdown_summary_rows(comparison_markdown(compare_runs(load_runs([str(run_folder)]), n_resamples=50)))
+    return compared[-1]
+
+
 def test_a_summary_of_a_translation_cut_by_max_segments_is_shown_degraded(tmp_path):
     """Broke: with data.max_segments=2 the summary was made from the output of the first 2 of 6 source sentences and
     scored against the summary of the whole reference (ROUGE-1 61.1), with an empty `degraded` cell in the run's and the
@@ -185,6 +191,17 @@ def test_a_summary_of_a_translation_cut_by_max_segments_is_shown_degraded(tmp_pa
     [row] = table_rows(summaries)
     assert row[-1] == "input cut", row
     assert "input cut: the translation summarized is of the first source sentences alone" in summaries
-    [compared] = markdown_summary_rows(comparison_markdown(compare_runs(load_runs([str(tmp_path / "sys")]),
-                                                                        n_resamples=50)))
-    assert compared[-1] == "input cut", compared
+    assert compared_degraded_cell(tmp_path / "sys") == "input cut"
+
+
+def test_a_summary_of_the_reference_handed_in_as_the_output_is_shown_degraded(tmp_path):
+    """Broke: the reference file handed in as the hypothesis is named under the run table (its scores of 100 measure
+    no translation), but its summary, the reference summary itself, scored ROUGE-1 100.0 in the summary tables with an
+    empty `degraded` cell. Now both summary tables say `input is the reference`, and the run's says what it means."""
+    result = files_run(tmp_path, "sys", paragraphs(ENGLISH), "summarizer=lead", "summary.metrics=[rouge1]")
+    assert result["documents"][0]["summary"]["vs_reference_summary"]["rouge1"] == 100.0
+    summaries = run_summary_table(result)
+    [row] = table_rows(summaries)
+    assert row[-1] == "input is the reference", row
+    assert "input is the reference: the translation summarized is its reference word for word" in summaries
+    assert compared_degraded_cell(tmp_path / "sys") == "input is the reference"

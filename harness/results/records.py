@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypedDict, Union, get_args, get_origin, g
 
 from harness.data.relations import counts_as_parallel
 from harness.score.metrics.base import Score
+from harness.score.scoring import REFERENCE_COPY_NOTE
 from harness.translate.translate import CUT_NOTE_START
 
 if TYPE_CHECKING:
@@ -557,13 +558,21 @@ class DocumentRecord(Record):
         return (self.summary is not None and self.summary.input == "translation"
                 and any(note.startswith(CUT_NOTE_START) for note in self.notes))
 
+    @property
+    def summarizes_its_reference(self) -> bool:
+        """Its summary was made from an output that is its reference word for word (the reference file handed in as
+        the hypothesis): it is the reference summary, and its scores of 100 measure nothing."""
+        return self.summary is not None and self.summary.input == "translation" and REFERENCE_COPY_NOTE in self.notes
+
     def summary_degradations(self) -> list[str]:
         """What makes its summary less than a summary of the system's output: empty, what the summarizer cut (cuts),
         made from an off-target output (a summary of a text not in the target language, by a summarizer that may
-        read English only, says nothing of the system's summaries) or from the output of part of the source."""
+        read English only, says nothing of the system's summaries), from the output of part of the source or from
+        the reference itself."""
         return [*(["empty"] if self.summary.empty else []), *self.summary.cuts(),
                 *(["input off-target"] if self.summarizes_off_target_output else []),
-                *(["input cut"] if self.summarizes_cut_output else [])]
+                *(["input cut"] if self.summarizes_cut_output else []),
+                *(["input is the reference"] if self.summarizes_its_reference else [])]
 
     @property
     def adequacy(self) -> float | None:

@@ -290,6 +290,9 @@ def run_summary_table(result: dict | RunRecord) -> str:
     if any(d.summarizes_cut_output for d in documents):
         notes.append("input cut: the translation summarized is of the first source sentences alone (data.max_segments, "
                      "the run table's note), and its summary is scored against the summary of the whole reference")
+    if any(d.summarizes_its_reference for d in documents):
+        notes.append("input is the reference: the translation summarized is its reference word for word (the run "
+                     "table's note), so its summary is the reference summary and its scores measure nothing")
     notes += [reference_summary_note(reference) for reference in references]
     by_signature: dict[str, list[str]] = {}
     for name, signature in record.summary_metrics.items():
