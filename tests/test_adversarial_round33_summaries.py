@@ -1,9 +1,10 @@
 """Adversarial round 33 on summaries, end to end: what a summary score shows against what its reference
-implementation says of the very texts the run wrote (sacrebleu's chrF, read to the decimal a table shows), the same
-score in a run's table and in a comparison, a summary's row beside a document whose relation was measured otherwise
-than declared, and an English summary of a text in another target language set against that text. Round 11
-(tests/test_adversarial_round11_summaries.py) held the scores themselves, the cache, the settings and the refusals;
-they are not repeated here."""
+implementation says of the very texts the run wrote (sacrebleu's chrF, and a compression ratio, read to the decimal a
+table shows), the same score in a run's table and in a comparison, a summary's row beside a document whose relation
+was measured otherwise than declared, an English summary of a text in another target language set against that text,
+and summaries of inputs that are less than a system's output of the document (cut by data.max_segments, or the
+reference itself) shown with an empty `degraded` cell. Round 11 (tests/test_adversarial_round11_summaries.py) held the
+scores themselves, the cache, the settings and the refusals; they are not repeated here."""
 from __future__ import annotations
 
 import json
