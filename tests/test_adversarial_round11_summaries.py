@@ -631,4 +631,7 @@ def test_a_summarizer_that_returns_nothing_is_shown_empty_in_the_run_and_the_com
     assert "EMPTY: every score against it is 0" in table and summary_row(table).rstrip().endswith("empty")
     assert result["documents"][0]["summary"]["vs_reference_summary"] == {"rouge1": 0.0, "chrf": 0.0}
     comparison = compare_runs(load_runs([str(tmp_path / "sysA"), str(tmp_path / "sysB")]), n_resamples=50)
-    assert all(row.degraded == ["empty", "reference summary EMPTY"] for row in comparison.summaries)
+    # sysB's output is its reference word for word (round 33: said of its summary too)
+    assert {row.system: row.degraded for row in comparison.summaries} == {
+        "sysA": ["empty", "reference summary EMPTY"],
+        "sysB": ["empty", "input is the reference", "reference summary EMPTY"]}
